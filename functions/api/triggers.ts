@@ -1,0 +1,26 @@
+import type { FunctionDeclaration, RouteTrigger } from '#domain/triggers.ts';
+
+export const routes: readonly RouteTrigger[] = [
+  { kind: 'http', method: 'POST', path: '/services', scope: 'hms/services.write', operationId: 'createService', summary: 'Register a service and the Deployment it names' },
+  { kind: 'http', method: 'GET', path: '/services', scope: 'hms/rules.read', operationId: 'listServices', summary: 'List registered services' },
+  { kind: 'http', method: 'GET', path: '/services/{name}', scope: 'hms/rules.read', operationId: 'getService', summary: 'Read one service' },
+  { kind: 'http', method: 'DELETE', path: '/services/{name}', scope: 'hms/services.write', operationId: 'deleteService', summary: 'Remove a service that no rule targets' },
+  { kind: 'http', method: 'POST', path: '/autoscale-rules', scope: 'hms/rules.write', operationId: 'createRule', summary: 'Create an autoscale rule and its CloudWatch alarms' },
+  { kind: 'http', method: 'GET', path: '/autoscale-rules', scope: 'hms/rules.read', operationId: 'listRules', summary: 'List autoscale rules' },
+  { kind: 'http', method: 'GET', path: '/autoscale-rules/{id}', scope: 'hms/rules.read', operationId: 'getRule', summary: 'Read one autoscale rule' },
+  { kind: 'http', method: 'PATCH', path: '/autoscale-rules/{id}', scope: 'hms/rules.write', operationId: 'updateRule', summary: 'Edit a rule and update its alarms' },
+  { kind: 'http', method: 'DELETE', path: '/autoscale-rules/{id}', scope: 'hms/rules.write', operationId: 'deleteRule', summary: 'Delete a rule and its alarms' },
+  { kind: 'http', method: 'GET', path: '/rules/{id}/status', scope: 'hms/rules.read', operationId: 'getRuleStatus', summary: 'Replicas from the cluster, metric from CloudWatch, alarm state and last decision' },
+  { kind: 'http', method: 'GET', path: '/audit', scope: 'hms/audit.read', operationId: 'listAudit', summary: 'Audit records, newest first, with pagination' },
+  { kind: 'http', method: 'GET', path: '/audit/verify', scope: 'hms/audit.read', operationId: 'verifyAudit', summary: 'Check the hash chain of a service\'s audit stream' },
+  { kind: 'http', method: 'GET', path: '/openapi.json', scope: 'hms/rules.read', operationId: 'getOpenApi', summary: 'This API as an OpenAPI 3.1 document' },
+];
+
+export const apiFunction: FunctionDeclaration = {
+  name: 'api',
+  description: 'HTTP API: services, autoscale rules, status and audit',
+  timeoutSeconds: 29,
+  memoryMb: 512,
+  needs: ['state', 'audit', 'alarms', 'metrics-read', 'cluster-read'],
+  triggers: routes,
+};

@@ -1,0 +1,3 @@
+export { apiFunction } from './api/triggers.ts';
+export { scalerFunction } from './scaler/triggers.ts';
+export { reconcilerFunction } from './reconciler/triggers.ts';

@@ -1,0 +1,24 @@
+import type { EventPattern, FunctionDeclaration } from '#domain/triggers.ts';
+
+/** Every hms-sys alarm is named with this prefix. */
+export const ALARM_PREFIX = 'hms-sys-';
+
+export const alarmStateChangePattern: EventPattern = {
+  source: ['aws.cloudwatch'],
+  'detail-type': ['CloudWatch Alarm State Change'],
+  detail: {
+    alarmName: [{ prefix: ALARM_PREFIX }],
+    state: { value: ['ALARM'] },
+  },
+};
+
+export const scalerFunction: FunctionDeclaration = {
+  name: 'scaler',
+  description: 'Scales a Deployment when one of its rule\'s alarms enters ALARM',
+  timeoutSeconds: 60,
+  memoryMb: 512,
+  needs: ['state', 'audit', 'metrics-read', 'cluster-write', 'dead-letter'],
+  triggers: [
+    { kind: 'event', id: 'AlarmStateChange', description: 'hms-sys alarms entering ALARM', pattern: alarmStateChangePattern },
+  ],
+};

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** What a caller asks to record; the log adds the stream position and the hashes. */
+export interface AuditEntry {
+  time: string;
+  actor: string;
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
+  outcome: 'success' | 'failure' | 'skipped' | 'dry-run';
+  reasons: string[];
+  requestId: string;
+  service?: string;
+  tags?: Record<string, string>;
+}
+
+export interface AuditRecord extends AuditEntry {
+  stream: string;
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+/** The stream a record belongs to: one chain per service, one for everything else. */
+export function auditStream(service: string | undefined): string {
+  return service ? `service#${service}` : 'system';
+}
+
+/** JSON with object keys sorted, so the same record always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
+  return createHash('sha256').update(canonicalJson(record)).digest('hex');
+}
+
+/** Links an entry after the stream's head (null for the first record). */
+export function chainEntry(entry: AuditEntry, stream: string, head: AuditRecord | null): AuditRecord {
+  const unhashed = { ...entry, stream, seq: head ? head.seq + 1 : 1, prevHash: head ? head.hash : GENESIS_HASH };
+  return { ...unhashed, hash: hashRecord(unhashed) };
+}
+
+export interface ChainBreak {
+  seq: number;
+  problem: string;
+}
+
+/** Checks a stream's records, oldest first; returns the first break or null when intact. */
+export function verifyChain(records: AuditRecord[]): ChainBreak | null {
+  let expectedPrev = GENESIS_HASH;
+  let expectedSeq = 1;
+  for (const record of records) {
+    const { hash, ...unhashed } = record;
+    if (record.seq !== expectedSeq) return { seq: record.seq, problem: `expected seq ${expectedSeq}` };
+    if (record.prevHash !== expectedPrev) return { seq: record.seq, problem: 'prevHash does not match the previous record' };
+    if (hashRecord(unhashed) !== hash) return { seq: record.seq, problem: 'hash does not match the record' };
+    expectedPrev = hash;
+    expectedSeq += 1;
+  }
+  return null;
+}

@@ -1,0 +1,74 @@
+import type { MetricSource } from '#ports/metrics.ts';
+
+export interface ServiceTags {
+  agency: string;
+  program: string;
+  fiscalYear: string;
+}
+
+/** Overrides of where a service's metrics live in CloudWatch. */
+export interface ServiceMetricConfig {
+  namespace?: string;
+  dimensions?: Record<string, string>;
+  statistic?: MetricSource['statistic'];
+  periodSeconds?: number;
+}
+
+/** A registered service: the Deployment it names and its audit tags. */
+export interface Service {
+  name: string;
+  cluster: string;
+  namespace: string;
+  deployment: string;
+  tags: ServiceTags;
+  metrics?: ServiceMetricConfig;
+  createdAt: string;
+  version: number;
+}
+
+export interface RuleTrigger {
+  metric: string;
+  threshold: number;
+}
+
+/** An autoscale rule: chapter 5's payload plus optional name, scale-in threshold and window. */
+export interface Rule {
+  ruleId: string;
+  name?: string;
+  service: string;
+  minReplicas: number;
+  maxReplicas: number;
+  trigger: RuleTrigger;
+  scaleInThreshold?: number;
+  scaleInStabilizationSeconds: number;
+  alarms: string[];
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** One replica recommendation kept for the scale-in stabilization window. */
+export interface Recommendation {
+  at: string;
+  replicas: number;
+}
+
+/** What the scaler last decided for a rule, kept between events. */
+export interface Decision {
+  at: string;
+  trigger: DecisionTrigger;
+  metric: number | null;
+  currentReplicas: number;
+  desiredReplicas: number;
+  action: 'scale-out' | 'scale-in' | 'none';
+  reasons: string[];
+}
+
+export type DecisionTrigger = 'scale-out' | 'scale-in' | 'reconcile';
+
+export interface RuleState {
+  ruleId: string;
+  recommendations: Recommendation[];
+  lastDecision: Decision | null;
+  version: number;
+}

@@ -1,0 +1,49 @@
+/**
+ * Plain-data declarations of what invokes each function. The CDK stack turns them into
+ * API routes, EventBridge rules and schedules; the sandbox turns them into local dispatch.
+ */
+export type Scope = 'hms/rules.read' | 'hms/rules.write' | 'hms/services.write' | 'hms/audit.read';
+
+export const ALL_SCOPES: readonly Scope[] = ['hms/rules.read', 'hms/rules.write', 'hms/services.write', 'hms/audit.read'];
+
+export interface RouteTrigger {
+  kind: 'http';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** API Gateway path syntax, e.g. /autoscale-rules/{id}. */
+  path: string;
+  scope: Scope;
+  operationId: string;
+  summary: string;
+}
+
+/** An EventBridge event pattern, as AWS documents it. */
+export type EventPattern = Record<string, unknown>;
+
+export interface EventTrigger {
+  kind: 'event';
+  id: string;
+  description: string;
+  pattern: EventPattern;
+}
+
+export interface ScheduleTrigger {
+  kind: 'schedule';
+  id: string;
+  description: string;
+  rateMinutes: number;
+}
+
+export type Trigger = RouteTrigger | EventTrigger | ScheduleTrigger;
+
+/** What a function touches; the stack turns each need into a scoped grant. */
+export type Need = 'state' | 'audit' | 'alarms' | 'metrics-read' | 'cluster-write' | 'cluster-read' | 'dead-letter';
+
+export interface FunctionDeclaration {
+  /** Folder name under functions/. */
+  name: string;
+  description: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  needs: readonly Need[];
+  triggers: readonly Trigger[];
+}

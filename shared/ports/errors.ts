@@ -1,0 +1,41 @@
+/** Errors that adapters raise through the ports, whatever the backend. */
+export class PortError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PortError';
+  }
+}
+
+/** A conditional write lost to another writer: re-read and decide again. */
+export class StaleVersionError extends PortError {
+  constructor(what: string, options?: ErrorOptions) {
+    super(`${what} was changed by another writer`, options);
+    this.name = 'StaleVersionError';
+  }
+}
+
+/** The Kubernetes API answered 409 for a stale resourceVersion. */
+export class ClusterConflictError extends PortError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ClusterConflictError';
+  }
+}
+
+/** The Kubernetes API kept failing (429, 5xx, timeout) after retries. */
+export class ClusterUnavailableError extends PortError {
+  readonly status: number | null;
+  constructor(message: string, status: number | null, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ClusterUnavailableError';
+    this.status = status;
+  }
+}
+
+/** The object does not exist in the cluster (404). */
+export class ClusterNotFoundError extends PortError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ClusterNotFoundError';
+  }
+}

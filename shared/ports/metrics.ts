@@ -1,0 +1,31 @@
+/** Where a metric lives in CloudWatch. */
+export interface MetricSource {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  statistic: 'Average' | 'Sum' | 'Maximum' | 'Minimum' | 'SampleCount';
+  periodSeconds: number;
+}
+
+/** One CloudWatch alarm, as the domain defines it for a rule. */
+export interface AlarmSpec {
+  name: string;
+  description: string;
+  metric: MetricSource;
+  threshold: number;
+  comparison: 'GreaterThanThreshold' | 'LessThanThreshold';
+  evaluationPeriods: number;
+  tags: Record<string, string>;
+}
+
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** Alarms and metric reads: CloudWatch in AWS, the local alarm evaluator in the sandbox. */
+export interface Metrics {
+  putAlarm(alarm: AlarmSpec): Promise<void>;
+  deleteAlarms(names: string[]): Promise<void>;
+  /** Names of alarms starting with the prefix that are in ALARM now. */
+  alarmsInAlarm(prefix: string): Promise<string[]>;
+  /** The latest value of a metric over its period, or null when there is no data. */
+  latestValue(metric: MetricSource): Promise<number | null>;
+}
