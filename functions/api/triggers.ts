@@ -21,6 +21,6 @@ export const apiFunction: FunctionDeclaration = {
   description: 'HTTP API: services, autoscale rules, status and audit',
   timeoutSeconds: 29,
   memoryMb: 512,
-  needs: ['state', 'audit', 'alarms', 'metrics-read', 'cluster-read'],
+  needs: ['state', 'audit', 'alarms-read', 'alarms-write', 'metrics-read', 'cluster-read'],
   triggers: routes,
 };
