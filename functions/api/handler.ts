@@ -1,0 +1,2 @@
+// Placeholder until the handler lands; keeps `cdk synth` bundling.
+export const handler = async (): Promise<void> => {};
