@@ -56,7 +56,8 @@ export interface Recommendation {
 /** What the scaler last decided for a rule, kept between events. */
 export interface Decision {
   at: string;
-  trigger: DecisionTrigger;
+  source: DecisionSource;
+  direction: ScaleDirection;
   metric: number | null;
   currentReplicas: number;
   desiredReplicas: number;
@@ -64,7 +65,11 @@ export interface Decision {
   reasons: string[];
 }
 
-export type DecisionTrigger = 'scale-out' | 'scale-in' | 'reconcile';
+/** Which alarm of a rule asked: the scale-out one or the scale-in one. */
+export type ScaleDirection = 'out' | 'in';
+
+/** What started the evaluation. */
+export type DecisionSource = 'alarm' | 'reconcile';
 
 export interface RuleState {
   ruleId: string;

@@ -1,0 +1,104 @@
+import type { Decision, DecisionSource, Recommendation, Rule, ScaleDirection } from './model.ts';
+
+/** HPA's default tolerance: a ratio within 10% of 1 changes nothing. */
+export const DEFAULT_TOLERANCE = 0.1;
+export const DEFAULT_SCALE_IN_STABILIZATION_SECONDS = 300;
+
+export interface DecisionInput {
+  rule: Pick<Rule, 'minReplicas' | 'maxReplicas' | 'trigger' | 'scaleInStabilizationSeconds'>;
+  direction: ScaleDirection;
+  source: DecisionSource;
+  currentReplicas: number;
+  metric: number | null;
+  now: Date;
+  /** Earlier recommendations; those older than the stabilization window are ignored. */
+  recommendations: readonly Recommendation[];
+  tolerance?: number;
+}
+
+export interface DecisionOutput {
+  decision: Decision;
+  /** Recommendations to keep for the next decision, this one included. */
+  recommendations: Recommendation[];
+}
+
+const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
+
+/** Desired replicas from the metric, as the HPA computes them, before any limit. */
+export function proportionalReplicas(current: number, metric: number, threshold: number): number {
+  return Math.ceil((Math.max(current, 1) * metric) / threshold);
+}
+
+/**
+ * Decides the replica count for one rule: ceil(current * metric / threshold), clamped to
+ * [min, max]; an alarm never moves replicas against its direction; scale-in waits out the
+ * stabilization window by taking the highest recommendation made within it.
+ */
+export function decideReplicas(input: DecisionInput): DecisionOutput {
+  const { rule, direction, currentReplicas: current, metric, now } = input;
+  const tolerance = input.tolerance ?? DEFAULT_TOLERANCE;
+  const windowStart = now.getTime() - rule.scaleInStabilizationSeconds * 1000;
+  const recent = input.recommendations.filter((r) => Date.parse(r.at) > windowStart);
+  const reasons: string[] = [];
+  const finish = (desired: number): DecisionOutput => {
+    const action = desired > current ? 'scale-out' : desired < current ? 'scale-in' : 'none';
+    const decision: Decision = {
+      at: now.toISOString(), source: input.source, direction, metric, currentReplicas: current,
+      desiredReplicas: desired, action, reasons,
+    };
+    return { decision, recommendations: [...recent, { at: now.toISOString(), replicas: desired }] };
+  };
+
+  if (metric === null) {
+    reasons.push(`no datapoint for ${rule.trigger.metric}: replicas stay at ${current}`);
+    return finish(clamp(current, rule.minReplicas, rule.maxReplicas));
+  }
+
+  const ratio = metric / rule.trigger.threshold;
+  let desired: number;
+  if (Math.abs(ratio - 1) <= tolerance) {
+    desired = current;
+    reasons.push(`${rule.trigger.metric} ${metric} is within ${tolerance * 100}% of the threshold ${rule.trigger.threshold}: no change from ${current}`);
+  } else {
+    desired = proportionalReplicas(current, metric, rule.trigger.threshold);
+    reasons.push(`${rule.trigger.metric} ${metric} against threshold ${rule.trigger.threshold}: ceil(${Math.max(current, 1)} × ${metric} / ${rule.trigger.threshold}) = ${desired}`);
+  }
+
+  const clamped = clamp(desired, rule.minReplicas, rule.maxReplicas);
+  if (clamped > desired) reasons.push(`raised to minReplicas ${rule.minReplicas}`);
+  if (clamped < desired) reasons.push(`capped at maxReplicas ${rule.maxReplicas}`);
+  desired = clamped;
+
+  const inBounds = current >= rule.minReplicas && current <= rule.maxReplicas;
+  if (direction === 'out' && desired < current && inBounds) {
+    reasons.push(`a scale-out alarm never lowers replicas: staying at ${current}`);
+    desired = current;
+  }
+  if (direction === 'in' && desired > current && inBounds) {
+    reasons.push(`a scale-in alarm never raises replicas: staying at ${current}`);
+    desired = current;
+  }
+
+  if (desired < current) {
+    const highest = Math.max(desired, ...recent.map((r) => r.replicas));
+    const held = Math.min(current, highest);
+    if (held > desired) {
+      reasons.push(`scale-in held at ${held} by the ${rule.scaleInStabilizationSeconds} s stabilization window (highest recommendation in it)`);
+      desired = held;
+    }
+  }
+
+  if (desired === current) reasons.push(`replicas stay at ${current}`);
+  else reasons.push(`${desired > current ? 'scale out' : 'scale in'} from ${current} to ${desired}`);
+  return finish(desired);
+}
+
+/**
+ * Re-checks a decision after the Deployment changed under it (a 409): the decision still
+ * holds only if it moves replicas in its direction from the new count.
+ */
+export function stillApplies(decision: Decision, newCurrent: number): boolean {
+  if (decision.action === 'scale-out') return newCurrent < decision.desiredReplicas;
+  if (decision.action === 'scale-in') return newCurrent > decision.desiredReplicas;
+  return false;
+}

@@ -1,0 +1,40 @@
+import { ALARM_NAME_PREFIX, parseAlarmName } from '#domain/alarms.ts';
+import type { Caller, Ports } from '#ports/ports.ts';
+import { runOnce, type AlarmOutcome } from './handle-alarm.ts';
+
+export interface ReconcileReport {
+  alarmsInAlarm: number;
+  outcomes: Array<{ alarm: string; outcome: AlarmOutcome['outcome'] | 'error'; detail?: string }>;
+}
+
+/**
+ * Re-evaluates every rule whose alarm is in ALARM, so a lost event cannot strand a service.
+ * Each (alarm, minute) runs at most once, with bounded concurrency; one failing rule does not
+ * stop the others, and the error is reported and rethrown after the pass.
+ */
+export async function reconcile(ports: Ports, caller: Caller, concurrency = 8): Promise<ReconcileReport> {
+  const names = await ports.metrics.alarmsInAlarm(ALARM_NAME_PREFIX);
+  const minute = ports.clock.now().toISOString().slice(0, 16);
+  const report: ReconcileReport = { alarmsInAlarm: names.length, outcomes: [] };
+  const queue = names.flatMap((name) => {
+    const parsed = parseAlarmName(name);
+    return parsed ? [{ name, ...parsed }] : [];
+  });
+  const failures: Error[] = [];
+  const worker = async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      try {
+        const result = await runOnce(ports, caller, `reconcile:${item.name}:${minute}`, {
+          ruleId: item.ruleId, direction: item.direction, source: 'reconcile', metricHint: null,
+        }, { alarmName: item.name, minute });
+        report.outcomes.push({ alarm: item.name, outcome: result.outcome });
+      } catch (err) {
+        failures.push(err as Error);
+        report.outcomes.push({ alarm: item.name, outcome: 'error', detail: (err as Error).message });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  if (failures.length > 0) throw new AggregateError(failures, `reconcile: ${failures.length} of ${names.length} rules failed`);
+  return report;
+}

@@ -1,0 +1,134 @@
+import { alarmsForRule } from '#domain/alarms.ts';
+import { DEFAULT_SCALE_IN_STABILIZATION_SECONDS } from '#domain/decision.ts';
+import { ConflictError, DependencyError, NotFoundError, UnprocessableError } from '#domain/errors.ts';
+import type { Rule, Service } from '#domain/model.ts';
+import { createRuleSchema, type CreateRuleInput, type UpdateRuleInput } from '#domain/schemas.ts';
+import { parseInput } from '#domain/validation.ts';
+import type { AlarmSpec } from '#ports/metrics.ts';
+import { StaleVersionError } from '#ports/errors.ts';
+import type { Caller, Ports } from '#ports/ports.ts';
+import { record } from './record.ts';
+import type { Mutation } from './services.ts';
+
+export async function getRule(ports: Ports, ruleId: string): Promise<Rule> {
+  const rule = await ports.store.getRule(ruleId);
+  if (!rule) throw new NotFoundError(`rule ${ruleId}`, 'id');
+  return rule;
+}
+
+async function targetService(ports: Ports, name: string): Promise<Service> {
+  const service = await ports.store.getService(name);
+  if (!service) throw new UnprocessableError('unknown_service', `service ${name} is not registered: POST /services first`, 'service');
+  return service;
+}
+
+/** Current replicas for a dry run's preview; a cluster fault reads as null rather than failing the preview. */
+async function previewReplicas(ports: Ports, service: Service, rule: Pick<Rule, 'minReplicas' | 'maxReplicas'>) {
+  const current = await ports.cluster.getScale(service).then((s) => s.replicas, () => null);
+  const clamped = current === null ? null : Math.min(rule.maxReplicas, Math.max(rule.minReplicas, current));
+  return { current, min: rule.minReplicas, max: rule.maxReplicas, afterClamp: clamped };
+}
+
+async function putAlarms(ports: Ports, alarms: AlarmSpec[]): Promise<void> {
+  try {
+    for (const alarm of alarms) await ports.metrics.putAlarm(alarm);
+  } catch (err) {
+    throw new DependencyError(`CloudWatch refused an alarm: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export async function createRule(ports: Ports, caller: Caller, input: CreateRuleInput, options: Mutation) {
+  const service = await targetService(ports, input.service);
+  const now = ports.clock.now().toISOString();
+  const draft = {
+    ...input,
+    scaleInStabilizationSeconds: input.scaleInStabilizationSeconds ?? DEFAULT_SCALE_IN_STABILIZATION_SECONDS,
+    createdAt: now, updatedAt: now, version: 1,
+  };
+  if (options.dryRun) {
+    const alarms = alarmsForRule({ ...draft, ruleId: 'AR-{id}' }, service);
+    return { dryRun: true, wouldCreate: { ...draft, ruleId: null }, alarms, replicas: await previewReplicas(ports, service, draft) };
+  }
+  const ruleId = `AR-${await ports.store.nextRuleNumber()}`;
+  const alarms = alarmsForRule({ ...draft, ruleId }, service);
+  const rule: Rule = { ...draft, ruleId, alarms: alarms.map((a) => a.name) };
+  try {
+    await putAlarms(ports, alarms);
+    await ports.store.putRule(rule, null);
+  } catch (err) {
+    await ports.metrics.deleteAlarms(rule.alarms).catch(() => undefined);
+    throw err;
+  }
+  await record(ports, caller, {
+    action: 'rule.create', target: `rule/${ruleId}`, before: null, after: rule, outcome: 'success',
+    reasons: [`alarms ${rule.alarms.join(', ')} created`], service,
+  });
+  return rule;
+}
+
+/** Applies an edit: null clears name or scaleInThreshold; the merged rule is validated whole. */
+function mergeEdit(rule: Rule, patch: UpdateRuleInput): Rule {
+  const merged: Record<string, unknown> = { ...rule };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else if (value !== undefined) merged[key] = value;
+  }
+  const { ruleId, alarms, createdAt, updatedAt, version, ...fields } = merged as unknown as Rule;
+  const checked = parseInput(createRuleSchema, fields);
+  return { ...checked, scaleInStabilizationSeconds: checked.scaleInStabilizationSeconds ?? rule.scaleInStabilizationSeconds, ruleId, alarms, createdAt, updatedAt, version };
+}
+
+export async function updateRule(ports: Ports, caller: Caller, ruleId: string, patch: UpdateRuleInput, options: Mutation) {
+  const before = await getRule(ports, ruleId);
+  const service = await targetService(ports, before.service);
+  const merged = mergeEdit(before, patch);
+  const alarms = alarmsForRule(merged, service);
+  const after: Rule = {
+    ...merged, alarms: alarms.map((a) => a.name), updatedAt: ports.clock.now().toISOString(), version: before.version + 1,
+  };
+  const dropped = before.alarms.filter((name) => !after.alarms.includes(name));
+  if (options.dryRun) {
+    return { dryRun: true, wouldUpdate: after, alarms, alarmsDeleted: dropped, replicas: await previewReplicas(ports, service, after) };
+  }
+  try {
+    await ports.store.putRule(after, before.version);
+  } catch (err) {
+    if (err instanceof StaleVersionError) throw new ConflictError(`rule ${ruleId} was changed by another request: read it and retry`, 'id');
+    throw err;
+  }
+  try {
+    await putAlarms(ports, alarms);
+    if (dropped.length > 0) await ports.metrics.deleteAlarms(dropped);
+  } catch (err) {
+    await ports.store.putRule({ ...before, version: after.version + 1 }, after.version).catch(() => undefined);
+    await putAlarms(ports, alarmsForRule(before, service)).catch(() => undefined);
+    throw err instanceof DependencyError ? err : new DependencyError(`CloudWatch failed: ${(err as Error).message}`, { cause: err });
+  }
+  await record(ports, caller, {
+    action: 'rule.update', target: `rule/${ruleId}`, before, after, outcome: 'success',
+    reasons: [`fields changed: ${Object.keys(patch).join(', ')}`], service,
+  });
+  return after;
+}
+
+export async function deleteRule(ports: Ports, caller: Caller, ruleId: string, options: Mutation) {
+  const rule = await getRule(ports, ruleId);
+  const service = await ports.store.getService(rule.service);
+  if (options.dryRun) return { dryRun: true, wouldDelete: rule, alarmsDeleted: rule.alarms };
+  try {
+    await ports.metrics.deleteAlarms(rule.alarms);
+  } catch (err) {
+    throw new DependencyError(`CloudWatch could not delete the alarms: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    await ports.store.deleteRule(ruleId, rule.version);
+  } catch (err) {
+    if (err instanceof StaleVersionError) throw new ConflictError(`rule ${ruleId} was changed by another request: read it and retry`, 'id');
+    throw err;
+  }
+  await record(ports, caller, {
+    action: 'rule.delete', target: `rule/${ruleId}`, before: rule, after: null, outcome: 'success',
+    reasons: [`alarms ${rule.alarms.join(', ')} deleted`], service, serviceName: rule.service,
+  });
+  return { deleted: ruleId, alarmsDeleted: rule.alarms };
+}

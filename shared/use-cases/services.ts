@@ -1,0 +1,49 @@
+import { ConflictError, NotFoundError } from '#domain/errors.ts';
+import type { Service } from '#domain/model.ts';
+import type { CreateServiceInput } from '#domain/schemas.ts';
+import { StaleVersionError } from '#ports/errors.ts';
+import type { Caller, Ports } from '#ports/ports.ts';
+import { record } from './record.ts';
+
+export interface Mutation {
+  dryRun: boolean;
+}
+
+export async function createService(ports: Ports, caller: Caller, input: CreateServiceInput, options: Mutation) {
+  const existing = await ports.store.getService(input.name);
+  if (existing) throw new ConflictError(`service ${input.name} already exists`, 'name');
+  const service: Service = { ...input, createdAt: ports.clock.now().toISOString(), version: 1 };
+  if (options.dryRun) return { dryRun: true, wouldCreate: service };
+  try {
+    await ports.store.putService(service, null);
+  } catch (err) {
+    if (err instanceof StaleVersionError) throw new ConflictError(`service ${input.name} already exists`, 'name');
+    throw err;
+  }
+  await record(ports, caller, {
+    action: 'service.create', target: `service/${service.name}`, before: null, after: service,
+    outcome: 'success', reasons: [`registered ${service.namespace}/${service.deployment} on cluster ${service.cluster}`], service,
+  });
+  return service;
+}
+
+export async function getService(ports: Ports, name: string): Promise<Service> {
+  const service = await ports.store.getService(name);
+  if (!service) throw new NotFoundError(`service ${name}`, 'name');
+  return service;
+}
+
+export async function deleteService(ports: Ports, caller: Caller, name: string, options: Mutation) {
+  const service = await getService(ports, name);
+  const rules = (await ports.store.listRules()).filter((r) => r.service === name);
+  if (rules.length > 0) {
+    throw new ConflictError(`service ${name} is targeted by ${rules.map((r) => r.ruleId).join(', ')}: delete those rules first`, 'name');
+  }
+  if (options.dryRun) return { dryRun: true, wouldDelete: service };
+  await ports.store.deleteService(name, service.version);
+  await record(ports, caller, {
+    action: 'service.delete', target: `service/${name}`, before: service, after: null,
+    outcome: 'success', reasons: ['removed from the registry'], service,
+  });
+  return { deleted: name };
+}
