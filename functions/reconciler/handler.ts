@@ -1,2 +1,19 @@
-// Placeholder until the handler lands; keeps `cdk synth` bundling.
-export const handler = async (): Promise<void> => {};
+import middy from '@middy/core';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { Wiring } from '#ports/ports.ts';
+import { logger } from '#observability/powertools.ts';
+import { reconcile, type ReconcileReport } from '#use-cases/reconcile.ts';
+
+/** Builds the reconciler around a wiring function, so AWS and the sandbox run the same code. */
+export function createReconcilerHandler(wire: () => Promise<Wiring>) {
+  const lambdaHandler = async (event: Pick<ScheduledEvent, 'id'>, _context: Context): Promise<ReconcileReport> => {
+    logger.appendKeys({ correlationId: event.id });
+    const { ports, controllerActor } = await wire();
+    const report = await reconcile(ports, { actor: controllerActor, requestId: event.id });
+    logger.info('reconcile pass', { ...report });
+    return report;
+  };
+  return middy(lambdaHandler);
+}
+
+export const handler = createReconcilerHandler(async () => (await import('#adapters/aws/wiring.ts')).awsWiring());

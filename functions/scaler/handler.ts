@@ -1,2 +1,21 @@
-// Placeholder until the handler lands; keeps `cdk synth` bundling.
-export const handler = async (): Promise<void> => {};
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { Wiring } from '#ports/ports.ts';
+import { logger } from '#observability/powertools.ts';
+import { handleAlarm, type AlarmOutcome } from '#use-cases/handle-alarm.ts';
+import { parseAlarmEvent } from './alarm-event.ts';
+
+/** Builds the scaler around a wiring function, so AWS and the sandbox run the same code. */
+export function createScalerHandler(wire: () => Promise<Wiring>) {
+  const lambdaHandler = async (event: unknown, _context: Context): Promise<AlarmOutcome> => {
+    const facts = parseAlarmEvent(event);
+    logger.appendKeys({ correlationId: facts.eventId });
+    const { ports, controllerActor } = await wire();
+    const outcome = await handleAlarm(ports, { actor: controllerActor, requestId: facts.eventId }, facts, event);
+    logger.info('alarm handled', { alarmName: facts.alarmName, outcome });
+    return outcome;
+  };
+  return middy(lambdaHandler);
+}
+
+export const handler = createScalerHandler(async () => (await import('#adapters/aws/wiring.ts')).awsWiring());

@@ -13,6 +13,15 @@ export interface Ports {
   cluster: Cluster;
   deadLetter: DeadLetter;
   clock: Clock;
+  /** EKS clusters this deployment may act on; services naming others are refused. */
+  knownClusters: readonly string[];
+}
+
+/** What a wiring function hands a handler: the ports and the controller's own identity. */
+export interface Wiring {
+  ports: Ports;
+  /** The actor recorded for the controller's own actions, e.g. role/hms-sys-scaler. */
+  controllerActor: string;
 }
 
 /** Who asked, and under which request or event id. */

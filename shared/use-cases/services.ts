@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '#domain/errors.ts';
+import { ConflictError, NotFoundError, UnprocessableError } from '#domain/errors.ts';
 import type { Service } from '#domain/model.ts';
 import type { CreateServiceInput } from '#domain/schemas.ts';
 import { StaleVersionError } from '#ports/errors.ts';
@@ -10,6 +10,9 @@ export interface Mutation {
 }
 
 export async function createService(ports: Ports, caller: Caller, input: CreateServiceInput, options: Mutation) {
+  if (!ports.knownClusters.includes(input.cluster)) {
+    throw new UnprocessableError('unknown_cluster', `cluster ${input.cluster} is not managed here; known clusters: ${ports.knownClusters.join(', ')}`, 'cluster');
+  }
   const existing = await ports.store.getService(input.name);
   if (existing) throw new ConflictError(`service ${input.name} already exists`, 'name');
   const service: Service = { ...input, createdAt: ports.clock.now().toISOString(), version: 1 };

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import {
+  auditQuerySchema, createRuleSchema, createServiceSchema, dnsLabel, dryRunSchema, ruleIdSchema, updateRuleSchema,
+} from '#domain/schemas.ts';
+
+/** The request schemas of each operation: the handler validates with them and OpenAPI is generated from them. */
+export interface OperationContract {
+  query: z.ZodObject;
+  body?: z.ZodType;
+  path?: Record<string, z.ZodType>;
+  created?: boolean;
+}
+
+const mutation = z.strictObject({ dryRun: dryRunSchema });
+const none = z.strictObject({});
+const byService = z.strictObject({ service: dnsLabel.optional() });
+
+export const contract: Record<string, OperationContract> = {
+  createService: { query: mutation, body: createServiceSchema, created: true },
+  listServices: { query: none },
+  getService: { query: none, path: { name: dnsLabel } },
+  deleteService: { query: mutation, path: { name: dnsLabel } },
+  createRule: { query: mutation, body: createRuleSchema, created: true },
+  listRules: { query: byService },
+  getRule: { query: none, path: { id: ruleIdSchema } },
+  updateRule: { query: mutation, body: updateRuleSchema, path: { id: ruleIdSchema } },
+  deleteRule: { query: mutation, path: { id: ruleIdSchema } },
+  getRuleStatus: { query: none, path: { id: ruleIdSchema } },
+  listAudit: { query: auditQuerySchema },
+  verifyAudit: { query: byService },
+  getOpenApi: { query: none },
+};

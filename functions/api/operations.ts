@@ -1,0 +1,78 @@
+import { auditStream, verifyChain } from '#domain/audit.ts';
+import { NotFoundError } from '#domain/errors.ts';
+import { parseInput } from '#domain/validation.ts';
+import type { Caller, Ports } from '#ports/ports.ts';
+import { ruleStatus } from '#use-cases/rule-status.ts';
+import { createRule, deleteRule, getRule, updateRule } from '#use-cases/rules.ts';
+import { createService, deleteService, getService } from '#use-cases/services.ts';
+import { contract } from './contract.ts';
+import { json, readBody, type ApiEvent, type ApiResult } from './http.ts';
+import { openApiDocument } from './openapi.ts';
+
+/** One request, validated against its operation's contract before the use case runs. */
+export interface Request {
+  ports: Ports;
+  caller: Caller;
+  query: Record<string, unknown>;
+  path: Record<string, string>;
+  body: unknown;
+  dryRun: boolean;
+}
+
+type Operation = (req: Request) => Promise<unknown>;
+
+export function validateRequest(operationId: string, event: ApiEvent, ports: Ports, caller: Caller): Request {
+  const spec = contract[operationId];
+  if (!spec) throw new NotFoundError(`operation ${operationId}`);
+  const query = parseInput(spec.query, event.queryStringParameters ?? {}, 'query') as Record<string, unknown>;
+  const path: Record<string, string> = {};
+  for (const [name, schema] of Object.entries(spec.path ?? {})) {
+    const raw = event.pathParameters?.[name];
+    if (raw === undefined) throw new NotFoundError(`path parameter ${name}`, name);
+    path[name] = parseInput(schema, decodeURIComponent(raw), name) as string;
+  }
+  const body = spec.body ? parseInput(spec.body, readBody(event)) : undefined;
+  return { ports, caller, query, path, body, dryRun: query.dryRun === 'true' };
+}
+
+export const operations: Record<string, Operation> = {
+  createService: (r) => createService(r.ports, r.caller, r.body as never, r),
+  listServices: async (r) => ({ services: await r.ports.store.listServices() }),
+  getService: (r) => getService(r.ports, r.path.name!),
+  deleteService: (r) => deleteService(r.ports, r.caller, r.path.name!, r),
+  createRule: (r) => createRule(r.ports, r.caller, r.body as never, r),
+  listRules: async (r) => {
+    const rules = await r.ports.store.listRules();
+    return { rules: r.query.service ? rules.filter((rule) => rule.service === r.query.service) : rules };
+  },
+  getRule: (r) => getRule(r.ports, r.path.id!),
+  updateRule: (r) => updateRule(r.ports, r.caller, r.path.id!, r.body as never, r),
+  deleteRule: (r) => deleteRule(r.ports, r.caller, r.path.id!, r),
+  getRuleStatus: (r) => ruleStatus(r.ports, r.path.id!),
+  listAudit: (r) => {
+    const q = r.query as { service?: string; since?: string; until?: string; limit: number; cursor?: string };
+    return r.ports.audit.list({
+      limit: q.limit,
+      ...(q.service ? { service: q.service } : {}),
+      ...(q.since ? { since: new Date(q.since).toISOString() } : {}),
+      ...(q.until ? { until: new Date(q.until).toISOString() } : {}),
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+    });
+  },
+  verifyAudit: async (r) => {
+    const stream = auditStream(r.query.service as string | undefined);
+    const records = await r.ports.audit.readStream(stream);
+    const broken = verifyChain(records);
+    return { stream, records: records.length, intact: broken === null, firstBreak: broken };
+  },
+  getOpenApi: async () => openApiDocument(),
+};
+
+/** Runs an operation and shapes its HTTP answer: 201 for a real create, 200 otherwise. */
+export async function runOperation(operationId: string, request: Request): Promise<ApiResult> {
+  const operation = operations[operationId];
+  if (!operation) throw new NotFoundError(`operation ${operationId}`);
+  const result = await operation(request);
+  const created = contract[operationId]?.created && !request.dryRun;
+  return json(created ? 201 : 200, result);
+}
