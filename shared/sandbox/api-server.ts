@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { JWTPayload } from 'jose';
+import type { RouteTrigger } from '#domain/triggers.ts';
+import { lambdaContext, type LocalHandler } from './local-bus.ts';
+
+const MAX_READ_BYTES = 64 * 1024 + 1;
+
+/** A route the sandbox serves itself, beside the API handler's (metric ingest, dead letters). */
+export type SandboxRoute = (req: { body: string; query: URLSearchParams; claims: JWTPayload }) => Promise<{ status: number; body: unknown }>;
+
+export interface ApiServerOptions {
+  routes: readonly RouteTrigger[];
+  handler: LocalHandler;
+  verify: (token: string) => Promise<JWTPayload | null>;
+  sandboxRoutes: Record<string, SandboxRoute>;
+}
+
+interface MatchedRoute {
+  route: RouteTrigger;
+  pathParameters: Record<string, string>;
+}
+
+function matchRoute(routes: readonly RouteTrigger[], method: string, path: string): MatchedRoute | null {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const names: string[] = [];
+    const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    });
+    const match = new RegExp(`^${source}$`).exec(path);
+    if (match) return { route, pathParameters: Object.fromEntries(names.map((n, i) => [n, match[i + 1]!])) };
+  }
+  return null;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+const error = (code: string, message: string) => ({ error: { code, message, field: null } });
+
+/** Reads at most 64 KiB + 1 byte; anything longer is refused by the handler's size check. */
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    if (size < MAX_READ_BYTES) chunks.push(buf.subarray(0, MAX_READ_BYTES - size));
+    size += buf.length;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Claims as the HTTP API's JWT authorizer passes them: every value a string. */
+function claimsAsStrings(payload: JWTPayload): Record<string, string> {
+  return Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+/**
+ * Serves the API handler through API-Gateway-shaped (payload 2.0) events. Like the HTTP API's
+ * JWT authorizer it refuses a missing or invalid token with 401 before the handler runs.
+ */
+export function createApiServer(options: ApiServerOptions): Server {
+  return createServer((req, res) => {
+    handle(options, req, res).catch((err: Error) => send(res, 500, error('internal', err.message)));
+  });
+}
+
+async function handle(options: ApiServerOptions, req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url ?? '/', 'http://sandbox');
+  const method = req.method ?? 'GET';
+  const body = await readBody(req);
+  const header = req.headers.authorization ?? '';
+  const token = /^Bearer\s+(.+)$/i.exec(header)?.[1];
+  const claims = token ? await options.verify(token) : null;
+  const sandboxRoute = options.sandboxRoutes[`${method} ${url.pathname}`];
+  const matched = sandboxRoute ? null : matchRoute(options.routes, method, url.pathname);
+  if (!sandboxRoute && !matched) return send(res, 404, error('not_found', `no route ${method} ${url.pathname}`));
+  if (!claims) return send(res, 401, error('unauthorized', token ? 'the bearer token is invalid or expired' : 'a bearer token is required'), { 'www-authenticate': 'Bearer' });
+  if (sandboxRoute) {
+    const result = await sandboxRoute({ body, query: url.searchParams, claims });
+    return send(res, result.status, result.body);
+  }
+  const { route, pathParameters } = matched!;
+  const query = Object.fromEntries([...new Set(url.searchParams.keys())].map((k) => [k, url.searchParams.getAll(k).join(',')]));
+  const requestId = randomUUID();
+  const event = {
+    version: '2.0',
+    routeKey: `${route.method} ${route.path}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')])),
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+    body: body === '' ? undefined : body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000', apiId: 'sandbox', domainName: url.host, domainPrefix: 'sandbox', requestId,
+      routeKey: `${route.method} ${route.path}`, stage: '$default', time: new Date().toUTCString(), timeEpoch: Date.now(),
+      http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' },
+      authorizer: { jwt: { claims: claimsAsStrings(claims), scopes: null } },
+    },
+  };
+  const result = (await options.handler(event as never, lambdaContext('api'))) as { statusCode: number; headers?: Record<string, string>; body?: string };
+  res.writeHead(result.statusCode, { 'content-type': 'application/json', ...result.headers });
+  res.end(result.body ?? '');
+}

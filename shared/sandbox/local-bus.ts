@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import type { EventPattern, FunctionDeclaration } from '#domain/triggers.ts';
+import type { DeadLetter } from '#ports/dead-letter.ts';
+import { matchesPattern } from './event-pattern.ts';
+
+export type LocalHandler = (event: never, context: Context) => Promise<unknown>;
+
+export interface Invocation {
+  functionName: string;
+  event: unknown;
+  result?: unknown;
+  error?: string;
+  attempts: number;
+}
+
+/** A Lambda context good enough for handlers that read the request id and function name. */
+export function lambdaContext(functionName: string): Context {
+  const requestId = randomUUID();
+  return {
+    awsRequestId: requestId, functionName, functionVersion: '$LATEST', invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512', logGroupName: `/aws/lambda/${functionName}`, logStreamName: 'sandbox', callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 60_000, done: () => undefined, fail: () => undefined, succeed: () => undefined,
+  };
+}
+
+interface Subscription {
+  functionName: string;
+  pattern: EventPattern;
+  handler: LocalHandler;
+}
+
+/**
+ * The sandbox's EventBridge: routes events to functions by the patterns in their triggers.ts,
+ * invokes them asynchronously with Lambda's two retries, and parks what still fails.
+ */
+export class LocalBus {
+  private readonly subscriptions: Subscription[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  readonly invocations: Invocation[] = [];
+
+  constructor(private readonly deadLetter: DeadLetter, private readonly retryDelayMs = 200) {}
+
+  /** Subscribes and schedules a function from its declarations; HTTP routes are served elsewhere. */
+  register(declaration: FunctionDeclaration, handler: LocalHandler, scheduleScale = 1): void {
+    for (const trigger of declaration.triggers) {
+      if (trigger.kind === 'event') this.subscriptions.push({ functionName: declaration.name, pattern: trigger.pattern, handler });
+      if (trigger.kind === 'schedule') {
+        const everyMs = trigger.rateMinutes * 60_000 * scheduleScale;
+        const timer = setInterval(() => void this.invoke(declaration.name, handler, scheduledEvent(trigger.id)), everyMs);
+        timer.unref();
+        this.timers.push(timer);
+      }
+    }
+  }
+
+  /** Delivers an event to every matching function; resolves when all deliveries finished. */
+  async publish(event: unknown): Promise<Invocation[]> {
+    const deliveries = this.subscriptions
+      .filter((s) => matchesPattern(s.pattern, event))
+      .map((s) => this.invoke(s.functionName, s.handler, event));
+    return Promise.all(deliveries);
+  }
+
+  async invoke(functionName: string, handler: LocalHandler, event: unknown): Promise<Invocation> {
+    const run = this.invokeWithRetries(functionName, handler, event);
+    this.inFlight.add(run);
+    try {
+      return await run;
+    } finally {
+      this.inFlight.delete(run);
+    }
+  }
+
+  private async invokeWithRetries(functionName: string, handler: LocalHandler, event: unknown): Promise<Invocation> {
+    const invocation: Invocation = { functionName, event, attempts: 0 };
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      invocation.attempts = attempt;
+      try {
+        invocation.result = await handler(event as never, lambdaContext(functionName));
+        delete invocation.error;
+        break;
+      } catch (err) {
+        invocation.error = `${(err as Error).name}: ${(err as Error).message}`;
+        if (attempt < 3) await new Promise((r) => setTimeout(r, this.retryDelayMs * attempt));
+      }
+    }
+    if (invocation.error) {
+      await this.deadLetter.park({ source: `lambda/${functionName}`, reason: invocation.error, payload: event });
+    }
+    this.invocations.push(invocation);
+    if (this.invocations.length > 1000) this.invocations.shift();
+    return invocation;
+  }
+
+  /** Waits for every delivery under way, for tests and a clean shutdown. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  close(): void {
+    for (const timer of this.timers) clearInterval(timer);
+  }
+}
+
+function scheduledEvent(ruleId: string) {
+  return {
+    version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000',
+    time: new Date().toISOString(), region: 'local', resources: [`arn:aws:events:local:000000000000:rule/${ruleId}`], detail: {},
+  };
+}

@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { metricSourceFor } from '#domain/alarms.ts';
+import { metricDatumSchema } from '#domain/schemas.ts';
+import { parseInput } from '#domain/validation.ts';
+import { HmsError, NotFoundError } from '#domain/errors.ts';
+import type { Wiring } from '#ports/ports.ts';
+import { systemClock } from '#ports/clock.ts';
+import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
+import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
+import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
+import { KubernetesCluster } from '#adapters/aws/kubernetes-cluster.ts';
+import { startDynalite, ensureTables } from '#adapters/local/dynalite-server.ts';
+import { LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
+import { LocalDeadLetter } from '#adapters/local/local-dead-letter.ts';
+import { startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
+import { apiFunction } from '#functions/api/triggers.ts';
+import { scalerFunction } from '#functions/scaler/triggers.ts';
+import { reconcilerFunction } from '#functions/reconciler/triggers.ts';
+import { createApiHandler } from '#functions/api/handler.ts';
+import { createScalerHandler } from '#functions/scaler/handler.ts';
+import { createReconcilerHandler } from '#functions/reconciler/handler.ts';
+import { createApiServer, type SandboxRoute } from './api-server.ts';
+import { TOKEN_PROFILES, issueDevToken, loadOrCreateDevKey, verifyDevToken } from './dev-auth.ts';
+import { LocalBus, type LocalHandler } from './local-bus.ts';
+import { SANDBOX_CLUSTER, seedDeployments, seedHpas } from './seed.ts';
+
+export interface SandboxOptions {
+  /** API port; 0 picks a free one. */
+  port?: number;
+  /** Where dynalite, the dev key and parked events persist; a temporary folder when absent. */
+  dataDir?: string;
+  podReadyDelayMs?: number;
+  /** Seconds between reconcile passes (the schedule's 1 minute in AWS). */
+  reconcileSeconds?: number;
+  /** Retry pause for failed local deliveries, as Lambda's async retries. */
+  retryDelayMs?: number;
+  /** Kubernetes client deadline per call. */
+  clusterTimeoutMs?: number;
+}
+
+export interface Sandbox {
+  url: string;
+  dataDir: string;
+  tokens: Record<string, string>;
+  issueToken(scopes: readonly string[], subject?: string): Promise<string>;
+  k8s: Awaited<ReturnType<typeof startK8sSimulator>> & { token: string };
+  alarms: LocalAlarmEvaluator;
+  bus: LocalBus;
+  deadLetter: LocalDeadLetter;
+  wiring: Wiring;
+  reconcileNow(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+const listen = (server: Server, port: number) =>
+  new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  });
+
+/** Starts the embedded default: dynalite, the Kubernetes simulator, the alarm evaluator and the API. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hms-sys-'));
+  const dynalite = await startDynalite({ dataDir: join(dataDir, 'dynamodb') });
+  const dynamo = dynamoDbClient({ endpoint: dynalite.endpoint });
+  const tables = { state: 'hms-sys-state', audit: 'hms-sys-audit' };
+  await ensureTables(dynamo, tables);
+
+  const k8sToken = randomBytes(24).toString('hex');
+  const k8s = await startK8sSimulator({ token: k8sToken, podReadyDelayMs: options.podReadyDelayMs ?? 2_000 });
+  for (const d of seedDeployments) k8s.seedDeployment({ ...d });
+  for (const h of seedHpas) k8s.seedHpa({ ...h });
+
+  const deadLetter = new LocalDeadLetter({ dataDir });
+  const bus = new LocalBus(deadLetter, options.retryDelayMs ?? 200);
+  const alarms = new LocalAlarmEvaluator({ clock: systemClock, emit: (event: unknown) => void bus.publish(event) });
+
+  const wiring: Wiring = {
+    controllerActor: 'role/hms-sys-scaler',
+    ports: {
+      store: new DynamoDbStateStore({ client: dynamo, tableName: tables.state }),
+      audit: new DynamoDbAuditLog({ client: dynamo, tableName: tables.audit }),
+      metrics: alarms,
+      cluster: new KubernetesCluster({
+        endpointFor: async () => ({ url: k8s.url }),
+        tokenFor: async () => k8sToken,
+        timeoutMs: options.clusterTimeoutMs ?? 2_000,
+      }),
+      deadLetter,
+      clock: systemClock,
+      knownClusters: [SANDBOX_CLUSTER],
+    },
+  };
+  const wire = async () => wiring;
+  const reconcilerWiring = async (): Promise<Wiring> => ({ ...wiring, controllerActor: 'role/hms-sys-reconciler' });
+  const reporter = { error: (message: string, details: Record<string, unknown>) => console.error(message, details) };
+  const api = createApiHandler(wire, reporter) as unknown as LocalHandler;
+  const scaler = createScalerHandler(wire) as unknown as LocalHandler;
+  const reconciler = createReconcilerHandler(reconcilerWiring) as unknown as LocalHandler;
+  const scheduleScale = (options.reconcileSeconds ?? 60) / 60;
+  bus.register(scalerFunction, scaler);
+  bus.register(reconcilerFunction, reconciler, scheduleScale);
+
+  const devKey = await loadOrCreateDevKey(join(dataDir, 'dev-signing-key.json'));
+  const server = createApiServer({
+    routes: apiFunction.triggers.flatMap((t) => (t.kind === 'http' ? [t] : [])),
+    handler: api,
+    verify: (token) => verifyDevToken(devKey, token),
+    sandboxRoutes: sandboxRoutes(wiring, alarms, deadLetter),
+  });
+  const port = await listen(server, options.port ?? 0);
+  const issueToken = (scopes: readonly string[], subject = 'dev-user') => issueDevToken(devKey, { subject, scopes });
+  const tokens: Record<string, string> = {};
+  for (const [profile, scopes] of Object.entries(TOKEN_PROFILES)) tokens[profile] = await issueToken(scopes, `dev-${profile}`);
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dataDir, tokens, issueToken, alarms, bus, deadLetter, wiring,
+    k8s: Object.assign(k8s, { token: k8sToken }),
+    reconcileNow: () => bus.invoke('reconciler', reconciler, { id: `manual-${Date.now()}` }),
+    close: async () => {
+      bus.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bus.drain();
+      await k8s.close();
+      await dynalite.close();
+    },
+  };
+}
+
+/** Routes only the sandbox has: metric ingest (CloudWatch's PutMetricData) and parked events. */
+function sandboxRoutes(wiring: Wiring, alarms: LocalAlarmEvaluator, deadLetter: LocalDeadLetter): Record<string, SandboxRoute> {
+  const answer = async (work: () => Promise<unknown>) => {
+    try {
+      return { status: 200, body: await work() };
+    } catch (err) {
+      if (err instanceof HmsError) return { status: err.status, body: { error: { code: err.code, message: err.message, field: err.field } } };
+      throw err;
+    }
+  };
+  return {
+    'POST /sandbox/metrics': ({ body }) => answer(async () => {
+      let parsed: unknown;
+      try { parsed = JSON.parse(body); } catch { parsed = undefined; }
+      const datum = parseInput(metricDatumSchema, parsed);
+      const service = await wiring.ports.store.getService(datum.service);
+      if (!service) throw new NotFoundError(`service ${datum.service}`, 'service');
+      const source = metricSourceFor({ trigger: { metric: datum.metric, threshold: 1 } }, service);
+      await alarms.putMetricData({
+        namespace: source.namespace, metricName: source.metricName, dimensions: source.dimensions, value: datum.value,
+        ...(datum.timestamp ? { timestamp: new Date(datum.timestamp) } : {}),
+      });
+      return { accepted: true, namespace: source.namespace, metric: source.metricName, dimensions: source.dimensions, value: datum.value };
+    }),
+    'GET /sandbox/dead-letters': () => answer(async () => ({ items: deadLetter.items() })),
+  };
+}
