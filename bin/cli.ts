@@ -1,0 +1,61 @@
+import { apiClient } from './client.ts';
+import { helpText, parse, UsageError, type Command, type CommandContext } from './command.ts';
+import { devCommands } from './commands/dev.ts';
+import { observeCommands } from './commands/observe.ts';
+import { ruleCommands } from './commands/rules.ts';
+import { serviceCommands } from './commands/services.ts';
+import { defaultDataDir, readSession } from './session.ts';
+
+const commands: Command[] = [...devCommands, ...serviceCommands, ...ruleCommands, ...observeCommands];
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return ['hms-sys: control plane for agency workloads on Amazon EKS', '', 'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '', 'Run `hms-sys <command> --help` for a command\'s options.'].join('\n');
+}
+
+/** The longest command name that the arguments start with: "rules create" before "rules". */
+function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
+  for (const words of [2, 1]) {
+    const command = commands.find((c) => c.name === argv.slice(0, words).join(' '));
+    if (command) return { command, rest: argv.slice(words) };
+  }
+  return null;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const found = findCommand(argv);
+  if (!found) {
+    console.log(overview());
+    return argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help' ? 0 : 2;
+  }
+  const { command, rest } = found;
+  const { values, positionals } = parse(command, rest);
+  if (values.help) {
+    console.log(helpText(command));
+    return 0;
+  }
+  const output = values.output ?? 'table';
+  if (output !== 'json' && output !== 'table') throw new UsageError('--output must be json or table');
+  const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+  const ctx: CommandContext = {
+    values: values as CommandContext["values"], positionals, output, dataDir,
+    api: () => {
+      const session = readSession(dataDir);
+      const url = (values.url as string | undefined) ?? process.env.HMS_URL ?? session?.url ?? 'http://127.0.0.1:8787';
+      const token = (values.token as string | undefined) ?? process.env.HMS_TOKEN ?? session?.tokens.admin;
+      if (!token) throw new UsageError('no token: pass --token, set HMS_TOKEN, or start the sandbox with npm start');
+      return apiClient(url, token);
+    },
+  };
+  await command.run(ctx);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(`hms-sys: ${err.message}`);
+    process.exit(err instanceof UsageError || err.name === 'TypeError' ? 2 : 1);
+  },
+);

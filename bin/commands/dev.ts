@@ -1,0 +1,55 @@
+import { rmSync } from 'node:fs';
+import { number, type Command } from '../command.ts';
+import { writeSession } from '../session.ts';
+
+export const devCommands: Command[] = [
+  {
+    name: 'dev', summary: 'start the local sandbox: the same handlers on dynalite, a Kubernetes simulator and a local alarm evaluator',
+    usage: 'dev [--port 8787] [--pod-ready-ms 2000] [--reconcile-seconds 60]',
+    options: { port: { type: 'string' }, 'pod-ready-ms': { type: 'string' }, 'reconcile-seconds': { type: 'string' } },
+    run: async (ctx) => {
+      process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+      process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+      const { startSandbox } = await import('#sandbox/sandbox.ts');
+      const started = Date.now();
+      const sandbox = await startSandbox({
+        port: number(ctx, 'port') ?? Number(process.env.HMS_PORT ?? 8787),
+        dataDir: ctx.dataDir,
+        podReadyDelayMs: number(ctx, 'pod-ready-ms') ?? 2_000,
+        reconcileSeconds: number(ctx, 'reconcile-seconds') ?? 60,
+      });
+      writeSession(ctx.dataDir, { url: sandbox.url, k8sUrl: sandbox.k8s.url, k8sToken: sandbox.k8s.token, tokens: sandbox.tokens, pid: process.pid });
+      console.log(`hms-sys sandbox ready in ${Date.now() - started} ms`);
+      console.log(`  API:         ${sandbox.url}`);
+      console.log(`  Kubernetes:  ${sandbox.k8s.url}  (bearer ${sandbox.k8s.token})`);
+      console.log(`  Data:        ${ctx.dataDir}`);
+      console.log('  Tokens (also in .hms-sys/sandbox.json; `npx hms-sys token --profile NAME` prints one):');
+      for (const [profile, token] of Object.entries(sandbox.tokens)) console.log(`    ${profile.padEnd(9)} ${token}`);
+      const stop = async () => {
+        await sandbox.close();
+        rmSync(`${ctx.dataDir}/sandbox.json`, { force: true });
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await new Promise(() => undefined);
+    },
+  },
+];
+
+devCommands.push({
+  name: 'token', summary: 'print a sandbox bearer token for a profile or an explicit scope list',
+  usage: 'token [--profile admin|reader|operator|auditor] [--scopes hms/rules.read,hms/audit.read] [--subject NAME]',
+  options: { profile: { type: 'string' }, scopes: { type: 'string' }, subject: { type: 'string' } },
+  run: async (ctx) => {
+    const { existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { TOKEN_PROFILES, issueDevToken, loadOrCreateDevKey } = await import('#sandbox/dev-auth.ts');
+    const keyFile = join(ctx.dataDir, 'dev-signing-key.json');
+    if (!existsSync(keyFile)) throw new Error(`no sandbox key in ${ctx.dataDir}: run npm start first`);
+    const profile = String(ctx.values.profile ?? 'admin');
+    const scopes = typeof ctx.values.scopes === 'string' ? ctx.values.scopes.split(',').filter(Boolean) : TOKEN_PROFILES[profile];
+    if (!scopes) throw new Error(`unknown profile ${profile}; choose one of ${Object.keys(TOKEN_PROFILES).join(', ')}`);
+    console.log(await issueDevToken(await loadOrCreateDevKey(keyFile), { subject: String(ctx.values.subject ?? `dev-${profile}`), scopes }));
+  },
+});

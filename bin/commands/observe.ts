@@ -1,0 +1,56 @@
+import { need, number, type Command } from '../command.ts';
+import { print } from '../output.ts';
+import { readSession } from '../session.ts';
+
+const auditColumns = ['time', 'actor', 'action', 'target', 'outcome', 'reasons'];
+
+export const observeCommands: Command[] = [
+  {
+    name: 'metrics put', summary: 'push a metric datapoint into the sandbox (CloudWatch PutMetricData)',
+    usage: 'metrics put --service S --metric M --value V', options: { service: { type: 'string' }, metric: { type: 'string' }, value: { type: 'string' } },
+    run: async (ctx) => {
+      const body = { service: need(ctx, 'service'), metric: need(ctx, 'metric'), value: number(ctx, 'value') ?? need(ctx, 'value') };
+      print(await ctx.api().call('POST', '/sandbox/metrics', body), ctx.output, ['namespace', 'metric', 'value', 'accepted']);
+    },
+  },
+  {
+    name: 'audit', summary: 'list audit records, newest first',
+    usage: 'audit [--service S] [--since ISO] [--until ISO] [--limit N] [--cursor C]',
+    options: { service: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } },
+    run: async (ctx) => {
+      const q = new URLSearchParams();
+      for (const key of ['service', 'since', 'until', 'limit', 'cursor']) if (typeof ctx.values[key] === 'string') q.set(key, String(ctx.values[key]));
+      const page = (await ctx.api().call('GET', `/audit${q.size ? `?${q}` : ''}`)) as { records: unknown[]; nextCursor: string | null };
+      if (ctx.output === 'json') return print(page, 'json');
+      print(page.records, 'table', auditColumns);
+      if (page.nextCursor) console.log(`\nmore: hms-sys audit --cursor ${page.nextCursor}`);
+    },
+  },
+  {
+    name: 'audit verify', summary: 'check the hash chain of an audit stream', usage: 'audit verify [--service S]',
+    options: { service: { type: 'string' } },
+    run: async (ctx) => {
+      const q = ctx.values.service ? `?service=${encodeURIComponent(String(ctx.values.service))}` : '';
+      print(await ctx.api().call('GET', `/audit/verify${q}`), ctx.output, ['stream', 'records', 'intact', 'firstBreak']);
+    },
+  },
+  {
+    name: 'cluster get', summary: 'read deployments or pods from the sandbox\'s Kubernetes simulator',
+    usage: 'cluster get deployments|pods --namespace NS [--deployment D]',
+    options: { namespace: { type: 'string' }, deployment: { type: 'string' } },
+    run: async (ctx) => {
+      const session = readSession(ctx.dataDir);
+      if (!session) throw new Error('no sandbox is running here: start one with npm start');
+      const ns = encodeURIComponent(need(ctx, 'namespace'));
+      const kind = ctx.positionals[0] ?? 'deployments';
+      const selector = ctx.values.deployment ? `?labelSelector=${encodeURIComponent(`app=${ctx.values.deployment}`)}` : '';
+      const path = kind === 'pods' ? `/api/v1/namespaces/${ns}/pods${selector}` : `/apis/apps/v1/namespaces/${ns}/deployments`;
+      const res = await fetch(new URL(path, session.k8sUrl), { headers: { authorization: `Bearer ${session.k8sToken}` } });
+      const list = (await res.json()) as { items: Array<{ metadata: { name: string }; spec?: { replicas?: number }; status?: Record<string, unknown> }> };
+      const rows = list.items.map((i) => (kind === 'pods'
+        ? { name: i.metadata.name, phase: i.status?.phase, ready: JSON.stringify(i.status?.conditions ?? []).includes('"status":"True"') }
+        : { name: i.metadata.name, replicas: i.spec?.replicas, ready: i.status?.readyReplicas ?? 0 }));
+      print(ctx.output === 'json' ? list : rows, ctx.output, kind === 'pods' ? ['name', 'phase', 'ready'] : ['name', 'replicas', 'ready']);
+    },
+  },
+];
