@@ -40,13 +40,14 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
   const windowStart = now.getTime() - rule.scaleInStabilizationSeconds * 1000;
   const recent = input.recommendations.filter((r) => Date.parse(r.at) > windowStart);
   const reasons: string[] = [];
-  const finish = (desired: number): DecisionOutput => {
+  /** The raw recommendation is what the window remembers; the stabilized value would never decay. */
+  const finish = (desired: number, recommended = desired): DecisionOutput => {
     const action = desired > current ? 'scale-out' : desired < current ? 'scale-in' : 'none';
     const decision: Decision = {
       at: now.toISOString(), source: input.source, direction, metric, currentReplicas: current,
       desiredReplicas: desired, action, reasons,
     };
-    return { decision, recommendations: [...recent, { at: now.toISOString(), replicas: desired }] };
+    return { decision, recommendations: [...recent, { at: now.toISOString(), replicas: recommended }] };
   };
 
   if (metric === null) {
@@ -79,9 +80,10 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
     desired = current;
   }
 
+  const recommended = desired;
   if (desired < current) {
     const highest = Math.max(desired, ...recent.map((r) => r.replicas));
-    const held = Math.min(current, highest);
+    const held = Math.min(current, highest, rule.maxReplicas);
     if (held > desired) {
       reasons.push(`scale-in held at ${held} by the ${rule.scaleInStabilizationSeconds} s stabilization window (highest recommendation in it)`);
       desired = held;
@@ -90,7 +92,7 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
 
   if (desired === current) reasons.push(`replicas stay at ${current}`);
   else reasons.push(`${desired > current ? 'scale out' : 'scale in'} from ${current} to ${desired}`);
-  return finish(desired);
+  return finish(desired, recommended);
 }
 
 /**

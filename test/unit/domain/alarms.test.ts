@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { alarmsForRule, parseAlarmName } from '#domain/alarms.ts';
+import type { Service } from '#domain/model.ts';
+
+const service: Service = {
+  name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
+  tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' }, createdAt: '2026-11-23T00:00:00Z', version: 1,
+};
+const rule = { ruleId: 'AR-101', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } };
+
+describe('alarmsForRule', () => {
+  it('makes one scale-out alarm on HMS/Services http_rps by default', () => {
+    const [alarm, ...rest] = alarmsForRule(rule, service);
+    expect(rest).toEqual([]);
+    expect(alarm).toMatchObject({
+      name: 'hms-sys-AR-101-scale-out', threshold: 500, comparison: 'GreaterThanThreshold',
+      metric: { namespace: 'HMS/Services', metricName: 'http_rps', dimensions: { Service: 'eligibility-api' }, statistic: 'Average', periodSeconds: 60 },
+    });
+    expect(alarm!.tags).toMatchObject({ 'hms:rule': 'AR-101', agency: 'ED', fiscalYear: 'FY2026' });
+  });
+
+  it('adds a scale-in alarm below scaleInThreshold', () => {
+    const alarms = alarmsForRule({ ...rule, scaleInThreshold: 200 }, service);
+    expect(alarms[1]).toMatchObject({ name: 'hms-sys-AR-101-scale-in', threshold: 200, comparison: 'LessThanThreshold' });
+  });
+
+  it('uses the service\'s metric namespace and dimensions', () => {
+    const custom = { ...service, metrics: { namespace: 'ContainerInsights', dimensions: { ClusterName: 'prod' }, statistic: 'Maximum' as const } };
+    expect(alarmsForRule(rule, custom)[0]!.metric).toMatchObject({ namespace: 'ContainerInsights', dimensions: { ClusterName: 'prod' }, statistic: 'Maximum' });
+  });
+});
+
+describe('parseAlarmName', () => {
+  it('reads the rule and direction back', () => expect(parseAlarmName('hms-sys-AR-101-scale-in')).toEqual({ ruleId: 'AR-101', direction: 'in' }));
+  it('ignores alarms that are not ours', () => expect(parseAlarmName('billing-alarm')).toBeNull());
+});

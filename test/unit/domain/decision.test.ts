@@ -1,0 +1,116 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decideReplicas, stillApplies, type DecisionInput } from '#domain/decision.ts';
+
+const now = new Date('2026-11-23T12:00:00Z');
+const rule = { minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 }, scaleInStabilizationSeconds: 300 };
+const input = (over: Partial<DecisionInput>): DecisionInput => ({
+  rule, direction: 'out', source: 'alarm', currentReplicas: 4, metric: 640, now, recommendations: [], ...over,
+});
+const secondsAgo = (s: number) => new Date(now.getTime() - s * 1000).toISOString();
+
+describe('decideReplicas', () => {
+  it('scales out to ceil(current * metric / threshold)', () => {
+    const { decision } = decideReplicas(input({ currentReplicas: 4, metric: 1_000 }));
+    expect(decision.desiredReplicas).toBe(8);
+    expect(decision.action).toBe('scale-out');
+    expect(decision.reasons.join(' ')).toContain('ceil(4 × 1000 / 500) = 8');
+  });
+
+  it('caps at maxReplicas and says so', () => {
+    const { decision } = decideReplicas(input({ currentReplicas: 12, metric: 5_000 }));
+    expect(decision.desiredReplicas).toBe(20);
+    expect(decision.reasons).toContain('capped at maxReplicas 20');
+  });
+
+  it('changes nothing within the 10% tolerance', () => {
+    const { decision } = decideReplicas(input({ currentReplicas: 6, metric: 540 }));
+    expect(decision.action).toBe('none');
+    expect(decision.desiredReplicas).toBe(6);
+  });
+
+  it('keeps replicas when there is no datapoint', () => {
+    const { decision } = decideReplicas(input({ metric: null, currentReplicas: 7 }));
+    expect(decision.desiredReplicas).toBe(7);
+    expect(decision.reasons[0]).toContain('no datapoint');
+  });
+
+  it('never lowers replicas on a scale-out alarm', () => {
+    const { decision } = decideReplicas(input({ currentReplicas: 10, metric: 100 }));
+    expect(decision.desiredReplicas).toBe(10);
+  });
+
+  it('scales in once the stabilization window has passed', () => {
+    const { decision } = decideReplicas(input({
+      direction: 'in', currentReplicas: 16, metric: 100, recommendations: [{ at: secondsAgo(301), replicas: 16 }],
+    }));
+    expect(decision.desiredReplicas).toBe(4);
+    expect(decision.action).toBe('scale-in');
+  });
+
+  it('holds scale-in at the highest recommendation inside the window', () => {
+    const { decision, recommendations } = decideReplicas(input({
+      direction: 'in', currentReplicas: 16, metric: 100, recommendations: [{ at: secondsAgo(120), replicas: 12 }, { at: secondsAgo(400), replicas: 16 }],
+    }));
+    expect(decision.desiredReplicas).toBe(12);
+    expect(decision.reasons.join(' ')).toContain('stabilization window');
+    expect(recommendations.map((r) => r.replicas)).toEqual([12, 4]);
+  });
+
+  it('brings a Deployment below minReplicas up to the floor', () => {
+    const { decision } = decideReplicas(input({ direction: 'in', currentReplicas: 1, metric: 10 }));
+    expect(decision.desiredReplicas).toBe(4);
+  });
+});
+
+describe('decideReplicas properties', () => {
+  const arbitraryInput = fc.record({
+    min: fc.integer({ min: 0, max: 50 }),
+    span: fc.integer({ min: 0, max: 200 }),
+    current: fc.integer({ min: 0, max: 400 }),
+    metric: fc.double({ min: 0, max: 1e6, noNaN: true }),
+    threshold: fc.double({ min: 0.001, max: 1e5, noNaN: true }),
+    direction: fc.constantFrom('out' as const, 'in' as const),
+    history: fc.array(fc.record({ ago: fc.integer({ min: 0, max: 900 }), replicas: fc.integer({ min: 0, max: 400 }) }), { maxLength: 5 }),
+  });
+  const run = (a: fc.ValueOf<typeof arbitraryInput>) => decideReplicas({
+    rule: { minReplicas: a.min, maxReplicas: a.min + a.span, trigger: { metric: 'm', threshold: a.threshold }, scaleInStabilizationSeconds: 300 },
+    direction: a.direction, source: 'alarm', currentReplicas: a.current, metric: a.metric, now,
+    recommendations: a.history.map((h) => ({ at: secondsAgo(h.ago), replicas: h.replicas })),
+  }).decision;
+
+  it('always lands in [min, max]', () => {
+    fc.assert(fc.property(arbitraryInput, (a) => {
+      const d = run(a);
+      return d.desiredReplicas >= a.min && d.desiredReplicas <= a.min + a.span;
+    }));
+  });
+
+  it('moves only in the alarm\'s direction while replicas are in bounds', () => {
+    fc.assert(fc.property(arbitraryInput, (a) => {
+      const d = run(a);
+      const inBounds = a.current >= a.min && a.current <= a.min + a.span;
+      if (!inBounds) return true;
+      return a.direction === 'out' ? d.desiredReplicas >= a.current : d.desiredReplicas <= a.current;
+    }));
+  });
+
+  it('never scales in below a recommendation made inside the window', () => {
+    fc.assert(fc.property(arbitraryInput, (a) => {
+      const d = run(a);
+      if (d.action !== 'scale-in') return true;
+      const inWindow = a.history.filter((h) => h.ago < 300).map((h) => Math.min(h.replicas, a.current));
+      return inWindow.every((r) => d.desiredReplicas >= Math.min(r, a.min + a.span));
+    }));
+  });
+
+  it('explains every decision in words', () => {
+    fc.assert(fc.property(arbitraryInput, (a) => run(a).reasons.length > 0));
+  });
+});
+
+describe('stillApplies', () => {
+  const { decision } = decideReplicas(input({ currentReplicas: 4, metric: 1_000 }));
+  it('keeps a scale-out that the new count has not reached', () => expect(stillApplies(decision, 6)).toBe(true));
+  it('drops a scale-out that another writer already exceeded', () => expect(stillApplies(decision, 9)).toBe(false));
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '#domain/errors.ts';
+import { createRuleSchema, createServiceSchema, updateRuleSchema } from '#domain/schemas.ts';
+import { parseInput } from '#domain/validation.ts';
+
+const rule = { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } };
+const service = { name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api', tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' } };
+
+function fieldOf(schema: Parameters<typeof parseInput>[0], input: unknown): { field: string | null; code: string } {
+  try {
+    parseInput(schema, input);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ValidationError);
+    return { field: (err as ValidationError).field, code: (err as ValidationError).code };
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('rule validation', () => {
+  it('accepts chapter 5\'s payload verbatim', () => expect(parseInput(createRuleSchema, rule)).toEqual(rule));
+
+  it.each([
+    ['negative min', { ...rule, minReplicas: -1 }, 'minReplicas'],
+    ['fractional max', { ...rule, maxReplicas: 2.5 }, 'maxReplicas'],
+    ['min above max', { ...rule, minReplicas: 30 }, 'maxReplicas'],
+    ['max over 10,000', { ...rule, maxReplicas: 10_001 }, 'maxReplicas'],
+    ['infinite threshold', { ...rule, trigger: { metric: 'http_rps', threshold: Infinity } }, 'trigger.threshold'],
+    ['string threshold', { ...rule, trigger: { metric: 'http_rps', threshold: '500' } }, 'trigger.threshold'],
+    ['missing trigger', { service: 'x', minReplicas: 1, maxReplicas: 2 }, 'trigger'],
+    ['service not a DNS label', { ...rule, service: 'Eligibility_API' }, 'service'],
+    ['scale-in threshold above threshold', { ...rule, scaleInThreshold: 600 }, 'scaleInThreshold'],
+  ])('refuses %s, naming the field', (_, input, field) => {
+    expect(fieldOf(createRuleSchema, input).field).toBe(field);
+  });
+
+  it('refuses unknown fields by name', () => {
+    expect(fieldOf(createRuleSchema, { ...rule, replicas: 3 })).toEqual({ field: 'replicas', code: 'unknown_field' });
+    expect(fieldOf(createRuleSchema, { ...rule, trigger: { ...rule.trigger, op: '>' } })).toEqual({ field: 'trigger.op', code: 'unknown_field' });
+  });
+
+  it('refuses an empty edit', () => expect(() => parseInput(updateRuleSchema, {})).toThrow(ValidationError));
+});
+
+describe('service validation', () => {
+  it('accepts a complete service', () => expect(parseInput(createServiceSchema, service).name).toBe('eligibility-api'));
+  it('requires the tags', () => expect(fieldOf(createServiceSchema, { ...service, tags: { agency: 'ED' } }).field).toBe('tags.program'));
+  it('refuses a namespace over 63 characters', () => expect(fieldOf(createServiceSchema, { ...service, namespace: 'a'.repeat(64) }).field).toBe('namespace'));
+});
