@@ -1,0 +1,172 @@
+import { defaultBackoff, type BackoffPolicy } from '#domain/retry.ts';
+import type { Cluster, HpaState, PodCounts, ScaleState, WorkloadRef } from '#ports/cluster.ts';
+import { ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, PortError } from '#ports/errors.ts';
+import { withRetry } from '#adapters/retry.ts';
+import type { ClusterEndpoint } from './eks-endpoint.ts';
+import { KubeTransportError, sendKubeRequest, type KubeRequest, type KubeResponse } from './kubernetes-request.ts';
+import { findHpaFor, toHpaState, toPodCounts, toScaleState } from './kubernetes-shapes.ts';
+
+export interface KubernetesClusterOptions {
+  endpointFor(cluster: string): Promise<ClusterEndpoint>;
+  tokenFor(cluster: string): Promise<string>;
+  /** Deadline for one HTTP exchange; defaults to 5000 ms. */
+  timeoutMs?: number;
+  policy?: BackoffPolicy;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** What a call needs RBAC for, so a 403 can name the missing permission. */
+interface Access {
+  verb: 'get' | 'list' | 'patch';
+  resource: string;
+}
+
+const MERGE_PATCH = 'application/merge-patch+json';
+
+/** A 429 or 5xx answer: the API server may answer the next try. */
+class TransientStatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly retryAfterSeconds: number | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TransientStatusError';
+  }
+}
+
+/** The Cluster port over the Kubernetes REST API: the scale subresource, HPAs and Deployment status. */
+export class KubernetesCluster implements Cluster {
+  private readonly timeoutMs: number;
+  private readonly policy: BackoffPolicy;
+
+  constructor(private readonly options: KubernetesClusterOptions) {
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.policy = options.policy ?? defaultBackoff;
+  }
+
+  async getScale(ref: WorkloadRef): Promise<ScaleState> {
+    const body = await this.call(ref, { method: 'GET', path: scalePath(ref) }, { verb: 'get', resource: 'deployments/scale' });
+    return parsed(() => toScaleState(body), 'Scale');
+  }
+
+  async setScale(ref: WorkloadRef, replicas: number, resourceVersion: string): Promise<ScaleState> {
+    const request: KubeRequest = {
+      method: 'PATCH',
+      path: scalePath(ref),
+      contentType: MERGE_PATCH,
+      body: { metadata: { resourceVersion }, spec: { replicas } },
+    };
+    const body = await this.call(ref, request, { verb: 'patch', resource: 'deployments/scale' });
+    return parsed(() => toScaleState(body), 'Scale');
+  }
+
+  async findHpa(ref: WorkloadRef): Promise<HpaState | null> {
+    const body = await this.call(ref, { method: 'GET', path: hpaCollection(ref) }, { verb: 'list', resource: 'horizontalpodautoscalers' });
+    return parsed(() => findHpaFor(body, ref.deployment), 'HorizontalPodAutoscalerList');
+  }
+
+  async setHpaMinReplicas(ref: WorkloadRef, hpaName: string, minReplicas: number, resourceVersion: string): Promise<HpaState> {
+    const request: KubeRequest = {
+      method: 'PATCH',
+      path: `${hpaCollection(ref)}/${encodeURIComponent(hpaName)}`,
+      contentType: MERGE_PATCH,
+      body: { metadata: { resourceVersion }, spec: { minReplicas } },
+    };
+    const body = await this.call(ref, request, { verb: 'patch', resource: 'horizontalpodautoscalers' });
+    return parsed(() => toHpaState(body), 'HorizontalPodAutoscaler');
+  }
+
+  async podCounts(ref: WorkloadRef): Promise<PodCounts> {
+    const body = await this.call(ref, { method: 'GET', path: deploymentPath(ref) }, { verb: 'get', resource: 'deployments' });
+    return parsed(() => toPodCounts(body), 'Deployment');
+  }
+
+  /** Sends one request, retrying 429, 5xx, timeouts and connection failures; maps the rest to port errors. */
+  private async call(ref: WorkloadRef, request: KubeRequest, access: Access): Promise<unknown> {
+    const [endpoint, token] = await this.connect(ref.cluster);
+    let lastStatus: number | null = null;
+    try {
+      return await withRetry(
+        async () => {
+          const response = await sendKubeRequest(endpoint, token, request, this.timeoutMs);
+          lastStatus = response.status;
+          return checkResponse(response, ref, request, access);
+        },
+        {
+          policy: this.policy,
+          isRetryable: (err) => err instanceof TransientStatusError || err instanceof KubeTransportError,
+          requestedDelayMs: (err) =>
+            err instanceof TransientStatusError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : undefined,
+          sleep: this.options.sleep,
+          random: this.options.random,
+        },
+      );
+    } catch (err) {
+      if (err instanceof TransientStatusError || err instanceof KubeTransportError) {
+        const message = `${request.method} ${request.path} on cluster ${ref.cluster} still failing after ${this.policy.attempts} attempts: ${err.message}`;
+        throw new ClusterUnavailableError(message, lastStatus, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  private async connect(cluster: string): Promise<[ClusterEndpoint, string]> {
+    try {
+      return await Promise.all([this.options.endpointFor(cluster), this.options.tokenFor(cluster)]);
+    } catch (err) {
+      if (err instanceof PortError) throw err;
+      throw new ClusterUnavailableError(`cannot reach cluster ${cluster}: no endpoint or token`, null, { cause: err });
+    }
+  }
+}
+
+function checkResponse(response: KubeResponse, ref: WorkloadRef, request: KubeRequest, access: Access): unknown {
+  const { status, body } = response;
+  if (status >= 200 && status < 300) return body;
+  const detail = `${request.method} ${request.path} on cluster ${ref.cluster}: ${status} ${statusMessage(body)}`;
+  if (status === 409) throw new ClusterConflictError(detail);
+  if (status === 404) throw new ClusterNotFoundError(detail);
+  if (status === 401) {
+    throw new ClusterUnavailableError(
+      `${detail}. The cluster did not accept the token: check that this role has an EKS access entry on ${ref.cluster}`,
+      status,
+    );
+  }
+  if (status === 403) {
+    throw new ClusterUnavailableError(
+      `${detail}. Missing access: grant '${access.verb}' on ${access.resource} in namespace ${ref.namespace} ` +
+        `through the role's EKS access entry (a namespace-scoped access policy or a Kubernetes group with RBAC)`,
+      status,
+    );
+  }
+  if (status === 429 || status >= 500) throw new TransientStatusError(status, response.retryAfterSeconds, detail);
+  throw new PortError(`the Kubernetes API rejected ${detail}`);
+}
+
+/** The message of a Kubernetes Status object, or the raw text. */
+function statusMessage(body: unknown): string {
+  if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') return body.message;
+  return typeof body === 'string' ? body.slice(0, 200) : '';
+}
+
+function parsed<T>(read: () => T, kind: string): T {
+  try {
+    return read();
+  } catch (err) {
+    throw new PortError(`the Kubernetes API returned a ${kind} this adapter cannot read`, { cause: err });
+  }
+}
+
+function deploymentPath(ref: WorkloadRef): string {
+  return `/apis/apps/v1/namespaces/${encodeURIComponent(ref.namespace)}/deployments/${encodeURIComponent(ref.deployment)}`;
+}
+
+function scalePath(ref: WorkloadRef): string {
+  return `${deploymentPath(ref)}/scale`;
+}
+
+function hpaCollection(ref: WorkloadRef): string {
+  return `/apis/autoscaling/v2/namespaces/${encodeURIComponent(ref.namespace)}/horizontalpodautoscalers`;
+}

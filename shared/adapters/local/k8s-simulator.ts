@@ -1,0 +1,200 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { renderStatus } from './k8s-sim/render.ts';
+import { handleRequest, SimStatusError } from './k8s-sim/routes.ts';
+import { SimState, type DeploymentSeed, type HpaSeed, type SimDeployment, type SimHpa, type SimPod } from './k8s-sim/state.ts';
+
+export type { DeploymentSeed, HpaSeed } from './k8s-sim/state.ts';
+
+export interface K8sSimulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** The bearer token every request must carry. */
+  token: string;
+  podReadyDelayMs?: number;
+  hpaSyncMs?: number;
+}
+
+/** Answers the next `times` matching requests with `status`, or never answers them (`timeout`). */
+export interface FaultSpec {
+  method?: string;
+  pathIncludes: string;
+  status?: number;
+  timeout?: boolean;
+  times: number;
+  /** Sent as Retry-After with a status fault. */
+  retryAfterSeconds?: number;
+}
+
+/** One request the simulator saw; status 0 means it was left hanging by a timeout fault. */
+export interface SimRequestEvent {
+  method: string;
+  path: string;
+  status: number;
+  at: number;
+}
+
+/** Read access to the simulated objects, for tests. */
+export interface K8sSimulatorState {
+  readonly resourceVersion: string;
+  deployment(namespace: string, name: string): Readonly<SimDeployment> | undefined;
+  hpa(namespace: string, name: string): Readonly<SimHpa> | undefined;
+  podsOf(namespace: string, deployment: string): readonly Readonly<SimPod>[];
+  isReady(pod: SimPod): boolean;
+}
+
+export interface K8sSimulator {
+  url: string;
+  close(): Promise<void>;
+  seedDeployment(seed: DeploymentSeed): void;
+  seedHpa(seed: HpaSeed): void;
+  injectFault(fault: FaultSpec): void;
+  clearFaults(): void;
+  onRequest(listener: (event: SimRequestEvent) => void): () => void;
+  state: K8sSimulatorState;
+}
+
+const MAX_BODY_BYTES = 1_048_576;
+
+/** A loopback Kubernetes API server with Deployments, the scale subresource, HPAs and pods. */
+export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K8sSimulator> {
+  const state = new SimState(options.podReadyDelayMs ?? 2_000);
+  const faults: (FaultSpec & { remaining: number })[] = [];
+  const listeners = new Set<(event: SimRequestEvent) => void>();
+
+  const emit = (event: SimRequestEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A failing listener must not break the server.
+      }
+    }
+  };
+
+  const server = http.createServer(async (req, res) => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const send = (status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) => {
+      res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+      emit({ method, path, status, at: performance.now() });
+    };
+    const sendStatus = (status: number, reason: string, message: string, headers?: http.OutgoingHttpHeaders) =>
+      send(status, renderStatus(status, reason, message), headers);
+
+    const raw = await readBody(req).catch(() => undefined);
+    if (raw === undefined) return sendStatus(413, 'RequestEntityTooLarge', 'the request body is too large');
+
+    const fault = takeFault(faults, method, path);
+    if (fault?.timeout) return emit({ method, path, status: 0, at: performance.now() });
+    if (fault) {
+      const status = fault.status ?? 500;
+      const headers = fault.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(fault.retryAfterSeconds) };
+      return sendStatus(status, reasonFor(status), `injected fault: ${status}`, headers);
+    }
+
+    if (req.headers.authorization !== `Bearer ${options.token}`) {
+      return sendStatus(401, 'Unauthorized', 'Unauthorized');
+    }
+
+    let body: unknown;
+    try {
+      body = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      return sendStatus(400, 'BadRequest', 'the request body is not valid JSON');
+    }
+
+    try {
+      const url = new URL(path, 'http://simulator');
+      const result = handleRequest(state, {
+        method,
+        pathname: url.pathname,
+        query: url.searchParams,
+        contentType: req.headers['content-type'],
+        body,
+      });
+      send(result.status, result.body);
+    } catch (err) {
+      if (err instanceof SimStatusError) send(err.code, renderStatus(err.code, err.reason, err.message, err.details));
+      else sendStatus(500, 'InternalError', err instanceof Error ? err.message : String(err));
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const hpaLoop = setInterval(() => state.syncHpas(), options.hpaSyncMs ?? 1_000);
+  hpaLoop.unref();
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    state,
+    async close() {
+      clearInterval(hpaLoop);
+      listeners.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+    seedDeployment(seed) {
+      if (state.deployment(seed.namespace, seed.name)) throw new Error(`deployment ${seed.namespace}/${seed.name} already exists`);
+      state.addDeployment({ ...seed, labels: { app: seed.name, ...seed.labels } }, { podsReady: true });
+    },
+    seedHpa(seed) {
+      if (state.hpa(seed.namespace, seed.name)) throw new Error(`HPA ${seed.namespace}/${seed.name} already exists`);
+      state.addHpa(seed);
+    },
+    injectFault(fault) {
+      faults.push({ ...fault, remaining: fault.times });
+    },
+    clearFaults() {
+      faults.length = 0;
+    },
+    onRequest(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** The first fault with uses left that matches the request, used up by one. */
+function takeFault(faults: (FaultSpec & { remaining: number })[], method: string, path: string) {
+  const fault = faults.find(
+    (f) => f.remaining > 0 && (f.method === undefined || f.method.toUpperCase() === method) && path.includes(f.pathIncludes),
+  );
+  if (fault) fault.remaining -= 1;
+  return fault;
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) reject(new Error('body too large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function reasonFor(status: number): string {
+  const reasons: Record<number, string> = {
+    400: 'BadRequest',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'NotFound',
+    409: 'Conflict',
+    422: 'Invalid',
+    429: 'TooManyRequests',
+    503: 'ServiceUnavailable',
+    504: 'Timeout',
+  };
+  return reasons[status] ?? (status >= 500 ? 'InternalError' : 'BadRequest');
+}
