@@ -10,6 +10,7 @@ export const devCommands: Command[] = [
     run: async (ctx) => {
       process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
       process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       const { startSandbox } = await import('#sandbox/sandbox.ts');
       const started = Date.now();
       const sandbox = await startSandbox({

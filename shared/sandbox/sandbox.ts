@@ -8,7 +8,7 @@ import { metricDatumSchema } from '#domain/schemas.ts';
 import { parseInput } from '#domain/validation.ts';
 import { HmsError, NotFoundError } from '#domain/errors.ts';
 import type { Wiring } from '#ports/ports.ts';
-import { systemClock } from '#ports/clock.ts';
+import { systemClock, type Clock } from '#ports/clock.ts';
 import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
@@ -40,6 +40,8 @@ export interface SandboxOptions {
   retryDelayMs?: number;
   /** Kubernetes client deadline per call. */
   clusterTimeoutMs?: number;
+  /** The controllers' and alarm evaluator's clock; tests and the demo move it forward. */
+  clock?: Clock;
 }
 
 export interface Sandbox {
@@ -75,9 +77,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   for (const d of seedDeployments) k8s.seedDeployment({ ...d });
   for (const h of seedHpas) k8s.seedHpa({ ...h });
 
-  const deadLetter = new LocalDeadLetter({ dataDir });
+  const clock = options.clock ?? systemClock;
+  const deadLetter = new LocalDeadLetter({ dataDir, clock });
   const bus = new LocalBus(deadLetter, options.retryDelayMs ?? 200);
-  const alarms = new LocalAlarmEvaluator({ clock: systemClock, emit: (event: unknown) => void bus.publish(event) });
+  const alarms = new LocalAlarmEvaluator({ clock, emit: (event: unknown) => void bus.publish(event) });
 
   const wiring: Wiring = {
     controllerActor: 'role/hms-sys-scaler',
@@ -91,7 +94,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         timeoutMs: options.clusterTimeoutMs ?? 2_000,
       }),
       deadLetter,
-      clock: systemClock,
+      clock,
       knownClusters: [SANDBOX_CLUSTER],
     },
   };

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll } from 'vitest';
+import { startSandbox, type Sandbox, type SandboxOptions } from '#sandbox/sandbox.ts';
+
+export interface HttpAnswer {
+  status: number;
+  body: any;
+}
+
+export interface Fixture {
+  sandbox: Sandbox;
+  /** Calls the sandbox over HTTP as a user would; the admin token unless another is given. */
+  http(method: string, path: string, body?: unknown, token?: string | null): Promise<HttpAnswer>;
+  /** Registers a service for a seeded Deployment. */
+  service(name: string, namespace?: string, deployment?: string): Promise<HttpAnswer>;
+  /** Pushes a datapoint and waits for every alarm delivery it caused. */
+  metric(service: string, metric: string, value: number): Promise<void>;
+  replicas(namespace: string, deployment: string): number | undefined;
+}
+
+/** Starts one sandbox per test file, with short delays, and stops it afterwards. */
+export function useSandbox(options: SandboxOptions = {}): Fixture {
+  const fixture = {} as Fixture;
+  beforeAll(async () => {
+    const sandbox = await startSandbox({ podReadyDelayMs: 20, retryDelayMs: 5, clusterTimeoutMs: 300, reconcileSeconds: 3600, ...options });
+    const http = async (method: string, path: string, body?: unknown, token: string | null = sandbox.tokens.admin!) => {
+      const res = await fetch(`${sandbox.url}${path}`, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    };
+    Object.assign(fixture, {
+      sandbox,
+      http,
+      service: (name: string, namespace = 'benefits', deployment = name) => http('POST', '/services', {
+        name, cluster: 'sandbox', namespace, deployment, tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+      }),
+      metric: async (service: string, metric: string, value: number) => {
+        const answer = await http('POST', '/sandbox/metrics', { service, metric, value });
+        if (answer.status !== 200) throw new Error(`metric refused: ${JSON.stringify(answer.body)}`);
+        await new Promise((r) => setTimeout(r, 5));
+        await sandbox.bus.drain();
+      },
+      replicas: (namespace: string, deployment: string) => sandbox.k8s.state.deployment(namespace, deployment)?.replicas,
+    });
+  });
+  afterAll(async () => {
+    await fixture.sandbox?.close();
+  });
+  return fixture;
+}
