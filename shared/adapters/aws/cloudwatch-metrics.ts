@@ -1,0 +1,119 @@
+import {
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  PutMetricAlarmCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { systemClock, type Clock } from '#ports/clock.ts';
+import type { AlarmSpec, Metrics, MetricSource } from '#ports/metrics.ts';
+
+export interface CloudWatchMetricsOptions {
+  /** Injected in tests; otherwise one client per container, built on first use. */
+  client?: CloudWatchClient;
+  region?: string;
+  clock?: Clock;
+}
+
+/** DeleteAlarms takes at most 100 names a call. */
+const DELETE_BATCH = 100;
+/** How far back latestValue looks, in periods, so a late datapoint is still found. */
+const LOOKBACK_PERIODS = 3;
+
+const clients = new Map<string, CloudWatchClient>();
+
+/** One client per region; throttling (PutMetricAlarm and DescribeAlarms have low TPS limits) is retried with backoff. */
+function cloudWatchClient(region: string | undefined): CloudWatchClient {
+  let client = clients.get(region ?? '');
+  if (!client) {
+    client = new CloudWatchClient({ ...(region ? { region } : {}), maxAttempts: 5, retryMode: 'standard' });
+    clients.set(region ?? '', client);
+  }
+  return client;
+}
+
+/** Metrics on CloudWatch: alarms for rules, and metric reads for reconciling. */
+export class CloudWatchMetrics implements Metrics {
+  readonly #options: CloudWatchMetricsOptions;
+  readonly #clock: Clock;
+
+  constructor(options: CloudWatchMetricsOptions = {}) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  get #client(): CloudWatchClient {
+    return this.#options.client ?? cloudWatchClient(this.#options.region);
+  }
+
+  /**
+   * Creates or replaces the alarm. It has no actions: EventBridge receives every state
+   * change of every alarm, and the scaler's rule picks ours out by name.
+   */
+  async putAlarm(alarm: AlarmSpec): Promise<void> {
+    await this.#client.send(new PutMetricAlarmCommand({
+      AlarmName: alarm.name,
+      AlarmDescription: alarm.description,
+      Namespace: alarm.metric.namespace,
+      MetricName: alarm.metric.metricName,
+      Dimensions: dimensionList(alarm.metric.dimensions),
+      Statistic: alarm.metric.statistic,
+      Period: alarm.metric.periodSeconds,
+      EvaluationPeriods: alarm.evaluationPeriods,
+      DatapointsToAlarm: alarm.evaluationPeriods,
+      Threshold: alarm.threshold,
+      ComparisonOperator: alarm.comparison,
+      TreatMissingData: 'notBreaching',
+      ActionsEnabled: true,
+      Tags: Object.entries(alarm.tags).map(([Key, Value]) => ({ Key, Value })),
+    }));
+  }
+
+  async deleteAlarms(names: string[]): Promise<void> {
+    for (let start = 0; start < names.length; start += DELETE_BATCH) {
+      await this.#client.send(new DeleteAlarmsCommand({ AlarmNames: names.slice(start, start + DELETE_BATCH) }));
+    }
+  }
+
+  async alarmsInAlarm(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.#client.send(new DescribeAlarmsCommand({
+        AlarmNamePrefix: prefix,
+        StateValue: 'ALARM',
+        AlarmTypes: ['MetricAlarm'],
+        NextToken: nextToken,
+      }));
+      for (const alarm of out.MetricAlarms ?? []) if (alarm.AlarmName) names.push(alarm.AlarmName);
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return names;
+  }
+
+  /** The newest datapoint of the metric's statistic over the last few periods, or null. */
+  async latestValue(metric: MetricSource): Promise<number | null> {
+    const end = this.#clock.now();
+    const start = new Date(end.getTime() - LOOKBACK_PERIODS * metric.periodSeconds * 1000);
+    const out = await this.#client.send(new GetMetricDataCommand({
+      StartTime: start,
+      EndTime: end,
+      ScanBy: 'TimestampDescending',
+      MetricDataQueries: [{
+        Id: 'latest',
+        MetricStat: {
+          Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: dimensionList(metric.dimensions) },
+          Period: metric.periodSeconds,
+          Stat: metric.statistic,
+        },
+        ReturnData: true,
+      }],
+    }));
+    const result = out.MetricDataResults?.find((r) => r.Id === 'latest') ?? out.MetricDataResults?.[0];
+    return result?.Values?.[0] ?? null;
+  }
+}
+
+function dimensionList(dimensions: Record<string, string>) {
+  return Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }));
+}

@@ -1,0 +1,258 @@
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type PutItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import type { Rule, RuleState, Service } from '#domain/model.ts';
+import { StaleVersionError } from '#ports/errors.ts';
+import type { EventClaim, StateStore } from '#ports/state-store.ts';
+import { isConditionFailure } from './dynamodb-client.ts';
+import {
+  EVENT_RETENTION_SECONDS,
+  RULE_COUNTER,
+  STATE_ATTRIBUTES,
+  STATE_PARTITIONS,
+  STATE_TABLE,
+} from './table-design.ts';
+
+type Item = Record<string, AttributeValue>;
+type Partition = (typeof STATE_PARTITIONS)[keyof typeof STATE_PARTITIONS];
+
+export interface DynamoDbStateStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+}
+
+const IN_PROGRESS = 'in-progress';
+const DONE = 'done';
+
+/**
+ * StateStore on the single-table design in table-design.ts.
+ *
+ * Versioning: the caller passes the entity with its `version` field already set to the value
+ * to store, and `expectedVersion` is the value that must be stored now (null: the item must
+ * not exist). The store writes exactly that, under a condition, and maps a failed condition
+ * to StaleVersionError. By convention a new entity is stored with version 1 and an update
+ * with expected + 1.
+ */
+export class DynamoDbStateStore implements StateStore {
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+
+  constructor(options: DynamoDbStateStoreOptions) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+  }
+
+  putService(service: Service, expectedVersion: number | null): Promise<void> {
+    return this.#putEntity(STATE_PARTITIONS.service, service.name, service, expectedVersion);
+  }
+  getService(name: string): Promise<Service | null> {
+    return this.#getEntity<Service>(STATE_PARTITIONS.service, name);
+  }
+  listServices(): Promise<Service[]> {
+    return this.#listEntities<Service>(STATE_PARTITIONS.service);
+  }
+  deleteService(name: string, expectedVersion: number): Promise<void> {
+    return this.#deleteEntity(STATE_PARTITIONS.service, name, expectedVersion);
+  }
+
+  async nextRuleNumber(): Promise<number> {
+    const out = await this.#client.send(new UpdateItemCommand({
+      TableName: this.#table,
+      Key: key(STATE_PARTITIONS.counter, RULE_COUNTER.sk),
+      UpdateExpression: 'SET #n = if_not_exists(#n, :start) + :one',
+      ExpressionAttributeNames: { '#n': STATE_ATTRIBUTES.counterValue },
+      ExpressionAttributeValues: { ':start': { N: String(RULE_COUNTER.start) }, ':one': { N: '1' } },
+      ReturnValues: 'UPDATED_NEW',
+    }));
+    const value = out.Attributes?.[STATE_ATTRIBUTES.counterValue]?.N;
+    if (value === undefined) throw new Error('rule counter update returned no value');
+    return Number(value);
+  }
+  putRule(rule: Rule, expectedVersion: number | null): Promise<void> {
+    return this.#putEntity(STATE_PARTITIONS.rule, rule.ruleId, rule, expectedVersion);
+  }
+  getRule(ruleId: string): Promise<Rule | null> {
+    return this.#getEntity<Rule>(STATE_PARTITIONS.rule, ruleId);
+  }
+  listRules(): Promise<Rule[]> {
+    return this.#listEntities<Rule>(STATE_PARTITIONS.rule);
+  }
+  deleteRule(ruleId: string, expectedVersion: number): Promise<void> {
+    return this.#deleteEntity(STATE_PARTITIONS.rule, ruleId, expectedVersion);
+  }
+
+  getRuleState(ruleId: string): Promise<RuleState | null> {
+    return this.#getEntity<RuleState>(STATE_PARTITIONS.ruleState, ruleId);
+  }
+  putRuleState(state: RuleState, expectedVersion: number | null): Promise<void> {
+    return this.#putEntity(STATE_PARTITIONS.ruleState, state.ruleId, state, expectedVersion);
+  }
+
+  /** Takes the event if it is new or its holder's lease ran out; otherwise reports done or busy. */
+  async claimEvent(eventId: string, leaseSeconds: number, now: Date): Promise<EventClaim> {
+    // A second round covers an item that vanished (released or expired) between our two reads.
+    for (let round = 0; round < 3; round++) {
+      try {
+        await this.#client.send(new UpdateItemCommand({
+          TableName: this.#table,
+          Key: key(STATE_PARTITIONS.event, eventId),
+          UpdateExpression: 'SET #status = :inProgress, #lease = :lease, #expires = :expires REMOVE #result',
+          ConditionExpression: 'attribute_not_exists(#pk) OR (#status = :inProgress AND #lease < :now)',
+          ExpressionAttributeNames: {
+            '#pk': STATE_TABLE.partitionKey, '#status': STATE_ATTRIBUTES.status, '#lease': STATE_ATTRIBUTES.leaseUntil,
+            '#expires': STATE_TABLE.ttlAttribute, '#result': STATE_ATTRIBUTES.result,
+          },
+          ExpressionAttributeValues: {
+            ':inProgress': { S: IN_PROGRESS },
+            ':lease': { N: String(now.getTime() + leaseSeconds * 1000) },
+            ':now': { N: String(now.getTime()) },
+            ':expires': { N: String(expiresAt(now)) },
+          },
+        }));
+        return { status: 'claimed' };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      const current = await this.#getItem(STATE_PARTITIONS.event, eventId);
+      if (!current) continue;
+      if (current[STATE_ATTRIBUTES.status]?.S === DONE) {
+        const result = current[STATE_ATTRIBUTES.result]?.S;
+        return { status: 'done', result: result === undefined ? null : JSON.parse(result) };
+      }
+      return { status: 'busy' };
+    }
+    return { status: 'busy' };
+  }
+
+  async completeEvent(eventId: string, result: unknown, now: Date): Promise<void> {
+    await this.#client.send(new UpdateItemCommand({
+      TableName: this.#table,
+      Key: key(STATE_PARTITIONS.event, eventId),
+      UpdateExpression: 'SET #status = :done, #result = :result, #expires = :expires REMOVE #lease',
+      ExpressionAttributeNames: {
+        '#status': STATE_ATTRIBUTES.status, '#result': STATE_ATTRIBUTES.result,
+        '#expires': STATE_TABLE.ttlAttribute, '#lease': STATE_ATTRIBUTES.leaseUntil,
+      },
+      ExpressionAttributeValues: {
+        ':done': { S: DONE },
+        ':result': { S: JSON.stringify(result ?? null) },
+        ':expires': { N: String(expiresAt(now)) },
+      },
+    }));
+  }
+
+  /** Deletes an in-progress claim; a finished or missing one is left as it is. */
+  async releaseEvent(eventId: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteItemCommand({
+        TableName: this.#table,
+        Key: key(STATE_PARTITIONS.event, eventId),
+        ConditionExpression: '#status = :inProgress',
+        ExpressionAttributeNames: { '#status': STATE_ATTRIBUTES.status },
+        ExpressionAttributeValues: { ':inProgress': { S: IN_PROGRESS } },
+      }));
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async #putEntity(partition: Partition, id: string, entity: { version: number }, expectedVersion: number | null): Promise<void> {
+    try {
+      await this.#client.send(new PutItemCommand({
+        TableName: this.#table,
+        Item: {
+          ...key(partition, id),
+          [STATE_ATTRIBUTES.version]: { N: String(entity.version) },
+          [STATE_ATTRIBUTES.body]: { S: JSON.stringify(entity) },
+        },
+        ...versionCondition(expectedVersion),
+      }));
+    } catch (err) {
+      if (isConditionFailure(err)) throw new StaleVersionError(`${partition} ${id}`, { cause: err });
+      throw err;
+    }
+  }
+
+  async #deleteEntity(partition: Partition, id: string, expectedVersion: number): Promise<void> {
+    try {
+      await this.#client.send(new DeleteItemCommand({
+        TableName: this.#table,
+        Key: key(partition, id),
+        ...versionCondition(expectedVersion),
+      }));
+    } catch (err) {
+      if (isConditionFailure(err)) throw new StaleVersionError(`${partition} ${id}`, { cause: err });
+      throw err;
+    }
+  }
+
+  async #getEntity<T>(partition: Partition, id: string): Promise<T | null> {
+    const item = await this.#getItem(partition, id);
+    return item ? entityFrom<T>(item) : null;
+  }
+
+  async #getItem(partition: Partition, id: string): Promise<Item | null> {
+    const out = await this.#client.send(new GetItemCommand({
+      TableName: this.#table,
+      Key: key(partition, id),
+      ConsistentRead: true,
+    }));
+    return out.Item ?? null;
+  }
+
+  async #listEntities<T>(partition: Partition): Promise<T[]> {
+    const entities: T[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.#client.send(new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': STATE_TABLE.partitionKey },
+        ExpressionAttributeValues: { ':pk': { S: partition } },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }));
+      for (const item of out.Items ?? []) entities.push(entityFrom<T>(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return entities;
+  }
+}
+
+function key(partition: Partition, id: string): Item {
+  return { [STATE_TABLE.partitionKey]: { S: partition }, [STATE_TABLE.sortKey]: { S: id } };
+}
+
+type ConditionFields = Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
+
+/** Create: the item must not exist. Update or delete: the stored version must be the expected one. */
+function versionCondition(expectedVersion: number | null): ConditionFields {
+  if (expectedVersion === null) {
+    return {
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': STATE_TABLE.partitionKey },
+    };
+  }
+  return {
+    ConditionExpression: '#version = :expected',
+    ExpressionAttributeNames: { '#version': STATE_ATTRIBUTES.version },
+    ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+  };
+}
+
+function entityFrom<T>(item: Item): T {
+  const body = item[STATE_ATTRIBUTES.body]?.S;
+  if (body === undefined) throw new Error(`state item ${item[STATE_TABLE.sortKey]?.S} has no body`);
+  return JSON.parse(body) as T;
+}
+
+function expiresAt(now: Date): number {
+  return Math.floor(now.getTime() / 1000) + EVENT_RETENTION_SECONDS;
+}

@@ -1,0 +1,108 @@
+import {
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  PutMetricAlarmCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CloudWatchMetrics } from '#adapters/aws/cloudwatch-metrics.ts';
+import type { AlarmSpec, MetricSource } from '#ports/metrics.ts';
+
+const cloudWatch = mockClient(CloudWatchClient);
+const now = new Date('2026-03-01T12:00:00.000Z');
+const client = new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const metrics = new CloudWatchMetrics({ client, clock: { now: () => now } });
+
+const metric: MetricSource = {
+  namespace: 'HMS/Services', metricName: 'RequestCount', dimensions: { Service: 'api', Env: 'prod' },
+  statistic: 'Sum', periodSeconds: 60,
+};
+
+beforeEach(() => cloudWatch.reset());
+
+describe('CloudWatchMetrics', () => {
+  it('puts an alarm with no actions that treats missing data as not breaching', async () => {
+    cloudWatch.on(PutMetricAlarmCommand).resolves({});
+    const alarm: AlarmSpec = {
+      name: 'hms-sys-AR-101-scale-out', description: 'scale api out', metric, threshold: 500,
+      comparison: 'GreaterThanThreshold', evaluationPeriods: 2, tags: { 'hms:rule': 'AR-101', agency: 'DOT' },
+    };
+    await metrics.putAlarm(alarm);
+
+    expect(cloudWatch.commandCalls(PutMetricAlarmCommand)[0]!.args[0].input).toEqual({
+      AlarmName: 'hms-sys-AR-101-scale-out',
+      AlarmDescription: 'scale api out',
+      Namespace: 'HMS/Services',
+      MetricName: 'RequestCount',
+      Dimensions: [{ Name: 'Service', Value: 'api' }, { Name: 'Env', Value: 'prod' }],
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 500,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      ActionsEnabled: true,
+      Tags: [{ Key: 'hms:rule', Value: 'AR-101' }, { Key: 'agency', Value: 'DOT' }],
+    });
+  });
+
+  it('deletes alarms 100 at a time and not at all for an empty list', async () => {
+    cloudWatch.on(DeleteAlarmsCommand).resolves({});
+    await metrics.deleteAlarms([]);
+    expect(cloudWatch.commandCalls(DeleteAlarmsCommand)).toHaveLength(0);
+
+    const names = Array.from({ length: 250 }, (_, i) => `alarm-${i}`);
+    await metrics.deleteAlarms(names);
+    const batches = cloudWatch.commandCalls(DeleteAlarmsCommand).map((call) => call.args[0].input.AlarmNames!);
+    expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
+    expect(batches.flat()).toEqual(names);
+  });
+
+  it('follows NextToken through every page of alarms in ALARM', async () => {
+    cloudWatch.on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [{ AlarmName: 'hms-sys-AR-101-scale-out' }], NextToken: 'page-2' })
+      .resolvesOnce({ MetricAlarms: [{ AlarmName: 'hms-sys-AR-102-scale-in' }, { AlarmName: 'hms-sys-AR-103-scale-out' }] });
+
+    expect(await metrics.alarmsInAlarm('hms-sys-')).toEqual([
+      'hms-sys-AR-101-scale-out', 'hms-sys-AR-102-scale-in', 'hms-sys-AR-103-scale-out',
+    ]);
+    const inputs = cloudWatch.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input);
+    expect(inputs[0]).toEqual({ AlarmNamePrefix: 'hms-sys-', StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'], NextToken: undefined });
+    expect(inputs[1]?.NextToken).toBe('page-2');
+  });
+
+  it('reads the newest value over the last three periods', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'latest', Values: [812, 640], Timestamps: [new Date(now.getTime() - 60_000), new Date(now.getTime() - 120_000)] }],
+    });
+    expect(await metrics.latestValue(metric)).toBe(812);
+
+    const input = cloudWatch.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+    expect(input.StartTime).toEqual(new Date('2026-03-01T11:57:00.000Z'));
+    expect(input.EndTime).toEqual(now);
+    expect(input.ScanBy).toBe('TimestampDescending');
+    expect(input.MetricDataQueries).toEqual([{
+      Id: 'latest',
+      MetricStat: {
+        Metric: { Namespace: 'HMS/Services', MetricName: 'RequestCount', Dimensions: [{ Name: 'Service', Value: 'api' }, { Name: 'Env', Value: 'prod' }] },
+        Period: 60,
+        Stat: 'Sum',
+      },
+      ReturnData: true,
+    }]);
+  });
+
+  it('returns null when the metric has no data', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'latest', Values: [], Timestamps: [] }] });
+    expect(await metrics.latestValue(metric)).toBeNull();
+  });
+
+  it('uses a shared client built on first use when none is injected', async () => {
+    cloudWatch.on(DeleteAlarmsCommand).resolves({});
+    await new CloudWatchMetrics({ region: 'us-east-1' }).deleteAlarms(['a']);
+    expect(cloudWatch.commandCalls(DeleteAlarmsCommand)[0]!.args[0].input.AlarmNames).toEqual(['a']);
+  });
+});

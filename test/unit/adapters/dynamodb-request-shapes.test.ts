@@ -1,0 +1,145 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Service } from '#domain/model.ts';
+import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
+import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
+import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
+import { StaleVersionError } from '#ports/errors.ts';
+
+const dynamo = mockClient(DynamoDBClient);
+const client = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const store = new DynamoDbStateStore({ client, tableName: 'state' });
+
+const api: Service = {
+  name: 'api', cluster: 'dev', namespace: 'apps', deployment: 'api',
+  tags: { agency: 'DOT', program: 'roads', fiscalYear: 'FY26' }, createdAt: '2026-01-01T00:00:00.000Z', version: 4,
+};
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+beforeEach(() => dynamo.reset());
+
+describe('DynamoDbStateStore request shapes', () => {
+  it('creates with attribute_not_exists on the partition key', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    await store.putService({ ...api, version: 1 }, null);
+
+    const input = dynamo.commandCalls(PutItemCommand)[0]!.args[0].input;
+    expect(input.TableName).toBe('state');
+    expect(input.ConditionExpression).toBe('attribute_not_exists(#pk)');
+    expect(input.ExpressionAttributeNames).toEqual({ '#pk': 'pk' });
+    expect(input.Item).toMatchObject({ pk: { S: 'service' }, sk: { S: 'api' }, version: { N: '1' } });
+    expect(JSON.parse(input.Item!.body!.S!)).toEqual({ ...api, version: 1 });
+  });
+
+  it('updates under a condition on the expected version and stores the new one', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    await store.putService(api, 3);
+
+    const input = dynamo.commandCalls(PutItemCommand)[0]!.args[0].input;
+    expect(input.ConditionExpression).toBe('#version = :expected');
+    expect(input.ExpressionAttributeNames).toEqual({ '#version': 'version' });
+    expect(input.ExpressionAttributeValues).toEqual({ ':expected': { N: '3' } });
+    expect(input.Item!.version).toEqual({ N: '4' });
+  });
+
+  it('deletes rules under a condition on the expected version', async () => {
+    dynamo.on(DeleteItemCommand).resolves({});
+    await store.deleteRule('AR-101', 7);
+
+    const input = dynamo.commandCalls(DeleteItemCommand)[0]!.args[0].input;
+    expect(input.Key).toEqual({ pk: { S: 'rule' }, sk: { S: 'AR-101' } });
+    expect(input.ConditionExpression).toBe('#version = :expected');
+    expect(input.ExpressionAttributeValues).toEqual({ ':expected': { N: '7' } });
+  });
+
+  it('maps ConditionalCheckFailedException to StaleVersionError, keeping the cause', async () => {
+    const failure = conditionFailed();
+    dynamo.on(PutItemCommand).rejects(failure);
+    dynamo.on(DeleteItemCommand).rejects(conditionFailed());
+
+    const err = await store.putRule({ ruleId: 'AR-101', version: 2 } as never, 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StaleVersionError);
+    expect((err as Error).cause).toBe(failure);
+    await expect(store.deleteService('api', 1)).rejects.toBeInstanceOf(StaleVersionError);
+  });
+
+  it('passes other errors through unchanged', async () => {
+    const throttled = Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' });
+    dynamo.on(PutItemCommand).rejects(throttled);
+    await expect(store.putService(api, 3)).rejects.toBe(throttled);
+  });
+
+  it('allocates rule numbers with an atomic counter starting at 100', async () => {
+    dynamo.on(UpdateItemCommand).resolves({ Attributes: { n: { N: '101' } } });
+    expect(await store.nextRuleNumber()).toBe(101);
+
+    const input = dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input;
+    expect(input.Key).toEqual({ pk: { S: 'counter' }, sk: { S: 'rule' } });
+    expect(input.UpdateExpression).toBe('SET #n = if_not_exists(#n, :start) + :one');
+    expect(input.ExpressionAttributeNames).toEqual({ '#n': 'n' });
+    expect(input.ExpressionAttributeValues).toEqual({ ':start': { N: '100' }, ':one': { N: '1' } });
+    expect(input.ReturnValues).toBe('UPDATED_NEW');
+  });
+
+  it('claims an event when it is new or its lease ran out, with a 7-day expiry', async () => {
+    dynamo.on(UpdateItemCommand).resolves({});
+    const now = new Date('2026-03-01T12:00:00.000Z');
+    expect(await store.claimEvent('evt-1', 120, now)).toEqual({ status: 'claimed' });
+
+    const input = dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input;
+    expect(input.Key).toEqual({ pk: { S: 'event' }, sk: { S: 'evt-1' } });
+    expect(input.ConditionExpression).toBe('attribute_not_exists(#pk) OR (#status = :inProgress AND #lease < :now)');
+    expect(input.ExpressionAttributeValues).toMatchObject({
+      ':lease': { N: String(now.getTime() + 120_000) },
+      ':now': { N: String(now.getTime()) },
+      ':expires': { N: String(now.getTime() / 1000 + 7 * 86_400) },
+    });
+  });
+
+  it('reads the event back consistently when the claim condition fails', async () => {
+    dynamo.on(UpdateItemCommand).rejects(conditionFailed());
+    dynamo.on(GetItemCommand).resolves({ Item: { status: { S: 'done' }, result: { S: '{"replicas":4}' } } });
+
+    expect(await store.claimEvent('evt-1', 120, new Date())).toEqual({ status: 'done', result: { replicas: 4 } });
+    expect(dynamo.commandCalls(GetItemCommand)[0]!.args[0].input.ConsistentRead).toBe(true);
+  });
+});
+
+describe('DynamoDbAuditLog request shapes', () => {
+  it('appends after a consistent read of the head, under attribute_not_exists', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(PutItemCommand).resolves({});
+    const log = new DynamoDbAuditLog({ client, tableName: 'audit' });
+    await log.append({
+      time: '2026-03-01T12:00:00.000Z', actor: 'user/alice', action: 'service.create', target: 'service/api',
+      before: null, after: { name: 'api' }, outcome: 'success', reasons: [], requestId: 'r1', service: 'api',
+    });
+
+    const head = dynamo.commandCalls(QueryCommand)[0]!.args[0].input;
+    expect(head).toMatchObject({ ScanIndexForward: false, Limit: 1, ConsistentRead: true });
+    const put = dynamo.commandCalls(PutItemCommand)[0]!.args[0].input;
+    expect(put.ConditionExpression).toBe('attribute_not_exists(#stream)');
+    expect(put.Item).toMatchObject({
+      stream: { S: 'service#api' }, seq: { N: '1' }, feed: { S: 'audit' },
+      timeKey: { S: '2026-03-01T12:00:00.000Z#service#api#000000000001' },
+    });
+  });
+});
+
+describe('dynamoDbClient', () => {
+  it('builds one client per endpoint, with dummy credentials for a local one', async () => {
+    const local = dynamoDbClient({ endpoint: 'http://127.0.0.1:4567' });
+    expect(dynamoDbClient({ endpoint: 'http://127.0.0.1:4567' })).toBe(local);
+    expect(dynamoDbClient({ endpoint: 'http://127.0.0.1:4568' })).not.toBe(local);
+    expect((await local.config.credentials()).accessKeyId).toBe('local');
+  });
+});

@@ -1,0 +1,163 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Rule, Service } from '#domain/model.ts';
+import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
+import { ensureTables, startDynalite, type DynaliteServer } from '#adapters/local/dynalite-server.ts';
+import { StaleVersionError } from '#ports/errors.ts';
+
+let server: DynaliteServer;
+let client: DynamoDBClient;
+let tableCount = 0;
+
+/** Each test gets its own table, so counters and events start fresh. */
+async function freshStore(): Promise<DynamoDbStateStore> {
+  tableCount += 1;
+  const names = { state: `state-${tableCount}`, audit: `audit-${tableCount}` };
+  await ensureTables(client, names);
+  return new DynamoDbStateStore({ client, tableName: names.state });
+}
+
+function service(name: string, version = 1): Service {
+  return {
+    name, cluster: 'dev', namespace: 'apps', deployment: name,
+    tags: { agency: 'DOT', program: 'roads', fiscalYear: 'FY26' },
+    metrics: { dimensions: { Service: name, Env: 'dev' } },
+    createdAt: '2026-01-01T00:00:00.000Z', version,
+  };
+}
+
+function rule(ruleId: string, version = 1): Rule {
+  return {
+    ruleId, service: 'api', minReplicas: 2, maxReplicas: 10, trigger: { metric: 'RequestCount', threshold: 500 },
+    scaleInStabilizationSeconds: 300, alarms: [`hms-sys-${ruleId}-scale-out`],
+    createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', version,
+  };
+}
+
+beforeAll(async () => {
+  server = await startDynalite();
+  client = new DynamoDBClient({
+    endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await server.close();
+});
+
+describe('DynamoDbStateStore services', () => {
+  it('creates, reads, lists, updates and deletes services', async () => {
+    const store = await freshStore();
+    await store.putService(service('api'), null);
+    await store.putService(service('web'), null);
+
+    expect(await store.getService('api')).toEqual(service('api'));
+    expect((await store.listServices()).map((s) => s.name).sort()).toEqual(['api', 'web']);
+
+    await store.putService({ ...service('api', 2), deployment: 'api-v2' }, 1);
+    expect(await store.getService('api')).toMatchObject({ deployment: 'api-v2', version: 2 });
+
+    await store.deleteService('api', 2);
+    expect(await store.getService('api')).toBeNull();
+    expect(await store.getService('nobody')).toBeNull();
+  });
+
+  it('refuses to create a service that exists', async () => {
+    const store = await freshStore();
+    await store.putService(service('api'), null);
+    await expect(store.putService(service('api'), null)).rejects.toBeInstanceOf(StaleVersionError);
+  });
+
+  it('refuses an update or delete with a stale expected version', async () => {
+    const store = await freshStore();
+    await store.putService(service('api'), null);
+    await store.putService(service('api', 2), 1);
+
+    await expect(store.putService(service('api', 2), 1)).rejects.toBeInstanceOf(StaleVersionError);
+    await expect(store.deleteService('api', 1)).rejects.toBeInstanceOf(StaleVersionError);
+    expect((await store.getService('api'))?.version).toBe(2);
+  });
+
+  it('refuses to update a service that does not exist', async () => {
+    const store = await freshStore();
+    await expect(store.putService(service('ghost', 2), 1)).rejects.toBeInstanceOf(StaleVersionError);
+  });
+});
+
+describe('DynamoDbStateStore rules', () => {
+  it('creates, reads, lists and deletes rules and their state', async () => {
+    const store = await freshStore();
+    await store.putRule(rule('AR-101'), null);
+    await store.putRule({ ...rule('AR-102'), name: 'night shift', scaleInThreshold: 100 }, null);
+
+    expect(await store.getRule('AR-102')).toMatchObject({ name: 'night shift', scaleInThreshold: 100 });
+    expect((await store.listRules()).map((r) => r.ruleId).sort()).toEqual(['AR-101', 'AR-102']);
+
+    const state = { ruleId: 'AR-101', recommendations: [{ at: '2026-01-01T00:00:00.000Z', replicas: 3 }], lastDecision: null, version: 1 };
+    await store.putRuleState(state, null);
+    await expect(store.putRuleState({ ...state, version: 2 }, 5)).rejects.toBeInstanceOf(StaleVersionError);
+    expect(await store.getRuleState('AR-101')).toEqual(state);
+
+    await expect(store.deleteRule('AR-101', 3)).rejects.toBeInstanceOf(StaleVersionError);
+    await store.deleteRule('AR-101', 1);
+    expect(await store.getRule('AR-101')).toBeNull();
+  });
+
+  it('hands out rule numbers from 101 upwards', async () => {
+    const store = await freshStore();
+    expect(await store.nextRuleNumber()).toBe(101);
+    expect(await store.nextRuleNumber()).toBe(102);
+    expect(await store.nextRuleNumber()).toBe(103);
+  });
+
+  it('gives 20 concurrent callers 20 distinct rule numbers', async () => {
+    const store = await freshStore();
+    const numbers = await Promise.all(Array.from({ length: 20 }, () => store.nextRuleNumber()));
+    expect(new Set(numbers).size).toBe(20);
+    expect(Math.min(...numbers)).toBe(101);
+    expect(Math.max(...numbers)).toBe(120);
+  });
+});
+
+describe('DynamoDbStateStore events', () => {
+  const t0 = new Date('2026-03-01T12:00:00.000Z');
+  const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+
+  it('reports busy to a second claim while the first holds the lease', async () => {
+    const store = await freshStore();
+    expect(await store.claimEvent('e1', 120, t0)).toEqual({ status: 'claimed' });
+    expect(await store.claimEvent('e1', 120, later(60))).toEqual({ status: 'busy' });
+  });
+
+  it('returns the stored result once the event is complete', async () => {
+    const store = await freshStore();
+    await store.claimEvent('e1', 120, t0);
+    await store.completeEvent('e1', { outcome: 'scaled', replicas: 4 }, later(1));
+    expect(await store.claimEvent('e1', 120, later(2))).toEqual({ status: 'done', result: { outcome: 'scaled', replicas: 4 } });
+    // A finished event stays finished even long after any lease would have run out.
+    expect(await store.claimEvent('e1', 120, later(3600))).toMatchObject({ status: 'done' });
+  });
+
+  it('lets a new claim through once the lease has run out', async () => {
+    const store = await freshStore();
+    await store.claimEvent('e1', 120, t0);
+    expect(await store.claimEvent('e1', 120, later(121))).toEqual({ status: 'claimed' });
+    expect(await store.claimEvent('e1', 120, later(122))).toEqual({ status: 'busy' });
+  });
+
+  it('lets a new claim through at once after a release', async () => {
+    const store = await freshStore();
+    await store.claimEvent('e1', 120, t0);
+    await store.releaseEvent('e1');
+    expect(await store.claimEvent('e1', 120, later(1))).toEqual({ status: 'claimed' });
+  });
+
+  it('does not release a completed event', async () => {
+    const store = await freshStore();
+    await store.claimEvent('e1', 120, t0);
+    await store.completeEvent('e1', 'ok', later(1));
+    await store.releaseEvent('e1');
+    expect(await store.claimEvent('e1', 120, later(2))).toEqual({ status: 'done', result: 'ok' });
+  });
+});
