@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { alarmEvent } from './alarm-events.ts';
+import { useSandbox } from './sandbox-fixture.ts';
+
+const sb = useSandbox();
+let ruleId = '';
+
+afterEach(() => sb.sandbox.k8s.clearFaults());
+
+async function scaleOnce(value: number) {
+  const [invocation] = await sb.sandbox.bus.publish(alarmEvent(`hms-sys-${ruleId}-scale-out`, value));
+  return invocation!;
+}
+
+describe('cluster API faults', () => {
+  it('sets up a rule on fema-portal', async () => {
+    await sb.service('fema-portal', 'fema');
+    ruleId = (await sb.http('POST', '/autoscale-rules', {
+      service: 'fema-portal', minReplicas: 10, maxReplicas: 1_000, trigger: { metric: 'http_rps', threshold: 100 },
+    })).body.ruleId;
+    expect(ruleId).toMatch(/^AR-/);
+  });
+
+  it.each([
+    ['a 409 conflict', { method: 'PATCH', pathIncludes: '/deployments/fema-portal/scale', status: 409, times: 1 }],
+    ['a 429 throttle', { method: 'PATCH', pathIncludes: '/deployments/fema-portal/scale', status: 429, times: 2 }],
+    ['a 500 error', { method: 'GET', pathIncludes: '/deployments/fema-portal/scale', status: 500, times: 2 }],
+    ['a timeout', { method: 'PATCH', pathIncludes: '/deployments/fema-portal/scale', timeout: true, times: 1 }],
+  ])('retries through %s and still scales', async (_, fault) => {
+    const before = sb.replicas('fema', 'fema-portal')!;
+    sb.sandbox.k8s.injectFault(fault);
+    const invocation = await scaleOnce(150);
+    expect(invocation.error).toBeUndefined();
+    expect(invocation.result).toMatchObject({ outcome: 'scaled' });
+    expect(sb.replicas('fema', 'fema-portal')).toBe(Math.ceil(before * 1.5));
+  });
+
+  it('parks an event in the dead-letter queue with an audit record when the cluster keeps failing', async () => {
+    const before = sb.replicas('fema', 'fema-portal');
+    const parkedBefore = sb.sandbox.deadLetter.items().length;
+    sb.sandbox.k8s.injectFault({ pathIncludes: '/deployments/fema-portal', status: 503, times: 1_000 });
+    const event = alarmEvent(`hms-sys-${ruleId}-scale-out`, 150);
+
+    const [invocation] = await sb.sandbox.bus.publish(event);
+    expect(invocation!.result).toMatchObject({ outcome: 'parked' });
+    expect(sb.replicas('fema', 'fema-portal')).toBe(before);
+    const parked = sb.sandbox.deadLetter.items().slice(parkedBefore);
+    expect(parked).toHaveLength(1);
+    expect(parked[0]).toMatchObject({ reason: expect.stringContaining('503'), payload: { id: event.id } });
+    const audit = (await sb.http('GET', '/audit?service=fema-portal&limit=1')).body.records[0];
+    expect(audit).toMatchObject({ action: 'scale.failed', outcome: 'failure', requestId: event.id });
+
+    sb.sandbox.k8s.clearFaults();
+    const [redelivered] = await sb.sandbox.bus.publish(event);
+    expect(redelivered!.result).toMatchObject({ outcome: 'duplicate' });
+    expect(sb.sandbox.deadLetter.items().slice(parkedBefore)).toHaveLength(1);
+  });
+});

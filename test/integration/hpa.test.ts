@@ -1,0 +1,24 @@
+import { describe, expect, it, vi } from 'vitest';
+import { alarmEvent } from './alarm-events.ts';
+import { useSandbox } from './sandbox-fixture.ts';
+
+const sb = useSandbox();
+
+describe('an HPA-managed Deployment', () => {
+  it('raises the HPA\'s minReplicas instead of fighting it, within the HPA\'s maximum', async () => {
+    await sb.service('notification-svc');
+    const rule = (await sb.http('POST', '/autoscale-rules', {
+      service: 'notification-svc', minReplicas: 2, maxReplicas: 40, trigger: { metric: 'queue_depth', threshold: 100 },
+    })).body;
+
+    const [first] = await sb.sandbox.bus.publish(alarmEvent(`hms-sys-${rule.ruleId}-scale-out`, 300));
+    expect(first!.result).toMatchObject({ outcome: 'scaled', appliedTo: 'hpa' });
+    expect(sb.sandbox.k8s.state.hpa('benefits', 'notification-svc')?.minReplicas).toBe(6);
+    await vi.waitFor(() => expect(sb.replicas('benefits', 'notification-svc')).toBe(6), { timeout: 10_000 });
+
+    await sb.sandbox.bus.publish(alarmEvent(`hms-sys-${rule.ruleId}-scale-out`, 1_000));
+    expect(sb.sandbox.k8s.state.hpa('benefits', 'notification-svc')?.minReplicas).toBe(10);
+    const audit = (await sb.http('GET', '/audit?service=notification-svc&limit=1')).body.records[0];
+    expect(audit.reasons.join(' ')).toContain('HPA');
+  });
+});
