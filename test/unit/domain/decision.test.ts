@@ -73,7 +73,8 @@ describe('decideReplicas properties', () => {
     direction: fc.constantFrom('out' as const, 'in' as const),
     history: fc.array(fc.record({ ago: fc.integer({ min: 0, max: 900 }), replicas: fc.integer({ min: 0, max: 400 }) }), { maxLength: 5 }),
   });
-  const run = (a: fc.ValueOf<typeof arbitraryInput>) => decideReplicas({
+  type Generated = typeof arbitraryInput extends fc.Arbitrary<infer T> ? T : never;
+  const run = (a: Generated) => decideReplicas({
     rule: { minReplicas: a.min, maxReplicas: a.min + a.span, trigger: { metric: 'm', threshold: a.threshold }, scaleInStabilizationSeconds: 300 },
     direction: a.direction, source: 'alarm', currentReplicas: a.current, metric: a.metric, now,
     recommendations: a.history.map((h) => ({ at: secondsAgo(h.ago), replicas: h.replicas })),
