@@ -1,5 +1,5 @@
 import { metricSourceFor } from '#domain/alarms.ts';
-import { decideReplicas, stillApplies } from '#domain/decision.ts';
+import { awaitingFreshMetric, decideReplicas, stillApplies } from '#domain/decision.ts';
 import type { Decision, DecisionSource, Rule, RuleState, ScaleDirection, Service } from '#domain/model.ts';
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
@@ -37,8 +37,12 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
     });
     return { ruleId: request.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
   }
-  const metric = request.metricHint ?? (await ports.metrics.latestValue(metricSourceFor(rule, service)));
+  const source = metricSourceFor(rule, service);
   const state = await ports.store.getRuleState(rule.ruleId);
+  if (request.source === 'reconcile' && awaitingFreshMetric(state?.lastDecision ?? null, ports.clock.now(), source.periodSeconds)) {
+    return { ruleId: rule.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
+  }
+  const metric = request.metricHint ?? (await ports.metrics.latestValue(source));
   let scale = await ports.cluster.getScale(service);
   const { decision, recommendations } = decideReplicas({
     rule, direction: request.direction, source: request.source, currentReplicas: scale.replicas,
