@@ -1,0 +1,118 @@
+import { auditStream, chainEntry, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
+import type { Rule, RuleState, Service } from '#domain/model.ts';
+import type { AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
+import type { Cluster, HpaState, ScaleState, WorkloadRef } from '#ports/cluster.ts';
+import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
+import type { AlarmSpec, MetricSource, Metrics } from '#ports/metrics.ts';
+import type { Ports } from '#ports/ports.ts';
+import type { EventClaim, StateStore } from '#ports/state-store.ts';
+
+type Versioned = { version: number };
+
+/** In-memory ports for use-case tests: the same contracts as the adapters, no I/O. */
+class MemoryStore implements StateStore {
+  readonly items = new Map<string, unknown>();
+  private counter = 100;
+  private readonly events = new Map<string, { done: boolean; result?: unknown; leaseUntil: number }>();
+
+  private put(key: string, value: Versioned, expected: number | null) {
+    const current = this.items.get(key) as Versioned | undefined;
+    if ((current?.version ?? null) !== expected) throw new StaleVersionError(key);
+    this.items.set(key, structuredClone(value));
+  }
+  private get<T>(key: string): T | null {
+    const v = this.items.get(key);
+    return v === undefined ? null : (structuredClone(v) as T);
+  }
+  private list<T>(prefix: string): T[] {
+    return [...this.items.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => structuredClone(v) as T);
+  }
+
+  putService = async (s: Service, e: number | null) => this.put(`service#${s.name}`, s, e);
+  getService = async (n: string) => this.get<Service>(`service#${n}`);
+  listServices = async () => this.list<Service>('service#');
+  deleteService = async (n: string) => void this.items.delete(`service#${n}`);
+  nextRuleNumber = async () => ++this.counter;
+  putRule = async (r: Rule, e: number | null) => this.put(`rule#${r.ruleId}`, r, e);
+  getRule = async (id: string) => this.get<Rule>(`rule#${id}`);
+  listRules = async () => this.list<Rule>('rule#');
+  deleteRule = async (id: string) => void this.items.delete(`rule#${id}`);
+  getRuleState = async (id: string) => this.get<RuleState>(`state#${id}`);
+  putRuleState = async (s: RuleState, e: number | null) => this.put(`state#${s.ruleId}`, s, e);
+  async claimEvent(id: string, leaseSeconds: number, now: Date): Promise<EventClaim> {
+    const event = this.events.get(id);
+    if (event?.done) return { status: 'done', result: event.result };
+    if (event && event.leaseUntil > now.getTime()) return { status: 'busy' };
+    this.events.set(id, { done: false, leaseUntil: now.getTime() + leaseSeconds * 1000 });
+    return { status: 'claimed' };
+  }
+  completeEvent = async (id: string, result: unknown) => void this.events.set(id, { done: true, result, leaseUntil: 0 });
+  releaseEvent = async (id: string) => void this.events.delete(id);
+}
+
+class MemoryAudit implements AuditLog {
+  readonly records: AuditRecord[] = [];
+  async append(entry: AuditEntry) {
+    const stream = auditStream(entry.service);
+    const head = this.records.filter((r) => r.stream === stream).at(-1) ?? null;
+    const record = chainEntry(entry, stream, head);
+    this.records.push(record);
+    return record;
+  }
+  async list(q: AuditQuery): Promise<AuditPage> {
+    return { records: this.records.filter((r) => !q.service || r.service === q.service).reverse().slice(0, q.limit), nextCursor: null };
+  }
+  readStream = async (stream: string) => this.records.filter((r) => r.stream === stream);
+}
+
+/** A one-Deployment cluster whose next write can be made to lose a race. */
+export class MemoryCluster implements Cluster {
+  replicas = 4;
+  version = 1;
+  hpa: HpaState | null = null;
+  patches: number[] = [];
+  /** Before the next write, another writer sets replicas to this value. */
+  raceTo: number | null = null;
+
+  async getScale(): Promise<ScaleState> {
+    return { replicas: this.replicas, resourceVersion: String(this.version) };
+  }
+  async setScale(_ref: WorkloadRef, replicas: number, resourceVersion: string): Promise<ScaleState> {
+    if (this.raceTo !== null) {
+      this.replicas = this.raceTo;
+      this.version += 1;
+      this.raceTo = null;
+    }
+    if (resourceVersion !== String(this.version)) throw new ClusterConflictError('stale resourceVersion');
+    this.patches.push(replicas);
+    this.replicas = replicas;
+    this.version += 1;
+    return this.getScale();
+  }
+  findHpa = async () => this.hpa;
+  async setHpaMinReplicas(_ref: WorkloadRef, _name: string, minReplicas: number) {
+    this.hpa = { ...this.hpa!, minReplicas };
+    return this.hpa;
+  }
+  podCounts = async () => ({ desired: this.replicas, ready: this.replicas });
+}
+
+class MemoryMetrics implements Metrics {
+  readonly alarms = new Map<string, AlarmSpec>();
+  value: number | null = null;
+  inAlarm: string[] = [];
+  putAlarm = async (a: AlarmSpec) => void this.alarms.set(a.name, a);
+  deleteAlarms = async (names: string[]) => names.forEach((n) => this.alarms.delete(n));
+  alarmsInAlarm = async (prefix: string) => this.inAlarm.filter((n) => n.startsWith(prefix));
+  latestValue = async (_m: MetricSource) => this.value;
+}
+
+export function memoryPorts(now = new Date('2026-11-23T12:00:00Z')) {
+  const clock = { current: now, now: () => clock.current };
+  const parked: unknown[] = [];
+  const ports = {
+    store: new MemoryStore(), audit: new MemoryAudit(), metrics: new MemoryMetrics(), cluster: new MemoryCluster(),
+    deadLetter: { park: async (item: unknown) => void parked.push(item) }, clock, knownClusters: ['sandbox'],
+  } satisfies Ports;
+  return { ports, parked, clock };
+}

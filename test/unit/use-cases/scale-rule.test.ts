@@ -1,0 +1,87 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ClusterUnavailableError } from '#ports/errors.ts';
+import { handleAlarm } from '#use-cases/handle-alarm.ts';
+import { createRule } from '#use-cases/rules.ts';
+import { scaleRule } from '#use-cases/scale-rule.ts';
+import { createService } from '#use-cases/services.ts';
+import { memoryPorts } from './memory-ports.ts';
+
+const caller = { actor: 'role/hms-sys-scaler', requestId: 'evt-1' };
+let env: ReturnType<typeof memoryPorts>;
+
+beforeEach(async () => {
+  env = memoryPorts();
+  await createService(env.ports, caller, {
+    name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
+    tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+  }, { dryRun: false });
+  await createRule(env.ports, caller, { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } }, { dryRun: false });
+});
+
+const out = (metricHint: number) => ({ ruleId: 'AR-101', direction: 'out' as const, source: 'alarm' as const, metricHint });
+
+describe('scaleRule after a 409', () => {
+  it('applies its decision when the other writer scaled less', async () => {
+    env.ports.cluster.raceTo = 6;
+    const result = await scaleRule(env.ports, caller, out(1_000));
+    expect(result.outcome).toBe('scaled');
+    expect(env.ports.cluster.replicas).toBe(8);
+  });
+
+  it('leaves the Deployment alone when the other writer already scaled further', async () => {
+    env.ports.cluster.raceTo = 12;
+    const result = await scaleRule(env.ports, caller, out(1_000));
+    expect(result.outcome).toBe('unchanged');
+    expect(env.ports.cluster.replicas).toBe(12);
+    expect(result.decision!.reasons.at(-1)).toContain('already satisfies');
+  });
+});
+
+describe('scaleRule with an HPA', () => {
+  it('raises minReplicas, capped at the HPA maximum, and never writes the scale subresource', async () => {
+    env.ports.cluster.hpa = { name: 'eligibility-api', minReplicas: 2, maxReplicas: 6, resourceVersion: '1' };
+    const result = await scaleRule(env.ports, caller, out(1_000));
+    expect(result.appliedTo).toBe('hpa');
+    expect(env.ports.cluster.hpa?.minReplicas).toBe(6);
+    expect(env.ports.cluster.patches).toEqual([]);
+  });
+});
+
+describe('handleAlarm', () => {
+  const facts = { eventId: 'e-1', alarmName: 'hms-sys-AR-101-scale-out', stateValue: 'ALARM', metricValue: 1_000 };
+
+  it('parks the event and audits the failure when the cluster stays unavailable, then treats redelivery as done', async () => {
+    env.ports.cluster.getScale = async () => { throw new ClusterUnavailableError('503 after 5 attempts', 503); };
+    const first = await handleAlarm(env.ports, caller, facts, { id: 'e-1' });
+    expect(first).toMatchObject({ outcome: 'parked' });
+    expect(env.parked).toHaveLength(1);
+    expect(env.ports.audit.records.at(-1)).toMatchObject({ action: 'scale.failed', outcome: 'failure', service: 'eligibility-api' });
+    expect(await handleAlarm(env.ports, caller, facts, { id: 'e-1' })).toMatchObject({ outcome: 'duplicate' });
+    expect(env.parked).toHaveLength(1);
+  });
+
+  it('releases the event on an unexpected error so a retry can run it', async () => {
+    env.ports.cluster.getScale = async () => { throw new TypeError('bug'); };
+    await expect(handleAlarm(env.ports, caller, facts, {})).rejects.toThrow('bug');
+    env.ports.cluster.getScale = async () => ({ replicas: 4, resourceVersion: String(env.ports.cluster.version) });
+    expect(await handleAlarm(env.ports, caller, facts, {})).toMatchObject({ outcome: 'scaled' });
+  });
+
+  it('ignores alarms that are not hms-sys rule alarms and state changes other than ALARM', async () => {
+    expect(await handleAlarm(env.ports, caller, { ...facts, alarmName: 'billing' }, {})).toMatchObject({ outcome: 'ignored' });
+    expect(await handleAlarm(env.ports, caller, { ...facts, stateValue: 'OK' }, {})).toMatchObject({ outcome: 'ignored' });
+    expect(env.ports.cluster.patches).toEqual([]);
+  });
+});
+
+describe('rule edits', () => {
+  it('restores the rule when CloudWatch refuses the new alarms, leaving no partial write', async () => {
+    const { updateRule } = await import('#use-cases/rules.ts');
+    const put = env.ports.metrics.putAlarm;
+    env.ports.metrics.putAlarm = async () => { throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }); };
+    await expect(updateRule(env.ports, caller, 'AR-101', { maxReplicas: 30 }, { dryRun: false })).rejects.toMatchObject({ status: 503 });
+    env.ports.metrics.putAlarm = put;
+    expect((await env.ports.store.getRule('AR-101'))?.maxReplicas).toBe(20);
+    expect(env.ports.audit.records.map((r) => r.action)).not.toContain('rule.update');
+  });
+});
