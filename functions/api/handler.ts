@@ -1,7 +1,9 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { NotFoundError } from '#domain/errors.ts';
 import type { Wiring } from '#ports/ports.ts';
+import { logger } from '#observability/powertools.ts';
 import { principalOf, requireScope } from './auth.ts';
 import { httpErrors, type ApiEvent, type ApiResult, type ErrorReporter } from './http.ts';
 import { runOperation, validateRequest } from './operations.ts';
@@ -20,10 +22,12 @@ export function createApiHandler(wire: () => Promise<Wiring>, reporter: ErrorRep
     const caller = { actor: principal.subject, requestId: event.requestContext.requestId ?? context.awsRequestId };
     return runOperation(route.operationId, validateRequest(route.operationId, event, ports, caller));
   };
-  return middy<ApiEvent, ApiResult>(lambdaHandler).use(httpErrors(reporter));
+  return middy<ApiEvent, ApiResult>(lambdaHandler)
+    .use(injectLambdaContext(logger, { resetKeys: true, correlationIdPath: 'requestContext.requestId' }))
+    .use(httpErrors(reporter));
 }
 
 export const handler = createApiHandler(
   async () => (await import('#adapters/aws/wiring.ts')).awsWiring(),
-  { error: (message, details) => import('#observability/powertools.ts').then(({ logger }) => logger.error(message, details)) },
+  { error: (message, details) => logger.error(message, details) },
 );

@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { Wiring } from '#ports/ports.ts';
-import { logger } from '#observability/powertools.ts';
+import { observed } from '#observability/middleware.ts';
+import { logger, metrics, MetricUnit } from '#observability/powertools.ts';
 import { reconcile, type ReconcileReport } from '#use-cases/reconcile.ts';
 
 /** Builds the reconciler around a wiring function, so AWS and the sandbox run the same code. */
@@ -11,9 +12,11 @@ export function createReconcilerHandler(wire: () => Promise<Wiring>) {
     const { ports, controllerActor } = await wire();
     const report = await reconcile(ports, { actor: controllerActor, requestId: event.id });
     logger.info('reconcile pass', { ...report });
+    metrics.addMetric('AlarmsInAlarm', MetricUnit.Count, report.alarmsInAlarm);
+    metrics.addMetric('RulesScaled', MetricUnit.Count, report.outcomes.filter((o) => o.outcome === 'scaled').length);
     return report;
   };
-  return middy(lambdaHandler);
+  return middy(lambdaHandler).use([...observed()]);
 }
 
 export const handler = createReconcilerHandler(async () => (await import('#adapters/aws/wiring.ts')).awsWiring());

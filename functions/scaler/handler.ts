@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Wiring } from '#ports/ports.ts';
-import { logger } from '#observability/powertools.ts';
+import { observed } from '#observability/middleware.ts';
+import { logger, metrics, MetricUnit } from '#observability/powertools.ts';
 import { handleAlarm, type AlarmOutcome } from '#use-cases/handle-alarm.ts';
 import { parseAlarmEvent } from './alarm-event.ts';
 
@@ -13,9 +14,10 @@ export function createScalerHandler(wire: () => Promise<Wiring>) {
     const { ports, controllerActor } = await wire();
     const outcome = await handleAlarm(ports, { actor: controllerActor, requestId: facts.eventId }, facts, event);
     logger.info('alarm handled', { alarmName: facts.alarmName, outcome });
+    metrics.addMetric(`Alarm_${outcome.outcome}`, MetricUnit.Count, 1);
     return outcome;
   };
-  return middy(lambdaHandler);
+  return middy(lambdaHandler).use([...observed()]);
 }
 
 export const handler = createScalerHandler(async () => (await import('#adapters/aws/wiring.ts')).awsWiring());
