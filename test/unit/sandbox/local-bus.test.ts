@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { alarmStateChangePattern, scalerFunction } from '#functions/scaler/triggers.ts';
+import { LocalBus } from '#sandbox/local-bus.ts';
+import { matchesPattern } from '#sandbox/event-pattern.ts';
+
+/** The shape of AWS's documented example, trimmed to what the pattern reads. */
+const awsAlarmEvent = (alarmName: string, value: string) => ({
+  version: '0', id: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92', 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch',
+  account: '123456789012', time: '2019-10-02T17:04:40Z', region: 'us-east-1', resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
+  detail: { alarmName, state: { value, reason: 'Threshold Crossed', reasonData: '{}', timestamp: '2019-10-02T17:04:40.985+0000' }, previousState: { value: 'OK' } },
+});
+
+describe('the scaler\'s event pattern', () => {
+  it('matches an hms-sys alarm entering ALARM', () => {
+    expect(matchesPattern(alarmStateChangePattern, awsAlarmEvent('hms-sys-AR-101-scale-out', 'ALARM'))).toBe(true);
+  });
+  it.each([
+    ['another team\'s alarm', awsAlarmEvent('billing-alarm', 'ALARM')],
+    ['an alarm returning to OK', awsAlarmEvent('hms-sys-AR-101-scale-out', 'OK')],
+    ['another source', { ...awsAlarmEvent('hms-sys-AR-101-scale-out', 'ALARM'), source: 'custom.app' }],
+  ])('does not match %s', (_, event) => expect(matchesPattern(alarmStateChangePattern, event)).toBe(false));
+});
+
+describe('LocalBus', () => {
+  it('retries a failing delivery twice, as Lambda does, then parks the event', async () => {
+    const parked: unknown[] = [];
+    const bus = new LocalBus({ park: async (item) => void parked.push(item) }, 1);
+    let calls = 0;
+    bus.register(scalerFunction, async () => {
+      calls += 1;
+      throw new Error('cluster down');
+    });
+    const event = awsAlarmEvent('hms-sys-AR-101-scale-out', 'ALARM');
+    const [invocation] = await bus.publish(event);
+    expect(calls).toBe(3);
+    expect(invocation).toMatchObject({ attempts: 3, error: 'Error: cluster down' });
+    expect(parked).toEqual([{ source: 'lambda/scaler', reason: 'Error: cluster down', payload: event }]);
+  });
+
+  it('delivers nothing for an event no trigger matches', async () => {
+    const bus = new LocalBus({ park: async () => undefined }, 1);
+    let calls = 0;
+    bus.register(scalerFunction, async () => void (calls += 1));
+    expect(await bus.publish(awsAlarmEvent('billing-alarm', 'ALARM'))).toEqual([]);
+    expect(calls).toBe(0);
+  });
+});
