@@ -1,0 +1,57 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EventTrigger, ScheduleTrigger } from '#domain/triggers.ts';
+
+export interface ControllerTriggersProps {
+  /** Function every rule invokes. */
+  readonly handler: lambda.IFunction;
+  /** The declared event patterns and schedules, used as they are. */
+  readonly triggers: readonly (EventTrigger | ScheduleTrigger)[];
+  /** Where EventBridge parks events it could not deliver. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * Delivery attempts EventBridge makes after the first fails.
+   * @default 4
+   */
+  readonly retryAttempts?: number;
+  /**
+   * How long EventBridge keeps trying before the event goes to the dead-letter queue.
+   * @default one hour
+   */
+  readonly maxEventAge?: Duration;
+}
+
+/** One EventBridge rule per declared event pattern or schedule, each aimed at the handler. */
+export class ControllerTriggers extends Construct {
+  readonly rules: events.Rule[];
+
+  constructor(scope: Construct, id: string, props: ControllerTriggersProps) {
+    super(scope, id);
+    const target = new targets.LambdaFunction(props.handler, {
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: props.retryAttempts ?? 4,
+      maxEventAge: props.maxEventAge ?? Duration.hours(1),
+    });
+    this.rules = props.triggers.map((trigger) =>
+      new events.Rule(this, trigger.id, {
+        description: `hms-sys: ${trigger.description}`,
+        targets: [target],
+        ...(trigger.kind === 'event'
+          ? { eventPattern: asCdkPattern(trigger) }
+          : { schedule: events.Schedule.rate(Duration.minutes(trigger.rateMinutes)) }),
+      }),
+    );
+  }
+}
+
+/**
+ * The declared pattern is written as AWS documents it (`detail-type`, not CDK's `detailType`);
+ * CDK renders top-level keys other than `detailType` unchanged, so it reaches the template verbatim.
+ */
+function asCdkPattern(trigger: EventTrigger): events.EventPattern {
+  return trigger.pattern as events.EventPattern;
+}

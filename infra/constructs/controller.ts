@@ -1,0 +1,96 @@
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { EventTrigger, FunctionDeclaration, RouteTrigger, ScheduleTrigger } from '#domain/triggers.ts';
+import type { HmsHttpApi } from './api.ts';
+import { ControllerTriggers } from './controller-triggers.ts';
+import type { DeadLetters } from './dead-letters.ts';
+import { clusterAccessLevel, EksAccess } from './eks-access.ts';
+import type { FunctionNetwork } from './function-network.ts';
+import { HmsFunction, hmsFunctionName } from './hms-function.ts';
+import type { LogStorage } from './log-storage.ts';
+import { grantNeeds } from './need-grants.ts';
+import type { StateTables } from './state-tables.ts';
+
+export interface ControllerProps {
+  /** What the function is, needs and reacts to, from functions/<name>/triggers.ts. */
+  readonly declaration: FunctionDeclaration;
+  /**
+   * Prebuilt code instead of esbuild bundling (tests).
+   * @default - bundle functions/<name>/handler.ts
+   */
+  readonly code?: lambda.Code;
+  /** The state and audit tables. */
+  readonly tables: StateTables;
+  /** The shared dead-letter queue. */
+  readonly deadLetters: DeadLetters;
+  /** VPC placement shared by all functions. */
+  readonly network: FunctionNetwork;
+  /** Log encryption and retention shared by all functions. */
+  readonly logStorage: LogStorage;
+  /** The HTTP API that route triggers are added to. */
+  readonly api: HmsHttpApi;
+  /** EKS cluster the controller reads or scales. */
+  readonly clusterName: string;
+  /** Namespaces its cluster access is limited to. */
+  readonly namespaces: readonly string[];
+  /** Concurrent executions reserved for the function. */
+  readonly reservedConcurrency: number;
+}
+
+/**
+ * One declared function with everything it owns: the function and its role, the grants its
+ * needs call for, its environment, its triggers (routes, rules, schedules) and its EKS access.
+ */
+export class Controller extends Construct {
+  readonly fn: HmsFunction;
+  readonly eksAccess?: EksAccess;
+
+  constructor(scope: Construct, id: string, props: ControllerProps) {
+    super(scope, id);
+    const { declaration, tables, deadLetters } = props;
+    const needs = new Set(declaration.needs);
+
+    this.fn = new HmsFunction(this, 'Function', {
+      declaration,
+      code: props.code,
+      network: props.network,
+      deadLetters,
+      logStorage: props.logStorage,
+      reservedConcurrency: props.reservedConcurrency,
+      environment: {
+        STATE_TABLE: tables.state.tableName,
+        AUDIT_TABLE: tables.audit.tableName,
+        HMS_CLUSTERS: props.clusterName,
+        // The actor recorded in audit entries names the function that acted.
+        HMS_ACTOR: `role/${hmsFunctionName(declaration)}`,
+        ...(needs.has('dead-letter') ? { DEAD_LETTER_QUEUE_URL: deadLetters.queue.queueUrl } : {}),
+      },
+    });
+
+    grantNeeds(this.fn.role, declaration.needs, { tables, deadLetters, clusterName: props.clusterName });
+
+    const level = clusterAccessLevel(declaration.needs);
+    if (level !== undefined) {
+      this.eksAccess = new EksAccess(this, 'EksAccess', {
+        clusterName: props.clusterName,
+        namespaces: props.namespaces,
+        role: this.fn.role,
+        level,
+      });
+    }
+
+    const routes = declaration.triggers.filter((trigger): trigger is RouteTrigger => trigger.kind === 'http');
+    if (routes.length > 0) props.api.addRoutes(`${id}Integration`, routes, this.fn.function);
+
+    const ruleTriggers = declaration.triggers.filter(
+      (trigger): trigger is EventTrigger | ScheduleTrigger => trigger.kind !== 'http',
+    );
+    if (ruleTriggers.length > 0) {
+      new ControllerTriggers(this, 'Triggers', {
+        handler: this.fn.function,
+        triggers: ruleTriggers,
+        deadLetterQueue: deadLetters.queue,
+      });
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionDeclaration } from '#domain/triggers.ts';
+import type { DeadLetters } from './dead-letters.ts';
+import type { FunctionNetwork } from './function-network.ts';
+import type { LogStorage } from './log-storage.ts';
+import { ManagedPolicyRole } from './managed-policy-role.ts';
+
+/** Prefix of every function name, and so of each HMS_ACTOR. */
+export const NAME_PREFIX = 'hms-sys';
+
+/** Environment every function gets; a caller's values win over these. */
+export const FUNCTION_ENVIRONMENT_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
+  POWERTOOLS_SERVICE_NAME: 'hms-sys',
+  POWERTOOLS_METRICS_NAMESPACE: 'HmsSys',
+  NODE_OPTIONS: '--enable-source-maps',
+});
+
+/** The deployed name of a declared function, e.g. hms-sys-scaler. */
+export function hmsFunctionName(declaration: FunctionDeclaration): string {
+  return `${NAME_PREFIX}-${declaration.name}`;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface HmsFunctionProps {
+  /** The function's declaration: folder name, description, timeout and memory. */
+  readonly declaration: FunctionDeclaration;
+  /**
+   * Prebuilt code to deploy instead of bundling `functions/<name>/handler.ts` with esbuild;
+   * it must export `handler` from `index`. Tests pass inline code so synth needs no bundling.
+   * @default - esbuild bundles the handler locally (never in Docker)
+   */
+  readonly code?: lambda.Code;
+  /** Variables merged over FUNCTION_ENVIRONMENT_DEFAULTS. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** VPC, subnets and security group the function runs in. */
+  readonly network: FunctionNetwork;
+  /** Queue for asynchronous invocations that fail every retry. */
+  readonly deadLetters: DeadLetters;
+  /** Makes the function's encrypted log group. */
+  readonly logStorage: LogStorage;
+  /** Concurrent executions reserved for (and capping) this function. */
+  readonly reservedConcurrency: number;
+}
+
+/**
+ * The project's one Lambda function shape: Node.js 24 on ARM64, bundled as minified ESM with
+ * the AWS SDK inside, X-Ray tracing, a dedicated encrypted log group, reserved concurrency,
+ * a dead-letter queue, and a place in the VPC. Its role keeps every permission in
+ * customer-managed policies (see ManagedPolicyRole).
+ */
+export class HmsFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: ManagedPolicyRole;
+  readonly logGroup: logs.LogGroup;
+  readonly functionName: string;
+
+  constructor(scope: Construct, id: string, props: HmsFunctionProps) {
+    super(scope, id);
+    const { declaration, network } = props;
+    this.functionName = hmsFunctionName(declaration);
+    this.logGroup = props.logStorage.createLogGroup(this, 'Logs', `/aws/lambda/${this.functionName}`);
+
+    this.role = new ManagedPolicyRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${this.functionName}: ${declaration.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+    props.deadLetters.grantSend(this.role);
+    this.role.addPolicy('NetworkInterfaces', network.networkInterfaceStatements(), network.networkInterfaceAcknowledgements());
+    this.role.addPolicy('Tracing', [tracingStatement()], [{
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+    }]);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      functionName: this.functionName,
+      description: declaration.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: declaration.memoryMb,
+      timeout: Duration.seconds(declaration.timeoutSeconds),
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      environment: { ...FUNCTION_ENVIRONMENT_DEFAULTS, ...props.environment },
+      role: this.role,
+      logGroup: this.logGroup,
+      deadLetterQueue: props.deadLetters.queue,
+      vpc: network.vpc,
+      vpcSubnets: network.subnets,
+      securityGroups: [network.securityGroup],
+      ...codeProps(declaration, props.code),
+    });
+    // Tracing is switched on here rather than through `tracing`, whose generated X-Ray
+    // statement would land among the scoped grants; the Tracing policy above carries it.
+    (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
+  }
+}
+
+function tracingStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+    resources: ['*'],
+  });
+}
+
+function codeProps(declaration: FunctionDeclaration, code: lambda.Code | undefined): Partial<nodejs.NodejsFunctionProps> {
+  if (code !== undefined) return { code, handler: 'index.handler' };
+  return {
+    entry: `${REPO_ROOT}functions/${declaration.name}/handler.ts`,
+    handler: 'handler',
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+    bundling: {
+      forceDockerBundling: false,
+      format: nodejs.OutputFormat.ESM,
+      target: 'node24',
+      mainFields: ['module', 'main'],
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+      // Bundle the AWS SDK too: the pinned version is what was tested, not the runtime's.
+      externalModules: [],
+      // CommonJS dependencies that call require() need it defined inside an ES module.
+      banner: "import { createRequire as hmsCreateRequire } from 'node:module'; const require = hmsCreateRequire(import.meta.url);",
+    },
+  };
+}

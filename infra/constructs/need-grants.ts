@@ -1,0 +1,77 @@
+import { Aws } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Need } from '#domain/triggers.ts';
+import { ALARM_PREFIX } from '#functions/scaler/triggers.ts';
+import type { DeadLetters } from './dead-letters.ts';
+import type { ManagedPolicyRole } from './managed-policy-role.ts';
+import type { StateTables } from './state-tables.ts';
+
+/** The resources needs are granted on. */
+export interface NeedResources {
+  readonly tables: StateTables;
+  readonly deadLetters: DeadLetters;
+  readonly clusterName: string;
+}
+
+type Grant = (role: ManagedPolicyRole, resources: NeedResources) => void;
+
+/** Only this system's alarms: every hms-sys alarm name starts with ALARM_PREFIX. */
+const alarmArns = `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${ALARM_PREFIX}*`;
+const ALARM_ARNS_FINDING = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${ALARM_PREFIX}*]`;
+const ALARM_ARNS_REASON = `Alarms are created at run time, one per rule, so their names are unknown at deploy time; the ${ALARM_PREFIX} prefix limits the grant to this system's alarms.`;
+
+/** Use of the table key that reading and writing an encrypted table needs. */
+const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
+
+const GRANTS: Record<Need, Grant> = {
+  state: (role, { tables }) => {
+    tables.state.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query');
+    tables.key.grant(role, ...TABLE_KEY_ACTIONS);
+  },
+  // Append-only: no UpdateItem or DeleteItem. Written as statements because table.grant()
+  // would cover every index (index/*) where only the time index is queried.
+  audit: (role, { tables }) => {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      resources: [tables.audit.tableArn],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: [`${tables.audit.tableArn}/index/${tables.auditTimeIndexName}`],
+    }));
+    tables.key.grant(role, ...TABLE_KEY_ACTIONS);
+  },
+  'alarms-read': (role) => {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarmArns] }));
+    role.acknowledgeGrant({ id: ALARM_ARNS_FINDING, reason: ALARM_ARNS_REASON });
+  },
+  'alarms-write': (role) => {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:TagResource'],
+      resources: [alarmArns],
+    }));
+    role.acknowledgeGrant({ id: ALARM_ARNS_FINDING, reason: ALARM_ARNS_REASON });
+  },
+  'metrics-read': (role) => {
+    role.addPolicy('MetricsRead', [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })], [{
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:GetMetricData supports no resource-level permissions, so its resource must be *.',
+    }]);
+  },
+  'cluster-read': describeCluster,
+  'cluster-write': describeCluster,
+  'dead-letter': (role, { deadLetters }) => deadLetters.grantSend(role),
+};
+
+/** The EKS endpoint and certificate; access inside the cluster comes from its access entry. */
+function describeCluster(role: ManagedPolicyRole, { clusterName }: NeedResources): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['eks:DescribeCluster'],
+    resources: [`arn:${Aws.PARTITION}:eks:${Aws.REGION}:${Aws.ACCOUNT_ID}:cluster/${clusterName}`],
+  }));
+}
+
+/** Grants each need once, scoped to the resources it names. */
+export function grantNeeds(role: ManagedPolicyRole, needs: readonly Need[], resources: NeedResources): void {
+  for (const need of new Set(needs)) GRANTS[need](role, resources);
+}

@@ -1,0 +1,103 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import type { FunctionDeclaration } from '#domain/triggers.ts';
+import * as declared from '#functions/index.ts';
+import type { HmsSysConfig } from './config.ts';
+import { HmsHttpApi } from './constructs/api.ts';
+import { Controller } from './constructs/controller.ts';
+import { DeadLetters } from './constructs/dead-letters.ts';
+import { FunctionNetwork } from './constructs/function-network.ts';
+import { LogStorage } from './constructs/log-storage.ts';
+import { OperatorAlerts } from './constructs/operator-alerts.ts';
+import { StateTables } from './constructs/state-tables.ts';
+import { TableBackups } from './constructs/table-backups.ts';
+
+/** Every function declared in functions/index.ts. */
+export const FUNCTION_DECLARATIONS: readonly FunctionDeclaration[] = Object.values(declared);
+
+export interface HmsSysStackProps extends StackProps {
+  /** Settings read from CDK context. */
+  readonly config: HmsSysConfig;
+  /**
+   * Supplies prebuilt code per function instead of bundling each handler with esbuild.
+   * Tests inject inline code here so synth is fast and needs no bundler.
+   * @default - esbuild bundles functions/<name>/handler.ts
+   */
+  readonly functionCode?: (declaration: FunctionDeclaration) => lambda.Code;
+  /**
+   * Functions to deploy.
+   * @default FUNCTION_DECLARATIONS
+   */
+  readonly declarations?: readonly FunctionDeclaration[];
+  /**
+   * Concurrent executions reserved for each function.
+   * @default 5
+   */
+  readonly reservedConcurrency?: number;
+}
+
+/**
+ * hms-sys: the shared pieces (network placement, log storage, tables and their backups,
+ * dead letters, alerts, the HTTP API), then one Controller per declared function.
+ */
+export class HmsSysStack extends Stack {
+  readonly controllers: ReadonlyMap<string, Controller>;
+
+  constructor(scope: Construct, id: string, props: HmsSysStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const network = new FunctionNetwork(this, 'Network', { vpcId: config.vpcId, subnetIds: config.subnetIds });
+    const logStorage = new LogStorage(this, 'LogStorage');
+    const tables = new StateTables(this, 'Tables');
+    new TableBackups(this, 'Backups', { tables: [tables.state, tables.audit] });
+    const alerts = new OperatorAlerts(this, 'Alerts');
+    const deadLetters = new DeadLetters(this, 'DeadLetters', { alarmTopic: alerts.topic });
+    const api = new HmsHttpApi(this, 'Api', {
+      jwtIssuer: config.jwtIssuer,
+      jwtAudience: config.jwtAudience,
+      logStorage,
+    });
+
+    const controllers = new Map<string, Controller>();
+    for (const declaration of props.declarations ?? FUNCTION_DECLARATIONS) {
+      const controller = new Controller(this, `${constructId(declaration.name)}Controller`, {
+        declaration,
+        code: props.functionCode?.(declaration),
+        tables,
+        deadLetters,
+        network,
+        logStorage,
+        api,
+        clusterName: config.clusterName,
+        namespaces: config.namespaces,
+        reservedConcurrency: props.reservedConcurrency ?? 5,
+      });
+      controllers.set(declaration.name, controller);
+      new CfnOutput(this, `${constructId(declaration.name)}RoleArn`, {
+        description: `Role of ${controller.fn.functionName}`,
+        value: controller.fn.role.roleArn,
+      });
+    }
+    this.controllers = controllers;
+
+    new CfnOutput(this, 'ApiUrl', { value: api.url });
+    new CfnOutput(this, 'StateTableName', { value: tables.state.tableName });
+    new CfnOutput(this, 'AuditTableName', { value: tables.audit.tableName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queue.queueUrl });
+    new CfnOutput(this, 'AlertsTopicArn', { description: 'Subscribe operators here', value: alerts.topic.topicArn });
+    new CfnOutput(this, 'FunctionSecurityGroupId', {
+      description: 'Allow HTTPS from this group on the EKS cluster security group if the endpoint is private',
+      value: network.securityGroup.securityGroupId,
+    });
+  }
+}
+
+/** `reconciler` -> `Reconciler`. */
+function constructId(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,181 @@
+import { describe, expect, test } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnElement } from 'aws-cdk-lib';
+import { reconcilerFunction, scalerFunction } from '#functions/index.ts';
+import type { EventTrigger, ScheduleTrigger } from '#domain/triggers.ts';
+import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
+import { synthesizedTemplate, TEST_CONTEXT } from './stack-fixture.ts';
+
+const { fixture, template } = synthesizedTemplate();
+const { stack } = fixture;
+const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
+
+function logicalIdOf(element: unknown): string {
+  return stack.getLogicalId(element as CfnElement);
+}
+function functionLogicalId(name: string): string {
+  const controller = stack.controllers.get(name);
+  if (controller === undefined) throw new Error(`no controller for ${name}`);
+  return logicalIdOf(controller.fn.function.node.defaultChild);
+}
+function roleLogicalId(name: string): string {
+  return logicalIdOf(stack.controllers.get(name)!.fn.role.node.defaultChild);
+}
+const deadLetterQueueId = Object.keys(template.findResources('AWS::SQS::Queue'))[0]!;
+const functionIds = Object.keys(template.findResources('AWS::Lambda::Function'));
+
+describe('EventBridge triggers', () => {
+  const [alarmTrigger] = scalerFunction.triggers.filter((t): t is EventTrigger => t.kind === 'event');
+  const [reconcileTrigger] = reconcilerFunction.triggers.filter((t): t is ScheduleTrigger => t.kind === 'schedule');
+
+  test('an event rule with the scaler\'s declared pattern invokes the scaler, with retries and a dead-letter queue', () => {
+    expect(alarmTrigger).toBeDefined();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.exact(alarmTrigger!.pattern),
+      State: 'ENABLED',
+      Targets: [Match.objectLike({
+        Arn: { 'Fn::GetAtt': [functionLogicalId('scaler'), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: Match.anyValue(), MaximumEventAgeInSeconds: Match.anyValue() },
+      })],
+    });
+  });
+
+  test('a rate(1 minute) schedule invokes the reconciler, with a dead-letter queue', () => {
+    expect(reconcileTrigger?.rateMinutes).toBe(1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({
+        Arn: { 'Fn::GetAtt': [functionLogicalId('reconciler'), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
+      })],
+    });
+  });
+
+  test('there is one rule per declared event pattern or schedule', () => {
+    const declared = FUNCTION_DECLARATIONS.flatMap((d) => d.triggers).filter((t) => t.kind !== 'http');
+    template.resourceCountIs('AWS::Events::Rule', declared.length);
+  });
+});
+
+describe('functions', () => {
+  test('one function per declaration', () => {
+    expect(functionIds).toHaveLength(FUNCTION_DECLARATIONS.length);
+  });
+
+  test.each(FUNCTION_DECLARATIONS.map((d) => d.name))('%s runs Node.js 24 on ARM64, traced, in the VPC, with a DLQ and reserved concurrency', (name) => {
+    const fn = resources[functionLogicalId(name)]!.Properties;
+    expect(fn).toMatchObject({
+      FunctionName: `hms-sys-${name}`,
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      ReservedConcurrentExecutions: expect.any(Number),
+      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
+      VpcConfig: { SubnetIds: TEST_CONTEXT['hms:subnetIds'].split(','), SecurityGroupIds: [expect.anything()] },
+      LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+    });
+    const logGroup = resources[fn.LoggingConfig.LogGroup.Ref]!.Properties;
+    expect(logGroup).toMatchObject({ KmsKeyId: expect.anything(), RetentionInDays: expect.any(Number) });
+  });
+
+  test.each(FUNCTION_DECLARATIONS)('$name gets the environment the handlers read', (declaration) => {
+    const variables = resources[functionLogicalId(declaration.name)]!.Properties.Environment.Variables;
+    expect(variables).toMatchObject({
+      STATE_TABLE: { Ref: logicalIdOf(stack.node.findChild('Tables').node.findChild('State').node.defaultChild) },
+      AUDIT_TABLE: { Ref: logicalIdOf(stack.node.findChild('Tables').node.findChild('Audit').node.defaultChild) },
+      HMS_CLUSTERS: TEST_CONTEXT['hms:clusterName'],
+      HMS_ACTOR: `role/hms-sys-${declaration.name}`,
+      POWERTOOLS_SERVICE_NAME: 'hms-sys',
+      POWERTOOLS_METRICS_NAMESPACE: 'HmsSys',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect('DEAD_LETTER_QUEUE_URL' in variables).toBe(declaration.needs.includes('dead-letter'));
+  });
+
+  test('the functions\' security group allows no inbound traffic and only HTTPS out', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      VpcId: TEST_CONTEXT['hms:vpcId'],
+      SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: Match.anyValue() }],
+      SecurityGroupIngress: Match.absent(),
+    });
+  });
+});
+
+describe('tables', () => {
+  test.each(['State', 'Audit'])('the %s table is on-demand, KMS-encrypted, point-in-time recoverable and deletion-protected', (id) => {
+    const table = resources[logicalIdOf(stack.node.findChild('Tables').node.findChild(id).node.defaultChild)]!.Properties;
+    expect(table).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() },
+      DeletionProtectionEnabled: true,
+    });
+  });
+
+  test('the state table expires items on expiresAt; the audit table has the byTime index', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'stream', KeyType: 'HASH' }, { AttributeName: 'seq', KeyType: 'RANGE' }],
+      GlobalSecondaryIndexes: [Match.objectLike({
+        IndexName: 'byTime',
+        KeySchema: [{ AttributeName: 'feed', KeyType: 'HASH' }, { AttributeName: 'timeKey', KeyType: 'RANGE' }],
+        Projection: { ProjectionType: 'ALL' },
+      })],
+    });
+  });
+
+  test('both tables are in an AWS Backup plan', () => {
+    const tableIds = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+    const selection = JSON.stringify(template.findResources('AWS::Backup::BackupSelection'));
+    for (const id of tableIds) expect(selection).toContain(`"${id}"`);
+  });
+});
+
+describe('EKS access', () => {
+  test.each([
+    ['scaler', 'AmazonEKSEditPolicy'],
+    ['reconciler', 'AmazonEKSEditPolicy'],
+    ['api', 'AmazonEKSViewPolicy'],
+  ])('%s\'s role gets %s, limited to the configured namespaces', (name, policy) => {
+    template.hasResourceProperties('AWS::EKS::AccessEntry', {
+      ClusterName: TEST_CONTEXT['hms:clusterName'],
+      PrincipalArn: { 'Fn::GetAtt': [roleLogicalId(name), 'Arn'] },
+      Type: 'STANDARD',
+      AccessPolicies: [{
+        PolicyArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:eks::aws:cluster-access-policy/${policy}`]] },
+        AccessScope: { Type: 'namespace', Namespaces: TEST_CONTEXT['hms:namespaces'].split(',') },
+      }],
+    });
+  });
+});
+
+describe('dead letters', () => {
+  test('the queue is KMS-encrypted and refuses plain HTTP', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('an alarm notifies operators as soon as a message is visible', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      AlarmActions: [{ Ref: Object.keys(template.findResources('AWS::SNS::Topic'))[0] }],
+    });
+  });
+});
+
+test('the stack outputs the API URL, table names, queue URL and each controller role', () => {
+  const outputs = Object.keys(template.toJSON().Outputs);
+  expect(outputs).toEqual(expect.arrayContaining([
+    'ApiUrl', 'StateTableName', 'AuditTableName', 'DeadLetterQueueUrl',
+    'ApiRoleArn', 'ScalerRoleArn', 'ReconcilerRoleArn',
+  ]));
+});
