@@ -1,0 +1,77 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { REPO_ROOT, type CdkBundling } from './cdk-bundling.ts';
+
+export interface Bundle {
+  name: string;
+  /** The deployable module, index.mjs, as NodejsFunction names an ESM bundle. */
+  file: string;
+  bytes: number;
+  sourceMapBytes: number | null;
+  /** What each input contributed to the output, from esbuild's metafile. */
+  inputs: Record<string, { bytesInOutput: number }>;
+}
+
+/** A handler entry: a path under the repository, or inline source resolved from its root. */
+export type Entry = { name: string; path: string } | { name: string; contents: string };
+
+export const HANDLER_ENTRIES: Entry[] = [
+  { name: 'api', path: 'functions/api/handler.ts' },
+  { name: 'scaler', path: 'functions/scaler/handler.ts' },
+  { name: 'reconciler', path: 'functions/reconciler/handler.ts' },
+];
+
+/** The least a middy handler costs to load: the yardstick init times are divided by. */
+export const BASELINE_ENTRY: Entry = {
+  name: 'baseline',
+  contents: "import middy from '@middy/core';\nexport const handler = middy(async () => ({}));\n",
+};
+
+const FALLBACK_TARGET = 'node22';
+
+async function build(entry: Entry, outfile: string, options: CdkBundling, target: string) {
+  return esbuild.build({
+    ...('path' in entry
+      ? { entryPoints: [entry.path] }
+      : { stdin: { contents: entry.contents, resolveDir: REPO_ROOT, sourcefile: `${entry.name}.ts`, loader: 'ts' as const } }),
+    absWorkingDir: REPO_ROOT,
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: options.format,
+    target,
+    mainFields: options.mainFields,
+    minify: options.minify,
+    sourcemap: options.sourcemap,
+    sourcesContent: options.sourcesContent,
+    external: options.external,
+    banner: { js: options.banner },
+    metafile: true,
+    logLevel: 'silent',
+  });
+}
+
+/** Bundles one entry into `<outDir>/<name>/index.mjs`; an unknown target falls back to node22. */
+export async function bundleEntry(entry: Entry, outDir: string, options: CdkBundling): Promise<Bundle & { target: string }> {
+  const outfile = join(outDir, entry.name, options.format === 'esm' ? 'index.mjs' : 'index.js');
+  let target = options.target;
+  let result: esbuild.BuildResult<{ metafile: true }>;
+  try {
+    result = await build(entry, outfile, options, target);
+  } catch (err) {
+    if (target === FALLBACK_TARGET || !/target|version|node\d+/i.test(String(err))) throw err;
+    target = FALLBACK_TARGET;
+    result = await build(entry, outfile, options, target);
+  }
+  const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith('.map'));
+  if (!output) throw new Error(`esbuild wrote no bundle for ${entry.name}`);
+  return {
+    name: entry.name,
+    file: outfile,
+    bytes: statSync(outfile).size,
+    sourceMapBytes: options.sourcemap ? statSync(`${outfile}.map`).size : null,
+    inputs: output[1].inputs,
+    target,
+  };
+}

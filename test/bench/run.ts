@@ -1,0 +1,80 @@
+/**
+ * `npm run bench`: bundle sizes, init times, decision latency and sandbox start-up, each beside
+ * its target. Prints a table and writes bench/results.json. Exits 0 when a target is missed
+ * (the table says MISSED); non-zero only when the benchmark itself could not run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleSizeFigures, renderTopPackages } from './bundle-size.ts';
+import { BASELINE_ENTRY, HANDLER_ENTRIES, bundleEntry, type Bundle } from './bundling.ts';
+import { CONSTRUCT_FILE, REPO_ROOT, readCdkBundling } from './cdk-bundling.ts';
+import { decisionLatencyFigures, measureDecisionLatency } from './decision-latency.ts';
+import { initTimeFigures, measureInitTimes } from './init-time.ts';
+import { collectResults, renderTable, writeResults, type Figure } from './report.ts';
+import { measureStartup, startupFigures } from './startup.ts';
+
+const PARAMETERS = {
+  initRunsPerBundle: 15,
+  decisionWarmupEvents: 50,
+  decisionEvents: 1_000,
+  startupRuns: 3,
+  initRatioHandler: 'scaler',
+};
+const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results.json');
+
+const step = (message: string) => console.error(`bench: ${message}`);
+
+async function main(): Promise<void> {
+  const startLoad = loadavg();
+  const workDir = mkdtempSync(join(tmpdir(), 'hms-sys-bundles-'));
+  const figures: Figure[] = [];
+  try {
+    const bundling = readCdkBundling();
+    step(`bundling ${HANDLER_ENTRIES.length} handlers and the baseline as ${CONSTRUCT_FILE} does`);
+    const built = [];
+    for (const entry of [...HANDLER_ENTRIES, BASELINE_ENTRY]) built.push(await bundleEntry(entry, workDir, bundling.options));
+    const handlers: Bundle[] = built.filter((b) => b.name !== BASELINE_ENTRY.name);
+    figures.push(...bundleSizeFigures(handlers));
+
+    step(`importing each bundle ${PARAMETERS.initRunsPerBundle} times in fresh node processes`);
+    const initSamples = await measureInitTimes(built, PARAMETERS.initRunsPerBundle);
+    figures.push(...initTimeFigures(initSamples, BASELINE_ENTRY.name, PARAMETERS.initRatioHandler));
+
+    step(`publishing ${PARAMETERS.decisionWarmupEvents} + ${PARAMETERS.decisionEvents} alarm events through the sandbox`);
+    const latency = await measureDecisionLatency(PARAMETERS.decisionWarmupEvents, PARAMETERS.decisionEvents);
+    figures.push(...decisionLatencyFigures(latency));
+
+    step(`starting the sandbox with npm start ${PARAMETERS.startupRuns} times`);
+    const startup = await measureStartup(PARAMETERS.startupRuns);
+    figures.push(...startupFigures(startup));
+    if (startup.every((s) => s.reportedMs === null)) step('warning: the CLI never printed "hms-sys sandbox ready in N ms"');
+
+    const results = collectResults(figures, {
+      ...PARAMETERS,
+      bundling: { ...bundling, targetUsed: built[0]?.target, bundleFile: 'index.mjs (size excludes the source map)' },
+      initChildEnvironment: 'parent env without AWS_* and NODE_OPTIONS, plus AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true and POWERTOOLS_METRICS_DISABLED=true',
+      decisionLatency: 'bus.publish → simulator answers the scaler\'s PATCH .../scale; Deployment reset 4 replicas outside the timed part; interleaved with the bare round trip',
+    }, startLoad);
+    console.log(renderTable(results));
+    console.log();
+    console.log(renderTopPackages(handlers));
+    const missed = results.figures.filter((f) => f.ok === false);
+    console.log();
+    console.log(missed.length === 0 ? 'all targets met' : `MISSED ${missed.length} target(s): ${missed.map((f) => f.name).join('; ')}`);
+    console.log(`machine: node ${results.machine.node}, ${results.machine.cpus} cpus, load ${results.machine.loadavg.join(' ')} (at start ${startLoad.map((l) => l.toFixed(2)).join(' ')})`);
+    writeResults(RESULTS_FILE, results);
+    console.log(`results written to ${RESULTS_FILE}`);
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  // The in-process sandbox may leave timers behind; the benchmark is done.
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`bench failed: ${err.stack ?? err.message}`);
+    process.exit(1);
+  },
+);
