@@ -1,19 +1,19 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   auditQuerySchema, createRuleSchema, createServiceSchema, dnsLabel, dryRunSchema, ruleIdSchema, updateRuleSchema,
 } from '#domain/schemas.ts';
 
 /** The request schemas of each operation: the handler validates with them and OpenAPI is generated from them. */
 export interface OperationContract {
-  query: z.ZodObject;
-  body?: z.ZodType;
-  path?: Record<string, z.ZodType>;
+  query: z.ZodMiniObject;
+  body?: z.ZodMiniType;
+  path?: Record<string, z.ZodMiniType>;
   created?: boolean;
 }
 
 const mutation = z.strictObject({ dryRun: dryRunSchema });
 const none = z.strictObject({});
-const byService = z.strictObject({ service: dnsLabel.optional() });
+const byService = z.strictObject({ service: z.optional(dnsLabel) });
 
 export const contract: Record<string, OperationContract> = {
   createService: { query: mutation, body: createServiceSchema, created: true },

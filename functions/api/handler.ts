@@ -20,10 +20,11 @@ export function createApiHandler(wire: () => Promise<Wiring>, reporter: ErrorRep
     requireScope(principal, route.scope);
     const { ports } = await wire();
     const caller = { actor: principal.subject, requestId: event.requestContext.requestId ?? context.awsRequestId };
+    logger.appendKeys({ correlationId: caller.requestId });
     return runOperation(route.operationId, validateRequest(route.operationId, event, ports, caller));
   };
   return middy<ApiEvent, ApiResult>(lambdaHandler)
-    .use(injectLambdaContext(logger, { resetKeys: true, correlationIdPath: 'requestContext.requestId' }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpErrors(reporter));
 }
 

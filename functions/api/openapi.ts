@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ALL_SCOPES } from '#domain/triggers.ts';
 import { contract } from './contract.ts';
 import { routes } from './triggers.ts';
@@ -15,7 +15,7 @@ const errorSchema = {
   },
 };
 
-const jsonSchema = (schema: z.ZodType) => {
+const jsonSchema = (schema: z.ZodMiniType) => {
   const { $schema, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return rest;
 };
@@ -28,7 +28,7 @@ function parameters(operationId: string, path: string) {
     name, in: 'path', required: true, schema: jsonSchema(spec.path?.[name!] ?? z.string()),
   }));
   const queryParams = Object.entries(spec.query.shape).map(([name, schema]) => ({
-    name, in: 'query', required: !(schema as z.ZodType).safeParse(undefined).success, schema: jsonSchema(schema as z.ZodType),
+    name, in: 'query', required: !(schema as z.ZodMiniType).safeParse(undefined).success, schema: jsonSchema(schema as z.ZodMiniType),
   }));
   return [...pathParams, ...queryParams];
 }

@@ -1,15 +1,15 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '#domain/errors.ts';
 import type { AlarmEventFacts } from '#use-cases/handle-alarm.ts';
 
 /** The parts of a "CloudWatch Alarm State Change" event the scaler reads. */
 const alarmStateChangeSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   source: z.literal('aws.cloudwatch'),
   detail: z.object({
-    alarmName: z.string().min(1),
-    state: z.object({ value: z.string(), reasonData: z.string().optional() }),
+    alarmName: z.string().check(z.minLength(1)),
+    state: z.object({ value: z.string(), reasonData: z.optional(z.string()) }),
   }),
 });
 

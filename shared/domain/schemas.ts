@@ -1,31 +1,33 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Kubernetes DNS-1123 label: lowercase alphanumerics and '-', at most 63 characters. */
-export const dnsLabel = z
-  .string()
-  .max(63, 'must be at most 63 characters')
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric');
+export const dnsLabel = z.string().check(
+  z.maxLength(63, 'must be at most 63 characters'),
+  z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending alphanumeric'),
+);
 
 /** EKS cluster names: 1-100 characters, starting alphanumeric. */
-export const clusterName = z
-  .string()
-  .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name (letters, digits, "-" and "_", at most 100)');
+export const clusterName = z.string().check(
+  z.regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name (letters, digits, "-" and "_", at most 100)'),
+);
 
-const tagValue = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(256, 'must be at most 256 characters')
-  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, 'may hold letters, digits, spaces and _ . : / = + - @');
+const tagValue = z.string().check(
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(256, 'must be at most 256 characters'),
+  z.regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, 'may hold letters, digits, spaces and _ . : / = + - @'),
+);
 
 export const MAX_REPLICAS_LIMIT = 10_000;
 
-const replicaCount = z
-  .number()
-  .int('must be a whole number')
-  .min(0, 'must not be negative')
-  .max(MAX_REPLICAS_LIMIT, `must be at most ${MAX_REPLICAS_LIMIT}`);
+const replicaCount = z.int().check(
+  z.minimum(0, 'must not be negative'),
+  z.maximum(MAX_REPLICAS_LIMIT, `must be at most ${MAX_REPLICAS_LIMIT}`),
+);
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+/** JSON numbers like 1e999 parse to Infinity; thresholds must be finite. */
+const finite = z.number().check(z.refine(Number.isFinite, 'must be a finite number'));
+const positiveFinite = z.number().check(z.refine(Number.isFinite, 'must be a finite number'), z.gt(0, 'must be greater than 0'));
+const nonNegativeFinite = z.number().check(z.refine(Number.isFinite, 'must be a finite number'), z.minimum(0, 'must not be negative'));
 
 export const serviceTagsSchema = z.strictObject({
   agency: tagValue,
@@ -34,11 +36,12 @@ export const serviceTagsSchema = z.strictObject({
 });
 
 export const metricConfigSchema = z.strictObject({
-  namespace: z.string().min(1).max(255).regex(/^[^:].*$/, 'must not start with ":"').optional(),
-  dimensions: z.record(z.string().min(1).max(255), z.string().min(1).max(1024)).optional()
-    .refine((d) => d === undefined || Object.keys(d).length <= 30, 'at most 30 dimensions'),
-  statistic: z.enum(['Average', 'Sum', 'Maximum', 'Minimum', 'SampleCount']).optional(),
-  periodSeconds: z.union([z.literal(10), z.literal(30), z.number().int().min(60).max(86_400).multipleOf(60)]).optional(),
+  namespace: z.optional(z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[^:]/, 'must not start with ":"'))),
+  dimensions: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(255)), z.string().check(z.minLength(1), z.maxLength(1024)))
+    .check(z.refine((d) => Object.keys(d).length <= 30, 'must have at most 30 dimensions'))),
+  statistic: z.optional(z.enum(['Average', 'Sum', 'Maximum', 'Minimum', 'SampleCount'])),
+  periodSeconds: z.optional(z.int().check(z.refine((p) => p === 10 || p === 30 || (p >= 60 && p <= 86_400 && p % 60 === 0),
+    'must be 10, 30 or a multiple of 60 up to 86400'))),
 });
 
 export const createServiceSchema = z.strictObject({
@@ -47,67 +50,86 @@ export const createServiceSchema = z.strictObject({
   namespace: dnsLabel,
   deployment: dnsLabel,
   tags: serviceTagsSchema,
-  metrics: metricConfigSchema.optional(),
+  metrics: z.optional(metricConfigSchema),
 });
 export type CreateServiceInput = z.infer<typeof createServiceSchema>;
 
-const ruleFields = {
-  service: dnsLabel,
-  name: z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9 ._\-]*$/, 'may hold letters, digits, spaces and . _ -').optional(),
-  minReplicas: replicaCount,
-  maxReplicas: replicaCount,
-  trigger: z.strictObject({
-    metric: z.string().min(1).max(255).regex(/^[A-Za-z0-9_.\-/]+$/, 'must be a CloudWatch metric name: letters, digits and _ . - /'),
-    threshold: finite.refine((n) => n > 0, 'must be greater than 0'),
-  }),
-  scaleInThreshold: finite.refine((n) => n >= 0, 'must not be negative').optional(),
-  scaleInStabilizationSeconds: z.number().int('must be a whole number').min(0).max(3_600).optional(),
-};
+const ruleName = z.string().check(
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(128, 'must be at most 128 characters'),
+  z.regex(/^[A-Za-z0-9][A-Za-z0-9 ._\-]*$/, 'may hold letters, digits, spaces and . _ -'),
+);
 
-type RuleShape = { minReplicas: number; maxReplicas: number; trigger: { threshold: number }; scaleInThreshold?: number | undefined };
+const ruleTrigger = z.strictObject({
+  metric: z.string().check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(255, 'must be at most 255 characters'),
+    z.regex(/^[A-Za-z0-9_.\-/]+$/, 'must be a CloudWatch metric name: letters, digits and _ . - /'),
+  ),
+  threshold: positiveFinite,
+});
 
-/** Cross-field checks shared by create and the merged result of an edit. */
-export function checkRuleBounds(rule: RuleShape, ctx: z.RefinementCtx): void {
-  if (rule.minReplicas > rule.maxReplicas) {
-    ctx.addIssue({ code: 'custom', path: ['maxReplicas'], message: 'must be at least minReplicas' });
-  }
-  if (rule.scaleInThreshold !== undefined && rule.scaleInThreshold >= rule.trigger.threshold) {
-    ctx.addIssue({ code: 'custom', path: ['scaleInThreshold'], message: 'must be below trigger.threshold' });
-  }
+const stabilizationSeconds = z.int().check(z.minimum(0, 'must not be negative'), z.maximum(3_600, 'must be at most 3600'));
+
+interface RuleBounds {
+  minReplicas: number;
+  maxReplicas: number;
+  trigger: { threshold: number };
+  scaleInThreshold?: number | undefined;
 }
 
-export const createRuleSchema = z.strictObject(ruleFields).superRefine(checkRuleBounds);
+/** Cross-field checks: min ≤ max, and the scale-in threshold below the scale-out one. */
+const ruleBounds = z.superRefine((rule: RuleBounds, ctx) => {
+  if (rule.minReplicas > rule.maxReplicas) {
+    ctx.addIssue({ code: 'custom', path: ['maxReplicas'], message: 'must be at least minReplicas', input: rule.maxReplicas });
+  }
+  if (rule.scaleInThreshold !== undefined && rule.scaleInThreshold >= rule.trigger.threshold) {
+    ctx.addIssue({ code: 'custom', path: ['scaleInThreshold'], message: 'must be below trigger.threshold', input: rule.scaleInThreshold });
+  }
+});
+
+export const createRuleSchema = z.strictObject({
+  service: dnsLabel,
+  name: z.optional(ruleName),
+  minReplicas: replicaCount,
+  maxReplicas: replicaCount,
+  trigger: ruleTrigger,
+  scaleInThreshold: z.optional(nonNegativeFinite),
+  scaleInStabilizationSeconds: z.optional(stabilizationSeconds),
+}).check(ruleBounds);
 export type CreateRuleInput = z.infer<typeof createRuleSchema>;
 
 /** An edit: any field but the target service; null clears an optional field. */
-export const updateRuleSchema = z
-  .strictObject({
-    name: ruleFields.name.nullable(),
-    minReplicas: replicaCount.optional(),
-    maxReplicas: replicaCount.optional(),
-    trigger: ruleFields.trigger.optional(),
-    scaleInThreshold: finite.refine((n) => n >= 0, 'must not be negative').nullable().optional(),
-    scaleInStabilizationSeconds: ruleFields.scaleInStabilizationSeconds,
-  })
-  .refine((patch) => Object.keys(patch).length > 0, 'the edit must change at least one field');
+export const updateRuleSchema = z.strictObject({
+  name: z.optional(z.nullable(ruleName)),
+  minReplicas: z.optional(replicaCount),
+  maxReplicas: z.optional(replicaCount),
+  trigger: z.optional(ruleTrigger),
+  scaleInThreshold: z.optional(z.nullable(nonNegativeFinite)),
+  scaleInStabilizationSeconds: z.optional(stabilizationSeconds),
+}).check(z.refine((patch) => Object.keys(patch).length > 0, 'the edit must change at least one field'));
 export type UpdateRuleInput = z.infer<typeof updateRuleSchema>;
 
-export const ruleIdSchema = z.string().regex(/^AR-[1-9][0-9]{0,11}$/, 'must be a rule id such as AR-101');
+export const ruleIdSchema = z.string().check(z.regex(/^AR-[1-9][0-9]{0,11}$/, 'must be a rule id such as AR-101'));
+
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-11-23T09:00:00Z' });
 
 export const auditQuerySchema = z.strictObject({
-  service: dnsLabel.optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(2048).regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous page').optional(),
+  service: z.optional(dnsLabel),
+  since: z.optional(isoTime),
+  until: z.optional(isoTime),
+  limit: z._default(z.coerce.number().check(
+    z.int('must be a whole number'), z.minimum(1, 'must be at least 1'), z.maximum(200, 'must be at most 200'),
+  ), 50),
+  cursor: z.optional(z.string().check(z.maxLength(2048), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous page'))),
 });
 
-export const dryRunSchema = z.enum(['true', 'false']).optional();
+export const dryRunSchema = z.optional(z.enum(['true', 'false'], 'must be true or false'));
 
 export const metricDatumSchema = z.strictObject({
   service: dnsLabel,
-  metric: ruleFields.trigger.shape.metric,
+  metric: ruleTrigger.shape.metric,
   value: finite,
-  timestamp: z.iso.datetime({ offset: true }).optional(),
+  timestamp: z.optional(isoTime),
 });
 export type MetricDatumInput = z.infer<typeof metricDatumSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { HpaState, PodCounts, ScaleState } from '#ports/cluster.ts';
 
 /** The fields the adapter reads from Kubernetes objects; everything else passes through unread. */
@@ -6,7 +6,7 @@ const metadata = z.object({ name: z.string(), resourceVersion: z.string() });
 
 const scaleSchema = z.object({
   metadata,
-  spec: z.object({ replicas: z.number().int().nonnegative().default(0) }),
+  spec: z.object({ replicas: z._default(z.int().check(z.nonnegative()), 0) }),
 });
 
 const hpaSchema = z.object({
@@ -14,17 +14,17 @@ const hpaSchema = z.object({
   spec: z.object({
     scaleTargetRef: z.object({ kind: z.string(), name: z.string() }),
     // The API server defaults minReplicas to 1 when it is omitted.
-    minReplicas: z.number().int().positive().default(1),
-    maxReplicas: z.number().int().positive(),
+    minReplicas: z._default(z.int().check(z.positive()), 1),
+    maxReplicas: z.int().check(z.positive()),
   }),
 });
 
 const hpaListSchema = z.object({ items: z.array(hpaSchema) });
 
 const deploymentSchema = z.object({
-  spec: z.object({ replicas: z.number().int().nonnegative().default(1) }),
+  spec: z.object({ replicas: z._default(z.int().check(z.nonnegative()), 1) }),
   // readyReplicas is omitted while no pod is ready.
-  status: z.object({ readyReplicas: z.number().int().nonnegative().optional() }).default({}),
+  status: z._default(z.object({ readyReplicas: z.optional(z.int().check(z.nonnegative())) }), {}),
 });
 
 export function toScaleState(body: unknown): ScaleState {

@@ -1,0 +1,2 @@
+import { fromEnv } from '@aws-sdk/credential-provider-env';
+export const defaultProvider = () => fromEnv();
