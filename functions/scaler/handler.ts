@@ -12,7 +12,7 @@ export function createScalerHandler(wire: () => Promise<Wiring>) {
     const facts = parseAlarmEvent(event);
     logger.appendKeys({ correlationId: facts.eventId });
     const { ports, controllerActor } = await wire();
-    const outcome = await handleAlarm(ports, { actor: controllerActor, requestId: facts.eventId }, facts, event);
+    const outcome = await handleAlarm(ports, { actor: controllerActor, requestId: facts.eventId }, facts);
     logger.info('alarm handled', { alarmName: facts.alarmName, outcome });
     metrics.addMetric(`Alarm_${outcome.outcome}`, MetricUnit.Count, 1);
     return outcome;

@@ -17,7 +17,7 @@ export const scalerFunction: FunctionDeclaration = {
   description: 'Scales a Deployment when one of its rule\'s alarms enters ALARM',
   timeoutSeconds: 60,
   memoryMb: 512,
-  needs: ['state', 'audit', 'metrics-read', 'cluster-write', 'dead-letter'],
+  needs: ['state', 'audit', 'metrics-read', 'cluster-write'],
   triggers: [
     { kind: 'event', id: 'AlarmStateChange', description: 'hms-sys alarms entering ALARM', pattern: alarmStateChangePattern },
   ],

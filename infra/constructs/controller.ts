@@ -63,11 +63,10 @@ export class Controller extends Construct {
         HMS_CLUSTERS: props.clusterName,
         // The actor recorded in audit entries names the function that acted.
         HMS_ACTOR: `role/${hmsFunctionName(declaration)}`,
-        ...(needs.has('dead-letter') ? { DEAD_LETTER_QUEUE_URL: deadLetters.queue.queueUrl } : {}),
       },
     });
 
-    grantNeeds(this.fn.role, declaration.needs, { tables, deadLetters, clusterName: props.clusterName });
+    grantNeeds(this.fn.role, declaration.needs, { tables, clusterName: props.clusterName });
 
     const level = clusterAccessLevel(declaration.needs);
     if (level !== undefined) {

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +5,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionDeclaration } from '#domain/triggers.ts';
+import { LAMBDA_BUNDLING, REPO_ROOT, handlerEntry } from '../lambda-bundling.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { FunctionNetwork } from './function-network.ts';
 import type { LogStorage } from './log-storage.ts';
@@ -25,8 +25,6 @@ export const FUNCTION_ENVIRONMENT_DEFAULTS: Readonly<Record<string, string>> = O
 export function hmsFunctionName(declaration: FunctionDeclaration): string {
   return `${NAME_PREFIX}-${declaration.name}`;
 }
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface HmsFunctionProps {
   /** The function's declaration: folder name, description, timeout and memory. */
@@ -112,22 +110,23 @@ function tracingStatement(): iam.PolicyStatement {
 function codeProps(declaration: FunctionDeclaration, code: lambda.Code | undefined): Partial<nodejs.NodejsFunctionProps> {
   if (code !== undefined) return { code, handler: 'index.handler' };
   return {
-    entry: `${REPO_ROOT}functions/${declaration.name}/handler.ts`,
+    entry: `${REPO_ROOT}${handlerEntry(declaration.name)}`,
     handler: 'handler',
     projectRoot: REPO_ROOT,
     depsLockFilePath: `${REPO_ROOT}package-lock.json`,
     bundling: {
       forceDockerBundling: false,
       format: nodejs.OutputFormat.ESM,
-      target: 'node24',
-      mainFields: ['module', 'main'],
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      // Bundle the AWS SDK too: the pinned version is what was tested, not the runtime's.
-      externalModules: [],
-      // CommonJS dependencies that call require() need it defined inside an ES module.
-      banner: "import { createRequire as hmsCreateRequire } from 'node:module'; const require = hmsCreateRequire(import.meta.url);",
+      target: LAMBDA_BUNDLING.target,
+      mainFields: [...LAMBDA_BUNDLING.mainFields],
+      minify: LAMBDA_BUNDLING.minify,
+      sourceMap: LAMBDA_BUNDLING.sourcemap,
+      sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+      externalModules: [...LAMBDA_BUNDLING.external],
+      banner: LAMBDA_BUNDLING.banner,
+      esbuildArgs: Object.fromEntries(
+        Object.entries(LAMBDA_BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, `${REPO_ROOT}${to}`]),
+      ),
     },
   };
 }

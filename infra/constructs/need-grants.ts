@@ -2,14 +2,12 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Need } from '#domain/triggers.ts';
 import { ALARM_PREFIX } from '#functions/scaler/triggers.ts';
-import type { DeadLetters } from './dead-letters.ts';
 import type { ManagedPolicyRole } from './managed-policy-role.ts';
 import type { StateTables } from './state-tables.ts';
 
 /** The resources needs are granted on. */
 export interface NeedResources {
   readonly tables: StateTables;
-  readonly deadLetters: DeadLetters;
   readonly clusterName: string;
 }
 
@@ -60,7 +58,6 @@ const GRANTS: Record<Need, Grant> = {
   },
   'cluster-read': describeCluster,
   'cluster-write': describeCluster,
-  'dead-letter': (role, { deadLetters }) => deadLetters.grantSend(role),
 };
 
 /** The EKS endpoint and certificate; access inside the cluster comes from its access entry. */

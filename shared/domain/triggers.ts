@@ -36,7 +36,7 @@ export interface ScheduleTrigger {
 export type Trigger = RouteTrigger | EventTrigger | ScheduleTrigger;
 
 /** What a function touches; the stack turns each need into a scoped grant. */
-export type Need = 'state' | 'audit' | 'alarms-read' | 'alarms-write' | 'metrics-read' | 'cluster-write' | 'cluster-read' | 'dead-letter';
+export type Need = 'state' | 'audit' | 'alarms-read' | 'alarms-write' | 'metrics-read' | 'cluster-write' | 'cluster-read';
 
 export interface FunctionDeclaration {
   /** Folder name under functions/. */

@@ -1,7 +1,6 @@
 import type { AuditLog } from './audit-log.ts';
 import type { Clock } from './clock.ts';
 import type { Cluster } from './cluster.ts';
-import type { DeadLetter } from './dead-letter.ts';
 import type { Metrics } from './metrics.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -11,7 +10,6 @@ export interface Ports {
   audit: AuditLog;
   metrics: Metrics;
   cluster: Cluster;
-  deadLetter: DeadLetter;
   clock: Clock;
   /** EKS clusters this deployment may act on; services naming others are refused. */
   knownClusters: readonly string[];

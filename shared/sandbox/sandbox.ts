@@ -93,7 +93,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         tokenFor: async () => k8sToken,
         timeoutMs: options.clusterTimeoutMs ?? 2_000,
       }),
-      deadLetter,
       clock,
       knownClusters: [SANDBOX_CLUSTER],
     },

@@ -26,7 +26,7 @@ export async function reconcile(ports: Ports, caller: Caller, concurrency = 8): 
       try {
         const result = await runOnce(ports, caller, `reconcile:${item.name}:${minute}`, {
           ruleId: item.ruleId, direction: item.direction, source: 'reconcile', metricHint: null,
-        }, { alarmName: item.name, minute });
+        });
         report.outcomes.push({ alarm: item.name, outcome: result.outcome });
       } catch (err) {
         failures.push(err as Error);

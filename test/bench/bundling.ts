@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { REPO_ROOT, type CdkBundling } from './cdk-bundling.ts';
+import { LAMBDA_BUNDLING, REPO_ROOT, handlerEntry } from '../../infra/lambda-bundling.ts';
+
+type BundlingOptions = typeof LAMBDA_BUNDLING;
 
 export interface Bundle {
   name: string;
@@ -17,9 +19,9 @@ export interface Bundle {
 export type Entry = { name: string; path: string } | { name: string; contents: string };
 
 export const HANDLER_ENTRIES: Entry[] = [
-  { name: 'api', path: 'functions/api/handler.ts' },
-  { name: 'scaler', path: 'functions/scaler/handler.ts' },
-  { name: 'reconciler', path: 'functions/reconciler/handler.ts' },
+  { name: 'api', path: handlerEntry('api') },
+  { name: 'scaler', path: handlerEntry('scaler') },
+  { name: 'reconciler', path: handlerEntry('reconciler') },
 ];
 
 /** The least a middy handler costs to load: the yardstick init times are divided by. */
@@ -28,9 +30,7 @@ export const BASELINE_ENTRY: Entry = {
   contents: "import middy from '@middy/core';\nexport const handler = middy(async () => ({}));\n",
 };
 
-const FALLBACK_TARGET = 'node22';
-
-async function build(entry: Entry, outfile: string, options: CdkBundling, target: string) {
+async function build(entry: Entry, outfile: string, options: BundlingOptions, target: string) {
   return esbuild.build({
     ...('path' in entry
       ? { entryPoints: [entry.path] }
@@ -47,23 +47,17 @@ async function build(entry: Entry, outfile: string, options: CdkBundling, target
     sourcesContent: options.sourcesContent,
     external: options.external,
     banner: { js: options.banner },
+    alias: Object.fromEntries(Object.entries(options.alias).map(([from, to]) => [from, join(REPO_ROOT, to)])),
     metafile: true,
     logLevel: 'silent',
   });
 }
 
-/** Bundles one entry into `<outDir>/<name>/index.mjs`; an unknown target falls back to node22. */
-export async function bundleEntry(entry: Entry, outDir: string, options: CdkBundling): Promise<Bundle & { target: string }> {
+/** Bundles one entry into `<outDir>/<name>/index.mjs`, as NodejsFunction names an ESM bundle. */
+export async function bundleEntry(entry: Entry, outDir: string, options: BundlingOptions): Promise<Bundle & { target: string }> {
   const outfile = join(outDir, entry.name, options.format === 'esm' ? 'index.mjs' : 'index.js');
-  let target = options.target;
-  let result: esbuild.BuildResult<{ metafile: true }>;
-  try {
-    result = await build(entry, outfile, options, target);
-  } catch (err) {
-    if (target === FALLBACK_TARGET || !/target|version|node\d+/i.test(String(err))) throw err;
-    target = FALLBACK_TARGET;
-    result = await build(entry, outfile, options, target);
-  }
+  const target = options.target;
+  const result = await build(entry, outfile, options, target);
   const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith('.map'));
   if (!output) throw new Error(`esbuild wrote no bundle for ${entry.name}`);
   return {

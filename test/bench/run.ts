@@ -8,7 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleSizeFigures, renderTopPackages } from './bundle-size.ts';
 import { BASELINE_ENTRY, HANDLER_ENTRIES, bundleEntry, type Bundle } from './bundling.ts';
-import { CONSTRUCT_FILE, REPO_ROOT, readCdkBundling } from './cdk-bundling.ts';
+import { LAMBDA_BUNDLING, REPO_ROOT } from '../../infra/lambda-bundling.ts';
 import { decisionLatencyFigures, measureDecisionLatency } from './decision-latency.ts';
 import { initTimeFigures, measureInitTimes } from './init-time.ts';
 import { collectResults, renderTable, writeResults, type Figure } from './report.ts';
@@ -30,10 +30,9 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'hms-sys-bundles-'));
   const figures: Figure[] = [];
   try {
-    const bundling = readCdkBundling();
-    step(`bundling ${HANDLER_ENTRIES.length} handlers and the baseline as ${CONSTRUCT_FILE} does`);
+    step(`bundling ${HANDLER_ENTRIES.length} handlers and the baseline with infra/lambda-bundling.ts, as the stack does`);
     const built = [];
-    for (const entry of [...HANDLER_ENTRIES, BASELINE_ENTRY]) built.push(await bundleEntry(entry, workDir, bundling.options));
+    for (const entry of [...HANDLER_ENTRIES, BASELINE_ENTRY]) built.push(await bundleEntry(entry, workDir, LAMBDA_BUNDLING));
     const handlers: Bundle[] = built.filter((b) => b.name !== BASELINE_ENTRY.name);
     figures.push(...bundleSizeFigures(handlers));
 
@@ -52,7 +51,7 @@ async function main(): Promise<void> {
 
     const results = collectResults(figures, {
       ...PARAMETERS,
-      bundling: { ...bundling, targetUsed: built[0]?.target, bundleFile: 'index.mjs (size excludes the source map)' },
+      bundling: { options: LAMBDA_BUNDLING, targetUsed: built[0]?.target, bundleFile: 'index.mjs (size excludes the source map)' },
       initChildEnvironment: 'parent env without AWS_* and NODE_OPTIONS, plus AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true and POWERTOOLS_METRICS_DISABLED=true',
       decisionLatency: 'bus.publish → simulator answers the scaler\'s PATCH .../scale; Deployment reset 4 replicas outside the timed part; interleaved with the bare round trip',
     }, startLoad);

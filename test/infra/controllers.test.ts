@@ -90,7 +90,6 @@ describe('functions', () => {
       POWERTOOLS_METRICS_NAMESPACE: 'HmsSys',
       NODE_OPTIONS: '--enable-source-maps',
     });
-    expect('DEAD_LETTER_QUEUE_URL' in variables).toBe(declaration.needs.includes('dead-letter'));
   });
 
   test('the functions\' security group allows no inbound traffic and only HTTPS out', () => {

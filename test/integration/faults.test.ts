@@ -35,24 +35,24 @@ describe('cluster API faults', () => {
     expect(sb.replicas('fema', 'fema-portal')).toBe(Math.ceil(before * 1.5));
   });
 
-  it('parks an event in the dead-letter queue with an audit record when the cluster keeps failing', async () => {
+  it('audits each failed attempt and parks the event in the dead-letter queue after Lambda\'s retries', async () => {
     const before = sb.replicas('fema', 'fema-portal');
     const parkedBefore = sb.sandbox.deadLetter.items().length;
     sb.sandbox.k8s.injectFault({ pathIncludes: '/deployments/fema-portal', status: 503, times: 1_000 });
     const event = alarmEvent(`hms-sys-${ruleId}-scale-out`, 150);
 
     const [invocation] = await sb.sandbox.bus.publish(event);
-    expect(invocation!.result).toMatchObject({ outcome: 'parked' });
+    expect(invocation).toMatchObject({ attempts: 3, error: expect.stringContaining('503') });
     expect(sb.replicas('fema', 'fema-portal')).toBe(before);
     const parked = sb.sandbox.deadLetter.items().slice(parkedBefore);
     expect(parked).toHaveLength(1);
-    expect(parked[0]).toMatchObject({ reason: expect.stringContaining('503'), payload: { id: event.id } });
-    const audit = (await sb.http('GET', '/audit?service=fema-portal&limit=1')).body.records[0];
-    expect(audit).toMatchObject({ action: 'scale.failed', outcome: 'failure', requestId: event.id });
+    expect(parked[0]).toMatchObject({ source: 'lambda/scaler', reason: expect.stringContaining('503'), payload: { id: event.id } });
+    const failures = (await sb.http('GET', '/audit?service=fema-portal&limit=3')).body.records;
+    expect(failures.map((r: { action: string }) => r.action)).toEqual(['scale.failed', 'scale.failed', 'scale.failed']);
+    expect(failures[0]).toMatchObject({ outcome: 'failure', requestId: event.id, actor: 'role/hms-sys-scaler' });
 
     sb.sandbox.k8s.clearFaults();
-    const [redelivered] = await sb.sandbox.bus.publish(event);
-    expect(redelivered!.result).toMatchObject({ outcome: 'duplicate' });
-    expect(sb.sandbox.deadLetter.items().slice(parkedBefore)).toHaveLength(1);
+    const [redriven] = await sb.sandbox.bus.publish(event);
+    expect(redriven!.result).toMatchObject({ outcome: 'scaled' });
   });
 });

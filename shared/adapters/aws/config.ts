@@ -3,7 +3,6 @@ export interface AwsConfig {
   readonly region: string;
   readonly stateTable: string;
   readonly auditTable: string;
-  readonly deadLetterQueueUrl: string | null;
   readonly clusters: readonly string[];
   readonly actor: string;
 }
@@ -26,7 +25,6 @@ export function readAwsConfig(env: NodeJS.ProcessEnv): AwsConfig {
     region: required(env, 'AWS_REGION'),
     stateTable: required(env, 'STATE_TABLE'),
     auditTable: required(env, 'AUDIT_TABLE'),
-    deadLetterQueueUrl: env.DEAD_LETTER_QUEUE_URL || null,
     clusters: Object.freeze(required(env, 'HMS_CLUSTERS').split(',').map((c) => c.trim()).filter(Boolean)),
     actor: required(env, 'HMS_ACTOR'),
   });

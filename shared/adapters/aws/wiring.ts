@@ -9,9 +9,8 @@ import { DynamoDbStateStore } from './dynamodb-state-store.ts';
 import { EksEndpointResolver } from './eks-endpoint.ts';
 import { EksTokenCache } from './eks-token.ts';
 import { KubernetesCluster } from './kubernetes-cluster.ts';
-import { SqsDeadLetter } from './sqs-dead-letter.ts';
 
-/** Ports over AWS: DynamoDB, CloudWatch, SQS and the EKS clusters named in the config. */
+/** Ports over AWS: DynamoDB, CloudWatch and the EKS clusters named in the config. */
 export function buildAwsWiring(config: AwsConfig): Wiring {
   const dynamo = dynamoDbClient({ region: config.region });
   const endpoints = new EksEndpointResolver({ region: config.region });
@@ -31,7 +30,6 @@ export function buildAwsWiring(config: AwsConfig): Wiring {
         endpointFor: async (cluster) => (allowed(cluster), endpoints.endpointFor(cluster)),
         tokenFor: (cluster) => tokens.tokenFor(cluster),
       }),
-      deadLetter: new SqsDeadLetter({ region: config.region, queueUrl: config.deadLetterQueueUrl ?? '' }),
       clock: systemClock,
       knownClusters: config.clusters,
     },

@@ -109,10 +109,9 @@ class MemoryMetrics implements Metrics {
 
 export function memoryPorts(now = new Date('2026-11-23T12:00:00Z')) {
   const clock = { current: now, now: () => clock.current };
-  const parked: unknown[] = [];
   const ports = {
     store: new MemoryStore(), audit: new MemoryAudit(), metrics: new MemoryMetrics(), cluster: new MemoryCluster(),
-    deadLetter: { park: async (item: unknown) => void parked.push(item) }, clock, knownClusters: ['sandbox'],
+    clock, knownClusters: ['sandbox'],
   } satisfies Ports;
-  return { ports, parked, clock };
+  return { ports, clock };
 }

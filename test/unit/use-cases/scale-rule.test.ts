@@ -50,26 +50,24 @@ describe('scaleRule with an HPA', () => {
 describe('handleAlarm', () => {
   const facts = { eventId: 'e-1', alarmName: 'hms-sys-AR-101-scale-out', stateValue: 'ALARM', metricValue: 1_000 };
 
-  it('parks the event and audits the failure when the cluster stays unavailable, then treats redelivery as done', async () => {
+  it('audits a failure the adapters already retried, releases the event and rethrows for Lambda\'s retries and DLQ', async () => {
     env.ports.cluster.getScale = async () => { throw new ClusterUnavailableError('503 after 5 attempts', 503); };
-    const first = await handleAlarm(env.ports, caller, facts, { id: 'e-1' });
-    expect(first).toMatchObject({ outcome: 'parked' });
-    expect(env.parked).toHaveLength(1);
+    await expect(handleAlarm(env.ports, caller, facts)).rejects.toThrow(ClusterUnavailableError);
     expect(env.ports.audit.records.at(-1)).toMatchObject({ action: 'scale.failed', outcome: 'failure', service: 'eligibility-api' });
-    expect(await handleAlarm(env.ports, caller, facts, { id: 'e-1' })).toMatchObject({ outcome: 'duplicate' });
-    expect(env.parked).toHaveLength(1);
+    env.ports.cluster.getScale = async () => ({ replicas: 4, resourceVersion: String(env.ports.cluster.version) });
+    expect(await handleAlarm(env.ports, caller, facts)).toMatchObject({ outcome: 'scaled' });
   });
 
   it('releases the event on an unexpected error so a retry can run it', async () => {
     env.ports.cluster.getScale = async () => { throw new TypeError('bug'); };
-    await expect(handleAlarm(env.ports, caller, facts, {})).rejects.toThrow('bug');
+    await expect(handleAlarm(env.ports, caller, facts)).rejects.toThrow('bug');
     env.ports.cluster.getScale = async () => ({ replicas: 4, resourceVersion: String(env.ports.cluster.version) });
-    expect(await handleAlarm(env.ports, caller, facts, {})).toMatchObject({ outcome: 'scaled' });
+    expect(await handleAlarm(env.ports, caller, facts)).toMatchObject({ outcome: 'scaled' });
   });
 
   it('ignores alarms that are not hms-sys rule alarms and state changes other than ALARM', async () => {
-    expect(await handleAlarm(env.ports, caller, { ...facts, alarmName: 'billing' }, {})).toMatchObject({ outcome: 'ignored' });
-    expect(await handleAlarm(env.ports, caller, { ...facts, stateValue: 'OK' }, {})).toMatchObject({ outcome: 'ignored' });
+    expect(await handleAlarm(env.ports, caller, { ...facts, alarmName: 'billing' })).toMatchObject({ outcome: 'ignored' });
+    expect(await handleAlarm(env.ports, caller, { ...facts, stateValue: 'OK' })).toMatchObject({ outcome: 'ignored' });
     expect(env.ports.cluster.patches).toEqual([]);
   });
 });
