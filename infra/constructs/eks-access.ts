@@ -1,52 +1,52 @@
-import { Aws } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { Need } from '#domain/triggers.ts';
+import { kubernetesGroup, type ClusterAccessLevel } from '../rbac.ts';
 
-/** EKS access policies a controller can hold, weakest first. */
-export type ClusterAccessLevel = 'view' | 'edit';
-
-const ACCESS_POLICY: Record<ClusterAccessLevel, string> = {
-  view: 'AmazonEKSViewPolicy',
-  edit: 'AmazonEKSEditPolicy',
-};
-
-/** The access a function's needs call for: edit to write, view to read, none otherwise. */
+/** The access a function's needs call for: write to scale, read to look, none otherwise. */
 export function clusterAccessLevel(needs: readonly Need[]): ClusterAccessLevel | undefined {
-  if (needs.includes('cluster-write')) return 'edit';
-  if (needs.includes('cluster-read')) return 'view';
+  if (needs.includes('cluster-write')) return 'write';
+  if (needs.includes('cluster-read')) return 'read';
   return undefined;
 }
 
 export interface EksAccessProps {
   /** Cluster to grant access to; its authentication mode must include API. */
   readonly clusterName: string;
-  /** Namespaces the access is limited to. */
+  /**
+   * Namespaces the group's RoleBindings must exist in (`hms-sys rbac --namespaces ...`).
+   * The access entry itself is not namespaced: the Roles are what limit it.
+   */
   readonly namespaces: readonly string[];
   /** Role that receives the access. */
   readonly role: iam.IRole;
-  /** Which AWS-managed EKS access policy to associate. */
+  /** Which Kubernetes group (infra/rbac.ts) the role is put in. */
   readonly level: ClusterAccessLevel;
 }
 
 /**
- * An EKS access entry mapping a controller's IAM role into the cluster, with an AWS-managed
- * access policy limited to the configured namespaces (no aws-auth ConfigMap edits).
+ * An EKS access entry that maps a controller's IAM role to a Kubernetes group, with no EKS
+ * access policy: Kubernetes RBAC (the manifest from infra/rbac.ts) is the only authorization,
+ * so the role holds exactly the verbs its controller calls, in the listed namespaces.
  */
 export class EksAccess extends Construct {
   readonly entry: eks.CfnAccessEntry;
+  /** The Kubernetes group the entry names. */
+  readonly group: string;
+  /** Namespaces the RBAC manifest has to bind the group in. */
+  readonly namespaces: readonly string[];
 
   constructor(scope: Construct, id: string, props: EksAccessProps) {
     super(scope, id);
+    if (props.namespaces.length === 0) throw new Error(`${this.node.path}: at least one namespace is required`);
+    this.group = kubernetesGroup(props.level);
+    this.namespaces = Object.freeze([...props.namespaces]);
     this.entry = new eks.CfnAccessEntry(this, 'Entry', {
       clusterName: props.clusterName,
       principalArn: props.role.roleArn,
       type: 'STANDARD',
-      accessPolicies: [{
-        policyArn: `arn:${Aws.PARTITION}:eks::aws:cluster-access-policy/${ACCESS_POLICY[props.level]}`,
-        accessScope: { type: 'namespace', namespaces: [...props.namespaces] },
-      }],
+      kubernetesGroups: [this.group],
     });
   }
 }

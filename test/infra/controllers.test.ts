@@ -4,6 +4,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { reconcilerFunction, scalerFunction } from '#functions/index.ts';
 import type { EventTrigger, ScheduleTrigger } from '#domain/triggers.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
+import { RBAC_GROUPS, rbacObjects } from '../../infra/rbac.ts';
 import { synthesizedTemplate, TEST_CONTEXT } from './stack-fixture.ts';
 
 const { fixture, template } = synthesizedTemplate();
@@ -135,20 +136,41 @@ describe('tables', () => {
 });
 
 describe('EKS access', () => {
+  const entries = Object.values(template.findResources('AWS::EKS::AccessEntry')).map((r) => r.Properties);
+  const namespaces = TEST_CONTEXT['hms:namespaces'].split(',');
+  /** "namespace group" for every Group subject of a RoleBinding in the manifest `hms-sys rbac` prints. */
+  const bindings = rbacObjects(namespaces)
+    .filter((object) => object.kind === 'RoleBinding')
+    .flatMap((object) => (object.subjects as { kind: string; name: string }[])
+      .filter((subject) => subject.kind === 'Group')
+      .map((subject) => `${(object.metadata as { namespace: string }).namespace} ${subject.name}`));
+
   test.each([
-    ['scaler', 'AmazonEKSEditPolicy'],
-    ['reconciler', 'AmazonEKSEditPolicy'],
-    ['api', 'AmazonEKSViewPolicy'],
-  ])('%s\'s role gets %s, limited to the configured namespaces', (name, policy) => {
-    template.hasResourceProperties('AWS::EKS::AccessEntry', {
+    ['scaler', 'hms-sys:scaler'],
+    ['reconciler', 'hms-sys:scaler'],
+    ['api', 'hms-sys:reader'],
+  ])('%s\'s role is mapped to the Kubernetes group %s, with no EKS access policy', (name, group) => {
+    const roleArn = { 'Fn::GetAtt': [roleLogicalId(name), 'Arn'] };
+    const entry = entries.filter((e) => JSON.stringify(e.PrincipalArn) === JSON.stringify(roleArn));
+    expect(entry).toEqual([{
       ClusterName: TEST_CONTEXT['hms:clusterName'],
-      PrincipalArn: { 'Fn::GetAtt': [roleLogicalId(name), 'Arn'] },
+      PrincipalArn: roleArn,
       Type: 'STANDARD',
-      AccessPolicies: [{
-        PolicyArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:eks::aws:cluster-access-policy/${policy}`]] },
-        AccessScope: { Type: 'namespace', Namespaces: TEST_CONTEXT['hms:namespaces'].split(',') },
-      }],
-    });
+      KubernetesGroups: [group],
+    }]);
+    expect(stack.controllers.get(name)!.eksAccess!.namespaces).toEqual(namespaces);
+  });
+
+  test('only the three cluster controllers get an access entry, and none carries an access policy', () => {
+    expect(entries).toHaveLength(3);
+    for (const entry of entries) expect(entry.AccessPolicies).toBeUndefined();
+    expect(JSON.stringify(entries)).not.toContain('cluster-access-policy');
+  });
+
+  test('the RBAC manifest binds exactly the groups the access entries name, in every configured namespace', () => {
+    const named = [...new Set(entries.flatMap((entry) => entry.KubernetesGroups as string[]))].sort();
+    expect(named).toEqual([RBAC_GROUPS.read.group, RBAC_GROUPS.write.group].sort());
+    expect(bindings.sort()).toEqual(namespaces.flatMap((namespace) => named.map((group) => `${namespace} ${group}`)).sort());
   });
 });
 

@@ -1,0 +1,140 @@
+import { describe, expect, test } from 'vitest';
+import { kubernetesGroup, RBAC_GROUPS, RbacError, rbacManifest, rbacObjects } from '../../../infra/rbac.ts';
+
+interface Line { indent: number; text: string }
+type Doc = Record<string, any>;
+
+/** Parses the YAML subset rbacManifest writes: maps, "- " lists of maps, [a, b] lists, plain or "quoted" strings. */
+function parseManifest(text: string): Doc[] {
+  return text.split(/^---$/m)
+    .map((chunk) => chunk.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))
+      .map((l) => ({ indent: l.length - l.trimStart().length, text: l.trim() })))
+    .filter((lines) => lines.length > 0)
+    .map((lines) => {
+      const [doc, end] = parseMap(lines, 0, 0);
+      if (end !== lines.length) throw new Error(`unparsed line: ${lines[end]!.text}`);
+      return doc;
+    });
+}
+function parseMap(lines: Line[], start: number, indent: number): [Doc, number] {
+  const map: Doc = {};
+  let i = start;
+  while (i < lines.length && lines[i]!.indent === indent && !lines[i]!.text.startsWith('- ')) {
+    const match = /^([^:\s]+):(?: (.+))?$/.exec(lines[i]!.text);
+    if (!match) throw new Error(`not a key: ${lines[i]!.text}`);
+    i += 1;
+    if (match[2] !== undefined) map[match[1]!] = value(match[2]);
+    else [map[match[1]!], i] = lines[i]!.text.startsWith('- ') ? parseList(lines, i, lines[i]!.indent) : parseMap(lines, i, lines[i]!.indent);
+  }
+  return [map, i];
+}
+function parseList(lines: Line[], start: number, indent: number): [Doc[], number] {
+  const list: Doc[] = [];
+  let i = start;
+  while (i < lines.length && lines[i]!.indent === indent && lines[i]!.text.startsWith('- ')) {
+    lines[i] = { indent: indent + 2, text: lines[i]!.text.slice(2) };
+    const [item, next] = parseMap(lines, i, indent + 2);
+    list.push(item);
+    i = next;
+  }
+  return [list, i];
+}
+function value(raw: string): unknown {
+  const scalar = (s: string) => (s.startsWith('"') ? JSON.parse(s) : s);
+  return raw.startsWith('[') ? raw.slice(1, -1).split(',').map((s) => s.trim()).filter((s) => s !== '').map(scalar) : scalar(raw);
+}
+
+const NAMESPACES = ['benefits', 'fema'];
+const manifest = rbacManifest(NAMESPACES);
+const docs = parseManifest(manifest);
+const find = (kind: string, namespace: string, name: string) =>
+  docs.filter((d) => d.kind === kind && d.metadata.namespace === namespace && d.metadata.name === name);
+
+describe('rbacManifest', () => {
+  test('the YAML parses back to exactly the objects it is rendered from', () => {
+    expect(docs).toEqual(JSON.parse(JSON.stringify(rbacObjects(NAMESPACES))));
+  });
+
+  test('every document is an rbac.authorization.k8s.io/v1 Role or RoleBinding, one of each per group per namespace', () => {
+    expect(docs).toHaveLength(NAMESPACES.length * 2 * 2);
+    for (const doc of docs) expect(doc.apiVersion).toBe('rbac.authorization.k8s.io/v1');
+    for (const namespace of NAMESPACES) {
+      for (const { roleName } of Object.values(RBAC_GROUPS)) {
+        expect(find('Role', namespace, roleName)).toHaveLength(1);
+        expect(find('RoleBinding', namespace, roleName)).toHaveLength(1);
+      }
+    }
+  });
+
+  test('the scaler Role holds exactly the scale, Deployment and HPA calls the scaler and reconciler make', () => {
+    for (const namespace of NAMESPACES) {
+      expect(find('Role', namespace, 'hms-sys-scaler')[0]!.rules).toEqual([
+        { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
+        { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'patch'] },
+      ]);
+    }
+  });
+
+  test('the reader Role can only read', () => {
+    for (const namespace of NAMESPACES) {
+      expect(find('Role', namespace, 'hms-sys-reader')[0]!.rules).toEqual([
+        { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
+        { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
+      ]);
+    }
+  });
+
+  test('nothing grants secrets, wildcards, cluster scope or verbs beyond get, list and patch', () => {
+    expect(manifest).not.toContain('*');
+    expect(manifest).not.toMatch(/secret/i);
+    expect(manifest).not.toMatch(/ClusterRole/);
+    const verbs = new Set(docs.flatMap((d) => (d.rules ?? []).flatMap((r: { verbs: string[] }) => r.verbs)));
+    expect([...verbs].sort()).toEqual(['get', 'list', 'patch']);
+  });
+
+  test('each RoleBinding binds its own namespace\'s Role to the group the access entry names', () => {
+    const expected = { write: 'hms-sys:scaler', read: 'hms-sys:reader' } as const;
+    for (const level of ['write', 'read'] as const) {
+      const { roleName } = RBAC_GROUPS[level];
+      expect(kubernetesGroup(level)).toBe(expected[level]);
+      for (const namespace of NAMESPACES) {
+        const [binding] = find('RoleBinding', namespace, roleName);
+        expect(binding!.subjects).toEqual([{ kind: 'Group', name: expected[level], apiGroup: 'rbac.authorization.k8s.io' }]);
+        expect(binding!.roleRef).toEqual({ kind: 'Role', name: roleName, apiGroup: 'rbac.authorization.k8s.io' });
+      }
+    }
+  });
+
+  test('group names avoid the prefixes EKS access entries and Kubernetes reserve', () => {
+    for (const { group } of Object.values(RBAC_GROUPS)) expect(group).not.toMatch(/^(system|eks|aws|amazon|iam):/);
+  });
+
+  test('the header says to apply it with kubectl before the first deploy', () => {
+    expect(manifest.split('---')[0]).toMatch(/^# .*\n(# .*\n)*$/);
+    expect(manifest).toContain('kubectl apply -f -');
+    expect(manifest).toMatch(/before the first deploy/);
+  });
+
+  test('the same namespaces give the same text, and a repeated namespace is rendered once', () => {
+    expect(rbacManifest(NAMESPACES)).toBe(manifest);
+    expect(rbacManifest(['benefits', 'fema', 'benefits'])).toBe(manifest);
+  });
+
+  test('a name that could be mistaken for another YAML type stays a string', () => {
+    const [role] = parseManifest(rbacManifest(['123']));
+    expect(role!.metadata.namespace).toBe('123');
+    expect(rbacManifest(['on'])).toContain('namespace: "on"');
+  });
+
+  test.each([
+    [[]], [['Benefits']], [['']], [['-fema']], [['fema-']], [['a_b']], [['a'.repeat(64)]], [['ok', 'x\nkind: ClusterRole']],
+  ])('rejects %j: not a list of DNS-1123 labels', (namespaces) => {
+    expect(() => rbacManifest(namespaces)).toThrow(RbacError);
+  });
+
+  test('accepts a 63-character namespace', () => {
+    expect(rbacManifest(['a'.repeat(63)])).toContain(`namespace: ${'a'.repeat(63)}`);
+  });
+});
