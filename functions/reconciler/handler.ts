@@ -10,7 +10,7 @@ export function createReconcilerHandler(wire: () => Promise<Wiring>) {
   const lambdaHandler = async (event: Pick<ScheduledEvent, 'id'>, _context: Context): Promise<ReconcileReport> => {
     logger.appendKeys({ correlationId: event.id });
     const { ports, controllerActor } = await wire();
-    const report = await reconcile(ports, { actor: controllerActor, requestId: event.id });
+    const report = await reconcile(ports, { actor: controllerActor, requestId: event.id }, event.id);
     logger.info('reconcile pass', { ...report });
     metrics.addMetric('AlarmsInAlarm', MetricUnit.Count, report.alarmsInAlarm);
     metrics.addMetric('RulesScaled', MetricUnit.Count, report.outcomes.filter((o) => o.outcome === 'scaled').length);

@@ -42,6 +42,8 @@ export interface Rule {
   scaleInThreshold?: number;
   scaleInStabilizationSeconds: number;
   alarms: string[];
+  /** Set while a delete is under way: the rule no longer scales, and its alarms are going. */
+  deleting?: boolean;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -75,5 +77,26 @@ export interface RuleState {
   ruleId: string;
   recommendations: Recommendation[];
   lastDecision: Decision | null;
+  version: number;
+}
+
+/** One change of replicas hms-sys made, recorded before the cluster is patched. */
+export interface ScaleChange {
+  at: string;
+  from: number;
+  to: number;
+  ruleId: string;
+  eventId: string;
+}
+
+/**
+ * The replica changes made to one service's workload. Decisions read it to learn how many
+ * replicas were running when their metric was observed; appends are conditional on version.
+ */
+export interface ScaleHistory {
+  service: string;
+  changes: ScaleChange[];
+  /** The HPA's own minReplicas before hms-sys first raised it; scale-in never goes below it. */
+  hpaBaselineMin?: number;
   version: number;
 }

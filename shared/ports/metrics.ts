@@ -18,6 +18,12 @@ export interface AlarmSpec {
   tags: Record<string, string>;
 }
 
+/** One value of a metric's statistic, and when the period it summarizes began. */
+export interface Datapoint {
+  value: number;
+  periodStart: string;
+}
+
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 /** Alarms and metric reads: CloudWatch in AWS, the local alarm evaluator in the sandbox. */
@@ -26,6 +32,6 @@ export interface Metrics {
   deleteAlarms(names: string[]): Promise<void>;
   /** Names of alarms starting with the prefix that are in ALARM now. */
   alarmsInAlarm(prefix: string): Promise<string[]>;
-  /** The latest value of a metric over its period, or null when there is no data. */
-  latestValue(metric: MetricSource): Promise<number | null>;
+  /** The newest datapoint of a metric's statistic, or null when there is no recent data. */
+  latestValue(metric: MetricSource): Promise<Datapoint | null>;
 }

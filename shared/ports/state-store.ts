@@ -1,8 +1,8 @@
-import type { Rule, RuleState, Service } from '#domain/model.ts';
+import type { Rule, RuleState, ScaleHistory, Service } from '#domain/model.ts';
 
 /** Outcome of claiming an event id for processing. */
 export type EventClaim =
-  | { status: 'claimed' }
+  | { status: 'claimed'; token: string }
   | { status: 'done'; result: unknown }
   | { status: 'busy' };
 
@@ -27,12 +27,17 @@ export interface StateStore {
   getRuleState(ruleId: string): Promise<RuleState | null>;
   putRuleState(state: RuleState, expectedVersion: number | null): Promise<void>;
 
+  /** The replica changes hms-sys made to a service's workload, oldest first. */
+  getScaleHistory(service: string): Promise<ScaleHistory | null>;
+  putScaleHistory(history: ScaleHistory, expectedVersion: number | null): Promise<void>;
+
   /**
    * Claims an event id. A second claim of a finished event returns its result;
    * a claim of an unfinished one whose lease has not run out returns busy.
    */
   claimEvent(eventId: string, leaseSeconds: number, now: Date): Promise<EventClaim>;
-  completeEvent(eventId: string, result: unknown, now: Date): Promise<void>;
-  /** Gives a claim back so a retry can take it at once. */
-  releaseEvent(eventId: string): Promise<void>;
+  /** Marks the event done, if the claim is still this token's. */
+  completeEvent(eventId: string, token: string, result: unknown, now: Date): Promise<void>;
+  /** Gives a claim back so a retry can take it at once; a claim taken over by another token is left alone. */
+  releaseEvent(eventId: string, token: string): Promise<void>;
 }

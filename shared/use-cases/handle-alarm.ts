@@ -1,5 +1,5 @@
 import { parseAlarmName } from '#domain/alarms.ts';
-import { ClusterUnavailableError } from '#ports/errors.ts';
+import type { Datapoint } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { record } from './record.ts';
 import { scaleRule, type ScaleOutcome, type ScaleRequest } from './scale-rule.ts';
@@ -19,34 +19,27 @@ export type AlarmOutcome =
   | { outcome: 'duplicate'; eventId: string; result: unknown }
   | { outcome: 'ignored'; reason: string };
 
-/** A failure the adapters already retried: the cluster or AWS kept failing. */
-function isExhausted(err: unknown): boolean {
-  if (err instanceof ClusterUnavailableError) return true;
-  const name = (err as { name?: string })?.name ?? '';
-  return /Throttl|ServiceUnavailable|TooManyRequests|RequestLimitExceeded/.test(name);
-}
-
 /**
- * Runs a scale request at most once per event id. On failure the claim is released and the
- * error rethrown, so Lambda retries the invocation (twice) and then parks the event in the
- * dead-letter queue; a failure the adapters had already retried is audited on each attempt.
+ * Runs a scale request at most once per event id. On failure the claim is released, the
+ * failure audited and the error rethrown, so Lambda retries the invocation (twice) and then
+ * parks the event in the dead-letter queue.
  */
-export async function runOnce(ports: Ports, caller: Caller, eventId: string, request: ScaleRequest): Promise<AlarmOutcome> {
+export async function runOnce(ports: Ports, caller: Caller, eventId: string, request: Omit<ScaleRequest, 'eventId'>): Promise<AlarmOutcome> {
   const claim = await ports.store.claimEvent(eventId, EVENT_LEASE_SECONDS, ports.clock.now());
   if (claim.status === 'done') return { outcome: 'duplicate', eventId, result: claim.result };
   if (claim.status === 'busy') throw new EventBusyError(eventId);
   try {
-    const outcome = await scaleRule(ports, caller, request);
-    await ports.store.completeEvent(eventId, outcome, ports.clock.now());
+    const outcome = await scaleRule(ports, caller, { ...request, eventId });
+    await ports.store.completeEvent(eventId, claim.token, outcome, ports.clock.now());
     return outcome;
   } catch (err) {
-    await ports.store.releaseEvent(eventId).catch(() => undefined);
-    if (isExhausted(err)) await auditFailure(ports, caller, request, err as Error).catch(() => undefined);
+    await ports.store.releaseEvent(eventId, claim.token).catch(() => undefined);
+    await auditFailure(ports, caller, request, err as Error).catch(() => undefined);
     throw err;
   }
 }
 
-async function auditFailure(ports: Ports, caller: Caller, request: ScaleRequest, err: Error) {
+async function auditFailure(ports: Ports, caller: Caller, request: Pick<ScaleRequest, 'ruleId'>, err: Error) {
   const rule = await ports.store.getRule(request.ruleId);
   const service = rule ? await ports.store.getService(rule.service) : null;
   await record(ports, caller, {
@@ -60,7 +53,7 @@ export interface AlarmEventFacts {
   eventId: string;
   alarmName: string;
   stateValue: string;
-  metricValue: number | null;
+  metric: Datapoint | null;
 }
 
 /** Handles one "CloudWatch Alarm State Change" event for an hms-sys alarm. */
@@ -69,6 +62,6 @@ export async function handleAlarm(ports: Ports, caller: Caller, facts: AlarmEven
   if (!parsed) return { outcome: 'ignored', reason: `${facts.alarmName} is not an hms-sys rule alarm` };
   if (facts.stateValue !== 'ALARM') return { outcome: 'ignored', reason: `${facts.alarmName} moved to ${facts.stateValue}, not ALARM` };
   return runOnce(ports, caller, `alarm:${facts.eventId}`, {
-    ruleId: parsed.ruleId, direction: parsed.direction, source: 'alarm', metricHint: facts.metricValue,
+    ruleId: parsed.ruleId, direction: parsed.direction, source: 'alarm', metricHint: facts.metric,
   });
 }

@@ -9,12 +9,11 @@ export interface ReconcileReport {
 
 /**
  * Re-evaluates every rule whose alarm is in ALARM, so a lost event cannot strand a service.
- * Each (alarm, minute) runs at most once, with bounded concurrency; one failing rule does not
- * stop the others, and the error is reported and rethrown after the pass.
+ * Each alarm runs at most once per pass (a retried pass skips what it finished), with bounded
+ * concurrency; one failing rule does not stop the others, and the errors are rethrown after.
  */
-export async function reconcile(ports: Ports, caller: Caller, concurrency = 8): Promise<ReconcileReport> {
+export async function reconcile(ports: Ports, caller: Caller, passId: string, concurrency = 8): Promise<ReconcileReport> {
   const names = await ports.metrics.alarmsInAlarm(ALARM_NAME_PREFIX);
-  const minute = ports.clock.now().toISOString().slice(0, 16);
   const report: ReconcileReport = { alarmsInAlarm: names.length, outcomes: [] };
   const queue = names.flatMap((name) => {
     const parsed = parseAlarmName(name);
@@ -24,7 +23,7 @@ export async function reconcile(ports: Ports, caller: Caller, concurrency = 8): 
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       try {
-        const result = await runOnce(ports, caller, `reconcile:${item.name}:${minute}`, {
+        const result = await runOnce(ports, caller, `reconcile:${passId}:${item.name}`, {
           ruleId: item.ruleId, direction: item.direction, source: 'reconcile', metricHint: null,
         });
         report.outcomes.push({ alarm: item.name, outcome: result.outcome });

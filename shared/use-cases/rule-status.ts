@@ -21,7 +21,7 @@ export async function ruleStatus(ports: Ports, ruleId: string) {
     service: rule.service,
     replicas: pods.desired,
     readyReplicas: pods.ready,
-    metric,
+    metric: metric?.value ?? null,
     state: inAlarm.length > 0 ? 'ALARM' : 'OK',
     alarms: rule.alarms.map((name) => ({ name, state: inAlarm.includes(name) ? 'ALARM' : 'OK' })),
     lastDecision: state?.lastDecision ?? null,

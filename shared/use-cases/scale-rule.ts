@@ -1,7 +1,10 @@
 import { metricSourceFor } from '#domain/alarms.ts';
-import { awaitingFreshMetric, decideReplicas, stillApplies } from '#domain/decision.ts';
 import type { Decision, DecisionSource, Rule, RuleState, ScaleDirection, Service } from '#domain/model.ts';
+import { withChange } from '#domain/scale-history.ts';
+import { planScale, type ScalePlan, type ScaleWrite } from '#domain/scale-plan.ts';
+import type { HpaState, ScaleState } from '#ports/cluster.ts';
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
+import type { Datapoint } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { record } from './record.ts';
 
@@ -9,27 +12,29 @@ export interface ScaleRequest {
   ruleId: string;
   direction: ScaleDirection;
   source: DecisionSource;
-  /** The metric value the alarm saw, when the event carries it. */
-  metricHint: number | null;
+  /** The event (or reconcile pass) this evaluation belongs to. */
+  eventId: string;
+  /** The datapoint the alarm evaluated, when the event carries it. */
+  metricHint: Datapoint | null;
 }
 
 export interface ScaleOutcome {
   ruleId: string;
   outcome: 'scaled' | 'unchanged' | 'skipped';
   decision: Decision | null;
-  appliedTo: 'deployment' | 'hpa' | null;
+  appliedTo: ScaleWrite['to'] | null;
 }
 
-const MAX_CONFLICT_ROUNDS = 5;
+const MAX_ROUNDS = 5;
 
 /**
- * Evaluates one rule and applies its decision. The decision is made once, from the replicas the
- * metric was observed at; a 409 from the cluster re-reads and applies it only if it still moves
- * replicas in its direction, so two alarms at once never lose an update or compound.
+ * Evaluates one rule and applies its decision. The change is first appended to the service's
+ * scale history (a conditional write that serializes concurrent deciders), then written to the
+ * cluster with the resourceVersion that was read; losing either race re-reads and re-plans.
  */
 export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequest): Promise<ScaleOutcome> {
-  const rule = await ports.store.getRule(request.ruleId);
-  const service = rule ? await ports.store.getService(rule.service) : null;
+  const [rule, state] = await Promise.all([ports.store.getRule(request.ruleId), ports.store.getRuleState(request.ruleId)]);
+  const service = rule && !rule.deleting ? await ports.store.getService(rule.service) : null;
   if (!rule || !service) {
     await record(ports, caller, {
       action: 'scale.skip', target: `rule/${request.ruleId}`, before: null, after: null, outcome: 'skipped',
@@ -37,74 +42,68 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
     });
     return { ruleId: request.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
   }
-  const source = metricSourceFor(rule, service);
-  const state = await ports.store.getRuleState(rule.ruleId);
-  if (request.source === 'reconcile' && awaitingFreshMetric(state?.lastDecision ?? null, ports.clock.now(), source.periodSeconds)) {
-    return { ruleId: rule.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
-  }
-  const metric = request.metricHint ?? (await ports.metrics.latestValue(source));
-  let scale = await ports.cluster.getScale(service);
-  const { decision, recommendations } = decideReplicas({
-    rule, direction: request.direction, source: request.source, currentReplicas: scale.replicas,
-    metric, now: ports.clock.now(), recommendations: state?.recommendations ?? [],
-  });
+  const metric = request.metricHint ?? (await ports.metrics.latestValue(metricSourceFor(rule, service)));
 
-  let appliedTo: ScaleOutcome['appliedTo'] = null;
-  let applied = decision.action !== 'none';
-  for (let round = 1; applied; round += 1) {
-    try {
-      appliedTo = await applyReplicas(ports, service, decision.desiredReplicas, scale.resourceVersion);
-      break;
-    } catch (err) {
-      if (!(err instanceof ClusterConflictError) || round >= MAX_CONFLICT_ROUNDS) throw err;
-      scale = await ports.cluster.getScale(service);
-      if (!stillApplies(decision, scale.replicas)) {
-        decision.reasons.push(`another change moved replicas to ${scale.replicas} first, which already satisfies this decision`);
-        applied = false;
+  for (let round = 1; ; round += 1) {
+    const [scale, hpa, history] = await Promise.all([
+      ports.cluster.getScale(service), ports.cluster.findHpa(service), ports.store.getScaleHistory(service.name),
+    ]);
+    const plan = planScale({
+      rule, direction: request.direction, source: request.source, eventId: request.eventId, metric,
+      currentReplicas: scale.replicas, hpa, history, recommendations: state?.recommendations ?? [], now: ports.clock.now(),
+    });
+    if (plan.write) {
+      const change = { at: ports.clock.now().toISOString(), from: scale.replicas, to: target(plan.write), ruleId: rule.ruleId, eventId: request.eventId };
+      try {
+        await ports.store.putScaleHistory(withChange(history, service.name, change, hpa?.minReplicas), history?.version ?? null);
+        await write(ports, service, plan.write, scale, hpa);
+      } catch (err) {
+        if ((err instanceof StaleVersionError || err instanceof ClusterConflictError) && round < MAX_ROUNDS) continue;
+        throw err;
       }
     }
+    return finish(ports, caller, rule, service, state, plan, scale.replicas);
   }
+}
 
-  await saveRuleState(ports, rule, state, decision, recommendations);
+const target = (write: ScaleWrite) => (write.to === 'deployment' ? write.replicas : write.minReplicas);
+
+function write(ports: Ports, service: Service, plan: ScaleWrite, scale: ScaleState, hpa: HpaState | null) {
+  if (plan.to === 'deployment') return ports.cluster.setScale(service, plan.replicas, scale.resourceVersion);
+  return ports.cluster.setHpaMinReplicas(service, hpa!.name, plan.minReplicas, hpa!.resourceVersion);
+}
+
+async function finish(ports: Ports, caller: Caller, rule: Rule, service: Service, state: RuleState | null, plan: ScalePlan, current: number): Promise<ScaleOutcome> {
+  const applied = plan.write !== null || plan.alreadyApplied;
+  const { decision } = plan;
+  await saveRuleState(ports, rule.ruleId, state, decision, plan.recommendations);
   await record(ports, caller, {
     action: applied ? 'scale.apply' : 'scale.decide',
     target: `deployment/${service.namespace}/${service.deployment}`,
-    before: { replicas: decision.currentReplicas },
-    after: { replicas: applied ? decision.desiredReplicas : scale.replicas },
+    before: { replicas: applied && plan.alreadyApplied ? decision.currentReplicas : current },
+    after: plan.write?.to === 'hpa' ? { replicas: decision.desiredReplicas, hpaMinReplicas: plan.write.minReplicas } : { replicas: applied ? decision.desiredReplicas : current },
     outcome: applied ? 'success' : 'skipped',
-    reasons: appliedTo === 'hpa' ? [...decision.reasons, 'applied as the HPA\'s minReplicas: the HPA owns spec.replicas'] : decision.reasons,
+    reasons: decision.reasons,
     service,
   });
-  return { ruleId: rule.ruleId, outcome: applied ? 'scaled' : 'unchanged', decision, appliedTo };
-}
-
-/** Writes replicas, or raises the HPA's floor where an HPA owns the Deployment. */
-async function applyReplicas(ports: Ports, service: Service, replicas: number, resourceVersion: string) {
-  const hpa = await ports.cluster.findHpa(service);
-  if (!hpa) {
-    await ports.cluster.setScale(service, replicas, resourceVersion);
-    return 'deployment' as const;
-  }
-  const floor = Math.max(1, Math.min(replicas, hpa.maxReplicas));
-  if (floor !== hpa.minReplicas) await ports.cluster.setHpaMinReplicas(service, hpa.name, floor, hpa.resourceVersion);
-  return 'hpa' as const;
+  return { ruleId: rule.ruleId, outcome: applied ? 'scaled' : 'unchanged', decision, appliedTo: plan.write?.to ?? null };
 }
 
 /** Keeps the recommendation history; a concurrent writer's recommendations are merged, not lost. */
-async function saveRuleState(ports: Ports, rule: Rule, state: RuleState | null, decision: Decision, recommendations: RuleState['recommendations']) {
+async function saveRuleState(ports: Ports, ruleId: string, state: RuleState | null, decision: Decision, recommendations: RuleState['recommendations']) {
   let current = state;
   for (let attempt = 0; attempt < 10; attempt += 1) {
     const merged = mergeRecommendations(current?.recommendations ?? [], recommendations);
-    const next: RuleState = { ruleId: rule.ruleId, recommendations: merged, lastDecision: decision, version: (current?.version ?? 0) + 1 };
+    const next: RuleState = { ruleId, recommendations: merged, lastDecision: decision, version: (current?.version ?? 0) + 1 };
     try {
       await ports.store.putRuleState(next, current?.version ?? null);
       return;
     } catch (err) {
       if (!(err instanceof StaleVersionError)) throw err;
-      current = await ports.store.getRuleState(rule.ruleId);
+      current = await ports.store.getRuleState(ruleId);
     }
   }
-  throw new StaleVersionError(`rule state ${rule.ruleId}`);
+  throw new StaleVersionError(`rule state ${ruleId}`);
 }
 
 function mergeRecommendations(a: RuleState['recommendations'], b: RuleState['recommendations']) {

@@ -6,7 +6,7 @@ import {
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { systemClock, type Clock } from '#ports/clock.ts';
-import type { AlarmSpec, Metrics, MetricSource } from '#ports/metrics.ts';
+import type { AlarmSpec, Datapoint, Metrics, MetricSource } from '#ports/metrics.ts';
 
 export interface CloudWatchMetricsOptions {
   /** Injected in tests; otherwise one client per container, built on first use. */
@@ -92,7 +92,7 @@ export class CloudWatchMetrics implements Metrics {
   }
 
   /** The newest datapoint of the metric's statistic over the last few periods, or null. */
-  async latestValue(metric: MetricSource): Promise<number | null> {
+  async latestValue(metric: MetricSource): Promise<Datapoint | null> {
     const end = this.#clock.now();
     const start = new Date(end.getTime() - LOOKBACK_PERIODS * metric.periodSeconds * 1000);
     const out = await this.#client.send(new GetMetricDataCommand({
@@ -110,7 +110,9 @@ export class CloudWatchMetrics implements Metrics {
       }],
     }));
     const result = out.MetricDataResults?.find((r) => r.Id === 'latest') ?? out.MetricDataResults?.[0];
-    return result?.Values?.[0] ?? null;
+    const value = result?.Values?.[0];
+    const at = result?.Timestamps?.[0];
+    return value === undefined || at === undefined ? null : { value, periodStart: new Date(at).toISOString() };
   }
 }
 

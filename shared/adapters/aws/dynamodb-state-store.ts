@@ -8,7 +8,8 @@ import {
   type DynamoDBClient,
   type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import type { Rule, RuleState, Service } from '#domain/model.ts';
+import { randomUUID } from 'node:crypto';
+import type { Rule, RuleState, ScaleHistory, Service } from '#domain/model.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import type { EventClaim, StateStore } from '#ports/state-store.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
@@ -95,28 +96,37 @@ export class DynamoDbStateStore implements StateStore {
     return this.#putEntity(STATE_PARTITIONS.ruleState, state.ruleId, state, expectedVersion);
   }
 
+  getScaleHistory(service: string): Promise<ScaleHistory | null> {
+    return this.#getEntity<ScaleHistory>(STATE_PARTITIONS.scaleHistory, service);
+  }
+  putScaleHistory(history: ScaleHistory, expectedVersion: number | null): Promise<void> {
+    return this.#putEntity(STATE_PARTITIONS.scaleHistory, history.service, history, expectedVersion);
+  }
+
   /** Takes the event if it is new or its holder's lease ran out; otherwise reports done or busy. */
   async claimEvent(eventId: string, leaseSeconds: number, now: Date): Promise<EventClaim> {
     // A second round covers an item that vanished (released or expired) between our two reads.
+    const token = randomUUID();
     for (let round = 0; round < 3; round++) {
       try {
         await this.#client.send(new UpdateItemCommand({
           TableName: this.#table,
           Key: key(STATE_PARTITIONS.event, eventId),
-          UpdateExpression: 'SET #status = :inProgress, #lease = :lease, #expires = :expires REMOVE #result',
+          UpdateExpression: 'SET #status = :inProgress, #lease = :lease, #owner = :token, #expires = :expires REMOVE #result',
           ConditionExpression: 'attribute_not_exists(#pk) OR (#status = :inProgress AND #lease < :now)',
           ExpressionAttributeNames: {
             '#pk': STATE_TABLE.partitionKey, '#status': STATE_ATTRIBUTES.status, '#lease': STATE_ATTRIBUTES.leaseUntil,
-            '#expires': STATE_TABLE.ttlAttribute, '#result': STATE_ATTRIBUTES.result,
+            '#expires': STATE_TABLE.ttlAttribute, '#result': STATE_ATTRIBUTES.result, '#owner': STATE_ATTRIBUTES.owner,
           },
           ExpressionAttributeValues: {
             ':inProgress': { S: IN_PROGRESS },
+            ':token': { S: token },
             ':lease': { N: String(now.getTime() + leaseSeconds * 1000) },
             ':now': { N: String(now.getTime()) },
             ':expires': { N: String(expiresAt(now)) },
           },
         }));
-        return { status: 'claimed' };
+        return { status: 'claimed', token };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }
@@ -131,32 +141,39 @@ export class DynamoDbStateStore implements StateStore {
     return { status: 'busy' };
   }
 
-  async completeEvent(eventId: string, result: unknown, now: Date): Promise<void> {
-    await this.#client.send(new UpdateItemCommand({
-      TableName: this.#table,
-      Key: key(STATE_PARTITIONS.event, eventId),
-      UpdateExpression: 'SET #status = :done, #result = :result, #expires = :expires REMOVE #lease',
-      ExpressionAttributeNames: {
-        '#status': STATE_ATTRIBUTES.status, '#result': STATE_ATTRIBUTES.result,
-        '#expires': STATE_TABLE.ttlAttribute, '#lease': STATE_ATTRIBUTES.leaseUntil,
-      },
-      ExpressionAttributeValues: {
-        ':done': { S: DONE },
-        ':result': { S: JSON.stringify(result ?? null) },
-        ':expires': { N: String(expiresAt(now)) },
-      },
-    }));
+  /** Marks the claim done; a claim another invocation took over is left to that one. */
+  async completeEvent(eventId: string, token: string, result: unknown, now: Date): Promise<void> {
+    try {
+      await this.#client.send(new UpdateItemCommand({
+        TableName: this.#table,
+        Key: key(STATE_PARTITIONS.event, eventId),
+        UpdateExpression: 'SET #status = :done, #result = :result, #expires = :expires REMOVE #lease, #owner',
+        ConditionExpression: '#owner = :token',
+        ExpressionAttributeNames: {
+          '#status': STATE_ATTRIBUTES.status, '#result': STATE_ATTRIBUTES.result,
+          '#expires': STATE_TABLE.ttlAttribute, '#lease': STATE_ATTRIBUTES.leaseUntil, '#owner': STATE_ATTRIBUTES.owner,
+        },
+        ExpressionAttributeValues: {
+          ':done': { S: DONE },
+          ':result': { S: JSON.stringify(result ?? null) },
+          ':expires': { N: String(expiresAt(now)) },
+          ':token': { S: token },
+        },
+      }));
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
   }
 
-  /** Deletes an in-progress claim; a finished or missing one is left as it is. */
-  async releaseEvent(eventId: string): Promise<void> {
+  /** Deletes this token's in-progress claim; a finished, missing or taken-over one is left as it is. */
+  async releaseEvent(eventId: string, token: string): Promise<void> {
     try {
       await this.#client.send(new DeleteItemCommand({
         TableName: this.#table,
         Key: key(STATE_PARTITIONS.event, eventId),
-        ConditionExpression: '#status = :inProgress',
-        ExpressionAttributeNames: { '#status': STATE_ATTRIBUTES.status },
-        ExpressionAttributeValues: { ':inProgress': { S: IN_PROGRESS } },
+        ConditionExpression: '#status = :inProgress AND #owner = :token',
+        ExpressionAttributeNames: { '#status': STATE_ATTRIBUTES.status, '#owner': STATE_ATTRIBUTES.owner },
+        ExpressionAttributeValues: { ':inProgress': { S: IN_PROGRESS }, ':token': { S: token } },
       }));
     } catch (err) {
       if (!isConditionFailure(err)) throw err;

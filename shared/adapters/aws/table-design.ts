@@ -19,6 +19,7 @@ export const STATE_PARTITIONS = {
   rule: 'rule',
   counter: 'counter',
   ruleState: 'rule-state',
+  scaleHistory: 'scale-history',
   event: 'event',
 } as const;
 
@@ -30,6 +31,8 @@ export const STATE_ATTRIBUTES = {
   status: 'status',
   /** Epoch milliseconds until which an in-progress claim belongs to its holder. */
   leaseUntil: 'leaseUntil',
+  /** The token of the invocation holding an in-progress claim. */
+  owner: 'owner',
   result: 'result',
 } as const;
 

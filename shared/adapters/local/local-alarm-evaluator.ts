@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '#ports/clock.ts';
-import type { AlarmSpec, AlarmStateValue, Metrics, MetricSource } from '#ports/metrics.ts';
+import type { AlarmSpec, AlarmStateValue, Datapoint as MetricDatapoint, Metrics, MetricSource } from '#ports/metrics.ts';
 
 /** One state as CloudWatch reports it in an alarm state change event. */
 export interface AlarmStateDetail {
@@ -126,9 +126,10 @@ export class LocalAlarmEvaluator implements Metrics {
   }
 
   /** The statistic over the datapoints in the last period, or null when there are none. */
-  async latestValue(metric: MetricSource): Promise<number | null> {
-    const now = this.#options.clock.now().getTime();
-    return this.#periodValue(metric, now - metric.periodSeconds * 1000).value;
+  async latestValue(metric: MetricSource): Promise<MetricDatapoint | null> {
+    const start = this.#options.clock.now().getTime() - metric.periodSeconds * 1000;
+    const { value } = this.#periodValue(metric, start);
+    return value === null ? null : { value, periodStart: new Date(start).toISOString() };
   }
 
   alarmState(name: string): AlarmStateValue | null {

@@ -78,7 +78,7 @@ describe('CloudWatchMetrics', () => {
     cloudWatch.on(GetMetricDataCommand).resolves({
       MetricDataResults: [{ Id: 'latest', Values: [812, 640], Timestamps: [new Date(now.getTime() - 60_000), new Date(now.getTime() - 120_000)] }],
     });
-    expect(await metrics.latestValue(metric)).toBe(812);
+    expect(await metrics.latestValue(metric)).toEqual({ value: 812, periodStart: new Date(now.getTime() - 60_000).toISOString() });
 
     const input = cloudWatch.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
     expect(input.StartTime).toEqual(new Date('2026-03-01T11:57:00.000Z'));

@@ -93,7 +93,7 @@ describe('DynamoDbStateStore request shapes', () => {
   it('claims an event when it is new or its lease ran out, with a 7-day expiry', async () => {
     dynamo.on(UpdateItemCommand).resolves({});
     const now = new Date('2026-03-01T12:00:00.000Z');
-    expect(await store.claimEvent('evt-1', 120, now)).toEqual({ status: 'claimed' });
+    expect(await store.claimEvent('evt-1', 120, now)).toEqual({ status: 'claimed', token: expect.any(String) });
 
     const input = dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input;
     expect(input.Key).toEqual({ pk: { S: 'event' }, sk: { S: 'evt-1' } });
@@ -103,6 +103,21 @@ describe('DynamoDbStateStore request shapes', () => {
       ':now': { N: String(now.getTime()) },
       ':expires': { N: String(now.getTime() / 1000 + 7 * 86_400) },
     });
+    const claim = await store.claimEvent('evt-2', 120, now);
+    expect(dynamo.commandCalls(UpdateItemCommand)[1]!.args[0].input.ExpressionAttributeValues?.[':token']).toEqual({ S: (claim as { token: string }).token });
+  });
+
+  it('completes and releases a claim only for the token that holds it', async () => {
+    dynamo.on(UpdateItemCommand).resolves({});
+    dynamo.on(DeleteItemCommand).resolves({});
+    await store.completeEvent('evt-1', 'tok-1', { outcome: 'scaled' }, new Date('2026-03-01T12:00:00.000Z'));
+    await store.releaseEvent('evt-2', 'tok-2');
+    const complete = dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input;
+    expect(complete.ConditionExpression).toBe('#owner = :token');
+    expect(complete.ExpressionAttributeValues?.[':token']).toEqual({ S: 'tok-1' });
+    const release = dynamo.commandCalls(DeleteItemCommand)[0]!.args[0].input;
+    expect(release.ConditionExpression).toBe('#status = :inProgress AND #owner = :token');
+    expect(release.ExpressionAttributeValues?.[':token']).toEqual({ S: 'tok-2' });
   });
 
   it('reads the event back consistently when the claim condition fails', async () => {

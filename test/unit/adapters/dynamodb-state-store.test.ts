@@ -1,3 +1,4 @@
+import type { EventClaim } from '#ports/state-store.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rule, Service } from '#domain/model.ts';
@@ -124,16 +125,23 @@ describe('DynamoDbStateStore events', () => {
   const t0 = new Date('2026-03-01T12:00:00.000Z');
   const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 
+  const claimed = { status: 'claimed', token: expect.any(String) };
+  const tokenOf = async (claim: Promise<EventClaim>) => {
+    const result = await claim;
+    if (result.status !== 'claimed') throw new Error(`expected a claim, got ${result.status}`);
+    return result.token;
+  };
+
   it('reports busy to a second claim while the first holds the lease', async () => {
     const store = await freshStore();
-    expect(await store.claimEvent('e1', 120, t0)).toEqual({ status: 'claimed' });
+    expect(await store.claimEvent('e1', 120, t0)).toEqual(claimed);
     expect(await store.claimEvent('e1', 120, later(60))).toEqual({ status: 'busy' });
   });
 
   it('returns the stored result once the event is complete', async () => {
     const store = await freshStore();
-    await store.claimEvent('e1', 120, t0);
-    await store.completeEvent('e1', { outcome: 'scaled', replicas: 4 }, later(1));
+    const token = await tokenOf(store.claimEvent('e1', 120, t0));
+    await store.completeEvent('e1', token, { outcome: 'scaled', replicas: 4 }, later(1));
     expect(await store.claimEvent('e1', 120, later(2))).toEqual({ status: 'done', result: { outcome: 'scaled', replicas: 4 } });
     // A finished event stays finished even long after any lease would have run out.
     expect(await store.claimEvent('e1', 120, later(3600))).toMatchObject({ status: 'done' });
@@ -142,22 +150,44 @@ describe('DynamoDbStateStore events', () => {
   it('lets a new claim through once the lease has run out', async () => {
     const store = await freshStore();
     await store.claimEvent('e1', 120, t0);
-    expect(await store.claimEvent('e1', 120, later(121))).toEqual({ status: 'claimed' });
+    expect(await store.claimEvent('e1', 120, later(121))).toEqual(claimed);
     expect(await store.claimEvent('e1', 120, later(122))).toEqual({ status: 'busy' });
   });
 
   it('lets a new claim through at once after a release', async () => {
     const store = await freshStore();
-    await store.claimEvent('e1', 120, t0);
-    await store.releaseEvent('e1');
-    expect(await store.claimEvent('e1', 120, later(1))).toEqual({ status: 'claimed' });
+    const token = await tokenOf(store.claimEvent('e1', 120, t0));
+    await store.releaseEvent('e1', token);
+    expect(await store.claimEvent('e1', 120, later(1))).toEqual(claimed);
   });
 
   it('does not release a completed event', async () => {
     const store = await freshStore();
-    await store.claimEvent('e1', 120, t0);
-    await store.completeEvent('e1', 'ok', later(1));
-    await store.releaseEvent('e1');
+    const token = await tokenOf(store.claimEvent('e1', 120, t0));
+    await store.completeEvent('e1', token, 'ok', later(1));
+    await store.releaseEvent('e1', token);
     expect(await store.claimEvent('e1', 120, later(2))).toEqual({ status: 'done', result: 'ok' });
+  });
+
+  it('keeps a claim taken over after lease expiry from being released or completed by the stale holder', async () => {
+    const store = await freshStore();
+    const stale = await tokenOf(store.claimEvent('e1', 120, t0));
+    const current = await tokenOf(store.claimEvent('e1', 120, later(121)));
+    await store.releaseEvent('e1', stale);
+    await store.completeEvent('e1', stale, 'stale', later(122));
+    expect(await store.claimEvent('e1', 120, later(123))).toEqual({ status: 'busy' });
+    await store.completeEvent('e1', current, 'fresh', later(124));
+    expect(await store.claimEvent('e1', 120, later(125))).toEqual({ status: 'done', result: 'fresh' });
+  });
+});
+
+describe('scale history', () => {
+  it('appends changes conditionally on the version', async () => {
+    const store = await freshStore();
+    const change = { at: '2026-11-23T12:00:00.000Z', from: 4, to: 8, ruleId: 'AR-101', eventId: 'e1' };
+    await store.putScaleHistory({ service: 'svc', changes: [change], hpaBaselineMin: 2, version: 1 }, null);
+    expect(await store.getScaleHistory('svc')).toEqual({ service: 'svc', changes: [change], hpaBaselineMin: 2, version: 1 });
+    await expect(store.putScaleHistory({ service: 'svc', changes: [], version: 1 }, null)).rejects.toThrow(StaleVersionError);
+    expect(await store.getScaleHistory('other')).toBeNull();
   });
 });

@@ -96,7 +96,7 @@ describe('LocalAlarmEvaluator', () => {
     await evaluator.putMetricData(datum(800));
     advance(5);
     await evaluator.putMetricData(datum(100));
-    expect(await evaluator.latestValue(alarm.metric)).toBe(450);
+    expect(await evaluator.latestValue(alarm.metric)).toMatchObject({ value: 450 });
     expect(evaluator.alarmState(alarm.name)).toBe('OK');
   });
 

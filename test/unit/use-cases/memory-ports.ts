@@ -1,9 +1,9 @@
 import { auditStream, chainEntry, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
-import type { Rule, RuleState, Service } from '#domain/model.ts';
+import type { Rule, RuleState, ScaleHistory, Service } from '#domain/model.ts';
 import type { AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import type { Cluster, HpaState, ScaleState, WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
-import type { AlarmSpec, MetricSource, Metrics } from '#ports/metrics.ts';
+import type { AlarmSpec, Datapoint, MetricSource, Metrics } from '#ports/metrics.ts';
 import type { Ports } from '#ports/ports.ts';
 import type { EventClaim, StateStore } from '#ports/state-store.ts';
 
@@ -13,7 +13,8 @@ type Versioned = { version: number };
 class MemoryStore implements StateStore {
   readonly items = new Map<string, unknown>();
   private counter = 100;
-  private readonly events = new Map<string, { done: boolean; result?: unknown; leaseUntil: number }>();
+  private readonly events = new Map<string, { done: boolean; result?: unknown; leaseUntil: number; token: string }>();
+  private tokens = 0;
 
   private put(key: string, value: Versioned, expected: number | null) {
     const current = this.items.get(key) as Versioned | undefined;
@@ -39,15 +40,23 @@ class MemoryStore implements StateStore {
   deleteRule = async (id: string) => void this.items.delete(`rule#${id}`);
   getRuleState = async (id: string) => this.get<RuleState>(`state#${id}`);
   putRuleState = async (s: RuleState, e: number | null) => this.put(`state#${s.ruleId}`, s, e);
+  getScaleHistory = async (service: string) => this.get<ScaleHistory>(`history#${service}`);
+  putScaleHistory = async (h: ScaleHistory, e: number | null) => this.put(`history#${h.service}`, h, e);
   async claimEvent(id: string, leaseSeconds: number, now: Date): Promise<EventClaim> {
     const event = this.events.get(id);
     if (event?.done) return { status: 'done', result: event.result };
     if (event && event.leaseUntil > now.getTime()) return { status: 'busy' };
-    this.events.set(id, { done: false, leaseUntil: now.getTime() + leaseSeconds * 1000 });
-    return { status: 'claimed' };
+    const token = `t${++this.tokens}`;
+    this.events.set(id, { done: false, leaseUntil: now.getTime() + leaseSeconds * 1000, token });
+    return { status: 'claimed', token };
   }
-  completeEvent = async (id: string, result: unknown) => void this.events.set(id, { done: true, result, leaseUntil: 0 });
-  releaseEvent = async (id: string) => void this.events.delete(id);
+  async completeEvent(id: string, token: string, result: unknown) {
+    if (this.events.get(id)?.token === token) this.events.set(id, { done: true, result, leaseUntil: 0, token });
+  }
+  async releaseEvent(id: string, token: string) {
+    const event = this.events.get(id);
+    if (event && !event.done && event.token === token) this.events.delete(id);
+  }
 }
 
 class MemoryAudit implements AuditLog {
@@ -99,7 +108,7 @@ export class MemoryCluster implements Cluster {
 
 class MemoryMetrics implements Metrics {
   readonly alarms = new Map<string, AlarmSpec>();
-  value: number | null = null;
+  value: Datapoint | null = null;
   inAlarm: string[] = [];
   putAlarm = async (a: AlarmSpec) => void this.alarms.set(a.name, a);
   deleteAlarms = async (names: string[]) => names.forEach((n) => this.alarms.delete(n));

@@ -18,7 +18,8 @@ beforeEach(async () => {
   await createRule(env.ports, caller, { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } }, { dryRun: false });
 });
 
-const out = (metricHint: number) => ({ ruleId: 'AR-101', direction: 'out' as const, source: 'alarm' as const, metricHint });
+const at = (value: number, periodStart = '2026-11-23T11:59:00.000Z') => ({ value, periodStart });
+const out = (value: number, eventId = 'evt-1') => ({ ruleId: 'AR-101', direction: 'out' as const, source: 'alarm' as const, eventId, metricHint: at(value) });
 
 describe('scaleRule after a 409', () => {
   it('applies its decision when the other writer scaled less', async () => {
@@ -33,7 +34,7 @@ describe('scaleRule after a 409', () => {
     const result = await scaleRule(env.ports, caller, out(1_000));
     expect(result.outcome).toBe('unchanged');
     expect(env.ports.cluster.replicas).toBe(12);
-    expect(result.decision!.reasons.at(-1)).toContain('already satisfies');
+    expect(result.decision!.reasons.at(-1)).toBe('12 replicas already satisfy it');
   });
 });
 
@@ -48,7 +49,7 @@ describe('scaleRule with an HPA', () => {
 });
 
 describe('handleAlarm', () => {
-  const facts = { eventId: 'e-1', alarmName: 'hms-sys-AR-101-scale-out', stateValue: 'ALARM', metricValue: 1_000 };
+  const facts = { eventId: 'e-1', alarmName: 'hms-sys-AR-101-scale-out', stateValue: 'ALARM', metric: at(1_000) };
 
   it('audits a failure the adapters already retried, releases the event and rethrows for Lambda\'s retries and DLQ', async () => {
     env.ports.cluster.getScale = async () => { throw new ClusterUnavailableError('503 after 5 attempts', 503); };
