@@ -105,11 +105,3 @@ export function stillApplies(decision: Decision, newCurrent: number): boolean {
   return false;
 }
 
-/**
- * A reconcile pass leaves a rule alone for half a metric period after its last decision, so it
- * does not act a second time on the datapoint the alarm just acted on. (A full period would
- * race the every-minute schedule against a 60 s period and skip every other pass.)
- */
-export function awaitingFreshMetric(lastDecision: Decision | null, now: Date, periodSeconds: number): boolean {
-  return lastDecision !== null && now.getTime() - Date.parse(lastDecision.at) < (periodSeconds * 1000) / 2;
-}

@@ -41,7 +41,7 @@ export function planScale(input: PlanInput): ScalePlan {
     metric: input.metric?.value ?? null, now: input.now, recommendations: input.recommendations,
   });
   const unchanged = (reason: string): ScalePlan => {
-    decision.reasons.push(reason);
+    if (decision.reasons.at(-1) !== reason) decision.reasons.push(reason);
     Object.assign(decision, { currentReplicas: current, desiredReplicas: current, action: 'none' });
     return { decision, recommendations, write: null, alreadyApplied: false };
   };

@@ -84,3 +84,44 @@ describe('rule edits', () => {
     expect(env.ports.audit.records.map((r) => r.action)).not.toContain('rule.update');
   });
 });
+
+describe('retries and repeated evaluations', () => {
+  const facts = { eventId: 'e-9', alarmName: 'hms-sys-AR-101-scale-out', stateValue: 'ALARM', metric: at(1_000) };
+
+  it('does not scale twice when an attempt fails after its cluster write and the event is retried', async () => {
+    const append = env.ports.audit.append.bind(env.ports.audit);
+    let failNext = true;
+    env.ports.audit.append = async (entry) => {
+      if (failNext && entry.action === 'scale.apply') {
+        failNext = false;
+        throw new Error('audit table unavailable');
+      }
+      return append(entry);
+    };
+    await expect(handleAlarm(env.ports, caller, facts)).rejects.toThrow('audit table unavailable');
+    expect(env.ports.cluster.replicas).toBe(8);
+
+    const retried = await handleAlarm(env.ports, caller, facts);
+    expect(retried).toMatchObject({ outcome: 'scaled' });
+    expect(env.ports.cluster.replicas).toBe(8);
+    expect(env.ports.cluster.patches).toEqual([8]);
+    expect(env.ports.audit.records.filter((r) => r.action === 'scale.apply')).toHaveLength(1);
+  });
+
+  it('a reconcile pass does not act again on the datapoint an alarm already acted on', async () => {
+    await scaleRule(env.ports, caller, out(1_000));
+    env.ports.metrics.value = at(1_000);
+    const again = await scaleRule(env.ports, caller, { ...out(1_000, 'reconcile-1'), source: 'reconcile', metricHint: null });
+    expect(again.outcome).toBe('unchanged');
+    expect(env.ports.cluster.patches).toEqual([8]);
+  });
+
+  it('acts on a newer datapoint taken after the change', async () => {
+    await scaleRule(env.ports, caller, out(1_000));
+    env.clock.current = new Date('2026-11-23T12:01:30Z');
+    env.ports.metrics.value = at(1_000, '2026-11-23T12:00:30.000Z');
+    const next = await scaleRule(env.ports, caller, { ...out(1_000, 'reconcile-2'), source: 'reconcile', metricHint: null });
+    expect(next.outcome).toBe('scaled');
+    expect(env.ports.cluster.patches).toEqual([8, 16]);
+  });
+});
