@@ -2,11 +2,12 @@ import { apiClient } from './client.ts';
 import { helpText, parse, UsageError, type Command, type CommandContext } from './command.ts';
 import { devCommands } from './commands/dev.ts';
 import { observeCommands } from './commands/observe.ts';
+import { rbacCommands } from './commands/rbac.ts';
 import { ruleCommands } from './commands/rules.ts';
 import { serviceCommands } from './commands/services.ts';
 import { defaultDataDir, readSession } from './session.ts';
 
-const commands: Command[] = [...devCommands, ...serviceCommands, ...ruleCommands, ...observeCommands];
+const commands: Command[] = [...devCommands, ...serviceCommands, ...ruleCommands, ...observeCommands, ...rbacCommands];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -86,6 +86,10 @@ export class HmsSysStack extends Stack {
     new CfnOutput(this, 'StateTableName', { value: tables.state.tableName });
     new CfnOutput(this, 'AuditTableName', { value: tables.audit.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queue.queueUrl });
+    new CfnOutput(this, 'RbacCommand', {
+      description: 'Run with cluster-admin rights: the Kubernetes Roles the controllers\' access entries rely on',
+      value: `npx hms-sys rbac --namespaces ${config.namespaces.join(',')} | kubectl apply -f -`,
+    });
     new CfnOutput(this, 'AlertsTopicArn', { description: 'Subscribe operators here', value: alerts.topic.topicArn });
     new CfnOutput(this, 'FunctionSecurityGroupId', {
       description: 'Allow HTTPS from this group on the EKS cluster security group if the endpoint is private',

@@ -1,5 +1,5 @@
 // No #infra alias exists in package.json yet, hence the relative path.
-import { isNamespaceName, rbacManifest } from '../../infra/rbac.ts';
+import { isNamespaceName, rbacManifest } from '#infra/rbac.ts';
 import { need, UsageError, type Command, type CommandContext } from '../command.ts';
 
 /** The --namespaces list, each name checked as a DNS-1123 label. */

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { LAMBDA_BUNDLING, REPO_ROOT, handlerEntry } from '../../infra/lambda-bundling.ts';
+import { LAMBDA_BUNDLING, REPO_ROOT, handlerEntry } from '#infra/lambda-bundling.ts';
 
 type BundlingOptions = typeof LAMBDA_BUNDLING;
 

@@ -8,7 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleSizeFigures, renderTopPackages } from './bundle-size.ts';
 import { BASELINE_ENTRY, HANDLER_ENTRIES, bundleEntry, type Bundle } from './bundling.ts';
-import { LAMBDA_BUNDLING, REPO_ROOT } from '../../infra/lambda-bundling.ts';
+import { LAMBDA_BUNDLING, REPO_ROOT } from '#infra/lambda-bundling.ts';
 import { decisionLatencyFigures, measureDecisionLatency } from './decision-latency.ts';
 import { initTimeFigures, measureInitTimes } from './init-time.ts';
 import { collectResults, renderTable, writeResults, type Figure } from './report.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPO_ROOT } from '../../infra/lambda-bundling.ts';
+import { REPO_ROOT } from '#infra/lambda-bundling.ts';
 import type { Figure } from './report.ts';
 import { median, round } from './stats.ts';
 
