@@ -1,9 +1,9 @@
-import { auditStream, verifyChain } from '#domain/audit.ts';
-import { NotFoundError } from '#domain/errors.ts';
+import { NotFoundError, ValidationError } from '#domain/errors.ts';
 import { parseInput } from '#domain/validation.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
+import { listAudit, verifyAudit } from '#use-cases/audit-trail.ts';
 import { ruleStatus } from '#use-cases/rule-status.ts';
-import { createRule, deleteRule, getRule, updateRule } from '#use-cases/rules.ts';
+import { createRule, deleteRule, getRule, listRules, updateRule } from '#use-cases/rules.ts';
 import { createService, deleteService, getService } from '#use-cases/services.ts';
 import { contract } from './contract.ts';
 import { json, readBody, type ApiEvent, type ApiResult } from './http.ts';
@@ -29,10 +29,18 @@ export function validateRequest(operationId: string, event: ApiEvent, ports: Por
   for (const [name, schema] of Object.entries(spec.path ?? {})) {
     const raw = event.pathParameters?.[name];
     if (raw === undefined) throw new NotFoundError(`path parameter ${name}`, name);
-    path[name] = parseInput(schema, decodeURIComponent(raw), name) as string;
+    path[name] = parseInput(schema, decodePathParameter(raw, name), name) as string;
   }
   const body = spec.body ? parseInput(spec.body, readBody(event)) : undefined;
   return { ports, caller, query, path, body, dryRun: query.dryRun === 'true' };
+}
+
+function decodePathParameter(raw: string, name: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ValidationError(`${name} is not validly percent-encoded`, name);
+  }
 }
 
 export const operations: Record<string, Operation> = {
@@ -41,17 +49,14 @@ export const operations: Record<string, Operation> = {
   getService: (r) => getService(r.ports, r.path.name!),
   deleteService: (r) => deleteService(r.ports, r.caller, r.path.name!, r),
   createRule: (r) => createRule(r.ports, r.caller, r.body as never, r),
-  listRules: async (r) => {
-    const rules = await r.ports.store.listRules();
-    return { rules: r.query.service ? rules.filter((rule) => rule.service === r.query.service) : rules };
-  },
+  listRules: async (r) => ({ rules: await listRules(r.ports, r.query.service as string | undefined) }),
   getRule: (r) => getRule(r.ports, r.path.id!),
   updateRule: (r) => updateRule(r.ports, r.caller, r.path.id!, r.body as never, r),
   deleteRule: (r) => deleteRule(r.ports, r.caller, r.path.id!, r),
   getRuleStatus: (r) => ruleStatus(r.ports, r.path.id!),
   listAudit: (r) => {
     const q = r.query as { service?: string; since?: string; until?: string; limit: number; cursor?: string };
-    return r.ports.audit.list({
+    return listAudit(r.ports, {
       limit: q.limit,
       ...(q.service ? { service: q.service } : {}),
       ...(q.since ? { since: new Date(q.since).toISOString() } : {}),
@@ -59,12 +64,7 @@ export const operations: Record<string, Operation> = {
       ...(q.cursor ? { cursor: q.cursor } : {}),
     });
   },
-  verifyAudit: async (r) => {
-    const stream = auditStream(r.query.service as string | undefined);
-    const records = await r.ports.audit.readStream(stream);
-    const broken = verifyChain(records);
-    return { stream, records: records.length, intact: broken === null, firstBreak: broken };
-  },
+  verifyAudit: (r) => verifyAudit(r.ports, r.query.service as string | undefined),
   getOpenApi: async () => openApiDocument(),
 };
 

@@ -22,7 +22,7 @@ export interface DecisionOutput {
   recommendations: Recommendation[];
 }
 
-const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
+export const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
 
 /** Desired replicas from the metric, as the HPA computes them, before any limit. */
 export function proportionalReplicas(current: number, metric: number, threshold: number): number {

@@ -39,3 +39,11 @@ export class ClusterNotFoundError extends PortError {
     this.name = 'ClusterNotFoundError';
   }
 }
+
+/** A list cursor the store did not hand out for this kind of query. */
+export class InvalidCursorError extends PortError {
+  constructor(options?: ErrorOptions) {
+    super('the cursor is not valid for this query', options);
+    this.name = 'InvalidCursorError';
+  }
+}

@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JWTPayload } from 'jose';
+import type { TokenCheck } from './dev-auth.ts';
 import type { RouteTrigger } from '#domain/triggers.ts';
 import { lambdaContext, type LocalHandler } from './local-bus.ts';
 
 const MAX_READ_BYTES = 64 * 1024 + 1;
 
 /** A route the sandbox serves itself, beside the API handler's (metric ingest, dead letters). */
-export type SandboxRoute = (req: { body: string; query: URLSearchParams; claims: JWTPayload }) => Promise<{ status: number; body: unknown }>;
+export interface SandboxRoute {
+  scope: string;
+  run(req: { body: string; query: URLSearchParams; claims: JWTPayload }): Promise<{ status: number; body: unknown }>;
+}
 
 export interface ApiServerOptions {
   routes: readonly RouteTrigger[];
   handler: LocalHandler;
-  verify: (token: string) => Promise<JWTPayload | null>;
+  verify: (token: string) => Promise<TokenCheck>;
   sandboxRoutes: Record<string, SandboxRoute>;
 }
 
@@ -65,7 +69,10 @@ function claimsAsStrings(payload: JWTPayload): Record<string, string> {
  */
 export function createApiServer(options: ApiServerOptions): Server {
   return createServer((req, res) => {
-    handle(options, req, res).catch((err: Error) => send(res, 500, error('internal', err.message)));
+    handle(options, req, res).catch((err: Error) => {
+      console.error('sandbox API error', err);
+      send(res, 500, error('internal', 'an internal error occurred; it has been logged'));
+    });
   });
 }
 
@@ -75,13 +82,17 @@ async function handle(options: ApiServerOptions, req: IncomingMessage, res: Serv
   const body = await readBody(req);
   const header = req.headers.authorization ?? '';
   const token = /^Bearer\s+(.+)$/i.exec(header)?.[1];
-  const claims = token ? await options.verify(token) : null;
+  const check: TokenCheck = token ? await options.verify(token) : { valid: false, reason: 'a bearer token is required' };
   const sandboxRoute = options.sandboxRoutes[`${method} ${url.pathname}`];
   const matched = sandboxRoute ? null : matchRoute(options.routes, method, url.pathname);
   if (!sandboxRoute && !matched) return send(res, 404, error('not_found', `no route ${method} ${url.pathname}`));
-  if (!claims) return send(res, 401, error('unauthorized', token ? 'the bearer token is invalid or expired' : 'a bearer token is required'), { 'www-authenticate': 'Bearer' });
+  if (!check.valid) return send(res, 401, error('unauthorized', check.reason), { 'www-authenticate': 'Bearer' });
+  const { claims } = check;
   if (sandboxRoute) {
-    const result = await sandboxRoute({ body, query: url.searchParams, claims });
+    if (!String(claims.scope ?? '').split(' ').includes(sandboxRoute.scope)) {
+      return send(res, 403, error('forbidden', `the token lacks the scope ${sandboxRoute.scope}`));
+    }
+    const result = await sandboxRoute.run({ body, query: url.searchParams, claims });
     return send(res, result.status, result.body);
   }
   const { route, pathParameters } = matched!;

@@ -38,17 +38,20 @@ export async function issueDevToken(key: DevKey, options: { subject: string; sco
     .setAudience(DEV_AUDIENCE)
     .setSubject(options.subject)
     .setIssuedAt()
-    .setExpirationTime(`${options.ttlSeconds ?? 12 * 3600}s`)
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? 12 * 3600))
     .sign(privateKey);
 }
 
+export type TokenCheck = { valid: true; claims: JWTPayload } | { valid: false; reason: string };
+
 /** Checks a bearer token the way the HTTP API's JWT authorizer does: signature, issuer, audience, expiry. */
-export async function verifyDevToken(key: DevKey, token: string): Promise<JWTPayload | null> {
+export async function verifyDevToken(key: DevKey, token: string): Promise<TokenCheck> {
   try {
     const publicKey = await importJWK(key.publicJwk, ALG);
     const { payload } = await jwtVerify(token, publicKey, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: [ALG] });
-    return payload;
-  } catch {
-    return null;
+    return { valid: true, claims: payload };
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    return { valid: false, reason: code === 'ERR_JWT_EXPIRED' ? 'the bearer token has expired' : 'the bearer token is invalid' };
   }
 }

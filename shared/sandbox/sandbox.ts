@@ -48,7 +48,7 @@ export interface Sandbox {
   url: string;
   dataDir: string;
   tokens: Record<string, string>;
-  issueToken(scopes: readonly string[], subject?: string): Promise<string>;
+  issueToken(scopes: readonly string[], subject?: string, ttlSeconds?: number): Promise<string>;
   k8s: Awaited<ReturnType<typeof startK8sSimulator>> & { token: string };
   alarms: LocalAlarmEvaluator;
   bus: LocalBus;
@@ -115,7 +115,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sandboxRoutes: sandboxRoutes(wiring, alarms, deadLetter),
   });
   const port = await listen(server, options.port ?? 0);
-  const issueToken = (scopes: readonly string[], subject = 'dev-user') => issueDevToken(devKey, { subject, scopes });
+  const issueToken = (scopes: readonly string[], subject = 'dev-user', ttlSeconds?: number) =>
+    issueDevToken(devKey, { subject, scopes, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) });
   const tokens: Record<string, string> = {};
   for (const [profile, scopes] of Object.entries(TOKEN_PROFILES)) tokens[profile] = await issueToken(scopes, `dev-${profile}`);
 
@@ -146,7 +147,7 @@ function sandboxRoutes(wiring: Wiring, alarms: LocalAlarmEvaluator, deadLetter: 
     }
   };
   return {
-    'POST /sandbox/metrics': ({ body }) => answer(async () => {
+    'POST /sandbox/metrics': { scope: 'hms/rules.write', run: ({ body }) => answer(async () => {
       let parsed: unknown;
       try { parsed = JSON.parse(body); } catch { parsed = undefined; }
       const datum = parseInput(metricDatumSchema, parsed);
@@ -158,7 +159,7 @@ function sandboxRoutes(wiring: Wiring, alarms: LocalAlarmEvaluator, deadLetter: 
         ...(datum.timestamp ? { timestamp: new Date(datum.timestamp) } : {}),
       });
       return { accepted: true, namespace: source.namespace, metric: source.metricName, dimensions: source.dimensions, value: datum.value };
-    }),
-    'GET /sandbox/dead-letters': () => answer(async () => ({ items: deadLetter.items() })),
+    }) },
+    'GET /sandbox/dead-letters': { scope: 'hms/audit.read', run: () => answer(async () => ({ items: deadLetter.items() })) },
   };
 }

@@ -1,5 +1,5 @@
 import { alarmsForRule } from '#domain/alarms.ts';
-import { DEFAULT_SCALE_IN_STABILIZATION_SECONDS } from '#domain/decision.ts';
+import { clamp, DEFAULT_SCALE_IN_STABILIZATION_SECONDS } from '#domain/decision.ts';
 import { ConflictError, DependencyError, NotFoundError, UnprocessableError } from '#domain/errors.ts';
 import type { Rule, Service } from '#domain/model.ts';
 import { createRuleSchema, type CreateRuleInput, type UpdateRuleInput } from '#domain/schemas.ts';
@@ -16,6 +16,21 @@ export async function getRule(ports: Ports, ruleId: string): Promise<Rule> {
   return rule;
 }
 
+export async function listRules(ports: Ports, service: string | undefined): Promise<Rule[]> {
+  const rules = await ports.store.listRules();
+  return service ? rules.filter((rule) => rule.service === service) : rules;
+}
+
+/** Runs a conditional write; losing the race to another request is a 409 the caller can retry. */
+async function orConflict(what: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    if (err instanceof StaleVersionError) throw new ConflictError(`${what} was changed by another request: read it and retry`, 'id');
+    throw err;
+  }
+}
+
 async function targetService(ports: Ports, name: string): Promise<Service> {
   const service = await ports.store.getService(name);
   if (!service) throw new UnprocessableError('unknown_service', `service ${name} is not registered: POST /services first`, 'service');
@@ -25,8 +40,8 @@ async function targetService(ports: Ports, name: string): Promise<Service> {
 /** Current replicas for a dry run's preview; a cluster fault reads as null rather than failing the preview. */
 async function previewReplicas(ports: Ports, service: Service, rule: Pick<Rule, 'minReplicas' | 'maxReplicas'>) {
   const current = await ports.cluster.getScale(service).then((s) => s.replicas, () => null);
-  const clamped = current === null ? null : Math.min(rule.maxReplicas, Math.max(rule.minReplicas, current));
-  return { current, min: rule.minReplicas, max: rule.maxReplicas, afterClamp: clamped };
+  const afterClamp = current === null ? null : clamp(current, rule.minReplicas, rule.maxReplicas);
+  return { current, min: rule.minReplicas, max: rule.maxReplicas, afterClamp };
 }
 
 async function putAlarms(ports: Ports, alarms: AlarmSpec[]): Promise<void> {
@@ -52,11 +67,13 @@ export async function createRule(ports: Ports, caller: Caller, input: CreateRule
   const ruleId = `AR-${await ports.store.nextRuleNumber()}`;
   const alarms = alarmsForRule({ ...draft, ruleId }, service);
   const rule: Rule = { ...draft, ruleId, alarms: alarms.map((a) => a.name) };
+  // The rule goes first: a crash before its alarms leaves a visible rule to delete, never unseen alarms.
+  await ports.store.putRule(rule, null);
   try {
     await putAlarms(ports, alarms);
-    await ports.store.putRule(rule, null);
   } catch (err) {
     await ports.metrics.deleteAlarms(rule.alarms).catch(() => undefined);
+    await ports.store.deleteRule(ruleId, rule.version).catch(() => undefined);
     throw err;
   }
   await record(ports, caller, {
@@ -80,6 +97,7 @@ function mergeEdit(rule: Rule, patch: UpdateRuleInput): Rule {
 
 export async function updateRule(ports: Ports, caller: Caller, ruleId: string, patch: UpdateRuleInput, options: Mutation) {
   const before = await getRule(ports, ruleId);
+  if (before.deleting) throw new ConflictError(`rule ${ruleId} is being deleted`, 'id');
   const service = await targetService(ports, before.service);
   const merged = mergeEdit(before, patch);
   const alarms = alarmsForRule(merged, service);
@@ -90,12 +108,7 @@ export async function updateRule(ports: Ports, caller: Caller, ruleId: string, p
   if (options.dryRun) {
     return { dryRun: true, wouldUpdate: after, alarms, alarmsDeleted: dropped, replicas: await previewReplicas(ports, service, after) };
   }
-  try {
-    await ports.store.putRule(after, before.version);
-  } catch (err) {
-    if (err instanceof StaleVersionError) throw new ConflictError(`rule ${ruleId} was changed by another request: read it and retry`, 'id');
-    throw err;
-  }
+  await orConflict(`rule ${ruleId}`, () => ports.store.putRule(after, before.version));
   try {
     await putAlarms(ports, alarms);
     if (dropped.length > 0) await ports.metrics.deleteAlarms(dropped);
@@ -111,21 +124,22 @@ export async function updateRule(ports: Ports, caller: Caller, ruleId: string, p
   return after;
 }
 
+/**
+ * Deletes a rule: it is first marked deleting (so it stops scaling), then its alarms go, then
+ * the rule. A failure part-way leaves the marked rule in place, and a repeated DELETE finishes.
+ */
 export async function deleteRule(ports: Ports, caller: Caller, ruleId: string, options: Mutation) {
   const rule = await getRule(ports, ruleId);
   const service = await ports.store.getService(rule.service);
   if (options.dryRun) return { dryRun: true, wouldDelete: rule, alarmsDeleted: rule.alarms };
+  const marked: Rule = { ...rule, deleting: true, version: rule.version + 1 };
+  if (!rule.deleting) await orConflict(`rule ${ruleId}`, () => ports.store.putRule(marked, rule.version));
   try {
     await ports.metrics.deleteAlarms(rule.alarms);
   } catch (err) {
-    throw new DependencyError(`CloudWatch could not delete the alarms: ${(err as Error).message}`, { cause: err });
+    throw new DependencyError(`CloudWatch could not delete the alarms; the rule is marked deleting and a repeated DELETE finishes: ${(err as Error).message}`, { cause: err });
   }
-  try {
-    await ports.store.deleteRule(ruleId, rule.version);
-  } catch (err) {
-    if (err instanceof StaleVersionError) throw new ConflictError(`rule ${ruleId} was changed by another request: read it and retry`, 'id');
-    throw err;
-  }
+  await orConflict(`rule ${ruleId}`, () => ports.store.deleteRule(ruleId, rule.deleting ? rule.version : marked.version));
   await record(ports, caller, {
     action: 'rule.delete', target: `rule/${ruleId}`, before: rule, after: null, outcome: 'success',
     reasons: [`alarms ${rule.alarms.join(', ')} deleted`], service, serviceName: rule.service,

@@ -43,7 +43,12 @@ export async function deleteService(ports: Ports, caller: Caller, name: string, 
     throw new ConflictError(`service ${name} is targeted by ${rules.map((r) => r.ruleId).join(', ')}: delete those rules first`, 'name');
   }
   if (options.dryRun) return { dryRun: true, wouldDelete: service };
-  await ports.store.deleteService(name, service.version);
+  try {
+    await ports.store.deleteService(name, service.version);
+  } catch (err) {
+    if (err instanceof StaleVersionError) throw new ConflictError(`service ${name} was changed by another request: read it and retry`, 'name');
+    throw err;
+  }
   await record(ports, caller, {
     action: 'service.delete', target: `service/${name}`, before: service, after: null,
     outcome: 'success', reasons: ['removed from the registry'], service,

@@ -21,13 +21,18 @@ describe('auth on every route', () => {
     expect((await sb.http('GET', '/autoscale-rules', undefined, forged)).status).toBe(401);
   });
 
-  it('refuses an expired token and a malformed one', async () => {
+  it('refuses a malformed token, a tampered one and an expired one', async () => {
     expect((await sb.http('GET', '/autoscale-rules', undefined, 'not-a-jwt')).status).toBe(401);
-    const expired = await sb.sandbox.issueToken(['hms/rules.read'], 'late');
-    const [h, p, s] = expired.split('.');
+    const valid = await sb.sandbox.issueToken(['hms/rules.read'], 'late');
+    expect((await sb.http('GET', '/autoscale-rules', undefined, valid)).status).toBe(200);
+    const [h, p, s] = valid.split('.');
     const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
-    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...payload, exp: 1 })).toString('base64url')}.${s}`;
-    expect((await sb.http('GET', '/autoscale-rules', undefined, tampered)).status).toBe(401);
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...payload, scope: 'hms/rules.write' })).toString('base64url')}.${s}`;
+    expect((await sb.http('POST', '/autoscale-rules', {}, tampered)).status).toBe(401);
+    const expired = await sb.sandbox.issueToken(['hms/rules.read'], 'late', -60);
+    const answer = await sb.http('GET', '/autoscale-rules', undefined, expired);
+    expect(answer.status).toBe(401);
+    expect(answer.body.error.message).toContain('expired');
   });
 
   it.each([
@@ -48,5 +53,14 @@ describe('auth on every route', () => {
     }, token);
     const [record] = (await sb.http('GET', '/audit?service=receipt-svc', undefined, token)).body.records;
     expect(record).toMatchObject({ actor: 'jane.doe@agency.gov', action: 'service.create' });
+  });
+});
+
+describe('the sandbox\'s own routes', () => {
+  it('require their scopes too', async () => {
+    const denied = await sb.http('POST', '/sandbox/metrics', { service: 'x', metric: 'm', value: 1 }, sb.sandbox.tokens.auditor!);
+    expect(denied).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect((await sb.http('GET', '/sandbox/dead-letters', undefined, sb.sandbox.tokens.operator!)).status).toBe(403);
+    expect((await sb.http('GET', '/sandbox/dead-letters', undefined, sb.sandbox.tokens.auditor!)).body).toEqual({ items: [] });
   });
 });

@@ -31,6 +31,11 @@ const cases: Array<[string, string, string, unknown, number, string, string | nu
   ['a bad audit time', 'GET', '/audit?since=yesterday', undefined, 400, 'validation_failed', 'query.since'],
   ['an audit limit over 200', 'GET', '/audit?limit=1000', undefined, 400, 'validation_failed', 'query.limit'],
   ['an unknown route', 'GET', '/nothing-here', undefined, 404, 'not_found', null],
+  ['a cursor this API never handed out', 'GET', '/audit?cursor=abc', undefined, 400, 'validation_failed', 'query.cursor'],
+  ['a cursor from another query', 'GET', '/audit?service=eligibility-api&cursor=eyJmZWVkIjp7IlMiOiJhdWRpdCJ9fQ', undefined, 400, 'validation_failed', 'query.cursor'],
+  ['a badly percent-encoded rule id', 'GET', '/autoscale-rules/%E0', undefined, 400, 'validation_failed', 'id'],
+  ['a badly percent-encoded service name', 'GET', '/services/%E0%A4', undefined, 400, 'validation_failed', 'name'],
+  ['a second service with a taken name', 'POST', '/services', { ...service, name: 'eligibility-api' }, 409, 'conflict', 'name'],
 ];
 
 describe('bad input', () => {

@@ -59,12 +59,21 @@ describe('rules API', () => {
     expect(sb.sandbox.alarms.alarmState('hms-sys-AR-102-scale-out')).toBeNull();
   });
 
-  it('refuses to delete a service that rules still target, and lists services', async () => {
+  it('refuses to delete a service that rules still target, and lists and reads services', async () => {
     const refused = await sb.http('DELETE', '/services/eligibility-api');
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toContain('AR-101');
+    expect((await sb.http('GET', '/services')).body.services.map((s: { name: string }) => s.name)).toEqual(['eligibility-api']);
     expect((await sb.http('GET', '/services/eligibility-api')).body).toMatchObject({ namespace: 'benefits', deployment: 'eligibility-api' });
-    expect((await sb.http('POST', '/services', (await sb.http('GET', '/services/eligibility-api')).body)).status).toBe(400);
+    expect((await sb.http('GET', '/services/nope')).status).toBe(404);
+  });
+
+  it('deletes a service no rule targets, after a dry run that keeps it', async () => {
+    expect((await sb.service('receipt-svc')).status).toBe(201);
+    expect((await sb.http('DELETE', '/services/receipt-svc?dryRun=true')).body).toMatchObject({ dryRun: true });
+    expect((await sb.http('GET', '/services/receipt-svc')).status).toBe(200);
+    expect((await sb.http('DELETE', '/services/receipt-svc')).body).toEqual({ deleted: 'receipt-svc' });
+    expect((await sb.http('GET', '/services/receipt-svc')).status).toBe(404);
   });
 
   it('pages through the audit trail newest first', async () => {

@@ -8,7 +8,7 @@ import {
 import { auditStream, chainEntry, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
 import { backoffDelay, type BackoffPolicy } from '#domain/retry.ts';
 import type { AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
-import { PortError, StaleVersionError } from '#ports/errors.ts';
+import { InvalidCursorError, StaleVersionError } from '#ports/errors.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
 import { AUDIT_ATTRIBUTES, AUDIT_TABLE, AUDIT_TIME_INDEX, auditTimeKey, normalizeTime } from './table-design.ts';
 
@@ -17,14 +17,6 @@ type Item = Record<string, AttributeValue>;
 export interface DynamoDbAuditLogOptions {
   client: DynamoDBClient;
   tableName: string;
-}
-
-/** A list cursor that this log did not hand out for this kind of query. */
-export class InvalidAuditCursorError extends PortError {
-  constructor(options?: ErrorOptions) {
-    super('the audit cursor is not valid for this query', options);
-    this.name = 'InvalidAuditCursorError';
-  }
 }
 
 /**
@@ -216,12 +208,12 @@ function decodeCursor(cursor: string, keyNames: readonly string[]): Item {
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch (err) {
-    throw new InvalidAuditCursorError({ cause: err });
+    throw new InvalidCursorError({ cause: err });
   }
   const valid = typeof key === 'object' && key !== null
     && Object.keys(key).length === keyNames.length
     && keyNames.every((name) => isKeyValue((key as Record<string, unknown>)[name]));
-  if (!valid) throw new InvalidAuditCursorError();
+  if (!valid) throw new InvalidCursorError();
   return key as Item;
 }
 

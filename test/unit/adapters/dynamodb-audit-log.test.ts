@@ -1,7 +1,8 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain, type AuditEntry } from '#domain/audit.ts';
-import { DynamoDbAuditLog, InvalidAuditCursorError } from '#adapters/aws/dynamodb-audit-log.ts';
+import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
+import { InvalidCursorError } from '#ports/errors.ts';
 import { ensureTables, startDynalite, type DynaliteServer } from '#adapters/local/dynalite-server.ts';
 
 let server: DynaliteServer;
@@ -143,7 +144,7 @@ describe('DynamoDbAuditLog list', () => {
     const log = await seeded();
     const { nextCursor } = await log.list({ limit: 2 });
     expect(nextCursor).not.toBeNull();
-    await expect(log.list({ service: 'api', limit: 2, cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidAuditCursorError);
-    await expect(log.list({ limit: 2, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidAuditCursorError);
+    await expect(log.list({ service: 'api', limit: 2, cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(log.list({ limit: 2, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
   });
 });
