@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { NotFoundError } from '#domain/errors.ts';
 import type { Wiring } from '#ports/ports.ts';
-import { logger } from '#observability/powertools.ts';
+import { logger } from '#observability/logger.ts';
 import { principalOf, requireScope } from './auth.ts';
 import { httpErrors, type ApiEvent, type ApiResult, type ErrorReporter } from './http.ts';
 import { runOperation, validateRequest } from './operations.ts';

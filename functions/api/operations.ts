@@ -7,7 +7,6 @@ import { createRule, deleteRule, getRule, listRules, updateRule } from '#use-cas
 import { createService, deleteService, getService } from '#use-cases/services.ts';
 import { contract } from './contract.ts';
 import { json, readBody, type ApiEvent, type ApiResult } from './http.ts';
-import { openApiDocument } from './openapi.ts';
 
 /** One request, validated against its operation's contract before the use case runs. */
 export interface Request {
@@ -65,7 +64,6 @@ export const operations: Record<string, Operation> = {
     });
   },
   verifyAudit: (r) => verifyAudit(r.ports, r.query.service as string | undefined),
-  getOpenApi: async () => openApiDocument(),
 };
 
 /** Runs an operation and shapes its HTTP answer: 201 for a real create, 200 otherwise. */

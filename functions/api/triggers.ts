@@ -13,7 +13,6 @@ export const routes: readonly RouteTrigger[] = [
   { kind: 'http', method: 'GET', path: '/rules/{id}/status', scope: 'hms/rules.read', operationId: 'getRuleStatus', summary: 'Replicas from the cluster, metric from CloudWatch, alarm state and last decision' },
   { kind: 'http', method: 'GET', path: '/audit', scope: 'hms/audit.read', operationId: 'listAudit', summary: 'Audit records, newest first, with pagination' },
   { kind: 'http', method: 'GET', path: '/audit/verify', scope: 'hms/audit.read', operationId: 'verifyAudit', summary: 'Check the hash chain of a service\'s audit stream' },
-  { kind: 'http', method: 'GET', path: '/openapi.json', scope: 'hms/rules.read', operationId: 'getOpenApi', summary: 'This API as an OpenAPI 3.1 document' },
 ];
 
 export const apiFunction: FunctionDeclaration = {

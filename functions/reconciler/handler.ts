@@ -2,7 +2,8 @@ import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { Wiring } from '#ports/ports.ts';
 import { observed } from '#observability/middleware.ts';
-import { logger, metrics, MetricUnit } from '#observability/powertools.ts';
+import { logger } from '#observability/logger.ts';
+import { metrics, MetricUnit } from '#observability/metrics.ts';
 import { reconcile, type ReconcileReport } from '#use-cases/reconcile.ts';
 
 /** Builds the reconciler around a wiring function, so AWS and the sandbox run the same code. */

@@ -2,7 +2,8 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Wiring } from '#ports/ports.ts';
 import { observed } from '#observability/middleware.ts';
-import { logger, metrics, MetricUnit } from '#observability/powertools.ts';
+import { logger } from '#observability/logger.ts';
+import { metrics, MetricUnit } from '#observability/metrics.ts';
 import { handleAlarm, type AlarmOutcome } from '#use-cases/handle-alarm.ts';
 import { parseAlarmEvent } from './alarm-event.ts';
 

@@ -13,20 +13,27 @@ export interface SandboxRoute {
   run(req: { body: string; query: URLSearchParams; claims: JWTPayload }): Promise<{ status: number; body: unknown }>;
 }
 
-export interface ApiServerOptions {
-  routes: readonly RouteTrigger[];
+/** An HTTP route and the function handler that serves it. */
+export interface ServedRoute {
+  route: RouteTrigger;
   handler: LocalHandler;
+  functionName: string;
+}
+
+export interface ApiServerOptions {
+  routes: readonly ServedRoute[];
   verify: (token: string) => Promise<TokenCheck>;
   sandboxRoutes: Record<string, SandboxRoute>;
 }
 
 interface MatchedRoute {
-  route: RouteTrigger;
+  served: ServedRoute;
   pathParameters: Record<string, string>;
 }
 
-function matchRoute(routes: readonly RouteTrigger[], method: string, path: string): MatchedRoute | null {
-  for (const route of routes) {
+function matchRoute(routes: readonly ServedRoute[], method: string, path: string): MatchedRoute | null {
+  for (const served of routes) {
+    const { route } = served;
     if (route.method !== method) continue;
     const names: string[] = [];
     const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
@@ -34,7 +41,7 @@ function matchRoute(routes: readonly RouteTrigger[], method: string, path: strin
       return '([^/]+)';
     });
     const match = new RegExp(`^${source}$`).exec(path);
-    if (match) return { route, pathParameters: Object.fromEntries(names.map((n, i) => [n, match[i + 1]!])) };
+    if (match) return { served, pathParameters: Object.fromEntries(names.map((n, i) => [n, match[i + 1]!])) };
   }
   return null;
 }
@@ -95,7 +102,7 @@ async function handle(options: ApiServerOptions, req: IncomingMessage, res: Serv
     const result = await sandboxRoute.run({ body, query: url.searchParams, claims });
     return send(res, result.status, result.body);
   }
-  const { route, pathParameters } = matched!;
+  const { served: { route, handler, functionName }, pathParameters } = matched!;
   const query = Object.fromEntries([...new Set(url.searchParams.keys())].map((k) => [k, url.searchParams.getAll(k).join(',')]));
   const requestId = randomUUID();
   const event = {
@@ -115,7 +122,7 @@ async function handle(options: ApiServerOptions, req: IncomingMessage, res: Serv
       authorizer: { jwt: { claims: claimsAsStrings(claims), scopes: null } },
     },
   };
-  const result = (await options.handler(event as never, lambdaContext('api'))) as { statusCode: number; headers?: Record<string, string>; body?: string };
+  const result = (await handler(event as never, lambdaContext(functionName))) as { statusCode: number; headers?: Record<string, string>; body?: string };
   res.writeHead(result.statusCode, { 'content-type': 'application/json', ...result.headers });
   res.end(result.body ?? '');
 }

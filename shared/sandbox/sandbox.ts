@@ -17,7 +17,8 @@ import { startDynalite, ensureTables } from '#adapters/local/dynalite-server.ts'
 import { LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
 import { LocalDeadLetter } from '#adapters/local/local-dead-letter.ts';
 import { startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
-import { apiFunction } from '#functions/api/triggers.ts';
+import { httpRoutes } from '#functions/http-routes.ts';
+import { handler as openApiHandler } from '#functions/openapi/handler.ts';
 import { scalerFunction } from '#functions/scaler/triggers.ts';
 import { reconcilerFunction } from '#functions/reconciler/triggers.ts';
 import { createApiHandler } from '#functions/api/handler.ts';
@@ -107,10 +108,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   bus.register(scalerFunction, scaler);
   bus.register(reconcilerFunction, reconciler, scheduleScale);
 
+  const httpHandlers: Record<string, LocalHandler> = { api, openapi: openApiHandler as unknown as LocalHandler };
+  const httpHandler = (name: string) => {
+    const handler = httpHandlers[name];
+    if (!handler) throw new Error(`the sandbox has no handler for function ${name}`);
+    return handler;
+  };
   const devKey = await loadOrCreateDevKey(join(dataDir, 'dev-signing-key.json'));
   const server = createApiServer({
-    routes: apiFunction.triggers.flatMap((t) => (t.kind === 'http' ? [t] : [])),
-    handler: api,
+    routes: httpRoutes.map((route) => ({ route, functionName: route.functionName, handler: httpHandler(route.functionName) })),
     verify: (token) => verifyDevToken(devKey, token),
     sandboxRoutes: sandboxRoutes(wiring, alarms, deadLetter),
   });

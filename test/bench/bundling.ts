@@ -22,6 +22,7 @@ export const HANDLER_ENTRIES: Entry[] = [
   { name: 'api', path: handlerEntry('api') },
   { name: 'scaler', path: handlerEntry('scaler') },
   { name: 'reconciler', path: handlerEntry('reconciler') },
+  { name: 'openapi', path: handlerEntry('openapi') },
 ];
 
 /** The least a middy handler costs to load: the yardstick init times are divided by. */

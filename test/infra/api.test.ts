@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { RouteTrigger } from '#domain/triggers.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
+import { httpRoutes } from '#functions/http-routes.ts';
 import { synthesizedTemplate, TEST_CONTEXT } from './stack-fixture.ts';
 
 const { fixture, template } = synthesizedTemplate();
@@ -31,17 +32,21 @@ describe('HTTP API', () => {
     });
   });
 
-  test('every route is served by the api function\'s one integration', () => {
-    const apiFunction = fixture.stack.controllers.get('api')?.fn.function;
-    expect(apiFunction).toBeDefined();
-    const functionId = fixture.stack.getLogicalId(apiFunction!.node.defaultChild as CfnElement);
-    const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
-      Properties: { IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': [functionId, 'Arn'] } },
-    });
-    const integrationIds = Object.keys(integrations);
-    expect(integrationIds).toHaveLength(1);
-    const targets = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => route.Properties.Target);
-    expect(targets).toEqual(declaredRoutes.map(() => ({ 'Fn::Join': ['', ['integrations/', { Ref: integrationIds[0] }]] })));
+  test('every route is served by the integration of the function that declares it', () => {
+    const integrationOf = (functionName: string) => {
+      const fn = fixture.stack.controllers.get(functionName)?.fn.function;
+      expect(fn).toBeDefined();
+      const functionId = fixture.stack.getLogicalId(fn!.node.defaultChild as CfnElement);
+      const ids = Object.keys(template.findResources('AWS::ApiGatewayV2::Integration', {
+        Properties: { IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': [functionId, 'Arn'] } },
+      }));
+      expect(ids).toHaveLength(1);
+      return { 'Fn::Join': ['', ['integrations/', { Ref: ids[0] }]] };
+    };
+    const targetByKey = Object.fromEntries(Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+      .map((route) => [route.Properties.RouteKey, route.Properties.Target]));
+    for (const route of httpRoutes) expect(targetByKey[routeKey(route)]).toEqual(integrationOf(route.functionName));
+    expect(new Set(httpRoutes.map((r) => r.functionName))).toEqual(new Set(['api', 'openapi']));
   });
 
   test('the JWT authorizer takes its issuer and audience from context', () => {

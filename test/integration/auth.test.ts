@@ -1,6 +1,6 @@
 import { SignJWT, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { routes } from '#functions/api/triggers.ts';
+import { httpRoutes as routes } from '#functions/http-routes.ts';
 import { DEV_AUDIENCE, DEV_ISSUER } from '#sandbox/dev-auth.ts';
 import { useSandbox } from './sandbox-fixture.ts';
 

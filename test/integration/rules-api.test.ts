@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routes } from '#functions/api/triggers.ts';
+import { httpRoutes as routes } from '#functions/http-routes.ts';
 import { useSandbox } from './sandbox-fixture.ts';
 
 const sb = useSandbox();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openApiDocument } from '#functions/api/openapi.ts';
-import { routes } from '#functions/api/triggers.ts';
+import { httpRoutes as routes } from '#functions/http-routes.ts';
+import { openApiDocument } from '#functions/openapi/document.ts';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 const reference = readme.slice(readme.indexOf('## API reference'), readme.indexOf('## Development'));

@@ -1,7 +1,10 @@
 import * as z from 'zod/mini';
 import { ALL_SCOPES } from '#domain/triggers.ts';
-import { contract } from './contract.ts';
-import { routes } from './triggers.ts';
+import { contract } from '../api/contract.ts';
+import { routes as apiRoutes } from '../api/triggers.ts';
+import { openApiRoutes } from './triggers.ts';
+
+const routes = [...apiRoutes, ...openApiRoutes];
 
 const errorSchema = {
   type: 'object',
