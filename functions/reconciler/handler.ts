@@ -1,23 +1,8 @@
-import middy from '@middy/core';
-import type { Context, ScheduledEvent } from 'aws-lambda';
-import type { Wiring } from '#ports/ports.ts';
-import { observed } from '#observability/middleware.ts';
-import { logger } from '#observability/logger.ts';
-import { metrics, MetricUnit } from '#observability/metrics.ts';
-import { reconcile, type ReconcileReport } from '#use-cases/reconcile.ts';
+import { readAwsConfig } from '#adapters/aws/config.ts';
+import { createReconcilerHandler } from './reconciler.ts';
 
-/** Builds the reconciler around a wiring function, so AWS and the sandbox run the same code. */
-export function createReconcilerHandler(wire: () => Promise<Wiring>) {
-  const lambdaHandler = async (event: Pick<ScheduledEvent, 'id'>, _context: Context): Promise<ReconcileReport> => {
-    logger.appendKeys({ correlationId: event.id });
-    const { ports, controllerActor } = await wire();
-    const report = await reconcile(ports, { actor: controllerActor, requestId: event.id }, event.id);
-    logger.info('reconcile pass', { ...report });
-    metrics.addMetric('AlarmsInAlarm', MetricUnit.Count, report.alarmsInAlarm);
-    metrics.addMetric('RulesScaled', MetricUnit.Count, report.outcomes.filter((o) => o.outcome === 'scaled').length);
-    return report;
-  };
-  return middy(lambdaHandler).use([...observed()]);
-}
+// The Lambda entry. The environment is read at init, so a missing variable fails the cold
+// start with its name; the AWS adapters load on the first invocation.
+const config = readAwsConfig(process.env);
 
-export const handler = createReconcilerHandler(async () => (await import('#adapters/aws/wiring.ts')).awsWiring());
+export const handler = createReconcilerHandler(async () => (await import('#adapters/aws/wiring.ts')).awsWiring(config));

@@ -16,14 +16,19 @@ const CHILD_SOURCE =
 
 /**
  * The children's environment: this one without AWS_* (no credentials, no profile) or
- * NODE_OPTIONS (tsx's loader), plus the two switches a deployed function would set.
+ * NODE_OPTIONS (tsx's loader), plus the variables the stack gives every function.
  */
 export function childEnvironment(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('AWS_') && key !== 'NODE_OPTIONS') env[key] = value;
   }
-  return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true' };
+  return {
+    ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true',
+    // What the stack sets, so each handler's init reads its config as it does in Lambda.
+    AWS_REGION: 'us-gov-west-1', STATE_TABLE: 'hms-sys-state', AUDIT_TABLE: 'hms-sys-audit',
+    HMS_CLUSTERS: 'agency-prod', HMS_ACTOR: 'role/hms-sys-bench',
+  };
 }
 
 async function importOnce(bundle: Bundle, env: NodeJS.ProcessEnv): Promise<number> {

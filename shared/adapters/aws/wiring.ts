@@ -2,7 +2,7 @@ import { systemClock } from '#ports/clock.ts';
 import { ClusterUnavailableError } from '#ports/errors.ts';
 import type { Wiring } from '#ports/ports.ts';
 import { CloudWatchMetrics } from './cloudwatch-metrics.ts';
-import { readAwsConfig, type AwsConfig } from './config.ts';
+import type { AwsConfig } from './config.ts';
 import { dynamoDbClient } from './dynamodb-client.ts';
 import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
 import { DynamoDbStateStore } from './dynamodb-state-store.ts';
@@ -38,8 +38,8 @@ export function buildAwsWiring(config: AwsConfig): Wiring {
 
 let wiring: Wiring | undefined;
 
-/** The container's one wiring, read from the environment on first use. */
-export async function awsWiring(): Promise<Wiring> {
-  wiring ??= buildAwsWiring(readAwsConfig(process.env));
+/** The container's one wiring, built on first use from the config the handler read at init. */
+export async function awsWiring(config: AwsConfig): Promise<Wiring> {
+  wiring ??= buildAwsWiring(config);
   return wiring;
 }

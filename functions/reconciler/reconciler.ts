@@ -1,0 +1,22 @@
+import middy from '@middy/core';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { Wiring } from '#ports/ports.ts';
+import { observed } from '#observability/middleware.ts';
+import { logger } from '#observability/logger.ts';
+import { metrics, MetricUnit } from '#observability/metrics.ts';
+import { reconcile, type ReconcileReport } from '#use-cases/reconcile.ts';
+
+/** Builds the reconciler around a wiring function, so AWS and the sandbox run the same code. */
+export function createReconcilerHandler(wire: () => Promise<Wiring>) {
+  const lambdaHandler = async (event: Pick<ScheduledEvent, 'id'>, _context: Context): Promise<ReconcileReport> => {
+    logger.appendKeys({ correlationId: event.id });
+    const { ports, controllerActor } = await wire();
+    const report = await reconcile(ports, { actor: controllerActor, requestId: event.id }, event.id);
+    logger.info('reconcile pass', { ...report });
+    metrics.addMetric('AlarmsInAlarm', MetricUnit.Count, report.alarmsInAlarm);
+    metrics.addMetric('RulesScaled', MetricUnit.Count, report.outcomes.filter((o) => o.outcome === 'scaled').length);
+    return report;
+  };
+  return middy(lambdaHandler).use([...observed()]);
+}
+

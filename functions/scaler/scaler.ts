@@ -1,0 +1,23 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { Wiring } from '#ports/ports.ts';
+import { observed } from '#observability/middleware.ts';
+import { logger } from '#observability/logger.ts';
+import { metrics, MetricUnit } from '#observability/metrics.ts';
+import { handleAlarm, type AlarmOutcome } from '#use-cases/handle-alarm.ts';
+import { parseAlarmEvent } from './alarm-event.ts';
+
+/** Builds the scaler around a wiring function, so AWS and the sandbox run the same code. */
+export function createScalerHandler(wire: () => Promise<Wiring>) {
+  const lambdaHandler = async (event: unknown, _context: Context): Promise<AlarmOutcome> => {
+    const facts = parseAlarmEvent(event);
+    logger.appendKeys({ correlationId: facts.eventId });
+    const { ports, controllerActor } = await wire();
+    const outcome = await handleAlarm(ports, { actor: controllerActor, requestId: facts.eventId }, facts);
+    logger.info('alarm handled', { alarmName: facts.alarmName, outcome });
+    metrics.addMetric(`Alarm_${outcome.outcome}`, MetricUnit.Count, 1);
+    return outcome;
+  };
+  return middy(lambdaHandler).use([...observed()]);
+}
+
