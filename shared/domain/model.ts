@@ -41,6 +41,8 @@ export interface Rule {
   trigger: RuleTrigger;
   scaleInThreshold?: number;
   scaleInStabilizationSeconds: number;
+  /** The Deployment the rule scales, copied from its service, which cannot change while a rule targets it. */
+  workload: { cluster: string; namespace: string; deployment: string };
   alarms: string[];
   /** Set while a delete is under way: the rule no longer scales, and its alarms are going. */
   deleting?: boolean;

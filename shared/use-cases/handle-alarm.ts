@@ -2,7 +2,7 @@ import { parseAlarmName } from '#domain/alarms.ts';
 import type { Datapoint } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { record } from './record.ts';
-import { scaleRule, type ScaleOutcome, type ScaleRequest } from './scale-rule.ts';
+import { loadRule, scaleRule, type ScaleOutcome, type ScaleRequest } from './scale-rule.ts';
 
 /** How long one invocation holds an event before another may take it over. */
 export const EVENT_LEASE_SECONDS = 120;
@@ -25,11 +25,14 @@ export type AlarmOutcome =
  * parks the event in the dead-letter queue.
  */
 export async function runOnce(ports: Ports, caller: Caller, eventId: string, request: Omit<ScaleRequest, 'eventId'>): Promise<AlarmOutcome> {
+  // The rule is read while the event is claimed; a duplicate simply discards the read.
+  const preloaded = loadRule(ports, request.ruleId);
+  preloaded.catch(() => undefined);
   const claim = await ports.store.claimEvent(eventId, EVENT_LEASE_SECONDS, ports.clock.now());
   if (claim.status === 'done') return { outcome: 'duplicate', eventId, result: claim.result };
   if (claim.status === 'busy') throw new EventBusyError(eventId);
   try {
-    const outcome = await scaleRule(ports, caller, { ...request, eventId });
+    const outcome = await scaleRule(ports, caller, { ...request, eventId }, preloaded);
     await ports.store.completeEvent(eventId, claim.token, outcome, ports.clock.now());
     return outcome;
   } catch (err) {

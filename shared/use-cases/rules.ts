@@ -58,6 +58,7 @@ export async function createRule(ports: Ports, caller: Caller, input: CreateRule
   const draft = {
     ...input,
     scaleInStabilizationSeconds: input.scaleInStabilizationSeconds ?? DEFAULT_SCALE_IN_STABILIZATION_SECONDS,
+    workload: { cluster: service.cluster, namespace: service.namespace, deployment: service.deployment },
     createdAt: now, updatedAt: now, version: 1,
   };
   if (options.dryRun) {
@@ -90,9 +91,12 @@ function mergeEdit(rule: Rule, patch: UpdateRuleInput): Rule {
     if (value === null) delete merged[key];
     else if (value !== undefined) merged[key] = value;
   }
-  const { ruleId, alarms, createdAt, updatedAt, version, ...fields } = merged as unknown as Rule;
+  const { ruleId, workload, alarms, createdAt, updatedAt, version, deleting: _deleting, ...fields } = merged as unknown as Rule;
   const checked = parseInput(createRuleSchema, fields);
-  return { ...checked, scaleInStabilizationSeconds: checked.scaleInStabilizationSeconds ?? rule.scaleInStabilizationSeconds, ruleId, alarms, createdAt, updatedAt, version };
+  return {
+    ...checked, scaleInStabilizationSeconds: checked.scaleInStabilizationSeconds ?? rule.scaleInStabilizationSeconds,
+    ruleId, workload, alarms, createdAt, updatedAt, version,
+  };
 }
 
 export async function updateRule(ports: Ports, caller: Caller, ruleId: string, patch: UpdateRuleInput, options: Mutation) {

@@ -2,7 +2,7 @@ import { metricSourceFor } from '#domain/alarms.ts';
 import type { Decision, DecisionSource, Rule, RuleState, ScaleDirection, Service } from '#domain/model.ts';
 import { withChange } from '#domain/scale-history.ts';
 import { planScale, type ScalePlan, type ScaleWrite } from '#domain/scale-plan.ts';
-import type { HpaState, ScaleState } from '#ports/cluster.ts';
+import type { HpaState, ScaleState, WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
 import type { Datapoint } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
@@ -27,27 +27,37 @@ export interface ScaleOutcome {
 
 const MAX_ROUNDS = 5;
 
+export interface RuleAndState {
+  rule: Rule | null;
+  state: RuleState | null;
+}
+
+/** Reads a rule and its state together; callers may start this before they claim the event. */
+export async function loadRule(ports: Ports, ruleId: string): Promise<RuleAndState> {
+  const [rule, state] = await Promise.all([ports.store.getRule(ruleId), ports.store.getRuleState(ruleId)]);
+  return { rule, state };
+}
+
 /**
  * Evaluates one rule and applies its decision. The change is first appended to the service's
  * scale history (a conditional write that serializes concurrent deciders), then written to the
  * cluster with the resourceVersion that was read; losing either race re-reads and re-plans.
  */
-export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequest): Promise<ScaleOutcome> {
-  const [rule, state] = await Promise.all([ports.store.getRule(request.ruleId), ports.store.getRuleState(request.ruleId)]);
-  const service = rule && !rule.deleting ? await ports.store.getService(rule.service) : null;
-  if (!rule || !service) {
-    await record(ports, caller, {
-      action: 'scale.skip', target: `rule/${request.ruleId}`, before: null, after: null, outcome: 'skipped',
-      reasons: [`rule ${request.ruleId} or its service no longer exists`], serviceName: rule?.service,
-    });
-    return { ruleId: request.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
-  }
-  const metric = request.metricHint ?? (await ports.metrics.latestValue(metricSourceFor(rule, service)));
+export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequest, preloaded?: Promise<RuleAndState>): Promise<ScaleOutcome> {
+  const { rule, state } = await (preloaded ?? loadRule(ports, request.ruleId));
+  const servicePromise = rule && !rule.deleting ? ports.store.getService(rule.service) : Promise.resolve(null);
+  // Without an alarm's datapoint the metric is read now, and where it lives is the service's to say.
+  const metric = request.metricHint ?? await servicePromise.then((service) =>
+    (rule && service ? ports.metrics.latestValue(metricSourceFor(rule, service)) : null));
 
   for (let round = 1; ; round += 1) {
-    const [scale, hpa, history] = await Promise.all([
-      ports.cluster.getScale(service), ports.cluster.findHpa(service), ports.store.getScaleHistory(service.name),
+    const [service, scale, hpa, history] = await Promise.all([
+      servicePromise,
+      rule && !rule.deleting ? ports.cluster.getScale(rule.workload) : null,
+      rule && !rule.deleting ? ports.cluster.findHpa(rule.workload) : null,
+      rule ? ports.store.getScaleHistory(rule.service) : null,
     ]);
+    if (!rule || !service || !scale) return skip(ports, caller, request.ruleId, rule?.service);
     const plan = planScale({
       rule, direction: request.direction, source: request.source, eventId: request.eventId, metric,
       currentReplicas: scale.replicas, hpa, history, recommendations: state?.recommendations ?? [], now: ports.clock.now(),
@@ -56,7 +66,7 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
       const change = { at: ports.clock.now().toISOString(), from: scale.replicas, to: target(plan.write), ruleId: rule.ruleId, eventId: request.eventId };
       try {
         await ports.store.putScaleHistory(withChange(history, service.name, change, hpa?.minReplicas), history?.version ?? null);
-        await write(ports, service, plan.write, scale, hpa);
+        await write(ports, rule.workload, plan.write, scale, hpa);
       } catch (err) {
         if ((err instanceof StaleVersionError || err instanceof ClusterConflictError) && round < MAX_ROUNDS) continue;
         throw err;
@@ -66,11 +76,19 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
   }
 }
 
+async function skip(ports: Ports, caller: Caller, ruleId: string, serviceName: string | undefined): Promise<ScaleOutcome> {
+  await record(ports, caller, {
+    action: 'scale.skip', target: `rule/${ruleId}`, before: null, after: null, outcome: 'skipped',
+    reasons: [`rule ${ruleId} or its service no longer exists, or the rule is being deleted`], serviceName,
+  });
+  return { ruleId, outcome: 'skipped', decision: null, appliedTo: null };
+}
+
 const target = (write: ScaleWrite) => (write.to === 'deployment' ? write.replicas : write.minReplicas);
 
-function write(ports: Ports, service: Service, plan: ScaleWrite, scale: ScaleState, hpa: HpaState | null) {
-  if (plan.to === 'deployment') return ports.cluster.setScale(service, plan.replicas, scale.resourceVersion);
-  return ports.cluster.setHpaMinReplicas(service, hpa!.name, plan.minReplicas, hpa!.resourceVersion);
+function write(ports: Ports, workload: WorkloadRef, plan: ScaleWrite, scale: ScaleState, hpa: HpaState | null) {
+  if (plan.to === 'deployment') return ports.cluster.setScale(workload, plan.replicas, scale.resourceVersion);
+  return ports.cluster.setHpaMinReplicas(workload, hpa!.name, plan.minReplicas, hpa!.resourceVersion);
 }
 
 async function finish(ports: Ports, caller: Caller, rule: Rule, service: Service, state: RuleState | null, plan: ScalePlan, current: number): Promise<ScaleOutcome> {

@@ -30,7 +30,7 @@ function service(name: string, version = 1): Service {
 function rule(ruleId: string, version = 1): Rule {
   return {
     ruleId, service: 'api', minReplicas: 2, maxReplicas: 10, trigger: { metric: 'RequestCount', threshold: 500 },
-    scaleInStabilizationSeconds: 300, alarms: [`hms-sys-${ruleId}-scale-out`],
+    scaleInStabilizationSeconds: 300, workload: { cluster: 'sandbox', namespace: 'benefits', deployment: 'api' }, alarms: [`hms-sys-${ruleId}-scale-out`],
     createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', version,
   };
 }
