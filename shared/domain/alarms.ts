@@ -6,7 +6,7 @@ export const DEFAULT_METRIC_NAMESPACE = 'HMS/Services';
 export const DEFAULT_PERIOD_SECONDS = 60;
 
 /** The metric a rule watches: the service's overrides, else HMS/Services with a Service dimension. */
-export function metricSourceFor(rule: Pick<Rule, 'trigger'>, service: Service): MetricSource {
+export function metricSourceFor(rule: Pick<Rule, 'trigger'>, service: Pick<Service, 'name' | 'metrics'>): MetricSource {
   return {
     namespace: service.metrics?.namespace ?? DEFAULT_METRIC_NAMESPACE,
     metricName: rule.trigger.metric,

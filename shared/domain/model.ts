@@ -31,6 +31,9 @@ export interface RuleTrigger {
   threshold: number;
 }
 
+/** What a rule needs of its service to scale it and audit it, without reading the service. */
+export type ServiceTarget = Pick<Service, 'cluster' | 'namespace' | 'deployment' | 'tags' | 'metrics'>;
+
 /** An autoscale rule: chapter 5's payload plus optional name, scale-in threshold and window. */
 export interface Rule {
   ruleId: string;
@@ -41,8 +44,8 @@ export interface Rule {
   trigger: RuleTrigger;
   scaleInThreshold?: number;
   scaleInStabilizationSeconds: number;
-  /** The Deployment the rule scales, copied from its service, which cannot change while a rule targets it. */
-  workload: { cluster: string; namespace: string; deployment: string };
+  /** The service's workload, tags and metric settings, copied at creation: a service cannot change while a rule targets it. */
+  target: ServiceTarget;
   alarms: string[];
   /** Set while a delete is under way: the rule no longer scales, and its alarms are going. */
   deleting?: boolean;
@@ -75,11 +78,10 @@ export type ScaleDirection = 'out' | 'in';
 /** What started the evaluation. */
 export type DecisionSource = 'alarm' | 'reconcile';
 
-export interface RuleState {
-  ruleId: string;
+/** What the scaler remembers of a rule between evaluations. */
+export interface RuleMemory {
   recommendations: Recommendation[];
   lastDecision: Decision | null;
-  version: number;
 }
 
 /** One change of replicas hms-sys made, recorded before the cluster is patched. */
@@ -92,12 +94,15 @@ export interface ScaleChange {
 }
 
 /**
- * The replica changes made to one service's workload. Decisions read it to learn how many
- * replicas were running when their metric was observed; appends are conditional on version.
+ * The scaling state of one service: the replica changes hms-sys made (decisions read it to
+ * learn how many replicas ran when their metric was observed) and each rule's memory. One
+ * item, written with a condition on its version before every cluster write, serializes the
+ * service's deciders.
  */
-export interface ScaleHistory {
+export interface ServiceScaling {
   service: string;
   changes: ScaleChange[];
+  rules: Record<string, RuleMemory>;
   /** The HPA's own minReplicas before hms-sys first raised it; scale-in never goes below it. */
   hpaBaselineMin?: number;
   version: number;

@@ -1,7 +1,7 @@
 import type { Datapoint } from '#ports/metrics.ts';
 import { decideReplicas, stillApplies } from './decision.ts';
-import type { Decision, DecisionSource, Recommendation, Rule, ScaleDirection, ScaleHistory } from './model.ts';
-import { replicasWhenObserved } from './scale-history.ts';
+import type { Decision, DecisionSource, Recommendation, Rule, ScaleDirection, ServiceScaling } from './model.ts';
+import { replicasWhenObserved } from './scaling.ts';
 
 export interface PlanInput {
   rule: Pick<Rule, 'minReplicas' | 'maxReplicas' | 'trigger' | 'scaleInStabilizationSeconds'>;
@@ -11,8 +11,8 @@ export interface PlanInput {
   metric: Datapoint | null;
   currentReplicas: number;
   hpa: { minReplicas: number; maxReplicas: number } | null;
-  history: ScaleHistory | null;
-  recommendations: readonly Recommendation[];
+  ruleId: string;
+  scaling: ServiceScaling | null;
   now: Date;
 }
 
@@ -33,12 +33,12 @@ export interface ScalePlan {
  * into a write: the Deployment's replicas, or the floor of the HPA that owns them.
  */
 export function planScale(input: PlanInput): ScalePlan {
-  const { currentReplicas: current, history, hpa } = input;
+  const { currentReplicas: current, scaling, hpa } = input;
   const observedAt = input.metric ? Date.parse(input.metric.periodStart) : input.now.getTime();
-  const base = replicasWhenObserved(history?.changes ?? [], observedAt, current);
+  const base = replicasWhenObserved(scaling?.changes ?? [], observedAt, current);
   const { decision, recommendations } = decideReplicas({
     rule: input.rule, direction: input.direction, source: input.source, currentReplicas: base,
-    metric: input.metric?.value ?? null, now: input.now, recommendations: input.recommendations,
+    metric: input.metric?.value ?? null, now: input.now, recommendations: scaling?.rules[input.ruleId]?.recommendations ?? [],
   });
   const unchanged = (reason: string): ScalePlan => {
     if (decision.reasons.at(-1) !== reason) decision.reasons.push(reason);
@@ -46,7 +46,7 @@ export function planScale(input: PlanInput): ScalePlan {
     return { decision, recommendations, write: null, alreadyApplied: false };
   };
 
-  const own = history?.changes.find((change) => change.eventId === input.eventId);
+  const own = scaling?.changes.find((change) => change.eventId === input.eventId);
   if (own && own.to === (hpa ? hpa.minReplicas : current)) {
     decision.reasons.push(`this event's change to ${own.to} is already in place`);
     return { decision, recommendations, write: null, alreadyApplied: true };
@@ -59,7 +59,7 @@ export function planScale(input: PlanInput): ScalePlan {
   if (decision.action === 'none' || decision.desiredReplicas === current) return unchanged(`replicas stay at ${current}`);
   if (!hpa) return { decision, recommendations, write: { to: 'deployment', replicas: decision.desiredReplicas }, alreadyApplied: false };
 
-  const baseline = history?.hpaBaselineMin ?? hpa.minReplicas;
+  const baseline = scaling?.hpaBaselineMin ?? hpa.minReplicas;
   let floor = Math.max(1, Math.min(decision.desiredReplicas, hpa.maxReplicas));
   if (floor < decision.desiredReplicas) decision.reasons.push(`the HPA's maxReplicas ${hpa.maxReplicas} caps its floor`);
   if (decision.action === 'scale-in' && floor < baseline) {

@@ -1,4 +1,4 @@
-import type { Rule, RuleState, ScaleHistory, Service } from '#domain/model.ts';
+import type { Rule, ServiceScaling, Service } from '#domain/model.ts';
 
 /** Outcome of claiming an event id for processing. */
 export type EventClaim =
@@ -24,12 +24,9 @@ export interface StateStore {
   listRules(): Promise<Rule[]>;
   deleteRule(ruleId: string, expectedVersion: number): Promise<void>;
 
-  getRuleState(ruleId: string): Promise<RuleState | null>;
-  putRuleState(state: RuleState, expectedVersion: number | null): Promise<void>;
-
-  /** The replica changes hms-sys made to a service's workload, oldest first. */
-  getScaleHistory(service: string): Promise<ScaleHistory | null>;
-  putScaleHistory(history: ScaleHistory, expectedVersion: number | null): Promise<void>;
+  /** A service's scaling state: the replica changes hms-sys made, oldest first, and each rule's memory. */
+  getScaling(service: string): Promise<ServiceScaling | null>;
+  putScaling(scaling: ServiceScaling, expectedVersion: number | null): Promise<void>;
 
   /**
    * Claims an event id. A second claim of a finished event returns its result;

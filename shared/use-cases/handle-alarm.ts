@@ -2,7 +2,7 @@ import { parseAlarmName } from '#domain/alarms.ts';
 import type { Datapoint } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { record } from './record.ts';
-import { loadRule, scaleRule, type ScaleOutcome, type ScaleRequest } from './scale-rule.ts';
+import { scaleRule, type ScaleOutcome, type ScaleRequest } from './scale-rule.ts';
 
 /** How long one invocation holds an event before another may take it over. */
 export const EVENT_LEASE_SECONDS = 120;
@@ -26,7 +26,7 @@ export type AlarmOutcome =
  */
 export async function runOnce(ports: Ports, caller: Caller, eventId: string, request: Omit<ScaleRequest, 'eventId'>): Promise<AlarmOutcome> {
   // The rule is read while the event is claimed; a duplicate simply discards the read.
-  const preloaded = loadRule(ports, request.ruleId);
+  const preloaded = ports.store.getRule(request.ruleId);
   preloaded.catch(() => undefined);
   const claim = await ports.store.claimEvent(eventId, EVENT_LEASE_SECONDS, ports.clock.now());
   if (claim.status === 'done') return { outcome: 'duplicate', eventId, result: claim.result };
@@ -44,11 +44,10 @@ export async function runOnce(ports: Ports, caller: Caller, eventId: string, req
 
 async function auditFailure(ports: Ports, caller: Caller, request: Pick<ScaleRequest, 'ruleId'>, err: Error) {
   const rule = await ports.store.getRule(request.ruleId);
-  const service = rule ? await ports.store.getService(rule.service) : null;
   await record(ports, caller, {
     action: 'scale.failed', target: `rule/${request.ruleId}`, before: null, after: null, outcome: 'failure',
     reasons: [`${err.name}: ${err.message}`, 'Lambda retries the event, then parks it in the dead-letter queue'],
-    service, serviceName: rule?.service,
+    service: rule ? { name: rule.service, tags: rule.target.tags } : null, serviceName: rule?.service,
   });
 }
 

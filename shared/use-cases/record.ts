@@ -1,5 +1,5 @@
 import type { AuditEntry, AuditRecord } from '#domain/audit.ts';
-import type { Service } from '#domain/model.ts';
+import type { ServiceTags } from '#domain/model.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 
 export interface RecordInput {
@@ -9,7 +9,7 @@ export interface RecordInput {
   after: unknown;
   outcome: AuditEntry['outcome'];
   reasons: string[];
-  service?: Service | null;
+  service?: { name: string; tags: ServiceTags } | null;
   serviceName?: string;
 }
 

@@ -8,11 +8,11 @@ export async function ruleStatus(ports: Ports, ruleId: string) {
   const rule = await getRule(ports, ruleId);
   const service = await ports.store.getService(rule.service);
   if (!service) throw new DependencyError(`rule ${ruleId} targets service ${rule.service}, which is no longer registered`);
-  const [pods, metric, inAlarm, state] = await Promise.all([
+  const [pods, metric, inAlarm, scaling] = await Promise.all([
     ports.cluster.podCounts(service),
     ports.metrics.latestValue(metricSourceFor(rule, service)),
     ports.metrics.alarmsInAlarm(`hms-sys-${ruleId}-`),
-    ports.store.getRuleState(ruleId),
+    ports.store.getScaling(rule.service),
   ]).catch((err: Error) => {
     throw new DependencyError(`could not read the status: ${err.message}`, { cause: err });
   });
@@ -24,6 +24,6 @@ export async function ruleStatus(ports: Ports, ruleId: string) {
     metric: metric?.value ?? null,
     state: inAlarm.length > 0 ? 'ALARM' : 'OK',
     alarms: rule.alarms.map((name) => ({ name, state: inAlarm.includes(name) ? 'ALARM' : 'OK' })),
-    lastDecision: state?.lastDecision ?? null,
+    lastDecision: scaling?.rules[ruleId]?.lastDecision ?? null,
   };
 }

@@ -58,7 +58,10 @@ export async function createRule(ports: Ports, caller: Caller, input: CreateRule
   const draft = {
     ...input,
     scaleInStabilizationSeconds: input.scaleInStabilizationSeconds ?? DEFAULT_SCALE_IN_STABILIZATION_SECONDS,
-    workload: { cluster: service.cluster, namespace: service.namespace, deployment: service.deployment },
+    target: {
+      cluster: service.cluster, namespace: service.namespace, deployment: service.deployment, tags: service.tags,
+      ...(service.metrics ? { metrics: service.metrics } : {}),
+    },
     createdAt: now, updatedAt: now, version: 1,
   };
   if (options.dryRun) {
@@ -91,11 +94,11 @@ function mergeEdit(rule: Rule, patch: UpdateRuleInput): Rule {
     if (value === null) delete merged[key];
     else if (value !== undefined) merged[key] = value;
   }
-  const { ruleId, workload, alarms, createdAt, updatedAt, version, deleting: _deleting, ...fields } = merged as unknown as Rule;
+  const { ruleId, target, alarms, createdAt, updatedAt, version, deleting: _deleting, ...fields } = merged as unknown as Rule;
   const checked = parseInput(createRuleSchema, fields);
   return {
     ...checked, scaleInStabilizationSeconds: checked.scaleInStabilizationSeconds ?? rule.scaleInStabilizationSeconds,
-    ruleId, workload, alarms, createdAt, updatedAt, version,
+    ruleId, target, alarms, createdAt, updatedAt, version,
   };
 }
 

@@ -1,8 +1,8 @@
 import { metricSourceFor } from '#domain/alarms.ts';
-import type { Decision, DecisionSource, Rule, RuleState, ScaleDirection, Service } from '#domain/model.ts';
-import { withChange } from '#domain/scale-history.ts';
+import type { Decision, DecisionSource, Rule, ScaleDirection } from '#domain/model.ts';
+import { nextScaling } from '#domain/scaling.ts';
 import { planScale, type ScalePlan, type ScaleWrite } from '#domain/scale-plan.ts';
-import type { HpaState, ScaleState, WorkloadRef } from '#ports/cluster.ts';
+import type { HpaState, ScaleState } from '#ports/cluster.ts';
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
 import type { Datapoint } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
@@ -27,105 +27,72 @@ export interface ScaleOutcome {
 
 const MAX_ROUNDS = 5;
 
-export interface RuleAndState {
-  rule: Rule | null;
-  state: RuleState | null;
-}
-
-/** Reads a rule and its state together; callers may start this before they claim the event. */
-export async function loadRule(ports: Ports, ruleId: string): Promise<RuleAndState> {
-  const [rule, state] = await Promise.all([ports.store.getRule(ruleId), ports.store.getRuleState(ruleId)]);
-  return { rule, state };
-}
-
 /**
- * Evaluates one rule and applies its decision. The change is first appended to the service's
- * scale history (a conditional write that serializes concurrent deciders), then written to the
- * cluster with the resourceVersion that was read; losing either race re-reads and re-plans.
+ * Evaluates one rule and applies its decision. The service's scaling state (the change about
+ * to be made, and the rule's memory) is written first, with a condition on its version that
+ * serializes the service's deciders; then the cluster, with the resourceVersion that was read.
+ * Losing either race re-reads and re-plans.
  */
-export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequest, preloaded?: Promise<RuleAndState>): Promise<ScaleOutcome> {
-  const { rule, state } = await (preloaded ?? loadRule(ports, request.ruleId));
-  const servicePromise = rule && !rule.deleting ? ports.store.getService(rule.service) : Promise.resolve(null);
-  // Without an alarm's datapoint the metric is read now, and where it lives is the service's to say.
-  const metric = request.metricHint ?? await servicePromise.then((service) =>
-    (rule && service ? ports.metrics.latestValue(metricSourceFor(rule, service)) : null));
+export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequest, preloaded?: Promise<Rule | null>): Promise<ScaleOutcome> {
+  const rule = await (preloaded ?? ports.store.getRule(request.ruleId));
+  if (!rule || rule.deleting) return skip(ports, caller, request.ruleId, rule?.service);
+  const service = { name: rule.service, ...rule.target };
+  const metric = request.metricHint ?? (await ports.metrics.latestValue(metricSourceFor(rule, service)));
 
   for (let round = 1; ; round += 1) {
-    const [service, scale, hpa, history] = await Promise.all([
-      servicePromise,
-      rule && !rule.deleting ? ports.cluster.getScale(rule.workload) : null,
-      rule && !rule.deleting ? ports.cluster.findHpa(rule.workload) : null,
-      rule ? ports.store.getScaleHistory(rule.service) : null,
+    const [scale, hpa, scaling] = await Promise.all([
+      ports.cluster.getScale(rule.target), ports.cluster.findHpa(rule.target), ports.store.getScaling(rule.service),
     ]);
-    if (!rule || !service || !scale) return skip(ports, caller, request.ruleId, rule?.service);
     const plan = planScale({
-      rule, direction: request.direction, source: request.source, eventId: request.eventId, metric,
-      currentReplicas: scale.replicas, hpa, history, recommendations: state?.recommendations ?? [], now: ports.clock.now(),
+      rule, ruleId: rule.ruleId, direction: request.direction, source: request.source, eventId: request.eventId,
+      metric, currentReplicas: scale.replicas, hpa, scaling, now: ports.clock.now(),
     });
-    if (plan.write) {
-      const change = { at: ports.clock.now().toISOString(), from: scale.replicas, to: target(plan.write), ruleId: rule.ruleId, eventId: request.eventId };
-      try {
-        await ports.store.putScaleHistory(withChange(history, service.name, change, hpa?.minReplicas), history?.version ?? null);
-        await write(ports, rule.workload, plan.write, scale, hpa);
-      } catch (err) {
-        if ((err instanceof StaleVersionError || err instanceof ClusterConflictError) && round < MAX_ROUNDS) continue;
-        throw err;
-      }
+    const change = plan.write
+      ? { at: ports.clock.now().toISOString(), from: scale.replicas, to: target(plan.write), ruleId: rule.ruleId, eventId: request.eventId }
+      : undefined;
+    const memory = { recommendations: plan.recommendations, lastDecision: plan.decision };
+    try {
+      await ports.store.putScaling(
+        nextScaling(scaling, rule.service, { ruleId: rule.ruleId, memory, ...(change ? { change } : {}), ...(hpa ? { hpaMinReplicas: hpa.minReplicas } : {}) }),
+        scaling?.version ?? null,
+      );
+      if (plan.write) await write(ports, rule, plan.write, scale, hpa);
+    } catch (err) {
+      if ((err instanceof StaleVersionError || err instanceof ClusterConflictError) && round < MAX_ROUNDS) continue;
+      throw err;
     }
-    return finish(ports, caller, rule, service, state, plan, scale.replicas);
+    return finish(ports, caller, rule, plan, scale.replicas);
   }
+}
+
+const target = (write: ScaleWrite) => (write.to === 'deployment' ? write.replicas : write.minReplicas);
+
+function write(ports: Ports, rule: Rule, plan: ScaleWrite, scale: ScaleState, hpa: HpaState | null) {
+  if (plan.to === 'deployment') return ports.cluster.setScale(rule.target, plan.replicas, scale.resourceVersion);
+  return ports.cluster.setHpaMinReplicas(rule.target, hpa!.name, plan.minReplicas, hpa!.resourceVersion);
 }
 
 async function skip(ports: Ports, caller: Caller, ruleId: string, serviceName: string | undefined): Promise<ScaleOutcome> {
   await record(ports, caller, {
     action: 'scale.skip', target: `rule/${ruleId}`, before: null, after: null, outcome: 'skipped',
-    reasons: [`rule ${ruleId} or its service no longer exists, or the rule is being deleted`], serviceName,
+    reasons: [`rule ${ruleId} no longer exists or is being deleted`], serviceName,
   });
   return { ruleId, outcome: 'skipped', decision: null, appliedTo: null };
 }
 
-const target = (write: ScaleWrite) => (write.to === 'deployment' ? write.replicas : write.minReplicas);
-
-function write(ports: Ports, workload: WorkloadRef, plan: ScaleWrite, scale: ScaleState, hpa: HpaState | null) {
-  if (plan.to === 'deployment') return ports.cluster.setScale(workload, plan.replicas, scale.resourceVersion);
-  return ports.cluster.setHpaMinReplicas(workload, hpa!.name, plan.minReplicas, hpa!.resourceVersion);
-}
-
-async function finish(ports: Ports, caller: Caller, rule: Rule, service: Service, state: RuleState | null, plan: ScalePlan, current: number): Promise<ScaleOutcome> {
+async function finish(ports: Ports, caller: Caller, rule: Rule, plan: ScalePlan, current: number): Promise<ScaleOutcome> {
   const applied = plan.write !== null || plan.alreadyApplied;
   const { decision } = plan;
-  await saveRuleState(ports, rule.ruleId, state, decision, plan.recommendations);
   await record(ports, caller, {
     action: applied ? 'scale.apply' : 'scale.decide',
-    target: `deployment/${service.namespace}/${service.deployment}`,
-    before: { replicas: applied && plan.alreadyApplied ? decision.currentReplicas : current },
-    after: plan.write?.to === 'hpa' ? { replicas: decision.desiredReplicas, hpaMinReplicas: plan.write.minReplicas } : { replicas: applied ? decision.desiredReplicas : current },
+    target: `deployment/${rule.target.namespace}/${rule.target.deployment}`,
+    before: { replicas: plan.alreadyApplied ? decision.currentReplicas : current },
+    after: plan.write?.to === 'hpa'
+      ? { replicas: decision.desiredReplicas, hpaMinReplicas: plan.write.minReplicas }
+      : { replicas: applied ? decision.desiredReplicas : current },
     outcome: applied ? 'success' : 'skipped',
     reasons: decision.reasons,
-    service,
+    service: { name: rule.service, tags: rule.target.tags },
   });
   return { ruleId: rule.ruleId, outcome: applied ? 'scaled' : 'unchanged', decision, appliedTo: plan.write?.to ?? null };
-}
-
-/** Keeps the recommendation history; a concurrent writer's recommendations are merged, not lost. */
-async function saveRuleState(ports: Ports, ruleId: string, state: RuleState | null, decision: Decision, recommendations: RuleState['recommendations']) {
-  let current = state;
-  for (let attempt = 0; attempt < 10; attempt += 1) {
-    const merged = mergeRecommendations(current?.recommendations ?? [], recommendations);
-    const next: RuleState = { ruleId, recommendations: merged, lastDecision: decision, version: (current?.version ?? 0) + 1 };
-    try {
-      await ports.store.putRuleState(next, current?.version ?? null);
-      return;
-    } catch (err) {
-      if (!(err instanceof StaleVersionError)) throw err;
-      current = await ports.store.getRuleState(ruleId);
-    }
-  }
-  throw new StaleVersionError(`rule state ${ruleId}`);
-}
-
-function mergeRecommendations(a: RuleState['recommendations'], b: RuleState['recommendations']) {
-  const seen = new Map<string, { at: string; replicas: number }>();
-  for (const r of [...a, ...b]) seen.set(`${r.at}|${r.replicas}`, r);
-  return [...seen.values()].sort((x, y) => x.at.localeCompare(y.at)).slice(-200);
 }

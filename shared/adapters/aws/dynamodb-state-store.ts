@@ -9,7 +9,7 @@ import {
   type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import type { Rule, RuleState, ScaleHistory, Service } from '#domain/model.ts';
+import type { Rule, ServiceScaling, Service } from '#domain/model.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import type { EventClaim, StateStore } from '#ports/state-store.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
@@ -89,18 +89,12 @@ export class DynamoDbStateStore implements StateStore {
     return this.#deleteEntity(STATE_PARTITIONS.rule, ruleId, expectedVersion);
   }
 
-  getRuleState(ruleId: string): Promise<RuleState | null> {
-    return this.#getEntity<RuleState>(STATE_PARTITIONS.ruleState, ruleId);
-  }
-  putRuleState(state: RuleState, expectedVersion: number | null): Promise<void> {
-    return this.#putEntity(STATE_PARTITIONS.ruleState, state.ruleId, state, expectedVersion);
-  }
 
-  getScaleHistory(service: string): Promise<ScaleHistory | null> {
-    return this.#getEntity<ScaleHistory>(STATE_PARTITIONS.scaleHistory, service);
+  getScaling(service: string): Promise<ServiceScaling | null> {
+    return this.#getEntity<ServiceScaling>(STATE_PARTITIONS.scaling, service);
   }
-  putScaleHistory(history: ScaleHistory, expectedVersion: number | null): Promise<void> {
-    return this.#putEntity(STATE_PARTITIONS.scaleHistory, history.service, history, expectedVersion);
+  putScaling(scaling: ServiceScaling, expectedVersion: number | null): Promise<void> {
+    return this.#putEntity(STATE_PARTITIONS.scaling, scaling.service, scaling, expectedVersion);
   }
 
   /** Takes the event if it is new or its holder's lease ran out; otherwise reports done or busy. */

@@ -18,8 +18,7 @@ export const STATE_PARTITIONS = {
   service: 'service',
   rule: 'rule',
   counter: 'counter',
-  ruleState: 'rule-state',
-  scaleHistory: 'scale-history',
+  scaling: 'scaling',
   event: 'event',
 } as const;
 

@@ -30,7 +30,7 @@ function service(name: string, version = 1): Service {
 function rule(ruleId: string, version = 1): Rule {
   return {
     ruleId, service: 'api', minReplicas: 2, maxReplicas: 10, trigger: { metric: 'RequestCount', threshold: 500 },
-    scaleInStabilizationSeconds: 300, workload: { cluster: 'sandbox', namespace: 'benefits', deployment: 'api' }, alarms: [`hms-sys-${ruleId}-scale-out`],
+    scaleInStabilizationSeconds: 300, target: { cluster: 'sandbox', namespace: 'benefits', deployment: 'api', tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' } }, alarms: [`hms-sys-${ruleId}-scale-out`],
     createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', version,
   };
 }
@@ -87,18 +87,13 @@ describe('DynamoDbStateStore services', () => {
 });
 
 describe('DynamoDbStateStore rules', () => {
-  it('creates, reads, lists and deletes rules and their state', async () => {
+  it('creates, reads, lists and deletes rules', async () => {
     const store = await freshStore();
     await store.putRule(rule('AR-101'), null);
     await store.putRule({ ...rule('AR-102'), name: 'night shift', scaleInThreshold: 100 }, null);
 
     expect(await store.getRule('AR-102')).toMatchObject({ name: 'night shift', scaleInThreshold: 100 });
     expect((await store.listRules()).map((r) => r.ruleId).sort()).toEqual(['AR-101', 'AR-102']);
-
-    const state = { ruleId: 'AR-101', recommendations: [{ at: '2026-01-01T00:00:00.000Z', replicas: 3 }], lastDecision: null, version: 1 };
-    await store.putRuleState(state, null);
-    await expect(store.putRuleState({ ...state, version: 2 }, 5)).rejects.toBeInstanceOf(StaleVersionError);
-    expect(await store.getRuleState('AR-101')).toEqual(state);
 
     await expect(store.deleteRule('AR-101', 3)).rejects.toBeInstanceOf(StaleVersionError);
     await store.deleteRule('AR-101', 1);
@@ -181,13 +176,13 @@ describe('DynamoDbStateStore events', () => {
   });
 });
 
-describe('scale history', () => {
+describe('service scaling state', () => {
   it('appends changes conditionally on the version', async () => {
     const store = await freshStore();
     const change = { at: '2026-11-23T12:00:00.000Z', from: 4, to: 8, ruleId: 'AR-101', eventId: 'e1' };
-    await store.putScaleHistory({ service: 'svc', changes: [change], hpaBaselineMin: 2, version: 1 }, null);
-    expect(await store.getScaleHistory('svc')).toEqual({ service: 'svc', changes: [change], hpaBaselineMin: 2, version: 1 });
-    await expect(store.putScaleHistory({ service: 'svc', changes: [], version: 1 }, null)).rejects.toThrow(StaleVersionError);
-    expect(await store.getScaleHistory('other')).toBeNull();
+    await store.putScaling({ service: 'svc', changes: [change], rules: { 'AR-101': { recommendations: [], lastDecision: null } }, hpaBaselineMin: 2, version: 1 }, null);
+    expect(await store.getScaling('svc')).toEqual({ service: 'svc', changes: [change], rules: { 'AR-101': { recommendations: [], lastDecision: null } }, hpaBaselineMin: 2, version: 1 });
+    await expect(store.putScaling({ service: 'svc', changes: [], rules: {}, version: 1 }, null)).rejects.toThrow(StaleVersionError);
+    expect(await store.getScaling('other')).toBeNull();
   });
 });

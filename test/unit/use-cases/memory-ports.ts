@@ -1,5 +1,5 @@
 import { auditStream, chainEntry, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
-import type { Rule, RuleState, ScaleHistory, Service } from '#domain/model.ts';
+import type { Rule, ServiceScaling, Service } from '#domain/model.ts';
 import type { AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import type { Cluster, HpaState, ScaleState, WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
@@ -38,10 +38,8 @@ class MemoryStore implements StateStore {
   getRule = async (id: string) => this.get<Rule>(`rule#${id}`);
   listRules = async () => this.list<Rule>('rule#');
   deleteRule = async (id: string) => void this.items.delete(`rule#${id}`);
-  getRuleState = async (id: string) => this.get<RuleState>(`state#${id}`);
-  putRuleState = async (s: RuleState, e: number | null) => this.put(`state#${s.ruleId}`, s, e);
-  getScaleHistory = async (service: string) => this.get<ScaleHistory>(`history#${service}`);
-  putScaleHistory = async (h: ScaleHistory, e: number | null) => this.put(`history#${h.service}`, h, e);
+  getScaling = async (service: string) => this.get<ServiceScaling>(`history#${service}`);
+  putScaling = async (h: ServiceScaling, e: number | null) => this.put(`history#${h.service}`, h, e);
   async claimEvent(id: string, leaseSeconds: number, now: Date): Promise<EventClaim> {
     const event = this.events.get(id);
     if (event?.done) return { status: 'done', result: event.result };
