@@ -24,6 +24,15 @@ export interface DecisionOutput {
 
 export const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
 
+/**
+ * Adds a recommendation, dropping the earlier ones it dominates: an older recommendation no
+ * higher than a newer one can never be the window's highest again. What is left falls with
+ * time, so it stays short however often rules are evaluated.
+ */
+export function keepCandidates(recent: readonly Recommendation[], added: Recommendation): Recommendation[] {
+  return [...recent.filter((r) => r.replicas > added.replicas), added];
+}
+
 /** Desired replicas from the metric, as the HPA computes them, before any limit. */
 export function proportionalReplicas(current: number, metric: number, threshold: number): number {
   return Math.ceil((Math.max(current, 1) * metric) / threshold);
@@ -47,7 +56,7 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
       at: now.toISOString(), source: input.source, direction, metric, currentReplicas: current,
       desiredReplicas: desired, action, reasons,
     };
-    return { decision, recommendations: [...recent, { at: now.toISOString(), replicas: recommended }] };
+    return { decision, recommendations: keepCandidates(recent, { at: now.toISOString(), replicas: recommended }) };
   };
 
   if (metric === null) {

@@ -1,7 +1,7 @@
 import type { RuleMemory, ScaleChange, ServiceScaling } from './model.ts';
 
 /** How many changes a service keeps; older ones no longer matter to any metric period. */
-export const MAX_SCALE_CHANGES = 50;
+export const MAX_SCALE_CHANGES = 20;
 
 /**
  * Replicas running when a metric was observed: the `from` of the first change made after

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideReplicas, stillApplies, type DecisionInput } from '#domain/decision.ts';
+import { decideReplicas, keepCandidates, proportionalReplicas, stillApplies, type DecisionInput } from '#domain/decision.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const rule = { minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 }, scaleInStabilizationSeconds: 300 };
@@ -105,8 +105,12 @@ describe('decideReplicas properties', () => {
     }));
   });
 
-  it('explains every decision in words', () => {
-    fc.assert(fc.property(arbitraryInput, (a) => run(a).reasons.length > 0));
+  it('states the proportional arithmetic it used, whenever the metric is outside the tolerance', () => {
+    fc.assert(fc.property(arbitraryInput, (a) => {
+      if (Math.abs(a.metric / a.threshold - 1) <= 0.1) return true;
+      const expected = proportionalReplicas(a.current, a.metric, a.threshold);
+      return run(a).reasons[0]!.endsWith(`= ${expected}`);
+    }));
   });
 });
 
@@ -114,4 +118,15 @@ describe('stillApplies', () => {
   const { decision } = decideReplicas(input({ currentReplicas: 4, metric: 1_000 }));
   it('keeps a scale-out that the new count has not reached', () => expect(stillApplies(decision, 6)).toBe(true));
   it('drops a scale-out that another writer already exceeded', () => expect(stillApplies(decision, 9)).toBe(false));
+});
+
+describe('keepCandidates', () => {
+  it('keeps the highest recommendation of every window while dropping dominated ones', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 60 }), fc.integer({ min: 0, max: 60 }), (values, cutoff) => {
+      const all = values.map((replicas, i) => ({ at: new Date(i * 1000).toISOString(), replicas }));
+      const kept = all.reduce<{ at: string; replicas: number }[]>((acc, r) => keepCandidates(acc, r), []);
+      const highestSince = (list: typeof all) => Math.max(-1, ...list.filter((r) => Date.parse(r.at) >= cutoff * 1000).map((r) => r.replicas));
+      return highestSince(kept) === highestSince(all) && kept.length <= 51;
+    }));
+  });
 });
