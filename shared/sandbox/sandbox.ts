@@ -34,6 +34,8 @@ export interface SandboxOptions {
   port?: number;
   /** Where dynalite, the dev key and parked events persist; a temporary folder when absent. */
   dataDir?: string;
+  /** Keep DynamoDB state on disk under dataDir (the default) or only in memory. */
+  persistState?: boolean;
   podReadyDelayMs?: number;
   /** Seconds between reconcile passes (the schedule's 1 minute in AWS). */
   reconcileSeconds?: number;
@@ -68,7 +70,7 @@ const listen = (server: Server, port: number) =>
 /** Starts the embedded default: dynalite, the Kubernetes simulator, the alarm evaluator and the API. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hms-sys-'));
-  const dynalite = await startDynalite({ dataDir: join(dataDir, 'dynamodb') });
+  const dynalite = await startDynalite(options.persistState === false ? {} : { dataDir: join(dataDir, 'dynamodb') });
   const dynamo = dynamoDbClient({ endpoint: dynalite.endpoint });
   const tables = { state: 'hms-sys-state', audit: 'hms-sys-audit' };
   await ensureTables(dynamo, tables);

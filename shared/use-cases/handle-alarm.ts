@@ -25,14 +25,20 @@ export type AlarmOutcome =
  * parks the event in the dead-letter queue.
  */
 export async function runOnce(ports: Ports, caller: Caller, eventId: string, request: Omit<ScaleRequest, 'eventId'>): Promise<AlarmOutcome> {
-  // The rule is read while the event is claimed; a duplicate simply discards the read.
-  const preloaded = ports.store.getRule(request.ruleId);
-  preloaded.catch(() => undefined);
-  const claim = await ports.store.claimEvent(eventId, EVENT_LEASE_SECONDS, ports.clock.now());
-  if (claim.status === 'done') return { outcome: 'duplicate', eventId, result: claim.result };
-  if (claim.status === 'busy') throw new EventBusyError(eventId);
+  // The evaluation reads while the event is being claimed, and writes only once it holds the claim.
+  const claiming = ports.store.claimEvent(eventId, EVENT_LEASE_SECONDS, ports.clock.now());
+  const evaluation = scaleRule(ports, caller, { ...request, eventId }, claiming.then((c) => c.status === 'claimed'));
+  const claim = await claiming.catch((err: unknown) => {
+    evaluation.catch(() => undefined);
+    throw err;
+  });
+  if (claim.status !== 'claimed') {
+    evaluation.catch(() => undefined);
+    if (claim.status === 'done') return { outcome: 'duplicate', eventId, result: claim.result };
+    throw new EventBusyError(eventId);
+  }
   try {
-    const outcome = await scaleRule(ports, caller, { ...request, eventId }, preloaded);
+    const outcome = await evaluation;
     await ports.store.completeEvent(eventId, claim.token, outcome, ports.clock.now());
     return outcome;
   } catch (err) {

@@ -27,15 +27,30 @@ export interface ScaleOutcome {
 
 const MAX_ROUNDS = 5;
 
+/** The evaluation ran ahead of its event claim, and the claim went to someone else. */
+export class NotClaimedError extends Error {
+  constructor(eventId: string) {
+    super(`event ${eventId} is not ours to act on`);
+    this.name = 'NotClaimedError';
+  }
+}
+
 /**
  * Evaluates one rule and applies its decision. The service's scaling state (the change about
  * to be made, and the rule's memory) is written first, with a condition on its version that
  * serializes the service's deciders; then the cluster, with the resourceVersion that was read.
- * Losing either race re-reads and re-plans.
+ * Losing either race re-reads and re-plans. Nothing is written until `mayWrite` says the
+ * caller holds the event.
  */
-export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequest, preloaded?: Promise<Rule | null>): Promise<ScaleOutcome> {
-  const rule = await (preloaded ?? ports.store.getRule(request.ruleId));
-  if (!rule || rule.deleting) return skip(ports, caller, request.ruleId, rule?.service);
+export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequest, mayWrite: Promise<boolean> = Promise.resolve(true)): Promise<ScaleOutcome> {
+  const holdsClaim = async () => {
+    if (!(await mayWrite)) throw new NotClaimedError(request.eventId);
+  };
+  const rule = await ports.store.getRule(request.ruleId);
+  if (!rule || rule.deleting) {
+    await holdsClaim();
+    return skip(ports, caller, request.ruleId, rule?.service);
+  }
   const service = { name: rule.service, ...rule.target };
   const metric = request.metricHint ?? (await ports.metrics.latestValue(metricSourceFor(rule, service)));
 
@@ -51,6 +66,7 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
       ? { at: ports.clock.now().toISOString(), from: scale.replicas, to: target(plan.write), ruleId: rule.ruleId, eventId: request.eventId }
       : undefined;
     const memory = { recommendations: plan.recommendations, lastDecision: plan.decision };
+    await holdsClaim();
     try {
       await ports.store.putScaling(
         nextScaling(scaling, rule.service, { ruleId: rule.ruleId, memory, ...(change ? { change } : {}), ...(hpa ? { hpaMinReplicas: hpa.minReplicas } : {}) }),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { bundleSizeFigures, renderTopPackages } from './bundle-size.ts';
 import { BASELINE_ENTRY, HANDLER_ENTRIES, bundleEntry, type Bundle } from './bundling.ts';
 import { LAMBDA_BUNDLING, REPO_ROOT } from '#infra/lambda-bundling.ts';
-import { decisionLatencyFigures, measureDecisionLatency } from './decision-latency.ts';
+import { decisionLatencyFigures, measureDecisionLatency, persistedLatencyFigures } from './decision-latency.ts';
 import { initTimeFigures, measureInitTimes } from './init-time.ts';
 import { collectResults, renderTable, writeResults, type Figure } from './report.ts';
 import { measureStartup, startupFigures } from './startup.ts';
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     step(`publishing ${PARAMETERS.decisionWarmupEvents} + ${PARAMETERS.decisionEvents} alarm events through the sandbox`);
     const latency = await measureDecisionLatency(PARAMETERS.decisionWarmupEvents, PARAMETERS.decisionEvents);
     figures.push(...decisionLatencyFigures(latency));
+    figures.push(...persistedLatencyFigures(await measureDecisionLatency(PARAMETERS.decisionWarmupEvents, PARAMETERS.decisionEvents / 4, true)));
 
     step(`starting the sandbox with npm start ${PARAMETERS.startupRuns} times`);
     const startup = await measureStartup(PARAMETERS.startupRuns);
