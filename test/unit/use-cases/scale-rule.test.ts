@@ -125,3 +125,14 @@ describe('retries and repeated evaluations', () => {
     expect(env.ports.cluster.patches).toEqual([8, 16]);
   });
 });
+
+describe('a duplicate delivered at the same moment', () => {
+  it('is refused as busy, and only the claim holder writes', async () => {
+    const facts = { eventId: 'e-dup', alarmName: 'hms-sys-AR-101-scale-out', stateValue: 'ALARM', metric: at(1_000) };
+    const [first, second] = await Promise.allSettled([handleAlarm(env.ports, caller, facts), handleAlarm(env.ports, caller, facts)]);
+    expect(first).toMatchObject({ status: 'fulfilled', value: { outcome: 'scaled' } });
+    expect(second).toMatchObject({ status: 'rejected', reason: { name: 'EventBusyError' } });
+    expect(env.ports.cluster.patches).toEqual([8]);
+    expect(env.ports.audit.records.filter((r) => r.action.startsWith('scale.'))).toHaveLength(1);
+  });
+});
