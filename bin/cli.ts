@@ -27,15 +27,17 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | nul
 async function main(argv: string[]): Promise<number> {
   const found = findCommand(argv);
   if (!found) {
-    console.log(overview());
-    return argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help' ? 0 : 2;
+    const asksForHelp = argv.length === 0 || ['--help', '-h', 'help'].includes(argv[0]!);
+    if (!asksForHelp) console.error(`hms-sys: unknown command '${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}'\n`);
+    (asksForHelp ? console.log : console.error)(overview());
+    return asksForHelp ? 0 : 2;
   }
   const { command, rest } = found;
-  const { values, positionals } = parse(command, rest);
-  if (values.help) {
+  if (rest.includes('--help') || rest.includes('-h')) {
     console.log(helpText(command));
     return 0;
   }
+  const { values, positionals } = parse(command, rest);
   const output = values.output ?? 'table';
   if (output !== 'json' && output !== 'table') throw new UsageError('--output must be json or table');
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();

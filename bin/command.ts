@@ -19,6 +19,8 @@ export interface Command {
   summary: string;
   usage: string;
   options: Options;
+  /** One line per option for --help. */
+  describe?: Record<string, string>;
   run(ctx: CommandContext): Promise<void>;
 }
 
@@ -31,11 +33,19 @@ export const globalOptions: Options = {
 };
 
 export function parse(command: Command, argv: string[]) {
-  return parseArgs({ args: argv, options: { ...globalOptions, ...command.options }, allowPositionals: true, strict: true });
+  try {
+    return parseArgs({ args: argv, options: { ...globalOptions, ...command.options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    const option = /option '([^']+)'/i.exec((err as Error).message)?.[1];
+    const problem = option ? `unknown option ${option}` : (err as Error).message;
+    throw new UsageError(`${problem} for '${command.name}'; see hms-sys ${command.name} --help`);
+  }
 }
 
 export function helpText(command: Command): string {
-  const lines = Object.entries(command.options).map(([name, o]) => `  --${name}${o.type === 'string' ? ' <value>' : ''}`);
+  const flags = Object.entries(command.options).map(([name, o]) => `--${name}${o.type === 'string' ? ' <value>' : ''}`);
+  const width = Math.max(0, ...flags.map((f) => f.length));
+  const lines = Object.keys(command.options).map((name, i) => `  ${flags[i]!.padEnd(width)}  ${command.describe?.[name] ?? ''}`.trimEnd());
   return [
     `hms-sys ${command.name}: ${command.summary}`, '', `Usage: hms-sys ${command.usage}`, '',
     ...(lines.length ? ['Options:', ...lines, ''] : []),

@@ -7,6 +7,10 @@ export const devCommands: Command[] = [
     name: 'dev', summary: 'start the local sandbox: the same handlers on dynalite, a Kubernetes simulator and a local alarm evaluator',
     usage: 'dev [--port 8787] [--pod-ready-ms 2000] [--reconcile-seconds 60]',
     options: { port: { type: 'string' }, 'pod-ready-ms': { type: 'string' }, 'reconcile-seconds': { type: 'string' } },
+    describe: {
+      port: 'API port on 127.0.0.1 (default HMS_PORT or 8787)', 'pod-ready-ms': 'how long a new pod takes to become Ready (default 2000)',
+      'reconcile-seconds': 'how often the reconciler runs (default 60)',
+    },
     run: async (ctx) => {
       process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
       process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -42,6 +46,7 @@ devCommands.push({
   name: 'token', summary: 'print a sandbox bearer token for a profile or an explicit scope list',
   usage: 'token [--profile admin|reader|operator|auditor] [--scopes hms/rules.read,hms/audit.read] [--subject NAME]',
   options: { profile: { type: 'string' }, scopes: { type: 'string' }, subject: { type: 'string' } },
+  describe: { profile: 'a scope set: admin, reader, operator or auditor (default admin)', scopes: 'comma-separated scopes instead of a profile', subject: 'the token\'s sub claim, recorded as the actor' },
   run: async (ctx) => {
     const { existsSync } = await import('node:fs');
     const { join } = await import('node:path');

@@ -8,6 +8,7 @@ export const observeCommands: Command[] = [
   {
     name: 'metrics put', summary: 'push a metric datapoint into the sandbox (CloudWatch PutMetricData)',
     usage: 'metrics put --service S --metric M --value V', options: { service: { type: 'string' }, metric: { type: 'string' }, value: { type: 'string' } },
+    describe: { service: 'the registered service', metric: 'the metric name, e.g. http_rps', value: 'the datapoint\'s value' },
     run: async (ctx) => {
       const body = { service: need(ctx, 'service'), metric: need(ctx, 'metric'), value: number(ctx, 'value') ?? need(ctx, 'value') };
       print(await ctx.api().call('POST', '/sandbox/metrics', body), ctx.output, ['namespace', 'metric', 'value', 'accepted']);
@@ -17,6 +18,10 @@ export const observeCommands: Command[] = [
     name: 'audit', summary: 'list audit records, newest first',
     usage: 'audit [--service S] [--since ISO] [--until ISO] [--limit N] [--cursor C]',
     options: { service: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } },
+    describe: {
+      service: 'only this service\'s records', since: 'from this ISO 8601 time', until: 'up to this ISO 8601 time',
+      limit: 'records per page, 1 to 200 (default 50)', cursor: 'the next page, as the previous page printed it',
+    },
     run: async (ctx) => {
       const q = new URLSearchParams();
       for (const key of ['service', 'since', 'until', 'limit', 'cursor']) if (typeof ctx.values[key] === 'string') q.set(key, String(ctx.values[key]));
@@ -29,6 +34,7 @@ export const observeCommands: Command[] = [
   {
     name: 'audit verify', summary: 'check the hash chain of an audit stream', usage: 'audit verify [--service S]',
     options: { service: { type: 'string' } },
+    describe: { service: 'the service whose chain to check; without it, the system chain (records with no service)' },
     run: async (ctx) => {
       const q = ctx.values.service ? `?service=${encodeURIComponent(String(ctx.values.service))}` : '';
       print(await ctx.api().call('GET', `/audit/verify${q}`), ctx.output, ['stream', 'records', 'intact', 'firstBreak']);

@@ -10,6 +10,20 @@ const idOf = (ctx: CommandContext) => {
   return encodeURIComponent(id);
 };
 
+const ruleHelp: Record<string, string> = {
+  service: 'the registered service to scale',
+  name: 'a name people can search for, e.g. eligibility-surge-Q3',
+  min: 'minReplicas: the floor (0 to 10000)',
+  max: 'maxReplicas: the ceiling (at least min, at most 10000)',
+  metric: 'the CloudWatch metric name, e.g. http_rps',
+  threshold: 'scale out while the metric is above this',
+  'scale-in-threshold': 'scale in while the metric is below this (adds the scale-in alarm)',
+  'stabilization-seconds': 'how long scale-in waits, 0 to 3600 (default 300)',
+  'dry-run': 'show the alarms and replica counts without changing anything',
+  watch: 'repeat until interrupted',
+  interval: 'seconds between --watch refreshes (default 5)',
+};
+
 const ruleFields = {
   name: { type: 'string' }, min: { type: 'string' }, max: { type: 'string' }, metric: { type: 'string' },
   threshold: { type: 'string' }, 'scale-in-threshold': { type: 'string' }, 'stabilization-seconds': { type: 'string' },
@@ -31,6 +45,7 @@ export const ruleCommands: Command[] = [
     name: 'rules create', summary: 'create an autoscale rule and its CloudWatch alarms',
     usage: 'rules create --service S --min N --max N --metric M --threshold T [--name NAME] [--scale-in-threshold T] [--stabilization-seconds S] [--dry-run]',
     options: { service: { type: 'string' }, ...ruleFields },
+    describe: ruleHelp,
     run: async (ctx) => {
       const body = {
         service: need(ctx, 'service'), minReplicas: number(ctx, 'min') ?? need(ctx, 'min'), maxReplicas: number(ctx, 'max') ?? need(ctx, 'max'),
@@ -56,6 +71,7 @@ export const ruleCommands: Command[] = [
     name: 'rules update', summary: 'edit a rule; its alarms follow',
     usage: 'rules update ID [--min N] [--max N] [--metric M --threshold T] [--name NAME] [--scale-in-threshold T] [--dry-run]',
     options: ruleFields,
+    describe: ruleHelp,
     run: async (ctx) => {
       const body = ruleBody(ctx);
       if (ctx.values.metric !== undefined || ctx.values.threshold !== undefined) {
@@ -71,6 +87,7 @@ export const ruleCommands: Command[] = [
   {
     name: 'rules status', summary: 'replicas, metric, alarm state and last decision',
     usage: 'rules status ID [--watch] [--interval SECONDS]', options: { watch: { type: 'boolean' }, interval: { type: 'string' } },
+    describe: ruleHelp,
     run: async (ctx) => {
       const path = `/rules/${idOf(ctx)}/status`;
       do {

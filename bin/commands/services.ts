@@ -12,6 +12,12 @@ export const serviceCommands: Command[] = [
       name: { type: 'string' }, cluster: { type: 'string' }, namespace: { type: 'string' }, deployment: { type: 'string' },
       agency: { type: 'string' }, program: { type: 'string' }, 'fiscal-year': { type: 'string' }, 'dry-run': { type: 'boolean' },
     },
+    describe: {
+      name: 'the service name (a DNS-1123 label)', cluster: 'the EKS cluster (the sandbox\'s is named sandbox)',
+      namespace: 'the Deployment\'s namespace', deployment: 'the Deployment\'s name',
+      agency: 'audit tag: the agency', program: 'audit tag: the program', 'fiscal-year': 'audit tag: the fiscal year, e.g. FY2026',
+      'dry-run': 'show what would be registered without changing anything',
+    },
     run: async (ctx) => {
       const body = {
         name: need(ctx, 'name'), cluster: need(ctx, 'cluster'), namespace: need(ctx, 'namespace'), deployment: need(ctx, 'deployment'),
