@@ -1,13 +1,11 @@
+import { ALARM_NAME_PREFIX } from '#domain/alarms.ts';
 import type { EventPattern, FunctionDeclaration } from '#domain/triggers.ts';
-
-/** Every hms-sys alarm is named with this prefix. */
-export const ALARM_PREFIX = 'hms-sys-';
 
 export const alarmStateChangePattern: EventPattern = {
   source: ['aws.cloudwatch'],
   'detail-type': ['CloudWatch Alarm State Change'],
   detail: {
-    alarmName: [{ prefix: ALARM_PREFIX }],
+    alarmName: [{ prefix: ALARM_NAME_PREFIX }],
     state: { value: ['ALARM'] },
   },
 };

@@ -1,7 +1,7 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Need } from '#domain/triggers.ts';
-import { ALARM_PREFIX } from '#functions/scaler/triggers.ts';
+import { ALARM_NAME_PREFIX as ALARM_PREFIX } from '#domain/alarms.ts';
 import type { ManagedPolicyRole } from './managed-policy-role.ts';
 import type { StateTables } from './state-tables.ts';
 

@@ -17,12 +17,13 @@ export function metricSourceFor(rule: Pick<Rule, 'trigger'>, service: Pick<Servi
 }
 
 export function alarmName(ruleId: string, direction: ScaleDirection): string {
-  return `${ALARM_NAME_PREFIX}${ruleId}-scale-${direction}`;
+  return `${ruleAlarmPrefix(ruleId)}scale-${direction}`;
 }
 
 /** Reads a rule id and direction back from an alarm name; null for alarms that are not ours. */
 export function parseAlarmName(name: string): { ruleId: string; direction: ScaleDirection } | null {
-  const match = /^hms-sys-(AR-[1-9][0-9]*)-scale-(out|in)$/.exec(name);
+  if (!name.startsWith(ALARM_NAME_PREFIX)) return null;
+  const match = /^(AR-[1-9][0-9]*)-scale-(out|in)$/.exec(name.slice(ALARM_NAME_PREFIX.length));
   if (!match) return null;
   return { ruleId: match[1]!, direction: match[2] as ScaleDirection };
 }
@@ -54,3 +55,6 @@ export function alarmsForRule(rule: AlarmRule, service: Service): AlarmSpec[] {
   }
   return alarms;
 }
+
+/** The prefix every alarm of one rule shares. */
+export const ruleAlarmPrefix = (ruleId: string) => `${ALARM_NAME_PREFIX}${ruleId}-`;

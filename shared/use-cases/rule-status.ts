@@ -1,4 +1,4 @@
-import { metricSourceFor } from '#domain/alarms.ts';
+import { metricSourceFor, ruleAlarmPrefix } from '#domain/alarms.ts';
 import { DependencyError } from '#domain/errors.ts';
 import type { Ports } from '#ports/ports.ts';
 import { getRule } from './rules.ts';
@@ -11,7 +11,7 @@ export async function ruleStatus(ports: Ports, ruleId: string) {
   const [pods, metric, inAlarm, scaling] = await Promise.all([
     ports.cluster.podCounts(service),
     ports.metrics.latestValue(metricSourceFor(rule, service)),
-    ports.metrics.alarmsInAlarm(`hms-sys-${ruleId}-`),
+    ports.metrics.alarmsInAlarm(ruleAlarmPrefix(ruleId)),
     ports.store.getScaling(rule.service),
   ]).catch((err: Error) => {
     throw new DependencyError(`could not read the status: ${err.message}`, { cause: err });

@@ -1,19 +1,15 @@
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { verifyChain, type AuditEntry } from '#domain/audit.ts';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
 import { InvalidCursorError } from '#ports/errors.ts';
-import { ensureTables, startDynalite, type DynaliteServer } from '#adapters/local/dynalite-server.ts';
+import { useDynalite } from './dynalite-fixture.ts';
 
-let server: DynaliteServer;
-let client: DynamoDBClient;
-let tableCount = 0;
+const dynalite = useDynalite();
 
 async function freshLog(): Promise<{ log: DynamoDbAuditLog; tableName: string }> {
-  tableCount += 1;
-  const names = { state: `state-${tableCount}`, audit: `audit-${tableCount}` };
-  await ensureTables(client, names);
-  return { log: new DynamoDbAuditLog({ client, tableName: names.audit }), tableName: names.audit };
+  const names = await dynalite.freshTables();
+  return { log: new DynamoDbAuditLog({ client: dynalite.client, tableName: names.audit }), tableName: names.audit };
 }
 
 function entry(minute: number, service?: string, extra: Partial<AuditEntry> = {}): AuditEntry {
@@ -26,18 +22,6 @@ function entry(minute: number, service?: string, extra: Partial<AuditEntry> = {}
     ...extra,
   };
 }
-
-beforeAll(async () => {
-  server = await startDynalite();
-  client = new DynamoDBClient({
-    endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-});
-
-afterAll(async () => {
-  client.destroy();
-  await server.close();
-});
 
 describe('DynamoDbAuditLog append', () => {
   it('serializes 30 concurrent appends into seq 1..30 with an intact chain', async () => {
@@ -63,7 +47,7 @@ describe('DynamoDbAuditLog append', () => {
     const { log, tableName } = await freshLog();
     for (let i = 0; i < 3; i++) await log.append(entry(i, 'api'));
     const [, second] = await log.readStream('service#api');
-    await client.send(new UpdateItemCommand({
+    await dynalite.client.send(new UpdateItemCommand({
       TableName: tableName,
       Key: { stream: { S: 'service#api' }, seq: { N: '2' } },
       UpdateExpression: 'SET #record = :record',

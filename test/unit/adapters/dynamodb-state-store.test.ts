@@ -1,21 +1,16 @@
 import type { EventClaim } from '#ports/state-store.ts';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Rule, Service } from '#domain/model.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
-import { ensureTables, startDynalite, type DynaliteServer } from '#adapters/local/dynalite-server.ts';
+import { useDynalite } from './dynalite-fixture.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 
-let server: DynaliteServer;
-let client: DynamoDBClient;
-let tableCount = 0;
+const dynalite = useDynalite();
 
 /** Each test gets its own table, so counters and events start fresh. */
 async function freshStore(): Promise<DynamoDbStateStore> {
-  tableCount += 1;
-  const names = { state: `state-${tableCount}`, audit: `audit-${tableCount}` };
-  await ensureTables(client, names);
-  return new DynamoDbStateStore({ client, tableName: names.state });
+  const names = await dynalite.freshTables();
+  return new DynamoDbStateStore({ client: dynalite.client, tableName: names.state });
 }
 
 function service(name: string, version = 1): Service {
@@ -34,18 +29,6 @@ function rule(ruleId: string, version = 1): Rule {
     createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', version,
   };
 }
-
-beforeAll(async () => {
-  server = await startDynalite();
-  client = new DynamoDBClient({
-    endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-});
-
-afterAll(async () => {
-  client.destroy();
-  await server.close();
-});
 
 describe('DynamoDbStateStore services', () => {
   it('creates, reads, lists, updates and deletes services', async () => {
