@@ -9,7 +9,7 @@ const { startSandbox } = await import('#sandbox/sandbox.ts');
 const { apiClient } = await import('./client.ts');
 
 const clock = new OffsetClock();
-const sandbox = await startSandbox({ clock, podReadyDelayMs: 300, reconcileSeconds: 3_600 });
+const sandbox = await startSandbox({ clock, podReadyDelayMs: 300, reconcileSeconds: 3_600, alarmEvaluationSeconds: 3_600 });
 const api = apiClient(sandbox.url, sandbox.tokens.admin!);
 const say = (text: string) => console.log(`\n${text}`);
 

@@ -45,6 +45,8 @@ export interface SandboxOptions {
   clusterTimeoutMs?: number;
   /** The controllers' and alarm evaluator's clock; tests and the demo move it forward. */
   clock?: Clock;
+  /** Seconds between alarm re-evaluations, as CloudWatch evaluates every period even without new data. */
+  alarmEvaluationSeconds?: number;
 }
 
 export interface Sandbox {
@@ -107,6 +109,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const scaler = createScalerHandler(wire) as unknown as LocalHandler;
   const reconciler = createReconcilerHandler(reconcilerWiring) as unknown as LocalHandler;
   const scheduleScale = (options.reconcileSeconds ?? 60) / 60;
+  const evaluation = setInterval(() => void alarms.reevaluate().catch(() => undefined), (options.alarmEvaluationSeconds ?? 10) * 1000);
+  evaluation.unref();
   bus.register(scalerFunction, scaler);
   bus.register(reconcilerFunction, reconciler, scheduleScale);
 
@@ -134,6 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     k8s: Object.assign(k8s, { token: k8sToken }),
     reconcileNow: () => bus.invoke('reconciler', reconciler, { id: `manual-${Date.now()}` }),
     close: async () => {
+      clearInterval(evaluation);
       bus.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -120,7 +120,7 @@ export async function measureDecisionLatency(warmup: number, events: number, per
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { startSandbox } = await import('#sandbox/sandbox.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-bench-'));
-  const sandbox = await startSandbox({ dataDir, persistState, podReadyDelayMs: 20, reconcileSeconds: 3_600 });
+  const sandbox = await startSandbox({ dataDir, persistState, podReadyDelayMs: 20, reconcileSeconds: 3_600, alarmEvaluationSeconds: 3_600 });
   try {
     return await measure(sandbox, await arrange(sandbox), warmup, events);
   } finally {

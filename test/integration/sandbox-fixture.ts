@@ -21,7 +21,7 @@ export interface Fixture {
 export function useSandbox(options: SandboxOptions = {}): Fixture {
   const fixture = {} as Fixture;
   beforeAll(async () => {
-    const sandbox = await startSandbox({ persistState: false, podReadyDelayMs: 20, retryDelayMs: 5, clusterTimeoutMs: 300, reconcileSeconds: 3600, ...options });
+    const sandbox = await startSandbox({ persistState: false, podReadyDelayMs: 20, retryDelayMs: 5, clusterTimeoutMs: 300, reconcileSeconds: 3600, alarmEvaluationSeconds: 3600, ...options });
     const http = async (method: string, path: string, body?: unknown, token: string | null = sandbox.tokens.admin!) => {
       const res = await fetch(`${sandbox.url}${path}`, {
         method,

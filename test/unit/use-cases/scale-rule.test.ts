@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ClusterUnavailableError } from '#ports/errors.ts';
+import { ClusterConflictError, ClusterUnavailableError } from '#ports/errors.ts';
 import { handleAlarm } from '#use-cases/handle-alarm.ts';
 import { createRule } from '#use-cases/rules.ts';
 import { scaleRule } from '#use-cases/scale-rule.ts';
@@ -134,5 +134,24 @@ describe('a duplicate delivered at the same moment', () => {
     expect(second).toMatchObject({ status: 'rejected', reason: { name: 'EventBusyError' } });
     expect(env.ports.cluster.patches).toEqual([8]);
     expect(env.ports.audit.records.filter((r) => r.action.startsWith('scale.'))).toHaveLength(1);
+  });
+});
+
+describe('a lost PATCH response', () => {
+  it('is recognised as applied when the retried write meets its own change', async () => {
+    const apply = env.ports.cluster.setScale.bind(env.ports.cluster);
+    let lose = true;
+    env.ports.cluster.setScale = async (ref, replicas, rv) => {
+      await apply(ref, replicas, rv);
+      if (lose) {
+        lose = false;
+        throw new ClusterConflictError('the retried PATCH met the resourceVersion its lost first try had moved on');
+      }
+      return env.ports.cluster.getScale();
+    };
+    const result = await scaleRule(env.ports, caller, out(1_000));
+    expect(result.outcome).toBe('scaled');
+    expect(env.ports.cluster.patches).toEqual([8]);
+    expect(env.ports.audit.records.at(-1)).toMatchObject({ action: 'scale.apply', after: { replicas: 8 } });
   });
 });
