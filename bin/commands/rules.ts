@@ -1,7 +1,7 @@
 import { need, number, UsageError, type Command, type CommandContext } from '../command.ts';
 import { print } from '../output.ts';
 
-const columns = ['ruleId', 'name', 'service', 'minReplicas', 'maxReplicas', 'trigger.metric', 'trigger.threshold', 'scaleInThreshold'];
+const columns = ['ruleId', 'name', 'service', 'minReplicas', 'maxReplicas', 'trigger.metric', 'trigger.threshold', 'scaleInThreshold', 'alarms'];
 const statusColumns = ['ruleId', 'service', 'replicas', 'readyReplicas', 'metric', 'state', 'lastDecision.action', 'lastDecision.desiredReplicas'];
 const dry = (v: unknown) => (v ? '?dryRun=true' : '');
 const idOf = (ctx: CommandContext) => {
