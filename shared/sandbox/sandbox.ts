@@ -65,7 +65,9 @@ export interface Sandbox {
 
 const listen = (server: Server, port: number) =>
   new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
+      ? new Error(`port ${port} on 127.0.0.1 is in use: stop the other sandbox, or start this one with --port or HMS_PORT`, { cause: err })
+      : err));
     server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
   });
 
