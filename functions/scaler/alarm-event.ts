@@ -20,7 +20,6 @@ export type AlarmStateChangeEvent = z.infer<typeof alarmStateChangeSchema>;
 interface ReasonData {
   recentDatapoints?: unknown;
   evaluatedDatapoints?: Array<{ timestamp?: unknown; value?: unknown }>;
-  startDate?: unknown;
 }
 
 const finiteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -29,7 +28,7 @@ const isoTime = (v: unknown): string | null => (typeof v === 'string' && !Number
 /**
  * The newest datapoint the alarm evaluated and when its period began, from reasonData:
  * evaluatedDatapoints (newest first) when present, else the last of recentDatapoints,
- * stamped with startDate or the event's time.
+ * stamped with the event's time.
  */
 function datapointFromReasonData(reasonData: string | undefined, eventTime: string): Datapoint | null {
   if (!reasonData) return null;
@@ -44,7 +43,7 @@ function datapointFromReasonData(reasonData: string | undefined, eventTime: stri
     return { value: evaluated.value, periodStart: isoTime(evaluated.timestamp) ?? eventTime };
   }
   const recent = Array.isArray(data.recentDatapoints) ? data.recentDatapoints.at(-1) : undefined;
-  return finiteNumber(recent) ? { value: recent, periodStart: isoTime(data.startDate) ?? eventTime } : null;
+  return finiteNumber(recent) ? { value: recent, periodStart: eventTime } : null;
 }
 
 export function parseAlarmEvent(event: unknown): AlarmEventFacts {

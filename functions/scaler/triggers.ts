@@ -13,7 +13,7 @@ export const alarmStateChangePattern: EventPattern = {
 export const scalerFunction: FunctionDeclaration = {
   name: 'scaler',
   description: 'Scales a Deployment when one of its rule\'s alarms enters ALARM',
-  timeoutSeconds: 60,
+  timeoutSeconds: 120,
   memoryMb: 512,
   needs: ['state', 'audit', 'metrics-read', 'cluster-write'],
   triggers: [

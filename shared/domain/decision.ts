@@ -9,6 +9,8 @@ export interface DecisionInput {
   direction: ScaleDirection;
   source: DecisionSource;
   currentReplicas: number;
+  /** Replicas running when the metric was observed, if they differ from today's. */
+  observedReplicas?: number;
   metric: number | null;
   now: Date;
   /** Earlier recommendations; those older than the stabilization window are ignored. */
@@ -61,7 +63,7 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
 
   if (metric === null) {
     reasons.push(`no datapoint for ${rule.trigger.metric}: replicas stay at ${current}`);
-    return finish(clamp(current, rule.minReplicas, rule.maxReplicas));
+    return finish(current);
   }
 
   const ratio = metric / rule.trigger.threshold;
@@ -70,8 +72,10 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
     desired = current;
     reasons.push(`${rule.trigger.metric} ${metric} is within ${tolerance * 100}% of the threshold ${rule.trigger.threshold}: no change from ${current}`);
   } else {
-    desired = proportionalReplicas(current, metric, rule.trigger.threshold);
-    reasons.push(`${rule.trigger.metric} ${metric} against threshold ${rule.trigger.threshold}: ceil(${Math.max(current, 1)} × ${metric} / ${rule.trigger.threshold}) = ${desired}`);
+    const observed = input.observedReplicas ?? current;
+    desired = proportionalReplicas(observed, metric, rule.trigger.threshold);
+    reasons.push(`${rule.trigger.metric} ${metric} against threshold ${rule.trigger.threshold}: ceil(${Math.max(observed, 1)} × ${metric} / ${rule.trigger.threshold}) = ${desired}`);
+    if (observed !== current) reasons.push(`the metric saw ${observed} replicas; ${current} run now`);
   }
 
   const clamped = clamp(desired, rule.minReplicas, rule.maxReplicas);
@@ -103,14 +107,3 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
   else reasons.push(`${desired > current ? 'scale out' : 'scale in'} from ${current} to ${desired}`);
   return finish(desired, recommended);
 }
-
-/**
- * Re-checks a decision after the Deployment changed under it (a 409): the decision still
- * holds only if it moves replicas in its direction from the new count.
- */
-export function stillApplies(decision: Decision, newCurrent: number): boolean {
-  if (decision.action === 'scale-out') return newCurrent < decision.desiredReplicas;
-  if (decision.action === 'scale-in') return newCurrent > decision.desiredReplicas;
-  return false;
-}
-

@@ -1,5 +1,5 @@
 import type { Datapoint } from '#ports/metrics.ts';
-import { decideReplicas, stillApplies } from './decision.ts';
+import { decideReplicas } from './decision.ts';
 import type { Decision, DecisionSource, Recommendation, Rule, ScaleDirection, ServiceScaling } from './model.ts';
 import { replicasWhenObserved } from './scaling.ts';
 
@@ -13,6 +13,8 @@ export interface PlanInput {
   hpa: { minReplicas: number; maxReplicas: number } | null;
   ruleId: string;
   scaling: ServiceScaling | null;
+  /** The metric's period, from the rule's alarm. */
+  periodSeconds: number;
   now: Date;
 }
 
@@ -28,16 +30,16 @@ export interface ScalePlan {
 }
 
 /**
- * Plans one rule evaluation: decides from the replicas running when the metric was observed,
- * applies the decision only if it still moves today's replicas in its direction, and turns it
- * into a write: the Deployment's replicas, or the floor of the HPA that owns them.
+ * Plans one rule evaluation: sizes from the replicas the metric saw, moves today's replicas
+ * only in the alarm's direction, and turns the decision into a write: the Deployment's
+ * replicas, or the floor of the HPA that owns them.
  */
 export function planScale(input: PlanInput): ScalePlan {
   const { currentReplicas: current, scaling, hpa } = input;
-  const observedAt = input.metric ? Date.parse(input.metric.periodStart) : input.now.getTime();
-  const base = replicasWhenObserved(scaling?.changes ?? [], observedAt, current);
+  const periodStart = input.metric ? Date.parse(input.metric.periodStart) : input.now.getTime();
+  const base = replicasWhenObserved(scaling?.changes ?? [], periodStart, input.periodSeconds, current);
   const { decision, recommendations } = decideReplicas({
-    rule: input.rule, direction: input.direction, source: input.source, currentReplicas: base,
+    rule: input.rule, direction: input.direction, source: input.source, currentReplicas: current, observedReplicas: base,
     metric: input.metric?.value ?? null, now: input.now, recommendations: scaling?.rules[input.ruleId]?.recommendations ?? [],
   });
   const unchanged = (reason: string): ScalePlan => {
@@ -46,15 +48,16 @@ export function planScale(input: PlanInput): ScalePlan {
     return { decision, recommendations, write: null, alreadyApplied: false };
   };
 
+  const ageSeconds = (input.now.getTime() - periodStart) / 1000;
+  if (input.metric && ageSeconds > stalenessLimit(input.periodSeconds)) {
+    return unchanged(`the datapoint is ${Math.round(ageSeconds)} s old: too late to describe the service now`);
+  }
+  if (decision.action === 'scale-in') holdForOtherRules(decision, input);
+
   const own = scaling?.changes.find((change) => change.eventId === input.eventId);
   if (own && own.to === (hpa ? hpa.minReplicas : current)) {
     decision.reasons.push(`this event's change to ${own.to} is already in place`);
     return { decision, recommendations, write: null, alreadyApplied: true };
-  }
-  if (base !== current) {
-    decision.reasons.push(`decided from ${base} replicas, the count when the metric was observed; ${current} run now`);
-    if (decision.action !== 'none' && !stillApplies(decision, current)) return unchanged(`${current} replicas already satisfy it`);
-    decision.currentReplicas = current;
   }
   if (decision.action === 'none' || decision.desiredReplicas === current) return unchanged(`replicas stay at ${current}`);
   if (!hpa) return { decision, recommendations, write: { to: 'deployment', replicas: decision.desiredReplicas }, alreadyApplied: false };
@@ -66,7 +69,34 @@ export function planScale(input: PlanInput): ScalePlan {
     floor = baseline;
     decision.reasons.push(`the HPA's own minReplicas ${baseline} is the lowest floor hms-sys sets`);
   }
-  if (floor === hpa.minReplicas) return unchanged(`the HPA's floor is already ${floor}`);
+  const moves = decision.action === 'scale-out' ? floor > hpa.minReplicas : floor < hpa.minReplicas;
+  if (!moves) return unchanged(`the HPA's floor ${hpa.minReplicas} already allows it`);
   decision.reasons.push(`applied as the HPA's minReplicas ${floor}: the HPA owns spec.replicas`);
   return { decision, recommendations, write: { to: 'hpa', minReplicas: floor }, alreadyApplied: false };
+}
+
+/** A datapoint older than three periods (at least five minutes) no longer describes the service. */
+export const stalenessLimit = (periodSeconds: number) => Math.max(3 * periodSeconds, 300);
+
+/**
+ * Scale-in also waits for the service's other rules: it never goes below the highest
+ * recommendation any of them made inside this rule's stabilization window, as the HPA takes
+ * the highest of its metrics.
+ */
+function holdForOtherRules(decision: Decision, input: PlanInput): void {
+  const windowStart = input.now.getTime() - input.rule.scaleInStabilizationSeconds * 1000;
+  let highest = decision.desiredReplicas;
+  let holder = '';
+  for (const [ruleId, memory] of Object.entries(input.scaling?.rules ?? {})) {
+    if (ruleId === input.ruleId) continue;
+    for (const r of memory.recommendations) {
+      if (Date.parse(r.at) > windowStart && r.replicas > highest) [highest, holder] = [r.replicas, ruleId];
+    }
+  }
+  const held = Math.min(decision.currentReplicas, highest);
+  if (held > decision.desiredReplicas) {
+    decision.reasons.push(`scale-in held at ${held} by ${holder}'s recommendation inside the stabilization window`);
+    decision.desiredReplicas = held;
+    if (held === decision.currentReplicas) decision.action = 'none';
+  }
 }

@@ -4,13 +4,14 @@ import type { RuleMemory, ScaleChange, ServiceScaling } from './model.ts';
 export const MAX_SCALE_CHANGES = 20;
 
 /**
- * Replicas running when a metric was observed: the `from` of the first change made after
- * that moment, or the current count when nothing changed since. Deciding from this count
- * keeps a late event, a retried event or a second rule from compounding on a change the
- * metric has not seen yet.
+ * Replicas the metric saw: the `from` of the first change made less than one period before the
+ * datapoint's period began (or later), else the current count. A change is recorded before its
+ * write, and its new pods take a while to serve, so for one period it is not yet in the metric.
+ * Deciding from this count keeps a late or retried event, a reconcile pass or a second rule
+ * from compounding on a change the metric has not seen.
  */
-export function replicasWhenObserved(changes: readonly ScaleChange[], observedAt: number, current: number): number {
-  const first = changes.find((change) => Date.parse(change.at) > observedAt);
+export function replicasWhenObserved(changes: readonly ScaleChange[], periodStart: number, periodSeconds: number, current: number): number {
+  const first = changes.find((change) => Date.parse(change.at) > periodStart - periodSeconds * 1000);
   return first ? first.from : current;
 }
 

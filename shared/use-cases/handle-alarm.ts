@@ -37,15 +37,17 @@ export async function runOnce(ports: Ports, caller: Caller, eventId: string, req
     if (claim.status === 'done') return { outcome: 'duplicate', eventId, result: claim.result };
     throw new EventBusyError(eventId);
   }
+  let outcome: AlarmOutcome;
   try {
-    const outcome = await evaluation;
-    await ports.store.completeEvent(eventId, claim.token, outcome, ports.clock.now());
-    return outcome;
+    outcome = await evaluation;
   } catch (err) {
     await ports.store.releaseEvent(eventId, claim.token).catch(() => undefined);
     await auditFailure(ports, caller, request, err as Error).catch(() => undefined);
     throw err;
   }
+  // The scale is done; a claim left incomplete only expires, and a redelivery finds the change in place.
+  await ports.store.completeEvent(eventId, claim.token, outcome, ports.clock.now()).catch(() => undefined);
+  return outcome;
 }
 
 async function auditFailure(ports: Ports, caller: Caller, request: Pick<ScaleRequest, 'ruleId'>, err: Error) {

@@ -51,8 +51,8 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
     await holdsClaim();
     return skip(ports, caller, request.ruleId, rule?.service);
   }
-  const service = { name: rule.service, ...rule.target };
-  const metric = request.metricHint ?? (await ports.metrics.latestValue(metricSourceFor(rule, service)));
+  const source = metricSourceFor(rule, { name: rule.service, ...rule.target });
+  const metric = request.metricHint ?? (await ports.metrics.latestValue(source));
 
   for (let round = 1; ; round += 1) {
     const [scale, hpa, scaling] = await Promise.all([
@@ -60,7 +60,7 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
     ]);
     const plan = planScale({
       rule, ruleId: rule.ruleId, direction: request.direction, source: request.source, eventId: request.eventId,
-      metric, currentReplicas: scale.replicas, hpa, scaling, now: ports.clock.now(),
+      metric, currentReplicas: scale.replicas, hpa, scaling, periodSeconds: source.periodSeconds, now: ports.clock.now(),
     });
     const change = plan.write
       ? { at: ports.clock.now().toISOString(), from: scale.replicas, to: target(plan.write), ruleId: rule.ruleId, eventId: request.eventId }
@@ -74,12 +74,16 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
       );
       if (plan.write) await write(ports, rule, plan.write, scale, hpa);
     } catch (err) {
-      if ((err instanceof StaleVersionError || err instanceof ClusterConflictError) && round < MAX_ROUNDS) continue;
-      throw err;
+      if (!(err instanceof StaleVersionError || err instanceof ClusterConflictError) || round >= MAX_ROUNDS) throw err;
+      await pause(round);
+      continue;
     }
     return finish(ports, caller, rule, plan, scale.replicas);
   }
 }
+
+/** A short, jittered pause before re-reading, so deciders that collided do not collide again. */
+const pause = (round: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** round));
 
 const target = (write: ScaleWrite) => (write.to === 'deployment' ? write.replicas : write.minReplicas);
 

@@ -1,14 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OffsetClock } from '#adapters/local/offset-clock.ts';
 import { alarmEvent } from './alarm-events.ts';
 import { useSandbox } from './sandbox-fixture.ts';
 
-const sb = useSandbox();
+const clock = new OffsetClock();
+const sb = useSandbox({ clock });
 let ruleId = '';
 
+// Each case is two metric periods after the last, so its datapoint has seen the last change.
+beforeEach(() => clock.advance(120_000));
 afterEach(() => sb.sandbox.k8s.clearFaults());
 
+const event = (value: number) => alarmEvent(`hms-sys-${ruleId}-scale-out`, value, undefined, clock.now());
+
 async function scaleOnce(value: number) {
-  const [invocation] = await sb.sandbox.bus.publish(alarmEvent(`hms-sys-${ruleId}-scale-out`, value));
+  const [invocation] = await sb.sandbox.bus.publish(event(value));
   return invocation!;
 }
 
@@ -39,20 +45,20 @@ describe('cluster API faults', () => {
     const before = sb.replicas('fema', 'fema-portal');
     const parkedBefore = sb.sandbox.deadLetter.items().length;
     sb.sandbox.k8s.injectFault({ pathIncludes: '/deployments/fema-portal', status: 503, times: 1_000 });
-    const event = alarmEvent(`hms-sys-${ruleId}-scale-out`, 150);
+    const parkedEvent = event(150);
 
-    const [invocation] = await sb.sandbox.bus.publish(event);
+    const [invocation] = await sb.sandbox.bus.publish(parkedEvent);
     expect(invocation).toMatchObject({ attempts: 3, error: expect.stringContaining('503') });
     expect(sb.replicas('fema', 'fema-portal')).toBe(before);
     const parked = sb.sandbox.deadLetter.items().slice(parkedBefore);
     expect(parked).toHaveLength(1);
-    expect(parked[0]).toMatchObject({ source: 'lambda/scaler', reason: expect.stringContaining('503'), payload: { id: event.id } });
+    expect(parked[0]).toMatchObject({ source: 'lambda/scaler', reason: expect.stringContaining('503'), payload: { id: parkedEvent.id } });
     const failures = (await sb.http('GET', '/audit?service=fema-portal&limit=3')).body.records;
     expect(failures.map((r: { action: string }) => r.action)).toEqual(['scale.failed', 'scale.failed', 'scale.failed']);
-    expect(failures[0]).toMatchObject({ outcome: 'failure', requestId: event.id, actor: 'role/hms-sys-scaler' });
+    expect(failures[0]).toMatchObject({ outcome: 'failure', requestId: parkedEvent.id, actor: 'role/hms-sys-scaler' });
 
     sb.sandbox.k8s.clearFaults();
-    const [redriven] = await sb.sandbox.bus.publish(event);
+    const [redriven] = await sb.sandbox.bus.publish(parkedEvent);
     expect(redriven!.result).toMatchObject({ outcome: 'scaled' });
   });
 });

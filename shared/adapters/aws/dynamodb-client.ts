@@ -16,13 +16,16 @@ export function dynamoDbClient(config: DynamoDbClientConfig = {}): DynamoDBClien
   const key = `${config.endpoint ?? 'aws'}|${config.region ?? ''}`;
   let client = clients.get(key);
   if (!client) {
+    // Throttling and 5xx are retried with the SDK's standard backoff, as the CloudWatch client does.
+    const retry = { maxAttempts: 5, retryMode: 'standard' } as const;
     client = config.endpoint
       ? new DynamoDBClient({
+        ...retry,
         endpoint: config.endpoint,
         region: config.region ?? 'us-east-1',
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       })
-      : new DynamoDBClient(config.region ? { region: config.region } : {});
+      : new DynamoDBClient({ ...retry, ...(config.region ? { region: config.region } : {}) });
     clients.set(key, client);
   }
   return client;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideReplicas, keepCandidates, proportionalReplicas, stillApplies, type DecisionInput } from '#domain/decision.ts';
+import { decideReplicas, keepCandidates, proportionalReplicas, type DecisionInput } from '#domain/decision.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const rule = { minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 }, scaleInStabilizationSeconds: 300 };
@@ -114,10 +114,15 @@ describe('decideReplicas properties', () => {
   });
 });
 
-describe('stillApplies', () => {
-  const { decision } = decideReplicas(input({ currentReplicas: 4, metric: 1_000 }));
-  it('keeps a scale-out that the new count has not reached', () => expect(stillApplies(decision, 6)).toBe(true));
-  it('drops a scale-out that another writer already exceeded', () => expect(stillApplies(decision, 9)).toBe(false));
+describe('deciding from the replicas the metric saw', () => {
+  it('sizes from the observed count and leaves a larger current count alone on scale-out', () => {
+    const { decision } = decideReplicas(input({ currentReplicas: 12, observedReplicas: 4, metric: 1_000 }));
+    expect(decision.desiredReplicas).toBe(12);
+    expect(decision.reasons).toContain('the metric saw 4 replicas; 12 run now');
+  });
+  it('still scales out when the observed count asks for more than runs now', () => {
+    expect(decideReplicas(input({ currentReplicas: 6, observedReplicas: 4, metric: 1_000 })).decision.desiredReplicas).toBe(8);
+  });
 });
 
 describe('keepCandidates', () => {

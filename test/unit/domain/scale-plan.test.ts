@@ -9,16 +9,17 @@ const scaling = (...changes: ScaleChange[]): ServiceScaling => ({ service: 'svc'
 const input = (over: Partial<PlanInput>): PlanInput => ({
   rule: { minReplicas: 2, maxReplicas: 50, trigger: { metric: 'http_rps', threshold: 100 }, scaleInStabilizationSeconds: 300 },
   direction: 'out', source: 'alarm', eventId: 'evt-1', metric: { value: 400, periodStart: '2026-11-23T11:59:30.000Z' },
-  currentReplicas: 2, hpa: null, ruleId: 'AR-101', scaling: null, now, ...over,
+  currentReplicas: 2, hpa: null, ruleId: 'AR-101', scaling: null, periodSeconds: 60, now, ...over,
 });
 
 describe('replicasWhenObserved', () => {
   const changes = [change('2026-11-23T11:59:00Z', 2, 4), change('2026-11-23T12:00:00Z', 4, 8)];
-  it('is the count before the first change after the observation', () => {
-    expect(replicasWhenObserved(changes, Date.parse('2026-11-23T11:59:30Z'), 8)).toBe(4);
+  it('is the count before the first change made less than a period before the datapoint\'s period', () => {
+    expect(replicasWhenObserved(changes, Date.parse('2026-11-23T12:00:30Z'), 60, 8)).toBe(4);
+    expect(replicasWhenObserved(changes, Date.parse('2026-11-23T11:59:30Z'), 60, 8)).toBe(2);
   });
-  it('is the current count when nothing changed since', () => {
-    expect(replicasWhenObserved(changes, Date.parse('2026-11-23T12:00:10Z'), 8)).toBe(8);
+  it('is the current count once a full period has passed since the last change', () => {
+    expect(replicasWhenObserved(changes, Date.parse('2026-11-23T12:01:10Z'), 60, 8)).toBe(8);
   });
   it('keeps the newest changes only, and each rule\'s memory', () => {
     let h: ServiceScaling | null = null;
@@ -47,7 +48,7 @@ describe('planScale', () => {
   it('does not compound: a metric seen at 2 replicas, after another rule moved them to 12, changes nothing', () => {
     const plan = planScale(input({ currentReplicas: 12, scaling: scaling(change('2026-11-23T12:00:10Z', 2, 12)) }));
     expect(plan.write).toBeNull();
-    expect(plan.decision.reasons).toContain('decided from 2 replicas, the count when the metric was observed; 12 run now');
+    expect(plan.decision.reasons).toContain('the metric saw 2 replicas; 12 run now');
   });
 
   it('still scales out when the count the metric saw asks for more than runs now', () => {
@@ -72,5 +73,39 @@ describe('planScale', () => {
       hpa: { minReplicas: 8, maxReplicas: 10 }, scaling: { ...scaling(change('2026-11-23T11:50:00Z', 3, 8)), hpaBaselineMin: 3 },
     }));
     expect(plan.write).toEqual({ to: 'hpa', minReplicas: 3 });
+  });
+});
+
+describe('planScale across rules and time', () => {
+  const memory = (replicas: number, at = '2026-11-23T11:58:00Z') => ({ recommendations: [{ at, replicas }], lastDecision: null });
+  const scaleIn = { direction: 'in' as const, metric: { value: 10, periodStart: '2026-11-23T11:59:30.000Z' }, currentReplicas: 12 };
+
+  it('holds a scale-in at another rule\'s recommendation inside the window', () => {
+    const plan = planScale(input({ ...scaleIn, scaling: { ...scaling(), rules: { 'AR-102': memory(12) } } }));
+    expect(plan.write).toBeNull();
+    expect(plan.decision.reasons.join(' ')).toContain("held at 12 by AR-102's recommendation");
+  });
+
+  it('lets the scale-in through once the other rule\'s recommendation has left the window', () => {
+    const plan = planScale(input({ ...scaleIn, scaling: { ...scaling(), rules: { 'AR-102': memory(12, '2026-11-23T11:50:00Z') } } }));
+    expect(plan.write).toEqual({ to: 'deployment', replicas: 2 });
+  });
+
+  it('ignores a datapoint too old to describe the service', () => {
+    const plan = planScale(input({ metric: { value: 4_000, periodStart: '2026-11-23T06:00:00.000Z' } }));
+    expect(plan.write).toBeNull();
+    expect(plan.decision.reasons.at(-1)).toMatch(/s old: too late/);
+  });
+
+  it('never lowers an HPA floor on a scale-out, nor raises one on a scale-in', () => {
+    expect(planScale(input({ hpa: { minReplicas: 10, maxReplicas: 20 } })).write).toBeNull();
+    const inPlan = planScale(input({ ...scaleIn, currentReplicas: 10, hpa: { minReplicas: 2, maxReplicas: 20 }, scaling: { ...scaling(), hpaBaselineMin: 2 } }));
+    expect(inPlan.write).toBeNull();
+  });
+
+  it('makes no change at all without a datapoint, even outside [min, max]', () => {
+    const plan = planScale(input({ metric: null, currentReplicas: 60 }));
+    expect(plan.write).toBeNull();
+    expect(plan.decision.desiredReplicas).toBe(60);
   });
 });

@@ -34,7 +34,7 @@ describe('scaleRule after a 409', () => {
     const result = await scaleRule(env.ports, caller, out(1_000));
     expect(result.outcome).toBe('unchanged');
     expect(env.ports.cluster.replicas).toBe(12);
-    expect(result.decision!.reasons.at(-1)).toBe('12 replicas already satisfy it');
+    expect(result.decision!.reasons).toContain('the metric saw 4 replicas; 12 run now');
   });
 });
 
@@ -118,8 +118,8 @@ describe('retries and repeated evaluations', () => {
 
   it('acts on a newer datapoint taken after the change', async () => {
     await scaleRule(env.ports, caller, out(1_000));
-    env.clock.current = new Date('2026-11-23T12:01:30Z');
-    env.ports.metrics.value = at(1_000, '2026-11-23T12:00:30.000Z');
+    env.clock.current = new Date('2026-11-23T12:02:30Z');
+    env.ports.metrics.value = at(1_000, '2026-11-23T12:01:30.000Z');
     const next = await scaleRule(env.ports, caller, { ...out(1_000, 'reconcile-2'), source: 'reconcile', metricHint: null });
     expect(next.outcome).toBe('scaled');
     expect(env.ports.cluster.patches).toEqual([8, 16]);
