@@ -26,6 +26,11 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | nul
 
 async function main(argv: string[]): Promise<number> {
   const found = findCommand(argv);
+  const group = commands.filter((c) => argv[0] && c.name.startsWith(`${argv[0]} `));
+  if (!found && group.length > 0 && (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h')) {
+    console.log(group.map((c) => `hms-sys ${c.usage}\n    ${c.summary}`).join('\n'));
+    return 0;
+  }
   if (!found) {
     const asksForHelp = argv.length === 0 || ['--help', '-h', 'help'].includes(argv[0]!);
     if (!asksForHelp) console.error(`hms-sys: unknown command '${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}'\n`);

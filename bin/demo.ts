@@ -42,7 +42,8 @@ async function minute(at: number, rps: number) {
   const pods = await replicas();
   const firing = status.alarms.filter((a) => a.state === 'ALARM').map((a) => a.name.replace(`hms-sys-${ruleId}-`, '')).join(', ') || 'none';
   console.log(`   ${wallClock(at)}  http_rps ${String(rps).padStart(5)}  replicas ${String(status.replicas).padStart(2)} (ready ${String(pods.ready).padStart(2)})  alarm: ${firing}`);
-  console.log(`         ${status.lastDecision?.reasons.slice(-2).join('; ') ?? ''}`.trimEnd());
+  const reasons = status.lastDecision?.reasons ?? [];
+  console.log(`         ${[...new Set([reasons[0], reasons.at(-1)])].filter(Boolean).join('; ')}`.trimEnd());
   return status.replicas;
 }
 

@@ -44,6 +44,7 @@ export const observeCommands: Command[] = [
     name: 'cluster get', summary: 'read deployments or pods from the sandbox\'s Kubernetes simulator',
     usage: 'cluster get deployments|pods --namespace NS [--deployment D]',
     options: { namespace: { type: 'string' }, deployment: { type: 'string' } },
+    describe: { namespace: 'the namespace to read', deployment: 'with pods: only this Deployment\'s pods' },
     run: async (ctx) => {
       const session = readSession(ctx.dataDir);
       if (!session) throw new Error('no sandbox is running here: start one with npm start');

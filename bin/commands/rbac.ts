@@ -22,6 +22,7 @@ export const rbacCommands: Command[] = [
     name: 'rbac', summary: 'print the Kubernetes Roles and RoleBindings the controllers need (pipe to kubectl apply -f -)',
     usage: 'rbac --namespaces NS[,NS...]',
     options: { namespaces: { type: 'string' } },
+    describe: { namespaces: 'comma-separated namespaces, the same as the stack\'s hms:namespaces' },
     run: async (ctx) => {
       const manifest = rbacManifest(namespacesOf(ctx));
       // Wait for the write: the CLI exits right after run(), which could cut a piped stdout short.

@@ -10,8 +10,8 @@ const ALG = 'ES256';
 /** Named scope sets `npm start` prints a token for. */
 export const TOKEN_PROFILES: Record<string, readonly string[]> = {
   admin: ALL_SCOPES,
-  reader: ['hms/rules.read', 'hms/audit.read'],
   operator: ['hms/rules.read', 'hms/rules.write', 'hms/services.write'],
+  reader: ['hms/rules.read', 'hms/audit.read'],
   auditor: ['hms/audit.read'],
 };
 

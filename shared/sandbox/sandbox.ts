@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
@@ -74,6 +74,7 @@ const listen = (server: Server, port: number) =>
 /** Starts the embedded default: dynalite, the Kubernetes simulator, the alarm evaluator and the API. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hms-sys-'));
+  const ownsDataDir = options.dataDir === undefined;
   const dynalite = await startDynalite(options.persistState === false ? {} : { dataDir: join(dataDir, 'dynamodb') });
   const dynamo = dynamoDbClient({ endpoint: dynalite.endpoint });
   const tables = { state: 'hms-sys-state', audit: 'hms-sys-audit' };
@@ -147,6 +148,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await bus.drain();
       await k8s.close();
       await dynalite.close();
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
