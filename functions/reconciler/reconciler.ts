@@ -8,10 +8,12 @@ import { reconcile, type ReconcileReport } from '#use-cases/reconcile.ts';
 
 /** Builds the reconciler around a wiring function, so AWS and the sandbox run the same code. */
 export function createReconcilerHandler(wire: () => Promise<Wiring>) {
-  const lambdaHandler = async (event: Pick<ScheduledEvent, 'id'>, _context: Context): Promise<ReconcileReport> => {
+  const lambdaHandler = async (event: Pick<ScheduledEvent, 'id'>, context: Context): Promise<ReconcileReport> => {
     logger.appendKeys({ correlationId: event.id });
     const { ports, controllerActor } = await wire();
-    const report = await reconcile(ports, { actor: controllerActor, requestId: event.id }, event.id);
+    // Start no rule in the last 60 s: one evaluation's cluster retries can take most of a minute.
+    const startNoneAfter = Date.now() + context.getRemainingTimeInMillis() - 60_000;
+    const report = await reconcile(ports, { actor: controllerActor, requestId: event.id }, event.id, { startNoneAfter });
     logger.info('reconcile pass', { ...report });
     metrics.addMetric('AlarmsInAlarm', MetricUnit.Count, report.alarmsInAlarm);
     metrics.addMetric('RulesScaled', MetricUnit.Count, report.outcomes.filter((o) => o.outcome === 'scaled').length);

@@ -14,13 +14,14 @@ export interface Invocation {
   attempts: number;
 }
 
-/** A Lambda context good enough for handlers that read the request id and function name. */
-export function lambdaContext(functionName: string): Context {
+/** A Lambda context good enough for handlers that read the request id, name and remaining time. */
+export function lambdaContext(functionName: string, timeoutSeconds = 30): Context {
   const requestId = randomUUID();
+  const deadline = Date.now() + timeoutSeconds * 1000;
   return {
     awsRequestId: requestId, functionName, functionVersion: '$LATEST', invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
     memoryLimitInMB: '512', logGroupName: `/aws/lambda/${functionName}`, logStreamName: 'sandbox', callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 60_000, done: () => undefined, fail: () => undefined, succeed: () => undefined,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()), done: () => undefined, fail: () => undefined, succeed: () => undefined,
   };
 }
 
@@ -38,12 +39,14 @@ export class LocalBus {
   private readonly subscriptions: Subscription[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly timeouts = new Map<string, number>();
   readonly invocations: Invocation[] = [];
 
   constructor(private readonly deadLetter: DeadLetter, private readonly retryDelayMs = 200) {}
 
   /** Subscribes and schedules a function from its declarations; HTTP routes are served elsewhere. */
   register(declaration: FunctionDeclaration, handler: LocalHandler, scheduleScale = 1): void {
+    this.timeouts.set(declaration.name, declaration.timeoutSeconds);
     for (const trigger of declaration.triggers) {
       if (trigger.kind === 'event') this.subscriptions.push({ functionName: declaration.name, pattern: trigger.pattern, handler });
       if (trigger.kind === 'schedule') {
@@ -78,7 +81,7 @@ export class LocalBus {
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       invocation.attempts = attempt;
       try {
-        invocation.result = await handler(event as never, lambdaContext(functionName));
+        invocation.result = await handler(event as never, lambdaContext(functionName, this.timeouts.get(functionName)));
         delete invocation.error;
         break;
       } catch (err) {

@@ -2,8 +2,16 @@ import { ALARM_NAME_PREFIX, parseAlarmName } from '#domain/alarms.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { runOnce, type AlarmOutcome } from './handle-alarm.ts';
 
+export interface ReconcileOptions {
+  concurrency?: number;
+  /** Epoch ms after which no further rule is started, so the pass ends inside its time limit. */
+  startNoneAfter?: number;
+}
+
 export interface ReconcileReport {
   alarmsInAlarm: number;
+  /** Rules left for the next pass because time ran short. */
+  deferred: number;
   outcomes: Array<{ alarm: string; outcome: AlarmOutcome['outcome'] | 'error'; detail?: string }>;
 }
 
@@ -12,16 +20,21 @@ export interface ReconcileReport {
  * Each alarm runs at most once per pass (a retried pass skips what it finished), with bounded
  * concurrency; one failing rule does not stop the others, and the errors are rethrown after.
  */
-export async function reconcile(ports: Ports, caller: Caller, passId: string, concurrency = 8): Promise<ReconcileReport> {
+export async function reconcile(ports: Ports, caller: Caller, passId: string, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const names = await ports.metrics.alarmsInAlarm(ALARM_NAME_PREFIX);
-  const report: ReconcileReport = { alarmsInAlarm: names.length, outcomes: [] };
+  const report: ReconcileReport = { alarmsInAlarm: names.length, deferred: 0, outcomes: [] };
+  // A random order, so a pass cut short by its deadline does not always leave the same rules.
   const queue = names.flatMap((name) => {
     const parsed = parseAlarmName(name);
-    return parsed ? [{ name, ...parsed }] : [];
-  });
+    return parsed ? [{ name, ...parsed, order: Math.random() }] : [];
+  }).sort((a, b) => a.order - b.order);
   const failures: Error[] = [];
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
+      if (options.startNoneAfter !== undefined && Date.now() > options.startNoneAfter) {
+        report.deferred += 1;
+        continue;
+      }
       try {
         const result = await runOnce(ports, caller, `reconcile:${passId}:${item.name}`, {
           ruleId: item.ruleId, direction: item.direction, source: 'reconcile', metricHint: null,
@@ -33,7 +46,7 @@ export async function reconcile(ports: Ports, caller: Caller, passId: string, co
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
   if (failures.length > 0) throw new AggregateError(failures, `reconcile: ${failures.length} of ${names.length} rules failed`);
   return report;
 }

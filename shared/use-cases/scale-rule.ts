@@ -49,7 +49,7 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
   const rule = await ports.store.getRule(request.ruleId);
   if (!rule || rule.deleting) {
     await holdsClaim();
-    return skip(ports, caller, request.ruleId, rule?.service);
+    return skip(ports, caller, request.ruleId, rule);
   }
   const source = metricSourceFor(rule, { name: rule.service, ...rule.target });
   const metric = request.metricHint ?? (await ports.metrics.latestValue(source));
@@ -92,10 +92,11 @@ function write(ports: Ports, rule: Rule, plan: ScaleWrite, scale: ScaleState, hp
   return ports.cluster.setHpaMinReplicas(rule.target, hpa!.name, plan.minReplicas, hpa!.resourceVersion);
 }
 
-async function skip(ports: Ports, caller: Caller, ruleId: string, serviceName: string | undefined): Promise<ScaleOutcome> {
+async function skip(ports: Ports, caller: Caller, ruleId: string, rule: Rule | null): Promise<ScaleOutcome> {
   await record(ports, caller, {
     action: 'scale.skip', target: `rule/${ruleId}`, before: null, after: null, outcome: 'skipped',
-    reasons: [`rule ${ruleId} no longer exists or is being deleted`], serviceName,
+    reasons: [rule ? `rule ${ruleId} is being deleted` : `rule ${ruleId} no longer exists`],
+    service: rule ? { name: rule.service, tags: rule.target.tags } : null,
   });
   return { ruleId, outcome: 'skipped', decision: null, appliedTo: null };
 }

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ClusterConflictError, ClusterUnavailableError } from '#ports/errors.ts';
 import { handleAlarm } from '#use-cases/handle-alarm.ts';
 import { createRule } from '#use-cases/rules.ts';
+import { reconcile } from '#use-cases/reconcile.ts';
 import { scaleRule } from '#use-cases/scale-rule.ts';
 import { createService } from '#use-cases/services.ts';
 import { memoryPorts } from './memory-ports.ts';
@@ -153,5 +154,23 @@ describe('a lost PATCH response', () => {
     expect(result.outcome).toBe('scaled');
     expect(env.ports.cluster.patches).toEqual([8]);
     expect(env.ports.audit.records.at(-1)).toMatchObject({ action: 'scale.apply', after: { replicas: 8 } });
+  });
+});
+
+describe('reconcile', () => {
+  it('evaluates every rule whose alarm is in ALARM, once per pass', async () => {
+    env.ports.metrics.inAlarm = ['hms-sys-AR-101-scale-out', 'billing-alarm'];
+    env.ports.metrics.value = at(1_000);
+    const report = await reconcile(env.ports, caller, 'pass-1');
+    expect(report).toMatchObject({ alarmsInAlarm: 1, deferred: 0, outcomes: [{ alarm: 'hms-sys-AR-101-scale-out', outcome: 'scaled' }] });
+    expect((await reconcile(env.ports, caller, 'pass-1')).outcomes).toEqual([{ alarm: 'hms-sys-AR-101-scale-out', outcome: 'duplicate' }]);
+  });
+
+  it('starts no rule once its deadline has passed, leaving them to the next pass', async () => {
+    env.ports.metrics.inAlarm = ['hms-sys-AR-101-scale-out'];
+    env.ports.metrics.value = at(1_000);
+    const report = await reconcile(env.ports, caller, 'pass-2', { startNoneAfter: Date.now() - 1 });
+    expect(report).toMatchObject({ deferred: 1, outcomes: [] });
+    expect(env.ports.cluster.patches).toEqual([]);
   });
 });
