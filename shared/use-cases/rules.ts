@@ -147,9 +147,25 @@ export async function deleteRule(ports: Ports, caller: Caller, ruleId: string, o
     throw new DependencyError(`CloudWatch could not delete the alarms; the rule is marked deleting and a repeated DELETE finishes: ${(err as Error).message}`, { cause: err });
   }
   await orConflict(`rule ${ruleId}`, () => ports.store.deleteRule(ruleId, rule.deleting ? rule.version : marked.version));
+  await forgetRule(ports, rule).catch(() => undefined);
   await record(ports, caller, {
     action: 'rule.delete', target: `rule/${ruleId}`, before: rule, after: null, outcome: 'success',
     reasons: [`alarms ${rule.alarms.join(', ')} deleted`], service, serviceName: rule.service,
   });
   return { deleted: ruleId, alarmsDeleted: rule.alarms };
+}
+
+/** Drops a deleted rule's memory from its service's scaling state; best effort, as it only saves space. */
+async function forgetRule(ports: Ports, rule: Rule): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const scaling = await ports.store.getScaling(rule.service);
+    if (!scaling?.rules[rule.ruleId]) return;
+    const { [rule.ruleId]: _forgotten, ...rules } = scaling.rules;
+    try {
+      await ports.store.putScaling({ ...scaling, rules, version: scaling.version + 1 }, scaling.version);
+      return;
+    } catch (err) {
+      if (!(err instanceof StaleVersionError)) throw err;
+    }
+  }
 }

@@ -174,3 +174,15 @@ describe('reconcile', () => {
     expect(env.ports.cluster.patches).toEqual([]);
   });
 });
+
+describe('deleting a rule', () => {
+  it('removes its alarms and forgets its memory in the service\'s scaling state', async () => {
+    const { deleteRule } = await import('#use-cases/rules.ts');
+    await scaleRule(env.ports, caller, out(1_000));
+    expect((await env.ports.store.getScaling('eligibility-api'))?.rules['AR-101']).toBeDefined();
+    await deleteRule(env.ports, caller, 'AR-101', { dryRun: false });
+    expect(await env.ports.store.getRule('AR-101')).toBeNull();
+    expect(env.ports.metrics.alarms.size).toBe(0);
+    expect((await env.ports.store.getScaling('eligibility-api'))?.rules['AR-101']).toBeUndefined();
+  });
+});
