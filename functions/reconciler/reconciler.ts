@@ -13,7 +13,11 @@ export function createReconcilerHandler(wire: () => Promise<Wiring>) {
     const { ports, controllerActor } = await wire();
     // Start no rule in the last 60 s: one evaluation's cluster retries can take most of a minute.
     const startNoneAfter = Date.now() + context.getRemainingTimeInMillis() - 60_000;
-    const report = await reconcile(ports, { actor: controllerActor, requestId: event.id }, event.id, { startNoneAfter });
+    const report = await reconcile(ports, { actor: controllerActor, requestId: event.id }, event.id, { startNoneAfter })
+      .catch((err: Error) => {
+        metrics.addMetric('ReconcileFailed', MetricUnit.Count, 1);
+        throw err;
+      });
     logger.info('reconcile pass', { ...report });
     metrics.addMetric('AlarmsInAlarm', MetricUnit.Count, report.alarmsInAlarm);
     metrics.addMetric('RulesScaled', MetricUnit.Count, report.outcomes.filter((o) => o.outcome === 'scaled').length);
