@@ -91,10 +91,14 @@ export class CloudWatchMetrics implements Metrics {
     return names;
   }
 
-  /** The newest datapoint of the metric's statistic over the last few periods, or null. */
+  /**
+   * The newest complete datapoint of the metric's statistic over the last few periods, or null.
+   * The query ends at the last period boundary: a period still filling would understate a Sum.
+   */
   async latestValue(metric: MetricSource): Promise<Datapoint | null> {
-    const end = this.#clock.now();
-    const start = new Date(end.getTime() - LOOKBACK_PERIODS * metric.periodSeconds * 1000);
+    const periodMs = metric.periodSeconds * 1000;
+    const end = new Date(Math.floor(this.#clock.now().getTime() / periodMs) * periodMs);
+    const start = new Date(end.getTime() - LOOKBACK_PERIODS * periodMs);
     const out = await this.#client.send(new GetMetricDataCommand({
       StartTime: start,
       EndTime: end,

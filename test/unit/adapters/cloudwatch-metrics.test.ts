@@ -74,6 +74,15 @@ describe('CloudWatchMetrics', () => {
     expect(inputs[1]?.NextToken).toBe('page-2');
   });
 
+  it('ends the query at the last period boundary, leaving out the period still filling', async () => {
+    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'latest', Values: [], Timestamps: [] }] });
+    const midPeriod = new CloudWatchMetrics({ client: new CloudWatchClient({ region: 'us-east-1' }), clock: { now: () => new Date('2026-03-01T12:00:42.000Z') } });
+    await midPeriod.latestValue(metric);
+    const input = cloudWatch.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+    expect(input.EndTime).toEqual(new Date('2026-03-01T12:00:00.000Z'));
+    expect(input.StartTime).toEqual(new Date('2026-03-01T11:57:00.000Z'));
+  });
+
   it('reads the newest value over the last three periods', async () => {
     cloudWatch.on(GetMetricDataCommand).resolves({
       MetricDataResults: [{ Id: 'latest', Values: [812, 640], Timestamps: [new Date(now.getTime() - 60_000), new Date(now.getTime() - 120_000)] }],
