@@ -1,6 +1,12 @@
 import { ALARM_NAME_PREFIX, parseAlarmName } from '#domain/alarms.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
+import { ClusterNotFoundError, ClusterUnavailableError } from '#ports/errors.ts';
 import { runOnce, type AlarmOutcome } from './handle-alarm.ts';
+
+/** A cluster answer no retry changes: the Deployment is gone, or hms-sys lacks access to it. */
+function isPermanent(err: unknown): boolean {
+  return err instanceof ClusterNotFoundError || (err instanceof ClusterUnavailableError && (err.status === 401 || err.status === 403));
+}
 
 export interface ReconcileOptions {
   concurrency?: number;
@@ -41,7 +47,9 @@ export async function reconcile(ports: Ports, caller: Caller, passId: string, op
         });
         report.outcomes.push({ alarm: item.name, outcome: result.outcome });
       } catch (err) {
-        failures.push(err as Error);
+        // Already audited by runOnce. Only a failure a retry could mend fails the pass; a missing
+        // Deployment or missing RBAC would otherwise send an event to the DLQ every minute.
+        if (!isPermanent(err)) failures.push(err as Error);
         report.outcomes.push({ alarm: item.name, outcome: 'error', detail: (err as Error).message });
       }
     }

@@ -186,3 +186,15 @@ describe('deleting a rule', () => {
     expect((await env.ports.store.getScaling('eligibility-api'))?.rules['AR-101']).toBeUndefined();
   });
 });
+
+describe('a reconcile pass meeting a permanent cluster error', () => {
+  it('audits it and reports it without failing the pass, so no event goes to the DLQ every minute', async () => {
+    const { ClusterNotFoundError } = await import('#ports/errors.ts');
+    env.ports.metrics.inAlarm = ['hms-sys-AR-101-scale-out'];
+    env.ports.metrics.value = at(1_000);
+    env.ports.cluster.getScale = async () => { throw new ClusterNotFoundError('deployments.apps "eligibility-api" not found'); };
+    const report = await reconcile(env.ports, caller, 'pass-3');
+    expect(report.outcomes).toEqual([{ alarm: 'hms-sys-AR-101-scale-out', outcome: 'error', detail: 'deployments.apps "eligibility-api" not found' }]);
+    expect(env.ports.audit.records.at(-1)).toMatchObject({ action: 'scale.failed', outcome: 'failure' });
+  });
+});
