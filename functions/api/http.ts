@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { HmsError, PayloadTooLargeError, ValidationError } from '#domain/errors.ts';
+import { errorBody, HmsError, PayloadTooLargeError, ValidationError } from '#domain/errors.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -12,7 +12,7 @@ export function json(statusCode: number, body: unknown): ApiResult {
 }
 
 export function errorResult(error: HmsError): ApiResult {
-  return json(error.status, { error: { code: error.code, message: error.message, field: error.field } });
+  return json(error.status, error.body());
 }
 
 /** The JSON body: at most 64 KiB, well formed, and an object. */
@@ -50,7 +50,7 @@ export function httpErrors(reporter: ErrorReporter): middy.MiddlewareObj<ApiEven
         return;
       }
       reporter.error('unhandled error', { error, requestId: request.event?.requestContext?.requestId });
-      request.response = json(500, { error: { code: 'internal', message: 'an internal error occurred; it has been logged', field: null } });
+      request.response = json(500, errorBody('internal', 'an internal error occurred; it has been logged'));
     },
   };
 }

@@ -1,3 +1,8 @@
+/** The one error body every API answer uses: `{"error":{"code","message","field"}}`. */
+export function errorBody(code: string, message: string, field: string | null = null) {
+  return { error: { code, message, field } };
+}
+
 /** Errors a request can end in; each maps to one HTTP status and an error code. */
 export class HmsError extends Error {
   readonly status: number;
@@ -10,6 +15,10 @@ export class HmsError extends Error {
     this.status = status;
     this.code = code;
     this.field = field;
+  }
+
+  body() {
+    return errorBody(this.code, this.message, this.field);
   }
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JWTPayload } from 'jose';
 import type { TokenCheck } from './dev-auth.ts';
+import { errorBody } from '#domain/errors.ts';
 import type { RouteTrigger } from '#domain/triggers.ts';
 import { lambdaContext, type LocalHandler } from './local-bus.ts';
 
@@ -51,7 +52,6 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
-const error = (code: string, message: string) => ({ error: { code, message, field: null } });
 
 /** Reads at most 64 KiB + 1 byte; anything longer is refused by the handler's size check. */
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -78,7 +78,7 @@ export function createApiServer(options: ApiServerOptions): Server {
   return createServer((req, res) => {
     handle(options, req, res).catch((err: Error) => {
       console.error('sandbox API error', err);
-      send(res, 500, error('internal', 'an internal error occurred; it has been logged'));
+      send(res, 500, errorBody('internal', 'an internal error occurred; it has been logged'));
     });
   });
 }
@@ -92,12 +92,12 @@ async function handle(options: ApiServerOptions, req: IncomingMessage, res: Serv
   const check: TokenCheck = token ? await options.verify(token) : { valid: false, reason: 'a bearer token is required' };
   const sandboxRoute = options.sandboxRoutes[`${method} ${url.pathname}`];
   const matched = sandboxRoute ? null : matchRoute(options.routes, method, url.pathname);
-  if (!sandboxRoute && !matched) return send(res, 404, error('not_found', `no route ${method} ${url.pathname}`));
-  if (!check.valid) return send(res, 401, error('unauthorized', check.reason), { 'www-authenticate': 'Bearer' });
+  if (!sandboxRoute && !matched) return send(res, 404, errorBody('not_found', `no route ${method} ${url.pathname}`));
+  if (!check.valid) return send(res, 401, errorBody('unauthorized', check.reason), { 'www-authenticate': 'Bearer' });
   const { claims } = check;
   if (sandboxRoute) {
     if (!String(claims.scope ?? '').split(' ').includes(sandboxRoute.scope)) {
-      return send(res, 403, error('forbidden', `the token lacks the scope ${sandboxRoute.scope}`));
+      return send(res, 403, errorBody('forbidden', `the token lacks the scope ${sandboxRoute.scope}`));
     }
     const result = await sandboxRoute.run({ body, query: url.searchParams, claims });
     return send(res, result.status, result.body);

@@ -3,10 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { metricSourceFor } from '#domain/alarms.ts';
-import { metricDatumSchema } from '#domain/schemas.ts';
-import { parseInput } from '#domain/validation.ts';
-import { HmsError, NotFoundError } from '#domain/errors.ts';
 import type { Wiring } from '#ports/ports.ts';
 import { systemClock, type Clock } from '#ports/clock.ts';
 import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
@@ -24,9 +20,10 @@ import { reconcilerFunction } from '#functions/reconciler/triggers.ts';
 import { createApiHandler } from '#functions/api/api.ts';
 import { createScalerHandler } from '#functions/scaler/scaler.ts';
 import { createReconcilerHandler } from '#functions/reconciler/reconciler.ts';
-import { createApiServer, type SandboxRoute } from './api-server.ts';
+import { createApiServer } from './api-server.ts';
 import { TOKEN_PROFILES, issueDevToken, loadOrCreateDevKey, verifyDevToken } from './dev-auth.ts';
 import { LocalBus, type LocalHandler } from './local-bus.ts';
+import { sandboxRoutes } from './sandbox-routes.ts';
 import { SANDBOX_CLUSTER, seedDeployments, seedHpas } from './seed.ts';
 
 export interface SandboxOptions {
@@ -150,33 +147,5 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await dynalite.close();
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
-  };
-}
-
-/** Routes only the sandbox has: metric ingest (CloudWatch's PutMetricData) and parked events. */
-function sandboxRoutes(wiring: Wiring, alarms: LocalAlarmEvaluator, deadLetter: LocalDeadLetter): Record<string, SandboxRoute> {
-  const answer = async (work: () => Promise<unknown>) => {
-    try {
-      return { status: 200, body: await work() };
-    } catch (err) {
-      if (err instanceof HmsError) return { status: err.status, body: { error: { code: err.code, message: err.message, field: err.field } } };
-      throw err;
-    }
-  };
-  return {
-    'POST /sandbox/metrics': { scope: 'hms/rules.write', run: ({ body }) => answer(async () => {
-      let parsed: unknown;
-      try { parsed = JSON.parse(body); } catch { parsed = undefined; }
-      const datum = parseInput(metricDatumSchema, parsed);
-      const service = await wiring.ports.store.getService(datum.service);
-      if (!service) throw new NotFoundError(`service ${datum.service}`, 'service');
-      const source = metricSourceFor({ trigger: { metric: datum.metric, threshold: 1 } }, service);
-      await alarms.putMetricData({
-        namespace: source.namespace, metricName: source.metricName, dimensions: source.dimensions, value: datum.value,
-        ...(datum.timestamp ? { timestamp: new Date(datum.timestamp) } : {}),
-      });
-      return { accepted: true, namespace: source.namespace, metric: source.metricName, dimensions: source.dimensions, value: datum.value };
-    }) },
-    'GET /sandbox/dead-letters': { scope: 'hms/audit.read', run: () => answer(async () => ({ items: deadLetter.items() })) },
   };
 }

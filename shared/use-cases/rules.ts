@@ -7,6 +7,7 @@ import { parseInput } from '#domain/validation.ts';
 import type { AlarmSpec } from '#ports/metrics.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
+import { orConflict } from './conflicts.ts';
 import { record } from './record.ts';
 import type { Mutation } from './services.ts';
 
@@ -21,15 +22,6 @@ export async function listRules(ports: Ports, service: string | undefined): Prom
   return service ? rules.filter((rule) => rule.service === service) : rules;
 }
 
-/** Runs a conditional write; losing the race to another request is a 409 the caller can retry. */
-async function orConflict(what: string, write: () => Promise<void>): Promise<void> {
-  try {
-    await write();
-  } catch (err) {
-    if (err instanceof StaleVersionError) throw new ConflictError(`${what} was changed by another request: read it and retry`, 'id');
-    throw err;
-  }
-}
 
 async function targetService(ports: Ports, name: string): Promise<Service> {
   const service = await ports.store.getService(name);
@@ -115,7 +107,7 @@ export async function updateRule(ports: Ports, caller: Caller, ruleId: string, p
   if (options.dryRun) {
     return { dryRun: true, wouldUpdate: after, alarms, alarmsDeleted: dropped, replicas: await previewReplicas(ports, service, after) };
   }
-  await orConflict(`rule ${ruleId}`, () => ports.store.putRule(after, before.version));
+  await orConflict(() => ports.store.putRule(after, before.version), `rule ${ruleId}`, 'id');
   try {
     await putAlarms(ports, alarms);
     if (dropped.length > 0) await ports.metrics.deleteAlarms(dropped);
@@ -140,13 +132,13 @@ export async function deleteRule(ports: Ports, caller: Caller, ruleId: string, o
   const service = await ports.store.getService(rule.service);
   if (options.dryRun) return { dryRun: true, wouldDelete: rule, alarmsDeleted: rule.alarms };
   const marked: Rule = { ...rule, deleting: true, version: rule.version + 1 };
-  if (!rule.deleting) await orConflict(`rule ${ruleId}`, () => ports.store.putRule(marked, rule.version));
+  if (!rule.deleting) await orConflict(() => ports.store.putRule(marked, rule.version), `rule ${ruleId}`, 'id');
   try {
     await ports.metrics.deleteAlarms(rule.alarms);
   } catch (err) {
     throw new DependencyError(`CloudWatch could not delete the alarms; the rule is marked deleting and a repeated DELETE finishes: ${(err as Error).message}`, { cause: err });
   }
-  await orConflict(`rule ${ruleId}`, () => ports.store.deleteRule(ruleId, rule.deleting ? rule.version : marked.version));
+  await orConflict(() => ports.store.deleteRule(ruleId, rule.deleting ? rule.version : marked.version), `rule ${ruleId}`, 'id');
   await forgetRule(ports, rule).catch(() => undefined);
   await record(ports, caller, {
     action: 'rule.delete', target: `rule/${ruleId}`, before: rule, after: null, outcome: 'success',

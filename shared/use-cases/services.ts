@@ -1,8 +1,8 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '#domain/errors.ts';
 import type { Service } from '#domain/model.ts';
 import type { CreateServiceInput } from '#domain/schemas.ts';
-import { StaleVersionError } from '#ports/errors.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
+import { orConflict } from './conflicts.ts';
 import { record } from './record.ts';
 
 export interface Mutation {
@@ -17,12 +17,7 @@ export async function createService(ports: Ports, caller: Caller, input: CreateS
   if (existing) throw new ConflictError(`service ${input.name} already exists`, 'name');
   const service: Service = { ...input, createdAt: ports.clock.now().toISOString(), version: 1 };
   if (options.dryRun) return { dryRun: true, wouldCreate: service };
-  try {
-    await ports.store.putService(service, null);
-  } catch (err) {
-    if (err instanceof StaleVersionError) throw new ConflictError(`service ${input.name} already exists`, 'name');
-    throw err;
-  }
+  await orConflict(() => ports.store.putService(service, null), `service ${input.name}`, 'name', `service ${input.name} already exists`);
   await record(ports, caller, {
     action: 'service.create', target: `service/${service.name}`, before: null, after: service,
     outcome: 'success', reasons: [`registered ${service.namespace}/${service.deployment} on cluster ${service.cluster}`], service,
@@ -43,12 +38,7 @@ export async function deleteService(ports: Ports, caller: Caller, name: string, 
     throw new ConflictError(`service ${name} is targeted by ${rules.map((r) => r.ruleId).join(', ')}: delete those rules first`, 'name');
   }
   if (options.dryRun) return { dryRun: true, wouldDelete: service };
-  try {
-    await ports.store.deleteService(name, service.version);
-  } catch (err) {
-    if (err instanceof StaleVersionError) throw new ConflictError(`service ${name} was changed by another request: read it and retry`, 'name');
-    throw err;
-  }
+  await orConflict(() => ports.store.deleteService(name, service.version), `service ${name}`, 'name');
   await record(ports, caller, {
     action: 'service.delete', target: `service/${name}`, before: service, after: null,
     outcome: 'success', reasons: ['removed from the registry'], service,

@@ -1,0 +1,35 @@
+import { metricSourceFor } from '#domain/alarms.ts';
+import { HmsError, NotFoundError } from '#domain/errors.ts';
+import { metricDatumSchema } from '#domain/schemas.ts';
+import { parseInput } from '#domain/validation.ts';
+import type { Wiring } from '#ports/ports.ts';
+import type { LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
+import type { LocalDeadLetter } from '#adapters/local/local-dead-letter.ts';
+import { readBody } from '#functions/api/http.ts';
+import type { SandboxRoute } from './api-server.ts';
+
+/** Routes only the sandbox has: metric ingest (CloudWatch's PutMetricData) and parked events. */
+export function sandboxRoutes(wiring: Wiring, alarms: LocalAlarmEvaluator, deadLetter: LocalDeadLetter): Record<string, SandboxRoute> {
+  const answer = async (work: () => Promise<unknown>) => {
+    try {
+      return { status: 200, body: await work() };
+    } catch (err) {
+      if (err instanceof HmsError) return { status: err.status, body: err.body() };
+      throw err;
+    }
+  };
+  return {
+    'POST /sandbox/metrics': { scope: 'hms/rules.write', run: ({ body }) => answer(async () => {
+      const datum = parseInput(metricDatumSchema, readBody({ body, isBase64Encoded: false }));
+      const service = await wiring.ports.store.getService(datum.service);
+      if (!service) throw new NotFoundError(`service ${datum.service}`, 'service');
+      const source = metricSourceFor({ trigger: { metric: datum.metric, threshold: 1 } }, service);
+      await alarms.putMetricData({
+        namespace: source.namespace, metricName: source.metricName, dimensions: source.dimensions, value: datum.value,
+        ...(datum.timestamp ? { timestamp: new Date(datum.timestamp) } : {}),
+      });
+      return { accepted: true, namespace: source.namespace, metric: source.metricName, dimensions: source.dimensions, value: datum.value };
+    }) },
+    'GET /sandbox/dead-letters': { scope: 'hms/audit.read', run: () => answer(async () => ({ items: deadLetter.items() })) },
+  };
+}
