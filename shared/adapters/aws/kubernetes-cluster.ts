@@ -136,8 +136,8 @@ function checkResponse(response: KubeResponse, ref: WorkloadRef, request: KubeRe
   }
   if (status === 403) {
     throw new ClusterUnavailableError(
-      `${detail}. Missing access: grant '${access.verb}' on ${access.resource} in namespace ${ref.namespace} ` +
-        `through the role's EKS access entry (a namespace-scoped access policy or a Kubernetes group with RBAC)`,
+      `${detail}. Missing access: '${access.verb}' on ${access.resource} in namespace ${ref.namespace}; ` +
+        `apply the hms-sys Roles there: npx hms-sys rbac --namespaces ${ref.namespace} | kubectl apply -f -`,
       status,
     );
   }
