@@ -23,6 +23,37 @@ export interface HpaState {
 export interface PodCounts {
   desired: number;
   ready: number;
+  /** Pods the scheduler has not placed on a node yet (phase Pending, unscheduled). */
+  pending: number;
+}
+
+/** What one pod asks of a node: the sum of its containers' resource requests. */
+export interface PodRequests {
+  vcpu: number;
+  memoryGiB: number;
+}
+
+/** A Deployment's replicas and the requests of its pod template. */
+export interface Workload {
+  replicas: number;
+  readyReplicas: number;
+  podRequests: PodRequests;
+}
+
+/** Placeholder pods that hold warm node capacity for a Deployment ahead of a burst. */
+export interface PlaceholderSpec {
+  replicas: number;
+  podRequests: PodRequests;
+}
+
+/** The cluster's schedulable nodes, as the Kubernetes API lists them. */
+export interface NodeCapacity {
+  /** Ready, schedulable nodes. */
+  nodes: number;
+  /** The smallest allocatable pod count among them (status.allocatable.pods). */
+  podsPerNode: number;
+  /** Pods already bound to those nodes. */
+  podsScheduled: number;
 }
 
 /**
@@ -37,4 +68,19 @@ export interface Cluster {
   findHpa(ref: WorkloadRef): Promise<HpaState | null>;
   setHpaMinReplicas(ref: WorkloadRef, hpaName: string, minReplicas: number, resourceVersion: string): Promise<HpaState>;
   podCounts(ref: WorkloadRef): Promise<PodCounts>;
+  getWorkload(ref: WorkloadRef): Promise<Workload>;
+  /**
+   * Creates or resizes the placeholder Deployment `<deployment>-hms-warm` beside the workload:
+   * pause containers sized like its pods, with the negative PriorityClass `hms-sys-overprovisioning`,
+   * so the workload's own pods preempt them.
+   */
+  ensurePlaceholders(ref: WorkloadRef, spec: PlaceholderSpec): Promise<void>;
+  /** Deletes the placeholder Deployment; absent is fine. */
+  removePlaceholders(ref: WorkloadRef): Promise<void>;
+  nodeCapacity(cluster: string): Promise<NodeCapacity>;
 }
+
+/** The suffix of a workload's placeholder Deployment. */
+export const PLACEHOLDER_SUFFIX = '-hms-warm';
+/** The PriorityClass placeholders run under; its value is negative, so any real pod preempts them. */
+export const PLACEHOLDER_PRIORITY_CLASS = 'hms-sys-overprovisioning';
