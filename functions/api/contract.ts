@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import {
-  auditQuerySchema, createRuleSchema, createServiceSchema, dnsLabel, dryRunSchema, ruleIdSchema, updateRuleSchema,
+  auditQuerySchema, budgetFilterSchema, burstIdSchema, createBurstSchema, createRuleSchema, createServiceSchema, dnsLabel,
+  dryRunSchema, ruleIdSchema, setBudgetSchema, updateRuleSchema,
 } from '#domain/schemas.ts';
 
 /** The request schemas of each operation: the handler validates with them and OpenAPI is generated from them. */
@@ -29,4 +30,11 @@ export const contract: Record<string, OperationContract> = {
   listAudit: { query: auditQuerySchema },
   verifyAudit: { query: byService },
   getOpenApi: { query: none },
+  setBudget: { query: mutation, body: setBudgetSchema, path: { service: dnsLabel } },
+  getBudget: { query: none, path: { service: dnsLabel } },
+  deleteBudget: { query: mutation, path: { service: dnsLabel } },
+  listBudgets: { query: budgetFilterSchema },
+  createBurst: { query: mutation, body: createBurstSchema, created: true },
+  getBurst: { query: none, path: { id: burstIdSchema } },
+  cancelBurst: { query: mutation, path: { id: burstIdSchema } },
 };

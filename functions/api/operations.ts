@@ -9,8 +9,8 @@ import { contract } from './contract.ts';
 import { json, readBody, type ApiEvent, type ApiResult } from './http.ts';
 
 /** One request, validated against its operation's contract before the use case runs. */
-export interface Request {
-  ports: Ports;
+export interface Request<P extends Ports = Ports> {
+  ports: P;
   caller: Caller;
   query: Record<string, unknown>;
   path: Record<string, string>;
@@ -18,9 +18,9 @@ export interface Request {
   dryRun: boolean;
 }
 
-type Operation = (req: Request) => Promise<unknown>;
+export type Operation<P extends Ports = Ports> = (req: Request<P>) => Promise<unknown>;
 
-export function validateRequest(operationId: string, event: ApiEvent, ports: Ports, caller: Caller): Request {
+export function validateRequest<P extends Ports>(operationId: string, event: ApiEvent, ports: P, caller: Caller): Request<P> {
   const spec = contract[operationId];
   if (!spec) throw new NotFoundError(`operation ${operationId}`);
   const query = parseInput(spec.query, event.queryStringParameters ?? {}, 'query') as Record<string, unknown>;
@@ -67,8 +67,8 @@ export const operations: Record<string, Operation> = {
 };
 
 /** Runs an operation and shapes its HTTP answer: 201 for a real create, 200 otherwise. */
-export async function runOperation(operationId: string, request: Request): Promise<ApiResult> {
-  const operation = operations[operationId];
+export async function runOperation<P extends Ports>(operationId: string, request: Request<P>, table: Record<string, Operation<P>>): Promise<ApiResult> {
+  const operation = table[operationId];
   if (!operation) throw new NotFoundError(`operation ${operationId}`);
   const result = await operation(request);
   const created = contract[operationId]?.created && !request.dryRun;

@@ -22,6 +22,8 @@ export interface Service {
   deployment: string;
   tags: ServiceTags;
   metrics?: ServiceMetricConfig;
+  /** An explicit price per pod-hour; without it, pods are priced at the region's Fargate rates. */
+  podHourUSD?: number;
   createdAt: string;
   version: number;
 }
@@ -47,6 +49,8 @@ export interface Rule {
   /** The service's workload, tags and metric settings, copied at creation: a service cannot change while a rule targets it. */
   target: ServiceTarget;
   alarms: string[];
+  /** When set, the scale-out alarm starts this burst instead of proportional scaling. */
+  burst?: { toPods: number; maxCostPerHourUSD: number; holdMinutes: number };
   /** Set while a delete is under way: the rule no longer scales, and its alarms are going. */
   deleting?: boolean;
   createdAt: string;
@@ -105,5 +109,65 @@ export interface ServiceScaling {
   rules: Record<string, RuleMemory>;
   /** The HPA's own minReplicas before hms-sys first raised it; scale-in never goes below it. */
   hpaBaselineMin?: number;
+  version: number;
+}
+
+/** A monthly dollar cap on a service, with the percentages of it that raise alerts. */
+export interface Budget {
+  service: string;
+  monthlyUSD: number;
+  /** Percentages of monthlyUSD whose crossing by actual spend raises an alert, ascending. */
+  thresholds: number[];
+  tags: ServiceTags;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export type BurstState = 'scheduled' | 'ramping' | 'holding' | 'scaling-back' | 'done' | 'cancelled' | 'failed';
+
+export type BurstLimit = 'toPods' | 'maxCostPerHour' | 'monthlyBudget';
+
+export interface BurstStep {
+  at: string;
+  step: 'warm-up' | 'ramp' | 'hold' | 'scale-back' | 'done';
+  replicas: number;
+  note: string;
+}
+
+/** A planned surge: reach requestedPods, hold, then return to the level in force before. */
+export interface Burst {
+  burstId: string;
+  service: string;
+  target: ServiceTarget;
+  fromPods: number;
+  toPods: number;
+  requestedPods: number;
+  maxCostPerHourUSD: number;
+  holdMinutes: number;
+  podHourUSD: number;
+  bindingLimit: BurstLimit;
+  limits: Array<{ limit: BurstLimit; replicas: number; detail: string }>;
+  schedule: BurstStep[];
+  estimatedCostUSD: number;
+  capacityWarnings: string[];
+  startAt: string;
+  /** When placeholder pods go in to warm nodes; null for a burst that starts now. */
+  warmUpAt: string | null;
+  state: BurstState;
+  /** The replicas (or HPA floor) in force before the burst, recorded before the ramp's write. */
+  previousLevel: number | null;
+  warmedAt: string | null;
+  startedAt: string | null;
+  readyAt: string | null;
+  holdUntil: string | null;
+  endedAt: string | null;
+  failure: string | null;
+  /** Set when a cancel turned the burst to scaling back: it then ends as cancelled, not done. */
+  cancelledAt?: string;
+  /** What asked for it: a person through the API, or a rule's alarm. */
+  origin: { kind: 'api' | 'alarm'; actor: string; ruleId?: string };
+  createdAt: string;
+  updatedAt: string;
   version: number;
 }

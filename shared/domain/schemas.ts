@@ -51,6 +51,7 @@ export const createServiceSchema = z.strictObject({
   deployment: dnsLabel,
   tags: serviceTagsSchema,
   metrics: z.optional(metricConfigSchema),
+  podHourUSD: z.optional(positiveFinite),
 });
 export type CreateServiceInput = z.infer<typeof createServiceSchema>;
 
@@ -68,6 +69,24 @@ const ruleTrigger = z.strictObject({
   ),
   threshold: positiveFinite,
 });
+
+const money = z.number().check(
+  z.refine(Number.isFinite, 'must be a finite number'),
+  z.gt(0, 'must be greater than 0'),
+  z.maximum(1_000_000_000, 'must be at most 1000000000'),
+);
+const podCount = z.int('must be a whole number').check(z.minimum(0, 'must not be negative'), z.maximum(MAX_REPLICAS_LIMIT, `must be at most ${MAX_REPLICAS_LIMIT}`));
+/** Seven days: a longer hold is a new baseline, not a burst. */
+export const MAX_HOLD_MINUTES = 7 * 24 * 60;
+const holdMinutes = z.int('must be a whole number').check(z.minimum(1, 'must be at least 1'), z.maximum(MAX_HOLD_MINUTES, `must be at most ${MAX_HOLD_MINUTES} (7 days)`));
+
+/** What a rule's scale-out alarm starts instead of proportional scaling. */
+export const burstTemplateSchema = z.strictObject({
+  toPods: podCount,
+  maxCostPerHourUSD: money,
+  holdMinutes,
+});
+export type BurstTemplate = z.infer<typeof burstTemplateSchema>;
 
 const stabilizationSeconds = z.int().check(z.minimum(0, 'must not be negative'), z.maximum(3_600, 'must be at most 3600'));
 
@@ -96,6 +115,7 @@ export const createRuleSchema = z.strictObject({
   trigger: ruleTrigger,
   scaleInThreshold: z.optional(nonNegativeFinite),
   scaleInStabilizationSeconds: z.optional(stabilizationSeconds),
+  burst: z.optional(burstTemplateSchema),
 }).check(ruleBounds);
 export type CreateRuleInput = z.infer<typeof createRuleSchema>;
 
@@ -107,6 +127,7 @@ export const updateRuleSchema = z.strictObject({
   trigger: z.optional(ruleTrigger),
   scaleInThreshold: z.optional(z.nullable(nonNegativeFinite)),
   scaleInStabilizationSeconds: z.optional(stabilizationSeconds),
+  burst: z.optional(z.nullable(burstTemplateSchema)),
 }).check(z.refine((patch) => Object.keys(patch).length > 0, 'the edit must change at least one field'));
 export type UpdateRuleInput = z.infer<typeof updateRuleSchema>;
 
@@ -133,3 +154,33 @@ export const metricDatumSchema = z.strictObject({
   timestamp: z.optional(isoTime),
 });
 export type MetricDatumInput = z.infer<typeof metricDatumSchema>;
+
+const thresholdPercent = z.int('must be a whole number').check(z.minimum(1, 'must be at least 1'), z.maximum(1_000, 'must be at most 1000'));
+
+export const setBudgetSchema = z.strictObject({
+  monthlyUSD: money,
+  thresholds: z.optional(z.array(thresholdPercent).check(z.minLength(1, 'must list at least one threshold'), z.maxLength(10, 'must list at most 10 thresholds'))),
+});
+export type SetBudgetInput = z.infer<typeof setBudgetSchema>;
+
+export const budgetFilterSchema = z.strictObject({
+  agency: z.optional(tagValue),
+  program: z.optional(tagValue),
+  fiscalYear: z.optional(tagValue),
+});
+
+export const createBurstSchema = z.strictObject({
+  service: dnsLabel,
+  fromPods: podCount,
+  toPods: podCount,
+  maxCostPerHourUSD: money,
+  holdMinutes,
+  startAt: z.optional(isoTime),
+}).check(z.superRefine((burst: { fromPods: number; toPods: number }, ctx) => {
+  if (burst.toPods <= burst.fromPods) {
+    ctx.addIssue({ code: 'custom', path: ['toPods'], message: 'must be greater than fromPods', input: burst.toPods });
+  }
+}));
+export type CreateBurstInput = z.infer<typeof createBurstSchema>;
+
+export const burstIdSchema = z.string().check(z.regex(/^BU-[1-9][0-9]{0,11}$/, 'must be a burst id such as BU-1'));

@@ -2,9 +2,11 @@
  * Plain-data declarations of what invokes each function. The CDK stack turns them into
  * API routes, EventBridge rules and schedules; the sandbox turns them into local dispatch.
  */
-export type Scope = 'hms/rules.read' | 'hms/rules.write' | 'hms/services.write' | 'hms/audit.read';
+export type Scope = 'hms/rules.read' | 'hms/rules.write' | 'hms/services.write' | 'hms/audit.read' | 'hms/budgets.write' | 'hms/bursts.write';
 
-export const ALL_SCOPES: readonly Scope[] = ['hms/rules.read', 'hms/rules.write', 'hms/services.write', 'hms/audit.read'];
+export const ALL_SCOPES: readonly Scope[] = [
+  'hms/rules.read', 'hms/rules.write', 'hms/services.write', 'hms/audit.read', 'hms/budgets.write', 'hms/bursts.write',
+];
 
 export interface RouteTrigger {
   kind: 'http';
@@ -36,7 +38,14 @@ export interface ScheduleTrigger {
 export type Trigger = RouteTrigger | EventTrigger | ScheduleTrigger;
 
 /** What a function touches; the stack turns each need into a scoped grant. */
-export type Need = 'state' | 'audit' | 'alarms-read' | 'alarms-write' | 'metrics-read' | 'cluster-write' | 'cluster-read';
+export type Need =
+  | 'state' | 'audit' | 'alarms-read' | 'alarms-write' | 'metrics-read' | 'cluster-write' | 'cluster-read'
+  /** Read the node groups' sizes (eks:ListNodegroups, eks:DescribeNodegroup). */
+  | 'node-groups-read'
+  /** Create and delete one-shot schedules that invoke the burst runner. */
+  | 'schedules'
+  /** Publish hms.sys events to the event bus. */
+  | 'events-publish';
 
 export interface FunctionDeclaration {
   /** Folder name under functions/. */

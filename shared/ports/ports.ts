@@ -1,23 +1,48 @@
 import type { AuditLog } from './audit-log.ts';
 import type { Clock } from './clock.ts';
 import type { Cluster } from './cluster.ts';
+import type { EventPublisher } from './events.ts';
+import type { LedgerStore } from './ledger.ts';
 import type { Metrics } from './metrics.ts';
+import type { NodeGroups } from './node-groups.ts';
+import type { OneShotScheduler } from './scheduler.ts';
 import type { StateStore } from './state-store.ts';
 
 /** Everything a use case may touch, handed in by one wiring function (aws or local). */
 export interface Ports {
   store: StateStore;
+  ledger: LedgerStore;
   audit: AuditLog;
   metrics: Metrics;
   cluster: Cluster;
+  nodeGroups: NodeGroups;
   clock: Clock;
   /** EKS clusters this deployment may act on; services naming others are refused. */
   knownClusters: readonly string[];
+  /** The AWS region whose Fargate rates price pods. */
+  pricingRegion: string;
+  /** How long new nodes and new pods take here, for burst estimates and warm-up lead times. */
+  capacityTimings: CapacityTimings;
+}
+
+export interface CapacityTimings {
+  nodeProvisioningSeconds: number;
+  podReadySeconds: number;
+}
+
+/** Ports of the functions that set one-shot schedules: the cost API and the burst runner. */
+export interface SchedulingPorts extends Ports {
+  scheduler: OneShotScheduler;
+}
+
+/** Ports of the meter, which publishes budget alerts. */
+export interface PublishingPorts extends Ports {
+  events: EventPublisher;
 }
 
 /** What a wiring function hands a handler: the ports and the controller's own identity. */
-export interface Wiring {
-  ports: Ports;
+export interface Wiring<P extends Ports = Ports> {
+  ports: P;
   /** The actor recorded for the controller's own actions, e.g. role/hms-sys-scaler. */
   controllerActor: string;
 }

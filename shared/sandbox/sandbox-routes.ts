@@ -5,11 +5,12 @@ import { parseInput } from '#domain/validation.ts';
 import type { Wiring } from '#ports/ports.ts';
 import type { LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
 import type { LocalDeadLetter } from '#adapters/local/local-dead-letter.ts';
+import type { LocalEventPublisher } from '#adapters/local/local-event-publisher.ts';
 import { readBody } from '#functions/api/http.ts';
 import type { SandboxRoute } from './api-server.ts';
 
-/** Routes only the sandbox has: metric ingest (CloudWatch's PutMetricData) and parked events. */
-export function sandboxRoutes(wiring: Wiring, alarms: LocalAlarmEvaluator, deadLetter: LocalDeadLetter): Record<string, SandboxRoute> {
+/** Routes only the sandbox has: metric ingest (CloudWatch's PutMetricData), parked events and published events. */
+export function sandboxRoutes(wiring: Wiring, alarms: LocalAlarmEvaluator, deadLetter: LocalDeadLetter, events: LocalEventPublisher): Record<string, SandboxRoute> {
   const answer = async (work: () => Promise<unknown>) => {
     try {
       return { status: 200, body: await work() };
@@ -31,5 +32,6 @@ export function sandboxRoutes(wiring: Wiring, alarms: LocalAlarmEvaluator, deadL
       return { accepted: true, namespace: source.namespace, metric: source.metricName, dimensions: source.dimensions, value: datum.value };
     }) },
     'GET /sandbox/dead-letters': { scope: 'hms/audit.read', run: () => answer(async () => ({ items: deadLetter.items() })) },
+    'GET /sandbox/events': { scope: 'hms/audit.read', run: () => answer(async () => ({ items: events.published() })) },
   };
 }

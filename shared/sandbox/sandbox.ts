@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import type { Wiring } from '#ports/ports.ts';
+import type { PublishingPorts, SchedulingPorts, Wiring } from '#ports/ports.ts';
 import { systemClock, type Clock } from '#ports/clock.ts';
 import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
@@ -13,6 +13,16 @@ import { startDynalite, ensureTables } from '#adapters/local/dynalite-server.ts'
 import { LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
 import { LocalDeadLetter } from '#adapters/local/local-dead-letter.ts';
 import { startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
+import type { CapacityOptions } from '#adapters/local/k8s-sim/capacity.ts';
+import { DynamoDbLedgerStore } from '#adapters/aws/dynamodb-ledger-store.ts';
+import { LocalEventPublisher } from '#adapters/local/local-event-publisher.ts';
+import { LocalScheduler } from '#adapters/local/local-scheduler.ts';
+import { costApiFunction } from '#functions/cost-api/triggers.ts';
+import { meterFunction } from '#functions/meter/triggers.ts';
+import { burstRunnerFunction } from '#functions/burst-runner/triggers.ts';
+import { createCostApiHandler } from '#functions/cost-api/cost-api.ts';
+import { createMeterHandler } from '#functions/meter/meter.ts';
+import { createBurstRunnerHandler } from '#functions/burst-runner/burst-runner.ts';
 import { httpRoutes } from '#functions/http-routes.ts';
 import { handler as openApiHandler } from '#functions/openapi/handler.ts';
 import { scalerFunction } from '#functions/scaler/triggers.ts';
@@ -44,7 +54,18 @@ export interface SandboxOptions {
   clock?: Clock;
   /** Seconds between alarm re-evaluations, as CloudWatch evaluates every period even without new data. */
   alarmEvaluationSeconds?: number;
+  /** The simulated cluster's nodes: pods per node, node-group ceiling, provisioning delay. */
+  capacity?: Partial<CapacityOptions>;
+  /** The region whose Fargate rates price pods; us-east-1 by default. */
+  pricingRegion?: string;
+  /** Seconds between meter runs (every minute in AWS). */
+  meterSeconds?: number;
+  /** Seconds between burst-runner ticks (every minute in AWS; sooner here, so walk-throughs move). */
+  burstTickSeconds?: number;
 }
+
+/** The sandbox cluster's nodes: quick to provision, so a burst ramps in seconds. */
+export const SANDBOX_CAPACITY: CapacityOptions = { podsPerNode: 30, maxNodes: 50, nodeProvisioningDelayMs: 5_000, batchWindowMs: 500 };
 
 export interface Sandbox {
   url: string;
@@ -55,8 +76,12 @@ export interface Sandbox {
   alarms: LocalAlarmEvaluator;
   bus: LocalBus;
   deadLetter: LocalDeadLetter;
-  wiring: Wiring;
+  wiring: Wiring<SchedulingPorts & PublishingPorts>;
+  scheduler: LocalScheduler;
+  events: LocalEventPublisher;
   reconcileNow(): Promise<unknown>;
+  meterNow(): Promise<unknown>;
+  tickBurstsNow(): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -78,7 +103,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   await ensureTables(dynamo, tables);
 
   const k8sToken = randomBytes(24).toString('hex');
-  const k8s = await startK8sSimulator({ token: k8sToken, podReadyDelayMs: options.podReadyDelayMs ?? 2_000 });
+  const podReadyDelayMs = options.podReadyDelayMs ?? 2_000;
+  const capacity = { ...SANDBOX_CAPACITY, ...options.capacity };
+  const k8s = await startK8sSimulator({ token: k8sToken, podReadyDelayMs, capacity });
   for (const d of seedDeployments) k8s.seedDeployment({ ...d });
   for (const h of seedHpas) k8s.seedHpa({ ...h });
 
@@ -87,10 +114,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const bus = new LocalBus(deadLetter, options.retryDelayMs ?? 200);
   const alarms = new LocalAlarmEvaluator({ clock, emit: (event: unknown) => void bus.publish(event) });
 
-  const wiring: Wiring = {
+  const events = new LocalEventPublisher({ clock, emit: (event) => void bus.publish(event) });
+  let runner: LocalHandler | undefined;
+  const scheduler = new LocalScheduler({ clock, fire: (payload) => bus.invoke('burst-runner', runner!, payload) });
+  const wiring: Wiring<SchedulingPorts & PublishingPorts> = {
     controllerActor: 'role/hms-sys-scaler',
     ports: {
       store: new DynamoDbStateStore({ client: dynamo, tableName: tables.state }),
+      ledger: new DynamoDbLedgerStore({ client: dynamo, tableName: tables.state }),
+      nodeGroups: { maxNodes: async () => k8s.state.capacity.maxNodes },
+      pricingRegion: options.pricingRegion ?? 'us-east-1',
+      capacityTimings: { nodeProvisioningSeconds: capacity.nodeProvisioningDelayMs / 1000, podReadySeconds: podReadyDelayMs / 1000 },
+      scheduler,
+      events,
       audit: new DynamoDbAuditLog({ client: dynamo, tableName: tables.audit }),
       metrics: alarms,
       cluster: new KubernetesCluster({
@@ -103,18 +139,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   };
   const wire = async () => wiring;
-  const reconcilerWiring = async (): Promise<Wiring> => ({ ...wiring, controllerActor: 'role/hms-sys-reconciler' });
+  const as = (actor: string) => async () => ({ ...wiring, controllerActor: `role/hms-sys-${actor}` });
   const reporter = { error: (message: string, details: Record<string, unknown>) => console.error(message, details) };
   const api = createApiHandler(wire, reporter) as unknown as LocalHandler;
   const scaler = createScalerHandler(wire) as unknown as LocalHandler;
-  const reconciler = createReconcilerHandler(reconcilerWiring) as unknown as LocalHandler;
+  const reconciler = createReconcilerHandler(as('reconciler')) as unknown as LocalHandler;
+  const meter = createMeterHandler(as('meter')) as unknown as LocalHandler;
+  runner = createBurstRunnerHandler(as('burst-runner')) as unknown as LocalHandler;
   const scheduleScale = (options.reconcileSeconds ?? 60) / 60;
   const evaluation = setInterval(() => void alarms.reevaluate().catch(() => undefined), (options.alarmEvaluationSeconds ?? 10) * 1000);
   evaluation.unref();
   bus.register(scalerFunction, scaler);
   bus.register(reconcilerFunction, reconciler, scheduleScale);
+  bus.register(meterFunction, meter, (options.meterSeconds ?? 60) / 60);
+  bus.register(burstRunnerFunction, runner, (options.burstTickSeconds ?? 5) / 60);
 
-  const httpHandlers: Record<string, LocalHandler> = { api, openapi: openApiHandler as unknown as LocalHandler };
+  const httpHandlers: Record<string, LocalHandler> = {
+    api, openapi: openApiHandler as unknown as LocalHandler,
+    [costApiFunction.name]: createCostApiHandler(wire, reporter) as unknown as LocalHandler,
+  };
   const httpHandler = (name: string) => {
     const handler = httpHandlers[name];
     if (!handler) throw new Error(`the sandbox has no handler for function ${name}`);
@@ -124,7 +167,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = createApiServer({
     routes: httpRoutes.map((route) => ({ route, functionName: route.functionName, handler: httpHandler(route.functionName) })),
     verify: (token) => verifyDevToken(devKey, token),
-    sandboxRoutes: sandboxRoutes(wiring, alarms, deadLetter),
+    sandboxRoutes: sandboxRoutes(wiring, alarms, deadLetter, events),
   });
   const port = await listen(server, options.port ?? 0);
   const issueToken = (scopes: readonly string[], subject = 'dev-user', ttlSeconds?: number) =>
@@ -134,11 +177,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   return {
     url: `http://127.0.0.1:${port}`,
-    dataDir, tokens, issueToken, alarms, bus, deadLetter, wiring,
+    dataDir, tokens, issueToken, alarms, bus, deadLetter, wiring, scheduler, events,
     k8s: Object.assign(k8s, { token: k8sToken }),
     reconcileNow: () => bus.invoke('reconciler', reconciler, { id: `manual-${Date.now()}` }),
+    meterNow: () => bus.invoke('meter', meter, { id: `manual-meter-${Date.now()}` }),
+    tickBurstsNow: () => bus.invoke('burst-runner', runner!, { id: `manual-tick-${Date.now()}` }),
     close: async () => {
       clearInterval(evaluation);
+      scheduler.close();
       bus.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -6,7 +6,9 @@ import type { HpaState, ScaleState } from '#ports/cluster.ts';
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
 import type { Datapoint } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
+import { guardPlan } from './budget-guard.ts';
 import { record } from './record.ts';
+import { startRuleBurst } from './rule-burst.ts';
 
 export interface ScaleRequest {
   ruleId: string;
@@ -51,6 +53,10 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
     await holdsClaim();
     return skip(ports, caller, request.ruleId, rule);
   }
+  if (rule.burst && request.direction === 'out') {
+    await holdsClaim();
+    return startRuleBurst(ports, caller, { ...rule, burst: rule.burst }, request);
+  }
   const source = metricSourceFor(rule, { name: rule.service, ...rule.target });
   const metric = request.metricHint ?? (await ports.metrics.latestValue(source));
 
@@ -62,6 +68,7 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
       rule, ruleId: rule.ruleId, direction: request.direction, source: request.source, eventId: request.eventId,
       metric, currentReplicas: scale.replicas, hpa, scaling, periodSeconds: source.periodSeconds, now: ports.clock.now(),
     });
+    await guardPlan(ports, caller, rule, plan, hpa ? hpa.minReplicas : scale.replicas);
     const change = plan.write
       ? { at: ports.clock.now().toISOString(), from: scale.replicas, to: target(plan.write), ruleId: rule.ruleId, eventId: request.eventId }
       : undefined;

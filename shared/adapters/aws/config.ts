@@ -5,6 +5,23 @@ export interface AwsConfig {
   readonly auditTable: string;
   readonly clusters: readonly string[];
   readonly actor: string;
+  /** The region whose Fargate rates price pods: HMS_PRICING_REGION, else AWS_REGION. */
+  readonly pricingRegion: string;
+  readonly capacityTimings: { readonly nodeProvisioningSeconds: number; readonly podReadySeconds: number };
+}
+
+/** What the functions that set one-shot schedules read besides AwsConfig. */
+export interface SchedulingConfig {
+  readonly groupName: string;
+  readonly targetArn: string;
+  readonly roleArn: string;
+  readonly deadLetterArn: string;
+  readonly kmsKeyArn?: string;
+}
+
+/** What the meter reads besides AwsConfig. */
+export interface PublishingConfig {
+  readonly eventBusName: string;
 }
 
 export class MissingConfigError extends Error {
@@ -20,12 +37,40 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new MissingConfigError(`${name} (a number of seconds, got "${raw}")`);
+  return value;
+}
+
 export function readAwsConfig(env: NodeJS.ProcessEnv): AwsConfig {
+  const region = required(env, 'AWS_REGION');
   return Object.freeze({
-    region: required(env, 'AWS_REGION'),
+    region,
+    pricingRegion: env.HMS_PRICING_REGION || region,
+    capacityTimings: Object.freeze({
+      nodeProvisioningSeconds: seconds(env, 'HMS_NODE_PROVISIONING_SECONDS', 90),
+      podReadySeconds: seconds(env, 'HMS_POD_READY_SECONDS', 20),
+    }),
     stateTable: required(env, 'STATE_TABLE'),
     auditTable: required(env, 'AUDIT_TABLE'),
     clusters: Object.freeze(required(env, 'HMS_CLUSTERS').split(',').map((c) => c.trim()).filter(Boolean)),
     actor: required(env, 'HMS_ACTOR'),
   });
+}
+
+export function readSchedulingConfig(env: NodeJS.ProcessEnv): SchedulingConfig {
+  return Object.freeze({
+    groupName: required(env, 'SCHEDULE_GROUP'),
+    targetArn: required(env, 'BURST_RUNNER_ARN'),
+    roleArn: required(env, 'SCHEDULER_ROLE_ARN'),
+    deadLetterArn: required(env, 'SCHEDULER_DLQ_ARN'),
+    ...(env.SCHEDULER_KMS_KEY_ARN ? { kmsKeyArn: env.SCHEDULER_KMS_KEY_ARN } : {}),
+  });
+}
+
+export function readPublishingConfig(env: NodeJS.ProcessEnv): PublishingConfig {
+  return Object.freeze({ eventBusName: required(env, 'EVENT_BUS_NAME') });
 }

@@ -1,18 +1,9 @@
-import {
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-  type PutItemCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Rule, ServiceScaling, Service } from '#domain/model.ts';
-import { StaleVersionError } from '#ports/errors.ts';
 import type { EventClaim, StateStore } from '#ports/state-store.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
+import { EntityTable, itemKey } from './dynamodb-entities.ts';
 import {
   EVENT_RETENTION_SECONDS,
   RULE_COUNTER,
@@ -21,8 +12,6 @@ import {
   STATE_TABLE,
 } from './table-design.ts';
 
-type Item = Record<string, AttributeValue>;
-type Partition = (typeof STATE_PARTITIONS)[keyof typeof STATE_PARTITIONS];
 
 export interface DynamoDbStateStoreOptions {
   client: DynamoDBClient;
@@ -44,57 +33,49 @@ const DONE = 'done';
 export class DynamoDbStateStore implements StateStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
+  readonly #entities: EntityTable;
 
   constructor(options: DynamoDbStateStoreOptions) {
     this.#client = options.client;
     this.#table = options.tableName;
+    this.#entities = new EntityTable(options.client, options.tableName);
   }
 
   putService(service: Service, expectedVersion: number | null): Promise<void> {
-    return this.#putEntity(STATE_PARTITIONS.service, service.name, service, expectedVersion);
+    return this.#entities.put(STATE_PARTITIONS.service, service.name, service, expectedVersion);
   }
   getService(name: string): Promise<Service | null> {
-    return this.#getEntity<Service>(STATE_PARTITIONS.service, name);
+    return this.#entities.get<Service>(STATE_PARTITIONS.service, name);
   }
   listServices(): Promise<Service[]> {
-    return this.#listEntities<Service>(STATE_PARTITIONS.service);
+    return this.#entities.list<Service>(STATE_PARTITIONS.service);
   }
   deleteService(name: string, expectedVersion: number): Promise<void> {
-    return this.#deleteEntity(STATE_PARTITIONS.service, name, expectedVersion);
+    return this.#entities.delete(STATE_PARTITIONS.service, name, expectedVersion);
   }
 
   async nextRuleNumber(): Promise<number> {
-    const out = await this.#client.send(new UpdateItemCommand({
-      TableName: this.#table,
-      Key: key(STATE_PARTITIONS.counter, RULE_COUNTER.sk),
-      UpdateExpression: 'SET #n = if_not_exists(#n, :start) + :one',
-      ExpressionAttributeNames: { '#n': STATE_ATTRIBUTES.counterValue },
-      ExpressionAttributeValues: { ':start': { N: String(RULE_COUNTER.start) }, ':one': { N: '1' } },
-      ReturnValues: 'UPDATED_NEW',
-    }));
-    const value = out.Attributes?.[STATE_ATTRIBUTES.counterValue]?.N;
-    if (value === undefined) throw new Error('rule counter update returned no value');
-    return Number(value);
+    return this.#entities.increment(STATE_PARTITIONS.counter, RULE_COUNTER.sk, RULE_COUNTER.start);
   }
   putRule(rule: Rule, expectedVersion: number | null): Promise<void> {
-    return this.#putEntity(STATE_PARTITIONS.rule, rule.ruleId, rule, expectedVersion);
+    return this.#entities.put(STATE_PARTITIONS.rule, rule.ruleId, rule, expectedVersion);
   }
   getRule(ruleId: string): Promise<Rule | null> {
-    return this.#getEntity<Rule>(STATE_PARTITIONS.rule, ruleId);
+    return this.#entities.get<Rule>(STATE_PARTITIONS.rule, ruleId);
   }
   listRules(): Promise<Rule[]> {
-    return this.#listEntities<Rule>(STATE_PARTITIONS.rule);
+    return this.#entities.list<Rule>(STATE_PARTITIONS.rule);
   }
   deleteRule(ruleId: string, expectedVersion: number): Promise<void> {
-    return this.#deleteEntity(STATE_PARTITIONS.rule, ruleId, expectedVersion);
+    return this.#entities.delete(STATE_PARTITIONS.rule, ruleId, expectedVersion);
   }
 
 
   getScaling(service: string): Promise<ServiceScaling | null> {
-    return this.#getEntity<ServiceScaling>(STATE_PARTITIONS.scaling, service);
+    return this.#entities.get<ServiceScaling>(STATE_PARTITIONS.scaling, service);
   }
   putScaling(scaling: ServiceScaling, expectedVersion: number | null): Promise<void> {
-    return this.#putEntity(STATE_PARTITIONS.scaling, scaling.service, scaling, expectedVersion);
+    return this.#entities.put(STATE_PARTITIONS.scaling, scaling.service, scaling, expectedVersion);
   }
 
   /** Takes the event if it is new or its holder's lease ran out; otherwise reports done or busy. */
@@ -124,7 +105,7 @@ export class DynamoDbStateStore implements StateStore {
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }
-      const current = await this.#getItem(STATE_PARTITIONS.event, eventId);
+      const current = await this.#entities.getItem(STATE_PARTITIONS.event, eventId);
       if (!current) continue;
       if (current[STATE_ATTRIBUTES.status]?.S === DONE) {
         const result = current[STATE_ATTRIBUTES.result]?.S;
@@ -174,95 +155,9 @@ export class DynamoDbStateStore implements StateStore {
     }
   }
 
-  async #putEntity(partition: Partition, id: string, entity: { version: number }, expectedVersion: number | null): Promise<void> {
-    try {
-      await this.#client.send(new PutItemCommand({
-        TableName: this.#table,
-        Item: {
-          ...key(partition, id),
-          [STATE_ATTRIBUTES.version]: { N: String(entity.version) },
-          [STATE_ATTRIBUTES.body]: { S: JSON.stringify(entity) },
-        },
-        ...versionCondition(expectedVersion),
-      }));
-    } catch (err) {
-      if (isConditionFailure(err)) throw new StaleVersionError(`${partition} ${id}`, { cause: err });
-      throw err;
-    }
-  }
-
-  async #deleteEntity(partition: Partition, id: string, expectedVersion: number): Promise<void> {
-    try {
-      await this.#client.send(new DeleteItemCommand({
-        TableName: this.#table,
-        Key: key(partition, id),
-        ...versionCondition(expectedVersion),
-      }));
-    } catch (err) {
-      if (isConditionFailure(err)) throw new StaleVersionError(`${partition} ${id}`, { cause: err });
-      throw err;
-    }
-  }
-
-  async #getEntity<T>(partition: Partition, id: string): Promise<T | null> {
-    const item = await this.#getItem(partition, id);
-    return item ? entityFrom<T>(item) : null;
-  }
-
-  async #getItem(partition: Partition, id: string): Promise<Item | null> {
-    const out = await this.#client.send(new GetItemCommand({
-      TableName: this.#table,
-      Key: key(partition, id),
-      ConsistentRead: true,
-    }));
-    return out.Item ?? null;
-  }
-
-  async #listEntities<T>(partition: Partition): Promise<T[]> {
-    const entities: T[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.#client.send(new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': STATE_TABLE.partitionKey },
-        ExpressionAttributeValues: { ':pk': { S: partition } },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }));
-      for (const item of out.Items ?? []) entities.push(entityFrom<T>(item));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return entities;
-  }
 }
 
-function key(partition: Partition, id: string): Item {
-  return { [STATE_TABLE.partitionKey]: { S: partition }, [STATE_TABLE.sortKey]: { S: id } };
-}
-
-type ConditionFields = Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
-
-/** Create: the item must not exist. Update or delete: the stored version must be the expected one. */
-function versionCondition(expectedVersion: number | null): ConditionFields {
-  if (expectedVersion === null) {
-    return {
-      ConditionExpression: 'attribute_not_exists(#pk)',
-      ExpressionAttributeNames: { '#pk': STATE_TABLE.partitionKey },
-    };
-  }
-  return {
-    ConditionExpression: '#version = :expected',
-    ExpressionAttributeNames: { '#version': STATE_ATTRIBUTES.version },
-    ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
-  };
-}
-
-function entityFrom<T>(item: Item): T {
-  const body = item[STATE_ATTRIBUTES.body]?.S;
-  if (body === undefined) throw new Error(`state item ${item[STATE_TABLE.sortKey]?.S} has no body`);
-  return JSON.parse(body) as T;
-}
+const key = itemKey;
 
 function expiresAt(now: Date): number {
   return Math.floor(now.getTime() / 1000) + EVENT_RETENTION_SECONDS;

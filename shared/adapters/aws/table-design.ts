@@ -20,6 +20,12 @@ export const STATE_PARTITIONS = {
   counter: 'counter',
   scaling: 'scaling',
   event: 'event',
+  budget: 'budget',
+  /** Sort key `<YYYY-MM>#<service>`, so one query reads a month. */
+  usage: 'usage',
+  burst: 'burst',
+  /** One item per service that has a burst under way; sort key is the service. */
+  activeBurst: 'burst-active',
 } as const;
 
 /** Non-key attributes of state items. Entities keep their JSON in `body`, their version beside it. */
@@ -37,6 +43,12 @@ export const STATE_ATTRIBUTES = {
 
 /** The rule-number counter item; the first number handed out is start + 1 = 101. */
 export const RULE_COUNTER = { sk: 'rule', start: 100 } as const;
+
+/** The burst-number counter item; the first number handed out is 1. */
+export const BURST_COUNTER = { sk: 'burst', start: 0 } as const;
+
+/** How long a finished burst stays readable. */
+export const BURST_RETENTION_SECONDS = 90 * 24 * 60 * 60;
 
 /** How long a processed event is remembered for de-duplication. */
 export const EVENT_RETENTION_SECONDS = 7 * 24 * 60 * 60;

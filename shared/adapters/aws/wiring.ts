@@ -5,6 +5,8 @@ import { CloudWatchMetrics } from './cloudwatch-metrics.ts';
 import type { AwsConfig } from './config.ts';
 import { dynamoDbClient } from './dynamodb-client.ts';
 import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
+import { DynamoDbLedgerStore } from './dynamodb-ledger-store.ts';
+import { EksNodeGroups } from './eks-node-groups.ts';
 import { DynamoDbStateStore } from './dynamodb-state-store.ts';
 import { EksEndpointResolver } from './eks-endpoint.ts';
 import { EksTokenCache } from './eks-token.ts';
@@ -24,6 +26,10 @@ export function buildAwsWiring(config: AwsConfig): Wiring {
     controllerActor: config.actor,
     ports: {
       store: new DynamoDbStateStore({ client: dynamo, tableName: config.stateTable }),
+      ledger: new DynamoDbLedgerStore({ client: dynamo, tableName: config.stateTable }),
+      nodeGroups: new EksNodeGroups({ region: config.region }),
+      pricingRegion: config.pricingRegion,
+      capacityTimings: config.capacityTimings,
       audit: new DynamoDbAuditLog({ client: dynamo, tableName: config.auditTable }),
       metrics: new CloudWatchMetrics({ region: config.region }),
       cluster: new KubernetesCluster({

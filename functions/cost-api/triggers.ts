@@ -1,0 +1,20 @@
+import type { FunctionDeclaration, RouteTrigger } from '#domain/triggers.ts';
+
+export const costRoutes: readonly RouteTrigger[] = [
+  { kind: 'http', method: 'POST', path: '/budgets/{service}', scope: 'hms/budgets.write', operationId: 'setBudget', summary: 'Set a service\'s monthly dollar cap and its alert thresholds' },
+  { kind: 'http', method: 'GET', path: '/budgets/{service}', scope: 'hms/rules.read', operationId: 'getBudget', summary: 'Spend, projection, affordable replicas and state of a service\'s budget' },
+  { kind: 'http', method: 'DELETE', path: '/budgets/{service}', scope: 'hms/budgets.write', operationId: 'deleteBudget', summary: 'Remove a service\'s cap' },
+  { kind: 'http', method: 'GET', path: '/budgets', scope: 'hms/rules.read', operationId: 'listBudgets', summary: 'Budgets rolled up by tag (agency, program, fiscalYear)' },
+  { kind: 'http', method: 'POST', path: '/bursts', scope: 'hms/bursts.write', operationId: 'createBurst', summary: 'Plan a burst: ramp, hold, scale back, within cost caps' },
+  { kind: 'http', method: 'GET', path: '/bursts/{id}', scope: 'hms/rules.read', operationId: 'getBurst', summary: 'A burst\'s state, with ready and requested pods from the cluster' },
+  { kind: 'http', method: 'DELETE', path: '/bursts/{id}', scope: 'hms/bursts.write', operationId: 'cancelBurst', summary: 'Cancel a burst and restore the earlier level' },
+];
+
+export const costApiFunction: FunctionDeclaration = {
+  name: 'cost-api',
+  description: 'HTTP API: budgets and burst plans',
+  timeoutSeconds: 29,
+  memoryMb: 512,
+  needs: ['state', 'audit', 'cluster-write', 'node-groups-read', 'schedules'],
+  triggers: costRoutes,
+};

@@ -1,0 +1,158 @@
+import type { Burst, BurstState } from '#domain/model.ts';
+import { ClusterNotFoundError, StaleVersionError } from '#ports/errors.ts';
+import type { Caller, Ports, SchedulingPorts } from '#ports/ports.ts';
+import { record } from './record.ts';
+import { readLevel, writeLevel } from './workload-level.ts';
+
+/** A ramp that has not reached its pods by then starts its hold anyway, with a warning. */
+export const RAMP_TIMEOUT_MS = 30 * 60_000;
+const MAX_ROUNDS = 5;
+
+const TERMINAL: ReadonlySet<BurstState> = new Set(['done', 'cancelled', 'failed']);
+export const isTerminal = (state: BurstState) => TERMINAL.has(state);
+
+export const burstScheduleName = (burstId: string, step: 'warm-up' | 'start' | 'scale-back') => `hms-sys-${burstId}-${step}`;
+
+type RunnerPorts = Ports & Partial<SchedulingPorts>;
+
+export async function saveBurst(ports: Ports, burst: Burst, expectedVersion: number): Promise<Burst> {
+  const next = { ...burst, updatedAt: ports.clock.now().toISOString(), version: expectedVersion + 1 };
+  await ports.ledger.putBurst(next, expectedVersion);
+  return next;
+}
+
+/**
+ * Moves a burst as far as the clock and the cluster allow: warm-up, ramp, hold, scale back,
+ * done. Every step writes the burst first and the cluster after, and every step re-applies
+ * its own level, so a crash at any point is mended by the next call: a fired schedule, the
+ * minute tick or a cancel. Safe to call any number of times.
+ */
+export async function advanceBurst(ports: RunnerPorts, caller: Caller, burstId: string, options: { cancel?: boolean } = {}): Promise<Burst> {
+  for (let round = 1; ; round += 1) {
+    const burst = await ports.ledger.getBurst(burstId);
+    if (!burst) throw new ClusterNotFoundError(`burst ${burstId} does not exist`);
+    try {
+      return await step(ports, caller, burst, options);
+    } catch (err) {
+      if (err instanceof StaleVersionError && round < MAX_ROUNDS) continue;
+      if (err instanceof ClusterNotFoundError) return fail(ports, caller, burst, err.message);
+      throw err;
+    }
+  }
+}
+
+async function step(ports: RunnerPorts, caller: Caller, burst: Burst, options: { cancel?: boolean }): Promise<Burst> {
+  if (isTerminal(burst.state)) return burst;
+  const now = ports.clock.now();
+  if (options.cancel && burst.state !== 'scaling-back') return beginScaleBack(ports, caller, burst, 'cancelled at request', true);
+  switch (burst.state) {
+    case 'scheduled':
+      if (now.getTime() >= Date.parse(burst.startAt)) return startRamp(ports, caller, burst);
+      if (burst.warmUpAt && !burst.warmedAt && now.getTime() >= Date.parse(burst.warmUpAt)) return warmUp(ports, caller, burst);
+      return burst;
+    case 'ramping':
+      return checkRamp(ports, caller, burst, now);
+    case 'holding':
+      if (now.getTime() >= Date.parse(burst.holdUntil!)) return beginScaleBack(ports, caller, burst, `the ${burst.holdMinutes} min hold is over`);
+      return burst;
+    case 'scaling-back':
+      return finishScaleBack(ports, caller, burst);
+  }
+  return burst;
+}
+
+/** Places placeholder pods sized like the service's, so nodes are up before the burst starts. */
+async function warmUp(ports: RunnerPorts, caller: Caller, burst: Burst): Promise<Burst> {
+  const [level, workload] = await Promise.all([readLevel(ports, burst.target), ports.cluster.getWorkload(burst.target)]);
+  const replicas = Math.max(0, burst.requestedPods - level.level);
+  const saved = await saveBurst(ports, { ...burst, warmedAt: ports.clock.now().toISOString() }, burst.version);
+  if (replicas > 0) await ports.cluster.ensurePlaceholders(burst.target, { replicas, podRequests: workload.podRequests });
+  await audit(ports, caller, saved, 'burst.warm-up', [`${replicas} placeholder pods hold node capacity until ${burst.startAt}`]);
+  return saved;
+}
+
+async function startRamp(ports: RunnerPorts, caller: Caller, burst: Burst): Promise<Burst> {
+  const level = await readLevel(ports, burst.target);
+  const now = ports.clock.now().toISOString();
+  const previousLevel = burst.previousLevel ?? level.level;
+  const saved = await saveBurst(ports, { ...burst, state: 'ramping', previousLevel, startedAt: now }, burst.version);
+  const written = await writeLevel(ports, burst.target, Math.max(burst.requestedPods, previousLevel));
+  // The burst's pods preempt the placeholders; removing them frees their slots at once.
+  if (burst.warmedAt) await ports.cluster.removePlaceholders(burst.target);
+  await audit(ports, caller, saved, 'burst.ramp', [`scaled from ${previousLevel} to ${written}`]);
+  return saved;
+}
+
+async function checkRamp(ports: RunnerPorts, caller: Caller, burst: Burst, now: Date): Promise<Burst> {
+  await writeLevel(ports, burst.target, Math.max(burst.requestedPods, burst.previousLevel ?? 0));
+  const counts = await ports.cluster.podCounts(burst.target);
+  const ready = counts.ready >= burst.requestedPods;
+  const timedOut = now.getTime() - Date.parse(burst.startedAt!) >= RAMP_TIMEOUT_MS;
+  if (!ready && !timedOut) return burst;
+  const holdUntil = new Date(now.getTime() + burst.holdMinutes * 60_000).toISOString();
+  const warnings = timedOut && !ready
+    ? [...burst.capacityWarnings, `only ${counts.ready} of ${burst.requestedPods} pods were Ready after ${RAMP_TIMEOUT_MS / 60_000} min; holding anyway`]
+    : burst.capacityWarnings;
+  const saved = await saveBurst(ports, { ...burst, state: 'holding', readyAt: now.toISOString(), holdUntil, capacityWarnings: warnings }, burst.version);
+  await ports.scheduler?.scheduleAt(burstScheduleName(burst.burstId, 'scale-back'), new Date(holdUntil), { burstId: burst.burstId })
+    .catch(() => undefined); // the minute tick scales back without it
+  await audit(ports, caller, saved, 'burst.hold', [`${counts.ready} of ${burst.requestedPods} pods Ready; holding until ${holdUntil}`]);
+  return saved;
+}
+
+async function beginScaleBack(ports: RunnerPorts, caller: Caller, burst: Burst, why: string, cancel = false): Promise<Burst> {
+  const cancelled = cancel ? { cancelledAt: ports.clock.now().toISOString() } : {};
+  const saved = await saveBurst(ports, { ...burst, state: 'scaling-back', ...cancelled }, burst.version);
+  await audit(ports, caller, saved, 'burst.scale-back', [why]);
+  return finishScaleBack(ports, caller, saved);
+}
+
+async function finishScaleBack(ports: RunnerPorts, caller: Caller, burst: Burst): Promise<Burst> {
+  if (burst.previousLevel !== null) await writeLevel(ports, burst.target, burst.previousLevel);
+  if (burst.warmedAt) await ports.cluster.removePlaceholders(burst.target);
+  await Promise.all((['warm-up', 'start', 'scale-back'] as const).map((name) =>
+    ports.scheduler?.cancel(burstScheduleName(burst.burstId, name)).catch(() => undefined)));
+  const endAs: BurstState = burst.cancelledAt ? 'cancelled' : 'done';
+  const saved = await saveBurst(ports, { ...burst, state: endAs, endedAt: ports.clock.now().toISOString() }, burst.version);
+  await ports.ledger.releaseActiveBurst(burst.service, burst.burstId);
+  const level = burst.previousLevel === null ? 'no change was made' : `back to ${burst.previousLevel}`;
+  await audit(ports, caller, saved, `burst.${endAs === 'done' ? 'done' : 'cancel'}`, [level]);
+  return saved;
+}
+
+async function fail(ports: Ports, caller: Caller, burst: Burst, why: string): Promise<Burst> {
+  const saved = await saveBurst(ports, { ...burst, state: 'failed', failure: why, endedAt: ports.clock.now().toISOString() }, burst.version);
+  await ports.ledger.releaseActiveBurst(burst.service, burst.burstId);
+  await audit(ports, caller, saved, 'burst.fail', [why], 'failure');
+  return saved;
+}
+
+function audit(ports: Ports, caller: Caller, burst: Burst, action: string, reasons: string[], outcome: 'success' | 'failure' = 'success') {
+  return record(ports, caller, {
+    action, target: `burst/${burst.burstId}`, before: null,
+    after: { state: burst.state, requestedPods: burst.requestedPods, previousLevel: burst.previousLevel }, outcome, reasons,
+    service: { name: burst.service, tags: burst.target.tags },
+  });
+}
+
+export interface TickReport {
+  active: number;
+  outcomes: Array<{ burstId: string; state: BurstState | 'error'; detail?: string }>;
+}
+
+/** Advances every active burst: how overdue starts and scale-backs happen if a schedule was lost. */
+export async function tickBursts(ports: RunnerPorts, caller: Caller): Promise<TickReport> {
+  const active = await ports.ledger.listActiveBursts();
+  const report: TickReport = { active: active.length, outcomes: [] };
+  const failures: Error[] = [];
+  for (const { burstId } of active) {
+    try {
+      report.outcomes.push({ burstId, state: (await advanceBurst(ports, caller, burstId)).state });
+    } catch (err) {
+      failures.push(err as Error);
+      report.outcomes.push({ burstId, state: 'error', detail: (err as Error).message });
+    }
+  }
+  if (failures.length > 0) throw new AggregateError(failures, `burst tick: ${failures.length} of ${active.length} bursts failed`);
+  return report;
+}
