@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { LAMBDA_BUNDLING, REPO_ROOT, handlerEntry } from '#infra/lambda-bundling.ts';
+import * as declared from '#functions/index.ts';
 
 type BundlingOptions = typeof LAMBDA_BUNDLING;
 
@@ -18,12 +19,8 @@ export interface Bundle {
 /** A handler entry: a path under the repository, or inline source resolved from its root. */
 export type Entry = { name: string; path: string } | { name: string; contents: string };
 
-export const HANDLER_ENTRIES: Entry[] = [
-  { name: 'api', path: handlerEntry('api') },
-  { name: 'scaler', path: handlerEntry('scaler') },
-  { name: 'reconciler', path: handlerEntry('reconciler') },
-  { name: 'openapi', path: handlerEntry('openapi') },
-];
+/** Every declared function, as the stack deploys them. */
+export const HANDLER_ENTRIES: Entry[] = Object.values(declared).map((d) => ({ name: d.name, path: handlerEntry(d.name) }));
 
 /** The least a middy handler costs to load: the yardstick init times are divided by. */
 export const BASELINE_ENTRY: Entry = {

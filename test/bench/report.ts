@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 
 /** A target a figure is held to; figures without one are context for the reader. */
 export interface Target {
-  max: number;
+  max?: number;
+  min?: number;
   unit: string;
 }
 
@@ -24,7 +25,14 @@ export interface Results {
   parameters: Record<string, unknown>;
 }
 
-export const passes = (figure: Figure): boolean | null => (figure.target ? figure.value <= figure.target.max : null);
+export const passes = (figure: Figure): boolean | null => (figure.target
+  ? (figure.target.max === undefined || figure.value <= figure.target.max) && (figure.target.min === undefined || figure.value >= figure.target.min)
+  : null);
+
+const describeTarget = (target: Target) => [
+  ...(target.min === undefined ? [] : [`≥ ${formatValue(target.min, target.unit)}`]),
+  ...(target.max === undefined ? [] : [`≤ ${formatValue(target.max, target.unit)}`]),
+].join(', ');
 
 export function collectResults(figures: Figure[], parameters: Record<string, unknown>, startLoad: number[]): Results {
   return {
@@ -47,7 +55,7 @@ export function renderTable(results: Results): string {
   const rows = results.figures.map((f) => [
     f.name,
     formatValue(f.value, f.unit),
-    f.target ? `≤ ${formatValue(f.target.max, f.target.unit)}` : '—',
+    f.target ? describeTarget(f.target) : '—',
     f.ok === null ? '—' : f.ok ? 'ok' : 'MISSED',
   ]);
   const header = ['figure', 'value', 'target', 'ok'];

@@ -13,6 +13,8 @@ import { decisionLatencyFigures, measureDecisionLatency, persistedLatencyFigures
 import { initTimeFigures, measureInitTimes } from './init-time.ts';
 import { collectResults, renderTable, writeResults, type Figure } from './report.ts';
 import { measureStartup, startupFigures } from './startup.ts';
+import { burstReadinessFigures, measureBurstReadiness } from './burst-readiness.ts';
+import { measureMeterCost, meterCostFigures } from './meter-cost.ts';
 
 const PARAMETERS = {
   initRunsPerBundle: 15,
@@ -20,6 +22,8 @@ const PARAMETERS = {
   decisionEvents: 1_000,
   startupRuns: 3,
   initRatioHandler: 'scaler',
+  meterServices: 1_000,
+  meterRuns: 3,
 };
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results.json');
 
@@ -49,6 +53,12 @@ async function main(): Promise<void> {
     const startup = await measureStartup(PARAMETERS.startupRuns);
     figures.push(...startupFigures(startup));
     if (startup.every((s) => s.reportedMs === null)) step('warning: the CLI never printed "hms-sys sandbox ready in N ms"');
+
+    step('simulating a 10 → 1,000 pod burst against the HPA-default and KEDA baselines (virtual time)');
+    figures.push(...burstReadinessFigures(measureBurstReadiness()));
+
+    step(`metering ${PARAMETERS.meterServices} services ${PARAMETERS.meterRuns} times over dynalite and the Kubernetes simulator`);
+    figures.push(...meterCostFigures(PARAMETERS.meterServices, await measureMeterCost(PARAMETERS.meterServices, PARAMETERS.meterRuns)));
 
     const results = collectResults(figures, {
       ...PARAMETERS,
