@@ -22,6 +22,7 @@ export const devCommands: Command[] = [
         dataDir: ctx.dataDir,
         podReadyDelayMs: number(ctx, 'pod-ready-ms') ?? 2_000,
         reconcileSeconds: number(ctx, 'reconcile-seconds') ?? 60,
+        ...(process.env.HMS_PRICING_REGION ? { pricingRegion: process.env.HMS_PRICING_REGION } : {}),
       });
       writeSession(ctx.dataDir, { url: sandbox.url, k8sUrl: sandbox.k8s.url, k8sToken: sandbox.k8s.token, tokens: sandbox.tokens, pid: process.pid });
       console.log(`hms-sys sandbox ready in ${Date.now() - started} ms`);

@@ -1,10 +1,9 @@
 import * as z from 'zod/mini';
 import { ALL_SCOPES } from '#domain/triggers.ts';
 import { contract } from '../api/contract.ts';
-import { routes as apiRoutes } from '../api/triggers.ts';
-import { openApiRoutes } from './triggers.ts';
+import { httpRoutes } from '../http-routes.ts';
 
-const routes = [...apiRoutes, ...openApiRoutes];
+const routes = httpRoutes;
 
 const errorSchema = {
   type: 'object',
