@@ -5,9 +5,12 @@ import type { FunctionDeclaration } from '#domain/triggers.ts';
 import * as declared from '#functions/index.ts';
 import type { HmsSysConfig } from './config.ts';
 import { HmsHttpApi } from './constructs/api.ts';
+import { BurstSchedules } from './constructs/burst-schedules.ts';
 import { Controller } from './constructs/controller.ts';
 import { DeadLetters } from './constructs/dead-letters.ts';
 import { FunctionNetwork } from './constructs/function-network.ts';
+import { HmsEventBus } from './constructs/hms-event-bus.ts';
+import { hmsFunctionName } from './constructs/hms-function.ts';
 import { LogStorage } from './constructs/log-storage.ts';
 import { OperatorAlerts } from './constructs/operator-alerts.ts';
 import { StateTables } from './constructs/state-tables.ts';
@@ -39,7 +42,8 @@ export interface HmsSysStackProps extends StackProps {
 
 /**
  * hms-sys: the shared pieces (network placement, log storage, tables and their backups,
- * dead letters, alerts, the HTTP API), then one Controller per declared function.
+ * dead letters, alerts, the HTTP API, and, when a function needs them, the burst schedule
+ * group and the event bus), then one Controller per declared function.
  */
 export class HmsSysStack extends Stack {
   readonly controllers: ReadonlyMap<string, Controller>;
@@ -60,8 +64,18 @@ export class HmsSysStack extends Stack {
       logStorage,
     });
 
+    const declarations = props.declarations ?? FUNCTION_DECLARATIONS;
+    const needed = new Set(declarations.flatMap((declaration) => declaration.needs));
+    const schedules = needed.has('schedules') ? new BurstSchedules(this, 'BurstSchedules', {
+      runnerFunctionName: burstRunnerName(declarations),
+      deadLetters,
+    }) : undefined;
+    const eventBus = needed.has('events-publish')
+      ? new HmsEventBus(this, 'Events', { alerts, deadLetters })
+      : undefined;
+
     const controllers = new Map<string, Controller>();
-    for (const declaration of props.declarations ?? FUNCTION_DECLARATIONS) {
+    for (const declaration of declarations) {
       const controller = new Controller(this, `${constructId(declaration.name)}Controller`, {
         declaration,
         code: props.functionCode?.(declaration),
@@ -73,6 +87,8 @@ export class HmsSysStack extends Stack {
         clusterName: config.clusterName,
         namespaces: config.namespaces,
         reservedConcurrency: props.reservedConcurrency ?? 5,
+        schedules,
+        eventBus,
       });
       controllers.set(declaration.name, controller);
       new CfnOutput(this, `${constructId(declaration.name)}RoleArn`, {
@@ -90,12 +106,24 @@ export class HmsSysStack extends Stack {
       description: 'Run with cluster-admin rights: the Kubernetes Roles the controllers\' access entries rely on',
       value: `npx hms-sys rbac --namespaces ${config.namespaces.join(',')} | kubectl apply -f -`,
     });
+    if (schedules !== undefined) new CfnOutput(this, 'BurstScheduleGroupName', { value: schedules.group.scheduleGroupName });
+    if (eventBus !== undefined) {
+      new CfnOutput(this, 'EventBusName', { description: 'hms.sys events (budget alerts) are published here', value: eventBus.bus.eventBusName });
+    }
     new CfnOutput(this, 'AlertsTopicArn', { description: 'Subscribe operators here', value: alerts.topic.topicArn });
     new CfnOutput(this, 'FunctionSecurityGroupId', {
       description: 'Allow HTTPS from this group on the EKS cluster security group if the endpoint is private',
       value: network.securityGroup.securityGroupId,
     });
   }
+}
+
+/** The deployed name of the burst runner, which one-shot schedules invoke; it must be deployed too. */
+function burstRunnerName(declarations: readonly FunctionDeclaration[]): string {
+  if (!declarations.some((declaration) => declaration.name === declared.burstRunnerFunction.name)) {
+    throw new Error(`a function needs one-shot schedules, but ${declared.burstRunnerFunction.name}, which they invoke, is not deployed`);
+  }
+  return hmsFunctionName(declared.burstRunnerFunction);
 }
 
 /** `reconciler` -> `Reconciler`. */

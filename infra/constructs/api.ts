@@ -51,7 +51,7 @@ export class HmsHttpApi extends Construct {
     super(scope, id);
     this.authorizer = new HttpJwtAuthorizer('Jwt', props.jwtIssuer, { jwtAudience: [...props.jwtAudience] });
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      description: 'hms-sys: services, autoscale rules, status and audit',
+      description: 'hms-sys: services, autoscale rules, status, audit, budgets and bursts',
       createDefaultStage: false,
     });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {

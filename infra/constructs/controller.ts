@@ -2,10 +2,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { EventTrigger, FunctionDeclaration, RouteTrigger, ScheduleTrigger } from '#domain/triggers.ts';
 import type { HmsHttpApi } from './api.ts';
+import type { BurstSchedules } from './burst-schedules.ts';
 import { ControllerTriggers } from './controller-triggers.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import { clusterAccessLevel, EksAccess } from './eks-access.ts';
 import type { FunctionNetwork } from './function-network.ts';
+import type { HmsEventBus } from './hms-event-bus.ts';
 import { HmsFunction, hmsFunctionName } from './hms-function.ts';
 import type { LogStorage } from './log-storage.ts';
 import { grantNeeds } from './need-grants.ts';
@@ -35,6 +37,10 @@ export interface ControllerProps {
   readonly namespaces: readonly string[];
   /** Concurrent executions reserved for the function. */
   readonly reservedConcurrency: number;
+  /** The burst schedule group and its role; required by the 'schedules' need. */
+  readonly schedules?: BurstSchedules;
+  /** The hms-sys event bus; required by the 'events-publish' need. */
+  readonly eventBus?: HmsEventBus;
 }
 
 /**
@@ -47,7 +53,7 @@ export class Controller extends Construct {
 
   constructor(scope: Construct, id: string, props: ControllerProps) {
     super(scope, id);
-    const { declaration, tables, deadLetters } = props;
+    const { declaration, tables, deadLetters, schedules, eventBus } = props;
     const needs = new Set(declaration.needs);
 
     this.fn = new HmsFunction(this, 'Function', {
@@ -63,10 +69,15 @@ export class Controller extends Construct {
         HMS_CLUSTERS: props.clusterName,
         // The actor recorded in audit entries names the function that acted.
         HMS_ACTOR: `role/${hmsFunctionName(declaration)}`,
+        // Where one-shot schedules go and whom they invoke; what the bus is called.
+        ...(needs.has('schedules') ? schedules?.environment : {}),
+        ...(needs.has('events-publish') ? eventBus?.environment : {}),
       },
     });
 
-    grantNeeds(this.fn.role, declaration.needs, { tables, clusterName: props.clusterName });
+    grantNeeds(this.fn.role, declaration.needs, { tables, clusterName: props.clusterName, schedules, eventBus });
+    // The group is named in the environment as text, so the dependency is stated.
+    if (needs.has('schedules') && schedules !== undefined) this.fn.function.node.addDependency(schedules.group);
 
     const level = clusterAccessLevel(declaration.needs);
     if (level !== undefined) {

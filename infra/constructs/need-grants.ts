@@ -2,6 +2,8 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Need } from '#domain/triggers.ts';
 import { ALARM_NAME_PREFIX as ALARM_PREFIX } from '#domain/alarms.ts';
+import { SCHEDULE_GROUP_NAME, type BurstSchedules } from './burst-schedules.ts';
+import type { HmsEventBus } from './hms-event-bus.ts';
 import type { ManagedPolicyRole } from './managed-policy-role.ts';
 import type { StateTables } from './state-tables.ts';
 
@@ -9,6 +11,10 @@ import type { StateTables } from './state-tables.ts';
 export interface NeedResources {
   readonly tables: StateTables;
   readonly clusterName: string;
+  /** Required by the 'schedules' need. */
+  readonly schedules?: BurstSchedules;
+  /** Required by the 'events-publish' need. */
+  readonly eventBus?: HmsEventBus;
 }
 
 type Grant = (role: ManagedPolicyRole, resources: NeedResources) => void;
@@ -58,13 +64,37 @@ const GRANTS: Record<Need, Grant> = {
   },
   'cluster-read': describeCluster,
   'cluster-write': describeCluster,
+  'node-groups-read': (role, { clusterName }) => {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:ListNodegroups'], resources: [clusterArn(clusterName)] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:DescribeNodegroup'], resources: [nodegroupArns(clusterName)] }));
+    role.acknowledgeGrant({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:nodegroup/${clusterName}/*/*]`,
+      reason: `Node groups are listed at run time, and their ARNs end in names and ids EKS generates; the grant is limited to node groups of the ${clusterName} cluster.`,
+    });
+  },
+  schedules: (role, { schedules }) => {
+    if (schedules === undefined) throw new Error('the schedules need requires the burst schedule group');
+    schedules.grantManage(role);
+    role.acknowledgeGrant({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${SCHEDULE_GROUP_NAME}/*]`,
+      reason: `One-shot schedules are created at run time, one per burst step, so their names are unknown at deploy time; the grant is limited to the ${SCHEDULE_GROUP_NAME} group.`,
+    });
+  },
+  'events-publish': (role, { eventBus }) => {
+    if (eventBus === undefined) throw new Error('the events-publish need requires the hms-sys event bus');
+    eventBus.grantPublish(role);
+  },
 };
+
+const clusterArn = (clusterName: string) => `arn:${Aws.PARTITION}:eks:${Aws.REGION}:${Aws.ACCOUNT_ID}:cluster/${clusterName}`;
+/** Node group ARNs are nodegroup/<cluster>/<name>/<id>. */
+const nodegroupArns = (clusterName: string) => `arn:${Aws.PARTITION}:eks:${Aws.REGION}:${Aws.ACCOUNT_ID}:nodegroup/${clusterName}/*/*`;
 
 /** The EKS endpoint and certificate; access inside the cluster comes from its access entry. */
 function describeCluster(role: ManagedPolicyRole, { clusterName }: NeedResources): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['eks:DescribeCluster'],
-    resources: [`arn:${Aws.PARTITION}:eks:${Aws.REGION}:${Aws.ACCOUNT_ID}:cluster/${clusterName}`],
+    resources: [clusterArn(clusterName)],
   }));
 }
 

@@ -1,7 +1,10 @@
-import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /**
@@ -10,14 +13,16 @@ import { Construct } from 'constructs';
  */
 export class OperatorAlerts extends Construct {
   readonly topic: sns.Topic;
+  readonly key: kms.Key;
+  private eventRulesAllowed = false;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    const key = new kms.Key(this, 'Key', {
+    const key = (this.key = new kms.Key(this, 'Key', {
       description: 'hms-sys: encrypts the operator alerts topic',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
-    });
+    }));
     // CloudWatch publishes alarm notifications with its own credentials.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -45,5 +50,39 @@ export class OperatorAlerts extends Construct {
         },
       }),
     );
+  }
+
+  /**
+   * Makes the topic a target of `rule`. Written out rather than through targets.SnsTopic, whose
+   * grant adds `kms:GenerateDataKey*` to the key policy: here EventBridge gets the two key
+   * actions SNS encryption needs, and may publish only for the rules given.
+   */
+  notifyOn(rule: events.Rule, deadLetterQueue: sqs.IQueue): void {
+    if (!this.eventRulesAllowed) {
+      this.eventRulesAllowed = true;
+      this.key.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'EventBridgeRulesPublishEncrypted',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+      }));
+    }
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [this.topic.topicArn],
+      conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+    }));
+    const topicArn = this.topic.topicArn;
+    rule.addTarget({
+      bind: (boundRule) => {
+        targets.addToDeadLetterQueueResourcePolicy(boundRule, deadLetterQueue);
+        return {
+          ...targets.bindBaseTargetConfig({ deadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(1) }),
+          arn: topicArn,
+          targetResource: this.topic,
+        };
+      },
+    });
   }
 }

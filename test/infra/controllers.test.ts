@@ -53,9 +53,12 @@ describe('EventBridge triggers', () => {
     });
   });
 
-  test('there is one rule per declared event pattern or schedule', () => {
+  test('there is one default-bus rule per declared event pattern or schedule, and only the budget alert rule on the hms-sys bus', () => {
     const declared = FUNCTION_DECLARATIONS.flatMap((d) => d.triggers).filter((t) => t.kind !== 'http');
-    template.resourceCountIs('AWS::Events::Rule', declared.length);
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).map((r) => r.Properties);
+    expect(rules.filter((rule) => rule.EventBusName === undefined)).toHaveLength(declared.length);
+    expect(rules.filter((rule) => rule.EventBusName !== undefined).map((rule) => rule.EventPattern['detail-type']))
+      .toEqual([['BudgetThresholdCrossed', 'BudgetFloorExceedsCap']]);
   });
 });
 
@@ -149,6 +152,9 @@ describe('EKS access', () => {
     ['scaler', 'hms-sys:scaler'],
     ['reconciler', 'hms-sys:scaler'],
     ['api', 'hms-sys:reader'],
+    ['cost-api', 'hms-sys:scaler'],
+    ['burst-runner', 'hms-sys:scaler'],
+    ['meter', 'hms-sys:reader'],
   ])('%s\'s role is mapped to the Kubernetes group %s, with no EKS access policy', (name, group) => {
     const roleArn = { 'Fn::GetAtt': [roleLogicalId(name), 'Arn'] };
     const entry = entries.filter((e) => JSON.stringify(e.PrincipalArn) === JSON.stringify(roleArn));
@@ -161,8 +167,10 @@ describe('EKS access', () => {
     expect(stack.controllers.get(name)!.eksAccess!.namespaces).toEqual(namespaces);
   });
 
-  test('only the three cluster controllers get an access entry, and none carries an access policy', () => {
-    expect(entries).toHaveLength(3);
+  test('only the controllers that need the cluster get an access entry, and none carries an access policy', () => {
+    const clusterControllers = FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('cluster-read') || d.needs.includes('cluster-write'));
+    expect(clusterControllers.map((d) => d.name).sort()).toEqual(['api', 'burst-runner', 'cost-api', 'meter', 'reconciler', 'scaler']);
+    expect(entries).toHaveLength(clusterControllers.length);
     for (const entry of entries) expect(entry.AccessPolicies).toBeUndefined();
     expect(JSON.stringify(entries)).not.toContain('cluster-access-policy');
   });
