@@ -1,9 +1,10 @@
 /**
  * The Kubernetes permissions of the controllers, as data: the groups their EKS access entries
- * put them in, and the namespaced Roles and RoleBindings that give those groups exactly the
- * calls shared/adapters/aws/kubernetes-cluster.ts makes. Pure: the CDK app reads the group
- * names, `hms-sys rbac` renders the manifest.
+ * put them in, the namespaced Roles and RoleBindings and the one ClusterRole that give those
+ * groups exactly the calls shared/adapters/aws/kubernetes-cluster.ts makes, and the PriorityClass
+ * placeholder pods run under. Pure: the CDK app reads the group names, `hms-sys rbac` renders the manifest.
  */
+import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
 
 /** How much of the cluster a controller's needs call for. */
 export type ClusterAccessLevel = 'read' | 'write';
@@ -28,8 +29,13 @@ const rule = (apiGroup: string, resource: string, ...verbs: string[]): PolicyRul
   Object.freeze({ apiGroups: [apiGroup], resources: [resource], verbs });
 
 /**
- * write: the scaler and reconciler read and patch the scale subresource, read Deployment
- * status, and find and patch the HPA that owns a Deployment. read: the API's reads only.
+ * write: the scaler, reconciler and burst runner read and patch the scale subresource, read
+ * Deployment status, find and patch the HPA that owns a Deployment, list a Deployment's pods to
+ * count Pending ones, and create, patch and delete the placeholder Deployment `<name>-hms-warm`.
+ * Create cannot be limited by resourceNames (the name is not known when RBAC is checked), and the
+ * placeholder names vary with the workloads, so patch and delete are namespace-wide too; the
+ * adapter only changes a Deployment labelled as the workload's placeholder, and deletes with a
+ * uid precondition. read: the API's reads only.
  */
 export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Object.freeze({
   write: Object.freeze({
@@ -37,8 +43,9 @@ export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Obje
     roleName: 'hms-sys-scaler',
     rules: Object.freeze([
       rule('apps', 'deployments/scale', 'get', 'patch'),
-      rule('apps', 'deployments', 'get'),
+      rule('apps', 'deployments', 'get', 'create', 'patch', 'delete'),
       rule('autoscaling', 'horizontalpodautoscalers', 'list', 'patch'),
+      rule('', 'pods', 'list'),
     ]),
   }),
   read: Object.freeze({
@@ -48,8 +55,19 @@ export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Obje
       rule('apps', 'deployments/scale', 'get'),
       rule('apps', 'deployments', 'get'),
       rule('autoscaling', 'horizontalpodautoscalers', 'list'),
+      rule('', 'pods', 'list'),
     ]),
   }),
+});
+
+/**
+ * Cluster-wide reads for Cluster.nodeCapacity, bound to both groups (bursts are planned in the API
+ * and run by the writers): nodes are cluster-scoped, and Nodes do not report how many pods they
+ * hold, so counting bound pods takes one cluster-wide pod list. Read-only; no Secrets.
+ */
+export const CAPACITY_CLUSTER_ROLE = Object.freeze({
+  name: 'hms-sys-capacity-reader',
+  rules: Object.freeze([rule('', 'nodes', 'list'), rule('', 'pods', 'list')]),
 });
 
 /** The Kubernetes group for an access level, as the EKS access entry lists it. */
@@ -75,19 +93,23 @@ const RBAC_API = 'rbac.authorization.k8s.io';
 const LABELS = Object.freeze({ 'app.kubernetes.io/part-of': 'hms-sys' });
 
 /** Plain data a manifest document is rendered from. */
-export type ManifestValue = string | readonly string[] | readonly ManifestObject[] | ManifestObject;
+export type ManifestValue = string | number | boolean | readonly string[] | readonly ManifestObject[] | ManifestObject;
 export interface ManifestObject {
   readonly [key: string]: ManifestValue;
 }
 
-/** Per namespace (duplicates dropped, order kept), a Role and a RoleBinding for each group. */
+/**
+ * The cluster-wide objects once (the placeholders' PriorityClass, the capacity ClusterRole and its
+ * binding), then per namespace (duplicates dropped, order kept) a Role and a RoleBinding for each group.
+ */
 export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
   const unique = [...new Set(namespaces)];
   if (unique.length === 0) throw new RbacError('at least one namespace is required');
   const bad = unique.filter((name) => !isNamespaceName(name));
   if (bad.length > 0) throw new RbacError(`not DNS-1123 labels: ${bad.map((name) => JSON.stringify(name)).join(', ')}`);
-  return unique.flatMap((namespace) =>
-    [RBAC_GROUPS.write, RBAC_GROUPS.read].flatMap(({ group, roleName, rules }): ManifestObject[] => {
+  const groups = [RBAC_GROUPS.write, RBAC_GROUPS.read];
+  const namespaced = unique.flatMap((namespace) =>
+    groups.flatMap(({ group, roleName, rules }): ManifestObject[] => {
       const metadata = { name: roleName, namespace, labels: LABELS };
       return [
         { apiVersion: `${RBAC_API}/v1`, kind: 'Role', metadata, rules: rules.map((r) => ({ ...r })) },
@@ -99,12 +121,32 @@ export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
       ];
     }),
   );
+  const clusterMetadata = { name: CAPACITY_CLUSTER_ROLE.name, labels: LABELS };
+  return [
+    {
+      apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass',
+      metadata: { name: PLACEHOLDER_PRIORITY_CLASS, labels: LABELS },
+      // Below the default 0, so every ordinary pod preempts placeholders (the cluster-autoscaler overprovisioning value).
+      value: -10,
+      globalDefault: false,
+      description: 'hms-sys placeholder pods that hold warm node capacity before a burst; any other pod preempts them.',
+    },
+    { apiVersion: `${RBAC_API}/v1`, kind: 'ClusterRole', metadata: clusterMetadata, rules: CAPACITY_CLUSTER_ROLE.rules.map((r) => ({ ...r })) },
+    {
+      apiVersion: `${RBAC_API}/v1`, kind: 'ClusterRoleBinding', metadata: clusterMetadata,
+      subjects: groups.map(({ group }) => ({ kind: 'Group', name: group, apiGroup: RBAC_API })),
+      roleRef: { kind: 'ClusterRole', name: CAPACITY_CLUSTER_ROLE.name, apiGroup: RBAC_API },
+    },
+    ...namespaced,
+  ];
 }
 
 const HEADER = [
   '# hms-sys RBAC: the only Kubernetes permissions the controllers hold.',
   '# The EKS access entries put the controller roles in the groups below; these Roles and',
-  '# RoleBindings decide what each group may do, namespace by namespace.',
+  '# RoleBindings decide what each group may do, namespace by namespace, and one ClusterRole',
+  '# lets them list nodes and pods for capacity checks. The PriorityClass is the one burst',
+  '# placeholder pods run under, so that every other pod preempts them.',
   '# Apply it with kubectl before the first deploy, and again when namespaces change:',
   '#   npx hms-sys rbac --namespaces <ns1,ns2> | kubectl apply -f -',
 ];
@@ -115,10 +157,11 @@ export function rbacManifest(namespaces: readonly string[]): string {
   return `${[...HEADER, ...documents].join('\n')}\n`;
 }
 
-// Block-style YAML for the shapes above: maps, lists of maps, lists of strings, strings.
+// Block-style YAML for the shapes above: maps, lists of maps, lists of strings, strings, numbers, booleans.
 function renderMap(object: ManifestObject, indent: string): string[] {
   return Object.entries(object).flatMap(([key, value]) => {
     if (typeof value === 'string') return [`${indent}${key}: ${scalar(value)}`];
+    if (typeof value === 'number' || typeof value === 'boolean') return [`${indent}${key}: ${String(value)}`];
     if (!isList(value)) return [`${indent}${key}:`, ...renderMap(value, `${indent}  `)];
     if (value.length === 0 || typeof value[0] === 'string') {
       return [`${indent}${key}: [${(value as readonly string[]).map(scalar).join(', ')}]`];

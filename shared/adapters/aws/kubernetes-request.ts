@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { ClusterEndpoint } from './eks-endpoint.ts';
 
 export interface KubeRequest {
-  method: 'GET' | 'PATCH' | 'POST';
+  method: 'GET' | 'PATCH' | 'POST' | 'DELETE';
   /** Path below the API server's root, already URL-encoded. */
   path: string;
   body?: unknown;

@@ -3,17 +3,31 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { renderStatus } from './k8s-sim/render.ts';
 import { handleRequest, SimStatusError } from './k8s-sim/routes.ts';
-import { SimState, type DeploymentSeed, type HpaSeed, type SimDeployment, type SimHpa, type SimPod } from './k8s-sim/state.ts';
+import {
+  SimState,
+  type CapacityOptions,
+  type DeploymentSeed,
+  type HpaSeed,
+  type SimDeployment,
+  type SimHpa,
+  type SimNode,
+  type SimPod,
+} from './k8s-sim/state.ts';
 
-export type { DeploymentSeed, HpaSeed } from './k8s-sim/state.ts';
+export type { CapacityOptions, DeploymentSeed, HpaSeed, SimNode } from './k8s-sim/state.ts';
 
 export interface K8sSimulatorOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   /** The bearer token every request must carry. */
   token: string;
+  /** A pod is Ready this long after it is scheduled on a node; 2000 by default. */
   podReadyDelayMs?: number;
   hpaSyncMs?: number;
+  /** Nodes, their pod slots and provisioning; SimStateOptions.capacity documents the defaults. */
+  capacity?: Partial<CapacityOptions>;
+  /** The simulator's clock in ms; performance.now() by default. */
+  now?: () => number;
 }
 
 /** Answers the next `times` matching requests with `status`, or never answers them (`timeout`). */
@@ -35,13 +49,20 @@ export interface SimRequestEvent {
   at: number;
 }
 
-/** Read access to the simulated objects, for tests. */
+/** Read access to the simulated objects, for tests; call advance() first to see them as of now. */
 export interface K8sSimulatorState {
   readonly resourceVersion: string;
+  readonly capacity: Readonly<CapacityOptions>;
+  advance(): void;
   deployment(namespace: string, name: string): Readonly<SimDeployment> | undefined;
   hpa(namespace: string, name: string): Readonly<SimHpa> | undefined;
   podsOf(namespace: string, deployment: string): readonly Readonly<SimPod>[];
   isReady(pod: SimPod): boolean;
+  readyCount(deployment: SimDeployment): number;
+  nodes(): readonly Readonly<SimNode>[];
+  isNodeReady(node: SimNode): boolean;
+  /** Pods no node holds yet. */
+  pendingCount(): number;
 }
 
 export interface K8sSimulator {
@@ -57,9 +78,9 @@ export interface K8sSimulator {
 
 const MAX_BODY_BYTES = 1_048_576;
 
-/** A loopback Kubernetes API server with Deployments, the scale subresource, HPAs and pods. */
+/** A loopback Kubernetes API server with Deployments, the scale subresource, HPAs, pods, nodes and PriorityClasses. */
 export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K8sSimulator> {
-  const state = new SimState(options.podReadyDelayMs ?? 2_000);
+  const state = new SimState({ podReadyDelayMs: options.podReadyDelayMs ?? 2_000, capacity: options.capacity, now: options.now });
   const faults: (FaultSpec & { remaining: number })[] = [];
   const listeners = new Set<(event: SimRequestEvent) => void>();
 

@@ -1,10 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { kubernetesGroup, RBAC_GROUPS, RbacError, rbacManifest, rbacObjects } from '../../../infra/rbac.ts';
+import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
+import { CAPACITY_CLUSTER_ROLE, kubernetesGroup, RBAC_GROUPS, RbacError, rbacManifest, rbacObjects } from '../../../infra/rbac.ts';
 
 interface Line { indent: number; text: string }
 type Doc = Record<string, any>;
 
-/** Parses the YAML subset rbacManifest writes: maps, "- " lists of maps, [a, b] lists, plain or "quoted" strings. */
+/** Parses the YAML subset rbacManifest writes: maps, "- " lists of maps, [a, b] lists, plain or "quoted" strings, integers, booleans. */
 function parseManifest(text: string): Doc[] {
   return text.split(/^---$/m)
     .map((chunk) => chunk.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))
@@ -40,6 +41,8 @@ function parseList(lines: Line[], start: number, indent: number): [Doc[], number
   return [list, i];
 }
 function value(raw: string): unknown {
+  if (/^-?\d+$/.test(raw)) return Number(raw);
+  if (raw === 'true' || raw === 'false') return raw === 'true';
   const scalar = (s: string) => (s.startsWith('"') ? JSON.parse(s) : s);
   return raw.startsWith('[') ? raw.slice(1, -1).split(',').map((s) => s.trim()).filter((s) => s !== '').map(scalar) : scalar(raw);
 }
@@ -49,29 +52,34 @@ const manifest = rbacManifest(NAMESPACES);
 const docs = parseManifest(manifest);
 const find = (kind: string, namespace: string, name: string) =>
   docs.filter((d) => d.kind === kind && d.metadata.namespace === namespace && d.metadata.name === name);
+const clusterScoped = (kind: string) => docs.filter((d) => d.kind === kind);
 
 describe('rbacManifest', () => {
   test('the YAML parses back to exactly the objects it is rendered from', () => {
     expect(docs).toEqual(JSON.parse(JSON.stringify(rbacObjects(NAMESPACES))));
   });
 
-  test('every document is an rbac.authorization.k8s.io/v1 Role or RoleBinding, one of each per group per namespace', () => {
-    expect(docs).toHaveLength(NAMESPACES.length * 2 * 2);
-    for (const doc of docs) expect(doc.apiVersion).toBe('rbac.authorization.k8s.io/v1');
+  test('a Role and a RoleBinding per group per namespace, then one PriorityClass, ClusterRole and ClusterRoleBinding', () => {
+    expect(docs).toHaveLength(NAMESPACES.length * 2 * 2 + 3);
+    for (const doc of docs.filter((d) => d.kind !== 'PriorityClass')) expect(doc.apiVersion).toBe('rbac.authorization.k8s.io/v1');
     for (const namespace of NAMESPACES) {
       for (const { roleName } of Object.values(RBAC_GROUPS)) {
         expect(find('Role', namespace, roleName)).toHaveLength(1);
         expect(find('RoleBinding', namespace, roleName)).toHaveLength(1);
       }
     }
+    expect(docs.map((d) => d.kind).sort()).toEqual(
+      ['ClusterRole', 'ClusterRoleBinding', 'PriorityClass', ...Array(4).fill('Role'), ...Array(4).fill('RoleBinding')].sort(),
+    );
   });
 
-  test('the scaler Role holds exactly the scale, Deployment and HPA calls the scaler and reconciler make', () => {
+  test('the scaler Role holds exactly the scale, Deployment, HPA and pod calls the controllers make', () => {
     for (const namespace of NAMESPACES) {
       expect(find('Role', namespace, 'hms-sys-scaler')[0]!.rules).toEqual([
         { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
-        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'create', 'patch', 'delete'] },
         { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'patch'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
       ]);
     }
   });
@@ -82,16 +90,51 @@ describe('rbacManifest', () => {
         { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get'] },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
         { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
       ]);
     }
   });
 
-  test('nothing grants secrets, wildcards, cluster scope or verbs beyond get, list and patch', () => {
+  test('the one ClusterRole only lists nodes and pods, and binds both groups', () => {
+    const [role] = clusterScoped('ClusterRole');
+    expect(role!.metadata).toEqual({ name: CAPACITY_CLUSTER_ROLE.name, labels: { 'app.kubernetes.io/part-of': 'hms-sys' } });
+    expect(role!.rules).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+    ]);
+    const [binding] = clusterScoped('ClusterRoleBinding');
+    expect(binding!.roleRef).toEqual({ kind: 'ClusterRole', name: CAPACITY_CLUSTER_ROLE.name, apiGroup: 'rbac.authorization.k8s.io' });
+    expect(binding!.subjects.map((s: { name: string }) => s.name).sort()).toEqual(['hms-sys:reader', 'hms-sys:scaler']);
+  });
+
+  test('the placeholders\' PriorityClass is below the default priority, not the global default, and preemptible', () => {
+    const [priorityClass] = clusterScoped('PriorityClass');
+    expect(priorityClass).toMatchObject({
+      apiVersion: 'scheduling.k8s.io/v1',
+      metadata: { name: PLACEHOLDER_PRIORITY_CLASS },
+      value: -10,
+      globalDefault: false,
+    });
+    expect(priorityClass!.description).toMatch(/placeholder/);
+    expect(manifest).toContain('value: -10\n');
+    expect(manifest).toContain('globalDefault: false\n');
+  });
+
+  test('nothing grants secrets, wildcards, escalation or verbs beyond get, list, patch, create and delete', () => {
     expect(manifest).not.toContain('*');
     expect(manifest).not.toMatch(/secret/i);
-    expect(manifest).not.toMatch(/ClusterRole/);
+    expect(manifest).not.toMatch(/escalate|bind|impersonate/);
     const verbs = new Set(docs.flatMap((d) => (d.rules ?? []).flatMap((r: { verbs: string[] }) => r.verbs)));
-    expect([...verbs].sort()).toEqual(['get', 'list', 'patch']);
+    expect([...verbs].sort()).toEqual(['create', 'delete', 'get', 'list', 'patch']);
+    const clusterWide = clusterScoped('ClusterRole').flatMap((d) => d.rules);
+    expect(clusterWide.every((r: { verbs: string[] }) => r.verbs.join() === 'list')).toBe(true);
+  });
+
+  test('only the scaler Role writes Deployments, and only it patches anything', () => {
+    const writes = docs
+      .filter((d) => d.kind === 'Role')
+      .flatMap((d) => d.rules.filter((r: { verbs: string[] }) => r.verbs.some((v) => v !== 'get' && v !== 'list')).map(() => d.metadata.name));
+    expect(new Set(writes)).toEqual(new Set(['hms-sys-scaler']));
   });
 
   test('each RoleBinding binds its own namespace\'s Role to the group the access entry names', () => {
@@ -123,7 +166,7 @@ describe('rbacManifest', () => {
   });
 
   test('a name that could be mistaken for another YAML type stays a string', () => {
-    const [role] = parseManifest(rbacManifest(['123']));
+    const role = parseManifest(rbacManifest(['123'])).find((d) => d.kind === 'Role');
     expect(role!.metadata.namespace).toBe('123');
     expect(rbacManifest(['on'])).toContain('namespace: "on"');
   });

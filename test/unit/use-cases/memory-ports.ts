@@ -1,8 +1,10 @@
 import { auditStream, chainEntry, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
-import type { Rule, ServiceScaling, Service } from '#domain/model.ts';
+import type { Usage } from '#domain/budget.ts';
+import type { Budget, Burst, Rule, ServiceScaling, Service } from '#domain/model.ts';
 import type { AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
-import type { Cluster, HpaState, ScaleState, WorkloadRef } from '#ports/cluster.ts';
+import type { Cluster, HpaState, NodeCapacity, PlaceholderSpec, PodRequests, ScaleState, Workload, WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
+import type { LedgerStore } from '#ports/ledger.ts';
 import type { AlarmSpec, Datapoint, MetricSource, Metrics } from '#ports/metrics.ts';
 import type { Ports } from '#ports/ports.ts';
 import type { EventClaim, StateStore } from '#ports/state-store.ts';
@@ -57,6 +59,56 @@ class MemoryStore implements StateStore {
   }
 }
 
+/** Versioned values by key: the StateStore's write convention. */
+class VersionedMap<T extends { version: number }> {
+  readonly items = new Map<string, T>();
+  put(key: string, value: T, expected: number | null) {
+    if ((this.items.get(key)?.version ?? null) !== expected) throw new StaleVersionError(key);
+    this.items.set(key, structuredClone(value));
+  }
+  get(key: string): T | null {
+    const value = this.items.get(key);
+    return value === undefined ? null : structuredClone(value);
+  }
+  delete(key: string, expected: number) {
+    if (this.items.get(key)?.version !== expected) throw new StaleVersionError(key);
+    this.items.delete(key);
+  }
+  values(): T[] {
+    return [...this.items.values()].map((v) => structuredClone(v));
+  }
+}
+
+class MemoryLedger implements LedgerStore {
+  readonly budgets = new VersionedMap<Budget>();
+  readonly usage = new VersionedMap<Usage>();
+  readonly bursts = new VersionedMap<Burst>();
+  readonly active = new Map<string, string>();
+  private burstCounter = 0;
+
+  putBudget = async (b: Budget, e: number | null) => this.budgets.put(b.service, b, e);
+  getBudget = async (service: string) => this.budgets.get(service);
+  listBudgets = async () => this.budgets.values();
+  deleteBudget = async (service: string, e: number) => this.budgets.delete(service, e);
+  getUsage = async (service: string, month: string) => this.usage.get(`${month}#${service}`);
+  listUsage = async (month: string) => this.usage.values().filter((u) => u.month === month);
+  putUsage = async (u: Usage, e: number | null) => this.usage.put(`${u.month}#${u.service}`, u, e);
+  nextBurstNumber = async () => ++this.burstCounter;
+  putBurst = async (b: Burst, e: number | null) => this.bursts.put(b.burstId, b, e);
+  getBurst = async (id: string) => this.bursts.get(id);
+  async claimActiveBurst(service: string, burstId: string) {
+    const holder = this.active.get(service);
+    if (holder !== undefined && holder !== burstId) return false;
+    this.active.set(service, burstId);
+    return true;
+  }
+  async releaseActiveBurst(service: string, burstId: string) {
+    if (this.active.get(service) === burstId) this.active.delete(service);
+  }
+  listActiveBursts = async () => [...this.active].map(([service, burstId]) => ({ service, burstId }));
+  activeBurstOf = async (service: string) => this.active.get(service) ?? null;
+}
+
 class MemoryAudit implements AuditLog {
   readonly records: AuditRecord[] = [];
   async append(entry: AuditEntry) {
@@ -72,12 +124,18 @@ class MemoryAudit implements AuditLog {
   readStream = async (stream: string) => this.records.filter((r) => r.stream === stream);
 }
 
-/** A one-Deployment cluster whose next write can be made to lose a race. */
+/** A one-Deployment cluster whose next write can be made to lose a race; all its pods are Ready. */
 export class MemoryCluster implements Cluster {
   replicas = 4;
   version = 1;
   hpa: HpaState | null = null;
   patches: number[] = [];
+  podRequests: PodRequests = { vcpu: 0.5, memoryGiB: 1 };
+  /** Pods the scheduler has not placed; ready is replicas minus these. */
+  pending = 0;
+  /** The placeholder Deployment, by workload deployment name. */
+  placeholders = new Map<string, PlaceholderSpec>();
+  capacity: NodeCapacity = { nodes: 10, podsPerNode: 30, podsScheduled: 4 };
   /** Before the next write, another writer sets replicas to this value. */
   raceTo: number | null = null;
 
@@ -101,7 +159,13 @@ export class MemoryCluster implements Cluster {
     this.hpa = { ...this.hpa!, minReplicas };
     return this.hpa;
   }
-  podCounts = async () => ({ desired: this.replicas, ready: this.replicas });
+  podCounts = async () => ({ desired: this.replicas, ready: this.replicas - this.pending, pending: this.pending });
+  getWorkload = async (): Promise<Workload> =>
+    ({ replicas: this.replicas, readyReplicas: this.replicas - this.pending, podRequests: { ...this.podRequests } });
+  ensurePlaceholders = async (ref: WorkloadRef, spec: PlaceholderSpec) =>
+    void this.placeholders.set(ref.deployment, structuredClone(spec));
+  removePlaceholders = async (ref: WorkloadRef) => void this.placeholders.delete(ref.deployment);
+  nodeCapacity = async () => ({ ...this.capacity });
 }
 
 class MemoryMetrics implements Metrics {
@@ -117,8 +181,10 @@ class MemoryMetrics implements Metrics {
 export function memoryPorts(now = new Date('2026-11-23T12:00:00Z')) {
   const clock = { current: now, now: () => clock.current };
   const ports = {
-    store: new MemoryStore(), audit: new MemoryAudit(), metrics: new MemoryMetrics(), cluster: new MemoryCluster(),
-    clock, knownClusters: ['sandbox'],
+    store: new MemoryStore(), ledger: new MemoryLedger(), audit: new MemoryAudit(), metrics: new MemoryMetrics(), cluster: new MemoryCluster(),
+    nodeGroups: { maxNodes: async () => null as number | null },
+    clock, knownClusters: ['sandbox'], pricingRegion: 'us-east-1',
+    capacityTimings: { nodeProvisioningSeconds: 90, podReadySeconds: 20 },
   } satisfies Ports;
   return { ports, clock };
 }

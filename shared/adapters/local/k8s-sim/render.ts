@@ -1,4 +1,4 @@
-import type { SimDeployment, SimHpa, SimMeta, SimPod, SimState } from './state.ts';
+import type { SimContainer, SimDeployment, SimHpa, SimMeta, SimNode, SimPod, SimPriorityClass, SimState } from './state.ts';
 
 /** Kubernetes JSON for the simulator's objects, in the shapes the real API server returns. */
 
@@ -30,7 +30,7 @@ export function renderDeployment(state: SimState, d: SimDeployment): Json {
       selector: { matchLabels: { ...d.labels } },
       template: {
         metadata: { labels: { ...d.labels } },
-        spec: { containers: [{ name: d.name, image: `${d.name}:latest` }] },
+        spec: podSpec(d.containers, d.priorityClassName, d.terminationGracePeriodSeconds),
       },
     },
     status: {
@@ -76,21 +76,86 @@ export function renderHpa(state: SimState, h: SimHpa): Json {
 }
 
 export function renderPod(state: SimState, p: SimPod): Json {
-  const ready = state.isReady(p);
+  const owner = state.deployment(p.namespace, p.deployment);
+  const spec = podSpec(owner?.containers ?? [], owner?.priorityClassName, owner?.terminationGracePeriodSeconds);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: metadata(p, { labels: { ...p.labels } }),
-    spec: { containers: [{ name: p.deployment, image: `${p.deployment}:latest` }] },
+    spec: { ...spec, nodeName: p.nodeName, priority: p.priority, schedulerName: 'default-scheduler' },
+    status: podStatus(state, p),
+  };
+}
+
+/** Unscheduled pods are Pending with PodScheduled False; scheduled ones Running, Ready after the delay. */
+function podStatus(state: SimState, p: SimPod): Json {
+  if (p.nodeName === undefined) {
+    const nodes = state.nodes().length;
+    return {
+      phase: 'Pending',
+      conditions: [{
+        type: 'PodScheduled', status: 'False', reason: 'Unschedulable',
+        message: `0/${nodes} nodes are available: ${nodes} Too many pods. preemption: 0/${nodes} nodes are available: ${nodes} No preemption victims found for incoming pod.`,
+      }],
+    };
+  }
+  const ready = state.isReady(p) ? 'True' : 'False';
+  return {
+    phase: 'Running',
+    conditions: [
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'Initialized', status: 'True' },
+      { type: 'ContainersReady', status: ready },
+      { type: 'Ready', status: ready },
+    ],
+  };
+}
+
+function podSpec(containers: SimContainer[], priorityClassName: string | undefined, terminationGracePeriodSeconds: number | undefined): Json {
+  return {
+    containers: containers.map((c) => ({ name: c.name, image: c.image, resources: { requests: { ...c.requests } } })),
+    priorityClassName,
+    terminationGracePeriodSeconds,
+  };
+}
+
+export function renderNode(state: SimState, n: SimNode): Json {
+  const ready = state.isNodeReady(n);
+  const resources = { cpu: '8', memory: '32Gi', pods: String(n.pods) };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: n.name, uid: n.uid, resourceVersion: n.resourceVersion, creationTimestamp: n.creationTimestamp,
+      labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', 'karpenter.sh/nodepool': 'default' },
+    },
+    // spec.unschedulable is omitted while false, as the API omits zero values; a node that is not Ready yet carries the not-ready taint.
+    spec: ready ? {} : { taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }] },
     status: {
-      phase: ready ? 'Running' : 'Pending',
-      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      capacity: resources,
+      allocatable: resources,
+      conditions: [ready
+        ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+        : { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'node is starting' }],
     },
   };
 }
 
-export function renderList(kind: string, apiVersion: string, resourceVersion: string, items: Json[]): Json {
-  return { apiVersion, kind, metadata: { resourceVersion }, items };
+export function renderPriorityClass(pc: SimPriorityClass): Json {
+  return {
+    apiVersion: 'scheduling.k8s.io/v1',
+    kind: 'PriorityClass',
+    metadata: { name: pc.name, uid: pc.uid, resourceVersion: pc.resourceVersion, creationTimestamp: pc.creationTimestamp },
+    value: pc.value,
+    globalDefault: false,
+    description: pc.description,
+    preemptionPolicy: 'PreemptLowerPriority',
+  };
+}
+
+/** A list; `continueToken` is set when more pages follow. */
+export function renderList(kind: string, apiVersion: string, resourceVersion: string, items: Json[], continueToken?: string): Json {
+  return { apiVersion, kind, metadata: { resourceVersion, continue: continueToken }, items };
 }
 
 /** The Status object the API server returns with every error. */
