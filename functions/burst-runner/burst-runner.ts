@@ -1,26 +1,36 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { parseAlarmName } from '#domain/alarms.ts';
 import type { SchedulingPorts, Wiring } from '#ports/ports.ts';
 import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/logger.ts';
 import { metrics, MetricUnit } from '#observability/metrics.ts';
 import { advanceBurst, tickBursts } from '#use-cases/burst-runner.ts';
+import { burstFromAlarm } from '#use-cases/rule-burst.ts';
+import { parseAlarmEvent } from '../scaler/alarm-event.ts';
 import type { BurstCommand } from './triggers.ts';
 
-/** A scheduled-event tick carries an id; a one-shot schedule carries the burst it is for. */
-type RunnerEvent = { id: string } | BurstCommand;
+/** A scheduled tick carries an id, a one-shot schedule the burst it is for, an alarm event its detail-type. */
+type RunnerEvent = { id: string; 'detail-type'?: string } | BurstCommand;
 
 /** Builds the burst runner around a wiring function, so AWS and the sandbox run the same code. */
 export function createBurstRunnerHandler(wire: () => Promise<Wiring<SchedulingPorts>>) {
   const lambdaHandler = async (event: RunnerEvent, context: Context) => {
-    const requestId = 'burstId' in event ? `${event.burstId}:${context.awsRequestId}` : event.id;
-    logger.appendKeys({ correlationId: requestId });
     const { ports, controllerActor } = await wire();
-    const caller = { actor: controllerActor, requestId };
     if ('burstId' in event) {
+      const caller = { actor: controllerActor, requestId: `${event.burstId}:${context.awsRequestId}` };
+      logger.appendKeys({ correlationId: caller.requestId });
       const burst = await advanceBurst(ports, caller, event.burstId);
       logger.info('burst advanced', { burstId: burst.burstId, state: burst.state });
       return { burstId: burst.burstId, state: burst.state };
+    }
+    logger.appendKeys({ correlationId: event.id });
+    const caller = { actor: controllerActor, requestId: event.id };
+    if (event['detail-type'] === 'CloudWatch Alarm State Change') {
+      const facts = parseAlarmEvent(event);
+      const alarm = parseAlarmName(facts.alarmName);
+      if (!alarm || alarm.direction !== 'out' || facts.stateValue !== 'ALARM') return { ignored: facts.alarmName };
+      return burstFromAlarm(ports, caller, facts.eventId, { ruleId: alarm.ruleId, source: 'alarm', metric: facts.metric?.value ?? null });
     }
     const report = await tickBursts(ports, caller).catch((err: Error) => {
       metrics.addMetric('BurstTickFailed', MetricUnit.Count, 1);

@@ -1,12 +1,16 @@
 import type { FunctionDeclaration } from '#domain/triggers.ts';
+import { alarmStateChangePattern } from '../scaler/triggers.ts';
 
 export const burstRunnerFunction: FunctionDeclaration = {
   name: 'burst-runner',
-  description: 'Moves bursts through warm-up, ramp, hold and scale-back; invoked by one-shot schedules and every minute',
+  description: 'Moves bursts through warm-up, ramp, hold and scale-back; starts the bursts rules name on their scale-out alarms',
   timeoutSeconds: 120,
   memoryMb: 512,
-  needs: ['state', 'audit', 'cluster-write', 'schedules'],
-  triggers: [{ kind: 'schedule', id: 'BurstTick', description: 'every minute, finds overdue starts and scale-backs', rateMinutes: 1 }],
+  needs: ['state', 'audit', 'cluster-write', 'node-groups-read', 'schedules'],
+  triggers: [
+    { kind: 'schedule', id: 'BurstTick', description: 'every minute, finds overdue starts and scale-backs', rateMinutes: 1 },
+    { kind: 'event', id: 'BurstAlarm', description: 'hms-sys alarms entering ALARM, for rules that name a burst template', pattern: alarmStateChangePattern },
+  ],
 };
 
 /** What a one-shot schedule sends the runner. */

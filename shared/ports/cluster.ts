@@ -69,6 +69,10 @@ export interface Cluster {
   setHpaMinReplicas(ref: WorkloadRef, hpaName: string, minReplicas: number, resourceVersion: string): Promise<HpaState>;
   podCounts(ref: WorkloadRef): Promise<PodCounts>;
   getWorkload(ref: WorkloadRef): Promise<Workload>;
+}
+
+/** The Cluster port plus placeholder Deployments and node capacity, for the functions that run bursts. */
+export interface CapacityCluster extends Cluster {
   /**
    * Creates or resizes the placeholder Deployment `<deployment>-hms-warm` beside the workload:
    * pause containers sized like its pods, with the negative PriorityClass `hms-sys-overprovisioning`,

@@ -1,6 +1,6 @@
 import type { AuditLog } from './audit-log.ts';
 import type { Clock } from './clock.ts';
-import type { Cluster } from './cluster.ts';
+import type { CapacityCluster, Cluster } from './cluster.ts';
 import type { EventPublisher } from './events.ts';
 import type { LedgerStore } from './ledger.ts';
 import type { Metrics } from './metrics.ts';
@@ -8,14 +8,12 @@ import type { NodeGroups } from './node-groups.ts';
 import type { OneShotScheduler } from './scheduler.ts';
 import type { StateStore } from './state-store.ts';
 
-/** Everything a use case may touch, handed in by one wiring function (aws or local). */
-export interface Ports {
+/** What every function touches, handed in by one wiring function (aws or local). */
+export interface CorePorts {
   store: StateStore;
   ledger: LedgerStore;
   audit: AuditLog;
-  metrics: Metrics;
   cluster: Cluster;
-  nodeGroups: NodeGroups;
   clock: Clock;
   /** EKS clusters this deployment may act on; services naming others are refused. */
   knownClusters: readonly string[];
@@ -30,18 +28,25 @@ export interface CapacityTimings {
   podReadySeconds: number;
 }
 
-/** Ports of the functions that set one-shot schedules: the cost API and the burst runner. */
-export interface SchedulingPorts extends Ports {
+/** Ports of the functions that read metrics and alarms: the API, the scaler and the reconciler. */
+export interface Ports extends CorePorts {
+  metrics: Metrics;
+}
+
+/** Ports of the functions that plan and run bursts: the cost API and the burst runner. */
+export interface SchedulingPorts extends CorePorts {
+  cluster: CapacityCluster;
   scheduler: OneShotScheduler;
+  nodeGroups: NodeGroups;
 }
 
 /** Ports of the meter, which publishes budget alerts. */
-export interface PublishingPorts extends Ports {
+export interface PublishingPorts extends CorePorts {
   events: EventPublisher;
 }
 
 /** What a wiring function hands a handler: the ports and the controller's own identity. */
-export interface Wiring<P extends Ports = Ports> {
+export interface Wiring<P extends CorePorts = Ports> {
   ports: P;
   /** The actor recorded for the controller's own actions, e.g. role/hms-sys-scaler. */
   controllerActor: string;

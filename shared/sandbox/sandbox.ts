@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import type { PublishingPorts, SchedulingPorts, Wiring } from '#ports/ports.ts';
+import type { Ports, PublishingPorts, SchedulingPorts, Wiring } from '#ports/ports.ts';
 import { systemClock, type Clock } from '#ports/clock.ts';
 import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
-import { KubernetesCluster } from '#adapters/aws/kubernetes-cluster.ts';
+import { KubernetesCapacity } from '#adapters/aws/kubernetes-capacity.ts';
 import { startDynalite, ensureTables } from '#adapters/local/dynalite-server.ts';
 import { LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
 import { LocalDeadLetter } from '#adapters/local/local-dead-letter.ts';
@@ -76,7 +76,7 @@ export interface Sandbox {
   alarms: LocalAlarmEvaluator;
   bus: LocalBus;
   deadLetter: LocalDeadLetter;
-  wiring: Wiring<SchedulingPorts & PublishingPorts>;
+  wiring: Wiring<Ports & SchedulingPorts & PublishingPorts>;
   scheduler: LocalScheduler;
   events: LocalEventPublisher;
   reconcileNow(): Promise<unknown>;
@@ -117,7 +117,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const events = new LocalEventPublisher({ clock, emit: (event) => void bus.publish(event) });
   let runner: LocalHandler | undefined;
   const scheduler = new LocalScheduler({ clock, fire: (payload) => bus.invoke('burst-runner', runner!, payload) });
-  const wiring: Wiring<SchedulingPorts & PublishingPorts> = {
+  const wiring: Wiring<Ports & SchedulingPorts & PublishingPorts> = {
     controllerActor: 'role/hms-sys-scaler',
     ports: {
       store: new DynamoDbStateStore({ client: dynamo, tableName: tables.state }),
@@ -129,7 +129,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       events,
       audit: new DynamoDbAuditLog({ client: dynamo, tableName: tables.audit }),
       metrics: alarms,
-      cluster: new KubernetesCluster({
+      cluster: new KubernetesCapacity({
         endpointFor: async () => ({ url: k8s.url }),
         tokenFor: async () => k8sToken,
         timeoutMs: options.clusterTimeoutMs ?? 2_000,

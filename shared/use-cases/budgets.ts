@@ -2,7 +2,7 @@ import { budgetState, hoursLeftInMonth, maxAffordableReplicas, monthOf, projecte
 import { NotFoundError } from '#domain/errors.ts';
 import type { Budget, Service } from '#domain/model.ts';
 import type { SetBudgetInput } from '#domain/schemas.ts';
-import type { Caller, Ports } from '#ports/ports.ts';
+import type { Caller, CorePorts } from '#ports/ports.ts';
 import { orConflict } from './conflicts.ts';
 import { servicePrice } from './pricing.ts';
 import { record } from './record.ts';
@@ -25,7 +25,7 @@ export interface BudgetStatus {
   tags: Budget['tags'];
 }
 
-export async function setBudget(ports: Ports, caller: Caller, serviceName: string, input: SetBudgetInput, options: Mutation) {
+export async function setBudget(ports: CorePorts, caller: Caller, serviceName: string, input: SetBudgetInput, options: Mutation) {
   const service = await getService(ports, serviceName);
   const existing = await ports.ledger.getBudget(serviceName);
   const now = ports.clock.now().toISOString();
@@ -47,14 +47,14 @@ export async function setBudget(ports: Ports, caller: Caller, serviceName: strin
   return budgetStatus(ports, service, budget);
 }
 
-export async function getBudget(ports: Ports, serviceName: string): Promise<BudgetStatus> {
+export async function getBudget(ports: CorePorts, serviceName: string): Promise<BudgetStatus> {
   const service = await getService(ports, serviceName);
   const budget = await ports.ledger.getBudget(serviceName);
   if (!budget) throw new NotFoundError(`budget for service ${serviceName}`, 'service');
   return budgetStatus(ports, service, budget);
 }
 
-export async function deleteBudget(ports: Ports, caller: Caller, serviceName: string, options: Mutation) {
+export async function deleteBudget(ports: CorePorts, caller: Caller, serviceName: string, options: Mutation) {
   const budget = await ports.ledger.getBudget(serviceName);
   if (!budget) throw new NotFoundError(`budget for service ${serviceName}`, 'service');
   if (options.dryRun) return { dryRun: true, wouldDelete: budget };
@@ -67,7 +67,7 @@ export async function deleteBudget(ports: Ports, caller: Caller, serviceName: st
 }
 
 /** Status from the cluster's replicas and the service's price now, and the month's metered spend. */
-async function budgetStatus(ports: Ports, service: Service, budget: Budget): Promise<BudgetStatus> {
+async function budgetStatus(ports: CorePorts, service: Service, budget: Budget): Promise<BudgetStatus> {
   const now = ports.clock.now();
   const [price, usage] = await Promise.all([servicePrice(ports, service), ports.ledger.getUsage(service.name, monthOf(now))]);
   return statusOf(budget, usage, { replicas: price.workload.replicas, podHourUSD: price.usd, basis: price.detail }, now);
@@ -103,7 +103,7 @@ export interface BudgetFilter {
  * Every budget matching the tag filter, from the meter's last reading (no cluster calls),
  * with totals: the agency roll-up.
  */
-export async function listBudgets(ports: Ports, filter: BudgetFilter) {
+export async function listBudgets(ports: CorePorts, filter: BudgetFilter) {
   const now = ports.clock.now();
   const [budgets, usage] = await Promise.all([ports.ledger.listBudgets(), ports.ledger.listUsage(monthOf(now))]);
   const usageOf = new Map(usage.map((u) => [u.service, u]));

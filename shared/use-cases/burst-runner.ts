@@ -1,6 +1,6 @@
 import type { Burst, BurstState } from '#domain/model.ts';
 import { ClusterNotFoundError, StaleVersionError } from '#ports/errors.ts';
-import type { Caller, Ports, SchedulingPorts } from '#ports/ports.ts';
+import type { Caller, CorePorts, SchedulingPorts } from '#ports/ports.ts';
 import { record } from './record.ts';
 import { readLevel, writeLevel } from './workload-level.ts';
 
@@ -13,9 +13,9 @@ export const isTerminal = (state: BurstState) => TERMINAL.has(state);
 
 export const burstScheduleName = (burstId: string, step: 'warm-up' | 'start' | 'scale-back') => `hms-sys-${burstId}-${step}`;
 
-type RunnerPorts = Ports & Partial<SchedulingPorts>;
+type RunnerPorts = SchedulingPorts;
 
-export async function saveBurst(ports: Ports, burst: Burst, expectedVersion: number): Promise<Burst> {
+export async function saveBurst(ports: CorePorts, burst: Burst, expectedVersion: number): Promise<Burst> {
   const next = { ...burst, updatedAt: ports.clock.now().toISOString(), version: expectedVersion + 1 };
   await ports.ledger.putBurst(next, expectedVersion);
   return next;
@@ -76,9 +76,10 @@ async function startRamp(ports: RunnerPorts, caller: Caller, burst: Burst): Prom
   const now = ports.clock.now().toISOString();
   const previousLevel = burst.previousLevel ?? level.level;
   const saved = await saveBurst(ports, { ...burst, state: 'ramping', previousLevel, startedAt: now }, burst.version);
-  const written = await writeLevel(ports, burst.target, Math.max(burst.requestedPods, previousLevel));
-  // The burst's pods preempt the placeholders; removing them frees their slots at once.
+  // The placeholders go first, so the burst's pods take their slots on the warm nodes rather
+  // than preempting them into Pending pods that would ask for nodes of their own.
   if (burst.warmedAt) await ports.cluster.removePlaceholders(burst.target);
+  const written = await writeLevel(ports, burst.target, Math.max(burst.requestedPods, previousLevel));
   await audit(ports, caller, saved, 'burst.ramp', [`scaled from ${previousLevel} to ${written}`]);
   return saved;
 }
@@ -94,7 +95,7 @@ async function checkRamp(ports: RunnerPorts, caller: Caller, burst: Burst, now: 
     ? [...burst.capacityWarnings, `only ${counts.ready} of ${burst.requestedPods} pods were Ready after ${RAMP_TIMEOUT_MS / 60_000} min; holding anyway`]
     : burst.capacityWarnings;
   const saved = await saveBurst(ports, { ...burst, state: 'holding', readyAt: now.toISOString(), holdUntil, capacityWarnings: warnings }, burst.version);
-  await ports.scheduler?.scheduleAt(burstScheduleName(burst.burstId, 'scale-back'), new Date(holdUntil), { burstId: burst.burstId })
+  await ports.scheduler.scheduleAt(burstScheduleName(burst.burstId, 'scale-back'), new Date(holdUntil), { burstId: burst.burstId })
     .catch(() => undefined); // the minute tick scales back without it
   await audit(ports, caller, saved, 'burst.hold', [`${counts.ready} of ${burst.requestedPods} pods Ready; holding until ${holdUntil}`]);
   return saved;
@@ -111,7 +112,7 @@ async function finishScaleBack(ports: RunnerPorts, caller: Caller, burst: Burst)
   if (burst.previousLevel !== null) await writeLevel(ports, burst.target, burst.previousLevel);
   if (burst.warmedAt) await ports.cluster.removePlaceholders(burst.target);
   await Promise.all((['warm-up', 'start', 'scale-back'] as const).map((name) =>
-    ports.scheduler?.cancel(burstScheduleName(burst.burstId, name)).catch(() => undefined)));
+    ports.scheduler.cancel(burstScheduleName(burst.burstId, name)).catch(() => undefined)));
   const endAs: BurstState = burst.cancelledAt ? 'cancelled' : 'done';
   const saved = await saveBurst(ports, { ...burst, state: endAs, endedAt: ports.clock.now().toISOString() }, burst.version);
   await ports.ledger.releaseActiveBurst(burst.service, burst.burstId);
@@ -120,14 +121,14 @@ async function finishScaleBack(ports: RunnerPorts, caller: Caller, burst: Burst)
   return saved;
 }
 
-async function fail(ports: Ports, caller: Caller, burst: Burst, why: string): Promise<Burst> {
+async function fail(ports: CorePorts, caller: Caller, burst: Burst, why: string): Promise<Burst> {
   const saved = await saveBurst(ports, { ...burst, state: 'failed', failure: why, endedAt: ports.clock.now().toISOString() }, burst.version);
   await ports.ledger.releaseActiveBurst(burst.service, burst.burstId);
   await audit(ports, caller, saved, 'burst.fail', [why], 'failure');
   return saved;
 }
 
-function audit(ports: Ports, caller: Caller, burst: Burst, action: string, reasons: string[], outcome: 'success' | 'failure' = 'success') {
+function audit(ports: CorePorts, caller: Caller, burst: Burst, action: string, reasons: string[], outcome: 'success' | 'failure' = 'success') {
   return record(ports, caller, {
     action, target: `burst/${burst.burstId}`, before: null,
     after: { state: burst.state, requestedPods: burst.requestedPods, previousLevel: burst.previousLevel }, outcome, reasons,

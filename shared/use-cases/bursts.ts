@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from '#domain/errors.ts
 import type { Burst } from '#domain/model.ts';
 import type { CreateBurstInput } from '#domain/schemas.ts';
 import type { NodeCapacity } from '#ports/cluster.ts';
-import type { Caller, Ports, SchedulingPorts } from '#ports/ports.ts';
+import type { Caller, CorePorts, SchedulingPorts } from '#ports/ports.ts';
 import { advanceBurst, burstScheduleName, isTerminal, saveBurst } from './burst-runner.ts';
 import { servicePrice } from './pricing.ts';
 import { record } from './record.ts';
@@ -25,7 +25,7 @@ export interface BurstOptions extends Mutation {
  * a burst that starts now ramps at once; a later one gets one-shot schedules for its
  * warm-up and start (the runner's minute tick finds them too, should a schedule be lost).
  */
-export async function createBurst(ports: Ports & Partial<SchedulingPorts>, caller: Caller, input: CreateBurstInput, options: BurstOptions) {
+export async function createBurst(ports: SchedulingPorts, caller: Caller, input: CreateBurstInput, options: BurstOptions) {
   const service = await getService(ports, input.service).catch((err: unknown) => {
     throw err instanceof NotFoundError ? new NotFoundError(`service ${input.service}`, 'service') : err;
   });
@@ -79,8 +79,7 @@ export async function createBurst(ports: Ports & Partial<SchedulingPorts>, calle
   return { ...summary, ...started, burstId };
 }
 
-async function scheduleStart(ports: Ports & Partial<SchedulingPorts>, burst: Burst): Promise<Burst> {
-  if (!ports.scheduler) return burst;
+async function scheduleStart(ports: SchedulingPorts, burst: Burst): Promise<Burst> {
   try {
     if (burst.warmUpAt) await ports.scheduler.scheduleAt(burstScheduleName(burst.burstId, 'warm-up'), new Date(burst.warmUpAt), { burstId: burst.burstId });
     await ports.scheduler.scheduleAt(burstScheduleName(burst.burstId, 'start'), new Date(burst.startAt), { burstId: burst.burstId });
@@ -100,7 +99,7 @@ function levelWarnings(fromPods: number, level: { level: number; owner: string; 
   return warnings;
 }
 
-async function readCapacity(ports: Ports, cluster: string): Promise<(NodeCapacity & { maxNodes: number | null }) | null> {
+async function readCapacity(ports: SchedulingPorts, cluster: string): Promise<(NodeCapacity & { maxNodes: number | null }) | null> {
   try {
     const [nodes, maxNodes] = await Promise.all([ports.cluster.nodeCapacity(cluster), ports.nodeGroups.maxNodes(cluster)]);
     return { ...nodes, maxNodes };
@@ -109,14 +108,14 @@ async function readCapacity(ports: Ports, cluster: string): Promise<(NodeCapacit
   }
 }
 
-export async function getBurst(ports: Ports, burstId: string): Promise<Burst> {
+export async function getBurst(ports: CorePorts, burstId: string): Promise<Burst> {
   const burst = await ports.ledger.getBurst(burstId);
   if (!burst) throw new NotFoundError(`burst ${burstId}`, 'id');
   return burst;
 }
 
 /** The burst with readiness read from the cluster now. */
-export async function burstStatus(ports: Ports, burstId: string) {
+export async function burstStatus(ports: CorePorts, burstId: string) {
   const burst = await getBurst(ports, burstId);
   const counts = await ports.cluster.podCounts(burst.target).catch(() => null);
   const warnings = [...burst.capacityWarnings];
@@ -132,7 +131,7 @@ export async function burstStatus(ports: Ports, burstId: string) {
 }
 
 /** Cancels a burst: it scales back to the level in force before, then ends as cancelled. */
-export async function cancelBurst(ports: Ports & Partial<SchedulingPorts>, caller: Caller, burstId: string, options: Mutation) {
+export async function cancelBurst(ports: SchedulingPorts, caller: Caller, burstId: string, options: Mutation) {
   const burst = await getBurst(ports, burstId);
   if (burst.state === 'cancelled') return burst;
   if (isTerminal(burst.state)) throw new ConflictError(`burst ${burstId} already ended as ${burst.state}`, 'id');

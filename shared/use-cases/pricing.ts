@@ -1,7 +1,7 @@
 import { podHourPrice } from '#domain/cost.ts';
 import type { Service } from '#domain/model.ts';
 import type { Workload } from '#ports/cluster.ts';
-import type { Ports } from '#ports/ports.ts';
+import type { CorePorts } from '#ports/ports.ts';
 
 export interface ServicePrice {
   usd: number;
@@ -11,7 +11,7 @@ export interface ServicePrice {
 }
 
 /** A service's pod-hour price: its explicit podHourUSD, or its pod requests at the region's Fargate rates. */
-export async function servicePrice(ports: Pick<Ports, 'cluster' | 'pricingRegion'>, service: Service): Promise<ServicePrice> {
+export async function servicePrice(ports: Pick<CorePorts, 'cluster' | 'pricingRegion'>, service: Service): Promise<ServicePrice> {
   const workload = await ports.cluster.getWorkload(service);
   const price = podHourPrice({
     ...(service.podHourUSD === undefined ? {} : { podHourUSD: service.podHourUSD }),

@@ -1,20 +1,43 @@
 import { ConflictError } from '#domain/errors.ts';
-import type { Decision, Rule } from '#domain/model.ts';
-import type { Caller, Ports } from '#ports/ports.ts';
+import type { Decision, DecisionSource, Rule } from '#domain/model.ts';
+import type { Caller, SchedulingPorts } from '#ports/ports.ts';
 import { createBurst } from './bursts.ts';
 import { record } from './record.ts';
-import type { ScaleOutcome, ScaleRequest } from './scale-rule.ts';
+import type { ScaleOutcome } from './scale-rule.ts';
 import { readLevel } from './workload-level.ts';
+
+export interface RuleBurstRequest {
+  ruleId: string;
+  source: DecisionSource;
+  metric: number | null;
+}
 
 /**
  * An alarm-triggered burst: a rule that names a burst template starts that burst on its
  * scale-out alarm instead of scaling proportionally. One burst per service at a time; an alarm
- * during a burst changes nothing.
+ * during a burst changes nothing, and a repeated event is answered from its first run.
  */
-export async function startRuleBurst(ports: Ports, caller: Caller, rule: Rule & { burst: NonNullable<Rule['burst']> }, request: ScaleRequest): Promise<ScaleOutcome> {
+export async function burstFromAlarm(ports: SchedulingPorts, caller: Caller, eventId: string, request: RuleBurstRequest): Promise<ScaleOutcome> {
+  const claim = await ports.store.claimEvent(`burst:${eventId}`, 120, ports.clock.now());
+  if (claim.status === 'done') return claim.result as ScaleOutcome;
+  if (claim.status === 'busy') return { ruleId: request.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
+  try {
+    const rule = await ports.store.getRule(request.ruleId);
+    const outcome: ScaleOutcome = rule?.burst && !rule.deleting
+      ? await startRuleBurst(ports, caller, { ...rule, burst: rule.burst }, request)
+      : { ruleId: request.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
+    await ports.store.completeEvent(`burst:${eventId}`, claim.token, outcome, ports.clock.now());
+    return outcome;
+  } catch (err) {
+    await ports.store.releaseEvent(`burst:${eventId}`, claim.token).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startRuleBurst(ports: SchedulingPorts, caller: Caller, rule: Rule & { burst: NonNullable<Rule['burst']> }, request: RuleBurstRequest): Promise<ScaleOutcome> {
   const level = await readLevel(ports, rule.target);
   const decision: Decision = {
-    at: ports.clock.now().toISOString(), source: request.source, direction: request.direction, metric: request.metricHint?.value ?? null,
+    at: ports.clock.now().toISOString(), source: request.source, direction: 'out', metric: request.metric,
     currentReplicas: level.level, desiredReplicas: level.level, action: 'none', reasons: [],
   };
   const unchanged = async (reason: string): Promise<ScaleOutcome> => {

@@ -8,7 +8,6 @@ import type { Datapoint } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { guardPlan } from './budget-guard.ts';
 import { record } from './record.ts';
-import { startRuleBurst } from './rule-burst.ts';
 
 export interface ScaleRequest {
   ruleId: string;
@@ -53,10 +52,8 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
     await holdsClaim();
     return skip(ports, caller, request.ruleId, rule);
   }
-  if (rule.burst && request.direction === 'out') {
-    await holdsClaim();
-    return startRuleBurst(ports, caller, { ...rule, burst: rule.burst }, request);
-  }
+  // A rule that names a burst template answers its scale-out alarm through the burst runner.
+  if (rule.burst && request.direction === 'out') return { ruleId: rule.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
   const source = metricSourceFor(rule, { name: rule.service, ...rule.target });
   const metric = request.metricHint ?? (await ports.metrics.latestValue(source));
 

@@ -1,5 +1,5 @@
 import type { WorkloadRef } from '#ports/cluster.ts';
-import type { Ports } from '#ports/ports.ts';
+import type { CorePorts } from '#ports/ports.ts';
 
 /** The replica level hms-sys controls: the Deployment's replicas, or the floor of the HPA that owns them. */
 export interface WorkloadLevel {
@@ -9,7 +9,7 @@ export interface WorkloadLevel {
   ceiling: number | null;
 }
 
-export async function readLevel(ports: Pick<Ports, 'cluster'>, ref: WorkloadRef): Promise<WorkloadLevel> {
+export async function readLevel(ports: Pick<CorePorts, 'cluster'>, ref: WorkloadRef): Promise<WorkloadLevel> {
   const [scale, hpa] = await Promise.all([ports.cluster.getScale(ref), ports.cluster.findHpa(ref)]);
   return hpa
     ? { level: hpa.minReplicas, owner: 'hpa', ceiling: hpa.maxReplicas }
@@ -17,7 +17,7 @@ export async function readLevel(ports: Pick<Ports, 'cluster'>, ref: WorkloadRef)
 }
 
 /** Sets the level, re-reading the resourceVersion it writes against; returns the level written. */
-export async function writeLevel(ports: Pick<Ports, 'cluster'>, ref: WorkloadRef, replicas: number): Promise<number> {
+export async function writeLevel(ports: Pick<CorePorts, 'cluster'>, ref: WorkloadRef, replicas: number): Promise<number> {
   const [scale, hpa] = await Promise.all([ports.cluster.getScale(ref), ports.cluster.findHpa(ref)]);
   if (!hpa) {
     if (scale.replicas !== replicas) await ports.cluster.setScale(ref, replicas, scale.resourceVersion);

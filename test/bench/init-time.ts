@@ -28,6 +28,9 @@ export function childEnvironment(): NodeJS.ProcessEnv {
     // What the stack sets, so each handler's init reads its config as it does in Lambda.
     AWS_REGION: 'us-gov-west-1', STATE_TABLE: 'hms-sys-state', AUDIT_TABLE: 'hms-sys-audit',
     HMS_CLUSTERS: 'agency-prod', HMS_ACTOR: 'role/hms-sys-bench',
+    SCHEDULE_GROUP: 'hms-sys-bursts', BURST_RUNNER_ARN: 'arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:hms-sys-burst-runner',
+    SCHEDULER_ROLE_ARN: 'arn:aws-us-gov:iam::111111111111:role/hms-sys-scheduler',
+    SCHEDULER_DLQ_ARN: 'arn:aws-us-gov:sqs:us-gov-west-1:111111111111:hms-sys-dlq', EVENT_BUS_NAME: 'hms-sys',
   };
 }
 

@@ -12,7 +12,6 @@ import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
 import { KubernetesCluster } from '#adapters/aws/kubernetes-cluster.ts';
 import { ensureTables, startDynalite } from '#adapters/local/dynalite-server.ts';
 import { startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
-import { LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
 import { LocalEventPublisher } from '#adapters/local/local-event-publisher.ts';
 import { OffsetClock } from '#adapters/local/offset-clock.ts';
 import type { PublishingPorts } from '#ports/ports.ts';
@@ -47,9 +46,7 @@ export async function measureMeterCost(services: number, runs: number): Promise<
       store: new DynamoDbStateStore({ client, tableName: 'bench-state' }),
       ledger: new DynamoDbLedgerStore({ client, tableName: 'bench-state' }),
       audit: new DynamoDbAuditLog({ client, tableName: 'bench-audit' }),
-      metrics: new LocalAlarmEvaluator({ clock, emit: () => undefined }),
       cluster: new KubernetesCluster({ endpointFor: async () => ({ url: k8s.url }), tokenFor: async () => token }),
-      nodeGroups: { maxNodes: async () => null },
       events: new LocalEventPublisher({ clock }),
       clock, knownClusters: ['bench'], pricingRegion: 'us-east-1',
       capacityTimings: { nodeProvisioningSeconds: 90, podReadySeconds: 20 },

@@ -75,7 +75,7 @@ describe('scheduled bursts, warm capacity and alarm-triggered bursts', () => {
     await sb.metric('fema-portal', 'queue_depth', 1_000);
     expect(sb.replicas('fema', 'fema-portal')).toBe(50);
     const audit = await sb.http('GET', '/audit?service=fema-portal&limit=200');
-    const created = audit.body.records.find((r: { action: string; actor: string }) => r.action === 'burst.create' && r.actor === 'role/hms-sys-scaler');
+    const created = audit.body.records.find((r: { action: string; actor: string }) => r.action === 'burst.create' && r.actor === 'role/hms-sys-burst-runner');
     expect(created.after).toMatchObject({ requestedPods: 50, origin: { kind: 'alarm', ruleId: rule.body.ruleId } });
 
     // A second alarm while the burst runs changes nothing.

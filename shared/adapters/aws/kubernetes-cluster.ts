@@ -1,26 +1,17 @@
 import { defaultBackoff, type BackoffPolicy } from '#domain/retry.ts';
-import type { Cluster, HpaState, NodeCapacity, PlaceholderSpec, PodCounts, ScaleState, Workload, WorkloadRef } from '#ports/cluster.ts';
+import type { Cluster, HpaState, PodCounts, ScaleState, Workload, WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, PortError } from '#ports/errors.ts';
 import { withRetry } from '#adapters/retry.ts';
 import type { ClusterEndpoint } from './eks-endpoint.ts';
 import { KubeTransportError, sendKubeRequest, type KubeRequest, type KubeResponse } from './kubernetes-request.ts';
 import {
   findHpaFor,
-  isPlaceholderFor,
-  isSchedulable,
   listPage,
-  nodeItem,
-  parseQuantity,
-  placeholderDeployment,
-  placeholderMatches,
-  placeholderName,
-  placeholderTemplateSpec,
   podItem,
   toDeploymentView,
   toHpaState,
   toScaleState,
   toWorkload,
-  type DeploymentView,
   type PodItem,
 } from './kubernetes-shapes.ts';
 
@@ -35,7 +26,7 @@ export interface KubernetesClusterOptions {
 }
 
 /** What a call needs RBAC for, so a 403 can name the missing permission. */
-interface Access {
+export interface Access {
   verb: 'get' | 'list' | 'patch' | 'create' | 'delete';
   resource: string;
   /** Granted by the hms-sys ClusterRole rather than the namespaced Roles. */
@@ -43,19 +34,17 @@ interface Access {
 }
 
 /** Where a call goes: a cluster, and the namespace for namespaced resources. */
-interface Target {
+export interface Target {
   cluster: string;
   namespace?: string;
 }
 
 /** Page size of list calls. */
 const PAGE_LIMIT = 500;
-/** Pods bound to a node that still hold their slot. */
-const BOUND_PODS = 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed';
 /** Pods the scheduler has not placed. */
 const UNSCHEDULED_PODS = 'status.phase=Pending,spec.nodeName=';
 
-const MERGE_PATCH = 'application/merge-patch+json';
+export const MERGE_PATCH = 'application/merge-patch+json';
 
 /** A 429 or 5xx answer: the API server may answer the next try. */
 class TransientStatusError extends Error {
@@ -69,7 +58,7 @@ class TransientStatusError extends Error {
   }
 }
 
-/** The Cluster port over the Kubernetes REST API: the scale subresource, HPAs, Deployments, pods and nodes. */
+/** The Cluster port over the Kubernetes REST API: the scale subresource, HPAs, Deployments and their pods. */
 export class KubernetesCluster implements Cluster {
   private readonly timeoutMs: number;
   private readonly policy: BackoffPolicy;
@@ -133,99 +122,8 @@ export class KubernetesCluster implements Cluster {
     return { ...counts, pending: pods.filter(isUnscheduled).length };
   }
 
-  /**
-   * Creates `<deployment>-hms-warm`, or merge-patches its replicas and template when they differ.
-   * A Deployment of that name that hms-sys did not make for this workload is left alone.
-   */
-  async ensurePlaceholders(ref: WorkloadRef, spec: PlaceholderSpec): Promise<void> {
-    if (!Number.isInteger(spec.replicas) || spec.replicas < 0) throw new RangeError(`placeholder replicas must be a count, got ${spec.replicas}`);
-    let existing = await this.readPlaceholder(ref);
-    if (!existing) {
-      const create: KubeRequest = { method: 'POST', path: deploymentCollection(ref), body: placeholderDeployment(ref, spec) };
-      try {
-        await this.call(ref, create, { verb: 'create', resource: 'deployments' });
-        return;
-      } catch (err) {
-        // AlreadyExists: another writer created it between the read and the create.
-        if (!(err instanceof ClusterConflictError)) throw err;
-        existing = await this.readPlaceholder(ref);
-        if (!existing) throw err;
-      }
-    }
-    this.checkPlaceholder(existing, ref);
-    if (placeholderMatches(existing, spec)) return;
-    const patch: KubeRequest = {
-      method: 'PATCH',
-      path: placeholderPath(ref),
-      contentType: MERGE_PATCH,
-      // No resourceVersion: the Deployment's status moves all the time, and this write sets absolute values.
-      body: { spec: { replicas: spec.replicas, template: { spec: placeholderTemplateSpec(spec) } } },
-    };
-    await this.call(ref, patch, { verb: 'patch', resource: 'deployments' });
-  }
-
-  /** Deletes the placeholder Deployment (its pods go with it); absent is fine, someone else's Deployment is refused. */
-  async removePlaceholders(ref: WorkloadRef): Promise<void> {
-    const existing = await this.readPlaceholder(ref);
-    if (!existing) return;
-    this.checkPlaceholder(existing, ref);
-    const request: KubeRequest = {
-      method: 'DELETE',
-      path: placeholderPath(ref),
-      body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', preconditions: { uid: existing.uid } },
-    };
-    try {
-      await this.call(ref, request, { verb: 'delete', resource: 'deployments' });
-    } catch (err) {
-      if (!(err instanceof ClusterNotFoundError)) throw err;
-    }
-  }
-
-  /**
-   * Ready, uncordoned nodes, their smallest allocatable pod count, and the pods bound to them.
-   * The pod count needs one cluster-wide pod list (field-selected to bound, live pods, paged):
-   * Nodes do not report how many pods they hold. Both lists need the hms-sys ClusterRole.
-   */
-  async nodeCapacity(cluster: string): Promise<NodeCapacity> {
-    const target = { cluster };
-    const nodes = (await this.listAll(target, '/api/v1/nodes', new URLSearchParams(), nodeItem, {
-      verb: 'list',
-      resource: 'nodes',
-      clusterWide: true,
-    })).filter(isSchedulable);
-    if (nodes.length === 0) return { nodes: 0, podsPerNode: 0, podsScheduled: 0 };
-    const podsPerNode = parsed(() => Math.min(...nodes.map((n) => parseQuantity(n.status.allocatable?.pods ?? 0))), 'Node');
-    const names = new Set(nodes.map((n) => n.metadata.name));
-    const pods = await this.listAll(target, '/api/v1/pods', new URLSearchParams({ fieldSelector: BOUND_PODS }), podItem, {
-      verb: 'list',
-      resource: 'pods',
-      clusterWide: true,
-    });
-    const podsScheduled = pods.filter((p) => p.spec.nodeName !== undefined && names.has(p.spec.nodeName) && !isFinished(p)).length;
-    return { nodes: nodes.length, podsPerNode, podsScheduled };
-  }
-
-  /** The placeholder Deployment, or null when it does not exist. */
-  private async readPlaceholder(ref: WorkloadRef): Promise<DeploymentView | null> {
-    try {
-      const body = await this.call(ref, { method: 'GET', path: placeholderPath(ref) }, { verb: 'get', resource: 'deployments' });
-      return parsed(() => toDeploymentView(body), 'Deployment');
-    } catch (err) {
-      if (err instanceof ClusterNotFoundError) return null;
-      throw err;
-    }
-  }
-
-  private checkPlaceholder(view: DeploymentView, ref: WorkloadRef): void {
-    if (isPlaceholderFor(view, ref)) return;
-    throw new PortError(
-      `Deployment ${ref.namespace}/${placeholderName(ref)} on cluster ${ref.cluster} exists but is not the hms-sys placeholder for ` +
-        `${ref.deployment}; hms-sys will not change it`,
-    );
-  }
-
   /** Every item of a list, page by page. */
-  private async listAll<T>(target: Target, path: string, query: URLSearchParams, item: Parameters<typeof listPage<T>>[0], access: Access): Promise<T[]> {
+  protected async listAll<T>(target: Target, path: string, query: URLSearchParams, item: Parameters<typeof listPage<T>>[0], access: Access): Promise<T[]> {
     const readPage = listPage(item);
     const items: T[] = [];
     let next: string | undefined;
@@ -242,7 +140,7 @@ export class KubernetesCluster implements Cluster {
   }
 
   /** Sends one request, retrying 429, 5xx, timeouts and connection failures; maps the rest to port errors. */
-  private async call(ref: Target, request: KubeRequest, access: Access): Promise<unknown> {
+  protected async call(ref: Target, request: KubeRequest, access: Access): Promise<unknown> {
     const [endpoint, token] = await this.connect(ref.cluster);
     let lastStatus: number | null = null;
     try {
@@ -312,7 +210,6 @@ function missingAccess(ref: Target, access: Access): string {
 }
 
 const isUnscheduled = (pod: PodItem) => pod.status.phase === 'Pending' && !pod.spec.nodeName;
-const isFinished = (pod: PodItem) => pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed';
 
 /** The message of a Kubernetes Status object, or the raw text. */
 function statusMessage(body: unknown): string {
@@ -320,7 +217,7 @@ function statusMessage(body: unknown): string {
   return typeof body === 'string' ? body.slice(0, 200) : '';
 }
 
-function parsed<T>(read: () => T, kind: string): T {
+export function parsed<T>(read: () => T, kind: string): T {
   try {
     return read();
   } catch (err) {
@@ -332,13 +229,10 @@ function deploymentPath(ref: WorkloadRef): string {
   return `${deploymentCollection(ref)}/${encodeURIComponent(ref.deployment)}`;
 }
 
-function deploymentCollection(ref: WorkloadRef): string {
+export function deploymentCollection(ref: WorkloadRef): string {
   return `/apis/apps/v1/namespaces/${encodeURIComponent(ref.namespace)}/deployments`;
 }
 
-function placeholderPath(ref: WorkloadRef): string {
-  return `${deploymentCollection(ref)}/${encodeURIComponent(placeholderName(ref))}`;
-}
 
 function scalePath(ref: WorkloadRef): string {
   return `${deploymentPath(ref)}/scale`;

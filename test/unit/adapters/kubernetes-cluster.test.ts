@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { KubernetesCluster, type KubernetesClusterOptions } from '#adapters/aws/kubernetes-cluster.ts';
+import { KubernetesCapacity } from '#adapters/aws/kubernetes-capacity.ts';
+import type { KubernetesClusterOptions } from '#adapters/aws/kubernetes-cluster.ts';
 import { startK8sSimulator, type K8sSimulator, type SimRequestEvent } from '#adapters/local/k8s-simulator.ts';
 import { PLACEHOLDER_PRIORITY_CLASS, type WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, PortError } from '#ports/errors.ts';
@@ -18,8 +19,9 @@ async function startSim(podReadyDelayMs = 50): Promise<void> {
   sim.onRequest((event) => seen.push(event));
 }
 
-function clusterOn(s: K8sSimulator, overrides: Partial<KubernetesClusterOptions> = {}): KubernetesCluster {
-  return new KubernetesCluster({
+/** The capacity adapter: the Cluster port's calls plus placeholders and nodes. */
+function clusterOn(s: K8sSimulator, overrides: Partial<KubernetesClusterOptions> = {}): KubernetesCapacity {
+  return new KubernetesCapacity({
     endpointFor: async () => ({ url: s.url }),
     tokenFor: async () => TOKEN,
     timeoutMs: 200,

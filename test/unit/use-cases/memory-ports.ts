@@ -6,7 +6,9 @@ import type { Cluster, HpaState, NodeCapacity, PlaceholderSpec, PodRequests, Sca
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
 import type { LedgerStore } from '#ports/ledger.ts';
 import type { AlarmSpec, Datapoint, MetricSource, Metrics } from '#ports/metrics.ts';
-import type { Ports } from '#ports/ports.ts';
+import type { EventPublisher, PublishedEvent } from '#ports/events.ts';
+import type { Ports, PublishingPorts, SchedulingPorts } from '#ports/ports.ts';
+import type { OneShotScheduler } from '#ports/scheduler.ts';
 import type { EventClaim, StateStore } from '#ports/state-store.ts';
 
 type Versioned = { version: number };
@@ -178,13 +180,33 @@ class MemoryMetrics implements Metrics {
   latestValue = async (_m: MetricSource) => this.value;
 }
 
+/** One-shot schedules kept by name, for tests to inspect and fire. */
+export class MemoryScheduler implements OneShotScheduler {
+  readonly schedules = new Map<string, { at: Date; payload: Record<string, unknown> }>();
+  scheduleAt = async (name: string, at: Date, payload: Record<string, unknown>) => void this.schedules.set(name, { at, payload });
+  cancel = async (name: string) => void this.schedules.delete(name);
+}
+
+export class MemoryEvents implements EventPublisher {
+  readonly published: PublishedEvent[] = [];
+  failNext = 0;
+  publish = async (events: readonly PublishedEvent[]) => {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('EventBridge refused the events');
+    }
+    this.published.push(...events);
+  };
+}
+
 export function memoryPorts(now = new Date('2026-11-23T12:00:00Z')) {
   const clock = { current: now, now: () => clock.current };
   const ports = {
     store: new MemoryStore(), ledger: new MemoryLedger(), audit: new MemoryAudit(), metrics: new MemoryMetrics(), cluster: new MemoryCluster(),
     nodeGroups: { maxNodes: async () => null as number | null },
+    scheduler: new MemoryScheduler(), events: new MemoryEvents(),
     clock, knownClusters: ['sandbox'], pricingRegion: 'us-east-1',
     capacityTimings: { nodeProvisioningSeconds: 90, podReadySeconds: 20 },
-  } satisfies Ports;
+  } satisfies Ports & SchedulingPorts & PublishingPorts;
   return { ports, clock };
 }
