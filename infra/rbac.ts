@@ -7,7 +7,7 @@
 import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
 
 /** How much of the cluster a controller's needs call for. */
-export type ClusterAccessLevel = 'read' | 'write';
+export type ClusterAccessLevel = 'read' | 'write' | 'capacity';
 
 /** One rule of a Role (rbac.authorization.k8s.io/v1 PolicyRule). */
 export interface PolicyRule {
@@ -29,18 +29,28 @@ const rule = (apiGroup: string, resource: string, ...verbs: string[]): PolicyRul
   Object.freeze({ apiGroups: [apiGroup], resources: [resource], verbs });
 
 /**
- * write: the scaler, reconciler and burst runner read and patch the scale subresource, read
- * Deployment status, find and patch the HPA that owns a Deployment, list a Deployment's pods to
- * count Pending ones, and create, patch and delete the placeholder Deployment `<name>-hms-warm`.
- * Create cannot be limited by resourceNames (the name is not known when RBAC is checked), and the
- * placeholder names vary with the workloads, so patch and delete are namespace-wide too; the
- * adapter only changes a Deployment labelled as the workload's placeholder, and deletes with a
- * uid precondition. read: the API's reads only.
+ * write: the scaler and reconciler read and patch the scale subresource, read Deployment status,
+ * find and patch the HPA that owns a Deployment, and list a Deployment's pods.
+ * capacity: the cost API and burst runner do the same, and also create, patch and delete the
+ * placeholder Deployment `<name>-hms-warm`. Create cannot be limited by resourceNames (the name is
+ * not known when RBAC is checked), and the placeholder names vary with the workloads, so patch and
+ * delete are namespace-wide too; the adapter only changes a Deployment labelled as the workload's
+ * placeholder, and deletes with a uid precondition. read: the API's and meter's reads only.
  */
 export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Object.freeze({
   write: Object.freeze({
     group: 'hms-sys:scaler',
     roleName: 'hms-sys-scaler',
+    rules: Object.freeze([
+      rule('apps', 'deployments/scale', 'get', 'patch'),
+      rule('apps', 'deployments', 'get'),
+      rule('autoscaling', 'horizontalpodautoscalers', 'list', 'patch'),
+      rule('', 'pods', 'list'),
+    ]),
+  }),
+  capacity: Object.freeze({
+    group: 'hms-sys:burster',
+    roleName: 'hms-sys-burster',
     rules: Object.freeze([
       rule('apps', 'deployments/scale', 'get', 'patch'),
       rule('apps', 'deployments', 'get', 'create', 'patch', 'delete'),
@@ -61,9 +71,9 @@ export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Obje
 });
 
 /**
- * Cluster-wide reads for Cluster.nodeCapacity, bound to both groups (bursts are planned in the API
- * and run by the writers): nodes are cluster-scoped, and Nodes do not report how many pods they
- * hold, so counting bound pods takes one cluster-wide pod list. Read-only; no Secrets.
+ * Cluster-wide reads for nodeCapacity, bound to the capacity group only: nodes are cluster-scoped,
+ * and Nodes do not report how many pods they hold, so counting bound pods takes one cluster-wide
+ * pod list. Read-only; no Secrets.
  */
 export const CAPACITY_CLUSTER_ROLE = Object.freeze({
   name: 'hms-sys-capacity-reader',
@@ -107,7 +117,7 @@ export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
   if (unique.length === 0) throw new RbacError('at least one namespace is required');
   const bad = unique.filter((name) => !isNamespaceName(name));
   if (bad.length > 0) throw new RbacError(`not DNS-1123 labels: ${bad.map((name) => JSON.stringify(name)).join(', ')}`);
-  const groups = [RBAC_GROUPS.write, RBAC_GROUPS.read];
+  const groups = [RBAC_GROUPS.capacity, RBAC_GROUPS.write, RBAC_GROUPS.read];
   const namespaced = unique.flatMap((namespace) =>
     groups.flatMap(({ group, roleName, rules }): ManifestObject[] => {
       const metadata = { name: roleName, namespace, labels: LABELS };
@@ -134,7 +144,7 @@ export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
     { apiVersion: `${RBAC_API}/v1`, kind: 'ClusterRole', metadata: clusterMetadata, rules: CAPACITY_CLUSTER_ROLE.rules.map((r) => ({ ...r })) },
     {
       apiVersion: `${RBAC_API}/v1`, kind: 'ClusterRoleBinding', metadata: clusterMetadata,
-      subjects: groups.map(({ group }) => ({ kind: 'Group', name: group, apiGroup: RBAC_API })),
+      subjects: [{ kind: 'Group', name: RBAC_GROUPS.capacity.group, apiGroup: RBAC_API }],
       roleRef: { kind: 'ClusterRole', name: CAPACITY_CLUSTER_ROLE.name, apiGroup: RBAC_API },
     },
     ...namespaced,

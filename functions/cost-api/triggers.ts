@@ -15,6 +15,6 @@ export const costApiFunction: FunctionDeclaration = {
   description: 'HTTP API: budgets and burst plans',
   timeoutSeconds: 29,
   memoryMb: 512,
-  needs: ['state', 'audit', 'cluster-write', 'node-groups-read', 'schedules'],
+  needs: ['state', 'audit', 'cluster-capacity', 'node-groups-read', 'schedules'],
   triggers: costRoutes,
 };

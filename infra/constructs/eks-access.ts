@@ -4,8 +4,9 @@ import { Construct } from 'constructs';
 import type { Need } from '#domain/triggers.ts';
 import { kubernetesGroup, type ClusterAccessLevel } from '../rbac.ts';
 
-/** The access a function's needs call for: write to scale, read to look, none otherwise. */
+/** The access a function's needs call for: capacity to run bursts, write to scale, read to look, none otherwise. */
 export function clusterAccessLevel(needs: readonly Need[]): ClusterAccessLevel | undefined {
+  if (needs.includes('cluster-capacity')) return 'capacity';
   if (needs.includes('cluster-write')) return 'write';
   if (needs.includes('cluster-read')) return 'read';
   return undefined;

@@ -64,6 +64,7 @@ const GRANTS: Record<Need, Grant> = {
   },
   'cluster-read': describeCluster,
   'cluster-write': describeCluster,
+  'cluster-capacity': describeCluster,
   'node-groups-read': (role, { clusterName }) => {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:ListNodegroups'], resources: [clusterArn(clusterName)] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:DescribeNodegroup'], resources: [nodegroupArns(clusterName)] }));

@@ -40,6 +40,8 @@ export type Trigger = RouteTrigger | EventTrigger | ScheduleTrigger;
 /** What a function touches; the stack turns each need into a scoped grant. */
 export type Need =
   | 'state' | 'audit' | 'alarms-read' | 'alarms-write' | 'metrics-read' | 'cluster-write' | 'cluster-read'
+  /** cluster-write plus burst placeholder Deployments and node capacity. */
+  | 'cluster-capacity'
   /** Read the node groups' sizes (eks:ListNodegroups, eks:DescribeNodegroup). */
   | 'node-groups-read'
   /** Create and delete one-shot schedules that invoke the burst runner. */

@@ -144,7 +144,7 @@ describe('meter and burst runner schedules', () => {
 
 describe('grants for the new needs', () => {
   test('the needs are declared where expected, so the grant tests below check something', () => {
-    expect(needing('node-groups-read')).toEqual(['cost-api']);
+    expect(needing('node-groups-read')).toEqual(['cost-api', 'burst-runner']);
     expect(needing('schedules').sort()).toEqual(['burst-runner', 'cost-api']);
     expect(needing('events-publish')).toEqual(['meter']);
   });

@@ -152,8 +152,8 @@ describe('EKS access', () => {
     ['scaler', 'hms-sys:scaler'],
     ['reconciler', 'hms-sys:scaler'],
     ['api', 'hms-sys:reader'],
-    ['cost-api', 'hms-sys:scaler'],
-    ['burst-runner', 'hms-sys:scaler'],
+    ['cost-api', 'hms-sys:burster'],
+    ['burst-runner', 'hms-sys:burster'],
     ['meter', 'hms-sys:reader'],
   ])('%s\'s role is mapped to the Kubernetes group %s, with no EKS access policy', (name, group) => {
     const roleArn = { 'Fn::GetAtt': [roleLogicalId(name), 'Arn'] };
@@ -168,7 +168,7 @@ describe('EKS access', () => {
   });
 
   test('only the controllers that need the cluster get an access entry, and none carries an access policy', () => {
-    const clusterControllers = FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('cluster-read') || d.needs.includes('cluster-write'));
+    const clusterControllers = FUNCTION_DECLARATIONS.filter((d) => d.needs.some((need) => need.startsWith('cluster-')));
     expect(clusterControllers.map((d) => d.name).sort()).toEqual(['api', 'burst-runner', 'cost-api', 'meter', 'reconciler', 'scaler']);
     expect(entries).toHaveLength(clusterControllers.length);
     for (const entry of entries) expect(entry.AccessPolicies).toBeUndefined();
@@ -177,7 +177,7 @@ describe('EKS access', () => {
 
   test('the RBAC manifest binds exactly the groups the access entries name, in every configured namespace', () => {
     const named = [...new Set(entries.flatMap((entry) => entry.KubernetesGroups as string[]))].sort();
-    expect(named).toEqual([RBAC_GROUPS.read.group, RBAC_GROUPS.write.group].sort());
+    expect(named).toEqual([RBAC_GROUPS.read.group, RBAC_GROUPS.write.group, RBAC_GROUPS.capacity.group].sort());
     expect(bindings.sort()).toEqual(namespaces.flatMap((namespace) => named.map((group) => `${namespace} ${group}`)).sort());
   });
 });

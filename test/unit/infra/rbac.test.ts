@@ -60,7 +60,7 @@ describe('rbacManifest', () => {
   });
 
   test('a Role and a RoleBinding per group per namespace, then one PriorityClass, ClusterRole and ClusterRoleBinding', () => {
-    expect(docs).toHaveLength(NAMESPACES.length * 2 * 2 + 3);
+    expect(docs).toHaveLength(NAMESPACES.length * 3 * 2 + 3);
     for (const doc of docs.filter((d) => d.kind !== 'PriorityClass')) expect(doc.apiVersion).toBe('rbac.authorization.k8s.io/v1');
     for (const namespace of NAMESPACES) {
       for (const { roleName } of Object.values(RBAC_GROUPS)) {
@@ -69,13 +69,24 @@ describe('rbacManifest', () => {
       }
     }
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'PriorityClass', ...Array(4).fill('Role'), ...Array(4).fill('RoleBinding')].sort(),
+      ['ClusterRole', 'ClusterRoleBinding', 'PriorityClass', ...Array(6).fill('Role'), ...Array(6).fill('RoleBinding')].sort(),
     );
   });
 
-  test('the scaler Role holds exactly the scale, Deployment, HPA and pod calls the controllers make', () => {
+  test('the scaler Role holds exactly the scale, Deployment, HPA and pod calls the scaler and reconciler make', () => {
     for (const namespace of NAMESPACES) {
       expect(find('Role', namespace, 'hms-sys-scaler')[0]!.rules).toEqual([
+        { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
+        { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'patch'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      ]);
+    }
+  });
+
+  test('the burster Role adds the placeholder Deployment writes bursts make', () => {
+    for (const namespace of NAMESPACES) {
+      expect(find('Role', namespace, 'hms-sys-burster')[0]!.rules).toEqual([
         { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'create', 'patch', 'delete'] },
         { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'patch'] },
@@ -95,7 +106,7 @@ describe('rbacManifest', () => {
     }
   });
 
-  test('the one ClusterRole only lists nodes and pods, and binds both groups', () => {
+  test('the one ClusterRole only lists nodes and pods, and binds only the burster group', () => {
     const [role] = clusterScoped('ClusterRole');
     expect(role!.metadata).toEqual({ name: CAPACITY_CLUSTER_ROLE.name, labels: { 'app.kubernetes.io/part-of': 'hms-sys' } });
     expect(role!.rules).toEqual([
@@ -104,7 +115,7 @@ describe('rbacManifest', () => {
     ]);
     const [binding] = clusterScoped('ClusterRoleBinding');
     expect(binding!.roleRef).toEqual({ kind: 'ClusterRole', name: CAPACITY_CLUSTER_ROLE.name, apiGroup: 'rbac.authorization.k8s.io' });
-    expect(binding!.subjects.map((s: { name: string }) => s.name).sort()).toEqual(['hms-sys:reader', 'hms-sys:scaler']);
+    expect(binding!.subjects.map((s: { name: string }) => s.name)).toEqual(['hms-sys:burster']);
   });
 
   test('the placeholders\' PriorityClass is below the default priority, not the global default, and preemptible', () => {
@@ -130,16 +141,18 @@ describe('rbacManifest', () => {
     expect(clusterWide.every((r: { verbs: string[] }) => r.verbs.join() === 'list')).toBe(true);
   });
 
-  test('only the scaler Role writes Deployments, and only it patches anything', () => {
-    const writes = docs
+  test('only the burster Role creates or deletes Deployments, and the reader patches nothing', () => {
+    const writers = (verbs: string[]) => new Set(docs
       .filter((d) => d.kind === 'Role')
-      .flatMap((d) => d.rules.filter((r: { verbs: string[] }) => r.verbs.some((v) => v !== 'get' && v !== 'list')).map(() => d.metadata.name));
-    expect(new Set(writes)).toEqual(new Set(['hms-sys-scaler']));
+      .filter((d) => d.rules.some((r: { verbs: string[] }) => r.verbs.some((v) => verbs.includes(v))))
+      .map((d) => d.metadata.name));
+    expect(writers(['create', 'delete'])).toEqual(new Set(['hms-sys-burster']));
+    expect(writers(['patch'])).toEqual(new Set(['hms-sys-burster', 'hms-sys-scaler']));
   });
 
   test('each RoleBinding binds its own namespace\'s Role to the group the access entry names', () => {
-    const expected = { write: 'hms-sys:scaler', read: 'hms-sys:reader' } as const;
-    for (const level of ['write', 'read'] as const) {
+    const expected = { capacity: 'hms-sys:burster', write: 'hms-sys:scaler', read: 'hms-sys:reader' } as const;
+    for (const level of ['capacity', 'write', 'read'] as const) {
       const { roleName } = RBAC_GROUPS[level];
       expect(kubernetesGroup(level)).toBe(expected[level]);
       for (const namespace of NAMESPACES) {
