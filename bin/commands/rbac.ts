@@ -19,7 +19,7 @@ function namespacesOf(ctx: CommandContext): string[] {
 
 export const rbacCommands: Command[] = [
   {
-    name: 'rbac', summary: 'print the Kubernetes Roles and RoleBindings the controllers need (pipe to kubectl apply -f -)',
+    name: 'rbac', summary: 'print the Kubernetes RBAC and PriorityClass the controllers need (pipe to kubectl apply -f -)',
     usage: 'rbac --namespaces NS[,NS...]',
     options: { namespaces: { type: 'string' } },
     describe: { namespaces: 'comma-separated namespaces, the same as the stack\'s hms:namespaces' },
