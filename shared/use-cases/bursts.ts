@@ -75,8 +75,18 @@ export async function createBurst(ports: SchedulingPorts, caller: Caller, input:
     reasons: [`${plan.requestedPods} pods requested (${plan.bindingLimit} binds) for ${input.holdMinutes} min, about ${plan.estimatedCostUSD.toFixed(2)} USD`],
     service: { name: service.name, tags: service.tags },
   });
-  const started = burst.startAt <= stamp ? await advanceBurst(ports, caller, burstId) : await scheduleStart(ports, burst);
+  const started = burst.startAt <= stamp ? await startNow(ports, caller, burst) : await scheduleStart(ports, burst);
   return { ...summary, ...started, burstId };
+}
+
+/** Ramps at once; if the cluster fails now, the burst is recorded and the runner's tick ramps it. */
+async function startNow(ports: SchedulingPorts, caller: Caller, burst: Burst): Promise<Burst> {
+  try {
+    return await advanceBurst(ports, caller, burst.burstId);
+  } catch (err) {
+    const current = (await ports.ledger.getBurst(burst.burstId)) ?? burst;
+    return { ...current, capacityWarnings: [...current.capacityWarnings, `the ramp did not finish (${(err as Error).message}); the burst runner retries it within a minute`] };
+  }
 }
 
 async function scheduleStart(ports: SchedulingPorts, burst: Burst): Promise<Burst> {
