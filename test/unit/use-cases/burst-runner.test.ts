@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { Burst } from '#domain/model.ts';
 import { ClusterUnavailableError } from '#ports/errors.ts';
 import { advanceBurst, tickBursts } from '#use-cases/burst-runner.ts';
 import { cancelBurst, createBurst } from '#use-cases/bursts.ts';
@@ -11,6 +12,8 @@ let env: ReturnType<typeof memoryPorts>;
 
 const burst = (overrides: Record<string, unknown> = {}) =>
   ({ service: 'portal', fromPods: 4, toPods: 40, maxCostPerHourUSD: 100, holdMinutes: 20, ...overrides }) as never;
+
+const start = async (input: never) => (await createBurst(env.ports, caller, input, { dryRun: false })) as Burst;
 
 /** The cluster refuses the next `times` scale writes, as a crash between two steps would leave it. */
 function failScaleWrites(times: number) {
@@ -32,7 +35,7 @@ beforeEach(async () => {
 
 describe('a burst that starts now', () => {
   it('records the earlier level before it ramps, then holds once the pods are Ready and scales back after the hold', async () => {
-    const created = await createBurst(env.ports, caller, burst(), { dryRun: false });
+    const created = await start(burst());
     expect(created).toMatchObject({ state: 'ramping', previousLevel: 4, requestedPods: 40 });
     expect(env.ports.cluster.replicas).toBe(40);
 
@@ -53,7 +56,7 @@ describe('a burst that starts now', () => {
 
   it('is recorded even when the ramp write fails, and the next tick ramps it', async () => {
     failScaleWrites(1);
-    const created = await createBurst(env.ports, caller, burst(), { dryRun: false });
+    const created = await start(burst());
     expect(created.state).toBe('ramping');
     expect(created.capacityWarnings.join(' ')).toMatch(/retries it/);
     expect(env.ports.cluster.replicas).toBe(4);
@@ -63,7 +66,7 @@ describe('a burst that starts now', () => {
   });
 
   it('finishes a scale-back that crashed after it was recorded, and a late duplicate schedule changes nothing', async () => {
-    const created = await createBurst(env.ports, caller, burst(), { dryRun: false });
+    const created = await start(burst());
     await advanceBurst(env.ports, caller, created.burstId);
     env.clock.current = new Date(env.clock.current.getTime() + 21 * MINUTE);
     failScaleWrites(1);
@@ -83,7 +86,7 @@ describe('a scheduled burst', () => {
 
   it('warms capacity with placeholders at warmUpAt, removes them when it starts, and survives a lost start schedule', async () => {
     env.ports.cluster.capacity = { nodes: 1, podsPerNode: 30, podsScheduled: 4 };
-    const created = await createBurst(env.ports, caller, burst({ startAt: startAt(10) }), { dryRun: false });
+    const created = await start(burst({ startAt: startAt(10) }));
     expect(created.state).toBe('scheduled');
     expect([...env.ports.scheduler.schedules.keys()].sort()).toEqual([`hms-sys-${created.burstId}-start`, `hms-sys-${created.burstId}-warm-up`]);
 
@@ -101,7 +104,7 @@ describe('a scheduled burst', () => {
 
   it('cancels before it starts without touching the Deployment, and removes its placeholders and schedules', async () => {
     env.ports.cluster.capacity = { nodes: 1, podsPerNode: 30, podsScheduled: 4 };
-    const created = await createBurst(env.ports, caller, burst({ startAt: startAt(10) }), { dryRun: false });
+    const created = await start(burst({ startAt: startAt(10) }));
     env.clock.current = new Date(Date.parse(created.warmUpAt!) + 1_000);
     await tickBursts(env.ports, caller);
 
