@@ -1,5 +1,7 @@
 import { apiClient } from './client.ts';
 import { helpText, parse, UsageError, type Command, type CommandContext } from './command.ts';
+import { budgetCommands } from './commands/budgets.ts';
+import { burstCommands } from './commands/bursts.ts';
 import { devCommands } from './commands/dev.ts';
 import { observeCommands } from './commands/observe.ts';
 import { rbacCommands } from './commands/rbac.ts';
@@ -7,7 +9,9 @@ import { ruleCommands } from './commands/rules.ts';
 import { serviceCommands } from './commands/services.ts';
 import { defaultDataDir, readSession } from './session.ts';
 
-const commands: Command[] = [...devCommands, ...serviceCommands, ...ruleCommands, ...observeCommands, ...rbacCommands];
+const commands: Command[] = [
+  ...devCommands, ...serviceCommands, ...ruleCommands, ...budgetCommands, ...burstCommands, ...observeCommands, ...rbacCommands,
+];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -16,3 +16,13 @@ export function print(value: unknown, format: OutputFormat, columns?: string[]):
 function pick(row: Record<string, unknown>, path: string): unknown {
   return path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), row);
 }
+
+/** Dollars for a table cell: two decimals with thousands separators, e.g. 10,000.00. */
+export function money(value: unknown): unknown {
+  return typeof value === 'number' ? value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : value;
+}
+
+/** A copy of a row with the named money fields formatted for a table. */
+export function withMoney<T extends Record<string, unknown>>(row: T, fields: readonly string[]): T {
+  return { ...row, ...Object.fromEntries(fields.filter((f) => f in row).map((f) => [f, money(row[f])])) };
+}
