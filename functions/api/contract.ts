@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import {
   auditQuerySchema, budgetFilterSchema, burstIdSchema, createBurstSchema, createRuleSchema, createServiceSchema, dnsLabel,
-  dryRunSchema, ruleIdSchema, setBudgetSchema, updateRuleSchema,
+  dryRunSchema, ruleIdSchema, scaleServiceSchema, setBudgetSchema, updateRuleSchema,
 } from '#domain/schemas.ts';
 
 /** The request schemas of each operation: the handler validates with them and OpenAPI is generated from them. */
@@ -37,4 +37,5 @@ export const contract: Record<string, OperationContract> = {
   createBurst: { query: mutation, body: createBurstSchema, created: true },
   getBurst: { query: none, path: { id: burstIdSchema } },
   cancelBurst: { query: mutation, path: { id: burstIdSchema } },
+  scaleService: { query: mutation, body: scaleServiceSchema, path: { name: dnsLabel } },
 };

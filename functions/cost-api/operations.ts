@@ -1,7 +1,8 @@
-import type { CreateBurstInput, SetBudgetInput } from '#domain/schemas.ts';
+import type { CreateBurstInput, ScaleServiceInput, SetBudgetInput } from '#domain/schemas.ts';
 import type { SchedulingPorts } from '#ports/ports.ts';
 import { deleteBudget, getBudget, listBudgets, setBudget, type BudgetFilter } from '#use-cases/budgets.ts';
 import { burstStatus, cancelBurst, createBurst } from '#use-cases/bursts.ts';
+import { scaleService } from '#use-cases/manual-scale.ts';
 import type { Operation } from '../api/operations.ts';
 
 export const costOperations: Record<string, Operation<SchedulingPorts>> = {
@@ -12,4 +13,5 @@ export const costOperations: Record<string, Operation<SchedulingPorts>> = {
   createBurst: (r) => createBurst(r.ports, r.caller, r.body as CreateBurstInput, r),
   getBurst: (r) => burstStatus(r.ports, r.path.id!),
   cancelBurst: (r) => cancelBurst(r.ports, r.caller, r.path.id!, r),
+  scaleService: (r) => scaleService(r.ports, r.caller, r.path.name!, r.body as ScaleServiceInput, r),
 };

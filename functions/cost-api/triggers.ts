@@ -7,12 +7,13 @@ export const costRoutes: readonly RouteTrigger[] = [
   { kind: 'http', method: 'GET', path: '/budgets', scope: 'hms/rules.read', operationId: 'listBudgets', summary: 'Budgets rolled up by tag (agency, program, fiscalYear)' },
   { kind: 'http', method: 'POST', path: '/bursts', scope: 'hms/bursts.write', operationId: 'createBurst', summary: 'Plan a burst: ramp, hold, scale back, within cost caps' },
   { kind: 'http', method: 'GET', path: '/bursts/{id}', scope: 'hms/rules.read', operationId: 'getBurst', summary: 'A burst\'s state, with ready and requested pods from the cluster' },
+  { kind: 'http', method: 'POST', path: '/services/{name}/scale', scope: 'hms/rules.write', operationId: 'scaleService', summary: 'Set a service\'s replicas by hand, within its budget' },
   { kind: 'http', method: 'DELETE', path: '/bursts/{id}', scope: 'hms/bursts.write', operationId: 'cancelBurst', summary: 'Cancel a burst and restore the earlier level' },
 ];
 
 export const costApiFunction: FunctionDeclaration = {
   name: 'cost-api',
-  description: 'HTTP API: budgets and burst plans',
+  description: 'HTTP API: budgets, burst plans and manual scaling within the budget',
   timeoutSeconds: 29,
   memoryMb: 512,
   needs: ['state', 'audit', 'cluster-capacity', 'node-groups-read', 'schedules'],

@@ -183,4 +183,7 @@ export const createBurstSchema = z.strictObject({
 }));
 export type CreateBurstInput = z.infer<typeof createBurstSchema>;
 
+export const scaleServiceSchema = z.strictObject({ replicas: podCount });
+export type ScaleServiceInput = z.infer<typeof scaleServiceSchema>;
+
 export const burstIdSchema = z.string().check(z.regex(/^BU-[1-9][0-9]{0,11}$/, 'must be a burst id such as BU-1'));

@@ -1,9 +1,36 @@
 import { clampToBudget, monthOf } from '#domain/budget.ts';
-import type { Rule } from '#domain/model.ts';
+import type { Rule, Service } from '#domain/model.ts';
 import type { ScalePlan } from '#domain/scale-plan.ts';
-import type { Caller, Ports } from '#ports/ports.ts';
+import type { Caller, CorePorts, Ports } from '#ports/ports.ts';
 import { servicePrice } from './pricing.ts';
 import { record } from './record.ts';
+
+export interface BudgetLimit {
+  replicas: number;
+  reasons: string[];
+  floorExceedsBudget: boolean;
+}
+
+/**
+ * How far a scale-up from `current` towards `desired` may go within the service's budget: the
+ * month's projected spend stays within the cap, never below `floor`. Null when the service has
+ * no budget. When the floor alone breaks the cap, the audit says so.
+ */
+export async function budgetLimit(ports: CorePorts, caller: Caller, service: Service, move: { current: number; desired: number; floor: number }): Promise<BudgetLimit | null> {
+  if (move.desired <= move.current) return null;
+  const budget = await ports.ledger.getBudget(service.name);
+  if (!budget) return null;
+  const now = ports.clock.now();
+  const [price, usage] = await Promise.all([servicePrice(ports, service), ports.ledger.getUsage(service.name, monthOf(now))]);
+  const clamp = clampToBudget({ ...move, monthlyUSD: budget.monthlyUSD, spentUSD: usage?.spentUSD ?? 0, podHourUSD: price.usd, now });
+  if (clamp.floorExceedsBudget) {
+    await record(ports, caller, {
+      action: 'budget.floor-exceeds', target: `budget/${service.name}`, before: null,
+      after: { floor: move.floor, monthlyUSD: budget.monthlyUSD }, outcome: 'success', reasons: clamp.reasons, service,
+    });
+  }
+  return { replicas: clamp.replicas, reasons: clamp.reasons, floorExceedsBudget: clamp.floorExceedsBudget };
+}
 
 const planned = (plan: ScalePlan) => (plan.write?.to === 'deployment' ? plan.write.replicas : plan.write?.to === 'hpa' ? plan.write.minReplicas : null);
 
@@ -32,26 +59,13 @@ export async function guardPlan(ports: Ports, caller: Caller, rule: Rule, plan: 
     if (burstId) hold(plan, running, `burst ${burstId} is under way: scale-in waits until it ends`);
     return;
   }
-  if (desired <= running) return;
-  const budget = await ports.ledger.getBudget(rule.service);
-  if (!budget) return;
+  if (desired <= running || !(await ports.ledger.getBudget(rule.service))) return;
   const service = await ports.store.getService(rule.service);
   if (!service) return;
-  const now = ports.clock.now();
-  const [price, usage] = await Promise.all([servicePrice(ports, service), ports.ledger.getUsage(rule.service, monthOf(now))]);
-  const clamp = clampToBudget({
-    current: running, desired, floor: rule.minReplicas, monthlyUSD: budget.monthlyUSD,
-    spentUSD: usage?.spentUSD ?? 0, podHourUSD: price.usd, now,
-  });
-  plan.decision.reasons.push(...clamp.reasons);
-  if (clamp.floorExceedsBudget) {
-    await record(ports, caller, {
-      action: 'budget.floor-exceeds', target: `budget/${rule.service}`, before: null,
-      after: { minReplicas: rule.minReplicas, monthlyUSD: budget.monthlyUSD }, outcome: 'success',
-      reasons: clamp.reasons, service: { name: rule.service, tags: rule.target.tags },
-    });
-  }
-  if (clamp.replicas === desired) return;
-  if (clamp.replicas <= running) hold(plan, running, `replicas stay at ${running}`);
-  else setPlanned(plan, clamp.replicas);
+  const limit = await budgetLimit(ports, caller, service, { current: running, desired, floor: rule.minReplicas });
+  if (!limit) return;
+  plan.decision.reasons.push(...limit.reasons);
+  if (limit.replicas === desired) return;
+  if (limit.replicas <= running) hold(plan, running, `replicas stay at ${running}`);
+  else setPlanned(plan, limit.replicas);
 }

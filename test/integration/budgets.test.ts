@@ -44,6 +44,19 @@ describe('budgets through the sandbox', () => {
     expect(budget.body.projectedUSD).toBeLessThanOrEqual(monthlyUSD);
   });
 
+  it('clamps a manual scale-up the same way, and never holds back a manual scale-in', async () => {
+    const up = await sb.http('POST', '/services/eligibility-api/scale', { replicas: 15 });
+    expect(up.status).toBe(200);
+    expect(up.body).toMatchObject({ from: 6, requested: 15, to: 6 });
+    expect(up.body.reasons.join(' ')).toMatch(/capped at 6 replicas by budget/);
+    const down = await sb.http('POST', '/services/eligibility-api/scale', { replicas: 3 });
+    expect(down.body).toMatchObject({ from: 6, requested: 3, to: 3 });
+    expect(sb.replicas('benefits', 'eligibility-api')).toBe(3);
+    const bad = await sb.http('POST', '/services/eligibility-api/scale', { replicas: -1 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('replicas');
+  });
+
   it('never clamps below minReplicas, and records that the floor exceeds the budget', async () => {
     await sb.service('receipt-svc');
     expect((await sb.http('POST', '/budgets/receipt-svc', { monthlyUSD: 0.01 })).status).toBe(200);
