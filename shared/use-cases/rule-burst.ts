@@ -18,14 +18,15 @@ export interface RuleBurstRequest {
  * during a burst changes nothing, and a repeated event is answered from its first run.
  */
 export async function burstFromAlarm(ports: SchedulingPorts, caller: Caller, eventId: string, request: RuleBurstRequest): Promise<ScaleOutcome> {
+  const skipped: ScaleOutcome = { ruleId: request.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
+  // Most alarms belong to proportional rules, which the scaler answers: a read, and nothing written.
+  const rule = await ports.store.getRule(request.ruleId);
+  if (!rule?.burst || rule.deleting) return skipped;
   const claim = await ports.store.claimEvent(`burst:${eventId}`, 120, ports.clock.now());
   if (claim.status === 'done') return claim.result as ScaleOutcome;
-  if (claim.status === 'busy') return { ruleId: request.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
+  if (claim.status === 'busy') return skipped;
   try {
-    const rule = await ports.store.getRule(request.ruleId);
-    const outcome: ScaleOutcome = rule?.burst && !rule.deleting
-      ? await startRuleBurst(ports, caller, { ...rule, burst: rule.burst }, request)
-      : { ruleId: request.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
+    const outcome = await startRuleBurst(ports, caller, { ...rule, burst: rule.burst }, request);
     await ports.store.completeEvent(`burst:${eventId}`, claim.token, outcome, ports.clock.now());
     return outcome;
   } catch (err) {

@@ -3,6 +3,7 @@ import type { Burst } from '#domain/model.ts';
 import { ClusterUnavailableError } from '#ports/errors.ts';
 import { advanceBurst, tickBursts } from '#use-cases/burst-runner.ts';
 import { cancelBurst, createBurst } from '#use-cases/bursts.ts';
+import { burstFromAlarm } from '#use-cases/rule-burst.ts';
 import { createService } from '#use-cases/services.ts';
 import { memoryPorts } from './memory-ports.ts';
 
@@ -115,5 +116,24 @@ describe('a scheduled burst', () => {
     expect(env.ports.scheduler.schedules.size).toBe(0);
     const actions = env.ports.audit.records.map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(['burst.create', 'burst.warm-up', 'burst.scale-back', 'burst.cancel']));
+  });
+});
+
+describe('a burst from a rule\'s alarm', () => {
+  it('starts once per event, however often the event is delivered, and ignores rules without a template', async () => {
+    const rule = { ruleId: 'AR-101', service: 'portal', minReplicas: 4, maxReplicas: 40, target: { cluster: 'sandbox', namespace: 'fema', deployment: 'portal', tags: { agency: 'FEMA', program: 'IA', fiscalYear: 'FY2027' } } };
+    await env.ports.store.putRule({ ...rule, burst: { toPods: 30, maxCostPerHourUSD: 100, holdMinutes: 10 } } as never, null);
+    await env.ports.store.putRule({ ...rule, ruleId: 'AR-102' } as never, null);
+    const request = { ruleId: 'AR-101', source: 'alarm' as const, metric: 900 };
+
+    const first = await burstFromAlarm(env.ports, caller, 'evt-1', request);
+    const again = await burstFromAlarm(env.ports, caller, 'evt-1', request);
+    expect(first).toMatchObject({ outcome: 'scaled', decision: { desiredReplicas: 30 } });
+    expect(again).toEqual(first);
+    expect(await env.ports.ledger.nextBurstNumber()).toBe(2);
+    expect(env.ports.cluster.replicas).toBe(30);
+
+    expect((await burstFromAlarm(env.ports, caller, 'evt-2', request)).decision!.reasons.join(' ')).toMatch(/already under way/);
+    expect((await burstFromAlarm(env.ports, caller, 'evt-3', { ...request, ruleId: 'AR-102' })).outcome).toBe('skipped');
   });
 });
