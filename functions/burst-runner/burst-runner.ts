@@ -29,7 +29,7 @@ export function createBurstRunnerHandler(wire: () => Promise<Wiring<SchedulingPo
     if (event['detail-type'] === 'CloudWatch Alarm State Change') {
       const facts = parseAlarmEvent(event);
       const alarm = parseAlarmName(facts.alarmName);
-      if (!alarm || alarm.direction !== 'out' || facts.stateValue !== 'ALARM') return { ignored: facts.alarmName };
+      if (!alarm?.burst || facts.stateValue !== 'ALARM') return { ignored: facts.alarmName };
       return burstFromAlarm(ports, caller, facts.eventId, { ruleId: alarm.ruleId, source: 'alarm', metric: facts.metric?.value ?? null });
     }
     const report = await tickBursts(ports, caller).catch((err: Error) => {

@@ -1,5 +1,5 @@
 import type { FunctionDeclaration } from '#domain/triggers.ts';
-import { alarmStateChangePattern } from '../scaler/triggers.ts';
+import { burstAlarmPattern } from '../scaler/triggers.ts';
 
 export const burstRunnerFunction: FunctionDeclaration = {
   name: 'burst-runner',
@@ -9,7 +9,7 @@ export const burstRunnerFunction: FunctionDeclaration = {
   needs: ['state', 'audit', 'cluster-capacity', 'node-groups-read', 'schedules'],
   triggers: [
     { kind: 'schedule', id: 'BurstTick', description: 'every minute, finds overdue starts and scale-backs', rateMinutes: 1 },
-    { kind: 'event', id: 'BurstAlarm', description: 'hms-sys alarms entering ALARM, for rules that name a burst template', pattern: alarmStateChangePattern },
+    { kind: 'event', id: 'BurstAlarm', description: 'burst alarms entering ALARM, for rules that name a burst template', pattern: burstAlarmPattern },
   ],
 };
 

@@ -1,14 +1,21 @@
-import { ALARM_NAME_PREFIX } from '#domain/alarms.ts';
+import { BURST_ALARM_WILDCARD, SCALING_ALARM_WILDCARD } from '#domain/alarms.ts';
 import type { EventPattern, FunctionDeclaration } from '#domain/triggers.ts';
 
-export const alarmStateChangePattern: EventPattern = {
+/** hms-sys alarms entering ALARM whose names match `wildcard`. */
+export const alarmsEnteringAlarm = (wildcard: string): EventPattern => ({
   source: ['aws.cloudwatch'],
   'detail-type': ['CloudWatch Alarm State Change'],
   detail: {
-    alarmName: [{ prefix: ALARM_NAME_PREFIX }],
+    alarmName: [{ wildcard }],
     state: { value: ['ALARM'] },
   },
-};
+});
+
+/** The scaling alarms (scale-out and scale-in), for the scaler. */
+export const alarmStateChangePattern = alarmsEnteringAlarm(SCALING_ALARM_WILDCARD);
+
+/** The burst alarms of rules that name a burst template, for the burst runner. */
+export const burstAlarmPattern = alarmsEnteringAlarm(BURST_ALARM_WILDCARD);
 
 export const scalerFunction: FunctionDeclaration = {
   name: 'scaler',

@@ -16,19 +16,34 @@ export function metricSourceFor(rule: Pick<Rule, 'trigger'>, service: Pick<Servi
   };
 }
 
-export function alarmName(ruleId: string, direction: ScaleDirection): string {
-  return `${ruleAlarmPrefix(ruleId)}scale-${direction}`;
+/**
+ * A rule's alarm names: `<prefix><ruleId>-scale-out` and `-scale-in`, or `-burst` for the scale-out
+ * alarm of a rule that names a burst template, so EventBridge routes each to its own function.
+ */
+export function alarmName(ruleId: string, direction: ScaleDirection | 'burst'): string {
+  return `${ruleAlarmPrefix(ruleId)}${direction === 'burst' ? 'burst' : `scale-${direction}`}`;
+}
+
+/** EventBridge wildcard patterns for the two kinds of alarm names. */
+export const SCALING_ALARM_WILDCARD = `${ALARM_NAME_PREFIX}AR-*-scale-*`;
+export const BURST_ALARM_WILDCARD = `${ALARM_NAME_PREFIX}AR-*-burst`;
+
+export interface ParsedAlarmName {
+  ruleId: string;
+  direction: ScaleDirection;
+  /** The alarm starts the rule's burst template rather than proportional scaling. */
+  burst: boolean;
 }
 
 /** Reads a rule id and direction back from an alarm name; null for alarms that are not ours. */
-export function parseAlarmName(name: string): { ruleId: string; direction: ScaleDirection } | null {
+export function parseAlarmName(name: string): ParsedAlarmName | null {
   if (!name.startsWith(ALARM_NAME_PREFIX)) return null;
-  const match = /^(AR-[1-9][0-9]*)-scale-(out|in)$/.exec(name.slice(ALARM_NAME_PREFIX.length));
+  const match = /^(AR-[1-9][0-9]*)-(scale-out|scale-in|burst)$/.exec(name.slice(ALARM_NAME_PREFIX.length));
   if (!match) return null;
-  return { ruleId: match[1]!, direction: match[2] as ScaleDirection };
+  return { ruleId: match[1]!, direction: match[2] === 'scale-in' ? 'in' : 'out', burst: match[2] === 'burst' };
 }
 
-type AlarmRule = Pick<Rule, 'ruleId' | 'name' | 'trigger' | 'scaleInThreshold' | 'minReplicas' | 'maxReplicas'>;
+type AlarmRule = Pick<Rule, 'ruleId' | 'name' | 'trigger' | 'scaleInThreshold' | 'minReplicas' | 'maxReplicas' | 'burst'>;
 
 /** The alarms a rule needs: scale-out always, scale-in when it has a scaleInThreshold. */
 export function alarmsForRule(rule: AlarmRule, service: Service): AlarmSpec[] {
@@ -42,8 +57,10 @@ export function alarmsForRule(rule: AlarmRule, service: Service): AlarmSpec[] {
   };
   const label = rule.name ? ` (${rule.name})` : '';
   const alarms: AlarmSpec[] = [{
-    name: alarmName(rule.ruleId, 'out'),
-    description: `hms-sys ${rule.ruleId}${label}: scale ${service.name} out when ${metric.metricName} > ${rule.trigger.threshold}, up to ${rule.maxReplicas} replicas`,
+    name: alarmName(rule.ruleId, rule.burst ? 'burst' : 'out'),
+    description: rule.burst
+      ? `hms-sys ${rule.ruleId}${label}: burst ${service.name} to ${rule.burst.toPods} pods when ${metric.metricName} > ${rule.trigger.threshold}`
+      : `hms-sys ${rule.ruleId}${label}: scale ${service.name} out when ${metric.metricName} > ${rule.trigger.threshold}, up to ${rule.maxReplicas} replicas`,
     metric, threshold: rule.trigger.threshold, comparison: 'GreaterThanThreshold', evaluationPeriods: 1, tags,
   }];
   if (rule.scaleInThreshold !== undefined) {

@@ -32,7 +32,8 @@ export async function reconcile(ports: Ports, caller: Caller, passId: string, op
   // A random order, so a pass cut short by its deadline does not always leave the same rules.
   const queue = names.flatMap((name) => {
     const parsed = parseAlarmName(name);
-    return parsed ? [{ name, ...parsed, order: Math.random() }] : [];
+    // Burst alarms are the burst runner's: one burst per alarm event, not one per pass.
+    return parsed && !parsed.burst ? [{ name, ...parsed, order: Math.random() }] : [];
   }).sort((a, b) => a.order - b.order);
   const failures: Error[] = [];
   const worker = async () => {

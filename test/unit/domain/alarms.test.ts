@@ -31,6 +31,7 @@ describe('alarmsForRule', () => {
 });
 
 describe('parseAlarmName', () => {
-  it('reads the rule and direction back', () => expect(parseAlarmName('hms-sys-AR-101-scale-in')).toEqual({ ruleId: 'AR-101', direction: 'in' }));
+  it('reads the rule and direction back', () => expect(parseAlarmName('hms-sys-AR-101-scale-in')).toEqual({ ruleId: 'AR-101', direction: 'in', burst: false }));
+  it('reads a burst alarm as the rule\'s scale-out', () => expect(parseAlarmName('hms-sys-AR-7-burst')).toEqual({ ruleId: 'AR-7', direction: 'out', burst: true }));
   it('ignores alarms that are not ours', () => expect(parseAlarmName('billing-alarm')).toBeNull());
 });

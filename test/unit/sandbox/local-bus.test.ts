@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alarmStateChangePattern, scalerFunction } from '#functions/scaler/triggers.ts';
+import { alarmStateChangePattern, burstAlarmPattern, scalerFunction } from '#functions/scaler/triggers.ts';
 import { LocalBus } from '#sandbox/local-bus.ts';
 import { matchesPattern } from '#sandbox/event-pattern.ts';
 
@@ -11,11 +11,19 @@ const awsAlarmEvent = (alarmName: string, value: string) => ({
 });
 
 describe('the scaler\'s event pattern', () => {
-  it('matches an hms-sys alarm entering ALARM', () => {
+  it('matches an hms-sys scaling alarm entering ALARM', () => {
     expect(matchesPattern(alarmStateChangePattern, awsAlarmEvent('hms-sys-AR-101-scale-out', 'ALARM'))).toBe(true);
+    expect(matchesPattern(alarmStateChangePattern, awsAlarmEvent('hms-sys-AR-101-scale-in', 'ALARM'))).toBe(true);
+  });
+  it('leaves burst alarms to the burst runner, whose pattern matches only them', () => {
+    expect(matchesPattern(alarmStateChangePattern, awsAlarmEvent('hms-sys-AR-101-burst', 'ALARM'))).toBe(false);
+    expect(matchesPattern(burstAlarmPattern, awsAlarmEvent('hms-sys-AR-101-burst', 'ALARM'))).toBe(true);
+    expect(matchesPattern(burstAlarmPattern, awsAlarmEvent('hms-sys-AR-101-scale-out', 'ALARM'))).toBe(false);
   });
   it.each([
     ['another team\'s alarm', awsAlarmEvent('billing-alarm', 'ALARM')],
+    ['an alarm that only ends like ours', awsAlarmEvent('team-AR-1-scale-out', 'ALARM')],
+    ['a name that only looks like a wildcard', awsAlarmEvent('hms-sys-AR-1-scale', 'ALARM')],
     ['an alarm returning to OK', awsAlarmEvent('hms-sys-AR-101-scale-out', 'OK')],
     ['another source', { ...awsAlarmEvent('hms-sys-AR-101-scale-out', 'ALARM'), source: 'custom.app' }],
   ])('does not match %s', (_, event) => expect(matchesPattern(alarmStateChangePattern, event)).toBe(false));
