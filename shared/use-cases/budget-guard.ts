@@ -1,5 +1,5 @@
 import { clampToBudget, monthOf } from '#domain/budget.ts';
-import type { Rule, Service } from '#domain/model.ts';
+import type { Budget, Rule, Service } from '#domain/model.ts';
 import type { ScalePlan } from '#domain/scale-plan.ts';
 import type { Caller, CorePorts, Ports } from '#ports/ports.ts';
 import { servicePrice } from './pricing.ts';
@@ -16,9 +16,11 @@ export interface BudgetLimit {
  * month's projected spend stays within the cap, never below `floor`. Null when the service has
  * no budget. When the floor alone breaks the cap, the audit says so.
  */
-export async function budgetLimit(ports: CorePorts, caller: Caller, service: Service, move: { current: number; desired: number; floor: number }): Promise<BudgetLimit | null> {
+export async function budgetLimit(
+  ports: CorePorts, caller: Caller, service: Service, move: { current: number; desired: number; floor: number }, known?: Budget | null,
+): Promise<BudgetLimit | null> {
   if (move.desired <= move.current) return null;
-  const budget = await ports.ledger.getBudget(service.name);
+  const budget = known === undefined ? await ports.ledger.getBudget(service.name) : known;
   if (!budget) return null;
   const now = ports.clock.now();
   const [price, usage] = await Promise.all([servicePrice(ports, service), ports.ledger.getUsage(service.name, monthOf(now))]);
@@ -51,7 +53,7 @@ function hold(plan: ScalePlan, running: number, reason: string): void {
  * scale-in, and the service's budget clamps scale-up so the month's projected spend stays
  * within the cap, never below the rule's minReplicas. The decision's reasons say which.
  */
-export async function guardPlan(ports: Ports, caller: Caller, rule: Rule, plan: ScalePlan, running: number): Promise<void> {
+export async function guardPlan(ports: Ports, caller: Caller, rule: Rule, plan: ScalePlan, running: number, budget: Budget | null): Promise<void> {
   const desired = planned(plan);
   if (desired === null) return;
   if (plan.decision.action === 'scale-in') {
@@ -59,10 +61,10 @@ export async function guardPlan(ports: Ports, caller: Caller, rule: Rule, plan: 
     if (burstId) hold(plan, running, `burst ${burstId} is under way: scale-in waits until it ends`);
     return;
   }
-  if (desired <= running || !(await ports.ledger.getBudget(rule.service))) return;
+  if (desired <= running || !budget) return;
   const service = await ports.store.getService(rule.service);
   if (!service) return;
-  const limit = await budgetLimit(ports, caller, service, { current: running, desired, floor: rule.minReplicas });
+  const limit = await budgetLimit(ports, caller, service, { current: running, desired, floor: rule.minReplicas }, budget);
   if (!limit) return;
   plan.decision.reasons.push(...limit.reasons);
   if (limit.replicas === desired) return;

@@ -55,7 +55,10 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
   // A rule that names a burst template answers its scale-out alarm through the burst runner.
   if (rule.burst && request.direction === 'out') return { ruleId: rule.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
   const source = metricSourceFor(rule, { name: rule.service, ...rule.target });
-  const metric = request.metricHint ?? (await ports.metrics.latestValue(source));
+  // The budget is read beside the metric, not after the plan: most scale-ups find none.
+  const [metric, budget] = await Promise.all([
+    request.metricHint ?? ports.metrics.latestValue(source), ports.ledger.getBudget(rule.service),
+  ]);
 
   for (let round = 1; ; round += 1) {
     const [scale, hpa, scaling] = await Promise.all([
@@ -65,7 +68,7 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
       rule, ruleId: rule.ruleId, direction: request.direction, source: request.source, eventId: request.eventId,
       metric, currentReplicas: scale.replicas, hpa, scaling, periodSeconds: source.periodSeconds, now: ports.clock.now(),
     });
-    await guardPlan(ports, caller, rule, plan, hpa ? hpa.minReplicas : scale.replicas);
+    await guardPlan(ports, caller, rule, plan, hpa ? hpa.minReplicas : scale.replicas, budget);
     const change = plan.write
       ? { at: ports.clock.now().toISOString(), from: scale.replicas, to: target(plan.write), ruleId: rule.ruleId, eventId: request.eventId }
       : undefined;
