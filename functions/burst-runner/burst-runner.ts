@@ -22,6 +22,7 @@ export function createBurstRunnerHandler(wire: () => Promise<Wiring<SchedulingPo
       logger.appendKeys({ correlationId: caller.requestId });
       const burst = await advanceBurst(ports, caller, event.burstId);
       logger.info('burst advanced', { burstId: burst.burstId, state: burst.state });
+      metrics.addMetric('BurstSchedulesFired', MetricUnit.Count, 1);
       return { burstId: burst.burstId, state: burst.state };
     }
     logger.appendKeys({ correlationId: event.id });
@@ -29,6 +30,7 @@ export function createBurstRunnerHandler(wire: () => Promise<Wiring<SchedulingPo
     if (event['detail-type'] === 'CloudWatch Alarm State Change') {
       const facts = parseAlarmEvent(event);
       const alarm = parseAlarmName(facts.alarmName);
+      metrics.addMetric('BurstAlarms', MetricUnit.Count, 1);
       if (!alarm?.burst || facts.stateValue !== 'ALARM') return { ignored: facts.alarmName };
       return burstFromAlarm(ports, caller, facts.eventId, { ruleId: alarm.ruleId, source: 'alarm', metric: facts.metric?.value ?? null });
     }

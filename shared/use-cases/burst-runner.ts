@@ -1,5 +1,5 @@
 import type { Burst, BurstState } from '#domain/model.ts';
-import { ClusterNotFoundError, StaleVersionError } from '#ports/errors.ts';
+import { ClusterConflictError, ClusterNotFoundError, StaleVersionError } from '#ports/errors.ts';
 import type { Caller, CorePorts, SchedulingPorts } from '#ports/ports.ts';
 import { record } from './record.ts';
 import { readLevel, writeLevel } from './workload-level.ts';
@@ -34,7 +34,8 @@ export async function advanceBurst(ports: RunnerPorts, caller: Caller, burstId: 
     try {
       return await step(ports, caller, burst, options);
     } catch (err) {
-      if (err instanceof StaleVersionError && round < MAX_ROUNDS) continue;
+      // Another runner (a tick, a fired schedule, a cancel) moved the burst or the Deployment first: read again.
+      if ((err instanceof StaleVersionError || err instanceof ClusterConflictError) && round < MAX_ROUNDS) continue;
       if (err instanceof ClusterNotFoundError) return fail(ports, caller, burst, err.message);
       throw err;
     }

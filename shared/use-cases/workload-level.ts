@@ -1,4 +1,5 @@
 import type { WorkloadRef } from '#ports/cluster.ts';
+import { ClusterConflictError } from '#ports/errors.ts';
 import type { CorePorts } from '#ports/ports.ts';
 
 /** The replica level hms-sys controls: the Deployment's replicas, or the floor of the HPA that owns them. */
@@ -16,8 +17,24 @@ export async function readLevel(ports: Pick<CorePorts, 'cluster'>, ref: Workload
     : { level: scale.replicas, owner: 'deployment', ceiling: null };
 }
 
-/** Sets the level, re-reading the resourceVersion it writes against; returns the level written. */
+const MAX_ROUNDS = 5;
+
+/**
+ * Sets the level against the resourceVersion it read; a write another controller got in first
+ * (409) is read again and retried. Returns the level written.
+ */
 export async function writeLevel(ports: Pick<CorePorts, 'cluster'>, ref: WorkloadRef, replicas: number): Promise<number> {
+  for (let round = 1; ; round += 1) {
+    try {
+      return await writeOnce(ports, ref, replicas);
+    } catch (err) {
+      if (!(err instanceof ClusterConflictError) || round >= MAX_ROUNDS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** round));
+    }
+  }
+}
+
+async function writeOnce(ports: Pick<CorePorts, 'cluster'>, ref: WorkloadRef, replicas: number): Promise<number> {
   const [scale, hpa] = await Promise.all([ports.cluster.getScale(ref), ports.cluster.findHpa(ref)]);
   if (!hpa) {
     if (scale.replicas !== replicas) await ports.cluster.setScale(ref, replicas, scale.resourceVersion);

@@ -137,3 +137,13 @@ describe('a burst from a rule\'s alarm', () => {
     expect((await burstFromAlarm(env.ports, caller, 'evt-3', { ...request, ruleId: 'AR-102' })).outcome).toBe('skipped');
   });
 });
+
+describe('a cancel racing the runner', () => {
+  it('reads again when the Deployment changed under it, and still restores the earlier level', async () => {
+    const created = await start(burst());
+    env.ports.cluster.raceTo = 41; // another writer moves the Deployment just before the cancel's write
+    const cancelled = await cancelBurst(env.ports, caller, created.burstId, { dryRun: false });
+    expect(cancelled).toMatchObject({ state: 'cancelled' });
+    expect(env.ports.cluster.replicas).toBe(4);
+  });
+});
