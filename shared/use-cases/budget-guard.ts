@@ -69,5 +69,8 @@ export async function guardPlan(ports: Ports, caller: Caller, rule: Rule, plan: 
   plan.decision.reasons.push(...limit.reasons);
   if (limit.replicas === desired) return;
   if (limit.replicas <= running) hold(plan, running, `replicas stay at ${running}`);
-  else setPlanned(plan, limit.replicas);
+  else {
+    setPlanned(plan, limit.replicas);
+    plan.decision.reasons.push(`scale out from ${running} to ${limit.replicas}`);
+  }
 }
