@@ -47,3 +47,19 @@ export class InvalidCursorError extends PortError {
     this.name = 'InvalidCursorError';
   }
 }
+
+/** The secret, or the version asked for, does not exist. */
+export class SecretNotFoundError extends PortError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SecretNotFoundError';
+  }
+}
+
+/** A secret write conflicts with what is stored: a version id reused with another value, or a stage not where it was said to be. */
+export class SecretConflictError extends PortError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SecretConflictError';
+  }
+}
