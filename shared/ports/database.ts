@@ -16,8 +16,11 @@ export interface Database {
   canLogIn(login: DatabaseLogin): Promise<boolean>;
   /** As `admin`, sets `role`'s password (ALTER ROLE ... PASSWORD). */
   setPassword(admin: DatabaseLogin, role: string, password: string): Promise<void>;
-  /** As `admin`, creates `role` with LOGIN, the password and a VALID UNTIL, granted the roles `template` is a member of and `template` itself. */
-  createLoginRole(admin: DatabaseLogin, role: string, password: string, options: { validUntil: Date; template: string }): Promise<void>;
+  /**
+   * As `admin`, creates `role` WITH LOGIN, the password, an optional VALID UNTIL, and membership
+   * IN ROLE `memberOf` (so it holds that role's grants). A role that exists already is an error.
+   */
+  createLoginRole(admin: DatabaseLogin, role: string, password: string, options: { memberOf: string; validUntil?: Date }): Promise<void>;
   /** As `admin`, ends `role`'s sessions and drops it; absent is fine. */
   dropRole(admin: DatabaseLogin, role: string): Promise<void>;
   /** As `admin`, whether `role` exists. */
