@@ -7,6 +7,8 @@ import type { Metrics } from './metrics.ts';
 import type { NodeGroups } from './node-groups.ts';
 import type { OneShotScheduler } from './scheduler.ts';
 import type { StateStore } from './state-store.ts';
+import type { SecretStore } from './secret-store.ts';
+import type { Database } from './database.ts';
 
 /** What every function touches, handed in by one wiring function (aws or local). */
 export interface CorePorts {
@@ -56,4 +58,11 @@ export interface Wiring<P extends CorePorts = Ports> {
 export interface Caller {
   actor: string;
   requestId: string;
+}
+
+/** Ports of the rotation function: the secrets it rotates and the databases behind them. */
+export interface RotationPorts {
+  secrets: SecretStore;
+  database: Database;
+  clock: Clock;
 }

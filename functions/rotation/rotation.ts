@@ -1,0 +1,31 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { parseRotationEvent } from '#domain/rotation.ts';
+import type { RotationPorts } from '#ports/ports.ts';
+import { observed } from '#observability/middleware.ts';
+import { logger } from '#observability/logger.ts';
+import { metrics, MetricUnit } from '#observability/metrics.ts';
+import { runRotationStep } from '#use-cases/rotate-secret.ts';
+
+/**
+ * Builds the rotation function around a wiring function, so AWS and the sandbox run the same
+ * code. A failed step throws: Secrets Manager marks the rotation failed and AWSCURRENT stays.
+ * No value, old or new, is ever logged.
+ */
+export function createRotationHandler(wire: () => Promise<RotationPorts>) {
+  const lambdaHandler = async (event: unknown, _context: Context) => {
+    const rotation = parseRotationEvent(event);
+    logger.appendKeys({ secretId: rotation.SecretId, step: rotation.Step, token: rotation.ClientRequestToken });
+    try {
+      const result = await runRotationStep(await wire(), rotation);
+      logger.info('rotation step', { outcome: result.outcome });
+      metrics.addMetric(`Rotation_${rotation.Step}`, MetricUnit.Count, 1);
+      return result;
+    } catch (err) {
+      logger.error('rotation step failed; AWSCURRENT is unchanged', { error: (err as Error).message });
+      metrics.addMetric('RotationStepFailed', MetricUnit.Count, 1);
+      throw err;
+    }
+  };
+  return middy(lambdaHandler).use([...observed()]);
+}
