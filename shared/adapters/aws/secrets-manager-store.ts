@@ -1,0 +1,198 @@
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetRandomPasswordCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+  type Filter,
+  type Tag,
+} from '@aws-sdk/client-secrets-manager';
+import { PortError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
+import {
+  AWSCURRENT, type RandomPasswordOptions, type SecretDescription, type SecretStore, type SecretVersion,
+} from '#ports/secret-store.ts';
+
+export interface SecretsManagerStoreOptions {
+  /** Injected in tests; otherwise one client per region and container, built on first use. */
+  client?: SecretsManagerClient;
+  region?: string;
+}
+
+/** ListSecrets returns at most 100 secrets a page. */
+const LIST_PAGE = 100;
+/** A ListSecrets filter takes at most 10 values, each matching this (Secrets Manager API reference, Filter). */
+const FILTER_VALUES_MAX = 10;
+const FILTER_VALUE = /^[a-zA-Z0-9 :_@\/+=.-][a-zA-Z0-9 :_@\/+=.!-]{0,511}$/;
+
+const clients = new Map<string, SecretsManagerClient>();
+
+function secretsManagerClient(region: string | undefined): SecretsManagerClient {
+  let client = clients.get(region ?? '');
+  if (!client) {
+    client = new SecretsManagerClient({ ...(region ? { region } : {}), maxAttempts: 5, retryMode: 'standard' });
+    clients.set(region ?? '', client);
+  }
+  return client;
+}
+
+/**
+ * The SecretStore on AWS Secrets Manager. ResourceNotFoundException becomes SecretNotFoundError;
+ * the answers that mean "not with what is stored" become SecretConflictError: PutSecretValue's
+ * ResourceExistsException (the token is a version with another value), UpdateSecretVersionStage's
+ * InvalidParameterException (the label is not on RemoveFromVersionId), RotateSecret's
+ * InvalidRequestException (a previous rotation isn't complete, or no rotation is configured) and
+ * CreateSecret's ResourceExistsException (the name is taken).
+ */
+export class SecretsManagerStore implements SecretStore {
+  readonly #options: SecretsManagerStoreOptions;
+
+  constructor(options: SecretsManagerStoreOptions = {}) {
+    this.#options = options;
+  }
+
+  get #client(): SecretsManagerClient {
+    return this.#options.client ?? secretsManagerClient(this.#options.region);
+  }
+
+  async describe(secretId: string): Promise<SecretDescription> {
+    const out = await call(`secret ${secretId}`, () => this.#client.send(new DescribeSecretCommand({ SecretId: secretId })));
+    return description({ ...out, versions: out.VersionIdsToStages });
+  }
+
+  async getValue(secretId: string, select: { stage?: string; versionId?: string } = {}): Promise<SecretVersion> {
+    const stage = select.stage ?? (select.versionId === undefined ? AWSCURRENT : undefined);
+    const out = await call(`secret ${secretId}`, () => this.#client.send(new GetSecretValueCommand({
+      SecretId: secretId,
+      ...(select.versionId === undefined ? {} : { VersionId: select.versionId }),
+      ...(stage === undefined ? {} : { VersionStage: stage }),
+    })));
+    if (out.SecretString === undefined) throw new PortError(`secret ${secretId} holds binary data; only string secrets are supported`);
+    return { arn: out.ARN ?? secretId, versionId: out.VersionId ?? '', value: out.SecretString, stages: out.VersionStages ?? [] };
+  }
+
+  /** The version id is the ClientRequestToken, which makes a retry with the same value a no-op. */
+  async putValue(secretId: string, versionId: string, value: string, stages: string[]): Promise<void> {
+    if (stages.length === 0) throw new PortError(`a version of ${secretId} needs at least one staging label`);
+    await call(`secret ${secretId}`, () => this.#client.send(new PutSecretValueCommand({
+      SecretId: secretId, ClientRequestToken: versionId, SecretString: value, VersionStages: stages,
+    })), ['ResourceExistsException']);
+  }
+
+  async updateStage(secretId: string, stage: string, move: { toVersionId?: string; fromVersionId?: string }): Promise<void> {
+    await call(`secret ${secretId}`, () => this.#client.send(new UpdateSecretVersionStageCommand({
+      SecretId: secretId,
+      VersionStage: stage,
+      ...(move.toVersionId === undefined ? {} : { MoveToVersionId: move.toVersionId }),
+      ...(move.fromVersionId === undefined ? {} : { RemoveFromVersionId: move.fromVersionId }),
+    })), ['InvalidParameterException']);
+  }
+
+  async randomPassword(options: RandomPasswordOptions): Promise<string> {
+    const out = await this.#client.send(new GetRandomPasswordCommand({
+      ...(options.length === undefined ? {} : { PasswordLength: options.length }),
+      ...(options.excludeCharacters === undefined ? {} : { ExcludeCharacters: options.excludeCharacters }),
+      ...(options.excludePunctuation === undefined ? {} : { ExcludePunctuation: options.excludePunctuation }),
+    }));
+    if (!out.RandomPassword) throw new PortError('GetRandomPassword returned no password');
+    return out.RandomPassword;
+  }
+
+  /** Starts a rotation with the rotation function and schedule already configured on the secret. */
+  async rotate(secretId: string, clientRequestToken?: string): Promise<void> {
+    await call(`secret ${secretId}`, () => this.#client.send(new RotateSecretCommand({
+      SecretId: secretId,
+      ...(clientRequestToken === undefined ? {} : { ClientRequestToken: clientRequestToken }),
+    })), ['InvalidRequestException']);
+  }
+
+  /**
+   * ListSecrets with a tag-key filter (a case-sensitive prefix match, so it narrows but does not
+   * decide), every page, then exact keys and values here.
+   */
+  async listByTags(tags: Record<string, string | undefined>): Promise<SecretDescription[]> {
+    const wanted = Object.entries(tags);
+    const keys = wanted.map(([key]) => key).filter((key) => FILTER_VALUE.test(key)).slice(0, FILTER_VALUES_MAX);
+    const filters: Filter[] = keys.length > 0 ? [{ Key: 'tag-key', Values: keys }] : [];
+    const found: SecretDescription[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.#client.send(new ListSecretsCommand({
+        MaxResults: LIST_PAGE,
+        ...(filters.length > 0 ? { Filters: filters } : {}),
+        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+      }));
+      for (const entry of out.SecretList ?? []) {
+        const secret = description({ ...entry, versions: entry.SecretVersionsToStages });
+        const matches = wanted.every(([key, value]) => Object.hasOwn(secret.tags, key) && (value === undefined || secret.tags[key] === value));
+        if (matches) found.push(secret);
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return found;
+  }
+
+  async create(input: { name: string; value: string; tags: Record<string, string>; description?: string }): Promise<{ arn: string; versionId: string }> {
+    const out = await call(`secret ${input.name}`, () => this.#client.send(new CreateSecretCommand({
+      Name: input.name,
+      SecretString: input.value,
+      Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
+      ...(input.description === undefined ? {} : { Description: input.description }),
+    })), ['ResourceExistsException']);
+    if (!out.ARN || !out.VersionId) throw new PortError(`CreateSecret returned no ARN or version for ${input.name}`);
+    return { arn: out.ARN, versionId: out.VersionId };
+  }
+
+  /** At once, without a recovery window; a secret already gone is fine. */
+  async delete(secretId: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteSecretCommand({ SecretId: secretId, ForceDeleteWithoutRecovery: true }));
+    } catch (err) {
+      if (errorName(err) !== 'ResourceNotFoundException') throw err;
+    }
+  }
+}
+
+interface SecretFields {
+  ARN?: string | undefined;
+  Name?: string | undefined;
+  RotationEnabled?: boolean | undefined;
+  LastRotatedDate?: Date | undefined;
+  NextRotationDate?: Date | undefined;
+  Tags?: Tag[] | undefined;
+  versions: Record<string, string[]> | undefined;
+}
+
+/** DescribeSecret and ListSecrets entries alike; versions without labels (deprecated) are left out. */
+function description(fields: SecretFields): SecretDescription {
+  return {
+    arn: fields.ARN ?? '',
+    name: fields.Name ?? '',
+    rotationEnabled: fields.RotationEnabled === true,
+    versions: Object.fromEntries(Object.entries(fields.versions ?? {}).filter(([, stages]) => stages.length > 0)),
+    tags: Object.fromEntries((fields.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? ''])),
+    lastRotatedAt: fields.LastRotatedDate ? fields.LastRotatedDate.toISOString() : null,
+    nextRotationAt: fields.NextRotationDate ? fields.NextRotationDate.toISOString() : null,
+  };
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : '';
+}
+
+/** Sends, translating ResourceNotFoundException and the named conflict errors into port errors. */
+async function call<T>(what: string, send: () => Promise<T>, conflicts: readonly string[] = []): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    const name = errorName(err);
+    const detail = err instanceof Error ? err.message : String(err);
+    if (name === 'ResourceNotFoundException') throw new SecretNotFoundError(`${what}: ${detail}`, { cause: err });
+    if (conflicts.includes(name)) throw new SecretConflictError(`${what}: ${detail}`, { cause: err });
+    throw err;
+  }
+}
