@@ -24,6 +24,8 @@ export interface Service {
   metrics?: ServiceMetricConfig;
   /** An explicit price per pod-hour; without it, pods are priced at the region's Fargate rates. */
   podHourUSD?: number;
+  /** Secrets Manager secrets (ARNs) the Deployment reads: a rotation of any of them restarts it. */
+  secrets?: string[];
   createdAt: string;
   version: number;
 }

@@ -44,6 +44,12 @@ export const metricConfigSchema = z.strictObject({
     'must be 10, 30 or a multiple of 60 up to 86400'))),
 });
 
+/** A Secrets Manager secret ARN, in any partition (aws, aws-us-gov, aws-cn). */
+const secretArn = z.string().check(z.regex(
+  /^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/,
+  'must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:us-east-1:123456789012:secret:app-db-AbCdEf',
+));
+
 export const createServiceSchema = z.strictObject({
   name: dnsLabel,
   cluster: clusterName,
@@ -52,6 +58,7 @@ export const createServiceSchema = z.strictObject({
   tags: serviceTagsSchema,
   metrics: z.optional(metricConfigSchema),
   podHourUSD: z.optional(positiveFinite),
+  secrets: z.optional(z.array(secretArn).check(z.maxLength(50, 'must list at most 50 secrets'))),
 });
 export type CreateServiceInput = z.infer<typeof createServiceSchema>;
 
