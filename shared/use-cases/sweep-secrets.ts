@@ -43,8 +43,10 @@ export function secretHealth(secret: SecretDescription, now: Date, graceMinutes:
   const pending = Object.entries(secret.versions).find(([, stages]) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT))?.[0];
   if (pending) return { health: 'stuck', detail: `version ${pending} is still AWSPENDING: a rotation did not finish`, pendingVersion: pending };
   if (!secret.rotationEnabled) return { health: 'unscheduled', detail: 'rotation is not enabled on the secret' };
-  const last = secret.lastRotatedAt ? Date.parse(secret.lastRotatedAt) : 0;
-  const due = last + hours * HOUR + graceMinutes * 60_000;
+  // Due a policy period after the last rotation; a secret never rotated is due when its schedule says.
+  const dueAt = secret.lastRotatedAt ? Date.parse(secret.lastRotatedAt) + hours * HOUR
+    : secret.nextRotationAt ? Date.parse(secret.nextRotationAt) : 0;
+  const due = dueAt + graceMinutes * 60_000;
   if (now.getTime() > due) {
     return { health: 'overdue', detail: secret.lastRotatedAt ? `last rotated ${secret.lastRotatedAt}; the policy is every ${hours} h` : 'never rotated' };
   }
