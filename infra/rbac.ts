@@ -7,7 +7,7 @@
 import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
 
 /** How much of the cluster a controller's needs call for. */
-export type ClusterAccessLevel = 'read' | 'write' | 'capacity';
+export type ClusterAccessLevel = 'read' | 'write' | 'capacity' | 'restart';
 
 /** One rule of a Role (rbac.authorization.k8s.io/v1 PolicyRule). */
 export interface PolicyRule {
@@ -36,6 +36,9 @@ const rule = (apiGroup: string, resource: string, ...verbs: string[]): PolicyRul
  * not known when RBAC is checked), and the placeholder names vary with the workloads, so patch and
  * delete are namespace-wide too; the adapter only changes a Deployment labelled as the workload's
  * placeholder, and deletes with a uid precondition. read: the API's and meter's reads only.
+ * restart: what restarting a secret's consumers takes, and no more: read a Deployment, patch its
+ * pod template annotation (which rolls its pods), and list the namespace's Deployments to count
+ * rollouts under way. No scale, HPA or pod access.
  */
 export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Object.freeze({
   write: Object.freeze({
@@ -57,6 +60,11 @@ export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Obje
       rule('autoscaling', 'horizontalpodautoscalers', 'list', 'patch'),
       rule('', 'pods', 'list'),
     ]),
+  }),
+  restart: Object.freeze({
+    group: 'hms-sys:restarter',
+    roleName: 'hms-sys-restarter',
+    rules: Object.freeze([rule('apps', 'deployments', 'get', 'list', 'patch')]),
   }),
   read: Object.freeze({
     group: 'hms-sys:reader',
@@ -117,7 +125,7 @@ export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
   if (unique.length === 0) throw new RbacError('at least one namespace is required');
   const bad = unique.filter((name) => !isNamespaceName(name));
   if (bad.length > 0) throw new RbacError(`not DNS-1123 labels: ${bad.map((name) => JSON.stringify(name)).join(', ')}`);
-  const groups = [RBAC_GROUPS.capacity, RBAC_GROUPS.write, RBAC_GROUPS.read];
+  const groups = [RBAC_GROUPS.capacity, RBAC_GROUPS.write, RBAC_GROUPS.restart, RBAC_GROUPS.read];
   const namespaced = unique.flatMap((namespace) =>
     groups.flatMap(({ group, roleName, rules }): ManifestObject[] => {
       const metadata = { name: roleName, namespace, labels: LABELS };

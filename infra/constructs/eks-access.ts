@@ -4,8 +4,17 @@ import { Construct } from 'constructs';
 import type { Need } from '#domain/triggers.ts';
 import { kubernetesGroup, type ClusterAccessLevel } from '../rbac.ts';
 
-/** The access a function's needs call for: capacity to run bursts, write to scale, read to look, none otherwise. */
+/**
+ * The access a function's needs call for: capacity to run bursts, write to scale, restart to roll
+ * Deployments, read to look, none otherwise. An access entry puts a role in one group, and the
+ * restart group shares no calls with the others, so cluster-restart cannot be combined with them.
+ */
 export function clusterAccessLevel(needs: readonly Need[]): ClusterAccessLevel | undefined {
+  if (needs.includes('cluster-restart')) {
+    const others = needs.filter((need) => need.startsWith('cluster-') && need !== 'cluster-restart');
+    if (others.length > 0) throw new Error(`cluster-restart cannot be combined with ${others.join(', ')}: a role gets one Kubernetes group`);
+    return 'restart';
+  }
   if (needs.includes('cluster-capacity')) return 'capacity';
   if (needs.includes('cluster-write')) return 'write';
   if (needs.includes('cluster-read')) return 'read';

@@ -65,6 +65,7 @@ const GRANTS: Record<Need, Grant> = {
   'cluster-read': describeCluster,
   'cluster-write': describeCluster,
   'cluster-capacity': describeCluster,
+  'cluster-restart': describeCluster,
   'node-groups-read': (role, { clusterName }) => {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:ListNodegroups'], resources: [clusterArn(clusterName)] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:DescribeNodegroup'], resources: [nodegroupArns(clusterName)] }));

@@ -42,6 +42,8 @@ export type Need =
   | 'state' | 'audit' | 'alarms-read' | 'alarms-write' | 'metrics-read' | 'cluster-write' | 'cluster-read'
   /** cluster-write plus burst placeholder Deployments and node capacity. */
   | 'cluster-capacity'
+  /** Rolling restarts of Deployments (a pod template annotation) and counting rollouts; on its own access entry group. */
+  | 'cluster-restart'
   /** Read the node groups' sizes (eks:ListNodegroups, eks:DescribeNodegroup). */
   | 'node-groups-read'
   /** Create and delete one-shot schedules that invoke the burst runner. */

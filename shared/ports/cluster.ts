@@ -88,3 +88,48 @@ export interface CapacityCluster extends Cluster {
 export const PLACEHOLDER_SUFFIX = '-hms-warm';
 /** The PriorityClass placeholders run under; its value is negative, so any real pod preempts them. */
 export const PLACEHOLDER_PRIORITY_CLASS = 'hms-sys-overprovisioning';
+
+/** The pod template annotation a restart sets; its value is the secret version the pods should load. */
+export const SECRET_VERSION_ANNOTATION = 'hms.sys/secret-version';
+
+/** A pod template annotation: the key and the value a restart writes. */
+export interface TemplateAnnotation {
+  key: string;
+  value: string;
+}
+
+/** Where a Deployment's rollout stands, from its spec and status. */
+export interface RolloutStatus {
+  /** spec.replicas. */
+  desired: number;
+  /** Pods of the current pod template (status.updatedReplicas). */
+  updated: number;
+  ready: number;
+  available: number;
+  /**
+   * As `kubectl rollout status` judges it: the controller has observed the latest spec
+   * (observedGeneration ≥ generation), every desired pod is of the current template, no old pod
+   * is left, and every updated pod is available.
+   */
+  done: boolean;
+}
+
+/** The Cluster port plus rolling restarts of Deployments, for the functions that restart consumers after a rotation. */
+export interface RestartCluster extends Cluster {
+  /**
+   * Reads the Deployment; when its pod template already carries annotation.key = annotation.value,
+   * answers 'unchanged' and writes nothing. Otherwise merge-patches the annotation onto the pod
+   * template, guarded by the resourceVersion it read (a stale one throws ClusterConflictError; the
+   * caller reads again), and Kubernetes rolls the pods.
+   */
+  restartWorkload(ref: WorkloadRef, annotation: TemplateAnnotation): Promise<'restarted' | 'unchanged'>;
+  rolloutStatus(ref: WorkloadRef): Promise<RolloutStatus>;
+  /**
+   * How many Deployments in these namespaces are rolling out now: a spec change the controller
+   * has not observed yet, or a rollout it is still progressing. A scale-up, a Deployment that lost
+   * pods after its rollout completed, a paused one and one past its progress deadline do not
+   * count; nor do hms-sys placeholder Deployments. One list call per namespace (paged), no
+   * cluster-wide list.
+   */
+  rollingOutIn(cluster: string, namespaces: readonly string[]): Promise<number>;
+}

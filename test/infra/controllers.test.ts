@@ -175,10 +175,15 @@ describe('EKS access', () => {
     expect(JSON.stringify(entries)).not.toContain('cluster-access-policy');
   });
 
-  test('the RBAC manifest binds exactly the groups the access entries name, in every configured namespace', () => {
+  test('the access entries name the groups their functions\' needs call for, and the RBAC manifest binds every group in every configured namespace', () => {
     const named = [...new Set(entries.flatMap((entry) => entry.KubernetesGroups as string[]))].sort();
-    expect(named).toEqual([RBAC_GROUPS.read.group, RBAC_GROUPS.write.group, RBAC_GROUPS.capacity.group].sort());
-    expect(bindings.sort()).toEqual(namespaces.flatMap((namespace) => named.map((group) => `${namespace} ${group}`)).sort());
+    // The restarter group is named once a function declares cluster-restart.
+    const restarts = FUNCTION_DECLARATIONS.some((d) => d.needs.includes('cluster-restart'));
+    const expected = [RBAC_GROUPS.read.group, RBAC_GROUPS.write.group, RBAC_GROUPS.capacity.group, ...(restarts ? [RBAC_GROUPS.restart.group] : [])];
+    expect(named).toEqual(expected.sort());
+    const groups = Object.values(RBAC_GROUPS).map(({ group }) => group);
+    expect(groups).toHaveLength(4);
+    expect(bindings.sort()).toEqual(namespaces.flatMap((namespace) => groups.map((group) => `${namespace} ${group}`)).sort());
   });
 });
 

@@ -225,11 +225,11 @@ export function parsed<T>(read: () => T, kind: string): T {
   }
 }
 
-function deploymentPath(ref: WorkloadRef): string {
+export function deploymentPath(ref: WorkloadRef): string {
   return `${deploymentCollection(ref)}/${encodeURIComponent(ref.deployment)}`;
 }
 
-export function deploymentCollection(ref: WorkloadRef): string {
+export function deploymentCollection(ref: Pick<WorkloadRef, 'namespace'>): string {
   return `/apis/apps/v1/namespaces/${encodeURIComponent(ref.namespace)}/deployments`;
 }
 

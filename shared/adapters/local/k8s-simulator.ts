@@ -63,6 +63,14 @@ export interface K8sSimulatorState {
   isNodeReady(node: SimNode): boolean;
   /** Pods no node holds yet. */
   pendingCount(): number;
+  /** Pods of the Deployment's current pod template (status.updatedReplicas). */
+  updatedCount(deployment: SimDeployment): number;
+  /** Pod template changes made to a Deployment (each starts a rolling update); 0 for an unknown one. */
+  restarts(namespace: string, name: string): number;
+  /** Rolling updates of a Deployment that finished: every pod of the new template and Ready. */
+  completedRollouts(namespace: string, name: string): number;
+  /** spec.template.metadata.annotations, or undefined for an unknown Deployment. */
+  templateAnnotations(namespace: string, name: string): Readonly<Record<string, string>> | undefined;
 }
 
 export interface K8sSimulator {
@@ -78,7 +86,7 @@ export interface K8sSimulator {
 
 const MAX_BODY_BYTES = 1_048_576;
 
-/** A loopback Kubernetes API server with Deployments, the scale subresource, HPAs, pods, nodes and PriorityClasses. */
+/** A loopback Kubernetes API server with Deployments (rolling updates included), the scale subresource, HPAs, pods, nodes and PriorityClasses. */
 export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K8sSimulator> {
   const state = new SimState({ podReadyDelayMs: options.podReadyDelayMs ?? 2_000, capacity: options.capacity, now: options.now });
   const faults: (FaultSpec & { remaining: number })[] = [];

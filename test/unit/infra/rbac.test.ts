@@ -60,7 +60,7 @@ describe('rbacManifest', () => {
   });
 
   test('a Role and a RoleBinding per group per namespace, then one PriorityClass, ClusterRole and ClusterRoleBinding', () => {
-    expect(docs).toHaveLength(NAMESPACES.length * 3 * 2 + 3);
+    expect(docs).toHaveLength(NAMESPACES.length * 4 * 2 + 3);
     for (const doc of docs.filter((d) => d.kind !== 'PriorityClass')) expect(doc.apiVersion).toBe('rbac.authorization.k8s.io/v1');
     for (const namespace of NAMESPACES) {
       for (const { roleName } of Object.values(RBAC_GROUPS)) {
@@ -69,7 +69,7 @@ describe('rbacManifest', () => {
       }
     }
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'PriorityClass', ...Array(6).fill('Role'), ...Array(6).fill('RoleBinding')].sort(),
+      ['ClusterRole', 'ClusterRoleBinding', 'PriorityClass', ...Array(8).fill('Role'), ...Array(8).fill('RoleBinding')].sort(),
     );
   });
 
@@ -102,6 +102,14 @@ describe('rbacManifest', () => {
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
         { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
         { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      ]);
+    }
+  });
+
+  test('the restarter Role only reads, lists and patches Deployments: no scale, HPA or pod access', () => {
+    for (const namespace of NAMESPACES) {
+      expect(find('Role', namespace, 'hms-sys-restarter')[0]!.rules).toEqual([
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'patch'] },
       ]);
     }
   });
@@ -147,12 +155,12 @@ describe('rbacManifest', () => {
       .filter((d) => d.rules.some((r: { verbs: string[] }) => r.verbs.some((v) => verbs.includes(v))))
       .map((d) => d.metadata.name));
     expect(writers(['create', 'delete'])).toEqual(new Set(['hms-sys-burster']));
-    expect(writers(['patch'])).toEqual(new Set(['hms-sys-burster', 'hms-sys-scaler']));
+    expect(writers(['patch'])).toEqual(new Set(['hms-sys-burster', 'hms-sys-scaler', 'hms-sys-restarter']));
   });
 
   test('each RoleBinding binds its own namespace\'s Role to the group the access entry names', () => {
-    const expected = { capacity: 'hms-sys:burster', write: 'hms-sys:scaler', read: 'hms-sys:reader' } as const;
-    for (const level of ['capacity', 'write', 'read'] as const) {
+    const expected = { capacity: 'hms-sys:burster', write: 'hms-sys:scaler', restart: 'hms-sys:restarter', read: 'hms-sys:reader' } as const;
+    for (const level of ['capacity', 'write', 'restart', 'read'] as const) {
       const { roleName } = RBAC_GROUPS[level];
       expect(kubernetesGroup(level)).toBe(expected[level]);
       for (const namespace of NAMESPACES) {

@@ -2,7 +2,9 @@ import { auditStream, chainEntry, type AuditEntry, type AuditRecord } from '#dom
 import type { Usage } from '#domain/budget.ts';
 import type { Budget, Burst, Rule, ServiceScaling, Service } from '#domain/model.ts';
 import type { AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
-import type { Cluster, HpaState, NodeCapacity, PlaceholderSpec, PodRequests, ScaleState, Workload, WorkloadRef } from '#ports/cluster.ts';
+import type {
+  HpaState, NodeCapacity, PlaceholderSpec, PodRequests, RestartCluster, RolloutStatus, ScaleState, TemplateAnnotation, Workload, WorkloadRef,
+} from '#ports/cluster.ts';
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
 import type { LedgerStore } from '#ports/ledger.ts';
 import type { AlarmSpec, Datapoint, MetricSource, Metrics } from '#ports/metrics.ts';
@@ -126,8 +128,13 @@ class MemoryAudit implements AuditLog {
   readStream = async (stream: string) => this.records.filter((r) => r.stream === stream);
 }
 
-/** A one-Deployment cluster whose next write can be made to lose a race; all its pods are Ready. */
-export class MemoryCluster implements Cluster {
+const workloadKey = (ref: WorkloadRef) => `${ref.namespace}/${ref.deployment}`;
+
+/**
+ * A one-Deployment cluster whose next write can be made to lose a race; all its pods are Ready.
+ * Restarts are kept per namespace/deployment: pod template annotations and a count of each.
+ */
+export class MemoryCluster implements RestartCluster {
   replicas = 4;
   version = 1;
   hpa: HpaState | null = null;
@@ -140,6 +147,18 @@ export class MemoryCluster implements Cluster {
   capacity: NodeCapacity = { nodes: 10, podsPerNode: 30, podsScheduled: 4 };
   /** Before the next write, another writer sets replicas to this value. */
   raceTo: number | null = null;
+  /** Pod template annotations, by namespace/deployment. */
+  annotations = new Map<string, Record<string, string>>();
+  /** Restarts made (annotation patches), by namespace/deployment. */
+  restarts = new Map<string, number>();
+  /** The next this-many restart patches lose a write race (ClusterConflictError) and change nothing. */
+  restartConflicts = 0;
+  /** When true, a restart's rollout stays unfinished until finishRollouts(); otherwise it is done at once. */
+  holdRollouts = false;
+  /** Rollouts under way, by namespace/deployment; rolloutStatus says not done for them. */
+  unfinished = new Set<string>();
+  /** Other rollouts under way in the cluster, counted by rollingOutIn whatever the namespaces. */
+  rollingOut = 0;
 
   async getScale(): Promise<ScaleState> {
     return { replicas: this.replicas, resourceVersion: String(this.version) };
@@ -168,6 +187,32 @@ export class MemoryCluster implements Cluster {
     void this.placeholders.set(ref.deployment, structuredClone(spec));
   removePlaceholders = async (ref: WorkloadRef) => void this.placeholders.delete(ref.deployment);
   nodeCapacity = async () => ({ ...this.capacity });
+
+  async restartWorkload(ref: WorkloadRef, { key, value }: TemplateAnnotation): Promise<'restarted' | 'unchanged'> {
+    const current = this.annotations.get(workloadKey(ref)) ?? {};
+    if (current[key] === value) return 'unchanged';
+    if (this.restartConflicts > 0) {
+      this.restartConflicts -= 1;
+      throw new ClusterConflictError('stale resourceVersion');
+    }
+    this.annotations.set(workloadKey(ref), { ...current, [key]: value });
+    this.restarts.set(workloadKey(ref), (this.restarts.get(workloadKey(ref)) ?? 0) + 1);
+    if (this.holdRollouts) this.unfinished.add(workloadKey(ref));
+    return 'restarted';
+  }
+  async rolloutStatus(ref: WorkloadRef): Promise<RolloutStatus> {
+    const done = !this.unfinished.has(workloadKey(ref));
+    const updated = done ? this.replicas : 0;
+    return { desired: this.replicas, updated, ready: this.replicas, available: this.replicas, done };
+  }
+  async rollingOutIn(_cluster: string, namespaces: readonly string[]): Promise<number> {
+    const inNamespaces = [...this.unfinished].filter((key) => namespaces.includes(key.split('/')[0]!));
+    return this.rollingOut + inNamespaces.length;
+  }
+  /** Finishes every held rollout. */
+  finishRollouts(): void {
+    this.unfinished.clear();
+  }
 }
 
 class MemoryMetrics implements Metrics {

@@ -1,3 +1,4 @@
+import { rollingBounds } from './rollout.ts';
 import type { SimContainer, SimDeployment, SimHpa, SimMeta, SimNode, SimPod, SimPriorityClass, SimState } from './state.ts';
 
 /** Kubernetes JSON for the simulator's objects, in the shapes the real API server returns. */
@@ -21,6 +22,7 @@ const unlessZero = (n: number) => (n === 0 ? undefined : n);
 export function renderDeployment(state: SimState, d: SimDeployment): Json {
   const pods = state.podsOf(d.namespace, d.name).length;
   const ready = state.readyCount(d);
+  const annotations = Object.keys(d.templateAnnotations).length === 0 ? undefined : { ...d.templateAnnotations };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -29,19 +31,38 @@ export function renderDeployment(state: SimState, d: SimDeployment): Json {
       replicas: d.replicas,
       selector: { matchLabels: { ...d.labels } },
       template: {
-        metadata: { labels: { ...d.labels } },
+        metadata: { labels: { ...d.labels }, annotations },
         spec: podSpec(d.containers, d.priorityClassName, d.terminationGracePeriodSeconds),
       },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+      progressDeadlineSeconds: 600,
     },
     status: {
-      observedGeneration: d.generation,
+      observedGeneration: d.observedGeneration,
       replicas: unlessZero(pods),
-      updatedReplicas: unlessZero(pods),
+      updatedReplicas: unlessZero(state.updatedCount(d)),
       readyReplicas: unlessZero(ready),
       availableReplicas: unlessZero(ready),
-      unavailableReplicas: unlessZero(pods - ready),
+      unavailableReplicas: unlessZero(Math.max(0, pods - ready)),
+      conditions: deploymentConditions(d, ready),
     },
   };
+}
+
+/**
+ * Available: at least replicas − maxUnavailable pods are. Progressing: NewReplicaSetAvailable once
+ * a rollout completed, kept through later scaling, as the controller does; ReplicaSetUpdated while one runs.
+ */
+function deploymentConditions(d: SimDeployment, available: number): Json[] {
+  const enough = available >= d.replicas - rollingBounds(d.replicas).maxUnavailable;
+  return [
+    enough
+      ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
+      : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' },
+    d.rollingOut
+      ? { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${d.name}-${d.templateRevision}" is progressing.` }
+      : { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${d.name}-${d.observedRevision}" has successfully progressed.` },
+  ];
 }
 
 export function renderScale(state: SimState, d: SimDeployment): Json {

@@ -69,9 +69,10 @@ export function handleRequest(state: SimState, req: SimRequest): SimResponse {
   throw new SimStatusError(404, 'NotFound', 'the server could not find the requested resource');
 }
 
-function listDeployments(state: SimState, _req: SimRequest, ns: string): SimResponse {
-  const items = state.deploymentsIn(ns).map((d) => renderDeployment(state, d));
-  return { status: 200, body: renderList('DeploymentList', 'apps/v1', state.resourceVersion, items) };
+function listDeployments(state: SimState, req: SimRequest, ns: string): SimResponse {
+  const { items, continueToken } = page(state.deploymentsIn(ns), req.query);
+  const rendered = items.map((d) => renderDeployment(state, d));
+  return { status: 200, body: renderList('DeploymentList', 'apps/v1', state.resourceVersion, rendered, continueToken) };
 }
 
 function createDeployment(state: SimState, req: SimRequest, ns: string): SimResponse {
@@ -82,11 +83,13 @@ function createDeployment(state: SimState, req: SimRequest, ns: string): SimResp
   if (!isCount(replicas, 0)) throw invalid('Deployment', name, 'spec.replicas must be a non-negative integer');
   const labels = stringMap(field(body, 'spec', 'template', 'metadata', 'labels')) ?? { app: name };
   const template = templateSpec(body, name);
-  const spec = { namespace: ns, name, replicas, labels, ...template };
+  const templateAnnotations = annotationsOf(body, name);
+  const spec = { namespace: ns, name, replicas, labels, templateAnnotations, ...template };
   if (isDryRun(req)) {
     const priority = state.priorityValue(template.priorityClassName);
     const containers = template.containers ?? [{ name, image: `${name}:latest`, requests: {} }];
-    return { status: 201, body: renderDeployment(state, preview({ ...spec, containers, priority, generation: 1 })) };
+    const revisions = { generation: 1, templateRevision: 1, observedGeneration: 1, observedRevision: 1, rollingOut: true, completedRollouts: 0 };
+    return { status: 201, body: renderDeployment(state, preview({ ...spec, containers, priority, ...revisions })) };
   }
   return { status: 201, body: renderDeployment(state, state.addDeployment(spec, { podsReady: false })) };
 }
@@ -95,14 +98,17 @@ function getDeployment(state: SimState, _req: SimRequest, ns: string, name: stri
   return { status: 200, body: renderDeployment(state, existingDeployment(state, ns, name)) };
 }
 
-/** Merge-patches the Deployment; replicas, the containers (name, image, requests) and priorityClassName take effect. */
+/**
+ * Merge-patches the Deployment; replicas, the containers (name, image, requests), priorityClassName
+ * and the pod template's annotations take effect. A template change rolls the pods (state.ts).
+ */
 function patchDeployment(state: SimState, req: SimRequest, ns: string, name: string): SimResponse {
   const deployment = existingDeployment(state, ns, name);
   const merged = applyPatch(req, renderDeployment(state, deployment), deployment, 'deployments.apps');
   const replicas = field(merged, 'spec', 'replicas');
   if (!isCount(replicas, 0)) throw invalid('Deployment', name, 'spec.replicas must be a non-negative integer');
   const { containers = deployment.containers, priorityClassName } = templateSpec(merged, name);
-  const change = { replicas, containers, priorityClassName };
+  const change = { replicas, containers, priorityClassName, templateAnnotations: annotationsOf(merged, name) };
   if (isDryRun(req)) {
     const priority = state.priorityValue(priorityClassName);
     return { status: 200, body: renderDeployment(state, { ...deployment, ...change, priority }) };
@@ -280,6 +286,15 @@ function hpaSpec(body: Json, name: string): Pick<SimHpa, 'deployment' | 'minRepl
     throw invalid('HorizontalPodAutoscaler', name, 'spec.maxReplicas must be an integer >= spec.minReplicas');
   }
   return { deployment, minReplicas, maxReplicas };
+}
+
+/** spec.template.metadata.annotations: a map of strings, empty when absent. */
+function annotationsOf(body: Json, name: string): Record<string, string> {
+  const annotations = field(body, 'spec', 'template', 'metadata', 'annotations');
+  if (annotations === undefined) return {};
+  const map = stringMap(annotations);
+  if (!map) throw invalid('Deployment', name, 'spec.template.metadata.annotations must map strings to strings');
+  return { ...map };
 }
 
 const QUANTITY = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
 import { NodePool, type CapacityOptions, type SimNode } from './capacity.ts';
+import { excessPods, oldPodsToDelete, podsToCreate, type RolloutCounts } from './rollout.ts';
 
 export type { CapacityOptions, SimNode } from './capacity.ts';
 
@@ -31,6 +32,17 @@ export interface SimDeployment extends SimMeta {
   /** The value of priorityClassName's PriorityClass (0 without one); new pods take it. */
   priority: number;
   terminationGracePeriodSeconds?: number;
+  /** spec.template.metadata.annotations. */
+  templateAnnotations: Record<string, string>;
+  /** Bumped by every pod template change; each pod carries the revision it was made from. */
+  templateRevision: number;
+  /** The generation and template revision the Deployment controller has acted on; it catches up at the next advance(). */
+  observedGeneration: number;
+  observedRevision: number;
+  /** From an observed template change (or creation through the API) until every pod is of it and Ready. */
+  rollingOut: boolean;
+  /** Rollouts that reached that point. */
+  completedRollouts: number;
 }
 
 export interface SimHpa extends SimMeta {
@@ -46,6 +58,8 @@ export interface SimPod extends SimMeta {
   labels: Record<string, string>;
   /** Creation order, for scheduling and victim choice. */
   seq: number;
+  /** The Deployment's templateRevision the pod was made from. */
+  revision: number;
   priority: number;
   /** Simulator time (ms) of creation. */
   createdAt: number;
@@ -71,6 +85,7 @@ export interface DeploymentSeed {
   /** Requests of the pod's one container, as Kubernetes quantities. */
   podRequests?: { cpu?: string; memory?: string };
   priorityClassName?: string;
+  templateAnnotations?: Record<string, string>;
 }
 
 /** A Deployment as the API creates it: a seed, or explicit containers. */
@@ -79,7 +94,7 @@ export interface DeploymentSpec extends DeploymentSeed {
   terminationGracePeriodSeconds?: number;
 }
 
-export type DeploymentChange = Pick<SimDeployment, 'replicas' | 'containers' | 'priorityClassName'>;
+export type DeploymentChange = Pick<SimDeployment, 'replicas' | 'containers' | 'priorityClassName' | 'templateAnnotations'>;
 
 export interface HpaSeed {
   namespace: string;
@@ -105,10 +120,11 @@ const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 
 /**
  * The simulator's objects and the controllers that act on them: the ReplicaSet side (pods follow
- * replicas), the scheduler and node provisioner (capacity.ts), and the HPA loop.
+ * replicas), rolling updates after a pod template change (rollout.ts), the scheduler and node
+ * provisioner (capacity.ts), and the HPA loop.
  * Time moves only through advance(), which evaluates everything up to now(); the API calls it on
  * every request and every mutation calls it first, so there are no timers in here. Pod readiness is
- * derived from scheduledAt when read, so it does not bump resourceVersions.
+ * derived from scheduledAt when read, and neither it nor a rollout's steps bump resourceVersions.
  */
 export class SimState {
   private version = 0;
@@ -117,6 +133,8 @@ export class SimState {
   private readonly hpas = new Map<string, SimHpa>();
   private readonly pods = new Map<string, SimPod[]>();
   private readonly priorityClasses = new Map<string, SimPriorityClass>();
+  /** Deployments whose pods are being replaced: some are of an older template. */
+  private readonly replacing = new Set<SimDeployment>();
   private readonly pool: NodePool;
   private readonly podReadyDelayMs: number;
   private readonly now: () => number;
@@ -150,18 +168,24 @@ export class SimState {
     return this.pool.options;
   }
 
-  /** Evaluates node launches, node readiness and scheduling up to now(). */
+  /**
+   * Evaluates up to now(): the Deployment controller takes up spec changes made since the last
+   * call, then node launches, node readiness, scheduling, and the steps of rolling updates as
+   * their new pods turn Ready.
+   */
   advance(): void {
     const target = this.now();
+    // The controller reacts to a change right after it was made, before time moves on.
+    if (this.observeChanges()) this.settle();
     for (;;) {
-      const next = this.pool.nextEventAfter(this.time);
+      const next = earliest(this.pool.nextEventAfter(this.time), this.nextReplacementAfter(this.time));
       if (next === undefined || next > target) break;
       this.time = Math.max(this.time, next);
       this.pool.closeBatchIfDue(this.time, this.pendingCount());
-      this.schedule();
+      this.settle();
     }
     this.time = Math.max(this.time, target);
-    this.schedule();
+    this.settle();
   }
 
   deployment(namespace: string, name: string): SimDeployment | undefined {
@@ -217,6 +241,27 @@ export class SimState {
     return this.podsOf(deployment.namespace, deployment.name).filter((p) => this.isReady(p)).length;
   }
 
+  /** Pods of the template the controller has taken up (status.updatedReplicas). */
+  updatedCount(deployment: SimDeployment): number {
+    return this.podsOf(deployment.namespace, deployment.name).filter((p) => p.revision === deployment.observedRevision).length;
+  }
+
+  /** Pod template changes made to a Deployment since it was created (0 for an unknown one). */
+  restarts(namespace: string, name: string): number {
+    const deployment = this.deployment(namespace, name);
+    return deployment ? deployment.templateRevision - 1 : 0;
+  }
+
+  /** Rollouts of a Deployment that finished (its first, when created through the API, included). */
+  completedRollouts(namespace: string, name: string): number {
+    return this.deployment(namespace, name)?.completedRollouts ?? 0;
+  }
+
+  templateAnnotations(namespace: string, name: string): Readonly<Record<string, string>> | undefined {
+    const annotations = this.deployment(namespace, name)?.templateAnnotations;
+    return annotations === undefined ? undefined : { ...annotations };
+  }
+
   /**
    * Adds a Deployment. Seeded ones (podsReady) start as a workload that was running: their pods
    * are on Ready nodes and Ready, with nodes added for them unless initialNodes was set.
@@ -232,6 +277,13 @@ export class SimState {
         priorityClassName: spec.priorityClassName,
         priority: this.priorityValue(spec.priorityClassName),
         terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
+        templateAnnotations: { ...spec.templateAnnotations },
+        templateRevision: 1,
+        observedGeneration: 1,
+        observedRevision: 1,
+        // A Deployment created through the API rolls out its first pods; a seeded one was running.
+        rollingOut: !podsReady,
+        completedRollouts: 0,
       };
       this.deployments.set(keyOf(spec.namespace, spec.name), deployment);
       const created = this.reconcilePods(deployment);
@@ -242,20 +294,32 @@ export class SimState {
 
   setReplicas(deployment: SimDeployment, replicas: number): void {
     if (deployment.replicas === replicas) return;
-    this.updateDeployment(deployment, { replicas, containers: deployment.containers, priorityClassName: deployment.priorityClassName });
+    const { containers, priorityClassName, templateAnnotations } = deployment;
+    this.updateDeployment(deployment, { replicas, containers, priorityClassName, templateAnnotations });
   }
 
-  /** A spec change; pods that exist keep their priority, new ones take the new one. */
+  /**
+   * A spec change. A new replica count takes effect at once on the pods of the template being
+   * rolled out; a pod template change (containers, priorityClassName, annotations) starts a rolling
+   * update when the controller observes it, at the next advance(). New pods take the new priority.
+   */
   updateDeployment(deployment: SimDeployment, change: DeploymentChange): void {
-    const same =
-      deployment.replicas === change.replicas &&
-      deployment.priorityClassName === change.priorityClassName &&
-      JSON.stringify(deployment.containers) === JSON.stringify(change.containers);
-    if (same) return;
+    const templateChanged =
+      deployment.priorityClassName !== change.priorityClassName ||
+      JSON.stringify(deployment.containers) !== JSON.stringify(change.containers) ||
+      !sameStrings(deployment.templateAnnotations, change.templateAnnotations);
+    if (deployment.replicas === change.replicas && !templateChanged) return;
     const priority = this.priorityValue(change.priorityClassName);
     this.mutate(() => {
-      Object.assign(deployment, { replicas: change.replicas, containers: change.containers, priorityClassName: change.priorityClassName, priority });
+      Object.assign(deployment, {
+        replicas: change.replicas,
+        containers: change.containers,
+        priorityClassName: change.priorityClassName,
+        templateAnnotations: { ...change.templateAnnotations },
+        priority,
+      });
       deployment.generation += 1;
+      if (templateChanged) deployment.templateRevision += 1;
       deployment.resourceVersion = this.nextVersion();
       this.reconcilePods(deployment);
     });
@@ -267,6 +331,7 @@ export class SimState {
       const key = keyOf(deployment.namespace, deployment.name);
       this.deployments.delete(key);
       this.pods.delete(key);
+      this.replacing.delete(deployment);
       this.nextVersion();
     });
   }
@@ -317,8 +382,74 @@ export class SimState {
   private mutate<T>(change: () => T): T {
     this.advance();
     const result = change();
-    this.schedule();
+    this.settle();
     return result;
+  }
+
+  /** Schedules Pending pods and takes rolling updates as far as they can go at this time. */
+  private settle(): void {
+    this.schedule();
+    // Each pass creates or deletes pods; with podReadyDelayMs 0 new pods are Ready at once and a rollout may take several.
+    for (let pass = 0; pass < 10_000 && this.stepRollouts(); pass++) this.schedule();
+    this.completeRollouts();
+  }
+
+  /** The controller takes up spec changes: a new template revision starts a rolling update. True when one did. */
+  private observeChanges(): boolean {
+    let started = false;
+    for (const deployment of this.deployments.values()) {
+      if (deployment.observedGeneration >= deployment.generation) continue;
+      deployment.observedGeneration = deployment.generation;
+      if (deployment.observedRevision === deployment.templateRevision) continue;
+      deployment.observedRevision = deployment.templateRevision;
+      deployment.rollingOut = true;
+      this.replacing.add(deployment);
+      started = true;
+    }
+    return started;
+  }
+
+  /** One step of every rolling update; true when some pod was created or deleted. */
+  private stepRollouts(): boolean {
+    let changed = false;
+    for (const deployment of this.replacing) {
+      const before = this.podsOf(deployment.namespace, deployment.name);
+      this.reconcilePods(deployment);
+      const after = this.podsOf(deployment.namespace, deployment.name);
+      if (after.length !== before.length || after.some((p, i) => p !== before[i])) changed = true;
+      if (after.every((p) => p.revision === deployment.observedRevision)) this.replacing.delete(deployment);
+    }
+    return changed;
+  }
+
+  /** A rollout is complete when every pod is of the current template, there are replicas of them, and all are Ready. */
+  private completeRollouts(): void {
+    for (const deployment of this.deployments.values()) {
+      if (!deployment.rollingOut || this.replacing.has(deployment)) continue;
+      const pods = this.podsOf(deployment.namespace, deployment.name);
+      if (pods.length === deployment.replicas && pods.every((p) => this.readyAtTime(p))) {
+        deployment.rollingOut = false;
+        deployment.completedRollouts += 1;
+      }
+    }
+  }
+
+  /** When the next pod of a rolling update turns Ready after `time`: old pods may go then. */
+  private nextReplacementAfter(time: number): number | undefined {
+    let next: number | undefined;
+    for (const deployment of this.replacing) {
+      for (const pod of this.podsOf(deployment.namespace, deployment.name)) {
+        if (pod.scheduledAt === undefined) continue;
+        const readyAt = pod.scheduledAt + this.podReadyDelayMs;
+        if (readyAt > time) next = earliest(next, readyAt);
+      }
+    }
+    return next;
+  }
+
+  /** Ready as of the time advance() has reached, which may be behind now() while it steps through events. */
+  private readyAtTime(pod: SimPod): boolean {
+    return pod.scheduledAt !== undefined && this.time - pod.scheduledAt >= this.podReadyDelayMs;
   }
 
   private schedule(): void {
@@ -344,33 +475,67 @@ export class SimState {
   }
 
   /**
-   * Creates or removes pods until they match replicas, as a ReplicaSet does: unscheduled pods go
-   * first, then not-ready ones, then the newest. Returns the pods it created.
+   * Creates or removes pods as the Deployment's ReplicaSets would: to match replicas, or during a
+   * rolling update one step of it (rollout.ts). Pods are removed unscheduled first, then not Ready,
+   * then the newest. Returns the pods it created.
    */
   private reconcilePods(deployment: SimDeployment): SimPod[] {
     const key = keyOf(deployment.namespace, deployment.name);
     const pods = [...(this.pods.get(key) ?? [])];
+    const isFresh = (p: SimPod) => p.revision === deployment.observedRevision;
+    const old = pods.filter((p) => !isFresh(p));
     const created: SimPod[] = [];
-    while (pods.length < deployment.replicas) {
-      const suffix = randomUUID().replace(/-/g, '').slice(0, 5);
-      const pod: SimPod = {
-        ...this.newMeta(deployment.namespace, `${deployment.name}-${suffix}`),
-        deployment: deployment.name,
-        labels: { ...deployment.labels },
-        seq: ++this.podSeq,
-        priority: deployment.priority,
-        createdAt: this.time,
+    const create = (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const pod = this.newPod(deployment);
+        created.push(pod);
+        pods.push(pod);
+      }
+    };
+    const remove = (from: SimPod[], count: number) => {
+      const victims = new Set(this.byRemovalOrder(from).slice(0, count));
+      const kept = pods.filter((p) => !victims.has(p));
+      pods.splice(0, pods.length, ...kept);
+    };
+    if (old.length === 0) {
+      create(deployment.replicas - pods.length);
+      if (pods.length > deployment.replicas) remove(pods, pods.length - deployment.replicas);
+    } else {
+      const counts = (): RolloutCounts => {
+        const fresh = pods.filter(isFresh);
+        const stale = pods.filter((p) => !isFresh(p));
+        const ready = (list: SimPod[]) => list.filter((p) => this.readyAtTime(p)).length;
+        return { replicas: deployment.replicas, fresh: fresh.length, freshReady: ready(fresh), old: stale.length, oldReady: ready(stale) };
       };
-      pods.push(pod);
-      created.push(pod);
-    }
-    if (pods.length > deployment.replicas) {
-      const rank = (p: SimPod) => (p.nodeName === undefined ? 0 : this.isReady(p) ? 2 : 1);
-      pods.sort((a, b) => rank(a) - rank(b) || b.seq - a.seq);
-      pods.splice(0, pods.length - deployment.replicas);
+      const fresh = pods.filter(isFresh);
+      if (fresh.length > deployment.replicas) remove(fresh, fresh.length - deployment.replicas);
+      remove(pods.filter((p) => !isFresh(p)), excessPods(counts()));
+      create(podsToCreate(counts()));
+      remove(pods.filter((p) => !isFresh(p)), oldPodsToDelete(counts()));
+      // Deleting old pods makes room under the surge ceiling.
+      create(podsToCreate(counts()));
     }
     this.pods.set(key, pods);
     return created;
+  }
+
+  private newPod(deployment: SimDeployment): SimPod {
+    const suffix = randomUUID().replace(/-/g, '').slice(0, 5);
+    return {
+      ...this.newMeta(deployment.namespace, `${deployment.name}-${suffix}`),
+      deployment: deployment.name,
+      labels: { ...deployment.labels },
+      seq: ++this.podSeq,
+      revision: deployment.observedRevision,
+      priority: deployment.priority,
+      createdAt: this.time,
+    };
+  }
+
+  /** The order a ReplicaSet deletes pods in: unscheduled, then not Ready, then the newest. */
+  private byRemovalOrder(pods: SimPod[]): SimPod[] {
+    const rank = (p: SimPod) => (p.nodeName === undefined ? 0 : this.readyAtTime(p) ? 2 : 1);
+    return [...pods].sort((a, b) => rank(a) - rank(b) || b.seq - a.seq);
   }
 
   private addPriorityClass(name: string, value: number, description: string): void {
@@ -401,6 +566,13 @@ export class UnknownPriorityClassError extends Error {
     super(`no PriorityClass with name ${className} was found`);
     this.name = 'UnknownPriorityClassError';
   }
+}
+
+const earliest = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+
+function sameStrings(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => b[k] === a[k]);
 }
 
 function definedOnly(requests: Record<string, string | undefined>): Record<string, string> {
