@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { NotFoundError } from '#domain/errors.ts';
 import type { RouteTrigger } from '#domain/triggers.ts';
-import type { CorePorts, Wiring } from '#ports/ports.ts';
+import type { Wiring } from '#ports/ports.ts';
 import { logger } from '#observability/logger.ts';
 import { principalOf, requireScope } from './auth.ts';
 import { httpErrors, type ApiEvent, type ApiResult, type ErrorReporter } from './http.ts';
@@ -11,7 +11,7 @@ import { operations, runOperation, validateRequest, type Operation } from './ope
 import { routes } from './triggers.ts';
 
 /** The routes one function serves and the operation behind each. */
-export interface HttpSurface<P extends CorePorts> {
+export interface HttpSurface<P extends object> {
   routes: readonly RouteTrigger[];
   operations: Record<string, Operation<P>>;
 }
@@ -22,7 +22,7 @@ export function createApiHandler(wire: () => Promise<Wiring>, reporter: ErrorRep
 }
 
 /** An HTTP function: scope check, validation against the contract, then the operation. */
-export function createHttpHandler<P extends CorePorts>(surface: HttpSurface<P>, wire: () => Promise<Wiring<P>>, reporter: ErrorReporter) {
+export function createHttpHandler<P extends object>(surface: HttpSurface<P>, wire: () => Promise<Wiring<P>>, reporter: ErrorReporter) {
   const routeByKey = new Map(surface.routes.map((r) => [`${r.method} ${r.path}`, r]));
   const lambdaHandler = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
     const principal = principalOf(event);

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import {
   auditQuerySchema, budgetFilterSchema, burstIdSchema, createBurstSchema, createRuleSchema, createServiceSchema, dnsLabel,
-  dryRunSchema, ruleIdSchema, scaleServiceSchema, setBudgetSchema, updateRuleSchema,
+  dryRunSchema, issueDbCredentialSchema, revokeDbCredentialSchema, ruleIdSchema, scaleServiceSchema, secretRefSchema, setBudgetSchema,
+  updateRuleSchema,
 } from '#domain/schemas.ts';
 
 /** The request schemas of each operation: the handler validates with them and OpenAPI is generated from them. */
@@ -38,4 +39,9 @@ export const contract: Record<string, OperationContract> = {
   getBurst: { query: none, path: { id: burstIdSchema } },
   cancelBurst: { query: mutation, path: { id: burstIdSchema } },
   scaleService: { query: mutation, body: scaleServiceSchema, path: { name: dnsLabel } },
+  listSecrets: { query: none },
+  rotateSecret: { query: none, body: secretRefSchema },
+  issueDbCredential: { query: none, body: issueDbCredentialSchema, created: true },
+  listDbCredentials: { query: byService },
+  revokeDbCredential: { query: none, body: revokeDbCredentialSchema },
 };

@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from '#domain/errors.ts';
 import { parseInput } from '#domain/validation.ts';
-import type { Caller, CorePorts, Ports } from '#ports/ports.ts';
+import type { Caller, Ports } from '#ports/ports.ts';
 import { listAudit, verifyAudit } from '#use-cases/audit-trail.ts';
 import { ruleStatus } from '#use-cases/rule-status.ts';
 import { createRule, deleteRule, getRule, listRules, updateRule } from '#use-cases/rules.ts';
@@ -9,7 +9,7 @@ import { contract } from './contract.ts';
 import { json, readBody, type ApiEvent, type ApiResult } from './http.ts';
 
 /** One request, validated against its operation's contract before the use case runs. */
-export interface Request<P extends CorePorts = Ports> {
+export interface Request<P extends object = Ports> {
   ports: P;
   caller: Caller;
   query: Record<string, unknown>;
@@ -18,9 +18,9 @@ export interface Request<P extends CorePorts = Ports> {
   dryRun: boolean;
 }
 
-export type Operation<P extends CorePorts = Ports> = (req: Request<P>) => Promise<unknown>;
+export type Operation<P extends object = Ports> = (req: Request<P>) => Promise<unknown>;
 
-export function validateRequest<P extends CorePorts>(operationId: string, event: ApiEvent, ports: P, caller: Caller): Request<P> {
+export function validateRequest<P extends object>(operationId: string, event: ApiEvent, ports: P, caller: Caller): Request<P> {
   const spec = contract[operationId];
   if (!spec) throw new NotFoundError(`operation ${operationId}`);
   const query = parseInput(spec.query, event.queryStringParameters ?? {}, 'query') as Record<string, unknown>;
@@ -67,7 +67,7 @@ export const operations: Record<string, Operation> = {
 };
 
 /** Runs an operation and shapes its HTTP answer: 201 for a real create, 200 otherwise. */
-export async function runOperation<P extends CorePorts>(operationId: string, request: Request<P>, table: Record<string, Operation<P>>): Promise<ApiResult> {
+export async function runOperation<P extends object>(operationId: string, request: Request<P>, table: Record<string, Operation<P>>): Promise<ApiResult> {
   const operation = table[operationId];
   if (!operation) throw new NotFoundError(`operation ${operationId}`);
   const result = await operation(request);

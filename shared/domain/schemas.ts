@@ -194,3 +194,18 @@ export const scaleServiceSchema = z.strictObject({ replicas: podCount });
 export type ScaleServiceInput = z.infer<typeof scaleServiceSchema>;
 
 export const burstIdSchema = z.string().check(z.regex(/^BU-[1-9][0-9]{0,11}$/, 'must be a burst id such as BU-1'));
+
+/** A secret named by its ARN in a body, where a path parameter could not carry the ARN's slashes. */
+export const secretRefSchema = z.strictObject({ secret: secretArn });
+
+export const MAX_CREDENTIAL_TTL_MINUTES = 24 * 60;
+export const issueDbCredentialSchema = z.strictObject({
+  service: dnsLabel,
+  database: secretArn,
+  ttlMinutes: z._default(z.int('must be a whole number').check(
+    z.minimum(1, 'must be at least 1'), z.maximum(MAX_CREDENTIAL_TTL_MINUTES, `must be at most ${MAX_CREDENTIAL_TTL_MINUTES} (a day)`),
+  ), 60),
+});
+export type IssueDbCredentialInput = z.infer<typeof issueDbCredentialSchema>;
+
+export const revokeDbCredentialSchema = z.strictObject({ arn: secretArn });

@@ -2,10 +2,13 @@
  * Plain-data declarations of what invokes each function. The CDK stack turns them into
  * API routes, EventBridge rules and schedules; the sandbox turns them into local dispatch.
  */
-export type Scope = 'hms/rules.read' | 'hms/rules.write' | 'hms/services.write' | 'hms/audit.read' | 'hms/budgets.write' | 'hms/bursts.write';
+export type Scope =
+  | 'hms/rules.read' | 'hms/rules.write' | 'hms/services.write' | 'hms/audit.read' | 'hms/budgets.write' | 'hms/bursts.write'
+  | 'hms/secrets.read' | 'hms/secrets.write';
 
 export const ALL_SCOPES: readonly Scope[] = [
   'hms/rules.read', 'hms/rules.write', 'hms/services.write', 'hms/audit.read', 'hms/budgets.write', 'hms/bursts.write',
+  'hms/secrets.read', 'hms/secrets.write',
 ];
 
 export interface RouteTrigger {
@@ -49,7 +52,13 @@ export type Need =
   /** Create and delete one-shot schedules that invoke the burst runner. */
   | 'schedules'
   /** Publish hms.sys events to the event bus. */
-  | 'events-publish';
+  | 'events-publish'
+  /** Read, rotate and tag-manage the secrets hms-sys rotates, and create and delete the credentials it issues. */
+  | 'secrets-manage'
+  /** Rotate secrets as Secrets Manager's rotation function: the four steps on secrets tagged for hms-sys. */
+  | 'secrets-rotate'
+  /** Reach the PostgreSQL databases behind rotated secrets (network placement only). */
+  | 'database';
 
 export interface FunctionDeclaration {
   /** Folder name under functions/. */

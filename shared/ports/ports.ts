@@ -48,7 +48,7 @@ export interface PublishingPorts extends CorePorts {
 }
 
 /** What a wiring function hands a handler: the ports and the controller's own identity. */
-export interface Wiring<P extends CorePorts = Ports> {
+export interface Wiring<P extends object = Ports> {
   ports: P;
   /** The actor recorded for the controller's own actions, e.g. role/hms-sys-scaler. */
   controllerActor: string;
@@ -64,5 +64,15 @@ export interface Caller {
 export interface RotationPorts {
   secrets: SecretStore;
   database: Database;
+  clock: Clock;
+}
+
+/** Ports of the secrets API, the sweeper and the revoker. */
+export interface SecretsPorts {
+  store: StateStore;
+  secrets: SecretStore;
+  database: Database;
+  audit: AuditLog;
+  events: EventPublisher;
   clock: Clock;
 }

@@ -1,0 +1,37 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { ValidationError } from '#domain/errors.ts';
+import type { RestartCluster } from '#ports/cluster.ts';
+import type { SecretsPorts, Wiring } from '#ports/ports.ts';
+import { AWSCURRENT } from '#ports/secret-store.ts';
+import { observed } from '#observability/middleware.ts';
+import { logger } from '#observability/logger.ts';
+import { metrics, MetricUnit } from '#observability/metrics.ts';
+import { restartConsumers } from '#use-cases/restart-consumers.ts';
+
+export type RestarterPorts = SecretsPorts & { cluster: RestartCluster; maxConcurrentRestarts: number };
+
+/** The secret a CloudTrail RotationSucceeded event is about. */
+function secretOf(event: unknown): { id: string; secret: string } {
+  const e = event as { id?: string; detail?: { additionalEventData?: { SecretId?: string }; requestParameters?: { secretId?: string } } };
+  const secret = e.detail?.additionalEventData?.SecretId ?? e.detail?.requestParameters?.secretId;
+  if (!e.id || !secret) throw new ValidationError('not a Secrets Manager rotation event: no secret id');
+  return { id: e.id, secret };
+}
+
+/** Builds the restarter around a wiring function: a rotation that succeeded rolls the Deployments that read the secret. */
+export function createConsumerRestarterHandler(wire: () => Promise<Wiring<RestarterPorts>>) {
+  const lambdaHandler = async (event: unknown, context: Context) => {
+    const { id, secret } = secretOf(event);
+    logger.appendKeys({ correlationId: id, secret });
+    const { ports, controllerActor } = await wire();
+    const current = await ports.secrets.getValue(secret, { stage: AWSCURRENT });
+    const report = await restartConsumers(ports, { actor: controllerActor, requestId: id }, { secret: current.arn, versionId: current.versionId }, {
+      maxConcurrent: ports.maxConcurrentRestarts, startNoneAfter: Date.now() + context.getRemainingTimeInMillis() - 30_000,
+    });
+    metrics.addMetric('ConsumersRestarted', MetricUnit.Count, report.restarted.length);
+    logger.info('consumers restarted', { restarted: report.restarted, unchanged: report.unchanged });
+    return report;
+  };
+  return middy(lambdaHandler).use([...observed()]);
+}

@@ -1,0 +1,17 @@
+import type { EventPattern, FunctionDeclaration } from '#domain/triggers.ts';
+
+/** Secrets Manager's rotation outcomes reach EventBridge as CloudTrail events, in the service-event form and (for some) the API-call form. */
+export const rotationEventPattern = (eventName: 'RotationSucceeded' | 'RotationFailed'): EventPattern => ({
+  source: ['aws.secretsmanager'],
+  'detail-type': ['AWS Service Event via CloudTrail', 'AWS API Call via CloudTrail'],
+  detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: [eventName] },
+});
+
+export const consumerRestarterFunction: FunctionDeclaration = {
+  name: 'consumer-restarter',
+  description: 'Rolls the Deployments that read a secret once its rotation succeeds, a few at a time',
+  timeoutSeconds: 300,
+  memoryMb: 512,
+  needs: ['state', 'audit', 'secrets-manage', 'cluster-restart'],
+  triggers: [{ kind: 'event', id: 'RotationSucceeded', description: 'a Secrets Manager rotation succeeded', pattern: rotationEventPattern('RotationSucceeded') }],
+};

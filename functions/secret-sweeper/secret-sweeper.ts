@@ -1,0 +1,25 @@
+import middy from '@middy/core';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { SecretsPorts, Wiring } from '#ports/ports.ts';
+import { observed } from '#observability/middleware.ts';
+import { logger } from '#observability/logger.ts';
+import { metrics, MetricUnit } from '#observability/metrics.ts';
+import { sweepSecrets } from '#use-cases/sweep-secrets.ts';
+
+/** Builds the sweeper around a wiring function, so AWS and the sandbox run the same code. */
+export function createSecretSweeperHandler(wire: () => Promise<Wiring<SecretsPorts>>) {
+  const lambdaHandler = async (event: Pick<ScheduledEvent, 'id'>, context: Context) => {
+    logger.appendKeys({ correlationId: event.id });
+    const { ports, controllerActor } = await wire();
+    const startNoneAfter = Date.now() + context.getRemainingTimeInMillis() - 30_000;
+    const report = await sweepSecrets(ports, { actor: controllerActor, requestId: event.id }, { startNoneAfter });
+    const count = (health: string) => report.findings.filter((f) => f.health === health).length;
+    metrics.addMetric('SecretsChecked', MetricUnit.Count, report.checked);
+    metrics.addMetric('SecretsOverdue', MetricUnit.Count, count('overdue'));
+    metrics.addMetric('SecretsStuck', MetricUnit.Count, count('stuck'));
+    metrics.addMetric('SecretRetriesFailed', MetricUnit.Count, report.findings.filter((f) => f.action === 'retry-failed').length);
+    logger.info('secret sweep', { checked: report.checked, deferred: report.deferred, needingAttention: report.findings.filter((f) => f.health !== 'ok').length });
+    return report;
+  };
+  return middy(lambdaHandler).use([...observed()]);
+}

@@ -1,0 +1,10 @@
+import type { FunctionDeclaration } from '#domain/triggers.ts';
+
+export const secretSweeperFunction: FunctionDeclaration = {
+  name: 'secret-sweeper',
+  description: 'Finds rotations that are overdue, stuck with AWSPENDING or unscheduled, re-drives them and reports them',
+  timeoutSeconds: 300,
+  memoryMb: 512,
+  needs: ['audit', 'secrets-manage', 'events-publish'],
+  triggers: [{ kind: 'schedule', id: 'SecretSweep', description: 'every 15 minutes', rateMinutes: 15 }],
+};

@@ -1,0 +1,90 @@
+import type { Service } from '#domain/model.ts';
+import type { AuditLog } from '#ports/audit-log.ts';
+import { SECRET_VERSION_ANNOTATION, type RestartCluster } from '#ports/cluster.ts';
+import type { Clock } from '#ports/clock.ts';
+import { ClusterConflictError } from '#ports/errors.ts';
+import type { Caller } from '#ports/ports.ts';
+import type { StateStore } from '#ports/state-store.ts';
+import { record } from './record.ts';
+
+export interface RestartPorts {
+  store: StateStore;
+  cluster: RestartCluster;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+export interface RestartOptions {
+  /** At most this many Deployments roll at once across the cluster's managed namespaces. */
+  maxConcurrent: number;
+  /** Epoch ms after which no further restart is started; the rest are left for a retry. */
+  startNoneAfter?: number;
+  /** How long to wait between checks while the cluster is at its limit. */
+  pollMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface RestartReport {
+  secret: string;
+  versionId: string;
+  restarted: string[];
+  unchanged: string[];
+  /** Consumers not restarted before the deadline; a retry of the same event picks them up. */
+  deferred: string[];
+}
+
+/** Some consumers were not restarted in time: the event is retried, and the finished ones answer unchanged. */
+export class RestartsDeferredError extends Error {
+  constructor(readonly report: RestartReport) {
+    super(`${report.deferred.length} consumers of ${report.secret} wait for a restart: ${report.deferred.join(', ')}`);
+    this.name = 'RestartsDeferredError';
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Rolls every Deployment whose service declares the secret, by setting the pod template
+ * annotation hms.sys/secret-version to the new version. A Deployment already on that version
+ * is left alone, so a repeated event restarts nothing twice. No more than `maxConcurrent`
+ * Deployments roll at once in the cluster's managed namespaces: restart storms wait their turn.
+ */
+export async function restartConsumers(ports: RestartPorts, caller: Caller, change: { secret: string; versionId: string }, options: RestartOptions): Promise<RestartReport> {
+  const services = await ports.store.listServices();
+  const consumers = services.filter((s) => s.secrets?.includes(change.secret));
+  const report: RestartReport = { secret: change.secret, versionId: change.versionId, restarted: [], unchanged: [], deferred: [] };
+  const sleep = options.sleep ?? defaultSleep;
+  const managed = (cluster: string) => [...new Set(services.filter((s) => s.cluster === cluster).map((s) => s.namespace))];
+
+  for (const [index, service] of consumers.entries()) {
+    const late = () => options.startNoneAfter !== undefined && Date.now() > options.startNoneAfter;
+    while (!late() && (await ports.cluster.rollingOutIn(service.cluster, managed(service.cluster))) >= options.maxConcurrent) {
+      await sleep(options.pollMs ?? 2_000);
+    }
+    if (late()) {
+      report.deferred.push(...consumers.slice(index).map((s) => s.name));
+      break;
+    }
+    const outcome = await restartOne(ports, service, change.versionId);
+    report[outcome].push(service.name);
+    if (outcome === 'restarted') {
+      await record(ports, caller, {
+        action: 'secret.restart', target: `deployment/${service.namespace}/${service.deployment}`,
+        before: null, after: { [SECRET_VERSION_ANNOTATION]: change.versionId }, outcome: 'success',
+        reasons: [`${change.secret} has a new AWSCURRENT version ${change.versionId}: rolling restart`], service,
+      });
+    }
+  }
+  if (report.deferred.length > 0) throw new RestartsDeferredError(report);
+  return report;
+}
+
+async function restartOne(ports: RestartPorts, service: Service, versionId: string): Promise<'restarted' | 'unchanged'> {
+  for (let round = 1; ; round += 1) {
+    try {
+      return await ports.cluster.restartWorkload(service, { key: SECRET_VERSION_ANNOTATION, value: versionId });
+    } catch (err) {
+      if (!(err instanceof ClusterConflictError) || round >= 5) throw err;
+    }
+  }
+}

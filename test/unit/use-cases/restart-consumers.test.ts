@@ -1,0 +1,59 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { restartConsumers, RestartsDeferredError } from '#use-cases/restart-consumers.ts';
+import { createService } from '#use-cases/services.ts';
+import { memoryPorts } from './memory-ports.ts';
+
+const caller = { actor: 'role/hms-sys-consumer-restarter', requestId: 'evt-1' };
+const SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db/app-AbCdEf';
+const OTHER = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db/other-ZyXwVu';
+let env: ReturnType<typeof memoryPorts>;
+
+const register = (name: string, secrets: string[]) => createService(env.ports, caller, {
+  name, cluster: 'sandbox', namespace: 'benefits', deployment: name, tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2027' }, secrets,
+}, { dryRun: false });
+
+beforeEach(async () => {
+  env = memoryPorts();
+  await register('api-a', [SECRET]);
+  await register('api-b', [SECRET, OTHER]);
+  await register('api-c', [OTHER]);
+});
+
+describe('restartConsumers', () => {
+  it('rolls every Deployment that reads the secret, once per version, and audits each restart', async () => {
+    const report = await restartConsumers(env.ports, caller, { secret: SECRET, versionId: 'v2' }, { maxConcurrent: 3 });
+    expect(report).toMatchObject({ restarted: ['api-a', 'api-b'], unchanged: [], deferred: [] });
+    expect(env.ports.cluster.annotations.get('benefits/api-a')).toEqual({ 'hms.sys/secret-version': 'v2' });
+    expect(env.ports.cluster.restarts.get('benefits/api-c')).toBeUndefined();
+
+    const again = await restartConsumers(env.ports, caller, { secret: SECRET, versionId: 'v2' }, { maxConcurrent: 3 });
+    expect(again).toMatchObject({ restarted: [], unchanged: ['api-a', 'api-b'] });
+    expect(env.ports.cluster.restarts.get('benefits/api-a')).toBe(1);
+    expect(env.ports.audit.records.filter((r) => r.action === 'secret.restart')).toHaveLength(2);
+  });
+
+  it('never has more rollouts under way than the limit: the next restart waits for one to finish', async () => {
+    env.ports.cluster.holdRollouts = true;
+    const waits: number[] = [];
+    const sleep = async () => {
+      waits.push(env.ports.cluster.unfinished.size);
+      env.ports.cluster.finishRollouts();
+    };
+    const report = await restartConsumers(env.ports, caller, { secret: SECRET, versionId: 'v3' }, { maxConcurrent: 1, sleep });
+    expect(report.restarted).toEqual(['api-a', 'api-b']);
+    expect(waits).toEqual([1]);
+  });
+
+  it('retries a restart that lost a write race, and leaves what it could not start for a retry of the event', async () => {
+    env.ports.cluster.restartConflicts = 2;
+    await restartConsumers(env.ports, caller, { secret: SECRET, versionId: 'v4' }, { maxConcurrent: 3 });
+    expect(env.ports.cluster.annotations.get('benefits/api-b')).toEqual({ 'hms.sys/secret-version': 'v4' });
+
+    env.ports.cluster.rollingOut = 5;
+    const deferred = restartConsumers(env.ports, caller, { secret: SECRET, versionId: 'v5' }, {
+      maxConcurrent: 2, startNoneAfter: Date.now() - 1, sleep: async () => undefined,
+    });
+    await expect(deferred).rejects.toBeInstanceOf(RestartsDeferredError);
+    await expect(deferred).rejects.toThrow(/2 consumers .* wait for a restart: api-a, api-b/);
+  });
+});
