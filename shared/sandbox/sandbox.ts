@@ -23,6 +23,8 @@ import { burstRunnerFunction } from '#functions/burst-runner/triggers.ts';
 import { createCostApiHandler } from '#functions/cost-api/cost-api.ts';
 import { createMeterHandler } from '#functions/meter/meter.ts';
 import { createBurstRunnerHandler } from '#functions/burst-runner/burst-runner.ts';
+import { secretsApiFunction } from '#functions/secrets-api/triggers.ts';
+import { startSecretsSandbox, type SecretsSandbox } from './secrets-sandbox.ts';
 import { httpRoutes } from '#functions/http-routes.ts';
 import { handler as openApiHandler } from '#functions/openapi/handler.ts';
 import { scalerFunction } from '#functions/scaler/triggers.ts';
@@ -62,6 +64,13 @@ export interface SandboxOptions {
   meterSeconds?: number;
   /** Seconds between burst-runner ticks (every minute in AWS; sooner here, so walk-throughs move). */
   burstTickSeconds?: number;
+  /** Start an embedded PostgreSQL for database rotation strategies and short-lived credentials. */
+  postgres?: boolean;
+  /** Minutes between secret sweeps (15 in AWS) and between credential revocations (5 in AWS). */
+  sweepMinutes?: number;
+  revokeMinutes?: number;
+  /** At most this many Deployments roll at once after a rotation (3 by default). */
+  maxConcurrentRestarts?: number;
 }
 
 /** The sandbox cluster's nodes: quick to provision, so a burst ramps in seconds. */
@@ -79,6 +88,7 @@ export interface Sandbox {
   wiring: Wiring<Ports & SchedulingPorts & PublishingPorts>;
   scheduler: LocalScheduler;
   events: LocalEventPublisher;
+  secrets: SecretsSandbox;
   reconcileNow(): Promise<unknown>;
   meterNow(): Promise<unknown>;
   tickBurstsNow(): Promise<unknown>;
@@ -114,6 +124,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const bus = new LocalBus(deadLetter, options.retryDelayMs ?? 200);
   const alarms = new LocalAlarmEvaluator({ clock, emit: (event: unknown) => void bus.publish(event) });
 
+  const kubernetes = { endpointFor: async () => ({ url: k8s.url }), tokenFor: async () => k8sToken, timeoutMs: options.clusterTimeoutMs ?? 2_000 };
   const events = new LocalEventPublisher({ clock, emit: (event) => void bus.publish(event) });
   let runner: LocalHandler | undefined;
   const scheduler = new LocalScheduler({ clock, fire: (payload) => bus.invoke('burst-runner', runner!, payload) });
@@ -129,11 +140,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       events,
       audit: new DynamoDbAuditLog({ client: dynamo, tableName: tables.audit }),
       metrics: alarms,
-      cluster: new KubernetesCapacity({
-        endpointFor: async () => ({ url: k8s.url }),
-        tokenFor: async () => k8sToken,
-        timeoutMs: options.clusterTimeoutMs ?? 2_000,
-      }),
+      cluster: new KubernetesCapacity(kubernetes),
       clock,
       knownClusters: [SANDBOX_CLUSTER],
     },
@@ -154,9 +161,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   bus.register(meterFunction, meter, (options.meterSeconds ?? 60) / 60);
   bus.register(burstRunnerFunction, runner, (options.burstTickSeconds ?? 5) / 60);
 
+  const secrets = await startSecretsSandbox({
+    dataDir, persist: options.persistState !== false, clock, bus, events, store: wiring.ports.store, audit: wiring.ports.audit, kubernetes,
+    postgres: options.postgres ?? false, sweepMinutes: options.sweepMinutes ?? 15, revokeMinutes: options.revokeMinutes ?? 5,
+    maxConcurrentRestarts: options.maxConcurrentRestarts ?? 3,
+  });
+
   const httpHandlers: Record<string, LocalHandler> = {
     api, openapi: openApiHandler as unknown as LocalHandler,
     [costApiFunction.name]: createCostApiHandler(wire, reporter) as unknown as LocalHandler,
+    [secretsApiFunction.name]: secrets.apiHandler,
   };
   const httpHandler = (name: string) => {
     const handler = httpHandlers[name];
@@ -177,7 +191,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   return {
     url: `http://127.0.0.1:${port}`,
-    dataDir, tokens, issueToken, alarms, bus, deadLetter, wiring, scheduler, events,
+    dataDir, tokens, issueToken, alarms, bus, deadLetter, wiring, scheduler, events, secrets,
     k8s: Object.assign(k8s, { token: k8sToken }),
     reconcileNow: () => bus.invoke('reconciler', reconciler, { id: `manual-${Date.now()}` }),
     meterNow: () => bus.invoke('meter', meter, { id: `manual-meter-${Date.now()}` }),
@@ -190,6 +204,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bus.drain();
       await k8s.close();
+      await secrets.close();
       await dynalite.close();
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { PostgresDatabase } from '#adapters/aws/postgres-database.ts';
+import { KubernetesRestarts } from '#adapters/aws/kubernetes-restarts.ts';
+import type { KubernetesClusterOptions } from '#adapters/aws/kubernetes-cluster.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '#adapters/local/embedded-postgres.ts';
+import { LocalSecretStore } from '#adapters/local/local-secret-store.ts';
+import type { LocalEventPublisher } from '#adapters/local/local-event-publisher.ts';
+import { ROTATION_STEPS } from '#domain/rotation.ts';
+import type { FunctionDeclaration } from '#domain/triggers.ts';
+import type { Clock } from '#ports/clock.ts';
+import type { SecretsPorts, Wiring } from '#ports/ports.ts';
+import type { AuditLog } from '#ports/audit-log.ts';
+import type { StateStore } from '#ports/state-store.ts';
+import { createRotationHandler } from '#functions/rotation/rotation.ts';
+import { createSecretsApiHandler } from '#functions/secrets-api/secrets-api.ts';
+import { createSecretSweeperHandler } from '#functions/secret-sweeper/secret-sweeper.ts';
+import { createCredentialRevokerHandler } from '#functions/credential-revoker/credential-revoker.ts';
+import { createConsumerRestarterHandler, type RestarterPorts } from '#functions/consumer-restarter/consumer-restarter.ts';
+import { secretSweeperFunction } from '#functions/secret-sweeper/triggers.ts';
+import { credentialRevokerFunction } from '#functions/credential-revoker/triggers.ts';
+import { consumerRestarterFunction } from '#functions/consumer-restarter/triggers.ts';
+import { lambdaContext, type LocalBus, type LocalHandler } from './local-bus.ts';
+
+export interface SecretsSandboxOptions {
+  dataDir: string;
+  persist: boolean;
+  clock: Clock;
+  bus: LocalBus;
+  events: LocalEventPublisher;
+  store: StateStore;
+  audit: AuditLog;
+  kubernetes: KubernetesClusterOptions;
+  /** Start an embedded PostgreSQL for the database strategies and short-lived credentials. */
+  postgres: boolean;
+  sweepMinutes: number;
+  revokeMinutes: number;
+  maxConcurrentRestarts: number;
+  /** Attempts per rotation step before the rotation counts as failed (Secrets Manager retries too). */
+  stepAttempts?: number;
+}
+
+export interface SecretsSandbox {
+  secrets: LocalSecretStore;
+  postgres: EmbeddedPostgres | null;
+  apiHandler: LocalHandler;
+  sweepNow(): Promise<unknown>;
+  revokeNow(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** The declared schedule's period in minutes: the bus scales it to the sandbox's own period. */
+const declaredRate = (declaration: FunctionDeclaration) =>
+  declaration.triggers.find((t) => t.kind === 'schedule')?.rateMinutes ?? 1;
+
+/** A CloudTrail-shaped Secrets Manager event, as EventBridge delivers RotationSucceeded and RotationFailed. */
+function rotationEvent(eventName: 'RotationSucceeded' | 'RotationFailed', secretArn: string, clock: Clock) {
+  return {
+    version: '0', id: randomUUID(), 'detail-type': 'AWS Service Event via CloudTrail', source: 'aws.secretsmanager',
+    account: '000000000000', time: clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'), region: 'us-east-1', resources: [],
+    detail: { eventSource: 'secretsmanager.amazonaws.com', eventName, additionalEventData: { SecretId: secretArn } },
+  };
+}
+
+/**
+ * The secrets side of the sandbox: a local Secrets Manager whose rotations call the rotation
+ * handler as Secrets Manager does (four steps, one token, retried), an embedded PostgreSQL when
+ * asked, and the secrets API, sweeper, revoker and restarter on the local bus.
+ */
+export async function startSecretsSandbox(options: SecretsSandboxOptions): Promise<SecretsSandbox> {
+  const secrets = new LocalSecretStore({ clock: options.clock, ...(options.persist ? { dataDir: options.dataDir } : {}) });
+  const postgres = options.postgres
+    ? await startEmbeddedPostgres({ superuserPassword: 'hms-sys-sandbox', ...(options.persist ? { dataDir: join(options.dataDir, 'postgres') } : {}) })
+    : null;
+  const database = new PostgresDatabase();
+  const ports: SecretsPorts = { store: options.store, secrets, database, audit: options.audit, events: options.events, clock: options.clock };
+  const wiring = (actor: string): Wiring<SecretsPorts> => ({ ports, controllerActor: `role/hms-sys-${actor}` });
+
+  const rotation = createRotationHandler(async () => ({ secrets, database, clock: options.clock })) as unknown as LocalHandler;
+  const attempts = options.stepAttempts ?? 3;
+  secrets.setOnRotate(async (secretArn, token) => {
+    try {
+      for (const Step of ROTATION_STEPS) {
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            await rotation({ SecretId: secretArn, ClientRequestToken: token, Step } as never, lambdaContext('rotation'));
+            break;
+          } catch (err) {
+            if (attempt >= attempts) throw err;
+          }
+        }
+      }
+    } catch (err) {
+      void options.bus.publish(rotationEvent('RotationFailed', secretArn, options.clock));
+      throw err;
+    }
+    void options.bus.publish(rotationEvent('RotationSucceeded', secretArn, options.clock));
+  });
+
+  const restarterPorts: RestarterPorts = { ...ports, cluster: new KubernetesRestarts(options.kubernetes), maxConcurrentRestarts: options.maxConcurrentRestarts };
+  const sweeper = createSecretSweeperHandler(async () => wiring('secret-sweeper')) as unknown as LocalHandler;
+  const revoker = createCredentialRevokerHandler(async () => wiring('credential-revoker')) as unknown as LocalHandler;
+  const restarter = createConsumerRestarterHandler(async () => ({ ports: restarterPorts, controllerActor: 'role/hms-sys-consumer-restarter' })) as unknown as LocalHandler;
+  options.bus.register(secretSweeperFunction, sweeper, options.sweepMinutes / declaredRate(secretSweeperFunction));
+  options.bus.register(credentialRevokerFunction, revoker, options.revokeMinutes / declaredRate(credentialRevokerFunction));
+  options.bus.register(consumerRestarterFunction, restarter);
+
+  const reporter = { error: (message: string, details: Record<string, unknown>) => console.error(message, details) };
+  return {
+    secrets, postgres,
+    apiHandler: createSecretsApiHandler(async () => wiring('secrets-api'), reporter) as unknown as LocalHandler,
+    sweepNow: () => options.bus.invoke('secret-sweeper', sweeper, { id: `manual-sweep-${Date.now()}` }),
+    revokeNow: () => options.bus.invoke('credential-revoker', revoker, { id: `manual-revoke-${Date.now()}` }),
+    close: async () => {
+      await postgres?.close();
+    },
+  };
+}
