@@ -5,11 +5,12 @@ import { writeSession } from '../session.ts';
 export const devCommands: Command[] = [
   {
     name: 'dev', summary: 'start the local sandbox: the same handlers on dynalite, a Kubernetes simulator and a local alarm evaluator',
-    usage: 'dev [--port 8787] [--pod-ready-ms 2000] [--reconcile-seconds 60]',
-    options: { port: { type: 'string' }, 'pod-ready-ms': { type: 'string' }, 'reconcile-seconds': { type: 'string' } },
+    usage: 'dev [--port 8787] [--pod-ready-ms 2000] [--reconcile-seconds 60] [--postgres]',
+    options: { port: { type: 'string' }, 'pod-ready-ms': { type: 'string' }, 'reconcile-seconds': { type: 'string' }, postgres: { type: 'boolean' } },
     describe: {
       port: 'API port on 127.0.0.1 (default HMS_PORT or 8787)', 'pod-ready-ms': 'how long a new pod takes to become Ready (default 2000)',
       'reconcile-seconds': 'how often the reconciler runs (default 60)',
+      postgres: 'also start an embedded PostgreSQL (or set HMS_POSTGRES=1), for database rotation and short-lived credentials',
     },
     run: async (ctx) => {
       process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
@@ -23,12 +24,15 @@ export const devCommands: Command[] = [
         podReadyDelayMs: number(ctx, 'pod-ready-ms') ?? 2_000,
         reconcileSeconds: number(ctx, 'reconcile-seconds') ?? 60,
         ...(process.env.HMS_PRICING_REGION ? { pricingRegion: process.env.HMS_PRICING_REGION } : {}),
+        postgres: ctx.values.postgres === true || process.env.HMS_POSTGRES === '1',
       });
       writeSession(ctx.dataDir, { url: sandbox.url, k8sUrl: sandbox.k8s.url, k8sToken: sandbox.k8s.token, tokens: sandbox.tokens, pid: process.pid });
       console.log(`hms-sys sandbox ready in ${Date.now() - started} ms`);
       console.log(`  API:         ${sandbox.url}`);
       console.log(`  Kubernetes:  ${sandbox.k8s.url}  (bearer ${sandbox.k8s.token})`);
       console.log(`  Data:        ${ctx.dataDir}`);
+      const pg = sandbox.secrets.postgres;
+      if (pg) console.log(`  PostgreSQL:  ${pg.host}:${pg.port}  (superuser ${pg.admin.username}, password ${pg.admin.password})`);
       console.log('  Tokens (also in .hms-sys/sandbox.json; `npx hms-sys token --profile NAME` prints one):');
       for (const [profile, token] of Object.entries(sandbox.tokens)) console.log(`    ${profile.padEnd(9)} ${token}`);
       const stop = async () => {
