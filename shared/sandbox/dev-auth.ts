@@ -10,8 +10,8 @@ const ALG = 'ES256';
 /** Named scope sets `npm start` prints a token for. */
 export const TOKEN_PROFILES: Record<string, readonly string[]> = {
   admin: ALL_SCOPES,
-  operator: ['hms/rules.read', 'hms/rules.write', 'hms/services.write', 'hms/budgets.write', 'hms/bursts.write'],
-  reader: ['hms/rules.read', 'hms/audit.read'],
+  operator: ['hms/rules.read', 'hms/rules.write', 'hms/services.write', 'hms/budgets.write', 'hms/bursts.write', 'hms/secrets.read', 'hms/secrets.write'],
+  reader: ['hms/rules.read', 'hms/audit.read', 'hms/secrets.read'],
   auditor: ['hms/audit.read'],
 };
 
