@@ -15,13 +15,16 @@ import { collectResults, renderTable, writeResults, type Figure } from './report
 import { measureStartup, startupFigures } from './startup.ts';
 import { burstReadinessFigures, measureBurstReadiness } from './burst-readiness.ts';
 import { measureMeterCost, meterCostFigures } from './meter-cost.ts';
+import { measureRotations, measureSweep, rotationFigures, sweepFigures } from './rotation.ts';
 
 const PARAMETERS = {
   initRunsPerBundle: 15,
   decisionWarmupEvents: 50,
   decisionEvents: 1_000,
   startupRuns: 3,
-  initRatioHandler: 'scaler',
+  initRatioHandlers: ['scaler', 'rotation'],
+  sweptSecrets: 1_000,
+  rotations: 50,
   meterServices: 1_000,
   meterRuns: 3,
 };
@@ -42,7 +45,7 @@ async function main(): Promise<void> {
 
     step(`importing each bundle ${PARAMETERS.initRunsPerBundle} times in fresh node processes`);
     const initSamples = await measureInitTimes(built, PARAMETERS.initRunsPerBundle);
-    figures.push(...initTimeFigures(initSamples, BASELINE_ENTRY.name, PARAMETERS.initRatioHandler));
+    figures.push(...initTimeFigures(initSamples, BASELINE_ENTRY.name, PARAMETERS.initRatioHandlers));
 
     step(`publishing ${PARAMETERS.decisionWarmupEvents} + ${PARAMETERS.decisionEvents} alarm events through the sandbox`);
     const latency = await measureDecisionLatency(PARAMETERS.decisionWarmupEvents, PARAMETERS.decisionEvents);
@@ -59,6 +62,12 @@ async function main(): Promise<void> {
 
     step(`metering ${PARAMETERS.meterServices} services ${PARAMETERS.meterRuns} times over dynalite and the Kubernetes simulator`);
     figures.push(...meterCostFigures(PARAMETERS.meterServices, await measureMeterCost(PARAMETERS.meterServices, PARAMETERS.meterRuns)));
+
+    step(`sweeping ${PARAMETERS.sweptSecrets} secrets in the sandbox's local Secrets Manager`);
+    figures.push(...sweepFigures(PARAMETERS.sweptSecrets, await measureSweep(PARAMETERS.sweptSecrets)));
+
+    step(`rotating a database secret ${PARAMETERS.rotations} times against an embedded PostgreSQL`);
+    figures.push(...rotationFigures(await measureRotations(PARAMETERS.rotations)));
 
     const results = collectResults(figures, {
       ...PARAMETERS,
