@@ -46,6 +46,11 @@ export interface SecretStore {
   randomPassword(options: RandomPasswordOptions): Promise<string>;
   /** Starts a rotation now (Secrets Manager's RotateSecret): it invokes the rotation function. */
   rotate(secretId: string, clientRequestToken?: string): Promise<void>;
+  /**
+   * Turns rotation on with hms-sys's rotation function and the policy's schedule, without
+   * rotating now (RotateSecret with RotationRules and RotateImmediately false).
+   */
+  schedule(secretId: string, policy: { every: string; scheduleExpression: string }): Promise<void>;
   /** Secrets whose tags include every given key (any value when the value is undefined). */
   listByTags(tags: Record<string, string | undefined>): Promise<SecretDescription[]>;
   create(input: { name: string; value: string; tags: Record<string, string>; description?: string }): Promise<{ arn: string; versionId: string }>;

@@ -1,4 +1,4 @@
-import { parseRotationPolicy, POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
+import { DEFAULT_POLICY, parseRotationPolicy, POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
 import type { Clock } from '#ports/clock.ts';
 import { EVENT_SOURCE, type EventPublisher, type PublishedEvent } from '#ports/events.ts';
@@ -20,7 +20,7 @@ export interface SweepFinding {
   health: SecretHealth;
   detail: string;
   /** What the sweeper did about it. */
-  action: 'none' | 'rotated' | 'retry-failed';
+  action: 'none' | 'rotated' | 'scheduled' | 'retry-failed';
 }
 
 export interface SweepOptions {
@@ -56,7 +56,8 @@ export function secretHealth(secret: SecretDescription, now: Date, graceMinutes:
 /**
  * Checks every secret tagged for hms-sys rotation, with bounded concurrency: a stuck rotation
  * is re-driven with its own token (each step is idempotent, so it completes), an overdue one is
- * started, and every finding that needed action is published and audited.
+ * started, one without a schedule gets the one its policy tag names, and every finding that
+ * needed action is published and audited.
  */
 export async function sweepSecrets(ports: SweepPorts, caller: Caller, options: SweepOptions = {}) {
   const secrets = await ports.secrets.listByTags({ [STRATEGY_TAG]: undefined });
@@ -91,6 +92,14 @@ export async function sweepSecrets(ports: SweepPorts, caller: Caller, options: S
 async function sweepOne(ports: SweepPorts, secret: SecretDescription, graceMinutes: number): Promise<SweepFinding> {
   const { health, detail, pendingVersion } = secretHealth(secret, ports.clock.now(), graceMinutes);
   const finding: SweepFinding = { secret: secret.arn, health, detail, action: 'none' };
+  if (health === 'unscheduled') {
+    // The policy tag asks for rotation: give the secret its schedule and the rotation function.
+    const policy = parseRotationPolicy(secret.tags[POLICY_TAG]);
+    await ports.secrets.schedule(secret.arn, { every: secret.tags[POLICY_TAG] ?? DEFAULT_POLICY, scheduleExpression: policy.scheduleExpression })
+      .then(() => { finding.action = 'scheduled'; })
+      .catch((err: Error) => { finding.action = 'retry-failed'; finding.detail = `${detail}; scheduling failed: ${err.message}`; });
+    return finding;
+  }
   if (health !== 'stuck' && health !== 'overdue') return finding;
   try {
     await ports.secrets.rotate(secret.arn, pendingVersion);

@@ -21,6 +21,8 @@ export interface SecretsManagerStoreOptions {
   /** Injected in tests; otherwise one client per region and container, built on first use. */
   client?: SecretsManagerClient;
   region?: string;
+  /** The hms-sys rotation function, which schedule() attaches to a secret. */
+  rotationLambdaArn?: string;
 }
 
 /** ListSecrets returns at most 100 secrets a page. */
@@ -103,6 +105,17 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   /** Starts a rotation with the rotation function and schedule already configured on the secret. */
+  async schedule(secretId: string, policy: { every: string; scheduleExpression: string }): Promise<void> {
+    const rotationLambdaArn = this.#options.rotationLambdaArn;
+    if (!rotationLambdaArn) throw new PortError('scheduling a rotation needs rotationLambdaArn: the hms-sys rotation function');
+    await call(`secret ${secretId}`, () => this.#client.send(new RotateSecretCommand({
+      SecretId: secretId,
+      RotationLambdaARN: rotationLambdaArn,
+      RotationRules: { ScheduleExpression: policy.scheduleExpression },
+      RotateImmediately: false,
+    })), ['InvalidRequestException']);
+  }
+
   async rotate(secretId: string, clientRequestToken?: string): Promise<void> {
     await call(`secret ${secretId}`, () => this.#client.send(new RotateSecretCommand({
       SecretId: secretId,

@@ -178,6 +178,10 @@ export class LocalSecretStore implements SecretStore {
    * Turns rotation on, every `rotateEvery` (`12h`, `7d`; at least 4 hours, Secrets Manager's
    * floor). The next rotation is due that long after the last one, or after creation.
    */
+  async schedule(secretId: string, policy: { every: string; scheduleExpression: string }): Promise<void> {
+    await this.enableRotation(secretId, { rotateEvery: policy.every });
+  }
+
   async enableRotation(secretId: string, schedule: { rotateEvery: string }): Promise<void> {
     const secret = await this.#find(secretId);
     secret.rotation.enabled = true;

@@ -230,3 +230,16 @@ describe('SecretsManagerStore', () => {
     expect((await new SecretsManagerStore({ region: 'us-east-1' }).describe('app/db')).arn).toBe(ARN);
   });
 });
+
+describe('SecretsManagerStore.schedule', () => {
+  it('attaches the rotation function and the policy\'s schedule without rotating now', async () => {
+    const scheduling = new SecretsManagerStore({ client, rotationLambdaArn: 'arn:aws:lambda:us-east-1:111122223333:function:hms-sys-rotation' });
+    secretsManager.on(RotateSecretCommand).resolves({});
+    await scheduling.schedule(ARN, { every: '24h', scheduleExpression: 'rate(1 day)' });
+    expect(secretsManager.commandCalls(RotateSecretCommand).map((c) => c.args[0].input)).toEqual([{
+      SecretId: ARN, RotationLambdaARN: 'arn:aws:lambda:us-east-1:111122223333:function:hms-sys-rotation',
+      RotationRules: { ScheduleExpression: 'rate(1 day)' }, RotateImmediately: false,
+    }]);
+    await expect(store.schedule(ARN, { every: '24h', scheduleExpression: 'rate(1 day)' })).rejects.toThrow(/rotationLambdaArn/);
+  });
+});

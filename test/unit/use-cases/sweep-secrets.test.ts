@@ -54,10 +54,11 @@ describe('sweepSecrets', () => {
     expect(health).toEqual({
       [stuck.arn]: ['stuck', 'rotated'],
       [fresh.arn]: ['ok', 'none'],
-      [unscheduled.arn]: ['unscheduled', 'none'],
+      [unscheduled.arn]: ['unscheduled', 'scheduled'],
       [invalid.arn]: ['invalid-policy', 'none'],
     });
     expect((await store.describe(stuck.arn)).versions['stale-token']).toEqual([AWSCURRENT]);
+    expect((await store.describe(unscheduled.arn)).rotationEnabled).toBe(true);
     expect(events.published.map((e) => e.detail.health).sort()).toEqual(['invalid-policy', 'stuck', 'unscheduled']);
     expect(audit.records.map((r) => r.action).sort()).toEqual(['secret.invalid-policy', 'secret.stuck', 'secret.unscheduled']);
   });
