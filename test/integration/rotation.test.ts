@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { PostgresDatabase } from '#adapters/aws/postgres-database.ts';
+import type { DatabaseLogin } from '#ports/database.ts';
+import { useSandbox } from './sandbox-fixture.ts';
+
+const sb = useSandbox({ postgres: true, sweepMinutes: 600, revokeMinutes: 600 });
+const database = new PostgresDatabase();
+
+const loginFrom = (value: string): DatabaseLogin => {
+  const s = JSON.parse(value) as { host: string; port: number; dbname: string; username: string; password: string };
+  return { host: s.host, port: s.port, database: s.dbname, username: s.username, password: s.password };
+};
+
+async function adminSql(text: string) {
+  const { Client } = (await import('pg')).default;
+  const admin = sb.sandbox.secrets.postgres!.admin;
+  const client = new Client({ host: admin.host, port: admin.port, database: admin.database, user: admin.username, password: admin.password });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('secret rotation through the sandbox', () => {
+  let secretArn = '';
+  let masterArn = '';
+
+  it('rotates a database password over HTTP, and restarts the Deployment that reads it once per rotation', async () => {
+    const pg = sb.sandbox.secrets.postgres!;
+    await adminSql(`CREATE ROLE app_reader NOLOGIN; CREATE ROLE app LOGIN PASSWORD 'first-pass' IN ROLE app_reader`);
+    const store = sb.sandbox.secrets.secrets;
+    const created = await store.create({
+      name: 'benefits/eligibility-db',
+      value: JSON.stringify({ engine: 'postgres', host: pg.host, port: pg.port, dbname: 'postgres', username: 'app', password: 'first-pass' }),
+      tags: { 'hms:rotation-strategy': 'postgres-single-user', 'hms:rotation-policy': '24h' },
+    });
+    secretArn = created.arn;
+    await store.enableRotation(secretArn, { rotateEvery: '24h' });
+    masterArn = (await store.create({
+      name: 'benefits/postgres-master',
+      value: JSON.stringify({ engine: 'postgres', host: pg.host, port: pg.port, dbname: 'postgres', username: pg.admin.username, password: pg.admin.password }),
+      tags: { 'hms:template-role': 'app_reader' },
+    })).arn;
+    const service = await sb.http('POST', '/services', {
+      name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
+      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' }, secrets: [secretArn],
+    });
+    expect(service.status).toBe(201);
+
+    for (const round of [1, 2]) {
+      const rotated = await sb.http('POST', '/secrets/rotate', { secret: secretArn });
+      expect(rotated.status).toBe(200);
+      await sb.sandbox.bus.drain();
+      const current = await store.getValue(secretArn);
+      expect(await database.canLogIn(loginFrom(current.value))).toBe(true);
+      expect(sb.sandbox.k8s.state.templateAnnotations('benefits', 'eligibility-api')).toMatchObject({ 'hms.sys/secret-version': current.versionId });
+      expect(sb.sandbox.k8s.state.restarts('benefits', 'eligibility-api')).toBe(round);
+    }
+    expect(await database.canLogIn({ ...loginFrom((await store.getValue(secretArn)).value), password: 'first-pass' })).toBe(false);
+
+    const listed = await sb.http('GET', '/secrets');
+    expect(listed.body.secrets).toEqual([expect.objectContaining({ arn: secretArn, strategy: 'postgres-single-user', health: 'ok' })]);
+  });
+
+  it('issues a short-lived database login, lists it and revokes it', async () => {
+    const issued = await sb.http('POST', '/db-credentials', { service: 'eligibility-api', database: masterArn, ttlMinutes: 60 });
+    expect(issued.status).toBe(201);
+    expect(issued.body).toMatchObject({ service: 'eligibility-api', username: expect.stringMatching(/^hms_eligibility_api_/) });
+    expect(JSON.stringify(issued.body)).not.toMatch(/password/i);
+    const login = loginFrom((await sb.sandbox.secrets.secrets.getValue(issued.body.arn)).value);
+    expect(await database.canLogIn(login)).toBe(true);
+
+    const listed = await sb.http('GET', '/db-credentials?service=eligibility-api');
+    expect(listed.body.credentials.map((c: { arn: string }) => c.arn)).toEqual([issued.body.arn]);
+
+    const revoked = await sb.http('POST', '/db-credentials/revoke', { arn: issued.body.arn });
+    expect(revoked.body).toEqual({ revoked: [issued.body.arn], failures: [] });
+    expect(await database.canLogIn(login)).toBe(false);
+  });
+
+  it.each([
+    ['a TTL of zero', { service: 'eligibility-api', database: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:x-AbCdEf', ttlMinutes: 0 }, 400, 'ttlMinutes'],
+    ['an unknown service', { service: 'nope', database: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:x-AbCdEf' }, 404, 'name'],
+    ['a database that is not an ARN', { service: 'eligibility-api', database: "x'; DROP ROLE app; --" }, 400, 'database'],
+  ])('refuses %s', async (_label, body, status, field) => {
+    const answer = await sb.http('POST', '/db-credentials', body);
+    expect(answer.status).toBe(status);
+    expect(answer.body.error).toMatchObject({ field });
+  });
+});
