@@ -11,9 +11,18 @@ import { restartConsumers } from '#use-cases/restart-consumers.ts';
 
 export type RestarterPorts = SecretsPorts & { cluster: RestartCluster; maxConcurrentRestarts: number };
 
-/** The secret a CloudTrail RotationSucceeded event is about. */
-function secretOf(event: unknown): { id: string; secret: string } {
-  const e = event as { id?: string; detail?: { additionalEventData?: { SecretId?: string }; requestParameters?: { secretId?: string } } };
+interface RestartEvent {
+  id?: string;
+  'detail-type'?: string;
+  detail?: { additionalEventData?: { SecretId?: string }; requestParameters?: { secretId?: string }; service?: string; secret?: string; versionId?: string };
+}
+
+/** The secret a CloudTrail RotationSucceeded event is about, or the credential an hms.sys DbCredentialReplaced event names. */
+function secretOf(event: unknown): { id: string; secret: string; replaced?: { service: string; versionId: string } } {
+  const e = event as RestartEvent;
+  if (e['detail-type'] === 'DbCredentialReplaced' && e.id && e.detail?.service && e.detail.secret && e.detail.versionId) {
+    return { id: e.id, secret: e.detail.secret, replaced: { service: e.detail.service, versionId: e.detail.versionId } };
+  }
   const secret = e.detail?.additionalEventData?.SecretId ?? e.detail?.requestParameters?.secretId;
   if (!e.id || !secret) throw new ValidationError('not a Secrets Manager rotation event: no secret id');
   return { id: e.id, secret };
@@ -22,11 +31,13 @@ function secretOf(event: unknown): { id: string; secret: string } {
 /** Builds the restarter around a wiring function: a rotation that succeeded rolls the Deployments that read the secret. */
 export function createConsumerRestarterHandler(wire: () => Promise<Wiring<RestarterPorts>>) {
   const lambdaHandler = async (event: unknown, context: Context) => {
-    const { id, secret } = secretOf(event);
+    const { id, secret, replaced } = secretOf(event);
     logger.appendKeys({ correlationId: id, secret });
     const { ports, controllerActor } = await wire();
-    const current = await ports.secrets.getValue(secret, { stage: AWSCURRENT });
-    const report = await restartConsumers(ports, { actor: controllerActor, requestId: id }, { secret: current.arn, versionId: current.versionId }, {
+    const change = replaced
+      ? { secret, versionId: replaced.versionId, service: replaced.service }
+      : await ports.secrets.getValue(secret, { stage: AWSCURRENT }).then((current) => ({ secret: current.arn, versionId: current.versionId }));
+    const report = await restartConsumers(ports, { actor: controllerActor, requestId: id }, change, {
       maxConcurrent: ports.maxConcurrentRestarts, startNoneAfter: Date.now() + context.getRemainingTimeInMillis() - 30_000,
     });
     metrics.addMetric('ConsumersRestarted', MetricUnit.Count, report.restarted.length);

@@ -13,5 +13,8 @@ export const consumerRestarterFunction: FunctionDeclaration = {
   timeoutSeconds: 300,
   memoryMb: 512,
   needs: ['state', 'audit', 'secrets-manage', 'cluster-restart'],
-  triggers: [{ kind: 'event', id: 'RotationSucceeded', description: 'a Secrets Manager rotation succeeded', pattern: rotationEventPattern('RotationSucceeded') }],
+  triggers: [
+    { kind: 'event', id: 'RotationSucceeded', description: 'a Secrets Manager rotation succeeded', pattern: rotationEventPattern('RotationSucceeded') },
+    { kind: 'event', id: 'CredentialReplaced', description: 'a service got a new short-lived database login', pattern: { source: ['hms.sys'], 'detail-type': ['DbCredentialReplaced'] } },
+  ],
 };

@@ -4,6 +4,7 @@ import { UnprocessableError } from '#domain/errors.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { Database, DatabaseLogin } from '#ports/database.ts';
+import type { EventPublisher } from '#ports/events.ts';
 import type { Caller } from '#ports/ports.ts';
 import type { SecretDescription, SecretStore } from '#ports/secret-store.ts';
 import { record } from './record.ts';
@@ -13,7 +14,12 @@ export interface CredentialPorts {
   database: Database;
   audit: AuditLog;
   clock: Clock;
+  /** Where a replacement is announced, so the service's Deployment restarts onto it. */
+  events?: EventPublisher;
 }
+
+/** Published when a service gets a new credential for a database it already had one for. */
+export const CREDENTIAL_REPLACED = 'DbCredentialReplaced';
 
 /** Tags that mark an issued credential and say when it must be gone. */
 export const CREDENTIAL_TAGS = {
@@ -73,6 +79,10 @@ export async function issueDbCredential(ports: CredentialPorts, caller: Caller, 
     action: 'db-credential.issue', target: `secret/${arn}`, before: null, after: issued, outcome: 'success',
     reasons: [`role ${username} joins ${template}, valid for ${input.ttlMinutes} min`], serviceName: input.service,
   });
+  const earlier = (await listDbCredentials(ports, input.service)).filter((c) => c.database === master.arn && c.arn !== arn);
+  if (earlier.length > 0 && ports.events) {
+    await ports.events.publish([{ detailType: CREDENTIAL_REPLACED, detail: { service: input.service, secret: arn, versionId: username }, resources: [arn] }]);
+  }
   return issued;
 }
 

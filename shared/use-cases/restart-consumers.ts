@@ -49,9 +49,12 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * is left alone, so a repeated event restarts nothing twice. No more than `maxConcurrent`
  * Deployments roll at once in the cluster's managed namespaces: restart storms wait their turn.
  */
-export async function restartConsumers(ports: RestartPorts, caller: Caller, change: { secret: string; versionId: string }, options: RestartOptions): Promise<RestartReport> {
+export async function restartConsumers(
+  ports: RestartPorts, caller: Caller, change: { secret: string; versionId: string; service?: string }, options: RestartOptions,
+): Promise<RestartReport> {
   const services = await ports.store.listServices();
-  const consumers = services.filter((s) => s.secrets?.includes(change.secret));
+  // A replaced short-lived credential names its one consumer; a rotated secret, whoever declares it.
+  const consumers = services.filter((s) => (change.service ? s.name === change.service : s.secrets?.includes(change.secret)));
   const report: RestartReport = { secret: change.secret, versionId: change.versionId, restarted: [], unchanged: [], deferred: [] };
   const sleep = options.sleep ?? defaultSleep;
   const managed = (cluster: string) => [...new Set(services.filter((s) => s.cluster === cluster).map((s) => s.namespace))];
@@ -71,7 +74,9 @@ export async function restartConsumers(ports: RestartPorts, caller: Caller, chan
       await record(ports, caller, {
         action: 'secret.restart', target: `deployment/${service.namespace}/${service.deployment}`,
         before: null, after: { [SECRET_VERSION_ANNOTATION]: change.versionId }, outcome: 'success',
-        reasons: [`${change.secret} has a new AWSCURRENT version ${change.versionId}: rolling restart`], service,
+        reasons: [change.service
+          ? `a new database login ${change.versionId} replaces the earlier one: rolling restart`
+          : `${change.secret} has a new AWSCURRENT version ${change.versionId}: rolling restart`], service,
       });
     }
   }

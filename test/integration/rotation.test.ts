@@ -75,6 +75,13 @@ describe('secret rotation through the sandbox', () => {
     const listed = await sb.http('GET', '/db-credentials?service=eligibility-api');
     expect(listed.body.credentials.map((c: { arn: string }) => c.arn)).toEqual([issued.body.arn]);
 
+    // A second login for the same database replaces the first: the service's Deployment restarts onto it.
+    const restartsBefore = sb.sandbox.k8s.state.restarts('benefits', 'eligibility-api');
+    const replacement = await sb.http('POST', '/db-credentials', { service: 'eligibility-api', database: masterArn, ttlMinutes: 60 });
+    await sb.sandbox.bus.drain();
+    expect(sb.sandbox.k8s.state.restarts('benefits', 'eligibility-api')).toBe(restartsBefore + 1);
+    expect(sb.sandbox.k8s.state.templateAnnotations('benefits', 'eligibility-api')).toMatchObject({ 'hms.sys/secret-version': replacement.body.username });
+
     const revoked = await sb.http('POST', '/db-credentials/revoke', { arn: issued.body.arn });
     expect(revoked.body).toEqual({ revoked: [issued.body.arn], failures: [] });
     expect(await database.canLogIn(login)).toBe(false);
