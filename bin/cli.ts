@@ -2,15 +2,18 @@ import { apiClient } from './client.ts';
 import { helpText, parse, UsageError, type Command, type CommandContext } from './command.ts';
 import { budgetCommands } from './commands/budgets.ts';
 import { burstCommands } from './commands/bursts.ts';
+import { dbCredentialCommands } from './commands/db-credentials.ts';
 import { devCommands } from './commands/dev.ts';
 import { observeCommands } from './commands/observe.ts';
 import { rbacCommands } from './commands/rbac.ts';
 import { ruleCommands } from './commands/rules.ts';
+import { secretCommands } from './commands/secrets.ts';
 import { serviceCommands } from './commands/services.ts';
 import { defaultDataDir, readSession } from './session.ts';
 
 const commands: Command[] = [
-  ...devCommands, ...serviceCommands, ...ruleCommands, ...budgetCommands, ...burstCommands, ...observeCommands, ...rbacCommands,
+  ...devCommands, ...serviceCommands, ...ruleCommands, ...budgetCommands, ...burstCommands, ...secretCommands, ...dbCredentialCommands,
+  ...observeCommands, ...rbacCommands,
 ];
 
 function overview(): string {
