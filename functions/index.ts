@@ -5,3 +5,8 @@ export { openApiFunction } from './openapi/triggers.ts';
 export { costApiFunction } from './cost-api/triggers.ts';
 export { meterFunction } from './meter/triggers.ts';
 export { burstRunnerFunction } from './burst-runner/triggers.ts';
+export { rotationFunction } from './rotation/triggers.ts';
+export { secretsApiFunction } from './secrets-api/triggers.ts';
+export { secretSweeperFunction } from './secret-sweeper/triggers.ts';
+export { credentialRevokerFunction } from './credential-revoker/triggers.ts';
+export { consumerRestarterFunction } from './consumer-restarter/triggers.ts';

@@ -3,6 +3,16 @@
  * typed object. Nothing else in infra/ reads context; a missing or malformed key fails
  * synth with a message that names it.
  */
+import { parseRotationPolicy } from '#domain/rotation.ts';
+
+/** A secret the stack gives a rotation schedule, and how often it rotates. */
+export interface RotatedSecret {
+  readonly arn: string;
+  /** The policy as written, e.g. `24h` or `7d`. */
+  readonly policy: string;
+  /** Secrets Manager's rate() form of the policy. */
+  readonly scheduleExpression: string;
+}
 
 export interface HmsSysConfig {
   /** Name of the EKS cluster the controllers scale. */
@@ -17,6 +27,10 @@ export interface HmsSysConfig {
   readonly jwtIssuer: string;
   /** Accepted JWT audiences (`aud` or `client_id` claims). */
   readonly jwtAudience: readonly string[];
+  /** Existing secrets the rotation function rotates on a schedule; empty when none is listed. */
+  readonly rotatedSecrets: readonly RotatedSecret[];
+  /** How many Deployments the consumer restarter rolls at once in a cluster (default 3). */
+  readonly maxConcurrentRestarts: number;
 }
 
 /** Reads one context key; `tryGetContext` on a construct node fits this shape. */
@@ -29,6 +43,15 @@ export class ConfigError extends Error {
   }
 }
 
+/** Keys that may be left out. */
+export const OPTIONAL_CONTEXT_KEYS = {
+  /** `<secret ARN>=<policy>` entries (a bare ARN takes the default 24h), as a list or comma-separated. */
+  rotatedSecrets: 'hms:rotatedSecrets',
+  /** A whole number of at least 1; 3 when left out. */
+  maxConcurrentRestarts: 'hms:maxConcurrentRestarts',
+} as const;
+
+/** Keys that must be set. */
 export const CONTEXT_KEYS = {
   clusterName: 'hms:clusterName',
   namespaces: 'hms:namespaces',
@@ -36,13 +59,16 @@ export const CONTEXT_KEYS = {
   subnetIds: 'hms:subnetIds',
   jwtIssuer: 'hms:jwtIssuer',
   jwtAudience: 'hms:jwtAudience',
-} as const satisfies Record<keyof HmsSysConfig, string>;
+} as const satisfies Record<Exclude<keyof HmsSysConfig, keyof typeof OPTIONAL_CONTEXT_KEYS>, string>;
 
 const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const K8S_NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const AUDIENCE = /^\S{1,256}$/;
+/** A full secret ARN: partition, Region, account, and the name with Secrets Manager's six-character suffix. */
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+const POLICY = /^[0-9]+[hd]$/;
 
 export function readConfig(read: ContextReader): HmsSysConfig {
   const config: HmsSysConfig = {
@@ -52,12 +78,15 @@ export function readConfig(read: ContextReader): HmsSysConfig {
     subnetIds: readList(read, CONTEXT_KEYS.subnetIds, SUBNET_ID, 'subnet ids like subnet-0abc12345def67890'),
     jwtIssuer: readIssuer(read, CONTEXT_KEYS.jwtIssuer),
     jwtAudience: readList(read, CONTEXT_KEYS.jwtAudience, AUDIENCE, 'audience values without spaces'),
+    rotatedSecrets: readRotatedSecrets(read, OPTIONAL_CONTEXT_KEYS.rotatedSecrets),
+    maxConcurrentRestarts: readCount(read, OPTIONAL_CONTEXT_KEYS.maxConcurrentRestarts, 3),
   };
   return Object.freeze({
     ...config,
     namespaces: Object.freeze([...config.namespaces]),
     subnetIds: Object.freeze([...config.subnetIds]),
     jwtAudience: Object.freeze([...config.jwtAudience]),
+    rotatedSecrets: Object.freeze(config.rotatedSecrets.map((secret) => Object.freeze(secret))),
   });
 }
 
@@ -107,4 +136,51 @@ function parseUrl(text: string): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A whole number of at least 1, as a number (cdk.json) or a string (`-c key=4`); `fallback` when left out. */
+function readCount(read: ContextReader, key: string, fallback: number): number {
+  const value = read(key);
+  if (value === undefined || value === null || value === '') return fallback;
+  const count = typeof value === 'string' ? Number(value.trim()) : value;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
+    throw new ConfigError(`Malformed context value "${key}": expected a whole number of at least 1, got ${JSON.stringify(value)}`);
+  }
+  return count;
+}
+
+/**
+ * `<arn>=<policy>` or a bare ARN (the default policy). Names may hold `=`, so the policy is what
+ * follows the last `=` only when it reads like one. Secrets Manager takes hour rates below a day
+ * and whole days, so `36h` is refused here rather than by CloudFormation.
+ */
+function readRotatedSecrets(read: ContextReader, key: string): RotatedSecret[] {
+  const value = read(key);
+  if (value === undefined || value === null || value === '') return [];
+  const items = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) {
+    throw new ConfigError(`Malformed context value "${key}": expected a list of <secret ARN>=<policy> entries`);
+  }
+  const secrets = (items as string[]).map((item) => item.trim()).filter((item) => item !== '').map((entry) => {
+    const at = entry.lastIndexOf('=');
+    const [arn, policy] = at > 0 && POLICY.test(entry.slice(at + 1)) ? [entry.slice(0, at), entry.slice(at + 1)] : [entry, '24h'];
+    if (!SECRET_ARN.test(arn)) {
+      throw new ConfigError(`Malformed context value "${key}": ${JSON.stringify(arn)} is not a full secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)`);
+    }
+    let hours: number;
+    let scheduleExpression: string;
+    try {
+      ({ hours, scheduleExpression } = parseRotationPolicy(policy));
+    } catch (err) {
+      throw new ConfigError(`Malformed context value "${key}": ${(err as Error).message}`);
+    }
+    if (hours > 24 && hours % 24 !== 0) {
+      throw new ConfigError(`Malformed context value "${key}": ${policy} for ${arn}: Secrets Manager rotates every 4 to 24 hours or every whole number of days`);
+    }
+    return { arn, policy, scheduleExpression };
+  });
+  const arns = secrets.map((secret) => secret.arn);
+  const repeated = arns.filter((arn, i) => arns.indexOf(arn) !== i);
+  if (repeated.length > 0) throw new ConfigError(`Malformed context value "${key}": a secret has one rotation schedule, but ${repeated[0]} is listed twice`);
+  return secrets;
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { FunctionDeclaration } from '#domain/triggers.ts';
@@ -7,12 +7,14 @@ import type { HmsSysConfig } from './config.ts';
 import { HmsHttpApi } from './constructs/api.ts';
 import { BurstSchedules } from './constructs/burst-schedules.ts';
 import { Controller } from './constructs/controller.ts';
+import { matchesOwnEvents } from './constructs/controller-triggers.ts';
 import { DeadLetters } from './constructs/dead-letters.ts';
 import { FunctionNetwork } from './constructs/function-network.ts';
 import { HmsEventBus } from './constructs/hms-event-bus.ts';
 import { hmsFunctionName } from './constructs/hms-function.ts';
 import { LogStorage } from './constructs/log-storage.ts';
 import { OperatorAlerts } from './constructs/operator-alerts.ts';
+import { SecretRotation } from './constructs/secret-rotation.ts';
 import { StateTables } from './constructs/state-tables.ts';
 import { TableBackups } from './constructs/table-backups.ts';
 
@@ -43,16 +45,25 @@ export interface HmsSysStackProps extends StackProps {
 /**
  * hms-sys: the shared pieces (network placement, log storage, tables and their backups,
  * dead letters, alerts, the HTTP API, and, when a function needs them, the burst schedule
- * group and the event bus), then one Controller per declared function.
+ * group and the event bus), then one Controller per declared function, and, when the
+ * rotation function is deployed, what makes it Secrets Manager's (SecretRotation).
  */
 export class HmsSysStack extends Stack {
   readonly controllers: ReadonlyMap<string, Controller>;
+  readonly secretRotation?: SecretRotation;
 
   constructor(scope: Construct, id: string, props: HmsSysStackProps) {
     super(scope, id, props);
     const { config } = props;
 
-    const network = new FunctionNetwork(this, 'Network', { vpcId: config.vpcId, subnetIds: config.subnetIds });
+    const declarations = props.declarations ?? FUNCTION_DECLARATIONS;
+    const needed = new Set(declarations.flatMap((declaration) => declaration.needs));
+
+    const network = new FunctionNetwork(this, 'Network', {
+      vpcId: config.vpcId,
+      subnetIds: config.subnetIds,
+      databaseClients: needed.has('database'),
+    });
     const logStorage = new LogStorage(this, 'LogStorage');
     const tables = new StateTables(this, 'Tables');
     new TableBackups(this, 'Backups', { tables: [tables.state, tables.audit] });
@@ -64,15 +75,21 @@ export class HmsSysStack extends Stack {
       logStorage,
     });
 
-    const declarations = props.declarations ?? FUNCTION_DECLARATIONS;
-    const needed = new Set(declarations.flatMap((declaration) => declaration.needs));
     const schedules = needed.has('schedules') ? new BurstSchedules(this, 'BurstSchedules', {
       runnerFunctionName: burstRunnerName(declarations),
       deadLetters,
     }) : undefined;
-    const eventBus = needed.has('events-publish')
+    const ownEventTriggers = declarations.flatMap((declaration) => declaration.triggers)
+      .some((trigger) => trigger.kind === 'event' && matchesOwnEvents(trigger));
+    const eventBus = needed.has('events-publish') || ownEventTriggers
       ? new HmsEventBus(this, 'Events', { alerts, deadLetters })
       : undefined;
+
+    // Formatted from the fixed name, as the burst runner's is, so grants need not wait for the function.
+    const rotation = declarations.find((declaration) => declaration.needs.includes('secrets-rotate'));
+    const rotationFunctionArn = rotation === undefined ? undefined : this.formatArn({
+      service: 'lambda', resource: 'function', resourceName: hmsFunctionName(rotation), arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
 
     const controllers = new Map<string, Controller>();
     for (const declaration of declarations) {
@@ -87,8 +104,10 @@ export class HmsSysStack extends Stack {
         clusterName: config.clusterName,
         namespaces: config.namespaces,
         reservedConcurrency: props.reservedConcurrency ?? 5,
+        maxConcurrentRestarts: config.maxConcurrentRestarts,
         schedules,
         eventBus,
+        rotationFunctionArn,
       });
       controllers.set(declaration.name, controller);
       new CfnOutput(this, `${constructId(declaration.name)}RoleArn`, {
@@ -97,6 +116,17 @@ export class HmsSysStack extends Stack {
       });
     }
     this.controllers = controllers;
+
+    if (rotation !== undefined) {
+      this.secretRotation = new SecretRotation(this, 'SecretRotation', {
+        rotationFunction: controllers.get(rotation.name)!.fn.function,
+        rotatedSecrets: config.rotatedSecrets,
+        alerts,
+        deadLetters,
+      });
+    } else if (config.rotatedSecrets.length > 0) {
+      throw new Error('hms:rotatedSecrets lists secrets to rotate, but no deployed function has the secrets-rotate need');
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     new CfnOutput(this, 'StateTableName', { value: tables.state.tableName });
@@ -115,6 +145,18 @@ export class HmsSysStack extends Stack {
       description: 'Allow HTTPS from this group on the EKS cluster security group if the endpoint is private',
       value: network.securityGroup.securityGroupId,
     });
+    if (network.databaseSecurityGroup !== undefined) {
+      new CfnOutput(this, 'DatabaseClientSecurityGroupId', {
+        description: 'Allow PostgreSQL (5432) from this group on the databases behind rotated secrets and issued credentials',
+        value: network.databaseSecurityGroup.securityGroupId,
+      });
+    }
+    if (this.secretRotation !== undefined) {
+      new CfnOutput(this, 'RotationFunctionArn', {
+        description: 'Set as the rotation function of secrets tagged hms:rotation-strategy (aws secretsmanager rotate-secret --rotation-lambda-arn)',
+        value: controllers.get(rotation!.name)!.fn.function.functionArn,
+      });
+    }
   }
 }
 

@@ -5,6 +5,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EventTrigger, ScheduleTrigger } from '#domain/triggers.ts';
+import { EVENT_SOURCE } from '#ports/events.ts';
+
+/** Whether a declared pattern matches hms-sys's own events, which are published to the hms-sys bus. */
+export function matchesOwnEvents(trigger: EventTrigger): boolean {
+  const source = trigger.pattern.source;
+  return Array.isArray(source) && source.includes(EVENT_SOURCE);
+}
 
 export interface ControllerTriggersProps {
   /** Function every rule invokes. */
@@ -13,6 +20,11 @@ export interface ControllerTriggersProps {
   readonly triggers: readonly (EventTrigger | ScheduleTrigger)[];
   /** Where EventBridge parks events it could not deliver. */
   readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * The hms-sys bus, where patterns on hms-sys's own events (source hms.sys) are matched;
+   * required when a trigger has one. AWS events and schedules stay on the default bus.
+   */
+  readonly ownEventBus?: events.IEventBus;
   /**
    * Delivery attempts EventBridge makes after the first fails.
    * @default 4
@@ -25,7 +37,7 @@ export interface ControllerTriggersProps {
   readonly maxEventAge?: Duration;
 }
 
-/** One EventBridge rule per declared event pattern or schedule, each aimed at the handler. */
+/** One EventBridge rule per declared event pattern or schedule, each aimed at the handler, on the bus its events reach. */
 export class ControllerTriggers extends Construct {
   readonly rules: events.Rule[];
 
@@ -41,11 +53,17 @@ export class ControllerTriggers extends Construct {
         description: `hms-sys: ${trigger.description}`,
         targets: [target],
         ...(trigger.kind === 'event'
-          ? { eventPattern: asCdkPattern(trigger) }
+          ? { eventPattern: asCdkPattern(trigger), eventBus: ownBus(trigger, props.ownEventBus) }
           : { schedule: events.Schedule.rate(Duration.minutes(trigger.rateMinutes)) }),
       }),
     );
   }
+}
+
+function ownBus(trigger: EventTrigger, bus: events.IEventBus | undefined): events.IEventBus | undefined {
+  if (!matchesOwnEvents(trigger)) return undefined;
+  if (bus === undefined) throw new Error(`trigger ${trigger.id} matches ${EVENT_SOURCE} events, but there is no hms-sys event bus`);
+  return bus;
 }
 
 /**

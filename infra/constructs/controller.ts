@@ -13,6 +13,9 @@ import type { LogStorage } from './log-storage.ts';
 import { grantNeeds } from './need-grants.ts';
 import type { StateTables } from './state-tables.ts';
 
+/** The CA certificates Lambda's Node.js runtimes ship, RDS's among them. */
+export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
+
 export interface ControllerProps {
   /** What the function is, needs and reacts to, from functions/<name>/triggers.ts. */
   readonly declaration: FunctionDeclaration;
@@ -37,10 +40,14 @@ export interface ControllerProps {
   readonly namespaces: readonly string[];
   /** Concurrent executions reserved for the function. */
   readonly reservedConcurrency: number;
+  /** Deployments rolled at once; read by functions with the 'cluster-restart' need. */
+  readonly maxConcurrentRestarts: number;
   /** The burst schedule group and its role; required by the 'schedules' need. */
   readonly schedules?: BurstSchedules;
-  /** The hms-sys event bus; required by the 'events-publish' need. */
+  /** The hms-sys event bus; required by the 'events-publish' need and by triggers on hms.sys events. */
   readonly eventBus?: HmsEventBus;
+  /** ARN of the deployed rotation function, which 'secrets-manage' functions set on secrets they schedule. */
+  readonly rotationFunctionArn?: string;
 }
 
 /**
@@ -72,10 +79,17 @@ export class Controller extends Construct {
         // Where one-shot schedules go and whom they invoke; what the bus is called.
         ...(needs.has('schedules') ? schedules?.environment : {}),
         ...(needs.has('events-publish') ? eventBus?.environment : {}),
+        // Node.js 20 and later do not load Lambda's CA bundle, which holds the RDS certificates.
+        ...(needs.has('database') ? { NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE } : {}),
+        ...(needs.has('cluster-restart') ? { HMS_MAX_CONCURRENT_RESTARTS: String(props.maxConcurrentRestarts) } : {}),
+        // The rotation function the sweeper gives an unscheduled secret.
+        ...(needs.has('secrets-manage') && props.rotationFunctionArn !== undefined ? { ROTATION_FUNCTION_ARN: props.rotationFunctionArn } : {}),
       },
     });
 
-    grantNeeds(this.fn.role, declaration.needs, { tables, clusterName: props.clusterName, schedules, eventBus });
+    grantNeeds(this.fn.role, declaration.needs, {
+      tables, clusterName: props.clusterName, schedules, eventBus, rotationFunctionArn: props.rotationFunctionArn,
+    });
     // The group is named in the environment as text, so the dependency is stated.
     if (needs.has('schedules') && schedules !== undefined) this.fn.function.node.addDependency(schedules.group);
 
@@ -100,6 +114,7 @@ export class Controller extends Construct {
         handler: this.fn.function,
         triggers: ruleTriggers,
         deadLetterQueue: deadLetters.queue,
+        ownEventBus: eventBus?.bus,
       });
     }
   }

@@ -37,7 +37,7 @@ export interface HmsFunctionProps {
   readonly code?: lambda.Code;
   /** Variables merged over FUNCTION_ENVIRONMENT_DEFAULTS. */
   readonly environment?: Readonly<Record<string, string>>;
-  /** VPC, subnets and security group the function runs in. */
+  /** VPC, subnets and security groups the function runs in (by its needs). */
   readonly network: FunctionNetwork;
   /** Queue for asynchronous invocations that fail every retry. */
   readonly deadLetters: DeadLetters;
@@ -71,7 +71,8 @@ export class HmsFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     props.deadLetters.grantSend(this.role);
-    this.role.addPolicy('NetworkInterfaces', network.networkInterfaceStatements(), network.networkInterfaceAcknowledgements());
+    const securityGroups = network.securityGroupsFor(declaration.needs);
+    this.role.addPolicy('NetworkInterfaces', network.networkInterfaceStatements(securityGroups), network.networkInterfaceAcknowledgements());
     this.role.addPolicy('Tracing', [tracingStatement()], [{
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
@@ -91,7 +92,7 @@ export class HmsFunction extends Construct {
       deadLetterQueue: props.deadLetters.queue,
       vpc: network.vpc,
       vpcSubnets: network.subnets,
-      securityGroups: [network.securityGroup],
+      securityGroups,
       ...codeProps(declaration, props.code),
     });
     // Tracing is switched on here rather than through `tracing`, whose generated X-Ray

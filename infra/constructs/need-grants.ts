@@ -2,6 +2,8 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Need } from '#domain/triggers.ts';
 import { ALARM_NAME_PREFIX as ALARM_PREFIX } from '#domain/alarms.ts';
+import { STRATEGY_TAG } from '#domain/rotation.ts';
+import { TEMPLATE_ROLE_TAG } from '#use-cases/db-credentials.ts';
 import { SCHEDULE_GROUP_NAME, type BurstSchedules } from './burst-schedules.ts';
 import type { HmsEventBus } from './hms-event-bus.ts';
 import type { ManagedPolicyRole } from './managed-policy-role.ts';
@@ -15,6 +17,8 @@ export interface NeedResources {
   readonly schedules?: BurstSchedules;
   /** Required by the 'events-publish' need. */
   readonly eventBus?: HmsEventBus;
+  /** The deployed rotation function, the only one 'secrets-manage' may put on a secret; absent when none is deployed. */
+  readonly rotationFunctionArn?: string;
 }
 
 type Grant = (role: ManagedPolicyRole, resources: NeedResources) => void;
@@ -23,6 +27,21 @@ type Grant = (role: ManagedPolicyRole, resources: NeedResources) => void;
 const alarmArns = `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${ALARM_PREFIX}*`;
 const ALARM_ARNS_FINDING = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${ALARM_PREFIX}*]`;
 const ALARM_ARNS_REASON = `Alarms are created at run time, one per rule, so their names are unknown at deploy time; the ${ALARM_PREFIX} prefix limits the grant to this system's alarms.`;
+
+/** Every secret in the stack's account and Region; the grants narrow it by tag or name. */
+const secretArns = (name: string) => `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${name}`;
+/** Where issued database credentials are stored (shared/use-cases/db-credentials.ts names them so). */
+export const CREDENTIAL_SECRET_PREFIX = 'hms-sys/db-credentials/';
+/** The secret carries the tag, whatever its value (secretsmanager:ResourceTag/<key> is present). */
+const taggedWith = (tag: string) => ({ Null: { [`secretsmanager:ResourceTag/${tag}`]: 'false' } });
+const TAGGED_SECRETS_FINDING = 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:*]';
+const TAGGED_SECRETS_REASON = `Secrets come under hms-sys rotation by being tagged, so their ARNs are unknown at deploy time; every statement on secret:* carries a condition that the secret holds the ${STRATEGY_TAG} (or, for master secrets, ${TEMPLATE_ROLE_TAG}) tag.`;
+/** The function a RotateSecret call sets on the secret, when it sets one. */
+const ROTATION_LAMBDA_KEY = 'secretsmanager:RotationLambdaARN';
+/** The actions the rotation function's four steps call on the secret it rotates. */
+export const ROTATION_STEP_ACTIONS = [
+  'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage',
+];
 
 /** Use of the table key that reading and writing an encrypted table needs. */
 const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
@@ -86,6 +105,65 @@ const GRANTS: Record<Need, Grant> = {
     if (eventBus === undefined) throw new Error('the events-publish need requires the hms-sys event bus');
     eventBus.grantPublish(role);
   },
+  // Secrets encrypted with the AWS managed key aws/secretsmanager need no KMS grant. A secret under
+  // a customer managed key also needs kms:Decrypt (and kms:GenerateDataKey to write versions) on that
+  // key, which is not granted here: allow it in the key's policy for these roles, with
+  // kms:ViaService secretsmanager.<region>.amazonaws.com.
+  'secrets-rotate': (role) => {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ROTATION_STEP_ACTIONS,
+      resources: [secretArns('*')],
+      conditions: taggedWith(STRATEGY_TAG),
+    }));
+    role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
+    role.addPolicy('RandomPasswords', [new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] })], [{
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'secretsmanager:GetRandomPassword acts on no secret and supports no resource-level permissions, so its resource must be *.',
+    }]);
+  },
+  'secrets-manage': (role, { rotationFunctionArn }) => {
+    role.addPolicy('SecretsListing', [new iam.PolicyStatement({
+      actions: ['secretsmanager:ListSecrets', 'secretsmanager:GetRandomPassword'],
+      resources: ['*'],
+    })], [{
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'secretsmanager:ListSecrets and secretsmanager:GetRandomPassword support no resource-level permissions, so their resource must be *; listing returns metadata only, never a value.',
+    }]);
+    // Secrets under rotation: read them.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      resources: [secretArns('*')],
+      conditions: taggedWith(STRATEGY_TAG),
+    }));
+    // Start a rotation (Secrets Manager then invokes the rotation function itself, so no lambda:InvokeFunction),
+    // or give a secret its schedule, naming hms-sys's rotation function and no other.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:RotateSecret'],
+      resources: [secretArns('*')],
+      conditions: rotationFunctionArn === undefined
+        ? { Null: { ...taggedWith(STRATEGY_TAG).Null, [ROTATION_LAMBDA_KEY]: 'true' } }
+        : { ...taggedWith(STRATEGY_TAG), ArnEqualsIfExists: { [ROTATION_LAMBDA_KEY]: rotationFunctionArn } },
+    }));
+    // Master secrets: the login that creates and drops short-lived roles, and the template role it names.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      resources: [secretArns('*')],
+      conditions: taggedWith(TEMPLATE_ROLE_TAG),
+    }));
+    role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
+    // Issued credentials: created with their tags (CreateSecret with tags also needs TagResource), deleted when revoked.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:DeleteSecret'],
+      resources: [secretArns(`${CREDENTIAL_SECRET_PREFIX}*`)],
+    }));
+    role.acknowledgeGrant({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${CREDENTIAL_SECRET_PREFIX}*]`,
+      reason: `Each issued credential is a new secret whose name (service, random role name, and Secrets Manager's suffix) is made at run time; the grant is limited to names under ${CREDENTIAL_SECRET_PREFIX}.`,
+    });
+  },
+  // Nothing in IAM: PostgreSQL logins are the passwords in the secrets. What the need takes is the
+  // network (the database client security group, FunctionNetwork) and the RDS CA bundle (Controller).
+  database: () => {},
 };
 
 const clusterArn = (clusterName: string) => `arn:${Aws.PARTITION}:eks:${Aws.REGION}:${Aws.ACCOUNT_ID}:cluster/${clusterName}`;

@@ -31,6 +31,9 @@ export function childEnvironment(): NodeJS.ProcessEnv {
     SCHEDULE_GROUP: 'hms-sys-bursts', BURST_RUNNER_ARN: 'arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:hms-sys-burst-runner',
     SCHEDULER_ROLE_ARN: 'arn:aws-us-gov:iam::111111111111:role/hms-sys-scheduler',
     SCHEDULER_DLQ_ARN: 'arn:aws-us-gov:sqs:us-gov-west-1:111111111111:hms-sys-dlq', EVENT_BUS_NAME: 'hms-sys',
+    // The consumer restarter's limit; the database functions' NODE_EXTRA_CA_CERTS is left out, as the bundle is not on Lambda.
+    HMS_MAX_CONCURRENT_RESTARTS: '3',
+    ROTATION_FUNCTION_ARN: 'arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:hms-sys-rotation',
   };
 }
 

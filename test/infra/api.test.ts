@@ -46,7 +46,7 @@ describe('HTTP API', () => {
     const targetByKey = Object.fromEntries(Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
       .map((route) => [route.Properties.RouteKey, route.Properties.Target]));
     for (const route of httpRoutes) expect(targetByKey[routeKey(route)]).toEqual(integrationOf(route.functionName));
-    expect(new Set(httpRoutes.map((r) => r.functionName))).toEqual(new Set(['api', 'openapi', 'cost-api']));
+    expect(new Set(httpRoutes.map((r) => r.functionName))).toEqual(new Set(['api', 'openapi', 'cost-api', 'secrets-api']));
   });
 
   test('the JWT authorizer takes its issuer and audience from context', () => {

@@ -146,7 +146,7 @@ describe('grants for the new needs', () => {
   test('the needs are declared where expected, so the grant tests below check something', () => {
     expect(needing('node-groups-read')).toEqual(['cost-api', 'burst-runner']);
     expect(needing('schedules').sort()).toEqual(['burst-runner', 'cost-api']);
-    expect(needing('events-publish')).toEqual(['meter']);
+    expect(needing('events-publish')).toEqual(['meter', 'secret-sweeper']);
   });
 
   test.each(needing('node-groups-read'))('%s may list the cluster\'s node groups and describe only that cluster\'s node groups', (name) => {
@@ -252,8 +252,10 @@ describe('budget alerts', () => {
 
   test('EventBridge may publish to the topic only for that rule, and use the topic key with two named actions', () => {
     const topicPolicy = Object.values(resources).find((r) => r.Type === 'AWS::SNS::TopicPolicy')!;
+    // Other rules (the RotationFailed alert) publish under their own statements.
     const fromEvents = (topicPolicy.Properties.PolicyDocument.Statement as Statement[])
-      .filter((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com'));
+      .filter((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com'))
+      .filter((s) => JSON.stringify(s.Condition).includes(`"${ruleId}"`));
     expect(fromEvents).toEqual([expect.objectContaining({
       Effect: 'Allow',
       Action: 'sns:Publish',

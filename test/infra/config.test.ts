@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { CONTEXT_KEYS, readConfig } from '../../infra/config.ts';
+import { CONTEXT_KEYS, OPTIONAL_CONTEXT_KEYS, readConfig } from '../../infra/config.ts';
 import { TEST_CONTEXT } from './stack-fixture.ts';
 
 const readerOf = (context: Record<string, unknown>) => (key: string) => context[key];
@@ -34,5 +34,49 @@ describe('readConfig', () => {
     ['hms:jwtAudience', ' , '],
   ])('a malformed %s (%s) fails with a message naming it', (key, value) => {
     expect(() => readConfig(readerOf({ ...TEST_CONTEXT, [key]: value }))).toThrow(`Malformed context value "${key}"`);
+  });
+
+  test('hms:maxConcurrentRestarts defaults to 3 and takes a whole number of at least 1', () => {
+    const key = OPTIONAL_CONTEXT_KEYS.maxConcurrentRestarts;
+    expect(readConfig(readerOf(TEST_CONTEXT)).maxConcurrentRestarts).toBe(3);
+    expect(readConfig(readerOf({ ...TEST_CONTEXT, [key]: '5' })).maxConcurrentRestarts).toBe(5);
+    expect(readConfig(readerOf({ ...TEST_CONTEXT, [key]: 2 })).maxConcurrentRestarts).toBe(2);
+    for (const bad of ['0', 'many', 1.5]) expect(() => readConfig(readerOf({ ...TEST_CONTEXT, [key]: bad }))).toThrow(`Malformed context value "${key}"`);
+  });
+
+  describe('hms:rotatedSecrets', () => {
+    const key = OPTIONAL_CONTEXT_KEYS.rotatedSecrets;
+    const arn = 'arn:aws-us-gov:secretsmanager:us-gov-west-1:111122223333:secret:benefits/db=app-Ab12Cd';
+    const read = (value: unknown) => readConfig(readerOf({ ...TEST_CONTEXT, [key]: value })).rotatedSecrets;
+
+    test('may be left out, or empty', () => {
+      const context: Record<string, unknown> = { ...TEST_CONTEXT };
+      delete context[key];
+      expect(readConfig(readerOf(context)).rotatedSecrets).toEqual([]);
+      expect(read([])).toEqual([]);
+      expect(read('')).toEqual([]);
+    });
+
+    test('takes <arn>=<policy> or a bare ARN (24h), from a list or a comma-separated string, keeping an = in the name', () => {
+      const expected = [
+        { arn, policy: '12h', scheduleExpression: 'rate(12 hours)' },
+        { arn: arn.replace('db=app', 'token'), policy: '24h', scheduleExpression: 'rate(1 day)' },
+        { arn: arn.replace('db=app', 'weekly'), policy: '7d', scheduleExpression: 'rate(7 days)' },
+      ];
+      const entries = [`${arn}=12h`, arn.replace('db=app', 'token'), `${arn.replace('db=app', 'weekly')}=7d`];
+      expect(read(entries)).toEqual(expected);
+      expect(read(entries.join(' , '))).toEqual(expected);
+    });
+
+    test.each([
+      ['a name without the six-character suffix', 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db', 'not a full secret ARN'],
+      ['another service', 'arn:aws:ssm:us-east-1:111122223333:parameter/db-Ab12Cd', 'not a full secret ARN'],
+      ['a policy below 4 hours', `${arn}=2h`, 'at least 4h'],
+      ['hours past a day that are not whole days', `${arn}=36h`, 'every whole number of days'],
+      ['the same secret twice', [arn, `${arn}=7d`], 'listed twice'],
+    ])('refuses %s', (_what, value, message) => {
+      expect(() => read(value)).toThrow(`Malformed context value "${key}"`);
+      expect(() => read(value)).toThrow(message);
+    });
   });
 });

@@ -5,6 +5,7 @@ import { reconcilerFunction, scalerFunction } from '#functions/index.ts';
 import type { EventTrigger, ScheduleTrigger } from '#domain/triggers.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import { RBAC_GROUPS, rbacObjects } from '../../infra/rbac.ts';
+import type { FunctionNetwork } from '../../infra/constructs/function-network.ts';
 import { synthesizedTemplate, TEST_CONTEXT } from './stack-fixture.ts';
 
 const { fixture, template } = synthesizedTemplate();
@@ -22,6 +23,7 @@ function functionLogicalId(name: string): string {
 function roleLogicalId(name: string): string {
   return logicalIdOf(stack.controllers.get(name)!.fn.role.node.defaultChild);
 }
+const declarationOf = (name: string) => FUNCTION_DECLARATIONS.find((d) => d.name === name)!;
 const deadLetterQueueId = Object.keys(template.findResources('AWS::SQS::Queue'))[0]!;
 const functionIds = Object.keys(template.findResources('AWS::Lambda::Function'));
 
@@ -53,12 +55,22 @@ describe('EventBridge triggers', () => {
     });
   });
 
-  test('there is one default-bus rule per declared event pattern or schedule, and only the budget alert rule on the hms-sys bus', () => {
+  test('each declared pattern or schedule has one rule, on the hms-sys bus for hms.sys events and the default bus otherwise; the alerts go to the topic', () => {
     const declared = FUNCTION_DECLARATIONS.flatMap((d) => d.triggers).filter((t) => t.kind !== 'http');
+    const ownEvents = declared.filter((t) => t.kind === 'event' && JSON.stringify(t.pattern.source) === '["hms.sys"]');
+    expect(ownEvents.length).toBeGreaterThan(0);
     const rules = Object.values(template.findResources('AWS::Events::Rule')).map((r) => r.Properties);
-    expect(rules.filter((rule) => rule.EventBusName === undefined)).toHaveLength(declared.length);
-    expect(rules.filter((rule) => rule.EventBusName !== undefined).map((rule) => rule.EventPattern['detail-type']))
-      .toEqual([['BudgetThresholdCrossed', 'BudgetFloorExceedsCap']]);
+    const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
+    const toFunctions = rules.filter((rule) => rule.Targets[0].Arn['Fn::GetAtt'] !== undefined);
+    const toTopic = rules.filter((rule) => !toFunctions.includes(rule));
+    expect(toFunctions.filter((rule) => rule.EventBusName === undefined)).toHaveLength(declared.length - ownEvents.length);
+    expect(toFunctions.filter((rule) => rule.EventBusName !== undefined).map((rule) => rule.EventPattern))
+      .toEqual(ownEvents.map((t) => t.kind === 'event' && t.pattern));
+    expect(toTopic.map((rule) => [rule.EventBusName === undefined, rule.Targets[0].Arn, rule.EventPattern.detail?.eventName ?? rule.EventPattern['detail-type']]))
+      .toEqual([
+        [false, { Ref: topicId }, ['BudgetThresholdCrossed', 'BudgetFloorExceedsCap']],
+        [true, { Ref: topicId }, ['RotationFailed']],
+      ]);
   });
 });
 
@@ -76,9 +88,14 @@ describe('functions', () => {
       TracingConfig: { Mode: 'Active' },
       ReservedConcurrentExecutions: expect.any(Number),
       DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
-      VpcConfig: { SubnetIds: TEST_CONTEXT['hms:subnetIds'].split(','), SecurityGroupIds: [expect.anything()] },
+      VpcConfig: { SubnetIds: TEST_CONTEXT['hms:subnetIds'].split(','), SecurityGroupIds: expect.any(Array) },
       LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
     });
+    // The HTTPS group, and the PostgreSQL group only for functions that reach a database.
+    const groups = (fn.VpcConfig.SecurityGroupIds as { 'Fn::GetAtt': [string, string] }[]).map((group) => group['Fn::GetAtt'][0]);
+    const network = stack.node.findChild('Network') as FunctionNetwork;
+    const expected = [network.securityGroup, ...(declarationOf(name).needs.includes('database') ? [network.databaseSecurityGroup!] : [])];
+    expect(groups).toEqual(expected.map((group) => logicalIdOf(group.node.defaultChild)));
     const logGroup = resources[fn.LoggingConfig.LogGroup.Ref]!.Properties;
     expect(logGroup).toMatchObject({ KmsKeyId: expect.anything(), RetentionInDays: expect.any(Number) });
   });
@@ -155,6 +172,7 @@ describe('EKS access', () => {
     ['cost-api', 'hms-sys:burster'],
     ['burst-runner', 'hms-sys:burster'],
     ['meter', 'hms-sys:reader'],
+    ['consumer-restarter', 'hms-sys:restarter'],
   ])('%s\'s role is mapped to the Kubernetes group %s, with no EKS access policy', (name, group) => {
     const roleArn = { 'Fn::GetAtt': [roleLogicalId(name), 'Arn'] };
     const entry = entries.filter((e) => JSON.stringify(e.PrincipalArn) === JSON.stringify(roleArn));
@@ -169,7 +187,7 @@ describe('EKS access', () => {
 
   test('only the controllers that need the cluster get an access entry, and none carries an access policy', () => {
     const clusterControllers = FUNCTION_DECLARATIONS.filter((d) => d.needs.some((need) => need.startsWith('cluster-')));
-    expect(clusterControllers.map((d) => d.name).sort()).toEqual(['api', 'burst-runner', 'cost-api', 'meter', 'reconciler', 'scaler']);
+    expect(clusterControllers.map((d) => d.name).sort()).toEqual(['api', 'burst-runner', 'consumer-restarter', 'cost-api', 'meter', 'reconciler', 'scaler']);
     expect(entries).toHaveLength(clusterControllers.length);
     for (const entry of entries) expect(entry.AccessPolicies).toBeUndefined();
     expect(JSON.stringify(entries)).not.toContain('cluster-access-policy');

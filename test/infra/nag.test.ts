@@ -58,11 +58,13 @@ describe('cdk-nag (AWS Solutions, NIST 800-53 rev 5)', () => {
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:nodegroup/test-cluster/*/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/hms-sys-bursts/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:hms-sys/db-credentials/*]',
     ]);
   });
 
   test('Resource::* is acknowledged only on policies that hold nothing but unscopable actions', () => {
     const paths = acknowledgements.filter(({ id }) => id === 'AwsSolutions-IAM5[Resource::*]').map(({ path }) => path.split('/').pop());
-    expect(new Set(paths)).toEqual(new Set(['MetricsRead', 'Tracing', 'NetworkInterfaces']));
+    expect(new Set(paths)).toEqual(new Set(['MetricsRead', 'Tracing', 'NetworkInterfaces', 'RandomPasswords', 'SecretsListing']));
   });
 });

@@ -17,6 +17,11 @@ export const TEST_CONTEXT = Object.freeze({
   'hms:subnetIds': 'subnet-0123456789abcdef1,subnet-0123456789abcdef2',
   'hms:jwtIssuer': 'https://issuer.example.test/pool-1',
   'hms:jwtAudience': 'aud-one,aud-two',
+  // One secret with an explicit policy and one with the default, in the GovCloud partition.
+  'hms:rotatedSecrets': [
+    'arn:aws-us-gov:secretsmanager:us-gov-west-1:111122223333:secret:benefits/db-app-Ab12Cd=7d',
+    'arn:aws-us-gov:secretsmanager:us-gov-west-1:111122223333:secret:payments/api-token-Xy98Zw',
+  ],
 });
 
 /** Feature flags and defaults from cdk.json, so tests synthesize what `cdk synth` would. */

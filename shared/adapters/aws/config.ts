@@ -24,6 +24,23 @@ export interface PublishingConfig {
   readonly eventBusName: string;
 }
 
+/** What the rotation function reads: it touches only Secrets Manager and the databases behind the secrets. */
+export interface RotationConfig {
+  readonly region: string;
+}
+
+/** What the sweeper reads besides AwsConfig and PublishingConfig. */
+export interface SweeperConfig {
+  /** ROTATION_FUNCTION_ARN: the rotation function an unscheduled secret is given; absent when none is deployed. */
+  readonly rotationFunctionArn?: string;
+}
+
+/** What the consumer restarter reads besides AwsConfig. */
+export interface RestartConfig {
+  /** At most this many Deployments roll at once in a cluster: HMS_MAX_CONCURRENT_RESTARTS, default 3. */
+  readonly maxConcurrentRestarts: number;
+}
+
 export class MissingConfigError extends Error {
   constructor(name: string) {
     super(`environment variable ${name} is required`);
@@ -73,4 +90,21 @@ export function readSchedulingConfig(env: NodeJS.ProcessEnv): SchedulingConfig {
 
 export function readPublishingConfig(env: NodeJS.ProcessEnv): PublishingConfig {
   return Object.freeze({ eventBusName: required(env, 'EVENT_BUS_NAME') });
+}
+
+export function readRotationConfig(env: NodeJS.ProcessEnv): RotationConfig {
+  return Object.freeze({ region: required(env, 'AWS_REGION') });
+}
+
+export function readRestartConfig(env: NodeJS.ProcessEnv): RestartConfig {
+  const raw = env.HMS_MAX_CONCURRENT_RESTARTS;
+  const value = raw ? Number(raw) : 3;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new MissingConfigError(`HMS_MAX_CONCURRENT_RESTARTS (a whole number of at least 1, got "${raw}")`);
+  }
+  return Object.freeze({ maxConcurrentRestarts: value });
+}
+
+export function readSweeperConfig(env: NodeJS.ProcessEnv): SweeperConfig {
+  return Object.freeze(env.ROTATION_FUNCTION_ARN ? { rotationFunctionArn: env.ROTATION_FUNCTION_ARN } : {});
 }
