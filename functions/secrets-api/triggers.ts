@@ -13,6 +13,6 @@ export const secretsApiFunction: FunctionDeclaration = {
   description: 'HTTP API: rotated secrets and short-lived database credentials',
   timeoutSeconds: 29,
   memoryMb: 512,
-  needs: ['audit', 'secrets-manage', 'database'],
+  needs: ['state', 'audit', 'secrets-manage', 'database', 'events-publish'],
   triggers: secretRoutes,
 };

@@ -2,7 +2,7 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Need } from '#domain/triggers.ts';
 import { ALARM_NAME_PREFIX as ALARM_PREFIX } from '#domain/alarms.ts';
-import { STRATEGY_TAG } from '#domain/rotation.ts';
+import { MASTER_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
 import { TEMPLATE_ROLE_TAG } from '#use-cases/db-credentials.ts';
 import { SCHEDULE_GROUP_NAME, type BurstSchedules } from './burst-schedules.ts';
 import type { HmsEventBus } from './hms-event-bus.ts';
@@ -35,7 +35,7 @@ export const CREDENTIAL_SECRET_PREFIX = 'hms-sys/db-credentials/';
 /** The secret carries the tag, whatever its value (secretsmanager:ResourceTag/<key> is present). */
 const taggedWith = (tag: string) => ({ Null: { [`secretsmanager:ResourceTag/${tag}`]: 'false' } });
 const TAGGED_SECRETS_FINDING = 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:*]';
-const TAGGED_SECRETS_REASON = `Secrets come under hms-sys rotation by being tagged, so their ARNs are unknown at deploy time; every statement on secret:* carries a condition that the secret holds the ${STRATEGY_TAG} (or, for master secrets, ${TEMPLATE_ROLE_TAG}) tag.`;
+const TAGGED_SECRETS_REASON = `Secrets come under hms-sys rotation by being tagged, so their ARNs are unknown at deploy time; every statement on secret:* carries a condition that the secret holds the ${STRATEGY_TAG} (or, for master secrets, ${TEMPLATE_ROLE_TAG} or ${MASTER_TAG}) tag.`;
 /** The function a RotateSecret call sets on the secret, when it sets one. */
 const ROTATION_LAMBDA_KEY = 'secretsmanager:RotationLambdaARN';
 /** The actions the rotation function's four steps call on the secret it rotates. */
@@ -114,6 +114,12 @@ const GRANTS: Record<Need, Grant> = {
       actions: ROTATION_STEP_ACTIONS,
       resources: [secretArns('*')],
       conditions: taggedWith(STRATEGY_TAG),
+    }));
+    // Alternating users: read the superuser secret named by masterarn, which carries the master tag.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secretArns('*')],
+      conditions: taggedWith(MASTER_TAG),
     }));
     role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
     role.addPolicy('RandomPasswords', [new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] })], [{

@@ -11,6 +11,8 @@ export const POLICY_TAG = 'hms:rotation-policy';
 export const EXCLUDE_TAG = 'hms:exclude-characters';
 export const DEFAULT_EXCLUDED_CHARACTERS = '/@"\'\\';
 export const DEFAULT_POLICY = '24h';
+/** A master secret (named by `masterarn` for alternating users) carries this tag, so the rotation function may read it. */
+export const MASTER_TAG = 'hms:rotation-master';
 
 export const STRATEGIES = ['random-token', 'postgres-single-user', 'postgres-alternating-users'] as const;
 export type RotationStrategyName = (typeof STRATEGIES)[number];

@@ -146,7 +146,7 @@ describe('grants for the new needs', () => {
   test('the needs are declared where expected, so the grant tests below check something', () => {
     expect(needing('node-groups-read')).toEqual(['cost-api', 'burst-runner']);
     expect(needing('schedules').sort()).toEqual(['burst-runner', 'cost-api']);
-    expect(needing('events-publish')).toEqual(['meter', 'secret-sweeper']);
+    expect(needing('events-publish')).toEqual(['meter', 'secrets-api', 'secret-sweeper']);
   });
 
   test.each(needing('node-groups-read'))('%s may list the cluster\'s node groups and describe only that cluster\'s node groups', (name) => {

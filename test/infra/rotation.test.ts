@@ -62,7 +62,7 @@ describe('the rotation function', () => {
     expect(rotationFunction.needs).toEqual(['secrets-rotate', 'database']);
   });
 
-  test('may call only the four rotation actions, on secrets tagged hms:rotation-strategy, plus GetRandomPassword', () => {
+  test('may call only the four rotation actions, on secrets tagged hms:rotation-strategy, plus GetRandomPassword and reading master secrets', () => {
     expect(secretsStatements('rotation')).toEqual([
       {
         Effect: 'Allow',
@@ -70,6 +70,7 @@ describe('the rotation function', () => {
         Resource: secretArns('*'),
         Condition: tagged('hms:rotation-strategy'),
       },
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretArns('*'), Condition: tagged('hms:rotation-master') },
       { Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
     ]);
   });
