@@ -36,7 +36,10 @@ export function createConsumerRestarterHandler(wire: () => Promise<Wiring<Restar
     const { ports, controllerActor } = await wire();
     const change = replaced
       ? { secret, versionId: replaced.versionId, service: replaced.service }
-      : await ports.secrets.getValue(secret, { stage: AWSCURRENT }).then((current) => ({ secret: current.arn, versionId: current.versionId }));
+      : await ports.secrets.describe(secret).then((described) => ({
+        secret: described.arn,
+        versionId: Object.entries(described.versions).find(([, stages]) => stages.includes(AWSCURRENT))?.[0] ?? '',
+      }));
     const report = await restartConsumers(ports, { actor: controllerActor, requestId: id }, change, {
       maxConcurrent: ports.maxConcurrentRestarts, startNoneAfter: Date.now() + context.getRemainingTimeInMillis() - 30_000,
     });

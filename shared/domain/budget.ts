@@ -96,9 +96,10 @@ export function accrueWithClose(previous: Usage | null, reading: MeterReading): 
       closedMonth: null,
     };
   }
-  const previousEnd = nextMonthStart(new Date(last)).getTime();
+  // The item's own month ends here; a close that is repeated (its meteredAt already at that end) adds nothing.
+  const previousEnd = nextMonthStart(new Date(`${previous.month}-01T00:00:00Z`)).getTime();
   const closedMonth: Usage = {
-    ...previous, spentUSD: previous.spentUSD + spentBetween(last, previousEnd),
+    ...previous, spentUSD: previous.spentUSD + spentBetween(Math.min(last, previousEnd), previousEnd),
     meteredAt: new Date(previousEnd).toISOString(), version: previous.version + 1,
   };
   return { usage: fresh(spentBetween(monthStart(reading.at).getTime(), at)), closedMonth };

@@ -26,7 +26,8 @@ export interface RotationEvent {
 
 /** Secrets Manager cannot rotate more often than every 4 hours. */
 export const MIN_ROTATION_HOURS = 4;
-const MAX_ROTATION_DAYS = 1_000;
+/** The Secrets Manager user guide's longest rotation period. */
+const MAX_ROTATION_DAYS = 999;
 
 export interface RotationPolicy {
   hours: number;

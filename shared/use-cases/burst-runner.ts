@@ -43,13 +43,20 @@ export async function advanceBurst(ports: RunnerPorts, caller: Caller, burstId: 
 }
 
 async function step(ports: RunnerPorts, caller: Caller, burst: Burst, options: { cancel?: boolean }): Promise<Burst> {
-  if (isTerminal(burst.state)) return burst;
+  if (isTerminal(burst.state)) {
+    // A crash after the final save may have left the service marked: the marker goes with any later call.
+    await ports.ledger.releaseActiveBurst(burst.service, burst.burstId);
+    return burst;
+  }
   const now = ports.clock.now();
   if (options.cancel && burst.state !== 'scaling-back') return beginScaleBack(ports, caller, burst, 'cancelled at request', true);
   switch (burst.state) {
     case 'scheduled':
       if (now.getTime() >= Date.parse(burst.startAt)) return startRamp(ports, caller, burst);
-      if (burst.warmUpAt && !burst.warmedAt && now.getTime() >= Date.parse(burst.warmUpAt)) return warmUp(ports, caller, burst);
+      if (burst.warmUpAt && now.getTime() >= Date.parse(burst.warmUpAt)) {
+        if (!burst.warmedAt) return warmUp(ports, caller, burst);
+        await placePlaceholders(ports, burst); // idempotent: mends a crash between the save and the placement
+      }
       return burst;
     case 'ramping':
       return checkRamp(ports, caller, burst, now);
@@ -64,12 +71,18 @@ async function step(ports: RunnerPorts, caller: Caller, burst: Burst, options: {
 
 /** Places placeholder pods sized like the service's, so nodes are up before the burst starts. */
 async function warmUp(ports: RunnerPorts, caller: Caller, burst: Burst): Promise<Burst> {
-  const [level, workload] = await Promise.all([readLevel(ports, burst.target), ports.cluster.getWorkload(burst.target)]);
-  const replicas = Math.max(0, burst.requestedPods - level.level);
   const saved = await saveBurst(ports, { ...burst, warmedAt: ports.clock.now().toISOString() }, burst.version);
-  if (replicas > 0) await ports.cluster.ensurePlaceholders(burst.target, { replicas, podRequests: workload.podRequests });
+  const replicas = await placePlaceholders(ports, saved);
   await audit(ports, caller, saved, 'burst.warm-up', [`${replicas} placeholder pods hold node capacity until ${burst.startAt}`]);
   return saved;
+}
+
+/** Placeholders for the pods the burst will add, sized like the service's own. */
+async function placePlaceholders(ports: RunnerPorts, burst: Burst): Promise<number> {
+  const [level, workload] = await Promise.all([readLevel(ports, burst.target), ports.cluster.getWorkload(burst.target)]);
+  const replicas = Math.max(0, burst.requestedPods - level.level);
+  if (replicas > 0) await ports.cluster.ensurePlaceholders(burst.target, { replicas, podRequests: workload.podRequests });
+  return replicas;
 }
 
 async function startRamp(ports: RunnerPorts, caller: Caller, burst: Burst): Promise<Burst> {
@@ -122,8 +135,12 @@ async function finishScaleBack(ports: RunnerPorts, caller: Caller, burst: Burst)
   return saved;
 }
 
-async function fail(ports: CorePorts, caller: Caller, burst: Burst, why: string): Promise<Burst> {
+async function fail(ports: RunnerPorts, caller: Caller, burst: Burst, why: string): Promise<Burst> {
   const saved = await saveBurst(ports, { ...burst, state: 'failed', failure: why, endedAt: ports.clock.now().toISOString() }, burst.version);
+  // Leave nothing running or scheduled behind a failed burst: placeholders would cost money unmetered.
+  if (burst.warmedAt) await ports.cluster.removePlaceholders(burst.target).catch(() => undefined);
+  await Promise.all((['warm-up', 'start', 'scale-back'] as const).map((name) =>
+    ports.scheduler.cancel(burstScheduleName(burst.burstId, name)).catch(() => undefined)));
   await ports.ledger.releaseActiveBurst(burst.service, burst.burstId);
   await audit(ports, caller, saved, 'burst.fail', [why], 'failure');
   return saved;
@@ -147,8 +164,13 @@ export async function tickBursts(ports: RunnerPorts, caller: Caller): Promise<Ti
   const active = await ports.ledger.listActiveBursts();
   const report: TickReport = { active: active.length, outcomes: [] };
   const failures: Error[] = [];
-  for (const { burstId } of active) {
+  for (const { burstId, service } of active) {
     try {
+      if (!(await ports.ledger.getBurst(burstId))) {
+        // A create that crashed between marking the service and recording the burst.
+        await ports.ledger.releaseActiveBurst(service, burstId);
+        continue;
+      }
       report.outcomes.push({ burstId, state: (await advanceBurst(ports, caller, burstId)).state });
     } catch (err) {
       failures.push(err as Error);

@@ -41,7 +41,9 @@ export async function createBurst(ports: SchedulingPorts, caller: Caller, input:
     ports.ledger.getUsage(service.name, monthOf(now)), readCapacity(ports, service.cluster),
   ]);
   const plan = planBurst({
-    fromPods: input.fromPods, toPods: input.toPods, maxCostPerHourUSD: input.maxCostPerHourUSD, holdMinutes: input.holdMinutes,
+    fromPods: input.fromPods, maxCostPerHourUSD: input.maxCostPerHourUSD, holdMinutes: input.holdMinutes,
+    // An HPA's maxReplicas bounds the floor a burst can set: plan no more than it allows.
+    toPods: level.ceiling === null ? input.toPods : Math.max(input.fromPods + 1, Math.min(input.toPods, level.ceiling)),
     startAt: startAt < now ? now : startAt, now, podHourUSD: price.usd, previousReplicas: level.level,
     budget: budget ? { monthlyUSD: budget.monthlyUSD, spentUSD: usage?.spentUSD ?? 0 } : null,
     capacity: capacity ? { ...capacity, ...ports.capacityTimings } : null,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_EXCLUDED_CHARACTERS, parsePostgresSecret } from '#domain/rotation.ts';
-import { UnprocessableError } from '#domain/errors.ts';
+import { NotFoundError, UnprocessableError } from '#domain/errors.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { Database, DatabaseLogin } from '#ports/database.ts';
@@ -61,7 +61,7 @@ export async function issueDbCredential(ports: CredentialPorts, caller: Caller, 
   const password = await ports.secrets.randomPassword({ length: 32, excludeCharacters: DEFAULT_EXCLUDED_CHARACTERS });
   const value = JSON.stringify({ engine: 'postgres', host: admin.host, port: admin.port, dbname: admin.database, username, password });
   const { arn } = await ports.secrets.create({
-    name: `hms-sys/db-credentials/${input.service}/${username}`, value,
+    name: `${CREDENTIAL_PREFIX}/${input.service}/${username}`, value,
     description: `hms-sys one-time PostgreSQL login for ${input.service}, valid until ${expiresAt.toISOString()}`,
     tags: {
       [CREDENTIAL_TAGS.kind]: 'postgres', [CREDENTIAL_TAGS.service]: input.service, [CREDENTIAL_TAGS.database]: master.arn,
@@ -91,7 +91,15 @@ export async function listDbCredentials(ports: Pick<CredentialPorts, 'secrets'>,
   return secrets.map(describeCredential);
 }
 
+const ISSUED_ROLE = /^hms_[a-z0-9_]{1,40}_[0-9a-f]{8}$/;
+const isIssued = (c: ReturnType<typeof describeCredential>) =>
+  c.name.startsWith(`${CREDENTIAL_PREFIX}/`) && ISSUED_ROLE.test(c.username ?? '') && c.database !== undefined;
+
+/** The name prefix of every issued credential's secret. */
+export const CREDENTIAL_PREFIX = 'hms-sys/db-credentials';
+
 const describeCredential = (secret: SecretDescription) => ({
+  name: secret.name,
   arn: secret.arn,
   service: secret.tags[CREDENTIAL_TAGS.service],
   database: secret.tags[CREDENTIAL_TAGS.database],
@@ -107,9 +115,16 @@ export async function revokeDbCredentials(ports: CredentialPorts, caller: Caller
   const now = ports.clock.now().getTime();
   const revoked: string[] = [];
   const failures: Array<{ arn: string; error: string }> = [];
-  for (const credential of await listDbCredentials(ports)) {
+  const credentials = await listDbCredentials(ports);
+  if (options.only && !credentials.some((c) => c.arn === options.only)) throw new NotFoundError(`credential ${options.only}`, 'arn');
+  for (const credential of credentials) {
     const due = options.only ? credential.arn === options.only : Date.parse(credential.expiresAt ?? '') <= now;
     if (!due) continue;
+    // Tags alone could name any role: only a role hms-sys issued, in a secret it named, is dropped.
+    if (!isIssued(credential)) {
+      failures.push({ arn: credential.arn, error: 'not a credential hms-sys issued: its name or role does not have the hms-sys form' });
+      continue;
+    }
     try {
       const admin = adminLogin((await ports.secrets.getValue(credential.database!)).value);
       await ports.database.dropRole(admin, credential.username!);

@@ -1,7 +1,7 @@
 import { ConflictError } from '#domain/errors.ts';
 import type { ScaleServiceInput } from '#domain/schemas.ts';
 import type { Caller, CorePorts } from '#ports/ports.ts';
-import { budgetLimit } from './budget-guard.ts';
+import { budgetLimit, recordFloorExceeds } from './budget-guard.ts';
 import { record } from './record.ts';
 import { getService, type Mutation } from './services.ts';
 import { readLevel, writeLevel } from './workload-level.ts';
@@ -17,13 +17,14 @@ export async function scaleService(ports: CorePorts, caller: Caller, name: strin
   if (burstId) throw new ConflictError(`burst ${burstId} holds ${name}: cancel it or wait for it to end`, 'name');
   const [level, rules] = await Promise.all([readLevel(ports, service), ports.store.listRules()]);
   const floor = Math.max(0, ...rules.filter((r) => r.service === name && !r.deleting).map((r) => r.minReplicas));
-  const limit = await budgetLimit(ports, caller, service, { current: level.level, desired: input.replicas, floor });
+  const limit = await budgetLimit(ports, service, { current: level.level, desired: input.replicas, floor });
   const target = limit?.replicas ?? input.replicas;
   const reasons = [`asked for ${input.replicas} replicas by hand`, ...(limit?.reasons ?? [])];
   if (level.ceiling !== null && target > level.ceiling) reasons.push(`the HPA's maxReplicas ${level.ceiling} caps its floor`);
   const answer = { service: name, from: level.level, requested: input.replicas, owner: level.owner, reasons };
   if (options.dryRun) return { dryRun: true, ...answer, to: Math.min(target, level.ceiling ?? target) };
   const written = await writeLevel(ports, service, target);
+  if (limit?.floorExceedsBudget) await recordFloorExceeds(ports, caller, service, limit);
   await record(ports, caller, {
     action: 'scale.manual', target: `deployment/${service.namespace}/${service.deployment}`,
     before: { replicas: level.level }, after: { replicas: written }, outcome: 'success', reasons, service,

@@ -6,7 +6,7 @@ import type { HpaState, ScaleState } from '#ports/cluster.ts';
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
 import type { Datapoint } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
-import { guardPlan } from './budget-guard.ts';
+import { guardPlan, recordFloorExceeds } from './budget-guard.ts';
 import { record } from './record.ts';
 
 export interface ScaleRequest {
@@ -68,7 +68,7 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
       rule, ruleId: rule.ruleId, direction: request.direction, source: request.source, eventId: request.eventId,
       metric, currentReplicas: scale.replicas, hpa, scaling, periodSeconds: source.periodSeconds, now: ports.clock.now(),
     });
-    await guardPlan(ports, caller, rule, plan, hpa ? hpa.minReplicas : scale.replicas, budget);
+    const limit = await guardPlan(ports, rule, plan, hpa ? hpa.minReplicas : scale.replicas, budget);
     const change = plan.write
       ? { at: ports.clock.now().toISOString(), from: scale.replicas, to: target(plan.write), ruleId: rule.ruleId, eventId: request.eventId }
       : undefined;
@@ -80,6 +80,7 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
         scaling?.version ?? null,
       );
       if (plan.write) await write(ports, rule, plan.write, scale, hpa);
+      if (limit?.floorExceedsBudget) await recordFloorExceeds(ports, caller, { name: rule.service, tags: rule.target.tags }, limit);
     } catch (err) {
       if (!(err instanceof StaleVersionError || err instanceof ClusterConflictError) || round >= MAX_ROUNDS) throw err;
       await pause(round);

@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY, POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
-import { ConflictError, NotFoundError } from '#domain/errors.ts';
+import { ConflictError, DependencyError, NotFoundError } from '#domain/errors.ts';
 import { SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import type { Caller, SecretsPorts } from '#ports/ports.ts';
 import { record } from './record.ts';
@@ -32,7 +32,8 @@ export async function rotateNow(ports: SecretsPorts, caller: Caller, secretArn: 
     await ports.secrets.rotate(secretArn);
   } catch (err) {
     if (err instanceof SecretConflictError) throw new ConflictError(err.message, 'secret');
-    throw err;
+    // Where the rotation runs in the call (the sandbox), its failure is a dependency's, not ours: AWSCURRENT is unchanged.
+    throw new DependencyError(`the rotation failed: ${(err as Error).message}; AWSCURRENT is unchanged`, { cause: err });
   }
   const after = await ports.secrets.describe(secretArn);
   await record(ports, caller, {
