@@ -225,3 +225,15 @@ describe('newlyCrossed', () => {
     expect(newlyCrossed({ spentUSD: 12_000, alerted: [50, 80, 100] }, 10_000, [100, 80, 50])).toEqual([]);
   });
 });
+
+describe('closing a month twice', () => {
+  it('adds nothing the second time, when the new month\'s first write was lost', async () => {
+    const { accrueWithClose } = await import('#domain/budget.ts');
+    const january = { service: 's', month: '2027-01', spentUSD: 100, meteredAt: '2027-01-31T23:00:00.000Z', replicas: 2, podHourUSD: 0.5, alerted: [], floorAlerted: false, version: 7 };
+    const first = accrueWithClose(january, { service: 's', at: new Date('2027-02-01T01:00:00Z'), replicas: 2, podHourUSD: 0.5 });
+    expect(first.closedMonth!.spentUSD).toBeCloseTo(101, 10);
+    const again = accrueWithClose(first.closedMonth, { service: 's', at: new Date('2027-02-01T02:00:00Z'), replicas: 2, podHourUSD: 0.5 });
+    expect(again.closedMonth!.spentUSD).toBeCloseTo(101, 10);
+    expect(again.closedMonth!.meteredAt).toBe('2027-02-01T00:00:00.000Z');
+  });
+});

@@ -147,3 +147,14 @@ describe('a cancel racing the runner', () => {
     expect(env.ports.cluster.replicas).toBe(4);
   });
 });
+
+describe('markers left by a crash', () => {
+  it('a finished burst whose marker stayed, and a marker with no burst, are released by the next tick', async () => {
+    const created = await start(burst());
+    await cancelBurst(env.ports, caller, created.burstId, { dryRun: false });
+    await env.ports.ledger.claimActiveBurst('portal', created.burstId); // the crash came after the final save
+    await env.ports.ledger.claimActiveBurst('other', 'BU-999'); // the crash came before the burst was recorded
+    await tickBursts(env.ports, caller);
+    expect(await env.ports.ledger.listActiveBursts()).toEqual([]);
+  });
+});
