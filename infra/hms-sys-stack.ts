@@ -103,7 +103,7 @@ export class HmsSysStack extends Stack {
         api,
         clusterName: config.clusterName,
         namespaces: config.namespaces,
-        reservedConcurrency: props.reservedConcurrency ?? 5,
+        reservedConcurrency: declaration.maxInstances ?? props.reservedConcurrency ?? 5,
         maxConcurrentRestarts: config.maxConcurrentRestarts,
         schedules,
         eventBus,

@@ -13,6 +13,8 @@ export const consumerRestarterFunction: FunctionDeclaration = {
   timeoutSeconds: 300,
   memoryMb: 512,
   needs: ['state', 'audit', 'secrets-manage', 'cluster-restart'],
+  // One at a time, so the check of rollouts under way and the restart that follows it cannot interleave.
+  maxInstances: 1,
   triggers: [
     { kind: 'event', id: 'RotationSucceeded', description: 'a Secrets Manager rotation succeeded', pattern: rotationEventPattern('RotationSucceeded') },
     { kind: 'event', id: 'CredentialReplaced', description: 'a service got a new short-lived database login', pattern: { source: ['hms.sys'], 'detail-type': ['DbCredentialReplaced'] } },

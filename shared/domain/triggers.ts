@@ -68,4 +68,6 @@ export interface FunctionDeclaration {
   memoryMb: number;
   needs: readonly Need[];
   triggers: readonly Trigger[];
+  /** At most this many copies run at once; the stack's default applies when absent. */
+  maxInstances?: number;
 }

@@ -2,7 +2,7 @@ import type { Service } from '#domain/model.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
 import { SECRET_VERSION_ANNOTATION, type RestartCluster } from '#ports/cluster.ts';
 import type { Clock } from '#ports/clock.ts';
-import { ClusterConflictError } from '#ports/errors.ts';
+import { ClusterConflictError, ClusterNotFoundError } from '#ports/errors.ts';
 import type { Caller } from '#ports/ports.ts';
 import type { StateStore } from '#ports/state-store.ts';
 import { record } from './record.ts';
@@ -31,6 +31,8 @@ export interface RestartReport {
   unchanged: string[];
   /** Consumers not restarted before the deadline; a retry of the same event picks them up. */
   deferred: string[];
+  /** Consumers whose Deployment does not exist. */
+  missing: string[];
 }
 
 /** Some consumers were not restarted in time: the event is retried, and the finished ones answer unchanged. */
@@ -55,7 +57,7 @@ export async function restartConsumers(
   const services = await ports.store.listServices();
   // A replaced short-lived credential names its one consumer; a rotated secret, whoever declares it.
   const consumers = services.filter((s) => (change.service ? s.name === change.service : s.secrets?.includes(change.secret)));
-  const report: RestartReport = { secret: change.secret, versionId: change.versionId, restarted: [], unchanged: [], deferred: [] };
+  const report: RestartReport = { secret: change.secret, versionId: change.versionId, restarted: [], unchanged: [], deferred: [], missing: [] };
   const sleep = options.sleep ?? defaultSleep;
   const managed = (cluster: string) => [...new Set(services.filter((s) => s.cluster === cluster).map((s) => s.namespace))];
 
@@ -68,7 +70,15 @@ export async function restartConsumers(
       report.deferred.push(...consumers.slice(index).map((s) => s.name));
       break;
     }
-    const outcome = await restartOne(ports, service, change.versionId);
+    let outcome: 'restarted' | 'unchanged';
+    try {
+      outcome = await restartOne(ports, service, change.versionId);
+    } catch (err) {
+      // A Deployment that is gone must not keep the others from their restart.
+      if (!(err instanceof ClusterNotFoundError)) throw err;
+      report.missing.push(service.name);
+      continue;
+    }
     report[outcome].push(service.name);
     if (outcome === 'restarted') {
       await record(ports, caller, {

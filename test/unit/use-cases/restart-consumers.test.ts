@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { ClusterNotFoundError } from '#ports/errors.ts';
 import { restartConsumers, RestartsDeferredError } from '#use-cases/restart-consumers.ts';
 import { createService } from '#use-cases/services.ts';
 import { memoryPorts } from './memory-ports.ts';
@@ -55,5 +56,18 @@ describe('restartConsumers', () => {
     });
     await expect(deferred).rejects.toBeInstanceOf(RestartsDeferredError);
     await expect(deferred).rejects.toThrow(/2 consumers .* wait for a restart: api-a, api-b/);
+  });
+});
+
+describe('a consumer whose Deployment is gone', () => {
+  it('is reported missing, and the others still restart', async () => {
+    const cluster = env.ports.cluster;
+    const restart = cluster.restartWorkload.bind(cluster);
+    cluster.restartWorkload = async (ref, annotation) => {
+      if (ref.deployment === 'api-a') throw new ClusterNotFoundError('deployments.apps "api-a" not found');
+      return restart(ref, annotation);
+    };
+    const report = await restartConsumers(env.ports, caller, { secret: SECRET, versionId: 'v6' }, { maxConcurrent: 3 });
+    expect(report).toMatchObject({ missing: ['api-a'], restarted: ['api-b'] });
   });
 });
