@@ -55,14 +55,14 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
   // A rule that names a burst template answers its scale-out alarm through the burst runner.
   if (rule.burst && request.direction === 'out') return { ruleId: rule.ruleId, outcome: 'skipped', decision: null, appliedTo: null };
   const source = metricSourceFor(rule, { name: rule.service, ...rule.target });
-  // The budget is read beside the metric, not after the plan: most scale-ups find none.
-  const [metric, budget] = await Promise.all([
-    request.metricHint ?? ports.metrics.latestValue(source), ports.ledger.getBudget(rule.service),
-  ]);
+  // The budget is read beside the cluster, never in front of it: most scale-ups find none.
+  const budgetRead = ports.ledger.getBudget(rule.service);
+  budgetRead.catch(() => undefined); // awaited below; this keeps an early failure from going unhandled meanwhile
+  const metric = request.metricHint ?? (await ports.metrics.latestValue(source));
 
   for (let round = 1; ; round += 1) {
-    const [scale, hpa, scaling] = await Promise.all([
-      ports.cluster.getScale(rule.target), ports.cluster.findHpa(rule.target), ports.store.getScaling(rule.service),
+    const [scale, hpa, scaling, budget] = await Promise.all([
+      ports.cluster.getScale(rule.target), ports.cluster.findHpa(rule.target), ports.store.getScaling(rule.service), budgetRead,
     ]);
     const plan = planScale({
       rule, ruleId: rule.ruleId, direction: request.direction, source: request.source, eventId: request.eventId,
