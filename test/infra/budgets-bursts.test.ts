@@ -4,20 +4,14 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { burstRunnerFunction, costApiFunction, meterFunction } from '#functions/index.ts';
 import type { Need, ScheduleTrigger } from '#domain/triggers.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
-import { synthesizedTemplate, TEST_CONTEXT } from './stack-fixture.ts';
+import { synthesizedTemplate, TEST_CONTEXT, type PolicyStatementJson, type TemplateResource } from './stack-fixture.ts';
 
 const { fixture, template } = synthesizedTemplate();
 const { stack } = fixture;
-type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
+type Resource = TemplateResource;
 const resources = template.toJSON().Resources as Record<string, Resource>;
 
-interface Statement {
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource?: unknown;
-  Principal?: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
+type Statement = PolicyStatementJson;
 
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const actionsOf = (statement: Statement) => list(statement.Action);

@@ -9,20 +9,15 @@ import type { EventPattern, Need } from '#domain/triggers.ts';
 import { readConfig } from '../../infra/config.ts';
 import { DATABASE_PORT } from '../../infra/constructs/function-network.ts';
 import { FUNCTION_DECLARATIONS, HmsSysStack } from '../../infra/hms-sys-stack.ts';
-import { buildStack, synthesizedTemplate, TEST_CONTEXT } from './stack-fixture.ts';
+import { buildStack, synthesizedTemplate, TEST_CONTEXT, type PolicyStatementJson, type TemplateResource } from './stack-fixture.ts';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 
 const { fixture, template } = synthesizedTemplate();
 const { stack } = fixture;
-type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
+type Resource = TemplateResource;
 const resources = template.toJSON().Resources as Record<string, Resource>;
 
-interface Statement {
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource?: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
+type Statement = PolicyStatementJson;
 
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const actionsOf = (statement: Statement) => list(statement.Action);

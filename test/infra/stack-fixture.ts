@@ -129,3 +129,15 @@ export function acknowledgementsIn(scope: IConstruct): Acknowledgement[] {
   }
   return found;
 }
+
+/** A resource of the synthesized template, as the assertions read it. */
+export type TemplateResource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
+
+/** An IAM policy statement, as synthesized. */
+export interface PolicyStatementJson {
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}

@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { renderStatus } from './k8s-sim/render.ts';
-import { handleRequest, SimStatusError } from './k8s-sim/routes.ts';
+import { handleRequest } from './k8s-sim/routes.ts';
+import { SimStatusError } from './k8s-sim/request-parsing.ts';
 import {
   SimState,
   type CapacityOptions,

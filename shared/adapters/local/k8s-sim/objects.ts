@@ -1,0 +1,112 @@
+/** The simulator's object shapes: what SimState keeps and the API renders. */
+import type { CapacityOptions } from './capacity.ts';
+
+/** Fields every simulated object carries in its metadata. */
+export interface SimMeta {
+  namespace: string;
+  name: string;
+  uid: string;
+  creationTimestamp: string;
+  resourceVersion: string;
+}
+
+/** One container of a pod template; requests are Kubernetes quantities ('500m', '1Gi'). */
+export interface SimContainer {
+  name: string;
+  image: string;
+  requests: Record<string, string>;
+}
+
+export interface SimDeployment extends SimMeta {
+  generation: number;
+  /** Labels of the Deployment and of its pods; always include app=<name> when seeded. */
+  labels: Record<string, string>;
+  replicas: number;
+  containers: SimContainer[];
+  priorityClassName?: string;
+  /** The value of priorityClassName's PriorityClass (0 without one); new pods take it. */
+  priority: number;
+  terminationGracePeriodSeconds?: number;
+  /** spec.template.metadata.annotations. */
+  templateAnnotations: Record<string, string>;
+  /** Bumped by every pod template change; each pod carries the revision it was made from. */
+  templateRevision: number;
+  /** The generation and template revision the Deployment controller has acted on; it catches up at the next advance(). */
+  observedGeneration: number;
+  observedRevision: number;
+  /** From an observed template change (or creation through the API) until every pod is of it and Ready. */
+  rollingOut: boolean;
+  /** Rollouts that reached that point. */
+  completedRollouts: number;
+}
+
+export interface SimHpa extends SimMeta {
+  deployment: string;
+  minReplicas: number;
+  maxReplicas: number;
+  /** What the HPA itself wants: set from the target when created, changed only by clamping to min/max. */
+  desiredReplicas: number;
+}
+
+export interface SimPod extends SimMeta {
+  deployment: string;
+  labels: Record<string, string>;
+  /** Creation order, for scheduling and victim choice. */
+  seq: number;
+  /** The Deployment's templateRevision the pod was made from. */
+  revision: number;
+  priority: number;
+  /** Simulator time (ms) of creation. */
+  createdAt: number;
+  /** Set once the scheduler binds the pod; the pod is Ready podReadyDelayMs after scheduledAt. */
+  nodeName?: string;
+  scheduledAt?: number;
+}
+
+export interface SimPriorityClass {
+  name: string;
+  uid: string;
+  creationTimestamp: string;
+  resourceVersion: string;
+  value: number;
+  description: string;
+}
+
+export interface DeploymentSeed {
+  namespace: string;
+  name: string;
+  replicas: number;
+  labels?: Record<string, string>;
+  /** Requests of the pod's one container, as Kubernetes quantities. */
+  podRequests?: { cpu?: string; memory?: string };
+  priorityClassName?: string;
+  templateAnnotations?: Record<string, string>;
+}
+
+/** A Deployment as the API creates it: a seed, or explicit containers. */
+export interface DeploymentSpec extends DeploymentSeed {
+  containers?: SimContainer[];
+  terminationGracePeriodSeconds?: number;
+}
+
+export type DeploymentChange = Pick<SimDeployment, 'replicas' | 'containers' | 'priorityClassName' | 'templateAnnotations'>;
+
+export interface HpaSeed {
+  namespace: string;
+  name: string;
+  deployment: string;
+  minReplicas: number;
+  maxReplicas: number;
+}
+
+export interface SimStateOptions {
+  podReadyDelayMs: number;
+  /** The simulator's clock in ms; performance.now() by default. A benchmark passes a virtual one. */
+  now?: () => number;
+  /**
+   * Defaults: 30 pods per node, at most 100 nodes, just enough initial nodes for the seeded pods,
+   * and the issue's benchmark ratios scaled to podReadyDelayMs (pod Ready 20 s, node 90 s, batch 1 s):
+   * nodeProvisioningDelayMs = 4.5 × podReadyDelayMs, batchWindowMs = podReadyDelayMs / 20.
+   */
+  capacity?: Partial<CapacityOptions>;
+}
