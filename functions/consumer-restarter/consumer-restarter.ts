@@ -3,11 +3,10 @@ import type { Context } from 'aws-lambda';
 import { ValidationError } from '#domain/errors.ts';
 import type { RestartCluster } from '#ports/cluster.ts';
 import type { SecretsPorts, Wiring } from '#ports/ports.ts';
-import { AWSCURRENT } from '#ports/secret-store.ts';
 import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/logger.ts';
 import { metrics, MetricUnit } from '#observability/metrics.ts';
-import { restartConsumers } from '#use-cases/restart-consumers.ts';
+import { restartAfterRotation, restartConsumers } from '#use-cases/restart-consumers.ts';
 
 export type RestarterPorts = SecretsPorts & { cluster: RestartCluster; maxConcurrentRestarts: number };
 
@@ -34,15 +33,20 @@ export function createConsumerRestarterHandler(wire: () => Promise<Wiring<Restar
     const { id, secret, replaced } = secretOf(event);
     logger.appendKeys({ correlationId: id, secret });
     const { ports, controllerActor } = await wire();
-    const change = replaced
-      ? { secret, versionId: replaced.versionId, service: replaced.service }
-      : await ports.secrets.describe(secret).then((described) => ({
-        secret: described.arn,
-        versionId: Object.entries(described.versions).find(([, stages]) => stages.includes(AWSCURRENT))?.[0] ?? '',
-      }));
-    const report = await restartConsumers(ports, { actor: controllerActor, requestId: id }, change, {
-      maxConcurrent: ports.maxConcurrentRestarts, startNoneAfter: Date.now() + context.getRemainingTimeInMillis() - 30_000,
-    });
+    const caller = { actor: controllerActor, requestId: id };
+    const options = { maxConcurrent: ports.maxConcurrentRestarts, startNoneAfter: Date.now() + context.getRemainingTimeInMillis() - 30_000 };
+    let report;
+    if (replaced) {
+      report = await restartConsumers(ports, caller, { secret, versionId: replaced.versionId, service: replaced.service }, options);
+    } else {
+      const outcome = await restartAfterRotation(ports, caller, secret, options);
+      if (!outcome.ours) {
+        // Another team's secret: a success, so no retry, no DLQ message and no page.
+        logger.info('not ours: no service declares the rotated secret', { secret });
+        return outcome;
+      }
+      report = outcome;
+    }
     metrics.addMetric('ConsumersRestarted', MetricUnit.Count, report.restarted.length);
     logger.info('consumers restarted', { restarted: report.restarted, unchanged: report.unchanged });
     return report;

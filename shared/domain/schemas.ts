@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ANY_SECRET_ARN, EXAMPLE_SECRET_ARN, FULL_SECRET_ARN } from './secret-arn.ts';
 
 /** Kubernetes DNS-1123 label: lowercase alphanumerics and '-', at most 63 characters. */
 export const dnsLabel = z.string().check(
@@ -44,11 +45,16 @@ export const metricConfigSchema = z.strictObject({
     'must be 10, 30 or a multiple of 60 up to 86400'))),
 });
 
-/** A Secrets Manager secret ARN, in any partition (aws, aws-us-gov, aws-cn). */
-const secretArn = z.string().check(z.regex(
-  /^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/,
-  'must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:us-east-1:123456789012:secret:app-db-AbCdEf',
-));
+/** A Secrets Manager secret ARN, in any partition (aws, aws-us-gov, aws-cn), full or partial: Secrets Manager calls accept both. */
+const secretArn = z.string().check(z.regex(ANY_SECRET_ARN, `must be a Secrets Manager secret ARN such as ${EXAMPLE_SECRET_ARN}`));
+
+/**
+ * A full secret ARN, with the six characters Secrets Manager adds to the name: a service's
+ * secrets are matched against the full ARN in RotationSucceeded events (see secret-arn.ts).
+ */
+const fullSecretArn = z.string().check(z.regex(FULL_SECRET_ARN,
+  `must be a full Secrets Manager secret ARN, ending in the name, a hyphen and the six characters Secrets Manager adds, such as ${EXAMPLE_SECRET_ARN}: `
+  + 'rotation events carry the full ARN, so a partial one would never restart this service (aws secretsmanager describe-secret --secret-id NAME shows the full ARN)'));
 
 export const createServiceSchema = z.strictObject({
   name: dnsLabel,
@@ -58,7 +64,7 @@ export const createServiceSchema = z.strictObject({
   tags: serviceTagsSchema,
   metrics: z.optional(metricConfigSchema),
   podHourUSD: z.optional(positiveFinite),
-  secrets: z.optional(z.array(secretArn).check(z.maxLength(50, 'must list at most 50 secrets'))),
+  secrets: z.optional(z.array(fullSecretArn).check(z.maxLength(50, 'must list at most 50 secrets'))),
 });
 export type CreateServiceInput = z.infer<typeof createServiceSchema>;
 

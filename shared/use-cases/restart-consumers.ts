@@ -1,9 +1,11 @@
 import type { Service } from '#domain/model.ts';
+import { sameSecret } from '#domain/secret-arn.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
 import { SECRET_VERSION_ANNOTATION, type RestartCluster } from '#ports/cluster.ts';
 import type { Clock } from '#ports/clock.ts';
 import { ClusterConflictError, ClusterNotFoundError } from '#ports/errors.ts';
 import type { Caller } from '#ports/ports.ts';
+import { AWSCURRENT, type SecretStore } from '#ports/secret-store.ts';
 import type { StateStore } from '#ports/state-store.ts';
 import { record } from './record.ts';
 
@@ -54,9 +56,39 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export async function restartConsumers(
   ports: RestartPorts, caller: Caller, change: { secret: string; versionId: string; service?: string }, options: RestartOptions,
 ): Promise<RestartReport> {
+  return restartAmong(ports, caller, await ports.store.listServices(), change, options);
+}
+
+/** The services that declare the secret, named by its full ARN or (an event may) by its name. */
+export function consumersOf(services: Service[], secretId: string): Service[] {
+  return services.filter((s) => s.secrets?.some((declared) => sameSecret(declared, secretId)));
+}
+
+export type RotationRestart = { ours: false; secret: string } | (RestartReport & { ours: true });
+
+/**
+ * After a RotationSucceeded event: the event's rule matches every rotation in the account, so the
+ * secret is first matched against the services' declared secrets, before any Secrets Manager
+ * call. A secret no service declares is not ours: nothing is read (our role may not read other
+ * teams' secrets, and an AccessDenied would be retried into the DLQ) and nothing restarts.
+ * Ours: its AWSCURRENT version rolls every consumer.
+ */
+export async function restartAfterRotation(
+  ports: RestartPorts & { secrets: Pick<SecretStore, 'describe'> }, caller: Caller, secretId: string, options: RestartOptions,
+): Promise<RotationRestart> {
   const services = await ports.store.listServices();
+  if (consumersOf(services, secretId).length === 0) return { ours: false, secret: secretId };
+  const described = await ports.secrets.describe(secretId);
+  const versionId = Object.entries(described.versions).find(([, stages]) => stages.includes(AWSCURRENT))?.[0] ?? '';
+  const report = await restartAmong(ports, caller, services, { secret: described.arn, versionId }, options);
+  return { ours: true, ...report };
+}
+
+async function restartAmong(
+  ports: RestartPorts, caller: Caller, services: Service[], change: { secret: string; versionId: string; service?: string }, options: RestartOptions,
+): Promise<RestartReport> {
   // A replaced short-lived credential names its one consumer; a rotated secret, whoever declares it.
-  const consumers = services.filter((s) => (change.service ? s.name === change.service : s.secrets?.includes(change.secret)));
+  const consumers = change.service ? services.filter((s) => s.name === change.service) : consumersOf(services, change.secret);
   const report: RestartReport = { secret: change.secret, versionId: change.versionId, restarted: [], unchanged: [], deferred: [], missing: [] };
   const sleep = options.sleep ?? defaultSleep;
   const managed = (cluster: string) => [...new Set(services.filter((s) => s.cluster === cluster).map((s) => s.namespace))];

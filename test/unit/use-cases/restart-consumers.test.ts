@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ClusterNotFoundError } from '#ports/errors.ts';
-import { restartConsumers, RestartsDeferredError } from '#use-cases/restart-consumers.ts';
+import { consumersOf, restartAfterRotation, restartConsumers, RestartsDeferredError } from '#use-cases/restart-consumers.ts';
 import { createService } from '#use-cases/services.ts';
 import { memoryPorts } from './memory-ports.ts';
 
@@ -69,5 +69,36 @@ describe('a consumer whose Deployment is gone', () => {
     };
     const report = await restartConsumers(env.ports, caller, { secret: SECRET, versionId: 'v6' }, { maxConcurrent: 3 });
     expect(report).toMatchObject({ missing: ['api-a'], restarted: ['api-b'] });
+  });
+});
+
+describe('after a RotationSucceeded event', () => {
+  const FOREIGN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:payroll/db-QwErTy';
+  /** A Secrets Manager that, like AWS for a role without a grant, refuses every secret but ours. */
+  const secretsReading = (calls: string[]) => ({
+    describe: async (secretId: string) => {
+      calls.push(secretId);
+      if (secretId !== SECRET) throw Object.assign(new Error(`not authorized to perform secretsmanager:DescribeSecret on ${secretId}`), { name: 'AccessDeniedException' });
+      return { arn: SECRET, name: 'db/app', rotationEnabled: true, versions: { v1: ['AWSPREVIOUS'], v7: ['AWSCURRENT'] }, tags: {}, lastRotatedAt: null, nextRotationAt: null };
+    },
+  });
+
+  it('answers "not ours" for a secret no service declares, without reading it or restarting anything', async () => {
+    const calls: string[] = [];
+    const outcome = await restartAfterRotation({ ...env.ports, secrets: secretsReading(calls) }, caller, FOREIGN, { maxConcurrent: 3 });
+    expect(outcome).toEqual({ ours: false, secret: FOREIGN });
+    expect(calls).toEqual([]);
+    expect(env.ports.cluster.restarts.size).toBe(0);
+    expect(env.ports.audit.records.filter((r) => r.action === 'secret.restart')).toHaveLength(0);
+  });
+
+  it('reads our secret\'s AWSCURRENT version and restarts its consumers, also when the event names it by name', async () => {
+    const calls: string[] = [];
+    const byArn = await restartAfterRotation({ ...env.ports, secrets: secretsReading(calls) }, caller, SECRET, { maxConcurrent: 3 });
+    expect(byArn).toMatchObject({ ours: true, versionId: 'v7', restarted: ['api-a', 'api-b'] });
+    expect(calls).toEqual([SECRET]);
+    expect(consumersOf(await env.ports.store.listServices(), 'db/app').map((s) => s.name)).toEqual(['api-a', 'api-b']);
+    expect(consumersOf(await env.ports.store.listServices(), 'db/ap').map((s) => s.name)).toEqual([]);
+    expect(consumersOf(await env.ports.store.listServices(), 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db/app').map((s) => s.name)).toEqual([]);
   });
 });
