@@ -27,6 +27,8 @@ type Grant = (role: ManagedPolicyRole, resources: NeedResources) => void;
 const alarmArns = `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${ALARM_PREFIX}*`;
 const ALARM_ARNS_FINDING = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${ALARM_PREFIX}*]`;
 const ALARM_ARNS_REASON = `Alarms are created at run time, one per rule, so their names are unknown at deploy time; the ${ALARM_PREFIX} prefix limits the grant to this system's alarms.`;
+/** Every alarm in the stack's account and Region: what a DescribeAlarms list call is authorized against. */
+const everyAlarmArn = `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`;
 
 /** Every secret in the stack's account and Region; the grants narrow it by tag or name. */
 const secretArns = (name: string) => `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${name}`;
@@ -64,9 +66,13 @@ const GRANTS: Record<Need, Grant> = {
     }));
     tables.key.grant(role, ...TABLE_KEY_ACTIONS);
   },
+  // DescribeAlarms with AlarmNamePrefix is authorized against every alarm, not the prefix, so a grant
+  // on alarm:hms-sys-* is refused (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/permissions-reference-cw.html).
   'alarms-read': (role) => {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarmArns] }));
-    role.acknowledgeGrant({ id: ALARM_ARNS_FINDING, reason: ALARM_ARNS_REASON });
+    role.addPolicy('AlarmsDescribe', [new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [everyAlarmArn] })], [{
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*]',
+      reason: 'CloudWatch authorizes DescribeAlarms with AlarmNamePrefix against alarm:* rather than the prefix, so a narrower grant is refused; the call is read-only, returns alarm metadata only, and the adapter asks for the hms-sys- prefix and metric alarms alone.',
+    }]);
   },
   'alarms-write': (role) => {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -141,8 +147,7 @@ const GRANTS: Record<Need, Grant> = {
       resources: [secretArns('*')],
       conditions: taggedWith(STRATEGY_TAG),
     }));
-    // Start a rotation (Secrets Manager then invokes the rotation function itself, so no lambda:InvokeFunction),
-    // or give a secret its schedule, naming hms-sys's rotation function and no other.
+    // Start a rotation, or give a secret its schedule, naming hms-sys's rotation function and no other.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['secretsmanager:RotateSecret'],
       resources: [secretArns('*')],
@@ -150,6 +155,11 @@ const GRANTS: Record<Need, Grant> = {
         ? { Null: { ...taggedWith(STRATEGY_TAG).Null, [ROTATION_LAMBDA_KEY]: 'true' } }
         : { ...taggedWith(STRATEGY_TAG), ArnEqualsIfExists: { [ROTATION_LAMBDA_KEY]: rotationFunctionArn } },
     }));
+    // RotateSecret also needs lambda:InvokeFunction on the rotation function, checked against the caller
+    // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html, "Required permissions").
+    if (rotationFunctionArn !== undefined) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [rotationFunctionArn] }));
+    }
     // Master secrets: the login that creates and drops short-lived roles, and the template role it names.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],

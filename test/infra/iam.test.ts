@@ -126,13 +126,22 @@ describe('IAM', () => {
     expect(actions.includes('cloudwatch:DescribeAlarms')).toBe(declaration.needs.includes('alarms-read'));
   });
 
-  test('alarm grants are limited to hms-sys alarms in the stack\'s partition, Region and account', () => {
-    const alarmStatements = allows.filter(({ statement }) => actionsOf(statement).some((a) => a.endsWith('Alarms') || a.endsWith('Alarm')));
-    expect(alarmStatements.length).toBeGreaterThan(0);
-    for (const { statement } of alarmStatements) {
-      expect(statement.Resource).toEqual({
-        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:hms-sys-*']],
-      });
+  const alarmArn = (name: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:alarm:${name}`]],
+  });
+
+  test('alarm writes are limited to hms-sys alarms in the stack\'s partition, Region and account', () => {
+    const writes = allows.filter(({ statement }) => actionsOf(statement).some((a) => a === 'cloudwatch:PutMetricAlarm' || a === 'cloudwatch:DeleteAlarms'));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const { statement } of writes) expect(statement.Resource).toEqual(alarmArn('hms-sys-*'));
+  });
+
+  test('DescribeAlarms, authorized against alarm:* whatever the prefix, is granted there alone and in the stack\'s Region and account', () => {
+    const describes = allows.filter(({ statement }) => actionsOf(statement).includes('cloudwatch:DescribeAlarms'));
+    expect(describes.length).toBe(FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('alarms-read')).length);
+    for (const { statement } of describes) {
+      expect(actionsOf(statement)).toEqual(['cloudwatch:DescribeAlarms']);
+      expect(statement.Resource).toEqual(alarmArn('*'));
     }
   });
 

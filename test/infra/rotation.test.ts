@@ -232,6 +232,11 @@ describe('secrets-manage', () => {
     expect(secretsStatements(name)).toHaveLength(5);
   });
 
+  test.each(needing('secrets-manage'))('%s may invoke the rotation function, and no other, as RotateSecret requires of its caller', (name) => {
+    const invokes = grantsOf(name).filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
+    expect(invokes).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: rotationFunctionArn }]);
+  });
+
   test('the rotation function ARN they may set, and the sweeper gives unscheduled secrets, is the deployed function\'s', () => {
     expect(resources[functionIdOf('rotation')]!.Properties.FunctionName).toBe('hms-sys-rotation');
     for (const name of needing('secrets-manage')) {
