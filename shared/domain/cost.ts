@@ -1,8 +1,10 @@
 import type { PodRequests } from '#ports/cluster.ts';
 import { ValidationError } from './errors.ts';
 import { FARGATE_RATE_TABLE, fargateRate } from './fargate-rates.ts';
+import { formatUSD } from './usd.ts';
 
 export type { PodRequests };
+export { formatUSD };
 
 /** Memory Fargate adds to every pod for kubelet, kube-proxy and containerd (256 MB). */
 export const KUBERNETES_OVERHEAD_GIB = 0.25;
@@ -90,14 +92,6 @@ export function podHourPrice(input: PodHourPriceInput): PodHourPrice {
     + ` + ${size.memoryGiB} GB × ${formatRateUSD(rate.gbHourUSD)} = ${formatRateUSD(usd)} per pod-hour`
     + ` (rates from ${FARGATE_RATE_TABLE.source}, retrieved ${FARGATE_RATE_TABLE.retrievedOn})`;
   return { usd, basis: 'fargate', detail };
-}
-
-const wholeDollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
-const cents = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
-
-/** Money in words: "$9,870" from $100 up, "$12.34" below. */
-export function formatUSD(n: number): string {
-  return Math.abs(n) >= 100 ? wholeDollars.format(n) : cents.format(n);
 }
 
 /** A unit price with up to six significant digits and at least cents: "$0.04048", "$0.024685", "$0.20". */

@@ -126,6 +126,21 @@ describe('formatUSD', () => {
     expect(formatUSD(1_234_567.8)).toBe('$1,234,568');
   });
 
+  it('writes every amount as Intl.NumberFormat en-US writes USD, without loading Intl at import', () => {
+    const whole = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
+    const cents = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const asIntl = (n: number) => (Math.abs(n) >= 100 ? whole.format(n) : cents.format(n));
+    const amounts = fc.oneof(
+      fc.double({ min: -1e22, max: 1e22, noNaN: true }),
+      fc.double({ min: -200, max: 200, noNaN: true }),
+      // Halves, where the rounding rule shows.
+      fc.integer({ min: -1_000_000, max: 1_000_000 }).map((i) => i + 0.5),
+      fc.integer({ min: -100_000, max: 100_000 }).map((i) => i / 1000),
+    );
+    fc.assert(fc.property(amounts, (n) => formatUSD(n) === asIntl(n)), { numRuns: 5_000 });
+    for (const n of [-0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 99.995, 100, -99.999]) expect(formatUSD(n)).toBe(asIntl(n));
+  });
+
   it('writes unit prices with their significant digits', () => {
     expect(formatRateUSD(0.04048)).toBe('$0.04048');
     expect(formatRateUSD(0.2)).toBe('$0.20');
