@@ -61,13 +61,18 @@ export function alarmsForRule(rule: AlarmRule, service: Service): AlarmSpec[] {
     description: rule.burst
       ? `hms-sys ${rule.ruleId}${label}: burst ${service.name} to ${rule.burst.toPods} pods when ${metric.metricName} > ${rule.trigger.threshold}`
       : `hms-sys ${rule.ruleId}${label}: scale ${service.name} out when ${metric.metricName} > ${rule.trigger.threshold}, up to ${rule.maxReplicas} replicas`,
-    metric, threshold: rule.trigger.threshold, comparison: 'GreaterThanThreshold', evaluationPeriods: 1, tags,
+    metric, threshold: rule.trigger.threshold, comparison: 'GreaterThanThreshold', evaluationPeriods: 1,
+    // No data means no load: nothing to scale out for.
+    treatMissingData: 'notBreaching', tags,
   }];
   if (rule.scaleInThreshold !== undefined) {
     alarms.push({
       name: alarmName(rule.ruleId, 'in'),
       description: `hms-sys ${rule.ruleId}${label}: scale ${service.name} in when ${metric.metricName} < ${rule.scaleInThreshold}, down to ${rule.minReplicas} replicas`,
-      metric, threshold: rule.scaleInThreshold, comparison: 'LessThanThreshold', evaluationPeriods: 1, tags,
+      metric, threshold: rule.scaleInThreshold, comparison: 'LessThanThreshold', evaluationPeriods: 1,
+      // Request-rate metrics publish nothing when traffic stops; that silence must count as
+      // below the threshold, or the service never scales in. See the README, "Alarms".
+      treatMissingData: 'breaching', tags,
     });
   }
   return alarms;

@@ -61,20 +61,24 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
     return { decision, recommendations: keepCandidates(recent, { at: now.toISOString(), replicas: recommended }) };
   };
 
-  if (metric === null) {
+  if (metric === null && direction === 'out') {
     reasons.push(`no datapoint for ${rule.trigger.metric}: replicas stay at ${current}`);
     return finish(current);
   }
+  // A scale-in alarm treats missing data as breaching: a metric with no datapoint is a service
+  // with no traffic, so it sizes as a metric of 0 (still clamped to minReplicas and stabilized).
+  if (metric === null) reasons.push(`no datapoint for ${rule.trigger.metric}: no traffic, sized as 0`);
+  const value = metric ?? 0;
 
-  const ratio = metric / rule.trigger.threshold;
+  const ratio = value / rule.trigger.threshold;
   let desired: number;
   if (Math.abs(ratio - 1) <= tolerance) {
     desired = current;
-    reasons.push(`${rule.trigger.metric} ${metric} is within ${tolerance * 100}% of the threshold ${rule.trigger.threshold}: no change from ${current}`);
+    reasons.push(`${rule.trigger.metric} ${value} is within ${tolerance * 100}% of the threshold ${rule.trigger.threshold}: no change from ${current}`);
   } else {
     const observed = input.observedReplicas ?? current;
-    desired = proportionalReplicas(observed, metric, rule.trigger.threshold);
-    reasons.push(`${rule.trigger.metric} ${metric} against threshold ${rule.trigger.threshold}: ceil(${Math.max(observed, 1)} × ${metric} / ${rule.trigger.threshold}) = ${desired}`);
+    desired = proportionalReplicas(observed, value, rule.trigger.threshold);
+    reasons.push(`${rule.trigger.metric} ${value} against threshold ${rule.trigger.threshold}: ceil(${Math.max(observed, 1)} × ${value} / ${rule.trigger.threshold}) = ${desired}`);
     if (observed !== current) reasons.push(`the metric saw ${observed} replicas; ${current} run now`);
   }
 

@@ -15,6 +15,12 @@ export interface AlarmSpec {
   threshold: number;
   comparison: 'GreaterThanThreshold' | 'LessThanThreshold';
   evaluationPeriods: number;
+  /**
+   * What a period without data counts as when too few periods in the evaluation range have data
+   * (CloudWatch's TreatMissingData): `breaching` for a scale-in alarm, so a metric that stops
+   * publishing when traffic stops still scales in; `notBreaching` for scale-out.
+   */
+  treatMissingData: 'breaching' | 'notBreaching';
   tags: Record<string, string>;
 }
 

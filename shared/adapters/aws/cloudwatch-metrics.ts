@@ -63,7 +63,8 @@ export class CloudWatchMetrics implements Metrics {
       DatapointsToAlarm: alarm.evaluationPeriods,
       Threshold: alarm.threshold,
       ComparisonOperator: alarm.comparison,
-      TreatMissingData: 'notBreaching',
+      // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
+      TreatMissingData: alarm.treatMissingData,
       ActionsEnabled: true,
       Tags: Object.entries(alarm.tags).map(([Key, Value]) => ({ Key, Value })),
     }));

@@ -1,44 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '#ports/clock.ts';
 import type { AlarmSpec, AlarmStateValue, Datapoint as MetricDatapoint, Metrics, MetricSource } from '#ports/metrics.ts';
+import { EVALUATION_RANGE_EXTRA_PERIODS, evaluateRange, evaluationCadenceSeconds, type PeriodValue } from './alarm-evaluation.ts';
+import { awsTimestamp, stateDetail, type AlarmStateChangeEvent, type AlarmStateDetail } from './alarm-state-event.ts';
 
-/** One state as CloudWatch reports it in an alarm state change event. */
-export interface AlarmStateDetail {
-  value: AlarmStateValue;
-  reason: string;
-  /** JSON text: version, queryDate, startDate, statistic, period, recentDatapoints, threshold, evaluatedDatapoints. */
-  reasonData?: string;
-  timestamp: string;
-}
-
-/** The EventBridge event CloudWatch sends when an alarm changes state (single-metric alarm). */
-export interface AlarmStateChangeEvent {
-  version: '0';
-  id: string;
-  'detail-type': 'CloudWatch Alarm State Change';
-  source: 'aws.cloudwatch';
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: {
-    alarmName: string;
-    state: AlarmStateDetail;
-    previousState: AlarmStateDetail;
-    configuration: {
-      description: string;
-      metrics: Array<{
-        id: string;
-        metricStat: {
-          metric: { namespace: string; name: string; dimensions: Record<string, string> };
-          period: number;
-          stat: MetricSource['statistic'];
-        };
-        returnData: true;
-      }>;
-    };
-  };
-}
+export type { AlarmStateChangeEvent, AlarmStateDetail } from './alarm-state-event.ts';
 
 export interface MetricDatum {
   namespace: string;
@@ -56,12 +22,19 @@ export interface LocalAlarmEvaluatorOptions {
   region?: string;
   account?: string;
   newId?: () => string;
+  /**
+   * Also evaluate an alarm the moment its metric gets data (the sandbox's default, so a demo
+   * reacts at once). CloudWatch does not: false evaluates only on the alarm's cadence, as AWS does.
+   */
+  evaluateOnData?: boolean;
 }
 
 interface StoredAlarm {
   spec: AlarmSpec;
   metricId: string;
   state: AlarmStateDetail;
+  /** When the alarm is next due on its cadence (ms). */
+  nextEvaluationAt: number;
 }
 
 interface Datapoint {
@@ -69,21 +42,15 @@ interface Datapoint {
   value: number;
 }
 
-/** Period values of one evaluation, oldest first; value null when the period had no data. */
-interface PeriodValue {
-  start: number;
-  value: number | null;
-  sampleCount: number;
-}
-
 /** Datapoints older than this are dropped; alarms only look back a few periods. */
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The sandbox's CloudWatch. It keeps alarms and datapoints in memory and evaluates an alarm
- * whenever its metric gets data (or on reevaluate), over sliding periods ending now, with
- * DatapointsToAlarm = EvaluationPeriods and missing data treated as not breaching, as the
- * AWS adapter configures real alarms. State changes go to emit in the shape AWS sends.
+ * The sandbox's CloudWatch. It keeps alarms and datapoints in memory and evaluates each alarm on
+ * its cadence (every 10 s for high-resolution periods, else every minute; see alarm-evaluation.ts)
+ * when reevaluate is called, and optionally when its metric gets data, over sliding periods ending
+ * now, with DatapointsToAlarm = EvaluationPeriods and the alarm's TreatMissingData, as the AWS
+ * adapter configures real alarms. State changes go to emit in the shape AWS sends.
  */
 export class LocalAlarmEvaluator implements Metrics {
   readonly #alarms = new Map<string, StoredAlarm>();
@@ -110,6 +77,7 @@ export class LocalAlarmEvaluator implements Metrics {
         spec: structuredClone(alarm),
         metricId: this.#newId(),
         state: { value: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', timestamp: awsTimestamp(now) },
+        nextEvaluationAt: now.getTime(),
       };
     this.#alarms.set(alarm.name, stored);
     await this.#evaluate([stored], now);
@@ -136,25 +104,28 @@ export class LocalAlarmEvaluator implements Metrics {
     return this.#alarms.get(name)?.state.value ?? null;
   }
 
-  /** Records a datapoint, then evaluates every alarm on exactly that metric. */
+  /** Records a datapoint; with evaluateOnData, then evaluates every alarm on exactly that metric. */
   async putMetricData(datum: MetricDatum): Promise<void> {
     const now = this.#options.clock.now();
     const key = seriesKey(datum);
     const points = (this.#series.get(key) ?? []).filter((p) => p.at >= now.getTime() - RETENTION_MS);
     points.push({ at: (datum.timestamp ?? now).getTime(), value: datum.value });
     this.#series.set(key, points);
+    if (this.#options.evaluateOnData === false) return;
     await this.#evaluate([...this.#alarms.values()].filter((alarm) => seriesKey(alarm.spec.metric) === key), now);
   }
 
-  /** Evaluates every alarm, so data that aged out of its periods returns an alarm to OK. */
+  /** Evaluates every alarm whose cadence is due, so data that aged out of its periods changes its state. */
   async reevaluate(now: Date = this.#options.clock.now()): Promise<void> {
-    await this.#evaluate([...this.#alarms.values()], now);
+    await this.#evaluate([...this.#alarms.values()].filter((alarm) => alarm.nextEvaluationAt <= now.getTime()), now);
   }
 
   /** Moves each alarm to its new state first, then emits the changes in order. */
   async #evaluate(alarms: StoredAlarm[], now: Date): Promise<void> {
     const events: AlarmStateChangeEvent[] = [];
     for (const alarm of alarms) {
+      const cadenceMs = evaluationCadenceSeconds(alarm.spec.metric.periodSeconds) * 1000;
+      alarm.nextEvaluationAt = (Math.floor(now.getTime() / cadenceMs) + 1) * cadenceMs;
       const next = this.#nextState(alarm.spec, now, alarm.state.value);
       if (next.value === alarm.state.value) continue;
       const previous = alarm.state;
@@ -173,28 +144,13 @@ export class LocalAlarmEvaluator implements Metrics {
   }
 
   #nextState(spec: AlarmSpec, now: Date, current: AlarmStateValue): AlarmStateDetail {
-    const { periodSeconds } = spec.metric;
-    const periods: PeriodValue[] = [];
-    for (let i = spec.evaluationPeriods; i >= 1; i--) {
-      periods.push(this.#periodValue(spec.metric, now.getTime() - i * periodSeconds * 1000));
+    const periodMs = spec.metric.periodSeconds * 1000;
+    const range: PeriodValue[] = [];
+    for (let i = spec.evaluationPeriods + EVALUATION_RANGE_EXTRA_PERIODS; i >= 1; i--) {
+      range.push(this.#periodValue(spec.metric, now.getTime() - i * periodMs));
     }
-    const breaching = (v: number | null) =>
-      v !== null && (spec.comparison === 'GreaterThanThreshold' ? v > spec.threshold : v < spec.threshold);
-    const value: AlarmStateValue = periods.every((p) => breaching(p.value)) ? 'ALARM' : 'OK';
-    const withData = periods.filter((p) => p.value !== null);
-    const reasonData = {
-      version: '1.0',
-      queryDate: awsTimestamp(now),
-      startDate: awsTimestamp(new Date(periods[0]!.start)),
-      statistic: spec.metric.statistic,
-      period: periodSeconds,
-      recentDatapoints: withData.map((p) => p.value),
-      threshold: spec.threshold,
-      evaluatedDatapoints: [...periods].reverse().map((p) => (p.value === null
-        ? { timestamp: awsTimestamp(new Date(p.start)) }
-        : { timestamp: awsTimestamp(new Date(p.start)), sampleCount: p.sampleCount, value: p.value })),
-    };
-    return { value, reason: reason(spec, periods, withData, current, value), reasonData: JSON.stringify(reasonData), timestamp: awsTimestamp(now) };
+    const evaluation = evaluateRange(spec, range);
+    return stateDetail(spec, evaluation, evaluation.evaluated.at(-1)!.start, now, current);
   }
 
   /** The metric's statistic over its datapoints in (start, start + period]. */
@@ -251,33 +207,4 @@ function statistic(stat: MetricSource['statistic'], values: number[]): number | 
     case 'Minimum': return Math.min(...values);
     case 'SampleCount': return values.length;
   }
-}
-
-/** A reason in the words CloudWatch uses. */
-function reason(spec: AlarmSpec, periods: PeriodValue[], withData: PeriodValue[], from: AlarmStateValue, to: AlarmStateValue): string {
-  const n = periods.length;
-  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
-  if (withData.length === 0) {
-    return `Threshold Crossed: no datapoints were received for ${plural(n, 'period')} and ${plural(n, 'missing datapoint')} ${n === 1 ? 'was' : 'were'} treated as [NonBreaching].`;
-  }
-  const listed = [...withData].reverse().map((p) => `${p.value} (${reasonDate(new Date(p.start))})`).join(', ');
-  const relation = spec.comparison === 'GreaterThanThreshold' ? 'greater than' : 'less than';
-  return `Threshold Crossed: ${withData.length} out of the last ${n} datapoints [${listed}] was ${to === 'ALARM' ? '' : 'not '}${relation} `
-    + `the threshold (${decimal(spec.threshold)}) (minimum ${plural(n, 'datapoint')} for ${from} -> ${to} transition).`;
-}
-
-/** 2019-10-01T13:56:40.985+0000, as CloudWatch writes times. */
-function awsTimestamp(date: Date): string {
-  return date.toISOString().replace('Z', '+0000');
-}
-
-/** dd/MM/yy HH:mm:ss in UTC, as in CloudWatch's reason text. */
-function reasonDate(date: Date): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(date.getUTCDate())}/${two(date.getUTCMonth() + 1)}/${two(date.getUTCFullYear() % 100)} `
-    + `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
-}
-
-function decimal(value: number): string {
-  return Number.isInteger(value) ? `${value}.0` : String(value);
 }

@@ -27,7 +27,7 @@ describe('CloudWatchMetrics', () => {
     cloudWatch.on(PutMetricAlarmCommand).resolves({});
     const alarm: AlarmSpec = {
       name: 'hms-sys-AR-101-scale-out', description: 'scale api out', metric, threshold: 500,
-      comparison: 'GreaterThanThreshold', evaluationPeriods: 2, tags: { 'hms:rule': 'AR-101', agency: 'DOT' },
+      comparison: 'GreaterThanThreshold', evaluationPeriods: 2, treatMissingData: 'notBreaching', tags: { 'hms:rule': 'AR-101', agency: 'DOT' },
     };
     await metrics.putAlarm(alarm);
 
@@ -46,6 +46,17 @@ describe('CloudWatchMetrics', () => {
       TreatMissingData: 'notBreaching',
       ActionsEnabled: true,
       Tags: [{ Key: 'hms:rule', Value: 'AR-101' }, { Key: 'agency', Value: 'DOT' }],
+    });
+  });
+
+  it('puts a scale-in alarm that treats missing data as breaching, and a 10-second period as it is', async () => {
+    cloudWatch.on(PutMetricAlarmCommand).resolves({});
+    await metrics.putAlarm({
+      name: 'hms-sys-AR-101-scale-in', description: 'scale api in', metric: { ...metric, periodSeconds: 10 }, threshold: 50,
+      comparison: 'LessThanThreshold', evaluationPeriods: 1, treatMissingData: 'breaching', tags: {},
+    });
+    expect(cloudWatch.commandCalls(PutMetricAlarmCommand)[0]!.args[0].input).toMatchObject({
+      Period: 10, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching',
     });
   });
 

@@ -14,8 +14,10 @@ const alarm: AlarmSpec = {
   threshold: 500,
   comparison: 'GreaterThanThreshold',
   evaluationPeriods: 1,
+  treatMissingData: 'notBreaching',
   tags: { 'hms:rule': 'AR-101' },
 };
+const scaleIn: AlarmSpec = { ...alarm, name: 'hms-sys-AR-101-scale-in', threshold: 100, comparison: 'LessThanThreshold', treatMissingData: 'breaching' };
 
 const advance = (seconds: number) => { now = new Date(now.getTime() + seconds * 1000); };
 const datum = (value: number, dimensions: Record<string, string> = { Service: 'api' }) =>
@@ -107,13 +109,15 @@ describe('LocalAlarmEvaluator', () => {
     expect(await evaluator.latestValue(alarm.metric)).toBeNull();
   });
 
-  it('goes back to OK on reevaluate once the breaching data ages out', async () => {
+  it('keeps evaluating the last real datapoint until it leaves the evaluation range, then goes back to OK', async () => {
     await evaluator.putMetricData(datum(812));
     events = [];
-    await evaluator.reevaluate(new Date(start.getTime() + 30_000));
+    // The evaluation range is EvaluationPeriods + 3 periods: 812 is still the newest real datapoint.
+    for (const seconds of [30, 61, 121, 181, 239]) await evaluator.reevaluate(new Date(start.getTime() + seconds * 1000));
     expect(events).toEqual([]);
+    expect(evaluator.alarmState(alarm.name)).toBe('ALARM');
 
-    await evaluator.reevaluate(new Date(start.getTime() + 61_000));
+    await evaluator.reevaluate(new Date(start.getTime() + 241_000));
     expect(events.map((e) => e.detail.state.value)).toEqual(['OK']);
     expect(events[0]!.detail.state.reason).toContain('treated as [NonBreaching]');
   });
@@ -141,4 +145,66 @@ describe('LocalAlarmEvaluator', () => {
     await evaluator.deleteAlarms([alarm.name]);
     expect(evaluator.alarmState(alarm.name)).toBeNull();
   });
+
+  it('puts a scale-in alarm that treats missing data as breaching in ALARM when the metric has never published', async () => {
+    events = [];
+    await evaluator.putAlarm(scaleIn);
+    expect(evaluator.alarmState(scaleIn.name)).toBe('ALARM');
+    expect(events[0]!.detail.state.reason).toContain('treated as [Breaching]');
+  });
+
+  it('scales in once traffic stops: the scale-in alarm fires when the last datapoint leaves the evaluation range', async () => {
+    await evaluator.putAlarm(scaleIn);
+    await evaluator.putMetricData(datum(400));
+    expect(evaluator.alarmState(scaleIn.name)).toBe('OK');
+    events = [];
+    // No more datapoints: the request-rate metric publishes nothing without traffic.
+    for (let seconds = 60; seconds < 240; seconds += 60) {
+      await evaluator.reevaluate(new Date(start.getTime() + seconds * 1000));
+      expect(evaluator.alarmState(scaleIn.name)).toBe('OK');
+    }
+    await evaluator.reevaluate(new Date(start.getTime() + 240_000));
+    expect(events.filter((e) => e.detail.alarmName === scaleIn.name).map((e) => e.detail.state.value)).toEqual(['ALARM']);
+    expect(evaluator.alarmState(alarm.name)).toBe('OK');
+  });
+
+  it('fills only the periods it lacks with TreatMissingData: one breaching datapoint of two alarms only when missing counts as breaching', async () => {
+    await evaluator.putAlarm({ ...alarm, name: 'two-missing-breach', evaluationPeriods: 2, treatMissingData: 'breaching' });
+    await evaluator.putAlarm({ ...alarm, name: 'two-missing-ok', evaluationPeriods: 2, treatMissingData: 'notBreaching' });
+    await evaluator.putMetricData(datum(900));
+    expect(evaluator.alarmState('two-missing-breach')).toBe('ALARM');
+    expect(evaluator.alarmState('two-missing-ok')).toBe('OK');
+  });
+
+  it('ignores TreatMissingData when the range holds enough real datapoints, even if the newest periods are empty', async () => {
+    await evaluator.putAlarm(scaleIn);
+    await evaluator.putMetricData(datum(400));
+    await evaluator.reevaluate(new Date(start.getTime() + 120_000));
+    expect(evaluator.alarmState(scaleIn.name)).toBe('OK');
+    expect(JSON.parse((await lastEventFor(scaleIn.name))?.detail.state.reasonData ?? '{}').recentDatapoints).toEqual([400]);
+  });
+
+  it('evaluates on its cadence only when evaluateOnData is false: every 10 s for a 10-second period, every minute otherwise', async () => {
+    const quiet: AlarmStateChangeEvent[] = [];
+    const strict = new LocalAlarmEvaluator({ clock: { now: () => now }, emit: (e) => { quiet.push(e); }, evaluateOnData: false });
+    const fast: AlarmSpec = { ...alarm, name: 'fast', metric: { ...alarm.metric, periodSeconds: 10 } };
+    await strict.putAlarm(fast);
+    await strict.putAlarm(alarm);
+    now = new Date(start.getTime() + 1_000);
+    await strict.putMetricData(datum(900));
+    expect(strict.alarmState('fast')).toBe('OK');
+
+    await strict.reevaluate(new Date(start.getTime() + 9_000));
+    expect(strict.alarmState('fast')).toBe('OK');
+    await strict.reevaluate(new Date(start.getTime() + 10_000));
+    expect(strict.alarmState('fast')).toBe('ALARM');
+    expect(strict.alarmState(alarm.name)).toBe('OK');
+
+    await strict.reevaluate(new Date(start.getTime() + 60_000));
+    expect(strict.alarmState(alarm.name)).toBe('ALARM');
+  });
 });
+
+async function lastEventFor(name: string): Promise<AlarmStateChangeEvent | undefined> {
+  return events.filter((e) => e.detail.alarmName === name).at(-1);
+}

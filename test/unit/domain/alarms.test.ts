@@ -24,6 +24,12 @@ describe('alarmsForRule', () => {
     expect(alarms[1]).toMatchObject({ name: 'hms-sys-AR-101-scale-in', threshold: 200, comparison: 'LessThanThreshold' });
   });
 
+  it('treats missing data as breaching for scale-in, so silence when traffic stops scales in, and as not breaching for scale-out', () => {
+    const [out, scaleIn] = alarmsForRule({ ...rule, scaleInThreshold: 200 }, service);
+    expect(out!.treatMissingData).toBe('notBreaching');
+    expect(scaleIn!.treatMissingData).toBe('breaching');
+  });
+
   it('uses the service\'s metric namespace and dimensions', () => {
     const custom = { ...service, metrics: { namespace: 'ContainerInsights', dimensions: { ClusterName: 'prod' }, statistic: 'Maximum' as const } };
     expect(alarmsForRule(rule, custom)[0]!.metric).toMatchObject({ namespace: 'ContainerInsights', dimensions: { ClusterName: 'prod' }, statistic: 'Maximum' });

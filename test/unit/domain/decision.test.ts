@@ -29,10 +29,19 @@ describe('decideReplicas', () => {
     expect(decision.desiredReplicas).toBe(6);
   });
 
-  it('keeps replicas when there is no datapoint', () => {
+  it('keeps replicas when a scale-out alarm has no datapoint', () => {
     const { decision } = decideReplicas(input({ metric: null, currentReplicas: 7 }));
     expect(decision.desiredReplicas).toBe(7);
     expect(decision.reasons[0]).toContain('no datapoint');
+  });
+
+  it('sizes a scale-in with no datapoint as no traffic: down to minReplicas once the window allows', () => {
+    const { decision } = decideReplicas(input({ direction: 'in', metric: null, currentReplicas: 7 }));
+    expect(decision.desiredReplicas).toBe(4);
+    expect(decision.action).toBe('scale-in');
+    expect(decision.reasons[0]).toContain('no traffic, sized as 0');
+    const held = decideReplicas(input({ direction: 'in', metric: null, currentReplicas: 7, recommendations: [{ at: secondsAgo(60), replicas: 6 }] }));
+    expect(held.decision.desiredReplicas).toBe(6);
   });
 
   it('never lowers replicas on a scale-out alarm', () => {
