@@ -5,6 +5,20 @@ export const ALARM_NAME_PREFIX = 'hms-sys-';
 export const DEFAULT_METRIC_NAMESPACE = 'HMS/Services';
 export const DEFAULT_PERIOD_SECONDS = 60;
 
+/**
+ * PutMetricAlarm's Period: 10, 20 or 30 (high resolution, for metrics stored with
+ * StorageResolution 1) or any multiple of 60; Period × EvaluationPeriods at most 86,400 s below an
+ * hour's period and 604,800 s otherwise. Rules' alarms use one evaluation period.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+ */
+export const HIGH_RESOLUTION_PERIODS: readonly number[] = [10, 20, 30];
+export const MAX_ALARM_PERIOD_SECONDS = 604_800;
+export function isAlarmPeriod(seconds: number, evaluationPeriods = 1): boolean {
+  if (!Number.isInteger(seconds) || !(HIGH_RESOLUTION_PERIODS.includes(seconds) || (seconds >= 60 && seconds % 60 === 0))) return false;
+  return seconds * evaluationPeriods <= (seconds < 3_600 ? 86_400 : MAX_ALARM_PERIOD_SECONDS);
+}
+export const ALARM_PERIOD_RULE = `must be 10, 20, 30 or a multiple of 60 up to ${MAX_ALARM_PERIOD_SECONDS} (7 days), as CloudWatch PutMetricAlarm accepts`;
+
 /** The metric a rule watches: the service's overrides, else HMS/Services with a Service dimension. */
 export function metricSourceFor(rule: Pick<Rule, 'trigger'>, service: Pick<Service, 'name' | 'metrics'>): MetricSource {
   return {

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ALARM_PERIOD_RULE, isAlarmPeriod } from './alarms.ts';
 import { ANY_SECRET_ARN, EXAMPLE_SECRET_ARN, FULL_SECRET_ARN } from './secret-arn.ts';
 
 /** Kubernetes DNS-1123 label: lowercase alphanumerics and '-', at most 63 characters. */
@@ -41,8 +42,7 @@ export const metricConfigSchema = z.strictObject({
   dimensions: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(255)), z.string().check(z.minLength(1), z.maxLength(1024)))
     .check(z.refine((d) => Object.keys(d).length <= 30, 'must have at most 30 dimensions'))),
   statistic: z.optional(z.enum(['Average', 'Sum', 'Maximum', 'Minimum', 'SampleCount'])),
-  periodSeconds: z.optional(z.int().check(z.refine((p) => p === 10 || p === 30 || (p >= 60 && p <= 86_400 && p % 60 === 0),
-    'must be 10, 30 or a multiple of 60 up to 86400'))),
+  periodSeconds: z.optional(z.int().check(z.refine((p) => isAlarmPeriod(p), ALARM_PERIOD_RULE))),
 });
 
 /** A Secrets Manager secret ARN, in any partition (aws, aws-us-gov, aws-cn), full or partial: Secrets Manager calls accept both. */

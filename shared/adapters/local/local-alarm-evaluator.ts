@@ -42,8 +42,8 @@ interface Datapoint {
   value: number;
 }
 
-/** Datapoints older than this are dropped; alarms only look back a few periods. */
-const RETENTION_MS = 24 * 60 * 60 * 1000;
+/** Datapoints older than this are dropped: the longest evaluation range, 7-day periods. */
+const RETENTION_MS = (1 + EVALUATION_RANGE_EXTRA_PERIODS) * 7 * 24 * 60 * 60 * 1000;
 
 /**
  * The sandbox's CloudWatch. It keeps alarms and datapoints in memory and evaluates each alarm on

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alarmsForRule, parseAlarmName } from '#domain/alarms.ts';
+import { alarmsForRule, isAlarmPeriod, parseAlarmName } from '#domain/alarms.ts';
 import type { Service } from '#domain/model.ts';
 
 const service: Service = {
@@ -40,4 +40,15 @@ describe('parseAlarmName', () => {
   it('reads the rule and direction back', () => expect(parseAlarmName('hms-sys-AR-101-scale-in')).toEqual({ ruleId: 'AR-101', direction: 'in', burst: false }));
   it('reads a burst alarm as the rule\'s scale-out', () => expect(parseAlarmName('hms-sys-AR-7-burst')).toEqual({ ruleId: 'AR-7', direction: 'out', burst: true }));
   it('ignores alarms that are not ours', () => expect(parseAlarmName('billing-alarm')).toBeNull());
+});
+
+describe('isAlarmPeriod', () => {
+  it('holds Period × EvaluationPeriods to one day below an hour and seven days above', () => {
+    expect(isAlarmPeriod(10, 8_640)).toBe(true);
+    expect(isAlarmPeriod(10, 8_641)).toBe(false);
+    expect(isAlarmPeriod(3_540, 24)).toBe(true);
+    expect(isAlarmPeriod(3_540, 25)).toBe(false);
+    expect(isAlarmPeriod(3_600, 168)).toBe(true);
+    expect(isAlarmPeriod(3_600, 169)).toBe(false);
+  });
 });

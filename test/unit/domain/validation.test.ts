@@ -45,4 +45,12 @@ describe('service validation', () => {
   it('accepts a complete service', () => expect(parseInput(createServiceSchema, service).name).toBe('eligibility-api'));
   it('requires the tags', () => expect(fieldOf(createServiceSchema, { ...service, tags: { agency: 'ED' } }).field).toBe('tags.program'));
   it('refuses a namespace over 63 characters', () => expect(fieldOf(createServiceSchema, { ...service, namespace: 'a'.repeat(64) }).field).toBe('namespace'));
+
+  it.each([10, 20, 30, 60, 120, 300, 3_600, 86_400, 604_800])('accepts every alarm period PutMetricAlarm accepts: %i s', (periodSeconds) => {
+    expect(parseInput(createServiceSchema, { ...service, metrics: { periodSeconds } }).metrics?.periodSeconds).toBe(periodSeconds);
+  });
+
+  it.each([0, 1, 5, 15, 45, 59, 61, 90, 604_860, 30.5])('refuses an alarm period of %s s, naming the field', (periodSeconds) => {
+    expect(fieldOf(createServiceSchema, { ...service, metrics: { periodSeconds } }).field).toBe('metrics.periodSeconds');
+  });
 });
