@@ -77,7 +77,7 @@ export function readConfig(read: ContextReader): HmsSysConfig {
     vpcId: readString(read, CONTEXT_KEYS.vpcId, VPC_ID, 'a VPC id like vpc-0abc12345def67890'),
     subnetIds: readList(read, CONTEXT_KEYS.subnetIds, SUBNET_ID, 'subnet ids like subnet-0abc12345def67890'),
     jwtIssuer: readIssuer(read, CONTEXT_KEYS.jwtIssuer),
-    jwtAudience: readList(read, CONTEXT_KEYS.jwtAudience, AUDIENCE, 'audience values without spaces'),
+    jwtAudience: readAudiences(read),
     rotatedSecrets: readRotatedSecrets(read, OPTIONAL_CONTEXT_KEYS.rotatedSecrets),
     maxConcurrentRestarts: readCount(read, OPTIONAL_CONTEXT_KEYS.maxConcurrentRestarts, 3),
   };
@@ -128,6 +128,27 @@ function readIssuer(read: ContextReader, key: string): string {
     throw new ConfigError(`Malformed context value "${key}": expected an https issuer URL, got ${JSON.stringify(value)}`);
   }
   return (value as string).trim();
+}
+
+/** A Cognito user pool's issuer URL: https://cognito-idp.<region>.amazonaws.com/<pool id>. */
+const COGNITO_ISSUER = /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/[\w-]+_[0-9a-zA-Z]+$/;
+/** An app client id, as Cognito's API reference patterns ClientId: [\w+]+, 1 to 128 characters. */
+const COGNITO_CLIENT_ID = /^[\w+]{1,128}$/;
+
+/**
+ * The authorizer's audiences. API Gateway compares a token's `aud`, and its `client_id` only when
+ * `aud` is absent (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html).
+ * Cognito access tokens carry no `aud`, so with a Cognito issuer each audience must be an app client id.
+ */
+function readAudiences(read: ContextReader): readonly string[] {
+  const audiences = readList(read, CONTEXT_KEYS.jwtAudience, AUDIENCE, 'audience values without spaces');
+  const issuer = read(CONTEXT_KEYS.jwtIssuer);
+  const notClientIds = audiences.filter((a) => !COGNITO_CLIENT_ID.test(a));
+  if (typeof issuer === 'string' && COGNITO_ISSUER.test(issuer.trim()) && notClientIds.length > 0) {
+    throw new ConfigError(`Malformed context value "${CONTEXT_KEYS.jwtAudience}": with a Cognito issuer it must list app client ids `
+      + `(Cognito access tokens carry client_id, not aud); ${notClientIds.map((a) => JSON.stringify(a)).join(', ')} cannot be one`);
+  }
+  return audiences;
 }
 
 function parseUrl(text: string): URL | undefined {

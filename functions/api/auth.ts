@@ -8,6 +8,27 @@ export interface Principal {
 }
 
 /**
+ * The scopes one claim grants, in each form a token's `scope` or `scp` reaches us:
+ * - a JSON array, as Okta writes `scp` in the token (the sandbox's route check sees these);
+ * - a space-separated string, as OAuth 2.0 writes `scope` (Cognito) and Entra ID writes `scp`;
+ * - a bracketed string "[a b c]": HTTP API payload 2.0 hands every claim to the function as a
+ *   string, and an array claim arrives that way. Splitting it on spaces alone would turn the
+ *   first and last scopes into "[a" and "c]".
+ */
+export function scopesOfClaim(claim: unknown): string[] {
+  if (Array.isArray(claim)) return claim.filter((s): s is string => typeof s === 'string' && s !== '');
+  if (typeof claim !== 'string') return [];
+  const text = claim.trim();
+  const inner = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  return inner.split(/\s+/).filter(Boolean);
+}
+
+/** What the HTTP API's JWT authorizer compares with a route's scopes: `scope` or `scp`, so both. */
+export function scopesOfClaims(claims: Record<string, unknown>): string[] {
+  return [...new Set([...scopesOfClaim(claims.scope), ...scopesOfClaim(claims.scp)])];
+}
+
+/**
  * Reads the JWT claims the HTTP API authorizer (or the sandbox's check) validated.
  * The handler checks again, so a route wired without an authorizer still refuses.
  */
@@ -15,9 +36,7 @@ export function principalOf(event: ApiEvent): Principal {
   const jwt = event.requestContext?.authorizer?.jwt;
   const subject = jwt?.claims?.sub;
   if (!jwt || typeof subject !== 'string' || subject === '') throw new UnauthorizedError();
-  const claimed = jwt.claims.scope ?? jwt.claims.scp ?? '';
-  const fromClaim = Array.isArray(claimed) ? claimed.map(String) : String(claimed).split(' ');
-  const scopes = [...new Set([...(jwt.scopes ?? []), ...fromClaim].filter(Boolean))];
+  const scopes = [...new Set([...(jwt.scopes ?? []), ...scopesOfClaims(jwt.claims ?? {})])];
   return { subject, scopes };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JWTPayload } from 'jose';
+import { scopesOfClaims } from '#functions/api/auth.ts';
 import type { TokenCheck } from './dev-auth.ts';
 import { errorBody } from '#domain/errors.ts';
 import type { RouteTrigger } from '#domain/triggers.ts';
@@ -65,9 +66,52 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Claims as the HTTP API's JWT authorizer passes them: every value a string. */
-function claimsAsStrings(payload: JWTPayload): Record<string, string> {
-  return Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+/**
+ * Claims as the HTTP API's JWT authorizer hands them to the function in payload 2.0: every value
+ * a string. An array claim arrives as one bracketed, space-separated string, e.g. `scp` as
+ * "[openid hms/rules.read]" (observed behaviour; the payload-2.0 sample shows only string claims:
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
+ * How an object claim arrives is not documented; it is passed here as its JSON.
+ */
+export function claimsAsDelivered(payload: JWTPayload): Record<string, string> {
+  const asText = (v: unknown): string => (typeof v === 'string' ? v
+    : Array.isArray(v) ? `[${v.map(asText).join(' ')}]`
+      : v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, asText(v)]));
+}
+
+/** What the function receives for one request: the payload 2.0 event, as API Gateway builds it. */
+export interface GatewayRequest {
+  method: string;
+  url: URL;
+  headers: IncomingMessage['headers'];
+  body: string;
+  route: RouteTrigger;
+  pathParameters: Record<string, string>;
+  claims: JWTPayload;
+  sourceIp: string;
+}
+
+export function apiGatewayEvent(request: GatewayRequest) {
+  const { method, url, route, pathParameters, body } = request;
+  const query = Object.fromEntries([...new Set(url.searchParams.keys())].map((k) => [k, url.searchParams.getAll(k).join(',')]));
+  return {
+    version: '2.0',
+    routeKey: `${route.method} ${route.path}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')])),
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+    body: body === '' ? undefined : body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000', apiId: 'sandbox', domainName: url.host, domainPrefix: 'sandbox', requestId: randomUUID(),
+      routeKey: `${route.method} ${route.path}`, stage: '$default', time: new Date().toUTCString(), timeEpoch: Date.now(),
+      http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.sourceIp, userAgent: String(request.headers['user-agent'] ?? '') },
+      authorizer: { jwt: { claims: claimsAsDelivered(request.claims), scopes: null } },
+    },
+  };
 }
 
 /**
@@ -95,33 +139,16 @@ async function handle(options: ApiServerOptions, req: IncomingMessage, res: Serv
   if (!sandboxRoute && !matched) return send(res, 404, errorBody('not_found', `no route ${method} ${url.pathname}`));
   if (!check.valid) return send(res, 401, errorBody('unauthorized', check.reason), { 'www-authenticate': 'Bearer' });
   const { claims } = check;
+  // Like the authorizer, refuse a token that lacks the route's scope (in `scope` or `scp`) before
+  // any function runs; AWS answers 403 {"message":"Forbidden"}, the sandbox in the error shape.
+  const scope = sandboxRoute ? sandboxRoute.scope : matched!.served.route.scope;
+  if (!scopesOfClaims(claims).includes(scope)) return send(res, 403, errorBody('forbidden', `the token lacks the scope ${scope}`));
   if (sandboxRoute) {
-    if (!String(claims.scope ?? '').split(' ').includes(sandboxRoute.scope)) {
-      return send(res, 403, errorBody('forbidden', `the token lacks the scope ${sandboxRoute.scope}`));
-    }
     const result = await sandboxRoute.run({ body, query: url.searchParams, claims });
     return send(res, result.status, result.body);
   }
   const { served: { route, handler, functionName }, pathParameters } = matched!;
-  const query = Object.fromEntries([...new Set(url.searchParams.keys())].map((k) => [k, url.searchParams.getAll(k).join(',')]));
-  const requestId = randomUUID();
-  const event = {
-    version: '2.0',
-    routeKey: `${route.method} ${route.path}`,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')])),
-    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
-    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
-    body: body === '' ? undefined : body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000', apiId: 'sandbox', domainName: url.host, domainPrefix: 'sandbox', requestId,
-      routeKey: `${route.method} ${route.path}`, stage: '$default', time: new Date().toUTCString(), timeEpoch: Date.now(),
-      http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' },
-      authorizer: { jwt: { claims: claimsAsStrings(claims), scopes: null } },
-    },
-  };
+  const event = apiGatewayEvent({ method, url, headers: req.headers, body, route, pathParameters, claims, sourceIp: req.socket.remoteAddress ?? '' });
   const result = (await handler(event as never, lambdaContext(functionName))) as { statusCode: number; headers?: Record<string, string>; body?: string };
   res.writeHead(result.statusCode, { 'content-type': 'application/json', ...result.headers });
   res.end(result.body ?? '');

@@ -107,6 +107,9 @@ const listen = (server: Server, port: number) =>
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hms-sys-'));
   const ownsDataDir = options.dataDir === undefined;
+  // An RSA key takes 0.1-0.2 s to generate; make it while dynalite and the simulator start.
+  const devKeyLoading = loadOrCreateDevKey(join(dataDir, 'dev-signing-key.json'));
+  devKeyLoading.catch(() => undefined);
   const dynalite = await startDynalite(options.persistState === false ? {} : { dataDir: join(dataDir, 'dynamodb') });
   const dynamo = dynamoDbClient({ endpoint: dynalite.endpoint });
   const tables = { state: 'hms-sys-state', audit: 'hms-sys-audit' };
@@ -177,7 +180,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!handler) throw new Error(`the sandbox has no handler for function ${name}`);
     return handler;
   };
-  const devKey = await loadOrCreateDevKey(join(dataDir, 'dev-signing-key.json'));
+  const devKey = await devKeyLoading;
   const server = createApiServer({
     routes: httpRoutes.map((route) => ({ route, functionName: route.functionName, handler: httpHandler(route.functionName) })),
     verify: (token) => verifyDevToken(devKey, token),

@@ -1,7 +1,8 @@
 import { SignJWT, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { httpRoutes as routes } from '#functions/http-routes.ts';
-import { DEV_AUDIENCE, DEV_ISSUER } from '#sandbox/dev-auth.ts';
+import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKey, signDevClaims } from '#sandbox/dev-auth.ts';
+import { join } from 'node:path';
 import { useSandbox } from './sandbox-fixture.ts';
 
 const sb = useSandbox();
@@ -15,8 +16,8 @@ describe('auth on every route', () => {
   });
 
   it('refuses a token signed by another key', async () => {
-    const { privateKey } = await generateKeyPair('ES256');
-    const forged = await new SignJWT({ scope: 'hms/rules.read' }).setProtectedHeader({ alg: 'ES256' })
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT({ scope: 'hms/rules.read' }).setProtectedHeader({ alg: 'RS256' })
       .setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).setSubject('mallory').setExpirationTime('1h').sign(privateKey);
     expect((await sb.http('GET', '/autoscale-rules', undefined, forged)).status).toBe(401);
   });
@@ -53,6 +54,35 @@ describe('auth on every route', () => {
     }, token);
     const [record] = (await sb.http('GET', '/audit?service=receipt-svc', undefined, token)).body.records;
     expect(record).toMatchObject({ actor: 'jane.doe@agency.gov', action: 'service.create' });
+  });
+});
+
+describe('tokens from other identity providers, as API Gateway judges them', () => {
+  const sign = async (claims: Record<string, unknown>) => {
+    const key = await loadOrCreateDevKey(join(sb.sandbox.dataDir, 'dev-signing-key.json'));
+    const now = Math.floor(Date.now() / 1000);
+    return signDevClaims(key, { iss: DEV_ISSUER, sub: 'idp-user', iat: now - 5, exp: now + 600, ...claims });
+  };
+
+  it('lets an Okta-style token (scp as an array) use its first and its last scope', async () => {
+    const token = await sign({ aud: DEV_AUDIENCE, scp: ['hms/rules.read', 'openid', 'hms/audit.read'] });
+    expect((await sb.http('GET', '/autoscale-rules', undefined, token)).status).toBe(200);
+    expect((await sb.http('GET', '/audit', undefined, token)).status).toBe(200);
+    expect((await sb.http('POST', '/autoscale-rules', {}, token)).status).toBe(403);
+  });
+
+  it('lets an Entra-style token (scp as a spaced string) through, and a Cognito access token (client_id, no aud)', async () => {
+    expect((await sb.http('GET', '/audit', undefined, await sign({ aud: DEV_AUDIENCE, scp: 'hms/rules.read hms/audit.read' }))).status).toBe(200);
+    expect((await sb.http('GET', '/audit', undefined, await sign({ client_id: DEV_AUDIENCE, scope: 'hms/audit.read', token_use: 'access' }))).status).toBe(200);
+  });
+
+  it('refuses with 401 a token with no audience, one not valid yet, and one issued in the future', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const claims of [{ scope: 'hms/audit.read' }, { aud: DEV_AUDIENCE, scope: 'hms/audit.read', nbf: now + 300 }, { aud: DEV_AUDIENCE, scope: 'hms/audit.read', iat: now + 300 }]) {
+      const answer = await sb.http('GET', '/audit', undefined, await sign(claims));
+      expect(answer.status).toBe(401);
+      expect(answer.body.error.code).toBe('unauthorized');
+    }
   });
 });
 
