@@ -14,11 +14,11 @@ import type { AlarmSpec, AlarmStateValue } from '#ports/metrics.ts';
  */
 
 /**
- * Extra periods in the evaluation range beyond EvaluationPeriods. AWS does not publish the number;
- * users report 3 or 4 empty periods before a breaching-on-missing alarm fires. We take the longer
- * range, so the sandbox scales in no sooner than AWS would.
+ * Extra periods in the evaluation range beyond EvaluationPeriods. The page's worked example has
+ * EvaluationPeriods 3 and an evaluation range of 5; AWS says the exact number depends on the period
+ * and resolution but publishes no other figure, so the sandbox uses the documented example's two.
  */
-export const EVALUATION_RANGE_EXTRA_PERIODS = 3;
+export const EVALUATION_RANGE_EXTRA_PERIODS = 2;
 
 /** Seconds between evaluations: 10 for high-resolution periods (10, 20, 30 s), else 60. */
 export const evaluationCadenceSeconds = (periodSeconds: number): number => (periodSeconds < 60 ? 10 : 60);

@@ -112,12 +112,12 @@ describe('LocalAlarmEvaluator', () => {
   it('keeps evaluating the last real datapoint until it leaves the evaluation range, then goes back to OK', async () => {
     await evaluator.putMetricData(datum(812));
     events = [];
-    // The evaluation range is EvaluationPeriods + 3 periods: 812 is still the newest real datapoint.
-    for (const seconds of [30, 61, 121, 181, 239]) await evaluator.reevaluate(new Date(start.getTime() + seconds * 1000));
+    // The evaluation range is EvaluationPeriods + 2 periods: 812 is still the newest real datapoint.
+    for (const seconds of [30, 61, 121, 179]) await evaluator.reevaluate(new Date(start.getTime() + seconds * 1000));
     expect(events).toEqual([]);
     expect(evaluator.alarmState(alarm.name)).toBe('ALARM');
 
-    await evaluator.reevaluate(new Date(start.getTime() + 241_000));
+    await evaluator.reevaluate(new Date(start.getTime() + 181_000));
     expect(events.map((e) => e.detail.state.value)).toEqual(['OK']);
     expect(events[0]!.detail.state.reason).toContain('treated as [NonBreaching]');
   });
@@ -159,11 +159,11 @@ describe('LocalAlarmEvaluator', () => {
     expect(evaluator.alarmState(scaleIn.name)).toBe('OK');
     events = [];
     // No more datapoints: the request-rate metric publishes nothing without traffic.
-    for (let seconds = 60; seconds < 240; seconds += 60) {
+    for (let seconds = 60; seconds < 180; seconds += 60) {
       await evaluator.reevaluate(new Date(start.getTime() + seconds * 1000));
       expect(evaluator.alarmState(scaleIn.name)).toBe('OK');
     }
-    await evaluator.reevaluate(new Date(start.getTime() + 240_000));
+    await evaluator.reevaluate(new Date(start.getTime() + 180_000));
     expect(events.filter((e) => e.detail.alarmName === scaleIn.name).map((e) => e.detail.state.value)).toEqual(['ALARM']);
     expect(evaluator.alarmState(alarm.name)).toBe('OK');
   });
