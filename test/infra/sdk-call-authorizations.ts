@@ -1,0 +1,166 @@
+/**
+ * How AWS authorizes each SDK command the adapters send: the IAM action, the resource it is checked
+ * against and the condition keys the request carries, with AWS's documented special cases:
+ * list and prefix calls on `*` (or every resource of a type), and dependent actions that the
+ * Service Authorization Reference leaves out but the API reference requires.
+ *
+ * Keyed by adapter file and SDK operation. The conformance test reads which operations each
+ * adapter sends from its source, so an operation missing here fails the test.
+ */
+import { STRATEGY_TAG } from '#domain/rotation.ts';
+import { type Authorization } from './iam-model.ts';
+
+/** The concrete ARNs a call touches, resolved from the synthesized stack. */
+export interface CallTargets {
+  readonly stateTable: string;
+  readonly auditTable: string;
+  /** Every index of the audit table: the audit log queries its indexes. */
+  readonly auditIndexes: readonly string[];
+  readonly cluster: string;
+  /** A node group of the cluster, as EKS names it: nodegroup/<cluster>/<name>/<id>. */
+  readonly nodegroup: string;
+  /** One alarm hms-sys makes, and every alarm of the account and Region (`alarm:*`). */
+  readonly ownAlarm: string;
+  readonly everyAlarm: string;
+  readonly eventBus?: string;
+  readonly schedule?: string;
+  readonly schedulerRole?: string;
+  readonly scheduleKey?: string;
+  readonly rotationFunction?: string;
+  /** A secret under hms-sys rotation, and an issued credential's secret. */
+  readonly rotatedSecret: string;
+  readonly credentialSecret: string;
+}
+
+/** How an adapter file's calls are authorized, and which port's use in a function brings them in. */
+export interface AdapterAuthorizations {
+  /**
+   * The port variables through which use cases call this adapter (`secrets.rotate(...)`). Empty: every
+   * function that can load the adapter may send all its operations.
+   */
+  readonly ports: readonly string[];
+  /** Only the operations of the port methods a function calls count (else all, once the port is used). */
+  readonly byMethod: boolean;
+  readonly operations: Readonly<Record<string, (t: CallTargets) => Authorization[]>>;
+}
+
+/** IAM service prefix of each SDK client package the adapters use. */
+export const IAM_PREFIX: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-dynamodb': 'dynamodb',
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-eks': 'eks',
+  '@aws-sdk/client-eventbridge': 'events',
+  '@aws-sdk/client-scheduler': 'scheduler',
+  '@aws-sdk/client-secrets-manager': 'secretsmanager',
+};
+
+const on = (action: string, resource: string, context?: Record<string, string>): Authorization => ({ action, resource, ...(context ? { context } : {}) });
+const tagged = (tag: string) => ({ [`secretsmanager:ResourceTag/${tag}`]: 'value' });
+
+const stateTable = (op: string) => (t: CallTargets) => [on(`dynamodb:${op}`, t.stateTable)];
+const STATE_TABLE_OPERATIONS = {
+  GetItem: stateTable('GetItem'), PutItem: stateTable('PutItem'), UpdateItem: stateTable('UpdateItem'),
+  DeleteItem: stateTable('DeleteItem'), Query: stateTable('Query'),
+};
+
+/** The audit table is append-only: no UpdateItem or DeleteItem is described, so an adapter sending one fails the test. */
+const AUDIT_TABLE_OPERATIONS = {
+  GetItem: (t: CallTargets) => [on('dynamodb:GetItem', t.auditTable)],
+  PutItem: (t: CallTargets) => [on('dynamodb:PutItem', t.auditTable)],
+  // A Query with IndexName is authorized against the index ARN (Service Authorization Reference, DynamoDB).
+  Query: (t: CallTargets) => [on('dynamodb:Query', t.auditTable), ...t.auditIndexes.map((index) => on('dynamodb:Query', index))],
+};
+
+/** Reading a secret under hms-sys rotation. */
+const readSecret = (action: string) => (t: CallTargets) => [on(action, t.rotatedSecret, tagged(STRATEGY_TAG))];
+
+export const ADAPTER_AUTHORIZATIONS: Readonly<Record<string, AdapterAuthorizations>> = {
+  'shared/adapters/aws/dynamodb-entities.ts': { ports: ['store', 'ledger'], byMethod: false, operations: STATE_TABLE_OPERATIONS },
+  'shared/adapters/aws/dynamodb-state-store.ts': { ports: ['store'], byMethod: true, operations: STATE_TABLE_OPERATIONS },
+  'shared/adapters/aws/dynamodb-ledger-store.ts': { ports: ['ledger'], byMethod: true, operations: STATE_TABLE_OPERATIONS },
+  'shared/adapters/aws/dynamodb-audit-log.ts': { ports: ['audit'], byMethod: false, operations: AUDIT_TABLE_OPERATIONS },
+  'shared/adapters/aws/dynamodb-audit-pages.ts': { ports: ['audit'], byMethod: false, operations: AUDIT_TABLE_OPERATIONS },
+  'shared/adapters/aws/cloudwatch-metrics.ts': {
+    ports: ['metrics'],
+    byMethod: true,
+    operations: {
+      // Tags on PutMetricAlarm also need cloudwatch:TagResource (PutMetricAlarm API reference).
+      PutMetricAlarm: (t) => [on('cloudwatch:PutMetricAlarm', t.ownAlarm), on('cloudwatch:TagResource', t.ownAlarm)],
+      DeleteAlarms: (t) => [on('cloudwatch:DeleteAlarms', t.ownAlarm)],
+      // With AlarmNamePrefix, DescribeAlarms is authorized against every alarm, not the prefix
+      // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/permissions-reference-cw.html).
+      DescribeAlarms: (t) => [on('cloudwatch:DescribeAlarms', t.everyAlarm)],
+      // Supports no resource-level permissions.
+      GetMetricData: () => [on('cloudwatch:GetMetricData', '*')],
+    },
+  },
+  'shared/adapters/aws/eks-endpoint.ts': {
+    ports: ['cluster'],
+    byMethod: false,
+    operations: { DescribeCluster: (t) => [on('eks:DescribeCluster', t.cluster)] },
+  },
+  'shared/adapters/aws/eks-node-groups.ts': {
+    ports: ['nodeGroups'],
+    byMethod: true,
+    operations: {
+      ListNodegroups: (t) => [on('eks:ListNodegroups', t.cluster)],
+      DescribeNodegroup: (t) => [on('eks:DescribeNodegroup', t.nodegroup)],
+    },
+  },
+  'shared/adapters/aws/eventbridge-publisher.ts': {
+    ports: ['events'],
+    byMethod: true,
+    operations: { PutEvents: (t) => [on('events:PutEvents', t.eventBus ?? 'no event bus deployed', { 'events:source': 'hms.sys' })] },
+  },
+  'shared/adapters/aws/eventbridge-scheduler.ts': {
+    ports: ['scheduler'],
+    byMethod: true,
+    operations: {
+      CreateSchedule: (t) => scheduleWrite('scheduler:CreateSchedule', t),
+      UpdateSchedule: (t) => scheduleWrite('scheduler:UpdateSchedule', t),
+      DeleteSchedule: (t) => [on('scheduler:DeleteSchedule', t.schedule ?? 'no schedule group deployed')],
+    },
+  },
+  'shared/adapters/aws/secrets-manager-store.ts': {
+    ports: ['secrets'],
+    byMethod: true,
+    operations: {
+      DescribeSecret: readSecret('secretsmanager:DescribeSecret'),
+      GetSecretValue: readSecret('secretsmanager:GetSecretValue'),
+      ListSecretVersionIds: (t) => [on('secretsmanager:ListSecretVersionIds', t.rotatedSecret, tagged(STRATEGY_TAG))],
+      PutSecretValue: (t) => [on('secretsmanager:PutSecretValue', t.rotatedSecret, tagged(STRATEGY_TAG))],
+      UpdateSecretVersionStage: (t) => [on('secretsmanager:UpdateSecretVersionStage', t.rotatedSecret, tagged(STRATEGY_TAG))],
+      // Acts on no secret.
+      GetRandomPassword: () => [on('secretsmanager:GetRandomPassword', '*')],
+      ListSecrets: () => [on('secretsmanager:ListSecrets', '*')],
+      // Started as configured, or given hms-sys's rotation function; the caller also needs
+      // lambda:InvokeFunction on the rotation function
+      // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html).
+      RotateSecret: (t) => [
+        on('secretsmanager:RotateSecret', t.rotatedSecret, tagged(STRATEGY_TAG)),
+        ...(t.rotationFunction === undefined ? [] : [
+          on('secretsmanager:RotateSecret', t.rotatedSecret, { ...tagged(STRATEGY_TAG), 'secretsmanager:RotationLambdaARN': t.rotationFunction }),
+          on('lambda:InvokeFunction', t.rotationFunction),
+        ]),
+      ],
+      // With Tags, CreateSecret also needs secretsmanager:TagResource (CreateSecret API reference).
+      CreateSecret: (t) => [on('secretsmanager:CreateSecret', t.credentialSecret), on('secretsmanager:TagResource', t.credentialSecret)],
+      DeleteSecret: (t) => [on('secretsmanager:DeleteSecret', t.credentialSecret)],
+    },
+  },
+};
+
+/**
+ * Creating or replacing a schedule passes the scheduler's role to Scheduler (iam:PassRole), and a
+ * schedule under a customer managed key has Scheduler check the key and encrypt the payload with the
+ * caller's credentials (EventBridge Scheduler User Guide, "Managing encryption at rest").
+ */
+function scheduleWrite(action: string, t: CallTargets): Authorization[] {
+  const schedule = t.schedule ?? 'no schedule group deployed';
+  return [
+    on(action, schedule),
+    on('iam:PassRole', t.schedulerRole ?? 'no scheduler role', { 'iam:PassedToService': 'scheduler.amazonaws.com' }),
+    on('kms:DescribeKey', t.scheduleKey ?? 'no schedule key'),
+    on('kms:GenerateDataKey', t.scheduleKey ?? 'no schedule key', { 'kms:EncryptionContext:aws:scheduler:schedule:arn': schedule }),
+  ];
+}
