@@ -1,4 +1,5 @@
 import type { Decision, DecisionSource, Recommendation, Rule, ScaleDirection } from './model.ts';
+import { sizeFromReadyPods } from './readiness.ts';
 
 /** HPA's default tolerance: a ratio within 10% of 1 changes nothing. */
 export const DEFAULT_TOLERANCE = 0.1;
@@ -11,6 +12,11 @@ export interface DecisionInput {
   currentReplicas: number;
   /** Replicas running when the metric was observed, if they differ from today's. */
   observedReplicas?: number;
+  /**
+   * Pods Ready now (the Deployment's status.readyReplicas); the metric describes only these.
+   * Omitted, every pod counts as Ready.
+   */
+  readyReplicas?: number;
   metric: number | null;
   now: Date;
   /** Earlier recommendations; those older than the stabilization window are ignored. */
@@ -41,9 +47,10 @@ export function proportionalReplicas(current: number, metric: number, threshold:
 }
 
 /**
- * Decides the replica count for one rule: ceil(current * metric / threshold), clamped to
- * [min, max]; an alarm never moves replicas against its direction; scale-in waits out the
- * stabilization window by taking the highest recommendation made within it.
+ * Decides the replica count for one rule: ceil(current * metric / threshold), sized from the Ready
+ * pods as the HPA does (readiness.ts), clamped to [min, max]; an alarm never moves replicas
+ * against its direction; scale-in waits out the stabilization window by taking the highest
+ * recommendation made within it.
  */
 export function decideReplicas(input: DecisionInput): DecisionOutput {
   const { rule, direction, currentReplicas: current, metric, now } = input;
@@ -77,8 +84,9 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
     reasons.push(`${rule.trigger.metric} ${value} is within ${tolerance * 100}% of the threshold ${rule.trigger.threshold}: no change from ${current}`);
   } else {
     const observed = input.observedReplicas ?? current;
-    desired = proportionalReplicas(observed, value, rule.trigger.threshold);
-    reasons.push(`${rule.trigger.metric} ${value} against threshold ${rule.trigger.threshold}: ceil(${Math.max(observed, 1)} × ${value} / ${rule.trigger.threshold}) = ${desired}`);
+    const sized = sizeFromReadyPods(observed, input.readyReplicas ?? observed, value, rule.trigger.threshold, tolerance);
+    desired = sized.desired;
+    reasons.push(`${rule.trigger.metric} ${sized.reasons[0]}`, ...sized.reasons.slice(1));
     if (observed !== current) reasons.push(`the metric saw ${observed} replicas; ${current} run now`);
   }
 

@@ -10,6 +10,8 @@ export interface PlanInput {
   eventId: string;
   metric: Datapoint | null;
   currentReplicas: number;
+  /** Pods Ready now; the decision sizes from these as the HPA does. Omitted, all are Ready. */
+  readyReplicas?: number;
   hpa: { minReplicas: number; maxReplicas: number } | null;
   ruleId: string;
   scaling: ServiceScaling | null;
@@ -40,6 +42,7 @@ export function planScale(input: PlanInput): ScalePlan {
   const base = replicasWhenObserved(scaling?.changes ?? [], periodStart, input.periodSeconds, current);
   const { decision, recommendations } = decideReplicas({
     rule: input.rule, direction: input.direction, source: input.source, currentReplicas: current, observedReplicas: base,
+    ...(input.readyReplicas === undefined ? {} : { readyReplicas: input.readyReplicas }),
     metric: input.metric?.value ?? null, now: input.now, recommendations: scaling?.rules[input.ruleId]?.recommendations ?? [],
   });
   const unchanged = (reason: string): ScalePlan => {

@@ -58,13 +58,14 @@ export interface NodeCapacity {
 
 /**
  * The part of the Kubernetes API the controller uses.
- * Writes carry the resourceVersion that was read; a stale one throws ClusterConflictError.
+ * setScale writes an absolute count with no precondition (the caller orders its writers); the
+ * HPA write carries the resourceVersion that was read, and a stale one throws ClusterConflictError.
  * Transient faults (429, 5xx, timeouts) are retried inside the adapter and surface as
  * ClusterUnavailableError once retries are spent.
  */
 export interface Cluster {
   getScale(ref: WorkloadRef): Promise<ScaleState>;
-  setScale(ref: WorkloadRef, replicas: number, resourceVersion: string): Promise<ScaleState>;
+  setScale(ref: WorkloadRef, replicas: number): Promise<ScaleState>;
   findHpa(ref: WorkloadRef): Promise<HpaState | null>;
   setHpaMinReplicas(ref: WorkloadRef, hpaName: string, minReplicas: number, resourceVersion: string): Promise<HpaState>;
   podCounts(ref: WorkloadRef): Promise<PodCounts>;

@@ -2,7 +2,7 @@ import { metricSourceFor } from '#domain/alarms.ts';
 import type { Decision, DecisionSource, Rule, ScaleDirection } from '#domain/model.ts';
 import { nextScaling } from '#domain/scaling.ts';
 import { planScale, type ScalePlan, type ScaleWrite } from '#domain/scale-plan.ts';
-import type { HpaState, ScaleState } from '#ports/cluster.ts';
+import type { HpaState } from '#ports/cluster.ts';
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
 import type { Datapoint } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
@@ -39,8 +39,9 @@ export class NotClaimedError extends Error {
 /**
  * Evaluates one rule and applies its decision. The service's scaling state (the change about
  * to be made, and the rule's memory) is written first, with a condition on its version that
- * serializes the service's deciders; then the cluster, with the resourceVersion that was read.
- * Losing either race re-reads and re-plans. Nothing is written until `mayWrite` says the
+ * serializes the service's deciders; then the cluster: the Deployment's replicas as an absolute
+ * count, or the HPA's floor with the resourceVersion that was read. Losing either race re-reads
+ * and re-plans. Nothing is written until `mayWrite` says the
  * caller holds the event.
  */
 export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequest, mayWrite: Promise<boolean> = Promise.resolve(true)): Promise<ScaleOutcome> {
@@ -61,12 +62,14 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
   const metric = request.metricHint ?? (await ports.metrics.latestValue(source));
 
   for (let round = 1; ; round += 1) {
+    // The Deployment (not its scale subresource) carries status.readyReplicas, which the decision sizes from.
     const [scale, hpa, scaling, budget] = await Promise.all([
-      ports.cluster.getScale(rule.target), ports.cluster.findHpa(rule.target), ports.store.getScaling(rule.service), budgetRead,
+      ports.cluster.getWorkload(rule.target), ports.cluster.findHpa(rule.target), ports.store.getScaling(rule.service), budgetRead,
     ]);
     const plan = planScale({
       rule, ruleId: rule.ruleId, direction: request.direction, source: request.source, eventId: request.eventId,
-      metric, currentReplicas: scale.replicas, hpa, scaling, periodSeconds: source.periodSeconds, now: ports.clock.now(),
+      metric, currentReplicas: scale.replicas, readyReplicas: scale.readyReplicas, hpa, scaling, periodSeconds: source.periodSeconds,
+      now: ports.clock.now(),
     });
     const limit = await guardPlan(ports, rule, plan, hpa ? hpa.minReplicas : scale.replicas, budget);
     const change = plan.write
@@ -79,7 +82,7 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
         nextScaling(scaling, rule.service, { ruleId: rule.ruleId, memory, ...(change ? { change } : {}), ...(hpa ? { hpaMinReplicas: hpa.minReplicas } : {}) }),
         scaling?.version ?? null,
       );
-      if (plan.write) await write(ports, rule, plan.write, scale, hpa);
+      if (plan.write) await write(ports, rule, plan.write, hpa);
       if (limit?.floorExceedsBudget) await recordFloorExceeds(ports, caller, { name: rule.service, tags: rule.target.tags }, limit);
     } catch (err) {
       if (!(err instanceof StaleVersionError || err instanceof ClusterConflictError) || round >= MAX_ROUNDS) throw err;
@@ -95,8 +98,9 @@ const pause = (round: number) => new Promise((resolve) => setTimeout(resolve, Ma
 
 const target = (write: ScaleWrite) => (write.to === 'deployment' ? write.replicas : write.minReplicas);
 
-function write(ports: Ports, rule: Rule, plan: ScaleWrite, scale: ScaleState, hpa: HpaState | null) {
-  if (plan.to === 'deployment') return ports.cluster.setScale(rule.target, plan.replicas, scale.resourceVersion);
+function write(ports: Ports, rule: Rule, plan: ScaleWrite, hpa: HpaState | null) {
+  // Absolute and unconditional: the putScaling above, conditional on the scaling state's version, ordered this writer.
+  if (plan.to === 'deployment') return ports.cluster.setScale(rule.target, plan.replicas);
   return ports.cluster.setHpaMinReplicas(rule.target, hpa!.name, plan.minReplicas, hpa!.resourceVersion);
 }
 

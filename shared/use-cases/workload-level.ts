@@ -20,8 +20,9 @@ export async function readLevel(ports: Pick<CorePorts, 'cluster'>, ref: Workload
 const MAX_ROUNDS = 5;
 
 /**
- * Sets the level against the resourceVersion it read; a write another controller got in first
- * (409) is read again and retried. Returns the level written.
+ * Sets the level: the Deployment's replicas as an absolute write (no precondition, see
+ * KubernetesCluster.setScale), or the HPA's floor against the resourceVersion it read, where a
+ * write another controller got in first (409) is read again and retried. Returns the level written.
  */
 export async function writeLevel(ports: Pick<CorePorts, 'cluster'>, ref: WorkloadRef, replicas: number): Promise<number> {
   for (let round = 1; ; round += 1) {
@@ -37,7 +38,7 @@ export async function writeLevel(ports: Pick<CorePorts, 'cluster'>, ref: Workloa
 async function writeOnce(ports: Pick<CorePorts, 'cluster'>, ref: WorkloadRef, replicas: number): Promise<number> {
   const [scale, hpa] = await Promise.all([ports.cluster.getScale(ref), ports.cluster.findHpa(ref)]);
   if (!hpa) {
-    if (scale.replicas !== replicas) await ports.cluster.setScale(ref, replicas, scale.resourceVersion);
+    if (scale.replicas !== replicas) await ports.cluster.setScale(ref, replicas);
     return replicas;
   }
   const floor = Math.max(1, Math.min(replicas, hpa.maxReplicas));

@@ -73,12 +73,22 @@ export class KubernetesCluster implements Cluster {
     return parsed(() => toScaleState(body), 'Scale');
   }
 
-  async setScale(ref: WorkloadRef, replicas: number, resourceVersion: string): Promise<ScaleState> {
+  /**
+   * Sets spec.replicas with no resourceVersion precondition. A real API server moves a
+   * Deployment's resourceVersion on every status write, so during a ramp or a rollout a PATCH
+   * carrying the version it read conflicts again and again; a merge patch without one is applied to
+   * whatever version is current, and only a patch that names a resourceVersion is checked against it
+   * (https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md#concurrency-control-and-consistency).
+   * That is safe here: an absolute count is idempotent, and hms-sys's own writers are already
+   * ordered by the version check on the service's scaling state in DynamoDB, which every scale
+   * write follows.
+   */
+  async setScale(ref: WorkloadRef, replicas: number): Promise<ScaleState> {
     const request: KubeRequest = {
       method: 'PATCH',
       path: scalePath(ref),
       contentType: MERGE_PATCH,
-      body: { metadata: { resourceVersion }, spec: { replicas } },
+      body: { spec: { replicas } },
     };
     const body = await this.call(ref, request, { verb: 'patch', resource: 'deployments/scale' });
     return parsed(() => toScaleState(body), 'Scale');

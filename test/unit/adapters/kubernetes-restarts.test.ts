@@ -189,8 +189,7 @@ describe('KubernetesRestarts.rolloutStatus and rollingOutIn against the simulato
     await cluster.restartWorkload({ cluster: 'local', namespace: 'jobs', deployment: 'batch' }, version('v2'));
     await cluster.restartWorkload({ cluster: 'local', namespace: 'other', deployment: 'billing' }, version('v2'));
     // A scale-up waiting for its pods is not a rollout.
-    const scale = await cluster.getScale({ ...web, deployment: 'worker' });
-    await cluster.setScale({ ...web, deployment: 'worker' }, 6, scale.resourceVersion);
+    await cluster.setScale({ ...web, deployment: 'worker' }, 6);
 
     seen.length = 0;
     expect(await cluster.rollingOutIn('local', ['apps'])).toBe(2);

@@ -1,7 +1,7 @@
 import { auditStream, chainEntry, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
 import type { Usage } from '#domain/budget.ts';
 import type { Budget, Burst, Rule, ServiceScaling, Service } from '#domain/model.ts';
-import type { AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
+import type { AuditChainPage, AuditCheckpoint, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import type {
   HpaState, NodeCapacity, PlaceholderSpec, PodRequests, RestartCluster, RolloutStatus, ScaleState, TemplateAnnotation, Workload, WorkloadRef,
 } from '#ports/cluster.ts';
@@ -125,7 +125,16 @@ class MemoryAudit implements AuditLog {
   async list(q: AuditQuery): Promise<AuditPage> {
     return { records: this.records.filter((r) => !q.service || r.service === q.service).reverse().slice(0, q.limit), nextCursor: null };
   }
-  readStream = async (stream: string) => this.records.filter((r) => r.stream === stream);
+  async readChain(stream: string, afterSeq: number, limit: number): Promise<AuditChainPage> {
+    const after = this.records.filter((r) => r.stream === stream && r.seq > afterSeq);
+    return { records: after.slice(0, limit), more: after.length > limit };
+  }
+  readonly checkpoints = new Map<string, AuditCheckpoint>();
+  getCheckpoint = async (stream: string) => this.checkpoints.get(stream) ?? null;
+  async saveCheckpoint(checkpoint: AuditCheckpoint, expectedSeq: number | null) {
+    if ((this.checkpoints.get(checkpoint.stream)?.seq ?? null) !== expectedSeq) throw new StaleVersionError(`audit checkpoint ${checkpoint.stream}`);
+    this.checkpoints.set(checkpoint.stream, checkpoint);
+  }
 }
 
 const workloadKey = (ref: WorkloadRef) => `${ref.namespace}/${ref.deployment}`;
@@ -163,13 +172,13 @@ export class MemoryCluster implements RestartCluster {
   async getScale(): Promise<ScaleState> {
     return { replicas: this.replicas, resourceVersion: String(this.version) };
   }
-  async setScale(_ref: WorkloadRef, replicas: number, resourceVersion: string): Promise<ScaleState> {
+  /** An absolute write with no precondition, as the adapter sends it: it lands over any other writer's. */
+  async setScale(_ref: WorkloadRef, replicas: number): Promise<ScaleState> {
     if (this.raceTo !== null) {
       this.replicas = this.raceTo;
       this.version += 1;
       this.raceTo = null;
     }
-    if (resourceVersion !== String(this.version)) throw new ClusterConflictError('stale resourceVersion');
     this.patches.push(replicas);
     this.replicas = replicas;
     this.version += 1;

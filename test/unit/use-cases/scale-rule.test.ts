@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ClusterConflictError, ClusterUnavailableError } from '#ports/errors.ts';
+import { ClusterUnavailableError } from '#ports/errors.ts';
 import { handleAlarm } from '#use-cases/handle-alarm.ts';
 import { createRule } from '#use-cases/rules.ts';
 import { reconcile } from '#use-cases/reconcile.ts';
@@ -22,20 +22,24 @@ beforeEach(async () => {
 const at = (value: number, periodStart = '2026-11-23T11:59:00.000Z') => ({ value, periodStart });
 const out = (value: number, eventId = 'evt-1') => ({ ruleId: 'AR-101', direction: 'out' as const, source: 'alarm' as const, eventId, metricHint: at(value) });
 
-describe('scaleRule after a 409', () => {
-  it('applies its decision when the other writer scaled less', async () => {
+describe('scaleRule while something else moves the Deployment', () => {
+  it('writes its absolute count in one PATCH, with no conflict to lose', async () => {
     env.ports.cluster.raceTo = 6;
     const result = await scaleRule(env.ports, caller, out(1_000));
     expect(result.outcome).toBe('scaled');
     expect(env.ports.cluster.replicas).toBe(8);
+    expect(env.ports.cluster.patches).toEqual([8]);
   });
+});
 
-  it('leaves the Deployment alone when the other writer already scaled further', async () => {
-    env.ports.cluster.raceTo = 12;
+describe('scaleRule sizes from Ready pods', () => {
+  it('counts pods that are not Ready at 0% on a scale-up, and says so', async () => {
+    env.ports.cluster.replicas = 5;
+    env.ports.cluster.pending = 2;
     const result = await scaleRule(env.ports, caller, out(1_000));
-    expect(result.outcome).toBe('unchanged');
-    expect(env.ports.cluster.replicas).toBe(12);
-    expect(result.decision!.reasons).toContain('the metric saw 4 replicas; 12 run now');
+    // 3 Ready pods at 1000 and 2 at 0: (3 × 2 + 2 × 0) / 5 = 1.2 of the threshold, so ceil(5 × 1.2) = 6, not ceil(5 × 2) = 10.
+    expect(env.ports.cluster.replicas).toBe(6);
+    expect(result.decision!.reasons.join(' ')).toContain('3 of 5 pods Ready; the 2 not Ready counted at 0% of the threshold for a scale-up');
   });
 });
 
@@ -53,17 +57,19 @@ describe('handleAlarm', () => {
   const facts = { eventId: 'e-1', alarmName: 'hms-sys-AR-101-scale-out', stateValue: 'ALARM', metric: at(1_000) };
 
   it('audits a failure the adapters already retried, releases the event and rethrows for Lambda\'s retries and DLQ', async () => {
-    env.ports.cluster.getScale = async () => { throw new ClusterUnavailableError('503 after 5 attempts', 503); };
+    const read = env.ports.cluster.getWorkload;
+    env.ports.cluster.getWorkload = async () => { throw new ClusterUnavailableError('503 after 5 attempts', 503); };
     await expect(handleAlarm(env.ports, caller, facts)).rejects.toThrow(ClusterUnavailableError);
     expect(env.ports.audit.records.at(-1)).toMatchObject({ action: 'scale.failed', outcome: 'failure', service: 'eligibility-api' });
-    env.ports.cluster.getScale = async () => ({ replicas: 4, resourceVersion: String(env.ports.cluster.version) });
+    env.ports.cluster.getWorkload = read;
     expect(await handleAlarm(env.ports, caller, facts)).toMatchObject({ outcome: 'scaled' });
   });
 
   it('releases the event on an unexpected error so a retry can run it', async () => {
-    env.ports.cluster.getScale = async () => { throw new TypeError('bug'); };
+    const read = env.ports.cluster.getWorkload;
+    env.ports.cluster.getWorkload = async () => { throw new TypeError('bug'); };
     await expect(handleAlarm(env.ports, caller, facts)).rejects.toThrow('bug');
-    env.ports.cluster.getScale = async () => ({ replicas: 4, resourceVersion: String(env.ports.cluster.version) });
+    env.ports.cluster.getWorkload = read;
     expect(await handleAlarm(env.ports, caller, facts)).toMatchObject({ outcome: 'scaled' });
   });
 
@@ -139,19 +145,20 @@ describe('a duplicate delivered at the same moment', () => {
 });
 
 describe('a lost PATCH response', () => {
-  it('is recognised as applied when the retried write meets its own change', async () => {
+  it('is recognised as applied when the event is delivered again', async () => {
     const apply = env.ports.cluster.setScale.bind(env.ports.cluster);
     let lose = true;
-    env.ports.cluster.setScale = async (ref, replicas, rv) => {
-      await apply(ref, replicas, rv);
+    env.ports.cluster.setScale = async (ref, replicas) => {
+      const written = await apply(ref, replicas);
       if (lose) {
         lose = false;
-        throw new ClusterConflictError('the retried PATCH met the resourceVersion its lost first try had moved on');
+        throw new ClusterUnavailableError('the PATCH landed but its answer never came back', null);
       }
-      return env.ports.cluster.getScale();
+      return written;
     };
-    const result = await scaleRule(env.ports, caller, out(1_000));
-    expect(result.outcome).toBe('scaled');
+    const facts = { eventId: 'e-lost', alarmName: 'hms-sys-AR-101-scale-out', stateValue: 'ALARM', metric: at(1_000) };
+    await expect(handleAlarm(env.ports, caller, facts)).rejects.toThrow(ClusterUnavailableError);
+    expect(await handleAlarm(env.ports, caller, facts)).toMatchObject({ outcome: 'scaled' });
     expect(env.ports.cluster.patches).toEqual([8]);
     expect(env.ports.audit.records.at(-1)).toMatchObject({ action: 'scale.apply', after: { replicas: 8 } });
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
 import { NodePool, type CapacityOptions, type SimNode } from './capacity.ts';
+import { renderDeployment, renderHpa } from './render.ts';
 import { excessPods, oldPodsToDelete, podsToCreate, type RolloutCounts } from './rollout.ts';
 
 export type { CapacityOptions, SimNode } from './capacity.ts';
@@ -17,7 +18,8 @@ const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
  * provisioner (capacity.ts), and the HPA loop.
  * Time moves only through advance(), which evaluates everything up to now(); the API calls it on
  * every request and every mutation calls it first, so there are no timers in here. Pod readiness is
- * derived from scheduledAt when read, and neither it nor a rollout's steps bump resourceVersions.
+ * derived from scheduledAt when read; whenever what a Deployment's or an HPA's status shows has
+ * changed, advance() gives the object a new resourceVersion, as the controllers' status writes do.
  */
 export class SimState {
   private version = 0;
@@ -28,6 +30,8 @@ export class SimState {
   private readonly priorityClasses = new Map<string, SimPriorityClass>();
   /** Deployments whose pods are being replaced: some are of an older template. */
   private readonly replacing = new Set<SimDeployment>();
+  /** The status each Deployment and HPA showed when its resourceVersion last moved. */
+  private readonly shownStatus = new WeakMap<SimDeployment | SimHpa, string>();
   private readonly pool: NodePool;
   private readonly podReadyDelayMs: number;
   private readonly now: () => number;
@@ -79,6 +83,25 @@ export class SimState {
     }
     this.time = Math.max(this.time, target);
     this.settle();
+    this.versionStatusChanges();
+  }
+
+  /**
+   * The Deployment and HPA controllers write status (pods created, Ready, updated; observed
+   * generation; conditions) through the API, and every write to etcd-backed storage moves the
+   * object's resourceVersion: https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions
+   * So any change in the rendered status gets a new resourceVersion here; during a ramp or a
+   * rollout that is every time a pod is created, turns Ready or goes.
+   */
+  private versionStatusChanges(): void {
+    const bump = (object: SimDeployment | SimHpa, status: unknown) => {
+      const shown = JSON.stringify(status);
+      const before = this.shownStatus.get(object);
+      this.shownStatus.set(object, shown);
+      if (before !== undefined && before !== shown) object.resourceVersion = this.nextVersion();
+    };
+    for (const deployment of this.deployments.values()) bump(deployment, renderDeployment(this, deployment).status);
+    for (const hpa of this.hpas.values()) bump(hpa, renderHpa(this, hpa).status);
   }
 
   deployment(namespace: string, name: string): SimDeployment | undefined {

@@ -1,0 +1,51 @@
+/**
+ * Sizing from Ready pods, as the HPA's replica calculator does
+ * (https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details).
+ *
+ * A rule's metric is a per-pod figure (the Average statistic by default) that only pods serving
+ * traffic report, so it describes the Ready pods. Pods that are not Ready (starting, Pending, in a
+ * rollout) or missing report nothing: in the HPA's terms their metric is missing. The HPA then
+ * re-averages conservatively, counting them at 0% of the target when the Ready pods ask for a
+ * scale-up and at 100% when they ask for a scale-down, and changes nothing when that re-averaged
+ * ratio falls within the tolerance or points the other way.
+ */
+
+export interface ReadySizing {
+  desired: number;
+  reasons: string[];
+}
+
+/**
+ * Desired replicas for `pods` pods of which `ready` are Ready, given the metric the Ready pods
+ * report against its threshold. Assumes the ratio is already outside the tolerance. With every
+ * pod Ready this is ceil(pods × metric / threshold); with none it is pods (nothing to size from).
+ */
+export function sizeFromReadyPods(pods: number, ready: number, metric: number, threshold: number, tolerance: number): ReadySizing {
+  const base = Math.max(pods, 1);
+  const ratio = metric / threshold;
+  const readyPods = Math.min(Math.max(ready, 0), pods);
+  if (pods === 0 || readyPods === pods) {
+    const desired = Math.ceil((base * metric) / threshold);
+    return { desired, reasons: [`${metric} against threshold ${threshold}: ceil(${base} × ${metric} / ${threshold}) = ${desired}`] };
+  }
+  const others = pods - readyPods;
+  const scaleUp = ratio > 1;
+  const counted = scaleUp ? 0 : 1;
+  const adjusted = (readyPods * ratio + others * counted) / pods;
+  const share = scaleUp ? '0% of the threshold for a scale-up' : '100% of the threshold for a scale-down';
+  const reasons = [
+    `${metric} against threshold ${threshold} from the Ready pods: ${readyPods} of ${pods} pods Ready; the ${others} not Ready counted at ${share}`,
+  ];
+  const reverses = scaleUp ? adjusted < 1 : adjusted > 1;
+  if (Math.abs(adjusted - 1) <= tolerance || reverses) {
+    reasons.push(`the adjusted ratio ${round(adjusted)} ${reverses ? 'points the other way' : `is within ${tolerance * 100}% of 1`}: no change from ${pods}`);
+    return { desired: pods, reasons };
+  }
+  let desired = Math.ceil(adjusted * pods);
+  // Floating-point error must not push the count against the ratio's direction.
+  if ((scaleUp && desired < pods) || (!scaleUp && desired > pods)) desired = pods;
+  reasons.push(`ceil(${pods} × ${round(adjusted)}) = ${desired}`);
+  return { desired, reasons };
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
