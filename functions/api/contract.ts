@@ -11,6 +11,8 @@ export interface OperationContract {
   body?: z.ZodMiniType;
   path?: Record<string, z.ZodMiniType>;
   created?: boolean;
+  /** The operation starts work that finishes later (202 Accepted), such as a rotation. */
+  accepted?: boolean;
 }
 
 const mutation = z.strictObject({ dryRun: dryRunSchema });
@@ -40,7 +42,7 @@ export const contract: Record<string, OperationContract> = {
   cancelBurst: { query: mutation, path: { id: burstIdSchema } },
   scaleService: { query: mutation, body: scaleServiceSchema, path: { name: dnsLabel } },
   listSecrets: { query: none },
-  rotateSecret: { query: none, body: secretRefSchema },
+  rotateSecret: { query: none, body: secretRefSchema, accepted: true },
   issueDbCredential: { query: none, body: issueDbCredentialSchema, created: true },
   listDbCredentials: { query: byService },
   revokeDbCredential: { query: none, body: revokeDbCredentialSchema },

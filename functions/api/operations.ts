@@ -66,11 +66,11 @@ export const operations: Record<string, Operation> = {
   verifyAudit: (r) => verifyAudit(r.ports, r.query.service as string | undefined),
 };
 
-/** Runs an operation and shapes its HTTP answer: 201 for a real create, 200 otherwise. */
+/** Runs an operation and shapes its HTTP answer: 201 for a real create, 202 for work started, 200 otherwise. */
 export async function runOperation<P extends object>(operationId: string, request: Request<P>, table: Record<string, Operation<P>>): Promise<ApiResult> {
   const operation = table[operationId];
   if (!operation) throw new NotFoundError(`operation ${operationId}`);
   const result = await operation(request);
   const created = contract[operationId]?.created && !request.dryRun;
-  return json(created ? 201 : 200, result);
+  return json(created ? 201 : contract[operationId]?.accepted ? 202 : 200, result);
 }

@@ -50,7 +50,9 @@ export function openApiDocument(): Record<string, unknown> {
       'x-required-scope': route.scope,
       parameters: parameters(route.operationId, route.path),
       responses: {
-        [spec.created ? '201' : '200']: { description: 'Success', content: { 'application/json': { schema: {} } } },
+        [spec.created ? '201' : spec.accepted ? '202' : '200']: {
+          description: spec.accepted ? 'Accepted: the work has started and finishes later' : 'Success', content: { 'application/json': { schema: {} } },
+        },
         ...(spec.created ? { 200: { description: 'Dry run: what would happen; nothing changed' } } : {}),
         400: errorResponse('Invalid input'),
         401: errorResponse('Missing or invalid bearer token'),

@@ -17,6 +17,7 @@ export function createSecretSweeperHandler(wire: () => Promise<Wiring<SecretsPor
     metrics.addMetric('SecretsChecked', MetricUnit.Count, report.checked);
     metrics.addMetric('SecretsOverdue', MetricUnit.Count, count('overdue'));
     metrics.addMetric('SecretsStuck', MetricUnit.Count, count('stuck'));
+    metrics.addMetric('SecretsRotating', MetricUnit.Count, count('rotating'));
     metrics.addMetric('SecretRetriesFailed', MetricUnit.Count, report.findings.filter((f) => f.action === 'retry-failed').length);
     logger.info('secret sweep', { checked: report.checked, deferred: report.deferred, needingAttention: report.findings.filter((f) => f.health !== 'ok').length });
     return report;

@@ -2,7 +2,7 @@ import type { FunctionDeclaration } from '#domain/triggers.ts';
 
 export const secretSweeperFunction: FunctionDeclaration = {
   name: 'secret-sweeper',
-  description: 'Finds rotations that are overdue, stuck with AWSPENDING or unscheduled, re-drives them and reports them',
+  description: 'Finds rotations overdue past NextRotationDate, stuck with an old AWSPENDING version, or unscheduled; restarts and reports them',
   timeoutSeconds: 300,
   memoryMb: 512,
   needs: ['audit', 'secrets-manage', 'events-publish'],

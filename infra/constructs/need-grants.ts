@@ -141,9 +141,11 @@ const GRANTS: Record<Need, Grant> = {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'secretsmanager:ListSecrets and secretsmanager:GetRandomPassword support no resource-level permissions, so their resource must be *; listing returns metadata only, never a value.',
     }]);
-    // Secrets under rotation: read them.
+    // Secrets under rotation: read them and their versions' dates (ListSecretVersionIds: how old a pending
+    // rotation is), and take AWSPENDING off a stuck rotation's stale version (UpdateSecretVersionStage) so
+    // RotateSecret can start again.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:UpdateSecretVersionStage'],
       resources: [secretArns('*')],
       conditions: taggedWith(STRATEGY_TAG),
     }));

@@ -47,6 +47,25 @@ export function parseRotationPolicy(text: string | undefined): RotationPolicy {
   return { hours, scheduleExpression };
 }
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * The latest moment a rate() schedule rotates after a rotation at `from`: the close of the
+ * rotation window the next rotation falls in. Secrets Manager rotates at a random time inside
+ * the window and reports this close as NextRotationDate ("the latest date that rotation will
+ * occur", DescribeSecret). With no Duration, windows of rate(N days) are the whole UTC day N
+ * days on; windows of rate(N hours) open at midnight UTC and every N hours after, and close an
+ * hour later. https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html
+ */
+export function rotationWindowClose(from: Date, hours: number): Date {
+  const due = from.getTime() + hours * HOUR_MS;
+  const dayStart = Math.floor(due / DAY_MS) * DAY_MS;
+  if (hours % 24 === 0) return new Date(dayStart + DAY_MS);
+  const period = hours * HOUR_MS;
+  return new Date(dayStart + Math.floor((due - dayStart) / period) * period + HOUR_MS);
+}
+
 export function strategyOf(tags: Record<string, string>): RotationStrategyName {
   const name = tags[STRATEGY_TAG];
   if (!name) throw new ValidationError(`the secret has no ${STRATEGY_TAG} tag: one of ${STRATEGIES.join(', ')}`, STRATEGY_TAG);

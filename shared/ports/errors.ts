@@ -63,3 +63,15 @@ export class SecretConflictError extends PortError {
     this.name = 'SecretConflictError';
   }
 }
+
+/**
+ * RotateSecret refused: AWSPENDING is on a version other than AWSCURRENT, so Secrets Manager
+ * takes a rotation to be in progress (InvalidRequestException). It retries that rotation itself.
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html
+ */
+export class RotationInProgressError extends SecretConflictError {
+  constructor(message: string, readonly pendingVersionId: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RotationInProgressError';
+  }
+}

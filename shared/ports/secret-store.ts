@@ -15,7 +15,19 @@ export interface SecretDescription {
   versions: Record<string, string[]>;
   tags: Record<string, string>;
   lastRotatedAt: string | null;
+  /**
+   * DescribeSecret's NextRotationDate: the latest moment the schedule will rotate (the close of
+   * the rotation window), null while rotation is off.
+   */
   nextRotationAt: string | null;
+}
+
+/** One labelled version, as ListSecretVersionIds lists it. */
+export interface SecretVersionInfo {
+  versionId: string;
+  stages: string[];
+  /** When the version was created: for AWSPENDING, when its rotation started. */
+  createdAt: string;
 }
 
 export interface SecretVersion {
@@ -44,8 +56,14 @@ export interface SecretStore {
   /** Moves `stage` to `toVersionId` from `fromVersionId` (which must hold it, if given); no target removes it. */
   updateStage(secretId: string, stage: string, move: { toVersionId?: string; fromVersionId?: string }): Promise<void>;
   randomPassword(options: RandomPasswordOptions): Promise<string>;
-  /** Starts a rotation now (Secrets Manager's RotateSecret): it invokes the rotation function. */
-  rotate(secretId: string, clientRequestToken?: string): Promise<void>;
+  /** The labelled versions with their creation dates (ListSecretVersionIds, every page). */
+  listVersions(secretId: string): Promise<SecretVersionInfo[]>;
+  /**
+   * Starts a rotation (Secrets Manager's RotateSecret), which runs asynchronously: the answer is
+   * the version the rotation creates, not its outcome. Refused with RotationInProgressError while
+   * AWSPENDING is on a version other than AWSCURRENT, even for that version's own token.
+   */
+  rotate(secretId: string, clientRequestToken?: string): Promise<{ versionId: string }>;
   /**
    * Turns rotation on with hms-sys's rotation function and the policy's schedule, without
    * rotating now (RotateSecret with RotationRules and RotateImmediately false).

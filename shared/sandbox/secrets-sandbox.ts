@@ -78,6 +78,10 @@ export async function startSecretsSandbox(options: SecretsSandboxOptions): Promi
 
   const rotation = createRotationHandler(async () => ({ secrets, database, clock: options.clock })) as unknown as LocalHandler;
   const attempts = options.stepAttempts ?? 3;
+  // RotateSecret only starts a rotation: its caller never sees the outcome, which arrives as
+  // AWSCURRENT on the token (or AWSPENDING left on it) and a RotationSucceeded or RotationFailed
+  // event. The sandbox runs the steps before rotate() resolves, but a failure reaches the caller
+  // no more than in AWS.
   secrets.setOnRotate(async (secretArn, token) => {
     try {
       for (const Step of ROTATION_STEPS) {
@@ -90,9 +94,9 @@ export async function startSecretsSandbox(options: SecretsSandboxOptions): Promi
           }
         }
       }
-    } catch (err) {
+    } catch {
       void options.bus.publish(rotationEvent('RotationFailed', secretArn, options.clock));
-      throw err;
+      return;
     }
     void options.bus.publish(rotationEvent('RotationSucceeded', secretArn, options.clock));
   });

@@ -1,44 +1,51 @@
 import { DEFAULT_POLICY, POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
 import { ConflictError, DependencyError, NotFoundError } from '#domain/errors.ts';
-import { SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
+import { RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import type { Caller, SecretsPorts } from '#ports/ports.ts';
 import { record } from './record.ts';
-import { secretHealth } from './sweep-secrets.ts';
+import { assessSecret } from './sweep-secrets.ts';
 
 /** Every secret under hms-sys rotation, with its policy and how it stands against it. */
 export async function listRotatedSecrets(ports: Pick<SecretsPorts, 'secrets' | 'clock'>) {
   const secrets = await ports.secrets.listByTags({ [STRATEGY_TAG]: undefined });
-  return secrets.map((secret) => ({
-    arn: secret.arn,
-    name: secret.name,
-    strategy: secret.tags[STRATEGY_TAG],
-    policy: secret.tags[POLICY_TAG] ?? DEFAULT_POLICY,
-    rotationEnabled: secret.rotationEnabled,
-    lastRotatedAt: secret.lastRotatedAt,
-    nextRotationAt: secret.nextRotationAt,
-    ...secretHealth(secret, ports.clock.now(), 60),
+  const now = ports.clock.now();
+  return Promise.all(secrets.map(async (secret) => {
+    const { health, detail, pendingVersion } = await assessSecret(ports.secrets, secret, now);
+    return {
+      arn: secret.arn,
+      name: secret.name,
+      strategy: secret.tags[STRATEGY_TAG],
+      policy: secret.tags[POLICY_TAG] ?? DEFAULT_POLICY,
+      rotationEnabled: secret.rotationEnabled,
+      lastRotatedAt: secret.lastRotatedAt,
+      nextRotationAt: secret.nextRotationAt,
+      health, detail, ...(pendingVersion ? { pendingVersion } : {}),
+    };
   }));
 }
 
-/** Starts a rotation now (RotateSecret); the rotation function does the four steps. */
+/**
+ * Starts a rotation now (RotateSecret). Secrets Manager runs it asynchronously: the answer says
+ * that it started and names the version it creates; the outcome arrives later, as AWSCURRENT on
+ * that version and a RotationSucceeded event (or RotationFailed). A rotation already in progress
+ * is a conflict: Secrets Manager retries it.
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html
+ */
 export async function rotateNow(ports: SecretsPorts, caller: Caller, secretArn: string) {
+  let started: { versionId: string };
   try {
-    await ports.secrets.describe(secretArn);
+    started = await ports.secrets.rotate(secretArn);
   } catch (err) {
     if (err instanceof SecretNotFoundError) throw new NotFoundError(`secret ${secretArn}`, 'secret');
-    throw err;
-  }
-  try {
-    await ports.secrets.rotate(secretArn);
-  } catch (err) {
+    if (err instanceof RotationInProgressError) {
+      throw new ConflictError(`a rotation of ${secretArn} is in progress (version ${err.pendingVersionId} is AWSPENDING); Secrets Manager retries it`, 'secret');
+    }
     if (err instanceof SecretConflictError) throw new ConflictError(err.message, 'secret');
-    // Where the rotation runs in the call (the sandbox), its failure is a dependency's, not ours: AWSCURRENT is unchanged.
-    throw new DependencyError(`the rotation failed: ${(err as Error).message}; AWSCURRENT is unchanged`, { cause: err });
+    throw new DependencyError(`Secrets Manager did not start the rotation: ${(err as Error).message}; AWSCURRENT is unchanged`, { cause: err });
   }
-  const after = await ports.secrets.describe(secretArn);
   await record(ports, caller, {
-    action: 'secret.rotate', target: `secret/${secretArn}`, before: null, after: { lastRotatedAt: after.lastRotatedAt }, outcome: 'success',
+    action: 'secret.rotate', target: `secret/${secretArn}`, before: null, after: { rotationStarted: true, versionId: started.versionId }, outcome: 'success',
     reasons: ['rotation started by request'],
   });
-  return { secret: secretArn, rotationStarted: true, lastRotatedAt: after.lastRotatedAt };
+  return { secret: secretArn, rotationStarted: true, versionId: started.versionId };
 }

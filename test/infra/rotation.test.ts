@@ -202,11 +202,11 @@ describe('the sweeper and revoker schedules', () => {
 });
 
 describe('secrets-manage', () => {
-  test.each(needing('secrets-manage'))('%s reads and rotates tagged secrets, reads tagged masters, and creates and deletes only issued credentials', (name) => {
+  test.each(needing('secrets-manage'))('%s reads, rotates and un-wedges tagged secrets, reads tagged masters, and creates and deletes only issued credentials', (name) => {
     expect(secretsStatements(name)).toEqual(expect.arrayContaining([
       {
         Effect: 'Allow',
-        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:UpdateSecretVersionStage'],
         Resource: secretArns('*'),
         Condition: tagged('hms:rotation-strategy'),
       },

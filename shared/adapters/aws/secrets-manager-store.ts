@@ -5,6 +5,7 @@ import {
   GetRandomPasswordCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
@@ -12,9 +13,9 @@ import {
   type Filter,
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
-import { PortError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
+import { PortError, RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import {
-  AWSCURRENT, type RandomPasswordOptions, type SecretDescription, type SecretStore, type SecretVersion,
+  AWSCURRENT, AWSPENDING, type RandomPasswordOptions, type SecretDescription, type SecretStore, type SecretVersion, type SecretVersionInfo,
 } from '#ports/secret-store.ts';
 
 export interface SecretsManagerStoreOptions {
@@ -25,7 +26,7 @@ export interface SecretsManagerStoreOptions {
   rotationLambdaArn?: string;
 }
 
-/** ListSecrets returns at most 100 secrets a page. */
+/** ListSecrets and ListSecretVersionIds return at most 100 a page. */
 const LIST_PAGE = 100;
 /** A ListSecrets filter takes at most 10 values, each matching this (Secrets Manager API reference, Filter). */
 const FILTER_VALUES_MAX = 10;
@@ -116,11 +117,45 @@ export class SecretsManagerStore implements SecretStore {
     })), ['InvalidRequestException']);
   }
 
-  async rotate(secretId: string, clientRequestToken?: string): Promise<void> {
-    await call(`secret ${secretId}`, () => this.#client.send(new RotateSecretCommand({
-      SecretId: secretId,
-      ...(clientRequestToken === undefined ? {} : { ClientRequestToken: clientRequestToken }),
-    })), ['InvalidRequestException']);
+  /**
+   * RotateSecret answers once the rotation has started, with the version it creates. While
+   * AWSPENDING is on a version other than AWSCURRENT it answers InvalidRequestException ("A
+   * previous rotation isn't complete"), whatever the token, the pending version's own included:
+   * the API reference documents no exception for a retry with the same token. That refusal is
+   * told from the others (no rotation configured, scheduled for deletion) by the labels, not by
+   * the message. https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html
+   */
+  async rotate(secretId: string, clientRequestToken?: string): Promise<{ versionId: string }> {
+    try {
+      const out = await call(`secret ${secretId}`, () => this.#client.send(new RotateSecretCommand({
+        SecretId: secretId,
+        ...(clientRequestToken === undefined ? {} : { ClientRequestToken: clientRequestToken }),
+      })), ['InvalidRequestException']);
+      return { versionId: out.VersionId ?? clientRequestToken ?? '' };
+    } catch (err) {
+      if (!(err instanceof SecretConflictError)) throw err;
+      const versions = await this.describe(secretId).then((d) => d.versions, () => ({} as Record<string, string[]>));
+      const pending = Object.entries(versions).find(([, stages]) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT));
+      if (pending) throw new RotationInProgressError(`${err.message} (version ${pending[0]} is ${AWSPENDING})`, pending[0], { cause: err.cause });
+      throw err;
+    }
+  }
+
+  /** ListSecretVersionIds, every page; versions without labels (deprecated) are left out, as by default. */
+  async listVersions(secretId: string): Promise<SecretVersionInfo[]> {
+    const found: SecretVersionInfo[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await call(`secret ${secretId}`, () => this.#client.send(new ListSecretVersionIdsCommand({
+        SecretId: secretId, MaxResults: LIST_PAGE, ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+      })));
+      for (const version of out.Versions ?? []) {
+        if (!version.VersionId || !version.VersionStages?.length) continue;
+        found.push({ versionId: version.VersionId, stages: version.VersionStages, createdAt: (version.CreatedDate ?? new Date(0)).toISOString() });
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return found;
   }
 
   /**

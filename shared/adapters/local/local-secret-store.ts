@@ -2,9 +2,9 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { systemClock, type Clock } from '#ports/clock.ts';
-import { PortError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
+import { PortError, RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import {
-  AWSCURRENT, AWSPENDING, type RandomPasswordOptions, type SecretDescription, type SecretStore, type SecretVersion,
+  AWSCURRENT, AWSPENDING, type RandomPasswordOptions, type SecretDescription, type SecretStore, type SecretVersion, type SecretVersionInfo,
 } from '#ports/secret-store.ts';
 import { generateRandomPassword } from './random-password.ts';
 import { attachStage, describeStored, holderOf, moveStage, putVersion, type StoredSecret } from './secret-versions.ts';
@@ -104,21 +104,23 @@ export class LocalSecretStore implements SecretStore {
 
   /**
    * RotateSecret: labels the token (a new UUID when none is given) AWSPENDING and calls
-   * onRotate. Refused, as in AWS, when rotation is off or another version still holds
-   * AWSPENDING apart from AWSCURRENT ("a previous rotation isn't complete"); the same token
-   * again retries that rotation. A rotation that ends with the token AWSCURRENT is recorded
-   * as the secret's last rotation.
+   * onRotate. Refused, as in AWS, when rotation is off or any version holds AWSPENDING apart
+   * from AWSCURRENT ("a previous rotation isn't complete"), the same token included: AWS
+   * documents no exception for it. To start over, take AWSPENDING off that version first
+   * (updateStage with fromVersionId). A rotation that ends with the token AWSCURRENT is
+   * recorded as the secret's last rotation.
+   * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html
    */
-  async rotate(secretId: string, clientRequestToken?: string): Promise<void> {
+  async rotate(secretId: string, clientRequestToken?: string): Promise<{ versionId: string }> {
     const secret = await this.#find(secretId);
     if (!secret.rotation.enabled) throw new SecretConflictError(`rotation is not enabled for ${secret.name}`);
+    const pending = holderOf(secret, AWSPENDING);
+    if (pending && !pending.stages.includes(AWSCURRENT)) {
+      throw new RotationInProgressError(`A previous rotation of ${secret.name} isn't complete: version ${pending.id} is ${AWSPENDING}`, pending.id);
+    }
     const onRotate = this.#onRotate;
     if (!onRotate) throw new PortError('the local secret store has no rotation function: pass onRotate');
     const token = clientRequestToken ?? randomUUID();
-    const pending = holderOf(secret, AWSPENDING);
-    if (pending && pending.id !== token && !pending.stages.includes(AWSCURRENT)) {
-      throw new SecretConflictError(`a previous rotation of ${secret.name} isn't complete: version ${pending.id} is ${AWSPENDING}`);
-    }
     let version = secret.versions.find((v) => v.id === token);
     if (!version) {
       version = { id: token, value: null, stages: [], createdAt: this.#clock.now().toISOString() };
@@ -135,6 +137,13 @@ export class LocalSecretStore implements SecretStore {
       after.rotation.lastRotatedAt = this.#clock.now().toISOString();
       await this.#persist();
     }
+    return { versionId: token };
+  }
+
+  /** ListSecretVersionIds: the labelled versions, with when each was created. */
+  async listVersions(secretId: string): Promise<SecretVersionInfo[]> {
+    const secret = await this.#find(secretId);
+    return secret.versions.filter((v) => v.stages.length > 0).map((v) => ({ versionId: v.id, stages: [...v.stages], createdAt: v.createdAt }));
   }
 
   async listByTags(tags: Record<string, string | undefined>): Promise<SecretDescription[]> {
@@ -176,7 +185,8 @@ export class LocalSecretStore implements SecretStore {
 
   /**
    * Turns rotation on, every `rotateEvery` (`12h`, `7d`; at least 4 hours, Secrets Manager's
-   * floor). The next rotation is due that long after the last one, or after creation.
+   * floor). The next rotation is due by the close of the rotation window that period after the
+   * last rotation, or after creation (rotationWindowClose).
    */
   async schedule(secretId: string, policy: { every: string; scheduleExpression: string }): Promise<void> {
     await this.enableRotation(secretId, { rotateEvery: policy.every });

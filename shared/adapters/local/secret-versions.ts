@@ -1,3 +1,4 @@
+import { rotationWindowClose } from '#domain/rotation.ts';
 import { PortError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import { AWSCURRENT, AWSPREVIOUS, type SecretDescription } from '#ports/secret-store.ts';
 
@@ -105,11 +106,14 @@ function pruneDeprecated(secret: StoredSecret): void {
   if (excess.size > 0) secret.versions = secret.versions.filter((v) => !excess.has(v));
 }
 
-/** DescribeSecret's view: labelled versions only; rotation dates only while rotation is on. */
+/**
+ * DescribeSecret's view: labelled versions only; rotation dates only while rotation is on.
+ * NextRotationDate is the close of the next rotation window, as Secrets Manager reports it.
+ */
 export function describeStored(secret: StoredSecret): SecretDescription {
   const { enabled, everyHours, lastRotatedAt } = secret.rotation;
   const from = lastRotatedAt ?? secret.createdAt;
-  const next = enabled && everyHours !== null ? new Date(Date.parse(from) + everyHours * 3_600_000).toISOString() : null;
+  const next = enabled && everyHours !== null ? rotationWindowClose(new Date(from), everyHours).toISOString() : null;
   return {
     arn: secret.arn,
     name: secret.name,

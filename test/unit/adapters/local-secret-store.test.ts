@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { LocalSecretStore, SECRETS_FILE, type RotationCallback } from '#adapters/local/local-secret-store.ts';
 import { MAX_DEPRECATED_VERSIONS } from '#adapters/local/secret-versions.ts';
-import { PortError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
+import { PortError, RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '#ports/secret-store.ts';
 import { secretStoreContract } from './secret-store-contract.ts';
 
@@ -102,21 +102,25 @@ describe('LocalSecretStore', () => {
   });
 
   describe('rotation', () => {
-    it('schedules from creation, then from the last rotation, and shows no dates while rotation is off', async () => {
+    it('reports as NextRotationDate the close of the window a period after creation, then after the last rotation, and no dates while rotation is off', async () => {
       const store = new LocalSecretStore({ clock: { now: () => created } });
       await store.create({ name: 's', value: 'v', tags: {} });
       await store.recordRotation('s', new Date('2026-03-02T00:00:00.000Z'));
       expect(await store.describe('s')).toMatchObject({ rotationEnabled: false, lastRotatedAt: null, nextRotationAt: null });
 
       await store.enableRotation('s', { rotateEvery: '7d' });
+      // rate(7 days): the window is the whole UTC day seven days on; NextRotationDate is its close.
       expect(await store.describe('s')).toMatchObject({
-        rotationEnabled: true, lastRotatedAt: '2026-03-02T00:00:00.000Z', nextRotationAt: '2026-03-09T00:00:00.000Z',
+        rotationEnabled: true, lastRotatedAt: '2026-03-02T00:00:00.000Z', nextRotationAt: '2026-03-10T00:00:00.000Z',
       });
 
+      // rate(4 hours): windows open at 00:00, 04:00, ... UTC and last an hour; 12:00 + 4 h falls in 16:00-17:00.
       const fresh = new LocalSecretStore({ clock: { now: () => created } });
       await fresh.create({ name: 't', value: 'v', tags: {} });
       await fresh.enableRotation('t', { rotateEvery: '4h' });
-      expect((await fresh.describe('t')).nextRotationAt).toBe('2026-03-01T16:00:00.000Z');
+      expect((await fresh.describe('t')).nextRotationAt).toBe('2026-03-01T17:00:00.000Z');
+      await fresh.recordRotation('t', new Date('2026-03-01T16:42:00.000Z'));
+      expect((await fresh.describe('t')).nextRotationAt).toBe('2026-03-01T21:00:00.000Z');
     });
 
     it('refuses schedules more often than every 4 hours or not in hours or days', async () => {
@@ -162,7 +166,7 @@ describe('LocalSecretStore', () => {
       expect(await store.describe('s')).toMatchObject({
         versions: { [first]: [AWSPREVIOUS], 'token-1': [AWSCURRENT] },
         lastRotatedAt: '2026-03-05T08:00:00.000Z',
-        nextRotationAt: '2026-03-06T08:00:00.000Z',
+        nextRotationAt: '2026-03-07T00:00:00.000Z',
       });
       expect((await store.getValue('s')).value).toBe('v2');
     });
@@ -178,18 +182,36 @@ describe('LocalSecretStore', () => {
       });
     });
 
-    it('refuses a new rotation while another token is AWSPENDING, and retries the same token', async () => {
+    it('refuses any rotation while a token is AWSPENDING, its own token included, until AWSPENDING is taken off it', async () => {
       const store = new LocalSecretStore({ onRotate: async () => { throw new Error('crashed'); } });
       await store.create({ name: 's', value: 'v1', tags: {} });
       await store.enableRotation('s', { rotateEvery: '24h' });
       await expect(store.rotate('s', 'token-1')).rejects.toThrow('crashed');
 
-      await expect(store.rotate('s', 'token-2')).rejects.toBeInstanceOf(SecretConflictError);
-      await expect(store.rotate('s')).rejects.toBeInstanceOf(SecretConflictError);
+      for (const token of ['token-2', undefined, 'token-1']) {
+        const err = await store.rotate('s', token).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(RotationInProgressError);
+        expect(err).toMatchObject({ pendingVersionId: 'token-1', message: expect.stringMatching(/previous rotation .* isn't complete/) });
+      }
 
       store.setOnRotate(rotatingTo(store, 'v2'));
-      await store.rotate('s', 'token-1');
-      expect((await store.getValue('s')).versionId).toBe('token-1');
+      await store.updateStage('s', AWSPENDING, { fromVersionId: 'token-1' });
+      expect(await store.rotate('s', 'token-2')).toEqual({ versionId: 'token-2' });
+      expect((await store.getValue('s')).versionId).toBe('token-2');
+    });
+
+    it('lists labelled versions with their creation dates, as ListSecretVersionIds does', async () => {
+      const clock = clockAt(created);
+      const store = new LocalSecretStore({ clock, onRotate: async () => { throw new Error('crashed'); } });
+      const { versionId: first } = await store.create({ name: 's', value: 'v1', tags: {} });
+      await store.enableRotation('s', { rotateEvery: '24h' });
+      clock.set(new Date('2026-03-02T05:00:00.000Z'));
+      await expect(store.rotate('s', 'token-1')).rejects.toThrow('crashed');
+
+      expect(await store.listVersions('s')).toEqual([
+        { versionId: first, stages: [AWSCURRENT], createdAt: created.toISOString() },
+        { versionId: 'token-1', stages: [AWSPENDING], createdAt: '2026-03-02T05:00:00.000Z' },
+      ]);
     });
 
     it('starts a new rotation when AWSPENDING was left on the current version', async () => {

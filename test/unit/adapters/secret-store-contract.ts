@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
+import { RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type SecretStore } from '#ports/secret-store.ts';
 
 const PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/;
@@ -144,6 +144,34 @@ export function secretStoreContract(name: string, makeStore: () => Promise<Secre
       const { versionId: first } = await create(store);
       await expect(store.updateStage('app/db', AWSCURRENT, { toVersionId: 'missing', fromVersionId: first }))
         .rejects.toBeInstanceOf(SecretNotFoundError);
+    });
+
+    it('lists the labelled versions with their creation dates, leaving out deprecated ones', async () => {
+      const store = await makeStore();
+      const { versionId: first } = await create(store);
+      await store.putValue('app/db', 'token-2', 'v2', [AWSPENDING]);
+      await store.putValue('app/db', 'token-3', 'v3', [AWSPENDING]);
+
+      const versions = await store.listVersions('app/db');
+      expect(Object.fromEntries(versions.map((v) => [v.versionId, v.stages]))).toEqual({ [first]: [AWSCURRENT], 'token-3': [AWSPENDING] });
+      for (const v of versions) expect(Number.isNaN(Date.parse(v.createdAt))).toBe(false);
+      await expect(store.listVersions('nope')).rejects.toBeInstanceOf(SecretNotFoundError);
+    });
+
+    it('refuses RotateSecret while AWSPENDING is on a version other than AWSCURRENT, that version\'s own token included', async () => {
+      const store = await makeStore();
+      const { versionId: first } = await create(store, 'app/db', { 'hms:rotation-strategy': 'random-token' });
+      await store.schedule('app/db', { every: '24h', scheduleExpression: 'rate(1 day)' });
+      await store.putValue('app/db', 'token-2', 'v2', [AWSPENDING]);
+
+      for (const token of ['token-2', 'token-3', undefined]) {
+        const err = await store.rotate('app/db', token).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(RotationInProgressError);
+        expect((err as RotationInProgressError).pendingVersionId).toBe('token-2');
+      }
+      // Taking AWSPENDING off the stale version (RemoveFromVersionId, no target) is what lets a rotation start again.
+      await store.updateStage('app/db', AWSPENDING, { fromVersionId: 'token-2' });
+      expect(await labels(store, 'app/db')).toEqual({ [first]: [AWSCURRENT] });
     });
 
     it('lists secrets whose tags hold every given key, with the given value where one is given', async () => {

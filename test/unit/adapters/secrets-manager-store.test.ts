@@ -7,6 +7,7 @@ import {
   InvalidParameterException,
   InvalidRequestException,
   ListSecretsCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException,
@@ -17,7 +18,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SecretsManagerStore } from '#adapters/aws/secrets-manager-store.ts';
-import { SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
+import { RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '#ports/secret-store.ts';
 
 const secretsManager = mockClient(SecretsManagerClient);
@@ -142,19 +143,54 @@ describe('SecretsManagerStore', () => {
     ]);
   });
 
-  it('starts a rotation with RotateSecret, passing the token only when given', async () => {
-    secretsManager.on(RotateSecretCommand).resolves({ ARN, VersionId: 'token-1' });
-    await store.rotate(ARN, 'token-1');
-    await store.rotate(ARN);
+  it('starts a rotation with RotateSecret, passing the token only when given, and answers the version it creates', async () => {
+    secretsManager.on(RotateSecretCommand).resolvesOnce({ ARN, VersionId: 'token-1' }).resolvesOnce({ ARN, VersionId: 'made-up-by-sdk' });
+    expect(await store.rotate(ARN, 'token-1')).toEqual({ versionId: 'token-1' });
+    expect(await store.rotate(ARN)).toEqual({ versionId: 'made-up-by-sdk' });
     expect(secretsManager.commandCalls(RotateSecretCommand).map((c) => c.args[0].input)).toEqual([
       { SecretId: ARN, ClientRequestToken: 'token-1' },
       { SecretId: ARN },
     ]);
   });
 
-  it('answers SecretConflictError when a previous rotation is not complete (InvalidRequestException)', async () => {
+  it('answers RotationInProgressError when AWSPENDING is on another version than AWSCURRENT, even for that version\'s token', async () => {
     secretsManager.on(RotateSecretCommand).rejects(invalidRequest());
-    await expect(store.rotate(ARN)).rejects.toBeInstanceOf(SecretConflictError);
+    secretsManager.on(DescribeSecretCommand).resolves({ ARN, Name: 'app/db', RotationEnabled: true, VersionIdsToStages: { v1: [AWSCURRENT], stale: [AWSPENDING] } });
+    for (const token of ['stale', undefined]) {
+      const err = await store.rotate(ARN, token).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RotationInProgressError);
+      expect(err).toMatchObject({ pendingVersionId: 'stale', message: expect.stringContaining("A previous rotation isn't complete") });
+      expect((err as Error).cause).toBeInstanceOf(InvalidRequestException);
+    }
+  });
+
+  it('answers a plain SecretConflictError for the other InvalidRequestExceptions (no rotation configured)', async () => {
+    secretsManager.on(RotateSecretCommand).rejects(new InvalidRequestException({ ...meta, message: 'No Lambda rotation function ARN is associated with this secret.' }));
+    secretsManager.on(DescribeSecretCommand).resolves({ ARN, Name: 'app/db', VersionIdsToStages: { v1: [AWSCURRENT, AWSPENDING] } });
+    const err = await store.rotate(ARN).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SecretConflictError);
+    expect(err).not.toBeInstanceOf(RotationInProgressError);
+  });
+
+  it('lists versions with ListSecretVersionIds on every page, with their CreatedDate, leaving out unlabelled ones', async () => {
+    secretsManager.on(ListSecretVersionIdsCommand)
+      .resolvesOnce({ ARN, Versions: [{ VersionId: 'v1', VersionStages: [AWSCURRENT], CreatedDate: new Date('2026-03-01T00:00:00Z') }, { VersionId: 'old', VersionStages: [] }], NextToken: 'p2' })
+      .resolvesOnce({ ARN, Versions: [{ VersionId: 'stale', VersionStages: [AWSPENDING], CreatedDate: new Date('2026-03-02T05:00:00Z') }] });
+
+    expect(await store.listVersions(ARN)).toEqual([
+      { versionId: 'v1', stages: [AWSCURRENT], createdAt: '2026-03-01T00:00:00.000Z' },
+      { versionId: 'stale', stages: [AWSPENDING], createdAt: '2026-03-02T05:00:00.000Z' },
+    ]);
+    expect(secretsManager.commandCalls(ListSecretVersionIdsCommand).map((c) => c.args[0].input)).toEqual([
+      { SecretId: ARN, MaxResults: 100 },
+      { SecretId: ARN, MaxResults: 100, NextToken: 'p2' },
+    ]);
+  });
+
+  it('takes AWSPENDING off a stale version with RemoveFromVersionId and no MoveToVersionId', async () => {
+    secretsManager.on(UpdateSecretVersionStageCommand).resolves({ ARN, Name: 'app/db' });
+    await store.updateStage(ARN, AWSPENDING, { fromVersionId: 'stale' });
+    expect(secretsManager.commandCalls(UpdateSecretVersionStageCommand)[0]!.args[0].input).toEqual({ SecretId: ARN, VersionStage: AWSPENDING, RemoveFromVersionId: 'stale' });
   });
 
   it('lists by tag with a tag-key filter on every page, then keeps only exact keys and values', async () => {

@@ -3,6 +3,7 @@ import { PostgresDatabase } from '#adapters/aws/postgres-database.ts';
 import { LocalSecretStore } from '#adapters/local/local-secret-store.ts';
 import { ROTATION_STEPS, type RotationStep } from '#domain/rotation.ts';
 import type { DatabaseLogin } from '#ports/database.ts';
+import { RotationInProgressError } from '#ports/errors.ts';
 import type { RotationPorts } from '#ports/ports.ts';
 import { AWSCURRENT, AWSPREVIOUS } from '#ports/secret-store.ts';
 import { issueDbCredential, revokeDbCredentials } from '#use-cases/db-credentials.ts';
@@ -65,8 +66,11 @@ describe('postgres-single-user', () => {
       throw new Error('crash');
     });
     await expect(store.rotate(arn, 'tok-1')).rejects.toThrow('crash');
-    store.setOnRotate((secretArn, token) => runSteps(secretArn, token));
-    await store.rotate(arn, 'tok-1');
+    // RotateSecret refuses even the same token while it is AWSPENDING; Secrets Manager's own retry runs the steps again with it.
+    if (crashAfter < ROTATION_STEPS.length - 1) {
+      await expect(store.rotate(arn, 'tok-1')).rejects.toBeInstanceOf(RotationInProgressError);
+      await runSteps(arn, 'tok-1');
+    }
     const current = await store.getValue(arn);
     expect(current.versionId).toBe('tok-1');
     expect(await database.canLogIn(loginFrom(current.value))).toBe(true);
