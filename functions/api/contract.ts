@@ -18,6 +18,12 @@ export interface OperationContract {
 const mutation = z.strictObject({ dryRun: dryRunSchema });
 const none = z.strictObject({});
 const byService = z.strictObject({ service: z.optional(dnsLabel) });
+/** GET /audit/verify: from the stored checkpoint (default) or from the first record; a cursor continues a genesis run. */
+const verifyAuditQuery = z.strictObject({
+  service: z.optional(dnsLabel),
+  from: z._default(z.enum(['checkpoint', 'genesis'], 'must be checkpoint or genesis'), 'checkpoint'),
+  cursor: z.optional(z.string().check(z.maxLength(512), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous verify call'))),
+});
 
 export const contract: Record<string, OperationContract> = {
   createService: { query: mutation, body: createServiceSchema, created: true },
@@ -31,7 +37,7 @@ export const contract: Record<string, OperationContract> = {
   deleteRule: { query: mutation, path: { id: ruleIdSchema } },
   getRuleStatus: { query: none, path: { id: ruleIdSchema } },
   listAudit: { query: auditQuerySchema },
-  verifyAudit: { query: byService },
+  verifyAudit: { query: verifyAuditQuery },
   getOpenApi: { query: none },
   setBudget: { query: mutation, body: setBudgetSchema, path: { service: dnsLabel } },
   getBudget: { query: none, path: { service: dnsLabel } },

@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '#domain/errors.ts';
 import { parseInput } from '#domain/validation.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
-import { listAudit, verifyAudit } from '#use-cases/audit-trail.ts';
+import { listAudit, VERIFY_TIME_BUDGET_MS, verifyAudit } from '#use-cases/audit-trail.ts';
 import { ruleStatus } from '#use-cases/rule-status.ts';
 import { createRule, deleteRule, getRule, listRules, updateRule } from '#use-cases/rules.ts';
 import { createService, deleteService, getService } from '#use-cases/services.ts';
@@ -63,7 +63,13 @@ export const operations: Record<string, Operation> = {
       ...(q.cursor ? { cursor: q.cursor } : {}),
     });
   },
-  verifyAudit: (r) => verifyAudit(r.ports, r.query.service as string | undefined),
+  verifyAudit: (r) => {
+    const q = r.query as { service?: string; from: 'checkpoint' | 'genesis'; cursor?: string };
+    const stopAt = Date.now() + VERIFY_TIME_BUDGET_MS;
+    return verifyAudit(r.ports, {
+      from: q.from, ...(q.service ? { service: q.service } : {}), ...(q.cursor ? { cursor: q.cursor } : {}),
+    }, () => Date.now() > stopAt);
+  },
 };
 
 /** Runs an operation and shapes its HTTP answer: 201 for a real create, 202 for work started, 200 otherwise. */

@@ -53,8 +53,8 @@ const GRANTS: Record<Need, Grant> = {
     tables.state.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query');
     tables.key.grant(role, ...TABLE_KEY_ACTIONS);
   },
-  // Append-only: no UpdateItem or DeleteItem. Written as statements because table.grant()
-  // would cover every index (index/*) where only the time index is queried.
+  // Append-only: no UpdateItem or DeleteItem (a verify checkpoint is a conditional PutItem). Written as
+  // statements because table.grant() would cover index/*; each index is named.
   audit: (role, { tables }) => {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
@@ -62,7 +62,7 @@ const GRANTS: Record<Need, Grant> = {
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['dynamodb:Query'],
-      resources: [`${tables.audit.tableArn}/index/${tables.auditTimeIndexName}`],
+      resources: tables.auditIndexNames.map((name) => `${tables.audit.tableArn}/index/${name}`),
     }));
     tables.key.grant(role, ...TABLE_KEY_ACTIONS);
   },

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { AUDIT_TABLE, AUDIT_TIME_INDEX, STATE_TABLE } from '#adapters/aws/table-design.ts';
+import { AUDIT_INDEXES, AUDIT_TABLE, STATE_TABLE } from '#adapters/aws/table-design.ts';
 
 /**
  * The state and audit tables, shaped by the same table design the adapters and the sandbox
@@ -13,8 +13,8 @@ export class StateTables extends Construct {
   readonly key: kms.Key;
   readonly state: dynamodb.Table;
   readonly audit: dynamodb.Table;
-  /** Name of the audit table's time index, for grants on the index ARN. */
-  readonly auditTimeIndexName = AUDIT_TIME_INDEX.name;
+  /** Names of the audit table's indexes, for grants on the index ARNs. */
+  readonly auditIndexNames: readonly string[] = AUDIT_INDEXES.map((index) => index.name);
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -44,11 +44,15 @@ export class StateTables extends Construct {
       partitionKey: { name: AUDIT_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: AUDIT_TABLE.sortKey, type: dynamodb.AttributeType.NUMBER },
     });
-    this.audit.addGlobalSecondaryIndex({
-      indexName: AUDIT_TIME_INDEX.name,
-      partitionKey: { name: AUDIT_TIME_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: AUDIT_TIME_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
+    // The same index list the sandbox creates in dynalite (auditTableInput). CloudFormation creates or
+    // deletes one GSI per stack update, so a stack deployed with the old byTime index upgrades in steps (README, Audit).
+    for (const index of AUDIT_INDEXES) {
+      this.audit.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
   }
 }

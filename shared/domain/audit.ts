@@ -55,10 +55,23 @@ export interface ChainBreak {
   problem: string;
 }
 
+/** Where a run of verification starts: after the record `seq`, whose hash is `hash` (0 and GENESIS_HASH: the start). */
+export interface ChainPosition {
+  seq: number;
+  hash: string;
+}
+
+export const GENESIS: ChainPosition = { seq: 0, hash: GENESIS_HASH };
+
 /** Checks a stream's records, oldest first; returns the first break or null when intact. */
 export function verifyChain(records: AuditRecord[]): ChainBreak | null {
-  let expectedPrev = GENESIS_HASH;
-  let expectedSeq = 1;
+  return verifyChainFrom(records, GENESIS);
+}
+
+/** Checks records that continue a chain after `start`, oldest first; the first break or null. */
+export function verifyChainFrom(records: AuditRecord[], start: ChainPosition): ChainBreak | null {
+  let expectedPrev = start.hash;
+  let expectedSeq = start.seq + 1;
   for (const record of records) {
     const { hash, ...unhashed } = record;
     if (record.seq !== expectedSeq) return { seq: record.seq, problem: `expected seq ${expectedSeq}` };

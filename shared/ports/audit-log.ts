@@ -13,6 +13,20 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
+/** A run of one stream's chain, oldest first; `more` when records follow the last one. */
+export interface AuditChainPage {
+  records: AuditRecord[];
+  more: boolean;
+}
+
+/** How far a stream's chain has been verified: the last record checked, and its hash. */
+export interface AuditCheckpoint {
+  stream: string;
+  seq: number;
+  hash: string;
+  verifiedAt: string;
+}
+
 /**
  * An append-only, hash-chained record of actions. Appends to one stream are serialized
  * with conditional writes on the next sequence number, never transactions.
@@ -21,6 +35,12 @@ export interface AuditLog {
   append(entry: AuditEntry): Promise<AuditRecord>;
   /** Newest first. */
   list(query: AuditQuery): Promise<AuditPage>;
-  /** One stream, oldest first, for verification. */
-  readStream(stream: string): Promise<AuditRecord[]>;
+  /** Up to `limit` records of one stream after seq `afterSeq`, oldest first, read consistently. */
+  readChain(stream: string, afterSeq: number, limit: number): Promise<AuditChainPage>;
+  getCheckpoint(stream: string): Promise<AuditCheckpoint | null>;
+  /**
+   * Stores a stream's checkpoint if the stored one is still at seq `expectedSeq` (null: none
+   * stored); otherwise a StaleVersionError, as another verifier moved it first.
+   */
+  saveCheckpoint(checkpoint: AuditCheckpoint, expectedSeq: number | null): Promise<void>;
 }

@@ -1,8 +1,8 @@
-import { auditStream, verifyChain } from '#domain/audit.ts';
 import { ValidationError } from '#domain/errors.ts';
 import type { AuditQuery } from '#ports/audit-log.ts';
 import { InvalidCursorError } from '#ports/errors.ts';
 import type { Ports } from '#ports/ports.ts';
+import { verifyAuditChain, type VerifyReport, type VerifyRequest } from './audit-verify.ts';
 
 /** Audit records newest first; a cursor from another query is the caller's mistake, not ours. */
 export async function listAudit(ports: Ports, query: AuditQuery) {
@@ -14,10 +14,17 @@ export async function listAudit(ports: Ports, query: AuditQuery) {
   }
 }
 
-/** Recomputes one stream's hash chain: a service's, or the system stream without one. */
-export async function verifyAudit(ports: Ports, service: string | undefined) {
-  const stream = auditStream(service);
-  const records = await ports.audit.readStream(stream);
-  const broken = verifyChain(records);
-  return { stream, records: records.length, intact: broken === null, firstBreak: broken };
+/**
+ * How long one verify call reads before it answers with its progress: the API function has
+ * 29 s in all, and the records of a page already read are checked after the last read.
+ */
+export const VERIFY_TIME_BUDGET_MS = 20_000;
+/** Records per read: a Query page holds at most 1 MB, which is about this many audit records. */
+const VERIFY_PAGE_SIZE = 1_000;
+/** A ceiling per call besides time, so a call's memory and work stay bounded. */
+const VERIFY_MAX_RECORDS = 250_000;
+
+/** Verifies a stream's chain within one call's budget: a service's, or the system stream without one. */
+export function verifyAudit(ports: Ports, request: VerifyRequest, shouldStop: () => boolean): Promise<VerifyReport> {
+  return verifyAuditChain(ports, request, { maxRecords: VERIFY_MAX_RECORDS, pageSize: VERIFY_PAGE_SIZE, shouldStop });
 }

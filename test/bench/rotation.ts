@@ -21,7 +21,9 @@ const countingAudit = (): AuditLog & { appended: number } => {
     appended: 0,
     append: async (entry: never) => { log.appended += 1; return entry; },
     list: async () => ({ records: [], nextCursor: null }),
-    readStream: async () => [],
+    readChain: async () => ({ records: [], more: false }),
+    getCheckpoint: async () => null,
+    saveCheckpoint: async () => undefined,
   };
   return log as unknown as AuditLog & { appended: number };
 };

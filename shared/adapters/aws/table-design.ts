@@ -60,23 +60,56 @@ export const AUDIT_TABLE = {
 } as const;
 
 /**
- * The time index over every stream. All records share one `feed` value, so the index is
- * a single partition ordered by time; fine for control-plane volumes (well under 1,000 writes/s).
+ * The time index over every stream, sharded: each record's `timeShard` is `audit#<bucket>`, the
+ * bucket a hash of its stream, so appends spread over `shards` index partitions instead of one.
+ * Each partition of a table or GSI takes at most 1,000 write units a second, whatever the table's
+ * total (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/throttling-key-range-limit-exceeded-mitigation.html,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-sharding.html).
+ * A stream's appends are serialized by its hash chain, so one stream alone cannot heat a shard.
+ * No day in the key: today's writes would still all land in today's shards, and a newest-first
+ * read without `since` would have to walk back through empty days.
  */
 export const AUDIT_TIME_INDEX = {
-  name: 'byTime',
-  partitionKey: 'feed',
+  name: 'byTimeShard',
+  partitionKey: 'timeShard',
   sortKey: 'timeKey',
-  feedValue: 'audit',
+  shards: 8,
 } as const;
 
-/** Non-key attributes of audit items: the record as JSON, and its time for filtering. */
+/** One stream's records by time, so `?service=&since=&until=` is a key range, not a filter. */
+export const AUDIT_STREAM_TIME_INDEX = {
+  name: 'byStreamTime',
+  partitionKey: AUDIT_TABLE.partitionKey,
+  sortKey: AUDIT_TIME_INDEX.sortKey,
+} as const;
+
+/** Every index of the audit table; the CDK stack and the sandbox both build from this list. */
+export const AUDIT_INDEXES = [AUDIT_TIME_INDEX, AUDIT_STREAM_TIME_INDEX] as const;
+
+/** Non-key attributes of audit items: the record as JSON; on a checkpoint item, the checkpoint. */
 export const AUDIT_ATTRIBUTES = {
   record: 'record',
-  time: 'time',
+  checkpoint: 'checkpoint',
+  /** The checkpoint's seq as a number, for the condition on the next save. */
+  checkpointSeq: 'checkpointSeq',
 } as const;
 
-/** Sort key of the time index: time, then stream and zero-padded seq so keys never collide. */
+/**
+ * Verification checkpoints live beside the chains: stream `checkpoint#<stream>`, seq 0. They carry
+ * no `timeShard` or `timeKey`, so neither index holds them.
+ */
+export const AUDIT_CHECKPOINT = { streamPrefix: 'checkpoint#', seq: 0 } as const;
+
+/** The time-index shard of a stream: FNV-1a of its name, modulo the shard count. */
+export function auditTimeShard(stream: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < stream.length; i++) hash = Math.imul(hash ^ stream.charCodeAt(i), 0x01000193) >>> 0;
+  return `audit#${hash % AUDIT_TIME_INDEX.shards}`;
+}
+
+export const AUDIT_TIME_SHARDS: readonly string[] = Array.from({ length: AUDIT_TIME_INDEX.shards }, (_, i) => `audit#${i}`);
+
+/** Sort key of both time indexes: time, then stream and zero-padded seq so keys never collide. */
 export function auditTimeKey(time: string, stream: string, seq: number): string {
   return `${normalizeTime(time)}#${stream}#${String(seq).padStart(12, '0')}`;
 }
@@ -116,13 +149,13 @@ export function auditTableInput(tableName: string): CreateTableCommandInput {
       { AttributeName: AUDIT_TABLE.partitionKey, KeyType: 'HASH' },
       { AttributeName: AUDIT_TABLE.sortKey, KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: [{
-      IndexName: AUDIT_TIME_INDEX.name,
+    GlobalSecondaryIndexes: AUDIT_INDEXES.map((index) => ({
+      IndexName: index.name,
       KeySchema: [
-        { AttributeName: AUDIT_TIME_INDEX.partitionKey, KeyType: 'HASH' },
-        { AttributeName: AUDIT_TIME_INDEX.sortKey, KeyType: 'RANGE' },
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
       Projection: { ProjectionType: 'ALL' },
-    }],
+    })),
   };
 }

@@ -2,10 +2,20 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { verifyChain, type AuditEntry } from '#domain/audit.ts';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
-import { InvalidCursorError } from '#ports/errors.ts';
+import { auditTimeShard } from '#adapters/aws/table-design.ts';
+import { InvalidCursorError, StaleVersionError } from '#ports/errors.ts';
 import { useDynalite } from './dynalite-fixture.ts';
 
 const dynalite = useDynalite();
+
+/** A whole stream, oldest first, through the paged chain reads. */
+async function readAll(log: DynamoDbAuditLog, stream: string) {
+  const records = [];
+  for (let page = await log.readChain(stream, 0, 7); ; page = await log.readChain(stream, records.at(-1)!.seq, 7)) {
+    records.push(...page.records);
+    if (!page.more) return records;
+  }
+}
 
 async function freshLog(): Promise<{ log: DynamoDbAuditLog; tableName: string }> {
   const names = await dynalite.freshTables();
@@ -28,7 +38,7 @@ describe('DynamoDbAuditLog append', () => {
     const { log } = await freshLog();
     const appended = await Promise.all(Array.from({ length: 30 }, (_, i) => log.append(entry(i, 'api'))));
 
-    const stream = await log.readStream('service#api');
+    const stream = await readAll(log, 'service#api');
     expect(stream.map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(verifyChain(stream)).toBeNull();
     expect(new Set(appended.map((r) => r.seq)).size).toBe(30);
@@ -37,7 +47,7 @@ describe('DynamoDbAuditLog append', () => {
   it('stores records that round-trip exactly, undefined fields and all', async () => {
     const { log } = await freshLog();
     const record = await log.append(entry(0, undefined, { before: undefined, after: { a: [undefined, 1] } }));
-    const [stored] = await log.readStream('system');
+    const [stored] = await readAll(log, 'system');
     expect(stored).toEqual(record);
     expect(stored?.stream).toBe('system');
     expect(verifyChain([stored!])).toBeNull();
@@ -46,7 +56,7 @@ describe('DynamoDbAuditLog append', () => {
   it('lets verifyChain find a record changed in the table', async () => {
     const { log, tableName } = await freshLog();
     for (let i = 0; i < 3; i++) await log.append(entry(i, 'api'));
-    const [, second] = await log.readStream('service#api');
+    const [, second] = await readAll(log, 'service#api');
     await dynalite.client.send(new UpdateItemCommand({
       TableName: tableName,
       Key: { stream: { S: 'service#api' }, seq: { N: '2' } },
@@ -55,7 +65,7 @@ describe('DynamoDbAuditLog append', () => {
       ExpressionAttributeValues: { ':record': { S: JSON.stringify({ ...second, outcome: 'failure' }) } },
     }));
 
-    expect(verifyChain(await log.readStream('service#api'))).toEqual({ seq: 2, problem: 'hash does not match the record' });
+    expect(verifyChain(await readAll(log, 'service#api'))).toEqual({ seq: 2, problem: 'hash does not match the record' });
   });
 });
 
@@ -130,5 +140,88 @@ describe('DynamoDbAuditLog list', () => {
     expect(nextCursor).not.toBeNull();
     await expect(log.list({ service: 'api', limit: 2, cursor: nextCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
     await expect(log.list({ limit: 2, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+});
+
+describe('DynamoDbAuditLog over the sharded time index', () => {
+  // 11 streams over 5 days, appended out of time order across streams, so pages mix shards and days.
+  const services = ['api', 'web', 'billing', 'search', 'auth', 'cart', 'media', 'mail', 'jobs', 'geo', undefined] as const;
+  async function seededDays() {
+    const { log } = await freshLog();
+    const appended = [];
+    for (let i = 0; i < 132; i++) {
+      const service = services[i % services.length];
+      const day = (i * 7) % 5;
+      const time = new Date(Date.UTC(2026, 2, 1 + day, (i * 5) % 24, i % 60)).toISOString();
+      appended.push(await log.append(entry(0, service, { time, reasons: [`record ${i}`] })));
+    }
+    return { log, appended };
+  }
+  const newestFirst = (a: { time: string; stream: string; seq: number }, b: typeof a) =>
+    a.time !== b.time ? (a.time < b.time ? 1 : -1) : a.stream !== b.stream ? (a.stream < b.stream ? 1 : -1) : b.seq - a.seq;
+
+  it('spreads streams over several shards', () => {
+    const shards = new Set(services.map((s) => auditTimeShard(s ? `service#${s}` : 'system')));
+    expect(shards.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it('pages every record once, newest first across shards and days, with no gap', async () => {
+    const { log, appended } = await seededDays();
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await log.list({ limit: 9, ...(cursor ? { cursor } : {}) });
+      pages.push(page.records.map((r) => r.reasons[0]!));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+
+    const expected = [...appended].sort(newestFirst).map((r) => r.reasons[0]);
+    expect(pages.flat()).toEqual(expected);
+    expect(pages.slice(0, -1).every((p) => p.length === 9)).toBe(true);
+  });
+
+  it('bounds a time window across day boundaries, paged', async () => {
+    const { log, appended } = await seededDays();
+    const since = '2026-03-02T06:00:00.000Z';
+    const until = '2026-03-04T05:00:00.000Z';
+    const seen = [];
+    let cursor: string | undefined;
+    do {
+      const page = await log.list({ since, until, limit: 4, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.records);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+
+    const expected = appended.filter((r) => r.time >= since && r.time <= until).sort(newestFirst);
+    expect(expected.length).toBeGreaterThan(20);
+    expect(seen.map((r) => r.reasons[0])).toEqual(expected.map((r) => r.reasons[0]));
+  });
+});
+
+describe('DynamoDbAuditLog chain reads and checkpoints', () => {
+  it('reads a stream after a seq in pages, and says when more follow', async () => {
+    const { log } = await freshLog();
+    for (let i = 0; i < 5; i++) await log.append(entry(i, 'api'));
+    const first = await log.readChain('service#api', 1, 3);
+    expect(first.records.map((r) => r.seq)).toEqual([2, 3, 4]);
+    expect(first.more).toBe(true);
+    const last = await log.readChain('service#api', 4, 3);
+    expect(last).toEqual({ records: [expect.objectContaining({ seq: 5 })], more: false });
+  });
+
+  it('stores a checkpoint only over the one expected, and keeps it out of the listings', async () => {
+    const { log } = await freshLog();
+    const record = await log.append(entry(0, 'api'));
+    const checkpoint = { stream: 'service#api', seq: 1, hash: record.hash, verifiedAt: '2026-03-01T13:00:00.000Z' };
+
+    expect(await log.getCheckpoint('service#api')).toBeNull();
+    await log.saveCheckpoint(checkpoint, null);
+    await expect(log.saveCheckpoint({ ...checkpoint, seq: 2 }, null)).rejects.toBeInstanceOf(StaleVersionError);
+    await expect(log.saveCheckpoint({ ...checkpoint, seq: 2 }, 5)).rejects.toBeInstanceOf(StaleVersionError);
+    expect(await log.getCheckpoint('service#api')).toEqual(checkpoint);
+
+    expect((await log.list({ limit: 10 })).records).toEqual([record]);
+    expect((await log.list({ service: 'api', limit: 10 })).records).toEqual([record]);
+    expect((await readAll(log, 'service#api')).map((r) => r.seq)).toEqual([1]);
   });
 });

@@ -12,6 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Service } from '#domain/model.ts';
 import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
+import { auditTimeShard } from '#adapters/aws/table-design.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 
@@ -144,9 +145,54 @@ describe('DynamoDbAuditLog request shapes', () => {
     const put = dynamo.commandCalls(PutItemCommand)[0]!.args[0].input;
     expect(put.ConditionExpression).toBe('attribute_not_exists(#stream)');
     expect(put.Item).toMatchObject({
-      stream: { S: 'service#api' }, seq: { N: '1' }, feed: { S: 'audit' },
+      stream: { S: 'service#api' }, seq: { N: '1' }, timeShard: { S: auditTimeShard('service#api') },
       timeKey: { S: '2026-03-01T12:00:00.000Z#service#api#000000000001' },
     });
+    expect(put.Item!.timeShard!.S).toMatch(/^audit#[0-7]$/);
+  });
+
+  it('reads one service over a time window as a key range on the stream-time index, not a filter', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    const log = new DynamoDbAuditLog({ client, tableName: 'audit' });
+    await log.list({ service: 'api', since: '2026-03-01T00:00:00Z', until: '2026-03-02T00:00:00Z', limit: 10 });
+
+    const [query, ...more] = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(more).toEqual([]);
+    expect(query).toMatchObject({
+      TableName: 'audit', IndexName: 'byStreamTime', ScanIndexForward: false, Limit: 12,
+      KeyConditionExpression: '#source = :source AND #timeKey BETWEEN :from AND :below',
+      ExpressionAttributeNames: { '#source': 'stream', '#timeKey': 'timeKey' },
+      ExpressionAttributeValues: {
+        ':source': { S: 'service#api' }, ':from': { S: '2026-03-01T00:00:00.000Z' }, ':below': { S: '2026-03-02T00:00:00.000Z$' },
+      },
+    });
+    expect(query!.FilterExpression).toBeUndefined();
+  });
+
+  it('reads every shard of the time index once per page, each newest first under the bound', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    const log = new DynamoDbAuditLog({ client, tableName: 'audit' });
+    await log.list({ until: '2026-03-02T00:00:00Z', limit: 5 });
+
+    const queries = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries.map((q) => q.ExpressionAttributeValues![':source']!.S).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `audit#${i}`));
+    for (const query of queries) {
+      expect(query).toMatchObject({ IndexName: 'byTimeShard', ScanIndexForward: false, Limit: 6, KeyConditionExpression: '#source = :source AND #timeKey < :below' });
+      expect(query.FilterExpression).toBeUndefined();
+    }
+  });
+
+  it('verifies from a seq with consistent, forward key-range reads', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    const log = new DynamoDbAuditLog({ client, tableName: 'audit' });
+    await log.readChain('service#api', 41, 1000);
+
+    const query = dynamo.commandCalls(QueryCommand)[0]!.args[0].input;
+    expect(query).toMatchObject({
+      KeyConditionExpression: '#stream = :stream AND #seq > :after', ConsistentRead: true, ScanIndexForward: true, Limit: 1001,
+      ExpressionAttributeValues: { ':stream': { S: 'service#api' }, ':after': { N: '41' } },
+    });
+    expect(query.IndexName).toBeUndefined();
   });
 });
 

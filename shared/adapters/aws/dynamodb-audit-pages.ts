@@ -1,0 +1,119 @@
+import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AuditRecord } from '#domain/audit.ts';
+import type { AuditPage, AuditQuery } from '#ports/audit-log.ts';
+import { InvalidCursorError } from '#ports/errors.ts';
+import { AUDIT_ATTRIBUTES, AUDIT_TIME_INDEX, normalizeTime } from './table-design.ts';
+
+type Item = Record<string, AttributeValue>;
+
+/** One index partition ordered by `timeKey`: a shard of the time index, or one stream. */
+export interface TimeSource {
+  index: string;
+  keyName: string;
+  keyValue: string;
+}
+
+const TIME_KEY = AUDIT_TIME_INDEX.sortKey;
+const TIME_KEY_SHAPE = /^[^#]+#.+#\d{12}$/;
+
+/**
+ * The newest `limit` records across the sources, by `timeKey`, below the cursor and within
+ * since/until. Each source gives its newest limit+1 in range, so the merged top `limit` is exact,
+ * and the next cursor is the last key returned: no record is repeated or skipped across pages,
+ * whichever shards the records sit in. Time bounds are key conditions, never filters.
+ */
+export async function readNewestFirst(client: DynamoDBClient, table: string, sources: TimeSource[], query: AuditQuery): Promise<AuditPage> {
+  const limit = Number.isFinite(query.limit) ? Math.max(1, Math.floor(query.limit)) : 1;
+  const since = query.since === undefined ? undefined : normalizeTime(query.since);
+  const until = query.until === undefined ? undefined : normalizeTime(query.until);
+  const scope = sources.length === 1 ? sources[0]!.keyValue : '*';
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, scope);
+  if (since !== undefined && until !== undefined && since > until) return { records: [], nextCursor: null };
+
+  // Every key for time T sorts at or after T and before `T$` ('$' follows '#'), so `${until}$` is
+  // an exclusive bound that keeps all of `until`; a cursor is exclusive too, as it was returned.
+  const bounds = [after, until === undefined ? undefined : `${until}$`].filter((b): b is string => b !== undefined);
+  const below = bounds.length > 0 ? bounds.reduce((a, b) => (a < b ? a : b)) : undefined;
+  if (since !== undefined && below !== undefined && below <= since) return { records: [], nextCursor: null };
+
+  const perSource = await Promise.all(sources.map((source) => newestOf(client, table, source, since, below, limit + 1)));
+  const merged = perSource.flat().sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+  const page = merged.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    records: page.map((entry) => entry.record),
+    nextCursor: merged.length > limit && last ? encodeCursor(scope, last.key) : null,
+  };
+}
+
+interface Keyed {
+  key: string;
+  record: AuditRecord;
+}
+
+/** Up to `want` newest items of one source with since <= timeKey < below, reading on past 1 MB pages. */
+async function newestOf(client: DynamoDBClient, table: string, source: TimeSource, since: string | undefined, below: string | undefined, want: number): Promise<Keyed[]> {
+  const range = keyRange(since, below);
+  const found: Keyed[] = [];
+  let startKey: Item | undefined;
+  // A Query page stops at 1 MB whatever its Limit, so a short page is not the end; only a missing
+  // LastEvaluatedKey is (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html).
+  do {
+    const out = await client.send(new QueryCommand({
+      TableName: table,
+      IndexName: source.index,
+      KeyConditionExpression: `#source = :source${range.expression}`,
+      ExpressionAttributeNames: { '#source': source.keyName, ...range.names },
+      ExpressionAttributeValues: { ':source': { S: source.keyValue }, ...range.values },
+      ScanIndexForward: false,
+      // BETWEEN includes `below`, which only the cursor's own record can equal: read one spare.
+      Limit: want - found.length + (range.inclusiveBelow ? 1 : 0),
+      ExclusiveStartKey: startKey,
+    }));
+    for (const item of out.Items ?? []) {
+      const key = item[TIME_KEY]?.S;
+      const json = item[AUDIT_ATTRIBUTES.record]?.S;
+      if (key === undefined || json === undefined || key === below) continue;
+      found.push({ key, record: JSON.parse(json) as AuditRecord });
+    }
+    startKey = out.LastEvaluatedKey;
+  } while (startKey && found.length < want);
+  return found.slice(0, want);
+}
+
+interface KeyRange {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, AttributeValue>;
+  inclusiveBelow: boolean;
+}
+
+/** A key condition on the sort key allows one comparison, or BETWEEN (inclusive at both ends). */
+function keyRange(since: string | undefined, below: string | undefined): KeyRange {
+  const names = { '#timeKey': TIME_KEY };
+  if (since !== undefined && below !== undefined) {
+    return { names, expression: ' AND #timeKey BETWEEN :from AND :below', values: { ':from': { S: since }, ':below': { S: below } }, inclusiveBelow: true };
+  }
+  if (since !== undefined) return { names, expression: ' AND #timeKey >= :from', values: { ':from': { S: since } }, inclusiveBelow: false };
+  if (below !== undefined) return { names, expression: ' AND #timeKey < :below', values: { ':below': { S: below } }, inclusiveBelow: false };
+  return { names: {}, expression: '', values: {}, inclusiveBelow: false };
+}
+
+/** Opaque to callers: the query's scope (every stream, or one) and the last key it returned. */
+function encodeCursor(scope: string, key: string): string {
+  return Buffer.from(JSON.stringify({ scope, after: key })).toString('base64url');
+}
+
+function decodeCursor(cursor: string, scope: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch (err) {
+    throw new InvalidCursorError({ cause: err });
+  }
+  const fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  const valid = Object.keys(fields).length === 2 && fields.scope === scope
+    && typeof fields.after === 'string' && TIME_KEY_SHAPE.test(fields.after);
+  if (!valid) throw new InvalidCursorError();
+  return fields.after as string;
+}

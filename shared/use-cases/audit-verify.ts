@@ -1,0 +1,141 @@
+import { auditStream, GENESIS, hashRecord, verifyChainFrom, type ChainBreak, type ChainPosition } from '#domain/audit.ts';
+import { ValidationError } from '#domain/errors.ts';
+import type { AuditCheckpoint, AuditLog } from '#ports/audit-log.ts';
+import type { Clock } from '#ports/clock.ts';
+import { StaleVersionError } from '#ports/errors.ts';
+
+/**
+ * What one call may spend. A call stops between pages once `maxRecords` are checked or
+ * `shouldStop` says its time is up, and reports how far it got.
+ */
+export interface VerifyBudget {
+  maxRecords: number;
+  pageSize: number;
+  shouldStop: () => boolean;
+}
+
+export interface VerifyRequest {
+  service?: string;
+  /** 'checkpoint' (default): on from the stored checkpoint. 'genesis': the whole chain again. */
+  from: 'checkpoint' | 'genesis';
+  /** Continues a genesis run where its previous call stopped. */
+  cursor?: string;
+}
+
+export interface VerifyReport {
+  stream: string;
+  from: VerifyRequest['from'];
+  intact: boolean;
+  firstBreak: ChainBreak | null;
+  /** The run checked the records after this seq (0: from the first record). */
+  startedAfter: number;
+  /** The last seq this run found intact, from its start. */
+  verifiedThrough: number;
+  /** Records checked by this call. */
+  records: number;
+  /** True when the run reached the stream's head (or a break). */
+  complete: boolean;
+  /** For an incomplete genesis run: pass back as `cursor` to continue. A checkpoint run continues by itself. */
+  cursor: string | null;
+  /** The stored checkpoint after this call. */
+  checkpoint: AuditCheckpoint | null;
+}
+
+type VerifyPorts = { audit: AuditLog; clock: Clock };
+
+/**
+ * Verifies a stream's hash chain in pages, from the stored checkpoint or from the first record.
+ *
+ * What the checkpoint trusts: that the records up to its seq were intact when a run passed them,
+ * and that its hash is the hash the last of them had then. Each checkpoint run first re-reads that
+ * record and requires the same hash, so a chain rewritten (and re-hashed) from an earlier record on,
+ * or cut back below the checkpoint, is a break. An edit to an earlier record that leaves later
+ * hashes alone is not re-read by a checkpoint run: a genesis run finds it, and also reports any
+ * record whose hash differs from the checkpoint's. The checkpoint sits in the same table as the
+ * chain, so it does not hold against someone who can rewrite both; signed digests held elsewhere
+ * are what would.
+ */
+export async function verifyAuditChain(ports: VerifyPorts, request: VerifyRequest, budget: VerifyBudget): Promise<VerifyReport> {
+  const stream = auditStream(request.service);
+  if (request.from === 'checkpoint' && request.cursor !== undefined) {
+    throw new ValidationError('a cursor continues a from=genesis run; a checkpoint run continues from the stored checkpoint', 'query.cursor');
+  }
+  const stored = await ports.audit.getCheckpoint(stream);
+  const start = request.from === 'checkpoint'
+    ? (stored ? { seq: stored.seq, hash: stored.hash } : GENESIS)
+    : (request.cursor === undefined ? GENESIS : decodeVerifyCursor(request.cursor));
+  const report: VerifyReport = {
+    stream, from: request.from, intact: true, firstBreak: null, startedAfter: start.seq, verifiedThrough: start.seq,
+    records: 0, complete: false, cursor: null, checkpoint: stored,
+  };
+
+  const anchorBreak = await checkAnchor(ports.audit, stream, start);
+  if (anchorBreak) return { ...report, intact: false, firstBreak: anchorBreak, complete: true };
+
+  let position: ChainPosition = start;
+  while (!report.complete && report.records < budget.maxRecords && !budget.shouldStop()) {
+    const page = await ports.audit.readChain(stream, position.seq, Math.min(budget.pageSize, budget.maxRecords - report.records));
+    const found = verifyChainFrom(page.records, position) ?? checkpointMismatch(page.records, stored);
+    const good = found ? page.records.filter((r) => r.seq < found.seq) : page.records;
+    const last = good[good.length - 1];
+    if (last) position = { seq: last.seq, hash: last.hash };
+    report.records += found ? good.length + 1 : good.length;
+    if (found) Object.assign(report, { intact: false, firstBreak: found, complete: true });
+    else if (!page.more) report.complete = true;
+  }
+  report.verifiedThrough = position.seq;
+
+  if (request.from === 'checkpoint' && position.seq > start.seq) report.checkpoint = await advance(ports, stream, position, stored);
+  if (request.from === 'genesis' && !report.complete) report.cursor = encodeVerifyCursor(position);
+  return report;
+}
+
+/** The record a run starts after must still exist and still hash to the position's hash. */
+async function checkAnchor(audit: AuditLog, stream: string, start: ChainPosition): Promise<ChainBreak | null> {
+  if (start.seq === 0) return null;
+  const { records: [anchor] } = await audit.readChain(stream, start.seq - 1, 1);
+  if (!anchor || anchor.seq !== start.seq) return { seq: start.seq, problem: 'the record the run starts after is missing' };
+  const { hash, ...unhashed } = anchor;
+  if (hash !== start.hash || hashRecord(unhashed) !== start.hash) {
+    return { seq: start.seq, problem: 'the record no longer has the hash it had when it was verified' };
+  }
+  return null;
+}
+
+/** A genesis run passing the checkpoint's record must find the hash the checkpoint stored. */
+function checkpointMismatch(records: { seq: number; hash: string }[], stored: AuditCheckpoint | null): ChainBreak | null {
+  const at = stored ? records.find((r) => r.seq === stored.seq) : undefined;
+  return at && at.hash !== stored!.hash ? { seq: at.seq, problem: 'hash differs from the one stored at the verify checkpoint' } : null;
+}
+
+/** Moves the checkpoint forward; if another verifier moved it first, theirs stands. */
+async function advance(ports: VerifyPorts, stream: string, position: ChainPosition, stored: AuditCheckpoint | null): Promise<AuditCheckpoint | null> {
+  const checkpoint: AuditCheckpoint = { stream, seq: position.seq, hash: position.hash, verifiedAt: ports.clock.now().toISOString() };
+  try {
+    await ports.audit.saveCheckpoint(checkpoint, stored?.seq ?? null);
+    return checkpoint;
+  } catch (err) {
+    if (!(err instanceof StaleVersionError)) throw err;
+    return ports.audit.getCheckpoint(stream);
+  }
+}
+
+const CURSOR_SHAPE = /^[0-9a-f]{64}$/;
+
+function encodeVerifyCursor(position: ChainPosition): string {
+  return Buffer.from(JSON.stringify({ seq: position.seq, hash: position.hash })).toString('base64url');
+}
+
+function decodeVerifyCursor(cursor: string): ChainPosition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  const fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  if (Number.isSafeInteger(fields.seq) && (fields.seq as number) >= 0 && typeof fields.hash === 'string' && CURSOR_SHAPE.test(fields.hash)) {
+    return { seq: fields.seq as number, hash: fields.hash };
+  }
+  throw new ValidationError('query.cursor is not a cursor a verify run handed out', 'query.cursor');
+}
