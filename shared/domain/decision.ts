@@ -1,5 +1,5 @@
 import type { Decision, DecisionSource, Recommendation, Rule, ScaleDirection } from './model.ts';
-import { sizeFromReadyPods } from './readiness.ts';
+import { readyAmongObserved, sizeFromReadyPods } from './readiness.ts';
 
 /** HPA's default tolerance: a ratio within 10% of 1 changes nothing. */
 export const DEFAULT_TOLERANCE = 0.1;
@@ -84,7 +84,8 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
     reasons.push(`${rule.trigger.metric} ${value} is within ${tolerance * 100}% of the threshold ${rule.trigger.threshold}: no change from ${current}`);
   } else {
     const observed = input.observedReplicas ?? current;
-    const sized = sizeFromReadyPods(observed, input.readyReplicas ?? observed, value, rule.trigger.threshold, tolerance);
+    const ready = input.readyReplicas === undefined ? observed : readyAmongObserved(observed, current, input.readyReplicas);
+    const sized = sizeFromReadyPods(observed, ready, value, rule.trigger.threshold, tolerance);
     desired = sized.desired;
     reasons.push(`${rule.trigger.metric} ${sized.reasons[0]}`, ...sized.reasons.slice(1));
     if (observed !== current) reasons.push(`the metric saw ${observed} replicas; ${current} run now`);

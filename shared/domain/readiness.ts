@@ -10,6 +10,17 @@
  * ratio falls within the tolerance or points the other way.
  */
 
+/**
+ * How many of the replicas the metric saw are Ready, from today's counts. Pods added since the
+ * metric's period are the ones still starting; pods removed since were serving when it was
+ * measured. Today's not-Ready pods beyond the ones added since are counted against the seen ones.
+ */
+export function readyAmongObserved(observed: number, current: number, ready: number): number {
+  const notReady = Math.max(0, current - ready);
+  const notReadyOfSeen = Math.max(0, notReady - Math.max(0, current - observed));
+  return observed - Math.min(observed, notReadyOfSeen);
+}
+
 export interface ReadySizing {
   desired: number;
   reasons: string[];
@@ -41,7 +52,8 @@ export function sizeFromReadyPods(pods: number, ready: number, metric: number, t
     reasons.push(`the adjusted ratio ${round(adjusted)} ${reverses ? 'points the other way' : `is within ${tolerance * 100}% of 1`}: no change from ${pods}`);
     return { desired: pods, reasons };
   }
-  let desired = Math.ceil(adjusted * pods);
+  // ceil(pods × adjusted), summed before dividing so that whole counts stay whole.
+  let desired = Math.ceil((readyPods * metric + others * counted * threshold) / threshold);
   // Floating-point error must not push the count against the ratio's direction.
   if ((scaleUp && desired < pods) || (!scaleUp && desired > pods)) desired = pods;
   reasons.push(`ceil(${pods} × ${round(adjusted)}) = ${desired}`);
