@@ -78,6 +78,8 @@ export const SANDBOX_CAPACITY: CapacityOptions = { podsPerNode: 30, maxNodes: 50
 
 export interface Sandbox {
   url: string;
+  /** dynalite's endpoint, for a process that reaches the tables through its own DynamoDB client. */
+  dynamoEndpoint: string;
   dataDir: string;
   tokens: Record<string, string>;
   issueToken(scopes: readonly string[], subject?: string, ttlSeconds?: number): Promise<string>;
@@ -194,6 +196,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   return {
     url: `http://127.0.0.1:${port}`,
+    dynamoEndpoint: dynalite.endpoint,
     dataDir, tokens, issueToken, alarms, bus, deadLetter, wiring, scheduler, events, secrets,
     k8s: Object.assign(k8s, { token: k8sToken }),
     reconcileNow: () => bus.invoke('reconciler', reconciler, { id: `manual-${Date.now()}` }),

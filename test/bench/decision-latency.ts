@@ -14,6 +14,8 @@ export const DECISION_P99_LIMIT_MS = 25;
 const TARGET = { namespace: 'benefits', deployment: 'eligibility-api', from: 4, to: 8 };
 const THRESHOLD = 500;
 const ALARM_VALUE = (THRESHOLD * TARGET.to) / TARGET.from;
+/** The Deployment and the alarm value that scales it, for other benches that reuse arrange(). */
+export const DECISION_TARGET = { ...TARGET, alarmValue: ALARM_VALUE };
 
 export interface LatencySamples {
   scaler: number[];
@@ -34,7 +36,7 @@ async function call(url: string, token: string, method: string, body?: unknown, 
 }
 
 /** Registers the service and its rule over HTTP as a user would; returns the scale-out alarm's name. */
-async function arrange(sandbox: Sandbox): Promise<string> {
+export async function arrange(sandbox: Sandbox): Promise<string> {
   const admin = sandbox.tokens.admin;
   if (!admin) throw new Error('the sandbox issued no admin token');
   await call(`${sandbox.url}/services`, admin, 'POST', {

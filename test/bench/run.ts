@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: bundle sizes, init times, decision latency and sandbox start-up, each beside
- * its target. Prints a table and writes bench/results.json. Exits 0 when a target is missed
- * (the table says MISSED); non-zero only when the benchmark itself could not run.
+ * `npm run bench`: bundle sizes, init times, cold starts, decision latency and sandbox start-up,
+ * each beside its target. Prints a table and writes bench/results.json. Exits 0 when a target is
+ * missed (the table says MISSED); non-zero only when the benchmark itself could not run.
+ * `npm run bench -- init cold` runs only the named sections (see SECTIONS) and writes
+ * bench/results.init+cold.json, so a partial run never overwrites the full results.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { measureStartup, startupFigures } from './startup.ts';
 import { burstReadinessFigures, measureBurstReadiness } from './burst-readiness.ts';
 import { measureMeterCost, meterCostFigures } from './meter-cost.ts';
 import { measureRotations, measureSweep, rotationFigures, sweepFigures } from './rotation.ts';
+import { coldStartFigures, measureColdStarts } from './cold-start.ts';
 
 const PARAMETERS = {
   initRunsPerBundle: 15,
@@ -27,8 +30,14 @@ const PARAMETERS = {
   rotations: 50,
   meterServices: 1_000,
   meterRuns: 3,
+  coldStartRuns: 9,
 };
-const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results.json');
+const SECTIONS = ['size', 'init', 'cold', 'decision', 'startup', 'burst', 'meter', 'sweep', 'rotation'] as const;
+const chosen = process.argv.slice(2).filter((a) => a !== '--');
+const unknown = chosen.filter((a) => !(SECTIONS as readonly string[]).includes(a));
+if (unknown.length > 0) throw new Error(`unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+const wanted = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
+const RESULTS_FILE = join(REPO_ROOT, 'bench', chosen.length === 0 ? 'results.json' : `results.${chosen.join('+')}.json`);
 
 const step = (message: string) => console.error(`bench: ${message}`);
 
@@ -37,47 +46,70 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'hms-sys-bundles-'));
   const figures: Figure[] = [];
   try {
-    step(`bundling ${HANDLER_ENTRIES.length} handlers and the baseline with infra/lambda-bundling.ts, as the stack does`);
-    const built = [];
-    for (const entry of [...HANDLER_ENTRIES, BASELINE_ENTRY]) built.push(await bundleEntry(entry, workDir, LAMBDA_BUNDLING));
+    const built: Awaited<ReturnType<typeof bundleEntry>>[] = [];
+    if (wanted('size') || wanted('init') || wanted('cold')) {
+      step(`bundling ${HANDLER_ENTRIES.length} handlers and the baseline with infra/lambda-bundling.ts, as the stack does`);
+      for (const entry of [...HANDLER_ENTRIES, BASELINE_ENTRY]) built.push(await bundleEntry(entry, workDir, LAMBDA_BUNDLING));
+    }
     const handlers: Bundle[] = built.filter((b) => b.name !== BASELINE_ENTRY.name);
-    figures.push(...bundleSizeFigures(handlers));
+    if (wanted('size')) figures.push(...bundleSizeFigures(handlers));
 
-    step(`importing each bundle ${PARAMETERS.initRunsPerBundle} times in fresh node processes`);
-    const initSamples = await measureInitTimes(built, PARAMETERS.initRunsPerBundle);
-    figures.push(...initTimeFigures(initSamples, BASELINE_ENTRY.name, PARAMETERS.initRatioHandlers));
+    if (wanted('init')) {
+      step(`importing each bundle ${PARAMETERS.initRunsPerBundle} times in fresh node processes`);
+      const initSamples = await measureInitTimes(built, PARAMETERS.initRunsPerBundle);
+      figures.push(...initTimeFigures(initSamples, BASELINE_ENTRY.name, PARAMETERS.initRatioHandlers));
+    }
 
-    step(`publishing ${PARAMETERS.decisionWarmupEvents} + ${PARAMETERS.decisionEvents} alarm events through the sandbox`);
-    const latency = await measureDecisionLatency(PARAMETERS.decisionWarmupEvents, PARAMETERS.decisionEvents);
-    figures.push(...decisionLatencyFigures(latency));
-    figures.push(...persistedLatencyFigures(await measureDecisionLatency(PARAMETERS.decisionWarmupEvents, PARAMETERS.decisionEvents / 4, true)));
+    if (wanted('cold')) {
+      step(`cold starts: ${PARAMETERS.coldStartRuns} fresh processes each for the scaler (alarm → scale PATCH), the API (one GET) and a bare GET + PATCH`);
+      figures.push(...coldStartFigures(await measureColdStarts(handlers, PARAMETERS.coldStartRuns)));
+    }
 
-    step(`starting the sandbox with npm start ${PARAMETERS.startupRuns} times`);
-    const startup = await measureStartup(PARAMETERS.startupRuns);
-    figures.push(...startupFigures(startup));
-    if (startup.every((s) => s.reportedMs === null)) step('warning: the CLI never printed "hms-sys sandbox ready in N ms"');
+    if (wanted('decision')) {
+      step(`publishing ${PARAMETERS.decisionWarmupEvents} + ${PARAMETERS.decisionEvents} alarm events through the sandbox`);
+      const latency = await measureDecisionLatency(PARAMETERS.decisionWarmupEvents, PARAMETERS.decisionEvents);
+      figures.push(...decisionLatencyFigures(latency));
+      figures.push(...persistedLatencyFigures(await measureDecisionLatency(PARAMETERS.decisionWarmupEvents, PARAMETERS.decisionEvents / 4, true)));
+    }
 
-    step('simulating a 10 → 1,000 pod burst against the HPA-default and KEDA baselines (virtual time)');
-    figures.push(...burstReadinessFigures(measureBurstReadiness()));
+    if (wanted('startup')) {
+      step(`starting the sandbox with npm start ${PARAMETERS.startupRuns} times`);
+      const startup = await measureStartup(PARAMETERS.startupRuns);
+      figures.push(...startupFigures(startup));
+      if (startup.every((s) => s.reportedMs === null)) step('warning: the CLI never printed "hms-sys sandbox ready in N ms"');
+    }
 
-    step(`metering ${PARAMETERS.meterServices} services ${PARAMETERS.meterRuns} times over dynalite and the Kubernetes simulator`);
-    figures.push(...meterCostFigures(PARAMETERS.meterServices, await measureMeterCost(PARAMETERS.meterServices, PARAMETERS.meterRuns)));
+    if (wanted('burst')) {
+      step('simulating a 10 → 1,000 pod burst against the HPA-default and KEDA baselines (virtual time)');
+      figures.push(...burstReadinessFigures(measureBurstReadiness()));
+    }
 
-    step(`sweeping ${PARAMETERS.sweptSecrets} secrets in the sandbox's local Secrets Manager`);
-    figures.push(...sweepFigures(PARAMETERS.sweptSecrets, await measureSweep(PARAMETERS.sweptSecrets)));
+    if (wanted('meter')) {
+      step(`metering ${PARAMETERS.meterServices} services ${PARAMETERS.meterRuns} times over dynalite and the Kubernetes simulator`);
+      figures.push(...meterCostFigures(PARAMETERS.meterServices, await measureMeterCost(PARAMETERS.meterServices, PARAMETERS.meterRuns)));
+    }
 
-    step(`rotating a database secret ${PARAMETERS.rotations} times against an embedded PostgreSQL`);
-    figures.push(...rotationFigures(await measureRotations(PARAMETERS.rotations)));
+    if (wanted('sweep')) {
+      step(`sweeping ${PARAMETERS.sweptSecrets} secrets in the sandbox's local Secrets Manager`);
+      figures.push(...sweepFigures(PARAMETERS.sweptSecrets, await measureSweep(PARAMETERS.sweptSecrets)));
+    }
+
+    if (wanted('rotation')) {
+      step(`rotating a database secret ${PARAMETERS.rotations} times against an embedded PostgreSQL`);
+      figures.push(...rotationFigures(await measureRotations(PARAMETERS.rotations)));
+    }
 
     const results = collectResults(figures, {
       ...PARAMETERS,
       bundling: { options: LAMBDA_BUNDLING, targetUsed: built[0]?.target, bundleFile: 'index.mjs (size excludes the source map)' },
       initChildEnvironment: 'parent env without AWS_* and NODE_OPTIONS, plus AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true and POWERTOOLS_METRICS_DISABLED=true',
+      coldStart: 'fresh node process from its first statement: import the bundle, handle one event (scaler: alarm → the simulator answers its scale PATCH; api: GET /services/{name} → handler returns), with NODE_OPTIONS=--enable-source-maps as the stack sets, DynamoDB on dynalite and EKS DescribeCluster + the API server on a loopback front to the simulator; baseline: a fresh process that loads node:http and does the bare GET + PATCH through the same front',
+      sections: chosen.length === 0 ? 'all' : chosen,
       decisionLatency: 'bus.publish → simulator answers the scaler\'s PATCH .../scale; Deployment reset 4 replicas outside the timed part; interleaved with the bare round trip',
     }, startLoad);
     console.log(renderTable(results));
     console.log();
-    console.log(renderTopPackages(handlers));
+    if (handlers.length > 0) console.log(renderTopPackages(handlers));
     const missed = results.figures.filter((f) => f.ok === false);
     console.log();
     console.log(missed.length === 0 ? 'all targets met' : `MISSED ${missed.length} target(s): ${missed.map((f) => f.name).join('; ')}`);
