@@ -8,16 +8,14 @@ import { metrics, MetricUnit } from '#observability/metrics.ts';
 import { advanceBurst, tickBursts } from '#use-cases/burst-runner.ts';
 import { burstFromAlarm } from '#use-cases/rule-burst.ts';
 import { parseAlarmEvent } from '../scaler/alarm-event.ts';
-import type { BurstCommand } from './triggers.ts';
-
-/** A scheduled tick carries an id, a one-shot schedule the burst it is for, an alarm event its detail-type. */
-type RunnerEvent = { id: string; 'detail-type'?: string } | BurstCommand;
+import { parseRunnerEvent } from './runner-event.ts';
 
 /** Builds the burst runner around a wiring function, so AWS and the sandbox run the same code. */
 export function createBurstRunnerHandler(wire: () => Promise<Wiring<SchedulingPorts>>) {
-  const lambdaHandler = async (event: RunnerEvent, context: Context) => {
+  const lambdaHandler = async (raw: unknown, context: Context) => {
+    const event = parseRunnerEvent(raw);
     const { ports, controllerActor } = await wire();
-    if ('burstId' in event) {
+    if (event.kind === 'command') {
       const caller = { actor: controllerActor, requestId: `${event.burstId}:${context.awsRequestId}` };
       logger.appendKeys({ correlationId: caller.requestId });
       const burst = await advanceBurst(ports, caller, event.burstId);
@@ -27,8 +25,8 @@ export function createBurstRunnerHandler(wire: () => Promise<Wiring<SchedulingPo
     }
     logger.appendKeys({ correlationId: event.id });
     const caller = { actor: controllerActor, requestId: event.id };
-    if (event['detail-type'] === 'CloudWatch Alarm State Change') {
-      const facts = parseAlarmEvent(event);
+    if (event.kind === 'alarm') {
+      const facts = parseAlarmEvent(event.event);
       const alarm = parseAlarmName(facts.alarmName);
       metrics.addMetric('BurstAlarms', MetricUnit.Count, 1);
       if (!alarm?.burst || facts.stateValue !== 'ALARM') return { ignored: facts.alarmName };

@@ -17,7 +17,7 @@ interface RestartEvent {
 }
 
 /** The secret a CloudTrail RotationSucceeded event is about, or the credential an hms.sys DbCredentialReplaced event names. */
-function secretOf(event: unknown): { id: string; secret: string; replaced?: { service: string; versionId: string } } {
+export function secretOf(event: unknown): { id: string; secret: string; replaced?: { service: string; versionId: string } } {
   const e = event as RestartEvent;
   if (e['detail-type'] === 'DbCredentialReplaced' && e.id && e.detail?.service && e.detail.secret && e.detail.versionId) {
     return { id: e.id, secret: e.detail.secret, replaced: { service: e.detail.service, versionId: e.detail.versionId } };
