@@ -51,13 +51,7 @@ export class DynamoDbAuditLog implements AuditLog {
       try {
         await this.#client.send(new PutItemCommand({
           TableName: this.#table,
-          Item: {
-            [AUDIT_TABLE.partitionKey]: { S: stream },
-            [AUDIT_TABLE.sortKey]: { N: String(record.seq) },
-            [AUDIT_TIME_INDEX.partitionKey]: { S: auditTimeShard(stream) },
-            [AUDIT_TIME_INDEX.sortKey]: { S: auditTimeKey(record.time, stream, record.seq) },
-            [AUDIT_ATTRIBUTES.record]: { S: json },
-          },
+          Item: auditItem(record, json),
           ConditionExpression: 'attribute_not_exists(#stream)',
           ExpressionAttributeNames: { '#stream': AUDIT_TABLE.partitionKey },
         }));
@@ -150,6 +144,17 @@ export class DynamoDbAuditLog implements AuditLog {
     const item = out.Items?.[0];
     return item ? recordFrom(item) : null;
   }
+}
+
+/** The stored item of a record: its chain keys, both time-index keys, and the record as JSON. */
+export function auditItem(record: AuditRecord, json = JSON.stringify(record)): Item {
+  return {
+    [AUDIT_TABLE.partitionKey]: { S: record.stream },
+    [AUDIT_TABLE.sortKey]: { N: String(record.seq) },
+    [AUDIT_TIME_INDEX.partitionKey]: { S: auditTimeShard(record.stream) },
+    [AUDIT_TIME_INDEX.sortKey]: { S: auditTimeKey(record.time, record.stream, record.seq) },
+    [AUDIT_ATTRIBUTES.record]: { S: json },
+  };
 }
 
 function checkpointKey(stream: string): Item {
