@@ -31,7 +31,26 @@ export interface HmsSysConfig {
   readonly rotatedSecrets: readonly RotatedSecret[];
   /** How many Deployments the consumer restarter rolls at once in a cluster (default 3). */
   readonly maxConcurrentRestarts: number;
+  /**
+   * Whether the functions call AWS through FIPS endpoints (AWS_USE_FIPS_ENDPOINT); undefined
+   * leaves it to the stack's Region: on in the GovCloud (US) Regions, off elsewhere.
+   */
+  readonly fips: boolean | undefined;
+  /**
+   * Concurrent executions reserved for each function without a declared maxInstances;
+   * undefined reserves none. A declared maxInstances is always reserved, since it is a limit.
+   */
+  readonly reservedConcurrency: number | undefined;
 }
+
+/** Reserved executions per function when hms:reservedConcurrency is left out. */
+export const DEFAULT_RESERVED_CONCURRENCY = 5;
+/**
+ * Lambda keeps at least this many of the account's concurrent executions unreserved, so the
+ * account quota must be at least the stack's total reservation plus this
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+ */
+export const LAMBDA_UNRESERVED_MINIMUM = 100;
 
 /** Reads one context key; `tryGetContext` on a construct node fits this shape. */
 export type ContextReader = (key: string) => unknown;
@@ -49,6 +68,10 @@ export const OPTIONAL_CONTEXT_KEYS = {
   rotatedSecrets: 'hms:rotatedSecrets',
   /** A whole number of at least 1; 3 when left out. */
   maxConcurrentRestarts: 'hms:maxConcurrentRestarts',
+  /** `true` or `false`; when left out, true in us-gov-* Regions. */
+  fips: 'hms:fips',
+  /** A whole number per function; `0` or `none` reserves nothing; 5 when left out. */
+  reservedConcurrency: 'hms:reservedConcurrency',
 } as const;
 
 /** Keys that must be set. */
@@ -80,6 +103,8 @@ export function readConfig(read: ContextReader): HmsSysConfig {
     jwtAudience: readAudiences(read),
     rotatedSecrets: readRotatedSecrets(read, OPTIONAL_CONTEXT_KEYS.rotatedSecrets),
     maxConcurrentRestarts: readCount(read, OPTIONAL_CONTEXT_KEYS.maxConcurrentRestarts, 3),
+    fips: readFlag(read, OPTIONAL_CONTEXT_KEYS.fips),
+    reservedConcurrency: readReservedConcurrency(read(OPTIONAL_CONTEXT_KEYS.reservedConcurrency)),
   };
   return Object.freeze({
     ...config,
@@ -168,6 +193,30 @@ function readCount(read: ContextReader, key: string, fallback: number): number {
     throw new ConfigError(`Malformed context value "${key}": expected a whole number of at least 1, got ${JSON.stringify(value)}`);
   }
   return count;
+}
+
+/** `true` or `false`, as a boolean (cdk.json) or a string (`-c key=true`); undefined when left out. */
+function readFlag(read: ContextReader, key: string): boolean | undefined {
+  const value = read(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(`Malformed context value "${key}": expected true or false, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * hms:reservedConcurrency as read from context: a whole number of executions reserved per function,
+ * DEFAULT_RESERVED_CONCURRENCY when left out, undefined (no reservation) for `0` or `none`; a
+ * reservation of 0 would stop a function from running at all, so 0 means none.
+ */
+export function readReservedConcurrency(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return DEFAULT_RESERVED_CONCURRENCY;
+  if (value === 'none') return undefined;
+  const count = typeof value === 'string' ? Number(value.trim()) : value;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+    throw new ConfigError(`Malformed context value "${OPTIONAL_CONTEXT_KEYS.reservedConcurrency}": expected a whole number, 0 or none, got ${JSON.stringify(value)}`);
+  }
+  return count === 0 ? undefined : count;
 }
 
 /**

@@ -1,9 +1,9 @@
-import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnCondition, CfnOutput, Fn, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { FunctionDeclaration } from '#domain/triggers.ts';
 import * as declared from '#functions/index.ts';
-import type { HmsSysConfig } from './config.ts';
+import { LAMBDA_UNRESERVED_MINIMUM, type HmsSysConfig } from './config.ts';
 import { HmsHttpApi } from './constructs/api.ts';
 import { BurstSchedules } from './constructs/burst-schedules.ts';
 import { Controller } from './constructs/controller.ts';
@@ -35,11 +35,6 @@ export interface HmsSysStackProps extends StackProps {
    * @default FUNCTION_DECLARATIONS
    */
   readonly declarations?: readonly FunctionDeclaration[];
-  /**
-   * Concurrent executions reserved for each function.
-   * @default 5
-   */
-  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -91,6 +86,9 @@ export class HmsSysStack extends Stack {
       service: 'lambda', resource: 'function', resourceName: hmsFunctionName(rotation), arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
 
+    const fipsEndpoint = this.fipsEndpointSetting(config.fips);
+    const reservations = new Map(declarations.map((d) => [d.name, d.maxInstances ?? config.reservedConcurrency]));
+
     const controllers = new Map<string, Controller>();
     for (const declaration of declarations) {
       const controller = new Controller(this, `${constructId(declaration.name)}Controller`, {
@@ -103,7 +101,8 @@ export class HmsSysStack extends Stack {
         api,
         clusterName: config.clusterName,
         namespaces: config.namespaces,
-        reservedConcurrency: declaration.maxInstances ?? props.reservedConcurrency ?? 5,
+        reservedConcurrency: reservations.get(declaration.name),
+        fipsEndpoint,
         maxConcurrentRestarts: config.maxConcurrentRestarts,
         schedules,
         eventBus,
@@ -128,6 +127,10 @@ export class HmsSysStack extends Stack {
       throw new Error('hms:rotatedSecrets lists secrets to rotate, but no deployed function has the secrets-rotate need');
     }
 
+    new CfnOutput(this, 'ReservedConcurrency', {
+      description: `Concurrent executions the functions reserve; the account's Lambda concurrency quota must be at least this plus ${LAMBDA_UNRESERVED_MINIMUM}`,
+      value: String([...reservations.values()].reduce<number>((sum, n) => sum + (n ?? 0), 0)),
+    });
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     new CfnOutput(this, 'StateTableName', { value: tables.state.tableName });
     new CfnOutput(this, 'AuditTableName', { value: tables.audit.tableName });
@@ -158,8 +161,22 @@ export class HmsSysStack extends Stack {
       });
     }
   }
+
+  /**
+   * AWS_USE_FIPS_ENDPOINT for every function: as configured, else on in us-gov-* Regions. An
+   * environment-agnostic stack learns its Region at deploy time, so there the value is chosen by
+   * a condition on the partition; undefined leaves the variable out.
+   */
+  private fipsEndpointSetting(configured: boolean | undefined): string | undefined {
+    if (configured !== undefined) return configured ? 'true' : undefined;
+    if (!Token.isUnresolved(this.region)) return this.region.startsWith('us-gov-') ? 'true' : undefined;
+    const inGovCloud = new CfnCondition(this, 'InGovCloud', { expression: Fn.conditionEquals(Aws.PARTITION, GOVCLOUD_PARTITION) });
+    return Fn.conditionIf(inGovCloud.logicalId, 'true', 'false').toString();
+  }
 }
 
+/** The GovCloud (US) partition, whose Regions are us-gov-*. */
+const GOVCLOUD_PARTITION = 'aws-us-gov';
 /** The deployed name of the burst runner, which one-shot schedules invoke; it must be deployed too. */
 function burstRunnerName(declarations: readonly FunctionDeclaration[]): string {
   if (!declarations.some((declaration) => declaration.name === declared.burstRunnerFunction.name)) {

@@ -38,8 +38,10 @@ export interface ControllerProps {
   readonly clusterName: string;
   /** Namespaces its cluster access is limited to. */
   readonly namespaces: readonly string[];
-  /** Concurrent executions reserved for the function. */
-  readonly reservedConcurrency: number;
+  /** Concurrent executions reserved for the function; undefined reserves none. */
+  readonly reservedConcurrency: number | undefined;
+  /** AWS_USE_FIPS_ENDPOINT for the function's SDK clients; undefined leaves it unset. */
+  readonly fipsEndpoint?: string;
   /** Deployments rolled at once; read by functions with the 'cluster-restart' need. */
   readonly maxConcurrentRestarts: number;
   /** The burst schedule group and its role; required by the 'schedules' need. */
@@ -84,6 +86,8 @@ export class Controller extends Construct {
         ...(needs.has('cluster-restart') ? { HMS_MAX_CONCURRENT_RESTARTS: String(props.maxConcurrentRestarts) } : {}),
         // The rotation function the sweeper gives an unscheduled secret.
         ...(needs.has('secrets-manage') && props.rotationFunctionArn !== undefined ? { ROTATION_FUNCTION_ARN: props.rotationFunctionArn } : {}),
+        // Every SDK client resolves FIPS endpoints from this; the EKS token's STS host is fixed (eks-token.ts).
+        ...(props.fipsEndpoint === undefined ? {} : { AWS_USE_FIPS_ENDPOINT: props.fipsEndpoint }),
       },
     });
 

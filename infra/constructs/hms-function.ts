@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -43,8 +43,8 @@ export interface HmsFunctionProps {
   readonly deadLetters: DeadLetters;
   /** Makes the function's encrypted log group. */
   readonly logStorage: LogStorage;
-  /** Concurrent executions reserved for (and capping) this function. */
-  readonly reservedConcurrency: number;
+  /** Concurrent executions reserved for (and capping) this function; undefined reserves none. */
+  readonly reservedConcurrency: number | undefined;
 }
 
 /**
@@ -95,6 +95,12 @@ export class HmsFunction extends Construct {
       securityGroups,
       ...codeProps(declaration, props.code),
     });
+    if (props.reservedConcurrency === undefined) {
+      Validations.of(this.function).acknowledge({
+        id: 'NIST.800.53.R5-LambdaConcurrency',
+        reason: 'The deployer set hms:reservedConcurrency to none because the account concurrency quota cannot spare a reservation (Lambda keeps 100 unreserved); the function then shares the account\'s unreserved pool.',
+      });
+    }
     // Tracing is switched on here rather than through `tracing`, whose generated X-Ray
     // statement would land among the scoped grants; the Tracing policy above carries it.
     (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };

@@ -40,13 +40,17 @@ export interface StackFixture {
   readonly outdir: string;
 }
 
-/** Builds the app and stack the way infra/app.ts does, with inline code injected. */
-export function buildStack(context: Record<string, unknown> = {}): StackFixture {
+/**
+ * Builds the app and stack the way infra/app.ts does, with inline code injected. Environment-agnostic
+ * like infra/app.ts unless `env` names a Region (and account).
+ */
+export function buildStack(context: Record<string, unknown> = {}, env?: { account: string; region: string }): StackFixture {
   const outdir = mkdtempSync(join(tmpdir(), 'hms-sys-cdk-'));
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...TEST_CONTEXT, ...context } });
   const config = readConfig((key) => app.node.tryGetContext(key));
   const stack = new HmsSysStack(app, 'HmsSysTest', {
     config,
+    ...(env ? { env } : {}),
     functionCode: () => lambda.Code.fromInline(INLINE_HANDLER),
   });
   return { app, stack, config, outdir };
@@ -82,8 +86,8 @@ interface ValidationReport {
  * open findings of the validation report: cdk-nag errors and warnings, CloudFormation
  * validation, and CDK annotation warnings.
  */
-export function synthesizeWithNag(): { fixture: StackFixture; findings: Finding[] } {
-  const fixture = buildStack();
+export function synthesizeWithNag(context: Record<string, unknown> = {}): { fixture: StackFixture; findings: Finding[] } {
+  const fixture = buildStack(context);
   Validations.of(fixture.app).addPlugins(new AwsSolutionsChecks(fixture.app), new NIST80053R5Checks(fixture.app));
   try {
     fixture.app.synth();
