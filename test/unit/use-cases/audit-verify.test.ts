@@ -146,7 +146,7 @@ describe('verifying a large stream in dynalite', () => {
     const { audit: tableName } = await dynalite.freshTables();
     const log = new DynamoDbAuditLog({ client: dynalite.client, tableName });
     const records = chain(20_000);
-    const batches = [];
+    const batches: AuditRecord[][] = [];
     for (let i = 0; i < records.length; i += 25) batches.push(records.slice(i, i + 25));
     const writeBatches = async () => {
       for (let batch = batches.shift(); batch; batch = batches.shift()) {
