@@ -140,12 +140,13 @@ try {
   for (const round of [1, 2]) {
     const before = await store.getValue(secretArn);
     oldLogins.push(loginOf(before.value));
-    await api.call('POST', '/secrets/rotate', { secret: secretArn });
+    // 202: the rotation started; it finishes asynchronously, as the version it names becoming AWSCURRENT.
+    const started = await api.call('POST', '/secrets/rotate', { secret: secretArn }) as { versionId: string };
     await sandbox.bus.drain();
     const after = await store.getValue(secretArn);
     const previous = await store.getValue(secretArn, { stage: 'AWSPREVIOUS' });
-    at(`rotation ${round}: AWSCURRENT ${short(before.versionId)} → ${short(after.versionId)}; ${short(previous.versionId)} is AWSPREVIOUS`);
-    check(after.versionId !== before.versionId && previous.versionId === before.versionId, 'the version stages moved');
+    at(`rotation ${round}: started ${short(started.versionId)}; AWSCURRENT ${short(before.versionId)} → ${short(after.versionId)}; ${short(previous.versionId)} is AWSPREVIOUS`);
+    check(after.versionId === started.versionId && previous.versionId === before.versionId, 'the version stages moved to the version the rotation started');
     check(!(await database.canLogIn(loginOf(before.value))), `the old password of ${APP_USER} is refused`);
     const rows = await readableRows(loginOf(after.value));
     check(rows === 3, `the new password logs in and reads ${TABLE} (${rows ?? 'refused'} rows)`);

@@ -30,10 +30,14 @@ export const secretCommands: Command[] = [
     run: async (ctx) => print(await listSecrets(ctx), ctx.output, columns),
   },
   {
-    name: 'secrets rotate', summary: 'rotate one secret now; its consumers restart when it succeeds', usage: 'secrets rotate ARN', options: {},
+    name: 'secrets rotate', summary: 'start a rotation of one secret now; it finishes asynchronously, and its consumers restart when it succeeds',
+    usage: 'secrets rotate ARN', options: {},
     run: async (ctx) => {
       const secret = arnOf(ctx);
-      print(await ctx.api().call('POST', '/secrets/rotate', { secret }), ctx.output, ['secret', 'rotationStarted', 'lastRotatedAt']);
+      const started = await ctx.api().call('POST', '/secrets/rotate', { secret });
+      print(started, ctx.output, ['secret', 'rotationStarted', 'versionId']);
+      // RotateSecret only starts the rotation: its outcome is the version becoming AWSCURRENT, or a RotationFailed event.
+      if (ctx.output !== 'json') console.log(`\nstarted: Secrets Manager runs the rotation asynchronously; check it with hms-sys secrets status ${secret}`);
     },
   },
   {

@@ -29,7 +29,7 @@ describe('npm run demo:rotation', () => {
     const out = demo.stdout;
     expect(out).not.toContain('✘');
     for (const round of [1, 2]) {
-      expect(out).toMatch(new RegExp(`T\\+[\\d.]+ s +rotation ${round}: AWSCURRENT (\\w{8}) → (\\w{8}); \\1 is AWSPREVIOUS`));
+      expect(out).toMatch(new RegExp(`T\\+[\\d.]+ s +rotation ${round}: started (\\w{8}); AWSCURRENT (\\w{8}) → \\1; \\2 is AWSPREVIOUS`));
       expect(out).toMatch(new RegExp(`T\\+[\\d.]+ s +benefits/eligibility-api: hms\\.sys/secret-version=\\w{8}, ${round} restarts? so far`));
       expect(out).toContain(`✔ the Deployment restarted once for rotation ${round}, onto version`);
     }
@@ -64,11 +64,11 @@ describe('hms-sys secrets and db-credentials against the sandbox', () => {
     expect(listed.stdout).toMatch(/^name +strategy +policy +health +lastRotatedAt +nextRotationAt\nbenefits\/api-token +random-token +7d +ok +- +\S+Z\n$/);
 
     const rotated = await cli('secrets', 'rotate', arn);
-    expect(rotated.stdout).toMatch(new RegExp(`^secret +rotationStarted +lastRotatedAt\\n${arn} +true +\\S+Z\\n$`));
+    expect(rotated.stdout).toMatch(new RegExp(`^secret +rotationStarted +versionId\\n${arn} +true +[0-9a-f-]{36}\\n\\nstarted: Secrets Manager runs the rotation asynchronously; check it with hms-sys secrets status ${arn}\\n$`));
     expect((await store.getValue(arn)).value).not.toBe('first-token');
 
     const status = await cli('secrets', 'status', arn);
-    expect(status.stdout).toMatch(/^name +strategy .*\nbenefits\/api-token +random-token +7d +ok +\S+Z +\S+Z\n\nok: next due by \S+Z\n$/);
+    expect(status.stdout).toMatch(/^name +strategy .*\nbenefits\/api-token +random-token +7d +ok +\S+Z +\S+Z\n\nok: the schedule rotates it by \S+Z\n$/);
     expect(JSON.parse((await cli('secrets', 'status', arn, '--output', 'json')).stdout)).toMatchObject({ arn, health: 'ok', lastRotatedAt: expect.any(String) });
 
     const unknownArn = arn.replace(/.{6}$/, 'NoSuch');

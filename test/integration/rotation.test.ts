@@ -50,10 +50,13 @@ describe('secret rotation through the sandbox', () => {
     expect(service.status).toBe(201);
 
     for (const round of [1, 2]) {
+      // 202: RotateSecret only starts the rotation; the version it names becomes AWSCURRENT when it succeeds.
       const rotated = await sb.http('POST', '/secrets/rotate', { secret: secretArn });
-      expect(rotated.status).toBe(200);
+      expect(rotated.status).toBe(202);
+      expect(rotated.body).toEqual({ secret: secretArn, rotationStarted: true, versionId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
       await sb.sandbox.bus.drain();
       const current = await store.getValue(secretArn);
+      expect(current.versionId).toBe(rotated.body.versionId);
       expect(await database.canLogIn(loginFrom(current.value))).toBe(true);
       expect(sb.sandbox.k8s.state.templateAnnotations('benefits', 'eligibility-api')).toMatchObject({ 'hms.sys/secret-version': current.versionId });
       expect(sb.sandbox.k8s.state.restarts('benefits', 'eligibility-api')).toBe(round);
@@ -62,6 +65,28 @@ describe('secret rotation through the sandbox', () => {
 
     const listed = await sb.http('GET', '/secrets');
     expect(listed.body.secrets).toEqual([expect.objectContaining({ arn: secretArn, strategy: 'postgres-single-user', health: 'ok' })]);
+  });
+
+  it('refuses a service that declares a partial secret ARN, which rotation events would never match', async () => {
+    const partial = secretArn.slice(0, -7);
+    const answer = await sb.http('POST', '/services', {
+      name: 'partial-arn-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
+      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' }, secrets: [partial],
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'validation_failed', field: 'secrets.0', message: expect.stringMatching(/full Secrets Manager secret ARN.*rotation events carry the full ARN/) });
+    expect((await sb.http('GET', '/services/partial-arn-api')).status).toBe(404);
+  });
+
+  it('answers 409 while a rotation is in progress, whose secret lists as rotating, not stuck', async () => {
+    const store = sb.sandbox.secrets.secrets;
+    await store.putValue(secretArn, 'in-flight-token', '{}', ['AWSPENDING']);
+    const refused = await sb.http('POST', '/secrets/rotate', { secret: secretArn });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'conflict', field: 'secret', message: expect.stringContaining('in-flight-token is AWSPENDING') });
+    const listed = (await sb.http('GET', '/secrets')).body.secrets.find((s: { arn: string }) => s.arn === secretArn);
+    expect(listed).toMatchObject({ health: 'rotating', pendingVersion: 'in-flight-token' });
+    await store.updateStage(secretArn, 'AWSPENDING', { fromVersionId: 'in-flight-token' });
   });
 
   it('issues a short-lived database login, lists it and revokes it', async () => {

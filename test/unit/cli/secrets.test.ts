@@ -49,7 +49,7 @@ afterEach(() => {
 
 const row = {
   arn: ARN, name: 'benefits/eligibility-db', strategy: 'postgres-single-user', policy: '24h', rotationEnabled: true,
-  lastRotatedAt: '2026-11-23T09:00:00.000Z', nextRotationAt: null, health: 'ok', detail: 'next due by 2026-11-24T10:00:00.000Z',
+  lastRotatedAt: '2026-11-23T09:00:00.000Z', nextRotationAt: '2026-11-25T00:00:00.000Z', health: 'ok', detail: 'the schedule rotates it by 2026-11-25T00:00:00.000Z',
 };
 
 describe('secrets and db-credentials commands', () => {
@@ -140,15 +140,22 @@ describe('what the commands send and print', () => {
     await run('secrets list', context({}, [], api));
     expect(calls).toEqual([{ method: 'GET', path: '/secrets' }]);
     expect(lines[0]).toMatch(/^name +strategy +policy +health +lastRotatedAt +nextRotationAt$/);
-    expect(lines[1]).toMatch(/^benefits\/eligibility-db +postgres-single-user +24h +ok +2026-11-23T09:00:00\.000Z +-$/);
+    expect(lines[1]).toMatch(/^benefits\/eligibility-db +postgres-single-user +24h +ok +2026-11-23T09:00:00\.000Z +2026-11-25T00:00:00\.000Z$/);
   });
 
-  it('secrets rotate posts the ARN in the body, where its slashes are safe', async () => {
-    const { api, calls } = recordingApi({ secret: ARN, rotationStarted: true, lastRotatedAt: '2026-11-23T10:00:00.000Z' });
+  it('secrets rotate posts the ARN in the body, where its slashes are safe, and says the rotation only started', async () => {
+    const started = { secret: ARN, rotationStarted: true, versionId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111' };
+    const { api, calls } = recordingApi(started);
     const lines = printed();
     await run('secrets rotate', context({}, [ARN], api));
     expect(calls).toEqual([{ method: 'POST', path: '/secrets/rotate', body: { secret: ARN } }]);
-    expect(lines[1]).toMatch(new RegExp(`^${ARN} +true +2026-11-23T10:00:00\\.000Z$`));
+    expect(lines[0]).toMatch(/^secret +rotationStarted +versionId$/);
+    expect(lines[1]).toMatch(new RegExp(`^${ARN} +true +a1b2c3d4-5678-90ab-cdef-EXAMPLE11111$`));
+    expect(lines[2]).toBe(`\nstarted: Secrets Manager runs the rotation asynchronously; check it with hms-sys secrets status ${ARN}`);
+
+    const json = printed();
+    await run('secrets rotate', context({}, [ARN], api, 'json'));
+    expect(json.map((l) => JSON.parse(l!))).toEqual([started]);
   });
 
   it('secrets status prints the one secret\'s row and its health', async () => {
@@ -158,7 +165,7 @@ describe('what the commands send and print', () => {
     await run('secrets status', context({}, [ARN], api));
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^benefits\/eligibility-db +postgres-single-user/);
-    expect(lines[2]).toBe('\nok: next due by 2026-11-24T10:00:00.000Z');
+    expect(lines[2]).toBe('\nok: the schedule rotates it by 2026-11-25T00:00:00.000Z');
 
     const json = printed();
     await run('secrets status', context({}, [ARN], api, 'json'));
