@@ -39,12 +39,14 @@ export async function measureSweep(count: number): Promise<SweepSample[]> {
   let now = new Date('2026-11-23T00:00:00Z');
   const clock = { now: () => now };
   const store = new LocalSecretStore({ clock });
-  store.setOnRotate(async () => undefined);
+  // The rotation ends at once with AWSPENDING taken off, so the secret stays overdue and every run does the same work.
+  store.setOnRotate((arn, token) => store.updateStage(arn, 'AWSPENDING', { fromVersionId: token }));
   for (let i = 0; i < count; i++) {
     const { arn } = await store.create({ name: `bench/s${i}`, value: `v${i}`, tags: { 'hms:rotation-strategy': 'random-token', 'hms:rotation-policy': i % 10 === 0 ? '4h' : '7d' } });
     await store.enableRotation(arn, { rotateEvery: i % 10 === 0 ? '4h' : '7d' });
   }
-  now = new Date(now.getTime() + 6 * 3_600_000);
+  // 4h secrets created at 00:00: NextRotationDate is 05:00 (the 04:00-05:00 window), overdue after 06:00 with the grace.
+  now = new Date(now.getTime() + 7 * 3_600_000);
   const samples: SweepSample[] = [];
   for (let run = 0; run < 3; run++) {
     const started = performance.now();
