@@ -1,0 +1,67 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LocalSecretStore } from '#adapters/local/local-secret-store.ts';
+import { ConflictError, NotFoundError } from '#domain/errors.ts';
+import type { Database } from '#ports/database.ts';
+import type { SecretsPorts } from '#ports/ports.ts';
+import { AWSCURRENT, AWSPENDING } from '#ports/secret-store.ts';
+import { openApiDocument } from '#functions/openapi/document.ts';
+import { listRotatedSecrets, rotateNow } from '#use-cases/secrets.ts';
+import { MemoryEvents, memoryPorts } from './memory-ports.ts';
+
+const caller = { actor: 'dev-operator', requestId: 'req-1' };
+let ports: SecretsPorts;
+let store: LocalSecretStore;
+let audit: ReturnType<typeof memoryPorts>['ports']['audit'];
+
+beforeEach(() => {
+  const env = memoryPorts();
+  audit = env.ports.audit;
+  store = new LocalSecretStore({ clock: env.ports.clock });
+  ports = { store: env.ports.store, secrets: store, database: {} as Database, audit, events: new MemoryEvents(), clock: env.ports.clock };
+});
+
+async function rotatedSecret() {
+  const { arn } = await store.create({ name: 'app/token', value: 'v1', tags: { 'hms:rotation-strategy': 'random-token' } });
+  await store.enableRotation(arn, { rotateEvery: '24h' });
+  return arn;
+}
+
+describe('rotateNow', () => {
+  it('answers that the rotation started, naming the version it creates, and audits that, not an outcome', async () => {
+    const arn = await rotatedSecret();
+    // A rotation that has not finished when RotateSecret answers, as in AWS.
+    store.setOnRotate(async () => undefined);
+
+    const answer = await rotateNow(ports, caller, arn);
+    expect(answer).toEqual({ secret: arn, rotationStarted: true, versionId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect((await store.describe(arn)).versions[answer.versionId]).toEqual([AWSPENDING]);
+    expect(audit.records).toEqual([expect.objectContaining({ action: 'secret.rotate', after: { rotationStarted: true, versionId: answer.versionId } })]);
+    expect(answer).not.toHaveProperty('lastRotatedAt');
+  });
+
+  it('answers 409 while a rotation is pending, naming its version, and 404 for a secret that does not exist', async () => {
+    const arn = await rotatedSecret();
+    await store.putValue(arn, 'pending-1', 'v2', [AWSPENDING]);
+    const err = await rotateNow(ports, caller, arn).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err).toMatchObject({ status: 409, field: 'secret', message: expect.stringContaining('pending-1 is AWSPENDING') });
+    await expect(rotateNow(ports, caller, `${arn.slice(0, -6)}NoSuch`)).rejects.toBeInstanceOf(NotFoundError);
+    expect(audit.records).toEqual([]);
+  });
+
+  it('is declared 202 Accepted in the OpenAPI document', () => {
+    const op = (openApiDocument().paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)['/secrets/rotate']!.post!;
+    expect(Object.keys(op.responses)).toContain('202');
+    expect(op.responses['200']).toBeUndefined();
+  });
+});
+
+describe('listRotatedSecrets', () => {
+  it('shows a young pending rotation as rotating, with its version', async () => {
+    const arn = await rotatedSecret();
+    await store.putValue(arn, 'pending-1', 'v2', [AWSPENDING]);
+    expect(await listRotatedSecrets(ports)).toEqual([expect.objectContaining({ arn, health: 'rotating', pendingVersion: 'pending-1' })]);
+    await store.updateStage(arn, AWSCURRENT, { toVersionId: 'pending-1', fromVersionId: Object.keys((await store.describe(arn)).versions)[0]! });
+    expect(await listRotatedSecrets(ports)).toEqual([expect.objectContaining({ arn, health: 'ok' })]);
+  });
+});
