@@ -19,6 +19,7 @@ import { burstReadinessFigures, measureBurstReadiness } from './burst-readiness.
 import { measureMeterCost, meterCostFigures } from './meter-cost.ts';
 import { measureRotations, measureSweep, rotationFigures, sweepFigures } from './rotation.ts';
 import { coldStartFigures, measureColdStarts } from './cold-start.ts';
+import { measureReactionTimes, reactionSources, reactionTimeFigures } from './reaction-time.ts';
 
 const PARAMETERS = {
   initRunsPerBundle: 15,
@@ -32,7 +33,7 @@ const PARAMETERS = {
   meterRuns: 3,
   coldStartRuns: 9,
 };
-const SECTIONS = ['size', 'init', 'cold', 'decision', 'startup', 'burst', 'meter', 'sweep', 'rotation'] as const;
+const SECTIONS = ['size', 'init', 'cold', 'decision', 'startup', 'burst', 'reaction', 'meter', 'sweep', 'rotation'] as const;
 const chosen = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = chosen.filter((a) => !(SECTIONS as readonly string[]).includes(a));
 if (unknown.length > 0) throw new Error(`unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
@@ -82,6 +83,12 @@ async function main(): Promise<void> {
     if (wanted('burst')) {
       step('simulating a 10 → 1,000 pod burst against the HPA-default and KEDA baselines (virtual time)');
       figures.push(...burstReadinessFigures(measureBurstReadiness()));
+    }
+
+    if (wanted('reaction')) {
+      step('reaction time, load crossing a threshold to the first scale PATCH: hms-sys (10 s and 60 s alarms) beside the HPA default and KEDA (virtual time); cadences assumed:');
+      for (const line of reactionSources()) step(`  ${line}`);
+      figures.push(...reactionTimeFigures(await measureReactionTimes()));
     }
 
     if (wanted('meter')) {
