@@ -1,4 +1,5 @@
 import type { MetricSource } from '#ports/metrics.ts';
+import type { QuietState } from './audit-quiet.ts';
 
 export interface ServiceTags {
   agency: string;
@@ -88,6 +89,8 @@ export type DecisionSource = 'alarm' | 'reconcile';
 export interface RuleMemory {
   recommendations: Recommendation[];
   lastDecision: Decision | null;
+  /** How the rule's unchanged decisions have been audited (shared/domain/audit-quiet.ts). */
+  quiet?: QuietState;
 }
 
 /** One change of replicas hms-sys made, recorded before the cluster is patched. */

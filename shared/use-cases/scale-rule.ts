@@ -1,4 +1,5 @@
 import { metricSourceFor } from '#domain/alarms.ts';
+import { quietReasons, quietVerdict, type DecisionFacts, type QuietVerdict } from '#domain/audit-quiet.ts';
 import type { Decision, DecisionSource, Rule, ScaleDirection } from '#domain/model.ts';
 import { nextScaling } from '#domain/scaling.ts';
 import { planScale, type ScalePlan, type ScaleWrite } from '#domain/scale-plan.ts';
@@ -75,7 +76,8 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
     const change = plan.write
       ? { at: ports.clock.now().toISOString(), from: scale.replicas, to: target(plan.write), ruleId: rule.ruleId, eventId: request.eventId }
       : undefined;
-    const memory = { recommendations: plan.recommendations, lastDecision: plan.decision };
+    const quiet = quietVerdict(scaling?.rules[rule.ruleId]?.quiet, decisionFacts(request.direction, plan, scale.replicas), ports.clock.now());
+    const memory = { recommendations: plan.recommendations, lastDecision: plan.decision, ...(quiet.state ? { quiet: quiet.state } : {}) };
     await holdsClaim();
     try {
       await ports.store.putScaling(
@@ -89,7 +91,7 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
       await pause(round);
       continue;
     }
-    return finish(ports, caller, rule, plan, scale.replicas);
+    return finish(ports, caller, rule, plan, scale.replicas, quiet);
   }
 }
 
@@ -113,19 +115,30 @@ async function skip(ports: Ports, caller: Caller, ruleId: string, rule: Rule | n
   return { ruleId, outcome: 'skipped', decision: null, appliedTo: null };
 }
 
-async function finish(ports: Ports, caller: Caller, rule: Rule, plan: ScalePlan, current: number): Promise<ScaleOutcome> {
-  const applied = plan.write !== null || plan.alreadyApplied;
+const isApplied = (plan: ScalePlan) => plan.write !== null || plan.alreadyApplied;
+
+/** What makes two unchanged decisions the same for the audit: not their metric readings. */
+function decisionFacts(direction: ScaleDirection, plan: ScalePlan, current: number): DecisionFacts {
+  const { action, desiredReplicas } = plan.decision;
+  return { changed: isApplied(plan), signature: JSON.stringify([direction, action, current, desiredReplicas]) };
+}
+
+async function finish(ports: Ports, caller: Caller, rule: Rule, plan: ScalePlan, current: number, quiet: QuietVerdict): Promise<ScaleOutcome> {
+  const applied = isApplied(plan);
   const { decision } = plan;
-  await record(ports, caller, {
-    action: applied ? 'scale.apply' : 'scale.decide',
-    target: `deployment/${rule.target.namespace}/${rule.target.deployment}`,
-    before: { replicas: plan.alreadyApplied ? decision.currentReplicas : current },
-    after: plan.write?.to === 'hpa'
-      ? { replicas: decision.desiredReplicas, hpaMinReplicas: plan.write.minReplicas }
-      : { replicas: applied ? decision.desiredReplicas : current },
-    outcome: applied ? 'success' : 'skipped',
-    reasons: decision.reasons,
-    service: { name: rule.service, tags: rule.target.tags },
-  });
+  // An unchanged decision already on record is counted, not recorded again, until its hourly summary.
+  if (quiet.kind !== 'suppress') {
+    await record(ports, caller, {
+      action: applied ? 'scale.apply' : 'scale.decide',
+      target: `deployment/${rule.target.namespace}/${rule.target.deployment}`,
+      before: { replicas: plan.alreadyApplied ? decision.currentReplicas : current },
+      after: plan.write?.to === 'hpa'
+        ? { replicas: decision.desiredReplicas, hpaMinReplicas: plan.write.minReplicas }
+        : { replicas: applied ? decision.desiredReplicas : current, ...(quiet.kind === 'summary' ? { unchangedPasses: quiet.count.passes } : {}) },
+      outcome: applied ? 'success' : 'skipped',
+      reasons: [...quietReasons(quiet), ...decision.reasons],
+      service: { name: rule.service, tags: rule.target.tags },
+    });
+  }
   return { ruleId: rule.ruleId, outcome: applied ? 'scaled' : 'unchanged', decision, appliedTo: plan.write?.to ?? null };
 }
