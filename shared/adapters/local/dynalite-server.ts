@@ -74,9 +74,21 @@ async function ensureTable(client: DynamoDBClient, input: ReturnType<typeof stat
   for (;;) {
     table = await describe(client, tableName);
     const indexesActive = (table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
-    if (table?.TableStatus === 'ACTIVE' && indexesActive) return;
+    if (table?.TableStatus === 'ACTIVE' && indexesActive) return assertIndexes(table, input);
     if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/**
+ * A table kept in a data directory from an older hms-sys may lack an index the adapters now query
+ * (the sharded audit time index replaced `byTime`); say so plainly rather than fail on each query.
+ */
+function assertIndexes(table: TableDescription, input: ReturnType<typeof stateTableInput>): void {
+  const present = new Set((table.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const missing = (input.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName!).filter((name) => !present.has(name));
+  if (missing.length > 0) {
+    throw new Error(`table ${input.TableName} has no ${missing.join(' or ')} index: it was created by an older hms-sys; move the sandbox data directory (HMS_DATA_DIR) aside to start afresh`);
   }
 }
 

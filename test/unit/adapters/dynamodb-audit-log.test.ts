@@ -1,8 +1,9 @@
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { verifyChain, type AuditEntry } from '#domain/audit.ts';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
-import { auditTimeShard } from '#adapters/aws/table-design.ts';
+import { auditTableInput, auditTimeShard } from '#adapters/aws/table-design.ts';
+import { ensureTables } from '#adapters/local/dynalite-server.ts';
 import { InvalidCursorError, StaleVersionError } from '#ports/errors.ts';
 import { useDynalite } from './dynalite-fixture.ts';
 
@@ -223,5 +224,21 @@ describe('DynamoDbAuditLog chain reads and checkpoints', () => {
     expect((await log.list({ limit: 10 })).records).toEqual([record]);
     expect((await log.list({ service: 'api', limit: 10 })).records).toEqual([record]);
     expect((await readAll(log, 'service#api')).map((r) => r.seq)).toEqual([1]);
+  });
+});
+
+describe('the sandbox audit table', () => {
+  it('refuses a table kept from before the sharded time index, naming what is missing', async () => {
+    const old = auditTableInput('audit-old');
+    await dynalite.client.send(new CreateTableCommand({
+      ...old,
+      AttributeDefinitions: [...old.AttributeDefinitions!.filter((a) => a.AttributeName !== 'timeShard'), { AttributeName: 'feed', AttributeType: 'S' }],
+      GlobalSecondaryIndexes: [{
+        IndexName: 'byTime', Projection: { ProjectionType: 'ALL' },
+        KeySchema: [{ AttributeName: 'feed', KeyType: 'HASH' }, { AttributeName: 'timeKey', KeyType: 'RANGE' }],
+      }],
+    }));
+    await expect(ensureTables(dynalite.client, { state: 'state-old', audit: 'audit-old' }))
+      .rejects.toThrow('table audit-old has no byTimeShard or byStreamTime index');
   });
 });
