@@ -101,7 +101,7 @@ describe('what the adapters send', () => {
     if (imported.length > 0) expect(Object.keys(ADAPTER_AUTHORIZATIONS[file]?.operations ?? {})).toEqual(expect.arrayContaining(imported));
   });
 
-  test('every operation in the authorization table is an IAM action of its service, and an adapter sends it', async () => {
+  test('every operation the adapters send is an IAM action of its client\'s service', async () => {
     for (const [file, spec] of Object.entries(ADAPTER_AUTHORIZATIONS)) {
       const sdk = new Map(importedCommands(file).map((c) => [c.operation, c.sdkPackage]));
       for (const operation of Object.keys(spec.operations)) {
