@@ -18,6 +18,7 @@ import { measureStartup, startupFigures } from './startup.ts';
 import { burstReadinessFigures, measureBurstReadiness } from './burst-readiness.ts';
 import { measureMeterCost, meterCostFigures } from './meter-cost.ts';
 import { measureRotations, measureSweep, rotationFigures, sweepFigures } from './rotation.ts';
+import { auditVerifyFigures, measureAuditVerify } from './audit-verify.ts';
 import { coldStartFigures, measureColdStarts } from './cold-start.ts';
 import { measureReactionTimes, reactionSources, reactionTimeFigures } from './reaction-time.ts';
 
@@ -32,8 +33,10 @@ const PARAMETERS = {
   meterServices: 1_000,
   meterRuns: 3,
   coldStartRuns: 9,
+  auditVerifyRecords: 20_000,
+  auditVerifyRuns: 3,
 };
-const SECTIONS = ['size', 'init', 'cold', 'decision', 'startup', 'burst', 'reaction', 'meter', 'sweep', 'rotation'] as const;
+const SECTIONS = ['size', 'init', 'cold', 'decision', 'startup', 'burst', 'reaction', 'meter', 'sweep', 'rotation', 'audit'] as const;
 const chosen = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = chosen.filter((a) => !(SECTIONS as readonly string[]).includes(a));
 if (unknown.length > 0) throw new Error(`unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
@@ -104,6 +107,11 @@ async function main(): Promise<void> {
     if (wanted('rotation')) {
       step(`rotating a database secret ${PARAMETERS.rotations} times against an embedded PostgreSQL`);
       figures.push(...rotationFigures(await measureRotations(PARAMETERS.rotations)));
+    }
+
+    if (wanted('audit')) {
+      step(`verifying a ${PARAMETERS.auditVerifyRecords}-record audit stream in dynalite ${PARAMETERS.auditVerifyRuns} times, beside reading it`);
+      figures.push(...auditVerifyFigures(PARAMETERS.auditVerifyRecords, await measureAuditVerify(PARAMETERS.auditVerifyRecords, PARAMETERS.auditVerifyRuns)));
     }
 
     const results = collectResults(figures, {
