@@ -1,12 +1,12 @@
 import type { Wiring } from '#ports/ports.ts';
-import { CloudWatchMetrics } from './cloudwatch-metrics.ts';
 import type { AwsConfig } from './config.ts';
 import { buildCoreWiring } from './core-wiring.ts';
+import { lazyCloudWatchMetrics } from './lazy-metrics.ts';
 
 /** Ports over AWS: DynamoDB, CloudWatch and the EKS clusters named in the config. */
 export function buildAwsWiring(config: AwsConfig): Wiring {
   const core = buildCoreWiring(config);
-  return { ...core, ports: { ...core.ports, metrics: new CloudWatchMetrics({ region: config.region }) } };
+  return { ...core, ports: { ...core.ports, metrics: lazyCloudWatchMetrics(config.region) } };
 }
 
 let wiring: Wiring | undefined;
