@@ -64,7 +64,7 @@ export const AUDIT_TABLE = {
  * bucket a hash of its stream, so appends spread over `shards` index partitions instead of one.
  * Each partition of a table or GSI takes at most 1,000 write units a second, whatever the table's
  * total (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/throttling-key-range-limit-exceeded-mitigation.html,
- * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-sharding.html).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput-scenarios.html).
  * A stream's appends are serialized by its hash chain, so one stream alone cannot heat a shard.
  * No day in the key: today's writes would still all land in today's shards, and a newest-first
  * read without `since` would have to walk back through empty days.
