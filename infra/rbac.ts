@@ -1,10 +1,12 @@
 /**
  * The Kubernetes permissions of the controllers, as data: the groups their EKS access entries
- * put them in, the namespaced Roles and RoleBindings and the one ClusterRole that give those
- * groups exactly the calls shared/adapters/aws/kubernetes-cluster.ts makes, and the PriorityClass
- * placeholder pods run under. Pure: the CDK app reads the group names, `hms-sys rbac` renders the manifest.
+ * put them in, the Roles and RoleBindings in each workload namespace and in the placeholders'
+ * namespace, the one ClusterRole, the placeholders' namespace itself and the PriorityClass
+ * placeholder pods run under. Each group holds exactly the calls the adapters its functions are
+ * wired with make (shared/adapters/aws/kubernetes-*.ts export them; test/unit/infra/rbac-derivation.test.ts
+ * derives and compares). Pure: the CDK app reads the group names, `hms-sys rbac` renders the manifest.
  */
-import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
+import { PLACEHOLDER_NAMESPACE, PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
 
 /** How much of the cluster a controller's needs call for. */
 export type ClusterAccessLevel = 'read' | 'write' | 'capacity' | 'restart';
@@ -16,39 +18,40 @@ export interface PolicyRule {
   readonly verbs: readonly string[];
 }
 
-/** A Kubernetes group an access entry names, and the Role bound to it in each namespace. */
+/** A Kubernetes group an access entry names, and the Roles bound to it. */
 export interface RbacGroup {
   /** Group name on the access entry and in the RoleBinding subject; never `system:`-prefixed. */
   readonly group: string;
   /** Name of the Role and of the RoleBinding in each namespace. */
   readonly roleName: string;
+  /** The Role in each workload namespace. */
   readonly rules: readonly PolicyRule[];
+  /** The Role in the placeholders' namespace, for the groups that touch placeholder Deployments. */
+  readonly placeholderRules?: readonly PolicyRule[];
 }
 
 const rule = (apiGroup: string, resource: string, ...verbs: string[]): PolicyRule =>
   Object.freeze({ apiGroups: [apiGroup], resources: [resource], verbs });
 
 /**
- * write: the scaler and reconciler read and patch the scale subresource, read Deployment status,
- * find and patch the HPA that owns a Deployment, and list a Deployment's pods.
- * capacity: the cost API and burst runner do the same, and also create, patch and delete the
- * placeholder Deployment `<name>-hms-warm`. Create cannot be limited by resourceNames (the name is
- * not known when RBAC is checked), and the placeholder names vary with the workloads, so patch and
- * delete are namespace-wide too; the adapter only changes a Deployment labelled as the workload's
- * placeholder, and deletes with a uid precondition. read: the API's and meter's reads only.
- * restart: what restarting a secret's consumers takes, and no more: read a Deployment, patch its
- * pod template annotation (which rolls its pods), and list the namespace's Deployments to count
- * rollouts under way. No scale, HPA or pod access.
+ * write (scaler, reconciler): read the Deployment (spec and Ready pods), patch its scale
+ * subresource, find and patch the HPA that owns it. No pod access.
+ * capacity (cost API, burst runner): also read the scale, list the workload's Pending pods, and
+ * in the placeholders' namespace only, create, patch and delete placeholder Deployments. Create
+ * cannot be limited by resourceNames (the name is not known when RBAC is checked), so the
+ * namespace is the limit: no Deployment of a workload namespace can be created or rewritten.
+ * restart (consumer restarter): read a Deployment, patch its pod template annotation (which rolls
+ * its pods), and list the namespace's Deployments to count rollouts under way.
+ * read (API, meter): read the scale, the Deployment and its Pending pods, and a placeholder's size.
  */
 export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Object.freeze({
   write: Object.freeze({
     group: 'hms-sys:scaler',
     roleName: 'hms-sys-scaler',
     rules: Object.freeze([
-      rule('apps', 'deployments/scale', 'get', 'patch'),
+      rule('apps', 'deployments/scale', 'patch'),
       rule('apps', 'deployments', 'get'),
       rule('autoscaling', 'horizontalpodautoscalers', 'list', 'patch'),
-      rule('', 'pods', 'list'),
     ]),
   }),
   capacity: Object.freeze({
@@ -56,10 +59,11 @@ export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Obje
     roleName: 'hms-sys-burster',
     rules: Object.freeze([
       rule('apps', 'deployments/scale', 'get', 'patch'),
-      rule('apps', 'deployments', 'get', 'create', 'patch', 'delete'),
+      rule('apps', 'deployments', 'get'),
       rule('autoscaling', 'horizontalpodautoscalers', 'list', 'patch'),
       rule('', 'pods', 'list'),
     ]),
+    placeholderRules: Object.freeze([rule('apps', 'deployments', 'get', 'create', 'patch', 'delete')]),
   }),
   restart: Object.freeze({
     group: 'hms-sys:restarter',
@@ -72,16 +76,17 @@ export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Obje
     rules: Object.freeze([
       rule('apps', 'deployments/scale', 'get'),
       rule('apps', 'deployments', 'get'),
-      rule('autoscaling', 'horizontalpodautoscalers', 'list'),
       rule('', 'pods', 'list'),
     ]),
+    placeholderRules: Object.freeze([rule('apps', 'deployments', 'get')]),
   }),
 });
 
 /**
  * Cluster-wide reads for nodeCapacity, bound to the capacity group only: nodes are cluster-scoped,
  * and Nodes do not report how many pods they hold, so counting bound pods takes one cluster-wide
- * pod list. Read-only; no Secrets.
+ * pod list. RBAC cannot grant a narrower view of pods than `list`; the adapter asks for a Table
+ * without objects (no pod spec, no env values on the wire). Read-only; no Secrets.
  */
 export const CAPACITY_CLUSTER_ROLE = Object.freeze({
   name: 'hms-sys-capacity-reader',
@@ -117,30 +122,37 @@ export interface ManifestObject {
 }
 
 /**
- * The cluster-wide objects once (the placeholders' PriorityClass, the capacity ClusterRole and its
- * binding), then per namespace (duplicates dropped, order kept) a Role and a RoleBinding for each group.
+ * The cluster-wide objects once (the placeholders' namespace and PriorityClass, the capacity
+ * ClusterRole and its binding), the Roles and RoleBindings of the placeholders' namespace, then
+ * per workload namespace (duplicates dropped, order kept) a Role and a RoleBinding for each group.
  */
 export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
   const unique = [...new Set(namespaces)];
   if (unique.length === 0) throw new RbacError('at least one namespace is required');
   const bad = unique.filter((name) => !isNamespaceName(name));
   if (bad.length > 0) throw new RbacError(`not DNS-1123 labels: ${bad.map((name) => JSON.stringify(name)).join(', ')}`);
+  if (unique.includes(PLACEHOLDER_NAMESPACE)) throw new RbacError(`${PLACEHOLDER_NAMESPACE} holds hms-sys placeholders only; it cannot hold workloads`);
   const groups = [RBAC_GROUPS.capacity, RBAC_GROUPS.write, RBAC_GROUPS.restart, RBAC_GROUPS.read];
-  const namespaced = unique.flatMap((namespace) =>
-    groups.flatMap(({ group, roleName, rules }): ManifestObject[] => {
-      const metadata = { name: roleName, namespace, labels: LABELS };
-      return [
-        { apiVersion: `${RBAC_API}/v1`, kind: 'Role', metadata, rules: rules.map((r) => ({ ...r })) },
-        {
-          apiVersion: `${RBAC_API}/v1`, kind: 'RoleBinding', metadata,
-          subjects: [{ kind: 'Group', name: group, apiGroup: RBAC_API }],
-          roleRef: { kind: 'Role', name: roleName, apiGroup: RBAC_API },
-        },
-      ];
-    }),
-  );
+  const roleAndBinding = (namespace: string, { group, roleName }: RbacGroup, rules: readonly PolicyRule[]): ManifestObject[] => {
+    const metadata = { name: roleName, namespace, labels: LABELS };
+    return [
+      { apiVersion: `${RBAC_API}/v1`, kind: 'Role', metadata, rules: rules.map((r) => ({ ...r })) },
+      {
+        apiVersion: `${RBAC_API}/v1`, kind: 'RoleBinding', metadata,
+        subjects: [{ kind: 'Group', name: group, apiGroup: RBAC_API }],
+        roleRef: { kind: 'Role', name: roleName, apiGroup: RBAC_API },
+      },
+    ];
+  };
+  const namespaced = unique.flatMap((namespace) => groups.flatMap((g) => roleAndBinding(namespace, g, g.rules)));
+  const placeholders = groups.flatMap((g) => (g.placeholderRules ? roleAndBinding(PLACEHOLDER_NAMESPACE, g, g.placeholderRules) : []));
   const clusterMetadata = { name: CAPACITY_CLUSTER_ROLE.name, labels: LABELS };
   return [
+    {
+      apiVersion: 'v1', kind: 'Namespace',
+      // Placeholder pods run pause as non-root with nothing added, so the restricted Pod Security Standard holds them.
+      metadata: { name: PLACEHOLDER_NAMESPACE, labels: { ...LABELS, 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    },
     {
       apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass',
       metadata: { name: PLACEHOLDER_PRIORITY_CLASS, labels: LABELS },
@@ -155,6 +167,7 @@ export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
       subjects: [{ kind: 'Group', name: RBAC_GROUPS.capacity.group, apiGroup: RBAC_API }],
       roleRef: { kind: 'ClusterRole', name: CAPACITY_CLUSTER_ROLE.name, apiGroup: RBAC_API },
     },
+    ...placeholders,
     ...namespaced,
   ];
 }
@@ -163,8 +176,9 @@ const HEADER = [
   '# hms-sys RBAC: the only Kubernetes permissions the controllers hold.',
   '# The EKS access entries put the controller roles in the groups below; these Roles and',
   '# RoleBindings decide what each group may do, namespace by namespace, and one ClusterRole',
-  '# lets them list nodes and pods for capacity checks. The PriorityClass is the one burst',
-  '# placeholder pods run under, so that every other pod preempts them.',
+  '# lets them list nodes and pods for capacity checks. Burst placeholder Deployments live in',
+  `# their own namespace, ${PLACEHOLDER_NAMESPACE}, the only one where hms-sys may create Deployments;`,
+  '# the PriorityClass is the one placeholder pods run under, so that every other pod preempts them.',
   '# Apply it with kubectl before the first deploy, and again when namespaces change:',
   '#   npx hms-sys rbac --namespaces <ns1,ns2> | kubectl apply -f -',
 ];

@@ -70,14 +70,16 @@ export interface Cluster {
   setHpaMinReplicas(ref: WorkloadRef, hpaName: string, minReplicas: number, resourceVersion: string): Promise<HpaState>;
   podCounts(ref: WorkloadRef): Promise<PodCounts>;
   getWorkload(ref: WorkloadRef): Promise<Workload>;
+  /** spec.replicas of the workload's placeholder Deployment; 0 when it has none. */
+  placeholderReplicas(ref: WorkloadRef): Promise<number>;
 }
 
 /** The Cluster port plus placeholder Deployments and node capacity, for the functions that run bursts. */
 export interface CapacityCluster extends Cluster {
   /**
-   * Creates or resizes the placeholder Deployment `<deployment>-hms-warm` beside the workload:
-   * pause containers sized like its pods, with the negative PriorityClass `hms-sys-overprovisioning`,
-   * so the workload's own pods preempt them.
+   * Creates or resizes the workload's placeholder Deployment `<namespace>.<deployment>-hms-warm`
+   * in the namespace PLACEHOLDER_NAMESPACE: pause containers sized like its pods, with the
+   * negative PriorityClass `hms-sys-overprovisioning`, so the workload's own pods preempt them.
    */
   ensurePlaceholders(ref: WorkloadRef, spec: PlaceholderSpec): Promise<void>;
   /** Deletes the placeholder Deployment; absent is fine. */
@@ -87,6 +89,11 @@ export interface CapacityCluster extends Cluster {
 
 /** The suffix of a workload's placeholder Deployment. */
 export const PLACEHOLDER_SUFFIX = '-hms-warm';
+/**
+ * The one namespace placeholder Deployments live in, whatever the workload's namespace, so that
+ * RBAC can grant creating and rewriting Deployments there and nowhere else.
+ */
+export const PLACEHOLDER_NAMESPACE = 'hms-sys-placeholders';
 /** The PriorityClass placeholders run under; its value is negative, so any real pod preempts them. */
 export const PLACEHOLDER_PRIORITY_CLASS = 'hms-sys-overprovisioning';
 

@@ -1,8 +1,7 @@
 import { accrueWithClose, monthOf, monthStart, newlyCrossed, projectedSpend, type Usage } from '#domain/budget.ts';
 import { podHourPrice } from '#domain/cost.ts';
 import type { Budget, Rule, Service } from '#domain/model.ts';
-import { PLACEHOLDER_SUFFIX } from '#ports/cluster.ts';
-import { ClusterNotFoundError, StaleVersionError } from '#ports/errors.ts';
+import { StaleVersionError } from '#ports/errors.ts';
 import { EVENT_SOURCE, type PublishedEvent } from '#ports/events.ts';
 import type { Caller, PublishingPorts } from '#ports/ports.ts';
 import { record } from './record.ts';
@@ -114,13 +113,9 @@ async function lastMonthUsage(ports: PublishingPorts, service: string, now: Date
   return ports.ledger.getUsage(service, monthOf(new Date(monthStart(now).getTime() - 1)));
 }
 
-async function placeholderReplicas(ports: PublishingPorts, service: Service): Promise<number> {
-  try {
-    return (await ports.cluster.getWorkload({ ...service, deployment: `${service.deployment}${PLACEHOLDER_SUFFIX}` })).replicas;
-  } catch (err) {
-    if (err instanceof ClusterNotFoundError) return 0;
-    throw err;
-  }
+/** The placeholder pods a burst holds warm for the service (0 without a placeholder Deployment). */
+function placeholderReplicas(ports: PublishingPorts, service: Service): Promise<number> {
+  return ports.cluster.placeholderReplicas(service);
 }
 
 function queueAlerts(usage: MeteredUsage, budget: Budget, service: Service, context: Context): void {

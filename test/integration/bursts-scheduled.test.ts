@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OffsetClock } from '#adapters/local/offset-clock.ts';
+import { placeholderName } from '#adapters/aws/kubernetes-shapes.ts';
+import { PLACEHOLDER_NAMESPACE } from '#ports/cluster.ts';
 import { useSandbox, type Fixture } from './sandbox-fixture.ts';
 
 const clock = new OffsetClock();
@@ -39,7 +41,7 @@ describe('scheduled bursts, warm capacity and alarm-triggered bursts', () => {
     await sb.sandbox.scheduler.fireDue();
     await sb.sandbox.bus.drain();
     expect((await status(sb, created.body.burstId)).warmedAt).toBeTruthy();
-    expect(sb.sandbox.k8s.state.deployment('fema', 'fema-portal-hms-warm')?.replicas).toBe(90);
+    expect(sb.sandbox.k8s.state.deployment(PLACEHOLDER_NAMESPACE, placeholderName({ namespace: 'fema', deployment: 'fema-portal' }))?.replicas).toBe(90);
     // The placeholders' nodes come up before the burst starts.
     await until(() => { sb.sandbox.k8s.state.advance(); return sb.sandbox.k8s.state.pendingCount(); }, (n) => n === 0, 'placeholders to be placed');
     expect(sb.sandbox.k8s.state.nodes().length).toBeGreaterThan(nodesBefore);
@@ -47,7 +49,7 @@ describe('scheduled bursts, warm capacity and alarm-triggered bursts', () => {
     clock.advance(Date.parse(startAt) - clock.now().getTime() + 1_000);
     await sb.sandbox.scheduler.fireDue();
     await sb.sandbox.bus.drain();
-    expect(sb.sandbox.k8s.state.deployment('fema', 'fema-portal-hms-warm')).toBeUndefined();
+    expect(sb.sandbox.k8s.state.deployment(PLACEHOLDER_NAMESPACE, placeholderName({ namespace: 'fema', deployment: 'fema-portal' }))).toBeUndefined();
     expect(sb.replicas('fema', 'fema-portal')).toBe(100);
     const ready = await until(() => status(sb, created.body.burstId), (s) => s.readyPods === 100, 'the burst pods to be Ready');
     expect(ready.pendingPods).toBe(0);

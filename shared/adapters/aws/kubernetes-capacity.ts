@@ -1,6 +1,8 @@
-import type { CapacityCluster, NodeCapacity, PlaceholderSpec, WorkloadRef } from '#ports/cluster.ts';
+import * as z from 'zod/mini';
+import { PLACEHOLDER_NAMESPACE, type CapacityCluster, type NodeCapacity, type PlaceholderSpec, type WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, ClusterNotFoundError, PortError } from '#ports/errors.ts';
-import { KubernetesCluster, MERGE_PATCH, deploymentCollection, parsed } from './kubernetes-cluster.ts';
+import { kubeCall, type KubeCall } from './kubernetes-calls.ts';
+import { KubernetesCluster, MERGE_PATCH, deploymentCollection, parsed, type Target } from './kubernetes-cluster.ts';
 import type { KubeRequest } from './kubernetes-request.ts';
 import {
   isPlaceholderFor,
@@ -11,16 +13,33 @@ import {
   placeholderMatches,
   placeholderName,
   placeholderTemplateSpec,
-  podItem,
   toDeploymentView,
   type DeploymentView,
-  type PodItem,
 } from './kubernetes-shapes.ts';
 
 /** Pods bound to a node that still hold their slot. */
 const BOUND_PODS = 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed';
 
-const isFinished = (pod: PodItem) => pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed';
+/**
+ * A pod list as a Table with no objects: one row of display columns per pod, and no pod spec (so
+ * no env values) on the wire. https://kubernetes.io/docs/reference/using-api/api-concepts/#receiving-resources-as-tables
+ */
+const TABLE = 'application/json;as=Table;g=meta.k8s.io;v=v1';
+const tablePage = z.object({
+  kind: z.literal('Table'),
+  metadata: z._default(z.object({ continue: z.optional(z.string()) }), {}),
+  rows: z._default(z.array(z.unknown()), []),
+});
+const PAGE_LIMIT = 500;
+
+const placeholders = (verb: KubeCall['verb']) => kubeCall(verb, 'apps', 'deployments', 'placeholder-namespace');
+
+/** The calls each method adds to the Cluster port's (CLUSTER_CALLS), checked against its requests by a test. */
+export const CAPACITY_CALLS = Object.freeze({
+  ensurePlaceholders: [placeholders('get'), placeholders('create'), placeholders('patch')],
+  removePlaceholders: [placeholders('get'), placeholders('delete')],
+  nodeCapacity: [kubeCall('list', '', 'nodes', 'cluster'), kubeCall('list', '', 'pods', 'cluster')],
+} satisfies Record<Exclude<keyof CapacityCluster, keyof KubernetesCluster>, readonly KubeCall[]>);
 
 /**
  * The Cluster port plus what bursts need: placeholder Deployments and node capacity. Only the
@@ -28,16 +47,19 @@ const isFinished = (pod: PodItem) => pod.status.phase === 'Succeeded' || pod.sta
  */
 export class KubernetesCapacity extends KubernetesCluster implements CapacityCluster {
   /**
-   * Creates `<deployment>-hms-warm`, or merge-patches its replicas and template when they differ.
-   * A Deployment of that name that hms-sys did not make for this workload is left alone.
+   * Creates `<namespace>.<deployment>-hms-warm` in PLACEHOLDER_NAMESPACE, or merge-patches its
+   * replicas and template when they differ. A Deployment of that name that hms-sys did not make
+   * for this workload is left alone.
    */
   async ensurePlaceholders(ref: WorkloadRef, spec: PlaceholderSpec): Promise<void> {
     if (!Number.isInteger(spec.replicas) || spec.replicas < 0) throw new RangeError(`placeholder replicas must be a count, got ${spec.replicas}`);
     let existing = await this.readPlaceholder(ref);
     if (!existing) {
-      const create: KubeRequest = { method: 'POST', path: deploymentCollection(ref), body: placeholderDeployment(ref, spec) };
+      const create: KubeRequest = {
+        method: 'POST', path: deploymentCollection({ namespace: PLACEHOLDER_NAMESPACE }), body: placeholderDeployment(ref, spec),
+      };
       try {
-        await this.call(ref, create, { verb: 'create', resource: 'deployments' });
+        await this.call(placeholderTarget(ref), create, { verb: 'create', resource: 'deployments' });
         return;
       } catch (err) {
         // AlreadyExists: another writer created it between the read and the create.
@@ -55,7 +77,7 @@ export class KubernetesCapacity extends KubernetesCluster implements CapacityClu
       // No resourceVersion: the Deployment's status moves all the time, and this write sets absolute values.
       body: { spec: { replicas: spec.replicas, template: { spec: placeholderTemplateSpec(spec) } } },
     };
-    await this.call(ref, patch, { verb: 'patch', resource: 'deployments' });
+    await this.call(placeholderTarget(ref), patch, { verb: 'patch', resource: 'deployments' });
   }
 
   /** Deletes the placeholder Deployment (its pods go with it); absent is fine, someone else's Deployment is refused. */
@@ -69,7 +91,7 @@ export class KubernetesCapacity extends KubernetesCluster implements CapacityClu
       body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', preconditions: { uid: existing.uid } },
     };
     try {
-      await this.call(ref, request, { verb: 'delete', resource: 'deployments' });
+      await this.call(placeholderTarget(ref), request, { verb: 'delete', resource: 'deployments' });
     } catch (err) {
       if (!(err instanceof ClusterNotFoundError)) throw err;
     }
@@ -77,32 +99,46 @@ export class KubernetesCapacity extends KubernetesCluster implements CapacityClu
 
   /**
    * Ready, uncordoned nodes, their smallest allocatable pod count, and the pods bound to them.
-   * The pod count needs one cluster-wide pod list (field-selected to bound, live pods, paged):
-   * Nodes do not report how many pods they hold. Both lists need the hms-sys ClusterRole.
+   * Nodes do not report how many pods they hold, so the count takes one cluster-wide pod list,
+   * field-selected on the server to live pods bound to a node that is not excluded, and fetched
+   * as a Table without objects: rows are counted, and no pod's spec is read. Both lists need the
+   * hms-sys ClusterRole.
    */
   async nodeCapacity(cluster: string): Promise<NodeCapacity> {
     const target = { cluster };
-    const nodes = (await this.listAll(target, '/api/v1/nodes', new URLSearchParams(), nodeItem, {
+    const all = await this.listAll(target, '/api/v1/nodes', new URLSearchParams(), nodeItem, {
       verb: 'list',
       resource: 'nodes',
       clusterWide: true,
-    })).filter(isSchedulable);
+    });
+    const nodes = all.filter(isSchedulable);
     if (nodes.length === 0) return { nodes: 0, podsPerNode: 0, podsScheduled: 0 };
     const podsPerNode = parsed(() => Math.min(...nodes.map((n) => parseQuantity(n.status.allocatable?.pods ?? 0))), 'Node');
-    const names = new Set(nodes.map((n) => n.metadata.name));
-    const pods = await this.listAll(target, '/api/v1/pods', new URLSearchParams({ fieldSelector: BOUND_PODS }), podItem, {
-      verb: 'list',
-      resource: 'pods',
-      clusterWide: true,
-    });
-    const podsScheduled = pods.filter((p) => p.spec.nodeName !== undefined && names.has(p.spec.nodeName) && !isFinished(p)).length;
+    const excluded = all.filter((n) => !isSchedulable(n)).map((n) => `,spec.nodeName!=${n.metadata.name}`);
+    const podsScheduled = await this.countRows(target, '/api/v1/pods', BOUND_PODS + excluded.join(''));
     return { nodes: nodes.length, podsPerNode, podsScheduled };
+  }
+
+  /** Rows of a cluster-wide list fetched as Tables with no objects (includeObject=None), page by page. */
+  private async countRows(target: Target, path: string, fieldSelector: string): Promise<number> {
+    let rows = 0;
+    let next: string | undefined;
+    do {
+      const params = new URLSearchParams({ fieldSelector, includeObject: 'None', limit: String(PAGE_LIMIT) });
+      if (next !== undefined) params.set('continue', next);
+      const request: KubeRequest = { method: 'GET', path: `${path}?${params}`, accept: TABLE };
+      const body = await this.call(target, request, { verb: 'list', resource: 'pods', clusterWide: true });
+      const page = parsed(() => tablePage.parse(body), 'Table');
+      rows += page.rows.length;
+      next = page.metadata.continue || undefined;
+    } while (next !== undefined);
+    return rows;
   }
 
   /** The placeholder Deployment, or null when it does not exist. */
   private async readPlaceholder(ref: WorkloadRef): Promise<DeploymentView | null> {
     try {
-      const body = await this.call(ref, { method: 'GET', path: placeholderPath(ref) }, { verb: 'get', resource: 'deployments' });
+      const body = await this.call(placeholderTarget(ref), { method: 'GET', path: placeholderPath(ref) }, { verb: 'get', resource: 'deployments' });
       return parsed(() => toDeploymentView(body), 'Deployment');
     } catch (err) {
       if (err instanceof ClusterNotFoundError) return null;
@@ -113,13 +149,15 @@ export class KubernetesCapacity extends KubernetesCluster implements CapacityClu
   private checkPlaceholder(view: DeploymentView, ref: WorkloadRef): void {
     if (isPlaceholderFor(view, ref)) return;
     throw new PortError(
-      `Deployment ${ref.namespace}/${placeholderName(ref)} on cluster ${ref.cluster} exists but is not the hms-sys placeholder for ` +
-        `${ref.deployment}; hms-sys will not change it`,
+      `Deployment ${PLACEHOLDER_NAMESPACE}/${placeholderName(ref)} on cluster ${ref.cluster} exists but is not the hms-sys placeholder for ` +
+        `${ref.namespace}/${ref.deployment}; hms-sys will not change it`,
     );
   }
 
 }
 
 function placeholderPath(ref: WorkloadRef): string {
-  return `${deploymentCollection(ref)}/${encodeURIComponent(placeholderName(ref))}`;
+  return `${deploymentCollection({ namespace: PLACEHOLDER_NAMESPACE })}/${encodeURIComponent(placeholderName(ref))}`;
 }
+
+const placeholderTarget = (ref: WorkloadRef): Target => ({ cluster: ref.cluster, namespace: PLACEHOLDER_NAMESPACE });

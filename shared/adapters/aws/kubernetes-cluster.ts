@@ -1,12 +1,14 @@
 import { defaultBackoff, type BackoffPolicy } from '#domain/retry.ts';
-import type { Cluster, HpaState, PodCounts, ScaleState, Workload, WorkloadRef } from '#ports/cluster.ts';
+import { PLACEHOLDER_NAMESPACE, type Cluster, type HpaState, type PodCounts, type ScaleState, type Workload, type WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, PortError } from '#ports/errors.ts';
 import { withRetry } from '#adapters/retry.ts';
 import type { ClusterEndpoint } from './eks-endpoint.ts';
+import { kubeCall, type KubeCall } from './kubernetes-calls.ts';
 import { KubeTransportError, sendKubeRequest, type KubeRequest, type KubeResponse } from './kubernetes-request.ts';
 import {
   findHpaFor,
   listPage,
+  placeholderName,
   podItem,
   toDeploymentView,
   toHpaState,
@@ -38,6 +40,19 @@ export interface Target {
   cluster: string;
   namespace?: string;
 }
+
+const deployments = (verb: KubeCall['verb'], scope: KubeCall['scope'] = 'workload-namespace') => kubeCall(verb, 'apps', 'deployments', scope);
+
+/** The calls each Cluster method makes (kubernetes-calls.ts), checked against its requests by a test. */
+export const CLUSTER_CALLS = Object.freeze({
+  getScale: [kubeCall('get', 'apps', 'deployments', 'workload-namespace', 'scale')],
+  setScale: [kubeCall('patch', 'apps', 'deployments', 'workload-namespace', 'scale')],
+  findHpa: [kubeCall('list', 'autoscaling', 'horizontalpodautoscalers', 'workload-namespace')],
+  setHpaMinReplicas: [kubeCall('patch', 'autoscaling', 'horizontalpodautoscalers', 'workload-namespace')],
+  getWorkload: [deployments('get')],
+  podCounts: [deployments('get'), kubeCall('list', '', 'pods', 'workload-namespace')],
+  placeholderReplicas: [deployments('get', 'placeholder-namespace')],
+} satisfies Record<keyof Cluster, readonly KubeCall[]>);
 
 /** Page size of list calls. */
 const PAGE_LIMIT = 500;
@@ -113,6 +128,18 @@ export class KubernetesCluster implements Cluster {
   async getWorkload(ref: WorkloadRef): Promise<Workload> {
     const body = await this.call(ref, { method: 'GET', path: deploymentPath(ref) }, { verb: 'get', resource: 'deployments' });
     return parsed(() => toWorkload(body), 'Deployment');
+  }
+
+  async placeholderReplicas(ref: WorkloadRef): Promise<number> {
+    const path = `${deploymentCollection({ namespace: PLACEHOLDER_NAMESPACE })}/${encodeURIComponent(placeholderName(ref))}`;
+    const target = { cluster: ref.cluster, namespace: PLACEHOLDER_NAMESPACE };
+    try {
+      const body = await this.call(target, { method: 'GET', path }, { verb: 'get', resource: 'deployments' });
+      return parsed(() => toDeploymentView(body), 'Deployment').replicas;
+    } catch (err) {
+      if (err instanceof ClusterNotFoundError) return 0;
+      throw err;
+    }
   }
 
   /**

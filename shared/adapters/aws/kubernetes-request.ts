@@ -8,6 +8,8 @@ export interface KubeRequest {
   path: string;
   body?: unknown;
   contentType?: string;
+  /** The Accept header; application/json unless a call asks for another representation (a Table). */
+  accept?: string;
 }
 
 export interface KubeResponse {
@@ -39,7 +41,7 @@ export function sendKubeRequest(
   const base = new URL(endpoint.url);
   const url = new URL(base.pathname.replace(/\/$/, '') + request.path, base);
   const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
-  const headers: http.OutgoingHttpHeaders = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+  const headers: http.OutgoingHttpHeaders = { Authorization: `Bearer ${token}`, Accept: request.accept ?? 'application/json' };
   if (payload !== undefined) {
     headers['Content-Type'] = request.contentType ?? 'application/json';
     headers['Content-Length'] = Buffer.byteLength(payload);

@@ -1,7 +1,17 @@
 import type { RestartCluster, RolloutStatus, TemplateAnnotation, WorkloadRef } from '#ports/cluster.ts';
 import { KubernetesCluster, MERGE_PATCH, deploymentCollection, deploymentPath, parsed } from './kubernetes-cluster.ts';
+import { kubeCall, type KubeCall } from './kubernetes-calls.ts';
 import type { KubeRequest } from './kubernetes-request.ts';
 import { isPlaceholder, isRollingOut, rolloutItem, templateAnnotations, toRolloutItem, toRolloutStatus, type RolloutItem } from './kubernetes-rollout-shapes.ts';
+
+const deployments = (verb: KubeCall['verb']) => kubeCall(verb, 'apps', 'deployments', 'workload-namespace');
+
+/** The calls each method adds to the Cluster port's (CLUSTER_CALLS), checked against its requests by a test. */
+export const RESTART_CALLS = Object.freeze({
+  restartWorkload: [deployments('get'), deployments('patch')],
+  rolloutStatus: [deployments('get')],
+  rollingOutIn: [deployments('list')],
+} satisfies Record<Exclude<keyof RestartCluster, keyof KubernetesCluster>, readonly KubeCall[]>);
 
 /**
  * The Cluster port plus rolling restarts: a pod template annotation that makes the Deployment

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import {
+  PLACEHOLDER_NAMESPACE,
   PLACEHOLDER_PRIORITY_CLASS,
   PLACEHOLDER_SUFFIX,
   type HpaState,
@@ -176,8 +178,26 @@ export function isSchedulable(node: NodeItem): boolean {
 export const PLACEHOLDER_IMAGE = 'registry.k8s.io/pause:3.10';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const PLACEHOLDER_FOR_LABEL = 'hms.sys/placeholder-for';
+export const PLACEHOLDER_FROM_LABEL = 'hms.sys/placeholder-namespace';
 
-export const placeholderName = (ref: WorkloadRef) => `${ref.deployment}${PLACEHOLDER_SUFFIX}`;
+/**
+ * `<namespace>-<deployment>-<hash>-hms-warm`, a DNS label (at most 63 characters, so pod names
+ * and hostnames stay whole): the readable part is cut to fit, and 8 hex digits of the SHA-256 of
+ * `<namespace>/<deployment>` keep names of different workloads apart in PLACEHOLDER_NAMESPACE.
+ */
+export function placeholderName(ref: Pick<WorkloadRef, 'namespace' | 'deployment'>): string {
+  const hash = createHash('sha256').update(`${ref.namespace}/${ref.deployment}`).digest('hex').slice(0, 8);
+  const readable = `${ref.namespace}-${ref.deployment}`.replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 63 - PLACEHOLDER_SUFFIX.length - hash.length - 1).replace(/-+$/, '');
+  return `${readable}-${hash}${PLACEHOLDER_SUFFIX}`;
+}
+
+/** The placeholder Deployment's labels, which name the workload it stands for. */
+const placeholderLabels = (ref: Pick<WorkloadRef, 'namespace' | 'deployment'>) => ({
+  [MANAGED_BY_LABEL]: 'hms-sys',
+  [PLACEHOLDER_FOR_LABEL]: ref.deployment,
+  [PLACEHOLDER_FROM_LABEL]: ref.namespace,
+});
 
 /** Requests as quantities, rounded up to whole millicores and MiB so a placeholder is never smaller than the pod it stands for. */
 export function requestQuantities({ vcpu, memoryGiB }: PodRequests): Record<string, string> {
@@ -211,16 +231,16 @@ export function placeholderTemplateSpec(spec: PlaceholderSpec) {
   };
 }
 
-/** The placeholder Deployment `<deployment>-hms-warm` for a workload. */
+/** The placeholder Deployment for a workload, in PLACEHOLDER_NAMESPACE. */
 export function placeholderDeployment(ref: WorkloadRef, spec: PlaceholderSpec) {
-  const labels = { [MANAGED_BY_LABEL]: 'hms-sys', [PLACEHOLDER_FOR_LABEL]: ref.deployment };
+  const labels = placeholderLabels(ref);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: placeholderName(ref), namespace: ref.namespace, labels },
+    metadata: { name: placeholderName(ref), namespace: PLACEHOLDER_NAMESPACE, labels },
     spec: {
       replicas: spec.replicas,
-      selector: { matchLabels: { [PLACEHOLDER_FOR_LABEL]: ref.deployment } },
+      selector: { matchLabels: { [PLACEHOLDER_FOR_LABEL]: ref.deployment, [PLACEHOLDER_FROM_LABEL]: ref.namespace } },
       template: { metadata: { labels }, spec: placeholderTemplateSpec(spec) },
     },
   };
@@ -228,7 +248,7 @@ export function placeholderDeployment(ref: WorkloadRef, spec: PlaceholderSpec) {
 
 /** Whether a Deployment read back is the placeholder hms-sys made for ref.deployment. */
 export function isPlaceholderFor(view: DeploymentView, ref: WorkloadRef): boolean {
-  return view.labels[MANAGED_BY_LABEL] === 'hms-sys' && view.labels[PLACEHOLDER_FOR_LABEL] === ref.deployment;
+  return Object.entries(placeholderLabels(ref)).every(([key, value]) => view.labels[key] === value);
 }
 
 /** Whether an existing placeholder already has the replicas, requests and PriorityClass asked for. */

@@ -143,6 +143,7 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
         pathname: url.pathname,
         query: url.searchParams,
         contentType: req.headers['content-type'],
+        accept: req.headers.accept,
         body,
       });
       send(result.status, result.body);

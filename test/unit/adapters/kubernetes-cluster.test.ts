@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KubernetesCapacity } from '#adapters/aws/kubernetes-capacity.ts';
 import type { KubernetesClusterOptions } from '#adapters/aws/kubernetes-cluster.ts';
 import { startK8sSimulator, type K8sSimulator, type SimRequestEvent } from '#adapters/local/k8s-simulator.ts';
-import { PLACEHOLDER_PRIORITY_CLASS, type WorkloadRef } from '#ports/cluster.ts';
+import { PLACEHOLDER_NAMESPACE, PLACEHOLDER_PRIORITY_CLASS, type WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, PortError } from '#ports/errors.ts';
 
 const TOKEN = 'simulator-token';
@@ -277,7 +277,7 @@ async function startVirtualSim(capacity: { maxNodes?: number } = {}) {
 describe('workloads, pending pods, placeholders and node capacity over the API', () => {
   afterEach(() => sim.close());
   const portal: WorkloadRef = { cluster: 'local', namespace: 'fema', deployment: 'fema-portal' };
-  const warm = () => sim.state.deployment('fema', 'fema-portal-hms-warm');
+  const warm = () => sim.state.deployment(PLACEHOLDER_NAMESPACE, 'fema-fema-portal-20276025-hms-warm');
   const requests = { vcpu: 0.5, memoryGiB: 1 };
 
   it('reads a Deployment\'s replicas and the summed requests of its pod template', async () => {
@@ -321,7 +321,6 @@ describe('workloads, pending pods, placeholders and node capacity over the API',
     expect(await cluster.podCounts(portal)).toEqual({ desired: 2, ready: 2, pending: 0 });
     expect(seen.filter((e) => e.path.startsWith('/api/v1/'))).toEqual([]);
 
-    const { resourceVersion } = await cluster.getScale(portal);
     await cluster.setScale(portal, 40);
     expect(await cluster.podCounts(portal)).toEqual({ desired: 40, ready: 2, pending: 10 });
     expect(seen.at(-1)?.path).toBe(
@@ -348,18 +347,22 @@ describe('workloads, pending pods, placeholders and node capacity over the API',
       priorityClassName: PLACEHOLDER_PRIORITY_CLASS,
       priority: -10,
       terminationGracePeriodSeconds: 0,
-      labels: { 'app.kubernetes.io/managed-by': 'hms-sys', 'hms.sys/placeholder-for': 'fema-portal' },
+      labels: { 'app.kubernetes.io/managed-by': 'hms-sys', 'hms.sys/placeholder-for': 'fema-portal', 'hms.sys/placeholder-namespace': 'fema' },
       containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10', requests: { cpu: '500m', memory: '1024Mi' } }],
     });
 
     await cluster.ensurePlaceholders(portal, { replicas: 5, podRequests: { vcpu: 1, memoryGiB: 2 } });
     expect(warm()).toMatchObject({ replicas: 5, containers: [{ requests: { cpu: '1000m', memory: '2048Mi' } }] });
-    expect(sim.state.podsOf('fema', 'fema-portal-hms-warm')).toHaveLength(5);
+    expect(sim.state.podsOf(PLACEHOLDER_NAMESPACE, 'fema-fema-portal-20276025-hms-warm')).toHaveLength(5);
+    expect(sim.state.deployment('fema', 'fema-portal-hms-warm')).toBeUndefined();
+    expect(await cluster.placeholderReplicas(portal)).toBe(5);
     expect(seen.map((e) => `${e.method} ${e.status}`)).toEqual([
       'GET 404', 'POST 201', // created
       'GET 200', // already as asked
       'GET 200', 'PATCH 200', // resized
+      'GET 200', // placeholderReplicas
     ]);
+    expect(seen.every((e) => e.path.startsWith(`/apis/apps/v1/namespaces/${PLACEHOLDER_NAMESPACE}/deployments`))).toBe(true);
   });
 
   it('removes the placeholders and their pods; removing them again is fine', async () => {
@@ -371,17 +374,18 @@ describe('workloads, pending pods, placeholders and node capacity over the API',
     await cluster.removePlaceholders(portal);
     await cluster.removePlaceholders(portal);
     expect(warm()).toBeUndefined();
-    expect(sim.state.podsOf('fema', 'fema-portal-hms-warm')).toEqual([]);
+    expect(sim.state.podsOf(PLACEHOLDER_NAMESPACE, 'fema-fema-portal-20276025-hms-warm')).toEqual([]);
+    expect(await cluster.placeholderReplicas(portal)).toBe(0);
     expect(sim.state.deployment('fema', 'fema-portal')?.replicas).toBe(10);
-    expect(seen.slice(2).map((e) => `${e.method} ${e.status}`)).toEqual(['GET 200', 'DELETE 200', 'GET 404']);
+    expect(seen.slice(2).map((e) => `${e.method} ${e.status}`)).toEqual(['GET 200', 'DELETE 200', 'GET 404', 'GET 404']);
   });
 
   it('leaves alone a Deployment of the placeholder\'s name that hms-sys did not make', async () => {
     await startVirtualSim();
-    sim.seedDeployment({ namespace: 'fema', name: 'fema-portal-hms-warm', replicas: 3 });
+    sim.seedDeployment({ namespace: PLACEHOLDER_NAMESPACE, name: 'fema-fema-portal-20276025-hms-warm', replicas: 3 });
     const cluster = clusterOn(sim);
     await expect(cluster.ensurePlaceholders(portal, { replicas: 1, podRequests: requests })).rejects.toThrow(PortError);
-    await expect(cluster.removePlaceholders(portal)).rejects.toThrow(/not the hms-sys placeholder for fema-portal/);
+    await expect(cluster.removePlaceholders(portal)).rejects.toThrow(/not the hms-sys placeholder for fema\/fema-portal/);
     expect(warm()?.replicas).toBe(3);
     expect(seen.map((e) => e.method)).toEqual(['GET', 'GET']);
   });
@@ -394,7 +398,6 @@ describe('workloads, pending pods, placeholders and node capacity over the API',
     clock.t = 90_000;
     expect(await cluster.nodeCapacity('local')).toEqual({ nodes: 2, podsPerNode: 30, podsScheduled: 60 });
 
-    const { resourceVersion } = await cluster.getScale(portal);
     await cluster.setScale(portal, 60);
     expect(await cluster.podCounts(portal)).toEqual({ desired: 60, ready: 10, pending: 0 });
     await cluster.removePlaceholders(portal);
@@ -411,7 +414,6 @@ describe('workloads, pending pods, placeholders and node capacity over the API',
     expect(seen.filter((e) => e.path.startsWith('/api/v1/pods?')).map((e) => e.path.includes('continue='))).toEqual([false, true]);
 
     // Pods waiting for a node that is still launching are neither on a Ready node nor scheduled.
-    const { resourceVersion } = await cluster.getScale(portal);
     await cluster.setScale(portal, 430);
     clock.t = 10_000;
     expect(await cluster.nodeCapacity('local')).toEqual({ nodes: 20, podsPerNode: 30, podsScheduled: 600 });
@@ -434,7 +436,7 @@ describe('workloads, pending pods, placeholders and node capacity over the API',
     const cluster = clusterOn(sim);
     await expect(cluster.nodeCapacity('local')).rejects.toThrow(/'list' on nodes \(cluster-wide\); apply the hms-sys ClusterRole/);
     await expect(cluster.ensurePlaceholders(portal, { replicas: 1, podRequests: requests })).rejects.toThrow(
-      /'create' on deployments in namespace fema/,
+      /'create' on deployments in namespace hms-sys-placeholders/,
     );
   });
 
@@ -488,6 +490,24 @@ describe('the simulator\'s nodes, pods and PriorityClasses speak the Kubernetes 
     expect(bound.items).toHaveLength(30);
     const bad = await call('/api/v1/pods?fieldSelector=spec.hostname%3Dx');
     expect(bad.status).toBe(400);
+  });
+
+  it('lists pods as a Table when asked, with metadata only by default, nothing with includeObject=None, and 406 for a Table only in another version', async () => {
+    await startVirtualSim();
+    sim.seedDeployment({ namespace: 'fema', name: 'fema-portal', replicas: 3 });
+    const TABLE = 'application/json;as=Table;g=meta.k8s.io;v=v1';
+    const table = async (path: string, accept = TABLE) =>
+      (await (await call(path, { headers: { Accept: accept } })).json()) as { kind: string; rows: { cells: unknown[]; object?: { kind: string; spec?: unknown } }[] };
+    const meta = await table('/api/v1/pods');
+    expect(meta.kind).toBe('Table');
+    expect(meta.rows).toHaveLength(3);
+    expect(meta.rows[0]!.object).toMatchObject({ kind: 'PartialObjectMetadata' });
+    expect(meta.rows[0]!.object!.spec).toBeUndefined();
+    const none = await table('/api/v1/pods?includeObject=None&fieldSelector=spec.nodeName%21%3D');
+    expect(none.rows.map((r) => Object.keys(r))).toEqual([['cells'], ['cells'], ['cells']]);
+    expect((await table('/api/v1/pods', `${TABLE},application/json`)).kind).toBe('Table');
+    expect((await table('/api/v1/pods', 'application/json')).kind).toBe('PodList');
+    expect((await call('/api/v1/pods', { headers: { Accept: 'application/json;as=Table;g=meta.k8s.io;v=v2' } })).status).toBe(406);
   });
 
   it('serves the placeholders\' PriorityClass', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   parseQuantity,
   placeholderDeployment,
+  placeholderName,
   requestQuantities,
   selectorString,
   sumRequests,
@@ -100,19 +101,38 @@ describe('Deployment reading', () => {
   });
 });
 
+describe('placeholder names', () => {
+  const label = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+  const subdomain = fc.stringMatching(/^[a-z0-9]([-a-z0-9.]{0,120}[a-z0-9])?$/);
+
+  it('are DNS-1123 labels, so the placeholders\' namespace can hold every workload\'s', () => {
+    fc.assert(fc.property(label, subdomain, (namespace, deployment) => {
+      expect(placeholderName({ namespace, deployment })).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    }));
+  });
+
+  it('differ for different workloads, even where namespace-deployment reads the same', () => {
+    expect(placeholderName({ namespace: 'a-b', deployment: 'c' })).not.toBe(placeholderName({ namespace: 'a', deployment: 'b-c' }));
+    fc.assert(fc.property(label, subdomain, label, subdomain, (n1, d1, n2, d2) => {
+      fc.pre(n1 !== n2 || d1 !== d2);
+      expect(placeholderName({ namespace: n1, deployment: d1 })).not.toBe(placeholderName({ namespace: n2, deployment: d2 }));
+    }));
+  });
+});
+
 describe('the placeholder Deployment', () => {
   const manifest = placeholderDeployment(
     { cluster: 'c', namespace: 'fema', deployment: 'fema-portal' },
     { replicas: 30, podRequests: { vcpu: 0.5, memoryGiB: 1 } },
   );
 
-  it('is named after the workload, labelled as hms-sys\'s placeholder for it, and selects only its own pods', () => {
+  it('lives in the placeholders\' namespace, named and labelled after the workload, and selects only its own pods', () => {
     expect(manifest.metadata).toEqual({
-      name: 'fema-portal-hms-warm',
-      namespace: 'fema',
-      labels: { 'app.kubernetes.io/managed-by': 'hms-sys', 'hms.sys/placeholder-for': 'fema-portal' },
+      name: 'fema-fema-portal-20276025-hms-warm',
+      namespace: 'hms-sys-placeholders',
+      labels: { 'app.kubernetes.io/managed-by': 'hms-sys', 'hms.sys/placeholder-for': 'fema-portal', 'hms.sys/placeholder-namespace': 'fema' },
     });
-    expect(manifest.spec.selector).toEqual({ matchLabels: { 'hms.sys/placeholder-for': 'fema-portal' } });
+    expect(manifest.spec.selector).toEqual({ matchLabels: { 'hms.sys/placeholder-for': 'fema-portal', 'hms.sys/placeholder-namespace': 'fema' } });
     expect(manifest.spec.template.metadata.labels).toEqual(manifest.metadata.labels);
     expect(manifest.spec.replicas).toBe(30);
   });

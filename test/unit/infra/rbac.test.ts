@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
+import { PLACEHOLDER_NAMESPACE, PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
 import { CAPACITY_CLUSTER_ROLE, kubernetesGroup, RBAC_GROUPS, RbacError, rbacManifest, rbacObjects } from '../../../infra/rbac.ts';
 
 interface Line { indent: number; text: string }
@@ -59,9 +59,9 @@ describe('rbacManifest', () => {
     expect(docs).toEqual(JSON.parse(JSON.stringify(rbacObjects(NAMESPACES))));
   });
 
-  test('a Role and a RoleBinding per group per namespace, then one PriorityClass, ClusterRole and ClusterRoleBinding', () => {
-    expect(docs).toHaveLength(NAMESPACES.length * 4 * 2 + 3);
-    for (const doc of docs.filter((d) => d.kind !== 'PriorityClass')) expect(doc.apiVersion).toBe('rbac.authorization.k8s.io/v1');
+  test('a Role and a RoleBinding per group per namespace, the placeholders\' namespace with its two, then the cluster-wide objects', () => {
+    expect(docs).toHaveLength(NAMESPACES.length * 4 * 2 + 2 * 2 + 4);
+    for (const doc of docs.filter((d) => d.kind !== 'PriorityClass' && d.kind !== 'Namespace')) expect(doc.apiVersion).toBe('rbac.authorization.k8s.io/v1');
     for (const namespace of NAMESPACES) {
       for (const { roleName } of Object.values(RBAC_GROUPS)) {
         expect(find('Role', namespace, roleName)).toHaveLength(1);
@@ -69,41 +69,51 @@ describe('rbacManifest', () => {
       }
     }
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'PriorityClass', ...Array(8).fill('Role'), ...Array(8).fill('RoleBinding')].sort(),
+      ['ClusterRole', 'ClusterRoleBinding', 'Namespace', 'PriorityClass', ...Array(10).fill('Role'), ...Array(10).fill('RoleBinding')].sort(),
     );
   });
 
-  test('the scaler Role holds exactly the scale, Deployment, HPA and pod calls the scaler and reconciler make', () => {
+  test('the scaler Role reads the Deployment, patches its scale and its HPA: no pod access', () => {
     for (const namespace of NAMESPACES) {
       expect(find('Role', namespace, 'hms-sys-scaler')[0]!.rules).toEqual([
+        { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
+        { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'patch'] },
+      ]);
+    }
+  });
+
+  test('the burster creates, patches and deletes Deployments only in the placeholders\' namespace', () => {
+    for (const namespace of NAMESPACES) {
+      expect(find('Role', namespace, 'hms-sys-burster')[0]!.rules).toEqual([
         { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
         { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'patch'] },
         { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
       ]);
     }
+    expect(find('Role', PLACEHOLDER_NAMESPACE, 'hms-sys-burster')[0]!.rules).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'create', 'patch', 'delete'] },
+    ]);
+    expect(clusterScoped('Namespace')).toEqual([{
+      apiVersion: 'v1', kind: 'Namespace',
+      metadata: { name: PLACEHOLDER_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'hms-sys', 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    }]);
   });
 
-  test('the burster Role adds the placeholder Deployment writes bursts make', () => {
-    for (const namespace of NAMESPACES) {
-      expect(find('Role', namespace, 'hms-sys-burster')[0]!.rules).toEqual([
-        { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
-        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'create', 'patch', 'delete'] },
-        { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'patch'] },
-        { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-      ]);
-    }
-  });
-
-  test('the reader Role can only read', () => {
+  test('the reader Role can only read, and no HPA', () => {
     for (const namespace of NAMESPACES) {
       expect(find('Role', namespace, 'hms-sys-reader')[0]!.rules).toEqual([
         { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get'] },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
-        { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
         { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
       ]);
     }
+    expect(find('Role', PLACEHOLDER_NAMESPACE, 'hms-sys-reader')[0]!.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] }]);
+  });
+
+  test('the placeholders\' namespace cannot be given as a workload namespace', () => {
+    expect(() => rbacManifest(['apps', PLACEHOLDER_NAMESPACE])).toThrow(RbacError);
   });
 
   test('the restarter Role only reads, lists and patches Deployments: no scale, HPA or pod access', () => {
@@ -187,7 +197,7 @@ describe('rbacManifest', () => {
   });
 
   test('a name that could be mistaken for another YAML type stays a string', () => {
-    const role = parseManifest(rbacManifest(['123'])).find((d) => d.kind === 'Role');
+    const role = parseManifest(rbacManifest(['123'])).find((d) => d.kind === 'Role' && d.metadata.namespace !== PLACEHOLDER_NAMESPACE);
     expect(role!.metadata.namespace).toBe('123');
     expect(rbacManifest(['on'])).toContain('namespace: "on"');
   });

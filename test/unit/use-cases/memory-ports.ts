@@ -195,6 +195,7 @@ export class MemoryCluster implements RestartCluster {
   ensurePlaceholders = async (ref: WorkloadRef, spec: PlaceholderSpec) =>
     void this.placeholders.set(ref.deployment, structuredClone(spec));
   removePlaceholders = async (ref: WorkloadRef) => void this.placeholders.delete(ref.deployment);
+  placeholderReplicas = async (ref: WorkloadRef) => this.placeholders.get(ref.deployment)?.replicas ?? 0;
   nodeCapacity = async () => ({ ...this.capacity });
 
   async restartWorkload(ref: WorkloadRef, { key, value }: TemplateAnnotation): Promise<'restarted' | 'unchanged'> {

@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { WorkloadRef } from '#ports/cluster.ts';
 import { meterUsage } from '#use-cases/meter.ts';
 import { createService } from '#use-cases/services.ts';
 import { setBudget } from '#use-cases/budgets.ts';
@@ -33,9 +32,7 @@ describe('meterUsage', () => {
   it('counts warm-up placeholder pods while a burst holds the service', async () => {
     await meterUsage(env.ports, caller);
     await env.ports.ledger.claimActiveBurst('portal', 'BU-1');
-    Object.assign(env.ports.cluster, { getWorkload: async (ref: WorkloadRef) => ({
-      replicas: ref.deployment === 'portal-hms-warm' ? 6 : 4, readyReplicas: 4, podRequests: { vcpu: 0.5, memoryGiB: 1 },
-    }) });
+    await env.ports.cluster.ensurePlaceholders({ cluster: 'sandbox', namespace: 'fema', deployment: 'portal' }, { replicas: 6, podRequests: { vcpu: 0.5, memoryGiB: 1 } });
     at('2026-11-23T10:01:00Z');
     await meterUsage(env.ports, caller);
     at('2026-11-23T11:01:00Z');

@@ -8,6 +8,8 @@ export interface SimRequest {
   pathname: string;
   query: URLSearchParams;
   contentType: string | undefined;
+  /** The Accept header: a list may be asked for as a Table (tables.ts). */
+  accept?: string;
   body: unknown;
 }
 

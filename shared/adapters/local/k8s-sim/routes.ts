@@ -3,6 +3,7 @@ import { renderDeployment, renderHpa, renderList, renderNode, renderPod, renderP
 import {
   type SimRequest, type SimResponse, SimStatusError, podField, parseFieldSelector, page, applyPatch, hpaSpec, annotationsOf, templateSpec, objectBody, nameIn, parseSelector, field, stringMap, isCount, notFound, alreadyExists, invalid,
 } from './request-parsing.ts';
+import { renderPodTable, tableVersion } from './tables.ts';
 import { UnknownPriorityClassError, type SimContainer, type SimDeployment, type SimHpa, type SimPod, type SimState } from './state.ts';
 
 type Handler = (state: SimState, req: SimRequest, ns: string, name: string) => SimResponse;
@@ -165,14 +166,19 @@ function listAllPods(state: SimState, req: SimRequest): SimResponse {
   return podList(state, req, state.allPods());
 }
 
-/** Pods filtered by labelSelector (k=v terms) and fieldSelector (spec.nodeName, status.phase, metadata.*), a page at a time. */
+/**
+ * Pods filtered by labelSelector (k=v terms) and fieldSelector (spec.nodeName, status.phase, metadata.*), a page at a time,
+ * as a PodList or, when the Accept header asks, a Table.
+ */
 function podList(state: SimState, req: SimRequest, pods: SimPod[]): SimResponse {
   const labels = parseSelector(req.query.get('labelSelector') ?? '');
   const fields = parseFieldSelector(req.query.get('fieldSelector') ?? '');
   const matching = pods
     .filter((p) => labels.every(([k, v]) => p.labels[k] === v))
     .filter((p) => fields.every(({ key, equal, value }) => (podField(p, key) === value) === equal));
+  const table = tableVersion(req);
   const { items, continueToken } = page(matching, req.query);
+  if (table) return { status: 200, body: renderPodTable(state, req, table, items, continueToken) };
   return { status: 200, body: renderList('PodList', 'v1', state.resourceVersion, items.map((p) => renderPod(state, p)), continueToken) };
 }
 
