@@ -92,9 +92,10 @@ async function measure(sandbox: Sandbox, alarmName: string, warmup: number, even
     const replicas = sandbox.k8s.state.deployment(TARGET.namespace, TARGET.deployment)?.replicas;
     if (replicas !== TARGET.to) throw new Error(`expected ${TARGET.to} replicas after the alarm, found ${replicas}`);
   };
+  // The same two calls the scaler makes: a read, then an absolute scale PATCH with no resourceVersion precondition.
   const bareOnce = async () => {
-    const scale = await k8s('GET');
-    await k8s('PATCH', { metadata: { resourceVersion: scale.metadata?.resourceVersion }, spec: { replicas: TARGET.to } });
+    await k8s('GET');
+    await k8s('PATCH', { spec: { replicas: TARGET.to } });
   };
 
   const samples: LatencySamples = { scaler: [], scalerToFirstCall: [], bareRoundTrip: [] };
