@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import { reconcilerFunction, scalerFunction } from '#functions/index.ts';
 import type { EventTrigger, ScheduleTrigger } from '#domain/triggers.ts';
+import { PLACEHOLDER_NAMESPACE } from '#ports/cluster.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import { RBAC_GROUPS, rbacObjects } from '../../infra/rbac.ts';
 import type { FunctionNetwork } from '../../infra/constructs/function-network.ts';
@@ -203,7 +204,10 @@ describe('EKS access', () => {
     expect(named).toEqual(expected.sort());
     const groups = Object.values(RBAC_GROUPS).map(({ group }) => group);
     expect(groups).toHaveLength(4);
-    expect(bindings.sort()).toEqual(namespaces.flatMap((namespace) => groups.map((group) => `${namespace} ${group}`)).sort());
+    // The placeholders' namespace binds the two groups that touch placeholder Deployments.
+    const placeholderBindings = Object.values(RBAC_GROUPS).filter((g) => g.placeholderRules).map(({ group }) => `${PLACEHOLDER_NAMESPACE} ${group}`);
+    expect(placeholderBindings).toHaveLength(2);
+    expect(bindings.sort()).toEqual([...namespaces.flatMap((namespace) => groups.map((group) => `${namespace} ${group}`)), ...placeholderBindings].sort());
   });
 });
 
