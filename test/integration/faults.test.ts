@@ -4,11 +4,30 @@ import { alarmEvent } from './alarm-events.ts';
 import { useSandbox } from './sandbox-fixture.ts';
 
 const clock = new OffsetClock();
-const sb = useSandbox({ clock });
+// Nodes launch in 100 ms here, so each case's new pods are Ready within a moment.
+const sb = useSandbox({ clock, capacity: { podsPerNode: 30, maxNodes: 100, nodeProvisioningDelayMs: 100, batchWindowMs: 10 } });
 let ruleId = '';
 
+/**
+ * The scaler sizes from Ready pods, as the HPA does, so each case starts once the last case's new
+ * pods are Ready (the simulator's pods take 20 ms, plus a node's launch when one is needed).
+ */
+async function allReady(): Promise<void> {
+  const { state } = sb.sandbox.k8s;
+  for (let i = 0; i < 300; i++) {
+    state.advance();
+    const deployment = state.deployment('fema', 'fema-portal');
+    if (!deployment || state.readyCount(deployment) >= deployment.replicas) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the pods of fema-portal never became Ready');
+}
+
 // Each case is two metric periods after the last, so its datapoint has seen the last change.
-beforeEach(() => clock.advance(120_000));
+beforeEach(async () => {
+  clock.advance(120_000);
+  await allReady();
+});
 afterEach(() => sb.sandbox.k8s.clearFaults());
 
 const event = (value: number) => alarmEvent(`hms-sys-${ruleId}-scale-out`, value, undefined, clock.now());
@@ -30,7 +49,7 @@ describe('cluster API faults', () => {
   it.each([
     ['a 409 conflict', { method: 'PATCH', pathIncludes: '/deployments/fema-portal/scale', status: 409, times: 1 }],
     ['a 429 throttle', { method: 'PATCH', pathIncludes: '/deployments/fema-portal/scale', status: 429, times: 2 }],
-    ['a 500 error', { method: 'GET', pathIncludes: '/deployments/fema-portal/scale', status: 500, times: 2 }],
+    ['a 500 error', { method: 'GET', pathIncludes: '/deployments/fema-portal', status: 500, times: 2 }],
     ['a timeout', { method: 'PATCH', pathIncludes: '/deployments/fema-portal/scale', timeout: true, times: 1 }],
   ])('retries through %s and still scales', async (_, fault) => {
     const before = sb.replicas('fema', 'fema-portal')!;
