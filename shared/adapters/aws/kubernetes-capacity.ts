@@ -22,7 +22,7 @@ const BOUND_PODS = 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed
 
 /**
  * A pod list as a Table with no objects: one row of display columns per pod, and no pod spec (so
- * no env values) on the wire. https://kubernetes.io/docs/reference/using-api/api-concepts/#receiving-resources-as-tables
+ * no env values) on the wire. https://kubernetes.io/docs/reference/using-api/api-concepts/#table-fetches
  */
 const TABLE = 'application/json;as=Table;g=meta.k8s.io;v=v1';
 const tablePage = z.object({

@@ -3,7 +3,7 @@
  * `Accept: application/json;as=Table;g=meta.k8s.io;v=v1`. Each row carries the display cells and,
  * by `includeObject`, the pod's metadata only (the default, PartialObjectMetadata), the whole pod
  * (Object), or nothing (None).
- * https://kubernetes.io/docs/reference/using-api/api-concepts/#receiving-resources-as-tables
+ * https://kubernetes.io/docs/reference/using-api/api-concepts/#table-fetches
  */
 import { renderPod } from './render.ts';
 import { SimStatusError, type SimRequest } from './request-parsing.ts';
