@@ -48,7 +48,7 @@ export interface ControllerProps {
   readonly schedules?: BurstSchedules;
   /** The hms-sys event bus; required by the 'events-publish' need and by triggers on hms.sys events. */
   readonly eventBus?: HmsEventBus;
-  /** ARN of the deployed rotation function, which 'secrets-manage' functions set on secrets they schedule. */
+  /** ARN of the deployed rotation function, which 'secrets-rotate-start' functions set on secrets they schedule. */
   readonly rotationFunctionArn?: string;
 }
 
@@ -85,7 +85,7 @@ export class Controller extends Construct {
         ...(needs.has('database') ? { NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE } : {}),
         ...(needs.has('cluster-restart') ? { HMS_MAX_CONCURRENT_RESTARTS: String(props.maxConcurrentRestarts) } : {}),
         // The rotation function the sweeper gives an unscheduled secret.
-        ...(needs.has('secrets-manage') && props.rotationFunctionArn !== undefined ? { ROTATION_FUNCTION_ARN: props.rotationFunctionArn } : {}),
+        ...(needs.has('secrets-rotate-start') && props.rotationFunctionArn !== undefined ? { ROTATION_FUNCTION_ARN: props.rotationFunctionArn } : {}),
         // Every SDK client resolves FIPS endpoints from this; the EKS token's STS host is fixed (eks-token.ts).
         ...(props.fipsEndpoint === undefined ? {} : { AWS_USE_FIPS_ENDPOINT: props.fipsEndpoint }),
       },

@@ -17,7 +17,7 @@ export interface NeedResources {
   readonly schedules?: BurstSchedules;
   /** Required by the 'events-publish' need. */
   readonly eventBus?: HmsEventBus;
-  /** The deployed rotation function, the only one 'secrets-manage' may put on a secret; absent when none is deployed. */
+  /** The deployed rotation function, the only one 'secrets-rotate-start' may put on a secret; absent when none is deployed. */
   readonly rotationFunctionArn?: string;
 }
 
@@ -133,19 +133,24 @@ const GRANTS: Record<Need, Grant> = {
       reason: 'secretsmanager:GetRandomPassword acts on no secret and supports no resource-level permissions, so its resource must be *.',
     }]);
   },
-  'secrets-manage': (role, { rotationFunctionArn }) => {
-    role.addPolicy('SecretsListing', [new iam.PolicyStatement({
-      actions: ['secretsmanager:ListSecrets', 'secretsmanager:GetRandomPassword'],
-      resources: ['*'],
-    })], [{
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'secretsmanager:ListSecrets and secretsmanager:GetRandomPassword support no resource-level permissions, so their resource must be *; listing returns metadata only, never a value.',
-    }]);
-    // Secrets under rotation: read them and their versions' dates (ListSecretVersionIds: how old a pending
-    // rotation is), and take AWSPENDING off a stuck rotation's stale version (UpdateSecretVersionStage) so
-    // RotateSecret can start again.
+  // A rotated secret's service is found from the event; the restarter reads its versions' stages.
+  'secrets-describe': (role) => {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:UpdateSecretVersionStage'],
+      actions: ['secretsmanager:DescribeSecret'],
+      resources: [secretArns('*')],
+      conditions: taggedWith(STRATEGY_TAG),
+    }));
+    role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
+  },
+  'secrets-rotate-start': (role, { rotationFunctionArn }) => {
+    role.addPolicy('SecretsListing', [new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] })], [{
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'secretsmanager:ListSecrets supports no resource-level permissions, so its resource must be *; listing returns metadata only, never a value.',
+    }]);
+    // Secrets under rotation: their versions' dates (ListSecretVersionIds: how old a pending rotation is),
+    // and AWSPENDING taken off a stuck rotation's stale version (UpdateSecretVersionStage) so RotateSecret can start again.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:UpdateSecretVersionStage'],
       resources: [secretArns('*')],
       conditions: taggedWith(STRATEGY_TAG),
     }));
@@ -162,7 +167,23 @@ const GRANTS: Record<Need, Grant> = {
     if (rotationFunctionArn !== undefined) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [rotationFunctionArn] }));
     }
-    // Master secrets: the login that creates and drops short-lived roles, and the template role it names.
+    role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
+  },
+  'credentials-manage': (role) => {
+    role.addPolicy('CredentialListing', [new iam.PolicyStatement({
+      actions: ['secretsmanager:ListSecrets', 'secretsmanager:GetRandomPassword'],
+      resources: ['*'],
+    })], [{
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'secretsmanager:ListSecrets and secretsmanager:GetRandomPassword support no resource-level permissions, so their resource must be *; listing returns metadata only, never a value.',
+    }]);
+    // The database secrets credentials are issued for, and the master secrets (the login that creates and
+    // drops short-lived roles, and the template role it names).
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      resources: [secretArns('*')],
+      conditions: taggedWith(STRATEGY_TAG),
+    }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
       resources: [secretArns('*')],

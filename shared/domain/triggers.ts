@@ -53,8 +53,12 @@ export type Need =
   | 'schedules'
   /** Publish hms.sys events to the event bus. */
   | 'events-publish'
-  /** Read, rotate and tag-manage the secrets hms-sys rotates, and create and delete the credentials it issues. */
-  | 'secrets-manage'
+  /** Describe the secrets hms-sys rotates (which versions hold which stages). */
+  | 'secrets-describe'
+  /** List the secrets hms-sys rotates and start their rotations (un-wedging a stale AWSPENDING first). */
+  | 'secrets-rotate-start'
+  /** Issue and revoke short-lived database credentials: read database and master secrets, create and delete issued ones. */
+  | 'credentials-manage'
   /** Rotate secrets as Secrets Manager's rotation function: the four steps on secrets tagged for hms-sys. */
   | 'secrets-rotate'
   /** Reach the PostgreSQL databases behind rotated secrets (network placement only). */

@@ -120,6 +120,16 @@ describe('each role allows what its function sends', () => {
     expect(refused(calls, roleStatements(name))).toEqual([]);
   });
 
+  // What every function's platform needs, not its code: log delivery, the dead-letter queue, the keys
+  // of its logs, queue and tables, VPC network interfaces and X-Ray tracing.
+  const PLATFORM_SERVICES = new Set(['logs', 'sqs', 'kms', 'ec2', 'xray']);
+
+  test.each(FUNCTION_DECLARATIONS.map((d) => d.name))('%s holds no service action its code never sends', (name) => {
+    const sent = new Set(requiredCalls(name).map((call) => call.action));
+    const granted = roleStatements(name).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    expect(granted.filter((action) => !PLATFORM_SERVICES.has(action.split(':')[0]!) && !sent.has(action))).toEqual([]);
+  });
+
   test('the reconciler and the API list alarms by prefix, which needs DescribeAlarms on alarm:*: a grant on alarm:hms-sys-* would be refused', () => {
     for (const name of ['reconciler', 'api']) {
       const calls = requiredCalls(name).filter((call) => call.action === 'cloudwatch:DescribeAlarms');

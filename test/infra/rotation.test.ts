@@ -201,45 +201,52 @@ describe('the sweeper and revoker schedules', () => {
   });
 });
 
-describe('secrets-manage', () => {
-  test.each(needing('secrets-manage'))('%s reads, rotates and un-wedges tagged secrets, reads tagged masters, and creates and deletes only issued credentials', (name) => {
-    expect(secretsStatements(name)).toEqual(expect.arrayContaining([
-      {
-        Effect: 'Allow',
-        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:UpdateSecretVersionStage'],
-        Resource: secretArns('*'),
-        Condition: tagged('hms:rotation-strategy'),
-      },
-      {
-        Effect: 'Allow',
-        Action: 'secretsmanager:RotateSecret',
-        Resource: secretArns('*'),
-        Condition: { ...tagged('hms:rotation-strategy'), ArnEqualsIfExists: { 'secretsmanager:RotationLambdaARN': rotationFunctionArn } },
-      },
-      {
-        Effect: 'Allow',
-        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-        Resource: secretArns('*'),
-        Condition: tagged('hms:template-role'),
-      },
-      {
-        Effect: 'Allow',
-        Action: ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource'],
-        Resource: secretArns('hms-sys/db-credentials/*'),
-      },
-      { Effect: 'Allow', Action: ['secretsmanager:GetRandomPassword', 'secretsmanager:ListSecrets'], Resource: '*' },
-    ]));
-    expect(secretsStatements(name)).toHaveLength(5);
+describe('secrets needs', () => {
+  const taggedRead = (tag: string, actions: string[]) => ({ Effect: 'Allow', Action: actions.length === 1 ? actions[0] : actions, Resource: secretArns('*'), Condition: tagged(tag) });
+
+  test.each(needing('secrets-describe'))('%s may only describe tagged secrets', (name) => {
+    expect(secretsStatements(name)).toEqual([taggedRead('hms:rotation-strategy', ['secretsmanager:DescribeSecret'])]);
   });
 
-  test.each(needing('secrets-manage'))('%s may invoke the rotation function, and no other, as RotateSecret requires of its caller', (name) => {
+  /** Whether some statement of the function allows `action` on `resource` under exactly `condition`. */
+  const grants = (name: string, action: string, resource: unknown, condition?: unknown) => secretsStatements(name).some((statement) =>
+    actionsOf(statement).includes(action) && JSON.stringify(statement.Resource) === JSON.stringify(resource)
+    && JSON.stringify(statement.Condition) === JSON.stringify(condition));
+
+  test.each(needing('secrets-rotate-start'))('%s lists, rotates and un-wedges tagged secrets, naming only the deployed rotation function', (name) => {
+    for (const action of ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:UpdateSecretVersionStage']) {
+      expect(grants(name, action, secretArns('*'), tagged('hms:rotation-strategy')), action).toBe(true);
+    }
+    const rotationCondition = { ...tagged('hms:rotation-strategy'), ArnEqualsIfExists: { 'secretsmanager:RotationLambdaARN': rotationFunctionArn } };
+    expect(grants(name, 'secretsmanager:RotateSecret', secretArns('*'), rotationCondition)).toBe(true);
+    expect(grants(name, 'secretsmanager:ListSecrets', '*')).toBe(true);
+  });
+
+  test.each(needing('credentials-manage'))('%s reads tagged database and master secrets, and creates and deletes only issued credentials', (name) => {
+    for (const tag of ['hms:rotation-strategy', 'hms:template-role']) {
+      for (const action of ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']) expect(grants(name, action, secretArns('*'), tagged(tag)), `${action} ${tag}`).toBe(true);
+    }
+    for (const action of ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource']) {
+      expect(grants(name, action, secretArns('hms-sys/db-credentials/*')), action).toBe(true);
+      expect(secretsStatements(name).some((s) => actionsOf(s).includes(action) && JSON.stringify(s.Resource) !== JSON.stringify(secretArns('hms-sys/db-credentials/*'))), action).toBe(false);
+    }
+    expect(grants(name, 'secretsmanager:GetRandomPassword', '*')).toBe(true);
+  });
+
+  test('the sweeper may not read secret values or touch issued credentials; the revoker may not rotate', () => {
+    const actions = (name: string) => new Set(secretsStatements(name).flatMap(actionsOf));
+    for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret']) expect(actions('secret-sweeper').has(action)).toBe(false);
+    for (const action of ['secretsmanager:RotateSecret', 'secretsmanager:UpdateSecretVersionStage']) expect(actions('credential-revoker').has(action)).toBe(false);
+  });
+
+  test.each(needing('secrets-rotate-start'))('%s may invoke the rotation function, and no other, as RotateSecret requires of its caller', (name) => {
     const invokes = grantsOf(name).filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
     expect(invokes).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: rotationFunctionArn }]);
   });
 
   test('the rotation function ARN they may set, and the sweeper gives unscheduled secrets, is the deployed function\'s', () => {
     expect(resources[functionIdOf('rotation')]!.Properties.FunctionName).toBe('hms-sys-rotation');
-    for (const name of needing('secrets-manage')) {
+    for (const name of needing('secrets-rotate-start')) {
       expect(resources[functionIdOf(name)]!.Properties.Environment.Variables.ROTATION_FUNCTION_ARN).toEqual(rotationFunctionArn);
     }
   });
@@ -255,14 +262,14 @@ describe('secrets-manage', () => {
     const statements = Object.values(Template.fromStack(bare).findResources('AWS::IAM::ManagedPolicy'))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
       .filter((statement) => actionsOf(statement).includes('secretsmanager:RotateSecret'));
-    expect(statements.length).toBe(needing('secrets-manage').length);
+    expect(statements.length).toBe(needing('secrets-rotate-start').length);
     for (const statement of statements) {
       expect(statement.Condition).toEqual({ Null: { 'secretsmanager:ResourceTag/hms:rotation-strategy': 'false', 'secretsmanager:RotationLambdaARN': 'true' } });
     }
   });
 
   test('every Secrets Manager grant on secret:* carries a tag condition, and none grants a wildcard action', () => {
-    for (const name of [...needing('secrets-manage'), ...needing('secrets-rotate')]) {
+    for (const name of [...needing('secrets-describe'), ...needing('secrets-rotate-start'), ...needing('credentials-manage'), ...needing('secrets-rotate')]) {
       for (const statement of secretsStatements(name)) {
         expect(actionsOf(statement).some((action) => action.includes('*'))).toBe(false);
         if (JSON.stringify(statement.Resource) === JSON.stringify(secretArns('*'))) expect(statement.Condition?.Null).toBeDefined();
@@ -272,7 +279,7 @@ describe('secrets-manage', () => {
 
   test('functions without a secrets need get no Secrets Manager action, and only database functions trust the CA bundle', () => {
     for (const declaration of FUNCTION_DECLARATIONS) {
-      const secrets = declaration.needs.some((need) => need.startsWith('secrets-'));
+      const secrets = declaration.needs.some((need) => need.startsWith('secrets-') || need === 'credentials-manage');
       expect(secretsStatements(declaration.name).length > 0, declaration.name).toBe(secrets);
       const environment = resources[functionIdOf(declaration.name)]!.Properties.Environment.Variables;
       expect('NODE_EXTRA_CA_CERTS' in environment, declaration.name).toBe(declaration.needs.includes('database'));
