@@ -1,4 +1,5 @@
 import type { Service } from '#domain/model.ts';
+import { backoffDelay, type BackoffPolicy } from '#domain/retry.ts';
 import { sameSecret } from '#domain/secret-arn.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
 import { SECRET_VERSION_ANNOTATION, type RestartCluster } from '#ports/cluster.ts';
@@ -104,7 +105,7 @@ async function restartAmong(
     }
     let outcome: 'restarted' | 'unchanged';
     try {
-      outcome = await restartOne(ports, service, change.versionId);
+      outcome = await restartOne(ports, service, change.versionId, sleep);
     } catch (err) {
       // A Deployment that is gone must not keep the others from their restart.
       if (!(err instanceof ClusterNotFoundError)) throw err;
@@ -126,12 +127,20 @@ async function restartAmong(
   return report;
 }
 
-async function restartOne(ports: RestartPorts, service: Service, versionId: string): Promise<'restarted' | 'unchanged'> {
-  for (let round = 1; ; round += 1) {
+/**
+ * A restart is read, annotate, write under the read resourceVersion. A real API server moves that
+ * version on every status change, so during a rollout or a ramp the write can lose several times
+ * running: retry with jittered backoff (about 3 s in all at most) rather than five immediate tries.
+ */
+const RESTART_CONFLICT_BACKOFF: BackoffPolicy = { attempts: 8, baseMs: 50, capMs: 1_000 };
+
+async function restartOne(ports: RestartPorts, service: Service, versionId: string, sleep: (ms: number) => Promise<void>): Promise<'restarted' | 'unchanged'> {
+  for (let attempt = 0; ; attempt += 1) {
     try {
       return await ports.cluster.restartWorkload(service, { key: SECRET_VERSION_ANNOTATION, value: versionId });
     } catch (err) {
-      if (!(err instanceof ClusterConflictError) || round >= 5) throw err;
+      if (!(err instanceof ClusterConflictError) || attempt + 1 >= RESTART_CONFLICT_BACKOFF.attempts) throw err;
+      await sleep(backoffDelay(RESTART_CONFLICT_BACKOFF, attempt, Math.random()));
     }
   }
 }

@@ -54,8 +54,9 @@ const call = (method, body) => new Promise((resolve, reject) => {
   });
   req.on('error', reject); req.end(body ? JSON.stringify(body) : undefined);
 });
-const scale = await call('GET');
-await call('PATCH', { metadata: { resourceVersion: scale.metadata.resourceVersion }, spec: { replicas: Number(replicas) } });
+await call('GET');
+// As the scaler sends it: an absolute count, no resourceVersion precondition.
+await call('PATCH', { spec: { replicas: Number(replicas) } });
 const handled = now();
 process.stdout.write('\\n${MARKER}' + JSON.stringify({ start, imported: start, handled }) + '\\n', () => process.exit(0));
 `;

@@ -59,6 +59,26 @@ describe('restartConsumers', () => {
   });
 });
 
+describe('a restart racing a Deployment whose status keeps changing', () => {
+  it('waits between conflicting writes, so seven conflicts in a row still end in the restart', async () => {
+    env.ports.cluster.restartConflicts = 7;
+    const pauses: number[] = [];
+    await restartConsumers(env.ports, caller, { secret: SECRET, versionId: 'v7' }, {
+      maxConcurrent: 3, sleep: async (ms) => { pauses.push(ms); },
+    });
+    expect(env.ports.cluster.annotations.get('benefits/api-a')).toEqual({ 'hms.sys/secret-version': 'v7' });
+    expect(pauses).toHaveLength(7);
+    expect(pauses.every((ms) => ms >= 0 && ms < 1_000)).toBe(true);
+  });
+
+  it('gives up after eight conflicts in a row, so the event is retried', async () => {
+    env.ports.cluster.restartConflicts = 8;
+    const restart = restartConsumers(env.ports, caller, { secret: SECRET, versionId: 'v8' }, { maxConcurrent: 3, sleep: async () => undefined });
+    await expect(restart).rejects.toThrow();
+    expect(env.ports.cluster.annotations.get('benefits/api-a')).toBeUndefined();
+  });
+});
+
 describe('a consumer whose Deployment is gone', () => {
   it('is reported missing, and the others still restart', async () => {
     const cluster = env.ports.cluster;
