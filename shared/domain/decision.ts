@@ -4,6 +4,8 @@ import { readyAmongObserved, sizeFromReadyPods } from './readiness.ts';
 /** HPA's default tolerance: a ratio within 10% of 1 changes nothing. */
 export const DEFAULT_TOLERANCE = 0.1;
 export const DEFAULT_SCALE_IN_STABILIZATION_SECONDS = 300;
+/** How far back a silent metric is looked for before it is judged never published. */
+export const PUBLISHED_LOOKBACK_HOURS = 24;
 
 export interface DecisionInput {
   rule: Pick<Rule, 'minReplicas' | 'maxReplicas' | 'trigger' | 'scaleInStabilizationSeconds'>;
@@ -18,6 +20,8 @@ export interface DecisionInput {
    */
   readyReplicas?: number;
   metric: number | null;
+  /** With no datapoint: the metric has none in the last PUBLISHED_LOOKBACK_HOURS either. */
+  metricNeverSeen?: boolean;
   now: Date;
   /** Earlier recommendations; those older than the stabilization window are ignored. */
   recommendations: readonly Recommendation[];
@@ -70,6 +74,12 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
 
   if (metric === null && direction === 'out') {
     reasons.push(`no datapoint for ${rule.trigger.metric}: replicas stay at ${current}`);
+    return finish(current);
+  }
+  // The HPA does not scale on a metric it cannot read; nor does a scale-in on a metric that never
+  // published, most likely a misspelt name or dimension, which would otherwise drop to minReplicas.
+  if (metric === null && input.metricNeverSeen) {
+    reasons.push(`no datapoint for ${rule.trigger.metric} in the last ${PUBLISHED_LOOKBACK_HOURS} h: it was never published, or its namespace, name or dimensions are wrong; replicas stay at ${current}`);
     return finish(current);
   }
   // A scale-in alarm treats missing data as breaching: a metric with no datapoint is a service

@@ -9,6 +9,8 @@ export interface PlanInput {
   source: DecisionSource;
   eventId: string;
   metric: Datapoint | null;
+  /** With no datapoint: none in the last PUBLISHED_LOOKBACK_HOURS either, so the metric never published. */
+  metricNeverSeen?: boolean;
   currentReplicas: number;
   /** Pods Ready now; the decision sizes from these as the HPA does. Omitted, all are Ready. */
   readyReplicas?: number;
@@ -43,7 +45,7 @@ export function planScale(input: PlanInput): ScalePlan {
   const { decision, recommendations } = decideReplicas({
     rule: input.rule, direction: input.direction, source: input.source, currentReplicas: current, observedReplicas: base,
     ...(input.readyReplicas === undefined ? {} : { readyReplicas: input.readyReplicas }),
-    metric: input.metric?.value ?? null, now: input.now, recommendations: scaling?.rules[input.ruleId]?.recommendations ?? [],
+    metric: input.metric?.value ?? null, ...(input.metricNeverSeen ? { metricNeverSeen: true } : {}), now: input.now, recommendations: scaling?.rules[input.ruleId]?.recommendations ?? [],
   });
   const unchanged = (reason: string): ScalePlan => {
     if (decision.reasons.at(-1) !== reason) decision.reasons.push(reason);

@@ -40,4 +40,9 @@ export interface Metrics {
   alarmsInAlarm(prefix: string): Promise<string[]>;
   /** The newest datapoint of a metric's statistic, or null when there is no recent data. */
   latestValue(metric: MetricSource): Promise<Datapoint | null>;
+  /**
+   * Whether the metric has any datapoint since `since`: tells a metric gone silent because traffic
+   * stopped from one never published (a misspelt name or dimension), which must not scale in.
+   */
+  hasDataSince(metric: MetricSource, since: Date): Promise<boolean>;
 }

@@ -1,6 +1,7 @@
 import { metricSourceFor } from '#domain/alarms.ts';
 import { quietReasons, quietVerdict, type DecisionFacts, type QuietVerdict } from '#domain/audit-quiet.ts';
 import type { Decision, DecisionSource, Rule, ScaleDirection } from '#domain/model.ts';
+import { PUBLISHED_LOOKBACK_HOURS } from '#domain/decision.ts';
 import { nextScaling } from '#domain/scaling.ts';
 import { planScale, type ScalePlan, type ScaleWrite } from '#domain/scale-plan.ts';
 import type { HpaState } from '#ports/cluster.ts';
@@ -61,6 +62,9 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
   const budgetRead = ports.ledger.getBudget(rule.service);
   budgetRead.catch(() => undefined); // awaited below; this keeps an early failure from going unhandled meanwhile
   const metric = request.metricHint ?? (await ports.metrics.latestValue(source));
+  // Silence on a scale-in is no traffic only if the metric ever spoke: look further back once.
+  const metricNeverSeen = metric === null && request.direction === 'in'
+    && !(await ports.metrics.hasDataSince(source, new Date(ports.clock.now().getTime() - PUBLISHED_LOOKBACK_HOURS * 3_600_000)));
 
   for (let round = 1; ; round += 1) {
     // The Deployment (not its scale subresource) carries status.readyReplicas, which the decision sizes from.
@@ -69,7 +73,7 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
     ]);
     const plan = planScale({
       rule, ruleId: rule.ruleId, direction: request.direction, source: request.source, eventId: request.eventId,
-      metric, currentReplicas: scale.replicas, readyReplicas: scale.readyReplicas, hpa, scaling, periodSeconds: source.periodSeconds,
+      metric, metricNeverSeen, currentReplicas: scale.replicas, readyReplicas: scale.readyReplicas, hpa, scaling, periodSeconds: source.periodSeconds,
       now: ports.clock.now(),
     });
     const limit = await guardPlan(ports, rule, plan, hpa ? hpa.minReplicas : scale.replicas, budget);

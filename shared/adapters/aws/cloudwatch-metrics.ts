@@ -119,6 +119,27 @@ export class CloudWatchMetrics implements Metrics {
     const at = result?.Timestamps?.[0];
     return value === undefined || at === undefined ? null : { value, periodStart: new Date(at).toISOString() };
   }
+
+  /**
+   * Any datapoint since `since`, read as hourly sample counts: CloudWatch keeps hour aggregates of every
+   * resolution for 455 days (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#metrics-retention).
+   */
+  async hasDataSince(metric: MetricSource, since: Date): Promise<boolean> {
+    const out = await this.#client.send(new GetMetricDataCommand({
+      StartTime: since,
+      EndTime: this.#clock.now(),
+      MetricDataQueries: [{
+        Id: 'seen',
+        MetricStat: {
+          Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: dimensionList(metric.dimensions) },
+          Period: 3600,
+          Stat: 'SampleCount',
+        },
+        ReturnData: true,
+      }],
+    }));
+    return (out.MetricDataResults ?? []).some((result) => (result.Values ?? []).some((count) => count > 0));
+  }
 }
 
 function dimensionList(dimensions: Record<string, string>) {

@@ -18,5 +18,6 @@ export function lazyCloudWatchMetrics(region: string): Metrics {
     deleteAlarms: async (names: string[]) => (await metrics()).deleteAlarms(names),
     alarmsInAlarm: async (prefix: string) => (await metrics()).alarmsInAlarm(prefix),
     latestValue: async (metric: MetricSource) => (await metrics()).latestValue(metric),
+    hasDataSince: async (metric: MetricSource, since: Date) => (await metrics()).hasDataSince(metric, since),
   };
 }

@@ -100,6 +100,10 @@ export class LocalAlarmEvaluator implements Metrics {
     return value === null ? null : { value, periodStart: new Date(start).toISOString() };
   }
 
+  async hasDataSince(metric: MetricSource, since: Date): Promise<boolean> {
+    return (this.#series.get(seriesKey(metric)) ?? []).some((point) => point.at >= since.getTime());
+  }
+
   alarmState(name: string): AlarmStateValue | null {
     return this.#alarms.get(name)?.state.value ?? null;
   }

@@ -120,6 +120,17 @@ describe('CloudWatchMetrics', () => {
     expect(await metrics.latestValue(metric)).toBeNull();
   });
 
+  it('tells a metric that published within the lookback from one that never did, by hourly sample counts', async () => {
+    const since = new Date(now.getTime() - 24 * 3_600_000);
+    cloudWatch.on(GetMetricDataCommand).resolvesOnce({ MetricDataResults: [{ Id: 'seen', Values: [0, 12, 0], Timestamps: [] }] })
+      .resolvesOnce({ MetricDataResults: [{ Id: 'seen', Values: [], Timestamps: [] }] });
+    expect(await metrics.hasDataSince(metric, since)).toBe(true);
+    expect(await metrics.hasDataSince(metric, since)).toBe(false);
+    const input = cloudWatch.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({ StartTime: since, EndTime: now });
+    expect(input.MetricDataQueries![0]!.MetricStat).toMatchObject({ Period: 3600, Stat: 'SampleCount' });
+  });
+
   it('uses a shared client built on first use when none is injected', async () => {
     cloudWatch.on(DeleteAlarmsCommand).resolves({});
     await new CloudWatchMetrics({ region: 'us-east-1' }).deleteAlarms(['a']);

@@ -102,6 +102,15 @@ describe('LocalAlarmEvaluator', () => {
     expect(evaluator.alarmState(alarm.name)).toBe('OK');
   });
 
+  it('knows whether a metric has published since a time, as CloudWatch\'s history does', async () => {
+    const before = new Date(now.getTime() - 1_000);
+    expect(await evaluator.hasDataSince(alarm.metric, before)).toBe(false);
+    await evaluator.putMetricData(datum(300));
+    advance(3_600);
+    expect(await evaluator.hasDataSince(alarm.metric, before)).toBe(true);
+    expect(await evaluator.hasDataSince(alarm.metric, new Date(now.getTime() - 60_000))).toBe(false);
+  });
+
   it('ignores datapoints whose dimensions differ', async () => {
     events = [];
     await evaluator.putMetricData(datum(900, { Service: 'api', Env: 'dev' }));

@@ -44,6 +44,13 @@ describe('decideReplicas', () => {
     expect(held.decision.desiredReplicas).toBe(6);
   });
 
+  it('holds a scale-in whose metric never published: a misspelt metric must not drop a service to minReplicas', () => {
+    const { decision } = decideReplicas(input({ direction: 'in', metric: null, metricNeverSeen: true, currentReplicas: 7 }));
+    expect(decision.desiredReplicas).toBe(7);
+    expect(decision.action).toBe('none');
+    expect(decision.reasons[0]).toContain('never published');
+  });
+
   it('never lowers replicas on a scale-out alarm', () => {
     const { decision } = decideReplicas(input({ currentReplicas: 10, metric: 100 }));
     expect(decision.desiredReplicas).toBe(10);

@@ -233,6 +233,9 @@ class MemoryMetrics implements Metrics {
   deleteAlarms = async (names: string[]) => names.forEach((n) => this.alarms.delete(n));
   alarmsInAlarm = async (prefix: string) => this.inAlarm.filter((n) => n.startsWith(prefix));
   latestValue = async (_m: MetricSource) => this.value;
+  /** Whether the metric has published at all lately; a silent one scales in, a never-seen one holds. */
+  published = true;
+  hasDataSince = async (_m: MetricSource, _since: Date) => this.published;
 }
 
 /** One-shot schedules kept by name, for tests to inspect and fire. */

@@ -32,6 +32,26 @@ describe('scaleRule while something else moves the Deployment', () => {
   });
 });
 
+describe('scaleRule on a scale-in alarm with no datapoint', () => {
+  const silentIn = { ruleId: 'AR-101', direction: 'in' as const, source: 'alarm' as const, eventId: 'evt-in', metricHint: null };
+
+  it('scales in when the metric published before and has gone silent: traffic stopped', async () => {
+    env.ports.cluster.replicas = 10;
+    const result = await scaleRule(env.ports, caller, silentIn);
+    expect(result.outcome).toBe('scaled');
+    expect(env.ports.cluster.replicas).toBe(4);
+  });
+
+  it('holds when the metric has no datapoint in the last day either, and says why', async () => {
+    env.ports.cluster.replicas = 10;
+    env.ports.metrics.published = false;
+    const result = await scaleRule(env.ports, caller, silentIn);
+    expect(env.ports.cluster.replicas).toBe(10);
+    expect(env.ports.cluster.patches).toEqual([]);
+    expect(result.decision?.reasons.join(' ')).toMatch(/never published, or its namespace, name or dimensions are wrong/);
+  });
+});
+
 describe('scaleRule sizes from Ready pods', () => {
   it('counts pods that are not Ready at 0% on a scale-up, and says so', async () => {
     env.ports.cluster.replicas = 5;
