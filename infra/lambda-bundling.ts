@@ -7,15 +7,23 @@ export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
  * Node built-ins only the lazily loaded code uses (the AWS SDK, the Kubernetes client). An ES
  * module bundle hoists `import ... from 'node:https'` to its top, so every one of these loaded
  * at import, 10-20 ms of each cold start (tls alone is most of it). Aliased to a CommonJS shim
- * per module, each becomes a require inside the lazy module that uses it: the first invocation
- * loads what it needs, once. Built-ins the eager code needs (crypto, stream, console) stay as they are.
+ * per module, each becomes a require inside the module that imports it. That is lazy only where
+ * the importing module sits behind a dynamic import(): esbuild then wraps it in an init function
+ * run on first use. A module in the eager import graph requires its shim at init, as before.
+ * Built-ins the eager code needs (crypto, stream, console) stay as they are.
  */
-export const LAZY_BUILTINS = ['buffer', 'fs', 'fs/promises', 'http', 'http2', 'https', 'os', 'path', 'process', 'util', 'zlib'] as const;
+export const LAZY_BUILTINS = [
+  'buffer', 'fs', 'fs/promises', 'http', 'http2', 'https', 'os', 'path', 'path/posix', 'path/win32',
+  'process', 'util', 'util/types', 'zlib',
+] as const;
 
 /**
  * The specifiers ES modules import them by: `node:` names, and bare `buffer` (util-buffer-from).
- * Other bare names are left alone: an alias also captures subpaths (`util` would take `util/types`),
- * and CommonJS dependencies already require built-ins lazily.
+ * An esbuild alias also captures subpaths (`node:util` takes `node:util/types`, and the build then
+ * fails on `util.cjs/types`), and NodejsFunction passes esbuild no plugins, so an exact-match
+ * onResolve is not available. A longer alias wins over a shorter one, so every built-in subpath
+ * of an aliased name has its own entry and shim above (the test checks against builtinModules).
+ * Other bare names are left alone: CommonJS dependencies already require built-ins lazily.
  */
 export const LAZY_BUILTIN_SPECIFIERS: readonly string[] = [...LAZY_BUILTINS.map((name) => `node:${name}`), 'buffer'];
 

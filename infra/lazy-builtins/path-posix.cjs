@@ -1,0 +1,2 @@
+// node:path/posix, loaded when the bundled module that imports it is first evaluated (infra/lambda-bundling.ts).
+module.exports = process.getBuiltinModule('node:path/posix');
