@@ -2,6 +2,7 @@ import { metricSourceFor } from '#domain/alarms.ts';
 import { quietReasons, quietVerdict, type DecisionFacts, type QuietVerdict } from '#domain/audit-quiet.ts';
 import type { Decision, DecisionSource, Rule, ScaleDirection } from '#domain/model.ts';
 import { PUBLISHED_LOOKBACK_HOURS } from '#domain/decision.ts';
+import { backoffDelay, type BackoffPolicy } from '#domain/retry.ts';
 import { nextScaling } from '#domain/scaling.ts';
 import { planScale, type ScalePlan, type ScaleWrite } from '#domain/scale-plan.ts';
 import type { HpaState } from '#ports/cluster.ts';
@@ -28,7 +29,14 @@ export interface ScaleOutcome {
   appliedTo: ScaleWrite['to'] | null;
 }
 
+/** Rounds lost to another hms-sys decider (the scaling state's version moved). */
 const MAX_ROUNDS = 5;
+
+/**
+ * Rounds lost to the HPA floor's resourceVersion. The HPA controller writes the HPA's status every
+ * sync (15 s by default), so a conditional write can lose to it repeatedly: up to 8 tries over ~4 s.
+ */
+export const HPA_FLOOR_BACKOFF: BackoffPolicy = { attempts: 8, baseMs: 50, capMs: 1_000 };
 
 /** The evaluation ran ahead of its event claim, and the claim went to someone else. */
 export class NotClaimedError extends Error {
@@ -66,7 +74,9 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
   const metricNeverSeen = metric === null && request.direction === 'in'
     && !(await ports.metrics.hasDataSince(source, new Date(ports.clock.now().getTime() - PUBLISHED_LOOKBACK_HOURS * 3_600_000)));
 
-  for (let round = 1; ; round += 1) {
+  let staleRounds = 0;
+  let hpaConflicts = 0;
+  for (;;) {
     // The Deployment (not its scale subresource) carries status.readyReplicas, which the decision sizes from.
     const [scale, hpa, scaling, budget] = await Promise.all([
       ports.cluster.getWorkload(rule.target), ports.cluster.findHpa(rule.target), ports.store.getScaling(rule.service), budgetRead,
@@ -91,16 +101,24 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
       if (plan.write) await write(ports, rule, plan.write, hpa);
       if (limit?.floorExceedsBudget) await recordFloorExceeds(ports, caller, { name: rule.service, tags: rule.target.tags }, limit);
     } catch (err) {
-      if (!(err instanceof StaleVersionError || err instanceof ClusterConflictError) || round >= MAX_ROUNDS) throw err;
-      await pause(round);
+      if (err instanceof ClusterConflictError && plan.write?.to === 'hpa') {
+        hpaConflicts += 1;
+        if (hpaConflicts >= HPA_FLOOR_BACKOFF.attempts) throw err;
+        await sleep(backoffDelay(HPA_FLOOR_BACKOFF, hpaConflicts - 1, Math.random()));
+        continue;
+      }
+      if (!(err instanceof StaleVersionError || err instanceof ClusterConflictError)) throw err;
+      staleRounds += 1;
+      if (staleRounds >= MAX_ROUNDS) throw err;
+      await sleep(Math.random() * 10 * 2 ** staleRounds);
       continue;
     }
     return finish(ports, caller, rule, plan, scale.replicas, quiet);
   }
 }
 
-/** A short, jittered pause before re-reading, so deciders that collided do not collide again. */
-const pause = (round: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** round));
+/** A jittered pause before re-reading, so writers that collided do not collide again. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const target = (write: ScaleWrite) => (write.to === 'deployment' ? write.replicas : write.minReplicas);
 

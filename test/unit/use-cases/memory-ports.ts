@@ -185,8 +185,15 @@ export class MemoryCluster implements RestartCluster {
     return this.getScale();
   }
   findHpa = async () => this.hpa;
-  async setHpaMinReplicas(_ref: WorkloadRef, _name: string, minReplicas: number) {
-    this.hpa = { ...this.hpa!, minReplicas };
+  /** The next this-many HPA floor writes lose to the HPA controller's status write (ClusterConflictError). */
+  hpaConflicts = 0;
+  async setHpaMinReplicas(_ref: WorkloadRef, _name: string, minReplicas: number, resourceVersion: string) {
+    if (this.hpaConflicts > 0 || resourceVersion !== this.hpa!.resourceVersion) {
+      this.hpaConflicts = Math.max(0, this.hpaConflicts - 1);
+      this.hpa = { ...this.hpa!, resourceVersion: String(Number(this.hpa!.resourceVersion) + 1) };
+      throw new ClusterConflictError('the HPA changed since it was read');
+    }
+    this.hpa = { ...this.hpa!, minReplicas, resourceVersion: String(Number(this.hpa!.resourceVersion) + 1) };
     return this.hpa;
   }
   podCounts = async () => ({ desired: this.replicas, ready: this.replicas - this.pending, pending: this.pending });

@@ -1,9 +1,10 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ClusterConflictError } from '#ports/errors.ts';
 import { ClusterUnavailableError } from '#ports/errors.ts';
 import { handleAlarm } from '#use-cases/handle-alarm.ts';
 import { createRule } from '#use-cases/rules.ts';
 import { reconcile } from '#use-cases/reconcile.ts';
-import { scaleRule } from '#use-cases/scale-rule.ts';
+import { HPA_FLOOR_BACKOFF, scaleRule } from '#use-cases/scale-rule.ts';
 import { createService } from '#use-cases/services.ts';
 import { memoryPorts } from './memory-ports.ts';
 
@@ -70,6 +71,31 @@ describe('scaleRule with an HPA', () => {
     expect(result.appliedTo).toBe('hpa');
     expect(env.ports.cluster.hpa?.minReplicas).toBe(6);
     expect(env.ports.cluster.patches).toEqual([]);
+  });
+
+  describe('while the HPA controller keeps writing its status', () => {
+    beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout'] }));
+    afterEach(() => vi.useRealTimers());
+    const floorWithConflicts = async (conflicts: number) => {
+      env.ports.cluster.hpa = { name: 'eligibility-api', minReplicas: 2, maxReplicas: 6, resourceVersion: '1' };
+      env.ports.cluster.hpaConflicts = conflicts;
+      const settled = scaleRule(env.ports, caller, out(1_000)).then((value) => ({ value }), (error: unknown) => ({ error }));
+      await vi.runAllTimersAsync();
+      return settled;
+    };
+
+    it('still raises the floor after 7 conflicts in a row, re-reading the resourceVersion each time', async () => {
+      expect(HPA_FLOOR_BACKOFF.attempts).toBe(8);
+      const result = await floorWithConflicts(7);
+      expect(result).toMatchObject({ value: { appliedTo: 'hpa' } });
+      expect(env.ports.cluster.hpa).toMatchObject({ minReplicas: 6, resourceVersion: '9' });
+    });
+
+    it('gives up with the conflict after 8', async () => {
+      const result = await floorWithConflicts(8);
+      expect(result).toMatchObject({ error: expect.any(ClusterConflictError) });
+      expect(env.ports.cluster.hpa?.minReplicas).toBe(2);
+    });
   });
 });
 
