@@ -39,7 +39,9 @@ export interface ScalePlan {
  * replicas, or the floor of the HPA that owns them.
  */
 export function planScale(input: PlanInput): ScalePlan {
-  const { currentReplicas: current, scaling, hpa } = input;
+  const { scaling, hpa } = input;
+  const inFlight = hpa ? null : changeInFlight(input);
+  const current = inFlight?.to ?? input.currentReplicas;
   const periodStart = input.metric ? Date.parse(input.metric.periodStart) : input.now.getTime();
   const base = replicasWhenObserved(scaling?.changes ?? [], periodStart, input.periodSeconds, current);
   const { decision, recommendations } = decideReplicas({
@@ -47,6 +49,9 @@ export function planScale(input: PlanInput): ScalePlan {
     ...(input.readyReplicas === undefined ? {} : { readyReplicas: input.readyReplicas }),
     metric: input.metric?.value ?? null, ...(input.metricNeverSeen ? { metricNeverSeen: true } : {}), now: input.now, recommendations: scaling?.rules[input.ruleId]?.recommendations ?? [],
   });
+  if (inFlight) {
+    decision.reasons.unshift(`another event's change to ${inFlight.to} replicas is stored but not yet on the Deployment's spec.replicas ${input.currentReplicas}: sized from ${inFlight.to}`);
+  }
   const unchanged = (reason: string): ScalePlan => {
     if (decision.reasons.at(-1) !== reason) decision.reasons.push(reason);
     Object.assign(decision, { currentReplicas: current, desiredReplicas: current, action: 'none' });
@@ -60,7 +65,7 @@ export function planScale(input: PlanInput): ScalePlan {
   if (decision.action === 'scale-in') holdForOtherRules(decision, input);
 
   const own = scaling?.changes.find((change) => change.eventId === input.eventId);
-  if (own && own.to === (hpa ? hpa.minReplicas : current)) {
+  if (own && own.to === (hpa ? hpa.minReplicas : input.currentReplicas)) {
     decision.reasons.push(`this event's change to ${own.to} is already in place`);
     return { decision, recommendations, write: null, alreadyApplied: true };
   }
@@ -78,6 +83,21 @@ export function planScale(input: PlanInput): ScalePlan {
   if (!moves) return unchanged(`the HPA's floor ${hpa.minReplicas} already allows it`);
   decision.reasons.push(`applied as the HPA's minReplicas ${floor}: the HPA owns spec.replicas`);
   return { decision, recommendations, write: { to: 'hpa', minReplicas: floor }, alreadyApplied: false };
+}
+
+/** How long a stored change may go unseen on spec.replicas before it is taken as never written. */
+export const IN_FLIGHT_SECONDS = 30;
+
+/**
+ * The service's latest change, when another event stored it under IN_FLIGHT_SECONDS ago and
+ * spec.replicas does not show it yet: its writer has not PATCHed (or its PATCH is on the way),
+ * so planning from spec.replicas would undo it.
+ */
+function changeInFlight(input: PlanInput) {
+  const last = input.scaling?.changes.at(-1);
+  if (!last || last.eventId === input.eventId || last.to === input.currentReplicas) return null;
+  const age = input.now.getTime() - Date.parse(last.at);
+  return age >= 0 && age < IN_FLIGHT_SECONDS * 1000 ? last : null;
 }
 
 /** A datapoint older than three periods (at least five minutes) no longer describes the service. */

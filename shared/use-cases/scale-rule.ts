@@ -123,7 +123,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const target = (write: ScaleWrite) => (write.to === 'deployment' ? write.replicas : write.minReplicas);
 
 function write(ports: Ports, rule: Rule, plan: ScaleWrite, hpa: HpaState | null) {
-  // Absolute and unconditional: the putScaling above, conditional on the scaling state's version, ordered this writer.
+  // Absolute and unconditional; the putScaling above orders the stored changes, not the PATCHes (see setScale).
   if (plan.to === 'deployment') return ports.cluster.setScale(rule.target, plan.replicas);
   return ports.cluster.setHpaMinReplicas(rule.target, hpa!.name, plan.minReplicas, hpa!.resourceVersion);
 }

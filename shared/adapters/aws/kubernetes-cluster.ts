@@ -94,9 +94,12 @@ export class KubernetesCluster implements Cluster {
    * carrying the version it read conflicts again and again; a merge patch without one is applied to
    * whatever version is current, and only a patch that names a resourceVersion is checked against it
    * (https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md#concurrency-control-and-consistency).
-   * That is safe here: an absolute count is idempotent, and hms-sys's own writers are already
-   * ordered by the version check on the service's scaling state in DynamoDB, which every scale
-   * write follows.
+   * An absolute count is idempotent, so a retry is safe. The version check on the service's
+   * scaling state in DynamoDB orders hms-sys's putScaling writes, not these PATCHes: a writer that
+   * stored its change but has not PATCHed yet can be overtaken. planScale sizes from such a change
+   * while it is under 30 s old, so a later writer does not plan from the old spec.replicas; what
+   * remains is two PATCHes arriving out of order (or a change unseen for 30 s), which leaves the
+   * older count until the next evaluation (the next alarm or reconcile pass) corrects it.
    */
   async setScale(ref: WorkloadRef, replicas: number): Promise<ScaleState> {
     const request: KubeRequest = {

@@ -109,3 +109,22 @@ describe('planScale across rules and time', () => {
     expect(plan.decision.desiredReplicas).toBe(60);
   });
 });
+
+describe('planScale with another event\'s change stored but not yet PATCHed', () => {
+  // Another rule stored a change to 12 at 12:00:20; spec.replicas still shows 2. Alone, this datapoint asks for 8.
+  const inFlight = scaling(change('2026-11-23T12:00:20Z', 2, 12));
+
+  it('sizes from that change, so it does not undo it, and says so', () => {
+    const plan = planScale(input({ scaling: inFlight }));
+    expect(plan.write).toBeNull();
+    expect(plan.decision.currentReplicas).toBe(12);
+    expect(plan.decision.reasons[0]).toBe('another event\'s change to 12 replicas is stored but not yet on the Deployment\'s spec.replicas 2: sized from 12');
+  });
+
+  it('plans from spec.replicas once the change is 30 s old, or already shows, or is this event\'s own', () => {
+    expect(planScale(input({ scaling: inFlight, now: new Date('2026-11-23T12:00:50Z'), metric: { value: 400, periodStart: '2026-11-23T12:00:00.000Z' } })).write)
+      .toEqual({ to: 'deployment', replicas: 8 });
+    expect(planScale(input({ scaling: inFlight, currentReplicas: 12 })).decision.reasons.join(' ')).not.toMatch(/not yet on/);
+    expect(planScale(input({ scaling: scaling(change('2026-11-23T12:00:20Z', 2, 12, 'evt-1')) })).write).toEqual({ to: 'deployment', replicas: 8 });
+  });
+});
