@@ -7,10 +7,18 @@ const auditColumns = ['time', 'actor', 'action', 'target', 'outcome', 'reasons']
 export const observeCommands: Command[] = [
   {
     name: 'metrics put', summary: 'push a metric datapoint into the sandbox (CloudWatch PutMetricData)',
-    usage: 'metrics put --service S --metric M --value V', options: { service: { type: 'string' }, metric: { type: 'string' }, value: { type: 'string' } },
-    describe: { service: 'the registered service', metric: 'the metric name, e.g. http_rps', value: 'the datapoint\'s value' },
+    usage: 'metrics put --service S --metric M --value V [--storage-resolution 1|60]',
+    options: { service: { type: 'string' }, metric: { type: 'string' }, value: { type: 'string' }, 'storage-resolution': { type: 'string' } },
+    describe: {
+      service: 'the registered service', metric: 'the metric name, e.g. http_rps', value: 'the datapoint\'s value',
+      'storage-resolution': 'PutMetricData\'s StorageResolution: 60 (default) or 1, which a service with metrics.highResolution publishes',
+    },
     run: async (ctx) => {
-      const body = { service: need(ctx, 'service'), metric: need(ctx, 'metric'), value: number(ctx, 'value') ?? need(ctx, 'value') };
+      const resolution = number(ctx, 'storage-resolution');
+      const body = {
+        service: need(ctx, 'service'), metric: need(ctx, 'metric'), value: number(ctx, 'value') ?? need(ctx, 'value'),
+        ...(resolution === undefined ? {} : { storageResolution: resolution }),
+      };
       print(await ctx.api().call('POST', '/sandbox/metrics', body), ctx.output, ['namespace', 'metric', 'value', 'accepted']);
     },
   },

@@ -17,6 +17,17 @@ export function isAlarmPeriod(seconds: number, evaluationPeriods = 1): boolean {
   if (!Number.isInteger(seconds) || !(HIGH_RESOLUTION_PERIODS.includes(seconds) || (seconds >= 60 && seconds % 60 === 0))) return false;
   return seconds * evaluationPeriods <= (seconds < 3_600 ? 86_400 : MAX_ALARM_PERIOD_SECONDS);
 }
+/**
+ * A period under 60 s on a metric stored at one-minute resolution finds data in only some periods
+ * ("might often lapse into INSUFFICIENT_DATA", PutMetricAlarm's Period, URL above), and the
+ * scale-in alarm counts the empty ones as breaching: it would scale in between datapoints. So a
+ * sub-minute period needs the caller's word that the metric is published with StorageResolution 1.
+ */
+export const needsHighResolution = (periodSeconds: number | undefined, highResolution: boolean | undefined): boolean =>
+  periodSeconds !== undefined && periodSeconds < 60 && highResolution !== true;
+export const SUB_MINUTE_PERIOD_RULE = 'under 60 s needs a high-resolution metric: on a metric stored at one-minute resolution '
+  + 'most 10-30 s periods are empty, and the scale-in alarm counts empty periods as breaching, so it would scale the service in '
+  + 'between datapoints. Publish the metric with StorageResolution 1 and set metrics.highResolution: true, or use a period of 60 or more';
 export const ALARM_PERIOD_RULE = `must be 10, 20, 30 or a multiple of 60 up to ${MAX_ALARM_PERIOD_SECONDS} (7 days), as CloudWatch PutMetricAlarm accepts`;
 
 /** The metric a rule watches: the service's overrides, else HMS/Services with a Service dimension. */

@@ -13,6 +13,8 @@ export interface ServiceMetricConfig {
   dimensions?: Record<string, string>;
   statistic?: MetricSource['statistic'];
   periodSeconds?: number;
+  /** The metric is published with StorageResolution 1; required for a period under 60 s. */
+  highResolution?: boolean;
 }
 
 /** A registered service: the Deployment it names and its audit tags. */

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ALARM_PERIOD_RULE, isAlarmPeriod } from './alarms.ts';
+import { ALARM_PERIOD_RULE, isAlarmPeriod, needsHighResolution, SUB_MINUTE_PERIOD_RULE } from './alarms.ts';
 import { ANY_SECRET_ARN, EXAMPLE_SECRET_ARN, FULL_SECRET_ARN } from './secret-arn.ts';
 
 /** Kubernetes DNS-1123 label: lowercase alphanumerics and '-', at most 63 characters. */
@@ -42,8 +42,13 @@ export const metricConfigSchema = z.strictObject({
   dimensions: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(255)), z.string().check(z.minLength(1), z.maxLength(1024)))
     .check(z.refine((d) => Object.keys(d).length <= 30, 'must have at most 30 dimensions'))),
   statistic: z.optional(z.enum(['Average', 'Sum', 'Maximum', 'Minimum', 'SampleCount'])),
-  periodSeconds: z.optional(z.int().check(z.refine((p) => isAlarmPeriod(p), ALARM_PERIOD_RULE))),
-});
+  periodSeconds: z.optional(z.int().check(
+    z.refine((p) => isAlarmPeriod(p), ALARM_PERIOD_RULE),
+    z.describe('The alarm period: 10, 20 or 30 (only with highResolution: true) or a multiple of 60 up to 604800; default 60'),
+  )),
+  /** The caller asserts the metric is published with StorageResolution 1: required for a period under 60 s. */
+  highResolution: z.optional(z.boolean().check(z.describe('The metric is published with StorageResolution 1; required for a periodSeconds under 60'))),
+}).check(z.refine((m) => !needsHighResolution(m.periodSeconds, m.highResolution), { message: SUB_MINUTE_PERIOD_RULE, path: ['periodSeconds'] }));
 
 /** A Secrets Manager secret ARN, in any partition (aws, aws-us-gov, aws-cn), full or partial: Secrets Manager calls accept both. */
 const secretArn = z.string().check(z.regex(ANY_SECRET_ARN, `must be a Secrets Manager secret ARN such as ${EXAMPLE_SECRET_ARN}`));
@@ -165,6 +170,8 @@ export const metricDatumSchema = z.strictObject({
   metric: ruleTrigger.shape.metric,
   value: finite,
   timestamp: z.optional(isoTime),
+  /** PutMetricData's StorageResolution: 1 (high resolution) or 60, the default. */
+  storageResolution: z.optional(z.union([z.literal(1), z.literal(60)], 'must be 1 or 60, as PutMetricData\'s StorageResolution')),
 });
 export type MetricDatumInput = z.infer<typeof metricDatumSchema>;
 

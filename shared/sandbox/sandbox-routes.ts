@@ -27,9 +27,12 @@ export function sandboxRoutes(wiring: Wiring, alarms: LocalAlarmEvaluator, deadL
       const source = metricSourceFor({ trigger: { metric: datum.metric, threshold: 1 } }, service);
       await alarms.putMetricData({
         namespace: source.namespace, metricName: source.metricName, dimensions: source.dimensions, value: datum.value,
-        ...(datum.timestamp ? { timestamp: new Date(datum.timestamp) } : {}),
+        ...(datum.timestamp ? { timestamp: new Date(datum.timestamp) } : {}), storageResolution: datum.storageResolution ?? 60,
       });
-      return { accepted: true, namespace: source.namespace, metric: source.metricName, dimensions: source.dimensions, value: datum.value };
+      return {
+        accepted: true, namespace: source.namespace, metric: source.metricName, dimensions: source.dimensions, value: datum.value,
+        storageResolution: datum.storageResolution ?? 60,
+      };
     }) },
     'GET /sandbox/dead-letters': { scope: 'hms/audit.read', run: () => answer(async () => ({ items: deadLetter.items() })) },
     'GET /sandbox/events': { scope: 'hms/audit.read', run: () => answer(async () => ({ items: events.published() })) },

@@ -84,7 +84,7 @@ async function hmsRun(periodSeconds: 10 | 60, breachAt: number, publishPhase: nu
   const caller = { actor: 'role/hms-sys-api', requestId: 'bench' };
   await createService(ports, caller, {
     name: 'portal', cluster: 'sandbox', namespace: 'bench', deployment: 'portal',
-    tags: { agency: 'GSA', program: 'bench', fiscalYear: 'FY2027' }, metrics: { periodSeconds, statistic: HMS_PATH.statistic },
+    tags: { agency: 'GSA', program: 'bench', fiscalYear: 'FY2027' }, metrics: { periodSeconds, highResolution: true, statistic: HMS_PATH.statistic },
   }, { dryRun: false });
   await createRule(ports, caller, { service: 'portal', minReplicas: 2, maxReplicas: 100, trigger: { metric: 'http_rps', threshold: THRESHOLD } }, { dryRun: false });
   const handler = createScalerHandler(async () => ({ ports, controllerActor: 'role/hms-sys-scaler' }));
@@ -96,7 +96,7 @@ async function hmsRun(periodSeconds: 10 | 60, breachAt: number, publishPhase: nu
       pending.push({ visibleAt: t + HMS_PATH.ingestionSeconds, at: t, value: THRESHOLD * (t >= breachAt ? HMS_PATH.after : HMS_PATH.before) });
     }
     for (const datum of pending.filter((p) => p.visibleAt === t)) {
-      await evaluator.putMetricData({ namespace: 'HMS/Services', metricName: 'http_rps', dimensions: { Service: 'portal' }, value: datum.value, timestamp: new Date(epoch + datum.at * 1000) });
+      await evaluator.putMetricData({ namespace: 'HMS/Services', metricName: 'http_rps', dimensions: { Service: 'portal' }, value: datum.value, timestamp: new Date(epoch + datum.at * 1000), storageResolution: 1 });
     }
     await evaluator.reevaluate();
     const alarm = raised.find((r) => r.at >= breachAt);

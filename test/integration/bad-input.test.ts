@@ -36,6 +36,9 @@ const cases: Array<[string, string, string, unknown, number, string, string | nu
   ['a badly percent-encoded rule id', 'GET', '/autoscale-rules/%E0', undefined, 400, 'validation_failed', 'id'],
   ['a badly percent-encoded service name', 'GET', '/services/%E0%A4', undefined, 400, 'validation_failed', 'name'],
   ['a second service with a taken name', 'POST', '/services', { ...service, name: 'eligibility-api' }, 409, 'conflict', 'name'],
+  ['a 10 s period not declared high resolution', 'POST', '/services', { ...service, metrics: { periodSeconds: 10 } }, 400, 'validation_failed', 'metrics.periodSeconds'],
+  ['a 30 s period with highResolution false', 'POST', '/services', { ...service, metrics: { periodSeconds: 30, highResolution: false } }, 400, 'validation_failed', 'metrics.periodSeconds'],
+  ['a StorageResolution PutMetricData refuses', 'POST', '/sandbox/metrics', { service: 'eligibility-api', metric: 'http_rps', value: 1, storageResolution: 10 }, 400, 'validation_failed', 'storageResolution'],
 ];
 
 describe('bad input', () => {
@@ -58,5 +61,15 @@ describe('bad input', () => {
     const audit = (await sb.http('GET', '/audit')).body.records.map((r: { action: string }) => r.action);
     expect(audit.sort()).toEqual(['rule.create', 'service.create']);
     expect(sb.sandbox.alarms.alarmState('hms-sys-AR-102-scale-out')).toBeNull();
+  });
+
+  it('says why a sub-minute period on a standard-resolution metric is refused, and accepts it declared high resolution', async () => {
+    const refused = await sb.http('POST', '/services', { ...service, metrics: { periodSeconds: 10 } });
+    expect(refused.body.error.message).toMatch(/^metrics\.periodSeconds .*one-minute resolution.*between datapoints.*StorageResolution 1 and set metrics\.highResolution: true/);
+    const accepted = await sb.http('POST', '/services', { ...service, metrics: { periodSeconds: 10, highResolution: true } });
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.metrics).toEqual({ periodSeconds: 10, highResolution: true });
+    expect((await sb.http('POST', '/sandbox/metrics', { service: 'intake', metric: 'http_rps', value: 1 })).body.storageResolution).toBe(60);
+    expect((await sb.http('POST', '/sandbox/metrics', { service: 'intake', metric: 'http_rps', value: 1, storageResolution: 1 })).body.storageResolution).toBe(1);
   });
 });

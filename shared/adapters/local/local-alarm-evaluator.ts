@@ -13,6 +13,8 @@ export interface MetricDatum {
   value: number;
   /** Defaults to the clock's now. */
   timestamp?: Date;
+  /** PutMetricData's StorageResolution: 1 (high resolution) or 60, the default. */
+  storageResolution?: 1 | 60;
 }
 
 export interface LocalAlarmEvaluatorOptions {
@@ -40,6 +42,8 @@ interface StoredAlarm {
 interface Datapoint {
   at: number;
   value: number;
+  /** Stored at one-minute resolution (StorageResolution 60). */
+  standard: boolean;
 }
 
 /** Datapoints older than this are dropped: the longest evaluation range, 7-day periods. */
@@ -113,7 +117,7 @@ export class LocalAlarmEvaluator implements Metrics {
     const now = this.#options.clock.now();
     const key = seriesKey(datum);
     const points = (this.#series.get(key) ?? []).filter((p) => p.at >= now.getTime() - RETENTION_MS);
-    points.push({ at: (datum.timestamp ?? now).getTime(), value: datum.value });
+    points.push({ at: (datum.timestamp ?? now).getTime(), value: datum.value, standard: datum.storageResolution !== 1 });
     this.#series.set(key, points);
     if (this.#options.evaluateOnData === false) return;
     await this.#evaluate([...this.#alarms.values()].filter((alarm) => seriesKey(alarm.spec.metric) === key), now);
@@ -157,10 +161,16 @@ export class LocalAlarmEvaluator implements Metrics {
     return stateDetail(spec, evaluation, evaluation.evaluated.at(-1)!.start, now, current);
   }
 
-  /** The metric's statistic over its datapoints in (start, start + period]. */
+  /**
+   * The metric's statistic over its datapoints in (start, start + period]. A sub-minute period sees
+   * a datapoint stored at one-minute resolution only at its minute, so the other periods of that
+   * minute are empty, as PutMetricAlarm's Period describes for such a metric.
+   */
   #periodValue(metric: MetricSource, start: number): PeriodValue {
     const end = start + metric.periodSeconds * 1000;
-    const values = (this.#series.get(seriesKey(metric)) ?? []).filter((p) => p.at > start && p.at <= end).map((p) => p.value);
+    const subMinute = metric.periodSeconds < 60;
+    const seenAt = (p: Datapoint) => (subMinute && p.standard ? Math.floor(p.at / 60_000) * 60_000 : p.at);
+    const values = (this.#series.get(seriesKey(metric)) ?? []).filter((p) => seenAt(p) > start && seenAt(p) <= end).map((p) => p.value);
     return { start, value: statistic(metric.statistic, values), sampleCount: values.length };
   }
 

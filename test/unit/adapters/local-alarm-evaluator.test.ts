@@ -212,6 +212,35 @@ describe('LocalAlarmEvaluator', () => {
     await strict.reevaluate(new Date(start.getTime() + 60_000));
     expect(strict.alarmState(alarm.name)).toBe('ALARM');
   });
+
+  it.each([
+    [60, 'ALARM'],
+    [1, 'OK'],
+  ] as const)('a 10-second scale-in alarm on a metric stored at StorageResolution %i, published every 10 s above the threshold, ends in %s', async (storageResolution, expected) => {
+    const states: string[] = [];
+    const strict = new LocalAlarmEvaluator({ clock: { now: () => now }, emit: (e) => { states.push(e.detail.state.value); }, evaluateOnData: false });
+    const fastIn: AlarmSpec = { ...scaleIn, metric: { ...scaleIn.metric, periodSeconds: 10 } };
+    await strict.putAlarm(fastIn);
+    for (let t = 1; t <= 180; t += 1) {
+      now = new Date(start.getTime() + t * 1000);
+      if (t % 10 === 1) await strict.putMetricData({ ...datum(400), storageResolution });
+      await strict.reevaluate();
+      // Created with no data, the alarm starts in ALARM (breaching); count from the first datapoint's evaluation.
+      if (t === 10) {
+        expect(strict.alarmState(fastIn.name)).toBe('OK');
+        states.length = 0;
+      }
+    }
+    // At one-minute resolution the datapoints land on their minute, so the 10 s periods between are
+    // empty, count as breaching, and the alarm fires between datapoints although every value is 400.
+    expect(states.includes('ALARM')).toBe(expected === 'ALARM');
+  });
+
+  it('a 60-second alarm sees a datapoint stored at one-minute resolution at its own time, as before', async () => {
+    now = new Date(start.getTime() + 50_000);
+    await evaluator.putMetricData({ ...datum(900), storageResolution: 60 });
+    expect(evaluator.alarmState(alarm.name)).toBe('ALARM');
+  });
 });
 
 async function lastEventFor(name: string): Promise<AlarmStateChangeEvent | undefined> {

@@ -46,8 +46,27 @@ describe('service validation', () => {
   it('requires the tags', () => expect(fieldOf(createServiceSchema, { ...service, tags: { agency: 'ED' } }).field).toBe('tags.program'));
   it('refuses a namespace over 63 characters', () => expect(fieldOf(createServiceSchema, { ...service, namespace: 'a'.repeat(64) }).field).toBe('namespace'));
 
-  it.each([10, 20, 30, 60, 120, 300, 3_600, 86_400, 604_800])('accepts every alarm period PutMetricAlarm accepts: %i s', (periodSeconds) => {
-    expect(parseInput(createServiceSchema, { ...service, metrics: { periodSeconds } }).metrics?.periodSeconds).toBe(periodSeconds);
+  it.each([10, 20, 30, 60, 120, 300, 3_600, 86_400, 604_800])('accepts every alarm period PutMetricAlarm accepts, for a high-resolution metric: %i s', (periodSeconds) => {
+    expect(parseInput(createServiceSchema, { ...service, metrics: { periodSeconds, highResolution: true } }).metrics?.periodSeconds).toBe(periodSeconds);
+  });
+
+  it.each([60, 120, 3_600])('accepts a period of %i s without highResolution', (periodSeconds) => {
+    expect(parseInput(createServiceSchema, { ...service, metrics: { periodSeconds } }).metrics).toEqual({ periodSeconds });
+  });
+
+  it.each([
+    [10, undefined],
+    [20, undefined],
+    [30, false],
+  ])('refuses a %i s period unless the metric is declared high resolution (highResolution %s), saying how to fix it', (periodSeconds, highResolution) => {
+    const metrics = highResolution === undefined ? { periodSeconds } : { periodSeconds, highResolution };
+    expect(fieldOf(createServiceSchema, { ...service, metrics }).field).toBe('metrics.periodSeconds');
+    expect(() => parseInput(createServiceSchema, { ...service, metrics }))
+      .toThrow(/one-minute resolution.*scale-in alarm.*StorageResolution 1 and set metrics\.highResolution: true/);
+  });
+
+  it('refuses a highResolution that is not a boolean', () => {
+    expect(fieldOf(createServiceSchema, { ...service, metrics: { periodSeconds: 10, highResolution: 'yes' } }).field).toBe('metrics.highResolution');
   });
 
   it.each([0, 1, 5, 15, 45, 59, 61, 90, 604_860, 30.5])('refuses an alarm period of %s s, naming the field', (periodSeconds) => {
