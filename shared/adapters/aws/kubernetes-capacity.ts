@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import { PLACEHOLDER_NAMESPACE, type CapacityCluster, type NodeCapacity, type PlaceholderSpec, type WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, ClusterNotFoundError, PortError } from '#ports/errors.ts';
 import { kubeCall, type KubeCall } from './kubernetes-calls.ts';
@@ -20,17 +19,6 @@ import {
 /** Pods bound to a node that still hold their slot. */
 const BOUND_PODS = 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed';
 
-/**
- * A pod list as a Table with no objects: one row of display columns per pod, and no pod spec (so
- * no env values) on the wire. https://kubernetes.io/docs/reference/using-api/api-concepts/#table-fetches
- */
-const TABLE = 'application/json;as=Table;g=meta.k8s.io;v=v1';
-const tablePage = z.object({
-  kind: z.literal('Table'),
-  metadata: z._default(z.object({ continue: z.optional(z.string()) }), {}),
-  rows: z._default(z.array(z.unknown()), []),
-});
-const PAGE_LIMIT = 500;
 
 const placeholders = (verb: KubeCall['verb']) => kubeCall(verb, 'apps', 'deployments', 'placeholder-namespace');
 
@@ -115,24 +103,10 @@ export class KubernetesCapacity extends KubernetesCluster implements CapacityClu
     if (nodes.length === 0) return { nodes: 0, podsPerNode: 0, podsScheduled: 0 };
     const podsPerNode = parsed(() => Math.min(...nodes.map((n) => parseQuantity(n.status.allocatable?.pods ?? 0))), 'Node');
     const excluded = all.filter((n) => !isSchedulable(n)).map((n) => `,spec.nodeName!=${n.metadata.name}`);
-    const podsScheduled = await this.countRows(target, '/api/v1/pods', BOUND_PODS + excluded.join(''));
+    const podsScheduled = await this.countRows(target, '/api/v1/pods', new URLSearchParams({ fieldSelector: BOUND_PODS + excluded.join('') }), {
+      verb: 'list', resource: 'pods', clusterWide: true,
+    });
     return { nodes: nodes.length, podsPerNode, podsScheduled };
-  }
-
-  /** Rows of a cluster-wide list fetched as Tables with no objects (includeObject=None), page by page. */
-  private async countRows(target: Target, path: string, fieldSelector: string): Promise<number> {
-    let rows = 0;
-    let next: string | undefined;
-    do {
-      const params = new URLSearchParams({ fieldSelector, includeObject: 'None', limit: String(PAGE_LIMIT) });
-      if (next !== undefined) params.set('continue', next);
-      const request: KubeRequest = { method: 'GET', path: `${path}?${params}`, accept: TABLE };
-      const body = await this.call(target, request, { verb: 'list', resource: 'pods', clusterWide: true });
-      const page = parsed(() => tablePage.parse(body), 'Table');
-      rows += page.rows.length;
-      next = page.metadata.continue || undefined;
-    } while (next !== undefined);
-    return rows;
   }
 
   /** The placeholder Deployment, or null when it does not exist. */

@@ -9,12 +9,12 @@ import {
   findHpaFor,
   listPage,
   placeholderName,
-  podItem,
+  TABLE,
+  tablePage,
   toDeploymentView,
   toHpaState,
   toScaleState,
   toWorkload,
-  type PodItem,
 } from './kubernetes-shapes.ts';
 
 export interface KubernetesClusterOptions {
@@ -147,7 +147,8 @@ export class KubernetesCluster implements Cluster {
 
   /**
    * Desired and ready from the Deployment's spec and status; pending from a list of its pods
-   * (the Deployment's selector) that are Pending with no node, made only while some pod is not Ready.
+   * (the Deployment's selector) that are Pending with no node, made only while some pod is not Ready,
+   * and counted as Table rows without objects, so no pod spec (env values included) is read.
    */
   async podCounts(ref: WorkloadRef): Promise<PodCounts> {
     const body = await this.call(ref, { method: 'GET', path: deploymentPath(ref) }, { verb: 'get', resource: 'deployments' });
@@ -155,11 +156,25 @@ export class KubernetesCluster implements Cluster {
     const counts = { desired: view.replicas, ready: view.readyReplicas };
     if (view.podsReported <= view.readyReplicas) return { ...counts, pending: 0 };
     const query = new URLSearchParams({ labelSelector: view.selector, fieldSelector: UNSCHEDULED_PODS });
-    const pods = await this.listAll(ref, `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods`, query, podItem, {
-      verb: 'list',
-      resource: 'pods',
-    });
-    return { ...counts, pending: pods.filter(isUnscheduled).length };
+    const pending = await this.countRows(ref, `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods`, query, { verb: 'list', resource: 'pods' });
+    return { ...counts, pending };
+  }
+
+  /** Rows of a list fetched as Tables with no objects (includeObject=None), page by page; the server filters. */
+  protected async countRows(target: Target, path: string, query: URLSearchParams, access: Access): Promise<number> {
+    let rows = 0;
+    let next: string | undefined;
+    do {
+      const params = new URLSearchParams(query);
+      params.set('includeObject', 'None');
+      params.set('limit', String(PAGE_LIMIT));
+      if (next !== undefined) params.set('continue', next);
+      const body = await this.call(target, { method: 'GET', path: `${path}?${params}`, accept: TABLE }, access);
+      const page = parsed(() => tablePage.parse(body), 'Table');
+      rows += page.rows.length;
+      next = page.metadata.continue || undefined;
+    } while (next !== undefined);
+    return rows;
   }
 
   /** Every item of a list, page by page. */
@@ -248,8 +263,6 @@ function missingAccess(ref: Target, access: Access): string {
     `apply the hms-sys Roles there: npx hms-sys rbac --namespaces ${ref.namespace} | kubectl apply -f -`
   );
 }
-
-const isUnscheduled = (pod: PodItem) => pod.status.phase === 'Pending' && !pod.spec.nodeName;
 
 /** The message of a Kubernetes Status object, or the raw text. */
 function statusMessage(body: unknown): string {

@@ -154,11 +154,16 @@ export function listPage<T>(item: z.ZodMiniType<T>) {
   };
 }
 
-export const podItem = z.object({
-  spec: z._default(z.object({ nodeName: z.optional(z.string()) }), {}),
-  status: z._default(z.object({ phase: z.optional(z.string()) }), {}),
+/**
+ * A list as a Table with no objects: one row of display columns per item, and no pod spec (so
+ * no env values) on the wire. https://kubernetes.io/docs/reference/using-api/api-concepts/#table-fetches
+ */
+export const TABLE = 'application/json;as=Table;g=meta.k8s.io;v=v1';
+export const tablePage = z.object({
+  kind: z.literal('Table'),
+  metadata: z._default(z.object({ continue: z.optional(z.string()) }), {}),
+  rows: z._default(z.array(z.unknown()), []),
 });
-export type PodItem = z.infer<typeof podItem>;
 
 export const nodeItem = z.object({
   metadata: z.object({ name: z.string() }),
