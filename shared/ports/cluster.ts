@@ -77,8 +77,9 @@ export interface Cluster {
 /** The Cluster port plus placeholder Deployments and node capacity, for the functions that run bursts. */
 export interface CapacityCluster extends Cluster {
   /**
-   * Creates or resizes the workload's placeholder Deployment `<namespace>.<deployment>-hms-warm`
-   * in the namespace PLACEHOLDER_NAMESPACE: pause containers sized like its pods, with the
+   * Creates or resizes the workload's placeholder Deployment `<namespace>-<deployment>-<hash8>-hms-warm`
+   * (hash8: 8 hex digits of a SHA-256 of `<namespace>/<deployment>`; the readable part is cut to
+   * keep a DNS label) in PLACEHOLDER_NAMESPACE: pause containers sized like its pods, with the
    * negative PriorityClass `hms-sys-overprovisioning`, so the workload's own pods preempt them.
    */
   ensurePlaceholders(ref: WorkloadRef, spec: PlaceholderSpec): Promise<void>;

@@ -35,7 +35,7 @@ export const CAPACITY_CALLS = Object.freeze({
  */
 export class KubernetesCapacity extends KubernetesCluster implements CapacityCluster {
   /**
-   * Creates `<namespace>.<deployment>-hms-warm` in PLACEHOLDER_NAMESPACE, or merge-patches its
+   * Creates `<namespace>-<deployment>-<hash8>-hms-warm` (placeholderName) in PLACEHOLDER_NAMESPACE, or merge-patches its
    * replicas and template when they differ. A Deployment of that name that hms-sys did not make
    * for this workload is left alone.
    */
