@@ -4,6 +4,7 @@
  * synth with a message that names it.
  */
 import { parseRotationPolicy } from '#domain/rotation.ts';
+import { DEFAULT_AUDIT_INDEX_NAMES, parseAuditIndexNames, type AuditIndexName } from '#adapters/aws/table-design.ts';
 
 /** A secret the stack gives a rotation schedule, and how often it rotates. */
 export interface RotatedSecret {
@@ -41,6 +42,11 @@ export interface HmsSysConfig {
    * undefined reserves none. A declared maxInstances is always reserved, since it is a limit.
    */
   readonly reservedConcurrency: number | undefined;
+  /**
+   * The audit table's global secondary indexes; today's set when left out. A stack deployed with the
+   * old byTime index upgrades through smaller sets, one index added or removed per deploy (README, Audit).
+   */
+  readonly auditIndexes: readonly AuditIndexName[];
 }
 
 /** Reserved executions per function when hms:reservedConcurrency is left out. */
@@ -72,6 +78,8 @@ export const OPTIONAL_CONTEXT_KEYS = {
   fips: 'hms:fips',
   /** A whole number per function; `0` or `none` reserves nothing; 5 when left out. */
   reservedConcurrency: 'hms:reservedConcurrency',
+  /** Audit index names, e.g. `byTime,byTimeShard`; byTimeShard,byStreamTime when left out. */
+  auditIndexes: 'hms:auditIndexes',
 } as const;
 
 /** Keys that must be set. */
@@ -105,6 +113,7 @@ export function readConfig(read: ContextReader): HmsSysConfig {
     maxConcurrentRestarts: readCount(read, OPTIONAL_CONTEXT_KEYS.maxConcurrentRestarts, 3),
     fips: readFlag(read, OPTIONAL_CONTEXT_KEYS.fips),
     reservedConcurrency: readReservedConcurrency(read(OPTIONAL_CONTEXT_KEYS.reservedConcurrency)),
+    auditIndexes: readAuditIndexes(read(OPTIONAL_CONTEXT_KEYS.auditIndexes)),
   };
   return Object.freeze({
     ...config,
@@ -217,6 +226,16 @@ export function readReservedConcurrency(value: unknown): number | undefined {
     throw new ConfigError(`Malformed context value "${OPTIONAL_CONTEXT_KEYS.reservedConcurrency}": expected a whole number, 0 or none, got ${JSON.stringify(value)}`);
   }
   return count === 0 ? undefined : count;
+}
+
+/** hms:auditIndexes: a selection of the audit table's indexes, today's set when left out. */
+function readAuditIndexes(value: unknown): readonly AuditIndexName[] {
+  if (value === undefined || value === null || value === '') return DEFAULT_AUDIT_INDEX_NAMES;
+  try {
+    return parseAuditIndexNames(value);
+  } catch (err) {
+    throw new ConfigError(`Malformed context value "${OPTIONAL_CONTEXT_KEYS.auditIndexes}": ${(err as Error).message}`);
+  }
 }
 
 /**

@@ -60,7 +60,7 @@ export class HmsSysStack extends Stack {
       databaseClients: needed.has('database'),
     });
     const logStorage = new LogStorage(this, 'LogStorage');
-    const tables = new StateTables(this, 'Tables');
+    const tables = new StateTables(this, 'Tables', { auditIndexes: config.auditIndexes });
     new TableBackups(this, 'Backups', { tables: [tables.state, tables.audit] });
     const alerts = new OperatorAlerts(this, 'Alerts');
     const deadLetters = new DeadLetters(this, 'DeadLetters', { alarmTopic: alerts.topic });

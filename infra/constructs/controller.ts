@@ -75,6 +75,8 @@ export class Controller extends Construct {
       environment: {
         STATE_TABLE: tables.state.tableName,
         AUDIT_TABLE: tables.audit.tableName,
+        // Which audit indexes the table has, so reads fall back while a stack upgrades (hms:auditIndexes).
+        HMS_AUDIT_INDEXES: tables.auditIndexNames.join(','),
         HMS_CLUSTERS: props.clusterName,
         // The actor recorded in audit entries names the function that acted.
         HMS_ACTOR: `role/${hmsFunctionName(declaration)}`,

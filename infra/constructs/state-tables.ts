@@ -2,7 +2,14 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { AUDIT_INDEXES, AUDIT_TABLE, STATE_TABLE } from '#adapters/aws/table-design.ts';
+import {
+  AUDIT_TABLE, DEFAULT_AUDIT_INDEX_NAMES, STATE_TABLE, auditIndexesNamed, type AuditIndexName,
+} from '#adapters/aws/table-design.ts';
+
+export interface StateTablesProps {
+  /** The audit table's indexes (hms:auditIndexes); today's set when left out. */
+  readonly auditIndexes?: readonly AuditIndexName[];
+}
 
 /**
  * The state and audit tables, shaped by the same table design the adapters and the sandbox
@@ -13,11 +20,12 @@ export class StateTables extends Construct {
   readonly key: kms.Key;
   readonly state: dynamodb.Table;
   readonly audit: dynamodb.Table;
-  /** Names of the audit table's indexes, for grants on the index ARNs. */
-  readonly auditIndexNames: readonly string[] = AUDIT_INDEXES.map((index) => index.name);
+  /** Names of the audit table's indexes, for grants on the index ARNs and the functions' HMS_AUDIT_INDEXES. */
+  readonly auditIndexNames: readonly AuditIndexName[];
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: StateTablesProps = {}) {
     super(scope, id);
+    this.auditIndexNames = props.auditIndexes ?? DEFAULT_AUDIT_INDEX_NAMES;
     this.key = new kms.Key(this, 'Key', {
       description: 'hms-sys: encrypts the state and audit tables',
       enableKeyRotation: true,
@@ -44,9 +52,10 @@ export class StateTables extends Construct {
       partitionKey: { name: AUDIT_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: AUDIT_TABLE.sortKey, type: dynamodb.AttributeType.NUMBER },
     });
-    // The same index list the sandbox creates in dynalite (auditTableInput). CloudFormation creates or
-    // deletes one GSI per stack update, so a stack deployed with the old byTime index upgrades in steps (README, Audit).
-    for (const index of AUDIT_INDEXES) {
+    // The sandbox creates the same indexes in dynalite (auditTableInput). DynamoDB creates or deletes one
+    // GSI per UpdateTable (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html),
+    // so a stack deployed with the old byTime index upgrades through hms:auditIndexes in steps (README, Audit).
+    for (const index of auditIndexesNamed(this.auditIndexNames)) {
       this.audit.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },

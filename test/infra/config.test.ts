@@ -36,6 +36,27 @@ describe('readConfig', () => {
     expect(() => readConfig(readerOf({ ...TEST_CONTEXT, [key]: value }))).toThrow(`Malformed context value "${key}"`);
   });
 
+  test('hms:auditIndexes defaults to today\'s indexes and takes an upgrade step, in a fixed order', () => {
+    const key = OPTIONAL_CONTEXT_KEYS.auditIndexes;
+    expect(key).toBe('hms:auditIndexes');
+    expect(readConfig(readerOf(TEST_CONTEXT)).auditIndexes).toEqual(['byTimeShard', 'byStreamTime']);
+    expect(readConfig(readerOf({ ...TEST_CONTEXT, [key]: ' byTimeShard , byTime' })).auditIndexes).toEqual(['byTime', 'byTimeShard']);
+    expect(readConfig(readerOf({ ...TEST_CONTEXT, [key]: ['byTime'] })).auditIndexes).toEqual(['byTime']);
+    expect(Object.isFrozen(readConfig(readerOf({ ...TEST_CONTEXT, [key]: 'byTime' })).auditIndexes)).toBe(true);
+  });
+
+  test.each([
+    ['byTme,byTimeShard', 'unknown audit index "byTme"'],
+    ['byTime,byTime', 'listed twice'],
+    ['byStreamTime', 'needs byTime or byTimeShard'],
+    [' , ', 'needs byTime or byTimeShard'],
+    [3, 'expected a comma-separated list'],
+  ])('a malformed hms:auditIndexes (%s) fails saying why', (value, message) => {
+    const read = () => readConfig(readerOf({ ...TEST_CONTEXT, 'hms:auditIndexes': value }));
+    expect(read).toThrow('Malformed context value "hms:auditIndexes"');
+    expect(read).toThrow(message);
+  });
+
   test('hms:maxConcurrentRestarts defaults to 3 and takes a whole number of at least 1', () => {
     const key = OPTIONAL_CONTEXT_KEYS.maxConcurrentRestarts;
     expect(readConfig(readerOf(TEST_CONTEXT)).maxConcurrentRestarts).toBe(3);

@@ -1,8 +1,12 @@
+import { DEFAULT_AUDIT_INDEX_NAMES, parseAuditIndexNames, type AuditIndexName } from './table-design.ts';
+
 /** What the AWS wiring reads from a function's environment, once, at the edge. */
 export interface AwsConfig {
   readonly region: string;
   readonly stateTable: string;
   readonly auditTable: string;
+  /** HMS_AUDIT_INDEXES: the audit table's indexes, so reads fall back mid-upgrade; today's set when unset. */
+  readonly auditIndexes: readonly AuditIndexName[];
   readonly clusters: readonly string[];
   readonly actor: string;
   /** The region whose Fargate rates price pods: HMS_PRICING_REGION, else AWS_REGION. */
@@ -62,6 +66,16 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return value;
 }
 
+function auditIndexes(env: NodeJS.ProcessEnv): readonly AuditIndexName[] {
+  const raw = env.HMS_AUDIT_INDEXES;
+  if (!raw) return DEFAULT_AUDIT_INDEX_NAMES;
+  try {
+    return parseAuditIndexNames(raw);
+  } catch (err) {
+    throw new MissingConfigError(`HMS_AUDIT_INDEXES (${(err as Error).message})`);
+  }
+}
+
 export function readAwsConfig(env: NodeJS.ProcessEnv): AwsConfig {
   const region = required(env, 'AWS_REGION');
   return Object.freeze({
@@ -73,6 +87,7 @@ export function readAwsConfig(env: NodeJS.ProcessEnv): AwsConfig {
     }),
     stateTable: required(env, 'STATE_TABLE'),
     auditTable: required(env, 'AUDIT_TABLE'),
+    auditIndexes: auditIndexes(env),
     clusters: Object.freeze(required(env, 'HMS_CLUSTERS').split(',').map((c) => c.trim()).filter(Boolean)),
     actor: required(env, 'HMS_ACTOR'),
   });

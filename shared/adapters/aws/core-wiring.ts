@@ -31,7 +31,7 @@ export function buildCoreWiring<C extends Cluster = KubernetesCluster>(
       ledger: new DynamoDbLedgerStore({ client: dynamo, tableName: config.stateTable }),
       pricingRegion: config.pricingRegion,
       capacityTimings: config.capacityTimings,
-      audit: new DynamoDbAuditLog({ client: dynamo, tableName: config.auditTable }),
+      audit: new DynamoDbAuditLog({ client: dynamo, tableName: config.auditTable, indexes: config.auditIndexes }),
       cluster: makeCluster({
         endpointFor: async (cluster) => (allowed(cluster), endpoints.endpointFor(cluster)),
         tokenFor: (cluster) => tokens.tokenFor(cluster),

@@ -12,8 +12,8 @@ import { StaleVersionError } from '#ports/errors.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
 import { readNewestFirst, type TimeSource } from './dynamodb-audit-pages.ts';
 import {
-  AUDIT_ATTRIBUTES, AUDIT_CHECKPOINT, AUDIT_STREAM_TIME_INDEX, AUDIT_TABLE, AUDIT_TIME_INDEX, AUDIT_TIME_SHARDS,
-  auditTimeKey, auditTimeShard,
+  AUDIT_ATTRIBUTES, AUDIT_CHECKPOINT, AUDIT_LEGACY_TIME_INDEX, AUDIT_STREAM_TIME_INDEX, AUDIT_TABLE, AUDIT_TIME_INDEX,
+  AUDIT_TIME_SHARDS, DEFAULT_AUDIT_INDEX_NAMES, auditTimeKey, auditTimeShard, type AuditIndexName,
 } from './table-design.ts';
 
 type Item = Record<string, AttributeValue>;
@@ -21,6 +21,8 @@ type Item = Record<string, AttributeValue>;
 export interface DynamoDbAuditLogOptions {
   client: DynamoDBClient;
   tableName: string;
+  /** The indexes the table has (HMS_AUDIT_INDEXES); today's set when left out. Reads fall back without them. */
+  indexes?: readonly AuditIndexName[];
 }
 
 /**
@@ -36,10 +38,12 @@ const APPEND_BACKOFF: BackoffPolicy = { attempts: 60, baseMs: 5, capMs: 150 };
 export class DynamoDbAuditLog implements AuditLog {
   readonly #client: DynamoDBClient;
   readonly #table: string;
+  readonly #indexes: ReadonlySet<AuditIndexName>;
 
   constructor(options: DynamoDbAuditLogOptions) {
     this.#client = options.client;
     this.#table = options.tableName;
+    this.#indexes = new Set(options.indexes ?? DEFAULT_AUDIT_INDEX_NAMES);
   }
 
   /** Links the entry after the stream's head; the put only succeeds if that seq is still free. */
@@ -51,7 +55,7 @@ export class DynamoDbAuditLog implements AuditLog {
       try {
         await this.#client.send(new PutItemCommand({
           TableName: this.#table,
-          Item: auditItem(record, json),
+          Item: auditItem(record, json, this.#indexes.has(AUDIT_LEGACY_TIME_INDEX.name)),
           ConditionExpression: 'attribute_not_exists(#stream)',
           ExpressionAttributeNames: { '#stream': AUDIT_TABLE.partitionKey },
         }));
@@ -67,12 +71,21 @@ export class DynamoDbAuditLog implements AuditLog {
   /**
    * Newest first, by time. With a service: that stream's partition of the stream-time index.
    * Without: every shard of the sharded time index, merged. since/until are key conditions.
+   * Mid-upgrade (README, Audit), without byStreamTime a service's partition of the table is read
+   * whole and filtered on time, and without byTimeShard the legacy byTime index serves the listing.
    */
   list(query: AuditQuery): Promise<AuditPage> {
-    const sources: TimeSource[] = query.service === undefined
+    if (query.service !== undefined) {
+      const stream = auditStream(query.service);
+      const source: TimeSource = this.#indexes.has(AUDIT_STREAM_TIME_INDEX.name)
+        ? { index: AUDIT_STREAM_TIME_INDEX.name, keyName: AUDIT_STREAM_TIME_INDEX.partitionKey, keyValue: stream }
+        : { index: undefined, keyName: AUDIT_TABLE.partitionKey, keyValue: stream };
+      return readNewestFirst(this.#client, this.#table, stream, [source], query);
+    }
+    const sources: TimeSource[] = this.#indexes.has(AUDIT_TIME_INDEX.name)
       ? AUDIT_TIME_SHARDS.map((shard) => ({ index: AUDIT_TIME_INDEX.name, keyName: AUDIT_TIME_INDEX.partitionKey, keyValue: shard }))
-      : [{ index: AUDIT_STREAM_TIME_INDEX.name, keyName: AUDIT_STREAM_TIME_INDEX.partitionKey, keyValue: auditStream(query.service) }];
-    return readNewestFirst(this.#client, this.#table, sources, query);
+      : [{ index: AUDIT_LEGACY_TIME_INDEX.name, keyName: AUDIT_LEGACY_TIME_INDEX.partitionKey, keyValue: AUDIT_LEGACY_TIME_INDEX.feedValue }];
+    return readNewestFirst(this.#client, this.#table, '*', sources, query);
   }
 
   async readChain(stream: string, afterSeq: number, limit: number): Promise<AuditChainPage> {
@@ -146,13 +159,17 @@ export class DynamoDbAuditLog implements AuditLog {
   }
 }
 
-/** The stored item of a record: its chain keys, both time-index keys, and the record as JSON. */
-export function auditItem(record: AuditRecord, json = JSON.stringify(record)): Item {
+/**
+ * The stored item of a record: its chain keys, both time-index keys, and the record as JSON; with
+ * `legacyFeed`, also the key of the old byTime index, while a stack upgrading in steps still has it.
+ */
+export function auditItem(record: AuditRecord, json = JSON.stringify(record), legacyFeed = false): Item {
   return {
     [AUDIT_TABLE.partitionKey]: { S: record.stream },
     [AUDIT_TABLE.sortKey]: { N: String(record.seq) },
     [AUDIT_TIME_INDEX.partitionKey]: { S: auditTimeShard(record.stream) },
     [AUDIT_TIME_INDEX.sortKey]: { S: auditTimeKey(record.time, record.stream, record.seq) },
+    ...(legacyFeed ? { [AUDIT_LEGACY_TIME_INDEX.partitionKey]: { S: AUDIT_LEGACY_TIME_INDEX.feedValue } } : {}),
     [AUDIT_ATTRIBUTES.record]: { S: json },
   };
 }

@@ -6,9 +6,12 @@ import { AUDIT_ATTRIBUTES, AUDIT_TIME_INDEX, normalizeTime } from './table-desig
 
 type Item = Record<string, AttributeValue>;
 
-/** One index partition ordered by `timeKey`: a shard of the time index, or one stream. */
+/**
+ * One index partition ordered by `timeKey`: a shard of the time index, or one stream. With no
+ * index, a partition of the table itself (ordered by seq), read whole with time as a filter.
+ */
 export interface TimeSource {
-  index: string;
+  index: string | undefined;
   keyName: string;
   keyValue: string;
 }
@@ -22,11 +25,10 @@ const TIME_KEY_SHAPE = /^[^#]+#.+#\d{12}$/;
  * and the next cursor is the last key returned: no record is repeated or skipped across pages,
  * whichever shards the records sit in. Time bounds are key conditions, never filters.
  */
-export async function readNewestFirst(client: DynamoDBClient, table: string, sources: TimeSource[], query: AuditQuery): Promise<AuditPage> {
+export async function readNewestFirst(client: DynamoDBClient, table: string, scope: string, sources: TimeSource[], query: AuditQuery): Promise<AuditPage> {
   const limit = Number.isFinite(query.limit) ? Math.max(1, Math.floor(query.limit)) : 1;
   const since = query.since === undefined ? undefined : normalizeTime(query.since);
   const until = query.until === undefined ? undefined : normalizeTime(query.until);
-  const scope = sources.length === 1 ? sources[0]!.keyValue : '*';
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, scope);
   if (since !== undefined && until !== undefined && since > until) return { records: [], nextCursor: null };
 
@@ -53,6 +55,7 @@ interface Keyed {
 
 /** Up to `want` newest items of one source with since <= timeKey < below, reading on past 1 MB pages. */
 async function newestOf(client: DynamoDBClient, table: string, source: TimeSource, since: string | undefined, below: string | undefined, want: number): Promise<Keyed[]> {
+  if (source.index === undefined) return newestByFilter(client, table, source, since, below, want);
   const range = keyRange(since, below);
   const found: Keyed[] = [];
   let startKey: Item | undefined;
@@ -79,6 +82,41 @@ async function newestOf(client: DynamoDBClient, table: string, source: TimeSourc
     startKey = out.LastEvaluatedKey;
   } while (startKey && found.length < want);
   return found.slice(0, want);
+}
+
+/**
+ * The same answer from a table partition when the stream-time index is not there yet: seq order
+ * need not be time order (each record's time is its caller's), so read the whole partition with
+ * the bounds as a filter and sort. Correct, and as slow as the partition is long.
+ */
+async function newestByFilter(client: DynamoDBClient, table: string, source: TimeSource, since: string | undefined, below: string | undefined, want: number): Promise<Keyed[]> {
+  const parts = [since === undefined ? undefined : '#timeKey >= :from', below === undefined ? undefined : '#timeKey < :below']
+    .filter((part): part is string => part !== undefined);
+  const found: Keyed[] = [];
+  let startKey: Item | undefined;
+  do {
+    const out = await client.send(new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: '#source = :source',
+      ...(parts.length > 0 ? { FilterExpression: parts.join(' AND ') } : {}),
+      ExpressionAttributeNames: { '#source': source.keyName, ...(parts.length > 0 ? { '#timeKey': TIME_KEY } : {}) },
+      ExpressionAttributeValues: {
+        ':source': { S: source.keyValue },
+        ...(since === undefined ? {} : { ':from': { S: since } }),
+        ...(below === undefined ? {} : { ':below': { S: below } }),
+      },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+      ExclusiveStartKey: startKey,
+    }));
+    for (const item of out.Items ?? []) {
+      const key = item[TIME_KEY]?.S;
+      const json = item[AUDIT_ATTRIBUTES.record]?.S;
+      if (key !== undefined && json !== undefined) found.push({ key, record: JSON.parse(json) as AuditRecord });
+    }
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return found.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0)).slice(0, want);
 }
 
 interface KeyRange {

@@ -45,7 +45,7 @@ export function buildSecretsWiring(config: AwsConfig, parts: SecretsParts): Wiri
       store: parts.store ? new DynamoDbStateStore({ client: dynamo, tableName: config.stateTable }) : unwired<StateStore>('store', 'state'),
       secrets: new SecretsManagerStore({ region: config.region, ...(parts.rotationLambdaArn ? { rotationLambdaArn: parts.rotationLambdaArn } : {}) }),
       database: parts.database ?? unwired<Database>('database', 'database'),
-      audit: new DynamoDbAuditLog({ client: dynamo, tableName: config.auditTable }),
+      audit: new DynamoDbAuditLog({ client: dynamo, tableName: config.auditTable, indexes: config.auditIndexes }),
       events: parts.events ?? unwired<EventPublisher>('events', 'events-publish'),
       clock: systemClock,
     },

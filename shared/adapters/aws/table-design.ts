@@ -83,8 +83,51 @@ export const AUDIT_STREAM_TIME_INDEX = {
   sortKey: AUDIT_TIME_INDEX.sortKey,
 } as const;
 
-/** Every index of the audit table; the CDK stack and the sandbox both build from this list. */
+/**
+ * The single-partition time index that byTimeShard replaced. A stack deployed before the change
+ * keeps it until the last upgrade step (README, Audit); while it is selected, appends also set `feed`.
+ */
+export const AUDIT_LEGACY_TIME_INDEX = {
+  name: 'byTime',
+  partitionKey: 'feed',
+  sortKey: AUDIT_TIME_INDEX.sortKey,
+  feedValue: 'audit',
+} as const;
+
+/** Every index of the audit table as built today; the default of hms:auditIndexes and the sandbox's set. */
 export const AUDIT_INDEXES = [AUDIT_TIME_INDEX, AUDIT_STREAM_TIME_INDEX] as const;
+
+/** Every index a deployed audit table may have: today's, and the legacy one during an upgrade. */
+const KNOWN_AUDIT_INDEXES = [AUDIT_LEGACY_TIME_INDEX, AUDIT_TIME_INDEX, AUDIT_STREAM_TIME_INDEX] as const;
+export type AuditIndex = (typeof KNOWN_AUDIT_INDEXES)[number];
+export type AuditIndexName = AuditIndex['name'];
+export const DEFAULT_AUDIT_INDEX_NAMES: readonly AuditIndexName[] = AUDIT_INDEXES.map((index) => index.name);
+
+/**
+ * Reads a selection of audit indexes (hms:auditIndexes, HMS_AUDIT_INDEXES): a comma-separated string
+ * or a list of known names, at least one of which can list every stream (byTime or byTimeShard).
+ * Returns the names in a fixed order, or throws with a message naming what is wrong.
+ */
+export function parseAuditIndexNames(value: unknown): readonly AuditIndexName[] {
+  const items = typeof value === 'string' ? value.split(',') : value;
+  const known = KNOWN_AUDIT_INDEXES.map((index) => index.name as string);
+  if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) {
+    throw new Error(`expected a comma-separated list of ${known.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  const names = (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown audit index ${unknown.map((n) => JSON.stringify(n)).join(', ')}; the indexes are ${known.join(', ')}`);
+  if (new Set(names).size !== names.length) throw new Error(`an audit index is listed twice in ${JSON.stringify(value)}`);
+  if (!names.includes(AUDIT_LEGACY_TIME_INDEX.name) && !names.includes(AUDIT_TIME_INDEX.name)) {
+    throw new Error(`the audit table needs ${AUDIT_LEGACY_TIME_INDEX.name} or ${AUDIT_TIME_INDEX.name} to list every stream, got ${JSON.stringify(value)}`);
+  }
+  return Object.freeze(KNOWN_AUDIT_INDEXES.map((index) => index.name).filter((name) => names.includes(name)));
+}
+
+/** The index definitions of a selection, in the fixed order. */
+export function auditIndexesNamed(names: readonly AuditIndexName[]): AuditIndex[] {
+  return KNOWN_AUDIT_INDEXES.filter((index) => names.includes(index.name));
+}
 
 /** Non-key attributes of audit items: the record as JSON; on a checkpoint item, the checkpoint. */
 export const AUDIT_ATTRIBUTES = {
@@ -135,21 +178,23 @@ export function stateTableInput(tableName: string): CreateTableCommandInput {
   };
 }
 
-export function auditTableInput(tableName: string): CreateTableCommandInput {
+export function auditTableInput(tableName: string, indexNames: readonly AuditIndexName[] = DEFAULT_AUDIT_INDEX_NAMES): CreateTableCommandInput {
+  const indexes = auditIndexesNamed(indexNames);
+  const keyNames = [...new Set(indexes.flatMap((index) => [index.partitionKey, index.sortKey]))]
+    .filter((name) => name !== AUDIT_TABLE.partitionKey);
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
       { AttributeName: AUDIT_TABLE.partitionKey, AttributeType: 'S' },
       { AttributeName: AUDIT_TABLE.sortKey, AttributeType: 'N' },
-      { AttributeName: AUDIT_TIME_INDEX.partitionKey, AttributeType: 'S' },
-      { AttributeName: AUDIT_TIME_INDEX.sortKey, AttributeType: 'S' },
+      ...keyNames.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
     ],
     KeySchema: [
       { AttributeName: AUDIT_TABLE.partitionKey, KeyType: 'HASH' },
       { AttributeName: AUDIT_TABLE.sortKey, KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: AUDIT_INDEXES.map((index) => ({
+    GlobalSecondaryIndexes: indexes.map((index) => ({
       IndexName: index.name,
       KeySchema: [
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
