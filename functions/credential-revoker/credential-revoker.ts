@@ -4,7 +4,7 @@ import type { SecretsPorts, Wiring } from '#ports/ports.ts';
 import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/logger.ts';
 import { metrics, MetricUnit } from '#observability/metrics.ts';
-import { revokeDbCredentials } from '#use-cases/db-credentials.ts';
+import { revokeDbCredentials } from '#use-cases/revoke-db-credentials.ts';
 
 /** Builds the revoker around a wiring function. A credential it could not revoke fails the run, so Lambda retries it. */
 export function createCredentialRevokerHandler(wire: () => Promise<Wiring<SecretsPorts>>) {

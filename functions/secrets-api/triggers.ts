@@ -13,6 +13,6 @@ export const secretsApiFunction: FunctionDeclaration = {
   description: 'HTTP API: rotated secrets and short-lived database credentials',
   timeoutSeconds: 29,
   memoryMb: 512,
-  needs: ['state', 'audit', 'secrets-rotate-start', 'credentials-manage', 'database', 'events-publish'],
+  needs: ['state', 'audit', 'secrets-rotate-start', 'credentials-issue', 'credentials-revoke', 'database', 'events-publish'],
   triggers: secretRoutes,
 };

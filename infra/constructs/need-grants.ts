@@ -38,6 +38,10 @@ export const CREDENTIAL_SECRET_PREFIX = 'hms-sys/db-credentials/';
 const taggedWith = (tag: string) => ({ Null: { [`secretsmanager:ResourceTag/${tag}`]: 'false' } });
 const TAGGED_SECRETS_FINDING = 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:*]';
 const TAGGED_SECRETS_REASON = `Secrets come under hms-sys rotation by being tagged, so their ARNs are unknown at deploy time; every statement on secret:* carries a condition that the secret holds the ${STRATEGY_TAG} (or, for master secrets, ${TEMPLATE_ROLE_TAG} or ${MASTER_TAG}) tag.`;
+const ISSUED_SECRETS_ACKNOWLEDGEMENT = {
+  id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${CREDENTIAL_SECRET_PREFIX}*]`,
+  reason: `Each issued credential is a new secret whose name (service, random role name, and Secrets Manager's suffix) is made at run time; the grant is limited to names under ${CREDENTIAL_SECRET_PREFIX}.`,
+};
 /** The function a RotateSecret call sets on the secret, when it sets one. */
 const ROTATION_LAMBDA_KEY = 'secretsmanager:RotationLambdaARN';
 /** The actions the rotation function's four steps call on the secret it rotates. */
@@ -148,9 +152,9 @@ const GRANTS: Record<Need, Grant> = {
       reason: 'secretsmanager:ListSecrets supports no resource-level permissions, so its resource must be *; listing returns metadata only, never a value.',
     }]);
     // Secrets under rotation: their versions' dates (ListSecretVersionIds: how old a pending rotation is),
-    // and AWSPENDING taken off a stuck rotation's stale version (UpdateSecretVersionStage) so RotateSecret can start again.
+    // and their labels when RotateSecret refuses (DescribeSecret: which version holds AWSPENDING).
     role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:UpdateSecretVersionStage'],
+      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
       resources: [secretArns('*')],
       conditions: taggedWith(STRATEGY_TAG),
     }));
@@ -169,36 +173,57 @@ const GRANTS: Record<Need, Grant> = {
     }
     role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
   },
-  'credentials-manage': (role) => {
-    role.addPolicy('CredentialListing', [new iam.PolicyStatement({
+  // The sweeper alone: AWSPENDING taken off a stuck rotation's stale version, so RotateSecret can start again.
+  'secrets-unwedge': (role) => {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:UpdateSecretVersionStage'],
+      resources: [secretArns('*')],
+      conditions: taggedWith(STRATEGY_TAG),
+    }));
+    role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
+  },
+  // Issue (shared/use-cases/issue-db-credential.ts): read the master secret the request names, which
+  // carries the template-role tag; make a password; create the credential's secret with its tags
+  // (CreateSecret with tags also needs TagResource), deleting it again if the role cannot be made; list
+  // the service's earlier credentials.
+  'credentials-issue': (role) => {
+    role.addPolicy('CredentialIssuing', [new iam.PolicyStatement({
       actions: ['secretsmanager:ListSecrets', 'secretsmanager:GetRandomPassword'],
       resources: ['*'],
     })], [{
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'secretsmanager:ListSecrets and secretsmanager:GetRandomPassword support no resource-level permissions, so their resource must be *; listing returns metadata only, never a value.',
     }]);
-    // The database secrets credentials are issued for, and the master secrets (the login that creates and
-    // drops short-lived roles, and the template role it names).
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-      resources: [secretArns('*')],
-      conditions: taggedWith(STRATEGY_TAG),
-    }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
       resources: [secretArns('*')],
       conditions: taggedWith(TEMPLATE_ROLE_TAG),
     }));
     role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
-    // Issued credentials: created with their tags (CreateSecret with tags also needs TagResource), deleted when revoked.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:DeleteSecret'],
       resources: [secretArns(`${CREDENTIAL_SECRET_PREFIX}*`)],
     }));
-    role.acknowledgeGrant({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${CREDENTIAL_SECRET_PREFIX}*]`,
-      reason: `Each issued credential is a new secret whose name (service, random role name, and Secrets Manager's suffix) is made at run time; the grant is limited to names under ${CREDENTIAL_SECRET_PREFIX}.`,
-    });
+    role.acknowledgeGrant(ISSUED_SECRETS_ACKNOWLEDGEMENT);
+  },
+  // Revoke (shared/use-cases/revoke-db-credentials.ts): list issued credentials by tag, read each one's
+  // master secret (the login that drops the role), delete the credential's secret.
+  'credentials-revoke': (role) => {
+    role.addPolicy('CredentialListing', [new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] })], [{
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'secretsmanager:ListSecrets supports no resource-level permissions, so its resource must be *; listing returns metadata only, never a value.',
+    }]);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secretArns('*')],
+      conditions: taggedWith(TEMPLATE_ROLE_TAG),
+    }));
+    role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:DeleteSecret'],
+      resources: [secretArns(`${CREDENTIAL_SECRET_PREFIX}*`)],
+    }));
+    role.acknowledgeGrant(ISSUED_SECRETS_ACKNOWLEDGEMENT);
   },
   // Nothing in IAM: PostgreSQL logins are the passwords in the secrets. What the need takes is the
   // network (the database client security group, FunctionNetwork) and the RDS CA bundle (Controller).

@@ -55,10 +55,14 @@ export type Need =
   | 'events-publish'
   /** Describe the secrets hms-sys rotates (which versions hold which stages). */
   | 'secrets-describe'
-  /** List the secrets hms-sys rotates and start their rotations (un-wedging a stale AWSPENDING first). */
+  /** List the secrets hms-sys rotates, read their versions' dates, and start their rotations. */
   | 'secrets-rotate-start'
-  /** Issue and revoke short-lived database credentials: read database and master secrets, create and delete issued ones. */
-  | 'credentials-manage'
+  /** Take AWSPENDING off a stuck rotation's stale version (UpdateSecretVersionStage), so RotateSecret can start again. */
+  | 'secrets-unwedge'
+  /** Issue short-lived database credentials: read the master secret, create the credential's secret (deleted again if the role cannot be made). */
+  | 'credentials-issue'
+  /** Revoke issued credentials: list them, read their master secrets, delete their secrets. */
+  | 'credentials-revoke'
   /** Rotate secrets as Secrets Manager's rotation function: the four steps on secrets tagged for hms-sys. */
   | 'secrets-rotate'
   /** Reach the PostgreSQL databases behind rotated secrets (network placement only). */

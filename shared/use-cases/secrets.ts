@@ -3,7 +3,7 @@ import { ConflictError, DependencyError, NotFoundError } from '#domain/errors.ts
 import { RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import type { Caller, SecretsPorts } from '#ports/ports.ts';
 import { record } from './record.ts';
-import { assessSecret } from './sweep-secrets.ts';
+import { assessSecret } from './secret-health.ts';
 
 /** Every secret under hms-sys rotation, with its policy and how it stands against it. */
 export async function listRotatedSecrets(ports: Pick<SecretsPorts, 'secrets' | 'clock'>) {

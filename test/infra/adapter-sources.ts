@@ -2,6 +2,10 @@
  * What the AWS adapters send, read from their source so it cannot drift: the SDK command classes
  * each adapter file imports and constructs, which class member sends which (following calls within
  * the file), and which adapter files and port methods a function's handler can reach.
+ *
+ * Reach is by module: a port call anywhere in a module the handler loads counts. So use cases that
+ * need different grants live in different modules (issue and revoke, health and sweep), and a
+ * module that imports one function of another loads all of that module's calls.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -111,12 +115,14 @@ export function reachableFiles(entry: string): Set<string> {
   return seen;
 }
 
-/** Methods called on a port variable (e.g. `secrets.rotate(`) anywhere in `files`. */
-export function portMethodsCalled(files: Iterable<string>, port: string): Set<string> {
-  const called = new Set<string>();
+/** Each method called on a port variable (e.g. `secrets.rotate(`) in `files`, with the files that call it. */
+export function portMethodCallers(files: Iterable<string>, port: string): Map<string, Set<string>> {
+  const callers = new Map<string, Set<string>>();
   const pattern = new RegExp(`\\b${port}\\??\\.(\\w+)\\s*\\(`, 'g');
-  for (const file of files) for (const [, method] of read(file).matchAll(pattern)) called.add(method!);
-  return called;
+  for (const file of files) {
+    for (const [, method] of read(file).matchAll(pattern)) callers.set(method!, new Set([...(callers.get(method!) ?? []), file]));
+  }
+  return callers;
 }
 
 /** The handler of a declared function. */

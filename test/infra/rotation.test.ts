@@ -213,30 +213,55 @@ describe('secrets needs', () => {
     actionsOf(statement).includes(action) && JSON.stringify(statement.Resource) === JSON.stringify(resource)
     && JSON.stringify(statement.Condition) === JSON.stringify(condition));
 
-  test.each(needing('secrets-rotate-start'))('%s lists, rotates and un-wedges tagged secrets, naming only the deployed rotation function', (name) => {
-    for (const action of ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:UpdateSecretVersionStage']) {
+  test.each(needing('secrets-rotate-start'))('%s lists and rotates tagged secrets, naming only the deployed rotation function', (name) => {
+    for (const action of ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds']) {
       expect(grants(name, action, secretArns('*'), tagged('hms:rotation-strategy')), action).toBe(true);
     }
+    expect(grants(name, 'secretsmanager:UpdateSecretVersionStage', secretArns('*'), tagged('hms:rotation-strategy'))).toBe(name === 'secret-sweeper');
     const rotationCondition = { ...tagged('hms:rotation-strategy'), ArnEqualsIfExists: { 'secretsmanager:RotationLambdaARN': rotationFunctionArn } };
     expect(grants(name, 'secretsmanager:RotateSecret', secretArns('*'), rotationCondition)).toBe(true);
     expect(grants(name, 'secretsmanager:ListSecrets', '*')).toBe(true);
   });
 
-  test.each(needing('credentials-manage'))('%s reads tagged database and master secrets, and creates and deletes only issued credentials', (name) => {
-    for (const tag of ['hms:rotation-strategy', 'hms:template-role']) {
-      for (const action of ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']) expect(grants(name, action, secretArns('*'), tagged(tag)), `${action} ${tag}`).toBe(true);
+  test('only the sweeper un-wedges a stuck rotation', () => {
+    expect(needing('secrets-unwedge')).toEqual(['secret-sweeper']);
+    expect(grants('secret-sweeper', 'secretsmanager:UpdateSecretVersionStage', secretArns('*'), tagged('hms:rotation-strategy'))).toBe(true);
+  });
+
+  /** The Secrets Manager actions a function may take, each with where and under what condition. */
+  const grantsList = (name: string) => secretsStatements(name)
+    .flatMap((s) => actionsOf(s).map((action) => `${action} ${JSON.stringify(s.Resource)} ${JSON.stringify(s.Condition ?? null)}`));
+  const issued = JSON.stringify(secretArns('hms-sys/db-credentials/*'));
+  const masters = `${JSON.stringify(secretArns('*'))} ${JSON.stringify(tagged('hms:template-role'))}`;
+
+  test('the secrets API issues credentials: it reads only master secrets, and creates and deletes only issued credentials', () => {
+    expect(needing('credentials-issue')).toEqual(['secrets-api']);
+    expect(grantsList('secrets-api')).toEqual(expect.arrayContaining([
+      'secretsmanager:ListSecrets "*" null', 'secretsmanager:GetRandomPassword "*" null',
+      `secretsmanager:DescribeSecret ${masters}`, `secretsmanager:GetSecretValue ${masters}`,
+      `secretsmanager:CreateSecret ${issued} null`, `secretsmanager:TagResource ${issued} null`, `secretsmanager:DeleteSecret ${issued} null`,
+    ]));
+  });
+
+  test('the revoker lists, reads master secrets and deletes issued credentials, and nothing more', () => {
+    expect(needing('credentials-revoke').sort()).toEqual(['credential-revoker', 'secrets-api']);
+    expect(grantsList('credential-revoker').sort()).toEqual([
+      `secretsmanager:DeleteSecret ${issued} null`, `secretsmanager:GetSecretValue ${masters}`, 'secretsmanager:ListSecrets "*" null',
+    ]);
+  });
+
+  test('no function but the rotation function reads a value of a secret under rotation', () => {
+    for (const declaration of FUNCTION_DECLARATIONS.filter((d) => !d.needs.includes('secrets-rotate'))) {
+      expect(grantsList(declaration.name).filter((g) => g.startsWith('secretsmanager:GetSecretValue') && g.includes('hms:rotation-strategy')), declaration.name).toEqual([]);
     }
-    for (const action of ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource']) {
-      expect(grants(name, action, secretArns('hms-sys/db-credentials/*')), action).toBe(true);
-      expect(secretsStatements(name).some((s) => actionsOf(s).includes(action) && JSON.stringify(s.Resource) !== JSON.stringify(secretArns('hms-sys/db-credentials/*'))), action).toBe(false);
-    }
-    expect(grants(name, 'secretsmanager:GetRandomPassword', '*')).toBe(true);
   });
 
   test('the sweeper may not read secret values or touch issued credentials; the revoker may not rotate', () => {
     const actions = (name: string) => new Set(secretsStatements(name).flatMap(actionsOf));
     for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret']) expect(actions('secret-sweeper').has(action)).toBe(false);
-    for (const action of ['secretsmanager:RotateSecret', 'secretsmanager:UpdateSecretVersionStage']) expect(actions('credential-revoker').has(action)).toBe(false);
+    for (const action of ['secretsmanager:RotateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:GetRandomPassword']) {
+      expect(actions('credential-revoker').has(action), action).toBe(false);
+    }
   });
 
   test.each(needing('secrets-rotate-start'))('%s may invoke the rotation function, and no other, as RotateSecret requires of its caller', (name) => {
@@ -269,7 +294,7 @@ describe('secrets needs', () => {
   });
 
   test('every Secrets Manager grant on secret:* carries a tag condition, and none grants a wildcard action', () => {
-    for (const name of [...needing('secrets-describe'), ...needing('secrets-rotate-start'), ...needing('credentials-manage'), ...needing('secrets-rotate')]) {
+    for (const name of [...needing('secrets-describe'), ...needing('secrets-rotate-start'), ...needing('credentials-issue'), ...needing('credentials-revoke'), ...needing('secrets-rotate')]) {
       for (const statement of secretsStatements(name)) {
         expect(actionsOf(statement).some((action) => action.includes('*'))).toBe(false);
         if (JSON.stringify(statement.Resource) === JSON.stringify(secretArns('*'))) expect(statement.Condition?.Null).toBeDefined();
@@ -279,7 +304,7 @@ describe('secrets needs', () => {
 
   test('functions without a secrets need get no Secrets Manager action, and only database functions trust the CA bundle', () => {
     for (const declaration of FUNCTION_DECLARATIONS) {
-      const secrets = declaration.needs.some((need) => need.startsWith('secrets-') || need === 'credentials-manage');
+      const secrets = declaration.needs.some((need) => need.startsWith('secrets-') || need.startsWith('credentials-'));
       expect(secretsStatements(declaration.name).length > 0, declaration.name).toBe(secrets);
       const environment = resources[functionIdOf(declaration.name)]!.Properties.Environment.Variables;
       expect('NODE_EXTRA_CA_CERTS' in environment, declaration.name).toBe(declaration.needs.includes('database'));

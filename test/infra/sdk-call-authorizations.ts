@@ -7,7 +7,8 @@
  * Keyed by adapter file and SDK operation. The conformance test reads which operations each
  * adapter sends from its source, so an operation missing here fails the test.
  */
-import { STRATEGY_TAG } from '#domain/rotation.ts';
+import { MASTER_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
+import { TEMPLATE_ROLE_TAG } from '#use-cases/db-credentials.ts';
 import { type Authorization } from './iam-model.ts';
 
 /** The concrete ARNs a call touches, resolved from the synthesized stack. */
@@ -27,8 +28,9 @@ export interface CallTargets {
   readonly schedulerRole?: string;
   readonly scheduleKey?: string;
   readonly rotationFunction?: string;
-  /** A secret under hms-sys rotation, and an issued credential's secret. */
+  /** A secret under hms-sys rotation, a master secret (a superuser login), and an issued credential's secret. */
   readonly rotatedSecret: string;
+  readonly masterSecret: string;
   readonly credentialSecret: string;
 }
 
@@ -41,7 +43,8 @@ export interface AdapterAuthorizations {
   readonly ports: readonly string[];
   /** Only the operations of the port methods a function calls count (else all, once the port is used). */
   readonly byMethod: boolean;
-  readonly operations: Readonly<Record<string, (t: CallTargets) => Authorization[]>>;
+  /** `caller`: the module whose port call sends the operation (the adapter's path when no port is named). */
+  readonly operations: Readonly<Record<string, (t: CallTargets, caller: string) => Authorization[]>>;
 }
 
 /** IAM service prefix of each SDK client package the adapters use. */
@@ -71,8 +74,35 @@ const AUDIT_TABLE_OPERATIONS = {
   Query: (t: CallTargets) => [on('dynamodb:Query', t.auditTable), ...t.auditIndexes.map((index) => on('dynamodb:Query', index))],
 };
 
-/** Reading a secret under hms-sys rotation. */
-const readSecret = (action: string) => (t: CallTargets) => [on(action, t.rotatedSecret, tagged(STRATEGY_TAG))];
+type SecretRead = 'DescribeSecret' | 'GetSecretValue';
+const rotated = (t: CallTargets) => ({ resource: t.rotatedSecret, context: tagged(STRATEGY_TAG) });
+/** Issuing and revoking read the master secret a credential is made from; it carries the template-role tag. */
+const credentialMaster = (t: CallTargets) => ({ resource: t.masterSecret, context: tagged(TEMPLATE_ROLE_TAG) });
+/** Alternating users read the superuser secret named by masterarn, which carries the master tag. */
+const rotationMaster = (t: CallTargets) => ({ resource: t.masterSecret, context: tagged(MASTER_TAG) });
+
+/**
+ * Which secrets each use-case module reads, by operation: the same port call reads a rotated secret
+ * in one module and a master secret in another, and IAM tells them apart by tag. A module that
+ * reads a secret and is missing here fails the test, so a new read must say what it reads.
+ */
+export const SECRET_READS: Readonly<Record<string, Partial<Record<SecretRead, ReadonlyArray<(t: CallTargets) => { resource: string; context: Record<string, string> }>>>>> = {
+  // rotate(): after a refusal, DescribeSecret tells which version holds AWSPENDING.
+  'shared/use-cases/secrets.ts': { DescribeSecret: [rotated] },
+  'shared/use-cases/sweep-secrets.ts': { DescribeSecret: [rotated] },
+  'shared/use-cases/restart-consumers.ts': { DescribeSecret: [rotated] },
+  'shared/use-cases/issue-db-credential.ts': { DescribeSecret: [credentialMaster], GetSecretValue: [credentialMaster] },
+  'shared/use-cases/revoke-db-credentials.ts': { GetSecretValue: [credentialMaster] },
+  'shared/use-cases/rotate-secret.ts': { DescribeSecret: [rotated], GetSecretValue: [rotated] },
+  'shared/use-cases/rotation-strategies.ts': { GetSecretValue: [rotated, rotationMaster] },
+};
+
+/** Reading a secret: which one depends on the module that reads it (SECRET_READS). */
+const readSecret = (operation: SecretRead) => (t: CallTargets, caller: string) => {
+  const reads = SECRET_READS[caller]?.[operation];
+  if (reads === undefined) throw new Error(`${caller} sends ${operation}: say in SECRET_READS (sdk-call-authorizations.ts) which secrets it reads`);
+  return reads.map((read) => { const { resource, context } = read(t); return on(`secretsmanager:${operation}`, resource, context); });
+};
 
 export const ADAPTER_AUTHORIZATIONS: Readonly<Record<string, AdapterAuthorizations>> = {
   'shared/adapters/aws/dynamodb-entities.ts': { ports: ['store', 'ledger'], byMethod: false, operations: STATE_TABLE_OPERATIONS },
@@ -125,8 +155,8 @@ export const ADAPTER_AUTHORIZATIONS: Readonly<Record<string, AdapterAuthorizatio
     ports: ['secrets'],
     byMethod: true,
     operations: {
-      DescribeSecret: readSecret('secretsmanager:DescribeSecret'),
-      GetSecretValue: readSecret('secretsmanager:GetSecretValue'),
+      DescribeSecret: readSecret('DescribeSecret'),
+      GetSecretValue: readSecret('GetSecretValue'),
       ListSecretVersionIds: (t) => [on('secretsmanager:ListSecretVersionIds', t.rotatedSecret, tagged(STRATEGY_TAG))],
       PutSecretValue: (t) => [on('secretsmanager:PutSecretValue', t.rotatedSecret, tagged(STRATEGY_TAG))],
       UpdateSecretVersionStage: (t) => [on('secretsmanager:UpdateSecretVersionStage', t.rotatedSecret, tagged(STRATEGY_TAG))],
