@@ -56,6 +56,18 @@ export class SecretNotFoundError extends PortError {
   }
 }
 
+/**
+ * The caller may not act on the secret (Secrets Manager's AccessDeniedException). hms-sys's grants on
+ * secrets are conditioned on its tags, so for hms-sys this is mostly a secret without the tag.
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html
+ */
+export class SecretAccessDeniedError extends PortError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SecretAccessDeniedError';
+  }
+}
+
 /** A secret write conflicts with what is stored: a version id reused with another value, or a stage not where it was said to be. */
 export class SecretConflictError extends PortError {
   constructor(message: string, options?: ErrorOptions) {

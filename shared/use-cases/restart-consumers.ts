@@ -1,12 +1,13 @@
 import type { Service } from '#domain/model.ts';
 import { backoffDelay, type BackoffPolicy } from '#domain/retry.ts';
+import { POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
 import { sameSecret } from '#domain/secret-arn.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
 import { SECRET_VERSION_ANNOTATION, type RestartCluster } from '#ports/cluster.ts';
 import type { Clock } from '#ports/clock.ts';
-import { ClusterConflictError, ClusterNotFoundError } from '#ports/errors.ts';
+import { ClusterConflictError, ClusterNotFoundError, SecretAccessDeniedError } from '#ports/errors.ts';
 import type { Caller } from '#ports/ports.ts';
-import { AWSCURRENT, type SecretStore } from '#ports/secret-store.ts';
+import { AWSCURRENT, type SecretDescription, type SecretStore } from '#ports/secret-store.ts';
 import type { StateStore } from '#ports/state-store.ts';
 import { record } from './record.ts';
 
@@ -65,24 +66,45 @@ export function consumersOf(services: Service[], secretId: string): Service[] {
   return services.filter((s) => s.secrets?.some((declared) => sameSecret(declared, secretId)));
 }
 
-export type RotationRestart = { ours: false; secret: string } | (RestartReport & { ours: true });
+export type RotationRestart =
+  | { ours: false; secret: string }
+  /** Declared by a service, but hms-sys may not describe it: not tagged for hms-sys rotation. */
+  | { ours: true; readable: false; secret: string; consumers: string[]; reason: string }
+  | (RestartReport & { ours: true; readable: true });
 
 /**
  * After a RotationSucceeded event: the event's rule matches every rotation in the account, so the
  * secret is first matched against the services' declared secrets, before any Secrets Manager
  * call. A secret no service declares is not ours: nothing is read (our role may not read other
  * teams' secrets, and an AccessDenied would be retried into the DLQ) and nothing restarts.
- * Ours: its AWSCURRENT version rolls every consumer.
+ * Ours: its AWSCURRENT version rolls every consumer. Declared but refused (the restarter may
+ * describe only secrets tagged STRATEGY_TAG): a retry would be refused again, so each consumer gets a
+ * failed audit record telling the operator to tag the secret, and the event ends without an error.
  */
 export async function restartAfterRotation(
   ports: RestartPorts & { secrets: Pick<SecretStore, 'describe'> }, caller: Caller, secretId: string, options: RestartOptions,
 ): Promise<RotationRestart> {
   const services = await ports.store.listServices();
-  if (consumersOf(services, secretId).length === 0) return { ours: false, secret: secretId };
-  const described = await ports.secrets.describe(secretId);
+  const consumers = consumersOf(services, secretId);
+  if (consumers.length === 0) return { ours: false, secret: secretId };
+  let described: SecretDescription;
+  try {
+    described = await ports.secrets.describe(secretId);
+  } catch (err) {
+    if (!(err instanceof SecretAccessDeniedError)) throw err;
+    const reason = `${secretId} rotated, but hms-sys may not describe it: it is not tagged ${STRATEGY_TAG}, so it is not under hms-sys rotation and its consumers `
+      + `were not restarted. Tag it ${STRATEGY_TAG} (and ${POLICY_TAG}) to have them restarted after each rotation, or restart them yourself.`;
+    for (const service of consumers) {
+      await record(ports, caller, {
+        action: 'secret.restart', target: `deployment/${service.namespace}/${service.deployment}`, before: null, after: null, outcome: 'failure',
+        reasons: [reason, (err as Error).message], service,
+      });
+    }
+    return { ours: true, readable: false, secret: secretId, consumers: consumers.map((s) => s.name), reason };
+  }
   const versionId = Object.entries(described.versions).find(([, stages]) => stages.includes(AWSCURRENT))?.[0] ?? '';
   const report = await restartAmong(ports, caller, services, { secret: described.arn, versionId }, options);
-  return { ours: true, ...report };
+  return { ours: true, readable: true, ...report };
 }
 
 async function restartAmong(

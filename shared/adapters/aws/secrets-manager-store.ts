@@ -13,7 +13,7 @@ import {
   type Filter,
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
-import { PortError, RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
+import { PortError, RotationInProgressError, SecretAccessDeniedError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import {
   AWSCURRENT, AWSPENDING, type RandomPasswordOptions, type SecretDescription, type SecretStore, type SecretVersion, type SecretVersionInfo,
 } from '#ports/secret-store.ts';
@@ -44,7 +44,8 @@ function secretsManagerClient(region: string | undefined): SecretsManagerClient 
 }
 
 /**
- * The SecretStore on AWS Secrets Manager. ResourceNotFoundException becomes SecretNotFoundError;
+ * The SecretStore on AWS Secrets Manager. ResourceNotFoundException becomes SecretNotFoundError,
+ * AccessDeniedException SecretAccessDeniedError;
  * the answers that mean "not with what is stored" become SecretConflictError: PutSecretValue's
  * ResourceExistsException (the token is a version with another value), UpdateSecretVersionStage's
  * InvalidParameterException (the label is not on RemoveFromVersionId), RotateSecret's
@@ -232,7 +233,7 @@ function errorName(err: unknown): string {
   return err instanceof Error ? err.name : '';
 }
 
-/** Sends, translating ResourceNotFoundException and the named conflict errors into port errors. */
+/** Sends, translating ResourceNotFoundException, AccessDeniedException and the named conflict errors into port errors. */
 async function call<T>(what: string, send: () => Promise<T>, conflicts: readonly string[] = []): Promise<T> {
   try {
     return await send();
@@ -240,6 +241,7 @@ async function call<T>(what: string, send: () => Promise<T>, conflicts: readonly
     const name = errorName(err);
     const detail = err instanceof Error ? err.message : String(err);
     if (name === 'ResourceNotFoundException') throw new SecretNotFoundError(`${what}: ${detail}`, { cause: err });
+    if (name === 'AccessDeniedException') throw new SecretAccessDeniedError(`${what}: ${detail}`, { cause: err });
     if (conflicts.includes(name)) throw new SecretConflictError(`${what}: ${detail}`, { cause: err });
     throw err;
   }

@@ -5,7 +5,7 @@ import { LocalAlarmEvaluator, type AlarmStateChangeEvent } from '#adapters/local
 import type { EventTrigger } from '#domain/triggers.ts';
 import * as declared from '#functions/index.ts';
 import { parseRunnerEvent } from '#functions/burst-runner/runner-event.ts';
-import { secretOf } from '#functions/consumer-restarter/consumer-restarter.ts';
+import { parseRestartEvent } from '#functions/consumer-restarter/restart-event.ts';
 import { rotationEventPattern } from '#functions/consumer-restarter/triggers.ts';
 import { parseAlarmEvent } from '#functions/scaler/alarm-event.ts';
 import { alarmStateChangePattern } from '#functions/scaler/triggers.ts';
@@ -69,11 +69,12 @@ describe('the handlers\' own parsers read AWS event samples', () => {
     });
   });
 
-  it('the restarter reads the secret of RotationSucceeded and RotationFailed from additionalEventData', () => {
-    expect(secretOf(fixture('secretsmanager-rotation-succeeded'))).toEqual({
+  it('the restarter reads the secret of RotationSucceeded from additionalEventData, and refuses RotationFailed and other events', () => {
+    expect(parseRestartEvent(fixture('secretsmanager-rotation-succeeded'))).toEqual({
       id: 'dd5fd657-7361-f5d2-0c0f-0fe27390611b', secret: 'arn:aws:secretsmanager:us-west-2:123456789012:secret:Appuser-pyodbc-WoDpmU',
     });
-    expect(secretOf(fixture('secretsmanager-rotation-failed')).secret).toBe('arn:aws:secretsmanager:us-east-2:123456789012:secret:MyDatabaseSecret-a1b2c3');
+    expect(() => parseRestartEvent(fixture('secretsmanager-rotation-failed'))).toThrow(/RotationSucceeded/);
+    expect(() => parseRestartEvent(fixture('eventbridge-scheduled-event'))).toThrow(/RotationSucceeded/);
   });
 
   it('the burst runner reads a Scheduler payload, a scheduled tick and a burst alarm, and refuses the rest', () => {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ClusterNotFoundError } from '#ports/errors.ts';
+import { ClusterNotFoundError, SecretAccessDeniedError } from '#ports/errors.ts';
 import { consumersOf, restartAfterRotation, restartConsumers, RestartsDeferredError } from '#use-cases/restart-consumers.ts';
 import { createService } from '#use-cases/services.ts';
 import { memoryPorts } from './memory-ports.ts';
@@ -98,7 +98,8 @@ describe('after a RotationSucceeded event', () => {
   const secretsReading = (calls: string[]) => ({
     describe: async (secretId: string) => {
       calls.push(secretId);
-      if (secretId !== SECRET) throw Object.assign(new Error(`not authorized to perform secretsmanager:DescribeSecret on ${secretId}`), { name: 'AccessDeniedException' });
+      // The AWS adapter turns AccessDeniedException into SecretAccessDeniedError.
+      if (secretId !== SECRET) throw new SecretAccessDeniedError(`secret ${secretId}: not authorized to perform secretsmanager:DescribeSecret because no identity-based policy allows it`);
       return { arn: SECRET, name: 'db/app', rotationEnabled: true, versions: { v1: ['AWSPREVIOUS'], v7: ['AWSCURRENT'] }, tags: {}, lastRotatedAt: null, nextRotationAt: null };
     },
   });
@@ -109,6 +110,25 @@ describe('after a RotationSucceeded event', () => {
     expect(outcome).toEqual({ ours: false, secret: FOREIGN });
     expect(calls).toEqual([]);
     expect(env.ports.cluster.restarts.size).toBe(0);
+    expect(env.ports.audit.records.filter((r) => r.action === 'secret.restart')).toHaveLength(0);
+  });
+
+  it('for a declared secret it may not describe (not tagged for hms-sys rotation), audits a failure per consumer telling the operator to tag it, and does not throw', async () => {
+    const calls: string[] = [];
+    const outcome = await restartAfterRotation({ ...env.ports, secrets: secretsReading(calls) }, caller, OTHER, { maxConcurrent: 3 });
+    expect(outcome).toMatchObject({ ours: true, readable: false, secret: OTHER, consumers: ['api-b', 'api-c'] });
+    expect(calls).toEqual([OTHER]);
+    expect(env.ports.cluster.restarts.size).toBe(0);
+    const failures = env.ports.audit.records.filter((r) => r.action === 'secret.restart');
+    expect(failures.map((r) => [r.target, r.outcome, r.service])).toEqual([
+      ['deployment/benefits/api-b', 'failure', 'api-b'], ['deployment/benefits/api-c', 'failure', 'api-c'],
+    ]);
+    expect(failures[0]!.reasons[0]).toMatch(/not tagged hms:rotation-strategy.*Tag it hms:rotation-strategy/);
+  });
+
+  it('any other failure to describe our secret still throws, so the event is retried', async () => {
+    const secrets = { describe: async () => { throw new Error('ThrottlingException: Rate exceeded'); } };
+    await expect(restartAfterRotation({ ...env.ports, secrets }, caller, SECRET, { maxConcurrent: 3 })).rejects.toThrow(/Rate exceeded/);
     expect(env.ports.audit.records.filter((r) => r.action === 'secret.restart')).toHaveLength(0);
   });
 
