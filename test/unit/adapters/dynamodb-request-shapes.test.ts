@@ -5,6 +5,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,6 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Service } from '#domain/model.ts';
 import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
+import { backfillAuditIndex } from '#adapters/aws/dynamodb-audit-backfill.ts';
 import { auditTimeShard } from '#adapters/aws/table-design.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
 import { StaleVersionError } from '#ports/errors.ts';
@@ -180,6 +182,70 @@ describe('DynamoDbAuditLog request shapes', () => {
       expect(query).toMatchObject({ IndexName: 'byTimeShard', ScanIndexForward: false, Limit: 6, KeyConditionExpression: '#source = :source AND #timeKey < :below' });
       expect(query.FilterExpression).toBeUndefined();
     }
+  });
+
+  it('without byStreamTime, reads the stream\'s table partition consistently, whole, with time as a filter', async () => {
+    dynamo.on(QueryCommand).resolvesOnce({ Items: [], LastEvaluatedKey: { stream: { S: 'service#api' }, seq: { N: '7' } } }).resolves({ Items: [] });
+    const log = new DynamoDbAuditLog({ client, tableName: 'audit', indexes: ['byTime', 'byTimeShard'] });
+    await log.list({ service: 'api', since: '2026-03-01T00:00:00Z', until: '2026-03-02T00:00:00Z', limit: 10 });
+
+    const queries = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries).toHaveLength(2);
+    expect(queries[1]!.ExclusiveStartKey).toEqual({ stream: { S: 'service#api' }, seq: { N: '7' } });
+    expect(queries[0]).toMatchObject({
+      TableName: 'audit', ConsistentRead: true, KeyConditionExpression: '#source = :source',
+      FilterExpression: '#timeKey >= :from AND #timeKey < :below',
+      ExpressionAttributeNames: { '#source': 'stream', '#timeKey': 'timeKey' },
+      ExpressionAttributeValues: {
+        ':source': { S: 'service#api' }, ':from': { S: '2026-03-01T00:00:00.000Z' }, ':below': { S: '2026-03-02T00:00:00.000Z$' },
+      },
+    });
+    expect(queries[0]!.IndexName).toBeUndefined();
+    expect(queries[0]!.Limit).toBeUndefined();
+  });
+
+  it('without byTimeShard, lists every stream from the one byTime partition, and appends set its key', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(PutItemCommand).resolves({});
+    const log = new DynamoDbAuditLog({ client, tableName: 'audit', indexes: ['byTime', 'byStreamTime'] });
+    await log.list({ until: '2026-03-02T00:00:00Z', limit: 5 });
+
+    const [query, ...more] = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(more).toEqual([]);
+    expect(query).toMatchObject({
+      IndexName: 'byTime', ScanIndexForward: false, Limit: 6, KeyConditionExpression: '#source = :source AND #timeKey < :below',
+      ExpressionAttributeNames: { '#source': 'feed', '#timeKey': 'timeKey' },
+      ExpressionAttributeValues: { ':source': { S: 'audit' }, ':below': { S: '2026-03-02T00:00:00.000Z$' } },
+    });
+
+    dynamo.reset();
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(PutItemCommand).resolves({});
+    await log.append({
+      time: '2026-03-01T12:00:00.000Z', actor: 'user/alice', action: 'service.create', target: 'service/api',
+      before: null, after: null, outcome: 'success', reasons: [], requestId: 'r1', service: 'api',
+    });
+    expect(dynamo.commandCalls(PutItemCommand)[0]!.args[0].input.Item).toMatchObject({
+      feed: { S: 'audit' }, timeShard: { S: auditTimeShard('service#api') }, timeKey: { S: '2026-03-01T12:00:00.000Z#service#api#000000000001' },
+    });
+  });
+
+  it('backfills with a paged Scan and conditional updates that set only the index attributes', async () => {
+    const record = { time: '2026-03-01T12:00:00Z', stream: 'service#api', seq: 3 };
+    const item = { stream: { S: 'service#api' }, seq: { N: '3' }, record: { S: JSON.stringify(record) } };
+    dynamo.on(ScanCommand).resolvesOnce({ Items: [item], LastEvaluatedKey: { stream: { S: 'service#api' }, seq: { N: '3' } } }).resolves({ Items: [item] });
+    dynamo.on(UpdateItemCommand).resolvesOnce({}).rejects(conditionFailed());
+    expect(await backfillAuditIndex({ client, tableName: 'audit' })).toEqual({ found: 2, updated: 1, skipped: 1 });
+
+    const scans = dynamo.commandCalls(ScanCommand).map((call) => call.args[0].input);
+    expect(scans[0]!.FilterExpression).toBe('attribute_not_exists(#shard) AND attribute_exists(#record)');
+    expect(scans[1]!.ExclusiveStartKey).toEqual({ stream: { S: 'service#api' }, seq: { N: '3' } });
+    expect(dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input).toMatchObject({
+      Key: { stream: { S: 'service#api' }, seq: { N: '3' } },
+      UpdateExpression: 'SET #shard = :shard, #timeKey = if_not_exists(#timeKey, :timeKey)',
+      ConditionExpression: 'attribute_exists(#stream) AND attribute_not_exists(#shard)',
+      ExpressionAttributeValues: { ':shard': { S: auditTimeShard('service#api') }, ':timeKey': { S: '2026-03-01T12:00:00.000Z#service#api#000000000003' } },
+    });
   });
 
   it('verifies from a seq with consistent, forward key-range reads', async () => {
