@@ -2,7 +2,7 @@ import { CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemComman
 import { describe, expect, it } from 'vitest';
 import { chainEntry, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
-import { backfillAuditIndex } from '#adapters/aws/dynamodb-audit-backfill.ts';
+import { backfillAuditIndex } from '../../../bin/audit-backfill.ts';
 import { readAwsConfig } from '#adapters/aws/config.ts';
 import { auditTableInput, auditTimeKey, normalizeTime, type AuditIndexName } from '#adapters/aws/table-design.ts';
 import type { AuditQuery } from '#ports/audit-log.ts';

@@ -13,7 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Service } from '#domain/model.ts';
 import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
-import { backfillAuditIndex } from '#adapters/aws/dynamodb-audit-backfill.ts';
+import { backfillAuditIndex } from '../../../bin/audit-backfill.ts';
 import { auditTimeShard } from '#adapters/aws/table-design.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
 import { StaleVersionError } from '#ports/errors.ts';
