@@ -69,7 +69,15 @@ export function planScale(input: PlanInput): ScalePlan {
     decision.reasons.push(`this event's change to ${own.to} is already in place`);
     return { decision, recommendations, write: null, alreadyApplied: true };
   }
-  if (decision.action === 'none' || decision.desiredReplicas === current) return unchanged(`replicas stay at ${current}`);
+  // Sized from a change spec.replicas does not show yet, the plan writes its answer as an absolute
+  // count even when that equals the change: if its writer stalled or died, this completes it; if a
+  // person scaled the Deployment meanwhile, the rule's answer stands, as it would 30 s later anyway.
+  const completes = inFlight !== null && decision.desiredReplicas !== input.currentReplicas;
+  if ((decision.action === 'none' || decision.desiredReplicas === current) && !completes) return unchanged(`replicas stay at ${current}`);
+  if (completes && decision.desiredReplicas === current) {
+    decision.reasons.push(`spec.replicas shows ${input.currentReplicas}: writing ${current}`);
+    Object.assign(decision, { action: current > input.currentReplicas ? 'scale-out' : 'scale-in' });
+  }
   if (!hpa) return { decision, recommendations, write: { to: 'deployment', replicas: decision.desiredReplicas }, alreadyApplied: false };
 
   const baseline = scaling?.hpaBaselineMin ?? hpa.minReplicas;

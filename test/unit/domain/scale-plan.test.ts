@@ -114,10 +114,11 @@ describe('planScale with another event\'s change stored but not yet PATCHed', ()
   // Another rule stored a change to 12 at 12:00:20; spec.replicas still shows 2. Alone, this datapoint asks for 8.
   const inFlight = scaling(change('2026-11-23T12:00:20Z', 2, 12));
 
-  it('sizes from that change, so it does not undo it, and says so', () => {
+  it('sizes from that change, so it does not undo it, writes that answer over spec.replicas, and says so', () => {
     const plan = planScale(input({ scaling: inFlight }));
-    expect(plan.write).toBeNull();
+    expect(plan.write).toEqual({ to: 'deployment', replicas: 12 });
     expect(plan.decision.currentReplicas).toBe(12);
+    expect(plan.decision.reasons.at(-1)).toBe('spec.replicas shows 2: writing 12');
     expect(plan.decision.reasons[0]).toBe('another event\'s change to 12 replicas is stored but not yet on the Deployment\'s spec.replicas 2: sized from 12');
   });
 
