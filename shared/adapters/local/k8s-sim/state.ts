@@ -32,6 +32,8 @@ export class SimState {
   private readonly replacing = new Set<SimDeployment>();
   /** The status each Deployment and HPA showed when its resourceVersion last moved. */
   private readonly shownStatus = new WeakMap<SimDeployment | SimHpa, string>();
+  /** statusInputs() when versionStatusChanges() last rendered every status. */
+  private statusPassInputs = '';
   private readonly pool: NodePool;
   private readonly podReadyDelayMs: number;
   private readonly now: () => number;
@@ -94,6 +96,9 @@ export class SimState {
    * rollout that is every time a pod is created, turns Ready or goes.
    */
   private versionStatusChanges(): void {
+    // Rendering every status on every request costs O(objects) per call; skip the pass when nothing
+    // a status shows can have moved since the last one: no write, no pod created, scheduled, replaced or turned Ready.
+    if (this.statusInputs() === this.statusPassInputs) return;
     const bump = (object: SimDeployment | SimHpa, status: unknown) => {
       const shown = JSON.stringify(status);
       const before = this.shownStatus.get(object);
@@ -102,6 +107,24 @@ export class SimState {
     };
     for (const deployment of this.deployments.values()) bump(deployment, renderDeployment(this, deployment).status);
     for (const hpa of this.hpas.values()) bump(hpa, renderHpa(this, hpa).status);
+    this.statusPassInputs = this.statusInputs();
+  }
+
+  /** What every Deployment's and HPA's status is computed from, summed: cheap next to rendering them. */
+  private statusInputs(): string {
+    let pods = 0;
+    let scheduled = 0;
+    let ready = 0;
+    let revisions = 0;
+    for (const list of this.pods.values()) {
+      for (const pod of list) {
+        pods += 1;
+        revisions += pod.revision;
+        if (pod.scheduledAt !== undefined) scheduled += 1;
+        if (this.isReady(pod)) ready += 1;
+      }
+    }
+    return `${this.version}|${pods}|${scheduled}|${ready}|${revisions}`;
   }
 
   deployment(namespace: string, name: string): SimDeployment | undefined {
