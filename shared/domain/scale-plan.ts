@@ -103,7 +103,9 @@ export const IN_FLIGHT_SECONDS = 30;
  */
 function changeInFlight(input: PlanInput) {
   const last = input.scaling?.changes.at(-1);
-  if (!last || last.eventId === input.eventId || last.to === input.currentReplicas) return null;
+  // Only while spec.replicas still shows the change's starting point: anything else means it landed
+  // and was overridden since (by a person, say), which is the cluster's truth.
+  if (!last || last.eventId === input.eventId || last.to === input.currentReplicas || last.from !== input.currentReplicas) return null;
   const age = input.now.getTime() - Date.parse(last.at);
   return age >= 0 && age < IN_FLIGHT_SECONDS * 1000 ? last : null;
 }

@@ -122,6 +122,12 @@ describe('planScale with another event\'s change stored but not yet PATCHed', ()
     expect(plan.decision.reasons[0]).toBe('another event\'s change to 12 replicas is stored but not yet on the Deployment\'s spec.replicas 2: sized from 12');
   });
 
+  it('ignores a change that landed and was overridden since: spec.replicas no longer shows its starting point', () => {
+    const plan = planScale(input({ scaling: inFlight, currentReplicas: 10 }));
+    expect(plan.decision.reasons.join(' ')).not.toMatch(/not yet on/);
+    expect(plan.write === null || plan.write.to !== 'deployment' || plan.write.replicas >= 10).toBe(true);
+  });
+
   it('plans from spec.replicas once the change is 30 s old, or already shows, or is this event\'s own', () => {
     expect(planScale(input({ scaling: inFlight, now: new Date('2026-11-23T12:00:50Z'), metric: { value: 400, periodStart: '2026-11-23T12:00:00.000Z' } })).write)
       .toEqual({ to: 'deployment', replicas: 8 });

@@ -98,7 +98,8 @@ export class SimState {
   private versionStatusChanges(): void {
     // Rendering every status on every request costs O(objects) per call; skip the pass when nothing
     // a status shows can have moved since the last one: no write, no pod created, scheduled, replaced or turned Ready.
-    if (this.statusInputs() === this.statusPassInputs) return;
+    const inputs = this.statusInputs();
+    if (inputs === this.statusPassInputs) return;
     const bump = (object: SimDeployment | SimHpa, status: unknown) => {
       const shown = JSON.stringify(status);
       const before = this.shownStatus.get(object);
@@ -107,7 +108,8 @@ export class SimState {
     };
     for (const deployment of this.deployments.values()) bump(deployment, renderDeployment(this, deployment).status);
     for (const hpa of this.hpas.values()) bump(hpa, renderHpa(this, hpa).status);
-    this.statusPassInputs = this.statusInputs();
+    // The key read before rendering: a pod turning Ready meanwhile makes the next pass run again.
+    this.statusPassInputs = inputs;
   }
 
   /** What every Deployment's and HPA's status is computed from, summed: cheap next to rendering them. */
