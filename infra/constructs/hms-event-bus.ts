@@ -2,7 +2,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '#ports/events.ts';
-import { FLOOR_EVENT, THRESHOLD_EVENT } from '#use-cases/meter.ts';
+import { FLOOR_EVENT, THRESHOLD_EVENT } from '#domain/budget.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { ManagedPolicyRole } from './managed-policy-role.ts';
 import type { OperatorAlerts } from './operator-alerts.ts';

@@ -1,4 +1,4 @@
-import type { AlarmSpec, MetricSource } from '#ports/metrics.ts';
+import type { AlarmSpec, MetricSource } from './metric-source.ts';
 import type { Rule, ScaleDirection, Service } from './model.ts';
 
 export const ALARM_NAME_PREFIX = 'hms-sys-';

@@ -2,6 +2,10 @@ import { formatUSD } from './cost.ts';
 
 const HOUR_MS = 3_600_000;
 
+/** The detail types of the budget alerts published on the hms.sys bus. */
+export const THRESHOLD_EVENT = 'BudgetThresholdCrossed';
+export const FLOOR_EVENT = 'BudgetFloorExceedsCap';
+
 /**
  * Affordability looks at least this far ahead: in a month's last minutes the hours left tend to
  * zero and would let any scale-up through, though the replicas keep running into the next month.

@@ -1,9 +1,12 @@
-import type { PodRequests } from '#ports/cluster.ts';
 import { ValidationError } from './errors.ts';
 import { FARGATE_RATE_TABLE, fargateRate } from './fargate-rates.ts';
 import { formatUSD } from './usd.ts';
 
-export type { PodRequests };
+/** What one pod of a Deployment's template requests. */
+export interface PodRequests {
+  vcpu: number;
+  memoryGiB: number;
+}
 export { formatUSD };
 
 /** Memory Fargate adds to every pod for kubelet, kube-proxy and containerd (256 MB). */

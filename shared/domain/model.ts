@@ -1,4 +1,4 @@
-import type { MetricSource } from '#ports/metrics.ts';
+import type { MetricSource } from './metric-source.ts';
 import type { QuietState } from './audit-quiet.ts';
 
 export interface ServiceTags {

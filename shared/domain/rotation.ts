@@ -13,6 +13,8 @@ export const DEFAULT_EXCLUDED_CHARACTERS = '/@"\'\\';
 export const DEFAULT_POLICY = '24h';
 /** A master secret (named by `masterarn` for alternating users) carries this tag, so the rotation function may read it. */
 export const MASTER_TAG = 'hms:rotation-master';
+/** The master secret names the role whose grants issued roles get. */
+export const TEMPLATE_ROLE_TAG = 'hms:template-role';
 
 export const STRATEGIES = ['random-token', 'postgres-single-user', 'postgres-alternating-users'] as const;
 export type RotationStrategyName = (typeof STRATEGIES)[number];

@@ -1,4 +1,4 @@
-import type { Datapoint } from '#ports/metrics.ts';
+import type { Datapoint } from './metric-source.ts';
 import { decideReplicas } from './decision.ts';
 import type { Decision, DecisionSource, Recommendation, Rule, ScaleDirection, ServiceScaling } from './model.ts';
 import { replicasWhenObserved } from './scaling.ts';

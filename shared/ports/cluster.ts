@@ -28,10 +28,9 @@ export interface PodCounts {
 }
 
 /** What one pod asks of a node: the sum of its containers' resource requests. */
-export interface PodRequests {
-  vcpu: number;
-  memoryGiB: number;
-}
+import type { PodRequests } from '#domain/cost.ts';
+
+export type { PodRequests };
 
 /** A Deployment's replicas and the requests of its pod template. */
 export interface Workload {

@@ -29,8 +29,7 @@ export const CREDENTIAL_TAGS = {
   role: 'hms:role',
   expiresAt: 'hms:expires-at',
 } as const;
-/** The master secret names the role whose grants issued roles get. */
-export const TEMPLATE_ROLE_TAG = 'hms:template-role';
+export { TEMPLATE_ROLE_TAG } from '#domain/rotation.ts';
 
 export interface IssueInput {
   service: string;

@@ -1,4 +1,4 @@
-import { accrueWithClose, monthOf, monthStart, newlyCrossed, projectedSpend, type Usage } from '#domain/budget.ts';
+import { accrueWithClose, FLOOR_EVENT, monthOf, THRESHOLD_EVENT, monthStart, newlyCrossed, projectedSpend, type Usage } from '#domain/budget.ts';
 import { podHourPrice } from '#domain/cost.ts';
 import type { Budget, Rule, Service } from '#domain/model.ts';
 import { StaleVersionError } from '#ports/errors.ts';
@@ -9,8 +9,7 @@ import { record } from './record.ts';
 /** Usage as stored: alerts decided but not yet published wait in the item, so none is lost. */
 export type MeteredUsage = Usage & { pendingAlerts?: PublishedEvent[] };
 
-export const THRESHOLD_EVENT = 'BudgetThresholdCrossed';
-export const FLOOR_EVENT = 'BudgetFloorExceedsCap';
+export { FLOOR_EVENT, THRESHOLD_EVENT };
 
 export interface MeterOptions {
   concurrency?: number;

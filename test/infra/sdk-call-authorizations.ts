@@ -8,7 +8,7 @@
  * adapter sends from its source, so an operation missing here fails the test.
  */
 import { MASTER_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
-import { TEMPLATE_ROLE_TAG } from '#use-cases/db-credentials.ts';
+import { TEMPLATE_ROLE_TAG } from '#domain/rotation.ts';
 import { type Authorization } from './iam-model.ts';
 
 /** The concrete ARNs a call touches, resolved from the synthesized stack. */
