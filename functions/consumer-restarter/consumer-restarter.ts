@@ -5,7 +5,7 @@ import type { SecretsPorts, Wiring } from '#ports/ports.ts';
 import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/logger.ts';
 import { metrics, MetricUnit } from '#observability/metrics.ts';
-import { restartAfterRotation, restartConsumers } from '#use-cases/restart-consumers.ts';
+import { restartAfterRotation, restartConsumers, type RestartReport } from '#use-cases/restart-consumers.ts';
 import { parseRestartEvent } from './restart-event.ts';
 
 export type RestarterPorts = SecretsPorts & { cluster: RestartCluster; maxConcurrentRestarts: number };
@@ -18,7 +18,7 @@ export function createConsumerRestarterHandler(wire: () => Promise<Wiring<Restar
     const { ports, controllerActor } = await wire();
     const caller = { actor: controllerActor, requestId: id };
     const options = { maxConcurrent: ports.maxConcurrentRestarts, startNoneAfter: Date.now() + context.getRemainingTimeInMillis() - 30_000 };
-    let report;
+    let report: RestartReport;
     if (replaced) {
       report = await restartConsumers(ports, caller, { secret, versionId: replaced.versionId, service: replaced.service }, options);
     } else {

@@ -18,11 +18,12 @@ export class OperatorAlerts extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    const key = (this.key = new kms.Key(this, 'Key', {
+    const key = new kms.Key(this, 'Key', {
       description: 'hms-sys: encrypts the operator alerts topic',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
-    }));
+    });
+    this.key = key;
     // CloudWatch publishes alarm notifications with its own credentials.
     key.addToResourcePolicy(
       new iam.PolicyStatement({

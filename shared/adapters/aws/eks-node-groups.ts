@@ -54,7 +54,8 @@ export class EksNodeGroups implements NodeGroups {
   }
 
   async #lookup(cluster: string): Promise<number | null> {
-    const client = (this.#client ??= new EKSClient({ region: this.#options.region }));
+    this.#client ??= new EKSClient({ region: this.#options.region });
+    const client = this.#client;
     const names = await this.#names(client, cluster);
     if (names.length === 0) return null;
     const sizes = await Promise.all(names.map((name) => this.#maxSize(client, cluster, name)));

@@ -38,8 +38,9 @@ export class EventBridgePublisher implements EventPublisher {
 
   /** Built on first use, throttling retried with backoff. */
   get #client(): EventBridgeClient {
-    return (this.#built ??= this.#options.client
-      ?? new EventBridgeClient({ ...(this.#options.region ? { region: this.#options.region } : {}), maxAttempts: 5, retryMode: 'standard' }));
+    this.#built ??= this.#options.client
+      ?? new EventBridgeClient({ ...(this.#options.region ? { region: this.#options.region } : {}), maxAttempts: 5, retryMode: 'standard' });
+    return this.#built;
   }
 
   /**

@@ -81,8 +81,9 @@ export class EventBridgeOneShotScheduler implements OneShotScheduler {
 
   /** Built on first use, throttling retried with backoff. */
   get #client(): SchedulerClient {
-    return (this.#built ??= this.#options.client
-      ?? new SchedulerClient({ ...(this.#options.region ? { region: this.#options.region } : {}), maxAttempts: 5, retryMode: 'standard' }));
+    this.#built ??= this.#options.client
+      ?? new SchedulerClient({ ...(this.#options.region ? { region: this.#options.region } : {}), maxAttempts: 5, retryMode: 'standard' });
+    return this.#built;
   }
 
   /** Creates the schedule; one of that name is updated instead (UpdateSchedule replaces every field). */
