@@ -9,6 +9,7 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { auditTableInput, stateTableInput } from '#adapters/aws/table-design.ts';
+import { closeDynaliteIteratorsAtEnd } from './dynalite-iterators.ts';
 
 /** The options of dynalite's factory that the sandbox uses (dynalite ships no types). */
 interface DynaliteOptions {
@@ -28,6 +29,7 @@ export interface DynaliteServer {
 /** Starts dynalite on loopback: persisted to dataDir (LevelDB) when given, in memory otherwise. */
 export async function startDynalite(options: { dataDir?: string; port?: number } = {}): Promise<DynaliteServer> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  closeDynaliteIteratorsAtEnd();
   const server = dynalite({
     ...(options.dataDir ? { path: options.dataDir } : {}),
     createTableMs: 0,
