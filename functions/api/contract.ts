@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import {
   auditQuerySchema, budgetFilterSchema, burstIdSchema, createBurstSchema, createRuleSchema, createServiceSchema, dnsLabel,
   dryRunSchema, issueDbCredentialSchema, revokeDbCredentialSchema, ruleIdSchema, scaleServiceSchema, secretRefSchema, setBudgetSchema,
-  updateRuleSchema,
+  updateRuleSchema, updateServiceSchema,
 } from '#domain/schemas.ts';
 
 /** The request schemas of each operation: the handler validates with them and OpenAPI is generated from them. */
@@ -30,6 +30,7 @@ export const contract: Record<string, OperationContract> = {
   listServices: { query: none },
   getService: { query: none, path: { name: dnsLabel } },
   deleteService: { query: mutation, path: { name: dnsLabel } },
+  updateService: { query: mutation, body: updateServiceSchema, path: { name: dnsLabel } },
   createRule: { query: mutation, body: createRuleSchema, created: true },
   listRules: { query: byService },
   getRule: { query: none, path: { id: ruleIdSchema } },

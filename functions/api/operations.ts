@@ -4,6 +4,7 @@ import type { Caller, Ports } from '#ports/ports.ts';
 import { listAudit, VERIFY_TIME_BUDGET_MS, verifyAudit } from '#use-cases/audit-trail.ts';
 import { ruleStatus } from '#use-cases/rule-status.ts';
 import { createRule, deleteRule, getRule, listRules, updateRule } from '#use-cases/rules.ts';
+import { updateService } from '#use-cases/service-update.ts';
 import { createService, deleteService, getService } from '#use-cases/services.ts';
 import { contract } from './contract.ts';
 import { json, readBody, type ApiEvent, type ApiResult } from './http.ts';
@@ -47,6 +48,7 @@ export const operations: Record<string, Operation> = {
   listServices: async (r) => ({ services: await r.ports.store.listServices() }),
   getService: (r) => getService(r.ports, r.path.name!),
   deleteService: (r) => deleteService(r.ports, r.caller, r.path.name!, r),
+  updateService: (r) => updateService(r.ports, r.caller, r.path.name!, r.body as never, r),
   createRule: (r) => createRule(r.ports, r.caller, r.body as never, r),
   listRules: async (r) => ({ rules: await listRules(r.ports, r.query.service as string | undefined) }),
   getRule: (r) => getRule(r.ports, r.path.id!),

@@ -4,6 +4,7 @@ export const routes: readonly RouteTrigger[] = [
   { kind: 'http', method: 'POST', path: '/services', scope: 'hms/services.write', operationId: 'createService', summary: 'Register a service and the Deployment it names' },
   { kind: 'http', method: 'GET', path: '/services', scope: 'hms/rules.read', operationId: 'listServices', summary: 'List registered services' },
   { kind: 'http', method: 'GET', path: '/services/{name}', scope: 'hms/rules.read', operationId: 'getService', summary: 'Read one service' },
+  { kind: 'http', method: 'PATCH', path: '/services/{name}', scope: 'hms/services.write', operationId: 'updateService', summary: 'Edit a service (JSON merge patch): its secrets, tags or pod-hour price' },
   { kind: 'http', method: 'DELETE', path: '/services/{name}', scope: 'hms/services.write', operationId: 'deleteService', summary: 'Remove a service that no rule targets' },
   { kind: 'http', method: 'POST', path: '/autoscale-rules', scope: 'hms/rules.write', operationId: 'createRule', summary: 'Create an autoscale rule and its CloudWatch alarms' },
   { kind: 'http', method: 'GET', path: '/autoscale-rules', scope: 'hms/rules.read', operationId: 'listRules', summary: 'List autoscale rules' },

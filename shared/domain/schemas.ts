@@ -73,6 +73,25 @@ export const createServiceSchema = z.strictObject({
 });
 export type CreateServiceInput = z.infer<typeof createServiceSchema>;
 
+/** What names the workload, and the metric source its rules' alarms were made from, stays put. */
+const fixedServiceField = (why: string) => z.optional(z.never(`cannot be changed: ${why}`));
+
+/**
+ * PATCH /services/{name} as a JSON merge patch (RFC 7396): tags merge key by key, an array
+ * replaces the old one, null removes an optional field.
+ */
+export const updateServiceSchema = z.strictObject({
+  tags: z.optional(z.partial(serviceTagsSchema)),
+  secrets: z.optional(z.nullable(z.array(fullSecretArn).check(z.maxLength(50, 'must list at most 50 secrets')))),
+  podHourUSD: z.optional(z.nullable(positiveFinite)),
+  name: fixedServiceField('register the service under the new name and delete the old one'),
+  cluster: fixedServiceField('it names where the Deployment runs; register a new service'),
+  namespace: fixedServiceField('it names the Deployment; register a new service'),
+  deployment: fixedServiceField('it names the Deployment; register a new service'),
+  metrics: fixedServiceField('the rules\' alarms watch this metric source; register a new service'),
+}).check(z.refine((patch) => Object.keys(patch).length > 0, 'the edit must change at least one field'));
+export type UpdateServiceInput = z.infer<typeof updateServiceSchema>;
+
 const ruleName = z.string().check(
   z.minLength(1, 'must not be empty'),
   z.maxLength(128, 'must be at most 128 characters'),

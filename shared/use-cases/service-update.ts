@@ -1,0 +1,83 @@
+import type { Budget, Rule, Service, ServiceTags } from '#domain/model.ts';
+import { createServiceSchema, type UpdateServiceInput } from '#domain/schemas.ts';
+import { parseInput } from '#domain/validation.ts';
+import type { Caller, Ports } from '#ports/ports.ts';
+import { StaleVersionError } from '#ports/errors.ts';
+import { orConflict } from './conflicts.ts';
+import { record } from './record.ts';
+import { getService, type Mutation } from './services.ts';
+
+/** Tries per copy of the tags before the edit gives up on a copy that keeps changing under it. */
+const COPY_ATTEMPTS = 3;
+
+/** The service with a merge patch applied (RFC 7396): tags merge, null removes, anything else replaces. */
+function mergePatch(service: Service, patch: UpdateServiceInput): Service {
+  const merged: Record<string, unknown> = { ...service };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else if (key === 'tags') merged.tags = { ...service.tags, ...(value as Partial<ServiceTags>) };
+    else if (value !== undefined) merged[key] = value;
+  }
+  const { createdAt, version, ...fields } = merged as unknown as Service;
+  return { ...parseInput(createServiceSchema, fields), createdAt, version };
+}
+
+const sameTags = (a: ServiceTags, b: ServiceTags) => a.agency === b.agency && a.program === b.program && a.fiscalYear === b.fiscalYear;
+
+/** Rewrites one copy of the tags with a conditional write, reading it again when another writer got there first. */
+async function refreshCopy<T extends { version: number; tags: ServiceTags }>(
+  read: () => Promise<T | null>, write: (next: T, expected: number) => Promise<void>, tags: ServiceTags,
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt += 1) {
+    const copy = await read();
+    if (!copy || sameTags(copy.tags, tags)) return false;
+    try {
+      await write({ ...copy, tags: { ...tags }, version: copy.version + 1 }, copy.version);
+      return true;
+    } catch (err) {
+      if (!(err instanceof StaleVersionError) || attempt >= COPY_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/**
+ * Rules and the budget keep a copy of the service's tags, for their audit records and roll-ups.
+ * They follow the service after its own write; a repeated PATCH brings any copy it missed up to date.
+ */
+async function refreshTagCopies(ports: Ports, name: string, tags: ServiceTags): Promise<string[]> {
+  const refreshed: string[] = [];
+  for (const rule of (await ports.store.listRules()).filter((r) => r.service === name)) {
+    const read = async () => {
+      const current = await ports.store.getRule(rule.ruleId);
+      return current ? { ...current, tags: current.target.tags } : null;
+    };
+    const write = ({ tags: next, ...current }: Rule & { tags: ServiceTags }, expected: number) =>
+      ports.store.putRule({ ...current, target: { ...current.target, tags: next } }, expected);
+    if (await refreshCopy(read, write, tags)) refreshed.push(`rule/${rule.ruleId}`);
+  }
+  const budgetWrite = (next: Budget, expected: number) => ports.ledger.putBudget(next, expected);
+  if (await refreshCopy(() => ports.ledger.getBudget(name), budgetWrite, tags)) refreshed.push(`budget/${name}`);
+  return refreshed;
+}
+
+/** PATCH /services/{name}: the secrets it reads, its tags or its price, under its version. */
+export async function updateService(ports: Ports, caller: Caller, name: string, patch: UpdateServiceInput, options: Mutation) {
+  const before = await getService(ports, name);
+  const merged = mergePatch(before, patch);
+  const changed = (['secrets', 'podHourUSD'] as const).some((key) => JSON.stringify(merged[key]) !== JSON.stringify(before[key]))
+    || !sameTags(merged.tags, before.tags);
+  const after: Service = changed ? { ...merged, version: before.version + 1 } : before;
+  if (options.dryRun) return { dryRun: true, wouldUpdate: after, changed };
+  if (changed) await orConflict(() => ports.store.putService(after, before.version), `service ${name}`, 'name');
+  const refreshed = patch.tags ? await refreshTagCopies(ports, name, after.tags) : [];
+  if (changed || refreshed.length > 0) {
+    await record(ports, caller, {
+      action: 'service.update', target: `service/${name}`, before, after, outcome: 'success', service: after,
+      reasons: [
+        changed ? `fields changed: ${Object.keys(patch).join(', ')}` : 'no field changed',
+        ...(refreshed.length ? [`tags copied to ${refreshed.join(', ')}`] : []),
+      ],
+    });
+  }
+  return after;
+}

@@ -1,0 +1,106 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError } from '#domain/errors.ts';
+import { setBudget } from '#use-cases/budgets.ts';
+import { createRule } from '#use-cases/rules.ts';
+import { updateService } from '#use-cases/service-update.ts';
+import { createService } from '#use-cases/services.ts';
+import type { Service } from '#domain/model.ts';
+import type { UpdateServiceInput } from '#domain/schemas.ts';
+import { memoryPorts } from './memory-ports.ts';
+
+const caller = { actor: 'dev-admin', requestId: 'req-1' };
+const SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:benefits/eligibility-db-AbCdEf';
+const OTHER = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:benefits/api-key-GhIjKl';
+const live = { dryRun: false };
+let env: ReturnType<typeof memoryPorts>;
+/** A real (not dry-run) edit, answering the service as stored. */
+const edit = async (name: string, patch: UpdateServiceInput) => (await updateService(env.ports, caller, name, patch, live)) as Service;
+
+beforeEach(async () => {
+  env = memoryPorts();
+  await createService(env.ports, caller, {
+    name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
+    tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' }, secrets: [SECRET], podHourUSD: 0.05,
+  }, live);
+});
+
+describe('updateService, a JSON merge patch under the service\'s version', () => {
+  it('replaces the secrets list, merges tags key by key and bumps the version', async () => {
+    const after = await edit('eligibility-api', { secrets: [SECRET, OTHER], tags: { fiscalYear: 'FY2027' } });
+    expect(after.secrets).toEqual([SECRET, OTHER]);
+    expect(after.tags).toEqual({ agency: 'ED', program: 'FSA', fiscalYear: 'FY2027' });
+    expect(after.version).toBe(2);
+    expect(await env.ports.store.getService('eligibility-api')).toEqual(after);
+  });
+
+  it('removes an optional field given null, and keeps the rest', async () => {
+    const after = await edit('eligibility-api', { secrets: null, podHourUSD: null });
+    expect(after).not.toHaveProperty('secrets');
+    expect(after).not.toHaveProperty('podHourUSD');
+    expect(after.deployment).toBe('eligibility-api');
+  });
+
+  it('records one service.update audit record with before and after', async () => {
+    await updateService(env.ports, caller, 'eligibility-api', { secrets: [OTHER] }, live);
+    const records = env.ports.audit.records.filter((r) => r.action === 'service.update');
+    expect(records).toHaveLength(1);
+    expect((records[0]!.before as { secrets: string[] }).secrets).toEqual([SECRET]);
+    expect((records[0]!.after as { secrets: string[] }).secrets).toEqual([OTHER]);
+    expect(records[0]!.reasons[0]).toBe('fields changed: secrets');
+  });
+
+  it('changes nothing on a dry run', async () => {
+    const answer = await updateService(env.ports, caller, 'eligibility-api', { secrets: [OTHER] }, { dryRun: true });
+    expect(answer).toMatchObject({ dryRun: true, changed: true, wouldUpdate: { secrets: [OTHER], version: 2 } });
+    expect((await env.ports.store.getService('eligibility-api'))!.secrets).toEqual([SECRET]);
+    expect(env.ports.audit.records.filter((r) => r.action === 'service.update')).toHaveLength(0);
+  });
+
+  it('writes and records nothing when the patch changes nothing', async () => {
+    const after = await edit('eligibility-api', { secrets: [SECRET] });
+    expect(after.version).toBe(1);
+    expect(env.ports.audit.records.filter((r) => r.action === 'service.update')).toHaveLength(0);
+  });
+
+  it('loses to a concurrent edit with a conflict, writing nothing', async () => {
+    const store = env.ports.store;
+    const putService = store.putService;
+    // Another request writes between this one's read and its write.
+    store.putService = async (service, expected) => {
+      const current = (await store.getService(service.name))!;
+      await putService({ ...current, podHourUSD: 0.07, version: current.version + 1 }, current.version);
+      store.putService = putService;
+      return putService(service, expected);
+    };
+    await expect(updateService(env.ports, caller, 'eligibility-api', { secrets: [OTHER] }, live)).rejects.toBeInstanceOf(ConflictError);
+    expect((await store.getService('eligibility-api'))!).toMatchObject({ secrets: [SECRET], podHourUSD: 0.07, version: 2 });
+  });
+
+  it('answers not found for an unknown service', async () => {
+    await expect(updateService(env.ports, caller, 'nosuch', { secrets: [OTHER] }, live)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('carries new tags to the copies its rules and budget keep', async () => {
+    await createRule(env.ports, caller, { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } }, live);
+    await setBudget(env.ports, caller, 'eligibility-api', { monthlyUSD: 100 }, live);
+    await updateService(env.ports, caller, 'eligibility-api', { tags: { program: 'StudentAid' } }, live);
+    const tags = { agency: 'ED', program: 'StudentAid', fiscalYear: 'FY2026' };
+    expect((await env.ports.store.getRule('AR-101'))!.target.tags).toEqual(tags);
+    expect((await env.ports.ledger.getBudget('eligibility-api'))!.tags).toEqual(tags);
+    const record = env.ports.audit.records.find((r) => r.action === 'service.update')!;
+    expect(record.reasons).toContain('tags copied to rule/AR-101, budget/eligibility-api');
+  });
+
+  it('brings a copy it missed up to date when the same patch is repeated', async () => {
+    await createRule(env.ports, caller, { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } }, live);
+    const putRule = env.ports.store.putRule;
+    env.ports.store.putRule = async () => {
+      throw new Error('DynamoDB unavailable');
+    };
+    await expect(updateService(env.ports, caller, 'eligibility-api', { tags: { agency: 'DOE' } }, live)).rejects.toThrow('DynamoDB unavailable');
+    env.ports.store.putRule = putRule;
+    const again = await edit('eligibility-api', { tags: { agency: 'DOE' } });
+    expect(again.version).toBe(2);
+    expect((await env.ports.store.getRule('AR-101'))!.target.tags.agency).toBe('DOE');
+  });
+});
