@@ -10,6 +10,11 @@ export interface Metrics {
   deleteAlarms(names: string[]): Promise<void>;
   /** Names of alarms starting with the prefix that are in ALARM now. */
   alarmsInAlarm(prefix: string): Promise<string[]>;
+  /**
+   * The state of each named alarm that exists. A name absent from the answer has no alarm, as a
+   * name DescribeAlarms leaves out of MetricAlarms: never read it as OK.
+   */
+  alarmStates(names: readonly string[]): Promise<Map<string, AlarmStateValue>>;
   /** The newest datapoint of a metric's statistic, or null when there is no recent data. */
   latestValue(metric: MetricSource): Promise<Datapoint | null>;
   /**

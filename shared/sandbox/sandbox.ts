@@ -32,6 +32,7 @@ import { reconcilerFunction } from '#functions/reconciler/triggers.ts';
 import { createApiHandler } from '#functions/api/api.ts';
 import { createScalerHandler } from '#functions/scaler/scaler.ts';
 import { createReconcilerHandler } from '#functions/reconciler/reconciler.ts';
+import { restoreRuleAlarms } from '#use-cases/restore-alarms.ts';
 import { createApiServer } from './api-server.ts';
 import { TOKEN_PROFILES, issueDevToken, loadOrCreateDevKey, verifyDevToken } from './dev-auth.ts';
 import { LocalBus, type LocalHandler } from './local-bus.ts';
@@ -173,6 +174,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   const httpHandlers: Record<string, LocalHandler> = {
+  // The evaluator keeps alarms and datapoints in memory. Rather than persist alarm states that
+  // the lost datapoints no longer back, every stored rule's alarms are put again as the API puts
+  // them, and start from INSUFFICIENT_DATA, as after creation; the next datapoint moves them.
+  const restoredAlarms = await restoreRuleAlarms(wiring.ports);
+  for (const { ruleId, error } of restoredAlarms.failed) reporter.error(`the alarms of rule ${ruleId} could not be restored`, { error });
     api, openapi: openApiHandler as unknown as LocalHandler,
     [costApiFunction.name]: createCostApiHandler(wire, reporter) as unknown as LocalHandler,
     [secretsApiFunction.name]: secrets.apiHandler,

@@ -1,5 +1,6 @@
-import { metricSourceFor, ruleAlarmPrefix } from '#domain/alarms.ts';
-import { DependencyError } from '#domain/errors.ts';
+import { metricSourceFor } from '#domain/alarms.ts';
+import { ruleAlarmStatus } from '#domain/alarm-status.ts';
+import { NotFoundError } from '#domain/errors.ts';
 import type { Ports } from '#ports/ports.ts';
 import { getRule } from './rules.ts';
 
@@ -7,23 +8,21 @@ import { getRule } from './rules.ts';
 export async function ruleStatus(ports: Ports, ruleId: string) {
   const rule = await getRule(ports, ruleId);
   const service = await ports.store.getService(rule.service);
-  if (!service) throw new DependencyError(`rule ${ruleId} targets service ${rule.service}, which is no longer registered`);
-  const [pods, metric, inAlarm, scaling] = await Promise.all([
+  if (!service) throw new NotFoundError(`service ${rule.service}, which rule ${ruleId} targets,`, 'service');
+  const [pods, metric, alarmStates, scaling] = await Promise.all([
     ports.cluster.podCounts(service),
     ports.metrics.latestValue(metricSourceFor(rule, service)),
-    ports.metrics.alarmsInAlarm(ruleAlarmPrefix(ruleId)),
+    ports.metrics.alarmStates(rule.alarms),
     ports.store.getScaling(rule.service),
-  ]).catch((err: Error) => {
-    throw new DependencyError(`could not read the status: ${err.message}`, { cause: err });
-  });
+  ]);
   return {
     ruleId,
     service: rule.service,
     replicas: pods.desired,
     readyReplicas: pods.ready,
     metric: metric?.value ?? null,
-    state: inAlarm.length > 0 ? 'ALARM' : 'OK',
-    alarms: rule.alarms.map((name) => ({ name, state: inAlarm.includes(name) ? 'ALARM' : 'OK' })),
+    // An alarm that does not exist is `missing`, never OK: the rule cannot scale through it.
+    ...ruleAlarmStatus(rule.alarms, alarmStates),
     lastDecision: scaling?.rules[ruleId]?.lastDecision ?? null,
   };
 }

@@ -36,7 +36,8 @@ async function previewReplicas(ports: Ports, service: Service, rule: Pick<Rule, 
   return { current, min: rule.minReplicas, max: rule.maxReplicas, afterClamp };
 }
 
-async function putAlarms(ports: Ports, alarms: AlarmSpec[]): Promise<void> {
+/** Puts a rule's alarms; the API and the sandbox's restart both put them this way. */
+export async function putAlarms(ports: Ports, alarms: AlarmSpec[]): Promise<void> {
   try {
     for (const alarm of alarms) await ports.metrics.putAlarm(alarm);
   } catch (err) {

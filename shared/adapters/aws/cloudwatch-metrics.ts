@@ -6,7 +6,7 @@ import {
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { systemClock, type Clock } from '#ports/clock.ts';
-import type { AlarmSpec, Datapoint, Metrics, MetricSource } from '#ports/metrics.ts';
+import type { AlarmSpec, AlarmStateValue, Datapoint, Metrics, MetricSource } from '#ports/metrics.ts';
 
 export interface CloudWatchMetricsOptions {
   /** Injected in tests; otherwise one client per container, built on first use. */
@@ -17,6 +17,8 @@ export interface CloudWatchMetricsOptions {
 
 /** DeleteAlarms takes at most 100 names a call. */
 const DELETE_BATCH = 100;
+/** DescribeAlarms takes at most 100 AlarmNames a call. */
+const DESCRIBE_BATCH = 100;
 /** How far back latestValue looks, in periods, so a late datapoint is still found. */
 const LOOKBACK_PERIODS = 3;
 
@@ -90,6 +92,30 @@ export class CloudWatchMetrics implements Metrics {
       nextToken = out.NextToken;
     } while (nextToken);
     return names;
+  }
+
+  /**
+   * The state of each named alarm that exists, 100 names a call (DescribeAlarms' AlarmNames limit).
+   * A name DescribeAlarms leaves out of MetricAlarms has no alarm, so it is left out here too:
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
+   */
+  async alarmStates(names: readonly string[]): Promise<Map<string, AlarmStateValue>> {
+    const states = new Map<string, AlarmStateValue>();
+    for (let start = 0; start < names.length; start += DESCRIBE_BATCH) {
+      let nextToken: string | undefined;
+      do {
+        const out = await this.#client.send(new DescribeAlarmsCommand({
+          AlarmNames: names.slice(start, start + DESCRIBE_BATCH),
+          AlarmTypes: ['MetricAlarm'],
+          NextToken: nextToken,
+        }));
+        for (const alarm of out.MetricAlarms ?? []) {
+          if (alarm.AlarmName && alarm.StateValue) states.set(alarm.AlarmName, alarm.StateValue);
+        }
+        nextToken = out.NextToken;
+      } while (nextToken);
+    }
+    return states;
   }
 
   /**

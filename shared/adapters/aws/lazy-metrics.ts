@@ -17,6 +17,7 @@ export function lazyCloudWatchMetrics(region: string): Metrics {
     putAlarm: async (alarm: AlarmSpec) => (await metrics()).putAlarm(alarm),
     deleteAlarms: async (names: string[]) => (await metrics()).deleteAlarms(names),
     alarmsInAlarm: async (prefix: string) => (await metrics()).alarmsInAlarm(prefix),
+    alarmStates: async (names: readonly string[]) => (await metrics()).alarmStates(names),
     latestValue: async (metric: MetricSource) => (await metrics()).latestValue(metric),
     hasDataSince: async (metric: MetricSource, since: Date) => (await metrics()).hasDataSince(metric, since),
   };

@@ -112,6 +112,16 @@ export class LocalAlarmEvaluator implements Metrics {
     return this.#alarms.get(name)?.state.value ?? null;
   }
 
+  /** As DescribeAlarms by name: the alarms that exist, with their state; an unknown name is left out. */
+  async alarmStates(names: readonly string[]): Promise<Map<string, AlarmStateValue>> {
+    const states = new Map<string, AlarmStateValue>();
+    for (const name of names) {
+      const alarm = this.#alarms.get(name);
+      if (alarm) states.set(name, alarm.state.value);
+    }
+    return states;
+  }
+
   /** Records a datapoint; with evaluateOnData, then evaluates every alarm on exactly that metric. */
   async putMetricData(datum: MetricDatum): Promise<void> {
     const now = this.#options.clock.now();

@@ -110,6 +110,9 @@ class MemoryMetrics implements Metrics {
   putAlarm = async (a: AlarmSpec) => void this.alarms.set(a.name, a);
   deleteAlarms = async (names: string[]) => names.forEach((n) => this.alarms.delete(n));
   alarmsInAlarm = async (prefix: string) => this.inAlarm.filter((n) => n.startsWith(prefix));
+  /** Only alarms that were put exist; a name never put (or deleted) is left out, as DescribeAlarms does. */
+  alarmStates = async (names: readonly string[]) =>
+    new Map(names.filter((n) => this.alarms.has(n)).map((n) => [n, this.inAlarm.includes(n) ? 'ALARM' as const : 'OK' as const]));
   latestValue = async (_m: MetricSource) => this.value;
   /** Whether the metric has published at all lately; a silent one scales in, a never-seen one holds. */
   published = true;
