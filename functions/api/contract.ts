@@ -5,15 +5,9 @@ import {
   updateRuleSchema, updateServiceSchema,
 } from '#domain/schemas.ts';
 
-/** The request schemas of each operation: the handler validates with them and OpenAPI is generated from them. */
-export interface OperationContract {
-  query: z.ZodMiniObject;
-  body?: z.ZodMiniType;
-  path?: Record<string, z.ZodMiniType>;
-  created?: boolean;
-  /** The operation starts work that finishes later (202 Accepted), such as a rotation. */
-  accepted?: boolean;
-}
+import type { OperationContract } from '#functions/http/request.ts';
+
+export type { OperationContract };
 
 const mutation = z.strictObject({ dryRun: dryRunSchema });
 const none = z.strictObject({});

@@ -3,7 +3,7 @@ import type { SchedulingPorts } from '#ports/ports.ts';
 import { deleteBudget, getBudget, listBudgets, setBudget, type BudgetFilter } from '#use-cases/budgets.ts';
 import { burstStatus, cancelBurst, createBurst } from '#use-cases/bursts.ts';
 import { scaleService } from '#use-cases/manual-scale.ts';
-import type { Operation } from '../api/operations.ts';
+import type { Operation } from '#functions/http/request.ts';
 
 export const costOperations: Record<string, Operation<SchedulingPorts>> = {
   setBudget: (r) => setBudget(r.ports, r.caller, r.path.service!, r.body as SetBudgetInput, r),

@@ -3,9 +3,10 @@ import middy from '@middy/core';
 import { NotFoundError } from '#domain/errors.ts';
 import { parseInput } from '#domain/validation.ts';
 import { logger } from '#observability/logger.ts';
-import { principalOf, requireScope } from '../api/auth.ts';
+import { principalOf, requireScope } from '#functions/http/auth.ts';
 import { contract } from '../api/contract.ts';
-import { httpErrors, json, type ApiEvent, type ApiResult } from '../api/http.ts';
+import { httpErrors } from '#functions/http/http-handler.ts';
+import { json, type ApiEvent, type ApiResult } from '#functions/http/http.ts';
 import { openApiDocument } from './document.ts';
 import { openApiRoutes } from './triggers.ts';
 

@@ -3,16 +3,17 @@ export function errorBody(code: string, message: string, field: string | null = 
   return { error: { code, message, field } };
 }
 
-/** Errors a request can end in; each maps to one HTTP status and an error code. */
+/**
+ * Errors a request can end in, each with an error code and the field it concerns. The HTTP status
+ * is not the domain's to say: functions/http/error-table.ts maps each class to one.
+ */
 export class HmsError extends Error {
-  readonly status: number;
   readonly code: string;
   readonly field: string | null;
 
-  constructor(status: number, code: string, message: string, field: string | null = null, options?: ErrorOptions) {
+  constructor(code: string, message: string, field: string | null = null, options?: ErrorOptions) {
     super(message, options);
     this.name = 'HmsError';
-    this.status = status;
     this.code = code;
     this.field = field;
   }
@@ -24,49 +25,49 @@ export class HmsError extends Error {
 
 export class ValidationError extends HmsError {
   constructor(message: string, field: string | null = null, code = 'validation_failed') {
-    super(400, code, message, field);
+    super(code, message, field);
     this.name = 'ValidationError';
   }
 }
 
 export class UnauthorizedError extends HmsError {
   constructor(message = 'a valid bearer token is required') {
-    super(401, 'unauthorized', message);
+    super('unauthorized', message);
     this.name = 'UnauthorizedError';
   }
 }
 
 export class ForbiddenError extends HmsError {
   constructor(scope: string) {
-    super(403, 'forbidden', `the token lacks the scope ${scope}`, null);
+    super('forbidden', `the token lacks the scope ${scope}`, null);
     this.name = 'ForbiddenError';
   }
 }
 
 export class NotFoundError extends HmsError {
   constructor(what: string, field: string | null = null) {
-    super(404, 'not_found', `${what} was not found`, field);
+    super('not_found', `${what} was not found`, field);
     this.name = 'NotFoundError';
   }
 }
 
 export class ConflictError extends HmsError {
   constructor(message: string, field: string | null = null) {
-    super(409, 'conflict', message, field);
+    super('conflict', message, field);
     this.name = 'ConflictError';
   }
 }
 
 export class PayloadTooLargeError extends HmsError {
   constructor(limitBytes: number) {
-    super(413, 'payload_too_large', `the body is larger than ${limitBytes} bytes`);
+    super('payload_too_large', `the body is larger than ${limitBytes} bytes`);
     this.name = 'PayloadTooLargeError';
   }
 }
 
 export class UnprocessableError extends HmsError {
   constructor(code: string, message: string, field: string | null = null) {
-    super(422, code, message, field);
+    super(code, message, field);
     this.name = 'UnprocessableError';
   }
 }
@@ -74,7 +75,7 @@ export class UnprocessableError extends HmsError {
 /** A dependency (AWS, the cluster) failed after retries; the request changed nothing. */
 export class DependencyError extends HmsError {
   constructor(message: string, options?: ErrorOptions) {
-    super(503, 'dependency_unavailable', message, null, options);
+    super('dependency_unavailable', message, null, options);
     this.name = 'DependencyError';
   }
 }

@@ -32,11 +32,13 @@ export class ClusterUnavailableError extends PortError {
   }
 }
 
-/** The object does not exist in the cluster (404). */
+/** The object does not exist in the cluster (404), or the EKS cluster itself does not (`object: 'cluster'`). */
 export class ClusterNotFoundError extends PortError {
-  constructor(message: string, options?: ErrorOptions) {
+  readonly object: 'workload' | 'cluster';
+  constructor(message: string, options?: ErrorOptions & { object?: 'workload' | 'cluster' }) {
     super(message, options);
     this.name = 'ClusterNotFoundError';
+    this.object = options?.object ?? 'workload';
   }
 }
 

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JWTPayload } from 'jose';
-import { scopesOfClaims } from '#functions/api/auth.ts';
+import { principalOf, requireScope, scopesOfClaims } from '#functions/http/auth.ts';
+import { errorAnswer, type ErrorAnswer } from '#functions/http/error-table.ts';
+import type { ApiEvent } from '#functions/http/http.ts';
 import type { TokenCheck } from './dev-auth.ts';
 import { errorBody } from '#domain/errors.ts';
-import type { RouteTrigger } from '#domain/triggers.ts';
+import type { RouteTrigger, Scope } from '#domain/triggers.ts';
 import { lambdaContext, type LocalHandler } from './local-bus.ts';
 
 const MAX_READ_BYTES = 64 * 1024 + 1;
 
 /** A route the sandbox serves itself, beside the API handler's (metric ingest, dead letters). */
 export interface SandboxRoute {
-  scope: string;
+  scope: Scope;
   run(req: { body: string; query: URLSearchParams; claims: JWTPayload }): Promise<{ status: number; body: unknown }>;
 }
 
@@ -80,6 +82,21 @@ export function claimsAsDelivered(payload: JWTPayload): Record<string, string> {
   return Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, asText(v)]));
 }
 
+/** The authorizer part of a payload 2.0 event, as the function would receive it for these claims. */
+function authorizedEvent(claims: JWTPayload): ApiEvent {
+  return { requestContext: { authorizer: { jwt: { claims: claimsAsDelivered(claims), scopes: null } } } } as unknown as ApiEvent;
+}
+
+/** The error answer of a check that throws, or null when it passes. */
+function refusal(check: () => void): ErrorAnswer | null {
+  try {
+    check();
+    return null;
+  } catch (err) {
+    return errorAnswer(err);
+  }
+}
+
 /** What the function receives for one request: the payload 2.0 event, as API Gateway builds it. */
 export interface GatewayRequest {
   method: string;
@@ -144,6 +161,9 @@ async function handle(options: ApiServerOptions, req: IncomingMessage, res: Serv
   const scope = sandboxRoute ? sandboxRoute.scope : matched!.served.route.scope;
   if (!scopesOfClaims(claims).includes(scope)) return send(res, 403, errorBody('forbidden', `the token lacks the scope ${scope}`));
   if (sandboxRoute) {
+    // The sandbox's own routes check the principal exactly as the API functions do: a subject and the route's scope.
+    const refused = refusal(() => requireScope(principalOf(authorizedEvent(claims)), sandboxRoute.scope));
+    if (refused) return send(res, refused.status, refused.body);
     const result = await sandboxRoute.run({ body, query: url.searchParams, claims });
     return send(res, result.status, result.body);
   }

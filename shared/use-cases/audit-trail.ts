@@ -1,17 +1,10 @@
-import { ValidationError } from '#domain/errors.ts';
 import type { AuditQuery } from '#ports/audit-log.ts';
-import { InvalidCursorError } from '#ports/errors.ts';
 import type { Ports } from '#ports/ports.ts';
 import { verifyAuditChain, type VerifyReport, type VerifyRequest } from './audit-verify.ts';
 
-/** Audit records newest first; a cursor from another query is the caller's mistake, not ours. */
-export async function listAudit(ports: Ports, query: AuditQuery) {
-  try {
-    return await ports.audit.list(query);
-  } catch (err) {
-    if (err instanceof InvalidCursorError) throw new ValidationError('query.cursor is not a cursor this query handed out', 'query.cursor');
-    throw err;
-  }
+/** Audit records newest first; a cursor from another query throws InvalidCursorError, a 400 at the edge. */
+export function listAudit(ports: Ports, query: AuditQuery) {
+  return ports.audit.list(query);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { NotFoundError } from '#domain/errors.ts';
 import type { Burst, BurstState } from '#domain/model.ts';
 import { ClusterConflictError, ClusterNotFoundError, StaleVersionError } from '#ports/errors.ts';
 import type { Caller, CorePorts, SchedulingPorts } from '#ports/ports.ts';
@@ -30,7 +31,7 @@ export async function saveBurst(ports: CorePorts, burst: Burst, expectedVersion:
 export async function advanceBurst(ports: RunnerPorts, caller: Caller, burstId: string, options: { cancel?: boolean } = {}): Promise<Burst> {
   for (let round = 1; ; round += 1) {
     const burst = await ports.ledger.getBurst(burstId);
-    if (!burst) throw new ClusterNotFoundError(`burst ${burstId} does not exist`);
+    if (!burst) throw new NotFoundError(`burst ${burstId}`, 'id');
     try {
       return await step(ports, caller, burst, options);
     } catch (err) {

@@ -26,9 +26,7 @@ export interface BurstOptions extends Mutation {
  * warm-up and start (the runner's minute tick finds them too, should a schedule be lost).
  */
 export async function createBurst(ports: SchedulingPorts, caller: Caller, input: CreateBurstInput, options: BurstOptions) {
-  const service = await getService(ports, input.service).catch((err: unknown) => {
-    throw err instanceof NotFoundError ? new NotFoundError(`service ${input.service}`, 'service') : err;
-  });
+  const service = await getService(ports, input.service, 'service');
   const now = ports.clock.now();
   const startAt = input.startAt ? new Date(input.startAt) : now;
   if (startAt.getTime() < now.getTime() - PAST_TOLERANCE_MS) throw new ValidationError('must not be in the past', 'startAt');

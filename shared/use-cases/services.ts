@@ -25,9 +25,9 @@ export async function createService(ports: Ports, caller: Caller, input: CreateS
   return service;
 }
 
-export async function getService(ports: Pick<Ports, 'store'>, name: string): Promise<Service> {
+export async function getService(ports: Pick<Ports, 'store'>, name: string, field = 'name'): Promise<Service> {
   const service = await ports.store.getService(name);
-  if (!service) throw new NotFoundError(`service ${name}`, 'name');
+  if (!service) throw new NotFoundError(`service ${name}`, field);
   return service;
 }
 

@@ -51,7 +51,7 @@ export class EksEndpointResolver {
       return { url: cluster.endpoint, caData: cluster.certificateAuthority?.data };
     } catch (err) {
       if (err instanceof ResourceNotFoundException) {
-        throw new ClusterNotFoundError(`EKS cluster ${clusterName} does not exist`, { cause: err });
+        throw new ClusterNotFoundError(`EKS cluster ${clusterName} does not exist`, { cause: err, object: 'cluster' });
       }
       if (err instanceof ClusterUnavailableError) throw err;
       throw new ClusterUnavailableError(`DescribeCluster failed for EKS cluster ${clusterName}`, null, { cause: err });

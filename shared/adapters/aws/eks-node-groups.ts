@@ -83,7 +83,7 @@ export class EksNodeGroups implements NodeGroups {
         nextToken = out.nextToken;
       } while (nextToken);
     } catch (err) {
-      if (err instanceof ResourceNotFoundException) throw new ClusterNotFoundError(`EKS cluster ${cluster} does not exist`, { cause: err });
+      if (err instanceof ResourceNotFoundException) throw new ClusterNotFoundError(`EKS cluster ${cluster} does not exist`, { cause: err, object: 'cluster' });
       throw err;
     }
     return names;

@@ -4,6 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { renderStatus } from './k8s-sim/render.ts';
 import { handleRequest } from './k8s-sim/routes.ts';
 import { SimStatusError } from './k8s-sim/request-parsing.ts';
+import { SnapshotWriter, readSnapshot } from './k8s-sim/persistence.ts';
+import type { Clock } from '#ports/clock.ts';
 import {
   SimState,
   type CapacityOptions,
@@ -24,11 +26,18 @@ export interface K8sSimulatorOptions {
   token: string;
   /** A pod is Ready this long after it is scheduled on a node; 2000 by default. */
   podReadyDelayMs?: number;
+  /** How often the HPA controller syncs, on the simulator's clock. */
   hpaSyncMs?: number;
   /** Nodes, their pod slots and provisioning; SimStateOptions.capacity documents the defaults. */
   capacity?: Partial<CapacityOptions>;
-  /** The simulator's clock in ms; performance.now() by default. */
+  /** The simulator's clock (pod readiness, node provisioning, HPA syncs, timestamps); the system clock by default. */
+  clock?: Clock;
+  /** A bare virtual clock in ms instead, for benchmarks and unit tests. */
   now?: () => number;
+  /** Persist the cluster in this file (k8s-sim/persistence.ts) and resume from it when it exists; in memory only without. */
+  stateFile?: string;
+  /** How long after a change the state file is written; 200 ms by default. A kill -9 loses at most this window. */
+  persistDebounceMs?: number;
 }
 
 /** Answers the next `times` matching requests with `status`, or never answers them (`timeout`). */
@@ -83,13 +92,21 @@ export interface K8sSimulator {
   clearFaults(): void;
   onRequest(listener: (event: SimRequestEvent) => void): () => void;
   state: K8sSimulatorState;
+  /** True when the cluster was resumed from stateFile rather than started empty. */
+  resumed: boolean;
 }
 
 const MAX_BODY_BYTES = 1_048_576;
 
 /** A loopback Kubernetes API server with Deployments (rolling updates included), the scale subresource, HPAs, pods, nodes and PriorityClasses. */
 export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K8sSimulator> {
-  const state = new SimState({ podReadyDelayMs: options.podReadyDelayMs ?? 2_000, capacity: options.capacity, now: options.now });
+  const state = new SimState({
+    podReadyDelayMs: options.podReadyDelayMs ?? 2_000, capacity: options.capacity, clock: options.clock, now: options.now, hpaSyncMs: options.hpaSyncMs,
+  });
+  const saved = options.stateFile === undefined ? undefined : readSnapshot(options.stateFile);
+  if (saved) state.resume(saved);
+  const writer = options.stateFile === undefined ? undefined : new SnapshotWriter(options.stateFile, () => state.snapshot(), options.persistDebounceMs ?? 200);
+  if (writer) state.onChange(() => writer.changed());
   const faults: (FaultSpec & { remaining: number })[] = [];
   const listeners = new Set<(event: SimRequestEvent) => void>();
 
@@ -157,19 +174,19 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const hpaLoop = setInterval(() => state.syncHpas(), options.hpaSyncMs ?? 1_000);
-  hpaLoop.unref();
   const { port } = server.address() as AddressInfo;
 
   return {
     url: `http://127.0.0.1:${port}`,
     state,
+    resumed: saved !== undefined,
     async close() {
-      clearInterval(hpaLoop);
       listeners.clear();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      // Every write the API acknowledged is on disk once close() resolves.
+      writer?.flush();
     },
     seedDeployment(seed) {
       if (state.deployment(seed.namespace, seed.name)) throw new Error(`deployment ${seed.namespace}/${seed.name} already exists`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { principalOf, scopesOfClaim } from '#functions/api/auth.ts';
-import type { ApiEvent } from '#functions/api/http.ts';
+import { UnauthorizedError } from '#domain/errors.ts';
+import { principalOf, scopesOfClaim } from '#functions/http/auth.ts';
+import type { ApiEvent } from '#functions/http/http.ts';
 import { claimsAsDelivered } from '#sandbox/api-server.ts';
 
 /** A payload 2.0 event whose authorizer passed these claims, exactly as strings. */
@@ -41,6 +42,6 @@ describe('scopes as API Gateway hands them to the function', () => {
   });
 
   it('refuses a request whose authorizer passed no subject', () => {
-    expect(() => principalOf(eventWith({ scope: 'hms/rules.read' }))).toThrow(expect.objectContaining({ status: 401 }));
+    expect(() => principalOf(eventWith({ scope: 'hms/rules.read' }))).toThrow(UnauthorizedError);
   });
 });

@@ -44,7 +44,7 @@ describe('rotateNow', () => {
     await store.putValue(arn, 'pending-1', 'v2', [AWSPENDING]);
     const err = await rotateNow(ports, caller, arn).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
-    expect(err).toMatchObject({ status: 409, field: 'secret', message: expect.stringContaining('pending-1 is AWSPENDING') });
+    expect(err).toMatchObject({ code: 'conflict', field: 'secret', message: expect.stringContaining('pending-1 is AWSPENDING') });
     await expect(rotateNow(ports, caller, `${arn.slice(0, -6)}NoSuch`)).rejects.toBeInstanceOf(NotFoundError);
     expect(audit.records).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DependencyError } from '#domain/errors.ts';
 import { ClusterConflictError } from '#ports/errors.ts';
 import { ClusterUnavailableError } from '#ports/errors.ts';
 import { handleAlarm } from '#use-cases/handle-alarm.ts';
@@ -131,7 +132,7 @@ describe('rule edits', () => {
     const { updateRule } = await import('#use-cases/rules.ts');
     const put = env.ports.metrics.putAlarm;
     env.ports.metrics.putAlarm = async () => { throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }); };
-    await expect(updateRule(env.ports, caller, 'AR-101', { maxReplicas: 30 }, { dryRun: false })).rejects.toMatchObject({ status: 503 });
+    await expect(updateRule(env.ports, caller, 'AR-101', { maxReplicas: 30 }, { dryRun: false })).rejects.toBeInstanceOf(DependencyError);
     env.ports.metrics.putAlarm = put;
     expect((await env.ports.store.getRule('AR-101'))?.maxReplicas).toBe(20);
     expect(env.ports.audit.records.map((r) => r.action)).not.toContain('rule.update');

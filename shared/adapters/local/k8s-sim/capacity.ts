@@ -30,37 +30,60 @@ export interface SimNode {
   readyAt: number;
 }
 
-/** The part of a pod the scheduler reads and writes. */
+/** The part of a pod the scheduler reads. */
 export interface Schedulable {
   /** Creation order; older pods go first among equal priorities. */
   seq: number;
   priority: number;
   nodeName?: string;
-  scheduledAt?: number;
 }
 
-/** The pods the scheduler works on, and how it evicts one. */
+/** The pods the scheduler works on, as the pod index keeps them, and how it binds or evicts one. */
 export interface PodSource<P extends Schedulable> {
-  all(): P[];
+  pendingCount(): number;
+  /** Pending pods, highest priority first, oldest first among equals. */
+  pending(): P[];
+  topPendingPriority(): number | undefined;
+  /** Bound pods below a priority, in the order victims are chosen: lowest priority, then newest. */
+  boundBelow(priority: number): P[];
+  slotsUsedOn(nodeName: string): number;
+  bind(pod: P, nodeName: string, at: number): void;
   /** Deletes the victim; its Deployment replaces it with a new, Pending pod. */
   preempt(victim: P): void;
 }
 
-type NodeMeta = Pick<SimNode, 'uid' | 'creationTimestamp' | 'resourceVersion'>;
+export interface NodePoolSnapshot {
+  nodes: SimNode[];
+  batchOpenedAt: number | null;
+}
 
-const byPriorityThenAge = (a: Schedulable, b: Schedulable) => b.priority - a.priority || a.seq - b.seq;
-/** The first victim is the lowest-priority pod, the newest among equals. */
-const byVictimOrder = (a: Schedulable, b: Schedulable) => a.priority - b.priority || b.seq - a.seq;
+type NodeMeta = Pick<SimNode, 'uid' | 'creationTimestamp' | 'resourceVersion'>;
 
 export class NodePool {
   private readonly list: SimNode[] = [];
+  private readonly byName = new Map<string, SimNode>();
   /** When the open batch's first Pending pod asked for a node; null while no batch is open. */
   private batchOpenedAt: number | null = null;
 
   constructor(
     readonly options: CapacityOptions,
     private readonly newMeta: () => NodeMeta,
+    /** Called whenever a node is launched or a batch opens or closes. */
+    private readonly onChange: () => void = () => undefined,
   ) {}
+
+  /** What persists: the nodes and the open batch. */
+  snapshot(): NodePoolSnapshot {
+    return { nodes: this.list.map((n) => ({ ...n })), batchOpenedAt: this.batchOpenedAt };
+  }
+
+  /** Replaces the nodes and the batch with saved ones, their times moved by `shiftMs`. */
+  restore(saved: NodePoolSnapshot, shiftMs: number): void {
+    this.list.length = 0;
+    this.byName.clear();
+    for (const node of saved.nodes) this.add({ ...node, launchedAt: node.launchedAt + shiftMs, readyAt: node.readyAt + shiftMs });
+    this.batchOpenedAt = saved.batchOpenedAt === null ? null : saved.batchOpenedAt + shiftMs;
+  }
 
   get nodes(): readonly SimNode[] {
     return this.list;
@@ -92,66 +115,69 @@ export class NodePool {
     const readyAt = Math.max(time, this.batchOpenedAt + this.options.nodeProvisioningDelayMs);
     for (let i = 0; i < count; i++) this.launch(time, readyAt);
     this.batchOpenedAt = null;
+    this.onChange();
   }
 
   /**
    * Places Pending pods on Ready nodes with a free slot, highest priority first. A pod that finds
    * no slot preempts the lowest-priority pod of lower priority on a Ready node. Pods still
    * Pending afterwards open a batch, unless the launching nodes will hold them or maxNodes is reached.
+   * Costs the Pending pods and the nodes, and the lower-priority pods only when no slot is free.
    */
   schedule<P extends Schedulable>(time: number, source: PodSource<P>): void {
-    const pods = source.all();
-    const pending = pods.filter((p) => p.nodeName === undefined).sort(byPriorityThenAge);
-    if (pending.length === 0) return;
+    if (source.pendingCount() === 0) return;
     const ready = this.list.filter((n) => this.isReady(n, time));
-    const used = new Map<string, number>();
-    for (const p of pods) if (p.nodeName !== undefined) used.set(p.nodeName, (used.get(p.nodeName) ?? 0) + 1);
-    const readyNames = new Set(ready.map((n) => n.name));
-    const victims = pods.filter((p) => p.nodeName !== undefined && readyNames.has(p.nodeName)).sort(byVictimOrder);
+    const free = (n: SimNode) => n.pods - source.slotsUsedOn(n.name);
+    const top = source.topPendingPriority()!;
+    const anyFree = ready.some((n) => free(n) > 0);
+    // With every slot taken and nothing below the top Pending priority to evict, no pod can move.
+    const victims = anyFree ? undefined : source.boundBelow(top).filter((p) => this.isReadyName(p.nodeName, time));
+    if (!anyFree && victims!.length === 0) return this.openBatchIfNeeded(time, source.pendingCount());
+    let candidates = victims;
     // Nodes only fill up during a pass, and later pending pods never outrank earlier ones, so both cursors only move forward.
     let nodeCursor = 0;
     let victimCursor = 0;
-    for (const pod of pending) {
-      while (nodeCursor < ready.length && (used.get(ready[nodeCursor]!.name) ?? 0) >= ready[nodeCursor]!.pods) nodeCursor++;
+    for (const pod of source.pending()) {
+      while (nodeCursor < ready.length && free(ready[nodeCursor]!) <= 0) nodeCursor++;
       const node = ready[nodeCursor];
       if (node) {
-        used.set(node.name, (used.get(node.name) ?? 0) + 1);
-        bind(pod, node.name, time);
+        source.bind(pod, node.name, time);
         continue;
       }
-      const victim = victims[victimCursor];
+      candidates ??= source.boundBelow(top).filter((p) => this.isReadyName(p.nodeName, time));
+      const victim = candidates[victimCursor];
       if (victim && victim.priority < pod.priority) {
         victimCursor++;
         const nodeName = victim.nodeName!;
         source.preempt(victim);
-        bind(pod, nodeName, time);
-        continue;
+        source.bind(pod, nodeName, time);
       }
     }
     // Replacements of preempted pods are Pending too.
-    this.openBatchIfNeeded(time, source.all().filter((p) => p.nodeName === undefined).length);
+    this.openBatchIfNeeded(time, source.pendingCount());
   }
 
   /** Binds pods to Ready nodes with free slots, as if they had been scheduled at `scheduledAt`; returns the pods left over. */
-  placeRunning<P extends Schedulable>(newPods: P[], allPods: P[], time: number, scheduledAt: number): P[] {
-    const used = new Map<string, number>();
-    for (const p of allPods) if (p.nodeName !== undefined) used.set(p.nodeName, (used.get(p.nodeName) ?? 0) + 1);
+  placeRunning<P extends Schedulable>(newPods: P[], source: PodSource<P>, time: number, scheduledAt: number): P[] {
     const left: P[] = [];
+    let cursor = 0;
     for (const pod of newPods) {
-      const node = this.list.find((n) => this.isReady(n, time) && (used.get(n.name) ?? 0) < n.pods);
+      while (cursor < this.list.length && !(this.isReady(this.list[cursor]!, time) && source.slotsUsedOn(this.list[cursor]!.name) < this.list[cursor]!.pods)) cursor++;
+      const node = this.list[cursor];
       if (!node) {
         left.push(pod);
         continue;
       }
-      used.set(node.name, (used.get(node.name) ?? 0) + 1);
-      bind(pod, node.name, scheduledAt);
+      source.bind(pod, node.name, scheduledAt);
     }
     return left;
   }
 
   private openBatchIfNeeded(time: number, pendingPods: number): void {
     if (this.batchOpenedAt !== null || this.list.length >= this.options.maxNodes) return;
-    if (this.unserved(time, pendingPods) > 0) this.batchOpenedAt = time;
+    if (this.unserved(time, pendingPods) <= 0) return;
+    this.batchOpenedAt = time;
+    this.onChange();
   }
 
   /** Pending pods that the nodes already launching will not hold. */
@@ -160,13 +186,20 @@ export class NodePool {
     return pendingPods - launching;
   }
 
+  private isReadyName(nodeName: string | undefined, time: number): boolean {
+    const node = nodeName === undefined ? undefined : this.byName.get(nodeName);
+    return node !== undefined && this.isReady(node, time);
+  }
+
   private launch(launchedAt: number, readyAt: number): void {
     const name = `sim-node-${String(this.list.length + 1).padStart(3, '0')}`;
-    this.list.push({ name, ...this.newMeta(), pods: this.options.podsPerNode, launchedAt, readyAt });
+    this.add({ name, ...this.newMeta(), pods: this.options.podsPerNode, launchedAt, readyAt });
+    this.onChange();
+  }
+
+  private add(node: SimNode): void {
+    this.list.push(node);
+    this.byName.set(node.name, node);
   }
 }
 
-function bind(pod: Schedulable, nodeName: string, at: number): void {
-  pod.nodeName = nodeName;
-  pod.scheduledAt = at;
-}

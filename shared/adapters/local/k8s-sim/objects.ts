@@ -1,4 +1,5 @@
 /** The simulator's object shapes: what SimState keeps and the API renders. */
+import type { Clock } from '#ports/clock.ts';
 import type { CapacityOptions } from './capacity.ts';
 
 /** Fields every simulated object carries in its metadata. */
@@ -101,8 +102,15 @@ export interface HpaSeed {
 
 export interface SimStateOptions {
   podReadyDelayMs: number;
-  /** The simulator's clock in ms; performance.now() by default. A benchmark passes a virtual one. */
+  /**
+   * The simulator's clock: pod readiness, node provisioning and HPA syncs follow it, and
+   * creationTimestamps read it. The sandbox passes its own, so tests move one clock for everything.
+   */
+  clock?: Clock;
+  /** A bare virtual clock in ms, for benchmarks and unit tests (timestamps stay real); the system clock when neither is given. */
   now?: () => number;
+  /** How often the HPA controller syncs, on the same clock; 1,000 ms by default. */
+  hpaSyncMs?: number;
   /**
    * Defaults: 30 pods per node, at most 100 nodes, just enough initial nodes for the seeded pods,
    * and the issue's benchmark ratios scaled to podReadyDelayMs (pod Ready 20 s, node 90 s, batch 1 s):

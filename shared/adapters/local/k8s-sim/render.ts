@@ -20,7 +20,7 @@ function metadata(meta: SimMeta, extra: Json = {}): Json {
 const unlessZero = (n: number) => (n === 0 ? undefined : n);
 
 export function renderDeployment(state: SimState, d: SimDeployment): Json {
-  const pods = state.podsOf(d.namespace, d.name).length;
+  const pods = state.podCount(d);
   const ready = state.readyCount(d);
   const annotations = Object.keys(d.templateAnnotations).length === 0 ? undefined : { ...d.templateAnnotations };
   return {
@@ -72,7 +72,7 @@ export function renderScale(state: SimState, d: SimDeployment): Json {
     metadata: metadata(d),
     spec: { replicas: d.replicas },
     status: {
-      replicas: state.podsOf(d.namespace, d.name).length,
+      replicas: state.podCount(d),
       selector: Object.entries(d.labels)
         .map(([k, v]) => `${k}=${v}`)
         .join(','),

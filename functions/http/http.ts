@@ -1,6 +1,5 @@
-import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { errorBody, HmsError, PayloadTooLargeError, ValidationError } from '#domain/errors.ts';
+import { PayloadTooLargeError, ValidationError } from '#domain/errors.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -9,10 +8,6 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export function json(statusCode: number, body: unknown): ApiResult {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-}
-
-export function errorResult(error: HmsError): ApiResult {
-  return json(error.status, error.body());
 }
 
 /** The JSON body: at most 64 KiB, well formed, and an object. */
@@ -31,26 +26,4 @@ export function readBody(event: Pick<ApiEvent, 'body' | 'isBase64Encoded'>): unk
     throw new ValidationError('the body must be a JSON object', null, 'invalid_body');
   }
   return parsed;
-}
-
-export interface ErrorReporter {
-  error(message: string, details: Record<string, unknown>): void;
-}
-
-/**
- * Maps every error to `{"error":{"code","message","field"}}`: HmsError to its status,
- * anything else to a 500 whose message reveals nothing of the raw error.
- */
-export function httpErrors(reporter: ErrorReporter): middy.MiddlewareObj<ApiEvent, ApiResult> {
-  return {
-    onError: async (request) => {
-      const { error } = request;
-      if (error instanceof HmsError) {
-        request.response = errorResult(error);
-        return;
-      }
-      reporter.error('unhandled error', { error, requestId: request.event?.requestContext?.requestId });
-      request.response = json(500, errorBody('internal', 'an internal error occurred; it has been logged'));
-    },
-  };
 }

@@ -1,0 +1,144 @@
+/**
+ * The ReplicaSet side of the simulator and its binding to the scheduler: pods follow a
+ * Deployment's replicas, a rolling update takes one step at a time (rollout.ts), and the node
+ * pool (capacity.ts) places Pending pods through the pod index. Each call costs the pods of the
+ * Deployment it acts on, and the scheduler the Pending pods.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PodSource } from './capacity.ts';
+import { type SimCore, deploymentKey } from './core.ts';
+import type { DeploymentChange, SimDeployment, SimPod } from './objects.ts';
+import { excessPods, oldPodsToDelete, podsToCreate, type RolloutCounts } from './rollout.ts';
+
+/**
+ * Creates or removes pods as the Deployment's ReplicaSets would: to match replicas, or during a
+ * rolling update one step of it (rollout.ts). Pods are removed unscheduled first, then not Ready,
+ * then the newest. Returns the pods it created and whether any pod came or went.
+ */
+export function reconcilePods(core: SimCore, deployment: SimDeployment): { created: SimPod[]; changed: boolean } {
+  const key = deploymentKey(deployment);
+  const created: SimPod[] = [];
+  let removed = 0;
+  const isFresh = (p: SimPod) => p.revision === deployment.observedRevision;
+  const pods = () => core.pods.of(key);
+  const create = (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const pod = newPod(core, deployment);
+      created.push(pod);
+      core.pods.add(pod, core.time);
+    }
+  };
+  const remove = (from: SimPod[], count: number) => {
+    for (const victim of byRemovalOrder(core, from).slice(0, Math.max(0, count))) {
+      core.pods.remove(victim);
+      removed += 1;
+    }
+  };
+  const total = core.pods.countOf(key);
+  const fresh = core.pods.revisionCountOf(key, deployment.observedRevision);
+  if (fresh === total) {
+    create(deployment.replicas - total);
+    if (total > deployment.replicas) remove(pods(), total - deployment.replicas);
+  } else {
+    const counts = (): RolloutCounts => {
+      const all = pods();
+      const ready = (list: SimPod[]) => list.filter((p) => core.pods.isReady(p)).length;
+      const freshPods = all.filter(isFresh);
+      const stale = all.filter((p) => !isFresh(p));
+      return { replicas: deployment.replicas, fresh: freshPods.length, freshReady: ready(freshPods), old: stale.length, oldReady: ready(stale) };
+    };
+    if (fresh > deployment.replicas) remove(pods().filter(isFresh), fresh - deployment.replicas);
+    remove(pods().filter((p) => !isFresh(p)), excessPods(counts()));
+    create(podsToCreate(counts()));
+    remove(pods().filter((p) => !isFresh(p)), oldPodsToDelete(counts()));
+    // Deleting old pods makes room under the surge ceiling.
+    create(podsToCreate(counts()));
+  }
+  if (created.length > 0 || removed > 0) core.touch(deployment);
+  return { created, changed: created.length > 0 || removed > 0 };
+}
+
+/** Binds Pending pods to nodes (capacity.ts), preempting lower-priority ones. */
+export function schedule(core: SimCore): void {
+  core.pool.schedule(core.time, podSource(core));
+}
+
+/** Seeded pods: on free slots of Ready nodes (added as needed without initialNodes), already Ready. */
+export function placeRunning(core: SimCore, pods: SimPod[]): void {
+  const source = podSource(core);
+  const scheduledAt = core.time - core.podReadyDelayMs;
+  const left = core.pool.placeRunning(pods, source, core.time, scheduledAt);
+  if (left.length === 0 || core.pool.options.initialNodes !== undefined) return;
+  core.pool.addReadyNodes(Math.ceil(left.length / core.pool.options.podsPerNode), core.time);
+  core.pool.placeRunning(left, source, core.time, scheduledAt);
+}
+
+function podSource(core: SimCore): PodSource<SimPod> {
+  const { pods } = core;
+  return {
+    pendingCount: () => pods.pendingCount,
+    pending: () => pods.pendingPods(),
+    topPendingPriority: () => pods.topPendingPriority(),
+    boundBelow: (priority) => pods.boundBelow(priority),
+    slotsUsedOn: (nodeName) => pods.slotsUsedOn(nodeName),
+    bind: (pod, nodeName, at) => pods.bind(pod, nodeName, at, core.time),
+    preempt: (victim) => {
+      pods.remove(victim);
+      const owner = core.deployments.get(`${victim.namespace}/${victim.deployment}`);
+      if (owner) reconcilePods(core, owner);
+    },
+  };
+}
+
+function newPod(core: SimCore, deployment: SimDeployment): SimPod {
+  const suffix = randomUUID().replace(/-/g, '').slice(0, 5);
+  return {
+    ...core.newMeta(deployment.namespace, `${deployment.name}-${suffix}`),
+    deployment: deployment.name,
+    labels: { ...deployment.labels },
+    seq: ++core.podSeq,
+    revision: deployment.observedRevision,
+    priority: deployment.priority,
+    createdAt: core.time,
+  };
+}
+
+/** The order a ReplicaSet deletes pods in: unscheduled, then not Ready, then the newest. */
+function byRemovalOrder(core: SimCore, pods: SimPod[]): SimPod[] {
+  const rank = (p: SimPod) => (p.nodeName === undefined ? 0 : core.pods.isReady(p) ? 2 : 1);
+  return [...pods].sort((a, b) => rank(a) - rank(b) || b.seq - a.seq);
+}
+
+/**
+ * A spec write, without catching up first (state.ts does that). A new replica count takes effect
+ * at once on the pods of the template being rolled out; a pod template change (containers,
+ * priorityClassName, annotations) starts a rolling update when the controller observes it.
+ * New pods take the new priority. False when nothing changed.
+ */
+export function applyDeploymentChange(core: SimCore, deployment: SimDeployment, change: DeploymentChange): boolean {
+  const templateChanged =
+    deployment.priorityClassName !== change.priorityClassName ||
+    JSON.stringify(deployment.containers) !== JSON.stringify(change.containers) ||
+    !sameStrings(deployment.templateAnnotations, change.templateAnnotations);
+  if (deployment.replicas === change.replicas && !templateChanged) return false;
+  const priority = core.priorityValue(change.priorityClassName);
+  Object.assign(deployment, {
+    replicas: change.replicas,
+    containers: change.containers,
+    priorityClassName: change.priorityClassName,
+    templateAnnotations: { ...change.templateAnnotations },
+    priority,
+  });
+  deployment.generation += 1;
+  if (templateChanged) deployment.templateRevision += 1;
+  deployment.resourceVersion = core.nextVersion();
+  core.unobserved.add(deployment);
+  core.touch(deployment);
+  reconcilePods(core, deployment);
+  return true;
+}
+
+function sameStrings(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => b[k] === a[k]);
+}
