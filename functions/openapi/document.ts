@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { ALL_SCOPES } from '#domain/triggers.ts';
 import { contract } from '../api/contract.ts';
 import { httpRoutes } from '../http-routes.ts';
+import { responses, type OperationResponses } from './responses.ts';
 
 const routes = httpRoutes;
 
@@ -17,12 +18,32 @@ const errorSchema = {
   },
 };
 
-const jsonSchema = (schema: z.ZodMiniType) => {
-  const { $schema, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+/** A request schema as JSON Schema: what it accepts (`input`); a response schema: what it gives (`output`). */
+const jsonSchema = (schema: z.ZodMiniType, io: 'input' | 'output' = 'input') => {
+  const { $schema, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
   return rest;
 };
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const jsonResponse = (description: string, schema: z.ZodMiniType) => ({ description, content: { 'application/json': { schema: jsonSchema(schema, 'output') } } });
+
+/** The success answers: 201 for a create (200 for its dry run), 202 for work started, else 200 (the result or its dry run). */
+function successResponses(spec: { created?: boolean; accepted?: boolean }, answers: OperationResponses): Record<string, unknown> {
+  if (spec.created) {
+    return {
+      201: jsonResponse('Created', answers.ok),
+      ...(answers.dryRun ? { 200: jsonResponse('Dry run: what would happen; nothing changed', answers.dryRun) } : {}),
+    };
+  }
+  if (spec.accepted) return { 202: jsonResponse('Accepted: the work has started and finishes later', answers.ok) };
+  if (!answers.dryRun) return { 200: jsonResponse('Success', answers.ok) };
+  return {
+    200: {
+      description: 'Success, or with dryRun=true what would happen (nothing changed)',
+      content: { 'application/json': { schema: { anyOf: [jsonSchema(answers.ok, 'output'), jsonSchema(answers.dryRun, 'output')] } } },
+    },
+  };
+}
 
 function parameters(operationId: string, path: string) {
   const spec = contract[operationId]!;
@@ -33,6 +54,12 @@ function parameters(operationId: string, path: string) {
     name, in: 'query', required: !(schema as z.ZodMiniType).safeParse(undefined).success, schema: jsonSchema(schema as z.ZodMiniType),
   }));
   return [...pathParams, ...queryParams];
+}
+
+function responseOf(operationId: string): OperationResponses {
+  const answers = (responses as Record<string, OperationResponses>)[operationId];
+  if (!answers) throw new Error(`operation ${operationId} has no response schema in functions/openapi/responses.ts`);
+  return answers;
 }
 
 let cached: Record<string, unknown> | null = null;
@@ -50,15 +77,15 @@ export function openApiDocument(): Record<string, unknown> {
       'x-required-scope': route.scope,
       parameters: parameters(route.operationId, route.path),
       responses: {
-        [spec.created ? '201' : spec.accepted ? '202' : '200']: {
-          description: spec.accepted ? 'Accepted: the work has started and finishes later' : 'Success', content: { 'application/json': { schema: {} } },
-        },
-        ...(spec.created ? { 200: { description: 'Dry run: what would happen; nothing changed' } } : {}),
+        ...successResponses(spec, responseOf(route.operationId)),
         400: errorResponse('Invalid input'),
         401: errorResponse('Missing or invalid bearer token'),
         403: errorResponse(`The token lacks ${route.scope}`),
-        ...(route.path.includes('{') ? { 404: errorResponse('Not found') } : {}),
-        ...(spec.body ? { 413: errorResponse('Body over 64 KiB'), 409: errorResponse('Conflict'), 422: errorResponse('Refers to something unknown') } : {}),
+        ...(route.path.includes('{') || spec.body ? { 404: errorResponse('Not found: the object named, or one it refers to') } : {}),
+        ...(spec.body ? { 413: errorResponse('Body over 64 KiB'), 422: errorResponse('Refers to something unknown') } : {}),
+        ...(spec.body || 'dryRun' in spec.query.shape ? { 409: errorResponse('Conflict: another writer got there first, or the state forbids it') } : {}),
+        500: errorResponse('An internal error; it has been logged'),
+        503: errorResponse('A dependency (the cluster, CloudWatch, Secrets Manager or the database) did not answer; nothing was changed'),
       },
     };
     if (spec.body) {
