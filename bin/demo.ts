@@ -23,7 +23,7 @@ async function replicas(): Promise<{ replicas: number; ready: number }> {
 
 async function traffic(rps: number, at: Date) {
   await api.call('POST', '/sandbox/metrics', { service: 'eligibility-api', metric: 'http_rps', value: rps, timestamp: at.toISOString() });
-  await new Promise((r) => setTimeout(r, 20));
+  await sandbox.alarms.settled();
   await sandbox.bus.drain();
 }
 

@@ -51,6 +51,14 @@ export interface HmsSysConfig {
 
 /** Reserved executions per function when hms:reservedConcurrency is left out. */
 export const DEFAULT_RESERVED_CONCURRENCY = 5;
+
+/**
+ * The executions the stack reserves for a function: its declared maxInstances (a limit, so always
+ * reserved), else hms:reservedConcurrency; undefined shares the account's unreserved pool. The
+ * sandbox's local bus holds each function to the same figure.
+ */
+export const reservedExecutions = (declaration: { maxInstances?: number }, reservedConcurrency: number | undefined): number | undefined =>
+  declaration.maxInstances ?? reservedConcurrency;
 /**
  * Lambda keeps at least this many of the account's concurrent executions unreserved, so the
  * account quota must be at least the stack's total reservation plus this

@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { FunctionDeclaration } from '#domain/triggers.ts';
 import * as declared from '#functions/index.ts';
-import { LAMBDA_UNRESERVED_MINIMUM, type HmsSysConfig } from './config.ts';
+import { LAMBDA_UNRESERVED_MINIMUM, reservedExecutions, type HmsSysConfig } from './config.ts';
 import { HmsHttpApi } from './constructs/api.ts';
 import { BurstSchedules } from './constructs/burst-schedules.ts';
 import { Controller } from './constructs/controller.ts';
@@ -87,7 +87,7 @@ export class HmsSysStack extends Stack {
     });
 
     const fipsEndpoint = this.fipsEndpointSetting(config.fips);
-    const reservations = new Map(declarations.map((d) => [d.name, d.maxInstances ?? config.reservedConcurrency]));
+    const reservations = new Map(declarations.map((d) => [d.name, reservedExecutions(d, config.reservedConcurrency)]));
 
     const controllers = new Map<string, Controller>();
     for (const declaration of declarations) {

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { EventPattern, FunctionDeclaration } from '#domain/triggers.ts';
 import type { DeadLetter } from '#ports/dead-letter.ts';
 import { matchesPattern } from './event-pattern.ts';
+import { ConcurrencySlots, FIRST_THROTTLE_RETRY_MS, concurrencyLimit, stackReservedConcurrency, type FunctionConcurrency } from './function-concurrency.ts';
 
 export type LocalHandler = (event: never, context: Context) => Promise<unknown>;
 
@@ -25,6 +26,15 @@ export function lambdaContext(functionName: string, timeoutSeconds = 30): Contex
   };
 }
 
+export interface LocalBusOptions {
+  /** Pause between attempts after a function error (Lambda waits 1 and 2 minutes; shorter here). */
+  retryDelayMs?: number;
+  /** hms:reservedConcurrency: copies per function without a declared maxInstances; undefined reserves none. Read from cdk.json when absent. */
+  reservedConcurrency?: number | undefined;
+  /** How long a throttled event waits before it may start (Lambda's first retry: 1 s). */
+  throttleRetryMs?: number;
+}
+
 interface Subscription {
   functionName: string;
   pattern: EventPattern;
@@ -33,20 +43,31 @@ interface Subscription {
 
 /**
  * The sandbox's EventBridge: routes events to functions by the patterns in their triggers.ts,
- * invokes them asynchronously with Lambda's two retries, and parks what still fails.
+ * invokes them asynchronously with Lambda's two retries, and parks what still fails. Each function
+ * runs at most as many copies at once as the stack reserves for it; the rest wait in its queue
+ * (function-concurrency.ts), as Lambda's asynchronous invocation queue holds throttled events.
  */
 export class LocalBus {
   private readonly subscriptions: Subscription[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly timeouts = new Map<string, number>();
+  private readonly slots = new Map<string, ConcurrencySlots>();
+  private readonly retryDelayMs: number;
+  private readonly reservedConcurrency: number | undefined;
+  private readonly throttleRetryMs: number;
   readonly invocations: Invocation[] = [];
 
-  constructor(private readonly deadLetter: DeadLetter, private readonly retryDelayMs = 200) {}
+  constructor(private readonly deadLetter: DeadLetter, options: LocalBusOptions = {}) {
+    this.retryDelayMs = options.retryDelayMs ?? 200;
+    this.reservedConcurrency = 'reservedConcurrency' in options ? options.reservedConcurrency : stackReservedConcurrency();
+    this.throttleRetryMs = options.throttleRetryMs ?? FIRST_THROTTLE_RETRY_MS;
+  }
 
   /** Subscribes and schedules a function from its declarations; HTTP routes are served elsewhere. */
   register(declaration: FunctionDeclaration, handler: LocalHandler, scheduleScale = 1): void {
     this.timeouts.set(declaration.name, declaration.timeoutSeconds);
+    this.slots.set(declaration.name, new ConcurrencySlots(concurrencyLimit(declaration, this.reservedConcurrency), this.throttleRetryMs));
     for (const trigger of declaration.triggers) {
       if (trigger.kind === 'event') this.subscriptions.push({ functionName: declaration.name, pattern: trigger.pattern, handler });
       if (trigger.kind === 'schedule') {
@@ -80,13 +101,24 @@ export class LocalBus {
     const invocation: Invocation = { functionName, event, attempts: 0 };
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       invocation.attempts = attempt;
+      // Each attempt takes a copy of its own; between attempts the copy is free for other events.
+      let release: (() => void) | undefined;
       try {
+        release = await this.slotsFor(functionName).acquire();
         invocation.result = await handler(event as never, lambdaContext(functionName, this.timeouts.get(functionName)));
         delete invocation.error;
         break;
       } catch (err) {
         invocation.error = `${(err as Error).name}: ${(err as Error).message}`;
-        if (attempt < 3) await new Promise((r) => setTimeout(r, this.retryDelayMs * attempt));
+        // An event discarded from the queue for its age is not retried (MaximumEventAgeInSeconds).
+        if (!release) break;
+        if (attempt < 3) {
+          release();
+          release = undefined;
+          await new Promise((r) => setTimeout(r, this.retryDelayMs * attempt));
+        }
+      } finally {
+        release?.();
       }
     }
     if (invocation.error) {
@@ -95,6 +127,17 @@ export class LocalBus {
     this.invocations.push(invocation);
     if (this.invocations.length > 1000) this.invocations.shift();
     return invocation;
+  }
+
+  /** Per registered function: its limit, the copies running and the events waiting in its queue. */
+  concurrency(): Record<string, FunctionConcurrency> {
+    return Object.fromEntries([...this.slots].map(([name, slots]) => [name, { limit: slots.limit, running: slots.running, queued: slots.queued }]));
+  }
+
+  private slotsFor(functionName: string): ConcurrencySlots {
+    const slots = this.slots.get(functionName);
+    if (!slots) throw new Error(`function ${functionName} is not registered on the local bus`);
+    return slots;
   }
 
   /** Waits for every delivery under way, for tests and a clean shutdown. */

@@ -51,6 +51,10 @@ export interface SandboxOptions {
   reconcileSeconds?: number;
   /** Retry pause for failed local deliveries, as Lambda's async retries. */
   retryDelayMs?: number;
+  /** Copies per function at once (hms:reservedConcurrency; cdk.json's, else 5, when absent); undefined reserves none. */
+  reservedConcurrency?: number | undefined;
+  /** How long an event throttled by that limit waits in its function's queue before it may start (1 s, as Lambda's first retry). */
+  throttleRetryMs?: number;
   /** Kubernetes client deadline per call. */
   clusterTimeoutMs?: number;
   /** The controllers' and alarm evaluator's clock; tests and the demo move it forward. */
@@ -127,7 +131,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const clock = options.clock ?? systemClock;
   const deadLetter = new LocalDeadLetter({ dataDir, clock });
-  const bus = new LocalBus(deadLetter, options.retryDelayMs ?? 200);
+  const bus = new LocalBus(deadLetter, {
+    retryDelayMs: options.retryDelayMs ?? 200,
+    ...('reservedConcurrency' in options ? { reservedConcurrency: options.reservedConcurrency } : {}),
+    ...(options.throttleRetryMs === undefined ? {} : { throttleRetryMs: options.throttleRetryMs }),
+  });
   const alarms = new LocalAlarmEvaluator({ clock, emit: (event: unknown) => void bus.publish(event) });
 
   const kubernetes = { endpointFor: async () => ({ url: k8s.url }), tokenFor: async () => k8sToken, timeoutMs: options.clusterTimeoutMs ?? 2_000 };
@@ -166,6 +174,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   bus.register(reconcilerFunction, reconciler, scheduleScale);
   bus.register(meterFunction, meter, (options.meterSeconds ?? 60) / 60);
   bus.register(burstRunnerFunction, runner, (options.burstTickSeconds ?? 5) / 60);
+  // The evaluator keeps alarms and datapoints in memory. Rather than persist alarm states that
+  // the lost datapoints no longer back, every stored rule's alarms are put again as the API puts
+  // them, and start from INSUFFICIENT_DATA, as after creation; the next datapoint moves them.
+  const restoredAlarms = await restoreRuleAlarms(wiring.ports);
+  for (const { ruleId, error } of restoredAlarms.failed) reporter.error(`the alarms of rule ${ruleId} could not be restored`, { error });
 
   const secrets = await startSecretsSandbox({
     dataDir, persist: options.persistState !== false, clock, bus, events, store: wiring.ports.store, audit: wiring.ports.audit, kubernetes,
@@ -174,11 +187,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   const httpHandlers: Record<string, LocalHandler> = {
-  // The evaluator keeps alarms and datapoints in memory. Rather than persist alarm states that
-  // the lost datapoints no longer back, every stored rule's alarms are put again as the API puts
-  // them, and start from INSUFFICIENT_DATA, as after creation; the next datapoint moves them.
-  const restoredAlarms = await restoreRuleAlarms(wiring.ports);
-  for (const { ruleId, error } of restoredAlarms.failed) reporter.error(`the alarms of rule ${ruleId} could not be restored`, { error });
     api, openapi: openApiHandler as unknown as LocalHandler,
     [costApiFunction.name]: createCostApiHandler(wire, reporter) as unknown as LocalHandler,
     [secretsApiFunction.name]: secrets.apiHandler,
@@ -192,7 +200,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = createApiServer({
     routes: httpRoutes.map((route) => ({ route, functionName: route.functionName, handler: httpHandler(route.functionName) })),
     verify: (token) => verifyDevToken(devKey, token),
-    sandboxRoutes: sandboxRoutes(wiring, alarms, deadLetter, events),
+    sandboxRoutes: sandboxRoutes(wiring, alarms, deadLetter, events, bus),
   });
   const port = await listen(server, options.port ?? 0);
   const issueToken = (scopes: readonly string[], subject = 'dev-user', ttlSeconds?: number) =>
@@ -214,6 +222,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       bus.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await alarms.settled().catch(() => undefined);
       await bus.drain();
       await k8s.close();
       await secrets.close();

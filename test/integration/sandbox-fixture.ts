@@ -12,7 +12,7 @@ export interface Fixture {
   http(method: string, path: string, body?: unknown, token?: string | null): Promise<HttpAnswer>;
   /** Registers a service for a seeded Deployment. */
   service(name: string, namespace?: string, deployment?: string): Promise<HttpAnswer>;
-  /** Pushes a datapoint and waits for every alarm delivery it caused. */
+  /** Pushes a datapoint and waits for its alarms' evaluation and every delivery it caused. */
   metric(service: string, metric: string, value: number): Promise<void>;
   replicas(namespace: string, deployment: string): number | undefined;
 }
@@ -40,7 +40,8 @@ export function useSandbox(options: SandboxOptions = {}): Fixture {
       metric: async (service: string, metric: string, value: number) => {
         const answer = await http('POST', '/sandbox/metrics', { service, metric, value });
         if (answer.status !== 200) throw new Error(`metric refused: ${JSON.stringify(answer.body)}`);
-        await new Promise((r) => setTimeout(r, 5));
+        // The sandbox answers once the datapoint is stored; wait for the evaluation and the deliveries it starts.
+        await sandbox.alarms.settled();
         await sandbox.bus.drain();
       },
       replicas: (namespace: string, deployment: string) => sandbox.k8s.state.deployment(namespace, deployment)?.replicas,

@@ -33,6 +33,8 @@ export interface LocalAlarmEvaluatorOptions {
 
 interface StoredAlarm {
   spec: AlarmSpec;
+  /** seriesKey(spec.metric): the alarm's entry in the index by metric. */
+  seriesKey: string;
   metricId: string;
   state: AlarmStateDetail;
   /** When the alarm is next due on its cadence (ms). */
@@ -58,7 +60,12 @@ const RETENTION_MS = (1 + EVALUATION_RANGE_EXTRA_PERIODS) * 7 * 24 * 60 * 60 * 1
  */
 export class LocalAlarmEvaluator implements Metrics {
   readonly #alarms = new Map<string, StoredAlarm>();
+  /** The alarms on each metric, so a datapoint reaches its alarms without a scan of all of them. */
+  readonly #alarmsByMetric = new Map<string, Set<StoredAlarm>>();
   readonly #series = new Map<string, Datapoint[]>();
+  /** Evaluations started by ingest(), one after another so each alarm's events keep their order. */
+  #evaluations: Promise<void> = Promise.resolve();
+  #evaluationErrors: unknown[] = [];
   readonly #options: LocalAlarmEvaluatorOptions;
   readonly #region: string;
   readonly #account: string;
@@ -75,20 +82,34 @@ export class LocalAlarmEvaluator implements Metrics {
   async putAlarm(alarm: AlarmSpec): Promise<void> {
     const now = this.#options.clock.now();
     const existing = this.#alarms.get(alarm.name);
+    if (existing) this.#unindex(existing);
     const stored: StoredAlarm = existing
-      ? { ...existing, spec: structuredClone(alarm) }
+      ? { ...existing, spec: structuredClone(alarm), seriesKey: seriesKey(alarm.metric) }
       : {
         spec: structuredClone(alarm),
+        seriesKey: seriesKey(alarm.metric),
         metricId: this.#newId(),
         state: { value: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', timestamp: awsTimestamp(now) },
         nextEvaluationAt: now.getTime(),
       };
     this.#alarms.set(alarm.name, stored);
+    const onMetric = this.#alarmsByMetric.get(stored.seriesKey) ?? new Set();
+    this.#alarmsByMetric.set(stored.seriesKey, onMetric.add(stored));
     await this.#evaluate([stored], now);
   }
 
   async deleteAlarms(names: string[]): Promise<void> {
-    for (const name of names) this.#alarms.delete(name);
+    for (const name of names) {
+      const stored = this.#alarms.get(name);
+      if (stored) this.#unindex(stored);
+      this.#alarms.delete(name);
+    }
+  }
+
+  #unindex(stored: StoredAlarm): void {
+    const onMetric = this.#alarmsByMetric.get(stored.seriesKey);
+    onMetric?.delete(stored);
+    if (onMetric?.size === 0) this.#alarmsByMetric.delete(stored.seriesKey);
   }
 
   async alarmsInAlarm(prefix: string): Promise<string[]> {
@@ -122,15 +143,44 @@ export class LocalAlarmEvaluator implements Metrics {
     return states;
   }
 
-  /** Records a datapoint; with evaluateOnData, then evaluates every alarm on exactly that metric. */
+  /** Records a datapoint; with evaluateOnData, then evaluates every alarm on exactly that metric before it resolves. */
   async putMetricData(datum: MetricDatum): Promise<void> {
+    const { alarms, now } = this.#store(datum);
+    await this.#evaluate(alarms, now);
+  }
+
+  /**
+   * PutMetricData as CloudWatch answers it: once the datapoint is stored. With evaluateOnData, the
+   * alarms on that metric are evaluated afterwards, in order; settled() waits for them.
+   */
+  ingest(datum: MetricDatum): void {
+    const { alarms, now } = this.#store(datum);
+    if (alarms.length === 0) return;
+    this.#evaluations = this.#evaluations
+      .then(() => this.#evaluate(alarms, now))
+      .catch((err: unknown) => void this.#evaluationErrors.push(err));
+  }
+
+  /** Resolves once every evaluation ingest() started has finished; rejects with the first error among them. */
+  async settled(): Promise<void> {
+    for (let tail = this.#evaluations; ; tail = this.#evaluations) {
+      await tail;
+      if (tail === this.#evaluations) break;
+    }
+    const [first] = this.#evaluationErrors;
+    this.#evaluationErrors = [];
+    if (first !== undefined) throw first;
+  }
+
+  /** Keeps the datapoint; returns the alarms it should be evaluated for now (none without evaluateOnData). */
+  #store(datum: MetricDatum): { alarms: StoredAlarm[]; now: Date } {
     const now = this.#options.clock.now();
     const key = seriesKey(datum);
     const points = (this.#series.get(key) ?? []).filter((p) => p.at >= now.getTime() - RETENTION_MS);
     points.push({ at: (datum.timestamp ?? now).getTime(), value: datum.value, standard: datum.storageResolution !== 1 });
     this.#series.set(key, points);
-    if (this.#options.evaluateOnData === false) return;
-    await this.#evaluate([...this.#alarms.values()].filter((alarm) => seriesKey(alarm.spec.metric) === key), now);
+    if (this.#options.evaluateOnData === false) return { alarms: [], now };
+    return { alarms: [...(this.#alarmsByMetric.get(key) ?? [])], now };
   }
 
   /** Evaluates every alarm whose cadence is due, so data that aged out of its periods changes its state. */

@@ -32,7 +32,7 @@ describe('the scaler\'s event pattern', () => {
 describe('LocalBus', () => {
   it('retries a failing delivery twice, as Lambda does, then parks the event', async () => {
     const parked: unknown[] = [];
-    const bus = new LocalBus({ park: async (item) => void parked.push(item) }, 1);
+    const bus = new LocalBus({ park: async (item) => void parked.push(item) }, { retryDelayMs: 1 });
     let calls = 0;
     bus.register(scalerFunction, async () => {
       calls += 1;
@@ -46,7 +46,7 @@ describe('LocalBus', () => {
   });
 
   it('delivers nothing for an event no trigger matches', async () => {
-    const bus = new LocalBus({ park: async () => undefined }, 1);
+    const bus = new LocalBus({ park: async () => undefined }, { retryDelayMs: 1 });
     let calls = 0;
     bus.register(scalerFunction, async () => void (calls += 1));
     expect(await bus.publish(awsAlarmEvent('billing-alarm', 'ALARM'))).toEqual([]);
