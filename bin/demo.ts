@@ -14,10 +14,10 @@ const api = apiClient(sandbox.url, sandbox.tokens.admin!);
 const say = (text: string) => console.log(`\n${text}`);
 
 async function replicas(): Promise<{ replicas: number; ready: number }> {
-  const res = await fetch(`${sandbox.k8s.url}/apis/apps/v1/namespaces/benefits/deployments/eligibility-api`, {
-    headers: { authorization: `Bearer ${sandbox.k8s.token}` },
-  });
-  const deployment = (await res.json()) as { spec: { replicas: number }; status: { readyReplicas?: number } };
+  const { sendKubeRequest } = await import('#adapters/aws/kubernetes-request.ts');
+  const endpoint = { url: sandbox.k8s.url, caData: sandbox.k8s.caData };
+  const res = await sendKubeRequest(endpoint, sandbox.k8s.token, { method: 'GET', path: '/apis/apps/v1/namespaces/benefits/deployments/eligibility-api' }, 10_000);
+  const deployment = res.body as { spec: { replicas: number }; status: { readyReplicas?: number } };
   return { replicas: deployment.spec.replicas, ready: deployment.status.readyReplicas ?? 0 };
 }
 

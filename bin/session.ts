@@ -6,6 +6,10 @@ export interface SandboxSession {
   url: string;
   k8sUrl: string;
   k8sToken: string;
+  /** Base64 PEM of the sandbox CA that signed the simulator's certificate. */
+  k8sCaData?: string;
+  /** The kubeconfig the sandbox wrote for kubectl. */
+  kubeconfig?: string;
   tokens: Record<string, string>;
   pid: number;
 }

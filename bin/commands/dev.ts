@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { number, type Command } from '../command.ts';
 import { writeSession } from '../session.ts';
 
@@ -26,10 +27,15 @@ export const devCommands: Command[] = [
         ...(process.env.HMS_PRICING_REGION ? { pricingRegion: process.env.HMS_PRICING_REGION } : {}),
         postgres: ctx.values.postgres === true || process.env.HMS_POSTGRES === '1',
       });
-      writeSession(ctx.dataDir, { url: sandbox.url, k8sUrl: sandbox.k8s.url, k8sToken: sandbox.k8s.token, tokens: sandbox.tokens, pid: process.pid });
+      writeSession(ctx.dataDir, {
+        url: sandbox.url, k8sUrl: sandbox.k8s.url, k8sToken: sandbox.k8s.token, k8sCaData: sandbox.k8s.caData,
+        kubeconfig: sandbox.k8s.kubeconfigPath, tokens: sandbox.tokens, pid: process.pid,
+      });
       console.log(`hms-sys sandbox ready in ${Date.now() - started} ms`);
       console.log(`  API:         ${sandbox.url}`);
-      console.log(`  Kubernetes:  ${sandbox.k8s.url}  (bearer ${sandbox.k8s.token})`);
+      console.log(`  Kubernetes:  ${sandbox.k8s.url}  (bearer ${sandbox.k8s.token}; CA in ${ctx.dataDir}/k8s-ca/ca.crt)`);
+      if (sandbox.k8s.portChanged) console.log('  The Kubernetes port of the last start was taken: the kubeconfig now names a new one.');
+      console.log(`  kubectl:     export KUBECONFIG=${resolve(sandbox.k8s.kubeconfigPath)}`);
       console.log(`  Data:        ${ctx.dataDir}`);
       const pg = sandbox.secrets.postgres;
       if (pg) console.log(`  PostgreSQL:  ${pg.host}:${pg.port}  (superuser ${pg.admin.username}, password ${pg.admin.password})`);

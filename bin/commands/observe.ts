@@ -74,8 +74,10 @@ export const observeCommands: Command[] = [
       const kind = ctx.positionals[0] ?? 'deployments';
       const selector = ctx.values.deployment ? `?labelSelector=${encodeURIComponent(`app=${ctx.values.deployment}`)}` : '';
       const path = kind === 'pods' ? `/api/v1/namespaces/${ns}/pods${selector}` : `/apis/apps/v1/namespaces/${ns}/deployments`;
-      const res = await fetch(new URL(path, session.k8sUrl), { headers: { authorization: `Bearer ${session.k8sToken}` } });
-      const list = (await res.json()) as { items: Array<{ metadata: { name: string }; spec?: { replicas?: number }; status?: Record<string, unknown> }> };
+      const { sendKubeRequest } = await import('#adapters/aws/kubernetes-request.ts');
+      const res = await sendKubeRequest({ url: session.k8sUrl, caData: session.k8sCaData }, session.k8sToken, { method: 'GET', path }, 10_000);
+      if (res.status !== 200) throw new Error(`the simulator answered ${res.status} for ${path}`);
+      const list = res.body as { items: Array<{ metadata: { name: string }; spec?: { replicas?: number }; status?: Record<string, unknown> }> };
       const rows = list.items.map((i) => (kind === 'pods'
         ? { name: i.metadata.name, phase: i.status?.phase, ready: JSON.stringify(i.status?.conditions ?? []).includes('"status":"True"') }
         : { name: i.metadata.name, replicas: i.spec?.replicas, ready: i.status?.readyReplicas ?? 0 }));

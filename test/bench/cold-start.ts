@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { httpRoutes } from '#functions/http-routes.ts';
+import { sendKubeRequest } from '#adapters/aws/kubernetes-request.ts';
 import { apiGatewayEvent } from '#sandbox/api-server.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { alarmEvent } from '../integration/alarm-events.ts';
@@ -117,11 +118,10 @@ async function measure(sandbox: Sandbox, front: EksFront, bundles: Map<string, B
   const { namespace, deployment, from, to, alarmValue } = DECISION_TARGET;
   const scalePath = `/apis/apps/v1/namespaces/${namespace}/deployments/${deployment}/scale`;
   const reset = async () => {
-    const res = await fetch(`${sandbox.k8s.url}${scalePath}`, {
-      method: 'PATCH', body: JSON.stringify({ spec: { replicas: from } }),
-      headers: { authorization: `Bearer ${sandbox.k8s.token}`, 'content-type': 'application/merge-patch+json' },
-    });
-    if (!res.ok) throw new Error(`resetting the Deployment answered ${res.status}`);
+    const res = await sendKubeRequest({ url: sandbox.k8s.url, caData: sandbox.k8s.caData }, sandbox.k8s.token, {
+      method: 'PATCH', path: scalePath, body: { spec: { replicas: from } }, contentType: 'application/merge-patch+json',
+    }, 10_000);
+    if (res.status >= 300) throw new Error(`resetting the Deployment answered ${res.status}`);
   };
   let patchedAt: number | undefined;
   const stop = sandbox.k8s.onRequest((e) => {
@@ -182,7 +182,7 @@ export async function measureColdStarts(bundles: Bundle[], runs: number): Promis
   const { startSandbox } = await import('#sandbox/sandbox.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-cold-'));
   const sandbox = await startSandbox({ dataDir, persistState: false, podReadyDelayMs: 20, reconcileSeconds: 3_600, alarmEvaluationSeconds: 3_600 });
-  const front = await startEksFront({ simulatorUrl: sandbox.k8s.url, simulatorToken: sandbox.k8s.token, clusterName: CLUSTER, region: REGION });
+  const front = await startEksFront({ simulatorUrl: sandbox.k8s.url, simulatorToken: sandbox.k8s.token, simulatorCaData: sandbox.k8s.caData, clusterName: CLUSTER, region: REGION });
   try {
     const alarmName = await arrange(sandbox);
     return await measure(sandbox, front, new Map(bundles.map((b) => [b.name, b])), alarmName, runs);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { sendKubeRequest } from '#adapters/aws/kubernetes-request.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { alarmEvent } from '../integration/alarm-events.ts';
 import type { Figure } from './report.ts';
@@ -57,8 +58,14 @@ export async function arrange(sandbox: Sandbox): Promise<string> {
  * PATCH; the Deployment is put back to 4 replicas outside the timed part, so every alarm scales.
  */
 async function measure(sandbox: Sandbox, alarmName: string, warmup: number, events: number): Promise<LatencySamples> {
-  const scaleUrl = `${sandbox.k8s.url}/apis/apps/v1/namespaces/${TARGET.namespace}/deployments/${TARGET.deployment}/scale`;
-  const k8s = (method: string, body?: unknown) => call(scaleUrl, sandbox.k8s.token, method, body, 'application/merge-patch+json');
+  // Over HTTPS with the sandbox CA, as the scaler's own client.
+  const endpoint = { url: sandbox.k8s.url, caData: sandbox.k8s.caData };
+  const path = `/apis/apps/v1/namespaces/${TARGET.namespace}/deployments/${TARGET.deployment}/scale`;
+  const k8s = async (method: 'GET' | 'PATCH', body?: unknown) => {
+    const res = await sendKubeRequest(endpoint, sandbox.k8s.token, { method, path, body, contentType: 'application/merge-patch+json' }, 10_000);
+    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}`);
+    return res.body as Record<string, any>;
+  };
   const scalePath = `/deployments/${TARGET.deployment}/scale`;
   let patchedAt: number | undefined;
   let firstCallAt: number | undefined;

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -32,8 +33,10 @@ function eksTokenProblem(token: string, clusterName: string, region: string): st
   return clusterName === '' ? 'no cluster' : null;
 }
 
-export async function startEksFront(options: { simulatorUrl: string; simulatorToken: string; clusterName: string; region: string }): Promise<EksFront> {
+export async function startEksFront(options: { simulatorUrl: string; simulatorToken: string; simulatorCaData?: string; clusterName: string; region: string }): Promise<EksFront> {
   const target = new URL(options.simulatorUrl);
+  // The sandbox's simulator serves HTTPS with a certificate from the sandbox CA.
+  const ca = options.simulatorCaData === undefined ? undefined : Buffer.from(options.simulatorCaData, 'base64');
   let selfUrl = '';
   const server = http.createServer((req, res) => {
     const described = DESCRIBE_CLUSTER.exec(req.url ?? '');
@@ -52,8 +55,8 @@ export async function startEksFront(options: { simulatorUrl: string; simulatorTo
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `Unauthorized: ${problem}`, reason: 'Unauthorized', code: 401 }));
       return;
     }
-    const forwarded = http.request({
-      host: target.hostname, port: target.port, method: req.method, path: req.url,
+    const forwarded = (target.protocol === 'https:' ? https : http).request({
+      host: target.hostname, port: target.port, method: req.method, path: req.url, ca,
       headers: { ...req.headers, host: target.host, authorization: `Bearer ${options.simulatorToken}` },
     }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);

@@ -29,8 +29,9 @@ export class KubeTransportError extends Error {
 }
 
 /**
- * One HTTP exchange with the Kubernetes API server. https uses the cluster's CA;
- * http is for the local simulator. The whole exchange is aborted after timeoutMs.
+ * One HTTP exchange with the Kubernetes API server. https verifies the server against the
+ * cluster's CA (EKS's certificateAuthority.data, or the sandbox CA); plain http is only for a
+ * bare simulator in unit tests. The whole exchange is aborted after timeoutMs.
  */
 export function sendKubeRequest(
   endpoint: ClusterEndpoint,

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { renderStatus } from './k8s-sim/render.ts';
@@ -6,6 +7,7 @@ import { handleRequest } from './k8s-sim/routes.ts';
 import { SimStatusError } from './k8s-sim/request-parsing.ts';
 import { SnapshotWriter, readSnapshot } from './k8s-sim/persistence.ts';
 import type { Clock } from '#ports/clock.ts';
+import { WatchHub, isWatch } from './k8s-sim/watch.ts';
 import {
   SimState,
   type CapacityOptions,
@@ -38,6 +40,8 @@ export interface K8sSimulatorOptions {
   stateFile?: string;
   /** How long after a change the state file is written; 200 ms by default. A kill -9 loses at most this window. */
   persistDebounceMs?: number;
+  /** Serve HTTPS with this certificate and key (PEM), as a real API server does; plain HTTP without. */
+  tls?: { certPem: string; keyPem: string };
 }
 
 /** Answers the next `times` matching requests with `status`, or never answers them (`timeout`). */
@@ -120,7 +124,8 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
     }
   };
 
-  const server = http.createServer(async (req, res) => {
+  const watches = new WatchHub(state);
+  const onRequest: http.RequestListener = async (req, res) => {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const send = (status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) => {
@@ -155,20 +160,26 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
 
     try {
       const url = new URL(path, 'http://simulator');
-      const result = handleRequest(state, {
+      const request = {
         method,
         pathname: url.pathname,
         query: url.searchParams,
         contentType: req.headers['content-type'],
         accept: req.headers.accept,
         body,
-      });
+      };
+      if (isWatch(url.searchParams)) {
+        watches.open(request, res);
+        return emit({ method, path, status: 200, at: performance.now() });
+      }
+      const result = handleRequest(state, request);
       send(result.status, result.body);
     } catch (err) {
       if (err instanceof SimStatusError) send(err.code, renderStatus(err.code, err.reason, err.message, err.details));
       else sendStatus(500, 'InternalError', err instanceof Error ? err.message : String(err));
     }
-  });
+  };
+  const server = options.tls ? https.createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, onRequest) : http.createServer(onRequest);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -177,10 +188,11 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     state,
     resumed: saved !== undefined,
     async close() {
+      watches.closeAll();
       listeners.clear();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

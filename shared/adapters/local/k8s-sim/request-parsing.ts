@@ -42,15 +42,29 @@ export function podField(pod: SimPod, key: string): string {
   return POD_FIELDS[key]!(pod);
 }
 
-export function parseFieldSelector(selector: string): { key: string; equal: boolean; value: string }[] {
+/** Terms of a field selector; `supported` are the field labels the resource can be selected by (the pods' by default). */
+export function parseFieldSelector(selector: string, supported: readonly string[] = Object.keys(POD_FIELDS)): { key: string; equal: boolean; value: string }[] {
   if (selector === '') return [];
   return selector.split(',').map((term) => {
     const match = /^([^=!]+)(==|=|!=)(.*)$/.exec(term.trim());
     if (!match) throw new SimStatusError(400, 'BadRequest', `invalid field selector term: ${term}`);
     const key = match[1]!.trim();
-    if (!(key in POD_FIELDS)) throw new SimStatusError(400, 'BadRequest', `field label not supported: ${key}`);
+    if (!supported.includes(key)) throw new SimStatusError(400, 'BadRequest', `field label not supported: ${key}`);
     return { key, equal: match[2] !== '!=', value: match[3]!.trim() };
   });
+}
+
+/**
+ * A filter from the request's labelSelector (k=v terms) and fieldSelector on metadata.name and
+ * metadata.namespace, the field labels every resource supports.
+ * https://kubernetes.io/docs/concepts/overview/working-with-objects/field-selectors/#supported-fields
+ */
+export function metadataFilter(query: URLSearchParams): (object: { name: string; namespace: string; labels?: Record<string, string> }) => boolean {
+  const labels = parseSelector(query.get('labelSelector') ?? '');
+  const fields = parseFieldSelector(query.get('fieldSelector') ?? '', ['metadata.name', 'metadata.namespace']);
+  return (object) =>
+    labels.every(([k, v]) => object.labels?.[k] === v) &&
+    fields.every(({ key, equal, value }) => ((key === 'metadata.name' ? object.name : object.namespace) === value) === equal);
 }
 
 /** limit and continue: the token is the offset of the next item. */

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { renderDeployment, renderHpa, renderList, renderNode, renderPod, renderPriorityClass, renderScale, renderStatus } from './render.ts';
 import {
-  type SimRequest, type SimResponse, SimStatusError, podField, parseFieldSelector, page, applyPatch, hpaSpec, annotationsOf, templateSpec, objectBody, nameIn, parseSelector, field, stringMap, isCount, notFound, alreadyExists, invalid,
+  type SimRequest, type SimResponse, SimStatusError, podField, parseFieldSelector, page, applyPatch, hpaSpec, annotationsOf, templateSpec, objectBody, nameIn, parseSelector, field, stringMap, isCount, notFound, alreadyExists, invalid, metadataFilter,
 } from './request-parsing.ts';
-import { renderPodTable, tableVersion } from './tables.ts';
+import { discovery } from './discovery.ts';
+import { getNamespace, listNamespaces } from './namespaces.ts';
+import { deploymentPrinter, hpaPrinter, nodePrinter, podPrinter, renderTable, tableVersion } from './tables.ts';
 import { UnknownPriorityClassError, type SimContainer, type SimDeployment, type SimHpa, type SimPod, type SimState } from './state.ts';
 
 type Handler = (state: SimState, req: SimRequest, ns: string, name: string) => SimResponse;
@@ -11,22 +13,30 @@ type Handler = (state: SimState, req: SimRequest, ns: string, name: string) => S
 const NS = '/namespaces/([^/]+)';
 /** Namespaced routes capture the namespace, then the name; cluster-scoped ones only the name. */
 const routes: { pattern: RegExp; clusterScoped?: true; handlers: Record<string, Handler> }[] = [
+  { pattern: /^\/apis\/apps\/v1\/deployments$/, clusterScoped: true, handlers: { GET: listAllDeployments } },
   { pattern: new RegExp(`^/apis/apps/v1${NS}/deployments$`), handlers: { GET: listDeployments, POST: createDeployment } },
   {
     pattern: new RegExp(`^/apis/apps/v1${NS}/deployments/([^/]+)$`),
     handlers: { GET: getDeployment, PATCH: patchDeployment, DELETE: deleteDeployment },
   },
   { pattern: new RegExp(`^/apis/apps/v1${NS}/deployments/([^/]+)/scale$`), handlers: { GET: getScale, PATCH: patchScale } },
+  { pattern: /^\/apis\/autoscaling\/v2\/horizontalpodautoscalers$/, clusterScoped: true, handlers: { GET: listAllHpas } },
   { pattern: new RegExp(`^/apis/autoscaling/v2${NS}/horizontalpodautoscalers$`), handlers: { GET: listHpas, POST: createHpa } },
   { pattern: new RegExp(`^/apis/autoscaling/v2${NS}/horizontalpodautoscalers/([^/]+)$`), handlers: { GET: getHpa, PATCH: patchHpa } },
   { pattern: new RegExp(`^/api/v1${NS}/pods$`), handlers: { GET: listPods } },
+  { pattern: new RegExp(`^/api/v1${NS}/pods/([^/]+)$`), handlers: { GET: getPod } },
   { pattern: /^\/api\/v1\/pods$/, clusterScoped: true, handlers: { GET: listAllPods } },
+  { pattern: /^\/api\/v1\/namespaces$/, clusterScoped: true, handlers: { GET: listNamespaces } },
+  { pattern: /^\/api\/v1\/namespaces\/([^/]+)$/, clusterScoped: true, handlers: { GET: getNamespace } },
   { pattern: /^\/api\/v1\/nodes$/, clusterScoped: true, handlers: { GET: listNodes } },
+  { pattern: /^\/api\/v1\/nodes\/([^/]+)$/, clusterScoped: true, handlers: { GET: getNode } },
   { pattern: /^\/apis\/scheduling\.k8s\.io\/v1\/priorityclasses\/([^/]+)$/, clusterScoped: true, handlers: { GET: getPriorityClass } },
 ];
 
 /** Routes one authenticated request after bringing the cluster up to now; throws SimStatusError for API errors. */
 export function handleRequest(state: SimState, req: SimRequest): SimResponse {
+  const document = req.method === 'GET' ? discovery(req.pathname) : undefined;
+  if (document) return document;
   state.advance();
   for (const { pattern, clusterScoped, handlers } of routes) {
     const match = pattern.exec(req.pathname);
@@ -46,7 +56,18 @@ export function handleRequest(state: SimState, req: SimRequest): SimResponse {
 }
 
 function listDeployments(state: SimState, req: SimRequest, ns: string): SimResponse {
-  const { items, continueToken } = page(state.deploymentsIn(ns), req.query);
+  return deploymentList(state, req, state.deploymentsIn(ns));
+}
+
+function listAllDeployments(state: SimState, req: SimRequest): SimResponse {
+  return deploymentList(state, req, state.allDeployments());
+}
+
+/** Deployments filtered by labelSelector and fieldSelector (metadata.name, metadata.namespace), as a list or a Table. */
+function deploymentList(state: SimState, req: SimRequest, deployments: SimDeployment[]): SimResponse {
+  const table = tableVersion(req);
+  const { items, continueToken } = page(deployments.filter(metadataFilter(req.query)), req.query);
+  if (table) return { status: 200, body: renderTable(state, req, table, deploymentPrinter, items, continueToken) };
   const rendered = items.map((d) => renderDeployment(state, d));
   return { status: 200, body: renderList('DeploymentList', 'apps/v1', state.resourceVersion, rendered, continueToken) };
 }
@@ -70,8 +91,11 @@ function createDeployment(state: SimState, req: SimRequest, ns: string): SimResp
   return { status: 201, body: renderDeployment(state, state.addDeployment(spec, { podsReady: false })) };
 }
 
-function getDeployment(state: SimState, _req: SimRequest, ns: string, name: string): SimResponse {
-  return { status: 200, body: renderDeployment(state, existingDeployment(state, ns, name)) };
+function getDeployment(state: SimState, req: SimRequest, ns: string, name: string): SimResponse {
+  const deployment = existingDeployment(state, ns, name);
+  const table = tableVersion(req);
+  if (table) return { status: 200, body: renderTable(state, req, table, deploymentPrinter, [deployment]) };
+  return { status: 200, body: renderDeployment(state, deployment) };
 }
 
 /**
@@ -127,12 +151,20 @@ function patchScale(state: SimState, req: SimRequest, ns: string, name: string):
   return { status: 200, body: renderScale(state, deployment) };
 }
 
-function listHpas(state: SimState, _req: SimRequest, ns: string): SimResponse {
-  const items = state.hpasIn(ns).map((h) => renderHpa(state, h));
-  return {
-    status: 200,
-    body: renderList('HorizontalPodAutoscalerList', 'autoscaling/v2', state.resourceVersion, items),
-  };
+function listHpas(state: SimState, req: SimRequest, ns: string): SimResponse {
+  return hpaList(state, req, state.hpasIn(ns));
+}
+
+function listAllHpas(state: SimState, req: SimRequest): SimResponse {
+  return hpaList(state, req, state.allHpas());
+}
+
+function hpaList(state: SimState, req: SimRequest, hpas: SimHpa[]): SimResponse {
+  const table = tableVersion(req);
+  const { items, continueToken } = page(hpas.filter(metadataFilter(req.query)), req.query);
+  if (table) return { status: 200, body: renderTable(state, req, table, hpaPrinter, items, continueToken) };
+  const rendered = items.map((h) => renderHpa(state, h));
+  return { status: 200, body: renderList('HorizontalPodAutoscalerList', 'autoscaling/v2', state.resourceVersion, rendered, continueToken) };
 }
 
 function createHpa(state: SimState, req: SimRequest, ns: string): SimResponse {
@@ -145,8 +177,11 @@ function createHpa(state: SimState, req: SimRequest, ns: string): SimResponse {
   return { status: 201, body: renderHpa(state, created) };
 }
 
-function getHpa(state: SimState, _req: SimRequest, ns: string, name: string): SimResponse {
-  return { status: 200, body: renderHpa(state, existingHpa(state, ns, name)) };
+function getHpa(state: SimState, req: SimRequest, ns: string, name: string): SimResponse {
+  const hpa = existingHpa(state, ns, name);
+  const table = tableVersion(req);
+  if (table) return { status: 200, body: renderTable(state, req, table, hpaPrinter, [hpa]) };
+  return { status: 200, body: renderHpa(state, hpa) };
 }
 
 function patchHpa(state: SimState, req: SimRequest, ns: string, name: string): SimResponse {
@@ -178,13 +213,31 @@ function podList(state: SimState, req: SimRequest, pods: SimPod[]): SimResponse 
     .filter((p) => fields.every(({ key, equal, value }) => (podField(p, key) === value) === equal));
   const table = tableVersion(req);
   const { items, continueToken } = page(matching, req.query);
-  if (table) return { status: 200, body: renderPodTable(state, req, table, items, continueToken) };
+  if (table) return { status: 200, body: renderTable(state, req, table, podPrinter, items, continueToken) };
   return { status: 200, body: renderList('PodList', 'v1', state.resourceVersion, items.map((p) => renderPod(state, p)), continueToken) };
 }
 
+function getPod(state: SimState, req: SimRequest, ns: string, name: string): SimResponse {
+  const pod = state.podsIn(ns).find((p) => p.name === name);
+  if (!pod) throw notFound('pods', name);
+  const table = tableVersion(req);
+  if (table) return { status: 200, body: renderTable(state, req, table, podPrinter, [pod]) };
+  return { status: 200, body: renderPod(state, pod) };
+}
+
 function listNodes(state: SimState, req: SimRequest): SimResponse {
+  const table = tableVersion(req);
   const { items, continueToken } = page([...state.nodes()], req.query);
+  if (table) return { status: 200, body: renderTable(state, req, table, nodePrinter, items, continueToken) };
   return { status: 200, body: renderList('NodeList', 'v1', state.resourceVersion, items.map((n) => renderNode(state, n)), continueToken) };
+}
+
+function getNode(state: SimState, req: SimRequest, _ns: string, name: string): SimResponse {
+  const node = state.nodes().find((n) => n.name === name);
+  if (!node) throw notFound('nodes', name);
+  const table = tableVersion(req);
+  if (table) return { status: 200, body: renderTable(state, req, table, nodePrinter, [node]) };
+  return { status: 200, body: renderNode(state, node) };
 }
 
 function getPriorityClass(state: SimState, _req: SimRequest, _ns: string, name: string): SimResponse {

@@ -1,0 +1,120 @@
+/**
+ * Watches of Deployments (`?watch=true`), what `kubectl rollout status` and informers use: a
+ * stream of newline-separated WatchEvents ({type, object}) in one chunked response.
+ * https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes
+ * The simulator keeps no event history, so a watch from a resourceVersion sends each matching
+ * Deployment that is newer than it as one MODIFIED event (an informer sees the same end state),
+ * then every later change. Time moves only when the state is advanced, so while a watch is open
+ * a ticker advances it and compares resourceVersions.
+ */
+import type { ServerResponse } from 'node:http';
+import { renderDeployment } from './render.ts';
+import { metadataFilter, SimStatusError, type Json, type SimRequest } from './request-parsing.ts';
+import type { SimDeployment, SimState } from './state.ts';
+
+const DEPLOYMENTS = /^\/apis\/apps\/v1(?:\/namespaces\/([^/]+))?\/deployments$/;
+/** The API server ends a watch after timeoutSeconds, or after a while of its own choosing. */
+const DEFAULT_TIMEOUT_SECONDS = 1_800;
+
+interface Watcher {
+  res: ServerResponse;
+  select(state: SimState): SimDeployment[];
+  /** What the client was last sent, by namespace/name. */
+  seen: Map<string, { resourceVersion: string; object: Json }>;
+  timer: NodeJS.Timeout;
+}
+
+export function isWatch(query: URLSearchParams): boolean {
+  const value = query.get('watch');
+  return value === 'true' || value === '1';
+}
+
+export class WatchHub {
+  private readonly watchers = new Set<Watcher>();
+  private ticker: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly state: SimState,
+    private readonly tickMs = 100,
+  ) {}
+
+  /** Starts a watch on the response, or throws SimStatusError for a path or query it cannot watch. */
+  open(req: SimRequest, res: ServerResponse): void {
+    const match = DEPLOYMENTS.exec(req.pathname);
+    if (!match || req.method !== 'GET') throw new SimStatusError(405, 'MethodNotAllowed', 'the simulator watches Deployments only');
+    const namespace = match[1] === undefined ? undefined : decodeURIComponent(match[1]);
+    const matches = metadataFilter(req.query);
+    const timeoutSeconds = req.query.get('timeoutSeconds') === null ? DEFAULT_TIMEOUT_SECONDS : Number(req.query.get('timeoutSeconds'));
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 0) throw new SimStatusError(400, 'BadRequest', 'timeoutSeconds must be a non-negative integer');
+    const from = req.query.get('resourceVersion') ?? '';
+    if (from !== '' && !/^\d+$/.test(from)) throw new SimStatusError(400, 'BadRequest', `invalid resource version: ${from}`);
+    const initialEvents = req.query.get('sendInitialEvents') === 'true';
+
+    this.state.advance();
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+    const watcher: Watcher = {
+      res,
+      select: (state) => (namespace === undefined ? state.allDeployments() : state.deploymentsIn(namespace)).filter(matches),
+      seen: new Map(),
+      timer: setTimeout(() => this.close(watcher), timeoutSeconds * 1000),
+    };
+    watcher.timer.unref();
+    // "0" or none: start with the current state as ADDED events (https://kubernetes.io/docs/reference/using-api/api-concepts/#semantics-for-watch).
+    const startFromNow = from === '' || from === '0' || initialEvents;
+    for (const deployment of watcher.select(this.state)) {
+      const object = renderDeployment(this.state, deployment);
+      watcher.seen.set(keyOf(deployment), { resourceVersion: deployment.resourceVersion, object });
+      if (startFromNow) write(res, 'ADDED', object);
+      else if (Number(deployment.resourceVersion) > Number(from)) write(res, 'MODIFIED', object);
+    }
+    if (initialEvents) {
+      const metadata = { resourceVersion: this.state.resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } };
+      write(res, 'BOOKMARK', { kind: 'Deployment', apiVersion: 'apps/v1', metadata });
+    }
+    res.on('close', () => this.close(watcher));
+    this.watchers.add(watcher);
+    this.ticker ??= setInterval(() => this.tick(), this.tickMs);
+    this.ticker.unref();
+  }
+
+  /** Ends every watch. */
+  closeAll(): void {
+    for (const watcher of [...this.watchers]) this.close(watcher);
+  }
+
+  private close(watcher: Watcher): void {
+    if (!this.watchers.delete(watcher)) return;
+    clearTimeout(watcher.timer);
+    watcher.res.end();
+    if (this.watchers.size === 0 && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  /** Advances the cluster and sends each watcher what changed since its last events. */
+  private tick(): void {
+    this.state.advance();
+    for (const watcher of this.watchers) {
+      const current = new Map(watcher.select(this.state).map((d) => [keyOf(d), d]));
+      for (const [key, deployment] of current) {
+        const last = watcher.seen.get(key);
+        if (last?.resourceVersion === deployment.resourceVersion) continue;
+        const object = renderDeployment(this.state, deployment);
+        watcher.seen.set(key, { resourceVersion: deployment.resourceVersion, object });
+        write(watcher.res, last ? 'MODIFIED' : 'ADDED', object);
+      }
+      for (const [key, last] of watcher.seen) {
+        if (current.has(key)) continue;
+        watcher.seen.delete(key);
+        write(watcher.res, 'DELETED', last.object);
+      }
+    }
+  }
+}
+
+const keyOf = (d: SimDeployment) => `${d.namespace}/${d.name}`;
+
+function write(res: ServerResponse, type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', object: Json): void {
+  res.write(`${JSON.stringify({ type, object })}\n`);
+}
