@@ -9,6 +9,7 @@ import { rbacCommands } from './commands/rbac.ts';
 import { ruleCommands } from './commands/rules.ts';
 import { secretCommands } from './commands/secrets.ts';
 import { serviceCommands } from './commands/services.ts';
+import { nearest } from './suggest.ts';
 import { defaultDataDir, readSession } from './session.ts';
 
 const commands: Command[] = [
@@ -31,6 +32,21 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | nul
   return null;
 }
 
+/** The command nearest to what was typed ("servces lst" → "services list"), or null when none is close. */
+function nearestCommand(typed: string): string | null {
+  const words = typed.split(' ').length;
+  const sameLength = commands.map((c) => c.name).filter((name) => name.split(' ').length === words);
+  const groups = [...new Set(commands.map((c) => c.name.split(' ')[0]!))];
+  return nearest(typed, sameLength) ?? (words === 1 ? nearest(typed, groups) : null);
+}
+
+/** How many arguments a command takes, from its usage: the words before the first option, e.g. NAME in "services get NAME". */
+function argumentCount(command: Command): number {
+  const after = command.usage.split(/\s+/).slice(command.name.split(' ').length);
+  const firstOption = after.findIndex((word) => word.startsWith('-') || word.startsWith('['));
+  return firstOption === -1 ? after.length : firstOption;
+}
+
 async function main(argv: string[]): Promise<number> {
   const found = findCommand(argv);
   const group = commands.filter((c) => argv[0] && c.name.startsWith(`${argv[0]} `));
@@ -40,9 +56,12 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!found) {
     const asksForHelp = argv.length === 0 || ['--help', '-h', 'help'].includes(argv[0]!);
-    if (!asksForHelp) console.error(`hms-sys: unknown command '${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}'\n`);
-    (asksForHelp ? console.log : console.error)(overview());
-    return asksForHelp ? 0 : 2;
+    if (asksForHelp) return (console.log(overview()), 0);
+    const typed = argv.slice(0, argv[1]?.startsWith('-') ? 1 : 2).join(' ');
+    const near = nearestCommand(typed);
+    console.error(`hms-sys: unknown command '${typed}'${near ? `; did you mean \`${near}\`?` : '\n'}`);
+    console.error(near ? `Run \`hms-sys ${near} --help\` for its options, or \`hms-sys --help\` for every command.` : overview());
+    return 2;
   }
   const { command, rest } = found;
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -50,6 +69,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { values, positionals } = parse(command, rest);
+  const extra = positionals[argumentCount(command)];
+  if (extra !== undefined) {
+    const near = nearestCommand(`${command.name} ${extra}`);
+    throw new UsageError(`unexpected argument '${extra}' for '${command.name}'${near ? `; did you mean \`${near}\`?` : `; see hms-sys ${command.name} --help`}`);
+  }
   const output = values.output ?? 'table';
   if (output !== 'json' && output !== 'table') throw new UsageError('--output must be json or table');
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();

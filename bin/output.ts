@@ -1,16 +1,77 @@
 export type OutputFormat = 'json' | 'table';
 
-/** Prints rows as aligned columns, or the raw value as JSON. */
+/** Fields whose value is a price per pod-hour: a fraction of a cent matters, so six significant digits. */
+const RATE_FIELDS = new Set(['podHourUSD']);
+const isMoneyField = (key: string) => key.endsWith('USD');
+
+/** Money fields rounded: amounts to cents, rates to six significant digits, so float noise never shows. */
+export function roundMoney(value: unknown, key = ''): unknown {
+  if (typeof value === 'number' && isMoneyField(key) && Number.isFinite(value)) {
+    return RATE_FIELDS.has(key) ? Number(value.toPrecision(6)) : Math.round(value * 100) / 100;
+  }
+  if (Array.isArray(value)) return value.map((v) => roundMoney(v, key));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundMoney(v, k)]));
+  }
+  return value;
+}
+
+/** Prints rows as aligned columns, or the value as JSON; money is rounded either way. */
 export function print(value: unknown, format: OutputFormat, columns?: string[]): void {
+  const rounded = roundMoney(value);
   if (format === 'json' || !columns) {
-    console.log(JSON.stringify(value, null, 2));
+    console.log(JSON.stringify(rounded, null, 2));
     return;
   }
-  const rows = (Array.isArray(value) ? value : [value]) as Record<string, unknown>[];
-  const cell = (v: unknown) => (v === undefined || v === null ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  const table = [columns, ...rows.map((row) => columns.map((c) => cell(pick(row, c))))];
+  const rows = (Array.isArray(rounded) ? rounded : [rounded]) as Record<string, unknown>[];
+  const cell = (v: unknown, column: string) => (v === undefined || v === null ? '-'
+    : typeof v === 'number' && isMoneyField(column.split('.').at(-1)!) ? moneyCell(v, column)
+      : Array.isArray(v) && v.every((item) => typeof item !== 'object') ? (v.length ? v.join(', ') : '-')
+        : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const table = [columns, ...rows.map((row) => columns.map((c) => cell(pick(row, c), c)))];
   const widths = columns.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   for (const r of table) console.log(r.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd());
+}
+
+function moneyCell(value: number, column: string): string {
+  return RATE_FIELDS.has(column.split('.').at(-1)!) ? String(value) : String(money(value));
+}
+
+/**
+ * The answer of a write in the chosen format. In a table, a dry run says that nothing changed and
+ * shows what would be written; a delete is one line; anything else is a row.
+ */
+export function printResult(value: unknown, format: OutputFormat, columns: string[]): void {
+  if (format === 'json' || value === null || typeof value !== 'object') return print(value, 'json');
+  const answer = value as Record<string, unknown>;
+  if (answer.dryRun === true) {
+    const key = Object.keys(answer).find((k) => /^would[A-Z]/.test(k));
+    console.log(`dry run, nothing changed: it would ${key ? key.slice('would'.length).toLowerCase() : 'do'} this`);
+    print(key ? answer[key] : answer, 'table', columns);
+    printExtras(answer, ['dryRun', ...(key ? [key] : [])]);
+    return;
+  }
+  if (typeof answer.deleted === 'string') {
+    console.log(`deleted ${answer.deleted}`);
+    printExtras(answer, ['deleted']);
+    return;
+  }
+  print(answer, 'table', columns);
+}
+
+/** The other fields of an answer, a line each: lists by name, objects as "key value" pairs. */
+function printExtras(answer: Record<string, unknown>, shown: string[]): void {
+  const extras = Object.entries(roundMoney(answer) as Record<string, unknown>).filter(([k]) => !shown.includes(k));
+  for (const [key, value] of extras) console.log(`${key}: ${summary(value)}`);
+}
+
+function summary(value: unknown): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '-';
+    return value.map((v) => (v !== null && typeof v === 'object' && 'name' in v ? String(v.name) : summary(v))).join(', ');
+  }
+  if (value !== null && typeof value === 'object') return Object.entries(value).map(([k, v]) => `${k} ${summary(v)}`).join(', ');
+  return value === null || value === undefined ? '-' : String(value);
 }
 
 function pick(row: Record<string, unknown>, path: string): unknown {

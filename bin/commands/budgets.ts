@@ -1,5 +1,5 @@
 import { need, number, UsageError, type Command, type CommandContext } from '../command.ts';
-import { print, withMoney } from '../output.ts';
+import { print, printResult, roundMoney, withMoney } from '../output.ts';
 
 const columns = ['service', 'monthlyUSD', 'spentUSD', 'projectedUSD', 'maxAffordableReplicas', 'state'];
 const moneyFields = ['monthlyUSD', 'spentUSD', 'projectedUSD'];
@@ -19,7 +19,7 @@ export function parseThresholds(text: string): number[] {
 }
 
 function printBudget(ctx: CommandContext, budget: unknown) {
-  print(ctx.output === 'json' ? budget : withMoney(budget as Record<string, unknown>, moneyFields), ctx.output, columns);
+  printResult(budget, ctx.output, columns);
 }
 
 export const budgetCommands: Command[] = [
@@ -37,7 +37,6 @@ export const budgetCommands: Command[] = [
       const body: Record<string, unknown> = { monthlyUSD: number(ctx, 'monthly-usd') ?? need(ctx, 'monthly-usd') };
       if (typeof ctx.values.thresholds === 'string') body.thresholds = parseThresholds(ctx.values.thresholds);
       const result = await ctx.api().call('POST', `/budgets/${service}${dry(ctx.values['dry-run'])}`, body);
-      if (ctx.values['dry-run']) return print(result, 'json');
       printBudget(ctx, result);
     },
   },
@@ -61,8 +60,8 @@ export const budgetCommands: Command[] = [
       type Page = { budgets: Record<string, unknown>[]; totals: Record<string, unknown> & { count: number }; month: string };
       const page = (await ctx.api().call('GET', `/budgets${q.size ? `?${q}` : ''}`)) as Page;
       if (ctx.output === 'json') return print(page, 'json');
-      print(page.budgets.map((b) => withMoney(b, moneyFields)), 'table', columns);
-      const totals = withMoney(page.totals, moneyFields);
+      print(page.budgets, 'table', columns);
+      const totals = withMoney(roundMoney(page.totals) as Record<string, unknown>, moneyFields);
       console.log(`\n${page.month}: ${page.totals.count} budget${page.totals.count === 1 ? '' : 's'}, monthlyUSD ${totals.monthlyUSD}, spentUSD ${totals.spentUSD}, projectedUSD ${totals.projectedUSD}`);
     },
   },
@@ -72,7 +71,7 @@ export const budgetCommands: Command[] = [
     describe: { 'dry-run': 'show the budget that would be removed without changing anything' },
     run: async (ctx) => {
       const path = `/budgets/${serviceOf(ctx)}${dry(ctx.values['dry-run'])}`;
-      print(await ctx.api().call('DELETE', path), 'json');
+      printBudget(ctx, await ctx.api().call('DELETE', path));
     },
   },
 ];

@@ -1,6 +1,6 @@
 import type { ApiClient } from '../client.ts';
 import { need, number, UsageError, type Command, type CommandContext } from '../command.ts';
-import { print, withMoney } from '../output.ts';
+import { print } from '../output.ts';
 import { progressLine, redraw, type BurstProgress } from '../progress.ts';
 
 const columns = ['burstId', 'service', 'state', 'requestedPods', 'bindingLimit', 'estimatedCostUSD', 'startAt', 'holdUntil'];
@@ -39,9 +39,12 @@ export function burstBody(ctx: CommandContext) {
   return { service: need(ctx, 'service'), fromPods, toPods, maxCostPerHourUSD, holdMinutes, ...(startAt ? { startAt } : {}) };
 }
 
-function printBurst(ctx: CommandContext, burst: Record<string, unknown>, tableColumns = columns) {
-  if (ctx.output === 'json') return print(burst, 'json');
-  print(withMoney(burst, ['estimatedCostUSD']), 'table', tableColumns);
+/** A burst in the chosen format; in a table, a dry run says that nothing changed and shows the plan it would start. */
+function printBurst(ctx: CommandContext, answer: Record<string, unknown>, tableColumns = columns) {
+  if (ctx.output === 'json') return print(answer, 'json');
+  const burst = (answer.wouldCancel ?? answer) as Record<string, unknown>;
+  if (answer.dryRun) console.log(`dry run, nothing changed: it would ${answer.wouldCancel ? 'cancel this burst' : 'start this burst'}`);
+  print(burst, 'table', tableColumns);
   const schedule = (burst.schedule ?? []) as Array<{ at: string; step: string; replicas: number; note: string }>;
   if (schedule.length) console.log(`\nschedule:\n${schedule.map((s) => `  ${s.at}  ${s.step.padEnd(10)} ${String(s.replicas).padStart(5)}  ${s.note}`).join('\n')}`);
   const warnings = (burst.capacityWarnings ?? []) as string[];
@@ -91,7 +94,6 @@ export const burstCommands: Command[] = [
     run: async (ctx) => {
       const body = burstBody(ctx);
       const result = await ctx.api().call('POST', `/bursts${dry(ctx.values['dry-run'])}`, body);
-      if (ctx.values['dry-run']) return print(result, 'json');
       printBurst(ctx, result as Record<string, unknown>);
     },
   },
@@ -117,7 +119,6 @@ export const burstCommands: Command[] = [
     run: async (ctx) => {
       const path = `${burstPath(idOf(ctx))}${dry(ctx.values['dry-run'])}`;
       const result = await ctx.api().call('DELETE', path);
-      if (ctx.values['dry-run']) return print(result, 'json');
       printBurst(ctx, result as Record<string, unknown>);
     },
   },

@@ -13,6 +13,8 @@ export const devCommands: Command[] = [
       'reconcile-seconds': 'how often the reconciler runs (default 60)',
       postgres: 'also start an embedded PostgreSQL (or set HMS_POSTGRES=1), for database rotation and short-lived credentials',
     },
+    // It serves the API rather than calling it: no --url, --token or --output.
+    globals: ['data-dir'],
     run: async (ctx) => {
       process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
       process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -58,6 +60,7 @@ devCommands.push({
   usage: 'token [--profile admin|reader|operator|auditor] [--scopes hms/rules.read,hms/audit.read] [--subject NAME]',
   options: { profile: { type: 'string' }, scopes: { type: 'string' }, subject: { type: 'string' } },
   describe: { profile: 'a scope set: admin, reader, operator or auditor (default admin)', scopes: 'comma-separated scopes instead of a profile', subject: 'the token\'s sub claim, recorded as the actor' },
+  globals: ['data-dir'],
   run: async (ctx) => {
     const { existsSync } = await import('node:fs');
     const { join } = await import('node:path');

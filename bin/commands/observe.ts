@@ -1,6 +1,15 @@
-import { need, number, type Command } from '../command.ts';
+import { need, number, UsageError, type Command } from '../command.ts';
 import { print } from '../output.ts';
 import { readSession } from '../session.ts';
+
+/** The kinds `cluster get` reads, by the names kubectl accepts for them. */
+const KINDS: Record<string, 'deployments' | 'pods'> = { deployments: 'deployments', deployment: 'deployments', deploy: 'deployments', pods: 'pods', pod: 'pods', po: 'pods' };
+
+function kindOf(typed: string | undefined): 'deployments' | 'pods' {
+  const kind = typed === undefined ? undefined : KINDS[typed.toLowerCase()];
+  if (!kind) throw new UsageError(`${typed === undefined ? 'a kind is required' : `unknown kind '${typed}'`}: cluster get reads deployments or pods`);
+  return kind;
+}
 
 const auditColumns = ['time', 'actor', 'action', 'target', 'outcome', 'reasons'];
 
@@ -67,11 +76,12 @@ export const observeCommands: Command[] = [
     usage: 'cluster get deployments|pods --namespace NS [--deployment D]',
     options: { namespace: { type: 'string' }, deployment: { type: 'string' } },
     describe: { namespace: 'the namespace to read', deployment: 'with pods: only this Deployment\'s pods' },
+    globals: ['output', 'data-dir'],
     run: async (ctx) => {
+      const kind = kindOf(ctx.positionals[0]);
       const session = readSession(ctx.dataDir);
       if (!session) throw new Error('no sandbox is running here: start one with npm start');
       const ns = encodeURIComponent(need(ctx, 'namespace'));
-      const kind = ctx.positionals[0] ?? 'deployments';
       const selector = ctx.values.deployment ? `?labelSelector=${encodeURIComponent(`app=${ctx.values.deployment}`)}` : '';
       const path = kind === 'pods' ? `/api/v1/namespaces/${ns}/pods${selector}` : `/apis/apps/v1/namespaces/${ns}/deployments`;
       const { sendKubeRequest } = await import('#adapters/aws/kubernetes-request.ts');

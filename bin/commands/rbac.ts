@@ -23,6 +23,7 @@ export const rbacCommands: Command[] = [
     usage: 'rbac --namespaces NS[,NS...]',
     options: { namespaces: { type: 'string' } },
     describe: { namespaces: 'comma-separated namespaces, the same as the stack\'s hms:namespaces' },
+    globals: [],
     run: async (ctx) => {
       const manifest = rbacManifest(namespacesOf(ctx));
       // Wait for the write: the CLI exits right after run(), which could cut a piped stdout short.

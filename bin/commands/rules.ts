@@ -1,5 +1,5 @@
 import { need, number, UsageError, type Command, type CommandContext } from '../command.ts';
-import { print } from '../output.ts';
+import { print, printResult } from '../output.ts';
 
 const columns = ['ruleId', 'name', 'service', 'minReplicas', 'maxReplicas', 'trigger.metric', 'trigger.threshold', 'scaleInThreshold', 'alarms'];
 const statusColumns = ['ruleId', 'service', 'replicas', 'readyReplicas', 'metric', 'state', 'lastDecision.action', 'lastDecision.desiredReplicas'];
@@ -53,7 +53,7 @@ export const ruleCommands: Command[] = [
         ...ruleBody(ctx),
       };
       const result = await ctx.api().call('POST', `/autoscale-rules${dry(ctx.values['dry-run'])}`, body);
-      print(result, ctx.values['dry-run'] ? 'json' : ctx.output, columns);
+      printResult(result, ctx.output, columns);
     },
   },
   {
@@ -77,12 +77,13 @@ export const ruleCommands: Command[] = [
       if (ctx.values.metric !== undefined || ctx.values.threshold !== undefined) {
         body.trigger = { metric: need(ctx, 'metric'), threshold: number(ctx, 'threshold') ?? need(ctx, 'threshold') };
       }
-      print(await ctx.api().call('PATCH', `/autoscale-rules/${idOf(ctx)}${dry(ctx.values['dry-run'])}`, body), ctx.values['dry-run'] ? 'json' : ctx.output, columns);
+      printResult(await ctx.api().call('PATCH', `/autoscale-rules/${idOf(ctx)}${dry(ctx.values['dry-run'])}`, body), ctx.output, columns);
     },
   },
   {
     name: 'rules delete', summary: 'delete a rule and its alarms', usage: 'rules delete ID [--dry-run]', options: { 'dry-run': { type: 'boolean' } },
-    run: async (ctx) => print(await ctx.api().call('DELETE', `/autoscale-rules/${idOf(ctx)}${dry(ctx.values['dry-run'])}`), 'json'),
+    describe: ruleHelp,
+    run: async (ctx) => printResult(await ctx.api().call('DELETE', `/autoscale-rules/${idOf(ctx)}${dry(ctx.values['dry-run'])}`), ctx.output, columns),
   },
   {
     name: 'rules status', summary: 'replicas, metric, alarm state and last decision',

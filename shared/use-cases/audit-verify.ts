@@ -1,5 +1,5 @@
 import { auditStream, GENESIS, hashRecord, verifyChainFrom, type ChainBreak, type ChainPosition } from '#domain/audit.ts';
-import { ValidationError } from '#domain/errors.ts';
+import { NotFoundError, ValidationError } from '#domain/errors.ts';
 import type { AuditCheckpoint, AuditLog } from '#ports/audit-log.ts';
 import type { Clock } from '#ports/clock.ts';
 import { StaleVersionError } from '#ports/errors.ts';
@@ -75,6 +75,8 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
   let position: ChainPosition = start;
   while (!report.complete && report.records < budget.maxRecords && !budget.shouldStop()) {
     const page = await ports.audit.readChain(stream, position.seq, Math.min(budget.pageSize, budget.maxRecords - report.records));
+    // Registering a service writes its first record, so a service stream with none never existed: say so, not "intact".
+    if (request.service && position.seq === 0 && page.records.length === 0) throw new NotFoundError(`audit stream of service ${request.service}`, 'query.service');
     const found = verifyChainFrom(page.records, position) ?? checkpointMismatch(page.records, stored);
     const good = found ? page.records.filter((r) => r.seq < found.seq) : page.records;
     const last = good[good.length - 1];

@@ -79,7 +79,7 @@ describe('budgets and burst commands', () => {
     [['budgets', 'set', 'fema-portal', '--monthly-usd', 'lots'], 'hms-sys: --monthly-usd must be a number'],
     [['burst', 'create', ...Object.entries({ ...burstOptions, to: '5' }).flatMap(([k, v]) => [`--${k}`, v])], 'hms-sys: --to must be greater than --from'],
     [['burst', 'status', '--watch'], 'hms-sys: a burst id such as BU-1 is required'],
-    [['burst', 'create', '--servce', 'x'], "hms-sys: unknown option --servce for 'burst create'; see hms-sys burst create --help"],
+    [['burst', 'create', '--servce', 'x'], "hms-sys: unknown option --servce (did you mean --service?) for 'burst create'; see hms-sys burst create --help"],
   ])('the CLI answers %j with exit 2 and the usage error, not the missing token', (args, message) => {
     const result = cli(...args);
     expect(result.stderr.trim()).toBe(message);

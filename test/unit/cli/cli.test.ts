@@ -33,7 +33,7 @@ describe('the hms-sys CLI', () => {
   it('names an unknown option and points to --help, exiting 2', () => {
     const run = cli('rules', 'create', '--treshold', '5');
     expect(run.status).toBe(2);
-    expect(run.stderr.trim()).toBe("hms-sys: unknown option --treshold for 'rules create'; see hms-sys rules create --help");
+    expect(run.stderr.trim()).toBe("hms-sys: unknown option --treshold (did you mean --threshold?) for 'rules create'; see hms-sys rules create --help");
   });
 
   it('says a command is unknown, exiting 2', () => {

@@ -168,3 +168,15 @@ describe('verifying a large stream in dynalite', () => {
     expect(next).toMatchObject({ intact: true, complete: true, startedAfter: 20_000, verifiedThrough: 20_001, records: 1 });
   }, 120_000);
 });
+
+describe('verifying the stream of a service that never existed', () => {
+  it('answers not found, naming the service, instead of an intact chain of no records', async () => {
+    const { ports } = seeded(3);
+    for (const from of ['checkpoint', 'genesis'] as const) {
+      const verifying = verifyAuditChain(ports, { service: 'nosuch', from }, budget(10));
+      await expect(verifying).rejects.toMatchObject({ name: 'NotFoundError', field: 'query.service', message: 'audit stream of service nosuch was not found' });
+    }
+    expect((await verifyAuditChain(ports, { service: 'api', from: 'genesis' }, budget(10))).records).toBe(3);
+    expect(await ports.audit.getCheckpoint('service#nosuch')).toBeNull();
+  });
+});
