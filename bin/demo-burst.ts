@@ -58,8 +58,8 @@ function nodesNow() {
   return { all: nodes.length, ready: nodes.filter((n) => sim.isNodeReady(n)).length, nodes };
 }
 
-/** The simulator keeps its own (performance.now) time; this maps it onto the sandbox clock. */
-const simToClock = (simMs: number) => clock.now().getTime() - (performance.now() - simMs);
+/** The simulator runs on the sandbox clock, so its times are the clock's ms. */
+const simToClock = (simMs: number) => simMs;
 
 let rampStart = 0;
 /** Simulated time since the ramp began, e.g. "T+2.4 s" or "T+20 min 03 s". */

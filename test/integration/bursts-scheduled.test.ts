@@ -11,16 +11,8 @@ const sb = useSandbox({
 });
 
 const MINUTE = 60_000;
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await probe();
-    if (done(value)) return value;
-    await wait(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Longer than a node's launch (150 ms) and a pod's start (20 ms): the simulator follows the sandbox clock. */
+const NODES_UP_MS = 1_000;
 
 const status = (fixture: Fixture, id: string) => fixture.http('GET', `/bursts/${id}`).then((r) => r.body);
 
@@ -43,7 +35,9 @@ describe('scheduled bursts, warm capacity and alarm-triggered bursts', () => {
     expect((await status(sb, created.body.burstId)).warmedAt).toBeTruthy();
     expect(sb.sandbox.k8s.state.deployment(PLACEHOLDER_NAMESPACE, placeholderName({ namespace: 'fema', deployment: 'fema-portal' }))?.replicas).toBe(90);
     // The placeholders' nodes come up before the burst starts.
-    await until(() => { sb.sandbox.k8s.state.advance(); return sb.sandbox.k8s.state.pendingCount(); }, (n) => n === 0, 'placeholders to be placed');
+    clock.advance(NODES_UP_MS);
+    sb.sandbox.k8s.state.advance();
+    expect(sb.sandbox.k8s.state.pendingCount()).toBe(0);
     expect(sb.sandbox.k8s.state.nodes().length).toBeGreaterThan(nodesBefore);
 
     clock.advance(Date.parse(startAt) - clock.now().getTime() + 1_000);
@@ -51,8 +45,9 @@ describe('scheduled bursts, warm capacity and alarm-triggered bursts', () => {
     await sb.sandbox.bus.drain();
     expect(sb.sandbox.k8s.state.deployment(PLACEHOLDER_NAMESPACE, placeholderName({ namespace: 'fema', deployment: 'fema-portal' }))).toBeUndefined();
     expect(sb.replicas('fema', 'fema-portal')).toBe(100);
-    const ready = await until(() => status(sb, created.body.burstId), (s) => s.readyPods === 100, 'the burst pods to be Ready');
-    expect(ready.pendingPods).toBe(0);
+    clock.advance(NODES_UP_MS);
+    const ready = await status(sb, created.body.burstId);
+    expect(ready).toMatchObject({ readyPods: 100, pendingPods: 0 });
     expect(sb.sandbox.k8s.state.nodes().length).toBe(Math.ceil((100 + 8) / 30));
 
     expect((await sb.http('DELETE', `/bursts/${created.body.burstId}`)).body.state).toBe('cancelled');
@@ -62,7 +57,10 @@ describe('scheduled bursts, warm capacity and alarm-triggered bursts', () => {
     const created = await sb.http('POST', '/bursts', { service: 'fema-portal', fromPods: 10, toPods: 400, maxCostPerHourUSD: 200, holdMinutes: 20 });
     expect(created.status).toBe(201);
     expect(created.body.capacityWarnings.join(' ')).toMatch(/node/);
-    const stuck = await until(() => status(sb, created.body.burstId), (s) => s.pendingPods > 0 && s.readyPods > 10, 'pods to stay Pending');
+    clock.advance(NODES_UP_MS);
+    const stuck = await status(sb, created.body.burstId);
+    expect(stuck.pendingPods).toBeGreaterThan(0);
+    expect(stuck.readyPods).toBeGreaterThan(10);
     expect(stuck.capacityWarnings.join(' ')).toMatch(/Pending/);
     await sb.http('DELETE', `/bursts/${created.body.burstId}`);
     expect(sb.replicas('fema', 'fema-portal')).toBe(10);

@@ -14,6 +14,7 @@ export interface Fixture {
   service(name: string, namespace?: string, deployment?: string): Promise<HttpAnswer>;
   /** Pushes a datapoint and waits for its alarms' evaluation and every delivery it caused. */
   metric(service: string, metric: string, value: number): Promise<void>;
+  /** spec.replicas as of the sandbox clock's now (the simulator catches up first, as on any request). */
   replicas(namespace: string, deployment: string): number | undefined;
 }
 
@@ -44,7 +45,10 @@ export function useSandbox(options: SandboxOptions = {}): Fixture {
         await sandbox.alarms.settled();
         await sandbox.bus.drain();
       },
-      replicas: (namespace: string, deployment: string) => sandbox.k8s.state.deployment(namespace, deployment)?.replicas,
+      replicas: (namespace: string, deployment: string) => {
+        sandbox.k8s.state.advance();
+        return sandbox.k8s.state.deployment(namespace, deployment)?.replicas;
+      },
     });
   });
   afterAll(async () => {
