@@ -1,6 +1,6 @@
 import type { FunctionDeclaration, RouteTrigger } from '#domain/triggers.ts';
 
-export const routes: readonly RouteTrigger[] = [
+export const routes = [
   { kind: 'http', method: 'POST', path: '/services', scope: 'hms/services.write', operationId: 'createService', summary: 'Register a service and the Deployment it names' },
   { kind: 'http', method: 'GET', path: '/services', scope: 'hms/rules.read', operationId: 'listServices', summary: 'List registered services' },
   { kind: 'http', method: 'GET', path: '/services/{name}', scope: 'hms/rules.read', operationId: 'getService', summary: 'Read one service' },
@@ -14,7 +14,10 @@ export const routes: readonly RouteTrigger[] = [
   { kind: 'http', method: 'GET', path: '/rules/{id}/status', scope: 'hms/rules.read', operationId: 'getRuleStatus', summary: 'Replicas from the cluster, metric from CloudWatch, alarm state and last decision' },
   { kind: 'http', method: 'GET', path: '/audit', scope: 'hms/audit.read', operationId: 'listAudit', summary: 'Audit records, newest first, with pagination' },
   { kind: 'http', method: 'GET', path: '/audit/verify', scope: 'hms/audit.read', operationId: 'verifyAudit', summary: 'Check the hash chain of a service\'s audit stream' },
-];
+] as const satisfies readonly RouteTrigger[];
+
+/** The operations these routes name: each needs a contract, a response schema and an operation, or the build fails. */
+export type ApiOperationId = (typeof routes)[number]['operationId'];
 
 export const apiFunction: FunctionDeclaration = {
   name: 'api',

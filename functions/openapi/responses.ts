@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { OperationId } from '../http-routes.ts';
 import {
   alarmSpec, auditPage, budget, budgetList, budgetStatus, burst, burstFields, burstPlanFields, dbCredential, issuedCredential,
   replicasPreview, rotatedSecret, rule, ruleDraft, ruleStatus, scaleAnswer, service, verifyReport,
@@ -59,4 +60,4 @@ export const responses = {
   issueDbCredential: { ok: issuedCredential },
   listDbCredentials: { ok: z.object({ credentials: z.array(dbCredential) }) },
   revokeDbCredential: { ok: z.object({ revoked: z.array(z.string()), failures: z.array(z.object({ arn: z.string(), error: z.string() })) }) },
-} satisfies Record<string, OperationResponses>;
+} satisfies Record<OperationId, OperationResponses>;

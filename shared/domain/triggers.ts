@@ -11,13 +11,14 @@ export const ALL_SCOPES: readonly Scope[] = [
   'hms/secrets.read', 'hms/secrets.write',
 ];
 
-export interface RouteTrigger {
+/** An HTTP route; `Id` is its operation id, kept literal where the routes are declared `as const`. */
+export interface RouteTrigger<Id extends string = string> {
   kind: 'http';
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** API Gateway path syntax, e.g. /autoscale-rules/{id}. */
   path: string;
   scope: Scope;
-  operationId: string;
+  operationId: Id;
   summary: string;
 }
 
