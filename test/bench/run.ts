@@ -21,8 +21,7 @@ import { measureRotations, measureSweep, rotationFigures, sweepFigures } from '.
 import { auditVerifyFigures, measureAuditVerify } from './audit-verify.ts';
 import { coldStartFigures, measureColdStarts } from './cold-start.ts';
 import { measureReactionTimes, reactionSources, reactionTimeFigures } from './reaction-time.ts';
-import { fanOutFigures, measureFanOut } from './fan-out.ts';
-import { measureMemorySoak, memorySoakFigures } from './memory-soak.ts';
+import { measureSimRequests, simRequestFigures } from './sim-requests.ts';
 
 const PARAMETERS = {
   initRunsPerBundle: 15,
@@ -37,11 +36,9 @@ const PARAMETERS = {
   coldStartRuns: 9,
   auditVerifyRecords: 20_000,
   auditVerifyRuns: 3,
-  fanOutServices: 200,
-  fanOutRuns: 3,
-  soakRequests: 20_000,
+  simulatorRequests: 1_000,
 };
-const SECTIONS = ['size', 'init', 'cold', 'decision', 'startup', 'burst', 'reaction', 'meter', 'sweep', 'rotation', 'audit', 'fanout', 'soak'] as const;
+const SECTIONS = ['size', 'init', 'cold', 'decision', 'startup', 'burst', 'reaction', 'meter', 'sweep', 'rotation', 'audit', 'simulator'] as const;
 const chosen = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = chosen.filter((a) => !(SECTIONS as readonly string[]).includes(a));
 if (unknown.length > 0) throw new Error(`unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
@@ -119,14 +116,9 @@ async function main(): Promise<void> {
       figures.push(...auditVerifyFigures(PARAMETERS.auditVerifyRecords, await measureAuditVerify(PARAMETERS.auditVerifyRecords, PARAMETERS.auditVerifyRuns)));
     }
 
-    if (wanted('fanout')) {
-      step(`fan-out: ${PARAMETERS.fanOutServices} services' metrics pushed at once, each alarming its rule, with the functions' concurrency limits on; ${PARAMETERS.fanOutRuns} fresh sandboxes`);
-      figures.push(...fanOutFigures(await measureFanOut(PARAMETERS.fanOutServices, PARAMETERS.fanOutRuns)));
-    }
-
-    if (wanted('soak')) {
-      step(`memory soak: ${PARAMETERS.soakRequests.toLocaleString('en-US')} list requests against a sandbox in its own process, live heap after a forced collection before and after`);
-      figures.push(...memorySoakFigures(await measureMemorySoak(PARAMETERS.soakRequests)));
+    if (wanted('simulator')) {
+      step(`simulator requests: ${PARAMETERS.simulatorRequests} GETs of a Deployment and of its scale, 1,500 pods in 50 Deployments beside a 1-pod cluster`);
+      figures.push(...simRequestFigures(measureSimRequests(PARAMETERS.simulatorRequests)));
     }
 
     const results = collectResults(figures, {
