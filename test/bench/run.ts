@@ -22,6 +22,8 @@ import { auditVerifyFigures, measureAuditVerify } from './audit-verify.ts';
 import { coldStartFigures, measureColdStarts } from './cold-start.ts';
 import { measureReactionTimes, reactionSources, reactionTimeFigures } from './reaction-time.ts';
 import { measureSimRequests, simRequestFigures } from './sim-requests.ts';
+import { fanOutFigures, measureFanOut } from './fan-out.ts';
+import { measureMemorySoak, memorySoakFigures } from './memory-soak.ts';
 
 const PARAMETERS = {
   initRunsPerBundle: 15,
@@ -37,8 +39,11 @@ const PARAMETERS = {
   auditVerifyRecords: 20_000,
   auditVerifyRuns: 3,
   simulatorRequests: 1_000,
+  fanOutServices: 200,
+  fanOutRuns: 3,
+  soakRequests: 20_000,
 };
-const SECTIONS = ['size', 'init', 'cold', 'decision', 'startup', 'burst', 'reaction', 'meter', 'sweep', 'rotation', 'audit', 'simulator'] as const;
+const SECTIONS = ['size', 'init', 'cold', 'decision', 'startup', 'burst', 'reaction', 'meter', 'sweep', 'rotation', 'audit', 'simulator', 'fanout', 'soak'] as const;
 const chosen = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = chosen.filter((a) => !(SECTIONS as readonly string[]).includes(a));
 if (unknown.length > 0) throw new Error(`unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
@@ -114,6 +119,16 @@ async function main(): Promise<void> {
     if (wanted('audit')) {
       step(`verifying a ${PARAMETERS.auditVerifyRecords}-record audit stream in dynalite ${PARAMETERS.auditVerifyRuns} times, beside reading it`);
       figures.push(...auditVerifyFigures(PARAMETERS.auditVerifyRecords, await measureAuditVerify(PARAMETERS.auditVerifyRecords, PARAMETERS.auditVerifyRuns)));
+    }
+
+    if (wanted('fanout')) {
+      step(`fan-out: ${PARAMETERS.fanOutServices} services' metrics pushed at once, each alarming its rule, with the functions' concurrency limits on; ${PARAMETERS.fanOutRuns} fresh sandboxes`);
+      figures.push(...fanOutFigures(await measureFanOut(PARAMETERS.fanOutServices, PARAMETERS.fanOutRuns)));
+    }
+
+    if (wanted('soak')) {
+      step(`memory soak: ${PARAMETERS.soakRequests.toLocaleString('en-US')} list requests against a sandbox in its own process, live heap after a forced collection before and after`);
+      figures.push(...memorySoakFigures(await measureMemorySoak(PARAMETERS.soakRequests)));
     }
 
     if (wanted('simulator')) {
