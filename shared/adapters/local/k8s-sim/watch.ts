@@ -52,6 +52,8 @@ export class WatchHub {
 
     this.state.advance();
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+    // Send the headers now: a client waits for them before it treats the watch as open (and before it can end it).
+    res.flushHeaders();
     const watcher: Watcher = {
       res,
       select: (state) => (namespace === undefined ? state.allDeployments() : state.deploymentsIn(namespace)).filter(matches),
