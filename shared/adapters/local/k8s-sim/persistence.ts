@@ -65,7 +65,7 @@ export function restoreSnapshot(core: SimCore, saved: SimSnapshot): void {
   core.time = saved.time + shift;
   core.version = Math.max(core.version, saved.resourceVersion);
   core.podSeq = saved.podSeq;
-  core.nextHpaSyncAt = saved.nextHpaSyncAt + shift;
+  core.nextHpaSyncAt = (saved.nextHpaSyncAt ?? saved.time + core.hpaSyncMs) + shift;
   const pool: NodePoolSnapshot = { nodes: saved.objects.nodes, batchOpenedAt: saved.batchOpenedAt };
   core.pool.restore(pool, shift);
   core.priorityClasses.clear();
@@ -136,7 +136,15 @@ export class SnapshotWriter {
   changed(): void {
     this.dirty = true;
     if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), this.debounceMs);
+    this.timer = setTimeout(() => {
+      try {
+        this.flush();
+      } catch (err) {
+        // A failed background write must not take the sandbox down; the next change or close() tries again.
+        this.dirty = true;
+        console.error(`could not save the simulated cluster to ${this.path}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }, this.debounceMs);
     this.timer.unref();
   }
 
