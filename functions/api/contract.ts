@@ -10,6 +10,8 @@ import type { OperationContract } from '#functions/http/request.ts';
 export type { OperationContract };
 
 const mutation = z.strictObject({ dryRun: dryRunSchema });
+/** DELETE /services/{name}: `cascade=true` deletes the service's rules and their alarms first. */
+const deleteServiceQuery = z.strictObject({ dryRun: dryRunSchema, cascade: dryRunSchema });
 const none = z.strictObject({});
 const byService = z.strictObject({ service: z.optional(dnsLabel) });
 /** GET /audit/verify: from the stored checkpoint (default) or from the first record; a cursor continues a genesis run. */
@@ -23,7 +25,7 @@ export const contract: Record<string, OperationContract> = {
   createService: { query: mutation, body: createServiceSchema, created: true },
   listServices: { query: none },
   getService: { query: none, path: { name: dnsLabel } },
-  deleteService: { query: mutation, path: { name: dnsLabel } },
+  deleteService: { query: deleteServiceQuery, path: { name: dnsLabel } },
   updateService: { query: mutation, body: updateServiceSchema, path: { name: dnsLabel } },
   createRule: { query: mutation, body: createRuleSchema, created: true },
   listRules: { query: byService },

@@ -9,7 +9,7 @@ export const operations: Record<string, Operation> = {
   createService: (r) => createService(r.ports, r.caller, r.body as never, r),
   listServices: async (r) => ({ services: await r.ports.store.listServices() }),
   getService: (r) => getService(r.ports, r.path.name!),
-  deleteService: (r) => deleteService(r.ports, r.caller, r.path.name!, r),
+  deleteService: (r) => deleteService(r.ports, r.caller, r.path.name!, { dryRun: r.dryRun, cascade: r.query.cascade === 'true' }),
   updateService: (r) => updateService(r.ports, r.caller, r.path.name!, r.body as never, r),
   createRule: (r) => createRule(r.ports, r.caller, r.body as never, r),
   listRules: async (r) => ({ rules: await listRules(r.ports, r.query.service as string | undefined) }),

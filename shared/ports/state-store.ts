@@ -9,13 +9,28 @@ export type EventClaim =
 /**
  * Durable control-plane state: DynamoDB in AWS and in the sandbox (dynalite).
  * Writes that carry an expected version are conditional and throw StaleVersionError
- * when another writer got there first. No call needs a transaction.
+ * when another writer got there first. No call needs a transaction (dynalite has none).
+ *
+ * Deleting a service and creating a rule for it exclude each other without one: the delete
+ * marks the service first, then looks for rules; a rule creation puts its rule first, then
+ * asks serviceAcceptsRules (a strongly consistent read) and undoes itself on false. Whichever
+ * order the calls interleave in, either the delete sees the rule or the creation sees the mark.
  */
 export interface StateStore {
   putService(service: Service, expectedVersion: number | null): Promise<void>;
   getService(name: string): Promise<Service | null>;
   listServices(): Promise<Service[]>;
   deleteService(name: string, expectedVersion: number): Promise<void>;
+  /**
+   * Marks the service as being deleted, if its stored version is expectedVersion (else
+   * StaleVersionError). While marked, serviceAcceptsRules is false and putService of an update
+   * throws StaleVersionError. A mark set again (a repeated delete) is fine.
+   */
+  markServiceDeleting(name: string, expectedVersion: number): Promise<void>;
+  /** Clears the mark, after a delete that was refused; an absent service is fine. */
+  unmarkServiceDeleting(name: string): Promise<void>;
+  /** Whether the service exists and is not marked for deletion, read strongly consistently. */
+  serviceAcceptsRules(name: string): Promise<boolean>;
 
   /** Allocates the next rule number; the first is 101. */
   nextRuleNumber(): Promise<number>;

@@ -4,7 +4,7 @@ import type { Budget, Service } from '#domain/model.ts';
 import type { SetBudgetInput } from '#domain/schemas.ts';
 import type { Caller, CorePorts } from '#ports/ports.ts';
 import { orConflict } from './conflicts.ts';
-import { servicePrice } from './pricing.ts';
+import { servicePrice, type ServicePrice } from './pricing.ts';
 import { record } from './record.ts';
 import { getService, type Mutation } from './services.ts';
 
@@ -26,7 +26,7 @@ export interface BudgetStatus {
 }
 
 export async function setBudget(ports: CorePorts, caller: Caller, serviceName: string, input: SetBudgetInput, options: Mutation) {
-  const service = await getService(ports, serviceName);
+  const service = await getService(ports, serviceName, 'service');
   const existing = await ports.ledger.getBudget(serviceName);
   const now = ports.clock.now().toISOString();
   const budget: Budget = {
@@ -38,17 +38,19 @@ export async function setBudget(ports: CorePorts, caller: Caller, serviceName: s
     updatedAt: now,
     version: (existing?.version ?? 0) + 1,
   };
+  // The status reads the Deployment; read before the write, a missing one (404) or an unreachable cluster (503) writes nothing.
+  const price = await servicePrice(ports, service);
   if (options.dryRun) return { dryRun: true, wouldSet: budget };
   await orConflict(() => ports.ledger.putBudget(budget, existing?.version ?? null), `budget ${serviceName}`, 'monthlyUSD');
   await record(ports, caller, {
     action: 'budget.set', target: `budget/${serviceName}`, before: existing, after: budget, outcome: 'success',
     reasons: [`monthly cap ${budget.monthlyUSD} USD; alerts at ${budget.thresholds.join('%, ')}%`], service: { name: serviceName, tags: service.tags },
   });
-  return budgetStatus(ports, service, budget);
+  return budgetStatus(ports, service, budget, price);
 }
 
 export async function getBudget(ports: CorePorts, serviceName: string): Promise<BudgetStatus> {
-  const service = await getService(ports, serviceName);
+  const service = await getService(ports, serviceName, 'service');
   const budget = await ports.ledger.getBudget(serviceName);
   if (!budget) throw new NotFoundError(`budget for service ${serviceName}`, 'service');
   return budgetStatus(ports, service, budget);
@@ -67,9 +69,9 @@ export async function deleteBudget(ports: CorePorts, caller: Caller, serviceName
 }
 
 /** Status from the cluster's replicas and the service's price now, and the month's metered spend. */
-async function budgetStatus(ports: CorePorts, service: Service, budget: Budget): Promise<BudgetStatus> {
+async function budgetStatus(ports: CorePorts, service: Service, budget: Budget, known?: ServicePrice): Promise<BudgetStatus> {
   const now = ports.clock.now();
-  const [price, usage] = await Promise.all([servicePrice(ports, service), ports.ledger.getUsage(service.name, monthOf(now))]);
+  const [price, usage] = await Promise.all([known ?? servicePrice(ports, service), ports.ledger.getUsage(service.name, monthOf(now))]);
   return statusOf(budget, usage, { replicas: price.workload.replicas, podHourUSD: price.usd, basis: price.detail }, now);
 }
 

@@ -66,12 +66,21 @@ export async function createRule(ports: Ports, caller: Caller, input: CreateRule
   const rule: Rule = { ...draft, ruleId, alarms: alarms.map((a) => a.name) };
   // The rule goes first: a crash before its alarms leaves a visible rule to delete, never unseen alarms.
   await ports.store.putRule(rule, null);
+  const undo = async () => {
+    await ports.metrics.deleteAlarms(rule.alarms).catch(() => undefined);
+    await ports.store.deleteRule(ruleId, rule.version).catch(() => undefined);
+  };
   try {
     await putAlarms(ports, alarms);
   } catch (err) {
-    await ports.metrics.deleteAlarms(rule.alarms).catch(() => undefined);
-    await ports.store.deleteRule(ruleId, rule.version).catch(() => undefined);
+    await undo();
     throw err;
+  }
+  // Then the service is read again: a delete marks it before it looks for rules (StateStore), so
+  // either that delete sees this rule and its alarms, or this read sees the mark and undoes them.
+  if (!(await ports.store.serviceAcceptsRules(service.name))) {
+    await undo();
+    throw new UnprocessableError('unknown_service', `service ${service.name} was deleted, or is being deleted, while the rule was created: nothing was kept`, 'service');
   }
   await record(ports, caller, {
     action: 'rule.create', target: `rule/${ruleId}`, before: null, after: rule, outcome: 'success',

@@ -1,9 +1,12 @@
 import { ConflictError, NotFoundError, UnprocessableError } from '#domain/errors.ts';
 import type { Service } from '#domain/model.ts';
 import type { CreateServiceInput } from '#domain/schemas.ts';
+import type { WorkloadRef } from '#ports/cluster.ts';
+import { ClusterNotFoundError } from '#ports/errors.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { orConflict } from './conflicts.ts';
 import { record } from './record.ts';
+import { deleteRule } from './rules.ts';
 
 export interface Mutation {
   dryRun: boolean;
@@ -15,6 +18,7 @@ export async function createService(ports: Ports, caller: Caller, input: CreateS
   }
   const existing = await ports.store.getService(input.name);
   if (existing) throw new ConflictError(`service ${input.name} already exists`, 'name');
+  await requireWorkload(ports, input);
   const service: Service = { ...input, createdAt: ports.clock.now().toISOString(), version: 1 };
   if (options.dryRun) return { dryRun: true, wouldCreate: service };
   await orConflict(() => ports.store.putService(service, null), `service ${input.name}`, 'name', `service ${input.name} already exists`);
@@ -25,23 +29,76 @@ export async function createService(ports: Ports, caller: Caller, input: CreateS
   return service;
 }
 
+/**
+ * The Deployment must exist before it is registered: a missing one is the caller's mistake (422
+ * naming `deployment`); a cluster that cannot be reached fails the request (503), never accepts it.
+ */
+async function requireWorkload(ports: Ports, ref: WorkloadRef): Promise<void> {
+  try {
+    await ports.cluster.getScale(ref);
+  } catch (err) {
+    if (err instanceof ClusterNotFoundError && err.object === 'workload') {
+      throw new UnprocessableError('workload_not_found', `Deployment ${ref.namespace}/${ref.deployment} does not exist on cluster ${ref.cluster}`, 'deployment');
+    }
+    throw err;
+  }
+}
+
 export async function getService(ports: Pick<Ports, 'store'>, name: string, field = 'name'): Promise<Service> {
   const service = await ports.store.getService(name);
   if (!service) throw new NotFoundError(`service ${name}`, field);
   return service;
 }
 
-export async function deleteService(ports: Ports, caller: Caller, name: string, options: Mutation) {
-  const service = await getService(ports, name);
-  const rules = (await ports.store.listRules()).filter((r) => r.service === name);
-  if (rules.length > 0) {
-    throw new ConflictError(`service ${name} is targeted by ${rules.map((r) => r.ruleId).join(', ')}: delete those rules first`, 'name');
+export interface DeleteServiceOptions extends Mutation {
+  /** Delete the service's rules and their alarms first, instead of refusing while rules exist. */
+  cascade?: boolean;
+}
+
+const rulesOf = async (ports: Ports, name: string) => (await ports.store.listRules()).filter((r) => r.service === name).map((r) => r.ruleId);
+
+function targetedBy(name: string, ruleIds: string[]): ConflictError {
+  return new ConflictError(`service ${name} is targeted by ${ruleIds.join(', ')}: delete those rules first, or delete with ?cascade=true`, 'name');
+}
+
+/**
+ * Deletes one of the service's rules. A rule that went meanwhile (its own DELETE, or a creation
+ * that saw the mark and undid itself) is gone either way; one edited meanwhile is deleted again.
+ */
+async function deleteRuleOf(ports: Ports, caller: Caller, ruleId: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await deleteRule(ports, caller, ruleId, { dryRun: false });
+      return;
+    } catch (err) {
+      if (!(await ports.store.getRule(ruleId))) return;
+      if (!(err instanceof ConflictError) || attempt >= 3) throw err;
+    }
   }
-  if (options.dryRun) return { dryRun: true, wouldDelete: service };
+}
+
+/**
+ * Deletes a service, excluding rule creation for it: the service is marked first, then its rules
+ * are listed (see StateStore), so no rule can be left pointing at a deleted service. Without
+ * cascade a delete refuses while rules exist, naming them; with it, they and their alarms go first.
+ * A delete that fails part-way leaves the service marked, and a repeated DELETE finishes it.
+ */
+export async function deleteService(ports: Ports, caller: Caller, name: string, options: DeleteServiceOptions) {
+  const service = await getService(ports, name);
+  const seen = await rulesOf(ports, name);
+  if (seen.length > 0 && !options.cascade) throw targetedBy(name, seen);
+  if (options.dryRun) return { dryRun: true, wouldDelete: service, ...(options.cascade ? { rulesDeleted: seen } : {}) };
+  await orConflict(() => ports.store.markServiceDeleting(name, service.version), `service ${name}`, 'name');
+  const ruleIds = await rulesOf(ports, name);
+  if (ruleIds.length > 0 && !options.cascade) {
+    await ports.store.unmarkServiceDeleting(name);
+    throw targetedBy(name, ruleIds);
+  }
+  for (const ruleId of ruleIds) await deleteRuleOf(ports, caller, ruleId);
   await orConflict(() => ports.store.deleteService(name, service.version), `service ${name}`, 'name');
   await record(ports, caller, {
-    action: 'service.delete', target: `service/${name}`, before: service, after: null,
-    outcome: 'success', reasons: ['removed from the registry'], service,
+    action: 'service.delete', target: `service/${name}`, before: service, after: null, outcome: 'success',
+    reasons: [ruleIds.length > 0 ? `removed from the registry with its rules ${ruleIds.join(', ')}` : 'removed from the registry'], service,
   });
-  return { deleted: name };
+  return { deleted: name, ...(options.cascade ? { rulesDeleted: ruleIds } : {}) };
 }

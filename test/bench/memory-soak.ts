@@ -48,7 +48,8 @@ export async function measureMemorySoak(requests: number): Promise<SoakResult> {
     };
     for (let i = 0; i < SERVICES; i++) {
       const name = `soak-${i}`;
-      await call('POST', '/services', { name, cluster: 'sandbox', namespace: 'soak', deployment: name, tags: { agency: 'GSA', program: 'Soak', fiscalYear: 'FY2027' } });
+      // Registration checks the Deployment exists: every soak service targets a seeded one.
+      await call('POST', '/services', { name, cluster: 'sandbox', namespace: 'benefits', deployment: 'receipt-svc', tags: { agency: 'GSA', program: 'Soak', fiscalYear: 'FY2027' } });
       await call('POST', '/autoscale-rules', { service: name, minReplicas: 2, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 100 } });
     }
     let failures = 0;

@@ -5,7 +5,7 @@ const sb = useSandbox();
 
 describe('the audit trail through the sandbox API', () => {
   it('pages every service\'s records newest first, one at a time, with no repeats', async () => {
-    for (const name of ['audit-a', 'audit-b', 'audit-c']) expect((await sb.service(name)).status).toBe(201);
+    for (const name of ['audit-a', 'audit-b', 'audit-c']) expect((await sb.service(name, 'benefits', 'receipt-svc')).status).toBe(201);
     const all = (await sb.http('GET', '/audit?limit=200')).body.records as Array<{ hash: string; time: string }>;
 
     const paged: Array<{ hash: string }> = [];
@@ -22,7 +22,7 @@ describe('the audit trail through the sandbox API', () => {
   });
 
   it('verifies from the checkpoint, then only what was appended since; a genesis run checks it all again', async () => {
-    await sb.service('audit-v');
+    await sb.service('audit-v', 'benefits', 'receipt-svc');
     const first = await sb.http('GET', '/audit/verify?service=audit-v');
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ stream: 'service#audit-v', from: 'checkpoint', intact: true, complete: true, startedAfter: 0, records: 1, cursor: null });

@@ -26,7 +26,8 @@ export class EntityTable {
     readonly tableName: string,
   ) {}
 
-  async put(partition: string, id: string, entity: { version: number }, expectedVersion: number | null, extra: Item = {}): Promise<void> {
+  /** `unlessSet`: an update also fails while the stored item carries this attribute (a service marked for deletion). */
+  async put(partition: string, id: string, entity: { version: number }, expectedVersion: number | null, extra: Item = {}, unlessSet?: string): Promise<void> {
     try {
       await this.client.send(new PutItemCommand({
         TableName: this.tableName,
@@ -36,7 +37,7 @@ export class EntityTable {
           [STATE_ATTRIBUTES.version]: { N: String(entity.version) },
           [STATE_ATTRIBUTES.body]: { S: JSON.stringify(entity) },
         },
-        ...versionCondition(expectedVersion),
+        ...versionCondition(expectedVersion, unlessSet),
       }));
     } catch (err) {
       if (isConditionFailure(err)) throw new StaleVersionError(`${partition} ${id}`, { cause: err });
@@ -117,7 +118,14 @@ export function itemKey(partition: string, id: string): Item {
 type ConditionFields = Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
 
 /** Create: the item must not exist. Update or delete: the stored version must be the expected one. */
-export function versionCondition(expectedVersion: number | null): ConditionFields {
+export function versionCondition(expectedVersion: number | null, unlessSet?: string): ConditionFields {
+  if (expectedVersion !== null && unlessSet !== undefined) {
+    return {
+      ConditionExpression: '#version = :expected AND attribute_not_exists(#unless)',
+      ExpressionAttributeNames: { '#version': STATE_ATTRIBUTES.version, '#unless': unlessSet },
+      ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+    };
+  }
   if (expectedVersion === null) {
     return {
       ConditionExpression: 'attribute_not_exists(#pk)',

@@ -1,6 +1,7 @@
 import { DeleteItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Rule, ServiceScaling, Service } from '#domain/model.ts';
+import { StaleVersionError } from '#ports/errors.ts';
 import type { EventClaim, StateStore } from '#ports/state-store.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
 import { EntityTable, itemKey } from './dynamodb-entities.ts';
@@ -42,7 +43,7 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   putService(service: Service, expectedVersion: number | null): Promise<void> {
-    return this.#entities.put(STATE_PARTITIONS.service, service.name, service, expectedVersion);
+    return this.#entities.put(STATE_PARTITIONS.service, service.name, service, expectedVersion, {}, STATE_ATTRIBUTES.deleting);
   }
   getService(name: string): Promise<Service | null> {
     return this.#entities.get<Service>(STATE_PARTITIONS.service, name);
@@ -52,6 +53,51 @@ export class DynamoDbStateStore implements StateStore {
   }
   deleteService(name: string, expectedVersion: number): Promise<void> {
     return this.#entities.delete(STATE_PARTITIONS.service, name, expectedVersion);
+  }
+
+  /**
+   * A conditional UpdateItem that sets only the `deleting` attribute, so the body and its version
+   * stay as they are (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
+   */
+  async markServiceDeleting(name: string, expectedVersion: number): Promise<void> {
+    try {
+      await this.#client.send(new UpdateItemCommand({
+        TableName: this.#table,
+        Key: itemKey(STATE_PARTITIONS.service, name),
+        UpdateExpression: 'SET #deleting = :true',
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#deleting': STATE_ATTRIBUTES.deleting, '#version': STATE_ATTRIBUTES.version },
+        ExpressionAttributeValues: { ':true': { BOOL: true }, ':expected': { N: String(expectedVersion) } },
+      }));
+    } catch (err) {
+      if (isConditionFailure(err)) throw new StaleVersionError(`${STATE_PARTITIONS.service} ${name}`, { cause: err });
+      throw err;
+    }
+  }
+
+  async unmarkServiceDeleting(name: string): Promise<void> {
+    try {
+      await this.#client.send(new UpdateItemCommand({
+        TableName: this.#table,
+        Key: itemKey(STATE_PARTITIONS.service, name),
+        UpdateExpression: 'REMOVE #deleting',
+        // Without the condition, UpdateItem would create an item holding only the key.
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#deleting': STATE_ATTRIBUTES.deleting, '#pk': STATE_TABLE.partitionKey },
+      }));
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /**
+   * A strongly consistent GetItem reflects every write acknowledged before it
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html),
+   * so a rule put before this read is seen by any delete that marks the service after it.
+   */
+  async serviceAcceptsRules(name: string): Promise<boolean> {
+    const item = await this.#entities.getItem(STATE_PARTITIONS.service, name);
+    return item !== null && item[STATE_ATTRIBUTES.deleting] === undefined;
   }
 
   async nextRuleNumber(): Promise<number> {

@@ -39,6 +39,8 @@ export const STATE_ATTRIBUTES = {
   /** The token of the invocation holding an in-progress claim. */
   owner: 'owner',
   result: 'result',
+  /** Set on a service item while a delete of it is under way: rule creation and service updates refuse. */
+  deleting: 'deleting',
 } as const;
 
 /** The rule-number counter item; the first number handed out is start + 1 = 101. */

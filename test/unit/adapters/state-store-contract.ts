@@ -103,6 +103,37 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
         read!.tags.agency = 'changed';
         expect((await store.getService('api'))?.tags.agency).toBe('DOT');
       });
+
+      it('marks a service for deletion at its stored version: rules are refused and updates lose until it is unmarked', async () => {
+        const store = await makeStore();
+        await store.putService(contractService('api'), null);
+        expect(await store.serviceAcceptsRules('api')).toBe(true);
+        await expect(store.markServiceDeleting('api', 2)).rejects.toBeInstanceOf(StaleVersionError);
+        expect(await store.serviceAcceptsRules('api')).toBe(true);
+
+        await store.markServiceDeleting('api', 1);
+        await store.markServiceDeleting('api', 1);
+        expect(await store.serviceAcceptsRules('api')).toBe(false);
+        await expect(store.putService(contractService('api', 2), 1)).rejects.toBeInstanceOf(StaleVersionError);
+        expect(await store.getService('api')).toEqual(contractService('api'));
+
+        await store.unmarkServiceDeleting('api');
+        expect(await store.serviceAcceptsRules('api')).toBe(true);
+        await store.putService(contractService('api', 2), 1);
+        await store.markServiceDeleting('api', 2);
+        await store.deleteService('api', 2);
+        expect(await store.serviceAcceptsRules('api')).toBe(false);
+      });
+
+      it('neither marks nor creates a service that does not exist', async () => {
+        const store = await makeStore();
+        await expect(store.markServiceDeleting('ghost', 1)).rejects.toBeInstanceOf(StaleVersionError);
+        await store.unmarkServiceDeleting('ghost');
+        expect(await store.getService('ghost')).toBeNull();
+        expect(await store.serviceAcceptsRules('ghost')).toBe(false);
+        await store.putService(contractService('ghost'), null);
+        expect(await store.serviceAcceptsRules('ghost')).toBe(true);
+      });
     });
 
     describe('rules', () => {

@@ -58,10 +58,26 @@ export class MemoryStore implements StateStore {
   private ruleCounter = 100;
   private tokens = 0;
 
-  putService = async (s: Service, e: number | null) => this.services.put(s.name, s, e);
+  /** Services marked for deletion: as the adapter's `deleting` attribute, outside the stored body. */
+  private readonly deleting = new Set<string>();
+  putService = async (s: Service, e: number | null) => {
+    if (e !== null && this.deleting.has(s.name)) throw new StaleVersionError(s.name);
+    this.services.put(s.name, s, e);
+  };
   getService = async (n: string) => this.services.get(n);
   listServices = async () => this.services.values();
-  deleteService = async (n: string, e: number) => this.services.delete(n, e);
+  deleteService = async (n: string, e: number) => {
+    this.services.delete(n, e);
+    this.deleting.delete(n);
+  };
+  markServiceDeleting = async (n: string, e: number) => {
+    if (this.services.get(n)?.version !== e) throw new StaleVersionError(n);
+    this.deleting.add(n);
+  };
+  unmarkServiceDeleting = async (n: string) => {
+    this.deleting.delete(n);
+  };
+  serviceAcceptsRules = async (n: string) => this.services.get(n) !== null && !this.deleting.has(n);
   nextRuleNumber = async () => ++this.ruleCounter;
   putRule = async (r: Rule, e: number | null) => this.rules.put(r.ruleId, r, e);
   getRule = async (id: string) => this.rules.get(id);
