@@ -109,7 +109,11 @@ export interface SimStateOptions {
   clock?: Clock;
   /** A bare virtual clock in ms, for benchmarks and unit tests (timestamps stay real); the system clock when neither is given. */
   now?: () => number;
-  /** How often the HPA controller syncs, on the same clock; 1,000 ms by default. */
+  /**
+   * How often the HPA controller syncs, on the same clock: 1,000 ms by default, compressed like the
+   * sandbox's other delays; a real cluster's --horizontal-pod-autoscaler-sync-period is 15 s
+   * (https://kubernetes.io/docs/reference/command-line-tools-reference/kube-controller-manager/).
+   */
   hpaSyncMs?: number;
   /**
    * Defaults: 30 pods per node, at most 100 nodes, just enough initial nodes for the seeded pods,
