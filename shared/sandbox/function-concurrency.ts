@@ -7,7 +7,9 @@
  * to run the function again for up to 6 hours by default. The retry interval increases
  * exponentially from 1 second after the first attempt". So a throttled event is neither lost nor
  * dead-lettered for being throttled; it waits. The sandbox runs queued events in arrival order as
- * copies free up, each no sooner than the first retry interval after it was throttled.
+ * copies free up, each no sooner than the first retry interval after it was throttled. Lambda's
+ * later retries back off further (to 5 minutes) and slow down when the queue is long; the sandbox
+ * does not model that, so its drain time for a burst is a lower bound on AWS's.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readReservedConcurrency, reservedExecutions } from '#infra/config.ts';
