@@ -10,7 +10,7 @@ import { ruleCommands } from './commands/rules.ts';
 import { secretCommands } from './commands/secrets.ts';
 import { serviceCommands } from './commands/services.ts';
 import { nearest } from './suggest.ts';
-import { defaultDataDir, readSession } from './session.ts';
+import { defaultDataDir, runningSession } from './session.ts';
 
 const commands: Command[] = [
   ...devCommands, ...serviceCommands, ...ruleCommands, ...budgetCommands, ...burstCommands, ...secretCommands, ...dbCredentialCommands,
@@ -80,9 +80,12 @@ async function main(argv: string[]): Promise<number> {
   const ctx: CommandContext = {
     values: values as CommandContext["values"], positionals, output, dataDir,
     api: () => {
-      const session = readSession(dataDir);
-      const url = (values.url as string | undefined) ?? process.env.HMS_URL ?? session?.url ?? 'http://127.0.0.1:8787';
-      const token = (values.token as string | undefined) ?? process.env.HMS_TOKEN ?? session?.tokens.admin;
+      const givenUrl = (values.url as string | undefined) ?? process.env.HMS_URL;
+      const givenToken = (values.token as string | undefined) ?? process.env.HMS_TOKEN;
+      // A sandbox.json whose process has exited says so, rather than a connection error.
+      const session = givenUrl && givenToken ? null : runningSession(dataDir);
+      const url = givenUrl ?? session?.url ?? 'http://127.0.0.1:8787';
+      const token = givenToken ?? session?.tokens.admin;
       if (!token) throw new UsageError('no token: pass --token, set HMS_TOKEN, or start the sandbox with npm start');
       return apiClient(url, token);
     },

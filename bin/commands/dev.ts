@@ -1,6 +1,6 @@
-import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { number, type Command } from '../command.ts';
+import { claimDataDir, stopOnSignals } from '../sandbox-lifecycle.ts';
 import { writeSession } from '../session.ts';
 
 export const devCommands: Command[] = [
@@ -20,6 +20,7 @@ export const devCommands: Command[] = [
       process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       const { startSandbox } = await import('#sandbox/sandbox.ts');
+      claimDataDir(ctx.dataDir);
       const started = Date.now();
       const sandbox = await startSandbox({
         port: number(ctx, 'port') ?? Number(process.env.HMS_PORT ?? 8787),
@@ -43,13 +44,7 @@ export const devCommands: Command[] = [
       if (pg) console.log(`  PostgreSQL:  ${pg.host}:${pg.port}  (superuser ${pg.admin.username}, password ${pg.admin.password})`);
       console.log('  Tokens (also in .hms-sys/sandbox.json; `npx hms-sys token --profile NAME` prints one):');
       for (const [profile, token] of Object.entries(sandbox.tokens)) console.log(`    ${profile.padEnd(9)} ${token}`);
-      const stop = async () => {
-        await sandbox.close();
-        rmSync(`${ctx.dataDir}/sandbox.json`, { force: true });
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      stopOnSignals(ctx.dataDir, () => sandbox.close());
       await new Promise(() => undefined);
     },
   },

@@ -1,6 +1,6 @@
 import { need, number, UsageError, type Command } from '../command.ts';
 import { print } from '../output.ts';
-import { readSession } from '../session.ts';
+import { runningSession } from '../session.ts';
 
 /** The kinds `cluster get` reads, by the names kubectl accepts for them. */
 const KINDS: Record<string, 'deployments' | 'pods'> = { deployments: 'deployments', deployment: 'deployments', deploy: 'deployments', pods: 'pods', pod: 'pods', po: 'pods' };
@@ -79,7 +79,7 @@ export const observeCommands: Command[] = [
     globals: ['output', 'data-dir'],
     run: async (ctx) => {
       const kind = kindOf(ctx.positionals[0]);
-      const session = readSession(ctx.dataDir);
+      const session = runningSession(ctx.dataDir);
       if (!session) throw new Error('no sandbox is running here: start one with npm start');
       const ns = encodeURIComponent(need(ctx, 'namespace'));
       const selector = ctx.values.deployment ? `?labelSelector=${encodeURIComponent(`app=${ctx.values.deployment}`)}` : '';
