@@ -24,7 +24,11 @@ interface Cluster {
 /** `deployments` Deployments of `podsEach` pods; with `churn`, created STAGGER_MS apart so their pods turn Ready one Deployment at a time. */
 function cluster(deployments: number, podsEach: number, churn: boolean): Cluster {
   const clock = { t: 0 };
-  const state = new SimState({ podReadyDelayMs: READY_MS, now: () => clock.t, capacity: { podsPerNode: 30, maxNodes: 100, initialNodes: Math.ceil((deployments * podsEach) / 30) } });
+  const state = new SimState({
+    podReadyDelayMs: READY_MS,
+    now: () => clock.t,
+    capacity: { podsPerNode: 30, maxNodes: 100, initialNodes: Math.ceil((deployments * podsEach) / 30) },
+  });
   const names: string[] = [];
   for (let i = 0; i < deployments; i++) {
     const name = `svc-${String(i).padStart(2, '0')}`;
@@ -87,11 +91,19 @@ const RATIO_TARGET = { max: 2, unit: '×' };
 
 export function simRequestFigures(r: SimRequestCosts): Figure[] {
   return [
-    { name: 'simulator GET (Deployment, scale), 1,500 pods in 50 Deployments, all Ready', value: round(r.steadyMs * 1000, 1), unit: 'µs median',
-      details: { baselineMicros: round(r.steadyBaselineMs * 1000, 1), ratioVsOnePod: round(r.steadyMs / r.steadyBaselineMs) } },
+    {
+      name: 'simulator GET (Deployment, scale), 1,500 pods in 50 Deployments, all Ready',
+      value: round(r.steadyMs * 1000, 1),
+      unit: 'µs median',
+      details: { baselineMicros: round(r.steadyBaselineMs * 1000, 1), ratioVsOnePod: round(r.steadyMs / r.steadyBaselineMs) },
+    },
     { name: '  ratio to a 1-pod cluster, all Ready', value: round(r.steadyMs / r.steadyBaselineMs), unit: '×', target: RATIO_TARGET },
-    { name: 'simulator GET during churn (pods turning Ready every 20 ms)', value: round(r.churnMs * 1000, 1), unit: 'µs median',
-      details: { baselineMicros: round(r.churnBaselineMs * 1000, 1), ratioVsOnePod: round(r.churnMs / r.churnBaselineMs) } },
+    {
+      name: 'simulator GET during churn (pods turning Ready every 20 ms)',
+      value: round(r.churnMs * 1000, 1),
+      unit: 'µs median',
+      details: { baselineMicros: round(r.churnBaselineMs * 1000, 1), ratioVsOnePod: round(r.churnMs / r.churnBaselineMs) },
+    },
     { name: '  ratio to a 1-pod cluster, churn', value: round(r.churnMs / r.churnBaselineMs), unit: '×', target: RATIO_TARGET },
   ];
 }

@@ -3,14 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OffsetClock } from '#adapters/local/offset-clock.ts';
-import { startSandbox, type Sandbox, type SandboxOptions } from '#sandbox/sandbox.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '#sandbox/sandbox.ts';
 import { alarmEvent } from './alarm-events.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-restart-'));
 const clock = new OffsetClock();
 const options: SandboxOptions = {
-  dataDir, clock, podReadyDelayMs: 20, retryDelayMs: 5, clusterTimeoutMs: 300,
-  reconcileSeconds: 3600, alarmEvaluationSeconds: 3600, meterSeconds: 3600, burstTickSeconds: 3600,
+  dataDir,
+  clock,
+  podReadyDelayMs: 20,
+  retryDelayMs: 5,
+  clusterTimeoutMs: 300,
+  reconcileSeconds: 3600,
+  alarmEvaluationSeconds: 3600,
+  meterSeconds: 3600,
+  burstTickSeconds: 3600,
 };
 let sandbox: Sandbox | undefined;
 afterAll(async () => {
@@ -37,7 +44,12 @@ describe('the simulated cluster across a sandbox restart', () => {
     for (const name of ['eligibility-api', 'receipt-svc']) {
       expect((await http('POST', '/services', { name, cluster: 'sandbox', namespace: 'benefits', deployment: name, tags })).status).toBe(201);
     }
-    const rule = await http('POST', '/autoscale-rules', { service: 'eligibility-api', minReplicas: 2, maxReplicas: 40, trigger: { metric: 'queue_depth', threshold: 100 } });
+    const rule = await http('POST', '/autoscale-rules', {
+      service: 'eligibility-api',
+      minReplicas: 2,
+      maxReplicas: 40,
+      trigger: { metric: 'queue_depth', threshold: 100 },
+    });
     expect(rule.status).toBe(201);
     const [scaled] = await sandbox.bus.publish(alarmEvent(`hms-sys-${rule.body.ruleId}-scale-out`, 1_000, undefined, clock.now()));
     expect(scaled!.result).toMatchObject({ outcome: 'scaled' });

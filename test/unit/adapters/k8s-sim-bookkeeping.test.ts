@@ -24,17 +24,29 @@ function recount(state: SimState) {
     if (!d) return [];
     const own = state.podsOf(namespace, name);
     const ready = own.filter((p) => p.scheduledAt !== undefined && state.time - p.scheduledAt >= READY_MS).length;
-    return [{ name, pods: own.length, ready, updated: own.filter((p) => p.revision === d.observedRevision).length, counted: [state.podCount(d), state.readyCount(d), state.updatedCount(d)] }];
+    return [
+      {
+        name,
+        pods: own.length,
+        ready,
+        updated: own.filter((p) => p.revision === d.observedRevision).length,
+        counted: [state.podCount(d), state.readyCount(d), state.updatedCount(d)],
+      },
+    ];
   });
   return { pending: pods.filter((p) => p.nodeName === undefined).length, perNode, deployments };
 }
 
-describe('the simulator\'s incremental bookkeeping', () => {
+describe("the simulator's incremental bookkeeping", () => {
   it('keeps pod, Ready, updated and Pending counts and node slots equal to a recount after any sequence of writes and waits', () => {
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 25 }), (ops) => {
         const clock = { t: 0 };
-        const state = new SimState({ podReadyDelayMs: READY_MS, now: () => clock.t, capacity: { podsPerNode: 10, maxNodes: 6, nodeProvisioningDelayMs: 4_000, batchWindowMs: 200 } });
+        const state = new SimState({
+          podReadyDelayMs: READY_MS,
+          now: () => clock.t,
+          capacity: { podsPerNode: 10, maxNodes: 6, nodeProvisioningDelayMs: 4_000, batchWindowMs: 200 },
+        });
         for (const name of NAMES) state.addDeployment({ namespace: 'apps', name, replicas: 5 }, { podsReady: true });
         let revision = 0;
         for (const { kind, target, replicas } of ops) {
@@ -42,7 +54,8 @@ describe('the simulator\'s incremental bookkeeping', () => {
           else if (kind === 'scale') state.setReplicas(state.deployment('apps', target)!, replicas);
           else if (kind === 'restart') {
             const d = state.deployment('apps', target)!;
-            state.updateDeployment(d, { ...d, templateAnnotations: { restartedAt: String((revision += 1)) } });
+            revision += 1;
+            state.updateDeployment(d, { ...d, templateAnnotations: { restartedAt: String(revision) } });
           } else {
             const warm = state.deployment('hms-warm', 'warm');
             if (warm) state.deleteDeployment(warm);

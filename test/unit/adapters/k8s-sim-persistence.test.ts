@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SimState, type CapacityOptions } from '#adapters/local/k8s-sim/state.ts';
 import { readSnapshot } from '#adapters/local/k8s-sim/persistence.ts';
+import { type CapacityOptions, SimState } from '#adapters/local/k8s-sim/state.ts';
 import { startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
 
@@ -30,7 +30,10 @@ function resumedAt(saved: ReturnType<SimState['snapshot']>, t: number) {
 describe('saving and resuming the simulated cluster', () => {
   it('resumes Deployments with their spec, annotations, generation and resourceVersion, HPAs, nodes, pods and PriorityClasses', () => {
     const { state, at } = cluster();
-    const web = state.addDeployment({ namespace: 'apps', name: 'web', replicas: 4, labels: { app: 'web', tier: 'front' }, podRequests: { cpu: '250m' } }, { podsReady: true });
+    const web = state.addDeployment(
+      { namespace: 'apps', name: 'web', replicas: 4, labels: { app: 'web', tier: 'front' }, podRequests: { cpu: '250m' } },
+      { podsReady: true },
+    );
     state.addDeployment({ namespace: 'apps', name: 'api', replicas: 2, templateAnnotations: { 'hms.sys/secret-version': 'v1' } }, { podsReady: true });
     state.addHpa({ namespace: 'apps', name: 'api', deployment: 'api', minReplicas: 2, maxReplicas: 8 });
     at(500);
@@ -48,7 +51,9 @@ describe('saving and resuming the simulated cluster', () => {
     expect(resumed.templateAnnotations('apps', 'api')).toEqual({ 'hms.sys/secret-version': 'v1' });
     expect(resumed.hpa('apps', 'api')).toEqual(state.hpa('apps', 'api'));
     expect(resumed.nodes()).toEqual(state.nodes());
-    expect(resumed.podsOf('apps', 'web').map((p) => [p.name, p.nodeName, p.scheduledAt])).toEqual(state.podsOf('apps', 'web').map((p) => [p.name, p.nodeName, p.scheduledAt]));
+    expect(resumed.podsOf('apps', 'web').map((p) => [p.name, p.nodeName, p.scheduledAt])).toEqual(
+      state.podsOf('apps', 'web').map((p) => [p.name, p.nodeName, p.scheduledAt]),
+    );
     expect(resumed.readyCount(again)).toBe(8);
     expect(resumed.priorityClass(PLACEHOLDER_PRIORITY_CLASS)).toEqual(state.priorityClass(PLACEHOLDER_PRIORITY_CLASS));
     expect(resumed.resourceVersion).toBe(state.resourceVersion);
@@ -157,7 +162,7 @@ describe('saving and resuming the simulated cluster', () => {
   });
 });
 
-describe('the simulator\'s state file', () => {
+describe("the simulator's state file", () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'k8s-sim-state-'));
@@ -211,7 +216,7 @@ describe('the simulator\'s state file', () => {
     }
   });
 
-  it('keeps a test\'s cluster in memory when no state file is named', async () => {
+  it("keeps a test's cluster in memory when no state file is named", async () => {
     const sim = await startK8sSimulator({ token: TOKEN, podReadyDelayMs: 10 });
     sim.seedDeployment({ namespace: 'apps', name: 'web', replicas: 3 });
     await sim.close();

@@ -128,12 +128,14 @@ export class NodePool {
     if (source.pendingCount() === 0) return;
     const ready = this.list.filter((n) => this.isReady(n, time));
     const free = (n: SimNode) => n.pods - source.slotsUsedOn(n.name);
-    const top = source.topPendingPriority()!;
-    const anyFree = ready.some((n) => free(n) > 0);
-    // With every slot taken and nothing below the top Pending priority to evict, no pod can move.
-    const victims = anyFree ? undefined : source.boundBelow(top).filter((p) => this.isReadyName(p.nodeName, time));
-    if (!anyFree && victims!.length === 0) return this.openBatchIfNeeded(time, source.pendingCount());
-    let candidates = victims;
+    const top = source.topPendingPriority() ?? 0;
+    // Victims are looked up only once no slot is free: with none below the top Pending priority, no pod can move.
+    const victimsBelowTop = () => source.boundBelow(top).filter((p) => this.isReadyName(p.nodeName, time));
+    let candidates = ready.some((n) => free(n) > 0) ? undefined : victimsBelowTop();
+    if (candidates?.length === 0) {
+      this.openBatchIfNeeded(time, source.pendingCount());
+      return;
+    }
     // Nodes only fill up during a pass, and later pending pods never outrank earlier ones, so both cursors only move forward.
     let nodeCursor = 0;
     let victimCursor = 0;
@@ -144,7 +146,7 @@ export class NodePool {
         source.bind(pod, node.name, time);
         continue;
       }
-      candidates ??= source.boundBelow(top).filter((p) => this.isReadyName(p.nodeName, time));
+      candidates ??= victimsBelowTop();
       const victim = candidates[victimCursor];
       if (victim && victim.priority < pod.priority) {
         victimCursor++;

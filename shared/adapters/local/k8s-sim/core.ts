@@ -95,7 +95,9 @@ export class SimCore {
   newClusterMeta() {
     return {
       uid: randomUUID(),
-      creationTimestamp: this.wallClock().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      creationTimestamp: this.wallClock()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z'),
       resourceVersion: this.nextVersion(),
     };
   }

@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NodePoolSnapshot, SimNode } from './capacity.ts';
-import { type SimCore, keyOf } from './core.ts';
+import { keyOf, type SimCore } from './core.ts';
 import type { SimDeployment, SimHpa, SimPod, SimPriorityClass } from './objects.ts';
 
 export const SNAPSHOT_FORMAT = 1;

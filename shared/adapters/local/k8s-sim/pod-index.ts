@@ -125,7 +125,8 @@ export class PodIndex {
   /** Pending pods, highest priority first, oldest first among equals. */
   pendingPods(): SimPod[] {
     const pods: SimPod[] = [];
-    for (const priority of [...this.pendingByPriority.keys()].sort((a, b) => b - a)) pods.push(...[...this.pendingByPriority.get(priority)!].sort((a, b) => a.seq - b.seq));
+    for (const priority of [...this.pendingByPriority.keys()].sort((a, b) => b - a))
+      pods.push(...[...this.pendingByPriority.get(priority)!].sort((a, b) => a.seq - b.seq));
     return pods;
   }
 

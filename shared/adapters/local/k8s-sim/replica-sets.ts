@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PodSource } from './capacity.ts';
-import { type SimCore, deploymentKey } from './core.ts';
+import { deploymentKey, type SimCore } from './core.ts';
 import type { DeploymentChange, SimDeployment, SimPod } from './objects.ts';
 import { excessPods, oldPodsToDelete, podsToCreate, type RolloutCounts } from './rollout.ts';
 
@@ -48,9 +48,15 @@ export function reconcilePods(core: SimCore, deployment: SimDeployment): { creat
       return { replicas: deployment.replicas, fresh: freshPods.length, freshReady: ready(freshPods), old: stale.length, oldReady: ready(stale) };
     };
     if (fresh > deployment.replicas) remove(pods().filter(isFresh), fresh - deployment.replicas);
-    remove(pods().filter((p) => !isFresh(p)), excessPods(counts()));
+    remove(
+      pods().filter((p) => !isFresh(p)),
+      excessPods(counts()),
+    );
     create(podsToCreate(counts()));
-    remove(pods().filter((p) => !isFresh(p)), oldPodsToDelete(counts()));
+    remove(
+      pods().filter((p) => !isFresh(p)),
+      oldPodsToDelete(counts()),
+    );
     // Deleting old pods makes room under the surge ceiling.
     create(podsToCreate(counts()));
   }

@@ -1,16 +1,28 @@
 import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
 import type { CapacityOptions, SimNode } from './capacity.ts';
-import { SimCore, deploymentKey, keyOf } from './core.ts';
-import { restoreSnapshot, snapshotOf, type SimSnapshot } from './persistence.ts';
+import { deploymentKey, keyOf, SimCore } from './core.ts';
+import type { DeploymentChange, DeploymentSpec, HpaSeed, SimDeployment, SimHpa, SimPod, SimPriorityClass, SimStateOptions } from './objects.ts';
+import { restoreSnapshot, type SimSnapshot, snapshotOf } from './persistence.ts';
 import { renderDeployment, renderHpa } from './render.ts';
 import { applyDeploymentChange, placeRunning, reconcilePods } from './replica-sets.ts';
-import { advance, settle, versionStatusChanges, type StatusOf } from './stepping.ts';
-import type { DeploymentChange, DeploymentSpec, HpaSeed, SimDeployment, SimHpa, SimPod, SimPriorityClass, SimStateOptions } from './objects.ts';
+import { advance, type StatusOf, settle, versionStatusChanges } from './stepping.ts';
 
 export type { CapacityOptions, SimNode } from './capacity.ts';
-export type { SimMeta, SimContainer, SimDeployment, SimHpa, SimPod, SimPriorityClass, DeploymentSeed, DeploymentSpec, DeploymentChange, HpaSeed, SimStateOptions } from './objects.ts';
-export type { SimSnapshot } from './persistence.ts';
 export { UnknownPriorityClassError } from './core.ts';
+export type {
+  DeploymentChange,
+  DeploymentSeed,
+  DeploymentSpec,
+  HpaSeed,
+  SimContainer,
+  SimDeployment,
+  SimHpa,
+  SimMeta,
+  SimPod,
+  SimPriorityClass,
+  SimStateOptions,
+} from './objects.ts';
+export type { SimSnapshot } from './persistence.ts';
 
 /**
  * The simulator's objects and the controllers that act on them: the ReplicaSet side (pods follow

@@ -6,7 +6,7 @@
  * they can. Last, a status pass gives a new resourceVersion to every Deployment and HPA whose
  * status moved, as the controllers' status writes do.
  */
-import { type SimCore, deploymentKey, earliest, keyOf } from './core.ts';
+import { deploymentKey, earliest, keyOf, type SimCore } from './core.ts';
 import type { SimDeployment, SimHpa } from './objects.ts';
 import { applyDeploymentChange, reconcilePods, schedule } from './replica-sets.ts';
 
