@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { KubernetesCapacity } from '#adapters/aws/kubernetes-capacity.ts';
 import { startDynalite, ensureTables } from '#adapters/local/dynalite-server.ts';
 import { LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
 import { LocalDeadLetter } from '#adapters/local/local-dead-letter.ts';
-import { startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
+import type { startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import type { CapacityOptions } from '#adapters/local/k8s-sim/capacity.ts';
 import { DynamoDbLedgerStore } from '#adapters/aws/dynamodb-ledger-store.ts';
 import { LocalEventPublisher } from '#adapters/local/local-event-publisher.ts';
@@ -37,6 +36,7 @@ import { createApiServer } from './api-server.ts';
 import { TOKEN_PROFILES, issueDevToken, loadOrCreateDevKey, verifyDevToken } from './dev-auth.ts';
 import { LocalBus, type LocalHandler } from './local-bus.ts';
 import { sandboxRoutes } from './sandbox-routes.ts';
+import { startSandboxKube } from './kube-access.ts';
 import { SANDBOX_CLUSTER, seedDeployments, seedHpas } from './seed.ts';
 
 export interface SandboxOptions {
@@ -88,7 +88,8 @@ export interface Sandbox {
   dataDir: string;
   tokens: Record<string, string>;
   issueToken(scopes: readonly string[], subject?: string, ttlSeconds?: number): Promise<string>;
-  k8s: Awaited<ReturnType<typeof startK8sSimulator>> & { token: string };
+  /** The simulator over HTTPS: its bearer token, CA (base64 PEM) and the kubeconfig written for it. */
+  k8s: Awaited<ReturnType<typeof startK8sSimulator>> & { token: string; caData: string; kubeconfigPath: string; portChanged: boolean };
   alarms: LocalAlarmEvaluator;
   bus: LocalBus;
   deadLetter: LocalDeadLetter;
@@ -122,13 +123,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const tables = { state: 'hms-sys-state', audit: 'hms-sys-audit' };
   await ensureTables(dynamo, tables);
 
-  const k8sToken = randomBytes(24).toString('hex');
   const podReadyDelayMs = options.podReadyDelayMs ?? 2_000;
   const capacity = { ...SANDBOX_CAPACITY, ...options.capacity };
   const clock = options.clock ?? systemClock;
   // The cluster persists beside dynalite (k8s-sim/persistence.ts); only a cluster started afresh gets the seed.
   const stateFile = options.persistState === false ? undefined : join(dataDir, 'k8s-sim.json');
-  const k8s = await startK8sSimulator({ token: k8sToken, podReadyDelayMs, capacity, clock, stateFile });
+  const kube = await startSandboxKube(dataDir, { podReadyDelayMs, capacity, clock, stateFile });
+  const { simulator: k8s, token: k8sToken } = kube;
   if (!k8s.resumed) {
     for (const d of seedDeployments) k8s.seedDeployment({ ...d });
     for (const h of seedHpas) k8s.seedHpa({ ...h });
@@ -142,7 +143,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const alarms = new LocalAlarmEvaluator({ clock, emit: (event: unknown) => void bus.publish(event) });
 
-  const kubernetes = { endpointFor: async () => ({ url: k8s.url }), tokenFor: async () => k8sToken, timeoutMs: options.clusterTimeoutMs ?? 2_000 };
+  const kubernetes = { endpointFor: async () => ({ url: k8s.url, caData: kube.caData }), tokenFor: async () => k8sToken, timeoutMs: options.clusterTimeoutMs ?? 2_000 };
   const events = new LocalEventPublisher({ clock, emit: (event) => void bus.publish(event) });
   let runner: LocalHandler | undefined;
   const scheduler = new LocalScheduler({ clock, fire: (payload) => bus.invoke('burst-runner', runner!, payload) });
@@ -216,7 +217,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url: `http://127.0.0.1:${port}`,
     dynamoEndpoint: dynalite.endpoint,
     dataDir, tokens, issueToken, alarms, bus, deadLetter, wiring, scheduler, events, secrets,
-    k8s: Object.assign(k8s, { token: k8sToken }),
+    k8s: Object.assign(k8s, { token: k8sToken, caData: kube.caData, kubeconfigPath: kube.kubeconfigPath, portChanged: kube.portChanged }),
     reconcileNow: () => bus.invoke('reconciler', reconciler, { id: `manual-${Date.now()}` }),
     meterNow: () => bus.invoke('meter', meter, { id: `manual-meter-${Date.now()}` }),
     tickBurstsNow: () => bus.invoke('burst-runner', runner!, { id: `manual-tick-${Date.now()}` }),
