@@ -216,6 +216,22 @@ describe("the simulator's state file", () => {
     }
   });
 
+  it('removes a temporary file a killed process left mid-write, and resumes from the whole snapshot', async () => {
+    const stateFile = join(dir, 'k8s-sim.json');
+    const first = await startK8sSimulator({ token: TOKEN, podReadyDelayMs: 10, stateFile });
+    first.seedDeployment({ namespace: 'apps', name: 'web', replicas: 4 });
+    await first.close();
+    writeFileSync(`${stateFile}.12345.tmp`, '{"format":1,"ti');
+
+    const second = await startK8sSimulator({ token: TOKEN, podReadyDelayMs: 10, stateFile });
+    try {
+      expect(second.state.deployment('apps', 'web')?.replicas).toBe(4);
+      expect(readdirSync(dir)).toEqual(['k8s-sim.json']);
+    } finally {
+      await second.close();
+    }
+  });
+
   it("keeps a test's cluster in memory when no state file is named", async () => {
     const sim = await startK8sSimulator({ token: TOKEN, podReadyDelayMs: 10 });
     sim.seedDeployment({ namespace: 'apps', name: 'web', replicas: 3 });

@@ -8,8 +8,8 @@
  * Writes are atomic (a temporary file renamed over the old one), made a debounce window after a
  * change and on close, so a clean close loses nothing and a kill -9 at most that window.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { NodePoolSnapshot, SimNode } from './capacity.ts';
 import { keyOf, type SimCore } from './core.ts';
 import type { SimDeployment, SimHpa, SimPod, SimPriorityClass } from './objects.ts';
@@ -131,7 +131,17 @@ export class SnapshotWriter {
     private readonly path: string,
     private readonly take: () => SimSnapshot,
     private readonly debounceMs: number,
-  ) {}
+  ) {
+    // A process killed mid-write leaves its temporary file; the snapshot itself is whole.
+    const prefix = `${basename(path)}.`;
+    let names: string[] = [];
+    try {
+      names = readdirSync(dirname(path));
+    } catch {
+      // No folder yet: nothing left over.
+    }
+    for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(join(dirname(path), name), { force: true });
+  }
 
   changed(): void {
     this.dirty = true;
