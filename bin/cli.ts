@@ -1,21 +1,8 @@
 import { apiClient } from './client.ts';
 import { helpText, parse, UsageError, type Command, type CommandContext } from './command.ts';
-import { budgetCommands } from './commands/budgets.ts';
-import { burstCommands } from './commands/bursts.ts';
-import { dbCredentialCommands } from './commands/db-credentials.ts';
-import { devCommands } from './commands/dev.ts';
-import { observeCommands } from './commands/observe.ts';
-import { rbacCommands } from './commands/rbac.ts';
-import { ruleCommands } from './commands/rules.ts';
-import { secretCommands } from './commands/secrets.ts';
-import { serviceCommands } from './commands/services.ts';
+import { commands } from './commands/all.ts';
 import { nearest } from './suggest.ts';
 import { defaultDataDir, runningSession } from './session.ts';
-
-const commands: Command[] = [
-  ...devCommands, ...serviceCommands, ...ruleCommands, ...budgetCommands, ...burstCommands, ...secretCommands, ...dbCredentialCommands,
-  ...observeCommands, ...rbacCommands,
-];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -25,20 +12,26 @@ function overview(): string {
 
 /** The longest command name that the arguments start with: "rules create" before "rules". */
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
-  for (const words of [2, 1]) {
+  for (const words of [3, 2, 1]) {
     const command = commands.find((c) => c.name === argv.slice(0, words).join(' '));
     if (command) return { command, rest: argv.slice(words) };
   }
   return null;
 }
 
-/** The command nearest to what was typed ("servces lst" → "services list"), or null when none is close. */
+/** The command nearest to the words typed ("servces lst" → "services list"), longest names first, or null when none is close. */
 function nearestCommand(typed: string): string | null {
-  const words = typed.split(' ').length;
-  const sameLength = commands.map((c) => c.name).filter((name) => name.split(' ').length === words);
-  const groups = [...new Set(commands.map((c) => c.name.split(' ')[0]!))];
-  return nearest(typed, sameLength) ?? (words === 1 ? nearest(typed, groups) : null);
+  const words = typed.split(' ');
+  for (let n = Math.min(words.length, 3); n >= 1; n -= 1) {
+    const sameLength = commands.map((c) => c.name).filter((name) => name.split(' ').length === n);
+    const near = nearest(words.slice(0, n).join(' '), sameLength);
+    if (near) return near;
+  }
+  return nearest(words[0]!, [...new Set(commands.map((c) => c.name.split(' ')[0]!))]);
 }
+
+/** The words before the first option: the command as typed. */
+const leadingWords = (argv: string[]) => argv.slice(0, argv.findIndex((a) => a.startsWith('-')) === -1 ? argv.length : argv.findIndex((a) => a.startsWith('-')));
 
 /** How many arguments a command takes, from its usage: the words before the first option, e.g. NAME in "services get NAME". */
 function argumentCount(command: Command): number {
@@ -49,15 +42,16 @@ function argumentCount(command: Command): number {
 
 async function main(argv: string[]): Promise<number> {
   const found = findCommand(argv);
-  const group = commands.filter((c) => argv[0] && c.name.startsWith(`${argv[0]} `));
-  if (!found && group.length > 0 && (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h')) {
+  const leading = leadingWords(argv);
+  const group = commands.filter((c) => leading.length > 0 && c.name.startsWith(`${leading.join(' ')} `));
+  if (!found && group.length > 0 && (argv.length === leading.length || argv[leading.length] === '--help' || argv[leading.length] === '-h')) {
     console.log(group.map((c) => `hms-sys ${c.usage}\n    ${c.summary}`).join('\n'));
     return 0;
   }
   if (!found) {
     const asksForHelp = argv.length === 0 || ['--help', '-h', 'help'].includes(argv[0]!);
     if (asksForHelp) return (console.log(overview()), 0);
-    const typed = argv.slice(0, argv[1]?.startsWith('-') ? 1 : 2).join(' ');
+    const typed = leading.slice(0, 3).join(' ');
     const near = nearestCommand(typed);
     console.error(`hms-sys: unknown command '${typed}'${near ? `; did you mean \`${near}\`?` : '\n'}`);
     console.error(near ? `Run \`hms-sys ${near} --help\` for its options, or \`hms-sys --help\` for every command.` : overview());

@@ -45,7 +45,9 @@ export const observeCommands: Command[] = [
       const page = (await ctx.api().call('GET', `/audit${q.size ? `?${q}` : ''}`)) as { records: unknown[]; nextCursor: string | null };
       if (ctx.output === 'json') return print(page, 'json');
       print(page.records, 'table', auditColumns);
-      if (page.nextCursor) console.log(`\nmore: hms-sys audit --cursor ${page.nextCursor}`);
+      // A cursor continues the query it came from, so the next page's command repeats its filters.
+      const filters = ['service', 'since', 'until', 'limit'].filter((key) => q.has(key)).map((key) => ` --${key} ${q.get(key)}`).join('');
+      if (page.nextCursor) console.log(`\nmore: hms-sys audit${filters} --cursor ${page.nextCursor}`);
     },
   },
   {

@@ -36,6 +36,7 @@ import { createApiServer } from './api-server.ts';
 import { TOKEN_PROFILES, issueDevToken, loadOrCreateDevKey, verifyDevToken } from './dev-auth.ts';
 import { LocalBus, type LocalHandler } from './local-bus.ts';
 import { sandboxRoutes } from './sandbox-routes.ts';
+import { dbSecretRoutes } from './db-secrets.ts';
 import { startSandboxKube } from './kube-access.ts';
 import { SANDBOX_CLUSTER, seedDeployments, seedHpas } from './seed.ts';
 
@@ -205,7 +206,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = createApiServer({
     routes: httpRoutes.map((route) => ({ route, functionName: route.functionName, handler: httpHandler(route.functionName) })),
     verify: (token) => verifyDevToken(devKey, token),
-    sandboxRoutes: sandboxRoutes(wiring, alarms, deadLetter, events, bus),
+    sandboxRoutes: { ...sandboxRoutes(wiring, alarms, deadLetter, events, bus), ...dbSecretRoutes({ secrets: secrets.secrets, postgres: secrets.postgres }) },
   });
   const port = await listen(server, options.port ?? 0);
   const issueToken = (scopes: readonly string[], subject = 'dev-user', ttlSeconds?: number) =>

@@ -1,0 +1,29 @@
+import { need, UsageError, type Command } from '../command.ts';
+import { printResult } from '../output.ts';
+
+const STRATEGIES = ['single-user', 'alternating-users'];
+
+export const sandboxCommands: Command[] = [
+  {
+    name: 'sandbox db-secret create',
+    summary: 'in the sandbox: a PostgreSQL login in the embedded server and its secret, tagged for rotation (needs npm start -- --postgres)',
+    usage: 'sandbox db-secret create --name NAME --strategy single-user|alternating-users [--username U] [--policy 24h]',
+    options: { name: { type: 'string' }, strategy: { type: 'string' }, username: { type: 'string' }, policy: { type: 'string' } },
+    describe: {
+      name: 'the secret\'s name, e.g. benefits/eligibility-db',
+      strategy: 'single-user: the login\'s password changes in place; alternating-users: a clone login takes turns with it',
+      username: 'the PostgreSQL login (default: from the name, e.g. eligibility_db)',
+      policy: 'hms:rotation-policy, how often it rotates: 4h at least, e.g. 24h or 7d (default 24h)',
+    },
+    run: async (ctx) => {
+      const strategy = need(ctx, 'strategy');
+      if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be ${STRATEGIES.join(' or ')}`);
+      const body = {
+        name: need(ctx, 'name'), strategy,
+        ...(typeof ctx.values.username === 'string' ? { username: ctx.values.username } : {}),
+        ...(typeof ctx.values.policy === 'string' ? { policy: ctx.values.policy } : {}),
+      };
+      printResult(await ctx.api().call('POST', '/sandbox/db-secrets', body), ctx.output, ['name', 'strategy', 'policy', 'username', 'arn']);
+    },
+  },
+];
