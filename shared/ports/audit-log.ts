@@ -17,6 +17,11 @@ export interface AuditPage {
 export interface AuditChainPage {
   records: AuditRecord[];
   more: boolean;
+  /**
+   * A stored record that cannot be read (its JSON is corrupt, or not a record): the page stops
+   * before it, and the verifier reports it as the chain's break instead of failing.
+   */
+  unreadable?: { seq: number; problem: string };
 }
 
 /** How far a stream's chain has been verified: the last record checked, and its hash. */

@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor } from '#domain/cursor.ts';
 import { auditStream, GENESIS, hashRecord, verifyChainFrom, type ChainBreak, type ChainPosition } from '#domain/audit.ts';
 import { NotFoundError, ValidationError } from '#domain/errors.ts';
 import type { AuditCheckpoint, AuditLog } from '#ports/audit-log.ts';
@@ -63,7 +64,7 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
   const stored = await ports.audit.getCheckpoint(stream);
   const start = request.from === 'checkpoint'
     ? (stored ? { seq: stored.seq, hash: stored.hash } : GENESIS)
-    : (request.cursor === undefined ? GENESIS : decodeVerifyCursor(request.cursor));
+    : (request.cursor === undefined ? GENESIS : decodeVerifyCursor(request.cursor, stream));
   const report: VerifyReport = {
     stream, from: request.from, intact: true, firstBreak: null, startedAfter: start.seq, verifiedThrough: start.seq,
     records: 0, complete: false, cursor: null, checkpoint: stored,
@@ -76,8 +77,8 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
   while (!report.complete && report.records < budget.maxRecords && !budget.shouldStop()) {
     const page = await ports.audit.readChain(stream, position.seq, Math.min(budget.pageSize, budget.maxRecords - report.records));
     // Registering a service writes its first record, so a service stream with none never existed: say so, not "intact".
-    if (request.service && position.seq === 0 && page.records.length === 0) throw new NotFoundError(`audit stream of service ${request.service}`, 'query.service');
-    const found = verifyChainFrom(page.records, position) ?? checkpointMismatch(page.records, stored);
+    if (request.service && position.seq === 0 && page.records.length === 0 && !page.unreadable) throw new NotFoundError(`audit stream of service ${request.service}`, 'query.service');
+    const found = verifyChainFrom(page.records, position) ?? checkpointMismatch(page.records, stored) ?? page.unreadable ?? null;
     const good = found ? page.records.filter((r) => r.seq < found.seq) : page.records;
     const last = good[good.length - 1];
     if (last) position = { seq: last.seq, hash: last.hash };
@@ -88,14 +89,15 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
   report.verifiedThrough = position.seq;
 
   if (request.from === 'checkpoint' && position.seq > start.seq) report.checkpoint = await advance(ports, stream, position, stored);
-  if (request.from === 'genesis' && !report.complete) report.cursor = encodeVerifyCursor(position);
+  if (request.from === 'genesis' && !report.complete) report.cursor = encodeVerifyCursor(position, stream);
   return report;
 }
 
 /** The record a run starts after must still exist and still hash to the position's hash. */
 async function checkAnchor(audit: AuditLog, stream: string, start: ChainPosition): Promise<ChainBreak | null> {
   if (start.seq === 0) return null;
-  const { records: [anchor] } = await audit.readChain(stream, start.seq - 1, 1);
+  const { records: [anchor], unreadable } = await audit.readChain(stream, start.seq - 1, 1);
+  if (unreadable?.seq === start.seq) return unreadable;
   if (!anchor || anchor.seq !== start.seq) return { seq: start.seq, problem: 'the record the run starts after is missing' };
   const { hash, ...unhashed } = anchor;
   if (hash !== start.hash || hashRecord(unhashed) !== start.hash) {
@@ -124,20 +126,18 @@ async function advance(ports: VerifyPorts, stream: string, position: ChainPositi
 
 const CURSOR_SHAPE = /^[0-9a-f]{64}$/;
 
-function encodeVerifyCursor(position: ChainPosition): string {
-  return Buffer.from(JSON.stringify({ seq: position.seq, hash: position.hash })).toString('base64url');
+const VERIFY_CURSOR = 'audit-verify';
+
+/** A genesis run's position, bound to its stream: a cursor from another service's run is refused. */
+function encodeVerifyCursor(position: ChainPosition, stream: string): string {
+  return encodeCursor(VERIFY_CURSOR, { stream }, { seq: position.seq, hash: position.hash });
 }
 
-function decodeVerifyCursor(cursor: string): ChainPosition {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = null;
-  }
-  const fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+function decodeVerifyCursor(cursor: string, stream: string): ChainPosition {
+  const position = decodeCursor(VERIFY_CURSOR, { stream }, cursor);
+  const fields = typeof position === 'object' && position !== null ? (position as Record<string, unknown>) : {};
   if (Number.isSafeInteger(fields.seq) && (fields.seq as number) >= 0 && typeof fields.hash === 'string' && CURSOR_SHAPE.test(fields.hash)) {
     return { seq: fields.seq as number, hash: fields.hash };
   }
-  throw new ValidationError('query.cursor is not a cursor a verify run handed out', 'query.cursor');
+  throw new ValidationError('query.cursor is not a cursor a verify run of this stream handed out', 'query.cursor');
 }

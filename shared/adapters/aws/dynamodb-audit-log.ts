@@ -104,7 +104,11 @@ export class DynamoDbAuditLog implements AuditLog {
         Limit: limit + 1 - records.length,
         ExclusiveStartKey: startKey,
       }));
-      for (const item of out.Items ?? []) records.push(recordFrom(item));
+      for (const item of out.Items ?? []) {
+        const read = readableRecord(item);
+        if ('problem' in read) return { records: records.slice(0, limit), more: records.length >= limit, ...(records.length < limit ? { unreadable: read } : {}) };
+        records.push(read);
+      }
       startKey = out.LastEvaluatedKey;
     } while (startKey && records.length <= limit);
     return { records: records.slice(0, limit), more: records.length > limit };
@@ -185,6 +189,24 @@ export function recordFrom(item: Item): AuditRecord {
   const json = item[AUDIT_ATTRIBUTES.record]?.S;
   if (json === undefined) throw new Error(`audit item ${item[AUDIT_TABLE.partitionKey]?.S}/${item[AUDIT_TABLE.sortKey]?.N} has no record`);
   return JSON.parse(json) as AuditRecord;
+}
+
+/** A stored record, or why it cannot be one: the verifier names such a record instead of failing. */
+function readableRecord(item: Item): AuditRecord | { seq: number; problem: string } {
+  const seq = Number(item[AUDIT_TABLE.sortKey]?.N);
+  const json = item[AUDIT_ATTRIBUTES.record]?.S;
+  if (json === undefined) return { seq, problem: 'the stored item has no record' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return { seq, problem: 'the stored record is not valid JSON' };
+  }
+  const fields = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  if (!fields || typeof fields.seq !== 'number' || typeof fields.hash !== 'string' || typeof fields.prevHash !== 'string') {
+    return { seq, problem: 'the stored record is not an audit record' };
+  }
+  return fields as unknown as AuditRecord;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,6 +1,7 @@
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuditRecord } from '#domain/audit.ts';
 import type { AuditPage, AuditQuery } from '#ports/audit-log.ts';
+import { decodeCursor, encodeCursor } from '#domain/cursor.ts';
 import { InvalidCursorError } from '#ports/errors.ts';
 import { AUDIT_ATTRIBUTES, AUDIT_TIME_INDEX, normalizeTime } from './table-design.ts';
 
@@ -17,7 +18,8 @@ export interface TimeSource {
 }
 
 const TIME_KEY = AUDIT_TIME_INDEX.sortKey;
-const TIME_KEY_SHAPE = /^[^#]+#.+#\d{12}$/;
+/** `<ISO time, ms, Z>#<stream>#<seq, 12 digits>`, as timeKeyOf writes it. */
+const TIME_KEY_SHAPE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)#(.+)#\d{12}$/;
 
 /**
  * The newest `limit` records across the sources, by `timeKey`, below the cursor and within
@@ -29,7 +31,8 @@ export async function readNewestFirst(client: DynamoDBClient, table: string, sco
   const limit = Number.isFinite(query.limit) ? Math.max(1, Math.floor(query.limit)) : 1;
   const since = query.since === undefined ? undefined : normalizeTime(query.since);
   const until = query.until === undefined ? undefined : normalizeTime(query.until);
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, scope);
+  const bound = { scope, since, until };
+  const after = query.cursor === undefined ? undefined : decodeListCursor(query.cursor, bound);
   if (since !== undefined && until !== undefined && since > until) return { records: [], nextCursor: null };
 
   // Every key for time T sorts at or after T and before `T$` ('$' follows '#'), so `${until}$` is
@@ -44,7 +47,7 @@ export async function readNewestFirst(client: DynamoDBClient, table: string, sco
   const last = page[page.length - 1];
   return {
     records: page.map((entry) => entry.record),
-    nextCursor: merged.length > limit && last ? encodeCursor(scope, last.key) : null,
+    nextCursor: merged.length > limit && last ? encodeCursor(LIST_CURSOR, bound, last.key) : null,
   };
 }
 
@@ -137,21 +140,17 @@ function keyRange(since: string | undefined, below: string | undefined): KeyRang
   return { names: {}, expression: '', values: {}, inclusiveBelow: false };
 }
 
-/** Opaque to callers: the query's scope (every stream, or one) and the last key it returned. */
-function encodeCursor(scope: string, key: string): string {
-  return Buffer.from(JSON.stringify({ scope, after: key })).toString('base64url');
-}
+const LIST_CURSOR = 'audit-list';
 
-function decodeCursor(cursor: string, scope: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch (err) {
-    throw new InvalidCursorError({ cause: err });
-  }
-  const fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-  const valid = Object.keys(fields).length === 2 && fields.scope === scope
-    && typeof fields.after === 'string' && TIME_KEY_SHAPE.test(fields.after);
+/**
+ * The last key a page returned, from a cursor bound to the query's scope and time bounds
+ * (#domain/cursor.ts); a key that is not a time key of that scope is refused too.
+ */
+function decodeListCursor(cursor: string, bound: { scope: string; since: string | undefined; until: string | undefined }): string {
+  const key = decodeCursor(LIST_CURSOR, bound, cursor);
+  const shape = typeof key === 'string' ? TIME_KEY_SHAPE.exec(key) : null;
+  const time = shape?.[1];
+  const valid = shape !== null && time !== undefined && !Number.isNaN(Date.parse(time)) && new Date(time).toISOString() === time && (bound.scope === '*' || shape[2] === bound.scope);
   if (!valid) throw new InvalidCursorError();
-  return fields.after as string;
+  return key as string;
 }

@@ -120,11 +120,14 @@ describe('verifying an audit chain from its checkpoint', () => {
     expect(await ports.audit.getCheckpoint('service#api')).toBeNull();
   });
 
-  it('refuses a cursor it did not hand out, and a cursor on a checkpoint run', async () => {
+  it('refuses a cursor it did not hand out, one from another stream\'s run, and a cursor on a checkpoint run', async () => {
     const { ports } = seeded(5);
     const forged = Buffer.from(JSON.stringify({ seq: 3, hash: 'f'.repeat(64) })).toString('base64url');
-    const resumed = await verifyAuditChain(ports, { service: 'api', from: 'genesis', cursor: forged }, budget(10));
-    expect(resumed).toMatchObject({ intact: false, firstBreak: { seq: 3 } });
+    await expect(verifyAuditChain(ports, { service: 'api', from: 'genesis', cursor: forged }, budget(10))).rejects.toBeInstanceOf(ValidationError);
+    const partial = await verifyAuditChain(ports, { service: 'api', from: 'genesis' }, budget(2));
+    expect(partial.cursor).not.toBeNull();
+    await expect(verifyAuditChain(ports, { service: 'web', from: 'genesis', cursor: partial.cursor! }, budget(10))).rejects.toMatchObject({ field: 'query.cursor' });
+    expect(await verifyAuditChain(ports, { service: 'api', from: 'genesis', cursor: partial.cursor! }, budget(10))).toMatchObject({ intact: true, complete: true });
     await expect(verifyAuditChain(ports, { service: 'api', from: 'genesis', cursor: 'bm9wZQ' }, budget(10))).rejects.toBeInstanceOf(ValidationError);
     await expect(verifyAuditChain(ports, { service: 'api', from: 'checkpoint', cursor: forged }, budget(10))).rejects.toBeInstanceOf(ValidationError);
   });
