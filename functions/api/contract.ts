@@ -6,6 +6,7 @@ import {
 } from '#domain/schemas.ts';
 
 import type { OperationContract } from '#functions/http/request.ts';
+import type { OperationId } from '../http-routes.ts';
 
 export type { OperationContract };
 
@@ -21,7 +22,8 @@ const verifyAuditQuery = z.strictObject({
   cursor: z.optional(z.string().check(z.maxLength(512), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous verify call'))),
 });
 
-export const contract: Record<string, OperationContract> = {
+/** The request contract of every declared operation: an operation missing here, or one no route declares, fails the build. */
+export const contract = {
   createService: { query: mutation, body: createServiceSchema, created: true },
   listServices: { query: none },
   getService: { query: none, path: { name: dnsLabel } },
@@ -49,4 +51,7 @@ export const contract: Record<string, OperationContract> = {
   issueDbCredential: { query: none, body: issueDbCredentialSchema, created: true },
   listDbCredentials: { query: byService },
   revokeDbCredential: { query: none, body: revokeDbCredentialSchema },
-};
+} satisfies Record<OperationId, OperationContract>;
+
+/** Whether a route's operation id has a contract; true for every declared route. */
+export const isOperationId = (id: string): id is OperationId => Object.hasOwn(contract, id);

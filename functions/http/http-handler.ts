@@ -3,22 +3,25 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { NotFoundError } from '#domain/errors.ts';
 import type { RouteTrigger } from '#domain/triggers.ts';
-import type { Wiring } from '#ports/ports.ts';
+import type { Caller, Wiring } from '#ports/ports.ts';
 import { logger } from '#observability/logger.ts';
+import type { contract } from '../api/contract.ts';
+import type { OperationId } from '../http-routes.ts';
 import { principalOf, requireScope } from './auth.ts';
 import { errorAnswer, knownErrorAnswer } from './error-table.ts';
 import { json, type ApiEvent, type ApiResult } from './http.ts';
-import { runOperation, validateRequest, type Operation, type OperationContract } from './request.ts';
+import type { OperationTable } from './operation-table.ts';
+import { validateRequest, type OperationContract } from './request.ts';
 
 export interface ErrorReporter {
   error(message: string, details: Record<string, unknown>): void;
 }
 
-/** The routes one function serves, the contract of their operations and the operation behind each. */
-export interface HttpSurface<P extends object> {
-  routes: readonly RouteTrigger[];
-  contract: Record<string, OperationContract>;
-  operations: Record<string, Operation<P>>;
+/** The routes one function serves, the contract of their operations and the operation behind each: one per route id. */
+export interface HttpSurface<Ids extends OperationId, P extends object> {
+  routes: readonly RouteTrigger<Ids>[];
+  contract: typeof contract;
+  operations: OperationTable<Ids, P>;
 }
 
 /**
@@ -37,7 +40,7 @@ export function httpErrors(reporter: ErrorReporter): middy.MiddlewareObj<ApiEven
 }
 
 /** An HTTP function: scope check, validation against the contract, then the operation. */
-export function createHttpHandler<P extends object>(surface: HttpSurface<P>, wire: () => Promise<Wiring<P>>, reporter: ErrorReporter) {
+export function createHttpHandler<Ids extends OperationId, P extends object>(surface: HttpSurface<Ids, P>, wire: () => Promise<Wiring<P>>, reporter: ErrorReporter) {
   const routeByKey = new Map(surface.routes.map((r) => [`${r.method} ${r.path}`, r]));
   const lambdaHandler = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
     const principal = principalOf(event);
@@ -47,10 +50,19 @@ export function createHttpHandler<P extends object>(surface: HttpSurface<P>, wir
     const { ports } = await wire();
     const caller = { actor: principal.subject, requestId: event.requestContext.requestId ?? context.awsRequestId };
     logger.appendKeys({ correlationId: caller.requestId });
-    const spec = surface.contract[route.operationId];
-    return runOperation(spec, route.operationId, validateRequest(spec, route.operationId, event, ports, caller), surface.operations);
+    return runOperation(surface, route.operationId, event, ports, caller);
   };
   return middy<ApiEvent, ApiResult>(lambdaHandler)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpErrors(reporter));
+}
+
+/** Validates the request by its operation's contract and runs it: 201 for a real create, 202 for work started, 200 otherwise. */
+async function runOperation<Ids extends OperationId, K extends Ids, P extends object>(
+  surface: HttpSurface<Ids, P>, id: K, event: ApiEvent, ports: P, caller: Caller,
+): Promise<ApiResult> {
+  const spec: OperationContract = surface.contract[id];
+  const request = validateRequest(surface.contract[id], event, ports, caller);
+  const result = await surface.operations[id](request);
+  return json(spec.created && !request.dryRun ? 201 : spec.accepted ? 202 : 200, result);
 }

@@ -2,7 +2,7 @@ import type * as z from 'zod/mini';
 import { NotFoundError, ValidationError } from '#domain/errors.ts';
 import { parseInput } from '#domain/validation.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
-import { json, readBody, type ApiEvent, type ApiResult } from './http.ts';
+import { readBody, type ApiEvent } from './http.ts';
 
 /** The request schemas of each operation: the handler validates with them and OpenAPI is generated from them. */
 export interface OperationContract {
@@ -14,29 +14,34 @@ export interface OperationContract {
   accepted?: boolean;
 }
 
-/** One request, validated against its operation's contract before the use case runs. */
-export interface Request<P extends object = Ports> {
+/** The path parameters a contract declares, as their schemas give them. */
+type PathOf<C extends OperationContract> = C extends { path: infer S extends Record<string, z.ZodMiniType> } ? { [K in keyof S]: z.output<S[K]> } : Record<never, string>;
+/** The body a contract declares, as its schema gives it; undefined for an operation without one. */
+type BodyOf<C extends OperationContract> = C extends { body: infer B extends z.ZodMiniType } ? z.output<B> : undefined;
+
+/** One request, validated against its operation's contract before the use case runs, and typed by it. */
+export interface Request<C extends OperationContract = OperationContract, P extends object = Ports> {
   ports: P;
   caller: Caller;
-  query: Record<string, unknown>;
-  path: Record<string, string>;
-  body: unknown;
+  query: z.output<C['query']>;
+  path: PathOf<C>;
+  body: BodyOf<C>;
   dryRun: boolean;
 }
 
-export type Operation<P extends object = Ports> = (req: Request<P>) => Promise<unknown>;
-
-export function validateRequest<P extends object>(spec: OperationContract | undefined, operationId: string, event: ApiEvent, ports: P, caller: Caller): Request<P> {
-  if (!spec) throw new NotFoundError(`operation ${operationId}`);
-  const query = parseInput(spec.query, event.queryStringParameters ?? {}, 'query') as Record<string, unknown>;
-  const path: Record<string, string> = {};
+export function validateRequest<C extends OperationContract, P extends object>(spec: C, event: ApiEvent, ports: P, caller: Caller): Request<C, P> {
+  const query = parseInput(spec.query, event.queryStringParameters ?? {}, 'query');
+  const path: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(spec.path ?? {})) {
     const raw = event.pathParameters?.[name];
     if (raw === undefined) throw new NotFoundError(`path parameter ${name}`, name);
-    path[name] = parseInput(schema, decodePathParameter(raw, name), name) as string;
+    path[name] = parseInput(schema, decodePathParameter(raw, name), name);
   }
   const body = spec.body ? parseInput(spec.body, readBody(event)) : undefined;
-  return { ports, caller, query, path, body, dryRun: query.dryRun === 'true' };
+  // The query passed its schema, so dryRun is 'true' only where the operation accepts it.
+  const dryRun = event.queryStringParameters?.dryRun === 'true';
+  // Each field was parsed by the schema the type names; TypeScript cannot follow a generic contract through the loop.
+  return { ports, caller, query, path, body, dryRun } as Request<C, P>;
 }
 
 function decodePathParameter(raw: string, name: string): string {
@@ -45,13 +50,4 @@ function decodePathParameter(raw: string, name: string): string {
   } catch {
     throw new ValidationError(`${name} is not validly percent-encoded`, name);
   }
-}
-
-/** Runs an operation and shapes its HTTP answer: 201 for a real create, 202 for work started, 200 otherwise. */
-export async function runOperation<P extends object>(spec: OperationContract | undefined, operationId: string, request: Request<P>, table: Record<string, Operation<P>>): Promise<ApiResult> {
-  const operation = table[operationId];
-  if (!operation) throw new NotFoundError(`operation ${operationId}`);
-  const result = await operation(request);
-  const created = spec?.created && !request.dryRun;
-  return json(created ? 201 : spec?.accepted ? 202 : 200, result);
 }

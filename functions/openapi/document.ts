@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ALL_SCOPES } from '#domain/triggers.ts';
-import { contract } from '../api/contract.ts';
+import { contract, isOperationId } from '../api/contract.ts';
+import type { OperationContract } from '#functions/http/request.ts';
 import { httpRoutes } from '../http-routes.ts';
 import { responses, type OperationResponses } from './responses.ts';
 
@@ -45,21 +46,14 @@ function successResponses(spec: { created?: boolean; accepted?: boolean }, answe
   };
 }
 
-function parameters(operationId: string, path: string) {
-  const spec = contract[operationId]!;
-  const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
-    name, in: 'path', required: true, schema: jsonSchema(spec.path?.[name!] ?? z.string()),
+function parameters(spec: OperationContract, path: string) {
+  const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(([, name = '']) => ({
+    name, in: 'path', required: true, schema: jsonSchema(spec.path?.[name] ?? z.string()),
   }));
   const queryParams = Object.entries(spec.query.shape).map(([name, schema]) => ({
     name, in: 'query', required: !(schema as z.ZodMiniType).safeParse(undefined).success, schema: jsonSchema(schema as z.ZodMiniType),
   }));
   return [...pathParams, ...queryParams];
-}
-
-function responseOf(operationId: string): OperationResponses {
-  const answers = (responses as Record<string, OperationResponses>)[operationId];
-  if (!answers) throw new Error(`operation ${operationId} has no response schema in functions/openapi/responses.ts`);
-  return answers;
 }
 
 let cached: Record<string, unknown> | null = null;
@@ -69,15 +63,19 @@ export function openApiDocument(): Record<string, unknown> {
   if (cached) return cached;
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const spec = contract[route.operationId]!;
+    const id = route.operationId;
+    // Every declared id has a contract and response schemas (the build checks); this catches a function left out of OperationId.
+    if (!isOperationId(id)) throw new Error(`route ${route.method} ${route.path} names ${id}, which has no contract`);
+    const spec: OperationContract = contract[id];
+    const answers: OperationResponses = responses[id];
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,
       security: [{ bearerAuth: [route.scope] }],
       'x-required-scope': route.scope,
-      parameters: parameters(route.operationId, route.path),
+      parameters: parameters(spec, route.path),
       responses: {
-        ...successResponses(spec, responseOf(route.operationId)),
+        ...successResponses(spec, answers),
         400: errorResponse('Invalid input'),
         401: errorResponse('Missing or invalid bearer token'),
         403: errorResponse(`The token lacks ${route.scope}`),

@@ -17,7 +17,7 @@ const lambdaHandler = async (event: ApiEvent): Promise<ApiResult> => {
   const route = routeByKey.get(event.routeKey);
   if (!route) throw new NotFoundError(`route ${event.routeKey}`);
   requireScope(principal, route.scope);
-  parseInput(contract[route.operationId]!.query, event.queryStringParameters ?? {}, 'query');
+  parseInput(contract[route.operationId].query, event.queryStringParameters ?? {}, 'query');
   return json(200, openApiDocument());
 };
 

@@ -31,7 +31,11 @@ export const responses = {
   listServices: { ok: z.object({ services: z.array(service) }) },
   getService: { ok: service },
   updateService: { ok: service, dryRun: preview({ wouldUpdate: service, changed: z.boolean() }) },
-  deleteService: { ok: deleted, dryRun: preview({ wouldDelete: service }) },
+  // rulesDeleted only with ?cascade=true.
+  deleteService: {
+    ok: z.object({ deleted: z.string(), rulesDeleted: z.optional(z.array(z.string())) }),
+    dryRun: preview({ wouldDelete: service, rulesDeleted: z.optional(z.array(z.string())) }),
+  },
   createRule: { ok: rule, dryRun: preview({ wouldCreate: ruleDraft, alarms: z.array(alarmSpec), replicas: replicasPreview }) },
   listRules: { ok: z.object({ rules: z.array(rule) }) },
   getRule: { ok: rule },

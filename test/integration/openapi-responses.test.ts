@@ -94,8 +94,13 @@ describe('answers match the OpenAPI document', () => {
     await call('DELETE', '/budgets/eligibility-api', '/budgets/{service}', 200);
     const rules = (await sb.http('GET', '/autoscale-rules')).body.rules as Array<{ ruleId: string }>;
     await call('DELETE', `/autoscale-rules/${rules[0]!.ruleId}?dryRun=true`, '/autoscale-rules/{id}', 200);
-    for (const { ruleId } of rules) await call('DELETE', `/autoscale-rules/${ruleId}`, '/autoscale-rules/{id}', 200);
-    await call('DELETE', '/services/eligibility-api?dryRun=true', '/services/{name}', 200);
-    await call('DELETE', '/services/eligibility-api', '/services/{name}', 200);
+    await call('DELETE', `/autoscale-rules/${rules[0]!.ruleId}`, '/autoscale-rules/{id}', 200);
+    await call('POST', '/autoscale-rules', '/autoscale-rules', 201, { service: 'eligibility-api', minReplicas: 2, maxReplicas: 8, trigger: { metric: 'cpu', threshold: 70 } });
+    await call('DELETE', '/services/eligibility-api?dryRun=true', '/services/{name}', 409);
+    expect((await call('DELETE', '/services/eligibility-api?dryRun=true&cascade=true', '/services/{name}', 200)).body.rulesDeleted).toHaveLength(1);
+    expect((await call('DELETE', '/services/eligibility-api?cascade=true', '/services/{name}', 200)).body.rulesDeleted).toHaveLength(1);
+    await call('POST', '/services', '/services', 201, { name: 'portal', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api', tags });
+    await call('DELETE', '/services/portal?dryRun=true', '/services/{name}', 200);
+    await call('DELETE', '/services/portal', '/services/{name}', 200);
   });
 });
