@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startK8sSimulator, type K8sSimulatorOptions } from '#adapters/local/k8s-simulator.ts';
+import { type K8sSimulatorOptions, startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import { loadSandboxTls } from './sandbox-ca.ts';
 
 export const SANDBOX_KUBE_CONTEXT = 'hms-sys-sandbox';

@@ -40,12 +40,14 @@ export async function rawGet(kc: k8s.KubeConfig, path: string, accept = 'applica
   const options: https.RequestOptions = { method: 'GET', host: server.hostname, port: server.port, path, headers: { accept } };
   await kc.applyToHTTPSOptions(options);
   return new Promise((resolve, reject) => {
-    https.get(options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
-      res.on('error', reject);
-    }).on('error', reject);
+    https
+      .get(options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 

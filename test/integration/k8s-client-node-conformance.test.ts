@@ -5,15 +5,28 @@
  * RESTART_CALLS) is made here too; every answer must carry only fields the client's typed models
  * know, deserialize with the fields the product reads, and errors must arrive as V1Status.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ApisApi, AppsV1Api, AutoscalingV2Api, CoreApi, CoreV1Api, KubeConfig, PatchStrategy, SchedulingV1Api, V1Deployment, V1Scale,
-  V1Status, V2HorizontalPodAutoscalerList, VersionApi, Watch, setHeaderOptions,
+  ApisApi,
+  AppsV1Api,
+  AutoscalingV2Api,
+  CoreApi,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  SchedulingV1Api,
+  setHeaderOptions,
+  V1Deployment,
+  V1Scale,
+  V1Status,
+  V2HorizontalPodAutoscalerList,
+  VersionApi,
+  Watch,
 } from '@kubernetes/client-node';
-import { findHpaFor, nodeItem, placeholderDeployment, placeholderName, tablePage, TABLE, toScaleState, toWorkload } from '#adapters/aws/kubernetes-shapes.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { toRolloutItem } from '#adapters/aws/kubernetes-rollout-shapes.ts';
+import { findHpaFor, nodeItem, placeholderDeployment, placeholderName, TABLE, tablePage, toScaleState, toWorkload } from '#adapters/aws/kubernetes-shapes.ts';
 import { PLACEHOLDER_NAMESPACE, PLACEHOLDER_PRIORITY_CLASS, type WorkloadRef } from '#ports/cluster.ts';
 import { rawGet, statusOf, unknownFields } from './client-node-models.ts';
 import { useSandbox } from './sandbox-fixture.ts';
@@ -36,13 +49,15 @@ describe('@kubernetes/client-node 1.4 against the sandbox simulator', () => {
   });
 
   it('is a test dependency only: nothing in shared/ or functions/ imports it', () => {
-    const sources = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
-      .flatMap((entry) => (entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : []));
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+      );
     const importers = ['shared', 'functions'].flatMap(sources).filter((file) => readFileSync(file, 'utf8').includes('@kubernetes/client-node'));
     expect(importers).toEqual([]);
   });
 
-  it('checks fields against the client\'s models: an invented or misspelt field is found', () => {
+  it("checks fields against the client's models: an invented or misspelt field is found", () => {
     expect(unknownFields({ spec: { replicaz: 1 }, status: { replicas: 1 } }, 'V1Scale')).toEqual(['$.spec.replicaz']);
     expect(unknownFields({ items: [{ metadata: { name: 'a', nickname: 'b' } }] }, 'V1DeploymentList')).toEqual(['$.items[0].metadata.nickname']);
   });
@@ -57,14 +72,19 @@ describe('@kubernetes/client-node 1.4 against the sandbox simulator', () => {
     expect(kc.getCurrentUser()!.token).toBe(sb.sandbox.k8s.token);
   });
 
-  it('answers discovery in the client\'s APIVersions, APIGroupList, APIResourceList and VersionInfo', async () => {
+  it("answers discovery in the client's APIVersions, APIGroupList, APIResourceList and VersionInfo", async () => {
     expect((await kc.makeApiClient(CoreApi).getAPIVersions()).versions).toEqual(['v1']);
     const groups = await kc.makeApiClient(ApisApi).getAPIVersions();
     expect(groups.groups.map((g) => g.name).sort()).toEqual(['apps', 'autoscaling', 'scheduling.k8s.io']);
     const resources = await apps.getAPIResources();
     expect(resources.resources.find((r) => r.name === 'deployments')?.verbs).toContain('watch');
     expect((await kc.makeApiClient(VersionApi).getCode()).major).toBe('1');
-    for (const [path, type] of [['/api', 'V1APIVersions'], ['/apis', 'V1APIGroupList'], ['/apis/apps/v1', 'V1APIResourceList'], ['/version', 'VersionInfo']] as const) {
+    for (const [path, type] of [
+      ['/api', 'V1APIVersions'],
+      ['/apis', 'V1APIGroupList'],
+      ['/apis/apps/v1', 'V1APIResourceList'],
+      ['/version', 'VersionInfo'],
+    ] as const) {
       expect(unknownFields((await rawGet(kc, path)).body, type), path).toEqual([]);
     }
   });
@@ -98,11 +118,14 @@ describe('@kubernetes/client-node 1.4 against the sandbox simulator', () => {
     const stale = hpa.metadata!.resourceVersion!;
     const name = hpa.metadata!.name!;
     const raised = await autoscaling.patchNamespacedHorizontalPodAutoscaler(
-      { name, namespace: 'benefits', body: { metadata: { resourceVersion: stale }, spec: { minReplicas: 3 } } }, merge);
+      { name, namespace: 'benefits', body: { metadata: { resourceVersion: stale }, spec: { minReplicas: 3 } } },
+      merge,
+    );
     expect(raised.spec?.minReplicas).toBe(3);
     expect(raised.metadata?.resourceVersion).not.toBe(stale);
-    const refused = await autoscaling.patchNamespacedHorizontalPodAutoscaler(
-      { name, namespace: 'benefits', body: { metadata: { resourceVersion: stale }, spec: { minReplicas: 4 } } }, merge).catch(statusOf);
+    const refused = await autoscaling
+      .patchNamespacedHorizontalPodAutoscaler({ name, namespace: 'benefits', body: { metadata: { resourceVersion: stale }, spec: { minReplicas: 4 } } }, merge)
+      .catch(statusOf);
     expect(refused).toMatchObject({ code: 409, status: { kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409 } });
     expect(unknownFields((refused as { status: unknown }).status, 'V1Status')).toEqual([]);
     await sb.sandbox.wiring.ports.cluster.setHpaMinReplicas(eligibility, name, 2, raised.metadata!.resourceVersion!);
@@ -126,7 +149,11 @@ describe('@kubernetes/client-node 1.4 against the sandbox simulator', () => {
     expect(pods.items).toHaveLength(4);
     expect(pods.items.every((p) => p.status?.phase === 'Running' && p.spec?.nodeName)).toBe(true);
     expect(unknownFields((await rawGet(kc, '/api/v1/namespaces/benefits/pods')).body, 'V1PodList')).toEqual([]);
-    const pending = await rawGet(kc, '/api/v1/namespaces/benefits/pods?labelSelector=app%3Deligibility-api&fieldSelector=status.phase%3DPending%2Cspec.nodeName%3D&includeObject=None&limit=500', TABLE);
+    const pending = await rawGet(
+      kc,
+      '/api/v1/namespaces/benefits/pods?labelSelector=app%3Deligibility-api&fieldSelector=status.phase%3DPending%2Cspec.nodeName%3D&includeObject=None&limit=500',
+      TABLE,
+    );
     expect(tablePage.parse(pending.body).rows).toHaveLength(0);
     expect(unknownFields(pending.body.metadata, 'V1ListMeta')).toEqual([]);
 
@@ -136,7 +163,11 @@ describe('@kubernetes/client-node 1.4 against the sandbox simulator', () => {
     const rawNodes = (await rawGet(kc, '/api/v1/nodes')).body;
     expect(unknownFields(rawNodes, 'V1NodeList')).toEqual([]);
     expect(nodeItem.parse(rawNodes.items[0]).metadata.name).toBe(nodes.items[0]!.metadata?.name);
-    const bound = await rawGet(kc, '/api/v1/pods?fieldSelector=spec.nodeName%21%3D%2Cstatus.phase%21%3DSucceeded%2Cstatus.phase%21%3DFailed&includeObject=None&limit=500', TABLE);
+    const bound = await rawGet(
+      kc,
+      '/api/v1/pods?fieldSelector=spec.nodeName%21%3D%2Cstatus.phase%21%3DSucceeded%2Cstatus.phase%21%3DFailed&includeObject=None&limit=500',
+      TABLE,
+    );
     const all = await core.listPodForAllNamespaces();
     expect(tablePage.parse(bound.body).rows).toHaveLength(all.items.filter((p) => p.spec?.nodeName).length);
   });
@@ -157,9 +188,13 @@ describe('@kubernetes/client-node 1.4 against the sandbox simulator', () => {
     const priority = await kc.makeApiClient(SchedulingV1Api).readPriorityClass({ name: PLACEHOLDER_PRIORITY_CLASS });
     expect(priority.value).toBeLessThan(0);
 
-    const wrongUid = await apps.deleteNamespacedDeployment({
-      name, namespace: PLACEHOLDER_NAMESPACE, body: { preconditions: { uid: '00000000-0000-0000-0000-000000000000' } },
-    }).catch(statusOf);
+    const wrongUid = await apps
+      .deleteNamespacedDeployment({
+        name,
+        namespace: PLACEHOLDER_NAMESPACE,
+        body: { preconditions: { uid: '00000000-0000-0000-0000-000000000000' } },
+      })
+      .catch(statusOf);
     expect(wrongUid).toMatchObject({ code: 409, status: { reason: 'Conflict' } });
     const deleted = await apps.deleteNamespacedDeployment({ name, namespace: PLACEHOLDER_NAMESPACE, body: { preconditions: { uid: created.metadata!.uid! } } });
     expect(deleted).toBeInstanceOf(V1Status);
@@ -171,10 +206,15 @@ describe('@kubernetes/client-node 1.4 against the sandbox simulator', () => {
 
   it('restartWorkload: a template patch carrying a stale resourceVersion is refused, the current one rolls the pods', async () => {
     const current = await apps.readNamespacedDeployment({ name: 'receipt-svc', namespace: 'benefits' });
-    const annotate = (resourceVersion: string, value: string) => apps.patchNamespacedDeployment({
-      name: 'receipt-svc', namespace: 'benefits',
-      body: { metadata: { resourceVersion }, spec: { template: { metadata: { annotations: { 'example.com/rotated': value } } } } },
-    }, merge);
+    const annotate = (resourceVersion: string, value: string) =>
+      apps.patchNamespacedDeployment(
+        {
+          name: 'receipt-svc',
+          namespace: 'benefits',
+          body: { metadata: { resourceVersion }, spec: { template: { metadata: { annotations: { 'example.com/rotated': value } } } } },
+        },
+        merge,
+      );
     const restarted = await annotate(current.metadata!.resourceVersion!, 'a');
     expect(restarted.metadata?.generation).toBe(current.metadata!.generation! + 1);
     expect(restarted.spec?.template.metadata?.annotations).toEqual({ 'example.com/rotated': 'a' });
@@ -196,9 +236,12 @@ describe('@kubernetes/client-node 1.4 against the sandbox simulator', () => {
     const list = await apps.listNamespacedDeployment({ namespace: 'benefits', fieldSelector: 'metadata.name=eligibility-api' });
     expect(list.items.map((d) => d.metadata?.name)).toEqual(['eligibility-api']);
     const events: { phase: string; object: any }[] = [];
-    const controller = await new Watch(kc).watch('/apis/apps/v1/namespaces/benefits/deployments',
+    const controller = await new Watch(kc).watch(
+      '/apis/apps/v1/namespaces/benefits/deployments',
       { fieldSelector: 'metadata.name=eligibility-api', resourceVersion: list.metadata!.resourceVersion! },
-      (phase, object) => events.push({ phase, object }), () => undefined);
+      (phase, object) => events.push({ phase, object }),
+      () => undefined,
+    );
     try {
       await sb.sandbox.wiring.ports.cluster.setScale(eligibility, 7);
       for (let i = 0; i < 200 && !events.some((e) => e.object.status?.readyReplicas === 7); i++) await new Promise((r) => setTimeout(r, 25));

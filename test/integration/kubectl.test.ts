@@ -21,7 +21,14 @@ function kubectlInstalled(): boolean {
 function table(output: string): Record<string, string>[] {
   const [header = '', ...lines] = output.trim().split('\n');
   const names = header.trim().split(/\s{2,}/);
-  return lines.map((line) => Object.fromEntries(line.trim().split(/\s{2,}/).map((cell, i) => [names[i] ?? `#${i}`, cell])));
+  return lines.map((line) =>
+    Object.fromEntries(
+      line
+        .trim()
+        .split(/\s{2,}/)
+        .map((cell, i) => [names[i] ?? `#${i}`, cell]),
+    ),
+  );
 }
 
 describe.skipIf(!kubectlInstalled())('kubectl against the sandbox, with the kubeconfig it writes', () => {
@@ -46,7 +53,10 @@ describe.skipIf(!kubectlInstalled())('kubectl against the sandbox, with the kube
     home = mkdtempSync(join(tmpdir(), 'hms-kubectl-home-'));
     expect((await sb.service('eligibility-api')).status).toBe(201);
     const rule = await sb.http('POST', '/autoscale-rules', {
-      service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 },
+      service: 'eligibility-api',
+      minReplicas: 4,
+      maxReplicas: 20,
+      trigger: { metric: 'http_rps', threshold: 500 },
     });
     expect(rule.status).toBe(201);
     ruleId = rule.body.ruleId;
@@ -94,8 +104,17 @@ describe.skipIf(!kubectlInstalled())('kubectl against the sandbox, with the kube
   });
 
   it('kubectl patch --type merge changes the pod template and the rollout completes', async () => {
-    const patched = await kubectl('patch', 'deploy', 'eligibility-api', '-n', 'benefits', '--type', 'merge',
-      '-p', '{"spec":{"template":{"metadata":{"annotations":{"example.com/restarted-by":"kubectl"}}}}}');
+    const patched = await kubectl(
+      'patch',
+      'deploy',
+      'eligibility-api',
+      '-n',
+      'benefits',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"template":{"metadata":{"annotations":{"example.com/restarted-by":"kubectl"}}}}}',
+    );
     expect(patched.stdout.trim()).toBe('deployment.apps/eligibility-api patched');
     expect(sb.sandbox.k8s.state.templateAnnotations('benefits', 'eligibility-api')).toEqual({ 'example.com/restarted-by': 'kubectl' });
     const rollout = await kubectl('rollout', 'status', 'deploy/eligibility-api', '-n', 'benefits', '--timeout=60s');
@@ -107,7 +126,10 @@ describe.skipIf(!kubectlInstalled())('kubectl against the sandbox, with the kube
   it('kubectl get hpa -A, get pods and get nodes print what the cluster holds', async () => {
     const hpas = table((await kubectl('get', 'hpa', '-A')).stdout);
     expect(hpas.find((r) => r.NAME === 'notification-svc')).toMatchObject({
-      NAMESPACE: 'benefits', REFERENCE: 'Deployment/notification-svc', MINPODS: '2', MAXPODS: '10',
+      NAMESPACE: 'benefits',
+      REFERENCE: 'Deployment/notification-svc',
+      MINPODS: '2',
+      MAXPODS: '10',
     });
     const pods = table((await kubectl('get', 'pods', '-n', 'benefits')).stdout);
     const eligibility = pods.filter((r) => r.NAME!.startsWith('eligibility-api-'));

@@ -1,13 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KubeTransportError, sendKubeRequest } from '#adapters/aws/kubernetes-request.ts';
-import { startK8sSimulator, type K8sSimulator } from '#adapters/local/k8s-simulator.ts';
-import { loadSandboxTls } from '#sandbox/sandbox-ca.ts';
+import { type K8sSimulator, startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import { startSandboxKube } from '#sandbox/kube-access.ts';
+import { loadSandboxTls } from '#sandbox/sandbox-ca.ts';
 
 const TOKEN = 'simulator-token';
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
@@ -19,7 +19,8 @@ async function get(sim: K8sSimulator, path: string, accept = 'application/json')
 
 async function patch(sim: K8sSimulator, path: string, body: unknown) {
   const res = await fetch(`${sim.url}${path}`, {
-    method: 'PATCH', body: JSON.stringify(body),
+    method: 'PATCH',
+    body: JSON.stringify(body),
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/merge-patch+json' },
   });
   return { status: res.status, body: (await res.json()) as any };
@@ -39,7 +40,9 @@ function watch(sim: K8sSimulator, path: string) {
         buffer = buffer.slice(i + 1);
       }
     });
-    res.on('end', () => { ended = true; });
+    res.on('end', () => {
+      ended = true;
+    });
   });
   const until = async (done: () => boolean) => {
     for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 25));
@@ -118,7 +121,10 @@ describe('the simulator speaks enough of the API for kubectl', () => {
   it('streams a watch from a resourceVersion: a scale arrives as MODIFIED, and the stream ends at timeoutSeconds', async () => {
     const list = (await get(sim, '/apis/apps/v1/namespaces/benefits/deployments?fieldSelector=metadata.name%3Deligibility-api')).body;
     const from = list.metadata.resourceVersion;
-    const stream = watch(sim, `/apis/apps/v1/namespaces/benefits/deployments?watch=true&fieldSelector=metadata.name%3Deligibility-api&resourceVersion=${from}&timeoutSeconds=2`);
+    const stream = watch(
+      sim,
+      `/apis/apps/v1/namespaces/benefits/deployments?watch=true&fieldSelector=metadata.name%3Deligibility-api&resourceVersion=${from}&timeoutSeconds=2`,
+    );
     try {
       await new Promise((r) => setTimeout(r, 100));
       expect(stream.events).toEqual([]);
@@ -138,7 +144,10 @@ describe('the simulator speaks enough of the API for kubectl', () => {
     try {
       await stream.until(() => stream.events.length === 1);
       expect(stream.events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'doomed' } } });
-      const res = await fetch(`${sim.url}/apis/apps/v1/namespaces/scratch/deployments/doomed`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+      const res = await fetch(`${sim.url}/apis/apps/v1/namespaces/scratch/deployments/doomed`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
       expect(res.status).toBe(200);
       await stream.until(() => stream.events.some((e) => e.type === 'DELETED'));
     } finally {
@@ -150,8 +159,12 @@ describe('the simulator speaks enough of the API for kubectl', () => {
 describe('the sandbox CA and kubeconfig', () => {
   let dir: string;
   const sims: K8sSimulator[] = [];
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'hms-kube-')); });
-  afterEach(async () => { await Promise.all(sims.splice(0).map((s) => s.close())); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hms-kube-'));
+  });
+  afterEach(async () => {
+    await Promise.all(sims.splice(0).map((s) => s.close()));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves HTTPS that verifies against the CA, and a client without the CA is refused', async () => {

@@ -30,15 +30,25 @@ const GROUP_VERSIONS: Record<string, Resource[]> = {
   ],
   'apps/v1': [
     {
-      name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment',
-      verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'], shortNames: ['deploy'], categories: ['all'],
+      name: 'deployments',
+      singularName: 'deployment',
+      namespaced: true,
+      kind: 'Deployment',
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+      shortNames: ['deploy'],
+      categories: ['all'],
     },
     { name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch'] },
   ],
   'autoscaling/v2': [
     {
-      name: 'horizontalpodautoscalers', singularName: 'horizontalpodautoscaler', namespaced: true, kind: 'HorizontalPodAutoscaler',
-      verbs: ['create', 'get', 'list', 'patch'], shortNames: ['hpa'], categories: ['all'],
+      name: 'horizontalpodautoscalers',
+      singularName: 'horizontalpodautoscaler',
+      namespaced: true,
+      kind: 'HorizontalPodAutoscaler',
+      verbs: ['create', 'get', 'list', 'patch'],
+      shortNames: ['hpa'],
+      categories: ['all'],
     },
   ],
   'scheduling.k8s.io/v1': [
@@ -54,8 +64,13 @@ export function discovery(pathname: string): SimResponse | undefined {
   const path = pathname.replace(/\/$/, '') || '/';
   if (path === '/version') {
     return ok({
-      ...VERSION, gitCommit: '', gitTreeState: 'clean', buildDate: '1970-01-01T00:00:00Z',
-      goVersion: 'n/a', compiler: 'n/a', platform: `${process.platform}/${process.arch}`,
+      ...VERSION,
+      gitCommit: '',
+      gitTreeState: 'clean',
+      buildDate: '1970-01-01T00:00:00Z',
+      goVersion: 'n/a',
+      compiler: 'n/a',
+      platform: `${process.platform}/${process.arch}`,
     });
   }
   if (path === '/api') return ok({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });

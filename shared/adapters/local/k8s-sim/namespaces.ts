@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { renderList } from './render.ts';
-import { notFound, page, type Json, type SimRequest, type SimResponse } from './request-parsing.ts';
+import { type Json, notFound, page, type SimRequest, type SimResponse } from './request-parsing.ts';
 import type { SimState } from './state.ts';
 
 const ALWAYS = ['default', 'kube-system'];

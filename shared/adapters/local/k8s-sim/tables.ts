@@ -8,7 +8,7 @@
  * the same names, types and priorities, so `kubectl get` prints what it prints on a real cluster.
  */
 import { renderDeployment, renderHpa, renderNode, renderPod } from './render.ts';
-import { SimStatusError, type Json, type SimRequest } from './request-parsing.ts';
+import { type Json, type SimRequest, SimStatusError } from './request-parsing.ts';
 import type { SimDeployment, SimHpa, SimNode, SimPod, SimState } from './state.ts';
 
 export type TableVersion = 'v1' | 'v1beta1';
@@ -53,9 +53,16 @@ export const deploymentPrinter: Printer<SimDeployment> = {
   cells: (state, d) => {
     const ready = state.readyCount(d);
     return [
-      d.name, `${ready}/${d.replicas}`, state.updatedCount(d), ready, age(d.creationTimestamp),
-      d.containers.map((c) => c.name).join(','), d.containers.map((c) => c.image).join(','),
-      Object.entries(d.labels).map(([k, v]) => `${k}=${v}`).join(','),
+      d.name,
+      `${ready}/${d.replicas}`,
+      state.updatedCount(d),
+      ready,
+      age(d.creationTimestamp),
+      d.containers.map((c) => c.name).join(','),
+      d.containers.map((c) => c.image).join(','),
+      Object.entries(d.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
     ];
   },
   render: renderDeployment,
@@ -64,7 +71,11 @@ export const deploymentPrinter: Printer<SimDeployment> = {
 export const hpaPrinter: Printer<SimHpa> = {
   columns: [
     NAME,
-    ['Reference', 0, 'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.'],
+    [
+      'Reference',
+      0,
+      'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.',
+    ],
     ['Targets', 0, 'metrics contains the specifications for which to use to calculate the desired replica count.'],
     ['MinPods', 0, 'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.'],
     ['MaxPods', 0, 'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up.'],
@@ -73,8 +84,13 @@ export const hpaPrinter: Printer<SimHpa> = {
   ],
   // The simulator has no metrics server: the current value is <unknown>, as kubectl shows it before the first sample.
   cells: (state, h) => [
-    h.name, `Deployment/${h.deployment}`, 'cpu: <unknown>/70%', h.minReplicas, h.maxReplicas,
-    state.deployment(h.namespace, h.deployment)?.replicas ?? 0, age(h.creationTimestamp),
+    h.name,
+    `Deployment/${h.deployment}`,
+    'cpu: <unknown>/70%',
+    h.minReplicas,
+    h.maxReplicas,
+    state.deployment(h.namespace, h.deployment)?.replicas ?? 0,
+    age(h.creationTimestamp),
   ],
   render: renderHpa,
 };
@@ -94,8 +110,15 @@ export const podPrinter: Printer<SimPod> = {
   cells: (state, pod) => {
     const containers = state.deployment(pod.namespace, pod.deployment)?.containers.length || 1;
     return [
-      pod.name, `${state.isReady(pod) ? containers : 0}/${containers}`, pod.nodeName === undefined ? 'Pending' : 'Running', '0',
-      age(pod.creationTimestamp), '<none>', pod.nodeName ?? '<none>', '<none>', '<none>',
+      pod.name,
+      `${state.isReady(pod) ? containers : 0}/${containers}`,
+      pod.nodeName === undefined ? 'Pending' : 'Running',
+      '0',
+      age(pod.creationTimestamp),
+      '<none>',
+      pod.nodeName ?? '<none>',
+      '<none>',
+      '<none>',
     ];
   },
   render: renderPod,
@@ -115,15 +138,28 @@ export const nodePrinter: Printer<SimNode> = {
     ['Container-Runtime', 1, 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).'],
   ],
   cells: (state, n) => [
-    n.name, state.isNodeReady(n) ? 'Ready' : 'NotReady', '<none>', age(n.creationTimestamp), '',
-    '<none>', '<none>', '<unknown>', '<unknown>', '<unknown>',
+    n.name,
+    state.isNodeReady(n) ? 'Ready' : 'NotReady',
+    '<none>',
+    age(n.creationTimestamp),
+    '',
+    '<none>',
+    '<none>',
+    '<unknown>',
+    '<unknown>',
+    '<unknown>',
   ],
   render: (state, n) => renderNode(state, n),
 };
 
 /** A Table of the objects, with rows as includeObject asks. */
 export function renderTable<T>(
-  state: SimState, req: SimRequest, version: TableVersion, printer: Printer<T>, objects: readonly T[], continueToken?: string,
+  state: SimState,
+  req: SimRequest,
+  version: TableVersion,
+  printer: Printer<T>,
+  objects: readonly T[],
+  continueToken?: string,
 ): Json {
   const include = req.query.get('includeObject') ?? 'Metadata';
   if (!['None', 'Metadata', 'Object'].includes(include)) {
@@ -133,9 +169,7 @@ export function renderTable<T>(
     const cells = printer.cells(state, object);
     if (include === 'None') return { cells };
     const rendered = printer.render(state, object);
-    const shown = include === 'Object'
-      ? rendered
-      : { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: rendered.metadata };
+    const shown = include === 'Object' ? rendered : { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: rendered.metadata };
     return { cells, object: shown };
   });
   return {
@@ -143,7 +177,11 @@ export function renderTable<T>(
     apiVersion: `meta.k8s.io/${version}`,
     metadata: { resourceVersion: state.resourceVersion, continue: continueToken },
     columnDefinitions: printer.columns.map(([name, priority, description]) => ({
-      name, type: 'string', format: name === 'Name' ? 'name' : '', description, priority,
+      name,
+      type: 'string',
+      format: name === 'Name' ? 'name' : '',
+      description,
+      priority,
     })),
     rows,
   };

@@ -9,7 +9,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { renderDeployment } from './render.ts';
-import { metadataFilter, SimStatusError, type Json, type SimRequest } from './request-parsing.ts';
+import { type Json, metadataFilter, type SimRequest, SimStatusError } from './request-parsing.ts';
 import type { SimDeployment, SimState } from './state.ts';
 
 const DEPLOYMENTS = /^\/apis\/apps\/v1(?:\/namespaces\/([^/]+))?\/deployments$/;
