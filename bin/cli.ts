@@ -50,7 +50,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!found) {
     const asksForHelp = argv.length === 0 || ['--help', '-h', 'help'].includes(argv[0]!);
-    if (asksForHelp) return (console.log(overview()), 0);
+    if (asksForHelp) {
+      console.log(overview());
+      return 0;
+    }
     const typed = leading.slice(0, 3).join(' ');
     const near = nearestCommand(typed);
     console.error(`hms-sys: unknown command '${typed}'${near ? `; did you mean \`${near}\`?` : '\n'}`);

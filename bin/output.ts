@@ -42,7 +42,10 @@ function moneyCell(value: number, column: string): string {
  * shows what would be written; a delete is one line; anything else is a row.
  */
 export function printResult(value: unknown, format: OutputFormat, columns: string[]): void {
-  if (format === 'json' || value === null || typeof value !== 'object') return print(value, 'json');
+  if (format === 'json' || value === null || typeof value !== 'object') {
+    print(value, 'json');
+    return;
+  }
   const answer = value as Record<string, unknown>;
   if (answer.dryRun === true) {
     const key = Object.keys(answer).find((k) => /^would[A-Z]/.test(k));

@@ -8,7 +8,7 @@ import { devCommands } from '../../../bin/commands/dev.ts';
 import { ruleCommands } from '../../../bin/commands/rules.ts';
 import { serviceCommands } from '../../../bin/commands/services.ts';
 import { print, printResult, roundMoney } from '../../../bin/output.ts';
-import { nearest } from '../../../bin/suggest.ts';
+import { editDistance, nearest } from '../../../bin/suggest.ts';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' } });
 const commands: Command[] = [...devCommands, ...serviceCommands, ...ruleCommands, ...budgetCommands, ...burstCommands];
@@ -25,7 +25,12 @@ afterEach(() => vi.restoreAllMocks());
 /** A context whose API records each call and answers with `answer`. */
 function context(values: CommandContext['values'], positionals: string[], answer: unknown, output: 'json' | 'table' = 'table') {
   const calls: Array<{ method: string; path: string; body: unknown }> = [];
-  const api: ApiClient = { call: async (method, path, body) => (calls.push({ method, path, body }), answer) };
+  const api: ApiClient = {
+    call: async (method, path, body) => {
+      calls.push({ method, path, body });
+      return answer;
+    },
+  };
   const ctx: CommandContext = { values, positionals, output, dataDir: '/nonexistent-hms-sys', api: () => api };
   return { ctx, calls };
 }
@@ -187,5 +192,14 @@ describe('cluster get', () => {
     const run = cli('cluster', 'get', '--namespace', 'benefits');
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('a kind is required: cluster get reads deployments or pods');
+  });
+});
+
+describe('editDistance', () => {
+  it.each([
+    ['', '', 0], ['lst', 'list', 1], ['list', 'lsit', 1], ['kitten', 'sitting', 3], ['services', '', 8], ['audit verfy', 'audit verify', 1],
+  ])('%s → %s takes %i edits', (a, b, edits) => {
+    expect(editDistance(a, b)).toBe(edits);
+    expect(editDistance(b, a)).toBe(edits);
   });
 });
