@@ -79,9 +79,12 @@ export const serviceCommands: Command[] = [
     run: async (ctx) => print(await ctx.api().call('GET', `/services/${nameOf(ctx)}`), ctx.output, columns),
   },
   {
-    name: 'services delete', summary: 'remove a service no rule targets', usage: 'services delete NAME [--dry-run]',
-    options: { 'dry-run': { type: 'boolean' } },
-    describe: { 'dry-run': 'show the service that would be removed without changing anything' },
-    run: async (ctx) => printResult(await ctx.api().call('DELETE', `/services/${nameOf(ctx)}${dry(ctx.values['dry-run'])}`), ctx.output, columns),
+    name: 'services delete', summary: 'remove a service (refused while rules target it, unless --cascade)', usage: 'services delete NAME [--cascade] [--dry-run]',
+    options: { cascade: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+    describe: { cascade: 'delete the rules that target the service, and their alarms, first', 'dry-run': 'show the service that would be removed without changing anything' },
+    run: async (ctx) => {
+      const query = new URLSearchParams({ ...(ctx.values.cascade ? { cascade: 'true' } : {}), ...(ctx.values['dry-run'] ? { dryRun: 'true' } : {}) }).toString();
+      printResult(await ctx.api().call('DELETE', `/services/${nameOf(ctx)}${query ? `?${query}` : ''}`), ctx.output, columns);
+    },
   },
 ];
