@@ -22,7 +22,7 @@ export const devCommands: Command[] = [
       const { startSandbox } = await import('#sandbox/sandbox.ts');
       claimDataDir(ctx.dataDir);
       const started = Date.now();
-      const sandbox = await startSandbox({
+      const starting = startSandbox({
         port: number(ctx, 'port') ?? Number(process.env.HMS_PORT ?? 8787),
         dataDir: ctx.dataDir,
         podReadyDelayMs: number(ctx, 'pod-ready-ms') ?? 2_000,
@@ -30,6 +30,9 @@ export const devCommands: Command[] = [
         ...(process.env.HMS_PRICING_REGION ? { pricingRegion: process.env.HMS_PRICING_REGION } : {}),
         postgres: ctx.values.postgres === true || process.env.HMS_POSTGRES === '1',
       });
+      // Stoppable before it says it is ready: a signal during the start closes it once started.
+      stopOnSignals(ctx.dataDir, async () => (await starting).close());
+      const sandbox = await starting;
       writeSession(ctx.dataDir, {
         url: sandbox.url, k8sUrl: sandbox.k8s.url, k8sToken: sandbox.k8s.token, k8sCaData: sandbox.k8s.caData,
         kubeconfig: sandbox.k8s.kubeconfigPath, tokens: sandbox.tokens, pid: process.pid,
@@ -44,7 +47,6 @@ export const devCommands: Command[] = [
       if (pg) console.log(`  PostgreSQL:  ${pg.host}:${pg.port}  (superuser ${pg.admin.username}, password ${pg.admin.password})`);
       console.log('  Tokens (also in .hms-sys/sandbox.json; `npx hms-sys token --profile NAME` prints one):');
       for (const [profile, token] of Object.entries(sandbox.tokens)) console.log(`    ${profile.padEnd(9)} ${token}`);
-      stopOnSignals(ctx.dataDir, () => sandbox.close());
       await new Promise(() => undefined);
     },
   },

@@ -21,6 +21,9 @@ import { secretSweeperFunction } from '#functions/secret-sweeper/triggers.ts';
 import { credentialRevokerFunction } from '#functions/credential-revoker/triggers.ts';
 import { consumerRestarterFunction } from '#functions/consumer-restarter/triggers.ts';
 import { lambdaContext, type LocalBus, type LocalHandler } from './local-bus.ts';
+import { checkPostgresPortFree, rememberedPostgresPort, rememberPostgresPort } from './postgres-port.ts';
+
+const SUPERUSER_PASSWORD = 'hms-sys-sandbox';
 
 export interface SecretsSandboxOptions {
   dataDir: string;
@@ -62,6 +65,16 @@ function rotationEvent(eventName: 'RotationSucceeded' | 'RotationFailed', secret
   };
 }
 
+/** The embedded PostgreSQL; a kept one on the port it had before, since stored secrets name it (postgres-port.ts). */
+async function startPostgres(dataDir: string, persist: boolean): Promise<EmbeddedPostgres> {
+  if (!persist) return startEmbeddedPostgres({ superuserPassword: SUPERUSER_PASSWORD });
+  const port = rememberedPostgresPort(dataDir);
+  if (port) await checkPostgresPortFree(dataDir, port);
+  const postgres = await startEmbeddedPostgres({ superuserPassword: SUPERUSER_PASSWORD, dataDir: join(dataDir, 'postgres'), port });
+  rememberPostgresPort(dataDir, postgres.port);
+  return postgres;
+}
+
 /**
  * The secrets side of the sandbox: a local Secrets Manager whose rotations call the rotation
  * handler as Secrets Manager does (four steps, one token, retried), an embedded PostgreSQL when
@@ -69,9 +82,7 @@ function rotationEvent(eventName: 'RotationSucceeded' | 'RotationFailed', secret
  */
 export async function startSecretsSandbox(options: SecretsSandboxOptions): Promise<SecretsSandbox> {
   const secrets = new LocalSecretStore({ clock: options.clock, ...(options.persist ? { dataDir: options.dataDir } : {}) });
-  const postgres = options.postgres
-    ? await startEmbeddedPostgres({ superuserPassword: 'hms-sys-sandbox', ...(options.persist ? { dataDir: join(options.dataDir, 'postgres') } : {}) })
-    : null;
+  const postgres = options.postgres ? await startPostgres(options.dataDir, options.persist) : null;
   const database = new PostgresDatabase();
   const ports: SecretsPorts = { store: options.store, secrets, database, audit: options.audit, events: options.events, clock: options.clock };
   const wiring = (actor: string): Wiring<SecretsPorts> => ({ ports, controllerActor: `role/hms-sys-${actor}` });
