@@ -98,6 +98,9 @@ describe('the simulator speaks enough of the API for kubectl', () => {
     const nodes = (await get(sim, '/api/v1/nodes', TABLE)).body;
     expect(nodes.columnDefinitions.map((c: any) => c.name).slice(0, 5)).toEqual(['Name', 'Status', 'Roles', 'Age', 'Version']);
     expect(nodes.rows[0].cells[1]).toBe('Ready');
+    // The Version cell is what the node object reports.
+    const node = (await get(sim, `/api/v1/nodes/${nodes.rows[0].cells[0]}`)).body;
+    expect(nodes.rows[0].cells[4]).toBe(node.status.nodeInfo.kubeletVersion);
     const one = (await get(sim, '/apis/apps/v1/namespaces/fema/deployments/portal?includeObject=Object', TABLE)).body;
     expect(one.rows).toHaveLength(1);
     expect(one.rows[0].object.kind).toBe('Deployment');

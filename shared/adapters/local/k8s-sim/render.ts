@@ -140,6 +140,12 @@ function podSpec(containers: SimContainer[], priorityClassName: string | undefin
   };
 }
 
+/** What every simulated node's kubelet reports (status.nodeInfo, less its per-machine ids); `kubectl get nodes` prints it. */
+export const NODE_INFO = {
+  architecture: 'amd64', containerRuntimeVersion: 'containerd://1.7.27', kernelVersion: '6.1.0-hms-sys',
+  kubeletVersion: 'v1.32.0-hms-sys-simulator', operatingSystem: 'linux', osImage: 'hms-sys simulated node',
+} as const;
+
 export function renderNode(state: SimState, n: SimNode): Json {
   const ready = state.isNodeReady(n);
   const resources = { cpu: '8', memory: '32Gi', pods: String(n.pods) };
@@ -155,6 +161,7 @@ export function renderNode(state: SimState, n: SimNode): Json {
     status: {
       capacity: resources,
       allocatable: resources,
+      nodeInfo: { ...NODE_INFO, bootID: n.uid, machineID: n.uid.replace(/-/g, ''), systemUUID: n.uid, kubeProxyVersion: '' },
       conditions: [ready
         ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
         : { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'node is starting' }],

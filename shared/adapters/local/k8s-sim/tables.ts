@@ -7,7 +7,7 @@
  * Columns and cells follow the API server's printers (pkg/printers/internalversion/printers.go):
  * the same names, types and priorities, so `kubectl get` prints what it prints on a real cluster.
  */
-import { renderDeployment, renderHpa, renderNode, renderPod } from './render.ts';
+import { NODE_INFO, renderDeployment, renderHpa, renderNode, renderPod } from './render.ts';
 import { type Json, type SimRequest, SimStatusError } from './request-parsing.ts';
 import type { SimDeployment, SimHpa, SimNode, SimPod, SimState } from './state.ts';
 
@@ -142,12 +142,12 @@ export const nodePrinter: Printer<SimNode> = {
     state.isNodeReady(n) ? 'Ready' : 'NotReady',
     '<none>',
     age(n.creationTimestamp),
-    '',
+    NODE_INFO.kubeletVersion,
     '<none>',
     '<none>',
-    '<unknown>',
-    '<unknown>',
-    '<unknown>',
+    NODE_INFO.osImage,
+    NODE_INFO.kernelVersion,
+    NODE_INFO.containerRuntimeVersion,
   ],
   render: (state, n) => renderNode(state, n),
 };
