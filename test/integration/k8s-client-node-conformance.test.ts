@@ -26,7 +26,17 @@ import {
 } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toRolloutItem } from '#adapters/aws/kubernetes-rollout-shapes.ts';
-import { findHpaFor, nodeItem, placeholderDeployment, placeholderName, TABLE, tablePage, toScaleState, toWorkload } from '#adapters/aws/kubernetes-shapes.ts';
+import {
+  findHpaFor,
+  nodeItem,
+  placeholderDeployment,
+  placeholderName,
+  placeholderTemplateSpec,
+  TABLE,
+  tablePage,
+  toScaleState,
+  toWorkload,
+} from '#adapters/aws/kubernetes-shapes.ts';
 import { PLACEHOLDER_NAMESPACE, PLACEHOLDER_PRIORITY_CLASS, type WorkloadRef } from '#ports/cluster.ts';
 import { rawGet, statusOf, unknownFields } from './client-node-models.ts';
 import { useSandbox } from './sandbox-fixture.ts';
@@ -182,8 +192,14 @@ describe('@kubernetes/client-node 1.4 against the sandbox simulator', () => {
     const again = await apps.createNamespacedDeployment({ namespace: PLACEHOLDER_NAMESPACE, body: body as V1Deployment }).catch(statusOf);
     expect(again).toMatchObject({ code: 409, status: { reason: 'AlreadyExists' } });
 
-    const patched = await apps.patchNamespacedDeployment({ name, namespace: PLACEHOLDER_NAMESPACE, body: { spec: { replicas: 3 } } }, merge);
+    // The product's patch: absolute replicas and pod template, no resourceVersion.
+    const bigger = { replicas: 3, podRequests: { vcpu: 0.5, memoryGiB: 1 } };
+    const patched = await apps.patchNamespacedDeployment(
+      { name, namespace: PLACEHOLDER_NAMESPACE, body: { spec: { replicas: 3, template: { spec: placeholderTemplateSpec(bigger) } } } },
+      merge,
+    );
     expect(patched.spec?.replicas).toBe(3);
+    expect(patched.spec?.template.spec?.containers[0]?.resources?.requests).toEqual({ cpu: '500m', memory: '1024Mi' });
     expect(await sb.sandbox.wiring.ports.cluster.placeholderReplicas(ref)).toBe(3);
     const priority = await kc.makeApiClient(SchedulingV1Api).readPriorityClass({ name: PLACEHOLDER_PRIORITY_CLASS });
     expect(priority.value).toBeLessThan(0);
@@ -192,11 +208,15 @@ describe('@kubernetes/client-node 1.4 against the sandbox simulator', () => {
       .deleteNamespacedDeployment({
         name,
         namespace: PLACEHOLDER_NAMESPACE,
-        body: { preconditions: { uid: '00000000-0000-0000-0000-000000000000' } },
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', preconditions: { uid: '00000000-0000-0000-0000-000000000000' } },
       })
       .catch(statusOf);
     expect(wrongUid).toMatchObject({ code: 409, status: { reason: 'Conflict' } });
-    const deleted = await apps.deleteNamespacedDeployment({ name, namespace: PLACEHOLDER_NAMESPACE, body: { preconditions: { uid: created.metadata!.uid! } } });
+    const deleted = await apps.deleteNamespacedDeployment({
+      name,
+      namespace: PLACEHOLDER_NAMESPACE,
+      body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', preconditions: { uid: created.metadata!.uid! } },
+    });
     expect(deleted).toBeInstanceOf(V1Status);
     expect(deleted.status).toBe('Success');
     const gone = await apps.readNamespacedDeployment({ name, namespace: PLACEHOLDER_NAMESPACE }).catch(statusOf);
