@@ -9,6 +9,7 @@ export interface AuditQuery {
 }
 
 export interface AuditPage {
+  /** A stored record that cannot be read is listed as action `audit.unreadable`, its reason saying why. */
   records: AuditRecord[];
   nextCursor: string | null;
 }

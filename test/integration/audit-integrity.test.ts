@@ -93,6 +93,17 @@ describe('a corrupted audit record', () => {
     const fromCheckpoint = await sb.http('GET', '/audit/verify?service=corrupt-a');
     expect(fromCheckpoint.body).toMatchObject({ intact: false, firstBreak: { seq: 3 } });
   });
+
+  it('lists the corrupt record as audit.unreadable, with its stream and seq, beside the readable ones', async () => {
+    for (const path of ['/audit?service=corrupt-a', '/audit']) {
+      const answer = await sb.http('GET', path);
+      expect(answer.status).toBe(200);
+      const records = answer.body.records as Array<{ stream: string; seq: number; action: string; reasons: string[] }>;
+      const mine = records.filter((r) => r.stream === 'service#corrupt-a');
+      expect(mine.find((r) => r.seq === 3)).toMatchObject({ action: 'audit.unreadable', outcome: 'failure', reasons: [expect.stringContaining('not valid JSON')] });
+      expect(mine.filter((r) => r.seq !== 3).map((r) => r.action)).toEqual(['budget.set', 'budget.set', 'service.create']);
+    }
+  });
 });
 
 describe('the sandbox\'s own routes', () => {

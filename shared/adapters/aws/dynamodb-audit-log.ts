@@ -10,7 +10,7 @@ import { backoffDelay, type BackoffPolicy } from '#domain/retry.ts';
 import type { AuditChainPage, AuditCheckpoint, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
-import { readNewestFirst, type TimeSource } from './dynamodb-audit-pages.ts';
+import { readableRecord, readNewestFirst, type TimeSource } from './dynamodb-audit-pages.ts';
 import {
   AUDIT_ATTRIBUTES, AUDIT_CHECKPOINT, AUDIT_LEGACY_TIME_INDEX, AUDIT_STREAM_TIME_INDEX, AUDIT_TABLE, AUDIT_TIME_INDEX,
   AUDIT_TIME_SHARDS, DEFAULT_AUDIT_INDEX_NAMES, auditTimeKey, auditTimeShard, type AuditIndexName,
@@ -189,24 +189,6 @@ export function recordFrom(item: Item): AuditRecord {
   const json = item[AUDIT_ATTRIBUTES.record]?.S;
   if (json === undefined) throw new Error(`audit item ${item[AUDIT_TABLE.partitionKey]?.S}/${item[AUDIT_TABLE.sortKey]?.N} has no record`);
   return JSON.parse(json) as AuditRecord;
-}
-
-/** A stored record, or why it cannot be one: the verifier names such a record instead of failing. */
-function readableRecord(item: Item): AuditRecord | { seq: number; problem: string } {
-  const seq = Number(item[AUDIT_TABLE.sortKey]?.N);
-  const json = item[AUDIT_ATTRIBUTES.record]?.S;
-  if (json === undefined) return { seq, problem: 'the stored item has no record' };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    return { seq, problem: 'the stored record is not valid JSON' };
-  }
-  const fields = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
-  if (!fields || typeof fields.seq !== 'number' || typeof fields.hash !== 'string' || typeof fields.prevHash !== 'string') {
-    return { seq, problem: 'the stored record is not an audit record' };
-  }
-  return fields as unknown as AuditRecord;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,7 +3,7 @@ import type { AuditRecord } from '#domain/audit.ts';
 import type { AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import { decodeCursor, encodeCursor } from '#domain/cursor.ts';
 import { InvalidCursorError } from '#ports/errors.ts';
-import { AUDIT_ATTRIBUTES, AUDIT_TIME_INDEX, normalizeTime } from './table-design.ts';
+import { AUDIT_ATTRIBUTES, AUDIT_TABLE, AUDIT_TIME_INDEX, normalizeTime } from './table-design.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -78,9 +78,8 @@ async function newestOf(client: DynamoDBClient, table: string, source: TimeSourc
     }));
     for (const item of out.Items ?? []) {
       const key = item[TIME_KEY]?.S;
-      const json = item[AUDIT_ATTRIBUTES.record]?.S;
-      if (key === undefined || json === undefined || key === below) continue;
-      found.push({ key, record: JSON.parse(json) as AuditRecord });
+      if (key === undefined || key === below) continue;
+      found.push({ key, record: listed(item, key) });
     }
     startKey = out.LastEvaluatedKey;
   } while (startKey && found.length < want);
@@ -114,8 +113,7 @@ async function newestByFilter(client: DynamoDBClient, table: string, source: Tim
     }));
     for (const item of out.Items ?? []) {
       const key = item[TIME_KEY]?.S;
-      const json = item[AUDIT_ATTRIBUTES.record]?.S;
-      if (key !== undefined && json !== undefined) found.push({ key, record: JSON.parse(json) as AuditRecord });
+      if (key !== undefined) found.push({ key, record: listed(item, key) });
     }
     startKey = out.LastEvaluatedKey;
   } while (startKey);
@@ -153,4 +151,36 @@ function decodeListCursor(cursor: string, bound: { scope: string; since: string 
   const valid = shape !== null && time !== undefined && !Number.isNaN(Date.parse(time)) && new Date(time).toISOString() === time && (bound.scope === '*' || shape[2] === bound.scope);
   if (!valid) throw new InvalidCursorError();
   return key as string;
+}
+
+/** A stored record, or why it cannot be one: the verifier names such a record instead of failing. */
+export function readableRecord(item: Item): AuditRecord | { seq: number; problem: string } {
+  const seq = Number(item[AUDIT_TABLE.sortKey]?.N);
+  const json = item[AUDIT_ATTRIBUTES.record]?.S;
+  if (json === undefined) return { seq, problem: 'the stored item has no record' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return { seq, problem: 'the stored record is not valid JSON' };
+  }
+  const fields = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  if (!fields || typeof fields.seq !== 'number' || typeof fields.hash !== 'string' || typeof fields.prevHash !== 'string') {
+    return { seq, problem: 'the stored record is not an audit record' };
+  }
+  return fields as unknown as AuditRecord;
+}
+
+/**
+ * A listed item: its record or, when it cannot be read, a stand-in that says so where it sits
+ * (stream, seq and time from its time key), so one corrupt record neither fails nor hides the list.
+ */
+function listed(item: Item, key: string): AuditRecord {
+  const read = readableRecord(item);
+  if (!('problem' in read)) return read;
+  const [, time = '', stream = ''] = /^([^#]+)#(.+)#\d{12}$/.exec(key) ?? [];
+  return {
+    time, actor: 'unknown', action: 'audit.unreadable', target: `audit/${stream}/${read.seq}`, before: null, after: null, outcome: 'failure',
+    reasons: [`${read.problem}: GET /audit/verify reports it as the chain's break`], requestId: '', stream, seq: read.seq, prevHash: '', hash: '',
+  };
 }
