@@ -83,6 +83,16 @@ describe('Ctrl-C on npm start', () => {
   });
 });
 
+describe('a closed terminal (SIGHUP)', () => {
+  it('stops the sandbox as Ctrl-C does: exit 0, no sandbox.json', async () => {
+    const dataDir = newDataDir();
+    const sandbox = await startDev(dataDir);
+    sandbox.child.kill('SIGHUP');
+    expect(await sandbox.exited).toBe(0);
+    expect(existsSync(join(dataDir, 'sandbox.json'))).toBe(false);
+  });
+});
+
 describe('a start that fails', () => {
   it('leaves no sandbox.json, and says why', async () => {
     const dataDir = newDataDir();
