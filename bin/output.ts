@@ -24,17 +24,21 @@ export function print(value: unknown, format: OutputFormat, columns?: string[]):
     return;
   }
   const rows = (Array.isArray(rounded) ? rounded : [rounded]) as Record<string, unknown>[];
-  const cell = (v: unknown, column: string) => (v === undefined || v === null ? '-'
-    : typeof v === 'number' && isMoneyField(column.split('.').at(-1)!) ? moneyCell(v, column)
-      : Array.isArray(v) && v.every((item) => typeof item !== 'object') ? (v.length ? v.join(', ') : '-')
-        : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  const table = [columns, ...rows.map((row) => columns.map((c) => cell(pick(row, c), c)))];
+  const table = [columns, ...rows.map((row) => columns.map((c) => cellText(pick(row, c), c)))];
   const widths = columns.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   for (const r of table) console.log(r.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd());
 }
 
-function moneyCell(value: number, column: string): string {
-  return RATE_FIELDS.has(column.split('.').at(-1)!) ? String(value) : String(money(value));
+/** One table cell: "-" for nothing, money in dollars, other numbers without float noise (0.12, not 0.12000000000000001), lists joined. */
+function cellText(value: unknown, column: string): string {
+  if (value === undefined || value === null) return '-';
+  const field = column.split('.').at(-1) ?? column;
+  if (typeof value === 'number') {
+    if (!isMoneyField(field)) return String(Number(value.toPrecision(12)));
+    return RATE_FIELDS.has(field) ? String(value) : String(money(value));
+  }
+  if (Array.isArray(value) && value.every((item) => typeof item !== 'object')) return value.length ? value.join(', ') : '-';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 /**

@@ -6,6 +6,7 @@ import { progressLine, redraw, type BurstProgress } from '../progress.ts';
 const columns = ['burstId', 'service', 'state', 'requestedPods', 'bindingLimit', 'estimatedCostUSD', 'startAt', 'holdUntil'];
 /** GET /bursts/{id} adds the pods the cluster reports. */
 const statusColumns = ['burstId', 'service', 'state', 'readyPods', 'pendingPods', 'requestedPods', 'bindingLimit', 'estimatedCostUSD', 'startAt', 'holdUntil'];
+const planColumns = ['requestedPods', 'bindingLimit', 'estimatedCostUSD', 'podHourUSD', 'estimatedReadySeconds'];
 const dry = (v: unknown) => (v ? '?dryRun=true' : '');
 const FINAL_STATES = new Set(['done', 'cancelled', 'failed']);
 
@@ -43,8 +44,10 @@ export function burstBody(ctx: CommandContext) {
 function printBurst(ctx: CommandContext, answer: Record<string, unknown>, tableColumns = columns) {
   if (ctx.output === 'json') return print(answer, 'json');
   const burst = (answer.wouldCancel ?? answer) as Record<string, unknown>;
-  if (answer.dryRun) console.log(`dry run, nothing changed: it would ${answer.wouldCancel ? 'cancel this burst' : 'start this burst'}`);
-  print(burst, 'table', tableColumns);
+  const plan = answer.dryRun && !answer.wouldCancel;
+  if (answer.dryRun) console.log(`dry run, nothing changed: it would ${plan ? 'start this burst' : 'cancel this burst'}`);
+  // A plan is not a burst yet: it has no id, state or times, but a price and a readiness estimate.
+  print(burst, 'table', plan ? planColumns : tableColumns);
   const schedule = (burst.schedule ?? []) as Array<{ at: string; step: string; replicas: number; note: string }>;
   if (schedule.length) console.log(`\nschedule:\n${schedule.map((s) => `  ${s.at}  ${s.step.padEnd(10)} ${String(s.replicas).padStart(5)}  ${s.note}`).join('\n')}`);
   const warnings = (burst.capacityWarnings ?? []) as string[];

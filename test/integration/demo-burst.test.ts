@@ -69,16 +69,26 @@ describe('hms-sys budgets and burst against the sandbox', () => {
     expect(listed.stdout).toMatch(/\n\d{4}-\d\d: 1 budget, monthlyUSD 5,000\.00, spentUSD 0\.00/);
     expect((await cli('budgets', 'list', '--agency', 'FEMA')).stdout).toContain(': 0 budgets');
 
-    expect(JSON.parse((await cli('budgets', 'delete', 'fema-portal', '--dry-run')).stdout)).toMatchObject({ dryRun: true });
-    expect(JSON.parse((await cli('budgets', 'delete', 'fema-portal')).stdout)).toEqual({ deleted: 'fema-portal' });
+    // A dry run and a delete follow --output: a table by default, JSON when asked.
+    const preview = await cli('budgets', 'delete', 'fema-portal', '--dry-run');
+    expect(preview.stdout).toMatch(/^dry run, nothing changed: it would delete this\nservice +monthlyUSD .*\nfema-portal +5,000\.00 /);
+    expect(JSON.parse((await cli('budgets', 'delete', 'fema-portal', '--dry-run', '--output', 'json')).stdout)).toMatchObject({ dryRun: true });
+    expect((await cli('budgets', 'delete', 'fema-portal')).stdout).toBe('deleted fema-portal\n');
     const gone = await cli('budgets', 'get', 'fema-portal');
     expect(gone.status).toBe(1);
     expect(gone.stderr).toMatch(/^hms-sys: 404 /);
   });
 
   it('creates a burst, watches it, cancels it, and the watch ends on cancelled', async () => {
-    const dry = await cli('burst', 'create', '--service', 'fema-portal', '--from', '10', '--to', '1000', '--max-cost-per-hour', '200', '--hold-minutes', '20', '--dry-run');
+    const plan = ['burst', 'create', '--service', 'fema-portal', '--from', '10', '--to', '1000', '--max-cost-per-hour', '200', '--hold-minutes', '20', '--dry-run'];
+    const dry = await cli(...plan, '--output', 'json');
     expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, requestedPods: 990, bindingLimit: 'maxCostPerHour' });
+    // Money in the JSON is rounded: cents for amounts, six significant digits for the pod-hour price.
+    const answer = JSON.parse(dry.stdout) as { estimatedCostUSD: number; podHourUSD: number };
+    expect(answer.estimatedCostUSD).toBe(Math.round(answer.estimatedCostUSD * 100) / 100);
+    expect(Number(answer.podHourUSD.toPrecision(6))).toBe(answer.podHourUSD);
+    const dryTable = await cli(...plan);
+    expect(dryTable.stdout).toMatch(/^dry run, nothing changed: it would start this burst\nrequestedPods +bindingLimit +estimatedCostUSD +podHourUSD +estimatedReadySeconds\n990 +maxCostPerHour +[\d,]+\.\d\d +0\.\d+ +\d+(\.\d{1,12})?\n\nschedule:\n/);
     expect(sb.replicas('fema', 'fema-portal')).toBe(10);
 
     const created = await cli('burst', 'create', '--service', 'fema-portal', '--from', '10', '--to', '60', '--max-cost-per-hour', '200', '--hold-minutes', '20');

@@ -144,6 +144,11 @@ describe('output', () => {
       .toEqual({ podHourUSD: 0.201925, estimatedCostUSD: 71.85, requestedPods: 990, limits: [{ spentUSD: 1 }] });
   });
 
+  it('prints other numbers in a table without float noise', () => {
+    print({ estimatedReadySeconds: 0.12000000000000001, replicas: 990 }, 'table', ['estimatedReadySeconds', 'replicas']);
+    expect(printed[1]).toBe('0.12                   990');
+  });
+
   it('prints money in a table as dollars and cents', () => {
     print({ service: 'fema-portal', monthlyUSD: 10000, spentUSD: 0.20192500000000002 }, 'table', ['service', 'monthlyUSD', 'spentUSD']);
     expect(printed[1]).toBe('fema-portal  10,000.00   0.20');
