@@ -10,7 +10,7 @@ import { getService, type Mutation } from './services.ts';
 /** Tries per copy of the tags before the edit gives up on a copy that keeps changing under it. */
 const COPY_ATTEMPTS = 3;
 
-/** The service with a merge patch applied (RFC 7396): tags merge, null removes, anything else replaces. */
+/** The service with a merge patch applied (https://www.rfc-editor.org/rfc/rfc7396): tags merge, null removes, anything else (a list too) replaces. */
 function mergePatch(service: Service, patch: UpdateServiceInput): Service {
   const merged: Record<string, unknown> = { ...service };
   for (const [key, value] of Object.entries(patch)) {
