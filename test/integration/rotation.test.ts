@@ -114,7 +114,7 @@ describe('secret rotation through the sandbox', () => {
 
   it.each([
     ['a TTL of zero', { service: 'eligibility-api', database: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:x-AbCdEf', ttlMinutes: 0 }, 400, 'ttlMinutes'],
-    ['an unknown service', { service: 'nope', database: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:x-AbCdEf' }, 404, 'name'],
+    ['an unknown service', { service: 'nope', database: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:x-AbCdEf' }, 404, 'service'],
     ['a database that is not an ARN', { service: 'eligibility-api', database: "x'; DROP ROLE app; --" }, 400, 'database'],
   ])('refuses %s', async (_label, body, status, field) => {
     const answer = await sb.http('POST', '/db-credentials', body);
