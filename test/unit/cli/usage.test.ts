@@ -5,13 +5,14 @@ import { helpText, parse, UsageError, type Command, type CommandContext } from '
 import { budgetCommands } from '../../../bin/commands/budgets.ts';
 import { burstCommands } from '../../../bin/commands/bursts.ts';
 import { devCommands } from '../../../bin/commands/dev.ts';
+import { observeCommands } from '../../../bin/commands/observe.ts';
 import { ruleCommands } from '../../../bin/commands/rules.ts';
 import { serviceCommands } from '../../../bin/commands/services.ts';
 import { print, printResult, roundMoney } from '../../../bin/output.ts';
 import { editDistance, nearest } from '../../../bin/suggest.ts';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' } });
-const commands: Command[] = [...devCommands, ...serviceCommands, ...ruleCommands, ...budgetCommands, ...burstCommands];
+const commands: Command[] = [...devCommands, ...serviceCommands, ...ruleCommands, ...budgetCommands, ...burstCommands, ...observeCommands];
 const command = (name: string) => commands.find((c) => c.name === name)!;
 const SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:benefits/eligibility-db-AbCdEf';
 
@@ -206,5 +207,14 @@ describe('editDistance', () => {
   ])('%s → %s takes %i edits', (a, b, edits) => {
     expect(editDistance(a, b)).toBe(edits);
     expect(editDistance(b, a)).toBe(edits);
+  });
+});
+
+describe('audit, page by page', () => {
+  it('prints the next page\'s command with the same filters, since a cursor continues only its own query', async () => {
+    const { ctx, calls } = context({ service: 'receipt-svc', limit: '3' }, [], { records: [], nextCursor: 'abc' });
+    await command('audit').run(ctx);
+    expect(calls[0]!.path).toBe('/audit?service=receipt-svc&limit=3');
+    expect(printed.at(-1)).toBe('\nmore: hms-sys audit --service receipt-svc --limit 3 --cursor abc');
   });
 });
