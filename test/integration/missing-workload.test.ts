@@ -36,6 +36,18 @@ describe('a service whose Deployment does not exist', () => {
     }
     expect((await sb.http('GET', '/services/receipts')).status).toBe(404);
   });
+
+  it('is refused with 503 naming the hms-sys rbac command when RBAC forbids hms-sys to read it', async () => {
+    sb.sandbox.k8s.injectFault({ pathIncludes: '/deployments/fema-portal', status: 403, times: 100 });
+    try {
+      const answer = await sb.http('POST', '/services', { ...registration('portal', 'fema-portal'), namespace: 'fema' });
+      expect(answer.status).toBe(503);
+      expect(answer.body.error).toEqual({ code: 'cluster_forbidden', message: expect.stringContaining('hms-sys rbac --namespaces fema'), field: null });
+    } finally {
+      sb.sandbox.k8s.clearFaults();
+    }
+    expect((await sb.http('GET', '/services/portal')).status).toBe(404);
+  });
 });
 
 describe('a Deployment deleted after its service was registered', () => {
