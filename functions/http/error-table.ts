@@ -1,5 +1,5 @@
 import {
-  ConflictError, DependencyError, ForbiddenError, HmsError, NotFoundError, PayloadTooLargeError, UnauthorizedError, UnprocessableError,
+  ConflictError, DependencyError, ForbiddenError, type HmsError, NotFoundError, PayloadTooLargeError, UnauthorizedError, UnprocessableError,
   ValidationError, errorBody,
 } from '#domain/errors.ts';
 import { DatabaseUnavailableError } from '#ports/database.ts';
