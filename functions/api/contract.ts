@@ -36,7 +36,7 @@ export const contract = {
   deleteRule: { query: mutation, path: { id: ruleIdSchema } },
   getRuleStatus: { query: none, path: { id: ruleIdSchema } },
   listAudit: { query: auditQuerySchema },
-  verifyAudit: { query: verifyAuditQuery },
+  verifyAudit: { query: verifyAuditQuery, queryNamesObject: true },
   getOpenApi: { query: none },
   setBudget: { query: mutation, body: setBudgetSchema, path: { service: dnsLabel } },
   getBudget: { query: none, path: { service: dnsLabel } },

@@ -12,6 +12,8 @@ export interface OperationContract {
   created?: boolean;
   /** The operation starts work that finishes later (202 Accepted), such as a rotation. */
   accepted?: boolean;
+  /** The query names something that may not exist (404), as GET /audit/verify?service= does. */
+  queryNamesObject?: boolean;
 }
 
 /** The path parameters a contract declares, as their schemas give them. */

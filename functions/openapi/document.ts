@@ -79,7 +79,7 @@ export function openApiDocument(): Record<string, unknown> {
         400: errorResponse('Invalid input'),
         401: errorResponse('Missing or invalid bearer token'),
         403: errorResponse(`The token lacks ${route.scope}`),
-        ...(route.path.includes('{') || spec.body ? { 404: errorResponse('Not found: the object named, or one it refers to') } : {}),
+        ...(route.path.includes('{') || spec.body || spec.queryNamesObject ? { 404: errorResponse('Not found: the object named, or one it refers to') } : {}),
         ...(spec.body ? { 413: errorResponse('Body over 64 KiB'), 422: errorResponse('Refers to something unknown') } : {}),
         ...(spec.body || 'dryRun' in spec.query.shape ? { 409: errorResponse('Conflict: another writer got there first, or the state forbids it') } : {}),
         500: errorResponse('An internal error; it has been logged'),
