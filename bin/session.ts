@@ -20,7 +20,10 @@ export const sessionFile = (dataDir: string) => join(dataDir, 'sandbox.json');
 
 /** A sandbox.json whose process has exited: a sandbox that was killed, or lost power, before it could remove it. */
 export class SandboxNotRunningError extends Error {
-  constructor(readonly file: string, readonly pid: number) {
+  constructor(
+    readonly file: string,
+    readonly pid: number,
+  ) {
     super(`the sandbox is not running: start it with npm start (${file} was left by process ${pid}, which has exited)`);
     this.name = 'SandboxNotRunningError';
   }

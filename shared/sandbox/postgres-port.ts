@@ -35,11 +35,13 @@ export async function checkPostgresPortFree(dataDir: string, port: number): Prom
   });
   if (!inUse) return;
   const holder = leftoverServer(join(dataDir, 'postgres'));
-  throw new Error([
-    `PostgreSQL's port ${port} on 127.0.0.1 is in use${holder ? ` by the PostgreSQL server this data folder's last sandbox left running (pid ${holder}; stop it with kill ${holder})` : ''}.`,
-    `The sandbox keeps that port (${postgresPortFile(dataDir)}) because the database secrets it stored name it.`,
-    'Free the port and start again; or remove that file to take a new port, after which secrets made before point at the old one until you create them again.',
-  ].join(' '));
+  throw new Error(
+    [
+      `PostgreSQL's port ${port} on 127.0.0.1 is in use${holder ? ` by the PostgreSQL server this data folder's last sandbox left running (pid ${holder}; stop it with kill ${holder})` : ''}.`,
+      `The sandbox keeps that port (${postgresPortFile(dataDir)}) because the database secrets it stored name it.`,
+      'Free the port and start again; or remove that file to take a new port, after which secrets made before point at the old one until you create them again.',
+    ].join(' '),
+  );
 }
 
 /** The pid in a PostgreSQL data folder's postmaster.pid when that process still runs (a sandbox killed with kill -9 leaves its server). */

@@ -11,8 +11,17 @@ const dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-pg-restart-'));
 // mkdtemp makes a 0700 folder; run as root, the server runs as `postgres`, which must reach its data under it.
 chmodSync(dataDir, 0o755);
 const options: SandboxOptions = {
-  dataDir, postgres: true, podReadyDelayMs: 20, retryDelayMs: 5, clusterTimeoutMs: 300,
-  reconcileSeconds: 3600, alarmEvaluationSeconds: 3600, meterSeconds: 3600, burstTickSeconds: 3600, sweepMinutes: 600, revokeMinutes: 600,
+  dataDir,
+  postgres: true,
+  podReadyDelayMs: 20,
+  retryDelayMs: 5,
+  clusterTimeoutMs: 300,
+  reconcileSeconds: 3600,
+  alarmEvaluationSeconds: 3600,
+  meterSeconds: 3600,
+  burstTickSeconds: 3600,
+  sweepMinutes: 600,
+  revokeMinutes: 600,
 };
 let sandbox: Sandbox | undefined;
 afterAll(async () => {
@@ -94,7 +103,9 @@ describe('the embedded PostgreSQL across sandbox restarts', () => {
 
     const refused = spawnSync(process.execPath, devArgs, { encoding: 'utf8' });
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain(`PostgreSQL's port ${port} on 127.0.0.1 is in use by the PostgreSQL server this data folder's last sandbox left running (pid ${leftover}; stop it with kill ${leftover})`);
+    expect(refused.stderr).toContain(
+      `PostgreSQL's port ${port} on 127.0.0.1 is in use by the PostgreSQL server this data folder's last sandbox left running (pid ${leftover}; stop it with kill ${leftover})`,
+    );
 
     process.kill(leftover, 'SIGINT'); // what the message says to do (SIGTERM would also do)
     await until(() => !alive(leftover));

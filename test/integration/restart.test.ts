@@ -43,8 +43,19 @@ function start(command: string, args: string[], options: { detached?: boolean } 
   });
 }
 
-const devArgs = (dataDir: string, ...more: string[]) =>
-  ['--import', 'tsx', 'bin/cli.ts', 'dev', '--port', '0', '--data-dir', dataDir, '--pod-ready-ms', '20', ...more];
+const devArgs = (dataDir: string, ...more: string[]) => [
+  '--import',
+  'tsx',
+  'bin/cli.ts',
+  'dev',
+  '--port',
+  '0',
+  '--data-dir',
+  dataDir,
+  '--pod-ready-ms',
+  '20',
+  ...more,
+];
 const startDev = (dataDir: string) => start(process.execPath, devArgs(dataDir));
 
 async function call(sandbox: Running, method: string, path: string, body?: unknown) {
@@ -69,7 +80,10 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, wha
 }
 
 const cli = (dataDir: string, ...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args, '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, HMS_URL: '', HMS_TOKEN: '' } });
+  spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args, '--data-dir', dataDir], {
+    encoding: 'utf8',
+    env: { ...process.env, HMS_URL: '', HMS_TOKEN: '' },
+  });
 
 describe('Ctrl-C on npm start', () => {
   it('exits 0 after closing the sandbox, and removes sandbox.json', async () => {
@@ -114,9 +128,16 @@ describe('a sandbox killed with kill -9, then started again on the same data fol
     const dataDir = newDataDir();
     const first = await startDev(dataDir);
     const tags = { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' };
-    expect((await call(first, 'POST', '/services', { name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api', tags })).status).toBe(201);
+    expect(
+      (await call(first, 'POST', '/services', { name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api', tags }))
+        .status,
+    ).toBe(201);
     const created = await call(first, 'POST', '/autoscale-rules', {
-      service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 }, scaleInThreshold: 200,
+      service: 'eligibility-api',
+      minReplicas: 4,
+      maxReplicas: 20,
+      trigger: { metric: 'http_rps', threshold: 500 },
+      scaleInThreshold: 200,
     });
     expect(created.status).toBe(201);
     const ruleId: string = created.body.ruleId;
@@ -127,7 +148,11 @@ describe('a sandbox killed with kill -9, then started again on the same data fol
     expect(scaledTo).toBeGreaterThan(4);
     // The simulated cluster is written a moment after each change: wait for it, as kill -9 loses that moment.
     const simFile = join(dataDir, 'k8s-sim.json');
-    await until(async () => (existsSync(simFile) ? readFileSync(simFile, 'utf8') : ''), (text) => text.includes('"replicas":' + scaledTo), 'the cluster on disk');
+    const onDisk = async () => {
+      const saved = existsSync(simFile) ? JSON.parse(readFileSync(simFile, 'utf8')) : { objects: { deployments: [] } };
+      return saved.objects.deployments.find((d: { name: string }) => d.name === 'eligibility-api')?.replicas;
+    };
+    await until(onDisk, (replicas) => replicas === scaledTo, 'the cluster on disk');
 
     first.child.kill('SIGKILL');
     await first.exited;
@@ -138,10 +163,10 @@ describe('a sandbox killed with kill -9, then started again on the same data fol
     expect(stale.stderr).toContain('the sandbox is not running: start it with npm start');
 
     const second = await startDev(dataDir);
-    const after = (path: string) => call(second, 'GET', path);
-    expect((await after('/services/eligibility-api')).status).toBe(200);
-    expect((await after(`/autoscale-rules/${ruleId}`)).body).toMatchObject({ ruleId, minReplicas: 4, maxReplicas: 20, trigger: { threshold: 500 } });
-    const resumed = (await after(`/rules/${ruleId}/status`)).body;
+    const get = (path: string) => call(second, 'GET', path);
+    expect((await get('/services/eligibility-api')).status).toBe(200);
+    expect((await get(`/autoscale-rules/${ruleId}`)).body).toMatchObject({ ruleId, minReplicas: 4, maxReplicas: 20, trigger: { threshold: 500 } });
+    const resumed = (await get(`/rules/${ruleId}/status`)).body;
     // Its alarms were put again at start: none is missing.
     expect(resumed.alarms).toEqual([
       { name: `hms-sys-${ruleId}-scale-out`, state: expect.not.stringMatching('missing') },
@@ -154,7 +179,7 @@ describe('a sandbox killed with kill -9, then started again on the same data fol
 
     expect((await call(second, 'POST', '/sandbox/metrics', { service: 'eligibility-api', metric: 'http_rps', value: 4_000 })).status).toBe(200);
     const rescaled = await until(
-      () => after(`/rules/${ruleId}/status`).then((answer) => answer.body),
+      () => get(`/rules/${ruleId}/status`).then((answer) => answer.body),
       (s) => s.lastDecision?.action === 'scale-out' && s.lastDecision.metric === 4_000 && s.replicas === s.lastDecision.desiredReplicas,
       'a scale-out after the restart',
     );

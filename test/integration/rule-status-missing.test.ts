@@ -7,7 +7,11 @@ describe('GET /rules/{id}/status when an alarm does not exist', () => {
   it('names the alarm missing, and the rule missing, rather than OK', async () => {
     expect((await sb.service('eligibility-api')).status).toBe(201);
     const rule = await sb.http('POST', '/autoscale-rules', {
-      service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 }, scaleInThreshold: 200,
+      service: 'eligibility-api',
+      minReplicas: 4,
+      maxReplicas: 20,
+      trigger: { metric: 'http_rps', threshold: 500 },
+      scaleInThreshold: 200,
     });
     expect(rule.status).toBe(201);
     const [scaleOut, scaleIn] = rule.body.alarms as string[];

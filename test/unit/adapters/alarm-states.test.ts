@@ -10,9 +10,14 @@ const client = new CloudWatchClient({ region: 'us-east-1', credentials: { access
 const now = new Date('2026-03-01T12:00:00.000Z');
 
 const alarm: AlarmSpec = {
-  name: 'hms-sys-AR-101-scale-out', description: 'scale out',
+  name: 'hms-sys-AR-101-scale-out',
+  description: 'scale out',
   metric: { namespace: 'HMS/Services', metricName: 'http_rps', dimensions: { Service: 'api' }, statistic: 'Average', periodSeconds: 60 },
-  threshold: 500, comparison: 'GreaterThanThreshold', evaluationPeriods: 1, treatMissingData: 'notBreaching', tags: {},
+  threshold: 500,
+  comparison: 'GreaterThanThreshold',
+  evaluationPeriods: 1,
+  treatMissingData: 'notBreaching',
+  tags: {},
 };
 
 beforeEach(() => cloudWatch.reset());
@@ -20,13 +25,24 @@ beforeEach(() => cloudWatch.reset());
 describe('alarmStates: a name with no alarm is left out, never reported as OK', () => {
   it('CloudWatch: reads names 100 a call and leaves out what DescribeAlarms does not return', async () => {
     const names = Array.from({ length: 150 }, (_, i) => `hms-sys-AR-${i + 1}-scale-out`);
-    cloudWatch.on(DescribeAlarmsCommand)
-      .resolvesOnce({ MetricAlarms: [{ AlarmName: names[0], StateValue: 'ALARM' }, { AlarmName: names[1], StateValue: 'OK' }], NextToken: 'page-2' })
+    cloudWatch
+      .on(DescribeAlarmsCommand)
+      .resolvesOnce({
+        MetricAlarms: [
+          { AlarmName: names[0], StateValue: 'ALARM' },
+          { AlarmName: names[1], StateValue: 'OK' },
+        ],
+        NextToken: 'page-2',
+      })
       .resolvesOnce({ MetricAlarms: [{ AlarmName: names[2], StateValue: 'INSUFFICIENT_DATA' }] })
       .resolvesOnce({ MetricAlarms: [] });
 
     const states = await new CloudWatchMetrics({ client, clock: { now: () => now } }).alarmStates(names);
-    expect([...states]).toEqual([[names[0], 'ALARM'], [names[1], 'OK'], [names[2], 'INSUFFICIENT_DATA']]);
+    expect([...states]).toEqual([
+      [names[0], 'ALARM'],
+      [names[1], 'OK'],
+      [names[2], 'INSUFFICIENT_DATA'],
+    ]);
     expect(states.has(names[3]!)).toBe(false);
     const inputs = cloudWatch.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input);
     expect(inputs.map((input) => input.AlarmNames?.length)).toEqual([100, 100, 50]);

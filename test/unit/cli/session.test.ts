@@ -6,7 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSession, removeOwnSession, runningSession, SandboxNotRunningError, writeSession } from '../../../bin/session.ts';
 
 let dataDir: string;
-beforeEach(() => { dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-session-')); });
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-session-'));
+});
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const session = (pid: number) => ({ url: 'http://127.0.0.1:1', k8sUrl: 'https://127.0.0.1:2', k8sToken: 't', tokens: { admin: 'a' }, pid });
@@ -27,12 +29,14 @@ describe('runningSession', () => {
     const pid = exitedPid();
     writeSession(dataDir, session(pid));
     expect(() => runningSession(dataDir)).toThrow(SandboxNotRunningError);
-    expect(() => runningSession(dataDir)).toThrow(`the sandbox is not running: start it with npm start (${join(dataDir, 'sandbox.json')} was left by process ${pid}, which has exited)`);
+    expect(() => runningSession(dataDir)).toThrow(
+      `the sandbox is not running: start it with npm start (${join(dataDir, 'sandbox.json')} was left by process ${pid}, which has exited)`,
+    );
   });
 });
 
 describe('removeOwnSession', () => {
-  it('removes this process\'s sandbox.json and leaves another\'s', () => {
+  it("removes this process's sandbox.json and leaves another's", () => {
     writeSession(dataDir, session(process.pid + 1));
     removeOwnSession(dataDir);
     expect(readSession(dataDir)?.pid).toBe(process.pid + 1);

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { ruleAlarmStatus } from '#domain/alarm-status.ts';
 
 const names = ['hms-sys-AR-1-scale-out', 'hms-sys-AR-1-scale-in'];
-const states = (out: string, inn: string) => new Map([[names[0]!, out], [names[1]!, inn]].filter(([, s]) => s !== 'none')) as Map<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'>;
+type Existing = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+/** The alarms that exist; 'none' leaves that alarm out. */
+const states = (out: string, inn: string) =>
+  new Map(
+    [
+      [names[0]!, out],
+      [names[1]!, inn],
+    ]
+      .filter(([, s]) => s !== 'none')
+      .map(([name, s]) => [name!, s as Existing] as const),
+  );
 
 describe('ruleAlarmStatus', () => {
   it.each([

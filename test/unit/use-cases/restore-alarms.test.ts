@@ -8,21 +8,39 @@ import { memoryPorts } from './memory-ports.ts';
 const caller = { actor: 'dev-admin', requestId: 'req-1' };
 let env: ReturnType<typeof memoryPorts>;
 
-const register = (name: string) => createService(env.ports, caller, {
-  name, cluster: 'sandbox', namespace: 'benefits', deployment: name,
-  tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-}, { dryRun: false });
+const register = (name: string) =>
+  createService(
+    env.ports,
+    caller,
+    {
+      name,
+      cluster: 'sandbox',
+      namespace: 'benefits',
+      deployment: name,
+      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+    },
+    { dryRun: false },
+  );
 
 beforeEach(async () => {
   env = memoryPorts();
   await register('eligibility-api');
-  await createRule(env.ports, caller, {
-    service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 }, scaleInThreshold: 200,
-  }, { dryRun: false });
+  await createRule(
+    env.ports,
+    caller,
+    {
+      service: 'eligibility-api',
+      minReplicas: 4,
+      maxReplicas: 20,
+      trigger: { metric: 'http_rps', threshold: 500 },
+      scaleInThreshold: 200,
+    },
+    { dryRun: false },
+  );
 });
 
 describe('restoreRuleAlarms, for an alarm store that lost its alarms', () => {
-  it('puts every rule\'s alarms again exactly as the API created them', async () => {
+  it("puts every rule's alarms again exactly as the API created them", async () => {
     const created = structuredClone([...env.ports.metrics.alarms.values()]);
     expect(created.map((a) => a.name)).toEqual(['hms-sys-AR-101-scale-out', 'hms-sys-AR-101-scale-in']);
     env.ports.metrics.alarms.clear();
@@ -31,7 +49,7 @@ describe('restoreRuleAlarms, for an alarm store that lost its alarms', () => {
     expect([...env.ports.metrics.alarms.values()]).toEqual(created);
   });
 
-  it('follows an edit: the restored alarms carry the rule\'s current thresholds', async () => {
+  it("follows an edit: the restored alarms carry the rule's current thresholds", async () => {
     await updateRule(env.ports, caller, 'AR-101', { trigger: { metric: 'http_rps', threshold: 800 } }, { dryRun: false });
     const edited = structuredClone(env.ports.metrics.alarms.get('hms-sys-AR-101-scale-out'));
     env.ports.metrics.alarms.clear();
@@ -42,7 +60,12 @@ describe('restoreRuleAlarms, for an alarm store that lost its alarms', () => {
 
   it('leaves alone a rule being deleted, and names a rule whose service is gone', async () => {
     await register('other-api');
-    await createRule(env.ports, caller, { service: 'other-api', minReplicas: 1, maxReplicas: 3, trigger: { metric: 'http_rps', threshold: 100 } }, { dryRun: false });
+    await createRule(
+      env.ports,
+      caller,
+      { service: 'other-api', minReplicas: 1, maxReplicas: 3, trigger: { metric: 'http_rps', threshold: 100 } },
+      { dryRun: false },
+    );
     const rule102 = (await env.ports.store.getRule('AR-102'))!;
     await env.ports.store.putRule({ ...rule102, deleting: true, version: rule102.version + 1 }, rule102.version);
     const rule101 = (await env.ports.store.getRule('AR-101'))!;
@@ -51,7 +74,10 @@ describe('restoreRuleAlarms, for an alarm store that lost its alarms', () => {
 
     expect(await restoreRuleAlarms(env.ports)).toEqual({
       restored: [],
-      skipped: [{ ruleId: 'AR-101', reason: 'service gone-api is not registered' }, { ruleId: 'AR-102', reason: 'the rule is being deleted' }],
+      skipped: [
+        { ruleId: 'AR-101', reason: 'service gone-api is not registered' },
+        { ruleId: 'AR-102', reason: 'the rule is being deleted' },
+      ],
       failed: [],
     });
     expect(env.ports.metrics.alarms.size).toBe(0);
@@ -84,4 +110,3 @@ describe('ruleStatus', () => {
     expect((await ruleStatus(env.ports, 'AR-101')).alarms.map((a) => a.state)).toEqual(['OK', 'OK']);
   });
 });
-
