@@ -159,7 +159,9 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
     }
 
     try {
-      const url = new URL(path, 'http://simulator');
+      // Only the path and query are read; a request target that URL cannot parse (`//x:y`) is the client's error.
+      const url = URL.canParse(path, 'http://simulator') ? new URL(path, 'http://simulator') : undefined;
+      if (!url) return sendStatus(400, 'BadRequest', 'the request path is not a valid URL path');
       const request = {
         method,
         pathname: url.pathname,

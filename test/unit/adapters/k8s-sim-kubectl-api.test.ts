@@ -114,6 +114,22 @@ describe('the simulator speaks enough of the API for kubectl', () => {
     expect((await get(sim, '/apis/apps/v1/namespaces/benefits/deployments?fieldSelector=spec.replicas%3D4')).status).toBe(400);
   });
 
+  it('answers a malformed path with a 400, never a 500', async () => {
+    const status = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const target = new URL(sim.url);
+        http
+          .get({ host: target.hostname, port: target.port, path, headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('error', reject);
+      });
+    expect(await status('/api/v1/namespaces/%ZZ')).toBe(400);
+    expect(await status('/apis/apps/v1/namespaces/%ZZ/deployments?watch=true')).toBe(400);
+    expect(await status('//x:abc')).toBe(400);
+  });
+
   it('answers a namespace that holds objects, and 404 for one that does not', async () => {
     expect((await get(sim, '/api/v1/namespaces/benefits')).body).toMatchObject({ kind: 'Namespace', status: { phase: 'Active' } });
     const missing = await get(sim, '/api/v1/namespaces/nosuch');

@@ -192,6 +192,15 @@ export function parseSelector(selector: string): [string, string][] {
   });
 }
 
+/** A path segment, percent-decoded; a malformed escape is the client's error, a 400. */
+export function pathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new SimStatusError(400, 'BadRequest', `the request path has a malformed escape: ${segment}`);
+  }
+}
+
 export function field(value: unknown, ...path: string[]): unknown {
   return path.reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), value);
 }

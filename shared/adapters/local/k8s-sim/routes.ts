@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { renderDeployment, renderHpa, renderList, renderNode, renderPod, renderPriorityClass, renderScale, renderStatus } from './render.ts';
 import {
-  type SimRequest, type SimResponse, SimStatusError, podField, parseFieldSelector, page, applyPatch, hpaSpec, annotationsOf, templateSpec, objectBody, nameIn, parseSelector, field, stringMap, isCount, notFound, alreadyExists, invalid, metadataFilter,
+  type SimRequest, type SimResponse, SimStatusError, podField, parseFieldSelector, page, applyPatch, hpaSpec, annotationsOf, templateSpec, objectBody, nameIn, parseSelector, field, stringMap, isCount, notFound, alreadyExists, invalid, metadataFilter, pathSegment,
 } from './request-parsing.ts';
 import { discovery } from './discovery.ts';
 import { getNamespace, listNamespaces } from './namespaces.ts';
@@ -43,7 +43,7 @@ export function handleRequest(state: SimState, req: SimRequest): SimResponse {
     if (!match) continue;
     const handler = handlers[req.method];
     if (!handler) throw new SimStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
-    const segments = match.slice(1).map((segment) => decodeURIComponent(segment));
+    const segments = match.slice(1).map(pathSegment);
     const [ns = '', name = ''] = clusterScoped ? ['', ...segments] : segments;
     try {
       return handler(state, req, ns, name);

@@ -9,7 +9,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { renderDeployment } from './render.ts';
-import { type Json, metadataFilter, type SimRequest, SimStatusError } from './request-parsing.ts';
+import { type Json, metadataFilter, pathSegment, type SimRequest, SimStatusError } from './request-parsing.ts';
 import type { SimDeployment, SimState } from './state.ts';
 
 const DEPLOYMENTS = /^\/apis\/apps\/v1(?:\/namespaces\/([^/]+))?\/deployments$/;
@@ -42,7 +42,7 @@ export class WatchHub {
   open(req: SimRequest, res: ServerResponse): void {
     const match = DEPLOYMENTS.exec(req.pathname);
     if (!match || req.method !== 'GET') throw new SimStatusError(405, 'MethodNotAllowed', 'the simulator watches Deployments only');
-    const namespace = match[1] === undefined ? undefined : decodeURIComponent(match[1]);
+    const namespace = match[1] === undefined ? undefined : pathSegment(match[1]);
     const matches = metadataFilter(req.query);
     const timeoutSeconds = req.query.get('timeoutSeconds') === null ? DEFAULT_TIMEOUT_SECONDS : Number(req.query.get('timeoutSeconds'));
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 0) throw new SimStatusError(400, 'BadRequest', 'timeoutSeconds must be a non-negative integer');
