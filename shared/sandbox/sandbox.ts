@@ -9,7 +9,7 @@ import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
 import { KubernetesCapacity } from '#adapters/aws/kubernetes-capacity.ts';
 import { startDynalite, ensureTables } from '#adapters/local/dynalite-server.ts';
-import { LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
+import type { LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
 import { LocalDeadLetter } from '#adapters/local/local-dead-letter.ts';
 import type { startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import type { CapacityOptions } from '#adapters/local/k8s-sim/capacity.ts';
@@ -38,6 +38,7 @@ import { LocalBus, type LocalHandler } from './local-bus.ts';
 import { sandboxRoutes } from './sandbox-routes.ts';
 import { dbSecretRoutes } from './db-secrets.ts';
 import { startSandboxKube } from './kube-access.ts';
+import { startSandboxAlarms } from './sandbox-alarms.ts';
 import { SANDBOX_CLUSTER, seedDeployments, seedHpas } from './seed.ts';
 
 export interface SandboxOptions {
@@ -45,7 +46,7 @@ export interface SandboxOptions {
   port?: number;
   /** Where dynalite, the dev key and parked events persist; a temporary folder when absent. */
   dataDir?: string;
-  /** Keep DynamoDB state and the simulated cluster (k8s-sim.json) on disk under dataDir (the default) or only in memory. */
+  /** Keep DynamoDB state, the simulated cluster (k8s-sim.json) and the alarms (alarms.json) on disk under dataDir (the default) or only in memory. */
   persistState?: boolean;
   podReadyDelayMs?: number;
   /** Seconds between reconcile passes (the schedule's 1 minute in AWS). */
@@ -142,7 +143,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...('reservedConcurrency' in options ? { reservedConcurrency: options.reservedConcurrency } : {}),
     ...(options.throttleRetryMs === undefined ? {} : { throttleRetryMs: options.throttleRetryMs }),
   });
-  const alarms = new LocalAlarmEvaluator({ clock, emit: (event: unknown) => void bus.publish(event) });
+  // Alarms, their states and datapoints persist beside the cluster (alarms.json), resumed before the rules' alarms are put again.
+  const alarmsFile = options.persistState === false ? undefined : join(dataDir, 'alarms.json');
+  const { alarms, flush: flushAlarms } = startSandboxAlarms({ clock, emit: (event: unknown) => void bus.publish(event), stateFile: alarmsFile });
 
   const kubernetes = { endpointFor: async () => ({ url: k8s.url, caData: kube.caData }), tokenFor: async () => k8sToken, timeoutMs: options.clusterTimeoutMs ?? 2_000 };
   const events = new LocalEventPublisher({ clock, emit: (event) => void bus.publish(event) });
@@ -180,9 +183,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   bus.register(reconcilerFunction, reconciler, scheduleScale);
   bus.register(meterFunction, meter, (options.meterSeconds ?? 60) / 60);
   bus.register(burstRunnerFunction, runner, (options.burstTickSeconds ?? 5) / 60);
-  // The evaluator keeps alarms and datapoints in memory. Rather than persist alarm states that
-  // the lost datapoints no longer back, every stored rule's alarms are put again as the API puts
-  // them, and start from INSUFFICIENT_DATA, as after creation; the next datapoint moves them.
+  // Every stored rule's alarms are put again as the API puts them: one the evaluator resumed keeps
+  // its state, as an update does in CloudWatch; one it lacks (no alarms.json) starts in INSUFFICIENT_DATA.
   const restoredAlarms = await restoreRuleAlarms(wiring.ports);
   for (const { ruleId, error } of restoredAlarms.failed) reporter.error(`the alarms of rule ${ruleId} could not be restored`, { error });
 
@@ -230,6 +232,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await alarms.settled().catch(() => undefined);
       await bus.drain();
+      flushAlarms();
       await k8s.close();
       await secrets.close();
       await dynalite.close();

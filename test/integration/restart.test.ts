@@ -174,7 +174,7 @@ describe('a sandbox killed with kill -9, then started again on the same data fol
     ]);
     // The simulated cluster resumed where hms-sys left it.
     expect(resumed.replicas).toBe(scaledTo);
-    // Datapoints are not kept, so the restored scale-in alarm may have fired on no data: the scaler holds, changing nothing.
+    // The alarms resumed from alarms.json with their states and datapoints; the scaler changed nothing on the restart.
     expect(resumed.lastDecision.desiredReplicas).toBe(scaledTo);
 
     expect((await call(second, 'POST', '/sandbox/metrics', { service: 'eligibility-api', metric: 'http_rps', value: 4_000 })).status).toBe(200);

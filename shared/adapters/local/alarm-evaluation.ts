@@ -1,4 +1,4 @@
-import type { AlarmSpec, AlarmStateValue } from '#ports/metrics.ts';
+import type { AlarmSpec, AlarmStateValue, MetricSource } from '#ports/metrics.ts';
 
 /**
  * How CloudWatch decides a metric alarm's state, for the local evaluator. Sources:
@@ -62,4 +62,21 @@ export function evaluateRange(rule: Rule, range: PeriodValue[]): Evaluation {
     ? rule.treatMissingData === 'breaching'
     : rule.comparison === 'GreaterThanThreshold' ? p.value > rule.threshold : p.value < rule.threshold);
   return { value: evaluated.every(breaching) ? 'ALARM' : 'OK', evaluated, filled };
+}
+
+/** Same namespace, name and exactly the same dimensions. */
+export function seriesKey(metric: { namespace: string; metricName: string; dimensions: Record<string, string> }): string {
+  const dimensions = Object.entries(metric.dimensions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([metric.namespace, metric.metricName, dimensions]);
+}
+
+export function statistic(stat: MetricSource['statistic'], values: number[]): number | null {
+  if (values.length === 0) return null;
+  switch (stat) {
+    case 'Sum': return values.reduce((a, b) => a + b, 0);
+    case 'Average': return values.reduce((a, b) => a + b, 0) / values.length;
+    case 'Maximum': return Math.max(...values);
+    case 'Minimum': return Math.min(...values);
+    case 'SampleCount': return values.length;
+  }
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '#ports/clock.ts';
 import type { AlarmSpec, AlarmStateValue, Datapoint as MetricDatapoint, Metrics, MetricSource } from '#ports/metrics.ts';
-import { EVALUATION_RANGE_EXTRA_PERIODS, evaluateRange, evaluationCadenceSeconds, type PeriodValue } from './alarm-evaluation.ts';
+import { EVALUATION_RANGE_EXTRA_PERIODS, evaluateRange, evaluationCadenceSeconds, type PeriodValue, seriesKey, statistic } from './alarm-evaluation.ts';
+import { ALARM_SNAPSHOT_FORMAT, type AlarmSnapshot, readableWindowMs, type StoredDatapoint as Datapoint } from './alarm-persistence.ts';
 import { awsTimestamp, stateDetail, type AlarmStateChangeEvent, type AlarmStateDetail } from './alarm-state-event.ts';
 
 export type { AlarmStateChangeEvent, AlarmStateDetail } from './alarm-state-event.ts';
@@ -29,6 +30,8 @@ export interface LocalAlarmEvaluatorOptions {
    * reacts at once). CloudWatch does not: false evaluates only on the alarm's cadence, as AWS does.
    */
   evaluateOnData?: boolean;
+  /** Called after every change to alarms, their states or datapoints: the sandbox saves a snapshot() a moment later. */
+  onChange?: () => void;
 }
 
 interface StoredAlarm {
@@ -41,18 +44,12 @@ interface StoredAlarm {
   nextEvaluationAt: number;
 }
 
-interface Datapoint {
-  at: number;
-  value: number;
-  /** Stored at one-minute resolution (StorageResolution 60). */
-  standard: boolean;
-}
-
 /** Datapoints older than this are dropped: the longest evaluation range, 7-day periods. */
 const RETENTION_MS = (1 + EVALUATION_RANGE_EXTRA_PERIODS) * 7 * 24 * 60 * 60 * 1000;
 
 /**
- * The sandbox's CloudWatch. It keeps alarms and datapoints in memory and evaluates each alarm on
+ * The sandbox's CloudWatch. It keeps alarms and datapoints in memory (snapshot() and resume() carry
+ * them across a restart; see alarm-persistence.ts) and evaluates each alarm on
  * its cadence (every 10 s for high-resolution periods, else every minute; see alarm-evaluation.ts)
  * when reevaluate is called, and optionally when its metric gets data, over sliding periods ending
  * now, with DatapointsToAlarm = EvaluationPeriods and the alarm's TreatMissingData, as the AWS
@@ -78,7 +75,12 @@ export class LocalAlarmEvaluator implements Metrics {
     this.#newId = options.newId ?? randomUUID;
   }
 
-  /** Creates the alarm in INSUFFICIENT_DATA, or replaces its configuration keeping its state; then evaluates it. */
+  /**
+   * Creates the alarm in INSUFFICIENT_DATA, or replaces its configuration keeping its state; then
+   * evaluates it. PutMetricAlarm: "When you update an existing alarm, its state is left unchanged,
+   * but the update completely overwrites the previous configuration of the alarm"
+   * (https://docs.aws.amazon.com/sdkfornet/v3/apidocs/items/CloudWatch/TPutMetricAlarmRequest.html).
+   */
   async putAlarm(alarm: AlarmSpec): Promise<void> {
     const now = this.#options.clock.now();
     const existing = this.#alarms.get(alarm.name);
@@ -95,6 +97,7 @@ export class LocalAlarmEvaluator implements Metrics {
     this.#alarms.set(alarm.name, stored);
     const onMetric = this.#alarmsByMetric.get(stored.seriesKey) ?? new Set();
     this.#alarmsByMetric.set(stored.seriesKey, onMetric.add(stored));
+    this.#options.onChange?.();
     await this.#evaluate([stored], now);
   }
 
@@ -104,6 +107,7 @@ export class LocalAlarmEvaluator implements Metrics {
       if (stored) this.#unindex(stored);
       this.#alarms.delete(name);
     }
+    this.#options.onChange?.();
   }
 
   #unindex(stored: StoredAlarm): void {
@@ -179,8 +183,40 @@ export class LocalAlarmEvaluator implements Metrics {
     const points = (this.#series.get(key) ?? []).filter((p) => p.at >= now.getTime() - RETENTION_MS);
     points.push({ at: (datum.timestamp ?? now).getTime(), value: datum.value, standard: datum.storageResolution !== 1 });
     this.#series.set(key, points);
+    this.#options.onChange?.();
     if (this.#options.evaluateOnData === false) return { alarms: [], now };
     return { alarms: [...(this.#alarmsByMetric.get(key) ?? [])], now };
+  }
+
+  /** The alarms with their states, and the datapoints they and hasDataSince can still read. */
+  snapshot(): AlarmSnapshot {
+    const now = this.#options.clock.now().getTime();
+    const series = [...this.#series].map(([key, points]) => {
+      const oldest = now - readableWindowMs([...(this.#alarmsByMetric.get(key) ?? [])].map((alarm) => alarm.spec));
+      return { key, points: points.filter((p) => p.at >= oldest) };
+    }).filter(({ points }) => points.length > 0);
+    const alarms = [...this.#alarms.values()].map(({ spec, metricId, state }) => ({ spec, metricId, state }));
+    return { format: ALARM_SNAPSHOT_FORMAT, savedAt: new Date(now).toISOString(), time: now, alarms, series };
+  }
+
+  /**
+   * Takes up a snapshot, before any alarm is put: each alarm in its saved state, emitting nothing,
+   * and its datapoints. A snapshot saved ahead of the clock (a test's clock moved forward in an
+   * earlier run) has its datapoints moved back, so the saved moment is now.
+   */
+  resume(saved: AlarmSnapshot): void {
+    if (this.#alarms.size > 0 || this.#series.size > 0) throw new Error('the alarm evaluator resumes a snapshot only before it has alarms or data');
+    const now = this.#options.clock.now().getTime();
+    const shift = Math.min(0, now - saved.time);
+    for (const { key, points } of saved.series) {
+      this.#series.set(key, points.map((p) => ({ at: p.at + shift, value: p.value, standard: p.standard })).filter((p) => p.at >= now - RETENTION_MS));
+    }
+    for (const { spec, metricId, state } of saved.alarms) {
+      const stored: StoredAlarm = { spec, seriesKey: seriesKey(spec.metric), metricId, state, nextEvaluationAt: now };
+      this.#alarms.set(spec.name, stored);
+      const onMetric = this.#alarmsByMetric.get(stored.seriesKey) ?? new Set();
+      this.#alarmsByMetric.set(stored.seriesKey, onMetric.add(stored));
+    }
   }
 
   /** Evaluates every alarm whose cadence is due, so data that aged out of its periods changes its state. */
@@ -200,6 +236,7 @@ export class LocalAlarmEvaluator implements Metrics {
       alarm.state = next;
       events.push(this.#event(alarm, previous, now));
     }
+    if (events.length > 0) this.#options.onChange?.();
     const failures: unknown[] = [];
     for (const event of events) {
       try {
@@ -263,22 +300,5 @@ export class LocalAlarmEvaluator implements Metrics {
         },
       },
     };
-  }
-}
-
-/** Same namespace, name and exactly the same dimensions. */
-function seriesKey(metric: { namespace: string; metricName: string; dimensions: Record<string, string> }): string {
-  const dimensions = Object.entries(metric.dimensions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([metric.namespace, metric.metricName, dimensions]);
-}
-
-function statistic(stat: MetricSource['statistic'], values: number[]): number | null {
-  if (values.length === 0) return null;
-  switch (stat) {
-    case 'Sum': return values.reduce((a, b) => a + b, 0);
-    case 'Average': return values.reduce((a, b) => a + b, 0) / values.length;
-    case 'Maximum': return Math.max(...values);
-    case 'Minimum': return Math.min(...values);
-    case 'SampleCount': return values.length;
   }
 }

@@ -8,8 +8,8 @@
  * Writes are atomic (a temporary file renamed over the old one), made a debounce window after a
  * change and on close, so a clean close loses nothing and a kill -9 at most that window.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { DebouncedJsonWriter } from '../atomic-file.ts';
 import type { NodePoolSnapshot, SimNode } from './capacity.ts';
 import { keyOf, type SimCore } from './core.ts';
 import type { SimDeployment, SimHpa, SimPod, SimPriorityClass } from './objects.ts';
@@ -114,55 +114,9 @@ export function readSnapshot(path: string): SimSnapshot | undefined {
   return parsed as SimSnapshot;
 }
 
-/** Writes `path` atomically: the whole file or the one before, never half of one. */
-export function writeSnapshot(path: string, snapshot: SimSnapshot): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify(snapshot));
-  renameSync(temporary, path);
-}
-
 /** Saves a debounce window after the first change since the last save, and at once on flush(). */
-export class SnapshotWriter {
-  private timer: NodeJS.Timeout | undefined;
-  private dirty = false;
-
-  constructor(
-    private readonly path: string,
-    private readonly take: () => SimSnapshot,
-    private readonly debounceMs: number,
-  ) {
-    // A process killed mid-write leaves its temporary file; the snapshot itself is whole.
-    const prefix = `${basename(path)}.`;
-    let names: string[] = [];
-    try {
-      names = readdirSync(dirname(path));
-    } catch {
-      // No folder yet: nothing left over.
-    }
-    for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(join(dirname(path), name), { force: true });
-  }
-
-  changed(): void {
-    this.dirty = true;
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      try {
-        this.flush();
-      } catch (err) {
-        // A failed background write must not take the sandbox down; the next change or close() tries again.
-        this.dirty = true;
-        console.error(`could not save the simulated cluster to ${this.path}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }, this.debounceMs);
-    this.timer.unref();
-  }
-
-  flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (!this.dirty) return;
-    this.dirty = false;
-    writeSnapshot(this.path, this.take());
+export class SnapshotWriter extends DebouncedJsonWriter {
+  constructor(path: string, take: () => SimSnapshot, debounceMs: number) {
+    super(path, take, debounceMs, 'the simulated cluster');
   }
 }
