@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -153,6 +153,11 @@ describe('a sandbox killed with kill -9, then started again on the same data fol
       return saved.objects.deployments.find((d: { name: string }) => d.name === 'eligibility-api')?.replicas;
     };
     await until(onDisk, (replicas) => replicas === scaledTo, 'the cluster on disk');
+    // So are the alarms, with their states and datapoints.
+    const alarmsFile = join(dataDir, 'alarms.json');
+    const alarmsOnDisk = async () =>
+      (existsSync(alarmsFile) ? JSON.parse(readFileSync(alarmsFile, 'utf8')).alarms : []).map((a: { state: { value: string } }) => a.state.value);
+    await until(alarmsOnDisk, (states) => states.includes('ALARM') && states.includes('OK'), 'the alarms on disk');
 
     first.child.kill('SIGKILL');
     await first.exited;
@@ -162,7 +167,9 @@ describe('a sandbox killed with kill -9, then started again on the same data fol
     expect(stale.status).toBe(1);
     expect(stale.stderr).toContain('the sandbox is not running: start it with npm start');
 
-    const second = await startDev(dataDir);
+    // Its scale-out alarm resumes in ALARM, so a higher datapoint is no new state change, as in
+    // CloudWatch: the reconciler, which re-evaluates every rule in ALARM, scales further.
+    const second = await start(process.execPath, devArgs(dataDir, '--reconcile-seconds', '5'));
     const get = (path: string) => call(second, 'GET', path);
     expect((await get('/services/eligibility-api')).status).toBe(200);
     expect((await get(`/autoscale-rules/${ruleId}`)).body).toMatchObject({ ruleId, minReplicas: 4, maxReplicas: 20, trigger: { threshold: 500 } });
@@ -174,13 +181,15 @@ describe('a sandbox killed with kill -9, then started again on the same data fol
     ]);
     // The simulated cluster resumed where hms-sys left it.
     expect(resumed.replicas).toBe(scaledTo);
-    // The alarms resumed from alarms.json with their states and datapoints; the scaler changed nothing on the restart.
-    expect(resumed.lastDecision.desiredReplicas).toBe(scaledTo);
+    // The alarms resumed from alarms.json with their states and datapoints; the restart changed no decision.
+    expect(resumed.alarms.map((a: { state: string }) => a.state)).toEqual(['ALARM', 'OK']);
+    expect(resumed.lastDecision).toEqual(scaled.lastDecision);
 
     expect((await call(second, 'POST', '/sandbox/metrics', { service: 'eligibility-api', metric: 'http_rps', value: 4_000 })).status).toBe(200);
     const rescaled = await until(
       () => get(`/rules/${ruleId}/status`).then((answer) => answer.body),
-      (s) => s.lastDecision?.action === 'scale-out' && s.lastDecision.metric === 4_000 && s.replicas === s.lastDecision.desiredReplicas,
+      // The period's Average: the new datapoint, with the one from before the restart while it is in the same period.
+      (s) => s.lastDecision?.action === 'scale-out' && s.lastDecision.metric > 1_000 && s.replicas === s.lastDecision.desiredReplicas && s.replicas === 20,
       'a scale-out after the restart',
     );
     expect(rescaled.replicas).toBeGreaterThan(resumed.replicas);
