@@ -13,8 +13,10 @@ export interface RestoredAlarms {
 
 /**
  * Puts every stored rule's alarms again, computed and put as the API does on create and edit, so
- * names, thresholds and periods are the same. For the sandbox's alarm evaluator, which forgets its
- * alarms on a restart; CloudWatch keeps them, and the deployed stack never calls this.
+ * names, thresholds and periods are the same. For the sandbox's alarm evaluator: it resumes its
+ * alarms from its file first, and a re-put keeps each one's state, as an update does in
+ * CloudWatch; without the file (kept in memory, or removed) this puts them afresh. CloudWatch
+ * keeps its alarms, and the deployed stack never calls this.
  */
 export async function restoreRuleAlarms(ports: Ports): Promise<RestoredAlarms> {
   const result: RestoredAlarms = { restored: [], skipped: [], failed: [] };
