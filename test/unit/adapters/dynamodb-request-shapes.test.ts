@@ -43,13 +43,13 @@ describe('DynamoDbStateStore request shapes', () => {
     expect(JSON.parse(input.Item!.body!.S!)).toEqual({ ...api, version: 1 });
   });
 
-  it('updates under a condition on the expected version and stores the new one', async () => {
+  it('updates under a condition on the expected version, refused while the service is marked for deletion, and stores the new one', async () => {
     dynamo.on(PutItemCommand).resolves({});
     await store.putService(api, 3);
 
     const input = dynamo.commandCalls(PutItemCommand)[0]!.args[0].input;
-    expect(input.ConditionExpression).toBe('#version = :expected');
-    expect(input.ExpressionAttributeNames).toEqual({ '#version': 'version' });
+    expect(input.ConditionExpression).toBe('#version = :expected AND attribute_not_exists(#unless)');
+    expect(input.ExpressionAttributeNames).toEqual({ '#version': 'version', '#unless': 'deleting' });
     expect(input.ExpressionAttributeValues).toEqual({ ':expected': { N: '3' } });
     expect(input.Item!.version).toEqual({ N: '4' });
   });
