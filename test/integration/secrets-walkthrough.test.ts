@@ -114,7 +114,9 @@ describe('the README\'s secrets walk-through, pasted into a shell', () => {
     expect(restart).toContain('deployment/benefits/receipt-svc');
     expect(restart).toContain(vars.SECRET);
     const pods = output('cluster get pods').stdout.trim().split('\n').slice(1);
-    expect(pods).toHaveLength(2);
+    // Two replicas, plus the one surge pod a rolling update may hold (maxSurge 25% rounds up to 1).
+    expect(pods.length).toBeGreaterThanOrEqual(2);
+    expect(pods.length).toBeLessThanOrEqual(3);
     for (const pod of pods) expect(pod).toMatch(/^receipt-svc-\S+ +(Running|Pending)/);
   });
 
