@@ -39,6 +39,43 @@ export interface AlarmStateChangeEvent {
   };
 }
 
+/** The event for an alarm's move from `previous` to its current state, in the shape AWS sends. */
+export function stateChangeEvent(
+  alarm: { spec: AlarmSpec; metricId: string; state: AlarmStateDetail },
+  previous: AlarmStateDetail,
+  now: Date,
+  where: { id: string; region: string; account: string },
+): AlarmStateChangeEvent {
+  const { spec } = alarm;
+  return {
+    version: '0',
+    id: where.id,
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: where.account,
+    time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: where.region,
+    resources: [`arn:aws:cloudwatch:${where.region}:${where.account}:alarm:${spec.name}`],
+    detail: {
+      alarmName: spec.name,
+      state: alarm.state,
+      previousState: previous,
+      configuration: {
+        description: spec.description,
+        metrics: [{
+          id: alarm.metricId,
+          metricStat: {
+            metric: { namespace: spec.metric.namespace, name: spec.metric.metricName, dimensions: { ...spec.metric.dimensions } },
+            period: spec.metric.periodSeconds,
+            stat: spec.metric.statistic,
+          },
+          returnData: true,
+        }],
+      },
+    },
+  };
+}
+
 /** The new state's detail: CloudWatch's reason words and its reasonData JSON. */
 export function stateDetail(spec: AlarmSpec, evaluation: Evaluation, rangeStart: number, now: Date, from: AlarmStateValue): AlarmStateDetail {
   const withData = evaluation.evaluated.filter((p) => p.value !== null);

@@ -3,7 +3,7 @@ import type { Clock } from '#ports/clock.ts';
 import type { AlarmSpec, AlarmStateValue, Datapoint as MetricDatapoint, Metrics, MetricSource } from '#ports/metrics.ts';
 import { EVALUATION_RANGE_EXTRA_PERIODS, evaluateRange, evaluationCadenceSeconds, type PeriodValue, seriesKey, statistic } from './alarm-evaluation.ts';
 import { ALARM_SNAPSHOT_FORMAT, type AlarmSnapshot, readableWindowMs, type StoredDatapoint as Datapoint } from './alarm-persistence.ts';
-import { awsTimestamp, stateDetail, type AlarmStateChangeEvent, type AlarmStateDetail } from './alarm-state-event.ts';
+import { awsTimestamp, stateChangeEvent, stateDetail, type AlarmStateChangeEvent, type AlarmStateDetail } from './alarm-state-event.ts';
 
 export type { AlarmStateChangeEvent, AlarmStateDetail } from './alarm-state-event.ts';
 
@@ -94,9 +94,7 @@ export class LocalAlarmEvaluator implements Metrics {
         state: { value: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', timestamp: awsTimestamp(now) },
         nextEvaluationAt: now.getTime(),
       };
-    this.#alarms.set(alarm.name, stored);
-    const onMetric = this.#alarmsByMetric.get(stored.seriesKey) ?? new Set();
-    this.#alarmsByMetric.set(stored.seriesKey, onMetric.add(stored));
+    this.#index(stored);
     this.#options.onChange?.();
     await this.#evaluate([stored], now);
   }
@@ -108,6 +106,12 @@ export class LocalAlarmEvaluator implements Metrics {
       this.#alarms.delete(name);
     }
     this.#options.onChange?.();
+  }
+
+  #index(stored: StoredAlarm): void {
+    this.#alarms.set(stored.spec.name, stored);
+    const onMetric = this.#alarmsByMetric.get(stored.seriesKey) ?? new Set();
+    this.#alarmsByMetric.set(stored.seriesKey, onMetric.add(stored));
   }
 
   #unindex(stored: StoredAlarm): void {
@@ -212,10 +216,7 @@ export class LocalAlarmEvaluator implements Metrics {
       this.#series.set(key, points.map((p) => ({ at: p.at + shift, value: p.value, standard: p.standard })).filter((p) => p.at >= now - RETENTION_MS));
     }
     for (const { spec, metricId, state } of saved.alarms) {
-      const stored: StoredAlarm = { spec, seriesKey: seriesKey(spec.metric), metricId, state, nextEvaluationAt: now };
-      this.#alarms.set(spec.name, stored);
-      const onMetric = this.#alarmsByMetric.get(stored.seriesKey) ?? new Set();
-      this.#alarmsByMetric.set(stored.seriesKey, onMetric.add(stored));
+      this.#index({ spec, seriesKey: seriesKey(spec.metric), metricId, state, nextEvaluationAt: now });
     }
   }
 
@@ -234,7 +235,7 @@ export class LocalAlarmEvaluator implements Metrics {
       if (next.value === alarm.state.value) continue;
       const previous = alarm.state;
       alarm.state = next;
-      events.push(this.#event(alarm, previous, now));
+      events.push(stateChangeEvent(alarm, previous, now, { id: this.#newId(), region: this.#region, account: this.#account }));
     }
     if (events.length > 0) this.#options.onChange?.();
     const failures: unknown[] = [];
@@ -271,34 +272,4 @@ export class LocalAlarmEvaluator implements Metrics {
     return { start, value: statistic(metric.statistic, values), sampleCount: values.length };
   }
 
-  #event(alarm: StoredAlarm, previous: AlarmStateDetail, now: Date): AlarmStateChangeEvent {
-    const { spec } = alarm;
-    return {
-      version: '0',
-      id: this.#newId(),
-      'detail-type': 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      account: this.#account,
-      time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: this.#region,
-      resources: [`arn:aws:cloudwatch:${this.#region}:${this.#account}:alarm:${spec.name}`],
-      detail: {
-        alarmName: spec.name,
-        state: alarm.state,
-        previousState: previous,
-        configuration: {
-          description: spec.description,
-          metrics: [{
-            id: alarm.metricId,
-            metricStat: {
-              metric: { namespace: spec.metric.namespace, name: spec.metric.metricName, dimensions: { ...spec.metric.dimensions } },
-              period: spec.metric.periodSeconds,
-              stat: spec.metric.statistic,
-            },
-            returnData: true,
-          }],
-        },
-      },
-    };
-  }
 }
