@@ -73,13 +73,13 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
   };
 
   if (metric === null && direction === 'out') {
-    reasons.push(`no datapoint for ${rule.trigger.metric}: replicas stay at ${current}`);
+    reasons.push(`no datapoint for ${rule.trigger.metric}`, `replicas stay at ${current}`);
     return finish(current);
   }
   // The HPA does not scale on a metric it cannot read; nor does a scale-in on a metric that never
   // published, most likely a misspelt name or dimension, which would otherwise drop to minReplicas.
   if (metric === null && input.metricNeverSeen) {
-    reasons.push(`no datapoint for ${rule.trigger.metric} in the last ${PUBLISHED_LOOKBACK_HOURS} h: it was never published, or its namespace, name or dimensions are wrong; replicas stay at ${current}`);
+    reasons.push(`no datapoint for ${rule.trigger.metric} in the last ${PUBLISHED_LOOKBACK_HOURS} h: it was never published, or its namespace, name or dimensions are wrong`, `replicas stay at ${current}`);
     return finish(current);
   }
   // A scale-in alarm treats missing data as breaching: a metric with no datapoint is a service

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decideReplicas, keepCandidates, proportionalReplicas, type DecisionInput } from '#domain/decision.ts';
+import { planScale } from '#domain/scale-plan.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const rule = { minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 }, scaleInStabilizationSeconds: 300 };
@@ -149,5 +150,26 @@ describe('keepCandidates', () => {
       const highestSince = (list: typeof all) => Math.max(-1, ...list.filter((r) => Date.parse(r.at) >= cutoff * 1000).map((r) => r.replicas));
       return highestSince(kept) === highestSince(all) && kept.length <= 51;
     }));
+  });
+});
+
+describe('a decision that keeps replicas says so once', () => {
+  const stayCount = (reasons: string[]) => reasons.filter((r) => r.includes('stay at 10')).length;
+  const cases: [string, Partial<DecisionInput>][] = [
+    ['no datapoint on a scale-out alarm', { metric: null }],
+    ['a metric that never published', { direction: 'in', metric: null, metricNeverSeen: true }],
+    ['a metric within tolerance', { metric: 510 }],
+  ];
+  it.each(cases)('%s: in the decision and in the plan the audit line and rules status show', (_name, over) => {
+    const { decision } = decideReplicas(input({ currentReplicas: 10, ...over }));
+    expect(stayCount(decision.reasons)).toBe(1);
+    expect(decision.reasons.at(-1)).toBe('replicas stay at 10');
+    const plan = planScale({
+      rule, direction: over.direction ?? 'out', source: 'alarm', eventId: 'evt-1', currentReplicas: 10, hpa: null, ruleId: 'AR-101',
+      scaling: null, periodSeconds: 60, now, ...(over.metricNeverSeen ? { metricNeverSeen: true } : {}),
+      metric: over.metric === null ? null : { value: over.metric ?? 640, periodStart: secondsAgo(60) },
+    });
+    expect(plan.decision.reasons.join(', ')).not.toMatch(/stay at 10.*stay at 10/);
+    expect(stayCount(plan.decision.reasons)).toBe(1);
   });
 });
