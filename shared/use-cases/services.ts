@@ -58,7 +58,7 @@ export interface DeleteServiceOptions extends Mutation {
 const rulesOf = async (ports: Ports, name: string) => (await ports.store.listRules()).filter((r) => r.service === name).map((r) => r.ruleId);
 
 function targetedBy(name: string, ruleIds: string[]): ConflictError {
-  return new ConflictError(`service ${name} is targeted by ${ruleIds.join(', ')}: delete those rules first, or delete with ?cascade=true`, 'name');
+  return new ConflictError(`service ${name} is targeted by ${ruleIds.join(', ')}: delete those rules first, or delete the service with its rules (CLI: hms-sys services delete ${name} --cascade; API: DELETE /services/${name}?cascade=true)`, 'name');
 }
 
 /**

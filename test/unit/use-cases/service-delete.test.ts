@@ -29,6 +29,9 @@ describe('deleting a service and creating its rules exclude each other', () => {
     const refusal = await deleteService(env.ports, caller, 'eligibility-api', { dryRun: false }).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(ConflictError);
     expect((refusal as Error).message).toContain(ruleId);
+    // The message reaches CLI and API users alike: it names the way to cascade for each.
+    expect((refusal as Error).message).toContain('hms-sys services delete eligibility-api --cascade');
+    expect((refusal as Error).message).toContain('DELETE /services/eligibility-api?cascade=true');
     expect(await env.ports.store.serviceAcceptsRules('eligibility-api')).toBe(true);
   });
 
