@@ -1,7 +1,7 @@
 import { apiClient } from './client.ts';
 import { helpText, parse, UsageError, type Command, type CommandContext } from './command.ts';
 import { commands } from './commands/all.ts';
-import { nearest } from './suggest.ts';
+import { nearest, npmTookOption } from './suggest.ts';
 import { defaultDataDir, runningSession } from './session.ts';
 
 function overview(): string {
@@ -20,14 +20,14 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | nul
 }
 
 /** The command nearest to the words typed ("servces lst" → "services list"), longest names first, or null when none is close. */
-function nearestCommand(typed: string): string | null {
+function nearestCommand(typed: string, except?: string): string | null {
   const words = typed.split(' ');
   for (let n = Math.min(words.length, 3); n >= 1; n -= 1) {
     const sameLength = commands.map((c) => c.name).filter((name) => name.split(' ').length === n);
-    const near = nearest(words.slice(0, n).join(' '), sameLength);
+    const near = nearest(words.slice(0, n).join(' '), sameLength, except);
     if (near) return near;
   }
-  return nearest(words[0]!, [...new Set(commands.map((c) => c.name.split(' ')[0]!))]);
+  return nearest(words[0]!, [...new Set(commands.map((c) => c.name.split(' ')[0]!))], except);
 }
 
 /** The words before the first option: the command as typed. */
@@ -68,8 +68,10 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parse(command, rest);
   const extra = positionals[argumentCount(command)];
   if (extra !== undefined) {
-    const near = nearestCommand(`${command.name} ${extra}`);
-    throw new UsageError(`unexpected argument '${extra}' for '${command.name}'${near ? `; did you mean \`${near}\`?` : `; see hms-sys ${command.name} --help`}`);
+    const npmHint = npmTookOption(Object.keys(command.options), extra);
+    const near = nearestCommand(`${command.name} ${extra}`, command.name);
+    const hint = npmHint ?? (near ? `did you mean \`${near}\`?` : `see hms-sys ${command.name} --help`);
+    throw new UsageError(`unexpected argument '${extra}' for '${command.name}'; ${hint}`);
   }
   const output = values.output ?? 'table';
   if (output !== 'json' && output !== 'table') throw new UsageError('--output must be json or table');

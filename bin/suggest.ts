@@ -16,12 +16,29 @@ export function editDistance(a: string, b: string): number {
   return at(a.length, b.length);
 }
 
-/** The candidate nearest to `typed`, if it is near enough to be what was meant: about a third of its letters. */
-export function nearest(typed: string, candidates: readonly string[]): string | null {
+/**
+ * The candidate nearest to `typed`, if it is near enough to be what was meant: about a third of its
+ * letters. `except` (the command already run) is never suggested: "did you mean `dev`?" after `dev` helps no one.
+ */
+export function nearest(typed: string, candidates: readonly string[], except?: string): string | null {
   let best: { candidate: string; distance: number } | null = null;
   for (const candidate of candidates) {
+    if (candidate === except) continue;
     const distance = editDistance(typed, candidate);
     if (!best || distance < best.distance) best = { candidate, distance };
   }
   return best && best.distance <= Math.max(1, Math.floor(best.candidate.length / 3)) ? best.candidate : null;
+}
+
+/**
+ * npm keeps the options before `--` for itself: `npm start --port 8790` sets npm_config_port and
+ * passes only `8790` on. For an option of the command that npm took this way, how to pass it.
+ */
+export function npmTookOption(options: readonly string[], value: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const script = env.npm_lifecycle_event;
+  if (!script) return null;
+  const taken = options.find((option) => env[`npm_config_${option.replaceAll('-', '_')}`] !== undefined);
+  if (!taken) return null;
+  const run = script === 'start' || script === 'test' ? `npm ${script}` : `npm run ${script}`;
+  return `npm took --${taken} for itself; pass options after --: \`${run} -- --${taken} ${value}\``;
 }

@@ -22,8 +22,9 @@ export const devCommands: Command[] = [
       const { startSandbox } = await import('#sandbox/sandbox.ts');
       claimDataDir(ctx.dataDir);
       const started = Date.now();
+      const port = number(ctx, 'port') ?? Number(process.env.HMS_PORT ?? 8787);
       const starting = startSandbox({
-        port: number(ctx, 'port') ?? Number(process.env.HMS_PORT ?? 8787),
+        port,
         dataDir: ctx.dataDir,
         podReadyDelayMs: number(ctx, 'pod-ready-ms') ?? 2_000,
         reconcileSeconds: number(ctx, 'reconcile-seconds') ?? 60,
@@ -32,7 +33,7 @@ export const devCommands: Command[] = [
       });
       // Stoppable before it says it is ready: a signal during the start closes it once started.
       stopOnSignals(ctx.dataDir, async () => (await starting).close());
-      const sandbox = await starting;
+      const sandbox = await starting.catch((err: Error) => { throw portHint(err, port); });
       writeSession(ctx.dataDir, {
         url: sandbox.url, k8sUrl: sandbox.k8s.url, k8sToken: sandbox.k8s.token, k8sCaData: sandbox.k8s.caData,
         kubeconfig: sandbox.k8s.kubeconfigPath, tokens: sandbox.tokens, pid: process.pid,
@@ -51,6 +52,13 @@ export const devCommands: Command[] = [
     },
   },
 ];
+
+/** A port in use says how to pick another the way this CLI is run: with npm, options go after `--`. */
+export function portHint(err: Error, port: number): Error {
+  if ((err.cause as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') return err;
+  const other = port === 65_535 ? port - 1 : port + 1;
+  return new Error(`port ${port} on 127.0.0.1 is in use: stop the other sandbox, or start this one on another port: \`npm start -- --port ${other}\` or \`HMS_PORT=${other} npm start\``, { cause: err.cause });
+}
 
 devCommands.push({
   name: 'token', summary: 'print a sandbox bearer token for a profile or an explicit scope list',

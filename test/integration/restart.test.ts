@@ -116,6 +116,7 @@ describe('a start that fails', () => {
       const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', 'dev', '--port', String(port), '--data-dir', dataDir], { encoding: 'utf8' });
       expect(run.status).toBe(1);
       expect(run.stderr).toContain(`port ${port} on 127.0.0.1 is in use`);
+      expect(run.stderr).toContain(`\`npm start -- --port ${port + 1}\` or \`HMS_PORT=${port + 1} npm start\``);
       expect(existsSync(join(dataDir, 'sandbox.json'))).toBe(false);
     } finally {
       taken.close();
