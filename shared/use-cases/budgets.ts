@@ -5,6 +5,7 @@ import type { SetBudgetInput } from '#domain/schemas.ts';
 import type { Caller, CorePorts } from '#ports/ports.ts';
 import { orConflict } from './conflicts.ts';
 import { servicePrice, type ServicePrice } from './pricing.ts';
+import { getLiveService } from './live-service.ts';
 import { record } from './record.ts';
 import { getService, type Mutation } from './services.ts';
 
@@ -26,7 +27,7 @@ export interface BudgetStatus {
 }
 
 export async function setBudget(ports: CorePorts, caller: Caller, serviceName: string, input: SetBudgetInput, options: Mutation) {
-  const service = await getService(ports, serviceName, 'service');
+  const service = await getLiveService(ports, serviceName, 'service');
   const existing = await ports.ledger.getBudget(serviceName);
   const now = ports.clock.now().toISOString();
   const budget: Budget = {

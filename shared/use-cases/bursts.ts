@@ -6,9 +6,10 @@ import type { CreateBurstInput } from '#domain/schemas.ts';
 import type { NodeCapacity } from '#ports/cluster.ts';
 import type { Caller, CorePorts, SchedulingPorts } from '#ports/ports.ts';
 import { advanceBurst, burstScheduleName, isTerminal, saveBurst } from './burst-runner.ts';
+import { getLiveService } from './live-service.ts';
 import { servicePrice } from './pricing.ts';
 import { record } from './record.ts';
-import { getService, type Mutation } from './services.ts';
+import type { Mutation } from './services.ts';
 import { readLevel } from './workload-level.ts';
 
 /** How far ahead a burst may be planned. */
@@ -26,7 +27,7 @@ export interface BurstOptions extends Mutation {
  * warm-up and start (the runner's minute tick finds them too, should a schedule be lost).
  */
 export async function createBurst(ports: SchedulingPorts, caller: Caller, input: CreateBurstInput, options: BurstOptions) {
-  const service = await getService(ports, input.service, 'service');
+  const service = await getLiveService(ports, input.service, 'service');
   const now = ports.clock.now();
   const startAt = input.startAt ? new Date(input.startAt) : now;
   if (startAt.getTime() < now.getTime() - PAST_TOLERANCE_MS) throw new ValidationError('must not be in the past', 'startAt');

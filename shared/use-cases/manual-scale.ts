@@ -3,7 +3,8 @@ import type { ScaleServiceInput } from '#domain/schemas.ts';
 import type { Caller, CorePorts } from '#ports/ports.ts';
 import { budgetLimit, recordFloorExceeds } from './budget-guard.ts';
 import { record } from './record.ts';
-import { getService, type Mutation } from './services.ts';
+import { getLiveService } from './live-service.ts';
+import type { Mutation } from './services.ts';
 import { readLevel, writeLevel } from './workload-level.ts';
 
 /**
@@ -12,7 +13,7 @@ import { readLevel, writeLevel } from './workload-level.ts';
  * a burst under way holds the service, so the call is refused until it ends.
  */
 export async function scaleService(ports: CorePorts, caller: Caller, name: string, input: ScaleServiceInput, options: Mutation) {
-  const service = await getService(ports, name);
+  const service = await getLiveService(ports, name);
   const burstId = await ports.ledger.activeBurstOf(name);
   if (burstId) throw new ConflictError(`burst ${burstId} holds ${name}: cancel it or wait for it to end`, 'name');
   const [level, rules] = await Promise.all([readLevel(ports, service), ports.store.listRules()]);

@@ -8,6 +8,7 @@ import type { AlarmSpec } from '#ports/metrics.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { orConflict } from './conflicts.ts';
+import { requireWorkload } from './live-service.ts';
 import { record } from './record.ts';
 import type { Mutation } from './services.ts';
 
@@ -46,7 +47,7 @@ export async function putAlarms(ports: Ports, alarms: AlarmSpec[]): Promise<void
 }
 
 export async function createRule(ports: Ports, caller: Caller, input: CreateRuleInput, options: Mutation) {
-  const service = await targetService(ports, input.service);
+  const service = await requireWorkload(ports, await targetService(ports, input.service));
   const now = ports.clock.now().toISOString();
   const draft = {
     ...input,
@@ -107,7 +108,7 @@ function mergeEdit(rule: Rule, patch: UpdateRuleInput): Rule {
 export async function updateRule(ports: Ports, caller: Caller, ruleId: string, patch: UpdateRuleInput, options: Mutation) {
   const before = await getRule(ports, ruleId);
   if (before.deleting) throw new ConflictError(`rule ${ruleId} is being deleted`, 'id');
-  const service = await targetService(ports, before.service);
+  const service = await requireWorkload(ports, await targetService(ports, before.service));
   const merged = mergeEdit(before, patch);
   const alarms = alarmsForRule(merged, service);
   const after: Rule = {

@@ -5,7 +5,8 @@ import type { Caller, Ports } from '#ports/ports.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import { orConflict } from './conflicts.ts';
 import { record } from './record.ts';
-import { getService, type Mutation } from './services.ts';
+import { getLiveService } from './live-service.ts';
+import type { Mutation } from './services.ts';
 
 /** Tries per copy of the tags before the edit gives up on a copy that keeps changing under it. */
 const COPY_ATTEMPTS = 3;
@@ -62,7 +63,7 @@ async function refreshTagCopies(ports: Ports, name: string, tags: ServiceTags): 
 
 /** PATCH /services/{name}: the secrets it reads, its tags or its price, under its version. */
 export async function updateService(ports: Ports, caller: Caller, name: string, patch: UpdateServiceInput, options: Mutation) {
-  const before = await getService(ports, name);
+  const before = await getLiveService(ports, name);
   const merged = mergePatch(before, patch);
   const changed = (['secrets', 'podHourUSD'] as const).some((key) => JSON.stringify(merged[key]) !== JSON.stringify(before[key]))
     || !sameTags(merged.tags, before.tags);

@@ -106,9 +106,47 @@ describe('a Deployment deleted after its service was registered', () => {
     expect((await sb.http('GET', '/bursts/BU-1')).status).toBe(404);
   });
 
+  const alarmCount = () => sb.sandbox.alarms.snapshot().alarms.length;
+
+  it('answers POST /autoscale-rules with 404 naming it, storing no rule, alarm or audit record', async () => {
+    const [before, alarms] = [await auditActions(), alarmCount()];
+    const answer = await sb.http('POST', '/autoscale-rules', { service: 'notification-svc', minReplicas: 1, maxReplicas: 4, trigger: { metric: 'http_rps', threshold: 100 } });
+    expect(answer.status).toBe(404);
+    expect(answer.body.error).toEqual(missing);
+    expect((await sb.http('GET', '/autoscale-rules?service=notification-svc')).body.rules.map((r: { ruleId: string }) => r.ruleId)).toEqual([ruleId]);
+    expect(alarmCount()).toBe(alarms);
+    expect(await auditActions()).toEqual(before);
+  });
+
+  it('answers PATCH /autoscale-rules/{id} with 404 naming it, keeping the rule as it was', async () => {
+    const [before, rule] = [await auditActions(), (await sb.http('GET', `/autoscale-rules/${ruleId}`)).body];
+    const answer = await sb.http('PATCH', `/autoscale-rules/${ruleId}`, { maxReplicas: 12 });
+    expect(answer.status).toBe(404);
+    expect(answer.body.error).toEqual(missing);
+    expect((await sb.http('GET', `/autoscale-rules/${ruleId}`)).body).toEqual(rule);
+    expect(await auditActions()).toEqual(before);
+  });
+
+  it('answers PATCH /services/{name} with 404 naming it, keeping the service as it was', async () => {
+    const [before, service] = [await auditActions(), (await sb.http('GET', '/services/notification-svc')).body];
+    const answer = await sb.http('PATCH', '/services/notification-svc', { podHourUSD: 0.2, tags: { program: 'Other' } });
+    expect(answer.status).toBe(404);
+    expect(answer.body.error).toEqual(missing);
+    expect((await sb.http('GET', '/services/notification-svc')).body).toEqual(service);
+    expect(await auditActions()).toEqual(before);
+  });
+
   it('answers GET /rules/{id}/status with 404 naming it, not 503', async () => {
     const answer = await sb.http('GET', `/rules/${ruleId}/status`);
     expect(answer.status).toBe(404);
     expect(answer.body.error).toEqual(missing);
+  });
+
+  it('still lets the rule, the budget and the services themselves be deleted', async () => {
+    expect((await sb.http('DELETE', `/autoscale-rules/${ruleId}`)).status).toBe(200);
+    expect((await sb.http('DELETE', '/budgets/notification-svc')).status).toBe(200);
+    expect((await sb.http('DELETE', '/services/notification-svc')).status).toBe(200);
+    expect((await sb.http('DELETE', '/services/eligibility-api')).status).toBe(200);
+    expect((await sb.http('GET', '/services/notification-svc')).status).toBe(404);
   });
 });
