@@ -43,7 +43,8 @@ async function refreshCopy<T extends { version: number; tags: ServiceTags }>(
 
 /**
  * Rules and the budget keep a copy of the service's tags, for their audit records and roll-ups.
- * They follow the service after its own write; a repeated PATCH brings any copy it missed up to date.
+ * Each copy that differs from the service's tags is rewritten; one that already matches is left
+ * alone, so running this again after a failure part-way finishes what was missed.
  */
 async function refreshTagCopies(ports: Ports, name: string, tags: ServiceTags): Promise<string[]> {
   const refreshed: string[] = [];
@@ -61,7 +62,12 @@ async function refreshTagCopies(ports: Ports, name: string, tags: ServiceTags): 
   return refreshed;
 }
 
-/** PATCH /services/{name}: the secrets it reads, its tags or its price, under its version. */
+/**
+ * PATCH /services/{name}: the secrets it reads, its tags or its price, under its version. The
+ * service's change is recorded right after its write, before the tag copies follow, so a copy
+ * that fails cannot leave a change unrecorded; the copies are brought up to date on every PATCH
+ * (a repeat finishes what a failed one missed) and recorded apart when any was rewritten.
+ */
 export async function updateService(ports: Ports, caller: Caller, name: string, patch: UpdateServiceInput, options: Mutation) {
   const before = await getLiveService(ports, name);
   const merged = mergePatch(before, patch);
@@ -69,15 +75,18 @@ export async function updateService(ports: Ports, caller: Caller, name: string, 
     || !sameTags(merged.tags, before.tags);
   const after: Service = changed ? { ...merged, version: before.version + 1 } : before;
   if (options.dryRun) return { dryRun: true, wouldUpdate: after, changed };
-  if (changed) await orConflict(() => ports.store.putService(after, before.version), `service ${name}`, 'name');
-  const refreshed = patch.tags ? await refreshTagCopies(ports, name, after.tags) : [];
-  if (changed || refreshed.length > 0) {
+  if (changed) {
+    await orConflict(() => ports.store.putService(after, before.version), `service ${name}`, 'name');
     await record(ports, caller, {
       action: 'service.update', target: `service/${name}`, before, after, outcome: 'success', service: after,
-      reasons: [
-        changed ? `fields changed: ${Object.keys(patch).join(', ')}` : 'no field changed',
-        ...(refreshed.length ? [`tags copied to ${refreshed.join(', ')}`] : []),
-      ],
+      reasons: [`fields changed: ${Object.keys(patch).join(', ')}`],
+    });
+  }
+  const refreshed = await refreshTagCopies(ports, name, after.tags);
+  if (refreshed.length > 0) {
+    await record(ports, caller, {
+      action: 'service.tags-copied', target: `service/${name}`, before: null, after: { tags: after.tags, copies: refreshed },
+      outcome: 'success', service: after, reasons: [`tags copied to ${refreshed.join(', ')}`],
     });
   }
   return after;

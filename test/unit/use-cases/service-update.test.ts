@@ -87,8 +87,28 @@ describe('updateService, a JSON merge patch under the service\'s version', () =>
     const tags = { agency: 'ED', program: 'StudentAid', fiscalYear: 'FY2026' };
     expect((await env.ports.store.getRule('AR-101'))!.target.tags).toEqual(tags);
     expect((await env.ports.ledger.getBudget('eligibility-api'))!.tags).toEqual(tags);
-    const record = env.ports.audit.records.find((r) => r.action === 'service.update')!;
-    expect(record.reasons).toContain('tags copied to rule/AR-101, budget/eligibility-api');
+    const actions = env.ports.audit.records.filter((r) => r.action.startsWith('service.')).map((r) => [r.action, r.reasons]);
+    expect(actions).toContainEqual(['service.update', ['fields changed: tags']]);
+    expect(actions).toContainEqual(['service.tags-copied', ['tags copied to rule/AR-101, budget/eligibility-api']]);
+  });
+
+  it('records the service change even when copying its tags fails, and a later PATCH of anything copies them', async () => {
+    await createRule(env.ports, caller, { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } }, live);
+    const putRule = env.ports.store.putRule;
+    env.ports.store.putRule = async () => {
+      throw new Error('DynamoDB unavailable');
+    };
+    await expect(updateService(env.ports, caller, 'eligibility-api', { tags: { agency: 'DOE' } }, live)).rejects.toThrow('DynamoDB unavailable');
+    env.ports.store.putRule = putRule;
+    const updates = () => env.ports.audit.records.filter((r) => r.action === 'service.update');
+    expect(updates()).toHaveLength(1);
+    expect(updates()[0]!.after).toMatchObject({ tags: { agency: 'DOE' }, version: 2 });
+    // A PATCH that changes nothing of the service still brings the missed copy up to date, and says so.
+    const again = await edit('eligibility-api', { secrets: [SECRET] });
+    expect(again.version).toBe(2);
+    expect((await env.ports.store.getRule('AR-101'))!.target.tags.agency).toBe('DOE');
+    expect(updates()).toHaveLength(1);
+    expect(env.ports.audit.records.filter((r) => r.action === 'service.tags-copied').map((r) => r.reasons)).toEqual([['tags copied to rule/AR-101']]);
   });
 
   it('brings a copy it missed up to date when the same patch is repeated', async () => {
