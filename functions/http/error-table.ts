@@ -4,8 +4,8 @@ import {
 } from '#domain/errors.ts';
 import { DatabaseUnavailableError } from '#ports/database.ts';
 import {
-  ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, InvalidCursorError, SecretAccessDeniedError, SecretConflictError,
-  SecretNotFoundError, StaleVersionError,
+  ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, DependencyUnavailableError, InvalidCursorError, SecretAccessDeniedError,
+  SecretConflictError, SecretNotFoundError, StaleVersionError,
 } from '#ports/errors.ts';
 
 /** One HTTP answer for an error: the status and the `{"error":{"code","message","field"}}` body. */
@@ -60,6 +60,7 @@ export const errorTable: ReadonlyArray<readonly [ErrorClass, Answer<never>]> = [
   [SecretConflictError, as(409, 'conflict')],
   [SecretAccessDeniedError, as(503, 'secret_access_denied')],
   [DatabaseUnavailableError, as(503, 'database_unavailable')],
+  [DependencyUnavailableError, as(503, 'dependency_unavailable')],
 ];
 
 /** The answer for an error the table knows, or null for the truly unexpected (the caller's 500). */

@@ -6,6 +6,17 @@ export class PortError extends Error {
   }
 }
 
+/**
+ * An AWS service failed after the SDK's own retries: a server fault (5xx), throttling, or no
+ * answer at all. The request may be repeated; it is a 503, never the caller's mistake.
+ */
+export class DependencyUnavailableError extends PortError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DependencyUnavailableError';
+  }
+}
+
 /** A conditional write lost to another writer: re-read and decide again. */
 export class StaleVersionError extends PortError {
   constructor(what: string, options?: ErrorOptions) {

@@ -1,6 +1,6 @@
 import { alarmsForRule } from '#domain/alarms.ts';
 import { clamp, DEFAULT_SCALE_IN_STABILIZATION_SECONDS } from '#domain/decision.ts';
-import { ConflictError, DependencyError, NotFoundError, UnprocessableError } from '#domain/errors.ts';
+import { ConflictError, NotFoundError, UnprocessableError } from '#domain/errors.ts';
 import type { Rule, Service } from '#domain/model.ts';
 import { createRuleSchema, type CreateRuleInput, type UpdateRuleInput } from '#domain/schemas.ts';
 import { parseInput } from '#domain/validation.ts';
@@ -37,13 +37,12 @@ async function previewReplicas(ports: Ports, service: Service, rule: Pick<Rule, 
   return { current, min: rule.minReplicas, max: rule.maxReplicas, afterClamp };
 }
 
-/** Puts a rule's alarms; the API and the sandbox's restart both put them this way. */
-export async function putAlarms(ports: Ports, alarms: AlarmSpec[]): Promise<void> {
-  try {
-    for (const alarm of alarms) await ports.metrics.putAlarm(alarm);
-  } catch (err) {
-    throw new DependencyError(`CloudWatch refused an alarm: ${(err as Error).message}`, { cause: err });
-  }
+/**
+ * Puts a rule's alarms; the API and the sandbox's restart both put them this way. A failure is
+ * the metrics port's own error, mapped at the edge (a CloudWatch fault is a 503, a bug a 500).
+ */
+export async function putAlarms(ports: Pick<Ports, 'metrics'>, alarms: AlarmSpec[]): Promise<void> {
+  for (const alarm of alarms) await ports.metrics.putAlarm(alarm);
 }
 
 export async function createRule(ports: Ports, caller: Caller, input: CreateRuleInput, options: Mutation) {
@@ -125,7 +124,7 @@ export async function updateRule(ports: Ports, caller: Caller, ruleId: string, p
   } catch (err) {
     await ports.store.putRule({ ...before, version: after.version + 1 }, after.version).catch(() => undefined);
     await putAlarms(ports, alarmsForRule(before, service)).catch(() => undefined);
-    throw err instanceof DependencyError ? err : new DependencyError(`CloudWatch failed: ${(err as Error).message}`, { cause: err });
+    throw err;
   }
   await record(ports, caller, {
     action: 'rule.update', target: `rule/${ruleId}`, before, after, outcome: 'success',
@@ -144,11 +143,8 @@ export async function deleteRule(ports: Ports, caller: Caller, ruleId: string, o
   if (options.dryRun) return { dryRun: true, wouldDelete: rule, alarmsDeleted: rule.alarms };
   const marked: Rule = { ...rule, deleting: true, version: rule.version + 1 };
   if (!rule.deleting) await orConflict(() => ports.store.putRule(marked, rule.version), `rule ${ruleId}`, 'id');
-  try {
-    await ports.metrics.deleteAlarms(rule.alarms);
-  } catch (err) {
-    throw new DependencyError(`CloudWatch could not delete the alarms; the rule is marked deleting and a repeated DELETE finishes: ${(err as Error).message}`, { cause: err });
-  }
+  // A failure here leaves the rule marked deleting, and a repeated DELETE finishes.
+  await ports.metrics.deleteAlarms(rule.alarms);
   await orConflict(() => ports.store.deleteRule(ruleId, rule.deleting ? rule.version : marked.version), `rule ${ruleId}`, 'id');
   await forgetRule(ports, rule).catch(() => undefined);
   await record(ports, caller, {

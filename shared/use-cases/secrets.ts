@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY, POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
-import { ConflictError, DependencyError, NotFoundError } from '#domain/errors.ts';
+import { ConflictError, NotFoundError } from '#domain/errors.ts';
 import { RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import type { Caller, SecretsPorts } from '#ports/ports.ts';
 import { record } from './record.ts';
@@ -28,24 +28,27 @@ export async function listRotatedSecrets(ports: Pick<SecretsPorts, 'secrets' | '
  * Starts a rotation now (RotateSecret). Secrets Manager runs it asynchronously: the answer says
  * that it started and names the version it creates; the outcome arrives later, as AWSCURRENT on
  * that version and a RotationSucceeded event (or RotationFailed). A rotation already in progress
- * is a conflict: Secrets Manager retries it.
+ * is a conflict: Secrets Manager retries it. Only the secret port's not-found and conflict errors
+ * are mapped here, to name the `secret` field; anything else goes to the edge's one error table.
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html
  */
 export async function rotateNow(ports: SecretsPorts, caller: Caller, secretArn: string) {
-  let started: { versionId: string };
-  try {
-    started = await ports.secrets.rotate(secretArn);
-  } catch (err) {
-    if (err instanceof SecretNotFoundError) throw new NotFoundError(`secret ${secretArn}`, 'secret');
-    if (err instanceof RotationInProgressError) {
-      throw new ConflictError(`a rotation of ${secretArn} is in progress (version ${err.pendingVersionId} is AWSPENDING); Secrets Manager retries it`, 'secret');
-    }
-    if (err instanceof SecretConflictError) throw new ConflictError(err.message, 'secret');
-    throw new DependencyError(`Secrets Manager did not start the rotation: ${(err as Error).message}; AWSCURRENT is unchanged`, { cause: err });
-  }
+  const started = await ports.secrets.rotate(secretArn).catch((err: unknown) => {
+    throw namingSecret(err, secretArn);
+  });
   await record(ports, caller, {
     action: 'secret.rotate', target: `secret/${secretArn}`, before: null, after: { rotationStarted: true, versionId: started.versionId }, outcome: 'success',
     reasons: ['rotation started by request'],
   });
   return { secret: secretArn, rotationStarted: true, versionId: started.versionId };
+}
+
+/** The secret port's not-found and conflict errors, naming the `secret` field; any other error as it was. */
+function namingSecret(err: unknown, secretArn: string): unknown {
+  if (err instanceof SecretNotFoundError) return new NotFoundError(`secret ${secretArn}`, 'secret');
+  if (err instanceof RotationInProgressError) {
+    return new ConflictError(`a rotation of ${secretArn} is in progress (version ${err.pendingVersionId} is AWSPENDING); Secrets Manager retries it`, 'secret');
+  }
+  if (err instanceof SecretConflictError) return new ConflictError(err.message, 'secret');
+  return err;
 }

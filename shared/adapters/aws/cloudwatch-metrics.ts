@@ -6,6 +6,7 @@ import {
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { systemClock, type Clock } from '#ports/clock.ts';
+import { sendToAws } from './aws-faults.ts';
 import type { AlarmSpec, AlarmStateValue, Datapoint, Metrics, MetricSource } from '#ports/metrics.ts';
 
 export interface CloudWatchMetricsOptions {
@@ -53,7 +54,7 @@ export class CloudWatchMetrics implements Metrics {
    * change of every alarm, and the scaler's rule picks ours out by name.
    */
   async putAlarm(alarm: AlarmSpec): Promise<void> {
-    await this.#client.send(new PutMetricAlarmCommand({
+    await sendToAws(`CloudWatch PutMetricAlarm ${alarm.name}`, () => this.#client.send(new PutMetricAlarmCommand({
       AlarmName: alarm.name,
       AlarmDescription: alarm.description,
       Namespace: alarm.metric.namespace,
@@ -69,12 +70,13 @@ export class CloudWatchMetrics implements Metrics {
       TreatMissingData: alarm.treatMissingData,
       ActionsEnabled: true,
       Tags: Object.entries(alarm.tags).map(([Key, Value]) => ({ Key, Value })),
-    }));
+    })));
   }
 
   async deleteAlarms(names: string[]): Promise<void> {
     for (let start = 0; start < names.length; start += DELETE_BATCH) {
-      await this.#client.send(new DeleteAlarmsCommand({ AlarmNames: names.slice(start, start + DELETE_BATCH) }));
+      const batch = names.slice(start, start + DELETE_BATCH);
+      await sendToAws(`CloudWatch DeleteAlarms ${batch.join(', ')}`, () => this.#client.send(new DeleteAlarmsCommand({ AlarmNames: batch })));
     }
   }
 

@@ -13,7 +13,10 @@ import {
   type Filter,
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
-import { PortError, RotationInProgressError, SecretAccessDeniedError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
+import {
+  DependencyUnavailableError, PortError, RotationInProgressError, SecretAccessDeniedError, SecretConflictError, SecretNotFoundError,
+} from '#ports/errors.ts';
+import { isServiceFault } from './aws-faults.ts';
 import {
   AWSCURRENT, AWSPENDING, type RandomPasswordOptions, type SecretDescription, type SecretStore, type SecretVersion, type SecretVersionInfo,
 } from '#ports/secret-store.ts';
@@ -233,7 +236,7 @@ function errorName(err: unknown): string {
   return err instanceof Error ? err.name : '';
 }
 
-/** Sends, translating ResourceNotFoundException, AccessDeniedException and the named conflict errors into port errors. */
+/** Sends, translating ResourceNotFoundException, AccessDeniedException, the named conflict errors and service faults into port errors. */
 async function call<T>(what: string, send: () => Promise<T>, conflicts: readonly string[] = []): Promise<T> {
   try {
     return await send();
@@ -243,6 +246,7 @@ async function call<T>(what: string, send: () => Promise<T>, conflicts: readonly
     if (name === 'ResourceNotFoundException') throw new SecretNotFoundError(`${what}: ${detail}`, { cause: err });
     if (name === 'AccessDeniedException') throw new SecretAccessDeniedError(`${what}: ${detail}`, { cause: err });
     if (conflicts.includes(name)) throw new SecretConflictError(`${what}: ${detail}`, { cause: err });
+    if (isServiceFault(err)) throw new DependencyUnavailableError(`${what}: ${detail}`, { cause: err });
     throw err;
   }
 }

@@ -3,11 +3,14 @@ import {
   DeleteAlarmsCommand,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
+  InternalServiceFault,
+  InvalidParameterValueException,
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchMetrics } from '#adapters/aws/cloudwatch-metrics.ts';
+import { DependencyUnavailableError } from '#ports/errors.ts';
 import type { AlarmSpec, MetricSource } from '#ports/metrics.ts';
 
 const cloudWatch = mockClient(CloudWatchClient);
@@ -135,5 +138,23 @@ describe('CloudWatchMetrics', () => {
     cloudWatch.on(DeleteAlarmsCommand).resolves({});
     await new CloudWatchMetrics({ region: 'us-east-1' }).deleteAlarms(['a']);
     expect(cloudWatch.commandCalls(DeleteAlarmsCommand)[0]!.args[0].input.AlarmNames).toEqual(['a']);
+  });
+
+  it('answers the port\'s DependencyUnavailableError for a CloudWatch fault or throttling, and anything else as it came', async () => {
+    const alarm: AlarmSpec = {
+      name: 'hms-sys-AR-7-scale-out', description: 'x', metric, threshold: 1,
+      comparison: 'GreaterThanThreshold', evaluationPeriods: 1, treatMissingData: 'notBreaching', tags: {},
+    };
+    cloudWatch.on(PutMetricAlarmCommand).rejectsOnce(new InternalServiceFault({ $metadata: {}, message: 'internal' }))
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client', $metadata: {} }))
+      .rejectsOnce(new InvalidParameterValueException({ $metadata: {}, message: 'bad period' }));
+    const fault = await metrics.putAlarm(alarm).catch((e: unknown) => e);
+    expect(fault).toBeInstanceOf(DependencyUnavailableError);
+    expect((fault as Error).message).toContain('hms-sys-AR-7-scale-out');
+    expect((fault as Error).cause).toBeInstanceOf(InternalServiceFault);
+    await expect(metrics.putAlarm(alarm)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(metrics.putAlarm(alarm)).rejects.toBeInstanceOf(InvalidParameterValueException);
+    cloudWatch.on(DeleteAlarmsCommand).rejects(new InternalServiceFault({ $metadata: {}, message: 'internal' }));
+    await expect(metrics.deleteAlarms(['a'])).rejects.toBeInstanceOf(DependencyUnavailableError);
   });
 });

@@ -4,6 +4,7 @@ import {
   DescribeSecretCommand,
   GetRandomPasswordCommand,
   GetSecretValueCommand,
+  InternalServiceError,
   InvalidParameterException,
   InvalidRequestException,
   ListSecretsCommand,
@@ -18,7 +19,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SecretsManagerStore } from '#adapters/aws/secrets-manager-store.ts';
-import { RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
+import { DependencyUnavailableError, RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '#ports/secret-store.ts';
 
 const secretsManager = mockClient(SecretsManagerClient);
@@ -162,6 +163,15 @@ describe('SecretsManagerStore', () => {
       expect(err).toMatchObject({ pendingVersionId: 'stale', message: expect.stringContaining("A previous rotation isn't complete") });
       expect((err as Error).cause).toBeInstanceOf(InvalidRequestException);
     }
+  });
+
+  it('answers DependencyUnavailableError for a Secrets Manager fault, and a bug as it came', async () => {
+    secretsManager.on(RotateSecretCommand).rejectsOnce(new InternalServiceError({ ...meta, message: 'internal' }))
+      .rejectsOnce(new TypeError('x is not a function'));
+    const err = await store.rotate(ARN).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DependencyUnavailableError);
+    expect((err as Error).cause).toBeInstanceOf(InternalServiceError);
+    await expect(store.rotate(ARN)).rejects.toBeInstanceOf(TypeError);
   });
 
   it('answers a plain SecretConflictError for the other InvalidRequestExceptions (no rotation configured)', async () => {

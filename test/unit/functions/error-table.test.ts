@@ -5,7 +5,7 @@ import {
 } from '#domain/errors.ts';
 import { DatabaseUnavailableError } from '#ports/database.ts';
 import {
-  ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, InvalidCursorError, RotationInProgressError, SecretConflictError,
+  ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, DependencyUnavailableError, InvalidCursorError, RotationInProgressError, SecretConflictError,
   SecretNotFoundError, StaleVersionError,
 } from '#ports/errors.ts';
 import { errorAnswer } from '#functions/http/error-table.ts';
@@ -31,6 +31,7 @@ const cases: Array<[string, Error, number, string, string | null]> = [
   ['a rotation in progress', new RotationInProgressError('pending', 'v2'), 409, 'conflict', null],
   ['a secret conflict', new SecretConflictError('stage moved'), 409, 'conflict', null],
   ['an unreachable database', new DatabaseUnavailableError('refused'), 503, 'database_unavailable', null],
+  ['an AWS service fault', new DependencyUnavailableError('CloudWatch PutMetricAlarm failed'), 503, 'dependency_unavailable', null],
 ];
 
 describe('the one error table', () => {

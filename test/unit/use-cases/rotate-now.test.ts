@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { LocalSecretStore } from '#adapters/local/local-secret-store.ts';
 import { ConflictError, NotFoundError } from '#domain/errors.ts';
 import type { Database } from '#ports/database.ts';
+import { DependencyUnavailableError } from '#ports/errors.ts';
 import type { SecretsPorts } from '#ports/ports.ts';
 import { AWSCURRENT, AWSPENDING } from '#ports/secret-store.ts';
 import { openApiDocument } from '#functions/openapi/document.ts';
@@ -46,6 +47,15 @@ describe('rotateNow', () => {
     expect(err).toBeInstanceOf(ConflictError);
     expect(err).toMatchObject({ code: 'conflict', field: 'secret', message: expect.stringContaining('pending-1 is AWSPENDING') });
     await expect(rotateNow(ports, caller, `${arn.slice(0, -6)}NoSuch`)).rejects.toBeInstanceOf(NotFoundError);
+    expect(audit.records).toEqual([]);
+  });
+
+  it('passes a Secrets Manager fault or a bug on unchanged, for the edge\'s table to answer 503 or a logged 500', async () => {
+    const arn = await rotatedSecret();
+    for (const err of [new DependencyUnavailableError('RotateSecret failed'), new TypeError('x is not a function')]) {
+      store.rotate = async () => { throw err; };
+      await expect(rotateNow(ports, caller, arn)).rejects.toBe(err);
+    }
     expect(audit.records).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DependencyError } from '#domain/errors.ts';
+import { DependencyUnavailableError } from '#ports/errors.ts';
 import { ClusterConflictError } from '#ports/errors.ts';
 import { ClusterUnavailableError } from '#ports/errors.ts';
 import { handleAlarm } from '#use-cases/handle-alarm.ts';
@@ -131,11 +131,25 @@ describe('rule edits', () => {
   it('restores the rule when CloudWatch refuses the new alarms, leaving no partial write', async () => {
     const { updateRule } = await import('#use-cases/rules.ts');
     const put = env.ports.metrics.putAlarm;
-    env.ports.metrics.putAlarm = async () => { throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }); };
-    await expect(updateRule(env.ports, caller, 'AR-101', { maxReplicas: 30 }, { dryRun: false })).rejects.toBeInstanceOf(DependencyError);
+    // What the CloudWatch adapter throws after the SDK's retries: the port's error, passed on unchanged (503 at the edge).
+    const fault = new DependencyUnavailableError('CloudWatch PutMetricAlarm failed: Rate exceeded');
+    env.ports.metrics.putAlarm = async () => { throw fault; };
+    await expect(updateRule(env.ports, caller, 'AR-101', { maxReplicas: 30 }, { dryRun: false })).rejects.toBe(fault);
     env.ports.metrics.putAlarm = put;
     expect((await env.ports.store.getRule('AR-101'))?.maxReplicas).toBe(20);
     expect(env.ports.audit.records.map((r) => r.action)).not.toContain('rule.update');
+  });
+
+  it('passes a bug on as it is, for the edge\'s logged 500, not as a dependency failure', async () => {
+    const { createRule, updateRule } = await import('#use-cases/rules.ts');
+    const put = env.ports.metrics.putAlarm;
+    env.ports.metrics.putAlarm = async () => { throw new TypeError('spec.metric is undefined'); };
+    await expect(updateRule(env.ports, caller, 'AR-101', { maxReplicas: 30 }, { dryRun: false })).rejects.toBeInstanceOf(TypeError);
+    const input = { service: 'eligibility-api', minReplicas: 1, maxReplicas: 3, trigger: { metric: 'http_rps' as const, threshold: 5 } };
+    await expect(createRule(env.ports, caller, input, { dryRun: false })).rejects.toBeInstanceOf(TypeError);
+    env.ports.metrics.putAlarm = put;
+    expect((await env.ports.store.getRule('AR-101'))?.maxReplicas).toBe(20);
+    expect((await env.ports.store.listRules()).map((r) => r.ruleId)).toEqual(['AR-101']);
   });
 });
 
