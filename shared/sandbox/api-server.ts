@@ -8,6 +8,7 @@ import type { TokenCheck } from './dev-auth.ts';
 import { errorBody } from '#domain/errors.ts';
 import type { RouteTrigger, Scope } from '#domain/triggers.ts';
 import { lambdaContext, type LocalHandler } from './local-bus.ts';
+import { THROTTLED_BODY, THROTTLED_HEADER, THROTTLED_STATUS, type HttpFunctionLimits } from './http-concurrency.ts';
 
 const MAX_READ_BYTES = 64 * 1024 + 1;
 
@@ -28,6 +29,8 @@ export interface ApiServerOptions {
   routes: readonly ServedRoute[];
   verify: (token: string) => Promise<TokenCheck>;
   sandboxRoutes: Record<string, SandboxRoute>;
+  /** Each HTTP function's reserved copies; a request over them gets the HTTP API's throttle answer. Unlimited when absent. */
+  limits?: HttpFunctionLimits;
 }
 
 interface MatchedRoute {
@@ -169,7 +172,14 @@ async function handle(options: ApiServerOptions, req: IncomingMessage, res: Serv
   }
   const { served: { route, handler, functionName }, pathParameters } = matched!;
   const event = apiGatewayEvent({ method, url, headers: req.headers, body, route, pathParameters, claims, sourceIp: req.socket.remoteAddress ?? '' });
-  const result = (await handler(event as never, lambdaContext(functionName))) as { statusCode: number; headers?: Record<string, string>; body?: string };
+  const release = options.limits ? options.limits.enter(functionName) : () => undefined;
+  if (!release) return send(res, THROTTLED_STATUS, THROTTLED_BODY, { [THROTTLED_HEADER]: functionName });
+  let result: { statusCode: number; headers?: Record<string, string>; body?: string };
+  try {
+    result = (await handler(event as never, lambdaContext(functionName))) as typeof result;
+  } finally {
+    release();
+  }
   res.writeHead(result.statusCode, { 'content-type': 'application/json', ...result.headers });
   res.end(result.body ?? '');
 }

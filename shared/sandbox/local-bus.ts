@@ -54,7 +54,8 @@ export class LocalBus {
   private readonly timeouts = new Map<string, number>();
   private readonly slots = new Map<string, ConcurrencySlots>();
   private readonly retryDelayMs: number;
-  private readonly reservedConcurrency: number | undefined;
+  /** hms:reservedConcurrency as this sandbox applies it; the HTTP functions are held to it too (http-concurrency.ts). */
+  readonly reservedConcurrency: number | undefined;
   private readonly throttleRetryMs: number;
   readonly invocations: Invocation[] = [];
 

@@ -10,12 +10,14 @@ import { knownErrorAnswer } from '#functions/http/error-table.ts';
 import { readBody } from '#functions/http/http.ts';
 import type { SandboxRoute } from './api-server.ts';
 import type { LocalBus } from './local-bus.ts';
+import type { HttpFunctionLimits } from './http-concurrency.ts';
 
 /**
  * Routes only the sandbox has: metric ingest (CloudWatch's PutMetricData), parked events, published
- * events and, beside them, each function's copies running and events queued on the local bus.
+ * events and, beside them, each function's copies running and events queued on the local bus, and
+ * each HTTP function's copies running and requests throttled.
  */
-export function sandboxRoutes(wiring: Wiring, alarms: LocalAlarmEvaluator, deadLetter: LocalDeadLetter, events: LocalEventPublisher, bus: LocalBus): Record<string, SandboxRoute> {
+export function sandboxRoutes(wiring: Wiring, alarms: LocalAlarmEvaluator, deadLetter: LocalDeadLetter, events: LocalEventPublisher, bus: LocalBus, http?: HttpFunctionLimits): Record<string, SandboxRoute> {
   const answer = async (work: () => Promise<unknown>) => {
     try {
       return { status: 200, body: await work() };
@@ -42,6 +44,6 @@ export function sandboxRoutes(wiring: Wiring, alarms: LocalAlarmEvaluator, deadL
       };
     }) },
     'GET /sandbox/dead-letters': { scope: 'hms/audit.read', run: () => answer(async () => ({ items: deadLetter.items() })) },
-    'GET /sandbox/events': { scope: 'hms/audit.read', run: () => answer(async () => ({ items: events.published(), functions: bus.concurrency() })) },
+    'GET /sandbox/events': { scope: 'hms/audit.read', run: () => answer(async () => ({ items: events.published(), functions: { ...bus.concurrency(), ...http?.concurrency() } })) },
   };
 }

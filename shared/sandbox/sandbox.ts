@@ -35,6 +35,7 @@ import { restoreRuleAlarms } from '#use-cases/restore-alarms.ts';
 import { createApiServer } from './api-server.ts';
 import { TOKEN_PROFILES, issueDevToken, loadOrCreateDevKey, verifyDevToken } from './dev-auth.ts';
 import { LocalBus, type LocalHandler } from './local-bus.ts';
+import { HttpFunctionLimits, httpFunctions } from './http-concurrency.ts';
 import { sandboxRoutes } from './sandbox-routes.ts';
 import { dbSecretRoutes } from './db-secrets.ts';
 import { startSandboxKube } from './kube-access.ts';
@@ -205,10 +206,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return handler;
   };
   const devKey = await devKeyLoading;
+  // The HTTP functions get the same reservation as the bus's (API Gateway's throttle answer beyond it).
+  const httpLimits = new HttpFunctionLimits(httpFunctions(), bus.reservedConcurrency);
   const server = createApiServer({
     routes: httpRoutes.map((route) => ({ route, functionName: route.functionName, handler: httpHandler(route.functionName) })),
     verify: (token) => verifyDevToken(devKey, token),
-    sandboxRoutes: { ...sandboxRoutes(wiring, alarms, deadLetter, events, bus), ...dbSecretRoutes({ secrets: secrets.secrets, postgres: secrets.postgres }) },
+    sandboxRoutes: { ...sandboxRoutes(wiring, alarms, deadLetter, events, bus, httpLimits), ...dbSecretRoutes({ secrets: secrets.secrets, postgres: secrets.postgres }) },
+    limits: httpLimits,
   });
   const port = await listen(server, options.port ?? 0);
   const issueToken = (scopes: readonly string[], subject = 'dev-user', ttlSeconds?: number) =>
