@@ -32,7 +32,13 @@ export interface LocalAlarmEvaluatorOptions {
   evaluateOnData?: boolean;
   /** Called after every change to alarms, their states or datapoints: the sandbox saves a snapshot() a moment later. */
   onChange?: () => void;
+  /** Where an evaluation's error is reported as it happens, with the alarm's name; console.error by default. */
+  reporter?: { error: (message: string, details: Record<string, unknown>) => void };
 }
+
+/** Errors kept for settled() to reject with; any more are only reported. */
+export const KEPT_EVALUATION_ERRORS = 20;
+const consoleReporter = { error: (message: string, details: Record<string, unknown>) => console.error(message, details) };
 
 interface StoredAlarm {
   spec: AlarmSpec;
@@ -62,7 +68,9 @@ export class LocalAlarmEvaluator implements Metrics {
   readonly #series = new Map<string, Datapoint[]>();
   /** Evaluations started by ingest(), one after another so each alarm's events keep their order. */
   #evaluations: Promise<void> = Promise.resolve();
+  /** The first KEPT_EVALUATION_ERRORS errors since settled() last ran; every error is reported when it happens. */
   #evaluationErrors: unknown[] = [];
+  readonly #reported = new WeakSet<object>();
   readonly #options: LocalAlarmEvaluatorOptions;
   readonly #region: string;
   readonly #account: string;
@@ -166,8 +174,14 @@ export class LocalAlarmEvaluator implements Metrics {
     if (alarms.length === 0) return;
     this.#evaluations = this.#evaluations
       .then(() => this.#evaluate(alarms, now))
-      .catch((err: unknown) => void this.#evaluationErrors.push(err));
+      .catch((err: unknown) => {
+        this.#report(alarms.map((alarm) => alarm.spec.name).join(', '), err);
+        if (this.#evaluationErrors.length < KEPT_EVALUATION_ERRORS) this.#evaluationErrors.push(err);
+      });
   }
+
+  /** How many evaluation errors wait for settled(): at most KEPT_EVALUATION_ERRORS. */
+  get keptErrors(): number { return this.#evaluationErrors.length; }
 
   /** Resolves once every evaluation ingest() started has finished; rejects with the first error among them. */
   async settled(): Promise<void> {
@@ -243,10 +257,20 @@ export class LocalAlarmEvaluator implements Metrics {
       try {
         await this.#options.emit(event);
       } catch (err) {
+        this.#report(event.detail.alarmName, err);
         failures.push(err);
       }
     }
     if (failures.length > 0) throw failures[0];
+  }
+
+  /** Reports an evaluation's error once, naming its alarm, as other sandbox parts report theirs. */
+  #report(alarmName: string, err: unknown): void {
+    if (typeof err === 'object' && err !== null) {
+      if (this.#reported.has(err)) return;
+      this.#reported.add(err);
+    }
+    (this.#options.reporter ?? consoleReporter).error('sandbox: alarm evaluation failed', { alarm: alarmName, error: err instanceof Error ? err.message : String(err) });
   }
 
   #nextState(spec: AlarmSpec, now: Date, current: AlarmStateValue): AlarmStateDetail {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { LocalAlarmEvaluator, type AlarmStateChangeEvent } from '#adapters/local/local-alarm-evaluator.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { KEPT_EVALUATION_ERRORS, LocalAlarmEvaluator, type AlarmStateChangeEvent } from '#adapters/local/local-alarm-evaluator.ts';
 import type { AlarmSpec } from '#ports/metrics.ts';
 
 const now = new Date('2026-03-01T12:00:10.000Z');
@@ -38,6 +38,38 @@ describe('metric ingest, as PutMetricData answers', () => {
     evaluator.ingest(datum('api', 500));
     await expect(evaluator.settled()).rejects.toThrow('bus down');
     await expect(evaluator.settled()).resolves.toBeUndefined();
+  });
+
+  it('reports each failed delivery when it happens, naming its alarm, with no settled() needed', async () => {
+    const reporter = { error: vi.fn() };
+    const evaluator = new LocalAlarmEvaluator({ clock: { now: () => now }, reporter, emit: (event) => {
+      if (event.detail.state.value === 'ALARM') throw new Error(`bus down for ${event.detail.alarmName}`);
+    } });
+    for (const service of ['api', 'web']) await evaluator.putAlarm(alarmOn(service));
+    evaluator.ingest(datum('api', 500));
+    evaluator.ingest(datum('web', 500));
+    await vi.waitFor(() => expect(reporter.error).toHaveBeenCalledTimes(2));
+    expect(reporter.error.mock.calls).toEqual([
+      ['sandbox: alarm evaluation failed', { alarm: 'hms-sys-api-scale-out', error: 'bus down for hms-sys-api-scale-out' }],
+      ['sandbox: alarm evaluation failed', { alarm: 'hms-sys-web-scale-out', error: 'bus down for hms-sys-web-scale-out' }],
+    ]);
+  });
+
+  it('keeps a bounded number of errors for settled(), however many evaluations fail', async () => {
+    let failures = 0;
+    const evaluator = new LocalAlarmEvaluator({ clock: { now: () => now }, reporter: { error: () => undefined }, emit: (event) => {
+      if (event.detail.state.value !== 'ALARM') return;
+      failures += 1;
+      throw new Error(`failure ${failures}`);
+    } });
+    const services = Array.from({ length: KEPT_EVALUATION_ERRORS * 3 }, (_, i) => `svc-${i}`);
+    for (const service of services) await evaluator.putAlarm(alarmOn(service));
+    for (const service of services) evaluator.ingest(datum(service, 500));
+    await vi.waitFor(() => expect(failures).toBe(services.length));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(evaluator.keptErrors).toBe(KEPT_EVALUATION_ERRORS);
+    await expect(evaluator.settled()).rejects.toThrow('failure 1');
+    expect(evaluator.keptErrors).toBe(0);
   });
 });
 
