@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiCallError, apiClient, backoffDelayMs, isThrottled, type RetryPolicy } from '../../../bin/client.ts';
+import { ApiCallError, DEFAULT_RETRY, apiClient, backoffDelayMs, isThrottled, type RetryPolicy } from '../../../bin/client.ts';
 
 interface Scripted {
   status: number;
@@ -78,6 +79,12 @@ describe('the CLI client under throttling', () => {
     const policy = { baseDelayMs: 100, maxDelayMs: 1_000 };
     expect([0, 1, 2, 3, 4].map((retry) => backoffDelayMs(retry, { ...policy, random: () => 0.5 }))).toEqual([50, 100, 200, 400, 500]);
     expect(backoffDelayMs(3, { ...policy, random: () => 0 })).toBe(0);
+  });
+
+  it('retries as many times as the README\'s Concurrency section says', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const retries = Number(/retries such an answer\s+\(and 429 and 503\) (\d+) times/.exec(readme)?.[1]);
+    expect(retries).toBe(DEFAULT_RETRY.attempts - 1);
   });
 
   it('tells the gateway\'s bare 500 from a function error that carries more', () => {
