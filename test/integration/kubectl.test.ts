@@ -140,6 +140,22 @@ describe.skipIf(!kubectlInstalled())('kubectl against the sandbox, with the kube
     expect(nodes.every((r) => r.STATUS === 'Ready')).toBe(true);
   });
 
+  it('kubectl get ns prints NAME, STATUS and AGE, every namespace Active with a real age', async () => {
+    const { code, stdout, stderr } = await kubectl('get', 'ns');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]!.trim().split(/\s+/)).toEqual(['NAME', 'STATUS', 'AGE']);
+    const rows = table(stdout);
+    expect(rows.map((r) => r.NAME)).toEqual(expect.arrayContaining(['benefits', 'default', 'kube-system']));
+    for (const row of rows) {
+      expect(row.STATUS).toBe('Active');
+      expect(row.AGE).toMatch(/^\d+[smhd]/);
+    }
+    const benefits = JSON.parse((await kubectl('get', 'ns', 'benefits', '-o', 'json')).stdout);
+    expect(benefits.status.phase).toBe('Active');
+    expect(Date.parse(benefits.metadata.creationTimestamp)).not.toBeNaN();
+  });
+
   it('a Deployment that does not exist is a NotFound, as on a real cluster', async () => {
     const { code, stderr } = await kubectl('get', 'deploy', '-n', 'benefits', 'nosuch');
     expect(code).toBe(1);

@@ -109,7 +109,13 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
   });
   const saved = options.stateFile === undefined ? undefined : readSnapshot(options.stateFile);
   if (saved) state.resume(saved);
-  const writer = options.stateFile === undefined ? undefined : new SnapshotWriter(options.stateFile, () => state.snapshot(), options.persistDebounceMs ?? 200);
+  // A request that failed with an internal error may have left the cluster half-changed: that state is never saved.
+  let failedMidRequest: string | undefined;
+  const take = () => {
+    if (failedMidRequest !== undefined) throw new Error(`not saved: a request failed mid-way (${failedMidRequest})`);
+    return state.snapshot();
+  };
+  const writer = options.stateFile === undefined ? undefined : new SnapshotWriter(options.stateFile, take, options.persistDebounceMs ?? 200);
   if (writer) state.onChange(() => writer.changed());
   const faults: (FaultSpec & { remaining: number })[] = [];
   const listeners = new Set<(event: SimRequestEvent) => void>();
@@ -178,7 +184,10 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
       send(result.status, result.body);
     } catch (err) {
       if (err instanceof SimStatusError) send(err.code, renderStatus(err.code, err.reason, err.message, err.details));
-      else sendStatus(500, 'InternalError', err instanceof Error ? err.message : String(err));
+      else {
+        failedMidRequest = err instanceof Error ? err.message : String(err);
+        sendStatus(500, 'InternalError', failedMidRequest);
+      }
     }
   };
   const server = options.tls ? https.createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, onRequest) : http.createServer(onRequest);
@@ -200,7 +209,7 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
       server.closeAllConnections();
       await closed;
       // Every write the API acknowledged is on disk once close() resolves.
-      writer?.flush();
+      if (failedMidRequest === undefined) writer?.flush();
     },
     seedDeployment(seed) {
       if (state.deployment(seed.namespace, seed.name)) throw new Error(`deployment ${seed.namespace}/${seed.name} already exists`);

@@ -41,8 +41,8 @@ export interface Schedulable {
 /** The pods the scheduler works on, as the pod index keeps them, and how it binds or evicts one. */
 export interface PodSource<P extends Schedulable> {
   pendingCount(): number;
-  /** Pending pods, highest priority first, oldest first among equals. */
-  pending(): P[];
+  /** Pending pods, highest priority first, oldest first among equals; walked once, while pods are bound. */
+  pending(): Iterable<P>;
   topPendingPriority(): number | undefined;
   /** Bound pods below a priority, in the order victims are chosen: lowest priority, then newest. */
   boundBelow(priority: number): P[];
@@ -148,12 +148,12 @@ export class NodePool {
       }
       candidates ??= victimsBelowTop();
       const victim = candidates[victimCursor];
-      if (victim && victim.priority < pod.priority) {
-        victimCursor++;
-        const nodeName = victim.nodeName!;
-        source.preempt(victim);
-        source.bind(pod, nodeName, time);
-      }
+      // Later pods rank no higher and find no lower victim: the rest of the walk would bind nothing.
+      if (!victim || victim.priority >= pod.priority) break;
+      victimCursor++;
+      const nodeName = victim.nodeName!;
+      source.preempt(victim);
+      source.bind(pod, nodeName, time);
     }
     // Replacements of preempted pods are Pending too.
     this.openBatchIfNeeded(time, source.pendingCount());

@@ -29,6 +29,12 @@ export class SimCore {
   readonly unobserved = new Set<SimDeployment>();
   /** Deployments with rollingOut set. */
   readonly rollingOut = new Set<SimDeployment>();
+  /** Deployments whose last sync created its burst of pods and left some to create; the ReplicaSet controller syncs them again. */
+  readonly shortOfPods = new Set<SimDeployment>();
+  /** When the ReplicaSet controller next syncs the Deployments short of pods. */
+  nextReplicaSetSyncAt: number | undefined;
+  /** Pods each Deployment's ReplicaSets created at one moment of the clock (the burst limit's count). */
+  readonly burstUsed = new WeakMap<SimDeployment, { at: number; used: number }>();
   /** Deployments and HPAs whose status may have moved since the last status pass, by key. */
   readonly touchedDeployments = new Set<string>();
   readonly touchedHpas = new Set<string>();

@@ -87,6 +87,9 @@ export function restoreSnapshot(core: SimCore, saved: SimSnapshot): void {
     const owner = core.deployments.get(keyOf(p.namespace, p.deployment));
     if (owner && pod.revision !== owner.observedRevision) core.replacing.add(owner);
   }
+  // The ReplicaSet controller syncs every Deployment on start: one saved short of its pods goes on creating them.
+  for (const deployment of core.deployments.values()) core.shortOfPods.add(deployment);
+  core.nextReplicaSetSyncAt = core.time;
 }
 
 /** Reads a snapshot file; undefined when there is none. Throws, naming the file, when it is not one. */

@@ -4,6 +4,8 @@
  * many are bound and Ready and how many of each template revision; the Pending pods by priority;
  * the bound pods by priority (preemption victims); the pods each node holds; and a queue of the
  * times bound pods turn Ready. Readiness is as of the last promote(time).
+ * Pending pods stay in creation order within their priority (new pods come with a higher seq), so
+ * the scheduler walks them without copying or sorting; only pods resumed out of order re-sort a bucket once.
  */
 import type { SimPod } from './objects.ts';
 
@@ -19,6 +21,9 @@ const keyOf = (pod: SimPod) => `${pod.namespace}/${pod.deployment}`;
 export class PodIndex {
   private readonly byDeployment = new Map<string, DeploymentPods>();
   private readonly pendingByPriority = new Map<number, Set<SimPod>>();
+  /** The highest seq added to each Pending bucket, and the buckets that got a pod out of seq order. */
+  private readonly pendingLastSeq = new Map<number, number>();
+  private readonly pendingUnsorted = new Set<number>();
   private readonly boundByPriority = new Map<number, Set<SimPod>>();
   private readonly slotsUsed = new Map<string, number>();
   private readonly ready = new WeakSet<SimPod>();
@@ -50,6 +55,9 @@ export class PodIndex {
     this.touch(pod);
     if (pod.nodeName === undefined || pod.scheduledAt === undefined) {
       bucket(this.pendingByPriority, pod.priority).add(pod);
+      const last = this.pendingLastSeq.get(pod.priority) ?? -Infinity;
+      if (pod.seq < last) this.pendingUnsorted.add(pod.priority);
+      else this.pendingLastSeq.set(pod.priority, pod.seq);
       this.pending += 1;
     } else {
       this.indexBound(pod, time);
@@ -122,12 +130,24 @@ export class PodIndex {
     return [...this.byDeployment.values()].flatMap((entry) => [...entry.pods]);
   }
 
-  /** Pending pods, highest priority first, oldest first among equals. */
-  pendingPods(): SimPod[] {
-    const pods: SimPod[] = [];
-    for (const priority of [...this.pendingByPriority.keys()].sort((a, b) => b - a))
-      pods.push(...[...this.pendingByPriority.get(priority)!].sort((a, b) => a.seq - b.seq));
-    return pods;
+  /**
+   * Pending pods, highest priority first, oldest first among equals, walked in place: pods bound or
+   * removed meanwhile are skipped, and pods created during the walk (seq above today's) are not met.
+   */
+  *pendingPods(): Generator<SimPod> {
+    const newest = this.podSeqLimit();
+    const priorities: number[] = [];
+    for (const priority of this.pendingByPriority.keys()) priorities.push(priority);
+    priorities.sort((a, b) => b - a);
+    for (const priority of priorities) {
+      if (this.pendingUnsorted.delete(priority)) this.resort(priority);
+      const pods = this.pendingByPriority.get(priority);
+      if (!pods) continue;
+      for (const pod of pods) {
+        if (pod.seq > newest) break;
+        yield pod;
+      }
+    }
   }
 
   /** The highest priority among Pending pods, or undefined with none. */
@@ -140,7 +160,8 @@ export class PodIndex {
   /** Bound pods with a priority below `priority`, lowest priority first and the newest first among equals. */
   boundBelow(priority: number): SimPod[] {
     const pods: SimPod[] = [];
-    for (const [p, set] of this.boundByPriority) if (p < priority) pods.push(...set);
+    // A loop, not push(...set): spreading a large set overflows the call stack.
+    for (const [p, set] of this.boundByPriority) if (p < priority) for (const pod of set) pods.push(pod);
     return pods.sort((a, b) => a.priority - b.priority || b.seq - a.seq);
   }
 
@@ -152,6 +173,22 @@ export class PodIndex {
   dropDeployment(key: string): void {
     for (const pod of this.of(key)) this.remove(pod);
     this.byDeployment.delete(key);
+  }
+
+  /** The highest seq of any Pending pod now. */
+  private podSeqLimit(): number {
+    let newest = -Infinity;
+    for (const last of this.pendingLastSeq.values()) if (last > newest) newest = last;
+    return newest;
+  }
+
+  /** Rebuilds a Pending bucket in seq order (after pods were resumed out of order). */
+  private resort(priority: number): void {
+    const pods = this.pendingByPriority.get(priority);
+    if (!pods) return;
+    const ordered = Array.from(pods).sort((a, b) => a.seq - b.seq);
+    pods.clear();
+    for (const pod of ordered) pods.add(pod);
   }
 
   private indexBound(pod: SimPod, time: number): void {

@@ -11,22 +11,36 @@ import type { DeploymentChange, SimDeployment, SimPod } from './objects.ts';
 import { excessPods, oldPodsToDelete, podsToCreate, type RolloutCounts } from './rollout.ts';
 
 /**
+ * The ReplicaSet controller creates at most BurstReplicas (500) pods in one sync and leaves the
+ * rest to its next syncs (pkg/controller/replicaset/replica_set.go, `BurstReplicas = 500`, created
+ * in slow-start batches: https://github.com/kubernetes/kubernetes/blob/master/pkg/controller/replicaset/replica_set.go).
+ * So a huge spec.replicas grows the pods a burst per sync, never all at once.
+ */
+export const BURST_REPLICAS = 500;
+/** The simulator's ReplicaSet resync of a Deployment left short of pods. */
+export const REPLICA_SET_SYNC_MS = 1_000;
+
+/**
  * Creates or removes pods as the Deployment's ReplicaSets would: to match replicas, or during a
  * rolling update one step of it (rollout.ts). Pods are removed unscheduled first, then not Ready,
- * then the newest. Returns the pods it created and whether any pod came or went.
+ * then the newest. At most BURST_REPLICAS pods are created per Deployment at one moment of the
+ * clock (unless `unbounded`, for seeded workloads that were running); a Deployment left short is
+ * synced again REPLICA_SET_SYNC_MS later (stepping.ts). Returns the pods it created and whether any pod came or went.
  */
-export function reconcilePods(core: SimCore, deployment: SimDeployment): { created: SimPod[]; changed: boolean } {
+export function reconcilePods(core: SimCore, deployment: SimDeployment, unbounded = false): { created: SimPod[]; changed: boolean } {
   const key = deploymentKey(deployment);
   const created: SimPod[] = [];
   let removed = 0;
   const isFresh = (p: SimPod) => p.revision === deployment.observedRevision;
   const pods = () => core.pods.of(key);
-  const create = (count: number) => {
+  const create = (wanted: number) => {
+    const count = unbounded ? wanted : Math.min(wanted, takeBurst(core, deployment, wanted));
     for (let i = 0; i < count; i++) {
       const pod = newPod(core, deployment);
       created.push(pod);
       core.pods.add(pod, core.time);
     }
+    if (count < wanted) leaveShort(core, deployment);
   };
   const remove = (from: SimPod[], count: number) => {
     for (const victim of byRemovalOrder(core, from).slice(0, Math.max(0, count))) {
@@ -62,6 +76,32 @@ export function reconcilePods(core: SimCore, deployment: SimDeployment): { creat
   }
   if (created.length > 0 || removed > 0) core.touch(deployment);
   return { created, changed: created.length > 0 || removed > 0 };
+}
+
+/** Takes up to `wanted` pods from the Deployment's burst at the current time; returns how many it may create. */
+function takeBurst(core: SimCore, deployment: SimDeployment, wanted: number): number {
+  let used = core.burstUsed.get(deployment);
+  if (used?.at !== core.time) {
+    used = { at: core.time, used: 0 };
+    core.burstUsed.set(deployment, used);
+  }
+  const allowed = Math.max(0, Math.min(wanted, BURST_REPLICAS - used.used));
+  used.used += allowed;
+  return allowed;
+}
+
+function leaveShort(core: SimCore, deployment: SimDeployment): void {
+  core.shortOfPods.add(deployment);
+  if (core.nextReplicaSetSyncAt === undefined || core.nextReplicaSetSyncAt <= core.time) core.nextReplicaSetSyncAt = core.time + REPLICA_SET_SYNC_MS;
+  core.changed();
+}
+
+/** A ReplicaSet sync of every Deployment left short of pods: each creates its next burst. */
+export function syncShortReplicaSets(core: SimCore): void {
+  const short = [...core.shortOfPods];
+  core.shortOfPods.clear();
+  core.nextReplicaSetSyncAt = undefined;
+  for (const deployment of short) if (core.deployments.get(deploymentKey(deployment)) === deployment) reconcilePods(core, deployment);
 }
 
 /** Binds Pending pods to nodes (capacity.ts), preempting lower-priority ones. */

@@ -114,9 +114,9 @@ export function hpaSpec(body: Json, name: string): Pick<SimHpa, 'deployment' | '
   if (kind !== 'Deployment' || typeof deployment !== 'string' || deployment === '') {
     throw invalid('HorizontalPodAutoscaler', name, 'spec.scaleTargetRef must name a Deployment');
   }
-  if (!isCount(minReplicas, 1)) throw invalid('HorizontalPodAutoscaler', name, 'spec.minReplicas must be an integer >= 1');
-  if (!isCount(maxReplicas, minReplicas)) {
-    throw invalid('HorizontalPodAutoscaler', name, 'spec.maxReplicas must be an integer >= spec.minReplicas');
+  if (!isReplicaCount(minReplicas, 1)) throw invalid('HorizontalPodAutoscaler', name, `spec.minReplicas must be an integer from 1 to ${INT32_MAX}`);
+  if (!isReplicaCount(maxReplicas, minReplicas)) {
+    throw invalid('HorizontalPodAutoscaler', name, `spec.maxReplicas must be an integer from spec.minReplicas to ${INT32_MAX}`);
   }
   return { deployment, minReplicas, maxReplicas };
 }
@@ -210,6 +210,14 @@ export function stringMap(value: unknown): Record<string, string> | undefined {
   return value as Record<string, string>;
 }
 
+/**
+ * Replica counts (Deployment and Scale spec.replicas, HPA min/maxReplicas) are int32 in the API:
+ * https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/deployment-v1/#DeploymentSpec
+ * A value past 2147483647 does not decode into the object, and the API server answers 422 Invalid.
+ */
+export const INT32_MAX = 2_147_483_647;
+export const isReplicaCount = (value: unknown, min = 0): value is number => isCount(value, min) && value <= INT32_MAX;
+export const REPLICAS_RULE = `spec.replicas must be an integer from 0 to ${INT32_MAX} (int32)`;
 export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 export const isCount = (value: unknown, min: number): value is number => Number.isInteger(value) && (value as number) >= min;
 export const notFound = (resource: string, name: string) => new SimStatusError(404, 'NotFound', `${resource} "${name}" not found`);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { renderDeployment, renderHpa, renderList, renderNode, renderPod, renderPriorityClass, renderScale, renderStatus } from './render.ts';
 import {
-  type SimRequest, type SimResponse, SimStatusError, podField, parseFieldSelector, page, applyPatch, hpaSpec, annotationsOf, templateSpec, objectBody, nameIn, parseSelector, field, stringMap, isCount, notFound, alreadyExists, invalid, metadataFilter, pathSegment,
+  type SimRequest, type SimResponse, SimStatusError, podField, parseFieldSelector, page, applyPatch, hpaSpec, annotationsOf, templateSpec, objectBody, nameIn, parseSelector, field, stringMap, isReplicaCount, REPLICAS_RULE, notFound, alreadyExists, invalid, metadataFilter, pathSegment,
 } from './request-parsing.ts';
 import { discovery } from './discovery.ts';
 import { getNamespace, listNamespaces } from './namespaces.ts';
@@ -77,7 +77,7 @@ function createDeployment(state: SimState, req: SimRequest, ns: string): SimResp
   const name = nameIn(body, ns);
   if (state.deployment(ns, name)) throw alreadyExists('deployments.apps', name);
   const replicas = field(body, 'spec', 'replicas') ?? 1;
-  if (!isCount(replicas, 0)) throw invalid('Deployment', name, 'spec.replicas must be a non-negative integer');
+  if (!isReplicaCount(replicas)) throw invalid('Deployment', name, REPLICAS_RULE);
   const labels = stringMap(field(body, 'spec', 'template', 'metadata', 'labels')) ?? { app: name };
   const template = templateSpec(body, name);
   const templateAnnotations = annotationsOf(body, name);
@@ -106,7 +106,7 @@ function patchDeployment(state: SimState, req: SimRequest, ns: string, name: str
   const deployment = existingDeployment(state, ns, name);
   const merged = applyPatch(req, renderDeployment(state, deployment), deployment, 'deployments.apps');
   const replicas = field(merged, 'spec', 'replicas');
-  if (!isCount(replicas, 0)) throw invalid('Deployment', name, 'spec.replicas must be a non-negative integer');
+  if (!isReplicaCount(replicas)) throw invalid('Deployment', name, REPLICAS_RULE);
   const { containers = deployment.containers, priorityClassName } = templateSpec(merged, name);
   const change = { replicas, containers, priorityClassName, templateAnnotations: annotationsOf(merged, name) };
   if (isDryRun(req)) {
@@ -145,7 +145,7 @@ function patchScale(state: SimState, req: SimRequest, ns: string, name: string):
   const deployment = existingDeployment(state, ns, name);
   const merged = applyPatch(req, renderScale(state, deployment), deployment, 'deployments.apps');
   const replicas = field(merged, 'spec', 'replicas');
-  if (!isCount(replicas, 0)) throw invalid('Scale', name, 'spec.replicas must be a non-negative integer');
+  if (!isReplicaCount(replicas)) throw invalid('Scale', name, REPLICAS_RULE);
   if (isDryRun(req)) return { status: 200, body: renderScale(state, { ...deployment, replicas }) };
   state.setReplicas(deployment, replicas);
   return { status: 200, body: renderScale(state, deployment) };

@@ -204,7 +204,8 @@ export class SimState {
       core.deployments.set(deploymentKey(deployment), deployment);
       if (deployment.rollingOut) core.rollingOut.add(deployment);
       core.touch(deployment);
-      const { created } = reconcilePods(core, deployment);
+      // A seeded workload was running with all its pods; one created through the API grows a burst per sync.
+      const { created } = reconcilePods(core, deployment, podsReady);
       if (podsReady) placeRunning(core, created);
       return deployment;
     });
@@ -229,7 +230,7 @@ export class SimState {
       const key = deploymentKey(deployment);
       core.deployments.delete(key);
       core.pods.dropDeployment(key);
-      for (const set of [core.replacing, core.rollingOut, core.unobserved]) set.delete(deployment);
+      for (const set of [core.replacing, core.rollingOut, core.unobserved, core.shortOfPods]) set.delete(deployment);
       core.touch(deployment);
       core.nextVersion();
     });

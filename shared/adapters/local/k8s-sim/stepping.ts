@@ -8,7 +8,13 @@
  */
 import { deploymentKey, earliest, keyOf, type SimCore } from './core.ts';
 import type { SimDeployment, SimHpa } from './objects.ts';
-import { applyDeploymentChange, reconcilePods, schedule } from './replica-sets.ts';
+import { applyDeploymentChange, REPLICA_SET_SYNC_MS, reconcilePods, schedule, syncShortReplicaSets } from './replica-sets.ts';
+
+/**
+ * ReplicaSet syncs one advance() evaluates at most: a request after a long quiet spell creates at
+ * most this many bursts of pods, and later requests go on from there, so a request's work stays bounded.
+ */
+export const MAX_REPLICA_SET_SYNCS_PER_ADVANCE = 4;
 
 /** How a status renders, to compare what an object shows with what it showed. */
 export interface StatusOf {
@@ -25,11 +31,20 @@ export function advance(core: SimCore, statusOf: StatusOf): void {
   const target = core.now();
   // The controller reacts to a change right after it was made, before time moves on.
   if (observeChanges(core)) settle(core);
+  let replicaSetSyncs = 0;
   for (;;) {
-    const next = earliest(earliest(core.pool.nextEventAfter(core.time), core.pods.nextReadyAfter(core.time)), core.nextHpaSyncAt);
+    const next = earliest(earliest(earliest(core.pool.nextEventAfter(core.time), core.pods.nextReadyAfter(core.time)), core.nextHpaSyncAt), core.nextReplicaSetSyncAt);
     if (next === undefined || next > target) break;
     core.time = Math.max(core.time, next);
     core.pods.promote(core.time);
+    if (core.nextReplicaSetSyncAt !== undefined && core.nextReplicaSetSyncAt <= core.time) {
+      syncShortReplicaSets(core);
+      replicaSetSyncs += 1;
+      // Past the cap, the next burst waits for a later request.
+      if (replicaSetSyncs >= MAX_REPLICA_SET_SYNCS_PER_ADVANCE && core.nextReplicaSetSyncAt !== undefined) {
+        core.nextReplicaSetSyncAt = Math.max(core.nextReplicaSetSyncAt, target + REPLICA_SET_SYNC_MS);
+      }
+    }
     core.pool.closeBatchIfDue(core.time, core.pods.pendingCount);
     if (core.nextHpaSyncAt <= core.time) {
       syncHpas(core);
