@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OffsetClock } from '#adapters/local/offset-clock.ts';
 import { type Sandbox, type SandboxOptions, startSandbox } from '#sandbox/sandbox.ts';
+import { adminHttp, restartOptions } from './restart-fixture.ts';
 
 const dirs: string[] = [];
 const running: Sandbox[] = [];
@@ -12,30 +13,12 @@ afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-const options = (dataDir: string, clock: OffsetClock): SandboxOptions => ({
-  dataDir,
-  clock,
-  podReadyDelayMs: 20,
-  retryDelayMs: 5,
-  clusterTimeoutMs: 300,
-  reconcileSeconds: 3600,
-  alarmEvaluationSeconds: 3600,
-  meterSeconds: 3600,
-  burstTickSeconds: 3600,
-});
+const options = (dataDir: string, clock: OffsetClock) => restartOptions(dataDir, { clock });
 
 async function start(opts: SandboxOptions) {
   const sandbox = await startSandbox(opts);
   running.push(sandbox);
-  const http = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${sandbox.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${sandbox.tokens.admin}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const http = (method: string, path: string, body?: unknown) => adminHttp(sandbox, method, path, body);
   /** Every evaluation and delivery under way, finished. */
   const settle = async () => {
     await sandbox.alarms.settled();

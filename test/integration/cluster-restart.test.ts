@@ -3,37 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OffsetClock } from '#adapters/local/offset-clock.ts';
-import { type Sandbox, type SandboxOptions, startSandbox } from '#sandbox/sandbox.ts';
+import { type Sandbox, startSandbox } from '#sandbox/sandbox.ts';
 import { alarmEvent } from './alarm-events.ts';
+import { adminHttp, restartOptions } from './restart-fixture.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-restart-'));
 const clock = new OffsetClock();
-const options: SandboxOptions = {
-  dataDir,
-  clock,
-  podReadyDelayMs: 20,
-  retryDelayMs: 5,
-  clusterTimeoutMs: 300,
-  reconcileSeconds: 3600,
-  alarmEvaluationSeconds: 3600,
-  meterSeconds: 3600,
-  burstTickSeconds: 3600,
-};
+const options = restartOptions(dataDir, { clock });
 let sandbox: Sandbox | undefined;
 afterAll(async () => {
   await sandbox?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function http(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${sandbox!.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${sandbox!.tokens.admin}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const http = (method: string, path: string, body?: unknown) => adminHttp(sandbox!, method, path, body);
 
 const tags = { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' };
 

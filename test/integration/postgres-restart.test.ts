@@ -5,24 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '#sandbox/sandbox.ts';
+import { startSandbox, type Sandbox } from '#sandbox/sandbox.ts';
+import { restartOptions } from './restart-fixture.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-pg-restart-'));
 // mkdtemp makes a 0700 folder; run as root, the server runs as `postgres`, which must reach its data under it.
 chmodSync(dataDir, 0o755);
-const options: SandboxOptions = {
-  dataDir,
-  postgres: true,
-  podReadyDelayMs: 20,
-  retryDelayMs: 5,
-  clusterTimeoutMs: 300,
-  reconcileSeconds: 3600,
-  alarmEvaluationSeconds: 3600,
-  meterSeconds: 3600,
-  burstTickSeconds: 3600,
-  sweepMinutes: 600,
-  revokeMinutes: 600,
-};
+const options = restartOptions(dataDir, { postgres: true, sweepMinutes: 600, revokeMinutes: 600 });
 let sandbox: Sandbox | undefined;
 afterAll(async () => {
   await sandbox?.close();

@@ -9,7 +9,8 @@ export interface AuditLogUnderTest {
   tamper(record: AuditRecord): Promise<void>;
 }
 
-function entry(minute: number, service?: string, extra: Partial<AuditEntry> = {}): AuditEntry {
+/** An audit entry at 12:{minute} on 1 March 2026, in a service's stream or the system's. */
+export function auditEntry(minute: number, service?: string, extra: Partial<AuditEntry> = {}): AuditEntry {
   return {
     time: new Date(Date.UTC(2026, 2, 1, 12, minute)).toISOString(),
     actor: 'user/alice', action: 'rule.update', target: 'rule/AR-101',
@@ -52,9 +53,9 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
     describe('append and the chain', () => {
       it('links each stream\'s records from seq 1 and the genesis hash, one chain per service and one for the system', async () => {
         const { log } = await make();
-        const first = await log.append(entry(0, 'api'));
-        const second = await log.append(entry(1, 'api'));
-        const system = await log.append(entry(2));
+        const first = await log.append(auditEntry(0, 'api'));
+        const second = await log.append(auditEntry(1, 'api'));
+        const system = await log.append(auditEntry(2));
         expect(first).toMatchObject({ stream: 'service#api', seq: 1, prevHash: GENESIS_HASH });
         expect(second).toMatchObject({ stream: 'service#api', seq: 2, prevHash: first.hash });
         expect(system).toMatchObject({ stream: 'system', seq: 1, prevHash: GENESIS_HASH });
@@ -63,7 +64,7 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
 
       it('serializes 20 concurrent appends to one stream into seq 1..20 with an intact chain', async () => {
         const { log } = await make();
-        const appended = await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(entry(i, 'api'))));
+        const appended = await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(auditEntry(i, 'api'))));
         const stream = await readAll(log, 'service#api', 7);
         expect(stream.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
         expect(new Set(appended.map((r) => r.seq)).size).toBe(20);
@@ -72,7 +73,7 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
 
       it('returns what it stored: a record round-trips exactly, undefined fields dropped, unshared with the caller', async () => {
         const { log } = await make();
-        const source = entry(0, undefined, { before: undefined, after: { a: [null, 1] } });
+        const source = auditEntry(0, undefined, { before: undefined, after: { a: [null, 1] } });
         const record = await log.append(source);
         (source.after as { a: unknown[] }).a.push('late');
         const [stored] = await readAll(log, 'system');
@@ -84,7 +85,7 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
 
       it('reads back a record changed in storage, so verification finds it', async () => {
         const { log, tamper } = await make();
-        for (let i = 0; i < 3; i++) await log.append(entry(i, 'api'));
+        for (let i = 0; i < 3; i++) await log.append(auditEntry(i, 'api'));
         const [, second] = await readAll(log, 'service#api');
         await tamper({ ...second!, outcome: 'failure' });
         expect(verifyChain(await readAll(log, 'service#api'))).toEqual({ seq: 2, problem: 'hash does not match the record' });
@@ -94,8 +95,8 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
     describe('readChain', () => {
       it('reads one stream after a seq, oldest first, in pages that say when more follow', async () => {
         const { log } = await make();
-        for (let i = 0; i < 5; i++) await log.append(entry(i, 'api'));
-        await log.append(entry(5, 'web'));
+        for (let i = 0; i < 5; i++) await log.append(auditEntry(i, 'api'));
+        await log.append(auditEntry(5, 'web'));
         const first = await log.readChain('service#api', 1, 3);
         expect(first.records.map((r) => r.seq)).toEqual([2, 3, 4]);
         expect(first.more).toBe(true);
@@ -112,7 +113,7 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
         const { log } = await make();
         // 12 records over minutes 0..11, alternating between two services and the system stream.
         const owners = ['api', 'web', undefined] as const;
-        for (let minute = 0; minute < 12; minute++) await log.append(entry(minute, owners[minute % 3]));
+        for (let minute = 0; minute < 12; minute++) await log.append(auditEntry(minute, owners[minute % 3]));
         return log;
       }
 
@@ -126,7 +127,7 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
 
       it('orders by each record\'s time, not by when it was appended', async () => {
         const { log } = await make();
-        for (const minute of [5, 1, 9, 3]) await log.append(entry(minute, 'api'));
+        for (const minute of [5, 1, 9, 3]) await log.append(auditEntry(minute, 'api'));
         expect(minutes((await log.list({ limit: 10 })).records)).toEqual(['minute 9', 'minute 5', 'minute 3', 'minute 1']);
         expect(minutes((await everyPage(log, { service: 'api', limit: 1 })).flat())).toEqual(['minute 9', 'minute 5', 'minute 3', 'minute 1']);
       });
@@ -179,7 +180,7 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
     describe('checkpoints', () => {
       it('stores a checkpoint only over the one expected, and keeps it out of the listings and the chain', async () => {
         const { log } = await make();
-        const record = await log.append(entry(0, 'api'));
+        const record = await log.append(auditEntry(0, 'api'));
         const checkpoint = { stream: 'service#api', seq: 1, hash: record.hash, verifiedAt: '2026-03-01T13:00:00.000Z' };
 
         expect(await log.getCheckpoint('service#api')).toBeNull();
@@ -190,7 +191,7 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
         expect(await log.getCheckpoint('service#api')).toEqual(checkpoint);
         expect(await log.getCheckpoint('system')).toBeNull();
 
-        const next = await log.append(entry(1, 'api'));
+        const next = await log.append(auditEntry(1, 'api'));
         await log.saveCheckpoint({ ...checkpoint, seq: 2, hash: next.hash }, 1);
         expect(await log.getCheckpoint('service#api')).toMatchObject({ seq: 2, hash: next.hash });
 
@@ -201,7 +202,7 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
 
       it('lets one of two verifiers moving the same checkpoint win', async () => {
         const { log } = await make();
-        const record = await log.append(entry(0, 'api'));
+        const record = await log.append(auditEntry(0, 'api'));
         const checkpoint = { stream: 'service#api', seq: 1, hash: record.hash, verifiedAt: '2026-03-01T13:00:00.000Z' };
         const results = await Promise.allSettled([log.saveCheckpoint(checkpoint, null), log.saveCheckpoint({ ...checkpoint, verifiedAt: 'other' }, null)]);
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);

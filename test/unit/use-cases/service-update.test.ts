@@ -92,7 +92,8 @@ describe('updateService, a JSON merge patch under the service\'s version', () =>
     expect(actions).toContainEqual(['service.tags-copied', ['tags copied to rule/AR-101, budget/eligibility-api']]);
   });
 
-  it('records the service change even when copying its tags fails, and a later PATCH of anything copies them', async () => {
+  /** A rule, then a tag edit whose copy to that rule fails (the store refuses rule writes once). */
+  async function tagEditMissingTheRuleCopy() {
     await createRule(env.ports, caller, { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } }, live);
     const putRule = env.ports.store.putRule;
     env.ports.store.putRule = async () => {
@@ -100,6 +101,10 @@ describe('updateService, a JSON merge patch under the service\'s version', () =>
     };
     await expect(updateService(env.ports, caller, 'eligibility-api', { tags: { agency: 'DOE' } }, live)).rejects.toThrow('DynamoDB unavailable');
     env.ports.store.putRule = putRule;
+  }
+
+  it('records the service change even when copying its tags fails, and a later PATCH of anything copies them', async () => {
+    await tagEditMissingTheRuleCopy();
     const updates = () => env.ports.audit.records.filter((r) => r.action === 'service.update');
     expect(updates()).toHaveLength(1);
     expect(updates()[0]!.after).toMatchObject({ tags: { agency: 'DOE' }, version: 2 });
@@ -112,13 +117,7 @@ describe('updateService, a JSON merge patch under the service\'s version', () =>
   });
 
   it('brings a copy it missed up to date when the same patch is repeated', async () => {
-    await createRule(env.ports, caller, { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } }, live);
-    const putRule = env.ports.store.putRule;
-    env.ports.store.putRule = async () => {
-      throw new Error('DynamoDB unavailable');
-    };
-    await expect(updateService(env.ports, caller, 'eligibility-api', { tags: { agency: 'DOE' } }, live)).rejects.toThrow('DynamoDB unavailable');
-    env.ports.store.putRule = putRule;
+    await tagEditMissingTheRuleCopy();
     const again = await edit('eligibility-api', { tags: { agency: 'DOE' } });
     expect(again.version).toBe(2);
     expect((await env.ports.store.getRule('AR-101'))!.target.tags.agency).toBe('DOE');
