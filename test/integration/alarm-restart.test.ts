@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OffsetClock } from '#adapters/local/offset-clock.ts';
 import { type Sandbox, type SandboxOptions, startSandbox } from '#sandbox/sandbox.ts';
-import { adminHttp, restartOptions } from './restart-fixture.ts';
+import { adminHttp, restartOptions, SCALING_RULE } from './restart-fixture.ts';
 
 const dirs: string[] = [];
 const running: Sandbox[] = [];
@@ -43,13 +43,7 @@ describe("a rule's alarms across a sandbox restart", () => {
       (await first.http('POST', '/services', { name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api', tags }))
         .status,
     ).toBe(201);
-    const created = await first.http('POST', '/autoscale-rules', {
-      service: 'eligibility-api',
-      minReplicas: 4,
-      maxReplicas: 20,
-      trigger: { metric: 'http_rps', threshold: 500 },
-      scaleInThreshold: 200,
-    });
+    const created = await first.http('POST', '/autoscale-rules', SCALING_RULE);
     expect(created.status).toBe(201);
     const { ruleId } = created.body;
     expect((await first.http('POST', '/sandbox/metrics', { service: 'eligibility-api', metric: 'http_rps', value: 1_000 })).status).toBe(200);

@@ -29,3 +29,12 @@ export async function adminHttp(sandbox: Sandbox, method: string, path: string, 
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
+
+/** The rule the restart tests create and then look for: eligibility-api at 4 to 20 replicas, out above 500 rps, in below 200. */
+export const SCALING_RULE = {
+  service: 'eligibility-api',
+  minReplicas: 4,
+  maxReplicas: 20,
+  trigger: { metric: 'http_rps', threshold: 500 },
+  scaleInThreshold: 200,
+};

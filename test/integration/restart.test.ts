@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SCALING_RULE } from './restart-fixture.ts';
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -133,13 +134,7 @@ describe('a sandbox killed with kill -9, then started again on the same data fol
       (await call(first, 'POST', '/services', { name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api', tags }))
         .status,
     ).toBe(201);
-    const created = await call(first, 'POST', '/autoscale-rules', {
-      service: 'eligibility-api',
-      minReplicas: 4,
-      maxReplicas: 20,
-      trigger: { metric: 'http_rps', threshold: 500 },
-      scaleInThreshold: 200,
-    });
+    const created = await call(first, 'POST', '/autoscale-rules', SCALING_RULE);
     expect(created.status).toBe(201);
     const ruleId: string = created.body.ruleId;
     const status = () => call(first, 'GET', `/rules/${ruleId}/status`).then((answer) => answer.body);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SCALING_RULE } from './restart-fixture.ts';
 import { useSandbox } from './sandbox-fixture.ts';
 
 const sb = useSandbox();
@@ -6,13 +7,7 @@ const sb = useSandbox();
 describe('GET /rules/{id}/status when an alarm does not exist', () => {
   it('names the alarm missing, and the rule missing, rather than OK', async () => {
     expect((await sb.service('eligibility-api')).status).toBe(201);
-    const rule = await sb.http('POST', '/autoscale-rules', {
-      service: 'eligibility-api',
-      minReplicas: 4,
-      maxReplicas: 20,
-      trigger: { metric: 'http_rps', threshold: 500 },
-      scaleInThreshold: 200,
-    });
+    const rule = await sb.http('POST', '/autoscale-rules', SCALING_RULE);
     expect(rule.status).toBe(201);
     const [scaleOut, scaleIn] = rule.body.alarms as string[];
     const before = await sb.http('GET', `/rules/${rule.body.ruleId}/status`);
