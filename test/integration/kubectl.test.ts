@@ -123,6 +123,30 @@ describe.skipIf(!kubectlInstalled())('kubectl against the sandbox, with the kube
     expect(sb.sandbox.k8s.state.completedRollouts('benefits', 'eligibility-api')).toBeGreaterThanOrEqual(1);
   });
 
+  it('kubectl label, annotate and patch of metadata are stored and printed; a field the simulator does not model is refused', async () => {
+    const on = ['deploy', 'receipt-svc', '-n', 'benefits'];
+    expect((await kubectl('label', ...on, 't=1')).stdout.trim()).toBe('deployment.apps/receipt-svc labeled');
+    expect((await kubectl('annotate', ...on, 'z=1')).stdout.trim()).toBe('deployment.apps/receipt-svc annotated');
+    const patched = await kubectl('patch', ...on, '--type', 'merge', '-p', '{"metadata":{"annotations":{"x":"y"}}}');
+    expect(patched.stdout.trim()).toBe('deployment.apps/receipt-svc patched');
+    const object = JSON.parse((await kubectl('get', ...on, '-o', 'json')).stdout);
+    expect(object.metadata.labels).toMatchObject({ t: '1' });
+    expect(object.metadata.annotations).toEqual({ z: '1', x: 'y' });
+    const yaml = (await kubectl('get', ...on, '-o', 'yaml')).stdout;
+    expect(yaml).toMatch(/\nmetadata:\n {2}annotations:\n {4}x: "y"\n {4}z: "1"\n/);
+    expect(yaml).toMatch(/\n {2}labels:\n {4}app: receipt-svc\n {4}t: "1"\n/);
+    expect((await kubectl('get', 'deploy', '-n', 'benefits', '-l', 't=1', '-o', 'name')).stdout.trim()).toBe('deployment.apps/receipt-svc');
+    expect((await kubectl('label', ...on, 't-')).stdout.trim()).toBe('deployment.apps/receipt-svc unlabeled');
+    expect((await kubectl('get', ...on, '-o', 'jsonpath={.metadata.labels.t}')).stdout).toBe('');
+    const refused = await kubectl('patch', ...on, '--type', 'merge', '-p', '{"spec":{"strategy":{"type":"Recreate"}}}');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('The Deployment "receipt-svc" is invalid');
+    expect(refused.stderr).toContain('spec.strategy.type: Unsupported value');
+    const jsonPatch = await kubectl('patch', ...on, '--type', 'json', '-p', '[{"op":"add","path":"/metadata/labels/j","value":"1"}]');
+    expect(jsonPatch.code).toBe(1);
+    expect(jsonPatch.stderr).toContain('accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json');
+  });
+
   it('kubectl get hpa -A, get pods and get nodes print what the cluster holds', async () => {
     const hpas = table((await kubectl('get', 'hpa', '-A')).stdout);
     expect(hpas.find((r) => r.NAME === 'notification-svc')).toMatchObject({

@@ -30,6 +30,10 @@ export interface SimDeployment extends SimMeta {
   terminationGracePeriodSeconds?: number;
   /** spec.template.metadata.annotations. */
   templateAnnotations: Record<string, string>;
+  /** metadata.labels once a patch changed them (the selector and pods keep `labels`); absent, they are `labels`. */
+  metadataLabels?: Record<string, string>;
+  /** metadata.annotations; absent until a patch sets some. */
+  annotations?: Record<string, string>;
   /** Bumped by every pod template change; each pod carries the revision it was made from. */
   templateRevision: number;
   /** The generation and template revision the Deployment controller has acted on; it catches up at the next advance(). */
@@ -90,7 +94,11 @@ export interface DeploymentSpec extends DeploymentSeed {
   terminationGracePeriodSeconds?: number;
 }
 
-export type DeploymentChange = Pick<SimDeployment, 'replicas' | 'containers' | 'priorityClassName' | 'templateAnnotations'>;
+export type DeploymentChange = Pick<SimDeployment, 'replicas' | 'containers' | 'priorityClassName' | 'templateAnnotations'> &
+  Partial<Pick<SimDeployment, 'metadataLabels' | 'annotations'>>;
+
+/** The Deployment's metadata.labels. */
+export const metadataLabelsOf = (d: SimDeployment): Record<string, string> => d.metadataLabels ?? d.labels;
 
 export interface HpaSeed {
   namespace: string;

@@ -1,3 +1,4 @@
+import { metadataLabelsOf } from './objects.ts';
 import { rollingBounds } from './rollout.ts';
 import type { SimContainer, SimDeployment, SimHpa, SimMeta, SimNode, SimPod, SimPriorityClass, SimState } from './state.ts';
 
@@ -23,10 +24,11 @@ export function renderDeployment(state: SimState, d: SimDeployment): Json {
   const pods = state.podCount(d);
   const ready = state.readyCount(d);
   const annotations = Object.keys(d.templateAnnotations).length === 0 ? undefined : { ...d.templateAnnotations };
+  const ownAnnotations = Object.keys(d.annotations ?? {}).length === 0 ? undefined : { ...d.annotations };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: metadata(d, { generation: d.generation, labels: { ...d.labels } }),
+    metadata: metadata(d, { generation: d.generation, labels: { ...metadataLabelsOf(d) }, annotations: ownAnnotations }),
     spec: {
       replicas: d.replicas,
       selector: { matchLabels: { ...d.labels } },

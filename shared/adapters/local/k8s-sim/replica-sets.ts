@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PodSource } from './capacity.ts';
 import { deploymentKey, type SimCore } from './core.ts';
-import type { DeploymentChange, SimDeployment, SimPod } from './objects.ts';
+import { metadataLabelsOf, type DeploymentChange, type SimDeployment, type SimPod } from './objects.ts';
 import { excessPods, oldPodsToDelete, podsToCreate, type RolloutCounts } from './rollout.ts';
 
 /**
@@ -166,7 +166,24 @@ export function applyDeploymentChange(core: SimCore, deployment: SimDeployment, 
     deployment.priorityClassName !== change.priorityClassName ||
     JSON.stringify(deployment.containers) !== JSON.stringify(change.containers) ||
     !sameStrings(deployment.templateAnnotations, change.templateAnnotations);
-  if (deployment.replicas === change.replicas && !templateChanged) return false;
+  const labelsChanged = change.metadataLabels !== undefined && !sameStrings(metadataLabelsOf(deployment), change.metadataLabels);
+  const annotationsChanged = change.annotations !== undefined && !sameStrings(deployment.annotations ?? {}, change.annotations);
+  const specChanged = deployment.replicas !== change.replicas || templateChanged;
+  if (!specChanged && !labelsChanged && !annotationsChanged) return false;
+  if (labelsChanged) deployment.metadataLabels = { ...change.metadataLabels };
+  if (annotationsChanged) deployment.annotations = { ...change.annotations };
+  // Labels move only the resourceVersion; annotations bump the generation too, as the Deployment
+  // strategy does because they are copied to ReplicaSets (pkg/registry/apps/deployment/strategy.go,
+  // PrepareForUpdate: https://github.com/kubernetes/kubernetes/blob/master/pkg/registry/apps/deployment/strategy.go).
+  if (!specChanged) {
+    if (annotationsChanged) {
+      deployment.generation += 1;
+      core.unobserved.add(deployment);
+    }
+    deployment.resourceVersion = core.nextVersion();
+    core.touch(deployment);
+    return true;
+  }
   const priority = core.priorityValue(change.priorityClassName);
   Object.assign(deployment, {
     replicas: change.replicas,

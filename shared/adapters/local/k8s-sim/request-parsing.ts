@@ -78,11 +78,15 @@ export function page<T>(all: T[], query: URLSearchParams): { items: T[]; continu
   return { items: all.slice(offset, end), continueToken: end < all.length ? Buffer.from(String(end)).toString('base64url') : undefined };
 }
 
-/** Merge-patches the rendered object (RFC 7386) after checking the patch type and resourceVersion. */
+/**
+ * Merge-patches the rendered object (RFC 7396: null deletes a key) after checking the patch type and
+ * resourceVersion. JSON patch and apply patches get 415, naming the types accepted, as a server does
+ * for a patch type a resource does not support (strategic merge on a custom resource, for one).
+ */
 export function applyPatch(req: SimRequest, current: Json, meta: { name: string; resourceVersion: string }, resource: string): Json {
   const type = req.contentType?.split(';')[0]?.trim();
   if (type !== 'application/merge-patch+json' && type !== 'application/strategic-merge-patch+json') {
-    throw new SimStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json`);
+    throw new SimStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`);
   }
   const merged = mergePatch(current, objectBody(req)) as Json;
   if (field(merged, 'metadata', 'resourceVersion') !== meta.resourceVersion) {

@@ -3,9 +3,11 @@ import { renderDeployment, renderHpa, renderList, renderNode, renderPod, renderP
 import {
   type SimRequest, type SimResponse, SimStatusError, podField, parseFieldSelector, page, applyPatch, hpaSpec, annotationsOf, templateSpec, objectBody, nameIn, parseSelector, field, stringMap, isReplicaCount, REPLICAS_RULE, notFound, alreadyExists, invalid, metadataFilter, pathSegment,
 } from './request-parsing.ts';
+import { metadataOf, refuseUnmodeled } from './deployment-metadata.ts';
 import { discovery } from './discovery.ts';
 import { getNamespace, listNamespaces } from './namespaces.ts';
 import { deploymentPrinter, hpaPrinter, nodePrinter, podPrinter, renderTable, tableVersion } from './tables.ts';
+import { metadataLabelsOf } from './objects.ts';
 import { UnknownPriorityClassError, type SimContainer, type SimDeployment, type SimHpa, type SimPod, type SimState } from './state.ts';
 
 type Handler = (state: SimState, req: SimRequest, ns: string, name: string) => SimResponse;
@@ -66,7 +68,8 @@ function listAllDeployments(state: SimState, req: SimRequest): SimResponse {
 /** Deployments filtered by labelSelector and fieldSelector (metadata.name, metadata.namespace), as a list or a Table. */
 function deploymentList(state: SimState, req: SimRequest, deployments: SimDeployment[]): SimResponse {
   const table = tableVersion(req);
-  const { items, continueToken } = page(deployments.filter(metadataFilter(req.query)), req.query);
+  const matches = metadataFilter(req.query);
+  const { items, continueToken } = page(deployments.filter((d) => matches({ ...d, labels: metadataLabelsOf(d) })), req.query);
   if (table) return { status: 200, body: renderTable(state, req, table, deploymentPrinter, items, continueToken) };
   const rendered = items.map((d) => renderDeployment(state, d));
   return { status: 200, body: renderList('DeploymentList', 'apps/v1', state.resourceVersion, rendered, continueToken) };
@@ -99,8 +102,9 @@ function getDeployment(state: SimState, req: SimRequest, ns: string, name: strin
 }
 
 /**
- * Merge-patches the Deployment; replicas, the containers (name, image, requests), priorityClassName
- * and the pod template's annotations take effect. A template change rolls the pods (state.ts).
+ * Merge-patches the Deployment; replicas, the containers (name, image, requests), priorityClassName,
+ * the pod template's annotations and metadata.labels/annotations take effect; a change to another
+ * Deployment field is refused (deployment-metadata.ts). A template change rolls the pods (state.ts).
  */
 function patchDeployment(state: SimState, req: SimRequest, ns: string, name: string): SimResponse {
   const deployment = existingDeployment(state, ns, name);
@@ -108,7 +112,8 @@ function patchDeployment(state: SimState, req: SimRequest, ns: string, name: str
   const replicas = field(merged, 'spec', 'replicas');
   if (!isReplicaCount(replicas)) throw invalid('Deployment', name, REPLICAS_RULE);
   const { containers = deployment.containers, priorityClassName } = templateSpec(merged, name);
-  const change = { replicas, containers, priorityClassName, templateAnnotations: annotationsOf(merged, name) };
+  const change = { replicas, containers, priorityClassName, templateAnnotations: annotationsOf(merged, name), ...metadataOf(merged, name) };
+  refuseUnmodeled(merged, renderDeployment(state, { ...deployment, ...change }), name);
   if (isDryRun(req)) {
     const priority = state.priorityValue(priorityClassName);
     return { status: 200, body: renderDeployment(state, { ...deployment, ...change, priority }) };

@@ -7,6 +7,7 @@
  * Columns and cells follow the API server's printers (pkg/printers/internalversion/printers.go):
  * the same names, types and priorities, so `kubectl get` prints what it prints on a real cluster.
  */
+import { metadataLabelsOf } from './objects.ts';
 import { NODE_INFO, renderDeployment, renderHpa, renderNode, renderPod } from './render.ts';
 import { type Json, type SimRequest, SimStatusError } from './request-parsing.ts';
 import type { SimDeployment, SimHpa, SimNode, SimPod, SimState } from './state.ts';
@@ -60,7 +61,7 @@ export const deploymentPrinter: Printer<SimDeployment> = {
       age(d.creationTimestamp),
       d.containers.map((c) => c.name).join(','),
       d.containers.map((c) => c.image).join(','),
-      Object.entries(d.labels)
+      Object.entries(metadataLabelsOf(d))
         .map(([k, v]) => `${k}=${v}`)
         .join(','),
     ];

@@ -8,6 +8,7 @@
  * a ticker advances it and compares resourceVersions.
  */
 import type { ServerResponse } from 'node:http';
+import { metadataLabelsOf } from './objects.ts';
 import { renderDeployment } from './render.ts';
 import { type Json, metadataFilter, pathSegment, type SimRequest, SimStatusError } from './request-parsing.ts';
 import type { SimDeployment, SimState } from './state.ts';
@@ -56,7 +57,7 @@ export class WatchHub {
     res.flushHeaders();
     const watcher: Watcher = {
       res,
-      select: (state) => (namespace === undefined ? state.allDeployments() : state.deploymentsIn(namespace)).filter(matches),
+      select: (state) => (namespace === undefined ? state.allDeployments() : state.deploymentsIn(namespace)).filter((d) => matches({ ...d, labels: metadataLabelsOf(d) })),
       seen: new Map(),
       timer: setTimeout(() => this.close(watcher), timeoutSeconds * 1000),
     };
