@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -66,6 +66,26 @@ describe('a huge spec.replicas', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('never saves a cluster after a request failed mid-way with an internal error', async () => {
+    const stateFile = join(dir, 'k8s-sim.json');
+    const sim = await startK8sSimulator({ token: TOKEN, podReadyDelayMs: 10, stateFile, persistDebounceMs: 60_000 });
+    sim.seedDeployment({ namespace: 'benefits', name: 'eligibility-api', replicas: 3 });
+    const state = sim.state as SimState;
+    const advance = state.advance.bind(state);
+    try {
+      expect((await request(sim.url, `${DEPLOYMENT}/scale`, 'PATCH', { spec: { replicas: 5 } })).status).toBe(200);
+      state.advance = () => {
+        throw new Error('a controller failed mid-step');
+      };
+      expect((await request(sim.url, DEPLOYMENT)).status).toBe(500);
+      state.advance = advance;
+      expect((await request(sim.url, DEPLOYMENT)).status).toBe(200);
+    } finally {
+      await sim.close();
+    }
+    expect(existsSync(stateFile)).toBe(false);
   });
 
   it('refuses replicas past int32 and negative ones with 422 Invalid, leaving the Deployment as it was', async () => {
