@@ -52,6 +52,7 @@ describe('a service whose Deployment does not exist', () => {
 
 describe('a Deployment deleted after its service was registered', () => {
   let ruleId = '';
+  let burstId = '';
 
   it('is set up: notification-svc registered with a rule and a budget, then its Deployment deleted', async () => {
     expect((await sb.service('notification-svc')).status).toBe(201);
@@ -60,6 +61,10 @@ describe('a Deployment deleted after its service was registered', () => {
     ruleId = rule.body.ruleId;
     expect((await sb.http('POST', '/budgets/notification-svc', { monthlyUSD: 500 })).status).toBe(200);
     expect((await sb.service('eligibility-api')).status).toBe(201);
+    const startAt = new Date(Date.now() + 3_600_000).toISOString();
+    const burst = await sb.http('POST', '/bursts', { service: 'eligibility-api', fromPods: 2, toPods: 4, maxCostPerHourUSD: 50, holdMinutes: 30, startAt });
+    expect(burst.status).toBe(201);
+    burstId = burst.body.burstId;
     await deleteDeployment('benefits', 'notification-svc');
     await deleteDeployment('benefits', 'eligibility-api');
   });
@@ -103,7 +108,7 @@ describe('a Deployment deleted after its service was registered', () => {
     const answer = await sb.http('POST', '/bursts', { service: 'notification-svc', fromPods: 2, toPods: 6, maxCostPerHourUSD: 50, holdMinutes: 30 });
     expect(answer.status).toBe(404);
     expect(answer.body.error).toEqual(missing);
-    expect((await sb.http('GET', '/bursts/BU-1')).status).toBe(404);
+    expect((await sb.http('GET', `/bursts/BU-${Number(burstId.slice(3)) + 1}`)).status).toBe(404);
   });
 
   const alarmCount = () => sb.sandbox.alarms.snapshot().alarms.length;
@@ -142,7 +147,10 @@ describe('a Deployment deleted after its service was registered', () => {
     expect(answer.body.error).toEqual(missing);
   });
 
-  it('still lets the rule, the budget and the services themselves be deleted', async () => {
+  it('still lets the rule, the budget, a planned burst and the services themselves be deleted', async () => {
+    const cancelled = await sb.http('DELETE', `/bursts/${burstId}`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.state).toBe('cancelled');
     expect((await sb.http('DELETE', `/autoscale-rules/${ruleId}`)).status).toBe(200);
     expect((await sb.http('DELETE', '/budgets/notification-svc')).status).toBe(200);
     expect((await sb.http('DELETE', '/services/notification-svc')).status).toBe(200);
