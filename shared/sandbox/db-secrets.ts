@@ -3,7 +3,7 @@ import { PostgresDatabase } from '#adapters/aws/postgres-database.ts';
 import type { EmbeddedPostgres } from '#adapters/local/embedded-postgres.ts';
 import type { LocalSecretStore } from '#adapters/local/local-secret-store.ts';
 import { ConflictError, UnprocessableError, ValidationError } from '#domain/errors.ts';
-import { DEFAULT_EXCLUDED_CHARACTERS, DEFAULT_POLICY, MASTER_TAG, parseRotationPolicy, POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
+import { DEFAULT_EXCLUDED_CHARACTERS, DEFAULT_POLICY, MASTER_TAG, parseRotationPolicy, POLICY_TAG, STRATEGY_TAG, TEMPLATE_ROLE_TAG } from '#domain/rotation.ts';
 import { parseInput } from '#domain/validation.ts';
 import type { Database } from '#ports/database.ts';
 import { SecretNotFoundError } from '#ports/errors.ts';
@@ -26,9 +26,11 @@ const username = z.string().check(z.regex(/^[a-z_][a-z0-9_]{0,56}$/, 'must be a 
 
 export const dbSecretSchema = z.strictObject({
   name: z.string().check(z.regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a secret name: 1 to 512 of A-Z a-z 0-9 / _ + = . @ -')),
-  strategy: z.enum(['single-user', 'alternating-users'], 'must be single-user or alternating-users'),
+  strategy: z.optional(z.enum(['single-user', 'alternating-users'], 'must be single-user or alternating-users')),
   username: z.optional(username),
   policy: z.optional(z.string()),
+  /** Instead of a strategy: a master secret for short-lived logins, whose members join this role. */
+  templateRole: z.optional(z.string().check(z.regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a PostgreSQL name of at most 63 lowercase letters, digits and _, not starting with a digit'))),
 });
 export type DbSecretInput = z.infer<typeof dbSecretSchema>;
 
@@ -52,6 +54,12 @@ export interface DbSecretParts {
  */
 export async function createDbSecret(parts: DbSecretParts, input: DbSecretInput) {
   const { secrets, postgres } = parts;
+  if (input.templateRole !== undefined) {
+    const extra = (['strategy', 'username', 'policy'] as const).find((key) => input[key] !== undefined);
+    if (extra) throw new ValidationError(`${extra} does not go with templateRole: a master secret for short-lived logins is not rotated and logs in as the superuser`, extra);
+    return createTemplateMaster(parts, input.name, input.templateRole);
+  }
+  if (!input.strategy) throw new ValidationError('strategy is required (single-user or alternating-users), or templateRole for a master secret', 'strategy');
   const policy = input.policy ?? DEFAULT_POLICY;
   try {
     parseRotationPolicy(policy);
@@ -104,6 +112,37 @@ async function masterSecret(secrets: LocalSecretStore, postgres: EmbeddedPostgre
     name: SANDBOX_MASTER_SECRET, value: JSON.stringify(value), description: 'the sandbox PostgreSQL superuser', tags: { [MASTER_TAG]: 'true' },
   });
   return arn;
+}
+
+/**
+ * A master secret for `db-credentials issue`: the superuser's login, tagged hms:template-role with
+ * a role the issued logins join. The role is made if it does not exist, with the grants of
+ * SANDBOX_LOGIN_GRANTS, as a login whose random password is kept nowhere (the Database port makes
+ * login roles only), so no one logs in as it.
+ */
+async function createTemplateMaster(parts: DbSecretParts, name: string, templateRole: string) {
+  const { secrets, postgres } = parts;
+  if (!postgres) throw new UnprocessableError('postgres_not_started', 'the sandbox runs no PostgreSQL: start it with npm start -- --postgres');
+  if (await exists(secrets, name)) throw new ConflictError(`a secret named ${name} already exists`, 'name');
+  const database = parts.database ?? new PostgresDatabase();
+  const { admin } = postgres;
+  const roleCreated = !(await database.roleExists(admin, templateRole));
+  if (roleCreated) {
+    const unused = await secrets.randomPassword({ length: 32, excludeCharacters: DEFAULT_EXCLUDED_CHARACTERS });
+    await database.createLoginRole(admin, templateRole, unused, { memberOf: SANDBOX_LOGIN_GRANTS });
+  }
+  const value = { engine: 'postgres', host: postgres.host, port: postgres.port, dbname: admin.database, username: admin.username, password: admin.password };
+  let arn: string;
+  try {
+    ({ arn } = await secrets.create({
+      name, value: JSON.stringify(value), description: `the sandbox PostgreSQL superuser, issuing short-lived logins that join ${templateRole}`,
+      tags: { [MASTER_TAG]: 'true', [TEMPLATE_ROLE_TAG]: templateRole },
+    }));
+  } catch (err) {
+    if (roleCreated) await database.dropRole(admin, templateRole).catch(() => undefined);
+    throw err;
+  }
+  return { arn, name, templateRole, roleCreated, grants: SANDBOX_LOGIN_GRANTS, host: postgres.host, port: postgres.port, dbname: admin.database };
 }
 
 /** POST /sandbox/db-secrets, beside the other sandbox-only routes. */

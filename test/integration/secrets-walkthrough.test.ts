@@ -133,6 +133,35 @@ describe('the README\'s secrets walk-through, pasted into a shell', () => {
   });
 });
 
+describe('short-lived logins from the walk-through, on a master secret made with --template-role', () => {
+  const CREDENTIAL = /^arn:aws:secretsmanager:us-east-1:\d{12}:secret:hms-sys\/db-credentials\/receipt-svc\/hms_receipt_svc_[0-9a-f]{8}-[A-Za-z0-9]{6}$/;
+
+  it('makes the master secret, issues a login joining the template role, lists it, and revokes it', () => {
+    expect(vars.MASTER).toMatch(/^arn:aws:secretsmanager:us-east-1:\d{12}:secret:benefits\/receipt-master-[A-Za-z0-9]{6}$/);
+    expect(vars.CRED).toMatch(CREDENTIAL);
+    const listed = output('db-credentials list --service receipt-svc').stdout;
+    expect(listed).toContain(vars.CRED);
+    expect(listed).toMatch(/hms_receipt_svc_[0-9a-f]{8}/);
+    expect(output('db-credentials revoke').status).toBe(0);
+    const after = run('npx hms-sys db-credentials list --service receipt-svc --output json');
+    expect(after.status).toBe(0);
+    expect(after.stdout).not.toContain(vars.CRED);
+  });
+
+  it('refuses a master secret with no template role with 422 no_template_role, naming database', () => {
+    const refused = run('npx hms-sys db-credentials issue --service receipt-svc --database "$SECRET"');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('no_template_role');
+    expect(refused.stderr).toContain('(field: database)');
+  });
+
+  it('refuses --template-role beside --strategy', () => {
+    const both = run('npx hms-sys sandbox db-secret create --name benefits/x --strategy single-user --template-role r');
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('--template-role makes a master secret');
+  });
+});
+
 describe('mistakes, through the same CLI and sandbox', () => {
   it('refuses a second secret of the same name with 409 naming name', () => {
     const again = run('npx hms-sys sandbox db-secret create --name benefits/receipt-db --strategy single-user');
