@@ -26,14 +26,15 @@ export type AlarmOutcome =
  */
 export async function runOnce(ports: Ports, caller: Caller, eventId: string, request: Omit<ScaleRequest, 'eventId'>): Promise<AlarmOutcome> {
   // The evaluation reads while the event is being claimed, and writes only once it holds the claim.
+  // Both run at once, so either may fail while the other is awaited: each gets a handler as it
+  // is created (a later await still sees the rejection), or Node would end the process.
   const claiming = ports.store.claimEvent(eventId, EVENT_LEASE_SECONDS, ports.clock.now());
-  const evaluation = scaleRule(ports, caller, { ...request, eventId }, claiming.then((c) => c.status === 'claimed'));
-  const claim = await claiming.catch((err: unknown) => {
-    evaluation.catch(() => undefined);
-    throw err;
-  });
+  const holds = claiming.then((c) => c.status === 'claimed');
+  holds.catch(() => undefined);
+  const evaluation = scaleRule(ports, caller, { ...request, eventId }, holds);
+  evaluation.catch(() => undefined);
+  const claim = await claiming;
   if (claim.status !== 'claimed') {
-    evaluation.catch(() => undefined);
     if (claim.status === 'done') return { outcome: 'duplicate', eventId, result: claim.result };
     throw new EventBusyError(eventId);
   }
