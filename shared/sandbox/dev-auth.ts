@@ -105,5 +105,8 @@ export async function verifyDevToken(
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (claims.iat !== undefined && !(claims.iat <= now)) return refuse('the token was issued in the future (iat)');
   if (!audienceMatches(claims, options.audiences ?? [DEV_AUDIENCE])) return refuse('the token does not have a valid audience');
+  // `sub` is a StringOrURI (https://www.rfc-editor.org/rfc/rfc7519#section-4.1.2). The authorizer
+  // would hand a number or list to the function as text, so refuse here what names no principal.
+  if (claims.sub !== undefined && (typeof claims.sub !== 'string' || claims.sub === '')) return refuse('the token\'s sub is not a non-empty string');
   return { valid: true, claims };
 }

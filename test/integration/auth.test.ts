@@ -86,6 +86,21 @@ describe('tokens from other identity providers, as API Gateway judges them', () 
   });
 });
 
+describe('a token whose sub is not a non-empty string', () => {
+  it('is refused with 401 on API routes and the sandbox\'s own, as one with no sub is', async () => {
+    const key = await loadOrCreateDevKey(join(sb.sandbox.dataDir, 'dev-signing-key.json'));
+    const now = Math.floor(Date.now() / 1000);
+    const base = { iss: DEV_ISSUER, aud: DEV_AUDIENCE, scope: 'hms/audit.read hms/rules.read', iat: now - 5, exp: now + 600 };
+    for (const sub of [undefined, null, 123, ['a'], {}, '']) {
+      const token = await signDevClaims(key, { ...base, ...(sub === undefined ? {} : { sub }) } as never);
+      for (const path of ['/audit', '/autoscale-rules', '/sandbox/dead-letters']) {
+        const answer = await sb.http('GET', path, undefined, token);
+        expect({ sub, path, status: answer.status, code: answer.body.error?.code }).toEqual({ sub, path, status: 401, code: 'unauthorized' });
+      }
+    }
+  });
+});
+
 describe('the sandbox\'s own routes', () => {
   it('require their scopes too', async () => {
     const denied = await sb.http('POST', '/sandbox/metrics', { service: 'x', metric: 'm', value: 1 }, sb.sandbox.tokens.auditor!);

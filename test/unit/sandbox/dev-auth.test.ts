@@ -51,6 +51,12 @@ describe('the sandbox\'s token check, as the HTTP API\'s JWT authorizer document
     expect(await check({ ...base, iat: NOW + 30 })).toEqual({ valid: false, reason: 'the token was issued in the future (iat)' });
   });
 
+  it('refuses a sub that is not a non-empty string (RFC 7519: a StringOrURI)', async () => {
+    for (const sub of [null, 123, ['a'], {}, '', true]) {
+      expect(await check({ ...base, sub } as unknown as JWTPayload)).toEqual({ valid: false, reason: 'the token\'s sub is not a non-empty string' });
+    }
+  });
+
   it('refuses another issuer', async () => {
     expect((await check({ ...base, iss: 'https://cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_Other' })).valid).toBe(false);
   });
