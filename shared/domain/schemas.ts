@@ -26,7 +26,11 @@ const replicaCount = z.int().check(
   z.maximum(MAX_REPLICAS_LIMIT, `must be at most ${MAX_REPLICAS_LIMIT}`),
 );
 
-/** JSON numbers like 1e999 parse to Infinity; thresholds must be finite. */
+/**
+ * JSON numbers like 1e999 parse to Infinity; thresholds must be finite. No narrower bound: CloudWatch's
+ * Threshold is a Double with no documented range, so 5e-324 and 1e308 are thresholds it takes
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+ */
 const finite = z.number().check(z.refine(Number.isFinite, 'must be a finite number'));
 const positiveFinite = z.number().check(z.refine(Number.isFinite, 'must be a finite number'), z.gt(0, 'must be greater than 0'));
 const nonNegativeFinite = z.number().check(z.refine(Number.isFinite, 'must be a finite number'), z.minimum(0, 'must not be negative'));

@@ -104,6 +104,17 @@ describe('decideReplicas properties', () => {
     }));
   });
 
+  it('lands on a whole count in [min, max] for any threshold the schema accepts, down to the smallest double', () => {
+    const extreme = arbitraryInput.chain((a) => fc.record({
+      threshold: fc.oneof(fc.constantFrom(Number.MIN_VALUE, 1e308, Number.MAX_VALUE), fc.double({ min: Number.MIN_VALUE, max: Number.MAX_VALUE, noNaN: true })),
+      metric: fc.oneof(fc.constant(a.metric), fc.double({ min: 0, max: Number.MAX_VALUE, noNaN: true })),
+    }).map((over) => ({ ...a, ...over })));
+    fc.assert(fc.property(extreme, (a) => {
+      const d = run(a);
+      return Number.isInteger(d.desiredReplicas) && d.desiredReplicas >= a.min && d.desiredReplicas <= a.min + a.span;
+    }));
+  });
+
   it('moves only in the alarm\'s direction while replicas are in bounds', () => {
     fc.assert(fc.property(arbitraryInput, (a) => {
       const d = run(a);

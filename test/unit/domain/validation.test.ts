@@ -33,6 +33,17 @@ describe('rule validation', () => {
     expect(fieldOf(createRuleSchema, input).field).toBe(field);
   });
 
+  // PutMetricAlarm's Threshold is a Double with no documented range, so any positive finite double is a threshold:
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+  it('accepts the smallest and largest positive doubles as thresholds, and refuses 0, negatives and NaN', () => {
+    for (const threshold of [Number.MIN_VALUE, 1e308, Number.MAX_VALUE]) {
+      expect(parseInput(createRuleSchema, { ...rule, trigger: { metric: 'http_rps', threshold } }).trigger.threshold).toBe(threshold);
+    }
+    for (const threshold of [0, -1e-300, Number.NaN, -Infinity]) {
+      expect(fieldOf(createRuleSchema, { ...rule, trigger: { metric: 'http_rps', threshold } }).field).toBe('trigger.threshold');
+    }
+  });
+
   it('refuses unknown fields by name', () => {
     expect(fieldOf(createRuleSchema, { ...rule, replicas: 3 })).toEqual({ field: 'replicas', code: 'unknown_field' });
     expect(fieldOf(createRuleSchema, { ...rule, trigger: { ...rule.trigger, op: '>' } })).toEqual({ field: 'trigger.op', code: 'unknown_field' });
