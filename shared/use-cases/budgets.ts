@@ -3,6 +3,7 @@ import { NotFoundError } from '#domain/errors.ts';
 import type { Budget, Service } from '#domain/model.ts';
 import type { SetBudgetInput } from '#domain/schemas.ts';
 import type { Caller, CorePorts } from '#ports/ports.ts';
+import { removeBudget } from './budget-removal.ts';
 import { orConflict } from './conflicts.ts';
 import { servicePrice, type ServicePrice } from './pricing.ts';
 import { getLiveService } from './live-service.ts';
@@ -61,11 +62,7 @@ export async function deleteBudget(ports: CorePorts, caller: Caller, serviceName
   const budget = await ports.ledger.getBudget(serviceName);
   if (!budget) throw new NotFoundError(`budget for service ${serviceName}`, 'service');
   if (options.dryRun) return { dryRun: true, wouldDelete: budget };
-  await orConflict(() => ports.ledger.deleteBudget(serviceName, budget.version), `budget ${serviceName}`, 'service');
-  await record(ports, caller, {
-    action: 'budget.delete', target: `budget/${serviceName}`, before: budget, after: null, outcome: 'success',
-    reasons: ['the cap is removed: scale-ups are no longer clamped by dollars'], service: { name: serviceName, tags: budget.tags },
-  });
+  await removeBudget(ports, caller, budget, 'the cap is removed: scale-ups are no longer clamped by dollars');
   return { deleted: serviceName };
 }
 

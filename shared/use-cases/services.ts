@@ -4,6 +4,7 @@ import type { CreateServiceInput } from '#domain/schemas.ts';
 import type { WorkloadRef } from '#ports/cluster.ts';
 import { ClusterNotFoundError } from '#ports/errors.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
+import { removeBudget } from './budget-removal.ts';
 import { orConflict } from './conflicts.ts';
 import { record } from './record.ts';
 import { deleteRule } from './rules.ts';
@@ -95,6 +96,9 @@ export async function deleteService(ports: Ports, caller: Caller, name: string, 
     throw targetedBy(name, ruleIds);
   }
   for (const ruleId of ruleIds) await deleteRuleOf(ports, caller, ruleId);
+  // The budget goes with its service, or a later service of the same name would inherit its cap and tags.
+  const budget = await ports.ledger.getBudget(name);
+  if (budget) await removeBudget(ports, caller, budget, `service ${name} was deleted`);
   await orConflict(() => ports.store.deleteService(name, service.version), `service ${name}`, 'name');
   await record(ports, caller, {
     action: 'service.delete', target: `service/${name}`, before: service, after: null, outcome: 'success',

@@ -76,3 +76,26 @@ describe('deleting a service while rules are being created for it', () => {
     if (cascade) expect(deletedRounds).toBe(6);
   });
 });
+
+describe('deleting a service that has a budget', () => {
+  it('deletes the budget too, audited, so neither the totals nor a new service of the name inherit it', async () => {
+    expect((await register('orph')).status).toBe(201);
+    expect((await sb.http('POST', '/budgets/orph', { monthlyUSD: 77 })).status).toBe(200);
+    const before = (await sb.http('GET', '/budgets')).body;
+    expect(before.budgets.map((b: { service: string }) => b.service)).toContain('orph');
+
+    expect((await sb.http('DELETE', '/services/orph')).status).toBe(200);
+    const after = (await sb.http('GET', '/budgets')).body;
+    expect(after.budgets.map((b: { service: string }) => b.service)).not.toContain('orph');
+    expect(after.totals).toMatchObject({ count: before.totals.count - 1, monthlyUSD: before.totals.monthlyUSD - 77 });
+    const records = (await sb.http('GET', '/audit?service=orph')).body.records as Array<{ action: string; reasons: string[] }>;
+    expect(records.find((r) => r.action === 'budget.delete')).toMatchObject({ reasons: ['service orph was deleted'] });
+
+    const again = await sb.http('POST', '/services', {
+      name: 'orph', cluster: 'sandbox', namespace: 'benefits', deployment: 'receipt-svc', tags: { agency: 'IRS', program: 'Receipts', fiscalYear: 'FY2027' },
+    });
+    expect(again.status).toBe(201);
+    expect((await sb.http('GET', '/budgets/orph')).status).toBe(404);
+    expect((await sb.http('GET', '/budgets?agency=ED')).body.budgets.map((b: { service: string }) => b.service)).not.toContain('orph');
+  });
+});
