@@ -34,6 +34,7 @@ import { createReconcilerHandler } from '#functions/reconciler/reconciler.ts';
 import { restoreRuleAlarms } from '#use-cases/restore-alarms.ts';
 import { createApiServer } from './api-server.ts';
 import { TOKEN_PROFILES, issueDevToken, loadOrCreateDevKey, verifyDevToken } from './dev-auth.ts';
+import { trackRequests } from './graceful-close.ts';
 import { LocalBus, type LocalHandler } from './local-bus.ts';
 import { HttpFunctionLimits, httpFunctions } from './http-concurrency.ts';
 import { sandboxRoutes } from './sandbox-routes.ts';
@@ -214,6 +215,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sandboxRoutes: { ...sandboxRoutes(wiring, alarms, deadLetter, events, bus, httpLimits), ...dbSecretRoutes({ secrets: secrets.secrets, postgres: secrets.postgres }) },
     limits: httpLimits,
   });
+  const requests = trackRequests(server);
   const port = await listen(server, options.port ?? 0);
   const issueToken = (scopes: readonly string[], subject = 'dev-user', ttlSeconds?: number) =>
     issueDevToken(devKey, { subject, scopes, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) });
@@ -232,8 +234,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       clearInterval(evaluation);
       scheduler.close();
       bus.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Requests under way finish (with their audit records) before the stores close.
+      await requests.close();
       await alarms.settled().catch(() => undefined);
       await bus.drain();
       flushAlarms();
