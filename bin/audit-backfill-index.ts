@@ -8,8 +8,8 @@
 // Safe to repeat and to run beside live appends: each update sets only the index attributes, and
 // only on a record that exists and has no shard yet.
 import { parseArgs } from 'node:util';
-import { backfillAuditIndex } from './audit-backfill.ts';
 import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
+import { backfillAuditIndex } from './audit-backfill.ts';
 
 const { values } = parseArgs({
   options: { table: { type: 'string' }, region: { type: 'string' }, endpoint: { type: 'string' } },

@@ -1,7 +1,7 @@
-import { ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AuditRecord } from '#domain/audit.ts';
+import { type AttributeValue, type DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { isConditionFailure } from '#adapters/aws/dynamodb-client.ts';
 import { AUDIT_ATTRIBUTES, AUDIT_TABLE, AUDIT_TIME_INDEX, auditTimeKey, auditTimeShard } from '#adapters/aws/table-design.ts';
+import type { AuditRecord } from '#domain/audit.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -37,14 +37,16 @@ export async function backfillAuditIndex(options: AuditBackfillOptions): Promise
   const result: AuditBackfillResult = { found: 0, updated: 0, skipped: 0 };
   let startKey: Item | undefined;
   do {
-    const page = await client.send(new ScanCommand({
-      TableName: tableName,
-      // Checkpoints have no record and stay out of both indexes.
-      FilterExpression: 'attribute_not_exists(#shard) AND attribute_exists(#record)',
-      ExpressionAttributeNames: { '#shard': AUDIT_TIME_INDEX.partitionKey, '#record': AUDIT_ATTRIBUTES.record },
-      Limit: options.pageSize ?? 500,
-      ExclusiveStartKey: startKey,
-    }));
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        // Checkpoints have no record and stay out of both indexes.
+        FilterExpression: 'attribute_not_exists(#shard) AND attribute_exists(#record)',
+        ExpressionAttributeNames: { '#shard': AUDIT_TIME_INDEX.partitionKey, '#record': AUDIT_ATTRIBUTES.record },
+        Limit: options.pageSize ?? 500,
+        ExclusiveStartKey: startKey,
+      }),
+    );
     for (const item of page.Items ?? []) {
       result.found += 1;
       if (await setIndexAttributes(client, tableName, item)) result.updated += 1;
@@ -60,17 +62,19 @@ async function setIndexAttributes(client: DynamoDBClient, tableName: string, ite
   const stream = item[AUDIT_TABLE.partitionKey]!.S!;
   const record = JSON.parse(item[AUDIT_ATTRIBUTES.record]!.S!) as AuditRecord;
   try {
-    await client.send(new UpdateItemCommand({
-      TableName: tableName,
-      Key: { [AUDIT_TABLE.partitionKey]: item[AUDIT_TABLE.partitionKey]!, [AUDIT_TABLE.sortKey]: item[AUDIT_TABLE.sortKey]! },
-      UpdateExpression: 'SET #shard = :shard, #timeKey = if_not_exists(#timeKey, :timeKey)',
-      ConditionExpression: 'attribute_exists(#stream) AND attribute_not_exists(#shard)',
-      ExpressionAttributeNames: { '#shard': AUDIT_TIME_INDEX.partitionKey, '#timeKey': AUDIT_TIME_INDEX.sortKey, '#stream': AUDIT_TABLE.partitionKey },
-      ExpressionAttributeValues: {
-        ':shard': { S: auditTimeShard(stream) },
-        ':timeKey': { S: auditTimeKey(record.time, stream, record.seq) },
-      },
-    }));
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { [AUDIT_TABLE.partitionKey]: item[AUDIT_TABLE.partitionKey]!, [AUDIT_TABLE.sortKey]: item[AUDIT_TABLE.sortKey]! },
+        UpdateExpression: 'SET #shard = :shard, #timeKey = if_not_exists(#timeKey, :timeKey)',
+        ConditionExpression: 'attribute_exists(#stream) AND attribute_not_exists(#shard)',
+        ExpressionAttributeNames: { '#shard': AUDIT_TIME_INDEX.partitionKey, '#timeKey': AUDIT_TIME_INDEX.sortKey, '#stream': AUDIT_TABLE.partitionKey },
+        ExpressionAttributeValues: {
+          ':shard': { S: auditTimeShard(stream) },
+          ':timeKey': { S: auditTimeKey(record.time, stream, record.seq) },
+        },
+      }),
+    );
     return true;
   } catch (err) {
     if (isConditionFailure(err)) return false;

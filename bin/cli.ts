@@ -1,13 +1,19 @@
 import { apiClient } from './client.ts';
-import { helpText, parse, UsageError, type Command, type CommandContext } from './command.ts';
+import { type Command, type CommandContext, helpText, parse, UsageError } from './command.ts';
 import { commands } from './commands/all.ts';
-import { nearest, npmTookOption } from './suggest.ts';
 import { defaultDataDir, runningSession } from './session.ts';
+import { nearest, npmTookOption } from './suggest.ts';
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
-  return ['hms-sys: control plane for agency workloads on Amazon EKS', '', 'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), '', 'Run `hms-sys <command> --help` for a command\'s options.'].join('\n');
+  return [
+    'hms-sys: control plane for agency workloads on Amazon EKS',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run `hms-sys <command> --help` for a command's options.",
+  ].join('\n');
 }
 
 /** The longest command name that the arguments start with: "rules create" before "rules". */
@@ -31,7 +37,8 @@ function nearestCommand(typed: string, except?: string): string | null {
 }
 
 /** The words before the first option: the command as typed. */
-const leadingWords = (argv: string[]) => argv.slice(0, argv.findIndex((a) => a.startsWith('-')) === -1 ? argv.length : argv.findIndex((a) => a.startsWith('-')));
+const leadingWords = (argv: string[]) =>
+  argv.slice(0, argv.findIndex((a) => a.startsWith('-')) === -1 ? argv.length : argv.findIndex((a) => a.startsWith('-')));
 
 /** How many arguments a command takes, from its usage: the words before the first option, e.g. NAME in "services get NAME". */
 function argumentCount(command: Command): number {
@@ -77,7 +84,10 @@ async function main(argv: string[]): Promise<number> {
   if (output !== 'json' && output !== 'table') throw new UsageError('--output must be json or table');
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
   const ctx: CommandContext = {
-    values: values as CommandContext["values"], positionals, output, dataDir,
+    values: values as CommandContext['values'],
+    positionals,
+    output,
+    dataDir,
     api: () => {
       const givenUrl = (values.url as string | undefined) ?? process.env.HMS_URL;
       const givenToken = (values.token as string | undefined) ?? process.env.HMS_TOKEN;

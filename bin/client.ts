@@ -1,6 +1,10 @@
 /** A failed API call, carrying the API's own error body. */
 export class ApiCallError extends Error {
-  constructor(readonly status: number, readonly body: unknown, readonly attempts = 1) {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly attempts = 1,
+  ) {
     const detail = (body as { error?: { code?: string; message?: string; field?: string | null } })?.error;
     const base = detail ? `${status} ${detail.code}: ${detail.message}${detail.field ? ` (field: ${detail.field})` : ''}` : `HTTP ${status}`;
     super(attempts > 1 ? `${base}; the API was still throttling after ${attempts} attempts with backoff (${throttleHint(status, body)})` : base);
@@ -22,8 +26,11 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
-  attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random: Math.random,
+  attempts: 5,
+  baseDelayMs: 200,
+  maxDelayMs: 5_000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
 };
 
 /**
@@ -36,12 +43,12 @@ export const DEFAULT_RETRY: RetryPolicy = {
  */
 export function isThrottled(status: number, body: unknown): boolean {
   if (status === 429 || status === 503) return true;
-  return status === 500 && (body as { message?: unknown } | null)?.message === 'Internal Server Error'
-    && Object.keys(body as object).length === 1;
+  return status === 500 && (body as { message?: unknown } | null)?.message === 'Internal Server Error' && Object.keys(body as object).length === 1;
 }
 
 function throttleHint(status: number, body: unknown): string {
-  if (status === 500 && isThrottled(status, body)) return 'a 500 with no error code is how API Gateway answers a throttled Lambda: every reserved copy of the function was busy';
+  if (status === 500 && isThrottled(status, body))
+    return 'a 500 with no error code is how API Gateway answers a throttled Lambda: every reserved copy of the function was busy';
   return status === 429 ? 'API Gateway rate limit' : 'service unavailable';
 }
 
@@ -96,7 +103,8 @@ export function apiClient(baseUrl: string, token: string, retry: RetryPolicy = D
         return { status: response.status, body: parse(await response.text()) };
       };
       const answer = await sendWithRetries(send, retry);
-      if (answer.status < 200 || answer.status > 299) throw new ApiCallError(answer.status, answer.body, answer.throttled === answer.attempts ? answer.attempts : 1);
+      if (answer.status < 200 || answer.status > 299)
+        throw new ApiCallError(answer.status, answer.body, answer.throttled === answer.attempts ? answer.attempts : 1);
       return answer.body;
     },
   };

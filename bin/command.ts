@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { ApiClient } from './client.ts';
 import type { OutputFormat } from './output.ts';
 import { nearest } from './suggest.ts';
@@ -38,7 +38,7 @@ export type GlobalOption = keyof typeof globalOptions;
 
 const globalHelp: Record<GlobalOption, string> = {
   url: '  --url <url>        API base URL (default: HMS_URL, else the running sandbox)',
-  token: '  --token <jwt>      bearer token (default: HMS_TOKEN, else the sandbox\'s admin token)',
+  token: "  --token <jwt>      bearer token (default: HMS_TOKEN, else the sandbox's admin token)",
   output: '  --output json|table  (default: table)',
   'data-dir': '  --data-dir <dir>   sandbox data folder (default: HMS_DATA_DIR or .hms-sys)',
 };
@@ -64,8 +64,7 @@ export function parse(command: Command, argv: string[]) {
 /** `--monthly-usd -5` as `--monthly-usd=-5`, so validation judges the number instead of parseArgs taking it for an option. */
 function joinNegativeValues(argv: string[], options: Options): string[] {
   const takesValue = (arg: string) => {
-    const name = arg.startsWith('--') ? arg.slice(2)
-      : Object.entries(options).find(([, o]) => o.short !== undefined && `-${o.short}` === arg)?.[0];
+    const name = arg.startsWith('--') ? arg.slice(2) : Object.entries(options).find(([, o]) => o.short !== undefined && `-${o.short}` === arg)?.[0];
     return name !== undefined && options[name]?.type === 'string';
   };
   const joined: string[] = [];
@@ -102,10 +101,15 @@ export function helpText(command: Command): string {
   const lines = Object.keys(command.options).map((name, i) => `  ${flags[i]!.padEnd(width)}  ${command.describe?.[name] ?? ''}`.trimEnd());
   const globals = globalsOf(command);
   return [
-    `hms-sys ${command.name}: ${command.summary}`, '', `Usage: hms-sys ${command.usage}`, '',
+    `hms-sys ${command.name}: ${command.summary}`,
+    '',
+    `Usage: hms-sys ${command.usage}`,
+    '',
     ...(lines.length ? ['Options:', ...lines, ''] : []),
     ...(globals.length ? ['Global options:', ...globals.map((name) => globalHelp[name])] : []),
-  ].join('\n').trimEnd();
+  ]
+    .join('\n')
+    .trimEnd();
 }
 
 /** Every value of a repeatable option, e.g. --secret A --secret B. */

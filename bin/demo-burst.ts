@@ -26,7 +26,13 @@ const clock = new OffsetClock();
 if (hoursLeftInMonth(clock.now()) < 2) clock.advance(nextMonthStart(clock.now()).getTime() + 3_600_000 - clock.now().getTime());
 const wallStart = Date.now();
 const sandbox = await startSandbox({
-  clock, persistState: false, ...timings, burstTickSeconds: 1, reconcileSeconds: 3_600, alarmEvaluationSeconds: 3_600, meterSeconds: 3_600,
+  clock,
+  persistState: false,
+  ...timings,
+  burstTickSeconds: 1,
+  reconcileSeconds: 3_600,
+  alarmEvaluationSeconds: 3_600,
+  meterSeconds: 3_600,
 });
 const api = apiClient(sandbox.url, sandbox.tokens.admin!);
 const sim = sandbox.k8s.state;
@@ -36,12 +42,24 @@ const nodeCount = (n: number) => `${n} node${n === 1 ? '' : 's'}`;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface BurstStatus {
-  burstId: string; state: string; readyPods: number | null; pendingPods: number | null; requestedPods: number;
-  holdUntil: string | null; previousLevel: number | null; failure: string | null;
+  burstId: string;
+  state: string;
+  readyPods: number | null;
+  pendingPods: number | null;
+  requestedPods: number;
+  holdUntil: string | null;
+  previousLevel: number | null;
+  failure: string | null;
 }
 interface Plan {
-  requestedPods: number; bindingLimit: string; limits: Array<{ limit: string; replicas: number; detail: string }>;
-  estimatedCostUSD: number; estimatedReadySeconds: number; capacityWarnings: string[]; podHourUSD: number; priceBasis: string;
+  requestedPods: number;
+  bindingLimit: string;
+  limits: Array<{ limit: string; replicas: number; detail: string }>;
+  estimatedCostUSD: number;
+  estimatedReadySeconds: number;
+  capacityWarnings: string[];
+  podHourUSD: number;
+  priceBasis: string;
   schedule: Array<{ step: string; replicas: number; note: string }>;
 }
 
@@ -96,7 +114,10 @@ async function followRamp(id: string, requested: number, nodesBefore: { all: num
     }
     const launched = nodes.nodes.slice(seen.all);
     if (launched.length) {
-      at(`${launched.length} nodes launched in one batch (${nodes.all} in all), for the Pending pods`, simToClock(Math.min(...launched.map((n) => n.launchedAt))));
+      at(
+        `${launched.length} nodes launched in one batch (${nodes.all} in all), for the Pending pods`,
+        simToClock(Math.min(...launched.map((n) => n.launchedAt))),
+      );
     }
     if (nodes.ready > seen.ready && nodes.ready === nodes.all) {
       at(`all ${nodes.all} nodes Ready; the Pending pods are placed`, simToClock(Math.max(...nodes.nodes.map((n) => n.readyAt))));
@@ -112,7 +133,9 @@ async function followRamp(id: string, requested: number, nodesBefore: { all: num
     // The simulator's view as of the same instant as `nodes`: every node is up and pods still wait.
     const stuck = sim.pendingCount();
     if (stuck > 0 && nodes.ready === nodes.all && nodes.all >= maxNodes) {
-      throw new Error(`${stuck} pods stay Pending: the node group's ceiling of ${maxNodes} nodes is reached (${maxNodes * timings.capacity.podsPerNode} pod slots for ${requested} pods and the cluster's others)`);
+      throw new Error(
+        `${stuck} pods stay Pending: the node group's ceiling of ${maxNodes} nodes is reached (${maxNodes * timings.capacity.podsPerNode} pod slots for ${requested} pods and the cluster's others)`,
+      );
     }
     if (Date.now() > deadline) throw new Error(`the ramp did not finish in ${RAMP_LIMIT_MS / 1000} s: ${progressLine(s)}`);
     await wait(100);
@@ -136,7 +159,10 @@ let ok = false;
 try {
   say(`1. Register FEMA's disaster portal: ${SERVICE} (fema/${SERVICE}, ${FROM_PODS} pods of 4 vCPU / 8 GiB)`);
   await api.call('POST', '/services', {
-    name: SERVICE, cluster: 'sandbox', namespace: 'fema', deployment: SERVICE,
+    name: SERVICE,
+    cluster: 'sandbox',
+    namespace: 'fema',
+    deployment: SERVICE,
     tags: { agency: 'FEMA', program: 'DisasterAssistance', fiscalYear: 'FY2026' },
   });
   const budget = (await api.call('POST', `/budgets/${SERVICE}`, { monthlyUSD: 5_000 })) as { podHourUSD: number; priceBasis: string; projectedUSD: number };
@@ -146,14 +172,19 @@ try {
   say('2. 3 a.m., hurricane night: plan the burst 10 → 1,000 pods, max $200/h, hold 20 minutes (dry run)');
   const request = { service: SERVICE, fromPods: FROM_PODS, toPods: 1_000, maxCostPerHourUSD: 200, holdMinutes: HOLD_MINUTES };
   const plan = (await api.call('POST', '/bursts?dryRun=true', request)) as Plan;
-  for (const limit of plan.limits) console.log(`   ${limit.limit === plan.bindingLimit ? '→' : ' '} ${limit.limit.padEnd(15)} ${String(limit.replicas).padStart(6)} pods  ${limit.detail}`);
+  for (const limit of plan.limits)
+    console.log(`   ${limit.limit === plan.bindingLimit ? '→' : ' '} ${limit.limit.padEnd(15)} ${String(limit.replicas).padStart(6)} pods  ${limit.detail}`);
   console.log(`   requested pods: ${plan.requestedPods} (${plan.bindingLimit} binds)`);
-  console.log(`   estimated cost: ${usd(plan.estimatedCostUSD)} = ${plan.requestedPods} pods × ${formatRateUSD(plan.podHourUSD)}/h × (${plan.estimatedReadySeconds.toFixed(1)} s to ready + ${HOLD_MINUTES} min hold)`);
+  console.log(
+    `   estimated cost: ${usd(plan.estimatedCostUSD)} = ${plan.requestedPods} pods × ${formatRateUSD(plan.podHourUSD)}/h × (${plan.estimatedReadySeconds.toFixed(1)} s to ready + ${HOLD_MINUTES} min hold)`,
+  );
   for (const step of plan.schedule) console.log(`     ${step.step.padEnd(10)} ${String(step.replicas).padStart(5)}  ${step.note}`);
   for (const warning of plan.capacityWarnings) console.log(`   warning: ${warning}`);
 
   const { podsPerNode, nodeProvisioningDelayMs } = timings.capacity;
-  say(`3. The burst, in sandbox time (a node is Ready ${nodeProvisioningDelayMs / 1000} s after it is asked for, a pod ${timings.podReadyDelayMs / 1000} s after it is placed; ${podsPerNode} pods a node)`);
+  say(
+    `3. The burst, in sandbox time (a node is Ready ${nodeProvisioningDelayMs / 1000} s after it is asked for, a pod ${timings.podReadyDelayMs / 1000} s after it is placed; ${podsPerNode} pods a node)`,
+  );
   const spentBefore = await spent();
   const nodesBefore = nodesNow();
   const created = (await api.call('POST', '/bursts', request)) as BurstStatus & Plan & { startedAt: string };
@@ -187,12 +218,20 @@ try {
   const metered = (await spent()) - spentBefore;
   const finalBudget = (await api.call('GET', `/budgets/${SERVICE}`)) as { spentUSD: number; projectedUSD: number; monthlyUSD: number; state: string };
   console.log(`   estimated at planning: ${usd(plan.estimatedCostUSD)}`);
-  console.log(`   metered (replica-time × price, ramp through scale-back): ${usd(metered)}  (ramp ${usd(afterRamp - spentAtRamp)}, hold ${usd(metered - (afterRamp - spentBefore))})`);
-  console.log(`   within the cap: ${created.requestedPods} pods × ${formatRateUSD(plan.podHourUSD)}/h = ${usd(created.requestedPods * plan.podHourUSD)}/h ≤ ${usd(request.maxCostPerHourUSD)}/h`);
-  console.log(`   budget ${usd(finalBudget.monthlyUSD)}: spent ${usd(finalBudget.spentUSD)}, projected ${usd(finalBudget.projectedUSD)} at ${after.replicas} pods, state ${finalBudget.state}`);
+  console.log(
+    `   metered (replica-time × price, ramp through scale-back): ${usd(metered)}  (ramp ${usd(afterRamp - spentAtRamp)}, hold ${usd(metered - (afterRamp - spentBefore))})`,
+  );
+  console.log(
+    `   within the cap: ${created.requestedPods} pods × ${formatRateUSD(plan.podHourUSD)}/h = ${usd(created.requestedPods * plan.podHourUSD)}/h ≤ ${usd(request.maxCostPerHourUSD)}/h`,
+  );
+  console.log(
+    `   budget ${usd(finalBudget.monthlyUSD)}: spent ${usd(finalBudget.spentUSD)}, projected ${usd(finalBudget.projectedUSD)} at ${after.replicas} pods, state ${finalBudget.state}`,
+  );
 
   say('6. The audit trail of the burst, oldest first');
-  const page = (await api.call('GET', `/audit?service=${SERVICE}&limit=50`)) as { records: Array<{ time: string; actor: string; action: string; reasons: string[] }> };
+  const page = (await api.call('GET', `/audit?service=${SERVICE}&limit=50`)) as {
+    records: Array<{ time: string; actor: string; action: string; reasons: string[] }>;
+  };
   for (const r of page.records.reverse().filter((r) => r.action.startsWith('burst.'))) {
     console.log(`   ${r.time}  ${r.actor.padEnd(26)} ${r.action.padEnd(17)} ${r.reasons[0] ?? ''}`);
   }
@@ -200,9 +239,11 @@ try {
   const reached = peakReady >= created.requestedPods;
   const back = after.ready === FROM_PODS && after.replicas === FROM_PODS && ended.state === 'done';
   ok = reached && back;
-  say(ok
-    ? `✔ ${SERVICE} went ${FROM_PODS} → ${peakReady} Ready pods (capped target ${created.requestedPods}) → ${after.ready}, for ${usd(metered)}`
-    : `✘ ${SERVICE} did not reach its target and come back: peak Ready ${peakReady} of ${created.requestedPods}, then ${after.ready} Ready of ${after.replicas} (state ${ended.state})`);
+  say(
+    ok
+      ? `✔ ${SERVICE} went ${FROM_PODS} → ${peakReady} Ready pods (capped target ${created.requestedPods}) → ${after.ready}, for ${usd(metered)}`
+      : `✘ ${SERVICE} did not reach its target and come back: peak Ready ${peakReady} of ${created.requestedPods}, then ${after.ready} Ready of ${after.replicas} (state ${ended.state})`,
+  );
 } catch (err) {
   console.error(`demo failed: ${(err as Error).message}`);
 } finally {

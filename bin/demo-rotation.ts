@@ -28,8 +28,16 @@ const ROLLOUT_LIMIT_MS = 15_000;
 const clock = new OffsetClock();
 const wallStart = Date.now();
 const sandbox = await startSandbox({
-  clock, persistState: false, postgres: true, podReadyDelayMs: 100,
-  reconcileSeconds: 3_600, alarmEvaluationSeconds: 3_600, meterSeconds: 3_600, burstTickSeconds: 3_600, sweepMinutes: 600, revokeMinutes: 600,
+  clock,
+  persistState: false,
+  postgres: true,
+  podReadyDelayMs: 100,
+  reconcileSeconds: 3_600,
+  alarmEvaluationSeconds: 3_600,
+  meterSeconds: 3_600,
+  burstTickSeconds: 3_600,
+  sweepMinutes: 600,
+  revokeMinutes: 600,
 });
 const api = apiClient(sandbox.url, sandbox.tokens.admin!);
 const store = sandbox.secrets.secrets;
@@ -78,7 +86,10 @@ async function sql(login: DatabaseLogin, text: string): Promise<Record<string, u
 
 /** Rows of the demo table that `login` can read, or null when the login or the read is refused. */
 const readableRows = (login: DatabaseLogin) =>
-  sql(login, `SELECT count(*)::int AS n FROM ${TABLE}`).then((rows) => rows[0]!.n as number, () => null);
+  sql(login, `SELECT count(*)::int AS n FROM ${TABLE}`).then(
+    (rows) => rows[0]!.n as number,
+    () => null,
+  );
 
 /** Waits until the consumer's rolling restart has finished: every pod of the new template Ready. */
 async function rolledOut(completed: number): Promise<{ ready: number; replicas: number }> {
@@ -94,33 +105,51 @@ async function rolledOut(completed: number): Promise<{ ready: number; replicas: 
   }
 }
 
-interface SecretRow { arn: string; name: string; strategy: string; policy: string; health: string; detail: string; lastRotatedAt: string | null }
-interface Credential { arn: string; service: string; username: string; expiresAt: string }
+interface SecretRow {
+  arn: string;
+  name: string;
+  strategy: string;
+  policy: string;
+  health: string;
+  detail: string;
+  lastRotatedAt: string | null;
+}
+interface Credential {
+  arn: string;
+  service: string;
+  username: string;
+  expiresAt: string;
+}
 
 let ok = false;
 try {
   const postgres = sandbox.secrets.postgres!;
   const admin = postgres.admin;
   say(`1. PostgreSQL ${postgres.host}:${postgres.port}: a table, a template role with SELECT on it, and the app's user`);
-  await sql(admin, `CREATE TABLE ${TABLE} (code text PRIMARY KEY, name text NOT NULL);
+  await sql(
+    admin,
+    `CREATE TABLE ${TABLE} (code text PRIMARY KEY, name text NOT NULL);
     INSERT INTO ${TABLE} VALUES ('PELL', 'Federal Pell Grant'), ('FSEOG', 'Federal Supplemental Educational Opportunity Grant'), ('FWS', 'Federal Work-Study');
     CREATE ROLE ${TEMPLATE_ROLE} NOLOGIN;
-    GRANT SELECT ON ${TABLE} TO ${TEMPLATE_ROLE}`);
+    GRANT SELECT ON ${TABLE} TO ${TEMPLATE_ROLE}`,
+  );
   const firstPassword = randomBytes(18).toString('base64url');
   await database.createLoginRole(admin, APP_USER, firstPassword, { memberOf: TEMPLATE_ROLE });
   at(`table ${TABLE} (3 rows); role ${TEMPLATE_ROLE} NOLOGIN with SELECT on it; user ${APP_USER} LOGIN IN ROLE ${TEMPLATE_ROLE}`);
 
-  say('2. Secrets Manager (the sandbox\'s local one): the app\'s DB secret and the master secret');
+  say("2. Secrets Manager (the sandbox's local one): the app's DB secret and the master secret");
   const where = { engine: 'postgres', host: postgres.host, port: postgres.port, dbname: admin.database };
   const { arn: secretArn } = await store.create({
-    name: `${NAMESPACE}/eligibility-db`, value: JSON.stringify({ ...where, username: APP_USER, password: firstPassword }),
+    name: `${NAMESPACE}/eligibility-db`,
+    value: JSON.stringify({ ...where, username: APP_USER, password: firstPassword }),
     tags: { 'hms:rotation-strategy': 'postgres-single-user', 'hms:rotation-policy': '24h' },
   });
   await store.enableRotation(secretArn, { rotateEvery: '24h' });
   at(`${secretArn}`);
   at('   hms:rotation-strategy=postgres-single-user, hms:rotation-policy=24h, rotation enabled');
   const { arn: masterArn } = await store.create({
-    name: `${NAMESPACE}/postgres-master`, value: JSON.stringify({ ...where, username: admin.username, password: admin.password }),
+    name: `${NAMESPACE}/postgres-master`,
+    value: JSON.stringify({ ...where, username: admin.username, password: admin.password }),
     tags: { 'hms:template-role': TEMPLATE_ROLE },
   });
   at(`${masterArn}`);
@@ -129,11 +158,17 @@ try {
 
   say(`3. Register ${SERVICE} (Deployment ${NAMESPACE}/${SERVICE}) as a consumer of the secret`);
   await api.call('POST', '/services', {
-    name: SERVICE, cluster: 'sandbox', namespace: NAMESPACE, deployment: SERVICE,
-    tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' }, secrets: [secretArn],
+    name: SERVICE,
+    cluster: 'sandbox',
+    namespace: NAMESPACE,
+    deployment: SERVICE,
+    tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+    secrets: [secretArn],
   });
   const seeded = sim.deployment(NAMESPACE, SERVICE)!;
-  at(`POST /services … "secrets": [the ARN]; ${seeded.replicas} pods, ${SECRET_VERSION_ANNOTATION}: ${short(sim.templateAnnotations(NAMESPACE, SERVICE)?.[SECRET_VERSION_ANNOTATION])}`);
+  at(
+    `POST /services … "secrets": [the ARN]; ${seeded.replicas} pods, ${SECRET_VERSION_ANNOTATION}: ${short(sim.templateAnnotations(NAMESPACE, SERVICE)?.[SECRET_VERSION_ANNOTATION])}`,
+  );
 
   say('4. Rotate the secret twice over HTTP (POST /secrets/rotate): createSecret, setSecret, testSecret, finishSecret');
   const oldLogins: DatabaseLogin[] = [];
@@ -141,11 +176,13 @@ try {
     const before = await store.getValue(secretArn);
     oldLogins.push(loginOf(before.value));
     // 202: the rotation started; it finishes asynchronously, as the version it names becoming AWSCURRENT.
-    const started = await api.call('POST', '/secrets/rotate', { secret: secretArn }) as { versionId: string };
+    const started = (await api.call('POST', '/secrets/rotate', { secret: secretArn })) as { versionId: string };
     await sandbox.bus.drain();
     const after = await store.getValue(secretArn);
     const previous = await store.getValue(secretArn, { stage: 'AWSPREVIOUS' });
-    at(`rotation ${round}: started ${short(started.versionId)}; AWSCURRENT ${short(before.versionId)} → ${short(after.versionId)}; ${short(previous.versionId)} is AWSPREVIOUS`);
+    at(
+      `rotation ${round}: started ${short(started.versionId)}; AWSCURRENT ${short(before.versionId)} → ${short(after.versionId)}; ${short(previous.versionId)} is AWSPREVIOUS`,
+    );
     check(after.versionId === started.versionId && previous.versionId === before.versionId, 'the version stages moved to the version the rotation started');
     check(!(await database.canLogIn(loginOf(before.value))), `the old password of ${APP_USER} is refused`);
     const rows = await readableRows(loginOf(after.value));
@@ -172,12 +209,12 @@ try {
   const issuedLogin = loginOf((await store.getValue(issued.arn)).value);
   const issuedRows = await readableRows(issuedLogin);
   check(issuedRows === 3, `the login works and reads ${TABLE} through ${TEMPLATE_ROLE} (${issuedRows ?? 'refused'} rows)`);
-  const revoke = async () => ((await sandbox.secrets.revokeNow()) as { result?: { revoked: string[] }; error?: string });
+  const revoke = async () => (await sandbox.secrets.revokeNow()) as { result?: { revoked: string[] }; error?: string };
 
   clock.advance(30_000);
   const early = await revoke();
   at(`the sandbox clock moves 30 s forward; the revoker runs: ${plural(early.result?.revoked.length ?? 0, 'login')} revoked`);
-  check(early.result?.revoked.length === 0 && await database.canLogIn(issuedLogin), 'before its expiry the login is left alone and still works');
+  check(early.result?.revoked.length === 0 && (await database.canLogIn(issuedLogin)), 'before its expiry the login is left alone and still works');
 
   clock.advance(90_000);
   at(`the sandbox clock moves to 2 minutes after issue, past ${issued.expiresAt}`);
@@ -188,7 +225,7 @@ try {
   check(!(await database.canLogIn(issuedLogin)), 'its login is refused');
   const remaining = ((await api.call('GET', `/db-credentials?service=${SERVICE}`)) as { credentials: Credential[] }).credentials;
   check(remaining.length === 0, `GET /db-credentials lists no login for ${SERVICE}: its secret is deleted`);
-  console.log('   (PostgreSQL also refuses the login from its VALID UNTIL, by the server\'s own clock: a real minute after issue)');
+  console.log("   (PostgreSQL also refuses the login from its VALID UNTIL, by the server's own clock: a real minute after issue)");
 
   say('6. The audit trail, oldest first');
   // Every stream: the rotations by request are on the system's, restarts and logins on the service's.
@@ -199,9 +236,11 @@ try {
   }
 
   ok = failed.length === 0;
-  say(ok
-    ? `✔ 2 rotations: each refused the old password, let the new one in and restarted ${SERVICE} once; the 1-minute login was revoked after its expiry`
-    : `✘ ${plural(failed.length, 'check')} failed: ${failed.join('; ')}`);
+  say(
+    ok
+      ? `✔ 2 rotations: each refused the old password, let the new one in and restarted ${SERVICE} once; the 1-minute login was revoked after its expiry`
+      : `✘ ${plural(failed.length, 'check')} failed: ${failed.join('; ')}`,
+  );
 } catch (err) {
   console.error(`demo failed: ${(err as Error).message}`);
 } finally {

@@ -26,7 +26,13 @@ export function print(value: unknown, format: OutputFormat, columns?: string[]):
   const rows = (Array.isArray(rounded) ? rounded : [rounded]) as Record<string, unknown>[];
   const table = [columns, ...rows.map((row) => columns.map((c) => cellText(pick(row, c), c)))];
   const widths = columns.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  for (const r of table) console.log(r.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const r of table)
+    console.log(
+      r
+        .map((v, i) => v.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 /** One table cell: "-" for nothing, money in dollars, other numbers without float noise (0.12, not 0.12000000000000001), lists joined. */
@@ -77,7 +83,10 @@ function summary(value: unknown): string {
     if (value.length === 0) return '-';
     return value.map((v) => (v !== null && typeof v === 'object' && 'name' in v ? String(v.name) : summary(v))).join(', ');
   }
-  if (value !== null && typeof value === 'object') return Object.entries(value).map(([k, v]) => `${k} ${summary(v)}`).join(', ');
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value)
+      .map(([k, v]) => `${k} ${summary(v)}`)
+      .join(', ');
   return value === null || value === undefined ? '-' : String(value);
 }
 

@@ -10,4 +10,5 @@ export type OperationId = ApiOperationId | CostOperationId | OpenApiOperationId 
 
 /** Every HTTP route of every declared function, with the function that serves it. */
 export const httpRoutes: ReadonlyArray<RouteTrigger & { functionName: string }> = Object.values(declared).flatMap((declaration) =>
-  declaration.triggers.flatMap((trigger) => (trigger.kind === 'http' ? [{ ...trigger, functionName: declaration.name }] : [])));
+  declaration.triggers.flatMap((trigger) => (trigger.kind === 'http' ? [{ ...trigger, functionName: declaration.name }] : [])),
+);

@@ -3,8 +3,9 @@
  * typed object. Nothing else in infra/ reads context; a missing or malformed key fails
  * synth with a message that names it.
  */
+
+import { type AuditIndexName, DEFAULT_AUDIT_INDEX_NAMES, parseAuditIndexNames } from '#adapters/aws/table-design.ts';
 import { parseRotationPolicy } from '#domain/rotation.ts';
-import { DEFAULT_AUDIT_INDEX_NAMES, parseAuditIndexNames, type AuditIndexName } from '#adapters/aws/table-design.ts';
 
 /** A secret the stack gives a rotation schedule, and how often it rotates. */
 export interface RotatedSecret {
@@ -187,8 +188,10 @@ function readAudiences(read: ContextReader): readonly string[] {
   const issuer = read(CONTEXT_KEYS.jwtIssuer);
   const notClientIds = audiences.filter((a) => !COGNITO_CLIENT_ID.test(a));
   if (typeof issuer === 'string' && COGNITO_ISSUER.test(issuer.trim()) && notClientIds.length > 0) {
-    throw new ConfigError(`Malformed context value "${CONTEXT_KEYS.jwtAudience}": with a Cognito issuer it must list app client ids `
-      + `(Cognito access tokens carry client_id, not aud); ${notClientIds.map((a) => JSON.stringify(a)).join(', ')} cannot be one`);
+    throw new ConfigError(
+      `Malformed context value "${CONTEXT_KEYS.jwtAudience}": with a Cognito issuer it must list app client ids ` +
+        `(Cognito access tokens carry client_id, not aud); ${notClientIds.map((a) => JSON.stringify(a)).join(', ')} cannot be one`,
+    );
   }
   return audiences;
 }
@@ -231,7 +234,9 @@ export function readReservedConcurrency(value: unknown): number | undefined {
   if (value === 'none') return undefined;
   const count = typeof value === 'string' ? Number(value.trim()) : value;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-    throw new ConfigError(`Malformed context value "${OPTIONAL_CONTEXT_KEYS.reservedConcurrency}": expected a whole number, 0 or none, got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      `Malformed context value "${OPTIONAL_CONTEXT_KEYS.reservedConcurrency}": expected a whole number, 0 or none, got ${JSON.stringify(value)}`,
+    );
   }
   return count === 0 ? undefined : count;
 }
@@ -258,24 +263,31 @@ function readRotatedSecrets(read: ContextReader, key: string): RotatedSecret[] {
   if (!Array.isArray(items) || items.some((item) => typeof item !== 'string')) {
     throw new ConfigError(`Malformed context value "${key}": expected a list of <secret ARN>=<policy> entries`);
   }
-  const secrets = (items as string[]).map((item) => item.trim()).filter((item) => item !== '').map((entry) => {
-    const at = entry.lastIndexOf('=');
-    const [arn, policy] = at > 0 && POLICY.test(entry.slice(at + 1)) ? [entry.slice(0, at), entry.slice(at + 1)] : [entry, '24h'];
-    if (!SECRET_ARN.test(arn)) {
-      throw new ConfigError(`Malformed context value "${key}": ${JSON.stringify(arn)} is not a full secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)`);
-    }
-    let hours: number;
-    let scheduleExpression: string;
-    try {
-      ({ hours, scheduleExpression } = parseRotationPolicy(policy));
-    } catch (err) {
-      throw new ConfigError(`Malformed context value "${key}": ${(err as Error).message}`);
-    }
-    if (hours > 24 && hours % 24 !== 0) {
-      throw new ConfigError(`Malformed context value "${key}": ${policy} for ${arn}: Secrets Manager rotates every 4 to 24 hours or every whole number of days`);
-    }
-    return { arn, policy, scheduleExpression };
-  });
+  const secrets = (items as string[])
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map((entry) => {
+      const at = entry.lastIndexOf('=');
+      const [arn, policy] = at > 0 && POLICY.test(entry.slice(at + 1)) ? [entry.slice(0, at), entry.slice(at + 1)] : [entry, '24h'];
+      if (!SECRET_ARN.test(arn)) {
+        throw new ConfigError(
+          `Malformed context value "${key}": ${JSON.stringify(arn)} is not a full secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)`,
+        );
+      }
+      let hours: number;
+      let scheduleExpression: string;
+      try {
+        ({ hours, scheduleExpression } = parseRotationPolicy(policy));
+      } catch (err) {
+        throw new ConfigError(`Malformed context value "${key}": ${(err as Error).message}`);
+      }
+      if (hours > 24 && hours % 24 !== 0) {
+        throw new ConfigError(
+          `Malformed context value "${key}": ${policy} for ${arn}: Secrets Manager rotates every 4 to 24 hours or every whole number of days`,
+        );
+      }
+      return { arn, policy, scheduleExpression };
+    });
   const arns = secrets.map((secret) => secret.arn);
   const repeated = arns.filter((arn, i) => arns.indexOf(arn) !== i);
   if (repeated.length > 0) throw new ConfigError(`Malformed context value "${key}": a secret has one rotation schedule, but ${repeated[0]} is listed twice`);

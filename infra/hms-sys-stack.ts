@@ -1,9 +1,9 @@
-import { ArnFormat, Aws, CfnCondition, CfnOutput, Fn, Stack, Token, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnCondition, CfnOutput, Fn, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { FunctionDeclaration } from '#domain/triggers.ts';
 import * as declared from '#functions/index.ts';
-import { LAMBDA_UNRESERVED_MINIMUM, reservedExecutions, type HmsSysConfig } from './config.ts';
+import { type HmsSysConfig, LAMBDA_UNRESERVED_MINIMUM, reservedExecutions } from './config.ts';
 import { HmsHttpApi } from './constructs/api.ts';
 import { BurstSchedules } from './constructs/burst-schedules.ts';
 import { Controller } from './constructs/controller.ts';
@@ -70,21 +70,28 @@ export class HmsSysStack extends Stack {
       logStorage,
     });
 
-    const schedules = needed.has('schedules') ? new BurstSchedules(this, 'BurstSchedules', {
-      runnerFunctionName: burstRunnerName(declarations),
-      deadLetters,
-    }) : undefined;
-    const ownEventTriggers = declarations.flatMap((declaration) => declaration.triggers)
-      .some((trigger) => trigger.kind === 'event' && matchesOwnEvents(trigger));
-    const eventBus = needed.has('events-publish') || ownEventTriggers
-      ? new HmsEventBus(this, 'Events', { alerts, deadLetters })
+    const schedules = needed.has('schedules')
+      ? new BurstSchedules(this, 'BurstSchedules', {
+          runnerFunctionName: burstRunnerName(declarations),
+          deadLetters,
+        })
       : undefined;
+    const ownEventTriggers = declarations
+      .flatMap((declaration) => declaration.triggers)
+      .some((trigger) => trigger.kind === 'event' && matchesOwnEvents(trigger));
+    const eventBus = needed.has('events-publish') || ownEventTriggers ? new HmsEventBus(this, 'Events', { alerts, deadLetters }) : undefined;
 
     // Formatted from the fixed name, as the burst runner's is, so grants need not wait for the function.
     const rotation = declarations.find((declaration) => declaration.needs.includes('secrets-rotate'));
-    const rotationFunctionArn = rotation === undefined ? undefined : this.formatArn({
-      service: 'lambda', resource: 'function', resourceName: hmsFunctionName(rotation), arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    const rotationFunctionArn =
+      rotation === undefined
+        ? undefined
+        : this.formatArn({
+            service: 'lambda',
+            resource: 'function',
+            resourceName: hmsFunctionName(rotation),
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          });
 
     const fipsEndpoint = this.fipsEndpointSetting(config.fips);
     const reservations = new Map(declarations.map((d) => [d.name, reservedExecutions(d, config.reservedConcurrency)]));
@@ -136,7 +143,7 @@ export class HmsSysStack extends Stack {
     new CfnOutput(this, 'AuditTableName', { value: tables.audit.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queue.queueUrl });
     new CfnOutput(this, 'RbacCommand', {
-      description: 'Run with cluster-admin rights: the Kubernetes Roles the controllers\' access entries rely on',
+      description: "Run with cluster-admin rights: the Kubernetes Roles the controllers' access entries rely on",
       value: `npx hms-sys rbac --namespaces ${config.namespaces.join(',')} | kubectl apply -f -`,
     });
     if (schedules !== undefined) new CfnOutput(this, 'BurstScheduleGroupName', { value: schedules.group.scheduleGroupName });

@@ -13,8 +13,20 @@ export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
  * Built-ins the eager code needs (crypto, stream, console) stay as they are.
  */
 export const LAZY_BUILTINS = [
-  'buffer', 'fs', 'fs/promises', 'http', 'http2', 'https', 'os', 'path', 'path/posix', 'path/win32',
-  'process', 'util', 'util/types', 'zlib',
+  'buffer',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'os',
+  'path',
+  'path/posix',
+  'path/win32',
+  'process',
+  'util',
+  'util/types',
+  'zlib',
 ] as const;
 
 /**
@@ -28,8 +40,9 @@ export const LAZY_BUILTINS = [
 export const LAZY_BUILTIN_SPECIFIERS: readonly string[] = [...LAZY_BUILTINS.map((name) => `node:${name}`), 'buffer'];
 
 function lazyBuiltinAliases(): Record<string, string> {
-  return Object.fromEntries(LAZY_BUILTIN_SPECIFIERS.map((specifier) =>
-    [specifier, `infra/lazy-builtins/${specifier.replace(/^node:/, '').replace('/', '-')}.cjs`]));
+  return Object.fromEntries(
+    LAZY_BUILTIN_SPECIFIERS.map((specifier) => [specifier, `infra/lazy-builtins/${specifier.replace(/^node:/, '').replace('/', '-')}.cjs`]),
+  );
 }
 
 export const handlerEntry = (name: string) => `functions/${name}/handler.ts`;

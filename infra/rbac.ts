@@ -30,8 +30,7 @@ export interface RbacGroup {
   readonly placeholderRules?: readonly PolicyRule[];
 }
 
-const rule = (apiGroup: string, resource: string, ...verbs: string[]): PolicyRule =>
-  Object.freeze({ apiGroups: [apiGroup], resources: [resource], verbs });
+const rule = (apiGroup: string, resource: string, ...verbs: string[]): PolicyRule => Object.freeze({ apiGroups: [apiGroup], resources: [resource], verbs });
 
 /**
  * write (scaler, reconciler): read the Deployment (spec and Ready pods), patch its scale
@@ -73,11 +72,7 @@ export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Obje
   read: Object.freeze({
     group: 'hms-sys:reader',
     roleName: 'hms-sys-reader',
-    rules: Object.freeze([
-      rule('apps', 'deployments/scale', 'get'),
-      rule('apps', 'deployments', 'get'),
-      rule('', 'pods', 'list'),
-    ]),
+    rules: Object.freeze([rule('apps', 'deployments/scale', 'get'), rule('apps', 'deployments', 'get'), rule('', 'pods', 'list')]),
     placeholderRules: Object.freeze([rule('apps', 'deployments', 'get')]),
   }),
 });
@@ -138,7 +133,9 @@ export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
     return [
       { apiVersion: `${RBAC_API}/v1`, kind: 'Role', metadata, rules: rules.map((r) => ({ ...r })) },
       {
-        apiVersion: `${RBAC_API}/v1`, kind: 'RoleBinding', metadata,
+        apiVersion: `${RBAC_API}/v1`,
+        kind: 'RoleBinding',
+        metadata,
         subjects: [{ kind: 'Group', name: group, apiGroup: RBAC_API }],
         roleRef: { kind: 'Role', name: roleName, apiGroup: RBAC_API },
       },
@@ -149,12 +146,14 @@ export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
   const clusterMetadata = { name: CAPACITY_CLUSTER_ROLE.name, labels: LABELS };
   return [
     {
-      apiVersion: 'v1', kind: 'Namespace',
+      apiVersion: 'v1',
+      kind: 'Namespace',
       // Placeholder pods run pause as non-root with nothing added, so the restricted Pod Security Standard holds them.
       metadata: { name: PLACEHOLDER_NAMESPACE, labels: { ...LABELS, 'pod-security.kubernetes.io/enforce': 'restricted' } },
     },
     {
-      apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass',
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
       metadata: { name: PLACEHOLDER_PRIORITY_CLASS, labels: LABELS },
       // Below the default 0, so every ordinary pod preempts placeholders (the cluster-autoscaler overprovisioning value).
       value: -10,
@@ -163,7 +162,9 @@ export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
     },
     { apiVersion: `${RBAC_API}/v1`, kind: 'ClusterRole', metadata: clusterMetadata, rules: CAPACITY_CLUSTER_ROLE.rules.map((r) => ({ ...r })) },
     {
-      apiVersion: `${RBAC_API}/v1`, kind: 'ClusterRoleBinding', metadata: clusterMetadata,
+      apiVersion: `${RBAC_API}/v1`,
+      kind: 'ClusterRoleBinding',
+      metadata: clusterMetadata,
       subjects: [{ kind: 'Group', name: RBAC_GROUPS.capacity.group, apiGroup: RBAC_API }],
       roleRef: { kind: 'ClusterRole', name: CAPACITY_CLUSTER_ROLE.name, apiGroup: RBAC_API },
     },
@@ -198,8 +199,12 @@ function renderMap(object: ManifestObject, indent: string): string[] {
     if (value.length === 0 || typeof value[0] === 'string') {
       return [`${indent}${key}: [${(value as readonly string[]).map(scalar).join(', ')}]`];
     }
-    return [`${indent}${key}:`, ...(value as readonly ManifestObject[]).flatMap((item) =>
-      renderMap(item, `${indent}    `).map((line, i) => (i === 0 ? `${indent}  - ${line.trimStart()}` : line)))];
+    return [
+      `${indent}${key}:`,
+      ...(value as readonly ManifestObject[]).flatMap((item) =>
+        renderMap(item, `${indent}    `).map((line, i) => (i === 0 ? `${indent}  - ${line.trimStart()}` : line)),
+      ),
+    ];
   });
 }
 

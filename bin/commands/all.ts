@@ -12,6 +12,14 @@ import { serviceCommands } from './services.ts';
 
 /** Every command, in the order `hms-sys --help` lists them. */
 export const commands: Command[] = [
-  ...devCommands, ...serviceCommands, ...ruleCommands, ...budgetCommands, ...burstCommands, ...secretCommands, ...dbCredentialCommands,
-  ...observeCommands, ...rbacCommands, ...sandboxCommands,
+  ...devCommands,
+  ...serviceCommands,
+  ...ruleCommands,
+  ...budgetCommands,
+  ...burstCommands,
+  ...secretCommands,
+  ...dbCredentialCommands,
+  ...observeCommands,
+  ...rbacCommands,
+  ...sandboxCommands,
 ];

@@ -1,4 +1,4 @@
-import { need, number, UsageError, type Command, type CommandContext } from '../command.ts';
+import { type Command, type CommandContext, need, number, UsageError } from '../command.ts';
 import { print, printResult, roundMoney, withMoney } from '../output.ts';
 
 const columns = ['service', 'monthlyUSD', 'spentUSD', 'projectedUSD', 'maxAffordableReplicas', 'state'];
@@ -24,7 +24,8 @@ function printBudget(ctx: CommandContext, budget: unknown) {
 
 export const budgetCommands: Command[] = [
   {
-    name: 'budgets set', summary: 'set a service\'s monthly dollar cap: every scale-up is clamped to it',
+    name: 'budgets set',
+    summary: "set a service's monthly dollar cap: every scale-up is clamped to it",
     usage: 'budgets set SERVICE --monthly-usd N [--thresholds 80,100] [--dry-run]',
     options: { 'monthly-usd': { type: 'string' }, thresholds: { type: 'string' }, 'dry-run': { type: 'boolean' } },
     describe: {
@@ -41,20 +42,28 @@ export const budgetCommands: Command[] = [
     },
   },
   {
-    name: 'budgets get', summary: 'spend, projection, affordable replicas and state of a service\'s budget', usage: 'budgets get SERVICE', options: {},
+    name: 'budgets get',
+    summary: "spend, projection, affordable replicas and state of a service's budget",
+    usage: 'budgets get SERVICE',
+    options: {},
     run: async (ctx) => {
       const path = `/budgets/${serviceOf(ctx)}`;
       printBudget(ctx, await ctx.api().call('GET', path));
     },
   },
   {
-    name: 'budgets list', summary: 'list budgets, rolled up by tag',
+    name: 'budgets list',
+    summary: 'list budgets, rolled up by tag',
     usage: 'budgets list [--agency A] [--program P] [--fiscal-year FY]',
     options: { agency: { type: 'string' }, program: { type: 'string' }, 'fiscal-year': { type: 'string' } },
-    describe: { agency: 'only this agency\'s budgets', program: 'only this program\'s budgets', 'fiscal-year': 'only this fiscal year\'s budgets, e.g. FY2026' },
+    describe: { agency: "only this agency's budgets", program: "only this program's budgets", 'fiscal-year': "only this fiscal year's budgets, e.g. FY2026" },
     run: async (ctx) => {
       const q = new URLSearchParams();
-      for (const [option, tag] of [['agency', 'agency'], ['program', 'program'], ['fiscal-year', 'fiscalYear']] as const) {
+      for (const [option, tag] of [
+        ['agency', 'agency'],
+        ['program', 'program'],
+        ['fiscal-year', 'fiscalYear'],
+      ] as const) {
         if (typeof ctx.values[option] === 'string') q.set(tag, String(ctx.values[option]));
       }
       type Page = { budgets: Record<string, unknown>[]; totals: Record<string, unknown> & { count: number }; month: string };
@@ -62,11 +71,15 @@ export const budgetCommands: Command[] = [
       if (ctx.output === 'json') return print(page, 'json');
       print(page.budgets, 'table', columns);
       const totals = withMoney(roundMoney(page.totals) as Record<string, unknown>, moneyFields);
-      console.log(`\n${page.month}: ${page.totals.count} budget${page.totals.count === 1 ? '' : 's'}, monthlyUSD ${totals.monthlyUSD}, spentUSD ${totals.spentUSD}, projectedUSD ${totals.projectedUSD}`);
+      console.log(
+        `\n${page.month}: ${page.totals.count} budget${page.totals.count === 1 ? '' : 's'}, monthlyUSD ${totals.monthlyUSD}, spentUSD ${totals.spentUSD}, projectedUSD ${totals.projectedUSD}`,
+      );
     },
   },
   {
-    name: 'budgets delete', summary: 'remove a service\'s cap', usage: 'budgets delete SERVICE [--dry-run]',
+    name: 'budgets delete',
+    summary: "remove a service's cap",
+    usage: 'budgets delete SERVICE [--dry-run]',
     options: { 'dry-run': { type: 'boolean' } },
     describe: { 'dry-run': 'show the budget that would be removed without changing anything' },
     run: async (ctx) => {

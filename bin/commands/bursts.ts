@@ -1,7 +1,7 @@
 import type { ApiClient } from '../client.ts';
-import { need, number, UsageError, type Command, type CommandContext } from '../command.ts';
+import { type Command, type CommandContext, need, number, UsageError } from '../command.ts';
 import { print } from '../output.ts';
-import { progressLine, redraw, type BurstProgress } from '../progress.ts';
+import { type BurstProgress, progressLine, redraw } from '../progress.ts';
 
 const columns = ['burstId', 'service', 'state', 'requestedPods', 'bindingLimit', 'estimatedCostUSD', 'startAt', 'holdUntil'];
 /** GET /bursts/{id} adds the pods the cluster reports. */
@@ -49,7 +49,8 @@ function printBurst(ctx: CommandContext, answer: Record<string, unknown>, tableC
   // A plan is not a burst yet: it has no id, state or times, but a price and a readiness estimate.
   print(burst, 'table', plan ? planColumns : tableColumns);
   const schedule = (burst.schedule ?? []) as Array<{ at: string; step: string; replicas: number; note: string }>;
-  if (schedule.length) console.log(`\nschedule:\n${schedule.map((s) => `  ${s.at}  ${s.step.padEnd(10)} ${String(s.replicas).padStart(5)}  ${s.note}`).join('\n')}`);
+  if (schedule.length)
+    console.log(`\nschedule:\n${schedule.map((s) => `  ${s.at}  ${s.step.padEnd(10)} ${String(s.replicas).padStart(5)}  ${s.note}`).join('\n')}`);
   const warnings = (burst.capacityWarnings ?? []) as string[];
   if (warnings.length) console.log(`\nwarnings:\n${warnings.map((w) => `  ${w}`).join('\n')}`);
 }
@@ -81,14 +82,22 @@ export async function watchBurst(api: ApiClient, id: string, options: WatchOptio
 
 export const burstCommands: Command[] = [
   {
-    name: 'burst create', summary: 'plan a burst: ramp to a pod count, hold, scale back, within a cost cap',
+    name: 'burst create',
+    summary: 'plan a burst: ramp to a pod count, hold, scale back, within a cost cap',
     usage: 'burst create --service S --from N --to N --max-cost-per-hour USD --hold-minutes N [--start-at ISO] [--dry-run]',
     options: {
-      service: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, 'max-cost-per-hour': { type: 'string' },
-      'hold-minutes': { type: 'string' }, 'start-at': { type: 'string' }, 'dry-run': { type: 'boolean' },
+      service: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'max-cost-per-hour': { type: 'string' },
+      'hold-minutes': { type: 'string' },
+      'start-at': { type: 'string' },
+      'dry-run': { type: 'boolean' },
     },
     describe: {
-      service: 'the registered service to burst', from: 'the pods running now', to: 'the pods to reach (more than --from)',
+      service: 'the registered service to burst',
+      from: 'the pods running now',
+      to: 'the pods to reach (more than --from)',
       'max-cost-per-hour': 'the most the burst may cost per hour, in US dollars: it caps the pods',
       'hold-minutes': 'how long to hold the pods once ready, 1 to 10080 (7 days)',
       'start-at': 'start later, at this ISO 8601 time; nodes are warmed ahead of it (default: now)',
@@ -101,8 +110,10 @@ export const burstCommands: Command[] = [
     },
   },
   {
-    name: 'burst status', summary: 'a burst\'s state, with ready and requested pods from the cluster',
-    usage: 'burst status ID [--watch] [--interval SECONDS]', options: { watch: { type: 'boolean' }, interval: { type: 'string' } },
+    name: 'burst status',
+    summary: "a burst's state, with ready and requested pods from the cluster",
+    usage: 'burst status ID [--watch] [--interval SECONDS]',
+    options: { watch: { type: 'boolean' }, interval: { type: 'string' } },
     describe: { watch: 'draw a live progress bar until the burst is done, cancelled or failed', interval: 'seconds between --watch refreshes (default 2)' },
     run: async (ctx) => {
       const id = idOf(ctx);
@@ -110,13 +121,18 @@ export const burstCommands: Command[] = [
       if (!(interval > 0)) throw new UsageError('--interval must be a number of seconds greater than 0');
       if (!ctx.values.watch) return printBurst(ctx, (await ctx.api().call('GET', burstPath(id))) as Record<string, unknown>, statusColumns);
       const final = await watchBurst(ctx.api(), id, {
-        intervalMs: interval * 1000, tty: Boolean(process.stdout.isTTY), json: ctx.output === 'json', write: (text) => process.stdout.write(text),
+        intervalMs: interval * 1000,
+        tty: Boolean(process.stdout.isTTY),
+        json: ctx.output === 'json',
+        write: (text) => process.stdout.write(text),
       });
       if (final.state === 'failed') throw new Error(`burst ${id} failed: ${final.failure ?? 'see hms-sys audit'}`);
     },
   },
   {
-    name: 'burst cancel', summary: 'cancel a burst and restore the earlier level', usage: 'burst cancel ID [--dry-run]',
+    name: 'burst cancel',
+    summary: 'cancel a burst and restore the earlier level',
+    usage: 'burst cancel ID [--dry-run]',
     options: { 'dry-run': { type: 'boolean' } },
     describe: { 'dry-run': 'show the burst that would be cancelled without changing anything' },
     run: async (ctx) => {

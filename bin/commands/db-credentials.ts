@@ -1,4 +1,4 @@
-import { need, number, UsageError, type Command, type CommandContext } from '../command.ts';
+import { type Command, type CommandContext, need, number, UsageError } from '../command.ts';
 import { print } from '../output.ts';
 import { secretArn } from './secrets.ts';
 
@@ -19,7 +19,8 @@ export function credentialBody(ctx: CommandContext) {
 
 export const dbCredentialCommands: Command[] = [
   {
-    name: 'db-credentials issue', summary: 'issue a short-lived PostgreSQL login, stored as a secret (never printed)',
+    name: 'db-credentials issue',
+    summary: 'issue a short-lived PostgreSQL login, stored as a secret (never printed)',
     usage: 'db-credentials issue --service S --database MASTER_ARN [--ttl-minutes 60]',
     options: { service: { type: 'string' }, database: { type: 'string' }, 'ttl-minutes': { type: 'string' } },
     describe: {
@@ -33,8 +34,11 @@ export const dbCredentialCommands: Command[] = [
     },
   },
   {
-    name: 'db-credentials list', summary: 'issued database logins and when they expire', usage: 'db-credentials list [--service S]',
-    options: { service: { type: 'string' } }, describe: { service: 'only this service\'s logins' },
+    name: 'db-credentials list',
+    summary: 'issued database logins and when they expire',
+    usage: 'db-credentials list [--service S]',
+    options: { service: { type: 'string' } },
+    describe: { service: "only this service's logins" },
     run: async (ctx) => {
       const service = ctx.values.service;
       const query = typeof service === 'string' ? `?${new URLSearchParams({ service })}` : '';
@@ -43,11 +47,16 @@ export const dbCredentialCommands: Command[] = [
     },
   },
   {
-    name: 'db-credentials revoke', summary: 'revoke a login now: drop its role, ending its sessions, and delete its secret',
-    usage: 'db-credentials revoke ARN', options: {},
+    name: 'db-credentials revoke',
+    summary: 'revoke a login now: drop its role, ending its sessions, and delete its secret',
+    usage: 'db-credentials revoke ARN',
+    options: {},
     run: async (ctx) => {
-      const arn = secretArn(ctx.positionals[0], 'the credential\'s secret ARN');
-      const result = (await ctx.api().call('POST', '/db-credentials/revoke', { arn })) as { revoked: string[]; failures: Array<{ arn: string; error: string }> };
+      const arn = secretArn(ctx.positionals[0], "the credential's secret ARN");
+      const result = (await ctx.api().call('POST', '/db-credentials/revoke', { arn })) as {
+        revoked: string[];
+        failures: Array<{ arn: string; error: string }>;
+      };
       const failure = result.failures.find((f) => f.arn === arn);
       if (failure) throw new Error(`could not revoke ${arn}: ${failure.error}`);
       if (!result.revoked.includes(arn)) throw new Error(`no issued credential has the ARN ${arn} (see hms-sys db-credentials list)`);

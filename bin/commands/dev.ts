@@ -1,15 +1,17 @@
 import { resolve } from 'node:path';
-import { number, type Command } from '../command.ts';
+import { type Command, number } from '../command.ts';
 import { claimDataDir, stopOnSignals } from '../sandbox-lifecycle.ts';
 import { writeSession } from '../session.ts';
 
 export const devCommands: Command[] = [
   {
-    name: 'dev', summary: 'start the local sandbox: the same handlers on dynalite, a Kubernetes simulator and a local alarm evaluator',
+    name: 'dev',
+    summary: 'start the local sandbox: the same handlers on dynalite, a Kubernetes simulator and a local alarm evaluator',
     usage: 'dev [--port 8787] [--pod-ready-ms 2000] [--reconcile-seconds 60] [--postgres]',
     options: { port: { type: 'string' }, 'pod-ready-ms': { type: 'string' }, 'reconcile-seconds': { type: 'string' }, postgres: { type: 'boolean' } },
     describe: {
-      port: 'API port on 127.0.0.1 (default HMS_PORT or 8787)', 'pod-ready-ms': 'how long a new pod takes to become Ready (default 2000)',
+      port: 'API port on 127.0.0.1 (default HMS_PORT or 8787)',
+      'pod-ready-ms': 'how long a new pod takes to become Ready (default 2000)',
       'reconcile-seconds': 'how often the reconciler runs (default 60)',
       postgres: 'also start an embedded PostgreSQL (or set HMS_POSTGRES=1), for database rotation and short-lived credentials',
     },
@@ -33,10 +35,17 @@ export const devCommands: Command[] = [
       });
       // Stoppable before it says it is ready: a signal during the start closes it once started.
       stopOnSignals(ctx.dataDir, async () => (await starting).close());
-      const sandbox = await starting.catch((err: Error) => { throw portHint(err, port); });
+      const sandbox = await starting.catch((err: Error) => {
+        throw portHint(err, port);
+      });
       writeSession(ctx.dataDir, {
-        url: sandbox.url, k8sUrl: sandbox.k8s.url, k8sToken: sandbox.k8s.token, k8sCaData: sandbox.k8s.caData,
-        kubeconfig: sandbox.k8s.kubeconfigPath, tokens: sandbox.tokens, pid: process.pid,
+        url: sandbox.url,
+        k8sUrl: sandbox.k8s.url,
+        k8sToken: sandbox.k8s.token,
+        k8sCaData: sandbox.k8s.caData,
+        kubeconfig: sandbox.k8s.kubeconfigPath,
+        tokens: sandbox.tokens,
+        pid: process.pid,
       });
       console.log(`hms-sys sandbox ready in ${Date.now() - started} ms`);
       console.log(`  API:         ${sandbox.url}`);
@@ -57,14 +66,22 @@ export const devCommands: Command[] = [
 export function portHint(err: Error, port: number): Error {
   if ((err.cause as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') return err;
   const other = port === 65_535 ? port - 1 : port + 1;
-  return new Error(`port ${port} on 127.0.0.1 is in use: stop the other sandbox, or start this one on another port: \`npm start -- --port ${other}\` or \`HMS_PORT=${other} npm start\``, { cause: err.cause });
+  return new Error(
+    `port ${port} on 127.0.0.1 is in use: stop the other sandbox, or start this one on another port: \`npm start -- --port ${other}\` or \`HMS_PORT=${other} npm start\``,
+    { cause: err.cause },
+  );
 }
 
 devCommands.push({
-  name: 'token', summary: 'print a sandbox bearer token for a profile or an explicit scope list',
+  name: 'token',
+  summary: 'print a sandbox bearer token for a profile or an explicit scope list',
   usage: 'token [--profile admin|reader|operator|auditor] [--scopes hms/rules.read,hms/audit.read] [--subject NAME]',
   options: { profile: { type: 'string' }, scopes: { type: 'string' }, subject: { type: 'string' } },
-  describe: { profile: 'a scope set: admin, reader, operator or auditor (default admin)', scopes: 'comma-separated scopes instead of a profile', subject: 'the token\'s sub claim, recorded as the actor' },
+  describe: {
+    profile: 'a scope set: admin, reader, operator or auditor (default admin)',
+    scopes: 'comma-separated scopes instead of a profile',
+    subject: "the token's sub claim, recorded as the actor",
+  },
   globals: ['data-dir'],
   run: async (ctx) => {
     const { existsSync } = await import('node:fs');

@@ -1,9 +1,16 @@
-import { need, number, UsageError, type Command } from '../command.ts';
+import { type Command, need, number, UsageError } from '../command.ts';
 import { print } from '../output.ts';
 import { runningSession } from '../session.ts';
 
 /** The kinds `cluster get` reads, by the names kubectl accepts for them. */
-const KINDS: Record<string, 'deployments' | 'pods'> = { deployments: 'deployments', deployment: 'deployments', deploy: 'deployments', pods: 'pods', pod: 'pods', po: 'pods' };
+const KINDS: Record<string, 'deployments' | 'pods'> = {
+  deployments: 'deployments',
+  deployment: 'deployments',
+  deploy: 'deployments',
+  pods: 'pods',
+  pod: 'pods',
+  po: 'pods',
+};
 
 function kindOf(typed: string | undefined): 'deployments' | 'pods' {
   const kind = typed === undefined ? undefined : KINDS[typed.toLowerCase()];
@@ -15,29 +22,38 @@ const auditColumns = ['time', 'actor', 'action', 'target', 'outcome', 'reasons']
 
 export const observeCommands: Command[] = [
   {
-    name: 'metrics put', summary: 'push a metric datapoint into the sandbox (CloudWatch PutMetricData)',
+    name: 'metrics put',
+    summary: 'push a metric datapoint into the sandbox (CloudWatch PutMetricData)',
     usage: 'metrics put --service S --metric M --value V [--storage-resolution 1|60]',
     options: { service: { type: 'string' }, metric: { type: 'string' }, value: { type: 'string' }, 'storage-resolution': { type: 'string' } },
     describe: {
-      service: 'the registered service', metric: 'the metric name, e.g. http_rps', value: 'the datapoint\'s value',
-      'storage-resolution': 'PutMetricData\'s StorageResolution: 60 (default) or 1, which a service with metrics.highResolution publishes',
+      service: 'the registered service',
+      metric: 'the metric name, e.g. http_rps',
+      value: "the datapoint's value",
+      'storage-resolution': "PutMetricData's StorageResolution: 60 (default) or 1, which a service with metrics.highResolution publishes",
     },
     run: async (ctx) => {
       const resolution = number(ctx, 'storage-resolution');
       const body = {
-        service: need(ctx, 'service'), metric: need(ctx, 'metric'), value: number(ctx, 'value') ?? need(ctx, 'value'),
+        service: need(ctx, 'service'),
+        metric: need(ctx, 'metric'),
+        value: number(ctx, 'value') ?? need(ctx, 'value'),
         ...(resolution === undefined ? {} : { storageResolution: resolution }),
       };
       print(await ctx.api().call('POST', '/sandbox/metrics', body), ctx.output, ['namespace', 'metric', 'value', 'accepted']);
     },
   },
   {
-    name: 'audit', summary: 'list audit records, newest first',
+    name: 'audit',
+    summary: 'list audit records, newest first',
     usage: 'audit [--service S] [--since ISO] [--until ISO] [--limit N] [--cursor C]',
     options: { service: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } },
     describe: {
-      service: 'only this service\'s records', since: 'from this ISO 8601 time', until: 'up to this ISO 8601 time',
-      limit: 'records per page, 1 to 200 (default 50)', cursor: 'the next page, as the previous page printed it',
+      service: "only this service's records",
+      since: 'from this ISO 8601 time',
+      until: 'up to this ISO 8601 time',
+      limit: 'records per page, 1 to 200 (default 50)',
+      cursor: 'the next page, as the previous page printed it',
     },
     run: async (ctx) => {
       const q = new URLSearchParams();
@@ -46,12 +62,16 @@ export const observeCommands: Command[] = [
       if (ctx.output === 'json') return print(page, 'json');
       print(page.records, 'table', auditColumns);
       // A cursor continues the query it came from, so the next page's command repeats its filters.
-      const filters = ['service', 'since', 'until', 'limit'].filter((key) => q.has(key)).map((key) => ` --${key} ${q.get(key)}`).join('');
+      const filters = ['service', 'since', 'until', 'limit']
+        .filter((key) => q.has(key))
+        .map((key) => ` --${key} ${q.get(key)}`)
+        .join('');
       if (page.nextCursor) console.log(`\nmore: hms-sys audit${filters} --cursor ${page.nextCursor}`);
     },
   },
   {
-    name: 'audit verify', summary: 'check the hash chain of an audit stream, page by page, to its head',
+    name: 'audit verify',
+    summary: 'check the hash chain of an audit stream, page by page, to its head',
     usage: 'audit verify [--service S] [--from checkpoint|genesis]',
     options: { service: { type: 'string' }, from: { type: 'string' } },
     describe: {
@@ -74,10 +94,11 @@ export const observeCommands: Command[] = [
     },
   },
   {
-    name: 'cluster get', summary: 'read deployments or pods from the sandbox\'s Kubernetes simulator',
+    name: 'cluster get',
+    summary: "read deployments or pods from the sandbox's Kubernetes simulator",
     usage: 'cluster get deployments|pods --namespace NS [--deployment D]',
     options: { namespace: { type: 'string' }, deployment: { type: 'string' } },
-    describe: { namespace: 'the namespace to read', deployment: 'with pods: only this Deployment\'s pods' },
+    describe: { namespace: 'the namespace to read', deployment: "with pods: only this Deployment's pods" },
     globals: ['output', 'data-dir'],
     run: async (ctx) => {
       const kind = kindOf(ctx.positionals[0]);
@@ -90,9 +111,11 @@ export const observeCommands: Command[] = [
       const res = await sendKubeRequest({ url: session.k8sUrl, caData: session.k8sCaData }, session.k8sToken, { method: 'GET', path }, 10_000);
       if (res.status !== 200) throw new Error(`the simulator answered ${res.status} for ${path}`);
       const list = res.body as { items: Array<{ metadata: { name: string }; spec?: { replicas?: number }; status?: Record<string, unknown> }> };
-      const rows = list.items.map((i) => (kind === 'pods'
-        ? { name: i.metadata.name, phase: i.status?.phase, ready: JSON.stringify(i.status?.conditions ?? []).includes('"status":"True"') }
-        : { name: i.metadata.name, replicas: i.spec?.replicas, ready: i.status?.readyReplicas ?? 0 }));
+      const rows = list.items.map((i) =>
+        kind === 'pods'
+          ? { name: i.metadata.name, phase: i.status?.phase, ready: JSON.stringify(i.status?.conditions ?? []).includes('"status":"True"') }
+          : { name: i.metadata.name, replicas: i.spec?.replicas, ready: i.status?.readyReplicas ?? 0 },
+      );
       print(ctx.output === 'json' ? list : rows, ctx.output, kind === 'pods' ? ['name', 'phase', 'ready'] : ['name', 'replicas', 'ready']);
     },
   },

@@ -1,4 +1,4 @@
-import { need, number, UsageError, type Command, type CommandContext } from '../command.ts';
+import { type Command, type CommandContext, need, number, UsageError } from '../command.ts';
 import { print, printResult } from '../output.ts';
 
 const columns = ['ruleId', 'name', 'service', 'minReplicas', 'maxReplicas', 'trigger.metric', 'trigger.threshold', 'scaleInThreshold', 'alarms'];
@@ -25,8 +25,13 @@ const ruleHelp: Record<string, string> = {
 };
 
 const ruleFields = {
-  name: { type: 'string' }, min: { type: 'string' }, max: { type: 'string' }, metric: { type: 'string' },
-  threshold: { type: 'string' }, 'scale-in-threshold': { type: 'string' }, 'stabilization-seconds': { type: 'string' },
+  name: { type: 'string' },
+  min: { type: 'string' },
+  max: { type: 'string' },
+  metric: { type: 'string' },
+  threshold: { type: 'string' },
+  'scale-in-threshold': { type: 'string' },
+  'stabilization-seconds': { type: 'string' },
   'dry-run': { type: 'boolean' },
 } as const;
 
@@ -42,13 +47,16 @@ function ruleBody(ctx: CommandContext) {
 
 export const ruleCommands: Command[] = [
   {
-    name: 'rules create', summary: 'create an autoscale rule and its CloudWatch alarms',
+    name: 'rules create',
+    summary: 'create an autoscale rule and its CloudWatch alarms',
     usage: 'rules create --service S --min N --max N --metric M --threshold T [--name NAME] [--scale-in-threshold T] [--stabilization-seconds S] [--dry-run]',
     options: { service: { type: 'string' }, ...ruleFields },
     describe: ruleHelp,
     run: async (ctx) => {
       const body = {
-        service: need(ctx, 'service'), minReplicas: number(ctx, 'min') ?? need(ctx, 'min'), maxReplicas: number(ctx, 'max') ?? need(ctx, 'max'),
+        service: need(ctx, 'service'),
+        minReplicas: number(ctx, 'min') ?? need(ctx, 'min'),
+        maxReplicas: number(ctx, 'max') ?? need(ctx, 'max'),
         trigger: { metric: need(ctx, 'metric'), threshold: number(ctx, 'threshold') ?? need(ctx, 'threshold') },
         ...ruleBody(ctx),
       };
@@ -57,18 +65,25 @@ export const ruleCommands: Command[] = [
     },
   },
   {
-    name: 'rules list', summary: 'list autoscale rules', usage: 'rules list [--service S]', options: { service: { type: 'string' } },
+    name: 'rules list',
+    summary: 'list autoscale rules',
+    usage: 'rules list [--service S]',
+    options: { service: { type: 'string' } },
     run: async (ctx) => {
       const q = ctx.values.service ? `?service=${encodeURIComponent(String(ctx.values.service))}` : '';
       print(((await ctx.api().call('GET', `/autoscale-rules${q}`)) as { rules: unknown[] }).rules, ctx.output, columns);
     },
   },
   {
-    name: 'rules get', summary: 'read one rule', usage: 'rules get ID', options: {},
+    name: 'rules get',
+    summary: 'read one rule',
+    usage: 'rules get ID',
+    options: {},
     run: async (ctx) => print(await ctx.api().call('GET', `/autoscale-rules/${idOf(ctx)}`), ctx.output, columns),
   },
   {
-    name: 'rules update', summary: 'edit a rule; its alarms follow',
+    name: 'rules update',
+    summary: 'edit a rule; its alarms follow',
     usage: 'rules update ID [--min N] [--max N] [--metric M --threshold T] [--name NAME] [--scale-in-threshold T] [--dry-run]',
     options: ruleFields,
     describe: ruleHelp,
@@ -81,13 +96,18 @@ export const ruleCommands: Command[] = [
     },
   },
   {
-    name: 'rules delete', summary: 'delete a rule and its alarms', usage: 'rules delete ID [--dry-run]', options: { 'dry-run': { type: 'boolean' } },
+    name: 'rules delete',
+    summary: 'delete a rule and its alarms',
+    usage: 'rules delete ID [--dry-run]',
+    options: { 'dry-run': { type: 'boolean' } },
     describe: ruleHelp,
     run: async (ctx) => printResult(await ctx.api().call('DELETE', `/autoscale-rules/${idOf(ctx)}${dry(ctx.values['dry-run'])}`), ctx.output, columns),
   },
   {
-    name: 'rules status', summary: 'replicas, metric, alarm state and last decision',
-    usage: 'rules status ID [--watch] [--interval SECONDS]', options: { watch: { type: 'boolean' }, interval: { type: 'string' } },
+    name: 'rules status',
+    summary: 'replicas, metric, alarm state and last decision',
+    usage: 'rules status ID [--watch] [--interval SECONDS]',
+    options: { watch: { type: 'boolean' }, interval: { type: 'string' } },
     describe: ruleHelp,
     run: async (ctx) => {
       const path = `/rules/${idOf(ctx)}/status`;

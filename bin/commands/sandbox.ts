@@ -1,4 +1,4 @@
-import { need, UsageError, type Command } from '../command.ts';
+import { type Command, need, UsageError } from '../command.ts';
 import { printResult } from '../output.ts';
 
 const STRATEGIES = ['single-user', 'alternating-users'];
@@ -8,10 +8,16 @@ export const sandboxCommands: Command[] = [
     name: 'sandbox db-secret create',
     summary: 'in the sandbox: a PostgreSQL login in the embedded server and its secret, tagged for rotation (needs npm start -- --postgres)',
     usage: 'sandbox db-secret create --name NAME (--strategy single-user|alternating-users [--username U] [--policy 24h] | --template-role ROLE)',
-    options: { name: { type: 'string' }, strategy: { type: 'string' }, username: { type: 'string' }, policy: { type: 'string' }, 'template-role': { type: 'string' } },
+    options: {
+      name: { type: 'string' },
+      strategy: { type: 'string' },
+      username: { type: 'string' },
+      policy: { type: 'string' },
+      'template-role': { type: 'string' },
+    },
     describe: {
-      name: 'the secret\'s name, e.g. benefits/eligibility-db',
-      strategy: 'single-user: the login\'s password changes in place; alternating-users: a clone login takes turns with it',
+      name: "the secret's name, e.g. benefits/eligibility-db",
+      strategy: "single-user: the login's password changes in place; alternating-users: a clone login takes turns with it",
       username: 'the PostgreSQL login (default: from the name, e.g. eligibility_db)',
       policy: 'hms:rotation-policy, how often it rotates: 4h at least, e.g. 24h or 7d (default 24h)',
       'template-role': 'instead of --strategy: a master secret for db-credentials issue, tagged hms:template-role ROLE (made with pg_read_all_data if absent)',
@@ -27,7 +33,8 @@ export const sandboxCommands: Command[] = [
       const strategy = need(ctx, 'strategy');
       if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be ${STRATEGIES.join(' or ')}`);
       const body = {
-        name: need(ctx, 'name'), strategy,
+        name: need(ctx, 'name'),
+        strategy,
         ...(typeof ctx.values.username === 'string' ? { username: ctx.values.username } : {}),
         ...(typeof ctx.values.policy === 'string' ? { policy: ctx.values.policy } : {}),
       };

@@ -1,4 +1,4 @@
-import { UsageError, type Command, type CommandContext } from '../command.ts';
+import { type Command, type CommandContext, UsageError } from '../command.ts';
 import { print } from '../output.ts';
 
 const columns = ['name', 'strategy', 'policy', 'health', 'lastRotatedAt', 'nextRotationAt'];
@@ -26,12 +26,17 @@ const listSecrets = async (ctx: CommandContext) => ((await ctx.api().call('GET',
 
 export const secretCommands: Command[] = [
   {
-    name: 'secrets list', summary: 'secrets under rotation, with their strategy, policy and health', usage: 'secrets list', options: {},
+    name: 'secrets list',
+    summary: 'secrets under rotation, with their strategy, policy and health',
+    usage: 'secrets list',
+    options: {},
     run: async (ctx) => print(await listSecrets(ctx), ctx.output, columns),
   },
   {
-    name: 'secrets rotate', summary: 'start a rotation of one secret now; it finishes asynchronously, and its consumers restart when it succeeds',
-    usage: 'secrets rotate ARN', options: {},
+    name: 'secrets rotate',
+    summary: 'start a rotation of one secret now; it finishes asynchronously, and its consumers restart when it succeeds',
+    usage: 'secrets rotate ARN',
+    options: {},
     run: async (ctx) => {
       const secret = arnOf(ctx);
       const started = await ctx.api().call('POST', '/secrets/rotate', { secret });
@@ -41,7 +46,10 @@ export const secretCommands: Command[] = [
     },
   },
   {
-    name: 'secrets status', summary: 'one secret\'s strategy, policy, health and rotation times', usage: 'secrets status ARN', options: {},
+    name: 'secrets status',
+    summary: "one secret's strategy, policy, health and rotation times",
+    usage: 'secrets status ARN',
+    options: {},
     run: async (ctx) => {
       const arn = arnOf(ctx);
       const row = (await listSecrets(ctx)).find((s) => s.arn === arn);

@@ -1,5 +1,5 @@
-import type { Wiring } from '#ports/ports.ts';
 import { createHttpHandler, type ErrorReporter } from '#functions/http/http-handler.ts';
+import type { Wiring } from '#ports/ports.ts';
 import { contract } from './contract.ts';
 import { operations } from './operations.ts';
 import { routes } from './triggers.ts';

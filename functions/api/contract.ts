@@ -1,8 +1,21 @@
 import * as z from 'zod/mini';
 import {
-  auditQuerySchema, budgetFilterSchema, burstIdSchema, createBurstSchema, createRuleSchema, createServiceSchema, dnsLabel,
-  dryRunSchema, issueDbCredentialSchema, revokeDbCredentialSchema, ruleIdSchema, scaleServiceSchema, secretRefSchema, setBudgetSchema,
-  updateRuleSchema, updateServiceSchema,
+  auditQuerySchema,
+  budgetFilterSchema,
+  burstIdSchema,
+  createBurstSchema,
+  createRuleSchema,
+  createServiceSchema,
+  dnsLabel,
+  dryRunSchema,
+  issueDbCredentialSchema,
+  revokeDbCredentialSchema,
+  ruleIdSchema,
+  scaleServiceSchema,
+  secretRefSchema,
+  setBudgetSchema,
+  updateRuleSchema,
+  updateServiceSchema,
 } from '#domain/schemas.ts';
 
 import type { OperationContract } from '#functions/http/request.ts';

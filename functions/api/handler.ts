@@ -6,7 +6,6 @@ import { createApiHandler } from './api.ts';
 // start with its name; the AWS adapters load on the first invocation.
 const config = readAwsConfig(process.env);
 
-export const handler = createApiHandler(
-  async () => (await import('#adapters/aws/wiring.ts')).awsWiring(config),
-  { error: (message, details) => logger.error(message, details) },
-);
+export const handler = createApiHandler(async () => (await import('#adapters/aws/wiring.ts')).awsWiring(config), {
+  error: (message, details) => logger.error(message, details),
+});

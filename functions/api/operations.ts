@@ -1,9 +1,9 @@
+import type { OperationTable } from '#functions/http/operation-table.ts';
 import { listAudit, VERIFY_TIME_BUDGET_MS, verifyAudit } from '#use-cases/audit-trail.ts';
 import { ruleStatus } from '#use-cases/rule-status.ts';
 import { createRule, deleteRule, getRule, listRules, updateRule } from '#use-cases/rules.ts';
 import { updateService } from '#use-cases/service-update.ts';
 import { createService, deleteService, getService } from '#use-cases/services.ts';
-import type { OperationTable } from '#functions/http/operation-table.ts';
 import type { ApiOperationId } from './triggers.ts';
 
 /** The API function's operations: one per route it declares, each typed by its contract and answer. */
@@ -29,8 +29,14 @@ export const operations: OperationTable<ApiOperationId> = {
     }),
   verifyAudit: ({ ports, query: q }) => {
     const stopAt = Date.now() + VERIFY_TIME_BUDGET_MS;
-    return verifyAudit(ports, {
-      from: q.from, ...(q.service ? { service: q.service } : {}), ...(q.cursor ? { cursor: q.cursor } : {}),
-    }, () => Date.now() > stopAt);
+    return verifyAudit(
+      ports,
+      {
+        from: q.from,
+        ...(q.service ? { service: q.service } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+      },
+      () => Date.now() > stopAt,
+    );
   },
 };

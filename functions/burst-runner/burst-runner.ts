@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { parseAlarmName } from '#domain/alarms.ts';
-import type { SchedulingPorts, Wiring } from '#ports/ports.ts';
-import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/logger.ts';
-import { metrics, MetricUnit } from '#observability/metrics.ts';
+import { MetricUnit, metrics } from '#observability/metrics.ts';
+import { observed } from '#observability/middleware.ts';
+import type { SchedulingPorts, Wiring } from '#ports/ports.ts';
 import { advanceBurst, tickBursts } from '#use-cases/burst-runner.ts';
 import { burstFromAlarm } from '#use-cases/rule-burst.ts';
 import { parseAlarmEvent } from '../scaler/alarm-event.ts';

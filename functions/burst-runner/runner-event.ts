@@ -13,10 +13,7 @@ const eventBridgeSchema = z.object({
   'detail-type': z.optional(z.enum(['Scheduled Event', 'CloudWatch Alarm State Change'])),
 });
 
-export type RunnerEvent =
-  | { kind: 'command'; burstId: string }
-  | { kind: 'tick'; id: string }
-  | { kind: 'alarm'; id: string; event: unknown };
+export type RunnerEvent = { kind: 'command'; burstId: string } | { kind: 'tick'; id: string } | { kind: 'alarm'; id: string; event: unknown };
 
 export function parseRunnerEvent(event: unknown): RunnerEvent {
   const command = burstCommandSchema.safeParse(event);

@@ -1,11 +1,11 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { logger } from '#observability/logger.ts';
+import { MetricUnit, metrics } from '#observability/metrics.ts';
+import { observed } from '#observability/middleware.ts';
 import type { RestartCluster } from '#ports/cluster.ts';
 import type { SecretsPorts, Wiring } from '#ports/ports.ts';
-import { observed } from '#observability/middleware.ts';
-import { logger } from '#observability/logger.ts';
-import { metrics, MetricUnit } from '#observability/metrics.ts';
-import { restartAfterRotation, restartConsumers, type RestartReport } from '#use-cases/restart-consumers.ts';
+import { type RestartReport, restartAfterRotation, restartConsumers } from '#use-cases/restart-consumers.ts';
 import { parseRestartEvent } from './restart-event.ts';
 
 export type RestarterPorts = SecretsPorts & { cluster: RestartCluster; maxConcurrentRestarts: number };
@@ -31,7 +31,11 @@ export function createConsumerRestarterHandler(wire: () => Promise<Wiring<Restar
       if (!outcome.readable) {
         // Declared by a service but not tagged for hms-sys rotation: a retry would be refused again, so
         // the audit record and this warning tell the operator, and the event ends without a page.
-        logger.warn('a declared secret is not under hms-sys rotation: consumers not restarted', { secret, consumers: outcome.consumers, reason: outcome.reason });
+        logger.warn('a declared secret is not under hms-sys rotation: consumers not restarted', {
+          secret,
+          consumers: outcome.consumers,
+          reason: outcome.reason,
+        });
         metrics.addMetric('ConsumerRestartsRefused', MetricUnit.Count, outcome.consumers.length);
         return outcome;
       }

@@ -44,7 +44,7 @@ export function parseRestartEvent(event: unknown): RestartEvent {
     return { id, secret: detail.secret, replaced: { service: detail.service, versionId: detail.versionId } };
   }
   const rotated = rotationSucceededSchema.safeParse(event);
-  const secret = rotated.success ? rotated.data.detail.additionalEventData?.SecretId ?? rotated.data.detail.requestParameters?.secretId : undefined;
+  const secret = rotated.success ? (rotated.data.detail.additionalEventData?.SecretId ?? rotated.data.detail.requestParameters?.secretId) : undefined;
   if (!rotated.success || secret === undefined) {
     throw new ValidationError('neither a Secrets Manager RotationSucceeded event naming its secret nor an hms.sys DbCredentialReplaced event');
   }

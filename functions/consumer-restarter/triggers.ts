@@ -17,6 +17,11 @@ export const consumerRestarterFunction: FunctionDeclaration = {
   maxInstances: 1,
   triggers: [
     { kind: 'event', id: 'RotationSucceeded', description: 'a Secrets Manager rotation succeeded', pattern: rotationEventPattern('RotationSucceeded') },
-    { kind: 'event', id: 'CredentialReplaced', description: 'a service got a new short-lived database login', pattern: { source: ['hms.sys'], 'detail-type': ['DbCredentialReplaced'] } },
+    {
+      kind: 'event',
+      id: 'CredentialReplaced',
+      description: 'a service got a new short-lived database login',
+      pattern: { source: ['hms.sys'], 'detail-type': ['DbCredentialReplaced'] },
+    },
   ],
 };

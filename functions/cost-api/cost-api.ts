@@ -1,5 +1,5 @@
-import type { SchedulingPorts, Wiring } from '#ports/ports.ts';
 import { createHttpHandler, type ErrorReporter } from '#functions/http/http-handler.ts';
+import type { SchedulingPorts, Wiring } from '#ports/ports.ts';
 import { contract } from '../api/contract.ts';
 import { costOperations } from './operations.ts';
 import { costRoutes } from './triggers.ts';

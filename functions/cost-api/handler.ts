@@ -7,7 +7,6 @@ import { createCostApiHandler } from './cost-api.ts';
 const config = readAwsConfig(process.env);
 const scheduling = readSchedulingConfig(process.env);
 
-export const handler = createCostApiHandler(
-  async () => (await import('#adapters/aws/scheduling-wiring.ts')).awsSchedulingWiring(config, scheduling),
-  { error: (message, details) => logger.error(message, details) },
-);
+export const handler = createCostApiHandler(async () => (await import('#adapters/aws/scheduling-wiring.ts')).awsSchedulingWiring(config, scheduling), {
+  error: (message, details) => logger.error(message, details),
+});

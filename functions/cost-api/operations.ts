@@ -1,8 +1,8 @@
+import type { OperationTable } from '#functions/http/operation-table.ts';
 import type { SchedulingPorts } from '#ports/ports.ts';
 import { deleteBudget, getBudget, listBudgets, setBudget } from '#use-cases/budgets.ts';
 import { burstStatus, cancelBurst, createBurst } from '#use-cases/bursts.ts';
 import { scaleService } from '#use-cases/manual-scale.ts';
-import type { OperationTable } from '#functions/http/operation-table.ts';
 import type { CostOperationId } from './triggers.ts';
 
 /** The cost API's operations: one per route it declares, each typed by its contract and answer. */

@@ -1,9 +1,9 @@
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import type { SecretsPorts, Wiring } from '#ports/ports.ts';
-import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/logger.ts';
-import { metrics, MetricUnit } from '#observability/metrics.ts';
+import { MetricUnit, metrics } from '#observability/metrics.ts';
+import { observed } from '#observability/middleware.ts';
+import type { SecretsPorts, Wiring } from '#ports/ports.ts';
 import { revokeDbCredentials } from '#use-cases/revoke-db-credentials.ts';
 
 /** Builds the revoker around a wiring function. A credential it could not revoke fails the run, so Lambda retries it. */

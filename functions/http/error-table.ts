@@ -1,11 +1,26 @@
 import {
-  ConflictError, DependencyError, ForbiddenError, type HmsError, NotFoundError, PayloadTooLargeError, UnauthorizedError, UnprocessableError,
-  ValidationError, errorBody,
+  ConflictError,
+  DependencyError,
+  errorBody,
+  ForbiddenError,
+  type HmsError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnprocessableError,
+  ValidationError,
 } from '#domain/errors.ts';
 import { DatabaseUnavailableError } from '#ports/database.ts';
 import {
-  ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, DependencyUnavailableError, InvalidCursorError, SecretAccessDeniedError,
-  SecretConflictError, SecretNotFoundError, StaleVersionError,
+  ClusterConflictError,
+  ClusterNotFoundError,
+  ClusterUnavailableError,
+  DependencyUnavailableError,
+  InvalidCursorError,
+  SecretAccessDeniedError,
+  SecretConflictError,
+  SecretNotFoundError,
+  StaleVersionError,
 } from '#ports/errors.ts';
 
 /** One HTTP answer for an error: the status and the `{"error":{"code","message","field"}}` body. */
@@ -18,8 +33,12 @@ export interface ErrorAnswer {
 type ErrorClass = abstract new (...args: any[]) => Error;
 type Answer<E extends Error> = (err: E) => ErrorAnswer;
 
-const hms = (status: number): Answer<HmsError> => (err) => ({ status, body: err.body() });
-const as = (status: number, code: string, field: string | null = null): Answer<Error> => (err) => ({ status, body: errorBody(code, err.message, field) });
+const hms =
+  (status: number): Answer<HmsError> =>
+  (err) => ({ status, body: err.body() });
+const as =
+  (status: number, code: string, field: string | null = null): Answer<Error> =>
+  (err) => ({ status, body: errorBody(code, err.message, field) });
 
 /** The command that grants the controllers' Kubernetes access, named in every RBAC refusal. */
 export const RBAC_COMMAND = 'npx hms-sys rbac --namespaces <namespaces> | kubectl apply -f -';
@@ -51,9 +70,13 @@ export const errorTable: ReadonlyArray<readonly [ErrorClass, Answer<never>]> = [
   [DependencyError, hms(503)],
   [StaleVersionError, (err: StaleVersionError) => ({ status: 409, body: errorBody('conflict', `${err.message}: read it and retry`) })],
   [InvalidCursorError, as(400, 'validation_failed', 'query.cursor')],
-  [ClusterNotFoundError, (err: ClusterNotFoundError) => ({
-    status: 404, body: errorBody(err.object === 'cluster' ? 'cluster_not_found' : 'workload_not_found', err.message, err.object === 'cluster' ? 'cluster' : 'deployment'),
-  })],
+  [
+    ClusterNotFoundError,
+    (err: ClusterNotFoundError) => ({
+      status: 404,
+      body: errorBody(err.object === 'cluster' ? 'cluster_not_found' : 'workload_not_found', err.message, err.object === 'cluster' ? 'cluster' : 'deployment'),
+    }),
+  ],
   [ClusterConflictError, as(409, 'conflict')],
   [ClusterUnavailableError, clusterUnavailable],
   [SecretNotFoundError, as(404, 'not_found')],

@@ -3,15 +3,15 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { NotFoundError } from '#domain/errors.ts';
 import type { RouteTrigger } from '#domain/triggers.ts';
-import type { Caller, Wiring } from '#ports/ports.ts';
 import { logger } from '#observability/logger.ts';
+import type { Caller, Wiring } from '#ports/ports.ts';
 import type { contract } from '../api/contract.ts';
 import type { OperationId } from '../http-routes.ts';
 import { principalOf, requireScope } from './auth.ts';
 import { errorAnswer, knownErrorAnswer } from './error-table.ts';
-import { json, type ApiEvent, type ApiResult } from './http.ts';
+import { type ApiEvent, type ApiResult, json } from './http.ts';
 import type { OperationTable } from './operation-table.ts';
-import { validateRequest, type OperationContract } from './request.ts';
+import { type OperationContract, validateRequest } from './request.ts';
 
 export interface ErrorReporter {
   error(message: string, details: Record<string, unknown>): void;
@@ -40,7 +40,11 @@ export function httpErrors(reporter: ErrorReporter): middy.MiddlewareObj<ApiEven
 }
 
 /** An HTTP function: scope check, validation against the contract, then the operation. */
-export function createHttpHandler<Ids extends OperationId, P extends object>(surface: HttpSurface<Ids, P>, wire: () => Promise<Wiring<P>>, reporter: ErrorReporter) {
+export function createHttpHandler<Ids extends OperationId, P extends object>(
+  surface: HttpSurface<Ids, P>,
+  wire: () => Promise<Wiring<P>>,
+  reporter: ErrorReporter,
+) {
   const routeByKey = new Map(surface.routes.map((r) => [`${r.method} ${r.path}`, r]));
   const lambdaHandler = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
     const principal = principalOf(event);
@@ -59,7 +63,11 @@ export function createHttpHandler<Ids extends OperationId, P extends object>(sur
 
 /** Validates the request by its operation's contract and runs it: 201 for a real create, 202 for work started, 200 otherwise. */
 async function runOperation<Ids extends OperationId, K extends Ids, P extends object>(
-  surface: HttpSurface<Ids, P>, id: K, event: ApiEvent, ports: P, caller: Caller,
+  surface: HttpSurface<Ids, P>,
+  id: K,
+  event: ApiEvent,
+  ports: P,
+  caller: Caller,
 ): Promise<ApiResult> {
   const spec: OperationContract = surface.contract[id];
   const request = validateRequest(surface.contract[id], event, ports, caller);

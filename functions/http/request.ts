@@ -2,7 +2,7 @@ import type * as z from 'zod/mini';
 import { NotFoundError, ValidationError } from '#domain/errors.ts';
 import { parseInput } from '#domain/validation.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
-import { readBody, type ApiEvent } from './http.ts';
+import { type ApiEvent, readBody } from './http.ts';
 
 /** The request schemas of each operation: the handler validates with them and OpenAPI is generated from them. */
 export interface OperationContract {
@@ -17,7 +17,9 @@ export interface OperationContract {
 }
 
 /** The path parameters a contract declares, as their schemas give them. */
-type PathOf<C extends OperationContract> = C extends { path: infer S extends Record<string, z.ZodMiniType> } ? { [K in keyof S]: z.output<S[K]> } : Record<never, string>;
+type PathOf<C extends OperationContract> = C extends { path: infer S extends Record<string, z.ZodMiniType> }
+  ? { [K in keyof S]: z.output<S[K]> }
+  : Record<never, string>;
 /** The body a contract declares, as its schema gives it; undefined for an operation without one. */
 type BodyOf<C extends OperationContract> = C extends { body: infer B extends z.ZodMiniType } ? z.output<B> : undefined;
 

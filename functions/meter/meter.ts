@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import type { PublishingPorts, Wiring } from '#ports/ports.ts';
-import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/logger.ts';
-import { metrics, MetricUnit } from '#observability/metrics.ts';
-import { meterUsage, type MeterReport } from '#use-cases/meter.ts';
+import { MetricUnit, metrics } from '#observability/metrics.ts';
+import { observed } from '#observability/middleware.ts';
+import type { PublishingPorts, Wiring } from '#ports/ports.ts';
+import { type MeterReport, meterUsage } from '#use-cases/meter.ts';
 
 /** Builds the meter around a wiring function, so AWS and the sandbox run the same code. */
 export function createMeterHandler(wire: () => Promise<Wiring<PublishingPorts>>) {

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
 import { ALL_SCOPES } from '#domain/triggers.ts';
-import { contract, isOperationId } from '../api/contract.ts';
 import type { OperationContract } from '#functions/http/request.ts';
+import { contract, isOperationId } from '../api/contract.ts';
 import { httpRoutes } from '../http-routes.ts';
-import { responses, type OperationResponses } from './responses.ts';
+import { type OperationResponses, responses } from './responses.ts';
 
 const routes = httpRoutes;
 
@@ -26,7 +26,10 @@ const jsonSchema = (schema: z.ZodMiniType, io: 'input' | 'output' = 'input') => 
 };
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
-const jsonResponse = (description: string, schema: z.ZodMiniType) => ({ description, content: { 'application/json': { schema: jsonSchema(schema, 'output') } } });
+const jsonResponse = (description: string, schema: z.ZodMiniType) => ({
+  description,
+  content: { 'application/json': { schema: jsonSchema(schema, 'output') } },
+});
 
 /** The success answers: 201 for a create (200 for its dry run), 202 for work started, else 200 (the result or its dry run). */
 function successResponses(spec: { created?: boolean; accepted?: boolean }, answers: OperationResponses): Record<string, unknown> {
@@ -48,10 +51,16 @@ function successResponses(spec: { created?: boolean; accepted?: boolean }, answe
 
 function parameters(spec: OperationContract, path: string) {
   const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(([, name = '']) => ({
-    name, in: 'path', required: true, schema: jsonSchema(spec.path?.[name] ?? z.string()),
+    name,
+    in: 'path',
+    required: true,
+    schema: jsonSchema(spec.path?.[name] ?? z.string()),
   }));
   const queryParams = Object.entries(spec.query.shape).map(([name, schema]) => ({
-    name, in: 'query', required: !(schema as z.ZodMiniType).safeParse(undefined).success, schema: jsonSchema(schema as z.ZodMiniType),
+    name,
+    in: 'query',
+    required: !(schema as z.ZodMiniType).safeParse(undefined).success,
+    schema: jsonSchema(schema as z.ZodMiniType),
   }));
   return [...pathParams, ...queryParams];
 }

@@ -22,9 +22,16 @@ export const metricConfig = z.object({
 });
 
 export const service = z.object({
-  name: str, cluster: str, namespace: str, deployment: str, tags: serviceTags,
-  metrics: z.optional(metricConfig), podHourUSD: z.optional(num), secrets: z.optional(strings),
-  createdAt: str, version: num,
+  name: str,
+  cluster: str,
+  namespace: str,
+  deployment: str,
+  tags: serviceTags,
+  metrics: z.optional(metricConfig),
+  podHourUSD: z.optional(num),
+  secrets: z.optional(strings),
+  createdAt: str,
+  version: num,
 });
 
 const serviceTarget = z.object({ cluster: str, namespace: str, deployment: str, tags: serviceTags, metrics: z.optional(metricConfig) });
@@ -89,12 +96,22 @@ export const ruleStatus = z.object({
 });
 
 export const auditRecord = z.object({
-  time: str, actor: str, action: str, target: str,
+  time: str,
+  actor: str,
+  action: str,
+  target: str,
   // JSON drops an undefined value, so before and after may be absent.
-  before: z.optional(z.unknown()), after: z.optional(z.unknown()),
+  before: z.optional(z.unknown()),
+  after: z.optional(z.unknown()),
   outcome: z.enum(['success', 'failure', 'skipped', 'dry-run']),
-  reasons: strings, requestId: str, service: z.optional(str), tags: z.optional(z.record(str, str)),
-  stream: str, seq: num, prevHash: str, hash: str,
+  reasons: strings,
+  requestId: str,
+  service: z.optional(str),
+  tags: z.optional(z.record(str, str)),
+  stream: str,
+  seq: num,
+  prevHash: str,
+  hash: str,
 });
 
 export const auditPage = z.object({ records: z.array(auditRecord), nextCursor: nullableStr });
@@ -115,7 +132,13 @@ export const verifyReport = z.object({
 });
 
 export const budget = z.object({
-  service: str, monthlyUSD: num, thresholds: z.array(num), tags: serviceTags, createdAt: str, updatedAt: str, version: num,
+  service: str,
+  monthlyUSD: num,
+  thresholds: z.array(num),
+  tags: serviceTags,
+  createdAt: str,
+  updatedAt: str,
+  version: num,
 });
 
 export const budgetStatus = z.object({
@@ -197,7 +220,12 @@ export const rotatedSecret = z.object({
 });
 
 export const dbCredential = z.object({
-  name: str, arn: str, service: z.optional(str), database: z.optional(str), username: z.optional(str), expiresAt: z.optional(str),
+  name: str,
+  arn: str,
+  service: z.optional(str),
+  database: z.optional(str),
+  username: z.optional(str),
+  expiresAt: z.optional(str),
 });
 
 export const issuedCredential = z.object({ arn: str, service: str, database: str, username: str, expiresAt: str });

@@ -2,11 +2,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { NotFoundError } from '#domain/errors.ts';
 import { parseInput } from '#domain/validation.ts';
-import { logger } from '#observability/logger.ts';
 import { principalOf, requireScope } from '#functions/http/auth.ts';
-import { contract } from '../api/contract.ts';
+import { type ApiEvent, type ApiResult, json } from '#functions/http/http.ts';
 import { httpErrors } from '#functions/http/http-handler.ts';
-import { json, type ApiEvent, type ApiResult } from '#functions/http/http.ts';
+import { logger } from '#observability/logger.ts';
+import { contract } from '../api/contract.ts';
 import { openApiDocument } from './document.ts';
 import { openApiRoutes } from './triggers.ts';
 

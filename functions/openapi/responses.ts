@@ -1,8 +1,24 @@
 import * as z from 'zod/mini';
 import type { OperationId } from '../http-routes.ts';
 import {
-  alarmSpec, auditPage, budget, budgetList, budgetStatus, burst, burstFields, burstPlanFields, dbCredential, issuedCredential,
-  replicasPreview, rotatedSecret, rule, ruleDraft, ruleStatus, scaleAnswer, service, verifyReport,
+  alarmSpec,
+  auditPage,
+  budget,
+  budgetList,
+  budgetStatus,
+  burst,
+  burstFields,
+  burstPlanFields,
+  dbCredential,
+  issuedCredential,
+  replicasPreview,
+  rotatedSecret,
+  rule,
+  ruleDraft,
+  ruleStatus,
+  scaleAnswer,
+  service,
+  verifyReport,
 } from './entity-schemas.ts';
 
 /**
@@ -24,7 +40,11 @@ const burstPreview = preview({ ...burstPlanFields, burstId: z.null(), estimatedR
 const burstStatus = z.object({ ...burstFields, readyPods: z.nullable(z.number()), pendingPods: z.nullable(z.number()), desiredPods: z.nullable(z.number()) });
 
 /** The document itself: OpenAPI 3.1's required fields, the rest as generated. */
-const openApi = z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });
+const openApi = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
 
 export const responses = {
   createService: { ok: service, dryRun: preview({ wouldCreate: service }) },

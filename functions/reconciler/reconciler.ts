@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import type { Wiring } from '#ports/ports.ts';
-import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/logger.ts';
-import { metrics, MetricUnit } from '#observability/metrics.ts';
-import { reconcile, type ReconcileReport } from '#use-cases/reconcile.ts';
+import { MetricUnit, metrics } from '#observability/metrics.ts';
+import { observed } from '#observability/middleware.ts';
+import type { Wiring } from '#ports/ports.ts';
+import { type ReconcileReport, reconcile } from '#use-cases/reconcile.ts';
 
 /** Builds the reconciler around a wiring function, so AWS and the sandbox run the same code. */
 export function createReconcilerHandler(wire: () => Promise<Wiring>) {
@@ -13,11 +13,10 @@ export function createReconcilerHandler(wire: () => Promise<Wiring>) {
     const { ports, controllerActor } = await wire();
     // Start no rule in the last 60 s: one evaluation's cluster retries can take most of a minute.
     const startNoneAfter = Date.now() + context.getRemainingTimeInMillis() - 60_000;
-    const report = await reconcile(ports, { actor: controllerActor, requestId: event.id }, event.id, { startNoneAfter })
-      .catch((err: Error) => {
-        metrics.addMetric('ReconcileFailed', MetricUnit.Count, 1);
-        throw err;
-      });
+    const report = await reconcile(ports, { actor: controllerActor, requestId: event.id }, event.id, { startNoneAfter }).catch((err: Error) => {
+      metrics.addMetric('ReconcileFailed', MetricUnit.Count, 1);
+      throw err;
+    });
     logger.info('reconcile pass', { ...report });
     metrics.addMetric('AlarmsInAlarm', MetricUnit.Count, report.alarmsInAlarm);
     metrics.addMetric('RulesScaled', MetricUnit.Count, report.outcomes.filter((o) => o.outcome === 'scaled').length);
@@ -25,4 +24,3 @@ export function createReconcilerHandler(wire: () => Promise<Wiring>) {
   };
   return middy(lambdaHandler).use([...observed()]);
 }
-

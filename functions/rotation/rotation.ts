@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { parseRotationEvent } from '#domain/rotation.ts';
-import type { RotationPorts } from '#ports/ports.ts';
-import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/logger.ts';
-import { metrics, MetricUnit } from '#observability/metrics.ts';
+import { MetricUnit, metrics } from '#observability/metrics.ts';
+import { observed } from '#observability/middleware.ts';
+import type { RotationPorts } from '#ports/ports.ts';
 import { runRotationStep } from '#use-cases/rotate-secret.ts';
 
 /**

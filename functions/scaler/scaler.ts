@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { Wiring } from '#ports/ports.ts';
-import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/logger.ts';
-import { metrics, MetricUnit } from '#observability/metrics.ts';
-import { handleAlarm, type AlarmOutcome } from '#use-cases/handle-alarm.ts';
+import { MetricUnit, metrics } from '#observability/metrics.ts';
+import { observed } from '#observability/middleware.ts';
+import type { Wiring } from '#ports/ports.ts';
+import { type AlarmOutcome, handleAlarm } from '#use-cases/handle-alarm.ts';
 import { parseAlarmEvent } from './alarm-event.ts';
 
 /** Builds the scaler around a wiring function, so AWS and the sandbox run the same code. */
@@ -26,4 +26,3 @@ export function createScalerHandler(wire: () => Promise<Wiring>) {
   };
   return middy(lambdaHandler).use([...observed()]);
 }
-

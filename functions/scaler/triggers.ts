@@ -19,11 +19,9 @@ export const burstAlarmPattern = alarmsEnteringAlarm(BURST_ALARM_WILDCARD);
 
 export const scalerFunction: FunctionDeclaration = {
   name: 'scaler',
-  description: 'Scales a Deployment when one of its rule\'s alarms enters ALARM',
+  description: "Scales a Deployment when one of its rule's alarms enters ALARM",
   timeoutSeconds: 120,
   memoryMb: 512,
   needs: ['state', 'audit', 'metrics-read', 'cluster-write'],
-  triggers: [
-    { kind: 'event', id: 'AlarmStateChange', description: 'hms-sys alarms entering ALARM', pattern: alarmStateChangePattern },
-  ],
+  triggers: [{ kind: 'event', id: 'AlarmStateChange', description: 'hms-sys alarms entering ALARM', pattern: alarmStateChangePattern }],
 };

@@ -1,9 +1,9 @@
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import type { SecretsPorts, Wiring } from '#ports/ports.ts';
-import { observed } from '#observability/middleware.ts';
 import { logger } from '#observability/logger.ts';
-import { metrics, MetricUnit } from '#observability/metrics.ts';
+import { MetricUnit, metrics } from '#observability/metrics.ts';
+import { observed } from '#observability/middleware.ts';
+import type { SecretsPorts, Wiring } from '#ports/ports.ts';
 import { sweepSecrets } from '#use-cases/sweep-secrets.ts';
 
 /** Builds the sweeper around a wiring function, so AWS and the sandbox run the same code. */
@@ -19,7 +19,11 @@ export function createSecretSweeperHandler(wire: () => Promise<Wiring<SecretsPor
     metrics.addMetric('SecretsStuck', MetricUnit.Count, count('stuck'));
     metrics.addMetric('SecretsRotating', MetricUnit.Count, count('rotating'));
     metrics.addMetric('SecretRetriesFailed', MetricUnit.Count, report.findings.filter((f) => f.action === 'retry-failed').length);
-    logger.info('secret sweep', { checked: report.checked, deferred: report.deferred, needingAttention: report.findings.filter((f) => f.health !== 'ok').length });
+    logger.info('secret sweep', {
+      checked: report.checked,
+      deferred: report.deferred,
+      needingAttention: report.findings.filter((f) => f.health !== 'ok').length,
+    });
     return report;
   };
   return middy(lambdaHandler).use([...observed()]);

@@ -1,10 +1,10 @@
+import type { OperationTable } from '#functions/http/operation-table.ts';
 import type { SecretsPorts } from '#ports/ports.ts';
 import { listDbCredentials } from '#use-cases/db-credentials.ts';
 import { issueDbCredential } from '#use-cases/issue-db-credential.ts';
 import { revokeDbCredentials } from '#use-cases/revoke-db-credentials.ts';
 import { listRotatedSecrets, rotateNow } from '#use-cases/secrets.ts';
 import { getService } from '#use-cases/services.ts';
-import type { OperationTable } from '#functions/http/operation-table.ts';
 import type { SecretOperationId } from './triggers.ts';
 
 /** The secrets API's operations: one per route it declares, each typed by its contract and answer. */

@@ -1,5 +1,5 @@
-import type { SecretsPorts, Wiring } from '#ports/ports.ts';
 import { createHttpHandler, type ErrorReporter } from '#functions/http/http-handler.ts';
+import type { SecretsPorts, Wiring } from '#ports/ports.ts';
 import { contract } from '../api/contract.ts';
 import { secretOperations } from './operations.ts';
 import { secretRoutes } from './triggers.ts';

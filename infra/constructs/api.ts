@@ -22,21 +22,23 @@ export interface HmsHttpApiProps {
 }
 
 /** One access-log line per request, as JSON, keyed by the request id. */
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
-  requestId: '$context.requestId',
-  requestTime: '$context.requestTime',
-  sourceIp: '$context.identity.sourceIp',
-  userAgent: '$context.identity.userAgent',
-  subject: '$context.authorizer.claims.sub',
-  clientId: '$context.authorizer.claims.client_id',
-  routeKey: '$context.routeKey',
-  status: '$context.status',
-  protocol: '$context.protocol',
-  responseLength: '$context.responseLength',
-  latencyMs: '$context.responseLatency',
-  authorizerError: '$context.authorizer.error',
-  integrationError: '$context.integrationErrorMessage',
-}));
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    sourceIp: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    subject: '$context.authorizer.claims.sub',
+    clientId: '$context.authorizer.claims.client_id',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    latencyMs: '$context.responseLatency',
+    authorizerError: '$context.authorizer.error',
+    integrationError: '$context.integrationErrorMessage',
+  }),
+);
 
 /**
  * The HTTP API: every route requires a JWT from the configured issuer carrying the route's

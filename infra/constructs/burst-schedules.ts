@@ -82,11 +82,13 @@ export class BurstSchedules extends Construct {
       }),
       description: `hms-sys: EventBridge Scheduler invokes the burst runner from the ${SCHEDULE_GROUP_NAME} schedules`,
     });
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'InvokeBurstRunner',
-      actions: ['lambda:InvokeFunction'],
-      resources: [this.runnerArn],
-    }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeBurstRunner',
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.runnerArn],
+      }),
+    );
     this.role.addToPrincipalPolicy(this.payloadKeyUse(['kms:Decrypt']));
     props.deadLetters.grantSend(this.role);
   }
@@ -107,15 +109,19 @@ export class BurstSchedules extends Construct {
    * (and no other role, to no other service), and encrypt their payloads with the key.
    */
   grantManage(role: ManagedPolicyRole): void {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
-      resources: [this.scheduleArns],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: [this.role.roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': SCHEDULER_SERVICE } },
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+        resources: [this.scheduleArns],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': SCHEDULER_SERVICE } },
+      }),
+    );
     // Scheduler checks the key is symmetric with the caller's credentials, then encrypts the
     // payload with a data key made under the schedule's encryption context.
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [this.key.keyArn] }));

@@ -48,14 +48,15 @@ export class ControllerTriggers extends Construct {
       retryAttempts: props.retryAttempts ?? 4,
       maxEventAge: props.maxEventAge ?? Duration.hours(1),
     });
-    this.rules = props.triggers.map((trigger) =>
-      new events.Rule(this, trigger.id, {
-        description: `hms-sys: ${trigger.description}`,
-        targets: [target],
-        ...(trigger.kind === 'event'
-          ? { eventPattern: asCdkPattern(trigger), eventBus: ownBus(trigger, props.ownEventBus) }
-          : { schedule: events.Schedule.rate(Duration.minutes(trigger.rateMinutes)) }),
-      }),
+    this.rules = props.triggers.map(
+      (trigger) =>
+        new events.Rule(this, trigger.id, {
+          description: `hms-sys: ${trigger.description}`,
+          targets: [target],
+          ...(trigger.kind === 'event'
+            ? { eventPattern: asCdkPattern(trigger), eventBus: ownBus(trigger, props.ownEventBus) }
+            : { schedule: events.Schedule.rate(Duration.minutes(trigger.rateMinutes)) }),
+        }),
     );
   }
 }

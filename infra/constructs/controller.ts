@@ -94,7 +94,11 @@ export class Controller extends Construct {
     });
 
     grantNeeds(this.fn.role, declaration.needs, {
-      tables, clusterName: props.clusterName, schedules, eventBus, rotationFunctionArn: props.rotationFunctionArn,
+      tables,
+      clusterName: props.clusterName,
+      schedules,
+      eventBus,
+      rotationFunctionArn: props.rotationFunctionArn,
     });
     // The group is named in the environment as text, so the dependency is stated.
     if (needs.has('schedules') && schedules !== undefined) this.fn.function.node.addDependency(schedules.group);
@@ -112,9 +116,7 @@ export class Controller extends Construct {
     const routes = declaration.triggers.filter((trigger): trigger is RouteTrigger => trigger.kind === 'http');
     if (routes.length > 0) props.api.addRoutes(`${id}Integration`, routes, this.fn.function);
 
-    const ruleTriggers = declaration.triggers.filter(
-      (trigger): trigger is EventTrigger | ScheduleTrigger => trigger.kind !== 'http',
-    );
+    const ruleTriggers = declaration.triggers.filter((trigger): trigger is EventTrigger | ScheduleTrigger => trigger.kind !== 'http');
     if (ruleTriggers.length > 0) {
       new ControllerTriggers(this, 'Triggers', {
         handler: this.fn.function,

@@ -65,9 +65,7 @@ export class DeadLetters extends Construct {
 
   /** Lets a role send to the queue: the SQS action plus the key use SQS needs to encrypt. */
   grantSend(grantee: iam.IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
-    );
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
     this.key.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 }

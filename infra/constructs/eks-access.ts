@@ -2,7 +2,7 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { Need } from '#domain/triggers.ts';
-import { kubernetesGroup, type ClusterAccessLevel } from '../rbac.ts';
+import { type ClusterAccessLevel, kubernetesGroup } from '../rbac.ts';
 
 /**
  * The access a function's needs call for: capacity to run bursts, write to scale, restart to roll

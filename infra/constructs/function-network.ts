@@ -110,11 +110,13 @@ export class FunctionNetwork extends Construct {
     return [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets support no resource-level permissions; Lambda needs them to attach the function to the VPC.',
+        reason:
+          'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets support no resource-level permissions; Lambda needs them to attach the function to the VPC.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
-        reason: 'Lambda creates and deletes network interfaces whose ids are unknown until they exist; creation is also limited to the configured subnets and security group.',
+        reason:
+          'Lambda creates and deletes network interfaces whose ids are unknown until they exist; creation is also limited to the configured subnets and security group.',
       },
     ];
   }

@@ -1,8 +1,8 @@
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from '#ports/events.ts';
 import { FLOOR_EVENT, THRESHOLD_EVENT } from '#domain/budget.ts';
+import { EVENT_SOURCE } from '#ports/events.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { ManagedPolicyRole } from './managed-policy-role.ts';
 import type { OperatorAlerts } from './operator-alerts.ts';
@@ -50,10 +50,12 @@ export class HmsEventBus extends Construct {
 
   /** Lets a role put events on this bus, and only with the hms.sys source. */
   grantPublish(role: ManagedPolicyRole): void {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['events:PutEvents'],
-      resources: [this.bus.eventBusArn],
-      conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
+      }),
+    );
   }
 }

@@ -5,7 +5,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionDeclaration } from '#domain/triggers.ts';
-import { LAMBDA_BUNDLING, REPO_ROOT, handlerEntry } from '../lambda-bundling.ts';
+import { handlerEntry, LAMBDA_BUNDLING, REPO_ROOT } from '../lambda-bundling.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { FunctionNetwork } from './function-network.ts';
 import type { LogStorage } from './log-storage.ts';
@@ -73,10 +73,16 @@ export class HmsFunction extends Construct {
     props.deadLetters.grantSend(this.role);
     const securityGroups = network.securityGroupsFor(declaration.needs);
     this.role.addPolicy('NetworkInterfaces', network.networkInterfaceStatements(securityGroups), network.networkInterfaceAcknowledgements());
-    this.role.addPolicy('Tracing', [tracingStatement()], [{
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
-    }]);
+    this.role.addPolicy(
+      'Tracing',
+      [tracingStatement()],
+      [
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+        },
+      ],
+    );
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       functionName: this.functionName,
@@ -98,7 +104,8 @@ export class HmsFunction extends Construct {
     if (props.reservedConcurrency === undefined) {
       Validations.of(this.function).acknowledge({
         id: 'NIST.800.53.R5-LambdaConcurrency',
-        reason: 'The deployer set hms:reservedConcurrency to none because the account concurrency quota cannot spare a reservation (Lambda keeps 100 unreserved); the function then shares the account\'s unreserved pool.',
+        reason:
+          "The deployer set hms:reservedConcurrency to none because the account concurrency quota cannot spare a reservation (Lambda keeps 100 unreserved); the function then shares the account's unreserved pool.",
       });
     }
     // Tracing is switched on here rather than through `tracing`, whose generated X-Ray
@@ -131,9 +138,7 @@ function codeProps(declaration: FunctionDeclaration, code: lambda.Code | undefin
       sourcesContent: LAMBDA_BUNDLING.sourcesContent,
       externalModules: [...LAMBDA_BUNDLING.external],
       banner: LAMBDA_BUNDLING.banner,
-      esbuildArgs: Object.fromEntries(
-        Object.entries(LAMBDA_BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, `${REPO_ROOT}${to}`]),
-      ),
+      esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, `${REPO_ROOT}${to}`])),
     },
   };
 }

@@ -1,9 +1,9 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { Need } from '#domain/triggers.ts';
 import { ALARM_NAME_PREFIX as ALARM_PREFIX } from '#domain/alarms.ts';
 import { MASTER_TAG, STRATEGY_TAG, TEMPLATE_ROLE_TAG } from '#domain/rotation.ts';
-import { SCHEDULE_GROUP_NAME, type BurstSchedules } from './burst-schedules.ts';
+import type { Need } from '#domain/triggers.ts';
+import { type BurstSchedules, SCHEDULE_GROUP_NAME } from './burst-schedules.ts';
 import type { HmsEventBus } from './hms-event-bus.ts';
 import type { ManagedPolicyRole } from './managed-policy-role.ts';
 import type { StateTables } from './state-tables.ts';
@@ -45,7 +45,10 @@ const ISSUED_SECRETS_ACKNOWLEDGEMENT = {
 const ROTATION_LAMBDA_KEY = 'secretsmanager:RotationLambdaARN';
 /** The actions the rotation function's four steps call on the secret it rotates. */
 export const ROTATION_STEP_ACTIONS = [
-  'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage',
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:UpdateSecretVersionStage',
 ];
 
 /** Use of the table key that reading and writing an encrypted table needs. */
@@ -59,36 +62,55 @@ const GRANTS: Record<Need, Grant> = {
   // Append-only: no UpdateItem or DeleteItem (a verify checkpoint is a conditional PutItem). Written as
   // statements because table.grant() would cover index/*; each index is named.
   audit: (role, { tables }) => {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
-      resources: [tables.audit.tableArn],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['dynamodb:Query'],
-      resources: tables.auditIndexNames.map((name) => `${tables.audit.tableArn}/index/${name}`),
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        resources: [tables.audit.tableArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: tables.auditIndexNames.map((name) => `${tables.audit.tableArn}/index/${name}`),
+      }),
+    );
     tables.key.grant(role, ...TABLE_KEY_ACTIONS);
   },
   // DescribeAlarms with AlarmNamePrefix is authorized against every alarm, not the prefix, so a grant
   // on alarm:hms-sys-* is refused (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/permissions-reference-cw.html).
   'alarms-read': (role) => {
-    role.addPolicy('AlarmsDescribe', [new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [everyAlarmArn] })], [{
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*]',
-      reason: 'CloudWatch authorizes DescribeAlarms with AlarmNamePrefix against alarm:* rather than the prefix, so a narrower grant is refused; the call is read-only, returns alarm metadata only, and the adapter asks for the hms-sys- prefix and metric alarms alone.',
-    }]);
+    role.addPolicy(
+      'AlarmsDescribe',
+      [new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [everyAlarmArn] })],
+      [
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*]',
+          reason:
+            'CloudWatch authorizes DescribeAlarms with AlarmNamePrefix against alarm:* rather than the prefix, so a narrower grant is refused; the call is read-only, returns alarm metadata only, and the adapter asks for the hms-sys- prefix and metric alarms alone.',
+        },
+      ],
+    );
   },
   'alarms-write': (role) => {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:TagResource'],
-      resources: [alarmArns],
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:TagResource'],
+        resources: [alarmArns],
+      }),
+    );
     role.acknowledgeGrant({ id: ALARM_ARNS_FINDING, reason: ALARM_ARNS_REASON });
   },
   'metrics-read': (role) => {
-    role.addPolicy('MetricsRead', [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })], [{
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:GetMetricData supports no resource-level permissions, so its resource must be *.',
-    }]);
+    role.addPolicy(
+      'MetricsRead',
+      [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })],
+      [
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'cloudwatch:GetMetricData supports no resource-level permissions, so its resource must be *.',
+        },
+      ],
+    );
   },
   'cluster-read': describeCluster,
   'cluster-write': describeCluster,
@@ -119,52 +141,75 @@ const GRANTS: Record<Need, Grant> = {
   // key, which is not granted here: allow it in the key's policy for these roles, with
   // kms:ViaService secretsmanager.<region>.amazonaws.com.
   'secrets-rotate': (role) => {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ROTATION_STEP_ACTIONS,
-      resources: [secretArns('*')],
-      conditions: taggedWith(STRATEGY_TAG),
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ROTATION_STEP_ACTIONS,
+        resources: [secretArns('*')],
+        conditions: taggedWith(STRATEGY_TAG),
+      }),
+    );
     // Alternating users: read the superuser secret named by masterarn, which carries the master tag.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [secretArns('*')],
-      conditions: taggedWith(MASTER_TAG),
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secretArns('*')],
+        conditions: taggedWith(MASTER_TAG),
+      }),
+    );
     role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
-    role.addPolicy('RandomPasswords', [new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] })], [{
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'secretsmanager:GetRandomPassword acts on no secret and supports no resource-level permissions, so its resource must be *.',
-    }]);
+    role.addPolicy(
+      'RandomPasswords',
+      [new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] })],
+      [
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'secretsmanager:GetRandomPassword acts on no secret and supports no resource-level permissions, so its resource must be *.',
+        },
+      ],
+    );
   },
   // A rotated secret's service is found from the event; the restarter reads its versions' stages.
   'secrets-describe': (role) => {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:DescribeSecret'],
-      resources: [secretArns('*')],
-      conditions: taggedWith(STRATEGY_TAG),
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:DescribeSecret'],
+        resources: [secretArns('*')],
+        conditions: taggedWith(STRATEGY_TAG),
+      }),
+    );
     role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
   },
   'secrets-rotate-start': (role, { rotationFunctionArn }) => {
-    role.addPolicy('SecretsListing', [new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] })], [{
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'secretsmanager:ListSecrets supports no resource-level permissions, so its resource must be *; listing returns metadata only, never a value.',
-    }]);
+    role.addPolicy(
+      'SecretsListing',
+      [new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] })],
+      [
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'secretsmanager:ListSecrets supports no resource-level permissions, so its resource must be *; listing returns metadata only, never a value.',
+        },
+      ],
+    );
     // Secrets under rotation: their versions' dates (ListSecretVersionIds: how old a pending rotation is),
     // and their labels when RotateSecret refuses (DescribeSecret: which version holds AWSPENDING).
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
-      resources: [secretArns('*')],
-      conditions: taggedWith(STRATEGY_TAG),
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
+        resources: [secretArns('*')],
+        conditions: taggedWith(STRATEGY_TAG),
+      }),
+    );
     // Start a rotation, or give a secret its schedule, naming hms-sys's rotation function and no other.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:RotateSecret'],
-      resources: [secretArns('*')],
-      conditions: rotationFunctionArn === undefined
-        ? { Null: { ...taggedWith(STRATEGY_TAG).Null, [ROTATION_LAMBDA_KEY]: 'true' } }
-        : { ...taggedWith(STRATEGY_TAG), ArnEqualsIfExists: { [ROTATION_LAMBDA_KEY]: rotationFunctionArn } },
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:RotateSecret'],
+        resources: [secretArns('*')],
+        conditions:
+          rotationFunctionArn === undefined
+            ? { Null: { ...taggedWith(STRATEGY_TAG).Null, [ROTATION_LAMBDA_KEY]: 'true' } }
+            : { ...taggedWith(STRATEGY_TAG), ArnEqualsIfExists: { [ROTATION_LAMBDA_KEY]: rotationFunctionArn } },
+      }),
+    );
     // RotateSecret also needs lambda:InvokeFunction on the rotation function, checked against the caller
     // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html, "Required permissions").
     if (rotationFunctionArn !== undefined) {
@@ -174,11 +219,13 @@ const GRANTS: Record<Need, Grant> = {
   },
   // The sweeper alone: AWSPENDING taken off a stuck rotation's stale version, so RotateSecret can start again.
   'secrets-unwedge': (role) => {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:UpdateSecretVersionStage'],
-      resources: [secretArns('*')],
-      conditions: taggedWith(STRATEGY_TAG),
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:UpdateSecretVersionStage'],
+        resources: [secretArns('*')],
+        conditions: taggedWith(STRATEGY_TAG),
+      }),
+    );
     role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
   },
   // Issue (shared/use-cases/issue-db-credential.ts): read the master secret the request names, which
@@ -186,42 +233,65 @@ const GRANTS: Record<Need, Grant> = {
   // (CreateSecret with tags also needs TagResource), deleting it again if the role cannot be made; list
   // the service's earlier credentials.
   'credentials-issue': (role) => {
-    role.addPolicy('CredentialIssuing', [new iam.PolicyStatement({
-      actions: ['secretsmanager:ListSecrets', 'secretsmanager:GetRandomPassword'],
-      resources: ['*'],
-    })], [{
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'secretsmanager:ListSecrets and secretsmanager:GetRandomPassword support no resource-level permissions, so their resource must be *; listing returns metadata only, never a value.',
-    }]);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-      resources: [secretArns('*')],
-      conditions: taggedWith(TEMPLATE_ROLE_TAG),
-    }));
+    role.addPolicy(
+      'CredentialIssuing',
+      [
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:ListSecrets', 'secretsmanager:GetRandomPassword'],
+          resources: ['*'],
+        }),
+      ],
+      [
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'secretsmanager:ListSecrets and secretsmanager:GetRandomPassword support no resource-level permissions, so their resource must be *; listing returns metadata only, never a value.',
+        },
+      ],
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        resources: [secretArns('*')],
+        conditions: taggedWith(TEMPLATE_ROLE_TAG),
+      }),
+    );
     role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:DeleteSecret'],
-      resources: [secretArns(`${CREDENTIAL_SECRET_PREFIX}*`)],
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:DeleteSecret'],
+        resources: [secretArns(`${CREDENTIAL_SECRET_PREFIX}*`)],
+      }),
+    );
     role.acknowledgeGrant(ISSUED_SECRETS_ACKNOWLEDGEMENT);
   },
   // Revoke (shared/use-cases/revoke-db-credentials.ts): list issued credentials by tag, read each one's
   // master secret (the login that drops the role), delete the credential's secret.
   'credentials-revoke': (role) => {
-    role.addPolicy('CredentialListing', [new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] })], [{
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'secretsmanager:ListSecrets supports no resource-level permissions, so its resource must be *; listing returns metadata only, never a value.',
-    }]);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [secretArns('*')],
-      conditions: taggedWith(TEMPLATE_ROLE_TAG),
-    }));
+    role.addPolicy(
+      'CredentialListing',
+      [new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] })],
+      [
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'secretsmanager:ListSecrets supports no resource-level permissions, so its resource must be *; listing returns metadata only, never a value.',
+        },
+      ],
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secretArns('*')],
+        conditions: taggedWith(TEMPLATE_ROLE_TAG),
+      }),
+    );
     role.acknowledgeGrant({ id: TAGGED_SECRETS_FINDING, reason: TAGGED_SECRETS_REASON });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:DeleteSecret'],
-      resources: [secretArns(`${CREDENTIAL_SECRET_PREFIX}*`)],
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:DeleteSecret'],
+        resources: [secretArns(`${CREDENTIAL_SECRET_PREFIX}*`)],
+      }),
+    );
     role.acknowledgeGrant(ISSUED_SECRETS_ACKNOWLEDGEMENT);
   },
   // Nothing in IAM: PostgreSQL logins are the passwords in the secrets. What the need takes is the
@@ -235,10 +305,12 @@ const nodegroupArns = (clusterName: string) => `arn:${Aws.PARTITION}:eks:${Aws.R
 
 /** The EKS endpoint and certificate; access inside the cluster comes from its access entry. */
 function describeCluster(role: ManagedPolicyRole, { clusterName }: NeedResources): void {
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['eks:DescribeCluster'],
-    resources: [clusterArn(clusterName)],
-  }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['eks:DescribeCluster'],
+      resources: [clusterArn(clusterName)],
+    }),
+  );
 }
 
 /** Grants each need once, scoped to the resources it names. */

@@ -61,19 +61,23 @@ export class OperatorAlerts extends Construct {
   notifyOn(rule: events.Rule, deadLetterQueue: sqs.IQueue): void {
     if (!this.eventRulesAllowed) {
       this.eventRulesAllowed = true;
-      this.key.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'EventBridgeRulesPublishEncrypted',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: ['*'],
-      }));
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'EventBridgeRulesPublishEncrypted',
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: ['*'],
+        }),
+      );
     }
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
-    }));
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      }),
+    );
     const topicArn = this.topic.topicArn;
     rule.addTarget({
       bind: (boundRule) => {

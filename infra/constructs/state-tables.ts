@@ -2,9 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import {
-  AUDIT_TABLE, DEFAULT_AUDIT_INDEX_NAMES, STATE_TABLE, auditIndexesNamed, type AuditIndexName,
-} from '#adapters/aws/table-design.ts';
+import { AUDIT_TABLE, type AuditIndexName, auditIndexesNamed, DEFAULT_AUDIT_INDEX_NAMES, STATE_TABLE } from '#adapters/aws/table-design.ts';
 
 export interface StateTablesProps {
   /** The audit table's indexes (hms:auditIndexes); today's set when left out. */

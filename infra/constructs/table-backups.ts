@@ -25,7 +25,8 @@ export class TableBackups extends Construct {
     });
     Validations.of(selection).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
-      reason: 'The role is assumed only by AWS Backup; its AWS-maintained service policy tracks the backup APIs AWS Backup calls, which a hand-written copy would miss as they change.',
+      reason:
+        'The role is assumed only by AWS Backup; its AWS-maintained service policy tracks the backup APIs AWS Backup calls, which a hand-written copy would miss as they change.',
     });
   }
 }

@@ -1,4 +1,4 @@
-import { backoffDelay, type BackoffPolicy } from '#domain/retry.ts';
+import { type BackoffPolicy, backoffDelay } from '#domain/retry.ts';
 
 export interface RetryOptions {
   /** policy.attempts is the total number of tries, the first one included. */
@@ -30,10 +30,7 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
     } catch (err) {
       if (attempt + 1 >= attempts || !isRetryable(err)) throw err;
       const requested = requestedDelayMs?.(err);
-      const delayMs =
-        requested === undefined
-          ? backoffDelay(policy, attempt, random())
-          : Math.min(policy.capMs, Math.max(0, requested));
+      const delayMs = requested === undefined ? backoffDelay(policy, attempt, random()) : Math.min(policy.capMs, Math.max(0, requested));
       onRetry?.(err, attempt, delayMs);
       await sleep(delayMs);
     }

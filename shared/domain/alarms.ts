@@ -25,9 +25,10 @@ export function isAlarmPeriod(seconds: number, evaluationPeriods = 1): boolean {
  */
 export const needsHighResolution = (periodSeconds: number | undefined, highResolution: boolean | undefined): boolean =>
   periodSeconds !== undefined && periodSeconds < 60 && highResolution !== true;
-export const SUB_MINUTE_PERIOD_RULE = 'under 60 s needs a high-resolution metric: on a metric stored at one-minute resolution '
-  + 'most 10-30 s periods are empty, and the scale-in alarm counts empty periods as breaching, so it would scale the service in '
-  + 'between datapoints. Publish the metric with StorageResolution 1 and set metrics.highResolution: true, or use a period of 60 or more';
+export const SUB_MINUTE_PERIOD_RULE =
+  'under 60 s needs a high-resolution metric: on a metric stored at one-minute resolution ' +
+  'most 10-30 s periods are empty, and the scale-in alarm counts empty periods as breaching, so it would scale the service in ' +
+  'between datapoints. Publish the metric with StorageResolution 1 and set metrics.highResolution: true, or use a period of 60 or more';
 export const ALARM_PERIOD_RULE = `must be 10, 20, 30 or a multiple of 60 up to ${MAX_ALARM_PERIOD_SECONDS} (7 days), as CloudWatch PutMetricAlarm accepts`;
 
 /** The metric a rule watches: the service's overrides, else HMS/Services with a Service dimension. */
@@ -81,23 +82,33 @@ export function alarmsForRule(rule: AlarmRule, service: Service): AlarmSpec[] {
     fiscalYear: service.tags.fiscalYear,
   };
   const label = rule.name ? ` (${rule.name})` : '';
-  const alarms: AlarmSpec[] = [{
-    name: alarmName(rule.ruleId, rule.burst ? 'burst' : 'out'),
-    description: rule.burst
-      ? `hms-sys ${rule.ruleId}${label}: burst ${service.name} to ${rule.burst.toPods} pods when ${metric.metricName} > ${rule.trigger.threshold}`
-      : `hms-sys ${rule.ruleId}${label}: scale ${service.name} out when ${metric.metricName} > ${rule.trigger.threshold}, up to ${rule.maxReplicas} replicas`,
-    metric, threshold: rule.trigger.threshold, comparison: 'GreaterThanThreshold', evaluationPeriods: 1,
-    // No data means no load: nothing to scale out for.
-    treatMissingData: 'notBreaching', tags,
-  }];
+  const alarms: AlarmSpec[] = [
+    {
+      name: alarmName(rule.ruleId, rule.burst ? 'burst' : 'out'),
+      description: rule.burst
+        ? `hms-sys ${rule.ruleId}${label}: burst ${service.name} to ${rule.burst.toPods} pods when ${metric.metricName} > ${rule.trigger.threshold}`
+        : `hms-sys ${rule.ruleId}${label}: scale ${service.name} out when ${metric.metricName} > ${rule.trigger.threshold}, up to ${rule.maxReplicas} replicas`,
+      metric,
+      threshold: rule.trigger.threshold,
+      comparison: 'GreaterThanThreshold',
+      evaluationPeriods: 1,
+      // No data means no load: nothing to scale out for.
+      treatMissingData: 'notBreaching',
+      tags,
+    },
+  ];
   if (rule.scaleInThreshold !== undefined) {
     alarms.push({
       name: alarmName(rule.ruleId, 'in'),
       description: `hms-sys ${rule.ruleId}${label}: scale ${service.name} in when ${metric.metricName} < ${rule.scaleInThreshold}, down to ${rule.minReplicas} replicas`,
-      metric, threshold: rule.scaleInThreshold, comparison: 'LessThanThreshold', evaluationPeriods: 1,
+      metric,
+      threshold: rule.scaleInThreshold,
+      comparison: 'LessThanThreshold',
+      evaluationPeriods: 1,
       // Request-rate metrics publish nothing when traffic stops; that silence must count as
       // below the threshold, or the service never scales in. See the README, "Alarms".
-      treatMissingData: 'breaching', tags,
+      treatMissingData: 'breaching',
+      tags,
     });
   }
   return alarms;

@@ -82,8 +82,15 @@ export function accrueWithClose(previous: Usage | null, reading: MeterReading): 
   const at = reading.at.getTime();
   const month = monthOf(reading.at);
   const fresh = (spentUSD: number): Usage => ({
-    service: reading.service, month, spentUSD, meteredAt: reading.at.toISOString(),
-    replicas: reading.replicas, podHourUSD: reading.podHourUSD, alerted: [], floorAlerted: false, version: 1,
+    service: reading.service,
+    month,
+    spentUSD,
+    meteredAt: reading.at.toISOString(),
+    replicas: reading.replicas,
+    podHourUSD: reading.podHourUSD,
+    alerted: [],
+    floorAlerted: false,
+    version: 1,
   });
   if (!previous) return { usage: fresh(0), closedMonth: null };
   const last = Date.parse(previous.meteredAt);
@@ -94,8 +101,12 @@ export function accrueWithClose(previous: Usage | null, reading: MeterReading): 
   if (month === previous.month) {
     return {
       usage: {
-        ...previous, spentUSD: previous.spentUSD + spentBetween(last, at), meteredAt: reading.at.toISOString(),
-        replicas: reading.replicas, podHourUSD: reading.podHourUSD, version: previous.version + 1,
+        ...previous,
+        spentUSD: previous.spentUSD + spentBetween(last, at),
+        meteredAt: reading.at.toISOString(),
+        replicas: reading.replicas,
+        podHourUSD: reading.podHourUSD,
+        version: previous.version + 1,
       },
       closedMonth: null,
     };
@@ -103,8 +114,10 @@ export function accrueWithClose(previous: Usage | null, reading: MeterReading): 
   // The item's own month ends here; a close that is repeated (its meteredAt already at that end) adds nothing.
   const previousEnd = nextMonthStart(new Date(`${previous.month}-01T00:00:00Z`)).getTime();
   const closedMonth: Usage = {
-    ...previous, spentUSD: previous.spentUSD + spentBetween(Math.min(last, previousEnd), previousEnd),
-    meteredAt: new Date(previousEnd).toISOString(), version: previous.version + 1,
+    ...previous,
+    spentUSD: previous.spentUSD + spentBetween(Math.min(last, previousEnd), previousEnd),
+    meteredAt: new Date(previousEnd).toISOString(),
+    version: previous.version + 1,
   };
   return { usage: fresh(spentBetween(monthStart(reading.at).getTime(), at)), closedMonth };
 }
@@ -181,9 +194,11 @@ export function clampToBudget(input: ClampInput): ClampResult {
   if (floorExceedsBudget && replicas === floor && floor > current) {
     reasons.push(floorReason);
   } else if (replicas < desired) {
-    reasons.push(replicas > affordable
-      ? `capped at ${replicas} replicas by budget: ${projectedAt(replicas)}; the budget affords ${affordable}, and running replicas are not cut`
-      : `capped at ${replicas} replicas by budget: ${projectedAt(replicas)}`);
+    reasons.push(
+      replicas > affordable
+        ? `capped at ${replicas} replicas by budget: ${projectedAt(replicas)}; the budget affords ${affordable}, and running replicas are not cut`
+        : `capped at ${replicas} replicas by budget: ${projectedAt(replicas)}`,
+    );
     if (floorExceedsBudget) reasons.push(floorReason);
   } else {
     reasons.push(`within budget: ${projectedAt(replicas)}`);
@@ -215,7 +230,5 @@ export function budgetState(input: BudgetStateInput): BudgetState {
 
 /** Threshold percents that spend has reached and that have not been alerted this month, ascending. */
 export function newlyCrossed(usage: Pick<Usage, 'spentUSD' | 'alerted'>, monthlyUSD: number, thresholds: readonly number[]): number[] {
-  return [...new Set(thresholds)]
-    .filter((t) => !usage.alerted.includes(t) && usage.spentUSD + EPSILON >= (monthlyUSD * t) / 100)
-    .sort((a, b) => a - b);
+  return [...new Set(thresholds)].filter((t) => !usage.alerted.includes(t) && usage.spentUSD + EPSILON >= (monthlyUSD * t) / 100).sort((a, b) => a - b);
 }

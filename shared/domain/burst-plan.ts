@@ -76,7 +76,8 @@ export function planBurst(input: BurstPlanInput): BurstPlan {
   if (price > 0) {
     const replicas = Math.floor(input.maxCostPerHourUSD / price + EPSILON);
     limits.push({
-      limit: 'maxCostPerHour', replicas,
+      limit: 'maxCostPerHour',
+      replicas,
       detail: `maxCostPerHourUSD ${formatUSD(input.maxCostPerHourUSD)} at ${formatRateUSD(price)} per pod-hour allows ${replicas} pods`,
     });
   }
@@ -90,7 +91,9 @@ export function planBurst(input: BurstPlanInput): BurstPlan {
   const binding = limits.reduce((low, l) => (l.replicas < low.replicas ? l : low));
   const requestedPods = Math.max(previous, binding.replicas);
   if (binding.replicas < previous) {
-    warnings.push(`the ${binding.limit} limit allows ${binding.replicas} pods, fewer than the ${previous} running now: a burst never shrinks a service, so it stays at ${previous}`);
+    warnings.push(
+      `the ${binding.limit} limit allows ${binding.replicas} pods, fewer than the ${previous} running now: a burst never shrinks a service, so it stays at ${previous}`,
+    );
   }
 
   const timed = timing(input, start, requestedPods);
@@ -98,8 +101,7 @@ export function planBurst(input: BurstPlanInput): BurstPlan {
   // Placeholders hold a slot for every added pod from warm-up until the burst's pods take their place.
   const placeholders = timed.warmUpAt === null ? 0 : requestedPods - previous;
   const warmUpHours = timed.warmUpAt === null ? 0 : (start - timed.warmUpAt) / HOUR_MS;
-  const estimatedCostUSD = requestedPods * price * (timed.readySeconds / 3600 + input.holdMinutes / 60)
-    + placeholders * price * warmUpHours;
+  const estimatedCostUSD = requestedPods * price * (timed.readySeconds / 3600 + input.holdMinutes / 60) + placeholders * price * warmUpHours;
 
   const readyAt = start + timed.readySeconds * 1000;
   const scaleBackAt = readyAt + input.holdMinutes * 60_000;
@@ -107,11 +109,21 @@ export function planBurst(input: BurstPlanInput): BurstPlan {
   const schedule: BurstStep[] = [];
   if (timed.warmUpAt !== null) {
     // The warm-up step counts placeholder pods, not the service's replicas.
-    schedule.push({ at: iso(timed.warmUpAt), step: 'warm-up', replicas: placeholders, note: `place ${placeholders} placeholder pods so new nodes are ready at the start` });
+    schedule.push({
+      at: iso(timed.warmUpAt),
+      step: 'warm-up',
+      replicas: placeholders,
+      note: `place ${placeholders} placeholder pods so new nodes are ready at the start`,
+    });
   }
   schedule.push(
     { at: iso(start), step: 'ramp', replicas: requestedPods, note: `scale from ${previous} to ${requestedPods} pods` },
-    { at: iso(readyAt), step: 'hold', replicas: requestedPods, note: `${requestedPods} pods ready in about ${Math.round(timed.readySeconds)} s; hold for ${input.holdMinutes} minutes` },
+    {
+      at: iso(readyAt),
+      step: 'hold',
+      replicas: requestedPods,
+      note: `${requestedPods} pods ready in about ${Math.round(timed.readySeconds)} s; hold for ${input.holdMinutes} minutes`,
+    },
     { at: iso(scaleBackAt), step: 'scale-back', replicas: previous, note: `scale back to ${previous}, the level in force before the burst` },
     { at: iso(scaleBackAt), step: 'done', replicas: previous, note: 'the burst is over' },
   );
@@ -155,7 +167,9 @@ function timing(input: BurstPlanInput, start: number, target: number): Timing {
     const allowedNew = capacity.maxNodes === null ? Infinity : Math.max(0, capacity.maxNodes - capacity.nodes);
     if (newNodes > allowedNew) {
       const pending = added - free - allowedNew * capacity.podsPerNode;
-      warnings.push(`the target needs ${capacity.nodes + newNodes} nodes (${newNodes} more) but the node groups allow at most ${capacity.maxNodes}: about ${pending} pods would stay Pending`);
+      warnings.push(
+        `the target needs ${capacity.nodes + newNodes} nodes (${newNodes} more) but the node groups allow at most ${capacity.maxNodes}: about ${pending} pods would stay Pending`,
+      );
     }
   }
   const lead = warmUpLeadSeconds(capacity) * 1000;
@@ -185,9 +199,11 @@ function monthlyBudgetLimit(input: BurstPlanInput, start: number, timed: Timing,
   const room = budget.monthlyUSD - budget.spentUSD - previousCost;
   const replicas = Math.max(0, Math.floor(room / (price * windowHours) + EPSILON));
   return {
-    limit: 'monthlyBudget', replicas,
-    detail: `monthly budget ${formatUSD(budget.monthlyUSD)} with ${formatUSD(budget.spentUSD)} spent allows ${replicas} pods`
-      + ` for the burst's ${windowHours.toFixed(2)} hours, with ${input.previousReplicas} pods for the rest of the month`,
+    limit: 'monthlyBudget',
+    replicas,
+    detail:
+      `monthly budget ${formatUSD(budget.monthlyUSD)} with ${formatUSD(budget.spentUSD)} spent allows ${replicas} pods` +
+      ` for the burst's ${windowHours.toFixed(2)} hours, with ${input.previousReplicas} pods for the rest of the month`,
   };
 }
 

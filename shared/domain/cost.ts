@@ -18,8 +18,7 @@ export interface FargateSize {
   memoryGiB: number;
 }
 
-const steps = (from: number, to: number, step: number): number[] =>
-  Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => from + i * step);
+const steps = (from: number, to: number, step: number): number[] => Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => from + i * step);
 
 /**
  * The vCPU and memory combinations a Fargate pod can run as, smallest first, from the EKS user
@@ -81,19 +80,18 @@ export function podHourPrice(input: PodHourPriceInput): PodHourPrice {
   }
   const rate = fargateRate(input.region);
   if (!rate) {
-    throw new ValidationError(
-      `the Fargate rate table has no row for region ${input.region}: set podHourUSD on the service`, 'podHourUSD',
-    );
+    throw new ValidationError(`the Fargate rate table has no row for region ${input.region}: set podHourUSD on the service`, 'podHourUSD');
   }
   if (!input.requests) {
     throw new ValidationError('the pods have no resource requests to price: set podHourUSD on the service', 'podHourUSD');
   }
   const size = fargateBilledSize(input.requests);
   const usd = size.vcpu * rate.vcpuHourUSD + size.memoryGiB * rate.gbHourUSD;
-  const detail = `Fargate on-demand in ${input.region}: requests of ${input.requests.vcpu} vCPU and ${input.requests.memoryGiB} GiB`
-    + ` (+${KUBERNETES_OVERHEAD_GIB} GiB for Kubernetes) bill as ${size.vcpu} vCPU × ${formatRateUSD(rate.vcpuHourUSD)}`
-    + ` + ${size.memoryGiB} GB × ${formatRateUSD(rate.gbHourUSD)} = ${formatRateUSD(usd)} per pod-hour`
-    + ` (rates from ${FARGATE_RATE_TABLE.source}, retrieved ${FARGATE_RATE_TABLE.retrievedOn})`;
+  const detail =
+    `Fargate on-demand in ${input.region}: requests of ${input.requests.vcpu} vCPU and ${input.requests.memoryGiB} GiB` +
+    ` (+${KUBERNETES_OVERHEAD_GIB} GiB for Kubernetes) bill as ${size.vcpu} vCPU × ${formatRateUSD(rate.vcpuHourUSD)}` +
+    ` + ${size.memoryGiB} GB × ${formatRateUSD(rate.gbHourUSD)} = ${formatRateUSD(usd)} per pod-hour` +
+    ` (rates from ${FARGATE_RATE_TABLE.source}, retrieved ${FARGATE_RATE_TABLE.retrievedOn})`;
   return { usd, basis: 'fargate', detail };
 }
 

@@ -12,8 +12,13 @@ export type CursorQuery = Readonly<Record<string, string | number | undefined>>;
 const CHECK_HEX = 32;
 
 function checkOf(kind: string, query: CursorQuery, position: unknown): string {
-  const fields = Object.keys(query).sort().map((k) => [k, query[k] ?? null]);
-  return createHash('sha256').update(JSON.stringify([kind, fields, position])).digest('hex').slice(0, CHECK_HEX);
+  const fields = Object.keys(query)
+    .sort()
+    .map((k) => [k, query[k] ?? null]);
+  return createHash('sha256')
+    .update(JSON.stringify([kind, fields, position]))
+    .digest('hex')
+    .slice(0, CHECK_HEX);
 }
 
 export function encodeCursor(kind: string, query: CursorQuery, position: unknown): string {

@@ -66,8 +66,14 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
   const finish = (desired: number, recommended = desired): DecisionOutput => {
     const action = desired > current ? 'scale-out' : desired < current ? 'scale-in' : 'none';
     const decision: Decision = {
-      at: now.toISOString(), source: input.source, direction, metric, currentReplicas: current,
-      desiredReplicas: desired, action, reasons,
+      at: now.toISOString(),
+      source: input.source,
+      direction,
+      metric,
+      currentReplicas: current,
+      desiredReplicas: desired,
+      action,
+      reasons,
     };
     return { decision, recommendations: keepCandidates(recent, { at: now.toISOString(), replicas: recommended }) };
   };
@@ -79,7 +85,10 @@ export function decideReplicas(input: DecisionInput): DecisionOutput {
   // The HPA does not scale on a metric it cannot read; nor does a scale-in on a metric that never
   // published, most likely a misspelt name or dimension, which would otherwise drop to minReplicas.
   if (metric === null && input.metricNeverSeen) {
-    reasons.push(`no datapoint for ${rule.trigger.metric} in the last ${PUBLISHED_LOOKBACK_HOURS} h: it was never published, or its namespace, name or dimensions are wrong`, `replicas stay at ${current}`);
+    reasons.push(
+      `no datapoint for ${rule.trigger.metric} in the last ${PUBLISHED_LOOKBACK_HOURS} h: it was never published, or its namespace, name or dimensions are wrong`,
+      `replicas stay at ${current}`,
+    );
     return finish(current);
   }
   // A scale-in alarm treats missing data as breaching: a metric with no datapoint is a service

@@ -36,7 +36,5 @@ export const FARGATE_RATE_TABLE = {
 
 /** The region's rates, or null when the table has no row for it. */
 export function fargateRate(region: string): FargateRate | null {
-  return Object.hasOwn(FARGATE_RATE_TABLE.regions, region)
-    ? FARGATE_RATE_TABLE.regions[region as keyof typeof FARGATE_RATE_TABLE.regions]
-    : null;
+  return Object.hasOwn(FARGATE_RATE_TABLE.regions, region) ? FARGATE_RATE_TABLE.regions[region as keyof typeof FARGATE_RATE_TABLE.regions] : null;
 }

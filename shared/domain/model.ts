@@ -1,5 +1,5 @@
-import type { MetricSource } from './metric-source.ts';
 import type { QuietState } from './audit-quiet.ts';
+import type { MetricSource } from './metric-source.ts';
 
 export interface ServiceTags {
   agency: string;

@@ -43,7 +43,8 @@ export function parseRotationPolicy(text: string | undefined): RotationPolicy {
   if (!match) throw new ValidationError(`${POLICY_TAG} must look like 24h or 7d, got "${text}"`, POLICY_TAG);
   const amount = Number(match[1]);
   const hours = match[2] === 'd' ? amount * 24 : amount;
-  if (hours < MIN_ROTATION_HOURS) throw new ValidationError(`${POLICY_TAG} must be at least ${MIN_ROTATION_HOURS}h: Secrets Manager rotates no more often`, POLICY_TAG);
+  if (hours < MIN_ROTATION_HOURS)
+    throw new ValidationError(`${POLICY_TAG} must be at least ${MIN_ROTATION_HOURS}h: Secrets Manager rotates no more often`, POLICY_TAG);
   if (hours > MAX_ROTATION_DAYS * 24) throw new ValidationError(`${POLICY_TAG} must be at most ${MAX_ROTATION_DAYS}d`, POLICY_TAG);
   const scheduleExpression = hours % 24 === 0 ? `rate(${hours / 24} ${hours === 24 ? 'day' : 'days'})` : `rate(${hours} hours)`;
   return { hours, scheduleExpression };

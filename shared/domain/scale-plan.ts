@@ -1,5 +1,5 @@
-import type { Datapoint } from './metric-source.ts';
 import { decideReplicas } from './decision.ts';
+import type { Datapoint } from './metric-source.ts';
 import type { Decision, DecisionSource, Recommendation, Rule, ScaleDirection, ServiceScaling } from './model.ts';
 import { replicasWhenObserved } from './scaling.ts';
 
@@ -45,12 +45,21 @@ export function planScale(input: PlanInput): ScalePlan {
   const periodStart = input.metric ? Date.parse(input.metric.periodStart) : input.now.getTime();
   const base = replicasWhenObserved(scaling?.changes ?? [], periodStart, input.periodSeconds, current);
   const { decision, recommendations } = decideReplicas({
-    rule: input.rule, direction: input.direction, source: input.source, currentReplicas: current, observedReplicas: base,
+    rule: input.rule,
+    direction: input.direction,
+    source: input.source,
+    currentReplicas: current,
+    observedReplicas: base,
     ...(input.readyReplicas === undefined ? {} : { readyReplicas: input.readyReplicas }),
-    metric: input.metric?.value ?? null, ...(input.metricNeverSeen ? { metricNeverSeen: true } : {}), now: input.now, recommendations: scaling?.rules[input.ruleId]?.recommendations ?? [],
+    metric: input.metric?.value ?? null,
+    ...(input.metricNeverSeen ? { metricNeverSeen: true } : {}),
+    now: input.now,
+    recommendations: scaling?.rules[input.ruleId]?.recommendations ?? [],
   });
   if (inFlight) {
-    decision.reasons.unshift(`another event's change to ${inFlight.to} replicas is stored but not yet on the Deployment's spec.replicas ${input.currentReplicas}: sized from ${inFlight.to}`);
+    decision.reasons.unshift(
+      `another event's change to ${inFlight.to} replicas is stored but not yet on the Deployment's spec.replicas ${input.currentReplicas}: sized from ${inFlight.to}`,
+    );
   }
   const unchanged = (reason: string): ScalePlan => {
     if (decision.reasons.at(-1) !== reason) decision.reasons.push(reason);

@@ -3,12 +3,24 @@
  * API routes, EventBridge rules and schedules; the sandbox turns them into local dispatch.
  */
 export type Scope =
-  | 'hms/rules.read' | 'hms/rules.write' | 'hms/services.write' | 'hms/audit.read' | 'hms/budgets.write' | 'hms/bursts.write'
-  | 'hms/secrets.read' | 'hms/secrets.write';
+  | 'hms/rules.read'
+  | 'hms/rules.write'
+  | 'hms/services.write'
+  | 'hms/audit.read'
+  | 'hms/budgets.write'
+  | 'hms/bursts.write'
+  | 'hms/secrets.read'
+  | 'hms/secrets.write';
 
 export const ALL_SCOPES: readonly Scope[] = [
-  'hms/rules.read', 'hms/rules.write', 'hms/services.write', 'hms/audit.read', 'hms/budgets.write', 'hms/bursts.write',
-  'hms/secrets.read', 'hms/secrets.write',
+  'hms/rules.read',
+  'hms/rules.write',
+  'hms/services.write',
+  'hms/audit.read',
+  'hms/budgets.write',
+  'hms/bursts.write',
+  'hms/secrets.read',
+  'hms/secrets.write',
 ];
 
 /** An HTTP route; `Id` is its operation id, kept literal where the routes are declared `as const`. */
@@ -43,7 +55,13 @@ export type Trigger = RouteTrigger | EventTrigger | ScheduleTrigger;
 
 /** What a function touches; the stack turns each need into a scoped grant. */
 export type Need =
-  | 'state' | 'audit' | 'alarms-read' | 'alarms-write' | 'metrics-read' | 'cluster-write' | 'cluster-read'
+  | 'state'
+  | 'audit'
+  | 'alarms-read'
+  | 'alarms-write'
+  | 'metrics-read'
+  | 'cluster-write'
+  | 'cluster-read'
   /** cluster-write plus burst placeholder Deployments and node capacity. */
   | 'cluster-capacity'
   /** Rolling restarts of Deployments (a pod template annotation) and counting rollouts; on its own access entry group. */

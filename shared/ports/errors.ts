@@ -95,7 +95,11 @@ export class SecretConflictError extends PortError {
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html
  */
 export class RotationInProgressError extends SecretConflictError {
-  constructor(message: string, readonly pendingVersionId: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly pendingVersionId: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'RotationInProgressError';
   }

@@ -1,14 +1,14 @@
 import type { AuditLog } from './audit-log.ts';
 import type { Clock } from './clock.ts';
 import type { CapacityCluster, Cluster } from './cluster.ts';
+import type { Database } from './database.ts';
 import type { EventPublisher } from './events.ts';
 import type { LedgerStore } from './ledger.ts';
 import type { Metrics } from './metrics.ts';
 import type { NodeGroups } from './node-groups.ts';
 import type { OneShotScheduler } from './scheduler.ts';
-import type { StateStore } from './state-store.ts';
 import type { SecretStore } from './secret-store.ts';
-import type { Database } from './database.ts';
+import type { StateStore } from './state-store.ts';
 
 /** What every function touches, handed in by one wiring function (aws or local). */
 export interface CorePorts {

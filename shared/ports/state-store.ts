@@ -1,10 +1,7 @@
-import type { Rule, ServiceScaling, Service } from '#domain/model.ts';
+import type { Rule, Service, ServiceScaling } from '#domain/model.ts';
 
 /** Outcome of claiming an event id for processing. */
-export type EventClaim =
-  | { status: 'claimed'; token: string }
-  | { status: 'done'; result: unknown }
-  | { status: 'busy' };
+export type EventClaim = { status: 'claimed'; token: string } | { status: 'done'; result: unknown } | { status: 'busy' };
 
 /**
  * Durable control-plane state: DynamoDB in AWS and in the sandbox (dynalite).

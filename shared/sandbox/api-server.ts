@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JWTPayload } from 'jose';
-import { principalOf, requireScope, scopesOfClaims } from '#functions/http/auth.ts';
-import { errorAnswer, type ErrorAnswer } from '#functions/http/error-table.ts';
-import type { ApiEvent } from '#functions/http/http.ts';
-import type { TokenCheck } from './dev-auth.ts';
 import { errorBody } from '#domain/errors.ts';
 import type { RouteTrigger, Scope } from '#domain/triggers.ts';
-import { lambdaContext, type LocalHandler } from './local-bus.ts';
-import { THROTTLED_BODY, THROTTLED_HEADER, THROTTLED_STATUS, type HttpFunctionLimits } from './http-concurrency.ts';
+import { principalOf, requireScope, scopesOfClaims } from '#functions/http/auth.ts';
+import { type ErrorAnswer, errorAnswer } from '#functions/http/error-table.ts';
+import type { ApiEvent } from '#functions/http/http.ts';
+import type { TokenCheck } from './dev-auth.ts';
+import { type HttpFunctionLimits, THROTTLED_BODY, THROTTLED_HEADER, THROTTLED_STATUS } from './http-concurrency.ts';
+import { type LocalHandler, lambdaContext } from './local-bus.ts';
 
 const MAX_READ_BYTES = 64 * 1024 + 1;
 
@@ -58,7 +58,6 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
-
 /** Reads at most 64 KiB + 1 byte; anything longer is refused by the handler's size check. */
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -79,9 +78,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
  * How an object claim arrives is not documented; it is passed here as its JSON.
  */
 export function claimsAsDelivered(payload: JWTPayload): Record<string, string> {
-  const asText = (v: unknown): string => (typeof v === 'string' ? v
-    : Array.isArray(v) ? `[${v.map(asText).join(' ')}]`
-      : v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const asText = (v: unknown): string =>
+    typeof v === 'string' ? v : Array.isArray(v) ? `[${v.map(asText).join(' ')}]` : v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v);
   return Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, asText(v)]));
 }
 
@@ -126,8 +124,15 @@ export function apiGatewayEvent(request: GatewayRequest) {
     body: body === '' ? undefined : body,
     isBase64Encoded: false,
     requestContext: {
-      accountId: '000000000000', apiId: 'sandbox', domainName: url.host, domainPrefix: 'sandbox', requestId: randomUUID(),
-      routeKey: `${route.method} ${route.path}`, stage: '$default', time: new Date().toUTCString(), timeEpoch: Date.now(),
+      accountId: '000000000000',
+      apiId: 'sandbox',
+      domainName: url.host,
+      domainPrefix: 'sandbox',
+      requestId: randomUUID(),
+      routeKey: `${route.method} ${route.path}`,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
       http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.sourceIp, userAgent: String(request.headers['user-agent'] ?? '') },
       authorizer: { jwt: { claims: claimsAsDelivered(request.claims), scopes: null } },
     },
@@ -170,7 +175,10 @@ async function handle(options: ApiServerOptions, req: IncomingMessage, res: Serv
     const result = await sandboxRoute.run({ body, query: url.searchParams, claims });
     return send(res, result.status, result.body);
   }
-  const { served: { route, handler, functionName }, pathParameters } = matched!;
+  const {
+    served: { route, handler, functionName },
+    pathParameters,
+  } = matched!;
   const event = apiGatewayEvent({ method, url, headers: req.headers, body, route, pathParameters, claims, sourceIp: req.socket.remoteAddress ?? '' });
   const release = options.limits ? options.limits.enter(functionName) : () => undefined;
   if (!release) return send(res, THROTTLED_STATUS, THROTTLED_BODY, { [THROTTLED_HEADER]: functionName });

@@ -3,12 +3,12 @@ import { PostgresDatabase } from '#adapters/aws/postgres-database.ts';
 import type { EmbeddedPostgres } from '#adapters/local/embedded-postgres.ts';
 import type { LocalSecretStore } from '#adapters/local/local-secret-store.ts';
 import { ConflictError, UnprocessableError, ValidationError } from '#domain/errors.ts';
-import { DEFAULT_EXCLUDED_CHARACTERS, DEFAULT_POLICY, MASTER_TAG, parseRotationPolicy, POLICY_TAG, STRATEGY_TAG, TEMPLATE_ROLE_TAG } from '#domain/rotation.ts';
+import { DEFAULT_EXCLUDED_CHARACTERS, DEFAULT_POLICY, MASTER_TAG, POLICY_TAG, parseRotationPolicy, STRATEGY_TAG, TEMPLATE_ROLE_TAG } from '#domain/rotation.ts';
 import { parseInput } from '#domain/validation.ts';
-import type { Database } from '#ports/database.ts';
-import { SecretNotFoundError } from '#ports/errors.ts';
 import { knownErrorAnswer } from '#functions/http/error-table.ts';
 import { readBody } from '#functions/http/http.ts';
+import type { Database } from '#ports/database.ts';
+import { SecretNotFoundError } from '#ports/errors.ts';
 import type { SandboxRoute } from './api-server.ts';
 
 /** The master secret alternating users rotate with: the embedded server's superuser, tagged so the rotation function may read it. */
@@ -22,7 +22,9 @@ export const SANDBOX_LOGIN_GRANTS = 'pg_read_all_data';
 const STRATEGY_TAGS = { 'single-user': 'postgres-single-user', 'alternating-users': 'postgres-alternating-users' } as const;
 
 /** Room for the `_clone` the alternating strategy adds, inside PostgreSQL's 63-byte names. */
-const username = z.string().check(z.regex(/^[a-z_][a-z0-9_]{0,56}$/, 'must be a PostgreSQL name of at most 57 lowercase letters, digits and _, not starting with a digit'));
+const username = z
+  .string()
+  .check(z.regex(/^[a-z_][a-z0-9_]{0,56}$/, 'must be a PostgreSQL name of at most 57 lowercase letters, digits and _, not starting with a digit'));
 
 export const dbSecretSchema = z.strictObject({
   name: z.string().check(z.regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a secret name: 1 to 512 of A-Z a-z 0-9 / _ + = . @ -')),
@@ -30,7 +32,9 @@ export const dbSecretSchema = z.strictObject({
   username: z.optional(username),
   policy: z.optional(z.string()),
   /** Instead of a strategy: a master secret for short-lived logins, whose members join this role. */
-  templateRole: z.optional(z.string().check(z.regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a PostgreSQL name of at most 63 lowercase letters, digits and _, not starting with a digit'))),
+  templateRole: z.optional(
+    z.string().check(z.regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a PostgreSQL name of at most 63 lowercase letters, digits and _, not starting with a digit')),
+  ),
 });
 export type DbSecretInput = z.infer<typeof dbSecretSchema>;
 
@@ -56,7 +60,11 @@ export async function createDbSecret(parts: DbSecretParts, input: DbSecretInput)
   const { secrets, postgres } = parts;
   if (input.templateRole !== undefined) {
     const extra = (['strategy', 'username', 'policy'] as const).find((key) => input[key] !== undefined);
-    if (extra) throw new ValidationError(`${extra} does not go with templateRole: a master secret for short-lived logins is not rotated and logs in as the superuser`, extra);
+    if (extra)
+      throw new ValidationError(
+        `${extra} does not go with templateRole: a master secret for short-lived logins is not rotated and logs in as the superuser`,
+        extra,
+      );
     return createTemplateMaster(parts, input.name, input.templateRole);
   }
   if (!input.strategy) throw new ValidationError('strategy is required (single-user or alternating-users), or templateRole for a master secret', 'strategy');
@@ -76,11 +84,21 @@ export async function createDbSecret(parts: DbSecretParts, input: DbSecretInput)
 
   const password = await secrets.randomPassword({ length: 32, excludeCharacters: DEFAULT_EXCLUDED_CHARACTERS });
   await database.createLoginRole(admin, user, password, { memberOf: SANDBOX_LOGIN_GRANTS });
-  const value = { engine: 'postgres', host: postgres.host, port: postgres.port, dbname: admin.database, username: user, password, ...(masterArn ? { masterarn: masterArn } : {}) };
+  const value = {
+    engine: 'postgres',
+    host: postgres.host,
+    port: postgres.port,
+    dbname: admin.database,
+    username: user,
+    password,
+    ...(masterArn ? { masterarn: masterArn } : {}),
+  };
   let arn: string;
   try {
     ({ arn } = await secrets.create({
-      name: input.name, value: JSON.stringify(value), description: `sandbox PostgreSQL login ${user}`,
+      name: input.name,
+      value: JSON.stringify(value),
+      description: `sandbox PostgreSQL login ${user}`,
       tags: { [STRATEGY_TAG]: STRATEGY_TAGS[input.strategy], [POLICY_TAG]: policy },
     }));
   } catch (err) {
@@ -89,8 +107,15 @@ export async function createDbSecret(parts: DbSecretParts, input: DbSecretInput)
   }
   await secrets.enableRotation(arn, { rotateEvery: policy });
   return {
-    arn, name: input.name, strategy: STRATEGY_TAGS[input.strategy], policy, username: user,
-    host: postgres.host, port: postgres.port, dbname: admin.database, ...(masterArn ? { masterArn } : {}),
+    arn,
+    name: input.name,
+    strategy: STRATEGY_TAGS[input.strategy],
+    policy,
+    username: user,
+    host: postgres.host,
+    port: postgres.port,
+    dbname: admin.database,
+    ...(masterArn ? { masterArn } : {}),
   };
 }
 
@@ -109,7 +134,10 @@ async function masterSecret(secrets: LocalSecretStore, postgres: EmbeddedPostgre
   const { admin } = postgres;
   const value = { engine: 'postgres', host: postgres.host, port: postgres.port, dbname: admin.database, username: admin.username, password: admin.password };
   const { arn } = await secrets.create({
-    name: SANDBOX_MASTER_SECRET, value: JSON.stringify(value), description: 'the sandbox PostgreSQL superuser', tags: { [MASTER_TAG]: 'true' },
+    name: SANDBOX_MASTER_SECRET,
+    value: JSON.stringify(value),
+    description: 'the sandbox PostgreSQL superuser',
+    tags: { [MASTER_TAG]: 'true' },
   });
   return arn;
 }
@@ -135,7 +163,9 @@ async function createTemplateMaster(parts: DbSecretParts, name: string, template
   let arn: string;
   try {
     ({ arn } = await secrets.create({
-      name, value: JSON.stringify(value), description: `the sandbox PostgreSQL superuser, issuing short-lived logins that join ${templateRole}`,
+      name,
+      value: JSON.stringify(value),
+      description: `the sandbox PostgreSQL superuser, issuing short-lived logins that join ${templateRole}`,
       tags: { [MASTER_TAG]: 'true', [TEMPLATE_ROLE_TAG]: templateRole },
     }));
   } catch (err) {

@@ -1,9 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  SignJWT, calculateJwkThumbprint, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify,
-  type JWK, type JWTPayload,
-} from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { ALL_SCOPES } from '#domain/triggers.ts';
 
 export const DEV_ISSUER = 'https://hms-sys.local/dev';
@@ -53,8 +50,12 @@ export async function signDevClaims(key: DevKey, claims: JWTPayload): Promise<st
 export async function issueDevToken(key: DevKey, options: { subject: string; scopes: readonly string[]; ttlSeconds?: number }): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return signDevClaims(key, {
-    scope: options.scopes.join(' '), iss: DEV_ISSUER, aud: DEV_AUDIENCE, sub: options.subject,
-    iat: now, exp: now + (options.ttlSeconds ?? 12 * 3600),
+    scope: options.scopes.join(' '),
+    iss: DEV_ISSUER,
+    aud: DEV_AUDIENCE,
+    sub: options.subject,
+    iat: now,
+    exp: now + (options.ttlSeconds ?? 12 * 3600),
   });
 }
 
@@ -79,22 +80,23 @@ function audienceMatches(claims: JWTPayload, audiences: readonly string[]): bool
  * - `exp` after now; `nbf` and `iat`, when present, before now (no clock-skew allowance is documented).
  * The route's `scope`/`scp` check is the caller's: it depends on the route.
  */
-export async function verifyDevToken(
-  key: DevKey, token: string, options: { audiences?: readonly string[]; nowSeconds?: number } = {},
-): Promise<TokenCheck> {
+export async function verifyDevToken(key: DevKey, token: string, options: { audiences?: readonly string[]; nowSeconds?: number } = {}): Promise<TokenCheck> {
   let kid: unknown;
   try {
     kid = decodeProtectedHeader(token).kid;
   } catch {
     return refuse('the bearer token is invalid');
   }
-  if (kid !== key.kid) return refuse('the token\'s kid names no signing key of the issuer');
+  if (kid !== key.kid) return refuse("the token's kid names no signing key of the issuer");
   let claims: JWTPayload;
   try {
     // jose checks exp and nbf against currentDate; iat and the audience rule follow below.
     const currentDate = options.nowSeconds === undefined ? undefined : new Date(options.nowSeconds * 1000);
     ({ payload: claims } = await jwtVerify(token, await importJWK(key.publicJwk, ALG), {
-      issuer: DEV_ISSUER, algorithms: RSA_ALGORITHMS, requiredClaims: ['exp'], ...(currentDate ? { currentDate } : {}),
+      issuer: DEV_ISSUER,
+      algorithms: RSA_ALGORITHMS,
+      requiredClaims: ['exp'],
+      ...(currentDate ? { currentDate } : {}),
     }));
   } catch (err) {
     const code = (err as { code?: string; claim?: string }).code;
@@ -107,6 +109,6 @@ export async function verifyDevToken(
   if (!audienceMatches(claims, options.audiences ?? [DEV_AUDIENCE])) return refuse('the token does not have a valid audience');
   // `sub` is a StringOrURI (https://www.rfc-editor.org/rfc/rfc7519#section-4.1.2). The authorizer
   // would hand a number or list to the function as text, so refuse here what names no principal.
-  if (claims.sub !== undefined && (typeof claims.sub !== 'string' || claims.sub === '')) return refuse('the token\'s sub is not a non-empty string');
+  if (claims.sub !== undefined && (typeof claims.sub !== 'string' || claims.sub === '')) return refuse("the token's sub is not a non-empty string");
   return { valid: true, claims };
 }

@@ -51,10 +51,14 @@ function matchesStringFilter(filter: Record<string, unknown>, value: unknown): b
   if (typeof text !== 'string') return false;
   const [subject, target] = ignoreCase || name === 'equals-ignore-case' ? [value.toLowerCase(), text.toLowerCase()] : [value, text];
   switch (name) {
-    case 'prefix': return subject.startsWith(target);
-    case 'suffix': return subject.endsWith(target);
-    case 'wildcard': return wildcardRegex(text).test(value);
-    default: return subject === target;
+    case 'prefix':
+      return subject.startsWith(target);
+    case 'suffix':
+      return subject.endsWith(target);
+    case 'wildcard':
+      return wildcardRegex(text).test(value);
+    default:
+      return subject === target;
   }
 }
 
@@ -81,8 +85,18 @@ function matchesNumeric(conditions: unknown, value: unknown): boolean {
   for (let i = 0; i < conditions.length; i += 2) {
     const [op, bound] = [conditions[i], conditions[i + 1]];
     if (typeof bound !== 'number') return false;
-    const holds = op === '<' ? value < bound : op === '<=' ? value <= bound : op === '=' ? value === bound
-      : op === '>' ? value > bound : op === '>=' ? value >= bound : false;
+    const holds =
+      op === '<'
+        ? value < bound
+        : op === '<='
+          ? value <= bound
+          : op === '='
+            ? value === bound
+            : op === '>'
+              ? value > bound
+              : op === '>='
+                ? value >= bound
+                : false;
     if (!holds) return false;
   }
   return true;
@@ -97,7 +111,7 @@ function matchesCidr(cidr: unknown, value: unknown): boolean {
   const address = ipv4(value);
   if (network === null || address === null || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((network & mask) >>> 0) === ((address & mask) >>> 0);
+  return (network & mask) >>> 0 === (address & mask) >>> 0;
 }
 
 function ipv4(text: string | undefined): number | null {

@@ -61,7 +61,11 @@ export class ConcurrencySlots {
   readonly #queue: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly limit: number, private readonly throttleRetryMs: number, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly limit: number,
+    private readonly throttleRetryMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`a function's concurrency must be a whole number ≥ 1, got ${limit}`);
   }
 

@@ -19,7 +19,9 @@ export function trackRequests(server: Server) {
     });
   });
   return {
-    get inFlight() { return inFlight; },
+    get inFlight() {
+      return inFlight;
+    },
     /** Stops accepting connections, waits (at most graceMs) for requests under way, then closes every connection. */
     async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

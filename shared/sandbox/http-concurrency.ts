@@ -75,8 +75,10 @@ export class HttpFunctionLimits {
   #logThrottle(functionName: string, counter: Counter): void {
     counter.unlogged += 1;
     if (this.now() - counter.loggedAt < 1_000) return;
-    this.log(`sandbox: Lambda throttled ${functionName} (all ${counter.limit} reserved copies busy): ${counter.unlogged} request(s) answered `
-      + `${THROTTLED_STATUS} ${THROTTLED_BODY}, as API Gateway answers; raise hms:reservedConcurrency or retry with backoff`);
+    this.log(
+      `sandbox: Lambda throttled ${functionName} (all ${counter.limit} reserved copies busy): ${counter.unlogged} request(s) answered ` +
+        `${THROTTLED_STATUS} ${THROTTLED_BODY}, as API Gateway answers; raise hms:reservedConcurrency or retry with backoff`,
+    );
     counter.unlogged = 0;
     counter.loggedAt = this.now();
   }

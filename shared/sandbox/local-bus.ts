@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { EventPattern, FunctionDeclaration } from '#domain/triggers.ts';
 import type { DeadLetter } from '#ports/dead-letter.ts';
 import { matchesPattern } from './event-pattern.ts';
-import { ConcurrencySlots, FIRST_THROTTLE_RETRY_MS, concurrencyLimit, stackReservedConcurrency, type FunctionConcurrency } from './function-concurrency.ts';
+import { ConcurrencySlots, concurrencyLimit, FIRST_THROTTLE_RETRY_MS, type FunctionConcurrency, stackReservedConcurrency } from './function-concurrency.ts';
 
 export type LocalHandler = (event: never, context: Context) => Promise<unknown>;
 
@@ -20,9 +20,18 @@ export function lambdaContext(functionName: string, timeoutSeconds = 30): Contex
   const requestId = randomUUID();
   const deadline = Date.now() + timeoutSeconds * 1000;
   return {
-    awsRequestId: requestId, functionName, functionVersion: '$LATEST', invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512', logGroupName: `/aws/lambda/${functionName}`, logStreamName: 'sandbox', callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()), done: () => undefined, fail: () => undefined, succeed: () => undefined,
+    awsRequestId: requestId,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'sandbox',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
   };
 }
 
@@ -59,7 +68,10 @@ export class LocalBus {
   private readonly throttleRetryMs: number;
   readonly invocations: Invocation[] = [];
 
-  constructor(private readonly deadLetter: DeadLetter, options: LocalBusOptions = {}) {
+  constructor(
+    private readonly deadLetter: DeadLetter,
+    options: LocalBusOptions = {},
+  ) {
     this.retryDelayMs = options.retryDelayMs ?? 200;
     this.reservedConcurrency = 'reservedConcurrency' in options ? options.reservedConcurrency : stackReservedConcurrency();
     this.throttleRetryMs = options.throttleRetryMs ?? FIRST_THROTTLE_RETRY_MS;
@@ -82,9 +94,7 @@ export class LocalBus {
 
   /** Delivers an event to every matching function; resolves when all deliveries finished. */
   async publish(event: unknown): Promise<Invocation[]> {
-    const deliveries = this.subscriptions
-      .filter((s) => matchesPattern(s.pattern, event))
-      .map((s) => this.invoke(s.functionName, s.handler, event));
+    const deliveries = this.subscriptions.filter((s) => matchesPattern(s.pattern, event)).map((s) => this.invoke(s.functionName, s.handler, event));
     return Promise.all(deliveries);
   }
 
@@ -153,7 +163,14 @@ export class LocalBus {
 
 function scheduledEvent(ruleId: string) {
   return {
-    version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000',
-    time: new Date().toISOString(), region: 'local', resources: [`arn:aws:events:local:000000000000:rule/${ruleId}`], detail: {},
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region: 'local',
+    resources: [`arn:aws:events:local:000000000000:rule/${ruleId}`],
+    detail: {},
   };
 }

@@ -1,46 +1,46 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
-import type { Ports, PublishingPorts, SchedulingPorts, Wiring } from '#ports/ports.ts';
-import { systemClock, type Clock } from '#ports/clock.ts';
-import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
+import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
+import { DynamoDbLedgerStore } from '#adapters/aws/dynamodb-ledger-store.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
 import { KubernetesCapacity } from '#adapters/aws/kubernetes-capacity.ts';
-import { startDynalite, ensureTables } from '#adapters/local/dynalite-server.ts';
+import { ensureTables, startDynalite } from '#adapters/local/dynalite-server.ts';
+import type { CapacityOptions } from '#adapters/local/k8s-sim/capacity.ts';
+import type { startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import type { LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
 import { LocalDeadLetter } from '#adapters/local/local-dead-letter.ts';
-import type { startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
-import type { CapacityOptions } from '#adapters/local/k8s-sim/capacity.ts';
-import { DynamoDbLedgerStore } from '#adapters/aws/dynamodb-ledger-store.ts';
 import { LocalEventPublisher } from '#adapters/local/local-event-publisher.ts';
 import { LocalScheduler } from '#adapters/local/local-scheduler.ts';
-import { costApiFunction } from '#functions/cost-api/triggers.ts';
-import { meterFunction } from '#functions/meter/triggers.ts';
+import { createApiHandler } from '#functions/api/api.ts';
+import { createBurstRunnerHandler } from '#functions/burst-runner/burst-runner.ts';
 import { burstRunnerFunction } from '#functions/burst-runner/triggers.ts';
 import { createCostApiHandler } from '#functions/cost-api/cost-api.ts';
-import { createMeterHandler } from '#functions/meter/meter.ts';
-import { createBurstRunnerHandler } from '#functions/burst-runner/burst-runner.ts';
-import { secretsApiFunction } from '#functions/secrets-api/triggers.ts';
-import { startSecretsSandbox, type SecretsSandbox } from './secrets-sandbox.ts';
+import { costApiFunction } from '#functions/cost-api/triggers.ts';
 import { httpRoutes } from '#functions/http-routes.ts';
+import { createMeterHandler } from '#functions/meter/meter.ts';
+import { meterFunction } from '#functions/meter/triggers.ts';
 import { handler as openApiHandler } from '#functions/openapi/handler.ts';
-import { scalerFunction } from '#functions/scaler/triggers.ts';
-import { reconcilerFunction } from '#functions/reconciler/triggers.ts';
-import { createApiHandler } from '#functions/api/api.ts';
-import { createScalerHandler } from '#functions/scaler/scaler.ts';
 import { createReconcilerHandler } from '#functions/reconciler/reconciler.ts';
+import { reconcilerFunction } from '#functions/reconciler/triggers.ts';
+import { createScalerHandler } from '#functions/scaler/scaler.ts';
+import { scalerFunction } from '#functions/scaler/triggers.ts';
+import { secretsApiFunction } from '#functions/secrets-api/triggers.ts';
+import { type Clock, systemClock } from '#ports/clock.ts';
+import type { Ports, PublishingPorts, SchedulingPorts, Wiring } from '#ports/ports.ts';
 import { restoreRuleAlarms } from '#use-cases/restore-alarms.ts';
 import { createApiServer } from './api-server.ts';
-import { TOKEN_PROFILES, issueDevToken, loadOrCreateDevKey, verifyDevToken } from './dev-auth.ts';
-import { trackRequests } from './graceful-close.ts';
-import { LocalBus, type LocalHandler } from './local-bus.ts';
-import { HttpFunctionLimits, httpFunctions } from './http-concurrency.ts';
-import { sandboxRoutes } from './sandbox-routes.ts';
 import { dbSecretRoutes } from './db-secrets.ts';
+import { issueDevToken, loadOrCreateDevKey, TOKEN_PROFILES, verifyDevToken } from './dev-auth.ts';
+import { trackRequests } from './graceful-close.ts';
+import { HttpFunctionLimits, httpFunctions } from './http-concurrency.ts';
 import { startSandboxKube } from './kube-access.ts';
+import { LocalBus, type LocalHandler } from './local-bus.ts';
 import { startSandboxAlarms } from './sandbox-alarms.ts';
+import { sandboxRoutes } from './sandbox-routes.ts';
+import { type SecretsSandbox, startSecretsSandbox } from './secrets-sandbox.ts';
 import { SANDBOX_CLUSTER, seedDeployments, seedHpas } from './seed.ts';
 
 export interface SandboxOptions {
@@ -109,9 +109,13 @@ export interface Sandbox {
 
 const listen = (server: Server, port: number) =>
   new Promise<number>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
-      ? new Error(`port ${port} on 127.0.0.1 is in use: stop the other sandbox, or start this one with --port or HMS_PORT`, { cause: err })
-      : err));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on 127.0.0.1 is in use: stop the other sandbox, or start this one with --port or HMS_PORT`, { cause: err })
+          : err,
+      ),
+    );
     server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
   });
 
@@ -149,7 +153,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const alarmsFile = options.persistState === false ? undefined : join(dataDir, 'alarms.json');
   const { alarms, flush: flushAlarms } = startSandboxAlarms({ clock, emit: (event: unknown) => void bus.publish(event), stateFile: alarmsFile });
 
-  const kubernetes = { endpointFor: async () => ({ url: k8s.url, caData: kube.caData }), tokenFor: async () => k8sToken, timeoutMs: options.clusterTimeoutMs ?? 2_000 };
+  const kubernetes = {
+    endpointFor: async () => ({ url: k8s.url, caData: kube.caData }),
+    tokenFor: async () => k8sToken,
+    timeoutMs: options.clusterTimeoutMs ?? 2_000,
+  };
   const events = new LocalEventPublisher({ clock, emit: (event) => void bus.publish(event) });
   let runner: LocalHandler | undefined;
   const scheduler = new LocalScheduler({ clock, fire: (payload) => bus.invoke('burst-runner', runner!, payload) });
@@ -191,13 +199,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   for (const { ruleId, error } of restoredAlarms.failed) reporter.error(`the alarms of rule ${ruleId} could not be restored`, { error });
 
   const secrets = await startSecretsSandbox({
-    dataDir, persist: options.persistState !== false, clock, bus, events, store: wiring.ports.store, audit: wiring.ports.audit, kubernetes,
-    postgres: options.postgres ?? false, sweepMinutes: options.sweepMinutes ?? 15, revokeMinutes: options.revokeMinutes ?? 5,
+    dataDir,
+    persist: options.persistState !== false,
+    clock,
+    bus,
+    events,
+    store: wiring.ports.store,
+    audit: wiring.ports.audit,
+    kubernetes,
+    postgres: options.postgres ?? false,
+    sweepMinutes: options.sweepMinutes ?? 15,
+    revokeMinutes: options.revokeMinutes ?? 5,
     maxConcurrentRestarts: options.maxConcurrentRestarts ?? 3,
   });
 
   const httpHandlers: Record<string, LocalHandler> = {
-    api, openapi: openApiHandler as unknown as LocalHandler,
+    api,
+    openapi: openApiHandler as unknown as LocalHandler,
     [costApiFunction.name]: createCostApiHandler(wire, reporter) as unknown as LocalHandler,
     [secretsApiFunction.name]: secrets.apiHandler,
   };
@@ -212,7 +230,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = createApiServer({
     routes: httpRoutes.map((route) => ({ route, functionName: route.functionName, handler: httpHandler(route.functionName) })),
     verify: (token) => verifyDevToken(devKey, token),
-    sandboxRoutes: { ...sandboxRoutes(wiring, alarms, deadLetter, events, bus, httpLimits), ...dbSecretRoutes({ secrets: secrets.secrets, postgres: secrets.postgres }) },
+    sandboxRoutes: {
+      ...sandboxRoutes(wiring, alarms, deadLetter, events, bus, httpLimits),
+      ...dbSecretRoutes({ secrets: secrets.secrets, postgres: secrets.postgres }),
+    },
     limits: httpLimits,
   });
   const requests = trackRequests(server);
@@ -225,7 +246,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     url: `http://127.0.0.1:${port}`,
     dynamoEndpoint: dynalite.endpoint,
-    dataDir, tokens, issueToken, alarms, bus, deadLetter, wiring, scheduler, events, secrets,
+    dataDir,
+    tokens,
+    issueToken,
+    alarms,
+    bus,
+    deadLetter,
+    wiring,
+    scheduler,
+    events,
+    secrets,
     k8s: Object.assign(k8s, { token: k8sToken, caData: kube.caData, kubeconfigPath: kube.kubeconfigPath, portChanged: kube.portChanged }),
     reconcileNow: () => bus.invoke('reconciler', reconciler, { id: `manual-${Date.now()}` }),
     meterNow: () => bus.invoke('meter', meter, { id: `manual-meter-${Date.now()}` }),

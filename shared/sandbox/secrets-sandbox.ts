@@ -1,26 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { PostgresDatabase } from '#adapters/aws/postgres-database.ts';
-import { KubernetesRestarts } from '#adapters/aws/kubernetes-restarts.ts';
 import type { KubernetesClusterOptions } from '#adapters/aws/kubernetes-cluster.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '#adapters/local/embedded-postgres.ts';
-import { LocalSecretStore } from '#adapters/local/local-secret-store.ts';
+import { KubernetesRestarts } from '#adapters/aws/kubernetes-restarts.ts';
+import { PostgresDatabase } from '#adapters/aws/postgres-database.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '#adapters/local/embedded-postgres.ts';
 import type { LocalEventPublisher } from '#adapters/local/local-event-publisher.ts';
+import { LocalSecretStore } from '#adapters/local/local-secret-store.ts';
 import { ROTATION_STEPS } from '#domain/rotation.ts';
 import type { FunctionDeclaration } from '#domain/triggers.ts';
+import { createConsumerRestarterHandler, type RestarterPorts } from '#functions/consumer-restarter/consumer-restarter.ts';
+import { consumerRestarterFunction } from '#functions/consumer-restarter/triggers.ts';
+import { createCredentialRevokerHandler } from '#functions/credential-revoker/credential-revoker.ts';
+import { credentialRevokerFunction } from '#functions/credential-revoker/triggers.ts';
+import { createRotationHandler } from '#functions/rotation/rotation.ts';
+import { createSecretSweeperHandler } from '#functions/secret-sweeper/secret-sweeper.ts';
+import { secretSweeperFunction } from '#functions/secret-sweeper/triggers.ts';
+import { createSecretsApiHandler } from '#functions/secrets-api/secrets-api.ts';
+import type { AuditLog } from '#ports/audit-log.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { SecretsPorts, Wiring } from '#ports/ports.ts';
-import type { AuditLog } from '#ports/audit-log.ts';
 import type { StateStore } from '#ports/state-store.ts';
-import { createRotationHandler } from '#functions/rotation/rotation.ts';
-import { createSecretsApiHandler } from '#functions/secrets-api/secrets-api.ts';
-import { createSecretSweeperHandler } from '#functions/secret-sweeper/secret-sweeper.ts';
-import { createCredentialRevokerHandler } from '#functions/credential-revoker/credential-revoker.ts';
-import { createConsumerRestarterHandler, type RestarterPorts } from '#functions/consumer-restarter/consumer-restarter.ts';
-import { secretSweeperFunction } from '#functions/secret-sweeper/triggers.ts';
-import { credentialRevokerFunction } from '#functions/credential-revoker/triggers.ts';
-import { consumerRestarterFunction } from '#functions/consumer-restarter/triggers.ts';
-import { lambdaContext, type LocalBus, type LocalHandler } from './local-bus.ts';
+import { type LocalBus, type LocalHandler, lambdaContext } from './local-bus.ts';
 import { checkPostgresPortFree, rememberedPostgresPort, rememberPostgresPort } from './postgres-port.ts';
 
 const SUPERUSER_PASSWORD = 'hms-sys-sandbox';
@@ -53,14 +53,22 @@ export interface SecretsSandbox {
 }
 
 /** The declared schedule's period in minutes: the bus scales it to the sandbox's own period. */
-const declaredRate = (declaration: FunctionDeclaration) =>
-  declaration.triggers.find((t) => t.kind === 'schedule')?.rateMinutes ?? 1;
+const declaredRate = (declaration: FunctionDeclaration) => declaration.triggers.find((t) => t.kind === 'schedule')?.rateMinutes ?? 1;
 
 /** A CloudTrail-shaped Secrets Manager event, as EventBridge delivers RotationSucceeded and RotationFailed. */
 function rotationEvent(eventName: 'RotationSucceeded' | 'RotationFailed', secretArn: string, clock: Clock) {
   return {
-    version: '0', id: randomUUID(), 'detail-type': 'AWS Service Event via CloudTrail', source: 'aws.secretsmanager',
-    account: '000000000000', time: clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'), region: 'us-east-1', resources: [],
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'AWS Service Event via CloudTrail',
+    source: 'aws.secretsmanager',
+    account: '000000000000',
+    time: clock
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z'),
+    region: 'us-east-1',
+    resources: [],
     detail: { eventSource: 'secretsmanager.amazonaws.com', eventName, additionalEventData: { SecretId: secretArn } },
   };
 }
@@ -112,17 +120,25 @@ export async function startSecretsSandbox(options: SecretsSandboxOptions): Promi
     void options.bus.publish(rotationEvent('RotationSucceeded', secretArn, options.clock));
   });
 
-  const restarterPorts: RestarterPorts = { ...ports, cluster: new KubernetesRestarts(options.kubernetes), maxConcurrentRestarts: options.maxConcurrentRestarts };
+  const restarterPorts: RestarterPorts = {
+    ...ports,
+    cluster: new KubernetesRestarts(options.kubernetes),
+    maxConcurrentRestarts: options.maxConcurrentRestarts,
+  };
   const sweeper = createSecretSweeperHandler(async () => wiring('secret-sweeper')) as unknown as LocalHandler;
   const revoker = createCredentialRevokerHandler(async () => wiring('credential-revoker')) as unknown as LocalHandler;
-  const restarter = createConsumerRestarterHandler(async () => ({ ports: restarterPorts, controllerActor: 'role/hms-sys-consumer-restarter' })) as unknown as LocalHandler;
+  const restarter = createConsumerRestarterHandler(async () => ({
+    ports: restarterPorts,
+    controllerActor: 'role/hms-sys-consumer-restarter',
+  })) as unknown as LocalHandler;
   options.bus.register(secretSweeperFunction, sweeper, options.sweepMinutes / declaredRate(secretSweeperFunction));
   options.bus.register(credentialRevokerFunction, revoker, options.revokeMinutes / declaredRate(credentialRevokerFunction));
   options.bus.register(consumerRestarterFunction, restarter);
 
   const reporter = { error: (message: string, details: Record<string, unknown>) => console.error(message, details) };
   return {
-    secrets, postgres,
+    secrets,
+    postgres,
     apiHandler: createSecretsApiHandler(async () => wiring('secrets-api'), reporter) as unknown as LocalHandler,
     sweepNow: () => options.bus.invoke('secret-sweeper', sweeper, { id: `manual-sweep-${Date.now()}` }),
     revokeNow: () => options.bus.invoke('credential-revoker', revoker, { id: `manual-revoke-${Date.now()}` }),

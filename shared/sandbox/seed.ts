@@ -10,6 +10,4 @@ export const seedDeployments = [
 ] as const;
 
 /** notification-svc is HPA-managed: hms-sys raises the HPA's floor instead of writing replicas. */
-export const seedHpas = [
-  { namespace: 'benefits', name: 'notification-svc', deployment: 'notification-svc', minReplicas: 2, maxReplicas: 10 },
-] as const;
+export const seedHpas = [{ namespace: 'benefits', name: 'notification-svc', deployment: 'notification-svc', minReplicas: 2, maxReplicas: 10 }] as const;

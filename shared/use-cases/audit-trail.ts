@@ -1,6 +1,6 @@
 import type { AuditQuery } from '#ports/audit-log.ts';
 import type { Ports } from '#ports/ports.ts';
-import { verifyAuditChain, type VerifyReport, type VerifyRequest } from './audit-verify.ts';
+import { type VerifyReport, type VerifyRequest, verifyAuditChain } from './audit-verify.ts';
 
 /** Audit records newest first; a cursor from another query throws InvalidCursorError, a 400 at the edge. */
 export function listAudit(ports: Ports, query: AuditQuery) {

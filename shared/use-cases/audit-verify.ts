@@ -1,5 +1,5 @@
+import { auditStream, type ChainBreak, type ChainPosition, GENESIS, hashRecord, verifyChainFrom } from '#domain/audit.ts';
 import { decodeCursor, encodeCursor } from '#domain/cursor.ts';
-import { auditStream, GENESIS, hashRecord, verifyChainFrom, type ChainBreak, type ChainPosition } from '#domain/audit.ts';
 import { NotFoundError, ValidationError } from '#domain/errors.ts';
 import type { AuditCheckpoint, AuditLog } from '#ports/audit-log.ts';
 import type { Clock } from '#ports/clock.ts';
@@ -62,12 +62,25 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
     throw new ValidationError('a cursor continues a from=genesis run; a checkpoint run continues from the stored checkpoint', 'query.cursor');
   }
   const stored = await ports.audit.getCheckpoint(stream);
-  const start = request.from === 'checkpoint'
-    ? (stored ? { seq: stored.seq, hash: stored.hash } : GENESIS)
-    : (request.cursor === undefined ? GENESIS : decodeVerifyCursor(request.cursor, stream));
+  const start =
+    request.from === 'checkpoint'
+      ? stored
+        ? { seq: stored.seq, hash: stored.hash }
+        : GENESIS
+      : request.cursor === undefined
+        ? GENESIS
+        : decodeVerifyCursor(request.cursor, stream);
   const report: VerifyReport = {
-    stream, from: request.from, intact: true, firstBreak: null, startedAfter: start.seq, verifiedThrough: start.seq,
-    records: 0, complete: false, cursor: null, checkpoint: stored,
+    stream,
+    from: request.from,
+    intact: true,
+    firstBreak: null,
+    startedAfter: start.seq,
+    verifiedThrough: start.seq,
+    records: 0,
+    complete: false,
+    cursor: null,
+    checkpoint: stored,
   };
 
   const anchorBreak = await checkAnchor(ports.audit, stream, start);
@@ -77,7 +90,8 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
   while (!report.complete && report.records < budget.maxRecords && !budget.shouldStop()) {
     const page = await ports.audit.readChain(stream, position.seq, Math.min(budget.pageSize, budget.maxRecords - report.records));
     // Registering a service writes its first record, so a service stream with none never existed: say so, not "intact".
-    if (request.service && position.seq === 0 && page.records.length === 0 && !page.unreadable) throw new NotFoundError(`audit stream of service ${request.service}`, 'query.service');
+    if (request.service && position.seq === 0 && page.records.length === 0 && !page.unreadable)
+      throw new NotFoundError(`audit stream of service ${request.service}`, 'query.service');
     const found = verifyChainFrom(page.records, position) ?? checkpointMismatch(page.records, stored) ?? page.unreadable ?? null;
     const good = found ? page.records.filter((r) => r.seq < found.seq) : page.records;
     const last = good[good.length - 1];
@@ -96,7 +110,10 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
 /** The record a run starts after must still exist and still hash to the position's hash. */
 async function checkAnchor(audit: AuditLog, stream: string, start: ChainPosition): Promise<ChainBreak | null> {
   if (start.seq === 0) return null;
-  const { records: [anchor], unreadable } = await audit.readChain(stream, start.seq - 1, 1);
+  const {
+    records: [anchor],
+    unreadable,
+  } = await audit.readChain(stream, start.seq - 1, 1);
   if (unreadable?.seq === start.seq) return unreadable;
   if (!anchor || anchor.seq !== start.seq) return { seq: start.seq, problem: 'the record the run starts after is missing' };
   const { hash, ...unhashed } = anchor;

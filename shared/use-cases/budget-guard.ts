@@ -17,7 +17,10 @@ export interface BudgetLimit {
  * no budget. It writes nothing: the caller records `floorExceedsBudget` once it acts.
  */
 export async function budgetLimit(
-  ports: CorePorts, service: Service, move: { current: number; desired: number; floor: number }, known?: Budget | null,
+  ports: CorePorts,
+  service: Service,
+  move: { current: number; desired: number; floor: number },
+  known?: Budget | null,
 ): Promise<BudgetLimit | null> {
   if (move.desired <= move.current) return null;
   const budget = known === undefined ? await ports.ledger.getBudget(service.name) : known;
@@ -29,10 +32,20 @@ export async function budgetLimit(
 }
 
 /** The audit record that the floor alone breaks the budget: availability came first. */
-export function recordFloorExceeds(ports: Pick<CorePorts, 'audit' | 'clock'>, caller: Caller, service: { name: string; tags: Service['tags'] }, limit: BudgetLimit) {
+export function recordFloorExceeds(
+  ports: Pick<CorePorts, 'audit' | 'clock'>,
+  caller: Caller,
+  service: { name: string; tags: Service['tags'] },
+  limit: BudgetLimit,
+) {
   return record(ports, caller, {
-    action: 'budget.floor-exceeds', target: `budget/${service.name}`, before: null,
-    after: { replicas: limit.replicas }, outcome: 'success', reasons: limit.reasons, service,
+    action: 'budget.floor-exceeds',
+    target: `budget/${service.name}`,
+    before: null,
+    after: { replicas: limit.replicas },
+    outcome: 'success',
+    reasons: limit.reasons,
+    service,
   });
 }
 

@@ -5,8 +5,8 @@ import type { SetBudgetInput } from '#domain/schemas.ts';
 import type { Caller, CorePorts } from '#ports/ports.ts';
 import { removeBudget } from './budget-removal.ts';
 import { orConflict } from './conflicts.ts';
-import { servicePrice, type ServicePrice } from './pricing.ts';
 import { getLiveService } from './live-service.ts';
+import { type ServicePrice, servicePrice } from './pricing.ts';
 import { record } from './record.ts';
 import { getService, type Mutation } from './services.ts';
 
@@ -45,8 +45,13 @@ export async function setBudget(ports: CorePorts, caller: Caller, serviceName: s
   if (options.dryRun) return { dryRun: true, wouldSet: budget };
   await orConflict(() => ports.ledger.putBudget(budget, existing?.version ?? null), `budget ${serviceName}`, 'monthlyUSD');
   await record(ports, caller, {
-    action: 'budget.set', target: `budget/${serviceName}`, before: existing, after: budget, outcome: 'success',
-    reasons: [`monthly cap ${budget.monthlyUSD} USD; alerts at ${budget.thresholds.join('%, ')}%`], service: { name: serviceName, tags: service.tags },
+    action: 'budget.set',
+    target: `budget/${serviceName}`,
+    before: existing,
+    after: budget,
+    outcome: 'success',
+    reasons: [`monthly cap ${budget.monthlyUSD} USD; alerts at ${budget.thresholds.join('%, ')}%`],
+    service: { name: serviceName, tags: service.tags },
   });
   return budgetStatus(ports, service, budget, price);
 }
@@ -107,8 +112,9 @@ export async function listBudgets(ports: CorePorts, filter: BudgetFilter) {
   const now = ports.clock.now();
   const [budgets, usage] = await Promise.all([ports.ledger.listBudgets(), ports.ledger.listUsage(monthOf(now))]);
   const usageOf = new Map(usage.map((u) => [u.service, u]));
-  const matching = budgets.filter((b) => (Object.entries(filter) as Array<[keyof BudgetFilter, string | undefined]>)
-    .every(([tag, value]) => value === undefined || b.tags[tag] === value));
+  const matching = budgets.filter((b) =>
+    (Object.entries(filter) as Array<[keyof BudgetFilter, string | undefined]>).every(([tag, value]) => value === undefined || b.tags[tag] === value),
+  );
   const statuses = matching.map((budget) => {
     const u = usageOf.get(budget.service) ?? null;
     return statusOf(budget, u, { replicas: u?.replicas ?? 0, podHourUSD: u?.podHourUSD ?? 0, basis: u ? 'as last metered' : 'not metered yet' }, now);

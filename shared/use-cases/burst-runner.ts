@@ -106,12 +106,12 @@ async function checkRamp(ports: RunnerPorts, caller: Caller, burst: Burst, now: 
   const timedOut = now.getTime() - Date.parse(burst.startedAt!) >= RAMP_TIMEOUT_MS;
   if (!ready && !timedOut) return burst;
   const holdUntil = new Date(now.getTime() + burst.holdMinutes * 60_000).toISOString();
-  const warnings = timedOut && !ready
-    ? [...burst.capacityWarnings, `only ${counts.ready} of ${burst.requestedPods} pods were Ready after ${RAMP_TIMEOUT_MS / 60_000} min; holding anyway`]
-    : burst.capacityWarnings;
+  const warnings =
+    timedOut && !ready
+      ? [...burst.capacityWarnings, `only ${counts.ready} of ${burst.requestedPods} pods were Ready after ${RAMP_TIMEOUT_MS / 60_000} min; holding anyway`]
+      : burst.capacityWarnings;
   const saved = await saveBurst(ports, { ...burst, state: 'holding', readyAt: now.toISOString(), holdUntil, capacityWarnings: warnings }, burst.version);
-  await ports.scheduler.scheduleAt(burstScheduleName(burst.burstId, 'scale-back'), new Date(holdUntil), { burstId: burst.burstId })
-    .catch(() => undefined); // the minute tick scales back without it
+  await ports.scheduler.scheduleAt(burstScheduleName(burst.burstId, 'scale-back'), new Date(holdUntil), { burstId: burst.burstId }).catch(() => undefined); // the minute tick scales back without it
   await audit(ports, caller, saved, 'burst.hold', [`${counts.ready} of ${burst.requestedPods} pods Ready; holding until ${holdUntil}`]);
   return saved;
 }
@@ -126,8 +126,9 @@ async function beginScaleBack(ports: RunnerPorts, caller: Caller, burst: Burst, 
 async function finishScaleBack(ports: RunnerPorts, caller: Caller, burst: Burst): Promise<Burst> {
   if (burst.previousLevel !== null) await writeLevel(ports, burst.target, burst.previousLevel);
   if (burst.warmedAt) await ports.cluster.removePlaceholders(burst.target);
-  await Promise.all((['warm-up', 'start', 'scale-back'] as const).map((name) =>
-    ports.scheduler.cancel(burstScheduleName(burst.burstId, name)).catch(() => undefined)));
+  await Promise.all(
+    (['warm-up', 'start', 'scale-back'] as const).map((name) => ports.scheduler.cancel(burstScheduleName(burst.burstId, name)).catch(() => undefined)),
+  );
   const endAs: BurstState = burst.cancelledAt ? 'cancelled' : 'done';
   const saved = await saveBurst(ports, { ...burst, state: endAs, endedAt: ports.clock.now().toISOString() }, burst.version);
   await ports.ledger.releaseActiveBurst(burst.service, burst.burstId);
@@ -140,8 +141,9 @@ async function fail(ports: RunnerPorts, caller: Caller, burst: Burst, why: strin
   const saved = await saveBurst(ports, { ...burst, state: 'failed', failure: why, endedAt: ports.clock.now().toISOString() }, burst.version);
   // Leave nothing running or scheduled behind a failed burst: placeholders would cost money unmetered.
   if (burst.warmedAt) await ports.cluster.removePlaceholders(burst.target).catch(() => undefined);
-  await Promise.all((['warm-up', 'start', 'scale-back'] as const).map((name) =>
-    ports.scheduler.cancel(burstScheduleName(burst.burstId, name)).catch(() => undefined)));
+  await Promise.all(
+    (['warm-up', 'start', 'scale-back'] as const).map((name) => ports.scheduler.cancel(burstScheduleName(burst.burstId, name)).catch(() => undefined)),
+  );
   await ports.ledger.releaseActiveBurst(burst.service, burst.burstId);
   await audit(ports, caller, saved, 'burst.fail', [why], 'failure');
   return saved;
@@ -149,8 +151,12 @@ async function fail(ports: RunnerPorts, caller: Caller, burst: Burst, why: strin
 
 function audit(ports: CorePorts, caller: Caller, burst: Burst, action: string, reasons: string[], outcome: 'success' | 'failure' = 'success') {
   return record(ports, caller, {
-    action, target: `burst/${burst.burstId}`, before: null,
-    after: { state: burst.state, requestedPods: burst.requestedPods, previousLevel: burst.previousLevel }, outcome, reasons,
+    action,
+    target: `burst/${burst.burstId}`,
+    before: null,
+    after: { state: burst.state, requestedPods: burst.requestedPods, previousLevel: burst.previousLevel },
+    outcome,
+    reasons,
     service: { name: burst.service, tags: burst.target.tags },
   });
 }

@@ -36,22 +36,36 @@ export async function createBurst(ports: SchedulingPorts, caller: Caller, input:
   if (active) throw new ConflictError(`service ${service.name} already has burst ${active} under way: cancel it first`, 'service');
 
   const [price, level, budget, usage, capacity] = await Promise.all([
-    servicePrice(ports, service), readLevel(ports, service), ports.ledger.getBudget(service.name),
-    ports.ledger.getUsage(service.name, monthOf(now)), readCapacity(ports, service.cluster),
+    servicePrice(ports, service),
+    readLevel(ports, service),
+    ports.ledger.getBudget(service.name),
+    ports.ledger.getUsage(service.name, monthOf(now)),
+    readCapacity(ports, service.cluster),
   ]);
   const plan = planBurst({
-    fromPods: input.fromPods, maxCostPerHourUSD: input.maxCostPerHourUSD, holdMinutes: input.holdMinutes,
+    fromPods: input.fromPods,
+    maxCostPerHourUSD: input.maxCostPerHourUSD,
+    holdMinutes: input.holdMinutes,
     // An HPA's maxReplicas bounds the floor a burst can set: plan no more than it allows.
     toPods: level.ceiling === null ? input.toPods : Math.max(input.fromPods + 1, Math.min(input.toPods, level.ceiling)),
-    startAt: startAt < now ? now : startAt, now, podHourUSD: price.usd, previousReplicas: level.level,
+    startAt: startAt < now ? now : startAt,
+    now,
+    podHourUSD: price.usd,
+    previousReplicas: level.level,
     budget: budget ? { monthlyUSD: budget.monthlyUSD, spentUSD: usage?.spentUSD ?? 0 } : null,
     capacity: capacity ? { ...capacity, ...ports.capacityTimings } : null,
   });
   const warnings = [...plan.capacityWarnings, ...levelWarnings(input.fromPods, level, plan.requestedPods)];
   const summary = {
-    requestedPods: plan.requestedPods, bindingLimit: plan.bindingLimit, limits: plan.limits, schedule: plan.schedule,
-    estimatedCostUSD: plan.estimatedCostUSD, estimatedReadySeconds: plan.estimatedReadySeconds, capacityWarnings: warnings,
-    podHourUSD: price.usd, priceBasis: price.detail,
+    requestedPods: plan.requestedPods,
+    bindingLimit: plan.bindingLimit,
+    limits: plan.limits,
+    schedule: plan.schedule,
+    estimatedCostUSD: plan.estimatedCostUSD,
+    estimatedReadySeconds: plan.estimatedReadySeconds,
+    capacityWarnings: warnings,
+    podHourUSD: price.usd,
+    priceBasis: price.detail,
   };
   if (options.dryRun) return { dryRun: true, burstId: null, ...summary };
 
@@ -61,18 +75,42 @@ export async function createBurst(ports: SchedulingPorts, caller: Caller, input:
   }
   const stamp = now.toISOString();
   const burst: Burst = {
-    burstId, service: service.name,
+    burstId,
+    service: service.name,
     target: { cluster: service.cluster, namespace: service.namespace, deployment: service.deployment, tags: service.tags },
-    fromPods: input.fromPods, toPods: input.toPods, requestedPods: plan.requestedPods, maxCostPerHourUSD: input.maxCostPerHourUSD,
-    holdMinutes: input.holdMinutes, podHourUSD: price.usd, bindingLimit: plan.bindingLimit, limits: plan.limits, schedule: plan.schedule,
-    estimatedCostUSD: plan.estimatedCostUSD, capacityWarnings: warnings, startAt: (startAt < now ? now : startAt).toISOString(),
-    warmUpAt: plan.warmUpAt, state: 'scheduled', previousLevel: null, warmedAt: null, startedAt: null, readyAt: null,
-    holdUntil: null, endedAt: null, failure: null, origin: options.origin ?? { kind: 'api', actor: caller.actor },
-    createdAt: stamp, updatedAt: stamp, version: 1,
+    fromPods: input.fromPods,
+    toPods: input.toPods,
+    requestedPods: plan.requestedPods,
+    maxCostPerHourUSD: input.maxCostPerHourUSD,
+    holdMinutes: input.holdMinutes,
+    podHourUSD: price.usd,
+    bindingLimit: plan.bindingLimit,
+    limits: plan.limits,
+    schedule: plan.schedule,
+    estimatedCostUSD: plan.estimatedCostUSD,
+    capacityWarnings: warnings,
+    startAt: (startAt < now ? now : startAt).toISOString(),
+    warmUpAt: plan.warmUpAt,
+    state: 'scheduled',
+    previousLevel: null,
+    warmedAt: null,
+    startedAt: null,
+    readyAt: null,
+    holdUntil: null,
+    endedAt: null,
+    failure: null,
+    origin: options.origin ?? { kind: 'api', actor: caller.actor },
+    createdAt: stamp,
+    updatedAt: stamp,
+    version: 1,
   };
   await ports.ledger.putBurst(burst, null);
   await record(ports, caller, {
-    action: 'burst.create', target: `burst/${burstId}`, before: null, after: burst, outcome: 'success',
+    action: 'burst.create',
+    target: `burst/${burstId}`,
+    before: null,
+    after: burst,
+    outcome: 'success',
     reasons: [`${plan.requestedPods} pods requested (${plan.bindingLimit} binds) for ${input.holdMinutes} min, about ${plan.estimatedCostUSD.toFixed(2)} USD`],
     service: { name: service.name, tags: service.tags },
   });
@@ -86,7 +124,10 @@ async function startNow(ports: SchedulingPorts, caller: Caller, burst: Burst): P
     return await advanceBurst(ports, caller, burst.burstId);
   } catch (err) {
     const current = (await ports.ledger.getBurst(burst.burstId)) ?? burst;
-    return { ...current, capacityWarnings: [...current.capacityWarnings, `the ramp did not finish (${(err as Error).message}); the burst runner retries it within a minute`] };
+    return {
+      ...current,
+      capacityWarnings: [...current.capacityWarnings, `the ramp did not finish (${(err as Error).message}); the burst runner retries it within a minute`],
+    };
   }
 }
 
@@ -97,7 +138,10 @@ async function scheduleStart(ports: SchedulingPorts, burst: Burst): Promise<Burs
     return burst;
   } catch (err) {
     // The burst is recorded; the runner's minute tick starts it even without its schedule.
-    const warned = { ...burst, capacityWarnings: [...burst.capacityWarnings, `the start schedule could not be set (${(err as Error).message}); the runner's minute tick will start it`] };
+    const warned = {
+      ...burst,
+      capacityWarnings: [...burst.capacityWarnings, `the start schedule could not be set (${(err as Error).message}); the runner's minute tick will start it`],
+    };
     await saveBurst(ports, warned, burst.version);
     return warned;
   }

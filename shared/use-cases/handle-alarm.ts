@@ -2,7 +2,7 @@ import { parseAlarmName } from '#domain/alarms.ts';
 import type { Datapoint } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { record } from './record.ts';
-import { scaleRule, type ScaleOutcome, type ScaleRequest } from './scale-rule.ts';
+import { type ScaleOutcome, type ScaleRequest, scaleRule } from './scale-rule.ts';
 
 /** How long one invocation holds an event before another may take it over. */
 export const EVENT_LEASE_SECONDS = 120;
@@ -14,10 +14,7 @@ export class EventBusyError extends Error {
   }
 }
 
-export type AlarmOutcome =
-  | ScaleOutcome
-  | { outcome: 'duplicate'; eventId: string; result: unknown }
-  | { outcome: 'ignored'; reason: string };
+export type AlarmOutcome = ScaleOutcome | { outcome: 'duplicate'; eventId: string; result: unknown } | { outcome: 'ignored'; reason: string };
 
 /**
  * Runs a scale request at most once per event id. On failure the claim is released, the
@@ -54,9 +51,14 @@ export async function runOnce(ports: Ports, caller: Caller, eventId: string, req
 async function auditFailure(ports: Ports, caller: Caller, request: Pick<ScaleRequest, 'ruleId'>, err: Error) {
   const rule = await ports.store.getRule(request.ruleId);
   await record(ports, caller, {
-    action: 'scale.failed', target: `rule/${request.ruleId}`, before: null, after: null, outcome: 'failure',
+    action: 'scale.failed',
+    target: `rule/${request.ruleId}`,
+    before: null,
+    after: null,
+    outcome: 'failure',
     reasons: [`${err.name}: ${err.message}`, 'Lambda retries the event, then parks it in the dead-letter queue'],
-    service: rule ? { name: rule.service, tags: rule.target.tags } : null, serviceName: rule?.service,
+    service: rule ? { name: rule.service, tags: rule.target.tags } : null,
+    serviceName: rule?.service,
   });
 }
 
@@ -73,6 +75,9 @@ export async function handleAlarm(ports: Ports, caller: Caller, facts: AlarmEven
   if (!parsed) return { outcome: 'ignored', reason: `${facts.alarmName} is not an hms-sys rule alarm` };
   if (facts.stateValue !== 'ALARM') return { outcome: 'ignored', reason: `${facts.alarmName} moved to ${facts.stateValue}, not ALARM` };
   return runOnce(ports, caller, `alarm:${facts.eventId}`, {
-    ruleId: parsed.ruleId, direction: parsed.direction, source: 'alarm', metricHint: facts.metric,
+    ruleId: parsed.ruleId,
+    direction: parsed.direction,
+    source: 'alarm',
+    metricHint: facts.metric,
   });
 }

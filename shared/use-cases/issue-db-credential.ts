@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_EXCLUDED_CHARACTERS } from '#domain/rotation.ts';
 import { UnprocessableError } from '#domain/errors.ts';
+import { DEFAULT_EXCLUDED_CHARACTERS } from '#domain/rotation.ts';
 import type { Caller } from '#ports/ports.ts';
 import {
-  adminLogin, CREDENTIAL_PREFIX, CREDENTIAL_REPLACED, CREDENTIAL_TAGS, listDbCredentials, TEMPLATE_ROLE_TAG, type CredentialPorts, type IssueInput,
+  adminLogin,
+  CREDENTIAL_PREFIX,
+  CREDENTIAL_REPLACED,
+  CREDENTIAL_TAGS,
+  type CredentialPorts,
+  type IssueInput,
+  listDbCredentials,
+  TEMPLATE_ROLE_TAG,
 } from './db-credentials.ts';
 import { record } from './record.ts';
 
@@ -16,7 +23,8 @@ import { record } from './record.ts';
 export async function issueDbCredential(ports: CredentialPorts, caller: Caller, input: IssueInput) {
   const master = await ports.secrets.describe(input.database);
   const template = master.tags[TEMPLATE_ROLE_TAG];
-  if (!template) throw new UnprocessableError('no_template_role', `the master secret has no ${TEMPLATE_ROLE_TAG} tag naming the role to copy grants from`, 'database');
+  if (!template)
+    throw new UnprocessableError('no_template_role', `the master secret has no ${TEMPLATE_ROLE_TAG} tag naming the role to copy grants from`, 'database');
   const admin = adminLogin((await ports.secrets.getValue(master.arn)).value);
   const now = ports.clock.now();
   const expiresAt = new Date(now.getTime() + input.ttlMinutes * 60_000);
@@ -24,11 +32,15 @@ export async function issueDbCredential(ports: CredentialPorts, caller: Caller, 
   const password = await ports.secrets.randomPassword({ length: 32, excludeCharacters: DEFAULT_EXCLUDED_CHARACTERS });
   const value = JSON.stringify({ engine: 'postgres', host: admin.host, port: admin.port, dbname: admin.database, username, password });
   const { arn } = await ports.secrets.create({
-    name: `${CREDENTIAL_PREFIX}/${input.service}/${username}`, value,
+    name: `${CREDENTIAL_PREFIX}/${input.service}/${username}`,
+    value,
     description: `hms-sys one-time PostgreSQL login for ${input.service}, valid until ${expiresAt.toISOString()}`,
     tags: {
-      [CREDENTIAL_TAGS.kind]: 'postgres', [CREDENTIAL_TAGS.service]: input.service, [CREDENTIAL_TAGS.database]: master.arn,
-      [CREDENTIAL_TAGS.role]: username, [CREDENTIAL_TAGS.expiresAt]: expiresAt.toISOString(),
+      [CREDENTIAL_TAGS.kind]: 'postgres',
+      [CREDENTIAL_TAGS.service]: input.service,
+      [CREDENTIAL_TAGS.database]: master.arn,
+      [CREDENTIAL_TAGS.role]: username,
+      [CREDENTIAL_TAGS.expiresAt]: expiresAt.toISOString(),
     },
   });
   try {
@@ -39,8 +51,13 @@ export async function issueDbCredential(ports: CredentialPorts, caller: Caller, 
   }
   const issued = { arn, service: input.service, database: master.arn, username, expiresAt: expiresAt.toISOString() };
   await record(ports, caller, {
-    action: 'db-credential.issue', target: `secret/${arn}`, before: null, after: issued, outcome: 'success',
-    reasons: [`role ${username} joins ${template}, valid for ${input.ttlMinutes} min`], serviceName: input.service,
+    action: 'db-credential.issue',
+    target: `secret/${arn}`,
+    before: null,
+    after: issued,
+    outcome: 'success',
+    reasons: [`role ${username} joins ${template}, valid for ${input.ttlMinutes} min`],
+    serviceName: input.service,
   });
   const earlier = (await listDbCredentials(ports, input.service)).filter((c) => c.database === master.arn && c.arn !== arn);
   if (earlier.length > 0 && ports.events) {

@@ -2,8 +2,8 @@ import { ConflictError } from '#domain/errors.ts';
 import type { ScaleServiceInput } from '#domain/schemas.ts';
 import type { Caller, CorePorts } from '#ports/ports.ts';
 import { budgetLimit, recordFloorExceeds } from './budget-guard.ts';
-import { record } from './record.ts';
 import { getLiveService } from './live-service.ts';
+import { record } from './record.ts';
 import type { Mutation } from './services.ts';
 import { readLevel, writeLevel } from './workload-level.ts';
 
@@ -27,8 +27,13 @@ export async function scaleService(ports: CorePorts, caller: Caller, name: strin
   const written = await writeLevel(ports, service, target);
   if (limit?.floorExceedsBudget) await recordFloorExceeds(ports, caller, service, limit);
   await record(ports, caller, {
-    action: 'scale.manual', target: `deployment/${service.namespace}/${service.deployment}`,
-    before: { replicas: level.level }, after: { replicas: written }, outcome: 'success', reasons, service,
+    action: 'scale.manual',
+    target: `deployment/${service.namespace}/${service.deployment}`,
+    before: { replicas: level.level },
+    after: { replicas: written },
+    outcome: 'success',
+    reasons,
+    service,
   });
   return { ...answer, to: written };
 }

@@ -1,4 +1,4 @@
-import { accrueWithClose, FLOOR_EVENT, monthOf, THRESHOLD_EVENT, monthStart, newlyCrossed, projectedSpend, type Usage } from '#domain/budget.ts';
+import { accrueWithClose, FLOOR_EVENT, monthOf, monthStart, newlyCrossed, projectedSpend, THRESHOLD_EVENT, type Usage } from '#domain/budget.ts';
 import { podHourPrice } from '#domain/cost.ts';
 import type { Budget, Rule, Service } from '#domain/model.ts';
 import { StaleVersionError } from '#ports/errors.ts';
@@ -44,11 +44,15 @@ export async function meterUsage(ports: PublishingPorts, caller: Caller, options
   const now = ports.clock.now();
   const month = monthOf(now);
   const [services, budgets, usage, rules, active] = await Promise.all([
-    ports.store.listServices(), ports.ledger.listBudgets(), ports.ledger.listUsage(month),
-    ports.store.listRules(), ports.ledger.listActiveBursts(),
+    ports.store.listServices(),
+    ports.ledger.listBudgets(),
+    ports.ledger.listUsage(month),
+    ports.store.listRules(),
+    ports.ledger.listActiveBursts(),
   ]);
   const context: Context = {
-    now, month,
+    now,
+    month,
     usage: new Map(usage.map((u) => [u.service, u as MeteredUsage])),
     budgets: new Map(budgets.map((b) => [b.service, b])),
     floors: floorsOf(rules),
@@ -87,7 +91,8 @@ async function meterService(ports: PublishingPorts, caller: Caller, service: Ser
   const placeholders = context.warming.has(service.name) ? await placeholderReplicas(ports, service) : 0;
   const price = podHourPrice({
     ...(service.podHourUSD === undefined ? {} : { podHourUSD: service.podHourUSD }),
-    requests: workload.podRequests, region: ports.pricingRegion,
+    requests: workload.podRequests,
+    region: ports.pricingRegion,
   });
   const previous = context.usage.get(service.name) ?? (await lastMonthUsage(ports, service.name, context.now));
   const reading = { service: service.name, at: context.now, replicas: workload.replicas + placeholders, podHourUSD: price.usd };
@@ -129,7 +134,11 @@ function queueAlerts(usage: MeteredUsage, budget: Budget, service: Service, cont
   const floor = context.floors.get(service.name) ?? 0;
   const floorProjection = projectedSpend({ spentUSD: usage.spentUSD, replicas: floor, podHourUSD: usage.podHourUSD, now: context.now });
   if (!usage.floorAlerted && floor > 0 && floorProjection > budget.monthlyUSD) {
-    pending.push({ detailType: FLOOR_EVENT, detail: { ...common, minReplicas: floor, floorProjectedUSD: floorProjection }, resources: [`service/${service.name}`] });
+    pending.push({
+      detailType: FLOOR_EVENT,
+      detail: { ...common, minReplicas: floor, floorProjectedUSD: floorProjection },
+      resources: [`service/${service.name}`],
+    });
     usage.floorAlerted = true;
   }
 }
@@ -141,8 +150,12 @@ async function publishPending(ports: PublishingPorts, caller: Caller, service: S
   for (const event of pending) {
     await record(ports, caller, {
       action: event.detailType === THRESHOLD_EVENT ? 'budget.threshold' : 'budget.floor-exceeds',
-      target: `budget/${service.name}`, before: null, after: event.detail, outcome: 'success',
-      reasons: [alertWords(event)], service: { name: service.name, tags: service.tags },
+      target: `budget/${service.name}`,
+      before: null,
+      after: event.detail,
+      outcome: 'success',
+      reasons: [alertWords(event)],
+      service: { name: service.name, tags: service.tags },
     });
   }
   const sent: MeteredUsage = { ...usage, pendingAlerts: [], version: usage.version + 1 };

@@ -1,7 +1,7 @@
 import { ALARM_NAME_PREFIX, parseAlarmName } from '#domain/alarms.ts';
-import type { Caller, Ports } from '#ports/ports.ts';
 import { ClusterNotFoundError, ClusterUnavailableError } from '#ports/errors.ts';
-import { runOnce, type AlarmOutcome } from './handle-alarm.ts';
+import type { Caller, Ports } from '#ports/ports.ts';
+import { type AlarmOutcome, runOnce } from './handle-alarm.ts';
 
 /** A cluster answer no retry changes: the Deployment is gone, or hms-sys lacks access to it. */
 function isPermanent(err: unknown): boolean {
@@ -30,11 +30,13 @@ export async function reconcile(ports: Ports, caller: Caller, passId: string, op
   const names = await ports.metrics.alarmsInAlarm(ALARM_NAME_PREFIX);
   const report: ReconcileReport = { alarmsInAlarm: names.length, deferred: 0, outcomes: [] };
   // A random order, so a pass cut short by its deadline does not always leave the same rules.
-  const queue = names.flatMap((name) => {
-    const parsed = parseAlarmName(name);
-    // Burst alarms are the burst runner's: one burst per alarm event, not one per pass.
-    return parsed && !parsed.burst ? [{ name, ...parsed, order: Math.random() }] : [];
-  }).sort((a, b) => a.order - b.order);
+  const queue = names
+    .flatMap((name) => {
+      const parsed = parseAlarmName(name);
+      // Burst alarms are the burst runner's: one burst per alarm event, not one per pass.
+      return parsed && !parsed.burst ? [{ name, ...parsed, order: Math.random() }] : [];
+    })
+    .sort((a, b) => a.order - b.order);
   const failures: Error[] = [];
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
@@ -44,7 +46,10 @@ export async function reconcile(ports: Ports, caller: Caller, passId: string, op
       }
       try {
         const result = await runOnce(ports, caller, `reconcile:${passId}:${item.name}`, {
-          ruleId: item.ruleId, direction: item.direction, source: 'reconcile', metricHint: null,
+          ruleId: item.ruleId,
+          direction: item.direction,
+          source: 'reconcile',
+          metricHint: null,
         });
         report.outcomes.push({ alarm: item.name, outcome: result.outcome });
       } catch (err) {

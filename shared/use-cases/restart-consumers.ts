@@ -1,10 +1,10 @@
 import type { Service } from '#domain/model.ts';
-import { backoffDelay, type BackoffPolicy } from '#domain/retry.ts';
+import { type BackoffPolicy, backoffDelay } from '#domain/retry.ts';
 import { POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
 import { sameSecret } from '#domain/secret-arn.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
-import { SECRET_VERSION_ANNOTATION, type RestartCluster } from '#ports/cluster.ts';
 import type { Clock } from '#ports/clock.ts';
+import { type RestartCluster, SECRET_VERSION_ANNOTATION } from '#ports/cluster.ts';
 import { ClusterConflictError, ClusterNotFoundError, SecretAccessDeniedError } from '#ports/errors.ts';
 import type { Caller } from '#ports/ports.ts';
 import { AWSCURRENT, type SecretDescription, type SecretStore } from '#ports/secret-store.ts';
@@ -56,7 +56,10 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * Deployments roll at once in the cluster's managed namespaces: restart storms wait their turn.
  */
 export async function restartConsumers(
-  ports: RestartPorts, caller: Caller, change: { secret: string; versionId: string; service?: string }, options: RestartOptions,
+  ports: RestartPorts,
+  caller: Caller,
+  change: { secret: string; versionId: string; service?: string },
+  options: RestartOptions,
 ): Promise<RestartReport> {
   return restartAmong(ports, caller, await ports.store.listServices(), change, options);
 }
@@ -82,7 +85,10 @@ export type RotationRestart =
  * failed audit record telling the operator to tag the secret, and the event ends without an error.
  */
 export async function restartAfterRotation(
-  ports: RestartPorts & { secrets: Pick<SecretStore, 'describe'> }, caller: Caller, secretId: string, options: RestartOptions,
+  ports: RestartPorts & { secrets: Pick<SecretStore, 'describe'> },
+  caller: Caller,
+  secretId: string,
+  options: RestartOptions,
 ): Promise<RotationRestart> {
   const services = await ports.store.listServices();
   const consumers = consumersOf(services, secretId);
@@ -92,12 +98,18 @@ export async function restartAfterRotation(
     described = await ports.secrets.describe(secretId);
   } catch (err) {
     if (!(err instanceof SecretAccessDeniedError)) throw err;
-    const reason = `${secretId} rotated, but hms-sys may not describe it: it is not tagged ${STRATEGY_TAG}, so it is not under hms-sys rotation and its consumers `
-      + `were not restarted. Tag it ${STRATEGY_TAG} (and ${POLICY_TAG}) to have them restarted after each rotation, or restart them yourself.`;
+    const reason =
+      `${secretId} rotated, but hms-sys may not describe it: it is not tagged ${STRATEGY_TAG}, so it is not under hms-sys rotation and its consumers ` +
+      `were not restarted. Tag it ${STRATEGY_TAG} (and ${POLICY_TAG}) to have them restarted after each rotation, or restart them yourself.`;
     for (const service of consumers) {
       await record(ports, caller, {
-        action: 'secret.restart', target: `deployment/${service.namespace}/${service.deployment}`, before: null, after: null, outcome: 'failure',
-        reasons: [reason, (err as Error).message], service,
+        action: 'secret.restart',
+        target: `deployment/${service.namespace}/${service.deployment}`,
+        before: null,
+        after: null,
+        outcome: 'failure',
+        reasons: [reason, (err as Error).message],
+        service,
       });
     }
     return { ours: true, readable: false, secret: secretId, consumers: consumers.map((s) => s.name), reason };
@@ -108,7 +120,11 @@ export async function restartAfterRotation(
 }
 
 async function restartAmong(
-  ports: RestartPorts, caller: Caller, services: Service[], change: { secret: string; versionId: string; service?: string }, options: RestartOptions,
+  ports: RestartPorts,
+  caller: Caller,
+  services: Service[],
+  change: { secret: string; versionId: string; service?: string },
+  options: RestartOptions,
 ): Promise<RestartReport> {
   // A replaced short-lived credential names its one consumer; a rotated secret, whoever declares it.
   const consumers = change.service ? services.filter((s) => s.name === change.service) : consumersOf(services, change.secret);
@@ -137,11 +153,17 @@ async function restartAmong(
     report[outcome].push(service.name);
     if (outcome === 'restarted') {
       await record(ports, caller, {
-        action: 'secret.restart', target: `deployment/${service.namespace}/${service.deployment}`,
-        before: null, after: { [SECRET_VERSION_ANNOTATION]: change.versionId }, outcome: 'success',
-        reasons: [change.service
-          ? `a new database login ${change.versionId} replaces the earlier one: rolling restart`
-          : `${change.secret} has a new AWSCURRENT version ${change.versionId}: rolling restart`], service,
+        action: 'secret.restart',
+        target: `deployment/${service.namespace}/${service.deployment}`,
+        before: null,
+        after: { [SECRET_VERSION_ANNOTATION]: change.versionId },
+        outcome: 'success',
+        reasons: [
+          change.service
+            ? `a new database login ${change.versionId} replaces the earlier one: rolling restart`
+            : `${change.secret} has a new AWSCURRENT version ${change.versionId}: rolling restart`,
+        ],
+        service,
       });
     }
   }

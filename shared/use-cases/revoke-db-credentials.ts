@@ -1,6 +1,6 @@
 import { NotFoundError } from '#domain/errors.ts';
 import type { Caller } from '#ports/ports.ts';
-import { adminLogin, isIssued, listDbCredentials, type CredentialPorts } from './db-credentials.ts';
+import { adminLogin, type CredentialPorts, isIssued, listDbCredentials } from './db-credentials.ts';
 import { record } from './record.ts';
 
 /**
@@ -27,8 +27,13 @@ export async function revokeDbCredentials(ports: CredentialPorts, caller: Caller
       await ports.secrets.delete(credential.arn);
       revoked.push(credential.arn);
       await record(ports, caller, {
-        action: 'db-credential.revoke', target: `secret/${credential.arn}`, before: credential, after: null, outcome: 'success',
-        reasons: [options.only ? 'revoked on request' : `expired at ${credential.expiresAt}`], serviceName: credential.service,
+        action: 'db-credential.revoke',
+        target: `secret/${credential.arn}`,
+        before: credential,
+        after: null,
+        outcome: 'success',
+        reasons: [options.only ? 'revoked on request' : `expired at ${credential.expiresAt}`],
+        serviceName: credential.service,
       });
     } catch (err) {
       failures.push({ arn: credential.arn, error: (err as Error).message });

@@ -1,8 +1,8 @@
-import { strategyOf, type RotationEvent } from '#domain/rotation.ts';
+import { type RotationEvent, strategyOf } from '#domain/rotation.ts';
 import { SecretNotFoundError } from '#ports/errors.ts';
 import type { RotationPorts } from '#ports/ports.ts';
 import { AWSCURRENT, AWSPENDING, type SecretDescription } from '#ports/secret-store.ts';
-import { RotationError, STRATEGY_IMPLEMENTATIONS, type RotationContext } from './rotation-strategies.ts';
+import { type RotationContext, RotationError, STRATEGY_IMPLEMENTATIONS } from './rotation-strategies.ts';
 
 export type StepOutcome = 'done' | 'already-current';
 
@@ -68,5 +68,4 @@ async function finish(context: RotationContext): Promise<void> {
   await secrets.updateStage(context.secret.arn, AWSPENDING, { fromVersionId: context.token });
 }
 
-const currentVersion = (secret: SecretDescription) =>
-  Object.entries(secret.versions).find(([, stages]) => stages.includes(AWSCURRENT))?.[0];
+const currentVersion = (secret: SecretDescription) => Object.entries(secret.versions).find(([, stages]) => stages.includes(AWSCURRENT))?.[0];

@@ -1,8 +1,15 @@
-import { alternateUsername, DEFAULT_EXCLUDED_CHARACTERS, EXCLUDE_TAG, parsePostgresSecret, type PostgresSecret, type RotationStrategyName } from '#domain/rotation.ts';
+import {
+  alternateUsername,
+  DEFAULT_EXCLUDED_CHARACTERS,
+  EXCLUDE_TAG,
+  type PostgresSecret,
+  parsePostgresSecret,
+  type RotationStrategyName,
+} from '#domain/rotation.ts';
 import type { DatabaseLogin } from '#ports/database.ts';
+import { SecretNotFoundError } from '#ports/errors.ts';
 import type { RotationPorts } from '#ports/ports.ts';
 import { AWSCURRENT, AWSPREVIOUS, type SecretDescription } from '#ports/secret-store.ts';
-import { SecretNotFoundError } from '#ports/errors.ts';
 
 /** What a strategy knows of the secret it rotates. */
 export interface RotationContext {
@@ -31,8 +38,13 @@ export class RotationError extends Error {
 const password = (context: RotationContext) =>
   context.ports.secrets.randomPassword({ length: 32, excludeCharacters: context.secret.tags[EXCLUDE_TAG] ?? DEFAULT_EXCLUDED_CHARACTERS });
 
-const loginOf = (secret: PostgresSecret): DatabaseLogin =>
-  ({ host: secret.host, port: secret.port, database: secret.dbname, username: secret.username, password: secret.password });
+const loginOf = (secret: PostgresSecret): DatabaseLogin => ({
+  host: secret.host,
+  port: secret.port,
+  database: secret.dbname,
+  username: secret.username,
+  password: secret.password,
+});
 
 async function valueAt(context: RotationContext, stage: string): Promise<string | null> {
   try {

@@ -35,17 +35,33 @@ export async function burstFromAlarm(ports: SchedulingPorts, caller: Caller, eve
   }
 }
 
-async function startRuleBurst(ports: SchedulingPorts, caller: Caller, rule: Rule & { burst: NonNullable<Rule['burst']> }, request: RuleBurstRequest): Promise<ScaleOutcome> {
+async function startRuleBurst(
+  ports: SchedulingPorts,
+  caller: Caller,
+  rule: Rule & { burst: NonNullable<Rule['burst']> },
+  request: RuleBurstRequest,
+): Promise<ScaleOutcome> {
   const level = await readLevel(ports, rule.target);
   const decision: Decision = {
-    at: ports.clock.now().toISOString(), source: request.source, direction: 'out', metric: request.metric,
-    currentReplicas: level.level, desiredReplicas: level.level, action: 'none', reasons: [],
+    at: ports.clock.now().toISOString(),
+    source: request.source,
+    direction: 'out',
+    metric: request.metric,
+    currentReplicas: level.level,
+    desiredReplicas: level.level,
+    action: 'none',
+    reasons: [],
   };
   const unchanged = async (reason: string): Promise<ScaleOutcome> => {
     decision.reasons.push(reason);
     await record(ports, caller, {
-      action: 'scale.decide', target: `deployment/${rule.target.namespace}/${rule.target.deployment}`, before: { replicas: level.level },
-      after: { replicas: level.level }, outcome: 'skipped', reasons: decision.reasons, service: { name: rule.service, tags: rule.target.tags },
+      action: 'scale.decide',
+      target: `deployment/${rule.target.namespace}/${rule.target.deployment}`,
+      before: { replicas: level.level },
+      after: { replicas: level.level },
+      outcome: 'skipped',
+      reasons: decision.reasons,
+      service: { name: rule.service, tags: rule.target.tags },
     });
     return { ruleId: rule.ruleId, outcome: 'unchanged', decision, appliedTo: null };
   };
@@ -53,11 +69,19 @@ async function startRuleBurst(ports: SchedulingPorts, caller: Caller, rule: Rule
   if (active) return unchanged(`burst ${active} is already under way for ${rule.service}`);
   if (level.level >= rule.burst.toPods) return unchanged(`already at ${level.level}, at or above the burst's ${rule.burst.toPods} pods`);
   try {
-    const burst = await createBurst(ports, caller, { service: rule.service, fromPods: level.level, ...rule.burst }, {
-      dryRun: false, origin: { kind: 'alarm', actor: caller.actor, ruleId: rule.ruleId },
-    });
+    const burst = await createBurst(
+      ports,
+      caller,
+      { service: rule.service, fromPods: level.level, ...rule.burst },
+      {
+        dryRun: false,
+        origin: { kind: 'alarm', actor: caller.actor, ruleId: rule.ruleId },
+      },
+    );
     Object.assign(decision, { desiredReplicas: burst.requestedPods, action: 'scale-out' });
-    decision.reasons.push(`the scale-out alarm started burst ${burst.burstId}: ${burst.requestedPods} pods (${burst.bindingLimit} binds) for ${rule.burst.holdMinutes} min`);
+    decision.reasons.push(
+      `the scale-out alarm started burst ${burst.burstId}: ${burst.requestedPods} pods (${burst.bindingLimit} binds) for ${rule.burst.holdMinutes} min`,
+    );
     return { ruleId: rule.ruleId, outcome: 'scaled', decision, appliedTo: level.owner };
   } catch (err) {
     if (err instanceof ConflictError) return unchanged(err.message);

@@ -1,5 +1,5 @@
-import { metricSourceFor } from '#domain/alarms.ts';
 import { ruleAlarmStatus } from '#domain/alarm-status.ts';
+import { metricSourceFor } from '#domain/alarms.ts';
 import { NotFoundError } from '#domain/errors.ts';
 import type { Ports } from '#ports/ports.ts';
 import { getRule } from './rules.ts';

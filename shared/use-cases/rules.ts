@@ -2,10 +2,10 @@ import { alarmsForRule } from '#domain/alarms.ts';
 import { clamp, DEFAULT_SCALE_IN_STABILIZATION_SECONDS } from '#domain/decision.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '#domain/errors.ts';
 import type { Rule, Service } from '#domain/model.ts';
-import { createRuleSchema, type CreateRuleInput, type UpdateRuleInput } from '#domain/schemas.ts';
+import { type CreateRuleInput, createRuleSchema, type UpdateRuleInput } from '#domain/schemas.ts';
 import { parseInput } from '#domain/validation.ts';
-import type { AlarmSpec } from '#ports/metrics.ts';
 import { StaleVersionError } from '#ports/errors.ts';
+import type { AlarmSpec } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { orConflict } from './conflicts.ts';
 import { requireWorkload } from './live-service.ts';
@@ -23,7 +23,6 @@ export async function listRules(ports: Ports, service: string | undefined): Prom
   return service ? rules.filter((rule) => rule.service === service) : rules;
 }
 
-
 async function targetService(ports: Ports, name: string): Promise<Service> {
   const service = await ports.store.getService(name);
   if (!service) throw new UnprocessableError('unknown_service', `service ${name} is not registered: POST /services first`, 'service');
@@ -32,7 +31,10 @@ async function targetService(ports: Ports, name: string): Promise<Service> {
 
 /** Current replicas for a dry run's preview; a cluster fault reads as null rather than failing the preview. */
 async function previewReplicas(ports: Ports, service: Service, rule: Pick<Rule, 'minReplicas' | 'maxReplicas'>) {
-  const current = await ports.cluster.getScale(service).then((s) => s.replicas, () => null);
+  const current = await ports.cluster.getScale(service).then(
+    (s) => s.replicas,
+    () => null,
+  );
   const afterClamp = current === null ? null : clamp(current, rule.minReplicas, rule.maxReplicas);
   return { current, min: rule.minReplicas, max: rule.maxReplicas, afterClamp };
 }
@@ -52,10 +54,15 @@ export async function createRule(ports: Ports, caller: Caller, input: CreateRule
     ...input,
     scaleInStabilizationSeconds: input.scaleInStabilizationSeconds ?? DEFAULT_SCALE_IN_STABILIZATION_SECONDS,
     target: {
-      cluster: service.cluster, namespace: service.namespace, deployment: service.deployment, tags: service.tags,
+      cluster: service.cluster,
+      namespace: service.namespace,
+      deployment: service.deployment,
+      tags: service.tags,
       ...(service.metrics ? { metrics: service.metrics } : {}),
     },
-    createdAt: now, updatedAt: now, version: 1,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
   };
   if (options.dryRun) {
     const alarms = alarmsForRule({ ...draft, ruleId: 'AR-{id}' }, service);
@@ -80,11 +87,20 @@ export async function createRule(ports: Ports, caller: Caller, input: CreateRule
   // either that delete sees this rule and its alarms, or this read sees the mark and undoes them.
   if (!(await ports.store.serviceAcceptsRules(service.name))) {
     await undo();
-    throw new UnprocessableError('unknown_service', `service ${service.name} was deleted, or is being deleted, while the rule was created: nothing was kept`, 'service');
+    throw new UnprocessableError(
+      'unknown_service',
+      `service ${service.name} was deleted, or is being deleted, while the rule was created: nothing was kept`,
+      'service',
+    );
   }
   await record(ports, caller, {
-    action: 'rule.create', target: `rule/${ruleId}`, before: null, after: rule, outcome: 'success',
-    reasons: [`alarms ${rule.alarms.join(', ')} created`], service,
+    action: 'rule.create',
+    target: `rule/${ruleId}`,
+    before: null,
+    after: rule,
+    outcome: 'success',
+    reasons: [`alarms ${rule.alarms.join(', ')} created`],
+    service,
   });
   return rule;
 }
@@ -99,8 +115,14 @@ function mergeEdit(rule: Rule, patch: UpdateRuleInput): Rule {
   const { ruleId, target, alarms, createdAt, updatedAt, version, deleting: _deleting, ...fields } = merged as unknown as Rule;
   const checked = parseInput(createRuleSchema, fields);
   return {
-    ...checked, scaleInStabilizationSeconds: checked.scaleInStabilizationSeconds ?? rule.scaleInStabilizationSeconds,
-    ruleId, target, alarms, createdAt, updatedAt, version,
+    ...checked,
+    scaleInStabilizationSeconds: checked.scaleInStabilizationSeconds ?? rule.scaleInStabilizationSeconds,
+    ruleId,
+    target,
+    alarms,
+    createdAt,
+    updatedAt,
+    version,
   };
 }
 
@@ -111,7 +133,10 @@ export async function updateRule(ports: Ports, caller: Caller, ruleId: string, p
   const merged = mergeEdit(before, patch);
   const alarms = alarmsForRule(merged, service);
   const after: Rule = {
-    ...merged, alarms: alarms.map((a) => a.name), updatedAt: ports.clock.now().toISOString(), version: before.version + 1,
+    ...merged,
+    alarms: alarms.map((a) => a.name),
+    updatedAt: ports.clock.now().toISOString(),
+    version: before.version + 1,
   };
   const dropped = before.alarms.filter((name) => !after.alarms.includes(name));
   if (options.dryRun) {
@@ -127,8 +152,13 @@ export async function updateRule(ports: Ports, caller: Caller, ruleId: string, p
     throw err;
   }
   await record(ports, caller, {
-    action: 'rule.update', target: `rule/${ruleId}`, before, after, outcome: 'success',
-    reasons: [`fields changed: ${Object.keys(patch).join(', ')}`], service,
+    action: 'rule.update',
+    target: `rule/${ruleId}`,
+    before,
+    after,
+    outcome: 'success',
+    reasons: [`fields changed: ${Object.keys(patch).join(', ')}`],
+    service,
   });
   return after;
 }
@@ -148,8 +178,14 @@ export async function deleteRule(ports: Ports, caller: Caller, ruleId: string, o
   await orConflict(() => ports.store.deleteRule(ruleId, rule.deleting ? rule.version : marked.version), `rule ${ruleId}`, 'id');
   await forgetRule(ports, rule).catch(() => undefined);
   await record(ports, caller, {
-    action: 'rule.delete', target: `rule/${ruleId}`, before: rule, after: null, outcome: 'success',
-    reasons: [`alarms ${rule.alarms.join(', ')} deleted`], service, serviceName: rule.service,
+    action: 'rule.delete',
+    target: `rule/${ruleId}`,
+    before: rule,
+    after: null,
+    outcome: 'success',
+    reasons: [`alarms ${rule.alarms.join(', ')} deleted`],
+    service,
+    serviceName: rule.service,
   });
   return { deleted: ruleId, alarmsDeleted: rule.alarms };
 }

@@ -1,10 +1,10 @@
 import { metricSourceFor } from '#domain/alarms.ts';
-import { quietReasons, quietVerdict, type DecisionFacts, type QuietVerdict } from '#domain/audit-quiet.ts';
-import type { Decision, DecisionSource, Rule, ScaleDirection } from '#domain/model.ts';
+import { type DecisionFacts, type QuietVerdict, quietReasons, quietVerdict } from '#domain/audit-quiet.ts';
 import { PUBLISHED_LOOKBACK_HOURS } from '#domain/decision.ts';
-import { backoffDelay, type BackoffPolicy } from '#domain/retry.ts';
-import { nextScaling } from '#domain/scaling.ts';
+import type { Decision, DecisionSource, Rule, ScaleDirection } from '#domain/model.ts';
+import { type BackoffPolicy, backoffDelay } from '#domain/retry.ts';
 import { planScale, type ScalePlan, type ScaleWrite } from '#domain/scale-plan.ts';
+import { nextScaling } from '#domain/scaling.ts';
 import type { HpaState } from '#ports/cluster.ts';
 import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
 import type { Datapoint } from '#ports/metrics.ts';
@@ -54,7 +54,12 @@ export class NotClaimedError extends Error {
  * and re-plans. Nothing is written until `mayWrite` says the
  * caller holds the event.
  */
-export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequest, mayWrite: Promise<boolean> = Promise.resolve(true)): Promise<ScaleOutcome> {
+export async function scaleRule(
+  ports: Ports,
+  caller: Caller,
+  request: ScaleRequest,
+  mayWrite: Promise<boolean> = Promise.resolve(true),
+): Promise<ScaleOutcome> {
   const holdsClaim = async () => {
     if (!(await mayWrite)) throw new NotClaimedError(request.eventId);
   };
@@ -71,19 +76,34 @@ export async function scaleRule(ports: Ports, caller: Caller, request: ScaleRequ
   budgetRead.catch(() => undefined); // awaited below; this keeps an early failure from going unhandled meanwhile
   const metric = request.metricHint ?? (await ports.metrics.latestValue(source));
   // Silence on a scale-in is no traffic only if the metric ever spoke: look further back once.
-  const metricNeverSeen = metric === null && request.direction === 'in'
-    && !(await ports.metrics.hasDataSince(source, new Date(ports.clock.now().getTime() - PUBLISHED_LOOKBACK_HOURS * 3_600_000)));
+  const metricNeverSeen =
+    metric === null &&
+    request.direction === 'in' &&
+    !(await ports.metrics.hasDataSince(source, new Date(ports.clock.now().getTime() - PUBLISHED_LOOKBACK_HOURS * 3_600_000)));
 
   let staleRounds = 0;
   let hpaConflicts = 0;
   for (;;) {
     // The Deployment (not its scale subresource) carries status.readyReplicas, which the decision sizes from.
     const [scale, hpa, scaling, budget] = await Promise.all([
-      ports.cluster.getWorkload(rule.target), ports.cluster.findHpa(rule.target), ports.store.getScaling(rule.service), budgetRead,
+      ports.cluster.getWorkload(rule.target),
+      ports.cluster.findHpa(rule.target),
+      ports.store.getScaling(rule.service),
+      budgetRead,
     ]);
     const plan = planScale({
-      rule, ruleId: rule.ruleId, direction: request.direction, source: request.source, eventId: request.eventId,
-      metric, metricNeverSeen, currentReplicas: scale.replicas, readyReplicas: scale.readyReplicas, hpa, scaling, periodSeconds: source.periodSeconds,
+      rule,
+      ruleId: rule.ruleId,
+      direction: request.direction,
+      source: request.source,
+      eventId: request.eventId,
+      metric,
+      metricNeverSeen,
+      currentReplicas: scale.replicas,
+      readyReplicas: scale.readyReplicas,
+      hpa,
+      scaling,
+      periodSeconds: source.periodSeconds,
       now: ports.clock.now(),
     });
     const limit = await guardPlan(ports, rule, plan, hpa ? hpa.minReplicas : scale.replicas, budget);
@@ -130,7 +150,11 @@ function write(ports: Ports, rule: Rule, plan: ScaleWrite, hpa: HpaState | null)
 
 async function skip(ports: Ports, caller: Caller, ruleId: string, rule: Rule | null): Promise<ScaleOutcome> {
   await record(ports, caller, {
-    action: 'scale.skip', target: `rule/${ruleId}`, before: null, after: null, outcome: 'skipped',
+    action: 'scale.skip',
+    target: `rule/${ruleId}`,
+    before: null,
+    after: null,
+    outcome: 'skipped',
     reasons: [rule ? `rule ${ruleId} is being deleted` : `rule ${ruleId} no longer exists`],
     service: rule ? { name: rule.service, tags: rule.target.tags } : null,
   });
@@ -154,9 +178,10 @@ async function finish(ports: Ports, caller: Caller, rule: Rule, plan: ScalePlan,
       action: applied ? 'scale.apply' : 'scale.decide',
       target: `deployment/${rule.target.namespace}/${rule.target.deployment}`,
       before: { replicas: plan.alreadyApplied ? decision.currentReplicas : current },
-      after: plan.write?.to === 'hpa'
-        ? { replicas: decision.desiredReplicas, hpaMinReplicas: plan.write.minReplicas }
-        : { replicas: applied ? decision.desiredReplicas : current, ...(quiet.kind === 'summary' ? { unchangedPasses: quiet.count.passes } : {}) },
+      after:
+        plan.write?.to === 'hpa'
+          ? { replicas: decision.desiredReplicas, hpaMinReplicas: plan.write.minReplicas }
+          : { replicas: applied ? decision.desiredReplicas : current, ...(quiet.kind === 'summary' ? { unchangedPasses: quiet.count.passes } : {}) },
       outcome: applied ? 'success' : 'skipped',
       reasons: [...quietReasons(quiet), ...decision.reasons],
       service: { name: rule.service, tags: rule.target.tags },

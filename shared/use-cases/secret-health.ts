@@ -1,4 +1,4 @@
-import { parseRotationPolicy, POLICY_TAG, rotationWindowClose } from '#domain/rotation.ts';
+import { POLICY_TAG, parseRotationPolicy, rotationWindowClose } from '#domain/rotation.ts';
 import { AWSCURRENT, AWSPENDING, type SecretDescription, type SecretStore } from '#ports/secret-store.ts';
 
 // How a secret under hms-sys rotation stands against its policy. Its own module, apart from the
@@ -48,7 +48,12 @@ function pendingVersionOf(secret: SecretDescription): string | undefined {
  * read with ListSecretVersionIds only when there is one; the schedule by Secrets Manager's own
  * NextRotationDate, the latest the schedule rotates, plus a grace period.
  */
-export async function assessSecret(secrets: Pick<SecretStore, 'listVersions'>, secret: SecretDescription, now: Date, options: HealthOptions = {}): Promise<SecretAssessment> {
+export async function assessSecret(
+  secrets: Pick<SecretStore, 'listVersions'>,
+  secret: SecretDescription,
+  now: Date,
+  options: HealthOptions = {},
+): Promise<SecretAssessment> {
   let hours: number;
   try {
     hours = parseRotationPolicy(secret.tags[POLICY_TAG]).hours;
@@ -63,9 +68,17 @@ export async function assessSecret(secrets: Pick<SecretStore, 'listVersions'>, s
     const ageMinutes = Math.floor((now.getTime() - Date.parse(created)) / MINUTE);
     const stuckAfter = options.stuckAfterMinutes ?? DEFAULT_STUCK_AFTER_MINUTES;
     if (ageMinutes < stuckAfter) {
-      return { health: 'rotating', detail: `version ${pendingVersion} has been ${AWSPENDING} for ${ageMinutes} min (since ${created}): a rotation in progress`, pendingVersion };
+      return {
+        health: 'rotating',
+        detail: `version ${pendingVersion} has been ${AWSPENDING} for ${ageMinutes} min (since ${created}): a rotation in progress`,
+        pendingVersion,
+      };
     }
-    return { health: 'stuck', detail: `version ${pendingVersion} has been ${AWSPENDING} for ${ageMinutes} min (since ${created}), over ${stuckAfter} min: a rotation did not finish`, pendingVersion };
+    return {
+      health: 'stuck',
+      detail: `version ${pendingVersion} has been ${AWSPENDING} for ${ageMinutes} min (since ${created}), over ${stuckAfter} min: a rotation did not finish`,
+      pendingVersion,
+    };
   }
   if (!secret.rotationEnabled) return { health: 'unscheduled', detail: 'rotation is not enabled on the secret' };
   // Secrets Manager reports NextRotationDate while rotation is on; the window after the last rotation stands in if it does not.
@@ -73,8 +86,10 @@ export async function assessSecret(secrets: Pick<SecretStore, 'listVersions'>, s
   if (deadline === null) return { health: 'overdue', detail: 'never rotated, and Secrets Manager reports no next rotation date' };
   const graceMinutes = options.graceMinutes ?? DEFAULT_GRACE_MINUTES;
   if (now.getTime() > Date.parse(deadline) + graceMinutes * MINUTE) {
-    return { health: 'overdue', detail: `not rotated by ${deadline}, the latest its schedule rotates, nor in the ${graceMinutes} min after (last rotated ${secret.lastRotatedAt ?? 'never'}; the policy is every ${hours} h)` };
+    return {
+      health: 'overdue',
+      detail: `not rotated by ${deadline}, the latest its schedule rotates, nor in the ${graceMinutes} min after (last rotated ${secret.lastRotatedAt ?? 'never'}; the policy is every ${hours} h)`,
+    };
   }
   return { health: 'ok', detail: `the schedule rotates it by ${deadline}` };
 }
-

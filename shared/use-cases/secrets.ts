@@ -1,5 +1,5 @@
-import { DEFAULT_POLICY, POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
 import { ConflictError, NotFoundError } from '#domain/errors.ts';
+import { DEFAULT_POLICY, POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
 import { RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import type { Caller, SecretsPorts } from '#ports/ports.ts';
 import { record } from './record.ts';
@@ -9,19 +9,23 @@ import { assessSecret } from './secret-health.ts';
 export async function listRotatedSecrets(ports: Pick<SecretsPorts, 'secrets' | 'clock'>) {
   const secrets = await ports.secrets.listByTags({ [STRATEGY_TAG]: undefined });
   const now = ports.clock.now();
-  return Promise.all(secrets.map(async (secret) => {
-    const { health, detail, pendingVersion } = await assessSecret(ports.secrets, secret, now);
-    return {
-      arn: secret.arn,
-      name: secret.name,
-      strategy: secret.tags[STRATEGY_TAG],
-      policy: secret.tags[POLICY_TAG] ?? DEFAULT_POLICY,
-      rotationEnabled: secret.rotationEnabled,
-      lastRotatedAt: secret.lastRotatedAt,
-      nextRotationAt: secret.nextRotationAt,
-      health, detail, ...(pendingVersion ? { pendingVersion } : {}),
-    };
-  }));
+  return Promise.all(
+    secrets.map(async (secret) => {
+      const { health, detail, pendingVersion } = await assessSecret(ports.secrets, secret, now);
+      return {
+        arn: secret.arn,
+        name: secret.name,
+        strategy: secret.tags[STRATEGY_TAG],
+        policy: secret.tags[POLICY_TAG] ?? DEFAULT_POLICY,
+        rotationEnabled: secret.rotationEnabled,
+        lastRotatedAt: secret.lastRotatedAt,
+        nextRotationAt: secret.nextRotationAt,
+        health,
+        detail,
+        ...(pendingVersion ? { pendingVersion } : {}),
+      };
+    }),
+  );
 }
 
 /**
@@ -37,7 +41,11 @@ export async function rotateNow(ports: SecretsPorts, caller: Caller, secretArn: 
     throw namingSecret(err, secretArn);
   });
   await record(ports, caller, {
-    action: 'secret.rotate', target: `secret/${secretArn}`, before: null, after: { rotationStarted: true, versionId: started.versionId }, outcome: 'success',
+    action: 'secret.rotate',
+    target: `secret/${secretArn}`,
+    before: null,
+    after: { rotationStarted: true, versionId: started.versionId },
+    outcome: 'success',
     reasons: ['rotation started by request'],
   });
   return { secret: secretArn, rotationStarted: true, versionId: started.versionId };

@@ -1,11 +1,11 @@
 import type { Budget, Rule, Service, ServiceTags } from '#domain/model.ts';
 import { createServiceSchema, type UpdateServiceInput } from '#domain/schemas.ts';
 import { parseInput } from '#domain/validation.ts';
-import type { Caller, Ports } from '#ports/ports.ts';
 import { StaleVersionError } from '#ports/errors.ts';
+import type { Caller, Ports } from '#ports/ports.ts';
 import { orConflict } from './conflicts.ts';
-import { record } from './record.ts';
 import { getLiveService } from './live-service.ts';
+import { record } from './record.ts';
 import type { Mutation } from './services.ts';
 
 /** Tries per copy of the tags before the edit gives up on a copy that keeps changing under it. */
@@ -27,7 +27,9 @@ const sameTags = (a: ServiceTags, b: ServiceTags) => a.agency === b.agency && a.
 
 /** Rewrites one copy of the tags with a conditional write, reading it again when another writer got there first. */
 async function refreshCopy<T extends { version: number; tags: ServiceTags }>(
-  read: () => Promise<T | null>, write: (next: T, expected: number) => Promise<void>, tags: ServiceTags,
+  read: () => Promise<T | null>,
+  write: (next: T, expected: number) => Promise<void>,
+  tags: ServiceTags,
 ): Promise<boolean> {
   for (let attempt = 1; ; attempt += 1) {
     const copy = await read();
@@ -71,22 +73,32 @@ async function refreshTagCopies(ports: Ports, name: string, tags: ServiceTags): 
 export async function updateService(ports: Ports, caller: Caller, name: string, patch: UpdateServiceInput, options: Mutation) {
   const before = await getLiveService(ports, name);
   const merged = mergePatch(before, patch);
-  const changed = (['secrets', 'podHourUSD'] as const).some((key) => JSON.stringify(merged[key]) !== JSON.stringify(before[key]))
-    || !sameTags(merged.tags, before.tags);
+  const changed =
+    (['secrets', 'podHourUSD'] as const).some((key) => JSON.stringify(merged[key]) !== JSON.stringify(before[key])) || !sameTags(merged.tags, before.tags);
   const after: Service = changed ? { ...merged, version: before.version + 1 } : before;
   if (options.dryRun) return { dryRun: true, wouldUpdate: after, changed };
   if (changed) {
     await orConflict(() => ports.store.putService(after, before.version), `service ${name}`, 'name');
     await record(ports, caller, {
-      action: 'service.update', target: `service/${name}`, before, after, outcome: 'success', service: after,
+      action: 'service.update',
+      target: `service/${name}`,
+      before,
+      after,
+      outcome: 'success',
+      service: after,
       reasons: [`fields changed: ${Object.keys(patch).join(', ')}`],
     });
   }
   const refreshed = await refreshTagCopies(ports, name, after.tags);
   if (refreshed.length > 0) {
     await record(ports, caller, {
-      action: 'service.tags-copied', target: `service/${name}`, before: null, after: { tags: after.tags, copies: refreshed },
-      outcome: 'success', service: after, reasons: [`tags copied to ${refreshed.join(', ')}`],
+      action: 'service.tags-copied',
+      target: `service/${name}`,
+      before: null,
+      after: { tags: after.tags, copies: refreshed },
+      outcome: 'success',
+      service: after,
+      reasons: [`tags copied to ${refreshed.join(', ')}`],
     });
   }
   return after;

@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY, parseRotationPolicy, POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
+import { DEFAULT_POLICY, POLICY_TAG, parseRotationPolicy, STRATEGY_TAG } from '#domain/rotation.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
 import type { Clock } from '#ports/clock.ts';
 import { RotationInProgressError, SecretConflictError } from '#ports/errors.ts';
@@ -9,7 +9,12 @@ import { record } from './record.ts';
 import { assessSecret, type HealthOptions, type SecretHealth } from './secret-health.ts';
 
 export {
-  assessSecret, DEFAULT_GRACE_MINUTES, DEFAULT_STUCK_AFTER_MINUTES, type HealthOptions, type SecretAssessment, type SecretHealth,
+  assessSecret,
+  DEFAULT_GRACE_MINUTES,
+  DEFAULT_STUCK_AFTER_MINUTES,
+  type HealthOptions,
+  type SecretAssessment,
+  type SecretHealth,
 } from './secret-health.ts';
 
 export interface SweepPorts {
@@ -62,13 +67,23 @@ export async function sweepSecrets(ports: SweepPorts, caller: Caller, options: S
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
   const needing = findings.filter((f) => NEEDS_ATTENTION.has(f.health));
   if (needing.length > 0) {
-    await ports.events.publish(needing.map((f): PublishedEvent => ({
-      detailType: 'SecretRotationAttention', detail: { ...f }, resources: [f.secret],
-    })));
+    await ports.events.publish(
+      needing.map(
+        (f): PublishedEvent => ({
+          detailType: 'SecretRotationAttention',
+          detail: { ...f },
+          resources: [f.secret],
+        }),
+      ),
+    );
     for (const finding of needing) {
       await record(ports, caller, {
-        action: `secret.${finding.health}`, target: `secret/${finding.secret}`, before: null, after: { action: finding.action },
-        outcome: finding.action === 'retry-failed' ? 'failure' : 'success', reasons: [`${EVENT_SOURCE}: ${finding.detail}`],
+        action: `secret.${finding.health}`,
+        target: `secret/${finding.secret}`,
+        before: null,
+        after: { action: finding.action },
+        outcome: finding.action === 'retry-failed' ? 'failure' : 'success',
+        reasons: [`${EVENT_SOURCE}: ${finding.detail}`],
       });
     }
   }
@@ -81,9 +96,15 @@ async function sweepOne(ports: SweepPorts, secret: SecretDescription, options: H
   if (health === 'unscheduled') {
     // The policy tag asks for rotation: give the secret its schedule and the rotation function.
     const policy = parseRotationPolicy(secret.tags[POLICY_TAG]);
-    await ports.secrets.schedule(secret.arn, { every: secret.tags[POLICY_TAG] ?? DEFAULT_POLICY, scheduleExpression: policy.scheduleExpression })
-      .then(() => { finding.action = 'scheduled'; })
-      .catch((err: Error) => { finding.action = 'retry-failed'; finding.detail = `${detail}; scheduling failed: ${err.message}`; });
+    await ports.secrets
+      .schedule(secret.arn, { every: secret.tags[POLICY_TAG] ?? DEFAULT_POLICY, scheduleExpression: policy.scheduleExpression })
+      .then(() => {
+        finding.action = 'scheduled';
+      })
+      .catch((err: Error) => {
+        finding.action = 'retry-failed';
+        finding.detail = `${detail}; scheduling failed: ${err.message}`;
+      });
     return finding;
   }
   if (health !== 'stuck' && health !== 'overdue') return finding;

@@ -12,9 +12,7 @@ export interface WorkloadLevel {
 
 export async function readLevel(ports: Pick<CorePorts, 'cluster'>, ref: WorkloadRef): Promise<WorkloadLevel> {
   const [scale, hpa] = await Promise.all([ports.cluster.getScale(ref), ports.cluster.findHpa(ref)]);
-  return hpa
-    ? { level: hpa.minReplicas, owner: 'hpa', ceiling: hpa.maxReplicas }
-    : { level: scale.replicas, owner: 'deployment', ceiling: null };
+  return hpa ? { level: hpa.minReplicas, owner: 'hpa', ceiling: hpa.maxReplicas } : { level: scale.replicas, owner: 'deployment', ceiling: null };
 }
 
 const MAX_ROUNDS = 5;

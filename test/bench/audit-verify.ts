@@ -8,7 +8,7 @@ import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import { auditItem, DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
 import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
 import { ensureTables, startDynalite } from '#adapters/local/dynalite-server.ts';
-import { chainEntry, type AuditRecord } from '#domain/audit.ts';
+import { type AuditRecord, chainEntry } from '#domain/audit.ts';
 import { verifyAuditChain } from '#use-cases/audit-verify.ts';
 import type { Figure } from './report.ts';
 import { median, round } from './stats.ts';
@@ -24,12 +24,25 @@ const PAGE = 1_000;
 function chain(count: number): AuditRecord[] {
   const records: AuditRecord[] = [];
   for (let n = 1; n <= count; n++) {
-    records.push(chainEntry({
-      time: new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString(), actor: 'role/hms-sys-reconciler', action: 'scale.decide',
-      target: 'deployment/bench/api', before: { replicas: 20 }, after: { replicas: 20 }, outcome: 'skipped',
-      reasons: ['ceil(20 × 1000 / 500) = 40, capped at maxReplicas 20', 'already at 20'], requestId: `reconcile:${n}`,
-      service: 'api', tags: { agency: 'GSA', program: 'Bench', fiscalYear: 'FY2027' },
-    }, 'service#api', records.at(-1) ?? null));
+    records.push(
+      chainEntry(
+        {
+          time: new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString(),
+          actor: 'role/hms-sys-reconciler',
+          action: 'scale.decide',
+          target: 'deployment/bench/api',
+          before: { replicas: 20 },
+          after: { replicas: 20 },
+          outcome: 'skipped',
+          reasons: ['ceil(20 × 1000 / 500) = 40, capped at maxReplicas 20', 'already at 20'],
+          requestId: `reconcile:${n}`,
+          service: 'api',
+          tags: { agency: 'GSA', program: 'Bench', fiscalYear: 'FY2027' },
+        },
+        'service#api',
+        records.at(-1) ?? null,
+      ),
+    );
   }
   return records;
 }
@@ -55,7 +68,7 @@ export async function measureAuditVerify(count: number, runs: number): Promise<V
     for (let run = 0; run < runs; run++) {
       // Interleaved, so both see the same machine load.
       const readStart = performance.now();
-      for (let after = 0, more = true; more;) {
+      for (let after = 0, more = true; more; ) {
         const page = await log.readChain('service#api', after, PAGE);
         after = page.records.at(-1)?.seq ?? after;
         more = page.more;
@@ -77,15 +90,20 @@ export function auditVerifyFigures(count: number, samples: VerifySample[]): Figu
   const verifyMs = median(samples.map((s) => s.verifyMs));
   const readMs = median(samples.map((s) => s.readMs));
   const perSecond = count / (verifyMs / 1000);
-  return [{
-    name: `audit verify of ${count.toLocaleString('en-US')} records (dynalite), throughput`,
-    value: round(perSecond), unit: 'records/s',
-    details: {
-      medianVerifyMs: round(verifyMs), medianReadOnlyMs: round(readMs), ratioToReadOnly: round(verifyMs / readMs),
-      recordsPer20sCall: Math.floor(perSecond * 20),
-      callsForAYearAtOneAMinute: Math.ceil((365 * 1_440) / (perSecond * 20)),
-      samples,
-      note: 'baseline: the same 1,000-record pages read without hashing; dynalite is not DynamoDB, so read time is indicative only',
+  return [
+    {
+      name: `audit verify of ${count.toLocaleString('en-US')} records (dynalite), throughput`,
+      value: round(perSecond),
+      unit: 'records/s',
+      details: {
+        medianVerifyMs: round(verifyMs),
+        medianReadOnlyMs: round(readMs),
+        ratioToReadOnly: round(verifyMs / readMs),
+        recordsPer20sCall: Math.floor(perSecond * 20),
+        callsForAYearAtOneAMinute: Math.ceil((365 * 1_440) / (perSecond * 20)),
+        samples,
+        note: 'baseline: the same 1,000-record pages read without hashing; dynalite is not DynamoDB, so read time is indicative only',
+      },
     },
-  }];
+  ];
 }

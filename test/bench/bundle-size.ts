@@ -63,7 +63,9 @@ export function renderTopPackages(handlers: Bundle[]): string {
     lines.push(`  ${bundle.name}:`);
     for (const p of topPackages(bundle)) {
       const kb = (bytes: number) => `${(bytes / 1024).toFixed(1).padStart(7)} KB`;
-      lines.push(`    ${p.package.padEnd(28)} ${kb(p.bytes)} ${(p.share * 100).toFixed(1).padStart(5)} %   heaviest folder: ${p.largestFolder.folder} ${kb(p.largestFolder.bytes).trim()}`);
+      lines.push(
+        `    ${p.package.padEnd(28)} ${kb(p.bytes)} ${(p.share * 100).toFixed(1).padStart(5)} %   heaviest folder: ${p.largestFolder.folder} ${kb(p.largestFolder.bytes).trim()}`,
+      );
     }
   }
   return lines.join('\n');

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { LAMBDA_BUNDLING, REPO_ROOT, handlerEntry } from '#infra/lambda-bundling.ts';
 import * as declared from '#functions/index.ts';
+import { handlerEntry, type LAMBDA_BUNDLING, REPO_ROOT } from '#infra/lambda-bundling.ts';
 
 type BundlingOptions = typeof LAMBDA_BUNDLING;
 

@@ -4,9 +4,10 @@
  * for a scheduled burst, warms nodes with placeholder pods first); the baselines scale the way the
  * HPA's default scale-up policy does, with the metric far above its target.
  */
+
+import { SimState } from '#adapters/local/k8s-sim/state.ts';
 import { planBurst } from '#domain/burst-plan.ts';
 import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
-import { SimState } from '#adapters/local/k8s-sim/state.ts';
 import type { Figure } from './report.ts';
 
 export const SIMULATOR = {
@@ -86,11 +87,22 @@ function hmsBurst(scheduled: boolean): { seconds: number; warmUpLeadSeconds: num
   const startMs = scheduled ? SIMULATOR.scheduledLeadSeconds * 1000 : 0;
   const epoch = Date.UTC(2026, 10, 23, 9);
   const plan = planBurst({
-    fromPods: SIMULATOR.fromPods, toPods: SIMULATOR.toPods, maxCostPerHourUSD: 1e6, holdMinutes: 20,
-    startAt: new Date(epoch + startMs), now: new Date(epoch), podHourUSD: 0.05, budget: null, previousReplicas: SIMULATOR.fromPods,
+    fromPods: SIMULATOR.fromPods,
+    toPods: SIMULATOR.toPods,
+    maxCostPerHourUSD: 1e6,
+    holdMinutes: 20,
+    startAt: new Date(epoch + startMs),
+    now: new Date(epoch),
+    podHourUSD: 0.05,
+    budget: null,
+    previousReplicas: SIMULATOR.fromPods,
     capacity: {
-      nodes: 1, podsPerNode: SIMULATOR.podsPerNode, podsScheduled: SIMULATOR.fromPods, maxNodes: SIMULATOR.maxNodes,
-      nodeProvisioningSeconds: SIMULATOR.nodeProvisioningSeconds, podReadySeconds: SIMULATOR.podReadySeconds,
+      nodes: 1,
+      podsPerNode: SIMULATOR.podsPerNode,
+      podsScheduled: SIMULATOR.fromPods,
+      maxNodes: SIMULATOR.maxNodes,
+      nodeProvisioningSeconds: SIMULATOR.nodeProvisioningSeconds,
+      podReadySeconds: SIMULATOR.podReadySeconds,
     },
   });
   const warmUpMs = plan.warmUpAt ? Date.parse(plan.warmUpAt) - epoch : null;
@@ -99,10 +111,16 @@ function hmsBurst(scheduled: boolean): { seconds: number; warmUpLeadSeconds: num
   const seconds = secondsToReady(run, startMs, (now) => {
     if (warmUpMs !== null && !warmed && now >= warmUpMs) {
       warmed = true;
-      run.sim.addDeployment({
-        namespace: NS, name: `${APP}-hms-warm`, replicas: plan.requestedPods - SIMULATOR.fromPods,
-        podRequests: { cpu: '1', memory: '2Gi' }, priorityClassName: PLACEHOLDER_PRIORITY_CLASS,
-      }, { podsReady: false });
+      run.sim.addDeployment(
+        {
+          namespace: NS,
+          name: `${APP}-hms-warm`,
+          replicas: plan.requestedPods - SIMULATOR.fromPods,
+          podRequests: { cpu: '1', memory: '2Gi' },
+          priorityClassName: PLACEHOLDER_PRIORITY_CLASS,
+        },
+        { podsReady: false },
+      );
     }
     if (!started && now >= startMs) {
       started = true;
@@ -143,15 +161,26 @@ const LABEL = { a: '(a) immediate burst, cold capacity', b: '(b) burst scheduled
 export function burstReadinessFigures(results: ReadinessResult[]): Figure[] {
   return results.flatMap((r) => {
     const details = {
-      hmsSeconds: r.hmsSeconds, hpaDefaultSeconds: r.hpaSeconds, kedaSeconds: r.kedaSeconds,
-      ratioVsHpa: round2(r.hpaSeconds / r.hmsSeconds), ratioVsKeda: round2(r.kedaSeconds / r.hmsSeconds),
-      warmUpLeadSeconds: r.warmUpLeadSeconds, simulator: SIMULATOR, hpaDefaultPolicy: HPA_DEFAULT, kedaPollingSeconds: KEDA_POLLING_SECONDS,
+      hmsSeconds: r.hmsSeconds,
+      hpaDefaultSeconds: r.hpaSeconds,
+      kedaSeconds: r.kedaSeconds,
+      ratioVsHpa: round2(r.hpaSeconds / r.hmsSeconds),
+      ratioVsKeda: round2(r.kedaSeconds / r.hmsSeconds),
+      warmUpLeadSeconds: r.warmUpLeadSeconds,
+      simulator: SIMULATOR,
+      hpaDefaultPolicy: HPA_DEFAULT,
+      kedaPollingSeconds: KEDA_POLLING_SECONDS,
     };
     return [
       { name: `time to ready 10 → 1,000 pods ${LABEL[r.scenario]}`, value: r.hmsSeconds, unit: 's (simulated)', details },
       { name: `  HPA default baseline ${r.scenario === 'a' ? '(a)' : '(b)'}`, value: r.hpaSeconds, unit: 's (simulated)' },
       { name: `  KEDA baseline ${r.scenario === 'a' ? '(a)' : '(b)'} (HPA + 30 s polling)`, value: r.kedaSeconds, unit: 's (simulated)' },
-      { name: `  ${r.scenario === 'a' ? '(a)' : '(b)'} sooner than HPA default`, value: round2(r.hpaSeconds / r.hmsSeconds), unit: '×', target: { min: TARGET_RATIO[r.scenario], unit: '×' } },
+      {
+        name: `  ${r.scenario === 'a' ? '(a)' : '(b)'} sooner than HPA default`,
+        value: round2(r.hpaSeconds / r.hmsSeconds),
+        unit: '×',
+        target: { min: TARGET_RATIO[r.scenario], unit: '×' },
+      },
       { name: `  ${r.scenario === 'a' ? '(a)' : '(b)'} sooner than KEDA`, value: round2(r.kedaSeconds / r.hmsSeconds), unit: '×' },
     ];
   });

@@ -5,14 +5,14 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
-import { httpRoutes } from '#functions/http-routes.ts';
 import { sendKubeRequest } from '#adapters/aws/kubernetes-request.ts';
+import { httpRoutes } from '#functions/http-routes.ts';
 import { apiGatewayEvent } from '#sandbox/api-server.ts';
 import type { Sandbox } from '#sandbox/sandbox.ts';
 import { alarmEvent } from '../integration/alarm-events.ts';
 import type { Bundle } from './bundling.ts';
 import { arrange, DECISION_TARGET } from './decision-latency.ts';
-import { startEksFront, type EksFront } from './eks-front.ts';
+import { type EksFront, startEksFront } from './eks-front.ts';
 import { childEnvironment } from './init-time.ts';
 import type { Figure } from './report.ts';
 import { median, round } from './stats.ts';
@@ -70,10 +70,14 @@ interface ChildTimes {
 }
 
 async function child(source: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<ChildTimes> {
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', source, ...args], { cwd, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 })
-    .catch((err: { stdout?: string; stderr?: string; message: string }) => {
-      throw new Error(`a cold-start child failed: ${err.stderr?.trim() || err.stdout?.trim() || err.message}`);
-    });
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', source, ...args], {
+    cwd,
+    env,
+    timeout: 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
+    throw new Error(`a cold-start child failed: ${err.stderr?.trim() || err.stdout?.trim() || err.message}`);
+  });
   const line = stdout.split('\n').find((l) => l.startsWith(MARKER));
   if (!line) throw new Error(`a cold-start child printed no times: ${stdout.slice(-2_000)}`);
   return JSON.parse(line.slice(MARKER.length)) as ChildTimes;
@@ -96,10 +100,16 @@ function functionEnvironment(sandbox: Sandbox, front: EksFront, name: string): N
     ...childEnvironment(),
     // The stack sets this on every function, and Lambda honours it during init.
     NODE_OPTIONS: '--enable-source-maps',
-    AWS_REGION: REGION, AWS_LAMBDA_FUNCTION_NAME: `hms-sys-${name}`, HMS_ACTOR: `role/hms-sys-${name}`,
-    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-    AWS_ENDPOINT_URL_DYNAMODB: sandbox.dynamoEndpoint, AWS_ENDPOINT_URL_EKS: front.url,
-    STATE_TABLE: 'hms-sys-state', AUDIT_TABLE: 'hms-sys-audit', HMS_CLUSTERS: CLUSTER,
+    AWS_REGION: REGION,
+    AWS_LAMBDA_FUNCTION_NAME: `hms-sys-${name}`,
+    HMS_ACTOR: `role/hms-sys-${name}`,
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    AWS_ENDPOINT_URL_DYNAMODB: sandbox.dynamoEndpoint,
+    AWS_ENDPOINT_URL_EKS: front.url,
+    STATE_TABLE: 'hms-sys-state',
+    AUDIT_TABLE: 'hms-sys-audit',
+    HMS_CLUSTERS: CLUSTER,
   };
 }
 
@@ -109,8 +119,14 @@ function apiEvent(sandbox: Sandbox) {
   if (!route) throw new Error('no GET /services/{name} route is declared');
   const path = `/services/${DECISION_TARGET.deployment}`;
   return apiGatewayEvent({
-    method: 'GET', url: new URL(path, 'https://api.example.test'), headers: { accept: 'application/json' }, body: '', route,
-    pathParameters: { name: DECISION_TARGET.deployment }, claims: decodeJwt(sandbox.tokens.reader!), sourceIp: '192.0.2.10',
+    method: 'GET',
+    url: new URL(path, 'https://api.example.test'),
+    headers: { accept: 'application/json' },
+    body: '',
+    route,
+    pathParameters: { name: DECISION_TARGET.deployment },
+    claims: decodeJwt(sandbox.tokens.reader!),
+    sourceIp: '192.0.2.10',
   });
 }
 
@@ -118,9 +134,17 @@ async function measure(sandbox: Sandbox, front: EksFront, bundles: Map<string, B
   const { namespace, deployment, from, to, alarmValue } = DECISION_TARGET;
   const scalePath = `/apis/apps/v1/namespaces/${namespace}/deployments/${deployment}/scale`;
   const reset = async () => {
-    const res = await sendKubeRequest({ url: sandbox.k8s.url, caData: sandbox.k8s.caData }, sandbox.k8s.token, {
-      method: 'PATCH', path: scalePath, body: { spec: { replicas: from } }, contentType: 'application/merge-patch+json',
-    }, 10_000);
+    const res = await sendKubeRequest(
+      { url: sandbox.k8s.url, caData: sandbox.k8s.caData },
+      sandbox.k8s.token,
+      {
+        method: 'PATCH',
+        path: scalePath,
+        body: { spec: { replicas: from } },
+        contentType: 'application/merge-patch+json',
+      },
+      10_000,
+    );
     if (res.status >= 300) throw new Error(`resetting the Deployment answered ${res.status}`);
   };
   let patchedAt: number | undefined;
@@ -135,7 +159,11 @@ async function measure(sandbox: Sandbox, front: EksFront, bundles: Map<string, B
     if (sandbox.k8s.state.deployment(namespace, deployment)?.replicas !== to) throw new Error(`the Deployment did not reach ${to} replicas`);
     return { ...times, end: patchedAt };
   };
-  const bundle = (name: string) => bundles.get(name) ?? (() => { throw new Error(`the ${name} bundle was not built`); })();
+  const bundle = (name: string) =>
+    bundles.get(name) ??
+    (() => {
+      throw new Error(`the ${name} bundle was not built`);
+    })();
   const [scaler, api] = [bundle('scaler'), bundle('api')];
   const samples: ColdStartSamples = { scaler: [], api: [], baseline: [], scalerImport: [], apiImport: [] };
   const kinds = {
@@ -182,7 +210,13 @@ export async function measureColdStarts(bundles: Bundle[], runs: number): Promis
   const { startSandbox } = await import('#sandbox/sandbox.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-cold-'));
   const sandbox = await startSandbox({ dataDir, persistState: false, podReadyDelayMs: 20, reconcileSeconds: 3_600, alarmEvaluationSeconds: 3_600 });
-  const front = await startEksFront({ simulatorUrl: sandbox.k8s.url, simulatorToken: sandbox.k8s.token, simulatorCaData: sandbox.k8s.caData, clusterName: CLUSTER, region: REGION });
+  const front = await startEksFront({
+    simulatorUrl: sandbox.k8s.url,
+    simulatorToken: sandbox.k8s.token,
+    simulatorCaData: sandbox.k8s.caData,
+    clusterName: CLUSTER,
+    region: REGION,
+  });
   try {
     const alarmName = await arrange(sandbox);
     return await measure(sandbox, front, new Map(bundles.map((b) => [b.name, b])), alarmName, runs);
@@ -197,8 +231,18 @@ export function coldStartFigures(samples: ColdStartSamples): Figure[] {
   const baseline = median(samples.baseline);
   const ms = (values: number[]) => ({ samples: values.map((v) => round(v, 1)) });
   const pair = (name: string, what: string, values: number[], imports: number[]): Figure[] => [
-    { name: `cold: ${name} ${what} (median)`, value: round(median(values), 1), unit: 'ms', details: { ...ms(values), importMedianMs: round(median(imports), 1) } },
-    { name: `cold: ${name} / baseline`, value: round(median(values) / baseline, 2), unit: '×', details: { medianMs: round(median(values), 1), baselineMedianMs: round(baseline, 1) } },
+    {
+      name: `cold: ${name} ${what} (median)`,
+      value: round(median(values), 1),
+      unit: 'ms',
+      details: { ...ms(values), importMedianMs: round(median(imports), 1) },
+    },
+    {
+      name: `cold: ${name} / baseline`,
+      value: round(median(values) / baseline, 2),
+      unit: '×',
+      details: { medianMs: round(median(values), 1), baselineMedianMs: round(baseline, 1) },
+    },
   ];
   return [
     { name: 'cold: baseline, fresh process, bare GET + PATCH (median)', value: round(baseline, 1), unit: 'ms', details: ms(samples.baseline) },

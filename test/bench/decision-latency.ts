@@ -41,11 +41,17 @@ export async function arrange(sandbox: Sandbox): Promise<string> {
   const admin = sandbox.tokens.admin;
   if (!admin) throw new Error('the sandbox issued no admin token');
   await call(`${sandbox.url}/services`, admin, 'POST', {
-    name: TARGET.deployment, cluster: 'sandbox', namespace: TARGET.namespace, deployment: TARGET.deployment,
+    name: TARGET.deployment,
+    cluster: 'sandbox',
+    namespace: TARGET.namespace,
+    deployment: TARGET.deployment,
     tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
   });
   const rule = await call(`${sandbox.url}/autoscale-rules`, admin, 'POST', {
-    service: TARGET.deployment, minReplicas: TARGET.from, maxReplicas: 10_000, trigger: { metric: 'http_rps', threshold: THRESHOLD },
+    service: TARGET.deployment,
+    minReplicas: TARGET.from,
+    maxReplicas: 10_000,
+    trigger: { metric: 'http_rps', threshold: THRESHOLD },
   });
   const alarm = (rule.alarms as string[] | undefined)?.find((name) => name.endsWith('-scale-out'));
   if (!alarm) throw new Error(`the rule has no scale-out alarm: ${JSON.stringify(rule)}`);
@@ -143,18 +149,48 @@ export async function measureDecisionLatency(warmup: number, events: number, per
 
 export function decisionLatencyFigures(samples: LatencySamples): Figure[] {
   const summary = (ms: number[]) => ({
-    events: ms.length, p90: round(percentile(ms, 90)), max: round(Math.max(...ms)),
+    events: ms.length,
+    p90: round(percentile(ms, 90)),
+    max: round(Math.max(...ms)),
     // A drift between the first and last hundred would point at state that grows per event.
-    p50FirstHundred: round(percentile(ms.slice(0, 100), 50)), p50LastHundred: round(percentile(ms.slice(-100), 50)),
+    p50FirstHundred: round(percentile(ms.slice(0, 100), 50)),
+    p50LastHundred: round(percentile(ms.slice(-100), 50)),
   });
   const [scalerP50, scalerP99] = [percentile(samples.scaler, 50), percentile(samples.scaler, 99)];
   const [bareP50, bareP99] = [percentile(samples.bareRoundTrip, 50), percentile(samples.bareRoundTrip, 99)];
   return [
-    { name: 'decision latency p50 (alarm → scale PATCH)', value: round(scalerP50), unit: 'ms', target: { max: DECISION_P50_LIMIT_MS, unit: 'ms' }, details: summary(samples.scaler) },
-    { name: 'decision latency p99 (alarm → scale PATCH)', value: round(scalerP99), unit: 'ms', target: { max: DECISION_P99_LIMIT_MS, unit: 'ms' }, details: summary(samples.scaler) },
-    { name: 'decision: alarm → first cluster call p50', value: round(percentile(samples.scalerToFirstCall, 50)), unit: 'ms', details: summary(samples.scalerToFirstCall) },
-    { name: 'baseline: bare GET+PATCH p50', value: round(bareP50), unit: 'ms', details: { ...summary(samples.bareRoundTrip), scalerOverP50: round(scalerP50 / bareP50, 1) } },
-    { name: 'baseline: bare GET+PATCH p99', value: round(bareP99), unit: 'ms', details: { ...summary(samples.bareRoundTrip), scalerOverP99: round(scalerP99 / bareP99, 1) } },
+    {
+      name: 'decision latency p50 (alarm → scale PATCH)',
+      value: round(scalerP50),
+      unit: 'ms',
+      target: { max: DECISION_P50_LIMIT_MS, unit: 'ms' },
+      details: summary(samples.scaler),
+    },
+    {
+      name: 'decision latency p99 (alarm → scale PATCH)',
+      value: round(scalerP99),
+      unit: 'ms',
+      target: { max: DECISION_P99_LIMIT_MS, unit: 'ms' },
+      details: summary(samples.scaler),
+    },
+    {
+      name: 'decision: alarm → first cluster call p50',
+      value: round(percentile(samples.scalerToFirstCall, 50)),
+      unit: 'ms',
+      details: summary(samples.scalerToFirstCall),
+    },
+    {
+      name: 'baseline: bare GET+PATCH p50',
+      value: round(bareP50),
+      unit: 'ms',
+      details: { ...summary(samples.bareRoundTrip), scalerOverP50: round(scalerP50 / bareP50, 1) },
+    },
+    {
+      name: 'baseline: bare GET+PATCH p99',
+      value: round(bareP99),
+      unit: 'ms',
+      details: { ...summary(samples.bareRoundTrip), scalerOverP99: round(scalerP99 / bareP99, 1) },
+    },
   ];
 }
 

@@ -20,13 +20,25 @@ try {
   const client = dynamoDbClient({ endpoint: server.endpoint });
   await ensureTables(client, { state: 'heap-state', audit: 'heap-audit' });
   for (let i = 0; i < 20; i++) await client.send(new PutItemCommand({ TableName: 'heap-state', Item: { pk: { S: 'SERVICE' }, sk: { S: `svc-${i}` } } }));
-  const query = () => client.send(new QueryCommand({ TableName: 'heap-state', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'SERVICE' } } }));
-  const liveHeap = () => { collect(); collect(); return process.memoryUsage().heapUsed; };
+  const query = () =>
+    client.send(new QueryCommand({ TableName: 'heap-state', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'SERVICE' } } }));
+  const liveHeap = () => {
+    collect();
+    collect();
+    return process.memoryUsage().heapUsed;
+  };
   for (let i = 0; i < 200; i++) await query(); // warm-up
   const before = liveHeap();
   for (let i = 0; i < QUERIES; i += 10) await Promise.all(Array.from({ length: 10 }, query));
   const after = liveHeap();
-  console.log(JSON.stringify({ queries: QUERIES, liveHeapBeforeMiB: +(before / 2 ** 20).toFixed(1), liveHeapAfterMiB: +(after / 2 ** 20).toFixed(1), perQueryKB: +((after - before) / QUERIES / 1024).toFixed(2) }));
+  console.log(
+    JSON.stringify({
+      queries: QUERIES,
+      liveHeapBeforeMiB: +(before / 2 ** 20).toFixed(1),
+      liveHeapAfterMiB: +(after / 2 ** 20).toFixed(1),
+      perQueryKB: +((after - before) / QUERIES / 1024).toFixed(2),
+    }),
+  );
 } finally {
   await server.close();
   rmSync(dir, { recursive: true, force: true });

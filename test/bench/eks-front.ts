@@ -33,7 +33,13 @@ function eksTokenProblem(token: string, clusterName: string, region: string): st
   return clusterName === '' ? 'no cluster' : null;
 }
 
-export async function startEksFront(options: { simulatorUrl: string; simulatorToken: string; simulatorCaData?: string; clusterName: string; region: string }): Promise<EksFront> {
+export async function startEksFront(options: {
+  simulatorUrl: string;
+  simulatorToken: string;
+  simulatorCaData?: string;
+  clusterName: string;
+  region: string;
+}): Promise<EksFront> {
   const target = new URL(options.simulatorUrl);
   // The sandbox's simulator serves HTTPS with a certificate from the sandbox CA.
   const ca = options.simulatorCaData === undefined ? undefined : Buffer.from(options.simulatorCaData, 'base64');
@@ -43,9 +49,13 @@ export async function startEksFront(options: { simulatorUrl: string; simulatorTo
     if (req.method === 'GET' && described) {
       const found = decodeURIComponent(described[1]!) === options.clusterName;
       res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(found
-        ? { cluster: { name: options.clusterName, endpoint: selfUrl, status: 'ACTIVE', version: '1.33' } }
-        : { message: `No cluster found for name: ${described[1]}.` }));
+      res.end(
+        JSON.stringify(
+          found
+            ? { cluster: { name: options.clusterName, endpoint: selfUrl, status: 'ACTIVE', version: '1.33' } }
+            : { message: `No cluster found for name: ${described[1]}.` },
+        ),
+      );
       return;
     }
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
@@ -55,13 +65,20 @@ export async function startEksFront(options: { simulatorUrl: string; simulatorTo
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `Unauthorized: ${problem}`, reason: 'Unauthorized', code: 401 }));
       return;
     }
-    const forwarded = (target.protocol === 'https:' ? https : http).request({
-      host: target.hostname, port: target.port, method: req.method, path: req.url, ca,
-      headers: { ...req.headers, host: target.host, authorization: `Bearer ${options.simulatorToken}` },
-    }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forwarded = (target.protocol === 'https:' ? https : http).request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        ca,
+        headers: { ...req.headers, host: target.host, authorization: `Bearer ${options.simulatorToken}` },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     forwarded.on('error', (err) => {
       res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(err.message);

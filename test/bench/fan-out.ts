@@ -44,28 +44,51 @@ async function call(sandbox: Sandbox, method: string, path: string, body?: unkno
 
 /** Pushes one datapoint for each service at once; resolves with each answer's time. */
 async function pushAll(sandbox: Sandbox, names: string[], value: number, timestamp?: string): Promise<number[]> {
-  return Promise.all(names.map(async (service) => {
-    const started = performance.now();
-    await call(sandbox, 'POST', '/sandbox/metrics', { service, metric: 'http_rps', value, ...(timestamp ? { timestamp } : {}) });
-    return performance.now() - started;
-  }));
+  return Promise.all(
+    names.map(async (service) => {
+      const started = performance.now();
+      await call(sandbox, 'POST', '/sandbox/metrics', { service, metric: 'http_rps', value, ...(timestamp ? { timestamp } : {}) });
+      return performance.now() - started;
+    }),
+  );
 }
 
 async function fanOutOnce(services: number): Promise<FanOutRun> {
   const { startSandbox } = await import('#sandbox/sandbox.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-fanout-'));
-  const sandbox = await startSandbox({ dataDir, podReadyDelayMs: 20, reconcileSeconds: 3_600, alarmEvaluationSeconds: 3_600, meterSeconds: 3_600, burstTickSeconds: 3_600 });
+  const sandbox = await startSandbox({
+    dataDir,
+    podReadyDelayMs: 20,
+    reconcileSeconds: 3_600,
+    alarmEvaluationSeconds: 3_600,
+    meterSeconds: 3_600,
+    burstTickSeconds: 3_600,
+  });
   try {
     const names = Array.from({ length: services }, (_, i) => `fan-${i}`);
     const solo = 'fan-solo';
-    for (const name of [...names, solo]) sandbox.k8s.seedDeployment({ namespace: NAMESPACE, name, replicas: FROM, podRequests: { cpu: '250m', memory: '512Mi' } });
+    for (const name of [...names, solo])
+      sandbox.k8s.seedDeployment({ namespace: NAMESPACE, name, replicas: FROM, podRequests: { cpu: '250m', memory: '512Mi' } });
     const everyName = [...names, solo];
     // Five at a time: the api function's reserved copies; a sixth request at once would be throttled.
     for (let i = 0; i < everyName.length; i += 5) {
-      await Promise.all(everyName.slice(i, i + 5).map(async (name) => {
-        await call(sandbox, 'POST', '/services', { name, cluster: 'sandbox', namespace: NAMESPACE, deployment: name, tags: { agency: 'GSA', program: 'Bench', fiscalYear: 'FY2027' } });
-        await call(sandbox, 'POST', '/autoscale-rules', { service: name, minReplicas: FROM, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: THRESHOLD } });
-      }));
+      await Promise.all(
+        everyName.slice(i, i + 5).map(async (name) => {
+          await call(sandbox, 'POST', '/services', {
+            name,
+            cluster: 'sandbox',
+            namespace: NAMESPACE,
+            deployment: name,
+            tags: { agency: 'GSA', program: 'Bench', fiscalYear: 'FY2027' },
+          });
+          await call(sandbox, 'POST', '/autoscale-rules', {
+            service: name,
+            minReplicas: FROM,
+            maxReplicas: 20,
+            trigger: { metric: 'http_rps', threshold: THRESHOLD },
+          });
+        }),
+      );
     }
     // Two minutes back, so the alarm's latest one-minute period holds only the alarming datapoint.
     const quietAt = new Date(Date.now() - 120_000).toISOString();
@@ -80,7 +103,11 @@ async function fanOutOnce(services: number): Promise<FanOutRun> {
     const toLastScaleMs = await timeToScale(sandbox, names, ingestMs);
     const unscaled = names.filter((name) => sandbox.k8s.state.deployment(NAMESPACE, name)?.replicas !== TO).length;
     return {
-      services, quietIngestMs, ingestMs, toLastScaleMs, soloScaleMs,
+      services,
+      quietIngestMs,
+      ingestMs,
+      toLastScaleMs,
+      soloScaleMs,
       deadLetters: sandbox.deadLetter.items().length - parkedBefore,
       failedInvocations: sandbox.bus.invocations.filter((i) => i.error).length,
       unscaled,
@@ -96,8 +123,10 @@ async function timeToScale(sandbox: Sandbox, names: string[], ingestMs: number[]
   const started = performance.now();
   let lastScaleAt: number | undefined;
   const allScaled = () => names.every((name) => sandbox.k8s.state.deployment(NAMESPACE, name)?.replicas === TO);
-  const watch = setInterval(() => { if (lastScaleAt === undefined && allScaled()) lastScaleAt = performance.now(); }, 2);
-  ingestMs.push(...await pushAll(sandbox, names, ALARM_VALUE));
+  const watch = setInterval(() => {
+    if (lastScaleAt === undefined && allScaled()) lastScaleAt = performance.now();
+  }, 2);
+  ingestMs.push(...(await pushAll(sandbox, names, ALARM_VALUE)));
   await settle(sandbox);
   clearInterval(watch);
   if (lastScaleAt === undefined && allScaled()) lastScaleAt = performance.now();
@@ -129,18 +158,29 @@ export function fanOutFigures(runs: FanOutRun[]): Figure[] {
   const failures = Math.max(...runs.map((r) => r.deadLetters + r.failedInvocations + r.unscaled));
   return [
     {
-      name: `fan-out: ${services} rules alarm at once, push → last scale (median of ${runs.length})`, value: round(toLastScale / 1000, 2), unit: 's',
+      name: `fan-out: ${services} rules alarm at once, push → last scale (median of ${runs.length})`,
+      value: round(toLastScale / 1000, 2),
+      unit: 's',
       details: { runsMs: runs.map((r) => round(r.toLastScaleMs)), overSoloBaseline: round(toLastScale / solo, 1) },
     },
     { name: '  baseline: one rule alarming alone, push → scale', value: round(solo), unit: 'ms', details: { runsMs: runs.map((r) => round(r.soloScaleMs)) } },
     {
-      name: '  failures: dead letters, failed invocations, Deployments not scaled', value: failures, unit: 'failures', target: { max: 0, unit: 'failures' },
+      name: '  failures: dead letters, failed invocations, Deployments not scaled',
+      value: failures,
+      unit: 'failures',
+      target: { max: 0, unit: 'failures' },
       details: { runs: runs.map((r) => ({ deadLetters: r.deadLetters, failedInvocations: r.failedInvocations, unscaled: r.unscaled })) },
     },
     { name: '  metric ingest p50, alarming pushes at once', value: round(ingestP50), unit: 'ms' },
     {
-      name: '  metric ingest p99, alarming pushes at once', value: round(ingestP99), unit: 'ms',
-      details: { baselineQuietP99Ms: round(quietP99), overQuietBaseline: round(ingestP99 / quietP99, 1), maxMs: round(Math.max(...runs.flatMap((r) => r.ingestMs))) },
+      name: '  metric ingest p99, alarming pushes at once',
+      value: round(ingestP99),
+      unit: 'ms',
+      details: {
+        baselineQuietP99Ms: round(quietP99),
+        overQuietBaseline: round(ingestP99 / quietP99, 1),
+        maxMs: round(Math.max(...runs.flatMap((r) => r.ingestMs))),
+      },
     },
     { name: `  baseline: metric ingest p99, ${services} pushes that alarm nothing`, value: round(quietP99), unit: 'ms' },
   ];

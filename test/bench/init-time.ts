@@ -11,8 +11,7 @@ const run = promisify(execFile);
 export const INIT_RATIO_LIMIT = 6;
 
 /** What each fresh child does: time one import of the bundle and print the milliseconds. */
-const CHILD_SOURCE =
-  'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
+const CHILD_SOURCE = 'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
 
 /**
  * The children's environment: this one without AWS_* (no credentials, no profile) or
@@ -24,13 +23,20 @@ export function childEnvironment(): NodeJS.ProcessEnv {
     if (!key.startsWith('AWS_') && key !== 'NODE_OPTIONS') env[key] = value;
   }
   return {
-    ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true',
+    ...env,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_METRICS_DISABLED: 'true',
     // What the stack sets, so each handler's init reads its config as it does in Lambda.
-    AWS_REGION: 'us-gov-west-1', STATE_TABLE: 'hms-sys-state', AUDIT_TABLE: 'hms-sys-audit',
-    HMS_CLUSTERS: 'agency-prod', HMS_ACTOR: 'role/hms-sys-bench',
-    SCHEDULE_GROUP: 'hms-sys-bursts', BURST_RUNNER_ARN: 'arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:hms-sys-burst-runner',
+    AWS_REGION: 'us-gov-west-1',
+    STATE_TABLE: 'hms-sys-state',
+    AUDIT_TABLE: 'hms-sys-audit',
+    HMS_CLUSTERS: 'agency-prod',
+    HMS_ACTOR: 'role/hms-sys-bench',
+    SCHEDULE_GROUP: 'hms-sys-bursts',
+    BURST_RUNNER_ARN: 'arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:hms-sys-burst-runner',
     SCHEDULER_ROLE_ARN: 'arn:aws-us-gov:iam::111111111111:role/hms-sys-scheduler',
-    SCHEDULER_DLQ_ARN: 'arn:aws-us-gov:sqs:us-gov-west-1:111111111111:hms-sys-dlq', EVENT_BUS_NAME: 'hms-sys',
+    SCHEDULER_DLQ_ARN: 'arn:aws-us-gov:sqs:us-gov-west-1:111111111111:hms-sys-dlq',
+    EVENT_BUS_NAME: 'hms-sys',
     // The consumer restarter's limit; the database functions' NODE_EXTRA_CA_CERTS is left out, as the bundle is not on Lambda.
     HMS_MAX_CONCURRENT_RESTARTS: '3',
     ROTATION_FUNCTION_ARN: 'arn:aws-us-gov:lambda:us-gov-west-1:111111111111:function:hms-sys-rotation',
@@ -39,7 +45,9 @@ export function childEnvironment(): NodeJS.ProcessEnv {
 
 async function importOnce(bundle: Bundle, env: NodeJS.ProcessEnv): Promise<number> {
   const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', CHILD_SOURCE, pathToFileURL(bundle.file).href], {
-    cwd: dirname(bundle.file), env, timeout: 60_000,
+    cwd: dirname(bundle.file),
+    env,
+    timeout: 60_000,
   }).catch((err: { stderr?: string; message: string }) => {
     throw new Error(`importing the ${bundle.name} bundle failed: ${err.stderr?.trim() || err.message}`);
   });

@@ -57,7 +57,9 @@ export async function measureMemorySoak(requests: number): Promise<SoakResult> {
     const call = async (method: string, path: string, body?: unknown) => {
       const answer = await sendWithRetries(async () => {
         const res = await fetch(`${url}${path}`, {
-          method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}),
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+          ...(body ? { body: JSON.stringify(body) } : {}),
         });
         const text = await res.text();
         return { status: res.status, body: res.status === 500 ? parseOrText(text) : null };
@@ -68,7 +70,13 @@ export async function measureMemorySoak(requests: number): Promise<SoakResult> {
     for (let i = 0; i < SERVICES; i++) {
       const name = `soak-${i}`;
       // Registration checks the Deployment exists: every soak service targets a seeded one.
-      await call('POST', '/services', { name, cluster: 'sandbox', namespace: 'benefits', deployment: 'receipt-svc', tags: { agency: 'GSA', program: 'Soak', fiscalYear: 'FY2027' } });
+      await call('POST', '/services', {
+        name,
+        cluster: 'sandbox',
+        namespace: 'benefits',
+        deployment: 'receipt-svc',
+        tags: { agency: 'GSA', program: 'Soak', fiscalYear: 'FY2027' },
+      });
       await call('POST', '/autoscale-rules', { service: name, minReplicas: 2, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 100 } });
     }
     let failures = 0;
@@ -77,14 +85,16 @@ export async function measureMemorySoak(requests: number): Promise<SoakResult> {
       const perPhase = Math.ceil(total / CLIENTS.length);
       for (const clients of CLIENTS) {
         let sent = 0;
-        await Promise.all(Array.from({ length: clients }, async () => {
-          while (sent < perPhase) {
-            const path = LISTS[sent++ % LISTS.length]!;
-            const status = await call('GET', path);
-            if (status === 'throttled') gaveUp += 1;
-            else if (status !== 200) failures += 1;
-          }
-        }));
+        await Promise.all(
+          Array.from({ length: clients }, async () => {
+            while (sent < perPhase) {
+              const path = LISTS[sent++ % LISTS.length]!;
+              const status = await call('GET', path);
+              if (status === 'throttled') gaveUp += 1;
+              else if (status !== 200) failures += 1;
+            }
+          }),
+        );
       }
       return perPhase * CLIENTS.length;
     };
@@ -101,7 +111,17 @@ export async function measureMemorySoak(requests: number): Promise<SoakResult> {
     const sent = await traffic(requests);
     const seconds = (performance.now() - started) / 1000;
     const after = await measure();
-    return { requests: sent, heapBefore: before.heapUsed, heapAfter: after.heapUsed, rssBefore: before.rss, rssAfter: after.rss, seconds, failures, gaveUp, throttled };
+    return {
+      requests: sent,
+      heapBefore: before.heapUsed,
+      heapAfter: after.heapUsed,
+      rssBefore: before.rss,
+      rssAfter: after.rss,
+      seconds,
+      failures,
+      gaveUp,
+      throttled,
+    };
   } finally {
     child.stdin!.write('close\n');
     await new Promise((resolve) => child.once('exit', resolve));
@@ -123,17 +143,27 @@ export function memorySoakFigures(soak: SoakResult): Figure[] {
   return [
     {
       name: `memory soak: live heap growth over ${soak.requests.toLocaleString('en-US')} list requests (${CLIENTS[0]}–${CLIENTS.at(-1)} clients)`,
-      value: mib(growth), unit: 'MiB', target: { max: SOAK_GROWTH_LIMIT_MIB, unit: 'MiB' },
-      details: { heapBeforeMiB: mib(soak.heapBefore), heapAfterMiB: mib(soak.heapAfter), perRequestKB: round(growth / soak.requests / 1024, 2), lists: LISTS, services: SERVICES },
+      value: mib(growth),
+      unit: 'MiB',
+      target: { max: SOAK_GROWTH_LIMIT_MIB, unit: 'MiB' },
+      details: {
+        heapBeforeMiB: mib(soak.heapBefore),
+        heapAfterMiB: mib(soak.heapAfter),
+        perRequestKB: round(growth / soak.requests / 1024, 2),
+        lists: LISTS,
+        services: SERVICES,
+      },
     },
     { name: '  live heap after a forced collection, before the soak', value: mib(soak.heapBefore), unit: 'MiB' },
     { name: '  live heap after a forced collection, after the soak', value: mib(soak.heapAfter), unit: 'MiB' },
     { name: '  RSS after the soak', value: mib(soak.rssAfter), unit: 'MiB', details: { before: mib(soak.rssBefore) } },
     { name: '  list requests per second', value: round(soak.requests / soak.seconds), unit: '/s' },
     { name: '  list requests answered neither 200 nor a throttle', value: soak.failures, unit: 'requests', target: { max: 0, unit: 'requests' } },
-    { name: '  list requests still throttled after the CLI\'s 5 attempts (AWS would refuse this load too)', value: soak.gaveUp, unit: 'requests' },
+    { name: "  list requests still throttled after the CLI's 5 attempts (AWS would refuse this load too)", value: soak.gaveUp, unit: 'requests' },
     {
-      name: '  throttled answers, retried or not (the api function\'s 5 reserved copies busy)', value: soak.throttled, unit: 'answers',
+      name: "  throttled answers, retried or not (the api function's 5 reserved copies busy)",
+      value: soak.throttled,
+      unit: 'answers',
       details: { perRequest: round(soak.throttled / soak.requests, 2) },
     },
   ];

@@ -27,10 +27,13 @@ export interface MeterSample {
 }
 
 function countCalls(client: DynamoDBClient, counter: { n: number }): void {
-  client.middlewareStack.add((next) => async (args) => {
-    counter.n += 1;
-    return next(args);
-  }, { step: 'initialize', name: 'benchCallCounter' });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      counter.n += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCallCounter' },
+  );
 }
 
 /** Registers `services` services, each with a budget, then times `runs` meter runs a minute apart. */
@@ -48,7 +51,9 @@ export async function measureMeterCost(services: number, runs: number): Promise<
       audit: new DynamoDbAuditLog({ client, tableName: 'bench-audit' }),
       cluster: new KubernetesCluster({ endpointFor: async () => ({ url: k8s.url }), tokenFor: async () => token }),
       events: new LocalEventPublisher({ clock }),
-      clock, knownClusters: ['bench'], pricingRegion: 'us-east-1',
+      clock,
+      knownClusters: ['bench'],
+      pricingRegion: 'us-east-1',
       capacityTimings: { nodeProvisioningSeconds: 90, podReadySeconds: 20 },
     };
     const tags = { agency: 'GSA', program: 'Bench', fiscalYear: 'FY2027' };
@@ -66,7 +71,9 @@ export async function measureMeterCost(services: number, runs: number): Promise<
     const dynamo = { n: 0 };
     countCalls(client, dynamo);
     let kubernetesCalls = 0;
-    k8s.onRequest(() => { kubernetesCalls += 1; });
+    k8s.onRequest(() => {
+      kubernetesCalls += 1;
+    });
     const samples: MeterSample[] = [];
     for (let run = 0; run < runs; run++) {
       clock.advance(60_000);
@@ -87,7 +94,13 @@ export function meterCostFigures(services: number, samples: MeterSample[]): Figu
   const ms = median(samples.map((s) => s.ms));
   const dynamo = median(samples.map((s) => s.dynamoCalls));
   return [
-    { name: `meter run for ${services.toLocaleString('en-US')} services, median wall time`, value: round(ms / 1000), unit: 's', target: { max: 60, unit: 's' }, details: { samples } },
+    {
+      name: `meter run for ${services.toLocaleString('en-US')} services, median wall time`,
+      value: round(ms / 1000),
+      unit: 's',
+      target: { max: 60, unit: 's' },
+      details: { samples },
+    },
     { name: '  DynamoDB calls per meter run', value: dynamo, unit: 'calls', details: { perService: round(dynamo / services, 3) } },
     { name: '  Kubernetes API calls per meter run', value: median(samples.map((s) => s.kubernetesCalls)), unit: 'calls' },
     { name: '  services metered per second', value: round(services / (ms / 1000)), unit: '/s' },

@@ -14,19 +14,22 @@ import type { Figure } from './report.ts';
 export const CADENCES = {
   cloudWatchHighResolution: {
     seconds: 10,
-    source: 'CloudWatch User Guide, "High-resolution alarms" / "Alarm evaluation": an alarm with a 10, 20 or 30 s period is evaluated every 10 s (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html)',
+    source:
+      'CloudWatch User Guide, "High-resolution alarms" / "Alarm evaluation": an alarm with a 10, 20 or 30 s period is evaluated every 10 s (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html)',
   },
   cloudWatchStandard: {
     seconds: 60,
-    source: 'CloudWatch User Guide, "Alarm evaluation": an alarm with a period of a minute or longer is evaluated every minute (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html)',
+    source:
+      'CloudWatch User Guide, "Alarm evaluation": an alarm with a period of a minute or longer is evaluated every minute (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html)',
   },
   hpaSync: {
     seconds: 15,
-    source: 'Kubernetes, "Horizontal Pod Autoscaling": --horizontal-pod-autoscaler-sync-period defaults to 15 s (https://kubernetes.io/docs/concepts/workloads/autoscaling/horizontal-pod-autoscale/)',
+    source:
+      'Kubernetes, "Horizontal Pod Autoscaling": --horizontal-pod-autoscaler-sync-period defaults to 15 s (https://kubernetes.io/docs/concepts/workloads/autoscaling/horizontal-pod-autoscale/)',
   },
   metricsServerScrape: {
     seconds: 15,
-    source: 'metrics-server\'s released manifest (components.yaml) sets --metric-resolution=15s (https://github.com/kubernetes-sigs/metrics-server)',
+    source: "metrics-server's released manifest (components.yaml) sets --metric-resolution=15s (https://github.com/kubernetes-sigs/metrics-server)",
   },
   kedaPolling: {
     seconds: 30,
@@ -77,16 +80,33 @@ async function hmsRun(periodSeconds: 10 | 60, breachAt: number, publishPhase: nu
   env.clock.current = new Date(epoch);
   const raised: Array<{ at: number; event: AlarmStateChangeEvent }> = [];
   const evaluator = new LocalAlarmEvaluator({
-    clock: { now: () => new Date(epoch + t * 1000) }, evaluateOnData: false,
-    emit: (event) => { if (event.detail.state.value === 'ALARM' && event.detail.alarmName.endsWith('-scale-out')) raised.push({ at: t, event }); },
+    clock: { now: () => new Date(epoch + t * 1000) },
+    evaluateOnData: false,
+    emit: (event) => {
+      if (event.detail.state.value === 'ALARM' && event.detail.alarmName.endsWith('-scale-out')) raised.push({ at: t, event });
+    },
   });
   const ports = { ...env.ports, metrics: evaluator };
   const caller = { actor: 'role/hms-sys-api', requestId: 'bench' };
-  await createService(ports, caller, {
-    name: 'portal', cluster: 'sandbox', namespace: 'bench', deployment: 'portal',
-    tags: { agency: 'GSA', program: 'bench', fiscalYear: 'FY2027' }, metrics: { periodSeconds, highResolution: true, statistic: HMS_PATH.statistic },
-  }, { dryRun: false });
-  await createRule(ports, caller, { service: 'portal', minReplicas: 2, maxReplicas: 100, trigger: { metric: 'http_rps', threshold: THRESHOLD } }, { dryRun: false });
+  await createService(
+    ports,
+    caller,
+    {
+      name: 'portal',
+      cluster: 'sandbox',
+      namespace: 'bench',
+      deployment: 'portal',
+      tags: { agency: 'GSA', program: 'bench', fiscalYear: 'FY2027' },
+      metrics: { periodSeconds, highResolution: true, statistic: HMS_PATH.statistic },
+    },
+    { dryRun: false },
+  );
+  await createRule(
+    ports,
+    caller,
+    { service: 'portal', minReplicas: 2, maxReplicas: 100, trigger: { metric: 'http_rps', threshold: THRESHOLD } },
+    { dryRun: false },
+  );
   const handler = createScalerHandler(async () => ({ ports, controllerActor: 'role/hms-sys-scaler' }));
 
   const pending: Array<{ visibleAt: number; at: number; value: number }> = [];
@@ -96,7 +116,14 @@ async function hmsRun(periodSeconds: 10 | 60, breachAt: number, publishPhase: nu
       pending.push({ visibleAt: t + HMS_PATH.ingestionSeconds, at: t, value: THRESHOLD * (t >= breachAt ? HMS_PATH.after : HMS_PATH.before) });
     }
     for (const datum of pending.filter((p) => p.visibleAt === t)) {
-      await evaluator.putMetricData({ namespace: 'HMS/Services', metricName: 'http_rps', dimensions: { Service: 'portal' }, value: datum.value, timestamp: new Date(epoch + datum.at * 1000), storageResolution: 1 });
+      await evaluator.putMetricData({
+        namespace: 'HMS/Services',
+        metricName: 'http_rps',
+        dimensions: { Service: 'portal' },
+        value: datum.value,
+        timestamp: new Date(epoch + datum.at * 1000),
+        storageResolution: 1,
+      });
     }
     await evaluator.reevaluate();
     const alarm = raised.find((r) => r.at >= breachAt);
@@ -107,7 +134,7 @@ async function hmsRun(periodSeconds: 10 | 60, breachAt: number, publishPhase: nu
       await handler(alarm.event as never, lambdaContext('scaler'));
       handlerMs.push(performance.now() - started);
       if (env.ports.cluster.patches.length === 0) throw new Error('the scaler handled the alarm but sent no scale PATCH');
-      return invokedAt + HMS_PATH.scalerCallsSeconds + (handlerMs.at(-1)! / 1000) - breachAt;
+      return invokedAt + HMS_PATH.scalerCallsSeconds + handlerMs.at(-1)! / 1000 - breachAt;
     }
   }
   throw new Error(`no scale-out alarm within ${HORIZON_SECONDS} s of a breach at ${breachAt} s`);
@@ -155,7 +182,9 @@ export function reactionTimeFigures(s: ReactionSamples): Figure[] {
   const median = (v: number[]) => round1(quantile(v, 0.5));
   const hpaMedian = median(s.hpa);
   const row = (name: string, values: number[], cadence: string): Figure => ({
-    name: `reaction: ${name} (${cadence})`, value: median(values), unit: 's median (simulated)',
+    name: `reaction: ${name} (${cadence})`,
+    value: median(values),
+    unit: 's median (simulated)',
     details: { p90: round1(quantile(values, 0.9)), max: round1(Math.max(...values)), runs: values.length },
   });
   return [
@@ -167,7 +196,9 @@ export function reactionTimeFigures(s: ReactionSamples): Figure[] {
     row('HPA default', s.hpa, '15 s metrics-server scrape, then 15 s HPA sync'),
     row('KEDA', s.keda, '30 s polling, then 15 s HPA sync'),
     {
-      name: '  HPA default ÷ hms-sys 10 s alarm (goal: at least as fast)', value: round1(hpaMedian / median(s.hms10)), unit: '×',
+      name: '  HPA default ÷ hms-sys 10 s alarm (goal: at least as fast)',
+      value: round1(hpaMedian / median(s.hms10)),
+      unit: '×',
       target: { min: 1, unit: '×' },
     },
   ];

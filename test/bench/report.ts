@@ -1,5 +1,5 @@
-import { cpus, loadavg } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 
 /** A target a figure is held to; figures without one are context for the reader. */
@@ -25,14 +25,16 @@ export interface Results {
   parameters: Record<string, unknown>;
 }
 
-export const passes = (figure: Figure): boolean | null => (figure.target
-  ? (figure.target.max === undefined || figure.value <= figure.target.max) && (figure.target.min === undefined || figure.value >= figure.target.min)
-  : null);
+export const passes = (figure: Figure): boolean | null =>
+  figure.target
+    ? (figure.target.max === undefined || figure.value <= figure.target.max) && (figure.target.min === undefined || figure.value >= figure.target.min)
+    : null;
 
-const describeTarget = (target: Target) => [
-  ...(target.min === undefined ? [] : [`≥ ${formatValue(target.min, target.unit)}`]),
-  ...(target.max === undefined ? [] : [`≤ ${formatValue(target.max, target.unit)}`]),
-].join(', ');
+const describeTarget = (target: Target) =>
+  [
+    ...(target.min === undefined ? [] : [`≥ ${formatValue(target.min, target.unit)}`]),
+    ...(target.max === undefined ? [] : [`≤ ${formatValue(target.max, target.unit)}`]),
+  ].join(', ');
 
 export function collectResults(figures: Figure[], parameters: Record<string, unknown>, startLoad: number[]): Results {
   return {

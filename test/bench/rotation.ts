@@ -19,7 +19,10 @@ import { median, percentile, round } from './stats.ts';
 const countingAudit = (): AuditLog & { appended: number } => {
   const log = {
     appended: 0,
-    append: async (entry: never) => { log.appended += 1; return entry; },
+    append: async (entry: never) => {
+      log.appended += 1;
+      return entry;
+    },
     list: async () => ({ records: [], nextCursor: null }),
     readChain: async () => ({ records: [], more: false }),
     getCheckpoint: async () => null,
@@ -42,7 +45,11 @@ export async function measureSweep(count: number): Promise<SweepSample[]> {
   // The rotation ends at once with AWSPENDING taken off, so the secret stays overdue and every run does the same work.
   store.setOnRotate((arn, token) => store.updateStage(arn, 'AWSPENDING', { fromVersionId: token }));
   for (let i = 0; i < count; i++) {
-    const { arn } = await store.create({ name: `bench/s${i}`, value: `v${i}`, tags: { 'hms:rotation-strategy': 'random-token', 'hms:rotation-policy': i % 10 === 0 ? '4h' : '7d' } });
+    const { arn } = await store.create({
+      name: `bench/s${i}`,
+      value: `v${i}`,
+      tags: { 'hms:rotation-strategy': 'random-token', 'hms:rotation-policy': i % 10 === 0 ? '4h' : '7d' },
+    });
     await store.enableRotation(arn, { rotateEvery: i % 10 === 0 ? '4h' : '7d' });
   }
   // 4h secrets created at 00:00: NextRotationDate is 05:00 (the 04:00-05:00 window), overdue after 06:00 with the grace.
@@ -50,7 +57,10 @@ export async function measureSweep(count: number): Promise<SweepSample[]> {
   const samples: SweepSample[] = [];
   for (let run = 0; run < 3; run++) {
     const started = performance.now();
-    const report = await sweepSecrets({ secrets: store, events: new LocalEventPublisher({ clock }), audit: countingAudit(), clock }, { actor: 'bench', requestId: `sweep-${run}` });
+    const report = await sweepSecrets(
+      { secrets: store, events: new LocalEventPublisher({ clock }), audit: countingAudit(), clock },
+      { actor: 'bench', requestId: `sweep-${run}` },
+    );
     samples.push({ ms: performance.now() - started, checked: report.checked, rotated: report.findings.filter((f) => f.action === 'rotated').length });
   }
   return samples;
@@ -58,11 +68,14 @@ export async function measureSweep(count: number): Promise<SweepSample[]> {
 
 export function sweepFigures(count: number, samples: SweepSample[]): Figure[] {
   const ms = median(samples.map((s) => s.ms));
-  return [{
-    name: `secret sweep over ${count.toLocaleString('en-US')} secrets (local store), throughput`,
-    value: round(count / (ms / 1000)), unit: 'secrets/s',
-    details: { medianMs: round(ms), samples, note: 'each run checks every secret; the overdue tenth are re-driven through RotateSecret' },
-  }];
+  return [
+    {
+      name: `secret sweep over ${count.toLocaleString('en-US')} secrets (local store), throughput`,
+      value: round(count / (ms / 1000)),
+      unit: 'secrets/s',
+      details: { medianMs: round(ms), samples, note: 'each run checks every secret; the overdue tenth are re-driven through RotateSecret' },
+    },
+  ];
 }
 
 /** `count` full rotations of a postgres-single-user secret, each timed from createSecret to finishSecret. */
@@ -95,7 +108,12 @@ export async function measureRotations(count: number): Promise<number[]> {
 
 export function rotationFigures(durations: number[]): Figure[] {
   return [
-    { name: 'full rotation (4 steps, postgres-single-user, embedded PostgreSQL) p50', value: round(percentile(durations, 50)), unit: 'ms', details: { rotations: durations.length } },
+    {
+      name: 'full rotation (4 steps, postgres-single-user, embedded PostgreSQL) p50',
+      value: round(percentile(durations, 50)),
+      unit: 'ms',
+      details: { rotations: durations.length },
+    },
     { name: 'full rotation p99', value: round(percentile(durations, 99)), unit: 'ms' },
   ];
 }

@@ -8,22 +8,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleSizeFigures, renderTopPackages } from './bundle-size.ts';
-import { BASELINE_ENTRY, HANDLER_ENTRIES, bundleEntry, type Bundle } from './bundling.ts';
 import { LAMBDA_BUNDLING, REPO_ROOT } from '#infra/lambda-bundling.ts';
-import { decisionLatencyFigures, measureDecisionLatency, persistedLatencyFigures } from './decision-latency.ts';
-import { initTimeFigures, measureInitTimes } from './init-time.ts';
-import { collectResults, renderTable, writeResults, type Figure } from './report.ts';
-import { measureStartup, startupFigures } from './startup.ts';
-import { burstReadinessFigures, measureBurstReadiness } from './burst-readiness.ts';
-import { measureMeterCost, meterCostFigures } from './meter-cost.ts';
-import { measureRotations, measureSweep, rotationFigures, sweepFigures } from './rotation.ts';
 import { auditVerifyFigures, measureAuditVerify } from './audit-verify.ts';
+import { bundleSizeFigures, renderTopPackages } from './bundle-size.ts';
+import { BASELINE_ENTRY, type Bundle, bundleEntry, HANDLER_ENTRIES } from './bundling.ts';
+import { burstReadinessFigures, measureBurstReadiness } from './burst-readiness.ts';
 import { coldStartFigures, measureColdStarts } from './cold-start.ts';
-import { measureReactionTimes, reactionSources, reactionTimeFigures } from './reaction-time.ts';
-import { measureSimRequests, simRequestFigures } from './sim-requests.ts';
+import { decisionLatencyFigures, measureDecisionLatency, persistedLatencyFigures } from './decision-latency.ts';
 import { fanOutFigures, measureFanOut } from './fan-out.ts';
+import { initTimeFigures, measureInitTimes } from './init-time.ts';
 import { measureMemorySoak, memorySoakFigures } from './memory-soak.ts';
+import { measureMeterCost, meterCostFigures } from './meter-cost.ts';
+import { measureReactionTimes, reactionSources, reactionTimeFigures } from './reaction-time.ts';
+import { collectResults, type Figure, renderTable, writeResults } from './report.ts';
+import { measureRotations, measureSweep, rotationFigures, sweepFigures } from './rotation.ts';
+import { measureSimRequests, simRequestFigures } from './sim-requests.ts';
+import { measureStartup, startupFigures } from './startup.ts';
 
 const PARAMETERS = {
   initRunsPerBundle: 15,
@@ -43,7 +43,22 @@ const PARAMETERS = {
   fanOutRuns: 3,
   soakRequests: 20_000,
 };
-const SECTIONS = ['size', 'init', 'cold', 'decision', 'startup', 'burst', 'reaction', 'meter', 'sweep', 'rotation', 'audit', 'simulator', 'fanout', 'soak'] as const;
+const SECTIONS = [
+  'size',
+  'init',
+  'cold',
+  'decision',
+  'startup',
+  'burst',
+  'reaction',
+  'meter',
+  'sweep',
+  'rotation',
+  'audit',
+  'simulator',
+  'fanout',
+  'soak',
+] as const;
 const chosen = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = chosen.filter((a) => !(SECTIONS as readonly string[]).includes(a));
 if (unknown.length > 0) throw new Error(`unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
@@ -96,7 +111,9 @@ async function main(): Promise<void> {
     }
 
     if (wanted('reaction')) {
-      step('reaction time, load crossing a threshold to the first scale PATCH: hms-sys (10 s and 60 s alarms) beside the HPA default and KEDA (virtual time); cadences assumed:');
+      step(
+        'reaction time, load crossing a threshold to the first scale PATCH: hms-sys (10 s and 60 s alarms) beside the HPA default and KEDA (virtual time); cadences assumed:',
+      );
       for (const line of reactionSources()) step(`  ${line}`);
       figures.push(...reactionTimeFigures(await measureReactionTimes()));
     }
@@ -122,12 +139,16 @@ async function main(): Promise<void> {
     }
 
     if (wanted('fanout')) {
-      step(`fan-out: ${PARAMETERS.fanOutServices} services' metrics pushed at once, each alarming its rule, with the functions' concurrency limits on; ${PARAMETERS.fanOutRuns} fresh sandboxes`);
+      step(
+        `fan-out: ${PARAMETERS.fanOutServices} services' metrics pushed at once, each alarming its rule, with the functions' concurrency limits on; ${PARAMETERS.fanOutRuns} fresh sandboxes`,
+      );
       figures.push(...fanOutFigures(await measureFanOut(PARAMETERS.fanOutServices, PARAMETERS.fanOutRuns)));
     }
 
     if (wanted('soak')) {
-      step(`memory soak: ${PARAMETERS.soakRequests.toLocaleString('en-US')} list requests against a sandbox in its own process, live heap after a forced collection before and after`);
+      step(
+        `memory soak: ${PARAMETERS.soakRequests.toLocaleString('en-US')} list requests against a sandbox in its own process, live heap after a forced collection before and after`,
+      );
       figures.push(...memorySoakFigures(await measureMemorySoak(PARAMETERS.soakRequests)));
     }
 
@@ -136,21 +157,30 @@ async function main(): Promise<void> {
       figures.push(...simRequestFigures(measureSimRequests(PARAMETERS.simulatorRequests)));
     }
 
-    const results = collectResults(figures, {
-      ...PARAMETERS,
-      bundling: { options: LAMBDA_BUNDLING, targetUsed: built[0]?.target, bundleFile: 'index.mjs (size excludes the source map)' },
-      initChildEnvironment: 'parent env without AWS_* and NODE_OPTIONS, plus AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true and POWERTOOLS_METRICS_DISABLED=true',
-      coldStart: 'fresh node process from its first statement: import the bundle, handle one event (scaler: alarm → the simulator answers its scale PATCH; api: GET /services/{name} → handler returns), with NODE_OPTIONS=--enable-source-maps as the stack sets, DynamoDB on dynalite and EKS DescribeCluster + the API server on a loopback front to the simulator; baseline: a fresh process that loads node:http and does the bare GET + PATCH through the same front',
-      sections: chosen.length === 0 ? 'all' : chosen,
-      decisionLatency: 'bus.publish → simulator answers the scaler\'s PATCH .../scale; Deployment reset 4 replicas outside the timed part; interleaved with the bare round trip',
-    }, startLoad);
+    const results = collectResults(
+      figures,
+      {
+        ...PARAMETERS,
+        bundling: { options: LAMBDA_BUNDLING, targetUsed: built[0]?.target, bundleFile: 'index.mjs (size excludes the source map)' },
+        initChildEnvironment:
+          'parent env without AWS_* and NODE_OPTIONS, plus AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true and POWERTOOLS_METRICS_DISABLED=true',
+        coldStart:
+          'fresh node process from its first statement: import the bundle, handle one event (scaler: alarm → the simulator answers its scale PATCH; api: GET /services/{name} → handler returns), with NODE_OPTIONS=--enable-source-maps as the stack sets, DynamoDB on dynalite and EKS DescribeCluster + the API server on a loopback front to the simulator; baseline: a fresh process that loads node:http and does the bare GET + PATCH through the same front',
+        sections: chosen.length === 0 ? 'all' : chosen,
+        decisionLatency:
+          "bus.publish → simulator answers the scaler's PATCH .../scale; Deployment reset 4 replicas outside the timed part; interleaved with the bare round trip",
+      },
+      startLoad,
+    );
     console.log(renderTable(results));
     console.log();
     if (handlers.length > 0) console.log(renderTopPackages(handlers));
     const missed = results.figures.filter((f) => f.ok === false);
     console.log();
     console.log(missed.length === 0 ? 'all targets met' : `MISSED ${missed.length} target(s): ${missed.map((f) => f.name).join('; ')}`);
-    console.log(`machine: node ${results.machine.node}, ${results.machine.cpus} cpus, load ${results.machine.loadavg.join(' ')} (at start ${startLoad.map((l) => l.toFixed(2)).join(' ')})`);
+    console.log(
+      `machine: node ${results.machine.node}, ${results.machine.cpus} cpus, load ${results.machine.loadavg.join(' ')} (at start ${startLoad.map((l) => l.toFixed(2)).join(' ')})`,
+    );
     writeResults(RESULTS_FILE, results);
     console.log(`results written to ${RESULTS_FILE}`);
   } finally {

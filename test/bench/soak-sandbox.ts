@@ -9,7 +9,13 @@ import { startSandbox } from '#sandbox/sandbox.ts';
 
 const collect = (globalThis as { gc?: () => void }).gc;
 if (!collect) throw new Error('run with node --expose-gc');
-const sandbox = await startSandbox({ podReadyDelayMs: 20, reconcileSeconds: 3_600, alarmEvaluationSeconds: 3_600, meterSeconds: 3_600, burstTickSeconds: 3_600 });
+const sandbox = await startSandbox({
+  podReadyDelayMs: 20,
+  reconcileSeconds: 3_600,
+  alarmEvaluationSeconds: 3_600,
+  meterSeconds: 3_600,
+  burstTickSeconds: 3_600,
+});
 // Workloads for the soak's services, so the lists it reads are not empty.
 for (let i = 0; i < 20; i++) sandbox.k8s.seedDeployment({ namespace: 'soak', name: `soak-${i}`, replicas: 2, podRequests: { cpu: '250m', memory: '512Mi' } });
 const say = (message: Record<string, unknown>) => process.stdout.write(`SOAK ${JSON.stringify(message)}\n`);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -65,7 +65,10 @@ async function startOnce(): Promise<StartupSample> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-bench-start-'));
   const started = performance.now();
   const child = spawn('npm', ['start', '--', '--port', String(port)], {
-    cwd: REPO_ROOT, env: { ...process.env, HMS_DATA_DIR: dataDir }, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: REPO_ROOT,
+    env: { ...process.env, HMS_DATA_DIR: dataDir },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -97,13 +100,15 @@ export async function measureStartup(runs: number): Promise<StartupSample[]> {
 export function startupFigures(samples: StartupSample[]): Figure[] {
   const firstAnswers = samples.map((s) => s.firstAnswerMs);
   const reported = samples.flatMap((s) => (s.reportedMs === null ? [] : [s.reportedMs]));
-  const figures: Figure[] = [{
-    name: 'sandbox start-up (npm start → first answer)',
-    value: Math.round(median(firstAnswers)),
-    unit: 'ms',
-    target: { max: STARTUP_LIMIT_MS, unit: 'ms' },
-    details: { samples: firstAnswers.map((v) => Math.round(v)) },
-  }];
+  const figures: Figure[] = [
+    {
+      name: 'sandbox start-up (npm start → first answer)',
+      value: Math.round(median(firstAnswers)),
+      unit: 'ms',
+      target: { max: STARTUP_LIMIT_MS, unit: 'ms' },
+      details: { samples: firstAnswers.map((v) => Math.round(v)) },
+    },
+  ];
   if (reported.length > 0) {
     figures.push({ name: 'sandbox ready, as the CLI prints it', value: round(median(reported), 0), unit: 'ms', details: { samples: reported } });
   }

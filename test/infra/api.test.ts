@@ -1,9 +1,9 @@
-import { describe, expect, test } from 'vitest';
-import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, test } from 'vitest';
 import type { RouteTrigger } from '#domain/triggers.ts';
-import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import { httpRoutes } from '#functions/http-routes.ts';
+import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import { synthesizedTemplate, TEST_CONTEXT } from './stack-fixture.ts';
 
 const { fixture, template } = synthesizedTemplate();
@@ -37,14 +37,17 @@ describe('HTTP API', () => {
       const fn = fixture.stack.controllers.get(functionName)?.fn.function;
       expect(fn).toBeDefined();
       const functionId = fixture.stack.getLogicalId(fn!.node.defaultChild as CfnElement);
-      const ids = Object.keys(template.findResources('AWS::ApiGatewayV2::Integration', {
-        Properties: { IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': [functionId, 'Arn'] } },
-      }));
+      const ids = Object.keys(
+        template.findResources('AWS::ApiGatewayV2::Integration', {
+          Properties: { IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': [functionId, 'Arn'] } },
+        }),
+      );
       expect(ids).toHaveLength(1);
       return { 'Fn::Join': ['', ['integrations/', { Ref: ids[0] }]] };
     };
-    const targetByKey = Object.fromEntries(Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
-      .map((route) => [route.Properties.RouteKey, route.Properties.Target]));
+    const targetByKey = Object.fromEntries(
+      Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => [route.Properties.RouteKey, route.Properties.Target]),
+    );
     for (const route of httpRoutes) expect(targetByKey[routeKey(route)]).toEqual(integrationOf(route.functionName));
     expect(new Set(httpRoutes.map((r) => r.functionName))).toEqual(new Set(['api', 'openapi', 'cost-api', 'secrets-api']));
   });

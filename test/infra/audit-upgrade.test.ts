@@ -1,7 +1,7 @@
-import { describe, expect, test } from 'vitest';
-import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
-import { auditTableInput, type AuditIndexName } from '#adapters/aws/table-design.ts';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, test } from 'vitest';
+import { type AuditIndexName, auditTableInput } from '#adapters/aws/table-design.ts';
 import { buildStack } from './stack-fixture.ts';
 
 type Resource = { Type: string; Properties: Record<string, any> };
@@ -47,9 +47,11 @@ describe('hms:auditIndexes upgrade steps', () => {
     expect(withAudit.length).toBeGreaterThan(0);
     for (const fn of withAudit) expect(fn.Properties.Environment.Variables.HMS_AUDIT_INDEXES).toBe(indexes.join(','));
 
-    const statements = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy')
+    const statements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy')
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
-    const indexArns = statements.flatMap((statement) => [statement.Resource].flat())
+    const indexArns = statements
+      .flatMap((statement) => [statement.Resource].flat())
       .map((resource) => JSON.stringify(resource))
       .filter((text) => text.includes(`"${auditId}"`) && text.includes('/index/'));
     const granted = new Set(indexArns.map((text) => /\/index\/([^"]+)"/.exec(text)![1]));

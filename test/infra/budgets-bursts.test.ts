@@ -1,10 +1,10 @@
-import { describe, expect, test } from 'vitest';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { burstRunnerFunction, costApiFunction, meterFunction } from '#functions/index.ts';
+import { describe, expect, test } from 'vitest';
 import type { Need, ScheduleTrigger } from '#domain/triggers.ts';
+import { burstRunnerFunction, costApiFunction, meterFunction } from '#functions/index.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
-import { synthesizedTemplate, TEST_CONTEXT, type PolicyStatementJson, type TemplateResource } from './stack-fixture.ts';
+import { type PolicyStatementJson, synthesizedTemplate, TEST_CONTEXT, type TemplateResource } from './stack-fixture.ts';
 
 const { fixture, template } = synthesizedTemplate();
 const { stack } = fixture;
@@ -63,17 +63,19 @@ describe('burst schedules', () => {
     expect(resources[groupId]!.Properties).toEqual({ Name: 'hms-sys-bursts' });
   });
 
-  test('exactly one role trusts EventBridge Scheduler, only for this account\'s burst group', () => {
+  test("exactly one role trusts EventBridge Scheduler, only for this account's burst group", () => {
     expect(schedulerRoleId).toHaveLength(1);
-    expect(resources[schedulerRoleId[0]!]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
-      Effect: 'Allow',
-      Action: 'sts:AssumeRole',
-      Principal: { Service: 'scheduler.amazonaws.com' },
-      Condition: {
-        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-        ArnEquals: { 'aws:SourceArn': arnOf('scheduler', 'schedule-group/hms-sys-bursts') },
+    expect(resources[schedulerRoleId[0]!]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnEquals: { 'aws:SourceArn': arnOf('scheduler', 'schedule-group/hms-sys-bursts') },
+        },
       },
-    }]);
+    ]);
   });
 
   test('the scheduler role may invoke the burst runner, send to the dead-letter queue and read schedule payloads, nothing else', () => {
@@ -83,17 +85,17 @@ describe('burst schedules', () => {
     );
     expect(withAction(statements, 'lambda:InvokeFunction')).toEqual([expect.objectContaining({ Resource: runnerArn })]);
     expect(withAction(statements, 'sqs:SendMessage')).toEqual([expect.objectContaining({ Resource: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } })]);
-    expect(withAction(statements, 'kms:GenerateDataKey')).toEqual([
-      expect.objectContaining({ Resource: { 'Fn::GetAtt': [deadLetterKeyId, 'Arn'] } }),
-    ]);
+    expect(withAction(statements, 'kms:GenerateDataKey')).toEqual([expect.objectContaining({ Resource: { 'Fn::GetAtt': [deadLetterKeyId, 'Arn'] } })]);
     const payloadDecrypt = withAction(statements, 'kms:Decrypt').filter((s) => JSON.stringify(s.Resource).includes(payloadKeyId));
-    expect(payloadDecrypt).toEqual([expect.objectContaining({
-      Action: 'kms:Decrypt',
-      Condition: { ArnLike: { 'kms:EncryptionContext:aws:scheduler:schedule:arn': scheduleArns } },
-    })]);
+    expect(payloadDecrypt).toEqual([
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Condition: { ArnLike: { 'kms:EncryptionContext:aws:scheduler:schedule:arn': scheduleArns } },
+      }),
+    ]);
   });
 
-  test('the runner ARN the role may invoke is the deployed runner\'s, formatted from its name', () => {
+  test("the runner ARN the role may invoke is the deployed runner's, formatted from its name", () => {
     expect(resources[functionIdOf(burstRunnerFunction.name)]!.Properties.FunctionName).toBe('hms-sys-burst-runner');
     const invokesOfRunner = Object.values(resources)
       .filter((r) => r.Type === 'AWS::IAM::ManagedPolicy')
@@ -129,10 +131,12 @@ describe('meter and burst runner schedules', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
-      Targets: [Match.objectLike({
-        Arn: { 'Fn::GetAtt': [functionIdOf(declaration.name), 'Arn'] },
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
-      })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [functionIdOf(declaration.name), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
+        }),
+      ],
     });
   });
 });
@@ -144,9 +148,11 @@ describe('grants for the new needs', () => {
     expect(needing('events-publish')).toEqual(['meter', 'secrets-api', 'secret-sweeper']);
   });
 
-  test.each(needing('node-groups-read'))('%s may list the cluster\'s node groups and describe only that cluster\'s node groups', (name) => {
+  test.each(needing('node-groups-read'))("%s may list the cluster's node groups and describe only that cluster's node groups", (name) => {
     const grants = grantsOf(name);
-    expect(withAction(grants, 'eks:ListNodegroups')).toEqual([expect.objectContaining({ Resource: arnOf('eks', `cluster/${TEST_CONTEXT['hms:clusterName']}`) })]);
+    expect(withAction(grants, 'eks:ListNodegroups')).toEqual([
+      expect.objectContaining({ Resource: arnOf('eks', `cluster/${TEST_CONTEXT['hms:clusterName']}`) }),
+    ]);
     expect(withAction(grants, 'eks:DescribeNodegroup')).toEqual([
       expect.objectContaining({ Action: 'eks:DescribeNodegroup', Resource: arnOf('eks', `nodegroup/${TEST_CONTEXT['hms:clusterName']}/*/*`) }),
     ]);
@@ -157,30 +163,36 @@ describe('grants for the new needs', () => {
     const scheduler = withPrefix(grants, 'scheduler:');
     expect(scheduler).toEqual([expect.objectContaining({ Resource: scheduleArns })]);
     expect(actionsOf(scheduler[0]!).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule']);
-    expect(withAction(grants, 'iam:PassRole')).toEqual([{
-      Effect: 'Allow',
-      Action: 'iam:PassRole',
-      Resource: { 'Fn::GetAtt': [schedulerRoleId[0], 'Arn'] },
-      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-    }]);
+    expect(withAction(grants, 'iam:PassRole')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: { 'Fn::GetAtt': [schedulerRoleId[0], 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      },
+    ]);
     const payloadKey = grants.filter((s) => JSON.stringify(s.Resource).includes(payloadKeyId));
-    expect(payloadKey).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Action: 'kms:DescribeKey' }),
-      expect.objectContaining({
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Condition: { ArnLike: { 'kms:EncryptionContext:aws:scheduler:schedule:arn': scheduleArns } },
-      }),
-    ]));
+    expect(payloadKey).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'kms:DescribeKey' }),
+        expect.objectContaining({
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Condition: { ArnLike: { 'kms:EncryptionContext:aws:scheduler:schedule:arn': scheduleArns } },
+        }),
+      ]),
+    );
     expect(payloadKey).toHaveLength(2);
   });
 
   test.each(needing('events-publish'))('%s may put events on the hms-sys bus only, with the hms.sys source', (name) => {
-    expect(withPrefix(grantsOf(name), 'events:')).toEqual([{
-      Effect: 'Allow',
-      Action: 'events:PutEvents',
-      Resource: { 'Fn::GetAtt': [busId, 'Arn'] },
-      Condition: { StringEquals: { 'events:source': 'hms.sys' } },
-    }]);
+    expect(withPrefix(grantsOf(name), 'events:')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: { 'Fn::GetAtt': [busId, 'Arn'] },
+        Condition: { StringEquals: { 'events:source': 'hms.sys' } },
+      },
+    ]);
     expect(environmentOf(name)).toMatchObject({ EVENT_BUS_NAME: { Ref: busId } });
   });
 
@@ -236,12 +248,14 @@ describe('budget alerts', () => {
       EventBusName: { Ref: busId },
       State: 'ENABLED',
       EventPattern: { source: ['hms.sys'], 'detail-type': ['BudgetThresholdCrossed', 'BudgetFloorExceedsCap'] },
-      Targets: [{
-        Arn: { Ref: topicId },
-        Id: expect.any(String),
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
-        RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
-      }],
+      Targets: [
+        {
+          Arn: { Ref: topicId },
+          Id: expect.any(String),
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
+        },
+      ],
     });
   });
 
@@ -251,15 +265,18 @@ describe('budget alerts', () => {
     const fromEvents = (topicPolicy.Properties.PolicyDocument.Statement as Statement[])
       .filter((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com'))
       .filter((s) => JSON.stringify(s.Condition).includes(`"${ruleId}"`));
-    expect(fromEvents).toEqual([expect.objectContaining({
-      Effect: 'Allow',
-      Action: 'sns:Publish',
-      Resource: { Ref: topicId },
-      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
-    })]);
+    expect(fromEvents).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Resource: { Ref: topicId },
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+      }),
+    ]);
     const topicKeyId = resources[topicId]!.Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
-    const keyStatements = (resources[topicKeyId]!.Properties.KeyPolicy.Statement as Statement[])
-      .filter((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com'));
+    const keyStatements = (resources[topicKeyId]!.Properties.KeyPolicy.Statement as Statement[]).filter((s) =>
+      JSON.stringify(s.Principal).includes('events.amazonaws.com'),
+    );
     expect(keyStatements.map((s) => actionsOf(s).sort())).toEqual([['kms:Decrypt', 'kms:GenerateDataKey']]);
   });
 
@@ -277,8 +294,8 @@ describe('stack wiring', () => {
   });
 
   test('outputs the new roles, the schedule group and the event bus', () => {
-    expect(Object.keys(template.toJSON().Outputs)).toEqual(expect.arrayContaining([
-      'CostApiRoleArn', 'MeterRoleArn', 'BurstRunnerRoleArn', 'BurstScheduleGroupName', 'EventBusName',
-    ]));
+    expect(Object.keys(template.toJSON().Outputs)).toEqual(
+      expect.arrayContaining(['CostApiRoleArn', 'MeterRoleArn', 'BurstRunnerRoleArn', 'BurstScheduleGroupName', 'EventBusName']),
+    );
   });
 });

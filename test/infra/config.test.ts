@@ -36,7 +36,7 @@ describe('readConfig', () => {
     expect(() => readConfig(readerOf({ ...TEST_CONTEXT, [key]: value }))).toThrow(`Malformed context value "${key}"`);
   });
 
-  test('hms:auditIndexes defaults to today\'s indexes and takes an upgrade step, in a fixed order', () => {
+  test("hms:auditIndexes defaults to today's indexes and takes an upgrade step, in a fixed order", () => {
     const key = OPTIONAL_CONTEXT_KEYS.auditIndexes;
     expect(key).toBe('hms:auditIndexes');
     expect(readConfig(readerOf(TEST_CONTEXT)).auditIndexes).toEqual(['byTimeShard', 'byStreamTime']);

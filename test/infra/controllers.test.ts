@@ -1,14 +1,14 @@
-import { describe, expect, test } from 'vitest';
-import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
-import { reconcilerFunction, scalerFunction } from '#functions/index.ts';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, test } from 'vitest';
+import { auditTableInput } from '#adapters/aws/table-design.ts';
 import type { EventTrigger, ScheduleTrigger } from '#domain/triggers.ts';
+import { reconcilerFunction, scalerFunction } from '#functions/index.ts';
 import { PLACEHOLDER_NAMESPACE } from '#ports/cluster.ts';
+import type { FunctionNetwork } from '../../infra/constructs/function-network.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import { RBAC_GROUPS, rbacObjects } from '../../infra/rbac.ts';
-import type { FunctionNetwork } from '../../infra/constructs/function-network.ts';
 import { synthesizedTemplate, TEST_CONTEXT } from './stack-fixture.ts';
-import { auditTableInput } from '#adapters/aws/table-design.ts';
 
 const { fixture, template } = synthesizedTemplate();
 const { stack } = fixture;
@@ -33,16 +33,18 @@ describe('EventBridge triggers', () => {
   const [alarmTrigger] = scalerFunction.triggers.filter((t): t is EventTrigger => t.kind === 'event');
   const [reconcileTrigger] = reconcilerFunction.triggers.filter((t): t is ScheduleTrigger => t.kind === 'schedule');
 
-  test('an event rule with the scaler\'s declared pattern invokes the scaler, with retries and a dead-letter queue', () => {
+  test("an event rule with the scaler's declared pattern invokes the scaler, with retries and a dead-letter queue", () => {
     expect(alarmTrigger).toBeDefined();
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.exact(alarmTrigger!.pattern),
       State: 'ENABLED',
-      Targets: [Match.objectLike({
-        Arn: { 'Fn::GetAtt': [functionLogicalId('scaler'), 'Arn'] },
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
-        RetryPolicy: { MaximumRetryAttempts: Match.anyValue(), MaximumEventAgeInSeconds: Match.anyValue() },
-      })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [functionLogicalId('scaler'), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: Match.anyValue(), MaximumEventAgeInSeconds: Match.anyValue() },
+        }),
+      ],
     });
   });
 
@@ -50,10 +52,12 @@ describe('EventBridge triggers', () => {
     expect(reconcileTrigger?.rateMinutes).toBe(1);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
-      Targets: [Match.objectLike({
-        Arn: { 'Fn::GetAtt': [functionLogicalId('reconciler'), 'Arn'] },
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
-      })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [functionLogicalId('reconciler'), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
+        }),
+      ],
     });
   });
 
@@ -66,13 +70,15 @@ describe('EventBridge triggers', () => {
     const toFunctions = rules.filter((rule) => rule.Targets[0].Arn['Fn::GetAtt'] !== undefined);
     const toTopic = rules.filter((rule) => !toFunctions.includes(rule));
     expect(toFunctions.filter((rule) => rule.EventBusName === undefined)).toHaveLength(declared.length - ownEvents.length);
-    expect(toFunctions.filter((rule) => rule.EventBusName !== undefined).map((rule) => rule.EventPattern))
-      .toEqual(ownEvents.map((t) => t.kind === 'event' && t.pattern));
-    expect(toTopic.map((rule) => [rule.EventBusName === undefined, rule.Targets[0].Arn, rule.EventPattern.detail?.eventName ?? rule.EventPattern['detail-type']]))
-      .toEqual([
-        [false, { Ref: topicId }, ['BudgetThresholdCrossed', 'BudgetFloorExceedsCap']],
-        [true, { Ref: topicId }, ['RotationFailed']],
-      ]);
+    expect(toFunctions.filter((rule) => rule.EventBusName !== undefined).map((rule) => rule.EventPattern)).toEqual(
+      ownEvents.map((t) => t.kind === 'event' && t.pattern),
+    );
+    expect(
+      toTopic.map((rule) => [rule.EventBusName === undefined, rule.Targets[0].Arn, rule.EventPattern.detail?.eventName ?? rule.EventPattern['detail-type']]),
+    ).toEqual([
+      [false, { Ref: topicId }, ['BudgetThresholdCrossed', 'BudgetFloorExceedsCap']],
+      [true, { Ref: topicId }, ['RotationFailed']],
+    ]);
   });
 });
 
@@ -115,7 +121,7 @@ describe('functions', () => {
     });
   });
 
-  test('the functions\' security group allows no inbound traffic and only HTTPS out', () => {
+  test("the functions' security group allows no inbound traffic and only HTTPS out", () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       VpcId: TEST_CONTEXT['hms:vpcId'],
       SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: Match.anyValue() }],
@@ -137,13 +143,23 @@ describe('tables', () => {
 
   test('the state table expires items on expiresAt; the audit table has the indexes the sandbox creates', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
     const sandbox = auditTableInput('audit');
-    const [audit, ...others] = Object.values(template.findResources('AWS::DynamoDB::Table', {
-      Properties: { KeySchema: [{ AttributeName: 'stream', KeyType: 'HASH' }, { AttributeName: 'seq', KeyType: 'RANGE' }] },
-    })) as Array<{ Properties: { GlobalSecondaryIndexes: unknown[]; AttributeDefinitions: unknown[]; KeySchema: unknown[] } }>;
+    const [audit, ...others] = Object.values(
+      template.findResources('AWS::DynamoDB::Table', {
+        Properties: {
+          KeySchema: [
+            { AttributeName: 'stream', KeyType: 'HASH' },
+            { AttributeName: 'seq', KeyType: 'RANGE' },
+          ],
+        },
+      }),
+    ) as Array<{ Properties: { GlobalSecondaryIndexes: unknown[]; AttributeDefinitions: unknown[]; KeySchema: unknown[] } }>;
     expect(others).toEqual([]);
     expect(audit!.Properties.KeySchema).toEqual(sandbox.KeySchema);
     expect(audit!.Properties.GlobalSecondaryIndexes).toEqual(sandbox.GlobalSecondaryIndexes);
@@ -164,9 +180,11 @@ describe('EKS access', () => {
   /** "namespace group" for every Group subject of a RoleBinding in the manifest `hms-sys rbac` prints. */
   const bindings = rbacObjects(namespaces)
     .filter((object) => object.kind === 'RoleBinding')
-    .flatMap((object) => (object.subjects as { kind: string; name: string }[])
-      .filter((subject) => subject.kind === 'Group')
-      .map((subject) => `${(object.metadata as { namespace: string }).namespace} ${subject.name}`));
+    .flatMap((object) =>
+      (object.subjects as { kind: string; name: string }[])
+        .filter((subject) => subject.kind === 'Group')
+        .map((subject) => `${(object.metadata as { namespace: string }).namespace} ${subject.name}`),
+    );
 
   test.each([
     ['scaler', 'hms-sys:scaler'],
@@ -176,15 +194,17 @@ describe('EKS access', () => {
     ['burst-runner', 'hms-sys:burster'],
     ['meter', 'hms-sys:reader'],
     ['consumer-restarter', 'hms-sys:restarter'],
-  ])('%s\'s role is mapped to the Kubernetes group %s, with no EKS access policy', (name, group) => {
+  ])("%s's role is mapped to the Kubernetes group %s, with no EKS access policy", (name, group) => {
     const roleArn = { 'Fn::GetAtt': [roleLogicalId(name), 'Arn'] };
     const entry = entries.filter((e) => JSON.stringify(e.PrincipalArn) === JSON.stringify(roleArn));
-    expect(entry).toEqual([{
-      ClusterName: TEST_CONTEXT['hms:clusterName'],
-      PrincipalArn: roleArn,
-      Type: 'STANDARD',
-      KubernetesGroups: [group],
-    }]);
+    expect(entry).toEqual([
+      {
+        ClusterName: TEST_CONTEXT['hms:clusterName'],
+        PrincipalArn: roleArn,
+        Type: 'STANDARD',
+        KubernetesGroups: [group],
+      },
+    ]);
     expect(stack.controllers.get(name)!.eksAccess!.namespaces).toEqual(namespaces);
   });
 
@@ -196,7 +216,7 @@ describe('EKS access', () => {
     expect(JSON.stringify(entries)).not.toContain('cluster-access-policy');
   });
 
-  test('the access entries name the groups their functions\' needs call for, and the RBAC manifest binds every group in every configured namespace', () => {
+  test("the access entries name the groups their functions' needs call for, and the RBAC manifest binds every group in every configured namespace", () => {
     const named = [...new Set(entries.flatMap((entry) => entry.KubernetesGroups as string[]))].sort();
     // The restarter group is named once a function declares cluster-restart.
     const restarts = FUNCTION_DECLARATIONS.some((d) => d.needs.includes('cluster-restart'));
@@ -205,7 +225,9 @@ describe('EKS access', () => {
     const groups = Object.values(RBAC_GROUPS).map(({ group }) => group);
     expect(groups).toHaveLength(4);
     // The placeholders' namespace binds the two groups that touch placeholder Deployments.
-    const placeholderBindings = Object.values(RBAC_GROUPS).filter((g) => g.placeholderRules).map(({ group }) => `${PLACEHOLDER_NAMESPACE} ${group}`);
+    const placeholderBindings = Object.values(RBAC_GROUPS)
+      .filter((g) => g.placeholderRules)
+      .map(({ group }) => `${PLACEHOLDER_NAMESPACE} ${group}`);
     expect(placeholderBindings).toHaveLength(2);
     expect(bindings.sort()).toEqual([...namespaces.flatMap((namespace) => groups.map((group) => `${namespace} ${group}`)), ...placeholderBindings].sort());
   });
@@ -232,8 +254,7 @@ describe('dead letters', () => {
 
 test('the stack outputs the API URL, table names, queue URL and each controller role', () => {
   const outputs = Object.keys(template.toJSON().Outputs);
-  expect(outputs).toEqual(expect.arrayContaining([
-    'ApiUrl', 'StateTableName', 'AuditTableName', 'DeadLetterQueueUrl',
-    'ApiRoleArn', 'ScalerRoleArn', 'ReconcilerRoleArn',
-  ]));
+  expect(outputs).toEqual(
+    expect.arrayContaining(['ApiUrl', 'StateTableName', 'AuditTableName', 'DeadLetterQueueUrl', 'ApiRoleArn', 'ScalerRoleArn', 'ReconcilerRoleArn']),
+  );
 });

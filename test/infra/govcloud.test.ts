@@ -1,8 +1,8 @@
-import { describe, expect, test } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, test } from 'vitest';
 import { DEFAULT_RESERVED_CONCURRENCY, LAMBDA_UNRESERVED_MINIMUM, OPTIONAL_CONTEXT_KEYS, readConfig } from '../../infra/config.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
-import { TEST_CONTEXT, buildStack, synthesizeWithNag, type TemplateResource } from './stack-fixture.ts';
+import { buildStack, synthesizeWithNag, TEST_CONTEXT, type TemplateResource } from './stack-fixture.ts';
 
 const ACCOUNT = '111122223333';
 
@@ -41,12 +41,15 @@ describe('FIPS endpoints (hms:fips)', () => {
   test('the environment-agnostic stack (infra/app.ts) decides at deploy time: true in the aws-us-gov partition, false elsewhere', () => {
     const { functions, template } = functionsOf();
     for (const fn of functions) expect(fn.environment.AWS_USE_FIPS_ENDPOINT, fn.name).toEqual({ 'Fn::If': ['InGovCloud', 'true', 'false'] });
-    expect((template as unknown as { Conditions: Record<string, unknown> }).Conditions.InGovCloud).toEqual({ 'Fn::Equals': [{ Ref: 'AWS::Partition' }, 'aws-us-gov'] });
+    expect((template as unknown as { Conditions: Record<string, unknown> }).Conditions.InGovCloud).toEqual({
+      'Fn::Equals': [{ Ref: 'AWS::Partition' }, 'aws-us-gov'],
+    });
   });
 
   test('a malformed hms:fips fails synth naming the key', () => {
-    expect(() => readConfig((key) => ({ ...TEST_CONTEXT, [OPTIONAL_CONTEXT_KEYS.fips]: 'yes' } as Record<string, unknown>)[key]))
-      .toThrow(`Malformed context value "${OPTIONAL_CONTEXT_KEYS.fips}"`);
+    expect(() => readConfig((key) => (({ ...TEST_CONTEXT, [OPTIONAL_CONTEXT_KEYS.fips]: 'yes' }) as Record<string, unknown>)[key])).toThrow(
+      `Malformed context value "${OPTIONAL_CONTEXT_KEYS.fips}"`,
+    );
   });
 });
 
@@ -81,7 +84,9 @@ describe('reserved concurrency (hms:reservedConcurrency)', () => {
   });
 
   test.each([-1, 1.5, 'some'])('refuses %s', (value) => {
-    expect(() => buildStack({ [OPTIONAL_CONTEXT_KEYS.reservedConcurrency]: value })).toThrow(`Malformed context value "${OPTIONAL_CONTEXT_KEYS.reservedConcurrency}"`);
+    expect(() => buildStack({ [OPTIONAL_CONTEXT_KEYS.reservedConcurrency]: value })).toThrow(
+      `Malformed context value "${OPTIONAL_CONTEXT_KEYS.reservedConcurrency}"`,
+    );
   });
 
   test('unreserved functions leave cdk-nag with nothing unacknowledged', () => {

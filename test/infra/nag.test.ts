@@ -1,7 +1,7 @@
-import { describe, expect, test } from 'vitest';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { describe, expect, test } from 'vitest';
 import { acknowledgementsIn, synthesizeWithNag } from './stack-fixture.ts';
 
 const { fixture, findings } = synthesizeWithNag();
@@ -66,6 +66,8 @@ describe('cdk-nag (AWS Solutions, NIST 800-53 rev 5)', () => {
 
   test('Resource::* is acknowledged only on policies that hold nothing but unscopable actions', () => {
     const paths = acknowledgements.filter(({ id }) => id === 'AwsSolutions-IAM5[Resource::*]').map(({ path }) => path.split('/').pop());
-    expect(new Set(paths)).toEqual(new Set(['MetricsRead', 'Tracing', 'NetworkInterfaces', 'RandomPasswords', 'SecretsListing', 'CredentialIssuing', 'CredentialListing']));
+    expect(new Set(paths)).toEqual(
+      new Set(['MetricsRead', 'Tracing', 'NetworkInterfaces', 'RandomPasswords', 'SecretsListing', 'CredentialIssuing', 'CredentialListing']),
+    );
   });
 });

@@ -1,16 +1,14 @@
-import { describe, expect, test } from 'vitest';
 import { App, type CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { rotationEventPattern } from '#functions/consumer-restarter/triggers.ts';
-import {
-  consumerRestarterFunction, credentialRevokerFunction, rotationFunction, secretSweeperFunction,
-} from '#functions/index.ts';
+import { describe, expect, test } from 'vitest';
 import type { EventPattern, Need } from '#domain/triggers.ts';
+import { rotationEventPattern } from '#functions/consumer-restarter/triggers.ts';
+import { consumerRestarterFunction, credentialRevokerFunction, rotationFunction, secretSweeperFunction } from '#functions/index.ts';
 import { readConfig } from '../../infra/config.ts';
 import { DATABASE_PORT } from '../../infra/constructs/function-network.ts';
 import { FUNCTION_DECLARATIONS, HmsSysStack } from '../../infra/hms-sys-stack.ts';
-import { buildStack, synthesizedTemplate, TEST_CONTEXT, type PolicyStatementJson, type TemplateResource } from './stack-fixture.ts';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildStack, type PolicyStatementJson, synthesizedTemplate, TEST_CONTEXT, type TemplateResource } from './stack-fixture.ts';
 
 const { fixture, template } = synthesizedTemplate();
 const { stack } = fixture;
@@ -71,25 +69,32 @@ describe('the rotation function', () => {
   });
 
   test('holds nothing beyond its logs, dead letters, network interfaces and tracing: no tables, events or clusters', () => {
-    const services = new Set(grantsOf('rotation').flatMap(actionsOf).map((action) => action.split(':')[0]));
+    const services = new Set(
+      grantsOf('rotation')
+        .flatMap(actionsOf)
+        .map((action) => action.split(':')[0]),
+    );
     expect([...services].sort()).toEqual(['ec2', 'kms', 'logs', 'secretsmanager', 'sqs', 'xray']);
     expect(stack.controllers.get('rotation')!.eksAccess).toBeUndefined();
   });
 
   test('Secrets Manager in this account, and only it, may invoke it', () => {
-    const permissions = ofType('AWS::Lambda::Permission').map(([, r]) => r.Properties)
+    const permissions = ofType('AWS::Lambda::Permission')
+      .map(([, r]) => r.Properties)
       .filter((p) => JSON.stringify(p.FunctionName).includes(functionIdOf('rotation')));
-    expect(permissions).toEqual([{
-      Action: 'lambda:InvokeFunction',
-      FunctionName: functionArnOf('rotation'),
-      Principal: 'secretsmanager.amazonaws.com',
-      SourceAccount: { Ref: 'AWS::AccountId' },
-    }]);
+    expect(permissions).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: functionArnOf('rotation'),
+        Principal: 'secretsmanager.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+      },
+    ]);
     const fromSecretsManager = ofType('AWS::Lambda::Permission').filter(([, r]) => r.Properties.Principal === 'secretsmanager.amazonaws.com');
     expect(fromSecretsManager).toHaveLength(1);
   });
 
-  test('reaches PostgreSQL: Lambda\'s CA bundle is trusted and a second security group allows only PostgreSQL out', () => {
+  test("reaches PostgreSQL: Lambda's CA bundle is trusted and a second security group allows only PostgreSQL out", () => {
     const fn = resources[functionIdOf('rotation')]!.Properties;
     expect(fn.Environment.Variables.NODE_EXTRA_CA_CERTS).toBe('/var/runtime/ca-cert.pem');
     const databaseGroup = stack.node.findChild('Network').node.findChild('DatabaseClientSecurityGroup');
@@ -134,11 +139,14 @@ describe('rotation schedules', () => {
   test('configured secrets without a deployed rotation function fail synth', () => {
     const app = new App({ context: { ...TEST_CONTEXT } });
     const config = readConfig((key) => app.node.tryGetContext(key));
-    expect(() => new HmsSysStack(app, 'NoRotation', {
-      config,
-      declarations: FUNCTION_DECLARATIONS.filter((d) => !d.needs.includes('secrets-rotate')),
-      functionCode: () => lambda.Code.fromInline('exports.handler = async () => {};'),
-    })).toThrow('no deployed function has the secrets-rotate need');
+    expect(
+      () =>
+        new HmsSysStack(app, 'NoRotation', {
+          config,
+          declarations: FUNCTION_DECLARATIONS.filter((d) => !d.needs.includes('secrets-rotate')),
+          functionCode: () => lambda.Code.fromInline('exports.handler = async () => {};'),
+        }),
+    ).toThrow('no deployed function has the secrets-rotate need');
   });
 });
 
@@ -146,7 +154,8 @@ describe('rotation events', () => {
   const rules = ofType('AWS::Events::Rule').map(([id, r]): Record<string, any> => ({ id, ...r.Properties }));
   const failureRules = rules.filter((rule) => JSON.stringify(rule.EventPattern ?? null).includes('RotationFailed'));
   const serviceEvent = {
-    source: 'aws.secretsmanager', 'detail-type': 'AWS Service Event via CloudTrail',
+    source: 'aws.secretsmanager',
+    'detail-type': 'AWS Service Event via CloudTrail',
     detail: { eventSource: 'secretsmanager.amazonaws.com', eventName: 'RotationFailed', additionalEventData: { SecretId: 'arn:secret' } },
   };
   const apiCall = { ...serviceEvent, 'detail-type': 'AWS API Call via CloudTrail' };
@@ -164,15 +173,20 @@ describe('rotation events', () => {
 
   test('sends failures to the operator topic, with retries and the dead-letter queue, and only that rule may publish for it', () => {
     const [rule] = failureRules;
-    expect(rule!.Targets).toEqual([expect.objectContaining({
-      Arn: { Ref: topicId },
-      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
-      RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
-    })]);
+    expect(rule!.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { Ref: topicId },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
+      }),
+    ]);
     const topicPolicy = ofType('AWS::SNS::TopicPolicy')[0]![1];
-    const forRule = (topicPolicy.Properties.PolicyDocument.Statement as Statement[])
-      .filter((s) => JSON.stringify(s.Condition ?? null).includes(`"${rule!.id}"`));
-    expect(forRule).toEqual([expect.objectContaining({ Action: 'sns:Publish', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule!.id, 'Arn'] } } } })]);
+    const forRule = (topicPolicy.Properties.PolicyDocument.Statement as Statement[]).filter((s) =>
+      JSON.stringify(s.Condition ?? null).includes(`"${rule!.id}"`),
+    );
+    expect(forRule).toEqual([
+      expect.objectContaining({ Action: 'sns:Publish', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule!.id, 'Arn'] } } } }),
+    ]);
   });
 
   test('a succeeded rotation (default bus) and a replaced credential (hms-sys bus) invoke the consumer restarter, which is in the restarter group', () => {
@@ -202,16 +216,25 @@ describe('the sweeper and revoker schedules', () => {
 });
 
 describe('secrets needs', () => {
-  const taggedRead = (tag: string, actions: string[]) => ({ Effect: 'Allow', Action: actions.length === 1 ? actions[0] : actions, Resource: secretArns('*'), Condition: tagged(tag) });
+  const taggedRead = (tag: string, actions: string[]) => ({
+    Effect: 'Allow',
+    Action: actions.length === 1 ? actions[0] : actions,
+    Resource: secretArns('*'),
+    Condition: tagged(tag),
+  });
 
   test.each(needing('secrets-describe'))('%s may only describe tagged secrets', (name) => {
     expect(secretsStatements(name)).toEqual([taggedRead('hms:rotation-strategy', ['secretsmanager:DescribeSecret'])]);
   });
 
   /** Whether some statement of the function allows `action` on `resource` under exactly `condition`. */
-  const grants = (name: string, action: string, resource: unknown, condition?: unknown) => secretsStatements(name).some((statement) =>
-    actionsOf(statement).includes(action) && JSON.stringify(statement.Resource) === JSON.stringify(resource)
-    && JSON.stringify(statement.Condition) === JSON.stringify(condition));
+  const grants = (name: string, action: string, resource: unknown, condition?: unknown) =>
+    secretsStatements(name).some(
+      (statement) =>
+        actionsOf(statement).includes(action) &&
+        JSON.stringify(statement.Resource) === JSON.stringify(resource) &&
+        JSON.stringify(statement.Condition) === JSON.stringify(condition),
+    );
 
   test.each(needing('secrets-rotate-start'))('%s lists and rotates tagged secrets, naming only the deployed rotation function', (name) => {
     for (const action of ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds']) {
@@ -229,37 +252,55 @@ describe('secrets needs', () => {
   });
 
   /** The Secrets Manager actions a function may take, each with where and under what condition. */
-  const grantsList = (name: string) => secretsStatements(name)
-    .flatMap((s) => actionsOf(s).map((action) => `${action} ${JSON.stringify(s.Resource)} ${JSON.stringify(s.Condition ?? null)}`));
+  const grantsList = (name: string) =>
+    secretsStatements(name).flatMap((s) => actionsOf(s).map((action) => `${action} ${JSON.stringify(s.Resource)} ${JSON.stringify(s.Condition ?? null)}`));
   const issued = JSON.stringify(secretArns('hms-sys/db-credentials/*'));
   const masters = `${JSON.stringify(secretArns('*'))} ${JSON.stringify(tagged('hms:template-role'))}`;
 
   test('the secrets API issues credentials: it reads only master secrets, and creates and deletes only issued credentials', () => {
     expect(needing('credentials-issue')).toEqual(['secrets-api']);
-    expect(grantsList('secrets-api')).toEqual(expect.arrayContaining([
-      'secretsmanager:ListSecrets "*" null', 'secretsmanager:GetRandomPassword "*" null',
-      `secretsmanager:DescribeSecret ${masters}`, `secretsmanager:GetSecretValue ${masters}`,
-      `secretsmanager:CreateSecret ${issued} null`, `secretsmanager:TagResource ${issued} null`, `secretsmanager:DeleteSecret ${issued} null`,
-    ]));
+    expect(grantsList('secrets-api')).toEqual(
+      expect.arrayContaining([
+        'secretsmanager:ListSecrets "*" null',
+        'secretsmanager:GetRandomPassword "*" null',
+        `secretsmanager:DescribeSecret ${masters}`,
+        `secretsmanager:GetSecretValue ${masters}`,
+        `secretsmanager:CreateSecret ${issued} null`,
+        `secretsmanager:TagResource ${issued} null`,
+        `secretsmanager:DeleteSecret ${issued} null`,
+      ]),
+    );
   });
 
   test('the revoker lists, reads master secrets and deletes issued credentials, and nothing more', () => {
     expect(needing('credentials-revoke').sort()).toEqual(['credential-revoker', 'secrets-api']);
     expect(grantsList('credential-revoker').sort()).toEqual([
-      `secretsmanager:DeleteSecret ${issued} null`, `secretsmanager:GetSecretValue ${masters}`, 'secretsmanager:ListSecrets "*" null',
+      `secretsmanager:DeleteSecret ${issued} null`,
+      `secretsmanager:GetSecretValue ${masters}`,
+      'secretsmanager:ListSecrets "*" null',
     ]);
   });
 
   test('no function but the rotation function reads a value of a secret under rotation', () => {
     for (const declaration of FUNCTION_DECLARATIONS.filter((d) => !d.needs.includes('secrets-rotate'))) {
-      expect(grantsList(declaration.name).filter((g) => g.startsWith('secretsmanager:GetSecretValue') && g.includes('hms:rotation-strategy')), declaration.name).toEqual([]);
+      expect(
+        grantsList(declaration.name).filter((g) => g.startsWith('secretsmanager:GetSecretValue') && g.includes('hms:rotation-strategy')),
+        declaration.name,
+      ).toEqual([]);
     }
   });
 
   test('the sweeper may not read secret values or touch issued credentials; the revoker may not rotate', () => {
     const actions = (name: string) => new Set(secretsStatements(name).flatMap(actionsOf));
-    for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret']) expect(actions('secret-sweeper').has(action)).toBe(false);
-    for (const action of ['secretsmanager:RotateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:GetRandomPassword']) {
+    for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret'])
+      expect(actions('secret-sweeper').has(action)).toBe(false);
+    for (const action of [
+      'secretsmanager:RotateSecret',
+      'secretsmanager:UpdateSecretVersionStage',
+      'secretsmanager:CreateSecret',
+      'secretsmanager:TagResource',
+      'secretsmanager:GetRandomPassword',
+    ]) {
       expect(actions('credential-revoker').has(action), action).toBe(false);
     }
   });
@@ -269,7 +310,7 @@ describe('secrets needs', () => {
     expect(invokes).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: rotationFunctionArn }]);
   });
 
-  test('the rotation function ARN they may set, and the sweeper gives unscheduled secrets, is the deployed function\'s', () => {
+  test("the rotation function ARN they may set, and the sweeper gives unscheduled secrets, is the deployed function's", () => {
     expect(resources[functionIdOf('rotation')]!.Properties.FunctionName).toBe('hms-sys-rotation');
     for (const name of needing('secrets-rotate-start')) {
       expect(resources[functionIdOf(name)]!.Properties.Environment.Variables.ROTATION_FUNCTION_ARN).toEqual(rotationFunctionArn);
@@ -289,12 +330,20 @@ describe('secrets needs', () => {
       .filter((statement) => actionsOf(statement).includes('secretsmanager:RotateSecret'));
     expect(statements.length).toBe(needing('secrets-rotate-start').length);
     for (const statement of statements) {
-      expect(statement.Condition).toEqual({ Null: { 'secretsmanager:ResourceTag/hms:rotation-strategy': 'false', 'secretsmanager:RotationLambdaARN': 'true' } });
+      expect(statement.Condition).toEqual({
+        Null: { 'secretsmanager:ResourceTag/hms:rotation-strategy': 'false', 'secretsmanager:RotationLambdaARN': 'true' },
+      });
     }
   });
 
   test('every Secrets Manager grant on secret:* carries a tag condition, and none grants a wildcard action', () => {
-    for (const name of [...needing('secrets-describe'), ...needing('secrets-rotate-start'), ...needing('credentials-issue'), ...needing('credentials-revoke'), ...needing('secrets-rotate')]) {
+    for (const name of [
+      ...needing('secrets-describe'),
+      ...needing('secrets-rotate-start'),
+      ...needing('credentials-issue'),
+      ...needing('credentials-revoke'),
+      ...needing('secrets-rotate'),
+    ]) {
       for (const statement of secretsStatements(name)) {
         expect(actionsOf(statement).some((action) => action.includes('*'))).toBe(false);
         if (JSON.stringify(statement.Resource) === JSON.stringify(secretArns('*'))) expect(statement.Condition?.Null).toBeDefined();

@@ -7,9 +7,8 @@
  * Keyed by adapter file and SDK operation. The conformance test reads which operations each
  * adapter sends from its source, so an operation missing here fails the test.
  */
-import { MASTER_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
-import { TEMPLATE_ROLE_TAG } from '#domain/rotation.ts';
-import { type Authorization } from './iam-model.ts';
+import { MASTER_TAG, STRATEGY_TAG, TEMPLATE_ROLE_TAG } from '#domain/rotation.ts';
+import type { Authorization } from './iam-model.ts';
 
 /** The concrete ARNs a call touches, resolved from the synthesized stack. */
 export interface CallTargets {
@@ -62,8 +61,11 @@ const tagged = (tag: string) => ({ [`secretsmanager:ResourceTag/${tag}`]: 'value
 
 const stateTable = (op: string) => (t: CallTargets) => [on(`dynamodb:${op}`, t.stateTable)];
 const STATE_TABLE_OPERATIONS = {
-  GetItem: stateTable('GetItem'), PutItem: stateTable('PutItem'), UpdateItem: stateTable('UpdateItem'),
-  DeleteItem: stateTable('DeleteItem'), Query: stateTable('Query'),
+  GetItem: stateTable('GetItem'),
+  PutItem: stateTable('PutItem'),
+  UpdateItem: stateTable('UpdateItem'),
+  DeleteItem: stateTable('DeleteItem'),
+  Query: stateTable('Query'),
 };
 
 /** The audit table is append-only: no UpdateItem or DeleteItem is described, so an adapter sending one fails the test. */
@@ -86,7 +88,9 @@ const rotationMaster = (t: CallTargets) => ({ resource: t.masterSecret, context:
  * in one module and a master secret in another, and IAM tells them apart by tag. A module that
  * reads a secret and is missing here fails the test, so a new read must say what it reads.
  */
-export const SECRET_READS: Readonly<Record<string, Partial<Record<SecretRead, ReadonlyArray<(t: CallTargets) => { resource: string; context: Record<string, string> }>>>>> = {
+export const SECRET_READS: Readonly<
+  Record<string, Partial<Record<SecretRead, ReadonlyArray<(t: CallTargets) => { resource: string; context: Record<string, string> }>>>>
+> = {
   // rotate(): after a refusal, DescribeSecret tells which version holds AWSPENDING.
   'shared/use-cases/secrets.ts': { DescribeSecret: [rotated] },
   'shared/use-cases/sweep-secrets.ts': { DescribeSecret: [rotated] },
@@ -101,7 +105,10 @@ export const SECRET_READS: Readonly<Record<string, Partial<Record<SecretRead, Re
 const readSecret = (operation: SecretRead) => (t: CallTargets, caller: string) => {
   const reads = SECRET_READS[caller]?.[operation];
   if (reads === undefined) throw new Error(`${caller} sends ${operation}: say in SECRET_READS (sdk-call-authorizations.ts) which secrets it reads`);
-  return reads.map((read) => { const { resource, context } = read(t); return on(`secretsmanager:${operation}`, resource, context); });
+  return reads.map((read) => {
+    const { resource, context } = read(t);
+    return on(`secretsmanager:${operation}`, resource, context);
+  });
 };
 
 export const ADAPTER_AUTHORIZATIONS: Readonly<Record<string, AdapterAuthorizations>> = {
@@ -168,10 +175,12 @@ export const ADAPTER_AUTHORIZATIONS: Readonly<Record<string, AdapterAuthorizatio
       // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html).
       RotateSecret: (t) => [
         on('secretsmanager:RotateSecret', t.rotatedSecret, tagged(STRATEGY_TAG)),
-        ...(t.rotationFunction === undefined ? [] : [
-          on('secretsmanager:RotateSecret', t.rotatedSecret, { ...tagged(STRATEGY_TAG), 'secretsmanager:RotationLambdaARN': t.rotationFunction }),
-          on('lambda:InvokeFunction', t.rotationFunction),
-        ]),
+        ...(t.rotationFunction === undefined
+          ? []
+          : [
+              on('secretsmanager:RotateSecret', t.rotatedSecret, { ...tagged(STRATEGY_TAG), 'secretsmanager:RotationLambdaARN': t.rotationFunction }),
+              on('lambda:InvokeFunction', t.rotationFunction),
+            ]),
       ],
       // With Tags, CreateSecret also needs secretsmanager:TagResource (CreateSecret API reference).
       CreateSecret: (t) => [on('secretsmanager:CreateSecret', t.credentialSecret), on('secretsmanager:TagResource', t.credentialSecret)],

@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { readConfig, type HmsSysConfig } from '../../infra/config.ts';
+import { type HmsSysConfig, readConfig } from '../../infra/config.ts';
 import { HmsSysStack } from '../../infra/hms-sys-stack.ts';
 
 /** Context values unlike cdk.json's, so a test can tell they came from context. */
@@ -25,9 +25,11 @@ export const TEST_CONTEXT = Object.freeze({
 });
 
 /** Feature flags and defaults from cdk.json, so tests synthesize what `cdk synth` would. */
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-  context: Record<string, unknown>;
-}).context;
+const CDK_JSON_CONTEXT = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  }
+).context;
 
 /** Stands in for every bundled handler; no esbuild run. */
 const INLINE_HANDLER = 'exports.handler = async () => {};';

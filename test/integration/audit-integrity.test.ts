@@ -1,5 +1,5 @@
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { join } from 'node:path';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKey, signDevClaims } from '#sandbox/dev-auth.ts';
 import { useSandbox } from './sandbox-fixture.ts';
@@ -12,7 +12,7 @@ const badCursor = { code: 'validation_failed', message: expect.any(String), fiel
 describe('audit cursors', () => {
   let cursor = '';
 
-  it('is set up: two services with a few records each, and a cursor from the first one\'s query', async () => {
+  it("is set up: two services with a few records each, and a cursor from the first one's query", async () => {
     for (const name of ['cur-a', 'cur-b']) {
       expect((await sb.service(name, 'benefits', 'receipt-svc')).status).toBe(201);
       for (const monthlyUSD of [5, 6, 7]) expect((await sb.http('POST', `/budgets/${name}`, { monthlyUSD })).status).toBe(200);
@@ -25,13 +25,13 @@ describe('audit cursors', () => {
     expect(second.body.records[0].seq).toBe(first.body.records[0].seq - 1);
   });
 
-  it('refuses a cursor from another service\'s query with 400 naming the cursor', async () => {
+  it("refuses a cursor from another service's query with 400 naming the cursor", async () => {
     const answer = await sb.http('GET', `/audit?service=cur-b&limit=1&cursor=${cursor}`);
     expect(answer.status).toBe(400);
     expect(answer.body.error).toEqual(badCursor);
   });
 
-  it('refuses a cursor used with other time bounds than its query\'s', async () => {
+  it("refuses a cursor used with other time bounds than its query's", async () => {
     const answer = await sb.http('GET', `/audit?service=cur-a&limit=1&since=2020-01-01T00:00:00Z&cursor=${cursor}`);
     expect(answer.status).toBe(400);
     expect(answer.body.error).toEqual(badCursor);
@@ -41,7 +41,7 @@ describe('audit cursors', () => {
     ['a string sequence number', (key: string) => key.replace(/#\d{12}$/, '#00000000000x')],
     ['a non-numeric time key', (key: string) => key.replace(/^[^#]+/, 'not-a-time')],
     ['a time that does not exist', (key: string) => key.replace(/^[^#]+/, '2026-13-45T99:00:00.000Z')],
-    ['another service\'s stream', (key: string) => key.replace('service#cur-a', 'service#cur-b')],
+    ["another service's stream", (key: string) => key.replace('service#cur-a', 'service#cur-b')],
   ])('refuses a cursor whose contents were edited to %s', async (_, edit) => {
     const { p, c } = decode(cursor);
     const edited = encode({ p: edit(p as string), c });
@@ -60,7 +60,7 @@ describe('audit cursors', () => {
     expect(answer.body.error).toEqual(badCursor);
   });
 
-  it('refuses a verify cursor from another service\'s run, or with a string sequence number', async () => {
+  it("refuses a verify cursor from another service's run, or with a string sequence number", async () => {
     const records = (await sb.http('GET', '/audit/verify?service=cur-a&from=genesis')).body;
     expect(records).toMatchObject({ intact: true, complete: true });
     const forged = encode({ p: { seq: '1', hash: 'a'.repeat(64) }, c: 'x' });
@@ -79,17 +79,27 @@ describe('a corrupted audit record', () => {
     const client = new DynamoDBClient({ endpoint: sb.sandbox.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     try {
       // The record's JSON, cut short, written straight into dynalite.
-      await client.send(new UpdateItemCommand({
-        TableName: 'hms-sys-audit', Key: { stream: { S: 'service#corrupt-a' }, seq: { N: '3' } },
-        UpdateExpression: 'SET #record = :broken', ConditionExpression: 'attribute_exists(#record)',
-        ExpressionAttributeNames: { '#record': 'record' }, ExpressionAttributeValues: { ':broken': { S: '{"time":"2026-12-03T00:00:00.000Z","act' } },
-      }));
+      await client.send(
+        new UpdateItemCommand({
+          TableName: 'hms-sys-audit',
+          Key: { stream: { S: 'service#corrupt-a' }, seq: { N: '3' } },
+          UpdateExpression: 'SET #record = :broken',
+          ConditionExpression: 'attribute_exists(#record)',
+          ExpressionAttributeNames: { '#record': 'record' },
+          ExpressionAttributeValues: { ':broken': { S: '{"time":"2026-12-03T00:00:00.000Z","act' } },
+        }),
+      );
     } finally {
       client.destroy();
     }
     const answer = await sb.http('GET', '/audit/verify?service=corrupt-a&from=genesis');
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ intact: false, firstBreak: { seq: 3, problem: expect.stringContaining('not valid JSON') }, verifiedThrough: 2, complete: true });
+    expect(answer.body).toMatchObject({
+      intact: false,
+      firstBreak: { seq: 3, problem: expect.stringContaining('not valid JSON') },
+      verifiedThrough: 2,
+      complete: true,
+    });
     const fromCheckpoint = await sb.http('GET', '/audit/verify?service=corrupt-a');
     expect(fromCheckpoint.body).toMatchObject({ intact: false, firstBreak: { seq: 3 } });
   });
@@ -100,13 +110,17 @@ describe('a corrupted audit record', () => {
       expect(answer.status).toBe(200);
       const records = answer.body.records as Array<{ stream: string; seq: number; action: string; reasons: string[] }>;
       const mine = records.filter((r) => r.stream === 'service#corrupt-a');
-      expect(mine.find((r) => r.seq === 3)).toMatchObject({ action: 'audit.unreadable', outcome: 'failure', reasons: [expect.stringContaining('not valid JSON')] });
+      expect(mine.find((r) => r.seq === 3)).toMatchObject({
+        action: 'audit.unreadable',
+        outcome: 'failure',
+        reasons: [expect.stringContaining('not valid JSON')],
+      });
       expect(mine.filter((r) => r.seq !== 3).map((r) => r.action)).toEqual(['budget.set', 'budget.set', 'service.create']);
     }
   });
 });
 
-describe('the sandbox\'s own routes', () => {
+describe("the sandbox's own routes", () => {
   const signed = async (claims: Record<string, unknown>) => {
     const key = await loadOrCreateDevKey(join(sb.sandbox.dataDir, 'dev-signing-key.json'));
     const now = Math.floor(Date.now() / 1000);

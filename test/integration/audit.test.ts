@@ -4,14 +4,17 @@ import { useSandbox } from './sandbox-fixture.ts';
 const sb = useSandbox();
 
 describe('the audit trail through the sandbox API', () => {
-  it('pages every service\'s records newest first, one at a time, with no repeats', async () => {
+  it("pages every service's records newest first, one at a time, with no repeats", async () => {
     for (const name of ['audit-a', 'audit-b', 'audit-c']) expect((await sb.service(name, 'benefits', 'receipt-svc')).status).toBe(201);
     const all = (await sb.http('GET', '/audit?limit=200')).body.records as Array<{ hash: string; time: string }>;
 
     const paged: Array<{ hash: string }> = [];
     let cursor: string | null = null;
     do {
-      const page: { status: number; body: { records: Array<{ hash: string }>; nextCursor: string | null } } = await sb.http('GET', `/audit?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { status: number; body: { records: Array<{ hash: string }>; nextCursor: string | null } } = await sb.http(
+        'GET',
+        `/audit?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(page.status).toBe(200);
       paged.push(...page.body.records);
       cursor = page.body.nextCursor;
@@ -25,7 +28,15 @@ describe('the audit trail through the sandbox API', () => {
     await sb.service('audit-v', 'benefits', 'receipt-svc');
     const first = await sb.http('GET', '/audit/verify?service=audit-v');
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ stream: 'service#audit-v', from: 'checkpoint', intact: true, complete: true, startedAfter: 0, records: 1, cursor: null });
+    expect(first.body).toMatchObject({
+      stream: 'service#audit-v',
+      from: 'checkpoint',
+      intact: true,
+      complete: true,
+      startedAfter: 0,
+      records: 1,
+      cursor: null,
+    });
     expect(first.body.checkpoint).toMatchObject({ seq: 1 });
 
     await sb.http('DELETE', '/services/audit-v');

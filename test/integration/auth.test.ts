@@ -1,8 +1,8 @@
-import { SignJWT, generateKeyPair } from 'jose';
+import { join } from 'node:path';
+import { generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { httpRoutes as routes } from '#functions/http-routes.ts';
 import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKey, signDevClaims } from '#sandbox/dev-auth.ts';
-import { join } from 'node:path';
 import { useSandbox } from './sandbox-fixture.ts';
 
 const sb = useSandbox();
@@ -17,8 +17,13 @@ describe('auth on every route', () => {
 
   it('refuses a token signed by another key', async () => {
     const { privateKey } = await generateKeyPair('RS256');
-    const forged = await new SignJWT({ scope: 'hms/rules.read' }).setProtectedHeader({ alg: 'RS256' })
-      .setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).setSubject('mallory').setExpirationTime('1h').sign(privateKey);
+    const forged = await new SignJWT({ scope: 'hms/rules.read' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer(DEV_ISSUER)
+      .setAudience(DEV_AUDIENCE)
+      .setSubject('mallory')
+      .setExpirationTime('1h')
+      .sign(privateKey);
     expect((await sb.http('GET', '/autoscale-rules', undefined, forged)).status).toBe(401);
   });
 
@@ -47,11 +52,20 @@ describe('auth on every route', () => {
     expect(answer.body.error).toMatchObject({ code: 'forbidden', message: expect.stringContaining(scope) });
   });
 
-  it('records the token\'s subject as the actor', async () => {
+  it("records the token's subject as the actor", async () => {
     const token = await sb.sandbox.issueToken(['hms/services.write', 'hms/audit.read'], 'jane.doe@agency.gov');
-    await sb.http('POST', '/services', {
-      name: 'receipt-svc', cluster: 'sandbox', namespace: 'benefits', deployment: 'receipt-svc', tags: { agency: 'IRS', program: 'Receipts', fiscalYear: 'FY2026' },
-    }, token);
+    await sb.http(
+      'POST',
+      '/services',
+      {
+        name: 'receipt-svc',
+        cluster: 'sandbox',
+        namespace: 'benefits',
+        deployment: 'receipt-svc',
+        tags: { agency: 'IRS', program: 'Receipts', fiscalYear: 'FY2026' },
+      },
+      token,
+    );
     const [record] = (await sb.http('GET', '/audit?service=receipt-svc', undefined, token)).body.records;
     expect(record).toMatchObject({ actor: 'jane.doe@agency.gov', action: 'service.create' });
   });
@@ -78,7 +92,11 @@ describe('tokens from other identity providers, as API Gateway judges them', () 
 
   it('refuses with 401 a token with no audience, one not valid yet, and one issued in the future', async () => {
     const now = Math.floor(Date.now() / 1000);
-    for (const claims of [{ scope: 'hms/audit.read' }, { aud: DEV_AUDIENCE, scope: 'hms/audit.read', nbf: now + 300 }, { aud: DEV_AUDIENCE, scope: 'hms/audit.read', iat: now + 300 }]) {
+    for (const claims of [
+      { scope: 'hms/audit.read' },
+      { aud: DEV_AUDIENCE, scope: 'hms/audit.read', nbf: now + 300 },
+      { aud: DEV_AUDIENCE, scope: 'hms/audit.read', iat: now + 300 },
+    ]) {
       const answer = await sb.http('GET', '/audit', undefined, await sign(claims));
       expect(answer.status).toBe(401);
       expect(answer.body.error.code).toBe('unauthorized');
@@ -87,7 +105,7 @@ describe('tokens from other identity providers, as API Gateway judges them', () 
 });
 
 describe('a token whose sub is not a non-empty string', () => {
-  it('is refused with 401 on API routes and the sandbox\'s own, as one with no sub is', async () => {
+  it("is refused with 401 on API routes and the sandbox's own, as one with no sub is", async () => {
     const key = await loadOrCreateDevKey(join(sb.sandbox.dataDir, 'dev-signing-key.json'));
     const now = Math.floor(Date.now() / 1000);
     const base = { iss: DEV_ISSUER, aud: DEV_AUDIENCE, scope: 'hms/audit.read hms/rules.read', iat: now - 5, exp: now + 600 };
@@ -101,7 +119,7 @@ describe('a token whose sub is not a non-empty string', () => {
   });
 });
 
-describe('the sandbox\'s own routes', () => {
+describe("the sandbox's own routes", () => {
   it('require their scopes too', async () => {
     const denied = await sb.http('POST', '/sandbox/metrics', { service: 'x', metric: 'm', value: 1 }, sb.sandbox.tokens.auditor!);
     expect(denied).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });

@@ -3,7 +3,13 @@ import { useSandbox } from './sandbox-fixture.ts';
 
 const sb = useSandbox();
 const rule = { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } };
-const service = { name: 'intake', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api', tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' } };
+const service = {
+  name: 'intake',
+  cluster: 'sandbox',
+  namespace: 'benefits',
+  deployment: 'eligibility-api',
+  tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+};
 
 const cases: Array<[string, string, string, unknown, number, string, string | null]> = [
   ['malformed JSON', 'POST', '/autoscale-rules', '{"service": "eligibility-api",', 400, 'malformed_json', null],
@@ -15,8 +21,24 @@ const cases: Array<[string, string, string, unknown, number, string, string | nu
   ['fractional replicas', 'POST', '/autoscale-rules', { ...rule, maxReplicas: 7.5 }, 400, 'validation_failed', 'maxReplicas'],
   ['min above max', 'POST', '/autoscale-rules', { ...rule, minReplicas: 21 }, 400, 'validation_failed', 'maxReplicas'],
   ['max over 10,000', 'POST', '/autoscale-rules', { ...rule, maxReplicas: 10_001 }, 400, 'validation_failed', 'maxReplicas'],
-  ['an infinite threshold', 'POST', '/autoscale-rules', '{"service":"eligibility-api","minReplicas":4,"maxReplicas":20,"trigger":{"metric":"http_rps","threshold":1e999}}', 400, 'validation_failed', 'trigger.threshold'],
-  ['a string threshold', 'POST', '/autoscale-rules', { ...rule, trigger: { metric: 'http_rps', threshold: '500' } }, 400, 'validation_failed', 'trigger.threshold'],
+  [
+    'an infinite threshold',
+    'POST',
+    '/autoscale-rules',
+    '{"service":"eligibility-api","minReplicas":4,"maxReplicas":20,"trigger":{"metric":"http_rps","threshold":1e999}}',
+    400,
+    'validation_failed',
+    'trigger.threshold',
+  ],
+  [
+    'a string threshold',
+    'POST',
+    '/autoscale-rules',
+    { ...rule, trigger: { metric: 'http_rps', threshold: '500' } },
+    400,
+    'validation_failed',
+    'trigger.threshold',
+  ],
   ['an unknown service', 'POST', '/autoscale-rules', { ...rule, service: 'no-such-svc' }, 422, 'unknown_service', 'service'],
   ['a service name that is not a DNS label', 'POST', '/services', { ...service, name: 'Intake_API' }, 400, 'validation_failed', 'name'],
   ['a namespace over 63 characters', 'POST', '/services', { ...service, namespace: 'n'.repeat(64) }, 400, 'validation_failed', 'namespace'],
@@ -32,13 +54,45 @@ const cases: Array<[string, string, string, unknown, number, string, string | nu
   ['an audit limit over 200', 'GET', '/audit?limit=1000', undefined, 400, 'validation_failed', 'query.limit'],
   ['an unknown route', 'GET', '/nothing-here', undefined, 404, 'not_found', null],
   ['a cursor this API never handed out', 'GET', '/audit?cursor=abc', undefined, 400, 'validation_failed', 'query.cursor'],
-  ['a cursor from another query', 'GET', '/audit?service=eligibility-api&cursor=eyJmZWVkIjp7IlMiOiJhdWRpdCJ9fQ', undefined, 400, 'validation_failed', 'query.cursor'],
+  [
+    'a cursor from another query',
+    'GET',
+    '/audit?service=eligibility-api&cursor=eyJmZWVkIjp7IlMiOiJhdWRpdCJ9fQ',
+    undefined,
+    400,
+    'validation_failed',
+    'query.cursor',
+  ],
   ['a badly percent-encoded rule id', 'GET', '/autoscale-rules/%E0', undefined, 400, 'validation_failed', 'id'],
   ['a badly percent-encoded service name', 'GET', '/services/%E0%A4', undefined, 400, 'validation_failed', 'name'],
   ['a second service with a taken name', 'POST', '/services', { ...service, name: 'eligibility-api' }, 409, 'conflict', 'name'],
-  ['a 10 s period not declared high resolution', 'POST', '/services', { ...service, metrics: { periodSeconds: 10 } }, 400, 'validation_failed', 'metrics.periodSeconds'],
-  ['a 30 s period with highResolution false', 'POST', '/services', { ...service, metrics: { periodSeconds: 30, highResolution: false } }, 400, 'validation_failed', 'metrics.periodSeconds'],
-  ['a StorageResolution PutMetricData refuses', 'POST', '/sandbox/metrics', { service: 'eligibility-api', metric: 'http_rps', value: 1, storageResolution: 10 }, 400, 'validation_failed', 'storageResolution'],
+  [
+    'a 10 s period not declared high resolution',
+    'POST',
+    '/services',
+    { ...service, metrics: { periodSeconds: 10 } },
+    400,
+    'validation_failed',
+    'metrics.periodSeconds',
+  ],
+  [
+    'a 30 s period with highResolution false',
+    'POST',
+    '/services',
+    { ...service, metrics: { periodSeconds: 30, highResolution: false } },
+    400,
+    'validation_failed',
+    'metrics.periodSeconds',
+  ],
+  [
+    'a StorageResolution PutMetricData refuses',
+    'POST',
+    '/sandbox/metrics',
+    { service: 'eligibility-api', metric: 'http_rps', value: 1, storageResolution: 10 },
+    400,
+    'validation_failed',
+    'storageResolution',
+  ],
 ];
 
 describe('bad input', () => {
@@ -65,11 +119,15 @@ describe('bad input', () => {
 
   it('says why a sub-minute period on a standard-resolution metric is refused, and accepts it declared high resolution', async () => {
     const refused = await sb.http('POST', '/services', { ...service, metrics: { periodSeconds: 10 } });
-    expect(refused.body.error.message).toMatch(/^metrics\.periodSeconds .*one-minute resolution.*between datapoints.*StorageResolution 1 and set metrics\.highResolution: true/);
+    expect(refused.body.error.message).toMatch(
+      /^metrics\.periodSeconds .*one-minute resolution.*between datapoints.*StorageResolution 1 and set metrics\.highResolution: true/,
+    );
     const accepted = await sb.http('POST', '/services', { ...service, metrics: { periodSeconds: 10, highResolution: true } });
     expect(accepted.status).toBe(201);
     expect(accepted.body.metrics).toEqual({ periodSeconds: 10, highResolution: true });
     expect((await sb.http('POST', '/sandbox/metrics', { service: 'intake', metric: 'http_rps', value: 1 })).body.storageResolution).toBe(60);
-    expect((await sb.http('POST', '/sandbox/metrics', { service: 'intake', metric: 'http_rps', value: 1, storageResolution: 1 })).body.storageResolution).toBe(1);
+    expect((await sb.http('POST', '/sandbox/metrics', { service: 'intake', metric: 'http_rps', value: 1, storageResolution: 1 })).body.storageResolution).toBe(
+      1,
+    );
   });
 });

@@ -13,7 +13,12 @@ describe('budgets through the sandbox', () => {
     const set = await sb.http('POST', '/budgets/eligibility-api', { monthlyUSD: 10_000 });
     expect(set.status).toBe(200);
     expect(set.body).toMatchObject({
-      service: 'eligibility-api', monthlyUSD: 10_000, spentUSD: 0, thresholds: [80, 100], state: 'ok', replicas: 4,
+      service: 'eligibility-api',
+      monthlyUSD: 10_000,
+      spentUSD: 0,
+      thresholds: [80, 100],
+      state: 'ok',
+      replicas: 4,
       tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
     });
     // 500m / 1Gi bills as 0.5 vCPU and 2 GB at us-east-1 Fargate rates.
@@ -28,7 +33,10 @@ describe('budgets through the sandbox', () => {
     const monthlyUSD = Math.round(price * hoursLeftInMonth(clock.now()) * 6.5 * 100) / 100;
     expect((await sb.http('POST', '/budgets/eligibility-api', { monthlyUSD })).status).toBe(200);
     const rule = await sb.http('POST', '/autoscale-rules', {
-      service: 'eligibility-api', minReplicas: 2, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 },
+      service: 'eligibility-api',
+      minReplicas: 2,
+      maxReplicas: 20,
+      trigger: { metric: 'http_rps', threshold: 500 },
     });
     expect(rule.status).toBe(201);
 
@@ -61,7 +69,10 @@ describe('budgets through the sandbox', () => {
     await sb.service('receipt-svc');
     expect((await sb.http('POST', '/budgets/receipt-svc', { monthlyUSD: 0.01 })).status).toBe(200);
     const rule = await sb.http('POST', '/autoscale-rules', {
-      service: 'receipt-svc', minReplicas: 3, maxReplicas: 10, trigger: { metric: 'queue_depth', threshold: 100 },
+      service: 'receipt-svc',
+      minReplicas: 3,
+      maxReplicas: 10,
+      trigger: { metric: 'queue_depth', threshold: 100 },
     });
     await sb.metric('receipt-svc', 'queue_depth', 400);
     expect(sb.replicas('benefits', 'receipt-svc')).toBe(3);
@@ -86,8 +97,9 @@ describe('budgets through the sandbox', () => {
     await sb.sandbox.meterNow();
     await sb.sandbox.bus.drain();
 
-    const events = (await sb.http('GET', '/sandbox/events')).body.items
-      .filter((e: { detailType: string; detail: { service: string } }) => e.detailType === 'BudgetThresholdCrossed' && e.detail.service === 'notification-svc');
+    const events = (await sb.http('GET', '/sandbox/events')).body.items.filter(
+      (e: { detailType: string; detail: { service: string } }) => e.detailType === 'BudgetThresholdCrossed' && e.detail.service === 'notification-svc',
+    );
     expect(events).toHaveLength(1);
     expect(events[0].detail).toMatchObject({ thresholdPercent: 80, tags: { agency: 'ED' } });
     const budget = await sb.http('GET', '/budgets/notification-svc');

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { OffsetClock } from '#adapters/local/offset-clock.ts';
 import { placeholderName } from '#adapters/aws/kubernetes-shapes.ts';
+import { OffsetClock } from '#adapters/local/offset-clock.ts';
 import { PLACEHOLDER_NAMESPACE } from '#ports/cluster.ts';
-import { useSandbox, type Fixture } from './sandbox-fixture.ts';
+import { type Fixture, useSandbox } from './sandbox-fixture.ts';
 
 const clock = new OffsetClock();
 const sb = useSandbox({
-  clock, meterSeconds: 3600, burstTickSeconds: 3600,
+  clock,
+  meterSeconds: 3600,
+  burstTickSeconds: 3600,
   capacity: { podsPerNode: 30, maxNodes: 10, nodeProvisioningDelayMs: 150, batchWindowMs: 10 },
 });
 
@@ -24,9 +26,9 @@ describe('scheduled bursts, warm capacity and alarm-triggered bursts', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ state: 'scheduled', warmUpAt: expect.any(String) });
     expect(created.body.schedule[0]).toMatchObject({ step: 'warm-up', replicas: 90 });
-    expect(sb.sandbox.scheduler.pending().map((p) => p.name)).toEqual(expect.arrayContaining([
-      `hms-sys-${created.body.burstId}-warm-up`, `hms-sys-${created.body.burstId}-start`,
-    ]));
+    expect(sb.sandbox.scheduler.pending().map((p) => p.name)).toEqual(
+      expect.arrayContaining([`hms-sys-${created.body.burstId}-warm-up`, `hms-sys-${created.body.burstId}-start`]),
+    );
     const nodesBefore = sb.sandbox.k8s.state.nodes().length;
 
     clock.advance(Date.parse(created.body.warmUpAt) - clock.now().getTime() + 1_000);
@@ -66,9 +68,12 @@ describe('scheduled bursts, warm capacity and alarm-triggered bursts', () => {
     expect(sb.replicas('fema', 'fema-portal')).toBe(10);
   });
 
-  it('starts a burst from a rule\'s scale-out alarm when the rule names a burst template', async () => {
+  it("starts a burst from a rule's scale-out alarm when the rule names a burst template", async () => {
     const rule = await sb.http('POST', '/autoscale-rules', {
-      service: 'fema-portal', minReplicas: 10, maxReplicas: 50, trigger: { metric: 'queue_depth', threshold: 100 },
+      service: 'fema-portal',
+      minReplicas: 10,
+      maxReplicas: 50,
+      trigger: { metric: 'queue_depth', threshold: 100 },
       burst: { toPods: 50, maxCostPerHourUSD: 200, holdMinutes: 10 },
     });
     expect(rule.status).toBe(201);

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { OffsetClock } from '#adapters/local/offset-clock.ts';
-import { useSandbox, type Fixture } from './sandbox-fixture.ts';
+import { type Fixture, useSandbox } from './sandbox-fixture.ts';
 
 const clock = new OffsetClock();
 const sb = useSandbox({
-  clock, meterSeconds: 3600, burstTickSeconds: 3600,
+  clock,
+  meterSeconds: 3600,
+  burstTickSeconds: 3600,
   capacity: { podsPerNode: 30, maxNodes: 50, nodeProvisioningDelayMs: 100, batchWindowMs: 10 },
 });
 
@@ -25,7 +27,12 @@ async function tickUntil(fixture: Fixture, burstId: string, state: string, attem
 }
 
 const femaBurst = (overrides: Record<string, unknown> = {}) => ({
-  service: 'fema-portal', fromPods: 10, toPods: 100, maxCostPerHourUSD: 200, holdMinutes: 20, ...overrides,
+  service: 'fema-portal',
+  fromPods: 10,
+  toPods: 100,
+  maxCostPerHourUSD: 200,
+  holdMinutes: 20,
+  ...overrides,
 });
 
 describe('burst plans through the sandbox', () => {

@@ -11,9 +11,17 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 describe('a clean stop (Ctrl-C) during a rule delete', () => {
   it('lets the request finish, audit record included, before the stores close', async () => {
     const first = await startSandbox(restartOptions(dataDir));
-    expect((await adminHttp(first, 'POST', '/services', {
-      name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api', tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-    })).status).toBe(201);
+    expect(
+      (
+        await adminHttp(first, 'POST', '/services', {
+          name: 'eligibility-api',
+          cluster: 'sandbox',
+          namespace: 'benefits',
+          deployment: 'eligibility-api',
+          tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+        })
+      ).status,
+    ).toBe(201);
     const { ruleId } = (await adminHttp(first, 'POST', '/autoscale-rules', SCALING_RULE)).body;
 
     // Hold the rule delete between its state write and its audit record.
@@ -21,8 +29,12 @@ describe('a clean stop (Ctrl-C) during a rule delete', () => {
     const append = audit.append.bind(audit);
     let reached!: () => void;
     let release!: () => void;
-    const atAudit = new Promise<void>((resolve) => { reached = resolve; });
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const atAudit = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     audit.append = async (...args) => {
       if (args[0].action === 'rule.delete') {
         reached();

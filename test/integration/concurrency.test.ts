@@ -9,16 +9,23 @@ const SERVICES = 200;
 const LIMIT = stackReservedConcurrency() ?? 1_000;
 
 describe('the sandbox under 200 alarms at once', () => {
-  it('runs at most the scaler\'s reserved copies together, queues the rest, and scales all 200 with nothing dead-lettered', async () => {
+  it("runs at most the scaler's reserved copies together, queues the rest, and scales all 200 with nothing dead-lettered", async () => {
     const names = Array.from({ length: SERVICES }, (_, i) => `burst-${i}`);
     for (const name of names) sb.sandbox.k8s.seedDeployment({ namespace: 'load', name, replicas: 2, podRequests: { cpu: '100m', memory: '128Mi' } });
     // Set up LIMIT at a time: the api function runs that many copies, and throttles a request beyond them.
     for (let i = 0; i < names.length; i += LIMIT) {
-      await Promise.all(names.slice(i, i + LIMIT).map(async (name) => {
-        expect((await sb.service(name, 'load')).status).toBe(201);
-        const rule = await sb.http('POST', '/autoscale-rules', { service: name, minReplicas: 2, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 100 } });
-        expect(rule.status).toBe(201);
-      }));
+      await Promise.all(
+        names.slice(i, i + LIMIT).map(async (name) => {
+          expect((await sb.service(name, 'load')).status).toBe(201);
+          const rule = await sb.http('POST', '/autoscale-rules', {
+            service: name,
+            minReplicas: 2,
+            maxReplicas: 20,
+            trigger: { metric: 'http_rps', threshold: 100 },
+          });
+          expect(rule.status).toBe(201);
+        }),
+      );
     }
 
     // Instrument the scaler's handler as the bus calls it: copies running at once, events handled,

@@ -8,7 +8,11 @@ describe('POST /sandbox/db-secrets without PostgreSQL', () => {
   it('answers 422 postgres_not_started, saying how to start it', async () => {
     const answer = await t.http('POST', '/sandbox/db-secrets', { name: 'benefits/receipt-db', strategy: 'single-user' });
     expect(answer.status).toBe(422);
-    expect(answer.body.error).toEqual({ code: 'postgres_not_started', message: 'the sandbox runs no PostgreSQL: start it with npm start -- --postgres', field: null });
+    expect(answer.body.error).toEqual({
+      code: 'postgres_not_started',
+      message: 'the sandbox runs no PostgreSQL: start it with npm start -- --postgres',
+      field: null,
+    });
     expect(await t.sandbox.secrets.secrets.listByTags({})).toEqual([]);
   });
 

@@ -9,15 +9,25 @@ function countScalePatches(deployment: string) {
   const stop = sb.sandbox.k8s.onRequest((r) => {
     if (r.method === 'PATCH' && r.path.includes(`/deployments/${deployment}/scale`) && r.status === 200) count += 1;
   });
-  return { get count() { return count; }, stop };
+  return {
+    get count() {
+      return count;
+    },
+    stop,
+  };
 }
 
 describe('at-least-once delivery and concurrent alarms', () => {
   it('scales once for an event delivered twice', async () => {
     await sb.service('eligibility-api');
-    const rule = (await sb.http('POST', '/autoscale-rules', {
-      service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 },
-    })).body;
+    const rule = (
+      await sb.http('POST', '/autoscale-rules', {
+        service: 'eligibility-api',
+        minReplicas: 4,
+        maxReplicas: 20,
+        trigger: { metric: 'http_rps', threshold: 500 },
+      })
+    ).body;
     const patches = countScalePatches('eligibility-api');
     const event = alarmEvent(`hms-sys-${rule.ruleId}-scale-out`, 1_000);
 
@@ -33,14 +43,26 @@ describe('at-least-once delivery and concurrent alarms', () => {
 
   it('keeps the larger of two concurrent scale-outs on one Deployment', async () => {
     await sb.service('receipt-svc');
-    const byRps = (await sb.http('POST', '/autoscale-rules', {
-      service: 'receipt-svc', minReplicas: 2, maxReplicas: 50, trigger: { metric: 'http_rps', threshold: 100 },
-    })).body;
-    const byCpu = (await sb.http('POST', '/autoscale-rules', {
-      service: 'receipt-svc', minReplicas: 2, maxReplicas: 50, trigger: { metric: 'cpu_percent', threshold: 50 },
-    })).body;
+    const byRps = (
+      await sb.http('POST', '/autoscale-rules', {
+        service: 'receipt-svc',
+        minReplicas: 2,
+        maxReplicas: 50,
+        trigger: { metric: 'http_rps', threshold: 100 },
+      })
+    ).body;
+    const byCpu = (
+      await sb.http('POST', '/autoscale-rules', {
+        service: 'receipt-svc',
+        minReplicas: 2,
+        maxReplicas: 50,
+        trigger: { metric: 'cpu_percent', threshold: 50 },
+      })
+    ).body;
     const conflicts: string[] = [];
-    const stop = sb.sandbox.k8s.onRequest((r) => { if (r.status === 409) conflicts.push(r.path); });
+    const stop = sb.sandbox.k8s.onRequest((r) => {
+      if (r.status === 409) conflicts.push(r.path);
+    });
 
     // From 2 replicas: rps asks for ceil(2*400/100) = 8, cpu for ceil(2*300/50) = 12.
     const runs = await Promise.all([

@@ -20,12 +20,14 @@ function runScript(args: string[], env: Record<string, string> = {}, onStdout?: 
     stdout += chunk.toString();
     onStdout?.(stdout);
   });
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
 }
 
 describe('npm run demo:burst', () => {
-  it('plays chapter 22\'s FEMA burst and exits 0 only after 990 pods were Ready and 10 remain', async () => {
+  it("plays chapter 22's FEMA burst and exits 0 only after 990 pods were Ready and 10 remain", async () => {
     const run = await runScript(['bin/demo-burst.ts']);
     expect(run.stderr).not.toContain('demo failed');
     expect(run.status).toBe(0);
@@ -53,14 +55,20 @@ describe('npm run demo:burst', () => {
 });
 
 describe('hms-sys budgets and burst against the sandbox', () => {
-  const sb = useSandbox({ burstTickSeconds: 3_600, meterSeconds: 3_600, capacity: { podsPerNode: 30, maxNodes: 50, nodeProvisioningDelayMs: 100, batchWindowMs: 10 } });
+  const sb = useSandbox({
+    burstTickSeconds: 3_600,
+    meterSeconds: 3_600,
+    capacity: { podsPerNode: 30, maxNodes: 50, nodeProvisioningDelayMs: 100, batchWindowMs: 10 },
+  });
   const cli = (...args: string[]) => runScript(['bin/cli.ts', ...args, '--url', sb.sandbox.url, '--token', sb.sandbox.tokens.admin!]);
 
   it('sets, reads, lists and deletes a budget', async () => {
     expect((await sb.service('fema-portal', 'fema')).status).toBe(201);
     const set = await cli('budgets', 'set', 'fema-portal', '--monthly-usd', '5000', '--thresholds', '50,80,100');
     expect(set.stderr).toBe('');
-    expect(set.stdout).toMatch(/^service +monthlyUSD +spentUSD +projectedUSD +maxAffordableReplicas +state\nfema-portal +5,000\.00 +0\.00 +[\d,]+\.\d\d +\d+ +ok\n$/);
+    expect(set.stdout).toMatch(
+      /^service +monthlyUSD +spentUSD +projectedUSD +maxAffordableReplicas +state\nfema-portal +5,000\.00 +0\.00 +[\d,]+\.\d\d +\d+ +ok\n$/,
+    );
 
     const got = await cli('budgets', 'get', 'fema-portal', '--output', 'json');
     expect(JSON.parse(got.stdout)).toMatchObject({ service: 'fema-portal', monthlyUSD: 5000, thresholds: [50, 80, 100], state: 'ok' });
@@ -81,7 +89,21 @@ describe('hms-sys budgets and burst against the sandbox', () => {
   });
 
   it('creates a burst, watches it, cancels it, and the watch ends on cancelled', async () => {
-    const plan = ['burst', 'create', '--service', 'fema-portal', '--from', '10', '--to', '1000', '--max-cost-per-hour', '200', '--hold-minutes', '20', '--dry-run'];
+    const plan = [
+      'burst',
+      'create',
+      '--service',
+      'fema-portal',
+      '--from',
+      '10',
+      '--to',
+      '1000',
+      '--max-cost-per-hour',
+      '200',
+      '--hold-minutes',
+      '20',
+      '--dry-run',
+    ];
     const dry = await cli(...plan, '--output', 'json');
     expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, requestedPods: 990, bindingLimit: 'maxCostPerHour' });
     // Money in the JSON is rounded: cents for amounts, six significant digits for the pod-hour price.
@@ -89,10 +111,25 @@ describe('hms-sys budgets and burst against the sandbox', () => {
     expect(answer.estimatedCostUSD).toBe(Math.round(answer.estimatedCostUSD * 100) / 100);
     expect(Number(answer.podHourUSD.toPrecision(6))).toBe(answer.podHourUSD);
     const dryTable = await cli(...plan);
-    expect(dryTable.stdout).toMatch(/^dry run, nothing changed: it would start this burst\nrequestedPods +bindingLimit +estimatedCostUSD +podHourUSD +estimatedReadySeconds\n990 +maxCostPerHour +[\d,]+\.\d\d +0\.\d+ +\d+(\.\d{1,12})?\n\nschedule:\n/);
+    expect(dryTable.stdout).toMatch(
+      /^dry run, nothing changed: it would start this burst\nrequestedPods +bindingLimit +estimatedCostUSD +podHourUSD +estimatedReadySeconds\n990 +maxCostPerHour +[\d,]+\.\d\d +0\.\d+ +\d+(\.\d{1,12})?\n\nschedule:\n/,
+    );
     expect(sb.replicas('fema', 'fema-portal')).toBe(10);
 
-    const created = await cli('burst', 'create', '--service', 'fema-portal', '--from', '10', '--to', '60', '--max-cost-per-hour', '200', '--hold-minutes', '20');
+    const created = await cli(
+      'burst',
+      'create',
+      '--service',
+      'fema-portal',
+      '--from',
+      '10',
+      '--to',
+      '60',
+      '--max-cost-per-hour',
+      '200',
+      '--hold-minutes',
+      '20',
+    );
     expect(created.stderr).toBe('');
     const id = /^(BU-\d+) +fema-portal +ramping +60 +toPods +\d+\.\d\d/m.exec(created.stdout)?.[1];
     expect(id).toBeDefined();
@@ -101,10 +138,16 @@ describe('hms-sys budgets and burst against the sandbox', () => {
 
     // The watch prints a line per refresh (its stdout is a pipe); cancel once it has drawn one.
     let drawn!: () => void;
-    const firstLine = new Promise<void>((resolve) => { drawn = resolve; });
-    const watching = runScript(['bin/cli.ts', 'burst', 'status', id!, '--watch', '--interval', '0.1', '--url', sb.sandbox.url, '--token', sb.sandbox.tokens.admin!], {}, (out) => {
-      if (out.includes('\n')) drawn();
+    const firstLine = new Promise<void>((resolve) => {
+      drawn = resolve;
     });
+    const watching = runScript(
+      ['bin/cli.ts', 'burst', 'status', id!, '--watch', '--interval', '0.1', '--url', sb.sandbox.url, '--token', sb.sandbox.tokens.admin!],
+      {},
+      (out) => {
+        if (out.includes('\n')) drawn();
+      },
+    );
     await firstLine;
     const cancelled = await cli('burst', 'cancel', id!);
     expect(cancelled.stdout).toMatch(new RegExp(`^${id} +fema-portal +cancelled`, 'm'));

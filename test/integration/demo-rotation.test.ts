@@ -16,8 +16,12 @@ function run(command: string, args: string[]): Promise<Run> {
   const child = spawn(command, args, { env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' } });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
 }
 
@@ -52,24 +56,37 @@ describe('npm run demo:rotation', () => {
 
 describe('hms-sys secrets and db-credentials against the sandbox', () => {
   const sb = useSandbox({ postgres: true, sweepMinutes: 600, revokeMinutes: 600 });
-  const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args, '--url', sb.sandbox.url, '--token', sb.sandbox.tokens.admin!]);
+  const cli = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args, '--url', sb.sandbox.url, '--token', sb.sandbox.tokens.admin!]);
   const database = new PostgresDatabase();
 
   it('lists, rotates and reports a secret, and says when an ARN is unknown', async () => {
     const store = sb.sandbox.secrets.secrets;
-    const { arn } = await store.create({ name: 'benefits/api-token', value: 'first-token', tags: { 'hms:rotation-strategy': 'random-token', 'hms:rotation-policy': '7d' } });
+    const { arn } = await store.create({
+      name: 'benefits/api-token',
+      value: 'first-token',
+      tags: { 'hms:rotation-strategy': 'random-token', 'hms:rotation-policy': '7d' },
+    });
     await store.enableRotation(arn, { rotateEvery: '7d' });
     const listed = await cli('secrets', 'list');
     expect(listed.stderr).toBe('');
     expect(listed.stdout).toMatch(/^name +strategy +policy +health +lastRotatedAt +nextRotationAt\nbenefits\/api-token +random-token +7d +ok +- +\S+Z\n$/);
 
     const rotated = await cli('secrets', 'rotate', arn);
-    expect(rotated.stdout).toMatch(new RegExp(`^secret +rotationStarted +versionId\\n${arn} +true +[0-9a-f-]{36}\\n\\nstarted: Secrets Manager runs the rotation asynchronously; check it with hms-sys secrets status ${arn}\\n$`));
+    expect(rotated.stdout).toMatch(
+      new RegExp(
+        `^secret +rotationStarted +versionId\\n${arn} +true +[0-9a-f-]{36}\\n\\nstarted: Secrets Manager runs the rotation asynchronously; check it with hms-sys secrets status ${arn}\\n$`,
+      ),
+    );
     expect((await store.getValue(arn)).value).not.toBe('first-token');
 
     const status = await cli('secrets', 'status', arn);
     expect(status.stdout).toMatch(/^name +strategy .*\nbenefits\/api-token +random-token +7d +ok +\S+Z +\S+Z\n\nok: the schedule rotates it by \S+Z\n$/);
-    expect(JSON.parse((await cli('secrets', 'status', arn, '--output', 'json')).stdout)).toMatchObject({ arn, health: 'ok', lastRotatedAt: expect.any(String) });
+    expect(JSON.parse((await cli('secrets', 'status', arn, '--output', 'json')).stdout)).toMatchObject({
+      arn,
+      health: 'ok',
+      lastRotatedAt: expect.any(String),
+    });
 
     const unknownArn = arn.replace(/.{6}$/, 'NoSuch');
     const missing = await cli('secrets', 'status', unknownArn);
@@ -87,8 +104,16 @@ describe('hms-sys secrets and db-credentials against the sandbox', () => {
     await client.connect();
     await client.query('CREATE ROLE app_reader NOLOGIN').finally(() => client.end());
     const { arn: master } = await sb.sandbox.secrets.secrets.create({
-      name: 'benefits/postgres-master', tags: { 'hms:template-role': 'app_reader' },
-      value: JSON.stringify({ engine: 'postgres', host: postgres.host, port: postgres.port, dbname: admin.database, username: admin.username, password: admin.password }),
+      name: 'benefits/postgres-master',
+      tags: { 'hms:template-role': 'app_reader' },
+      value: JSON.stringify({
+        engine: 'postgres',
+        host: postgres.host,
+        port: postgres.port,
+        dbname: admin.database,
+        username: admin.username,
+        password: admin.password,
+      }),
     });
     expect((await sb.service('eligibility-api')).status).toBe(201);
 

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,7 @@ describe('npm start (hms-sys dev)', () => {
 });
 
 describe('npm run demo', () => {
-  it('plays chapter 5\'s surge and exits 0 only after the replicas went up and came back', () => {
+  it("plays chapter 5's surge and exits 0 only after the replicas went up and came back", () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/demo.ts'], { encoding: 'utf8', timeout: 120_000 });
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/✔ eligibility-api went 4 → \d+ → 4 replicas/);

@@ -36,9 +36,14 @@ async function scaleOnce(value: number) {
 describe('cluster API faults', () => {
   it('sets up a rule on fema-portal', async () => {
     await sb.service('fema-portal', 'fema');
-    ruleId = (await sb.http('POST', '/autoscale-rules', {
-      service: 'fema-portal', minReplicas: 10, maxReplicas: 1_000, trigger: { metric: 'http_rps', threshold: 100 },
-    })).body.ruleId;
+    ruleId = (
+      await sb.http('POST', '/autoscale-rules', {
+        service: 'fema-portal',
+        minReplicas: 10,
+        maxReplicas: 1_000,
+        trigger: { metric: 'http_rps', threshold: 100 },
+      })
+    ).body.ruleId;
     expect(ruleId).toMatch(/^AR-/);
   });
 
@@ -56,7 +61,7 @@ describe('cluster API faults', () => {
     expect(sb.replicas('fema', 'fema-portal')).toBe(Math.ceil(before * 1.5));
   });
 
-  it('audits each failed attempt and parks the event in the dead-letter queue after Lambda\'s retries', async () => {
+  it("audits each failed attempt and parks the event in the dead-letter queue after Lambda's retries", async () => {
     const before = sb.replicas('fema', 'fema-portal');
     const parkedBefore = sb.sandbox.deadLetter.items().length;
     sb.sandbox.k8s.injectFault({ pathIncludes: '/deployments/fema-portal', status: 503, times: 1_000 });

@@ -7,11 +7,16 @@ const clock = new OffsetClock();
 const sb = useSandbox({ clock });
 
 describe('an HPA-managed Deployment', () => {
-  it('raises the HPA\'s minReplicas instead of fighting it, within the HPA\'s maximum', async () => {
+  it("raises the HPA's minReplicas instead of fighting it, within the HPA's maximum", async () => {
     await sb.service('notification-svc');
-    const rule = (await sb.http('POST', '/autoscale-rules', {
-      service: 'notification-svc', minReplicas: 2, maxReplicas: 40, trigger: { metric: 'queue_depth', threshold: 100 },
-    })).body;
+    const rule = (
+      await sb.http('POST', '/autoscale-rules', {
+        service: 'notification-svc',
+        minReplicas: 2,
+        maxReplicas: 40,
+        trigger: { metric: 'queue_depth', threshold: 100 },
+      })
+    ).body;
 
     const [first] = await sb.sandbox.bus.publish(alarmEvent(`hms-sys-${rule.ruleId}-scale-out`, 300));
     expect(first!.result).toMatchObject({ outcome: 'scaled', appliedTo: 'hpa' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY, apiClient } from '../../bin/client.ts';
 import { stackReservedConcurrency } from '#sandbox/function-concurrency.ts';
+import { apiClient, DEFAULT_RETRY } from '../../bin/client.ts';
 import { useSandbox } from './sandbox-fixture.ts';
 
 // Registration's cluster call hangs on an injected timeout fault until the client gives up (1 s),
@@ -19,11 +19,19 @@ async function saturate(TARGET: string) {
   const stop = sb.sandbox.k8s.onRequest((r) => {
     if (r.status === 0 && r.path.includes(TARGET) && ++hanging === LIMIT) allHanging();
   });
-  const registrations = Array.from({ length: LIMIT }, () => fetch(`${sb.sandbox.url}/services`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${sb.sandbox.tokens.admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: TARGET, cluster: 'sandbox', namespace: 'benefits', deployment: TARGET, tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' } }),
-  }));
+  const registrations = Array.from({ length: LIMIT }, () =>
+    fetch(`${sb.sandbox.url}/services`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sb.sandbox.tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: TARGET,
+        cluster: 'sandbox',
+        namespace: 'benefits',
+        deployment: TARGET,
+        tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+      }),
+    }),
+  );
   await ready;
   stop();
   return registrations;

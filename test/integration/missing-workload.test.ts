@@ -19,7 +19,9 @@ describe('a service whose Deployment does not exist', () => {
   it('is refused at registration with 422 naming deployment, and nothing is stored', async () => {
     const answer = await sb.http('POST', '/services', registration('ghost', 'no-such-deployment'));
     expect(answer.status).toBe(422);
-    expect(answer.body).toEqual({ error: { code: 'workload_not_found', message: expect.stringContaining('benefits/no-such-deployment'), field: 'deployment' } });
+    expect(answer.body).toEqual({
+      error: { code: 'workload_not_found', message: expect.stringContaining('benefits/no-such-deployment'), field: 'deployment' },
+    });
     expect((await sb.http('GET', '/services/ghost')).status).toBe(404);
     const dryRun = await sb.http('POST', '/services?dryRun=true', registration('ghost', 'no-such-deployment'));
     expect(dryRun.status).toBe(422);
@@ -56,7 +58,12 @@ describe('a Deployment deleted after its service was registered', () => {
 
   it('is set up: notification-svc registered with a rule and a budget, then its Deployment deleted', async () => {
     expect((await sb.service('notification-svc')).status).toBe(201);
-    const rule = await sb.http('POST', '/autoscale-rules', { service: 'notification-svc', minReplicas: 2, maxReplicas: 10, trigger: { metric: 'http_rps', threshold: 500 } });
+    const rule = await sb.http('POST', '/autoscale-rules', {
+      service: 'notification-svc',
+      minReplicas: 2,
+      maxReplicas: 10,
+      trigger: { metric: 'http_rps', threshold: 500 },
+    });
     expect(rule.status).toBe(201);
     ruleId = rule.body.ruleId;
     expect((await sb.http('POST', '/budgets/notification-svc', { monthlyUSD: 500 })).status).toBe(200);
@@ -115,7 +122,12 @@ describe('a Deployment deleted after its service was registered', () => {
 
   it('answers POST /autoscale-rules with 404 naming it, storing no rule, alarm or audit record', async () => {
     const [before, alarms] = [await auditActions(), alarmCount()];
-    const answer = await sb.http('POST', '/autoscale-rules', { service: 'notification-svc', minReplicas: 1, maxReplicas: 4, trigger: { metric: 'http_rps', threshold: 100 } });
+    const answer = await sb.http('POST', '/autoscale-rules', {
+      service: 'notification-svc',
+      minReplicas: 1,
+      maxReplicas: 4,
+      trigger: { metric: 'http_rps', threshold: 100 },
+    });
     expect(answer.status).toBe(404);
     expect(answer.body.error).toEqual(missing);
     expect((await sb.http('GET', '/autoscale-rules?service=notification-svc')).body.rules.map((r: { ruleId: string }) => r.ruleId)).toEqual([ruleId]);

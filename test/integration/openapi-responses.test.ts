@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { responseChecker } from '../unit/functions/openapi-responses.ts';
-import { useSandbox, type HttpAnswer } from './sandbox-fixture.ts';
+import { type HttpAnswer, useSandbox } from './sandbox-fixture.ts';
 
 const sb = useSandbox();
 const tags = { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' };
@@ -80,7 +80,10 @@ describe('answers match the OpenAPI document', () => {
 
   it('secrets and database credentials', async () => {
     const { arn } = await sb.sandbox.secrets.secrets.create({
-      name: 'app/token', value: 'v1', description: 'a token', tags: { 'hms:rotation-strategy': 'random-token', 'hms:rotation-policy': '24h' },
+      name: 'app/token',
+      value: 'v1',
+      description: 'a token',
+      tags: { 'hms:rotation-strategy': 'random-token', 'hms:rotation-policy': '24h' },
     });
     await sb.sandbox.secrets.secrets.schedule(arn, { every: '24h', scheduleExpression: 'rate(1 day)' });
     await call('GET', '/secrets', '/secrets', 200);
@@ -95,7 +98,12 @@ describe('answers match the OpenAPI document', () => {
     const rules = (await sb.http('GET', '/autoscale-rules')).body.rules as Array<{ ruleId: string }>;
     await call('DELETE', `/autoscale-rules/${rules[0]!.ruleId}?dryRun=true`, '/autoscale-rules/{id}', 200);
     await call('DELETE', `/autoscale-rules/${rules[0]!.ruleId}`, '/autoscale-rules/{id}', 200);
-    await call('POST', '/autoscale-rules', '/autoscale-rules', 201, { service: 'eligibility-api', minReplicas: 2, maxReplicas: 8, trigger: { metric: 'cpu', threshold: 70 } });
+    await call('POST', '/autoscale-rules', '/autoscale-rules', 201, {
+      service: 'eligibility-api',
+      minReplicas: 2,
+      maxReplicas: 8,
+      trigger: { metric: 'cpu', threshold: 70 },
+    });
     await call('DELETE', '/services/eligibility-api?dryRun=true', '/services/{name}', 409);
     expect((await call('DELETE', '/services/eligibility-api?dryRun=true&cascade=true', '/services/{name}', 200)).body.rulesDeleted).toHaveLength(1);
     expect((await call('DELETE', '/services/eligibility-api?cascade=true', '/services/{name}', 200)).body.rulesDeleted).toHaveLength(1);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '#sandbox/sandbox.ts';
+import { type Sandbox, startSandbox } from '#sandbox/sandbox.ts';
 import { restartOptions } from './restart-fixture.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-pg-restart-'));

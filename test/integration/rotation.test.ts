@@ -38,14 +38,27 @@ describe('secret rotation through the sandbox', () => {
     });
     secretArn = created.arn;
     await store.enableRotation(secretArn, { rotateEvery: '24h' });
-    masterArn = (await store.create({
-      name: 'benefits/postgres-master',
-      value: JSON.stringify({ engine: 'postgres', host: pg.host, port: pg.port, dbname: 'postgres', username: pg.admin.username, password: pg.admin.password }),
-      tags: { 'hms:template-role': 'app_reader' },
-    })).arn;
+    masterArn = (
+      await store.create({
+        name: 'benefits/postgres-master',
+        value: JSON.stringify({
+          engine: 'postgres',
+          host: pg.host,
+          port: pg.port,
+          dbname: 'postgres',
+          username: pg.admin.username,
+          password: pg.admin.password,
+        }),
+        tags: { 'hms:template-role': 'app_reader' },
+      })
+    ).arn;
     const service = await sb.http('POST', '/services', {
-      name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
-      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' }, secrets: [secretArn],
+      name: 'eligibility-api',
+      cluster: 'sandbox',
+      namespace: 'benefits',
+      deployment: 'eligibility-api',
+      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+      secrets: [secretArn],
     });
     expect(service.status).toBe(201);
 
@@ -70,11 +83,19 @@ describe('secret rotation through the sandbox', () => {
   it('refuses a service that declares a partial secret ARN, which rotation events would never match', async () => {
     const partial = secretArn.slice(0, -7);
     const answer = await sb.http('POST', '/services', {
-      name: 'partial-arn-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
-      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' }, secrets: [partial],
+      name: 'partial-arn-api',
+      cluster: 'sandbox',
+      namespace: 'benefits',
+      deployment: 'eligibility-api',
+      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+      secrets: [partial],
     });
     expect(answer.status).toBe(400);
-    expect(answer.body.error).toMatchObject({ code: 'validation_failed', field: 'secrets.0', message: expect.stringMatching(/full Secrets Manager secret ARN.*rotation events carry the full ARN/) });
+    expect(answer.body.error).toMatchObject({
+      code: 'validation_failed',
+      field: 'secrets.0',
+      message: expect.stringMatching(/full Secrets Manager secret ARN.*rotation events carry the full ARN/),
+    });
     expect((await sb.http('GET', '/services/partial-arn-api')).status).toBe(404);
   });
 
@@ -113,7 +134,12 @@ describe('secret rotation through the sandbox', () => {
   });
 
   it.each([
-    ['a TTL of zero', { service: 'eligibility-api', database: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:x-AbCdEf', ttlMinutes: 0 }, 400, 'ttlMinutes'],
+    [
+      'a TTL of zero',
+      { service: 'eligibility-api', database: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:x-AbCdEf', ttlMinutes: 0 },
+      400,
+      'ttlMinutes',
+    ],
     ['an unknown service', { service: 'nope', database: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:x-AbCdEf' }, 404, 'service'],
     ['a database that is not an ARN', { service: 'eligibility-api', database: "x'; DROP ROLE app; --" }, 400, 'database'],
   ])('refuses %s', async (_label, body, status, field) => {

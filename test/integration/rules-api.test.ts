@@ -7,7 +7,7 @@ const chapter5 = { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, 
 const auditCount = async () => (await sb.http('GET', '/audit?limit=200')).body.records.length;
 
 describe('rules API', () => {
-  it('answers chapter 5\'s payload with AR-101, then increasing ids', async () => {
+  it("answers chapter 5's payload with AR-101, then increasing ids", async () => {
     await sb.service('eligibility-api');
     const first = await sb.http('POST', '/autoscale-rules', chapter5);
     expect(first.status).toBe(201);
@@ -51,7 +51,10 @@ describe('rules API', () => {
   });
 
   it('deletes a rule with its alarms, after a dry run that deletes nothing', async () => {
-    expect((await sb.http('DELETE', '/autoscale-rules/AR-102?dryRun=true')).body).toMatchObject({ dryRun: true, alarmsDeleted: ['hms-sys-AR-102-scale-out', 'hms-sys-AR-102-scale-in'] });
+    expect((await sb.http('DELETE', '/autoscale-rules/AR-102?dryRun=true')).body).toMatchObject({
+      dryRun: true,
+      alarmsDeleted: ['hms-sys-AR-102-scale-out', 'hms-sys-AR-102-scale-in'],
+    });
     expect((await sb.http('GET', '/autoscale-rules/AR-102')).status).toBe(200);
     const deleted = await sb.http('DELETE', '/autoscale-rules/AR-102');
     expect(deleted.body).toEqual({ deleted: 'AR-102', alarmsDeleted: ['hms-sys-AR-102-scale-out', 'hms-sys-AR-102-scale-in'] });
@@ -80,8 +83,10 @@ describe('rules API', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { records: Array<{ time: string; seq: number; stream: string }>; nextCursor: string | null } } =
-        await sb.http('GET', `/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { records: Array<{ time: string; seq: number; stream: string }>; nextCursor: string | null } } = await sb.http(
+        'GET',
+        `/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(page.body.records.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.records.map((r) => `${r.time}|${r.stream}|${r.seq}`));
       cursor = page.body.nextCursor;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '#sandbox/sandbox.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '#sandbox/sandbox.ts';
 
 export interface HttpAnswer {
   status: number;
@@ -22,7 +22,15 @@ export interface Fixture {
 export function useSandbox(options: SandboxOptions = {}): Fixture {
   const fixture = {} as Fixture;
   beforeAll(async () => {
-    const sandbox = await startSandbox({ persistState: false, podReadyDelayMs: 20, retryDelayMs: 5, clusterTimeoutMs: 300, reconcileSeconds: 3600, alarmEvaluationSeconds: 3600, ...options });
+    const sandbox = await startSandbox({
+      persistState: false,
+      podReadyDelayMs: 20,
+      retryDelayMs: 5,
+      clusterTimeoutMs: 300,
+      reconcileSeconds: 3600,
+      alarmEvaluationSeconds: 3600,
+      ...options,
+    });
     const http = async (method: string, path: string, body?: unknown, token: string | null = sandbox.tokens.admin!) => {
       const res = await fetch(`${sandbox.url}${path}`, {
         method,
@@ -35,9 +43,14 @@ export function useSandbox(options: SandboxOptions = {}): Fixture {
     Object.assign(fixture, {
       sandbox,
       http,
-      service: (name: string, namespace = 'benefits', deployment = name) => http('POST', '/services', {
-        name, cluster: 'sandbox', namespace, deployment, tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-      }),
+      service: (name: string, namespace = 'benefits', deployment = name) =>
+        http('POST', '/services', {
+          name,
+          cluster: 'sandbox',
+          namespace,
+          deployment,
+          tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+        }),
       metric: async (service: string, metric: string, value: number) => {
         const answer = await http('POST', '/sandbox/metrics', { service, metric, value });
         if (answer.status !== 200) throw new Error(`metric refused: ${JSON.stringify(answer.body)}`);

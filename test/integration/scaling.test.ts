@@ -9,7 +9,10 @@ describe('alarm-driven scaling through the sandbox', () => {
   it('scales eligibility-api out when http_rps crosses the threshold, audits it and reports status', async () => {
     expect((await sb.service('eligibility-api')).status).toBe(201);
     const created = await sb.http('POST', '/autoscale-rules', {
-      service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 },
+      service: 'eligibility-api',
+      minReplicas: 4,
+      maxReplicas: 20,
+      trigger: { metric: 'http_rps', threshold: 500 },
     });
     expect(created.status).toBe(201);
     expect(created.body.ruleId).toMatch(/^AR-1\d\d$/);
@@ -21,7 +24,10 @@ describe('alarm-driven scaling through the sandbox', () => {
     const audit = await sb.http('GET', '/audit?service=eligibility-api');
     const applied = audit.body.records.find((r: { action: string }) => r.action === 'scale.apply');
     expect(applied).toMatchObject({
-      actor: 'role/hms-sys-scaler', outcome: 'success', before: { replicas: 4 }, after: { replicas: 8 },
+      actor: 'role/hms-sys-scaler',
+      outcome: 'success',
+      before: { replicas: 4 },
+      after: { replicas: 8 },
       tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
     });
     expect(applied.reasons.join(' ')).toContain('ceil(4 × 1000 / 500) = 8');
@@ -38,7 +44,11 @@ describe('alarm-driven scaling through the sandbox', () => {
   it('holds scale-in for the 300 s stabilization window, then scales back to minReplicas', async () => {
     await sb.service('receipt-svc');
     const rule = await sb.http('POST', '/autoscale-rules', {
-      service: 'receipt-svc', minReplicas: 2, maxReplicas: 10, trigger: { metric: 'http_rps', threshold: 100 }, scaleInThreshold: 40,
+      service: 'receipt-svc',
+      minReplicas: 2,
+      maxReplicas: 10,
+      trigger: { metric: 'http_rps', threshold: 100 },
+      scaleInThreshold: 40,
     });
     expect(rule.body.alarms).toEqual([`hms-sys-${rule.body.ruleId}-scale-out`, `hms-sys-${rule.body.ruleId}-scale-in`]);
     await sb.metric('receipt-svc', 'http_rps', 400);
@@ -59,7 +69,10 @@ describe('alarm-driven scaling through the sandbox', () => {
   it('a reconcile pass re-evaluates a rule whose alarm stayed in ALARM, so a lost event strands nothing', async () => {
     await sb.service('fema-portal', 'fema');
     const rule = await sb.http('POST', '/autoscale-rules', {
-      service: 'fema-portal', minReplicas: 10, maxReplicas: 100, trigger: { metric: 'http_rps', threshold: 500 },
+      service: 'fema-portal',
+      minReplicas: 10,
+      maxReplicas: 100,
+      trigger: { metric: 'http_rps', threshold: 500 },
     });
     const before = sb.replicas('fema', 'fema-portal');
     // The datapoint moves the alarm to ALARM, but its event is lost on the way.

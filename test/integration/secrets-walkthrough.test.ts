@@ -3,7 +3,7 @@
  * process, then each command of the section in bash, through `npx hms-sys`, with the variables
  * the earlier commands set. Then a few mistakes a user makes, through the same CLI.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,16 +28,24 @@ interface Step {
 function runStep(line: string, vars: Record<string, string>): Step & { vars: Record<string, string> } {
   const marker = '@@variables@@';
   const run = spawnSync('bash', ['-c', `set -aeo pipefail\n${line}\necho '${marker}'\nenv -0`], {
-    encoding: 'utf8', env: { ...process.env, ...vars, HMS_DATA_DIR: dataDir },
+    encoding: 'utf8',
+    env: { ...process.env, ...vars, HMS_DATA_DIR: dataDir },
   });
   const [stdout = '', env = ''] = run.stdout.split(`${marker}\n`);
-  const after = Object.fromEntries(env.split('\0').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  const after = Object.fromEntries(
+    env
+      .split('\0')
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
   return { line, status: run.status, stdout, stderr: run.stderr, vars: run.status === 0 ? after : vars };
 }
 
 /** Starts `hms-sys dev --postgres` as the section's first block does, on its own data folder and a free port. */
 function startSandbox(): Promise<void> {
-  sandbox = spawn(process.execPath, ['--import', 'tsx', 'bin/cli.ts', 'dev', '--postgres', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  sandbox = spawn(process.execPath, ['--import', 'tsx', 'bin/cli.ts', 'dev', '--postgres', '--port', '0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     sandbox!.stdout!.on('data', (chunk: Buffer) => {
@@ -87,7 +95,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('the README\'s secrets walk-through, pasted into a shell', () => {
+describe("the README's secrets walk-through, pasted into a shell", () => {
   it('runs every command to exit 0', () => {
     const failed = steps.filter((s) => s.status !== 0).map((s) => `${s.line}\n${s.stderr}`);
     expect(failed).toEqual([]);
@@ -107,7 +115,7 @@ describe('the README\'s secrets walk-through, pasted into a shell', () => {
     expect(status).toMatch(/benefits\/receipt-db +postgres-single-user +24h +ok/);
   });
 
-  it('rotates it and shows the Deployment\'s restart in the audit trail', () => {
+  it("rotates it and shows the Deployment's restart in the audit trail", () => {
     expect(output('secrets rotate "$SECRET"').stdout).toMatch(/rotationStarted[\s\S]*true/);
     const audit = output('npx hms-sys audit --service receipt-svc').stdout;
     const restart = audit.split('\n').find((row) => row.includes('secret.restart'));

@@ -4,7 +4,8 @@ import { useSandbox } from './sandbox-fixture.ts';
 const sb = useSandbox();
 const rule = (service: string, threshold = 500) => ({ service, minReplicas: 2, maxReplicas: 10, trigger: { metric: 'http_rps', threshold } });
 const register = (name: string) => sb.service(name, 'benefits', 'receipt-svc');
-const rulesOf = async (service: string) => ((await sb.http('GET', `/autoscale-rules?service=${service}`)).body.rules as Array<{ ruleId: string }>).map((r) => r.ruleId);
+const rulesOf = async (service: string) =>
+  ((await sb.http('GET', `/autoscale-rules?service=${service}`)).body.rules as Array<{ ruleId: string }>).map((r) => r.ruleId);
 const alarmExists = (name: string) => sb.sandbox.alarms.alarmState(name) !== null;
 
 describe('deleting a service that rules target', () => {
@@ -81,6 +82,7 @@ describe('deleting a service that has a budget', () => {
   it('deletes the budget too, audited, so neither the totals nor a new service of the name inherit it', async () => {
     expect((await register('orph')).status).toBe(201);
     expect((await sb.http('POST', '/budgets/orph', { monthlyUSD: 77 })).status).toBe(200);
+    await sb.sandbox.meterNow();
     const before = (await sb.http('GET', '/budgets')).body;
     expect(before.budgets.map((b: { service: string }) => b.service)).toContain('orph');
 
@@ -92,10 +94,18 @@ describe('deleting a service that has a budget', () => {
     expect(records.find((r) => r.action === 'budget.delete')).toMatchObject({ reasons: ['service orph was deleted'] });
 
     const again = await sb.http('POST', '/services', {
-      name: 'orph', cluster: 'sandbox', namespace: 'benefits', deployment: 'receipt-svc', tags: { agency: 'IRS', program: 'Receipts', fiscalYear: 'FY2027' },
+      name: 'orph',
+      cluster: 'sandbox',
+      namespace: 'benefits',
+      deployment: 'receipt-svc',
+      tags: { agency: 'IRS', program: 'Receipts', fiscalYear: 'FY2027' },
     });
     expect(again.status).toBe(201);
     expect((await sb.http('GET', '/budgets/orph')).status).toBe(404);
+    // A new budget for the new service starts from no reading: the old one's spend and replicas are gone.
+    expect((await sb.http('POST', '/budgets/orph', { monthlyUSD: 50 })).status).toBe(200);
+    const fresh = ((await sb.http('GET', '/budgets')).body.budgets as Array<{ service: string }>).find((b) => b.service === 'orph');
+    expect(fresh).toMatchObject({ spentUSD: 0, replicas: 0, priceBasis: 'not metered yet', tags: { agency: 'IRS' } });
     expect((await sb.http('GET', '/budgets?agency=ED')).body.budgets.map((b: { service: string }) => b.service)).not.toContain('orph');
   });
 });

@@ -23,7 +23,11 @@ describe('PATCH /services/{name}', () => {
   it.each([
     [{ cluster: 'other' }, 'cluster', 'cluster cannot be changed'],
     [{ deployment: 'receipt-svc' }, 'deployment', 'deployment cannot be changed'],
-    [{ secrets: ['arn:aws:secretsmanager:us-east-1:000000000000:secret:benefits/eligibility-db'] }, 'secrets.0', 'secrets.0 must be a full Secrets Manager secret ARN'],
+    [
+      { secrets: ['arn:aws:secretsmanager:us-east-1:000000000000:secret:benefits/eligibility-db'] },
+      'secrets.0',
+      'secrets.0 must be a full Secrets Manager secret ARN',
+    ],
     [{ tags: { agency: null } }, 'tags.agency', 'tags.agency'],
     [{ tags: { division: 'x' } }, 'tags.division', 'unknown field "tags.division"'],
     [{ podHourUSD: -1 }, 'podHourUSD', 'podHourUSD must be greater than 0'],

@@ -1,13 +1,7 @@
-import {
-  CloudWatchClient,
-  DeleteAlarmsCommand,
-  DescribeAlarmsCommand,
-  GetMetricDataCommand,
-  PutMetricAlarmCommand,
-} from '@aws-sdk/client-cloudwatch';
-import { systemClock, type Clock } from '#ports/clock.ts';
+import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, GetMetricDataCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { type Clock, systemClock } from '#ports/clock.ts';
+import type { AlarmSpec, AlarmStateValue, Datapoint, MetricSource, Metrics } from '#ports/metrics.ts';
 import { sendToAws } from './aws-faults.ts';
-import type { AlarmSpec, AlarmStateValue, Datapoint, Metrics, MetricSource } from '#ports/metrics.ts';
 
 export interface CloudWatchMetricsOptions {
   /** Injected in tests; otherwise one client per container, built on first use. */
@@ -54,23 +48,27 @@ export class CloudWatchMetrics implements Metrics {
    * change of every alarm, and the scaler's rule picks ours out by name.
    */
   async putAlarm(alarm: AlarmSpec): Promise<void> {
-    await sendToAws(`CloudWatch PutMetricAlarm ${alarm.name}`, () => this.#client.send(new PutMetricAlarmCommand({
-      AlarmName: alarm.name,
-      AlarmDescription: alarm.description,
-      Namespace: alarm.metric.namespace,
-      MetricName: alarm.metric.metricName,
-      Dimensions: dimensionList(alarm.metric.dimensions),
-      Statistic: alarm.metric.statistic,
-      Period: alarm.metric.periodSeconds,
-      EvaluationPeriods: alarm.evaluationPeriods,
-      DatapointsToAlarm: alarm.evaluationPeriods,
-      Threshold: alarm.threshold,
-      ComparisonOperator: alarm.comparison,
-      // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
-      TreatMissingData: alarm.treatMissingData,
-      ActionsEnabled: true,
-      Tags: Object.entries(alarm.tags).map(([Key, Value]) => ({ Key, Value })),
-    })));
+    await sendToAws(`CloudWatch PutMetricAlarm ${alarm.name}`, () =>
+      this.#client.send(
+        new PutMetricAlarmCommand({
+          AlarmName: alarm.name,
+          AlarmDescription: alarm.description,
+          Namespace: alarm.metric.namespace,
+          MetricName: alarm.metric.metricName,
+          Dimensions: dimensionList(alarm.metric.dimensions),
+          Statistic: alarm.metric.statistic,
+          Period: alarm.metric.periodSeconds,
+          EvaluationPeriods: alarm.evaluationPeriods,
+          DatapointsToAlarm: alarm.evaluationPeriods,
+          Threshold: alarm.threshold,
+          ComparisonOperator: alarm.comparison,
+          // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
+          TreatMissingData: alarm.treatMissingData,
+          ActionsEnabled: true,
+          Tags: Object.entries(alarm.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      ),
+    );
   }
 
   async deleteAlarms(names: string[]): Promise<void> {
@@ -84,12 +82,14 @@ export class CloudWatchMetrics implements Metrics {
     const names: string[] = [];
     let nextToken: string | undefined;
     do {
-      const out = await this.#client.send(new DescribeAlarmsCommand({
-        AlarmNamePrefix: prefix,
-        StateValue: 'ALARM',
-        AlarmTypes: ['MetricAlarm'],
-        NextToken: nextToken,
-      }));
+      const out = await this.#client.send(
+        new DescribeAlarmsCommand({
+          AlarmNamePrefix: prefix,
+          StateValue: 'ALARM',
+          AlarmTypes: ['MetricAlarm'],
+          NextToken: nextToken,
+        }),
+      );
       for (const alarm of out.MetricAlarms ?? []) if (alarm.AlarmName) names.push(alarm.AlarmName);
       nextToken = out.NextToken;
     } while (nextToken);
@@ -106,11 +106,13 @@ export class CloudWatchMetrics implements Metrics {
     for (let start = 0; start < names.length; start += DESCRIBE_BATCH) {
       let nextToken: string | undefined;
       do {
-        const out = await this.#client.send(new DescribeAlarmsCommand({
-          AlarmNames: names.slice(start, start + DESCRIBE_BATCH),
-          AlarmTypes: ['MetricAlarm'],
-          NextToken: nextToken,
-        }));
+        const out = await this.#client.send(
+          new DescribeAlarmsCommand({
+            AlarmNames: names.slice(start, start + DESCRIBE_BATCH),
+            AlarmTypes: ['MetricAlarm'],
+            NextToken: nextToken,
+          }),
+        );
         for (const alarm of out.MetricAlarms ?? []) {
           if (alarm.AlarmName && alarm.StateValue) states.set(alarm.AlarmName, alarm.StateValue);
         }
@@ -128,20 +130,24 @@ export class CloudWatchMetrics implements Metrics {
     const periodMs = metric.periodSeconds * 1000;
     const end = new Date(Math.floor(this.#clock.now().getTime() / periodMs) * periodMs);
     const start = new Date(end.getTime() - LOOKBACK_PERIODS * periodMs);
-    const out = await this.#client.send(new GetMetricDataCommand({
-      StartTime: start,
-      EndTime: end,
-      ScanBy: 'TimestampDescending',
-      MetricDataQueries: [{
-        Id: 'latest',
-        MetricStat: {
-          Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: dimensionList(metric.dimensions) },
-          Period: metric.periodSeconds,
-          Stat: metric.statistic,
-        },
-        ReturnData: true,
-      }],
-    }));
+    const out = await this.#client.send(
+      new GetMetricDataCommand({
+        StartTime: start,
+        EndTime: end,
+        ScanBy: 'TimestampDescending',
+        MetricDataQueries: [
+          {
+            Id: 'latest',
+            MetricStat: {
+              Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: dimensionList(metric.dimensions) },
+              Period: metric.periodSeconds,
+              Stat: metric.statistic,
+            },
+            ReturnData: true,
+          },
+        ],
+      }),
+    );
     const result = out.MetricDataResults?.find((r) => r.Id === 'latest') ?? out.MetricDataResults?.[0];
     const value = result?.Values?.[0];
     const at = result?.Timestamps?.[0];
@@ -153,19 +159,23 @@ export class CloudWatchMetrics implements Metrics {
    * resolution for 455 days (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#metrics-retention).
    */
   async hasDataSince(metric: MetricSource, since: Date): Promise<boolean> {
-    const out = await this.#client.send(new GetMetricDataCommand({
-      StartTime: since,
-      EndTime: this.#clock.now(),
-      MetricDataQueries: [{
-        Id: 'seen',
-        MetricStat: {
-          Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: dimensionList(metric.dimensions) },
-          Period: 3600,
-          Stat: 'SampleCount',
-        },
-        ReturnData: true,
-      }],
-    }));
+    const out = await this.#client.send(
+      new GetMetricDataCommand({
+        StartTime: since,
+        EndTime: this.#clock.now(),
+        MetricDataQueries: [
+          {
+            Id: 'seen',
+            MetricStat: {
+              Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: dimensionList(metric.dimensions) },
+              Period: 3600,
+              Stat: 'SampleCount',
+            },
+            ReturnData: true,
+          },
+        ],
+      }),
+    );
     return (out.MetricDataResults ?? []).some((result) => (result.Values ?? []).some((count) => count > 0));
   }
 }

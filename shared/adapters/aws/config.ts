@@ -1,4 +1,4 @@
-import { DEFAULT_AUDIT_INDEX_NAMES, parseAuditIndexNames, type AuditIndexName } from './table-design.ts';
+import { type AuditIndexName, DEFAULT_AUDIT_INDEX_NAMES, parseAuditIndexNames } from './table-design.ts';
 
 /** What the AWS wiring reads from a function's environment, once, at the edge. */
 export interface AwsConfig {
@@ -88,7 +88,12 @@ export function readAwsConfig(env: NodeJS.ProcessEnv): AwsConfig {
     stateTable: required(env, 'STATE_TABLE'),
     auditTable: required(env, 'AUDIT_TABLE'),
     auditIndexes: auditIndexes(env),
-    clusters: Object.freeze(required(env, 'HMS_CLUSTERS').split(',').map((c) => c.trim()).filter(Boolean)),
+    clusters: Object.freeze(
+      required(env, 'HMS_CLUSTERS')
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    ),
     actor: required(env, 'HMS_ACTOR'),
   });
 }

@@ -1,10 +1,10 @@
 import { systemClock } from '#ports/clock.ts';
-import { ClusterUnavailableError } from '#ports/errors.ts';
 import type { Cluster } from '#ports/cluster.ts';
+import { ClusterUnavailableError } from '#ports/errors.ts';
 import type { CorePorts, Wiring } from '#ports/ports.ts';
 import type { AwsConfig } from './config.ts';
-import { dynamoDbClient } from './dynamodb-client.ts';
 import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
+import { dynamoDbClient } from './dynamodb-client.ts';
 import { DynamoDbLedgerStore } from './dynamodb-ledger-store.ts';
 import { DynamoDbStateStore } from './dynamodb-state-store.ts';
 import { EksEndpointResolver } from './eks-endpoint.ts';

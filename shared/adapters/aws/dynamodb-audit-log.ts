@@ -1,19 +1,22 @@
-import {
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
-import { auditStream, chainEntry, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
-import { backoffDelay, type BackoffPolicy } from '#domain/retry.ts';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type AuditEntry, type AuditRecord, auditStream, chainEntry } from '#domain/audit.ts';
+import { type BackoffPolicy, backoffDelay } from '#domain/retry.ts';
 import type { AuditChainPage, AuditCheckpoint, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import { StaleVersionError } from '#ports/errors.ts';
-import { isConditionFailure } from './dynamodb-client.ts';
 import { readableRecord, readNewestFirst, type TimeSource } from './dynamodb-audit-pages.ts';
+import { isConditionFailure } from './dynamodb-client.ts';
 import {
-  AUDIT_ATTRIBUTES, AUDIT_CHECKPOINT, AUDIT_LEGACY_TIME_INDEX, AUDIT_STREAM_TIME_INDEX, AUDIT_TABLE, AUDIT_TIME_INDEX,
-  AUDIT_TIME_SHARDS, DEFAULT_AUDIT_INDEX_NAMES, auditTimeKey, auditTimeShard, type AuditIndexName,
+  AUDIT_ATTRIBUTES,
+  AUDIT_CHECKPOINT,
+  AUDIT_LEGACY_TIME_INDEX,
+  AUDIT_STREAM_TIME_INDEX,
+  AUDIT_TABLE,
+  AUDIT_TIME_INDEX,
+  AUDIT_TIME_SHARDS,
+  type AuditIndexName,
+  auditTimeKey,
+  auditTimeShard,
+  DEFAULT_AUDIT_INDEX_NAMES,
 } from './table-design.ts';
 
 type Item = Record<string, AttributeValue>;
@@ -53,12 +56,14 @@ export class DynamoDbAuditLog implements AuditLog {
       const record = chainEntry(entry, stream, await this.#head(stream));
       const json = JSON.stringify(record);
       try {
-        await this.#client.send(new PutItemCommand({
-          TableName: this.#table,
-          Item: auditItem(record, json, this.#indexes.has(AUDIT_LEGACY_TIME_INDEX.name)),
-          ConditionExpression: 'attribute_not_exists(#stream)',
-          ExpressionAttributeNames: { '#stream': AUDIT_TABLE.partitionKey },
-        }));
+        await this.#client.send(
+          new PutItemCommand({
+            TableName: this.#table,
+            Item: auditItem(record, json, this.#indexes.has(AUDIT_LEGACY_TIME_INDEX.name)),
+            ConditionExpression: 'attribute_not_exists(#stream)',
+            ExpressionAttributeNames: { '#stream': AUDIT_TABLE.partitionKey },
+          }),
+        );
         return JSON.parse(json) as AuditRecord;
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
@@ -94,19 +99,22 @@ export class DynamoDbAuditLog implements AuditLog {
     // Query stops at 1 MB a page, so a page may hold fewer than Limit items; read on to `limit`
     // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html).
     do {
-      const out = await this.#client.send(new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: '#stream = :stream AND #seq > :after',
-        ExpressionAttributeNames: { '#stream': AUDIT_TABLE.partitionKey, '#seq': AUDIT_TABLE.sortKey },
-        ExpressionAttributeValues: { ':stream': { S: stream }, ':after': { N: String(afterSeq) } },
-        ScanIndexForward: true,
-        ConsistentRead: true,
-        Limit: limit + 1 - records.length,
-        ExclusiveStartKey: startKey,
-      }));
+      const out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: '#stream = :stream AND #seq > :after',
+          ExpressionAttributeNames: { '#stream': AUDIT_TABLE.partitionKey, '#seq': AUDIT_TABLE.sortKey },
+          ExpressionAttributeValues: { ':stream': { S: stream }, ':after': { N: String(afterSeq) } },
+          ScanIndexForward: true,
+          ConsistentRead: true,
+          Limit: limit + 1 - records.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
       for (const item of out.Items ?? []) {
         const read = readableRecord(item);
-        if ('problem' in read) return { records: records.slice(0, limit), more: records.length >= limit, ...(records.length < limit ? { unreadable: read } : {}) };
+        if ('problem' in read)
+          return { records: records.slice(0, limit), more: records.length >= limit, ...(records.length < limit ? { unreadable: read } : {}) };
         records.push(read);
       }
       startKey = out.LastEvaluatedKey;
@@ -115,11 +123,13 @@ export class DynamoDbAuditLog implements AuditLog {
   }
 
   async getCheckpoint(stream: string): Promise<AuditCheckpoint | null> {
-    const out = await this.#client.send(new GetItemCommand({
-      TableName: this.#table,
-      Key: checkpointKey(stream),
-      ConsistentRead: true,
-    }));
+    const out = await this.#client.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: checkpointKey(stream),
+        ConsistentRead: true,
+      }),
+    );
     const json = out.Item?.[AUDIT_ATTRIBUTES.checkpoint]?.S;
     return json === undefined ? null : (JSON.parse(json) as AuditCheckpoint);
   }
@@ -127,21 +137,23 @@ export class DynamoDbAuditLog implements AuditLog {
   /** A conditional put: the stored checkpoint must still be at `expectedSeq` (or absent, for null). */
   async saveCheckpoint(checkpoint: AuditCheckpoint, expectedSeq: number | null): Promise<void> {
     try {
-      await this.#client.send(new PutItemCommand({
-        TableName: this.#table,
-        Item: {
-          ...checkpointKey(checkpoint.stream),
-          [AUDIT_ATTRIBUTES.checkpoint]: { S: JSON.stringify(checkpoint) },
-          [AUDIT_ATTRIBUTES.checkpointSeq]: { N: String(checkpoint.seq) },
-        },
-        ...(expectedSeq === null
-          ? { ConditionExpression: 'attribute_not_exists(#stream)', ExpressionAttributeNames: { '#stream': AUDIT_TABLE.partitionKey } }
-          : {
-            ConditionExpression: '#at = :expected',
-            ExpressionAttributeNames: { '#at': AUDIT_ATTRIBUTES.checkpointSeq },
-            ExpressionAttributeValues: { ':expected': { N: String(expectedSeq) } },
-          }),
-      }));
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            ...checkpointKey(checkpoint.stream),
+            [AUDIT_ATTRIBUTES.checkpoint]: { S: JSON.stringify(checkpoint) },
+            [AUDIT_ATTRIBUTES.checkpointSeq]: { N: String(checkpoint.seq) },
+          },
+          ...(expectedSeq === null
+            ? { ConditionExpression: 'attribute_not_exists(#stream)', ExpressionAttributeNames: { '#stream': AUDIT_TABLE.partitionKey } }
+            : {
+                ConditionExpression: '#at = :expected',
+                ExpressionAttributeNames: { '#at': AUDIT_ATTRIBUTES.checkpointSeq },
+                ExpressionAttributeValues: { ':expected': { N: String(expectedSeq) } },
+              }),
+        }),
+      );
     } catch (err) {
       if (isConditionFailure(err)) throw new StaleVersionError(`audit checkpoint ${checkpoint.stream}`, { cause: err });
       throw err;
@@ -149,15 +161,17 @@ export class DynamoDbAuditLog implements AuditLog {
   }
 
   async #head(stream: string): Promise<AuditRecord | null> {
-    const out = await this.#client.send(new QueryCommand({
-      TableName: this.#table,
-      KeyConditionExpression: '#stream = :stream',
-      ExpressionAttributeNames: { '#stream': AUDIT_TABLE.partitionKey },
-      ExpressionAttributeValues: { ':stream': { S: stream } },
-      ScanIndexForward: false,
-      Limit: 1,
-      ConsistentRead: true,
-    }));
+    const out = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: '#stream = :stream',
+        ExpressionAttributeNames: { '#stream': AUDIT_TABLE.partitionKey },
+        ExpressionAttributeValues: { ':stream': { S: stream } },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
     const item = out.Items?.[0];
     return item ? recordFrom(item) : null;
   }

@@ -1,7 +1,7 @@
-import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { AuditRecord } from '#domain/audit.ts';
-import type { AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import { decodeCursor, encodeCursor } from '#domain/cursor.ts';
+import type { AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import { InvalidCursorError } from '#ports/errors.ts';
 import { AUDIT_ATTRIBUTES, AUDIT_TABLE, AUDIT_TIME_INDEX, normalizeTime } from './table-design.ts';
 
@@ -57,7 +57,14 @@ interface Keyed {
 }
 
 /** Up to `want` newest items of one source with since <= timeKey < below, reading on past 1 MB pages. */
-async function newestOf(client: DynamoDBClient, table: string, source: TimeSource, since: string | undefined, below: string | undefined, want: number): Promise<Keyed[]> {
+async function newestOf(
+  client: DynamoDBClient,
+  table: string,
+  source: TimeSource,
+  since: string | undefined,
+  below: string | undefined,
+  want: number,
+): Promise<Keyed[]> {
   if (source.index === undefined) return newestByFilter(client, table, source, since, below, want);
   const range = keyRange(since, below);
   const found: Keyed[] = [];
@@ -65,17 +72,19 @@ async function newestOf(client: DynamoDBClient, table: string, source: TimeSourc
   // A Query page stops at 1 MB whatever its Limit, so a short page is not the end; only a missing
   // LastEvaluatedKey is (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html).
   do {
-    const out = await client.send(new QueryCommand({
-      TableName: table,
-      IndexName: source.index,
-      KeyConditionExpression: `#source = :source${range.expression}`,
-      ExpressionAttributeNames: { '#source': source.keyName, ...range.names },
-      ExpressionAttributeValues: { ':source': { S: source.keyValue }, ...range.values },
-      ScanIndexForward: false,
-      // BETWEEN includes `below`, which only the cursor's own record can equal: read one spare.
-      Limit: want - found.length + (range.inclusiveBelow ? 1 : 0),
-      ExclusiveStartKey: startKey,
-    }));
+    const out = await client.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: source.index,
+        KeyConditionExpression: `#source = :source${range.expression}`,
+        ExpressionAttributeNames: { '#source': source.keyName, ...range.names },
+        ExpressionAttributeValues: { ':source': { S: source.keyValue }, ...range.values },
+        ScanIndexForward: false,
+        // BETWEEN includes `below`, which only the cursor's own record can equal: read one spare.
+        Limit: want - found.length + (range.inclusiveBelow ? 1 : 0),
+        ExclusiveStartKey: startKey,
+      }),
+    );
     for (const item of out.Items ?? []) {
       const key = item[TIME_KEY]?.S;
       if (key === undefined || key === below) continue;
@@ -91,26 +100,36 @@ async function newestOf(client: DynamoDBClient, table: string, source: TimeSourc
  * need not be time order (each record's time is its caller's), so read the whole partition with
  * the bounds as a filter and sort. Correct, and as slow as the partition is long.
  */
-async function newestByFilter(client: DynamoDBClient, table: string, source: TimeSource, since: string | undefined, below: string | undefined, want: number): Promise<Keyed[]> {
-  const parts = [since === undefined ? undefined : '#timeKey >= :from', below === undefined ? undefined : '#timeKey < :below']
-    .filter((part): part is string => part !== undefined);
+async function newestByFilter(
+  client: DynamoDBClient,
+  table: string,
+  source: TimeSource,
+  since: string | undefined,
+  below: string | undefined,
+  want: number,
+): Promise<Keyed[]> {
+  const parts = [since === undefined ? undefined : '#timeKey >= :from', below === undefined ? undefined : '#timeKey < :below'].filter(
+    (part): part is string => part !== undefined,
+  );
   const found: Keyed[] = [];
   let startKey: Item | undefined;
   do {
-    const out = await client.send(new QueryCommand({
-      TableName: table,
-      KeyConditionExpression: '#source = :source',
-      ...(parts.length > 0 ? { FilterExpression: parts.join(' AND ') } : {}),
-      ExpressionAttributeNames: { '#source': source.keyName, ...(parts.length > 0 ? { '#timeKey': TIME_KEY } : {}) },
-      ExpressionAttributeValues: {
-        ':source': { S: source.keyValue },
-        ...(since === undefined ? {} : { ':from': { S: since } }),
-        ...(below === undefined ? {} : { ':below': { S: below } }),
-      },
-      ScanIndexForward: false,
-      ConsistentRead: true,
-      ExclusiveStartKey: startKey,
-    }));
+    const out = await client.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: '#source = :source',
+        ...(parts.length > 0 ? { FilterExpression: parts.join(' AND ') } : {}),
+        ExpressionAttributeNames: { '#source': source.keyName, ...(parts.length > 0 ? { '#timeKey': TIME_KEY } : {}) },
+        ExpressionAttributeValues: {
+          ':source': { S: source.keyValue },
+          ...(since === undefined ? {} : { ':from': { S: since } }),
+          ...(below === undefined ? {} : { ':below': { S: below } }),
+        },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
     for (const item of out.Items ?? []) {
       const key = item[TIME_KEY]?.S;
       if (key !== undefined) found.push({ key, record: listed(item, key) });
@@ -148,7 +167,12 @@ function decodeListCursor(cursor: string, bound: { scope: string; since: string 
   const key = decodeCursor(LIST_CURSOR, bound, cursor);
   const shape = typeof key === 'string' ? TIME_KEY_SHAPE.exec(key) : null;
   const time = shape?.[1];
-  const valid = shape !== null && time !== undefined && !Number.isNaN(Date.parse(time)) && new Date(time).toISOString() === time && (bound.scope === '*' || shape[2] === bound.scope);
+  const valid =
+    shape !== null &&
+    time !== undefined &&
+    !Number.isNaN(Date.parse(time)) &&
+    new Date(time).toISOString() === time &&
+    (bound.scope === '*' || shape[2] === bound.scope);
   if (!valid) throw new InvalidCursorError();
   return key as string;
 }
@@ -180,7 +204,18 @@ function listed(item: Item, key: string): AuditRecord {
   if (!('problem' in read)) return read;
   const [, time = '', stream = ''] = /^([^#]+)#(.+)#\d{12}$/.exec(key) ?? [];
   return {
-    time, actor: 'unknown', action: 'audit.unreadable', target: `audit/${stream}/${read.seq}`, before: null, after: null, outcome: 'failure',
-    reasons: [`${read.problem}: GET /audit/verify reports it as the chain's break`], requestId: '', stream, seq: read.seq, prevHash: '', hash: '',
+    time,
+    actor: 'unknown',
+    action: 'audit.unreadable',
+    target: `audit/${stream}/${read.seq}`,
+    before: null,
+    after: null,
+    outcome: 'failure',
+    reasons: [`${read.problem}: GET /audit/verify reports it as the chain's break`],
+    requestId: '',
+    stream,
+    seq: read.seq,
+    prevHash: '',
+    hash: '',
   };
 }

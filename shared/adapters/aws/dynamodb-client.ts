@@ -20,11 +20,11 @@ export function dynamoDbClient(config: DynamoDbClientConfig = {}): DynamoDBClien
     const retry = { maxAttempts: 5, retryMode: 'standard' } as const;
     client = config.endpoint
       ? new DynamoDBClient({
-        ...retry,
-        endpoint: config.endpoint,
-        region: config.region ?? 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      })
+          ...retry,
+          endpoint: config.endpoint,
+          region: config.region ?? 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        })
       : new DynamoDBClient({ ...retry, ...(config.region ? { region: config.region } : {}) });
     clients.set(key, client);
   }

@@ -1,12 +1,12 @@
 import {
+  type AttributeValue,
   DeleteItemCommand,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  type PutItemCommandInput,
   QueryCommand,
   UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-  type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { StaleVersionError } from '#ports/errors.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
@@ -29,16 +29,18 @@ export class EntityTable {
   /** `unlessSet`: an update also fails while the stored item carries this attribute (a service marked for deletion). */
   async put(partition: string, id: string, entity: { version: number }, expectedVersion: number | null, extra: Item = {}, unlessSet?: string): Promise<void> {
     try {
-      await this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          ...itemKey(partition, id),
-          ...extra,
-          [STATE_ATTRIBUTES.version]: { N: String(entity.version) },
-          [STATE_ATTRIBUTES.body]: { S: JSON.stringify(entity) },
-        },
-        ...versionCondition(expectedVersion, unlessSet),
-      }));
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...itemKey(partition, id),
+            ...extra,
+            [STATE_ATTRIBUTES.version]: { N: String(entity.version) },
+            [STATE_ATTRIBUTES.body]: { S: JSON.stringify(entity) },
+          },
+          ...versionCondition(expectedVersion, unlessSet),
+        }),
+      );
     } catch (err) {
       if (isConditionFailure(err)) throw new StaleVersionError(`${partition} ${id}`, { cause: err });
       throw err;
@@ -47,11 +49,13 @@ export class EntityTable {
 
   async delete(partition: string, id: string, expectedVersion: number): Promise<void> {
     try {
-      await this.client.send(new DeleteItemCommand({
-        TableName: this.tableName,
-        Key: itemKey(partition, id),
-        ...versionCondition(expectedVersion),
-      }));
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: itemKey(partition, id),
+          ...versionCondition(expectedVersion),
+        }),
+      );
     } catch (err) {
       if (isConditionFailure(err)) throw new StaleVersionError(`${partition} ${id}`, { cause: err });
       throw err;
@@ -64,11 +68,13 @@ export class EntityTable {
   }
 
   async getItem(partition: string, id: string): Promise<Item | null> {
-    const out = await this.client.send(new GetItemCommand({
-      TableName: this.tableName,
-      Key: itemKey(partition, id),
-      ConsistentRead: true,
-    }));
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: itemKey(partition, id),
+        ConsistentRead: true,
+      }),
+    );
     return out.Item ?? null;
   }
 
@@ -77,14 +83,16 @@ export class EntityTable {
     const items: Item[] = [];
     let startKey: Item | undefined;
     do {
-      const out = await this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: prefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': STATE_TABLE.partitionKey, ...(prefix === undefined ? {} : { '#sk': STATE_TABLE.sortKey }) },
-        ExpressionAttributeValues: { ':pk': { S: partition }, ...(prefix === undefined ? {} : { ':prefix': { S: prefix } }) },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }));
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: prefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': STATE_TABLE.partitionKey, ...(prefix === undefined ? {} : { '#sk': STATE_TABLE.sortKey }) },
+          ExpressionAttributeValues: { ':pk': { S: partition }, ...(prefix === undefined ? {} : { ':prefix': { S: prefix } }) },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
       items.push(...(out.Items ?? []));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
@@ -97,14 +105,16 @@ export class EntityTable {
 
   /** Adds one to a counter item and returns the new value; an absent counter starts at `start`. */
   async increment(partition: string, id: string, start: number): Promise<number> {
-    const out = await this.client.send(new UpdateItemCommand({
-      TableName: this.tableName,
-      Key: itemKey(partition, id),
-      UpdateExpression: 'SET #n = if_not_exists(#n, :start) + :one',
-      ExpressionAttributeNames: { '#n': STATE_ATTRIBUTES.counterValue },
-      ExpressionAttributeValues: { ':start': { N: String(start) }, ':one': { N: '1' } },
-      ReturnValues: 'UPDATED_NEW',
-    }));
+    const out = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: itemKey(partition, id),
+        UpdateExpression: 'SET #n = if_not_exists(#n, :start) + :one',
+        ExpressionAttributeNames: { '#n': STATE_ATTRIBUTES.counterValue },
+        ExpressionAttributeValues: { ':start': { N: String(start) }, ':one': { N: '1' } },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
     const value = out.Attributes?.[STATE_ATTRIBUTES.counterValue]?.N;
     if (value === undefined) throw new Error(`counter ${id} update returned no value`);
     return Number(value);

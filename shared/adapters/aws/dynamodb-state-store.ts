@@ -1,18 +1,11 @@
-import { DeleteItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import type { Rule, ServiceScaling, Service } from '#domain/model.ts';
+import { DeleteItemCommand, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { Rule, Service, ServiceScaling } from '#domain/model.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import type { EventClaim, StateStore } from '#ports/state-store.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
 import { EntityTable, itemKey } from './dynamodb-entities.ts';
-import {
-  EVENT_RETENTION_SECONDS,
-  RULE_COUNTER,
-  STATE_ATTRIBUTES,
-  STATE_PARTITIONS,
-  STATE_TABLE,
-} from './table-design.ts';
-
+import { EVENT_RETENTION_SECONDS, RULE_COUNTER, STATE_ATTRIBUTES, STATE_PARTITIONS, STATE_TABLE } from './table-design.ts';
 
 export interface DynamoDbStateStoreOptions {
   client: DynamoDBClient;
@@ -61,14 +54,16 @@ export class DynamoDbStateStore implements StateStore {
    */
   async markServiceDeleting(name: string, expectedVersion: number): Promise<void> {
     try {
-      await this.#client.send(new UpdateItemCommand({
-        TableName: this.#table,
-        Key: itemKey(STATE_PARTITIONS.service, name),
-        UpdateExpression: 'SET #deleting = :true',
-        ConditionExpression: '#version = :expected',
-        ExpressionAttributeNames: { '#deleting': STATE_ATTRIBUTES.deleting, '#version': STATE_ATTRIBUTES.version },
-        ExpressionAttributeValues: { ':true': { BOOL: true }, ':expected': { N: String(expectedVersion) } },
-      }));
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: itemKey(STATE_PARTITIONS.service, name),
+          UpdateExpression: 'SET #deleting = :true',
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#deleting': STATE_ATTRIBUTES.deleting, '#version': STATE_ATTRIBUTES.version },
+          ExpressionAttributeValues: { ':true': { BOOL: true }, ':expected': { N: String(expectedVersion) } },
+        }),
+      );
     } catch (err) {
       if (isConditionFailure(err)) throw new StaleVersionError(`${STATE_PARTITIONS.service} ${name}`, { cause: err });
       throw err;
@@ -77,14 +72,16 @@ export class DynamoDbStateStore implements StateStore {
 
   async unmarkServiceDeleting(name: string): Promise<void> {
     try {
-      await this.#client.send(new UpdateItemCommand({
-        TableName: this.#table,
-        Key: itemKey(STATE_PARTITIONS.service, name),
-        UpdateExpression: 'REMOVE #deleting',
-        // Without the condition, UpdateItem would create an item holding only the key.
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#deleting': STATE_ATTRIBUTES.deleting, '#pk': STATE_TABLE.partitionKey },
-      }));
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: itemKey(STATE_PARTITIONS.service, name),
+          UpdateExpression: 'REMOVE #deleting',
+          // Without the condition, UpdateItem would create an item holding only the key.
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#deleting': STATE_ATTRIBUTES.deleting, '#pk': STATE_TABLE.partitionKey },
+        }),
+      );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
@@ -116,7 +113,6 @@ export class DynamoDbStateStore implements StateStore {
     return this.#entities.delete(STATE_PARTITIONS.rule, ruleId, expectedVersion);
   }
 
-
   getScaling(service: string): Promise<ServiceScaling | null> {
     return this.#entities.get<ServiceScaling>(STATE_PARTITIONS.scaling, service);
   }
@@ -130,23 +126,29 @@ export class DynamoDbStateStore implements StateStore {
     const token = randomUUID();
     for (let round = 0; round < 3; round++) {
       try {
-        await this.#client.send(new UpdateItemCommand({
-          TableName: this.#table,
-          Key: key(STATE_PARTITIONS.event, eventId),
-          UpdateExpression: 'SET #status = :inProgress, #lease = :lease, #owner = :token, #expires = :expires REMOVE #result',
-          ConditionExpression: 'attribute_not_exists(#pk) OR (#status = :inProgress AND #lease < :now)',
-          ExpressionAttributeNames: {
-            '#pk': STATE_TABLE.partitionKey, '#status': STATE_ATTRIBUTES.status, '#lease': STATE_ATTRIBUTES.leaseUntil,
-            '#expires': STATE_TABLE.ttlAttribute, '#result': STATE_ATTRIBUTES.result, '#owner': STATE_ATTRIBUTES.owner,
-          },
-          ExpressionAttributeValues: {
-            ':inProgress': { S: IN_PROGRESS },
-            ':token': { S: token },
-            ':lease': { N: String(now.getTime() + leaseSeconds * 1000) },
-            ':now': { N: String(now.getTime()) },
-            ':expires': { N: String(expiresAt(now)) },
-          },
-        }));
+        await this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: key(STATE_PARTITIONS.event, eventId),
+            UpdateExpression: 'SET #status = :inProgress, #lease = :lease, #owner = :token, #expires = :expires REMOVE #result',
+            ConditionExpression: 'attribute_not_exists(#pk) OR (#status = :inProgress AND #lease < :now)',
+            ExpressionAttributeNames: {
+              '#pk': STATE_TABLE.partitionKey,
+              '#status': STATE_ATTRIBUTES.status,
+              '#lease': STATE_ATTRIBUTES.leaseUntil,
+              '#expires': STATE_TABLE.ttlAttribute,
+              '#result': STATE_ATTRIBUTES.result,
+              '#owner': STATE_ATTRIBUTES.owner,
+            },
+            ExpressionAttributeValues: {
+              ':inProgress': { S: IN_PROGRESS },
+              ':token': { S: token },
+              ':lease': { N: String(now.getTime() + leaseSeconds * 1000) },
+              ':now': { N: String(now.getTime()) },
+              ':expires': { N: String(expiresAt(now)) },
+            },
+          }),
+        );
         return { status: 'claimed', token };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
@@ -165,22 +167,27 @@ export class DynamoDbStateStore implements StateStore {
   /** Marks the claim done; a claim another invocation took over is left to that one. */
   async completeEvent(eventId: string, token: string, result: unknown, now: Date): Promise<void> {
     try {
-      await this.#client.send(new UpdateItemCommand({
-        TableName: this.#table,
-        Key: key(STATE_PARTITIONS.event, eventId),
-        UpdateExpression: 'SET #status = :done, #result = :result, #expires = :expires REMOVE #lease, #owner',
-        ConditionExpression: '#owner = :token',
-        ExpressionAttributeNames: {
-          '#status': STATE_ATTRIBUTES.status, '#result': STATE_ATTRIBUTES.result,
-          '#expires': STATE_TABLE.ttlAttribute, '#lease': STATE_ATTRIBUTES.leaseUntil, '#owner': STATE_ATTRIBUTES.owner,
-        },
-        ExpressionAttributeValues: {
-          ':done': { S: DONE },
-          ':result': { S: JSON.stringify(result ?? null) },
-          ':expires': { N: String(expiresAt(now)) },
-          ':token': { S: token },
-        },
-      }));
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: key(STATE_PARTITIONS.event, eventId),
+          UpdateExpression: 'SET #status = :done, #result = :result, #expires = :expires REMOVE #lease, #owner',
+          ConditionExpression: '#owner = :token',
+          ExpressionAttributeNames: {
+            '#status': STATE_ATTRIBUTES.status,
+            '#result': STATE_ATTRIBUTES.result,
+            '#expires': STATE_TABLE.ttlAttribute,
+            '#lease': STATE_ATTRIBUTES.leaseUntil,
+            '#owner': STATE_ATTRIBUTES.owner,
+          },
+          ExpressionAttributeValues: {
+            ':done': { S: DONE },
+            ':result': { S: JSON.stringify(result ?? null) },
+            ':expires': { N: String(expiresAt(now)) },
+            ':token': { S: token },
+          },
+        }),
+      );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
@@ -189,18 +196,19 @@ export class DynamoDbStateStore implements StateStore {
   /** Deletes this token's in-progress claim; a finished, missing or taken-over one is left as it is. */
   async releaseEvent(eventId: string, token: string): Promise<void> {
     try {
-      await this.#client.send(new DeleteItemCommand({
-        TableName: this.#table,
-        Key: key(STATE_PARTITIONS.event, eventId),
-        ConditionExpression: '#status = :inProgress AND #owner = :token',
-        ExpressionAttributeNames: { '#status': STATE_ATTRIBUTES.status, '#owner': STATE_ATTRIBUTES.owner },
-        ExpressionAttributeValues: { ':inProgress': { S: IN_PROGRESS }, ':token': { S: token } },
-      }));
+      await this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.#table,
+          Key: key(STATE_PARTITIONS.event, eventId),
+          ConditionExpression: '#status = :inProgress AND #owner = :token',
+          ExpressionAttributeNames: { '#status': STATE_ATTRIBUTES.status, '#owner': STATE_ATTRIBUTES.owner },
+          ExpressionAttributeValues: { ':inProgress': { S: IN_PROGRESS }, ':token': { S: token } },
+        }),
+      );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
   }
-
 }
 
 const key = itemKey;

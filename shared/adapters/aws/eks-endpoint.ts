@@ -43,10 +43,7 @@ export class EksEndpointResolver {
     try {
       const { cluster } = await this.client.send(new DescribeClusterCommand({ name: clusterName }));
       if (!cluster?.endpoint) {
-        throw new ClusterUnavailableError(
-          `EKS cluster ${clusterName} has no API endpoint yet (status ${cluster?.status ?? 'unknown'})`,
-          null,
-        );
+        throw new ClusterUnavailableError(`EKS cluster ${clusterName} has no API endpoint yet (status ${cluster?.status ?? 'unknown'})`, null);
       }
       return { url: cluster.endpoint, caData: cluster.certificateAuthority?.data };
     } catch (err) {

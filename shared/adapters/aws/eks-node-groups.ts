@@ -1,5 +1,5 @@
 import { DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand, ResourceNotFoundException } from '@aws-sdk/client-eks';
-import { systemClock, type Clock } from '#ports/clock.ts';
+import { type Clock, systemClock } from '#ports/clock.ts';
 import { ClusterNotFoundError } from '#ports/errors.ts';
 import type { NodeGroups } from '#ports/node-groups.ts';
 

@@ -1,7 +1,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider, HttpRequest, QueryParameterBag } from '@smithy/types';
-import { systemClock, type Clock } from '#ports/clock.ts';
+import { type Clock, systemClock } from '#ports/clock.ts';
 
 /** The token format aws-iam-authenticator and `aws eks get-token` produce. */
 const TOKEN_PREFIX = 'k8s-aws-v1.';
@@ -46,8 +46,7 @@ export async function createEksToken({ clusterName, region, credentials, now }: 
 
 /** RFC 3986 encoding, as SigV4 canonicalises it. Node's base64url already omits '=' padding. */
 function formatQuery(query: QueryParameterBag): string {
-  const encode = (text: string) =>
-    encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encode = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return Object.keys(query)
     .sort()
     .flatMap((key) => {

@@ -17,8 +17,13 @@ const BATCH = 10;
  * model); InternalFailure, ThrottlingException and any code not listed are retried once.
  */
 const PERMANENT = new Set([
-  'AccessDeniedException', 'InvalidAccountIdException', 'InvalidArgument', 'MalformedDetail',
-  'RedactionFailure', 'NotAuthorizedForSourceException', 'NotAuthorizedForDetailTypeException',
+  'AccessDeniedException',
+  'InvalidAccountIdException',
+  'InvalidArgument',
+  'MalformedDetail',
+  'RedactionFailure',
+  'NotAuthorizedForSourceException',
+  'NotAuthorizedForDetailTypeException',
 ]);
 
 interface Failure {
@@ -38,8 +43,9 @@ export class EventBridgePublisher implements EventPublisher {
 
   /** Built on first use, throttling retried with backoff. */
   get #client(): EventBridgeClient {
-    this.#built ??= this.#options.client
-      ?? new EventBridgeClient({ ...(this.#options.region ? { region: this.#options.region } : {}), maxAttempts: 5, retryMode: 'standard' });
+    this.#built ??=
+      this.#options.client ??
+      new EventBridgeClient({ ...(this.#options.region ? { region: this.#options.region } : {}), maxAttempts: 5, retryMode: 'standard' });
     return this.#built;
   }
 
@@ -55,7 +61,7 @@ export class EventBridgePublisher implements EventPublisher {
       const failed = await this.#put(entries.slice(start, start + BATCH));
       const retry = failed.filter((f) => !PERMANENT.has(f.code));
       failures.push(...failed.filter((f) => PERMANENT.has(f.code)));
-      if (retry.length > 0) failures.push(...await this.#put(retry.map((f) => f.entry)));
+      if (retry.length > 0) failures.push(...(await this.#put(retry.map((f) => f.entry))));
     }
     if (failures.length > 0) {
       const details = failures.map((f) => `${f.entry.DetailType}: ${f.code} ${f.message}`.trim()).join('; ');

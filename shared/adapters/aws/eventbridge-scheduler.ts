@@ -1,13 +1,13 @@
 import {
   ConflictException,
   CreateScheduleCommand,
+  type CreateScheduleInput,
   DeleteScheduleCommand,
   ResourceNotFoundException,
   SchedulerClient,
   UpdateScheduleCommand,
-  type CreateScheduleInput,
 } from '@aws-sdk/client-scheduler';
-import { systemClock, type Clock } from '#ports/clock.ts';
+import { type Clock, systemClock } from '#ports/clock.ts';
 import type { OneShotScheduler } from '#ports/scheduler.ts';
 
 export interface EventBridgeOneShotSchedulerOptions {
@@ -81,8 +81,8 @@ export class EventBridgeOneShotScheduler implements OneShotScheduler {
 
   /** Built on first use, throttling retried with backoff. */
   get #client(): SchedulerClient {
-    this.#built ??= this.#options.client
-      ?? new SchedulerClient({ ...(this.#options.region ? { region: this.#options.region } : {}), maxAttempts: 5, retryMode: 'standard' });
+    this.#built ??=
+      this.#options.client ?? new SchedulerClient({ ...(this.#options.region ? { region: this.#options.region } : {}), maxAttempts: 5, retryMode: 'standard' });
     return this.#built;
   }
 

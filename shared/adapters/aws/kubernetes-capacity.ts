@@ -1,9 +1,10 @@
-import { PLACEHOLDER_NAMESPACE, type CapacityCluster, type NodeCapacity, type PlaceholderSpec, type WorkloadRef } from '#ports/cluster.ts';
+import { type CapacityCluster, type NodeCapacity, PLACEHOLDER_NAMESPACE, type PlaceholderSpec, type WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, ClusterNotFoundError, PortError } from '#ports/errors.ts';
-import { kubeCall, type KubeCall } from './kubernetes-calls.ts';
-import { KubernetesCluster, MERGE_PATCH, deploymentCollection, parsed, type Target } from './kubernetes-cluster.ts';
+import { type KubeCall, kubeCall } from './kubernetes-calls.ts';
+import { deploymentCollection, KubernetesCluster, MERGE_PATCH, parsed, type Target } from './kubernetes-cluster.ts';
 import type { KubeRequest } from './kubernetes-request.ts';
 import {
+  type DeploymentView,
   isPlaceholderFor,
   isSchedulable,
   nodeItem,
@@ -13,12 +14,10 @@ import {
   placeholderName,
   placeholderTemplateSpec,
   toDeploymentView,
-  type DeploymentView,
 } from './kubernetes-shapes.ts';
 
 /** Pods bound to a node that still hold their slot. */
 const BOUND_PODS = 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed';
-
 
 const placeholders = (verb: KubeCall['verb']) => kubeCall(verb, 'apps', 'deployments', 'placeholder-namespace');
 
@@ -44,7 +43,9 @@ export class KubernetesCapacity extends KubernetesCluster implements CapacityClu
     let existing = await this.readPlaceholder(ref);
     if (!existing) {
       const create: KubeRequest = {
-        method: 'POST', path: deploymentCollection({ namespace: PLACEHOLDER_NAMESPACE }), body: placeholderDeployment(ref, spec),
+        method: 'POST',
+        path: deploymentCollection({ namespace: PLACEHOLDER_NAMESPACE }),
+        body: placeholderDeployment(ref, spec),
       };
       try {
         await this.call(placeholderTarget(ref), create, { verb: 'create', resource: 'deployments' });
@@ -104,7 +105,9 @@ export class KubernetesCapacity extends KubernetesCluster implements CapacityClu
     const podsPerNode = parsed(() => Math.min(...nodes.map((n) => parseQuantity(n.status.allocatable?.pods ?? 0))), 'Node');
     const excluded = all.filter((n) => !isSchedulable(n)).map((n) => `,spec.nodeName!=${n.metadata.name}`);
     const podsScheduled = await this.countRows(target, '/api/v1/pods', new URLSearchParams({ fieldSelector: BOUND_PODS + excluded.join('') }), {
-      verb: 'list', resource: 'pods', clusterWide: true,
+      verb: 'list',
+      resource: 'pods',
+      clusterWide: true,
     });
     return { nodes: nodes.length, podsPerNode, podsScheduled };
   }
@@ -127,7 +130,6 @@ export class KubernetesCapacity extends KubernetesCluster implements CapacityClu
         `${ref.namespace}/${ref.deployment}; hms-sys will not change it`,
     );
   }
-
 }
 
 function placeholderPath(ref: WorkloadRef): string {

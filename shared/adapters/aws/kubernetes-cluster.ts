@@ -1,21 +1,11 @@
-import { defaultBackoff, type BackoffPolicy } from '#domain/retry.ts';
-import { PLACEHOLDER_NAMESPACE, type Cluster, type HpaState, type PodCounts, type ScaleState, type Workload, type WorkloadRef } from '#ports/cluster.ts';
-import { ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, PortError } from '#ports/errors.ts';
 import { withRetry } from '#adapters/retry.ts';
+import { type BackoffPolicy, defaultBackoff } from '#domain/retry.ts';
+import { type Cluster, type HpaState, PLACEHOLDER_NAMESPACE, type PodCounts, type ScaleState, type Workload, type WorkloadRef } from '#ports/cluster.ts';
+import { ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, PortError } from '#ports/errors.ts';
 import type { ClusterEndpoint } from './eks-endpoint.ts';
-import { kubeCall, type KubeCall } from './kubernetes-calls.ts';
-import { KubeTransportError, sendKubeRequest, type KubeRequest, type KubeResponse } from './kubernetes-request.ts';
-import {
-  findHpaFor,
-  listPage,
-  placeholderName,
-  TABLE,
-  tablePage,
-  toDeploymentView,
-  toHpaState,
-  toScaleState,
-  toWorkload,
-} from './kubernetes-shapes.ts';
+import { type KubeCall, kubeCall } from './kubernetes-calls.ts';
+import { type KubeRequest, type KubeResponse, KubeTransportError, sendKubeRequest } from './kubernetes-request.ts';
+import { findHpaFor, listPage, placeholderName, TABLE, tablePage, toDeploymentView, toHpaState, toScaleState, toWorkload } from './kubernetes-shapes.ts';
 
 export interface KubernetesClusterOptions {
   endpointFor(cluster: string): Promise<ClusterEndpoint>;
@@ -208,8 +198,7 @@ export class KubernetesCluster implements Cluster {
         {
           policy: this.policy,
           isRetryable: (err) => err instanceof TransientStatusError || err instanceof KubeTransportError,
-          requestedDelayMs: (err) =>
-            err instanceof TransientStatusError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : undefined,
+          requestedDelayMs: (err) => (err instanceof TransientStatusError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : undefined),
           sleep: this.options.sleep,
           random: this.options.random,
         },
@@ -285,7 +274,6 @@ export function deploymentPath(ref: WorkloadRef): string {
 export function deploymentCollection(ref: Pick<WorkloadRef, 'namespace'>): string {
   return `/apis/apps/v1/namespaces/${encodeURIComponent(ref.namespace)}/deployments`;
 }
-
 
 function scalePath(ref: WorkloadRef): string {
   return `${deploymentPath(ref)}/scale`;

@@ -33,12 +33,7 @@ export class KubeTransportError extends Error {
  * cluster's CA (EKS's certificateAuthority.data, or the sandbox CA); plain http is only for a
  * bare simulator in unit tests. The whole exchange is aborted after timeoutMs.
  */
-export function sendKubeRequest(
-  endpoint: ClusterEndpoint,
-  token: string,
-  request: KubeRequest,
-  timeoutMs: number,
-): Promise<KubeResponse> {
+export function sendKubeRequest(endpoint: ClusterEndpoint, token: string, request: KubeRequest, timeoutMs: number): Promise<KubeResponse> {
   const base = new URL(endpoint.url);
   const url = new URL(base.pathname.replace(/\/$/, '') + request.path, base);
   const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
@@ -65,10 +60,7 @@ export function sendKubeRequest(
         });
       });
     });
-    const deadline = setTimeout(
-      () => req.destroy(new KubeTransportError(`${request.method} ${request.path} timed out after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const deadline = setTimeout(() => req.destroy(new KubeTransportError(`${request.method} ${request.path} timed out after ${timeoutMs} ms`)), timeoutMs);
     function fail(err: Error) {
       clearTimeout(deadline);
       reject(err instanceof KubeTransportError ? err : new KubeTransportError(`${request.method} ${request.path} failed: ${err.message}`, { cause: err }));

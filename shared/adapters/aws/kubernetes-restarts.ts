@@ -1,8 +1,16 @@
 import type { RestartCluster, RolloutStatus, TemplateAnnotation, WorkloadRef } from '#ports/cluster.ts';
-import { KubernetesCluster, MERGE_PATCH, deploymentCollection, deploymentPath, parsed } from './kubernetes-cluster.ts';
-import { kubeCall, type KubeCall } from './kubernetes-calls.ts';
+import { type KubeCall, kubeCall } from './kubernetes-calls.ts';
+import { deploymentCollection, deploymentPath, KubernetesCluster, MERGE_PATCH, parsed } from './kubernetes-cluster.ts';
 import type { KubeRequest } from './kubernetes-request.ts';
-import { isPlaceholder, isRollingOut, rolloutItem, templateAnnotations, toRolloutItem, toRolloutStatus, type RolloutItem } from './kubernetes-rollout-shapes.ts';
+import {
+  isPlaceholder,
+  isRollingOut,
+  type RolloutItem,
+  rolloutItem,
+  templateAnnotations,
+  toRolloutItem,
+  toRolloutStatus,
+} from './kubernetes-rollout-shapes.ts';
 
 const deployments = (verb: KubeCall['verb']) => kubeCall(verb, 'apps', 'deployments', 'workload-namespace');
 
@@ -44,13 +52,10 @@ export class KubernetesRestarts extends KubernetesCluster implements RestartClus
   async rollingOutIn(cluster: string, namespaces: readonly string[]): Promise<number> {
     let rolling = 0;
     for (const namespace of new Set(namespaces)) {
-      const items: RolloutItem[] = await this.listAll(
-        { cluster, namespace },
-        deploymentCollection({ namespace }),
-        new URLSearchParams(),
-        rolloutItem,
-        { verb: 'list', resource: 'deployments' },
-      );
+      const items: RolloutItem[] = await this.listAll({ cluster, namespace }, deploymentCollection({ namespace }), new URLSearchParams(), rolloutItem, {
+        verb: 'list',
+        resource: 'deployments',
+      });
       rolling += items.filter((d) => !isPlaceholder(d) && isRollingOut(d)).length;
     }
     return rolling;

@@ -16,18 +16,24 @@ export const rolloutItem = z.object({
   spec: z.object({
     replicas: z._default(z.int().check(z.nonnegative()), 1),
     paused: z.optional(z.boolean()),
-    template: z._default(z.object({
-      metadata: z._default(z.object({ annotations: z.optional(stringMap) }), {}),
-    }), { metadata: {} }),
+    template: z._default(
+      z.object({
+        metadata: z._default(z.object({ annotations: z.optional(stringMap) }), {}),
+      }),
+      { metadata: {} },
+    ),
   }),
-  status: z._default(z.object({
-    observedGeneration: count,
-    replicas: count,
-    updatedReplicas: count,
-    readyReplicas: count,
-    availableReplicas: count,
-    conditions: z.optional(z.array(z.object({ type: z.string(), status: z.string(), reason: z.optional(z.string()) }))),
-  }), {}),
+  status: z._default(
+    z.object({
+      observedGeneration: count,
+      replicas: count,
+      updatedReplicas: count,
+      readyReplicas: count,
+      availableReplicas: count,
+      conditions: z.optional(z.array(z.object({ type: z.string(), status: z.string(), reason: z.optional(z.string()) }))),
+    }),
+    {},
+  ),
 });
 
 export type RolloutItem = z.infer<typeof rolloutItem>;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import {
+  type HpaState,
   PLACEHOLDER_NAMESPACE,
   PLACEHOLDER_PRIORITY_CLASS,
   PLACEHOLDER_SUFFIX,
-  type HpaState,
   type PlaceholderSpec,
   type PodRequests,
   type ScaleState,
@@ -39,24 +39,40 @@ const deploymentSchema = z.object({
   metadata: z._default(z.object({ uid: z.optional(z.string()), labels: z.optional(stringMap) }), {}),
   spec: z.object({
     replicas: z._default(z.int().check(z.nonnegative()), 1),
-    selector: z.optional(z.object({
-      matchLabels: z.optional(stringMap),
-      matchExpressions: z.optional(z.array(z.object({ key: z.string(), operator: z.string(), values: z.optional(z.array(z.string())) }))),
-    })),
-    template: z._default(z.object({
-      spec: z._default(z.object({
-        priorityClassName: z.optional(z.string()),
-        containers: z._default(z.array(z.object({
-          resources: z.optional(z.object({ requests: z.optional(z.record(z.string(), quantity)) })),
-        })), []),
-      }), { containers: [] }),
-    }), { spec: { containers: [] } }),
+    selector: z.optional(
+      z.object({
+        matchLabels: z.optional(stringMap),
+        matchExpressions: z.optional(z.array(z.object({ key: z.string(), operator: z.string(), values: z.optional(z.array(z.string())) }))),
+      }),
+    ),
+    template: z._default(
+      z.object({
+        spec: z._default(
+          z.object({
+            priorityClassName: z.optional(z.string()),
+            containers: z._default(
+              z.array(
+                z.object({
+                  resources: z.optional(z.object({ requests: z.optional(z.record(z.string(), quantity)) })),
+                }),
+              ),
+              [],
+            ),
+          }),
+          { containers: [] },
+        ),
+      }),
+      { spec: { containers: [] } },
+    ),
   }),
   // The API omits zero-valued status fields: replicas and readyReplicas are absent while there are none.
-  status: z._default(z.object({
-    replicas: z.optional(z.int().check(z.nonnegative())),
-    readyReplicas: z.optional(z.int().check(z.nonnegative())),
-  }), {}),
+  status: z._default(
+    z.object({
+      replicas: z.optional(z.int().check(z.nonnegative())),
+      readyReplicas: z.optional(z.int().check(z.nonnegative())),
+    }),
+    {},
+  ),
 });
 
 /** The Deployment fields the adapter reads. */
@@ -168,10 +184,13 @@ export const tablePage = z.object({
 export const nodeItem = z.object({
   metadata: z.object({ name: z.string() }),
   spec: z._default(z.object({ unschedulable: z.optional(z.boolean()) }), {}),
-  status: z._default(z.object({
-    allocatable: z.optional(z.object({ pods: z.optional(quantity) })),
-    conditions: z.optional(z.array(z.object({ type: z.string(), status: z.string() }))),
-  }), {}),
+  status: z._default(
+    z.object({
+      allocatable: z.optional(z.object({ pods: z.optional(quantity) })),
+      conditions: z.optional(z.array(z.object({ type: z.string(), status: z.string() }))),
+    }),
+    {},
+  ),
 });
 export type NodeItem = z.infer<typeof nodeItem>;
 
@@ -192,8 +211,10 @@ export const PLACEHOLDER_FROM_LABEL = 'hms.sys/placeholder-namespace';
  */
 export function placeholderName(ref: Pick<WorkloadRef, 'namespace' | 'deployment'>): string {
   const hash = createHash('sha256').update(`${ref.namespace}/${ref.deployment}`).digest('hex').slice(0, 8);
-  const readable = `${ref.namespace}-${ref.deployment}`.replace(/[^a-z0-9-]/g, '-')
-    .slice(0, 63 - PLACEHOLDER_SUFFIX.length - hash.length - 1).replace(/-+$/, '');
+  const readable = `${ref.namespace}-${ref.deployment}`
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 63 - PLACEHOLDER_SUFFIX.length - hash.length - 1)
+    .replace(/-+$/, '');
   return `${readable}-${hash}${PLACEHOLDER_SUFFIX}`;
 }
 
@@ -220,19 +241,21 @@ export function placeholderTemplateSpec(spec: PlaceholderSpec) {
     priorityClassName: PLACEHOLDER_PRIORITY_CLASS,
     terminationGracePeriodSeconds: 0,
     automountServiceAccountToken: false,
-    containers: [{
-      name: 'pause',
-      image: PLACEHOLDER_IMAGE,
-      resources: { requests: requestQuantities(spec.podRequests) },
-      // pause runs as 65535; this passes the restricted Pod Security Standard.
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 65535,
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: ['ALL'] },
-        seccompProfile: { type: 'RuntimeDefault' },
+    containers: [
+      {
+        name: 'pause',
+        image: PLACEHOLDER_IMAGE,
+        resources: { requests: requestQuantities(spec.podRequests) },
+        // pause runs as 65535; this passes the restricted Pod Security Standard.
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: 65535,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
       },
-    }],
+    ],
   };
 }
 
@@ -278,9 +301,7 @@ export function toHpaState(body: unknown): HpaState {
 
 /** The first HPA whose scaleTargetRef is the named Deployment, or null. */
 export function findHpaFor(listBody: unknown, deployment: string): HpaState | null {
-  const match = hpaListSchema
-    .parse(listBody)
-    .items.find((hpa) => hpa.spec.scaleTargetRef.kind === 'Deployment' && hpa.spec.scaleTargetRef.name === deployment);
+  const match = hpaListSchema.parse(listBody).items.find((hpa) => hpa.spec.scaleTargetRef.kind === 'Deployment' && hpa.spec.scaleTargetRef.name === deployment);
   return match ? fromHpa(match) : null;
 }
 

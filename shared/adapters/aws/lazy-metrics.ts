@@ -1,4 +1,4 @@
-import type { AlarmSpec, Metrics, MetricSource } from '#ports/metrics.ts';
+import type { AlarmSpec, MetricSource, Metrics } from '#ports/metrics.ts';
 
 /**
  * CloudWatch, loaded on the first call that needs it. The scaler reads the alarm's own datapoint
@@ -10,7 +10,9 @@ export function lazyCloudWatchMetrics(region: string): Metrics {
   const metrics = () => {
     loading ??= import('./cloudwatch-metrics.ts').then(({ CloudWatchMetrics }) => new CloudWatchMetrics({ region }));
     // A failed load is forgotten, so the next call tries again.
-    loading.catch(() => { loading = undefined; });
+    loading.catch(() => {
+      loading = undefined;
+    });
     return loading;
   };
   return {

@@ -2,7 +2,7 @@ import { createHash, createHmac, pbkdf2, randomBytes } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import { promisify } from 'node:util';
 import type { Client, DatabaseError } from 'pg';
-import { DatabaseUnavailableError, type Database, type DatabaseLogin } from '#ports/database.ts';
+import { type Database, type DatabaseLogin, DatabaseUnavailableError } from '#ports/database.ts';
 
 export interface PostgresDatabaseOptions {
   /** TLS for every connection (RDS: verify with its CA bundle). Omitted: plain TCP, for loopback. */
@@ -57,12 +57,7 @@ export class PostgresDatabase implements Database {
     await this.#asAdmin(admin, (client) => runFormatted(client, 'ALTER ROLE %I WITH PASSWORD %L', role, secret));
   }
 
-  async createLoginRole(
-    admin: DatabaseLogin,
-    role: string,
-    password: string,
-    options: { memberOf: string; validUntil?: Date },
-  ): Promise<void> {
+  async createLoginRole(admin: DatabaseLogin, role: string, password: string, options: { memberOf: string; validUntil?: Date }): Promise<void> {
     checkIdentifier(role);
     checkIdentifier(options.memberOf);
     const secret = await passwordForServer(password);
@@ -88,10 +83,10 @@ export class PostgresDatabase implements Database {
         if (sqlState(err) === '42704') return; // undefined_object: absent already
         throw err;
       }
-      await client.query(
-        'SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()',
-        [role, TERMINATE_WAIT_MS],
-      );
+      await client.query('SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()', [
+        role,
+        TERMINATE_WAIT_MS,
+      ]);
       try {
         await runFormatted(client, 'DROP ROLE IF EXISTS %I', role);
       } catch (err) {

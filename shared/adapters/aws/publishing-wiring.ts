@@ -1,7 +1,7 @@
 import type { PublishingPorts, Wiring } from '#ports/ports.ts';
 import type { AwsConfig, PublishingConfig } from './config.ts';
-import { EventBridgePublisher } from './eventbridge-publisher.ts';
 import { buildCoreWiring } from './core-wiring.ts';
+import { EventBridgePublisher } from './eventbridge-publisher.ts';
 
 let wiring: Wiring<PublishingPorts> | undefined;
 

@@ -1,8 +1,8 @@
 import type { SchedulingPorts, Wiring } from '#ports/ports.ts';
 import type { AwsConfig, SchedulingConfig } from './config.ts';
-import { EventBridgeOneShotScheduler } from './eventbridge-scheduler.ts';
-import { EksNodeGroups } from './eks-node-groups.ts';
 import { buildCoreWiring } from './core-wiring.ts';
+import { EksNodeGroups } from './eks-node-groups.ts';
+import { EventBridgeOneShotScheduler } from './eventbridge-scheduler.ts';
 import { KubernetesCapacity } from './kubernetes-capacity.ts';
 
 let wiring: Wiring<SchedulingPorts> | undefined;

@@ -2,6 +2,7 @@ import {
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
+  type Filter,
   GetRandomPasswordCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
@@ -9,17 +10,27 @@ import {
   PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
-  type Filter,
   type Tag,
+  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import {
-  DependencyUnavailableError, PortError, RotationInProgressError, SecretAccessDeniedError, SecretConflictError, SecretNotFoundError,
+  DependencyUnavailableError,
+  PortError,
+  RotationInProgressError,
+  SecretAccessDeniedError,
+  SecretConflictError,
+  SecretNotFoundError,
 } from '#ports/errors.ts';
-import { isServiceFault } from './aws-faults.ts';
 import {
-  AWSCURRENT, AWSPENDING, type RandomPasswordOptions, type SecretDescription, type SecretStore, type SecretVersion, type SecretVersionInfo,
+  AWSCURRENT,
+  AWSPENDING,
+  type RandomPasswordOptions,
+  type SecretDescription,
+  type SecretStore,
+  type SecretVersion,
+  type SecretVersionInfo,
 } from '#ports/secret-store.ts';
+import { isServiceFault } from './aws-faults.ts';
 
 export interface SecretsManagerStoreOptions {
   /** Injected in tests; otherwise one client per region and container, built on first use. */
@@ -33,7 +44,7 @@ export interface SecretsManagerStoreOptions {
 const LIST_PAGE = 100;
 /** A ListSecrets filter takes at most 10 values, each matching this (Secrets Manager API reference, Filter). */
 const FILTER_VALUES_MAX = 10;
-const FILTER_VALUE = /^[a-zA-Z0-9 :_@\/+=.-][a-zA-Z0-9 :_@\/+=.!-]{0,511}$/;
+const FILTER_VALUE = /^[a-zA-Z0-9 :_@/+=.-][a-zA-Z0-9 :_@/+=.!-]{0,511}$/;
 
 const clients = new Map<string, SecretsManagerClient>();
 
@@ -73,11 +84,15 @@ export class SecretsManagerStore implements SecretStore {
 
   async getValue(secretId: string, select: { stage?: string; versionId?: string } = {}): Promise<SecretVersion> {
     const stage = select.stage ?? (select.versionId === undefined ? AWSCURRENT : undefined);
-    const out = await call(`secret ${secretId}`, () => this.#client.send(new GetSecretValueCommand({
-      SecretId: secretId,
-      ...(select.versionId === undefined ? {} : { VersionId: select.versionId }),
-      ...(stage === undefined ? {} : { VersionStage: stage }),
-    })));
+    const out = await call(`secret ${secretId}`, () =>
+      this.#client.send(
+        new GetSecretValueCommand({
+          SecretId: secretId,
+          ...(select.versionId === undefined ? {} : { VersionId: select.versionId }),
+          ...(stage === undefined ? {} : { VersionStage: stage }),
+        }),
+      ),
+    );
     if (out.SecretString === undefined) throw new PortError(`secret ${secretId} holds binary data; only string secrets are supported`);
     return { arn: out.ARN ?? secretId, versionId: out.VersionId ?? '', value: out.SecretString, stages: out.VersionStages ?? [] };
   }
@@ -85,26 +100,45 @@ export class SecretsManagerStore implements SecretStore {
   /** The version id is the ClientRequestToken, which makes a retry with the same value a no-op. */
   async putValue(secretId: string, versionId: string, value: string, stages: string[]): Promise<void> {
     if (stages.length === 0) throw new PortError(`a version of ${secretId} needs at least one staging label`);
-    await call(`secret ${secretId}`, () => this.#client.send(new PutSecretValueCommand({
-      SecretId: secretId, ClientRequestToken: versionId, SecretString: value, VersionStages: stages,
-    })), ['ResourceExistsException']);
+    await call(
+      `secret ${secretId}`,
+      () =>
+        this.#client.send(
+          new PutSecretValueCommand({
+            SecretId: secretId,
+            ClientRequestToken: versionId,
+            SecretString: value,
+            VersionStages: stages,
+          }),
+        ),
+      ['ResourceExistsException'],
+    );
   }
 
   async updateStage(secretId: string, stage: string, move: { toVersionId?: string; fromVersionId?: string }): Promise<void> {
-    await call(`secret ${secretId}`, () => this.#client.send(new UpdateSecretVersionStageCommand({
-      SecretId: secretId,
-      VersionStage: stage,
-      ...(move.toVersionId === undefined ? {} : { MoveToVersionId: move.toVersionId }),
-      ...(move.fromVersionId === undefined ? {} : { RemoveFromVersionId: move.fromVersionId }),
-    })), ['InvalidParameterException']);
+    await call(
+      `secret ${secretId}`,
+      () =>
+        this.#client.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: secretId,
+            VersionStage: stage,
+            ...(move.toVersionId === undefined ? {} : { MoveToVersionId: move.toVersionId }),
+            ...(move.fromVersionId === undefined ? {} : { RemoveFromVersionId: move.fromVersionId }),
+          }),
+        ),
+      ['InvalidParameterException'],
+    );
   }
 
   async randomPassword(options: RandomPasswordOptions): Promise<string> {
-    const out = await this.#client.send(new GetRandomPasswordCommand({
-      ...(options.length === undefined ? {} : { PasswordLength: options.length }),
-      ...(options.excludeCharacters === undefined ? {} : { ExcludeCharacters: options.excludeCharacters }),
-      ...(options.excludePunctuation === undefined ? {} : { ExcludePunctuation: options.excludePunctuation }),
-    }));
+    const out = await this.#client.send(
+      new GetRandomPasswordCommand({
+        ...(options.length === undefined ? {} : { PasswordLength: options.length }),
+        ...(options.excludeCharacters === undefined ? {} : { ExcludeCharacters: options.excludeCharacters }),
+        ...(options.excludePunctuation === undefined ? {} : { ExcludePunctuation: options.excludePunctuation }),
+      }),
+    );
     if (!out.RandomPassword) throw new PortError('GetRandomPassword returned no password');
     return out.RandomPassword;
   }
@@ -113,12 +147,19 @@ export class SecretsManagerStore implements SecretStore {
   async schedule(secretId: string, policy: { every: string; scheduleExpression: string }): Promise<void> {
     const rotationLambdaArn = this.#options.rotationLambdaArn;
     if (!rotationLambdaArn) throw new PortError('scheduling a rotation needs rotationLambdaArn: the hms-sys rotation function');
-    await call(`secret ${secretId}`, () => this.#client.send(new RotateSecretCommand({
-      SecretId: secretId,
-      RotationLambdaARN: rotationLambdaArn,
-      RotationRules: { ScheduleExpression: policy.scheduleExpression },
-      RotateImmediately: false,
-    })), ['InvalidRequestException']);
+    await call(
+      `secret ${secretId}`,
+      () =>
+        this.#client.send(
+          new RotateSecretCommand({
+            SecretId: secretId,
+            RotationLambdaARN: rotationLambdaArn,
+            RotationRules: { ScheduleExpression: policy.scheduleExpression },
+            RotateImmediately: false,
+          }),
+        ),
+      ['InvalidRequestException'],
+    );
   }
 
   /**
@@ -131,14 +172,24 @@ export class SecretsManagerStore implements SecretStore {
    */
   async rotate(secretId: string, clientRequestToken?: string): Promise<{ versionId: string }> {
     try {
-      const out = await call(`secret ${secretId}`, () => this.#client.send(new RotateSecretCommand({
-        SecretId: secretId,
-        ...(clientRequestToken === undefined ? {} : { ClientRequestToken: clientRequestToken }),
-      })), ['InvalidRequestException']);
+      const out = await call(
+        `secret ${secretId}`,
+        () =>
+          this.#client.send(
+            new RotateSecretCommand({
+              SecretId: secretId,
+              ...(clientRequestToken === undefined ? {} : { ClientRequestToken: clientRequestToken }),
+            }),
+          ),
+        ['InvalidRequestException'],
+      );
       return { versionId: out.VersionId ?? clientRequestToken ?? '' };
     } catch (err) {
       if (!(err instanceof SecretConflictError)) throw err;
-      const versions = await this.describe(secretId).then((d) => d.versions, () => ({} as Record<string, string[]>));
+      const versions = await this.describe(secretId).then(
+        (d) => d.versions,
+        () => ({}) as Record<string, string[]>,
+      );
       const pending = Object.entries(versions).find(([, stages]) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT));
       if (pending) throw new RotationInProgressError(`${err.message} (version ${pending[0]} is ${AWSPENDING})`, pending[0], { cause: err.cause });
       throw err;
@@ -150,9 +201,15 @@ export class SecretsManagerStore implements SecretStore {
     const found: SecretVersionInfo[] = [];
     let nextToken: string | undefined;
     do {
-      const out = await call(`secret ${secretId}`, () => this.#client.send(new ListSecretVersionIdsCommand({
-        SecretId: secretId, MaxResults: LIST_PAGE, ...(nextToken === undefined ? {} : { NextToken: nextToken }),
-      })));
+      const out = await call(`secret ${secretId}`, () =>
+        this.#client.send(
+          new ListSecretVersionIdsCommand({
+            SecretId: secretId,
+            MaxResults: LIST_PAGE,
+            ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+          }),
+        ),
+      );
       for (const version of out.Versions ?? []) {
         if (!version.VersionId || !version.VersionStages?.length) continue;
         found.push({ versionId: version.VersionId, stages: version.VersionStages, createdAt: (version.CreatedDate ?? new Date(0)).toISOString() });
@@ -168,16 +225,21 @@ export class SecretsManagerStore implements SecretStore {
    */
   async listByTags(tags: Record<string, string | undefined>): Promise<SecretDescription[]> {
     const wanted = Object.entries(tags);
-    const keys = wanted.map(([key]) => key).filter((key) => FILTER_VALUE.test(key)).slice(0, FILTER_VALUES_MAX);
+    const keys = wanted
+      .map(([key]) => key)
+      .filter((key) => FILTER_VALUE.test(key))
+      .slice(0, FILTER_VALUES_MAX);
     const filters: Filter[] = keys.length > 0 ? [{ Key: 'tag-key', Values: keys }] : [];
     const found: SecretDescription[] = [];
     let nextToken: string | undefined;
     do {
-      const out = await this.#client.send(new ListSecretsCommand({
-        MaxResults: LIST_PAGE,
-        ...(filters.length > 0 ? { Filters: filters } : {}),
-        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
-      }));
+      const out = await this.#client.send(
+        new ListSecretsCommand({
+          MaxResults: LIST_PAGE,
+          ...(filters.length > 0 ? { Filters: filters } : {}),
+          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+        }),
+      );
       for (const entry of out.SecretList ?? []) {
         const secret = description({ ...entry, versions: entry.SecretVersionsToStages });
         const matches = wanted.every(([key, value]) => Object.hasOwn(secret.tags, key) && (value === undefined || secret.tags[key] === value));
@@ -189,12 +251,19 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   async create(input: { name: string; value: string; tags: Record<string, string>; description?: string }): Promise<{ arn: string; versionId: string }> {
-    const out = await call(`secret ${input.name}`, () => this.#client.send(new CreateSecretCommand({
-      Name: input.name,
-      SecretString: input.value,
-      Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
-      ...(input.description === undefined ? {} : { Description: input.description }),
-    })), ['ResourceExistsException']);
+    const out = await call(
+      `secret ${input.name}`,
+      () =>
+        this.#client.send(
+          new CreateSecretCommand({
+            Name: input.name,
+            SecretString: input.value,
+            Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
+            ...(input.description === undefined ? {} : { Description: input.description }),
+          }),
+        ),
+      ['ResourceExistsException'],
+    );
     if (!out.ARN || !out.VersionId) throw new PortError(`CreateSecret returned no ARN or version for ${input.name}`);
     return { arn: out.ARN, versionId: out.VersionId };
   }

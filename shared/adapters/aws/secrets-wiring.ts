@@ -4,8 +4,8 @@ import type { EventPublisher } from '#ports/events.ts';
 import type { SecretsPorts, Wiring } from '#ports/ports.ts';
 import type { StateStore } from '#ports/state-store.ts';
 import type { AwsConfig } from './config.ts';
-import { dynamoDbClient } from './dynamodb-client.ts';
 import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
+import { dynamoDbClient } from './dynamodb-client.ts';
 import { DynamoDbStateStore } from './dynamodb-state-store.ts';
 import { SecretsManagerStore } from './secrets-manager-store.ts';
 

@@ -182,8 +182,7 @@ export function stateTableInput(tableName: string): CreateTableCommandInput {
 
 export function auditTableInput(tableName: string, indexNames: readonly AuditIndexName[] = DEFAULT_AUDIT_INDEX_NAMES): CreateTableCommandInput {
   const indexes = auditIndexesNamed(indexNames);
-  const keyNames = [...new Set(indexes.flatMap((index) => [index.partitionKey, index.sortKey]))]
-    .filter((name) => name !== AUDIT_TABLE.partitionKey);
+  const keyNames = [...new Set(indexes.flatMap((index) => [index.partitionKey, index.sortKey]))].filter((name) => name !== AUDIT_TABLE.partitionKey);
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',

@@ -58,9 +58,8 @@ export function evaluateRange(rule: Rule, range: PeriodValue[]): Evaluation {
     const missing = newestFirst.filter((p) => p.value === null).slice(0, filled);
     evaluated = [...real, ...missing].sort((a, b) => b.start - a.start);
   }
-  const breaching = (p: PeriodValue) => (p.value === null
-    ? rule.treatMissingData === 'breaching'
-    : rule.comparison === 'GreaterThanThreshold' ? p.value > rule.threshold : p.value < rule.threshold);
+  const breaching = (p: PeriodValue) =>
+    p.value === null ? rule.treatMissingData === 'breaching' : rule.comparison === 'GreaterThanThreshold' ? p.value > rule.threshold : p.value < rule.threshold;
   return { value: evaluated.every(breaching) ? 'ALARM' : 'OK', evaluated, filled };
 }
 
@@ -73,10 +72,15 @@ export function seriesKey(metric: { namespace: string; metricName: string; dimen
 export function statistic(stat: MetricSource['statistic'], values: number[]): number | null {
   if (values.length === 0) return null;
   switch (stat) {
-    case 'Sum': return values.reduce((a, b) => a + b, 0);
-    case 'Average': return values.reduce((a, b) => a + b, 0) / values.length;
-    case 'Maximum': return Math.max(...values);
-    case 'Minimum': return Math.min(...values);
-    case 'SampleCount': return values.length;
+    case 'Sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'Average':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    case 'Maximum':
+      return Math.max(...values);
+    case 'Minimum':
+      return Math.min(...values);
+    case 'SampleCount':
+      return values.length;
   }
 }

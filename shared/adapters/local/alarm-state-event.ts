@@ -62,15 +62,17 @@ export function stateChangeEvent(
       previousState: previous,
       configuration: {
         description: spec.description,
-        metrics: [{
-          id: alarm.metricId,
-          metricStat: {
-            metric: { namespace: spec.metric.namespace, name: spec.metric.metricName, dimensions: { ...spec.metric.dimensions } },
-            period: spec.metric.periodSeconds,
-            stat: spec.metric.statistic,
+        metrics: [
+          {
+            id: alarm.metricId,
+            metricStat: {
+              metric: { namespace: spec.metric.namespace, name: spec.metric.metricName, dimensions: { ...spec.metric.dimensions } },
+              period: spec.metric.periodSeconds,
+              stat: spec.metric.statistic,
+            },
+            returnData: true,
           },
-          returnData: true,
-        }],
+        ],
       },
     },
   };
@@ -87,9 +89,11 @@ export function stateDetail(spec: AlarmSpec, evaluation: Evaluation, rangeStart:
     period: spec.metric.periodSeconds,
     recentDatapoints: [...withData].reverse().map((p) => p.value),
     threshold: spec.threshold,
-    evaluatedDatapoints: evaluation.evaluated.map((p) => (p.value === null
-      ? { timestamp: awsTimestamp(new Date(p.start)) }
-      : { timestamp: awsTimestamp(new Date(p.start)), sampleCount: p.sampleCount, value: p.value })),
+    evaluatedDatapoints: evaluation.evaluated.map((p) =>
+      p.value === null
+        ? { timestamp: awsTimestamp(new Date(p.start)) }
+        : { timestamp: awsTimestamp(new Date(p.start)), sampleCount: p.sampleCount, value: p.value },
+    ),
   };
   return { value: evaluation.value, reason: reason(spec, evaluation, from), reasonData: JSON.stringify(reasonData), timestamp: awsTimestamp(now) };
 }
@@ -106,8 +110,10 @@ function reason(spec: AlarmSpec, evaluation: Evaluation, from: AlarmStateValue):
   const listed = withData.map((p) => `${p.value} (${reasonDate(new Date(p.start))})`).join(', ');
   const relation = spec.comparison === 'GreaterThanThreshold' ? 'greater than' : 'less than';
   const missing = evaluation.filled > 0 ? ` and ${plural(evaluation.filled, 'missing datapoint')} treated as [${treated}]` : '';
-  return `Threshold Crossed: ${withData.length} out of the last ${n} datapoints [${listed}]${missing} was ${evaluation.value === 'ALARM' ? '' : 'not '}${relation} `
-    + `the threshold (${decimal(spec.threshold)}) (minimum ${plural(n, 'datapoint')} for ${from} -> ${evaluation.value} transition).`;
+  return (
+    `Threshold Crossed: ${withData.length} out of the last ${n} datapoints [${listed}]${missing} was ${evaluation.value === 'ALARM' ? '' : 'not '}${relation} ` +
+    `the threshold (${decimal(spec.threshold)}) (minimum ${plural(n, 'datapoint')} for ${from} -> ${evaluation.value} transition).`
+  );
 }
 
 /** 2019-10-01T13:56:40.985+0000, as CloudWatch writes times. */
@@ -118,8 +124,10 @@ export function awsTimestamp(date: Date): string {
 /** dd/MM/yy HH:mm:ss in UTC, as in CloudWatch's reason text. */
 function reasonDate(date: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(date.getUTCDate())}/${two(date.getUTCMonth() + 1)}/${two(date.getUTCFullYear() % 100)} `
-    + `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
+  return (
+    `${two(date.getUTCDate())}/${two(date.getUTCMonth() + 1)}/${two(date.getUTCFullYear() % 100)} ` +
+    `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`
+  );
 }
 
 function decimal(value: number): string {

@@ -1,13 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  type DynamoDBClient,
-  type TableDescription,
-} from '@aws-sdk/client-dynamodb';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
 import { auditTableInput, stateTableInput } from '#adapters/aws/table-design.ts';
 import { closeDynaliteIteratorsAtEnd } from './dynalite-iterators.ts';
 
@@ -52,10 +47,7 @@ export async function startDynalite(options: { dataDir?: string; port?: number }
 
 /** Creates the state and audit tables when absent and waits until both are ACTIVE. Safe to repeat. */
 export async function ensureTables(client: DynamoDBClient, names: { state: string; audit: string }): Promise<void> {
-  await Promise.all([
-    ensureTable(client, stateTableInput(names.state)),
-    ensureTable(client, auditTableInput(names.audit)),
-  ]);
+  await Promise.all([ensureTable(client, stateTableInput(names.state)), ensureTable(client, auditTableInput(names.audit))]);
 }
 
 const ACTIVE_WAIT_MS = 10_000;
@@ -90,7 +82,9 @@ function assertIndexes(table: TableDescription, input: ReturnType<typeof stateTa
   const present = new Set((table.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
   const missing = (input.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName!).filter((name) => !present.has(name));
   if (missing.length > 0) {
-    throw new Error(`table ${input.TableName} has no ${missing.join(' or ')} index: it was created by an older hms-sys; move the sandbox data directory (HMS_DATA_DIR) aside to start afresh`);
+    throw new Error(
+      `table ${input.TableName} has no ${missing.join(' or ')} index: it was created by an older hms-sys; move the sandbox data directory (HMS_DATA_DIR) aside to start afresh`,
+    );
   }
 }
 

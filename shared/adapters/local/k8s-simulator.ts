@@ -2,14 +2,12 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { renderStatus } from './k8s-sim/render.ts';
-import { handleRequest } from './k8s-sim/routes.ts';
-import { SimStatusError } from './k8s-sim/request-parsing.ts';
-import { SnapshotWriter, readSnapshot } from './k8s-sim/persistence.ts';
 import type { Clock } from '#ports/clock.ts';
-import { WatchHub, isWatch } from './k8s-sim/watch.ts';
+import { readSnapshot, SnapshotWriter } from './k8s-sim/persistence.ts';
+import { renderStatus } from './k8s-sim/render.ts';
+import { SimStatusError } from './k8s-sim/request-parsing.ts';
+import { handleRequest } from './k8s-sim/routes.ts';
 import {
-  SimState,
   type CapacityOptions,
   type DeploymentSeed,
   type HpaSeed,
@@ -17,7 +15,9 @@ import {
   type SimHpa,
   type SimNode,
   type SimPod,
+  SimState,
 } from './k8s-sim/state.ts';
+import { isWatch, WatchHub } from './k8s-sim/watch.ts';
 
 export type { CapacityOptions, DeploymentSeed, HpaSeed, SimNode } from './k8s-sim/state.ts';
 
@@ -105,7 +105,11 @@ const MAX_BODY_BYTES = 1_048_576;
 /** A loopback Kubernetes API server with Deployments (rolling updates included), the scale subresource, HPAs, pods, nodes and PriorityClasses. */
 export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K8sSimulator> {
   const state = new SimState({
-    podReadyDelayMs: options.podReadyDelayMs ?? 2_000, capacity: options.capacity, clock: options.clock, now: options.now, hpaSyncMs: options.hpaSyncMs,
+    podReadyDelayMs: options.podReadyDelayMs ?? 2_000,
+    capacity: options.capacity,
+    clock: options.clock,
+    now: options.now,
+    hpaSyncMs: options.hpaSyncMs,
   });
   const saved = options.stateFile === undefined ? undefined : readSnapshot(options.stateFile);
   if (saved) state.resume(saved);
@@ -234,9 +238,7 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
 
 /** The first fault with uses left that matches the request, used up by one. */
 function takeFault(faults: (FaultSpec & { remaining: number })[], method: string, path: string) {
-  const fault = faults.find(
-    (f) => f.remaining > 0 && (f.method === undefined || f.method.toUpperCase() === method) && path.includes(f.pathIncludes),
-  );
+  const fault = faults.find((f) => f.remaining > 0 && (f.method === undefined || f.method.toUpperCase() === method) && path.includes(f.pathIncludes));
   if (fault) fault.remaining -= 1;
   return fault;
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '#ports/clock.ts';
-import type { AlarmSpec, AlarmStateValue, Datapoint as MetricDatapoint, Metrics, MetricSource } from '#ports/metrics.ts';
+import type { AlarmSpec, AlarmStateValue, Datapoint as MetricDatapoint, MetricSource, Metrics } from '#ports/metrics.ts';
 import { EVALUATION_RANGE_EXTRA_PERIODS, evaluateRange, evaluationCadenceSeconds, type PeriodValue, seriesKey, statistic } from './alarm-evaluation.ts';
-import { ALARM_SNAPSHOT_FORMAT, type AlarmSnapshot, readableWindowMs, type StoredDatapoint as Datapoint } from './alarm-persistence.ts';
-import { awsTimestamp, stateChangeEvent, stateDetail, type AlarmStateChangeEvent, type AlarmStateDetail } from './alarm-state-event.ts';
+import { ALARM_SNAPSHOT_FORMAT, type AlarmSnapshot, type StoredDatapoint as Datapoint, readableWindowMs } from './alarm-persistence.ts';
+import { type AlarmStateChangeEvent, type AlarmStateDetail, awsTimestamp, stateChangeEvent, stateDetail } from './alarm-state-event.ts';
 
 export type { AlarmStateChangeEvent, AlarmStateDetail } from './alarm-state-event.ts';
 
@@ -96,12 +96,12 @@ export class LocalAlarmEvaluator implements Metrics {
     const stored: StoredAlarm = existing
       ? { ...existing, spec: structuredClone(alarm), seriesKey: seriesKey(alarm.metric) }
       : {
-        spec: structuredClone(alarm),
-        seriesKey: seriesKey(alarm.metric),
-        metricId: this.#newId(),
-        state: { value: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', timestamp: awsTimestamp(now) },
-        nextEvaluationAt: now.getTime(),
-      };
+          spec: structuredClone(alarm),
+          seriesKey: seriesKey(alarm.metric),
+          metricId: this.#newId(),
+          state: { value: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', timestamp: awsTimestamp(now) },
+          nextEvaluationAt: now.getTime(),
+        };
     this.#index(stored);
     this.#options.onChange?.();
     await this.#evaluate([stored], now);
@@ -129,9 +129,7 @@ export class LocalAlarmEvaluator implements Metrics {
   }
 
   async alarmsInAlarm(prefix: string): Promise<string[]> {
-    return [...this.#alarms.values()]
-      .filter((alarm) => alarm.spec.name.startsWith(prefix) && alarm.state.value === 'ALARM')
-      .map((alarm) => alarm.spec.name);
+    return [...this.#alarms.values()].filter((alarm) => alarm.spec.name.startsWith(prefix) && alarm.state.value === 'ALARM').map((alarm) => alarm.spec.name);
   }
 
   /** The statistic over the datapoints in the last period, or null when there are none. */
@@ -181,7 +179,9 @@ export class LocalAlarmEvaluator implements Metrics {
   }
 
   /** How many evaluation errors wait for settled(): at most KEPT_EVALUATION_ERRORS. */
-  get keptErrors(): number { return this.#evaluationErrors.length; }
+  get keptErrors(): number {
+    return this.#evaluationErrors.length;
+  }
 
   /** Resolves once every evaluation ingest() started has finished; rejects with the first error among them. */
   async settled(): Promise<void> {
@@ -209,10 +209,12 @@ export class LocalAlarmEvaluator implements Metrics {
   /** The alarms with their states, and the datapoints they and hasDataSince can still read. */
   snapshot(): AlarmSnapshot {
     const now = this.#options.clock.now().getTime();
-    const series = [...this.#series].map(([key, points]) => {
-      const oldest = now - readableWindowMs([...(this.#alarmsByMetric.get(key) ?? [])].map((alarm) => alarm.spec));
-      return { key, points: points.filter((p) => p.at >= oldest) };
-    }).filter(({ points }) => points.length > 0);
+    const series = [...this.#series]
+      .map(([key, points]) => {
+        const oldest = now - readableWindowMs([...(this.#alarmsByMetric.get(key) ?? [])].map((alarm) => alarm.spec));
+        return { key, points: points.filter((p) => p.at >= oldest) };
+      })
+      .filter(({ points }) => points.length > 0);
     const alarms = [...this.#alarms.values()].map(({ spec, metricId, state }) => ({ spec, metricId, state }));
     return { format: ALARM_SNAPSHOT_FORMAT, savedAt: new Date(now).toISOString(), time: now, alarms, series };
   }
@@ -227,7 +229,10 @@ export class LocalAlarmEvaluator implements Metrics {
     const now = this.#options.clock.now().getTime();
     const shift = Math.min(0, now - saved.time);
     for (const { key, points } of saved.series) {
-      this.#series.set(key, points.map((p) => ({ at: p.at + shift, value: p.value, standard: p.standard })).filter((p) => p.at >= now - RETENTION_MS));
+      this.#series.set(
+        key,
+        points.map((p) => ({ at: p.at + shift, value: p.value, standard: p.standard })).filter((p) => p.at >= now - RETENTION_MS),
+      );
     }
     for (const { spec, metricId, state } of saved.alarms) {
       this.#index({ spec, seriesKey: seriesKey(spec.metric), metricId, state, nextEvaluationAt: now });
@@ -236,7 +241,10 @@ export class LocalAlarmEvaluator implements Metrics {
 
   /** Evaluates every alarm whose cadence is due, so data that aged out of its periods changes its state. */
   async reevaluate(now: Date = this.#options.clock.now()): Promise<void> {
-    await this.#evaluate([...this.#alarms.values()].filter((alarm) => alarm.nextEvaluationAt <= now.getTime()), now);
+    await this.#evaluate(
+      [...this.#alarms.values()].filter((alarm) => alarm.nextEvaluationAt <= now.getTime()),
+      now,
+    );
   }
 
   /** Moves each alarm to its new state first, then emits the changes in order. */
@@ -270,7 +278,10 @@ export class LocalAlarmEvaluator implements Metrics {
       if (this.#reported.has(err)) return;
       this.#reported.add(err);
     }
-    (this.#options.reporter ?? consoleReporter).error('sandbox: alarm evaluation failed', { alarm: alarmName, error: err instanceof Error ? err.message : String(err) });
+    (this.#options.reporter ?? consoleReporter).error('sandbox: alarm evaluation failed', {
+      alarm: alarmName,
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 
   #nextState(spec: AlarmSpec, now: Date, current: AlarmStateValue): AlarmStateDetail {
@@ -295,5 +306,4 @@ export class LocalAlarmEvaluator implements Metrics {
     const values = (this.#series.get(seriesKey(metric)) ?? []).filter((p) => seenAt(p) > start && seenAt(p) <= end).map((p) => p.value);
     return { start, value: statistic(metric.statistic, values), sampleCount: values.length };
   }
-
 }

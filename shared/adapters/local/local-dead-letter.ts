@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { systemClock, type Clock } from '#ports/clock.ts';
+import { type Clock, systemClock } from '#ports/clock.ts';
 import type { DeadLetter } from '#ports/dead-letter.ts';
 
 export interface ParkedItem {

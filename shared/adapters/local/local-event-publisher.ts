@@ -43,13 +43,15 @@ export class LocalEventPublisher implements EventPublisher {
 
   async publish(events: readonly PublishedEvent[]): Promise<void> {
     const newId = this.#options.newId ?? randomUUID;
-    const records = events.map((event): PublishedRecord => ({
-      id: newId(),
-      time: this.#options.clock.now().toISOString(),
-      detailType: event.detailType,
-      detail: structuredClone(event.detail),
-      resources: [...(event.resources ?? [])],
-    }));
+    const records = events.map(
+      (event): PublishedRecord => ({
+        id: newId(),
+        time: this.#options.clock.now().toISOString(),
+        detailType: event.detailType,
+        detail: structuredClone(event.detail),
+        resources: [...(event.resources ?? [])],
+      }),
+    );
     this.#published.push(...records);
 
     const failures: unknown[] = [];

@@ -57,9 +57,7 @@ export class LocalScheduler implements OneShotScheduler {
 
   /** The schedules still to fire, soonest first. */
   pending(): PendingSchedule[] {
-    return [...this.#entries]
-      .map(([name, entry]) => ({ name, at: new Date(entry.at.getTime()) }))
-      .sort((a, b) => a.at.getTime() - b.at.getTime());
+    return [...this.#entries].map(([name, entry]) => ({ name, at: new Date(entry.at.getTime()) })).sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 
   /**
@@ -83,12 +81,14 @@ export class LocalScheduler implements OneShotScheduler {
   /** Waits in steps of at most MAX_TIMER_MS, checking the clock each time it wakes. */
   #arm(name: string, entry: Entry): void {
     const delay = Math.max(0, entry.at.getTime() - this.#options.clock.now().getTime());
-    const wake = delay > MAX_TIMER_MS
-      ? () => this.#arm(name, entry)
-      : () => (this.#options.clock.now() < entry.at ? this.#arm(name, entry) : void this.#fire(name));
-    entry.timer = setTimeout(() => {
-      if (this.#entries.get(name) === entry) wake();
-    }, Math.min(delay, MAX_TIMER_MS));
+    const wake =
+      delay > MAX_TIMER_MS ? () => this.#arm(name, entry) : () => (this.#options.clock.now() < entry.at ? this.#arm(name, entry) : void this.#fire(name));
+    entry.timer = setTimeout(
+      () => {
+        if (this.#entries.get(name) === entry) wake();
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
     entry.timer.unref();
   }
 

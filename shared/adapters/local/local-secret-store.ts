@@ -1,10 +1,16 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { systemClock, type Clock } from '#ports/clock.ts';
+import { type Clock, systemClock } from '#ports/clock.ts';
 import { PortError, RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import {
-  AWSCURRENT, AWSPENDING, type RandomPasswordOptions, type SecretDescription, type SecretStore, type SecretVersion, type SecretVersionInfo,
+  AWSCURRENT,
+  AWSPENDING,
+  type RandomPasswordOptions,
+  type SecretDescription,
+  type SecretStore,
+  type SecretVersion,
+  type SecretVersionInfo,
 } from '#ports/secret-store.ts';
 import { generateRandomPassword } from './random-password.ts';
 import { attachStage, describeStored, holderOf, moveStage, putVersion, type StoredSecret } from './secret-versions.ts';
@@ -78,9 +84,7 @@ export class LocalSecretStore implements SecretStore {
   async getValue(secretId: string, select: { stage?: string; versionId?: string } = {}): Promise<SecretVersion> {
     const secret = await this.#find(secretId);
     const stage = select.stage ?? (select.versionId === undefined ? AWSCURRENT : undefined);
-    const version = select.versionId !== undefined
-      ? secret.versions.find((v) => v.id === select.versionId)
-      : holderOf(secret, stage!);
+    const version = select.versionId !== undefined ? secret.versions.find((v) => v.id === select.versionId) : holderOf(secret, stage!);
     if (!version || (stage !== undefined && !version.stages.includes(stage)) || version.value === null) {
       const wanted = [select.versionId && `version ${select.versionId}`, stage && `stage ${stage}`].filter(Boolean).join(' with ');
       throw new SecretNotFoundError(`${secret.name} has no value for ${wanted}`);
@@ -214,7 +218,8 @@ export class LocalSecretStore implements SecretStore {
   }
 
   #ready(): Promise<void> {
-    return (this.#loading ??= this.#load());
+    this.#loading ??= this.#load();
+    return this.#loading;
   }
 
   async #load(): Promise<void> {

@@ -17,11 +17,12 @@ const documentedTable: Array<[string, number, 'ALARM' | 'OK', 'ALARM' | 'OK']> =
 ];
 
 const rule = { evaluationPeriods: 3, threshold: 50, comparison: 'GreaterThanThreshold' as const };
-const range = (row: string): PeriodValue[] => row.split(' ').map((cell, i) => ({
-  start: i * 300_000,
-  value: cell === '-' ? null : cell === 'X' ? 99 : 0,
-  sampleCount: cell === '-' ? 0 : 1,
-}));
+const range = (row: string): PeriodValue[] =>
+  row.split(' ').map((cell, i) => ({
+    start: i * 300_000,
+    value: cell === '-' ? null : cell === 'X' ? 99 : 0,
+    sampleCount: cell === '-' ? 0 : 1,
+  }));
 
 describe('evaluateRange against the CloudWatch User Guide', () => {
   it('reads a range of EvaluationPeriods + 2, as the documented example does', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, verifyChain, verifyChainFrom, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
+import { type AuditEntry, type AuditRecord, GENESIS_HASH, verifyChain, verifyChainFrom } from '#domain/audit.ts';
 import type { AuditLog, AuditQuery } from '#ports/audit-log.ts';
 import { InvalidCursorError, StaleVersionError } from '#ports/errors.ts';
 
@@ -13,9 +13,14 @@ export interface AuditLogUnderTest {
 export function auditEntry(minute: number, service?: string, extra: Partial<AuditEntry> = {}): AuditEntry {
   return {
     time: new Date(Date.UTC(2026, 2, 1, 12, minute)).toISOString(),
-    actor: 'user/alice', action: 'rule.update', target: 'rule/AR-101',
-    before: { replicas: 2, nested: { list: [1, null, 'x'] } }, after: { replicas: 3 },
-    outcome: 'success', reasons: [`minute ${minute}`], requestId: `req-${minute}`,
+    actor: 'user/alice',
+    action: 'rule.update',
+    target: 'rule/AR-101',
+    before: { replicas: 2, nested: { list: [1, null, 'x'] } },
+    after: { replicas: 3 },
+    outcome: 'success',
+    reasons: [`minute ${minute}`],
+    requestId: `req-${minute}`,
     ...(service ? { service, tags: { agency: 'DOT' } } : {}),
     ...extra,
   };
@@ -51,7 +56,7 @@ const minutes = (records: AuditRecord[]) => records.map((r) => r.reasons[0]);
 export function auditLogContract(name: string, make: () => Promise<AuditLogUnderTest>): void {
   describe(`${name} (AuditLog contract)`, () => {
     describe('append and the chain', () => {
-      it('links each stream\'s records from seq 1 and the genesis hash, one chain per service and one for the system', async () => {
+      it("links each stream's records from seq 1 and the genesis hash, one chain per service and one for the system", async () => {
         const { log } = await make();
         const first = await log.append(auditEntry(0, 'api'));
         const second = await log.append(auditEntry(1, 'api'));
@@ -125,7 +130,7 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
         expect((await log.list({ limit: 12 })).nextCursor).toBeNull();
       });
 
-      it('orders by each record\'s time, not by when it was appended', async () => {
+      it("orders by each record's time, not by when it was appended", async () => {
         const { log } = await make();
         for (const minute of [5, 1, 9, 3]) await log.append(auditEntry(minute, 'api'));
         expect(minutes((await log.list({ limit: 10 })).records)).toEqual(['minute 9', 'minute 5', 'minute 3', 'minute 1']);
@@ -144,8 +149,7 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
         const log = await seeded();
         const since = new Date(Date.UTC(2026, 2, 1, 12, 3)).toISOString();
         const until = '2026-03-01T12:07:00Z';
-        expect(minutes((await everyPage(log, { since, until, limit: 2 })).flat()))
-          .toEqual(['minute 7', 'minute 6', 'minute 5', 'minute 4', 'minute 3']);
+        expect(minutes((await everyPage(log, { since, until, limit: 2 })).flat())).toEqual(['minute 7', 'minute 6', 'minute 5', 'minute 4', 'minute 3']);
         expect(minutes((await everyPage(log, { service: 'web', since, until, limit: 1 })).flat())).toEqual(['minute 7', 'minute 4']);
         expect(minutes((await everyPage(log, { since: '2026-03-01T12:10:00.000Z', limit: 10 })).flat())).toEqual(['minute 11', 'minute 10']);
         expect(minutes((await everyPage(log, { until: '2026-03-01T12:01:00.000Z', limit: 10 })).flat())).toEqual(['minute 1', 'minute 0']);
@@ -162,7 +166,7 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
         expect((await log.list({ limit: 2.9 })).records).toHaveLength(2);
       });
 
-      it('rejects a cursor from another query\'s scope, or one it never handed out, with InvalidCursorError', async () => {
+      it("rejects a cursor from another query's scope, or one it never handed out, with InvalidCursorError", async () => {
         const log = await seeded();
         const { nextCursor } = await log.list({ limit: 2 });
         const { nextCursor: apiCursor } = await log.list({ service: 'api', limit: 2 });

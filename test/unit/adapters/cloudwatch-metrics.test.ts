@@ -19,8 +19,11 @@ const client = new CloudWatchClient({ region: 'us-east-1', credentials: { access
 const metrics = new CloudWatchMetrics({ client, clock: { now: () => now } });
 
 const metric: MetricSource = {
-  namespace: 'HMS/Services', metricName: 'RequestCount', dimensions: { Service: 'api', Env: 'prod' },
-  statistic: 'Sum', periodSeconds: 60,
+  namespace: 'HMS/Services',
+  metricName: 'RequestCount',
+  dimensions: { Service: 'api', Env: 'prod' },
+  statistic: 'Sum',
+  periodSeconds: 60,
 };
 
 beforeEach(() => cloudWatch.reset());
@@ -29,8 +32,14 @@ describe('CloudWatchMetrics', () => {
   it('puts an alarm with no actions that treats missing data as not breaching', async () => {
     cloudWatch.on(PutMetricAlarmCommand).resolves({});
     const alarm: AlarmSpec = {
-      name: 'hms-sys-AR-101-scale-out', description: 'scale api out', metric, threshold: 500,
-      comparison: 'GreaterThanThreshold', evaluationPeriods: 2, treatMissingData: 'notBreaching', tags: { 'hms:rule': 'AR-101', agency: 'DOT' },
+      name: 'hms-sys-AR-101-scale-out',
+      description: 'scale api out',
+      metric,
+      threshold: 500,
+      comparison: 'GreaterThanThreshold',
+      evaluationPeriods: 2,
+      treatMissingData: 'notBreaching',
+      tags: { 'hms:rule': 'AR-101', agency: 'DOT' },
     };
     await metrics.putAlarm(alarm);
 
@@ -39,7 +48,10 @@ describe('CloudWatchMetrics', () => {
       AlarmDescription: 'scale api out',
       Namespace: 'HMS/Services',
       MetricName: 'RequestCount',
-      Dimensions: [{ Name: 'Service', Value: 'api' }, { Name: 'Env', Value: 'prod' }],
+      Dimensions: [
+        { Name: 'Service', Value: 'api' },
+        { Name: 'Env', Value: 'prod' },
+      ],
       Statistic: 'Sum',
       Period: 60,
       EvaluationPeriods: 2,
@@ -48,18 +60,29 @@ describe('CloudWatchMetrics', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
       ActionsEnabled: true,
-      Tags: [{ Key: 'hms:rule', Value: 'AR-101' }, { Key: 'agency', Value: 'DOT' }],
+      Tags: [
+        { Key: 'hms:rule', Value: 'AR-101' },
+        { Key: 'agency', Value: 'DOT' },
+      ],
     });
   });
 
   it('puts a scale-in alarm that treats missing data as breaching, and a 10-second period as it is', async () => {
     cloudWatch.on(PutMetricAlarmCommand).resolves({});
     await metrics.putAlarm({
-      name: 'hms-sys-AR-101-scale-in', description: 'scale api in', metric: { ...metric, periodSeconds: 10 }, threshold: 50,
-      comparison: 'LessThanThreshold', evaluationPeriods: 1, treatMissingData: 'breaching', tags: {},
+      name: 'hms-sys-AR-101-scale-in',
+      description: 'scale api in',
+      metric: { ...metric, periodSeconds: 10 },
+      threshold: 50,
+      comparison: 'LessThanThreshold',
+      evaluationPeriods: 1,
+      treatMissingData: 'breaching',
+      tags: {},
     });
     expect(cloudWatch.commandCalls(PutMetricAlarmCommand)[0]!.args[0].input).toMatchObject({
-      Period: 10, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching',
+      Period: 10,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
     });
   });
 
@@ -76,13 +99,12 @@ describe('CloudWatchMetrics', () => {
   });
 
   it('follows NextToken through every page of alarms in ALARM', async () => {
-    cloudWatch.on(DescribeAlarmsCommand)
+    cloudWatch
+      .on(DescribeAlarmsCommand)
       .resolvesOnce({ MetricAlarms: [{ AlarmName: 'hms-sys-AR-101-scale-out' }], NextToken: 'page-2' })
       .resolvesOnce({ MetricAlarms: [{ AlarmName: 'hms-sys-AR-102-scale-in' }, { AlarmName: 'hms-sys-AR-103-scale-out' }] });
 
-    expect(await metrics.alarmsInAlarm('hms-sys-')).toEqual([
-      'hms-sys-AR-101-scale-out', 'hms-sys-AR-102-scale-in', 'hms-sys-AR-103-scale-out',
-    ]);
+    expect(await metrics.alarmsInAlarm('hms-sys-')).toEqual(['hms-sys-AR-101-scale-out', 'hms-sys-AR-102-scale-in', 'hms-sys-AR-103-scale-out']);
     const inputs = cloudWatch.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input);
     expect(inputs[0]).toEqual({ AlarmNamePrefix: 'hms-sys-', StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'], NextToken: undefined });
     expect(inputs[1]?.NextToken).toBe('page-2');
@@ -90,7 +112,10 @@ describe('CloudWatchMetrics', () => {
 
   it('ends the query at the last period boundary, leaving out the period still filling', async () => {
     cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'latest', Values: [], Timestamps: [] }] });
-    const midPeriod = new CloudWatchMetrics({ client: new CloudWatchClient({ region: 'us-east-1' }), clock: { now: () => new Date('2026-03-01T12:00:42.000Z') } });
+    const midPeriod = new CloudWatchMetrics({
+      client: new CloudWatchClient({ region: 'us-east-1' }),
+      clock: { now: () => new Date('2026-03-01T12:00:42.000Z') },
+    });
     await midPeriod.latestValue(metric);
     const input = cloudWatch.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
     expect(input.EndTime).toEqual(new Date('2026-03-01T12:00:00.000Z'));
@@ -107,15 +132,24 @@ describe('CloudWatchMetrics', () => {
     expect(input.StartTime).toEqual(new Date('2026-03-01T11:57:00.000Z'));
     expect(input.EndTime).toEqual(now);
     expect(input.ScanBy).toBe('TimestampDescending');
-    expect(input.MetricDataQueries).toEqual([{
-      Id: 'latest',
-      MetricStat: {
-        Metric: { Namespace: 'HMS/Services', MetricName: 'RequestCount', Dimensions: [{ Name: 'Service', Value: 'api' }, { Name: 'Env', Value: 'prod' }] },
-        Period: 60,
-        Stat: 'Sum',
+    expect(input.MetricDataQueries).toEqual([
+      {
+        Id: 'latest',
+        MetricStat: {
+          Metric: {
+            Namespace: 'HMS/Services',
+            MetricName: 'RequestCount',
+            Dimensions: [
+              { Name: 'Service', Value: 'api' },
+              { Name: 'Env', Value: 'prod' },
+            ],
+          },
+          Period: 60,
+          Stat: 'Sum',
+        },
+        ReturnData: true,
       },
-      ReturnData: true,
-    }]);
+    ]);
   });
 
   it('returns null when the metric has no data', async () => {
@@ -125,7 +159,9 @@ describe('CloudWatchMetrics', () => {
 
   it('tells a metric that published within the lookback from one that never did, by hourly sample counts', async () => {
     const since = new Date(now.getTime() - 24 * 3_600_000);
-    cloudWatch.on(GetMetricDataCommand).resolvesOnce({ MetricDataResults: [{ Id: 'seen', Values: [0, 12, 0], Timestamps: [] }] })
+    cloudWatch
+      .on(GetMetricDataCommand)
+      .resolvesOnce({ MetricDataResults: [{ Id: 'seen', Values: [0, 12, 0], Timestamps: [] }] })
       .resolvesOnce({ MetricDataResults: [{ Id: 'seen', Values: [], Timestamps: [] }] });
     expect(await metrics.hasDataSince(metric, since)).toBe(true);
     expect(await metrics.hasDataSince(metric, since)).toBe(false);
@@ -140,12 +176,20 @@ describe('CloudWatchMetrics', () => {
     expect(cloudWatch.commandCalls(DeleteAlarmsCommand)[0]!.args[0].input.AlarmNames).toEqual(['a']);
   });
 
-  it('answers the port\'s DependencyUnavailableError for a CloudWatch fault or throttling, and anything else as it came', async () => {
+  it("answers the port's DependencyUnavailableError for a CloudWatch fault or throttling, and anything else as it came", async () => {
     const alarm: AlarmSpec = {
-      name: 'hms-sys-AR-7-scale-out', description: 'x', metric, threshold: 1,
-      comparison: 'GreaterThanThreshold', evaluationPeriods: 1, treatMissingData: 'notBreaching', tags: {},
+      name: 'hms-sys-AR-7-scale-out',
+      description: 'x',
+      metric,
+      threshold: 1,
+      comparison: 'GreaterThanThreshold',
+      evaluationPeriods: 1,
+      treatMissingData: 'notBreaching',
+      tags: {},
     };
-    cloudWatch.on(PutMetricAlarmCommand).rejectsOnce(new InternalServiceFault({ $metadata: {}, message: 'internal' }))
+    cloudWatch
+      .on(PutMetricAlarmCommand)
+      .rejectsOnce(new InternalServiceFault({ $metadata: {}, message: 'internal' }))
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client', $metadata: {} }))
       .rejectsOnce(new InvalidParameterValueException({ $metadata: {}, message: 'bad period' }));
     const fault = await metrics.putAlarm(alarm).catch((e: unknown) => e);

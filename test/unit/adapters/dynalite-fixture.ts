@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { ensureTables, startDynalite, type DynaliteServer } from '#adapters/local/dynalite-server.ts';
+import { type DynaliteServer, ensureTables, startDynalite } from '#adapters/local/dynalite-server.ts';
 
 export interface DynaliteFixture {
   client: DynamoDBClient;
@@ -23,7 +23,9 @@ export function useDynalite(): DynaliteFixture {
   beforeAll(async () => {
     server = await startDynalite();
     fixture.client = new DynamoDBClient({
-      endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     });
   });
   afterAll(async () => {

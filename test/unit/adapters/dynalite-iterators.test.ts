@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
-import { ensureTables, startDynalite, type DynaliteServer } from '#adapters/local/dynalite-server.ts';
+import { type DynaliteServer, ensureTables, startDynalite } from '#adapters/local/dynalite-server.ts';
 
 /**
  * abstract-level keeps each database's open iterators in a private registry, entered through
@@ -55,10 +55,15 @@ for (const storage of ['on disk', 'in memory'] as const) {
       rmSync(dataDir, { recursive: true, force: true });
     });
 
-    const query = (limit?: number) => client.send(new QueryCommand({
-      TableName: tables.state, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'SERVICE' } },
-      ...(limit ? { Limit: limit } : {}),
-    }));
+    const query = (limit?: number) =>
+      client.send(
+        new QueryCommand({
+          TableName: tables.state,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: 'SERVICE' } },
+          ...(limit ? { Limit: limit } : {}),
+        }),
+      );
 
     it('has no iterator left open once each Query has answered, read to the end or cut short by Limit', async () => {
       for (let i = 0; i < QUERIES; i += 20) await Promise.all(Array.from({ length: 20 }, (_, j) => query(j % 2 === 0 ? undefined : 5)));

@@ -73,15 +73,24 @@ describe('DynamoDbAuditLog over the sharded time index', () => {
 describe('the sandbox audit table', () => {
   it('refuses a table kept from before the sharded time index, naming what is missing', async () => {
     const old = auditTableInput('audit-old');
-    await dynalite.client.send(new CreateTableCommand({
-      ...old,
-      AttributeDefinitions: [...old.AttributeDefinitions!.filter((a) => a.AttributeName !== 'timeShard'), { AttributeName: 'feed', AttributeType: 'S' }],
-      GlobalSecondaryIndexes: [{
-        IndexName: 'byTime', Projection: { ProjectionType: 'ALL' },
-        KeySchema: [{ AttributeName: 'feed', KeyType: 'HASH' }, { AttributeName: 'timeKey', KeyType: 'RANGE' }],
-      }],
-    }));
-    await expect(ensureTables(dynalite.client, { state: 'state-old', audit: 'audit-old' }))
-      .rejects.toThrow('table audit-old has no byTimeShard or byStreamTime index');
+    await dynalite.client.send(
+      new CreateTableCommand({
+        ...old,
+        AttributeDefinitions: [...old.AttributeDefinitions!.filter((a) => a.AttributeName !== 'timeShard'), { AttributeName: 'feed', AttributeType: 'S' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byTime',
+            Projection: { ProjectionType: 'ALL' },
+            KeySchema: [
+              { AttributeName: 'feed', KeyType: 'HASH' },
+              { AttributeName: 'timeKey', KeyType: 'RANGE' },
+            ],
+          },
+        ],
+      }),
+    );
+    await expect(ensureTables(dynalite.client, { state: 'state-old', audit: 'audit-old' })).rejects.toThrow(
+      'table audit-old has no byTimeShard or byStreamTime index',
+    );
   });
 });

@@ -1,11 +1,11 @@
 import { CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { chainEntry, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
-import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
-import { backfillAuditIndex } from '../../../bin/audit-backfill.ts';
 import { readAwsConfig } from '#adapters/aws/config.ts';
-import { auditTableInput, auditTimeKey, normalizeTime, type AuditIndexName } from '#adapters/aws/table-design.ts';
+import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
+import { type AuditIndexName, auditTableInput, auditTimeKey, normalizeTime } from '#adapters/aws/table-design.ts';
+import { type AuditEntry, type AuditRecord, chainEntry } from '#domain/audit.ts';
 import type { AuditQuery } from '#ports/audit-log.ts';
+import { backfillAuditIndex } from '../../../bin/audit-backfill.ts';
 import { useDynalite } from './dynalite-fixture.ts';
 
 const dynalite = useDynalite();
@@ -27,22 +27,34 @@ async function upgradeTable(): Promise<string> {
 const MINUTES = [5, 1, 9, 3, 7, 2, 11, 0, 8, 4, 10, 6];
 function entry(minute: number, service: string | undefined): AuditEntry {
   return {
-    time: new Date(Date.UTC(2026, 2, 1, 12, minute)).toISOString(), actor: 'user/alice', action: 'rule.update',
-    target: 'rule/AR-101', before: null, after: { minute }, outcome: 'success', reasons: [], requestId: `r-${minute}`,
+    time: new Date(Date.UTC(2026, 2, 1, 12, minute)).toISOString(),
+    actor: 'user/alice',
+    action: 'rule.update',
+    target: 'rule/AR-101',
+    before: null,
+    after: { minute },
+    outcome: 'success',
+    reasons: [],
+    requestId: `r-${minute}`,
     ...(service ? { service } : {}),
   };
 }
 
 /** What hms-sys wrote before the sharded index: feed, timeKey and time, no timeShard. */
 async function putAsBefore(table: string, record: AuditRecord): Promise<void> {
-  await dynalite.client.send(new PutItemCommand({
-    TableName: table,
-    Item: {
-      stream: { S: record.stream }, seq: { N: String(record.seq) }, feed: { S: 'audit' },
-      timeKey: { S: auditTimeKey(record.time, record.stream, record.seq) },
-      time: { S: normalizeTime(record.time) }, record: { S: JSON.stringify(record) },
-    },
-  }));
+  await dynalite.client.send(
+    new PutItemCommand({
+      TableName: table,
+      Item: {
+        stream: { S: record.stream },
+        seq: { N: String(record.seq) },
+        feed: { S: 'audit' },
+        timeKey: { S: auditTimeKey(record.time, record.stream, record.seq) },
+        time: { S: normalizeTime(record.time) },
+        record: { S: JSON.stringify(record) },
+      },
+    }),
+  );
 }
 
 /** Six records written the old way, then six appended by the new code mid-upgrade (byTime still there). */
@@ -94,8 +106,11 @@ describe('audit reads while a stack upgrades its indexes', () => {
     // Every record, old and new, through the fallbacks, newest first by time, not by seq.
     expect(before[0]!.flat()).toEqual(newestFirst(all));
     expect(before[2]!.flat()).toEqual(newestFirst(all.filter((r) => r.service === 'api')));
-    expect(before[3]!.flat().map((r) => r.time)).toEqual(newestFirst(all.filter((r) => r.service === 'web'))
-      .map((r) => r.time).filter((t) => t >= '2026-03-01T12:03:00.000Z' && t <= '2026-03-01T12:10:00.000Z'));
+    expect(before[3]!.flat().map((r) => r.time)).toEqual(
+      newestFirst(all.filter((r) => r.service === 'web'))
+        .map((r) => r.time)
+        .filter((t) => t >= '2026-03-01T12:03:00.000Z' && t <= '2026-03-01T12:10:00.000Z'),
+    );
 
     expect(await backfillAuditIndex({ client: dynalite.client, tableName: table, pageSize: 4 })).toEqual({ found: legacy, updated: legacy, skipped: 0 });
     const final = new DynamoDbAuditLog({ client: dynalite.client, tableName: table });
@@ -121,7 +136,8 @@ describe('audit reads while a stack upgrades its indexes', () => {
 
   it('appends set feed only while byTime is in the set, and always the new index keys', async () => {
     const table = await upgradeTable();
-    const read = (seq: number) => dynalite.client.send(new GetItemCommand({ TableName: table, Key: { stream: { S: 'service#api' }, seq: { N: String(seq) } } }));
+    const read = (seq: number) =>
+      dynalite.client.send(new GetItemCommand({ TableName: table, Key: { stream: { S: 'service#api' }, seq: { N: String(seq) } } }));
     await new DynamoDbAuditLog({ client: dynalite.client, tableName: table, indexes: ['byTime'] }).append(entry(0, 'api'));
     await new DynamoDbAuditLog({ client: dynalite.client, tableName: table }).append(entry(1, 'api'));
     const [first, second] = [(await read(1)).Item!, (await read(2)).Item!];
@@ -133,7 +149,7 @@ describe('audit reads while a stack upgrades its indexes', () => {
 
 describe('HMS_AUDIT_INDEXES', () => {
   const env = { AWS_REGION: 'us-east-1', STATE_TABLE: 's', AUDIT_TABLE: 'a', HMS_CLUSTERS: 'c', HMS_ACTOR: 'role/x' };
-  it('defaults to today\'s indexes, reads an upgrade step, and refuses a set that cannot list every stream', () => {
+  it("defaults to today's indexes, reads an upgrade step, and refuses a set that cannot list every stream", () => {
     expect(readAwsConfig(env).auditIndexes).toEqual(['byTimeShard', 'byStreamTime']);
     expect(readAwsConfig({ ...env, HMS_AUDIT_INDEXES: 'byTime,byTimeShard' }).auditIndexes).toEqual(['byTime', 'byTimeShard']);
     expect(Object.isFrozen(readAwsConfig({ ...env, HMS_AUDIT_INDEXES: 'byTime' }).auditIndexes)).toBe(true);

@@ -10,21 +10,26 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Service } from '#domain/model.ts';
-import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
-import { backfillAuditIndex } from '../../../bin/audit-backfill.ts';
-import { auditTimeShard } from '#adapters/aws/table-design.ts';
+import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
+import { auditTimeShard } from '#adapters/aws/table-design.ts';
+import type { Service } from '#domain/model.ts';
 import { StaleVersionError } from '#ports/errors.ts';
+import { backfillAuditIndex } from '../../../bin/audit-backfill.ts';
 
 const dynamo = mockClient(DynamoDBClient);
 const client = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const store = new DynamoDbStateStore({ client, tableName: 'state' });
 
 const api: Service = {
-  name: 'api', cluster: 'dev', namespace: 'apps', deployment: 'api',
-  tags: { agency: 'DOT', program: 'roads', fiscalYear: 'FY26' }, createdAt: '2026-01-01T00:00:00.000Z', version: 4,
+  name: 'api',
+  cluster: 'dev',
+  namespace: 'apps',
+  deployment: 'api',
+  tags: { agency: 'DOT', program: 'roads', fiscalYear: 'FY26' },
+  createdAt: '2026-01-01T00:00:00.000Z',
+  version: 4,
 };
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
@@ -138,8 +143,16 @@ describe('DynamoDbAuditLog request shapes', () => {
     dynamo.on(PutItemCommand).resolves({});
     const log = new DynamoDbAuditLog({ client, tableName: 'audit' });
     await log.append({
-      time: '2026-03-01T12:00:00.000Z', actor: 'user/alice', action: 'service.create', target: 'service/api',
-      before: null, after: { name: 'api' }, outcome: 'success', reasons: [], requestId: 'r1', service: 'api',
+      time: '2026-03-01T12:00:00.000Z',
+      actor: 'user/alice',
+      action: 'service.create',
+      target: 'service/api',
+      before: null,
+      after: { name: 'api' },
+      outcome: 'success',
+      reasons: [],
+      requestId: 'r1',
+      service: 'api',
     });
 
     const head = dynamo.commandCalls(QueryCommand)[0]!.args[0].input;
@@ -147,7 +160,9 @@ describe('DynamoDbAuditLog request shapes', () => {
     const put = dynamo.commandCalls(PutItemCommand)[0]!.args[0].input;
     expect(put.ConditionExpression).toBe('attribute_not_exists(#stream)');
     expect(put.Item).toMatchObject({
-      stream: { S: 'service#api' }, seq: { N: '1' }, timeShard: { S: auditTimeShard('service#api') },
+      stream: { S: 'service#api' },
+      seq: { N: '1' },
+      timeShard: { S: auditTimeShard('service#api') },
       timeKey: { S: '2026-03-01T12:00:00.000Z#service#api#000000000001' },
     });
     expect(put.Item!.timeShard!.S).toMatch(/^audit#[0-7]$/);
@@ -161,11 +176,16 @@ describe('DynamoDbAuditLog request shapes', () => {
     const [query, ...more] = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
     expect(more).toEqual([]);
     expect(query).toMatchObject({
-      TableName: 'audit', IndexName: 'byStreamTime', ScanIndexForward: false, Limit: 12,
+      TableName: 'audit',
+      IndexName: 'byStreamTime',
+      ScanIndexForward: false,
+      Limit: 12,
       KeyConditionExpression: '#source = :source AND #timeKey BETWEEN :from AND :below',
       ExpressionAttributeNames: { '#source': 'stream', '#timeKey': 'timeKey' },
       ExpressionAttributeValues: {
-        ':source': { S: 'service#api' }, ':from': { S: '2026-03-01T00:00:00.000Z' }, ':below': { S: '2026-03-02T00:00:00.000Z$' },
+        ':source': { S: 'service#api' },
+        ':from': { S: '2026-03-01T00:00:00.000Z' },
+        ':below': { S: '2026-03-02T00:00:00.000Z$' },
       },
     });
     expect(query!.FilterExpression).toBeUndefined();
@@ -179,13 +199,21 @@ describe('DynamoDbAuditLog request shapes', () => {
     const queries = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
     expect(queries.map((q) => q.ExpressionAttributeValues![':source']!.S).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `audit#${i}`));
     for (const query of queries) {
-      expect(query).toMatchObject({ IndexName: 'byTimeShard', ScanIndexForward: false, Limit: 6, KeyConditionExpression: '#source = :source AND #timeKey < :below' });
+      expect(query).toMatchObject({
+        IndexName: 'byTimeShard',
+        ScanIndexForward: false,
+        Limit: 6,
+        KeyConditionExpression: '#source = :source AND #timeKey < :below',
+      });
       expect(query.FilterExpression).toBeUndefined();
     }
   });
 
-  it('without byStreamTime, reads the stream\'s table partition consistently, whole, with time as a filter', async () => {
-    dynamo.on(QueryCommand).resolvesOnce({ Items: [], LastEvaluatedKey: { stream: { S: 'service#api' }, seq: { N: '7' } } }).resolves({ Items: [] });
+  it("without byStreamTime, reads the stream's table partition consistently, whole, with time as a filter", async () => {
+    dynamo
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [], LastEvaluatedKey: { stream: { S: 'service#api' }, seq: { N: '7' } } })
+      .resolves({ Items: [] });
     const log = new DynamoDbAuditLog({ client, tableName: 'audit', indexes: ['byTime', 'byTimeShard'] });
     await log.list({ service: 'api', since: '2026-03-01T00:00:00Z', until: '2026-03-02T00:00:00Z', limit: 10 });
 
@@ -193,11 +221,15 @@ describe('DynamoDbAuditLog request shapes', () => {
     expect(queries).toHaveLength(2);
     expect(queries[1]!.ExclusiveStartKey).toEqual({ stream: { S: 'service#api' }, seq: { N: '7' } });
     expect(queries[0]).toMatchObject({
-      TableName: 'audit', ConsistentRead: true, KeyConditionExpression: '#source = :source',
+      TableName: 'audit',
+      ConsistentRead: true,
+      KeyConditionExpression: '#source = :source',
       FilterExpression: '#timeKey >= :from AND #timeKey < :below',
       ExpressionAttributeNames: { '#source': 'stream', '#timeKey': 'timeKey' },
       ExpressionAttributeValues: {
-        ':source': { S: 'service#api' }, ':from': { S: '2026-03-01T00:00:00.000Z' }, ':below': { S: '2026-03-02T00:00:00.000Z$' },
+        ':source': { S: 'service#api' },
+        ':from': { S: '2026-03-01T00:00:00.000Z' },
+        ':below': { S: '2026-03-02T00:00:00.000Z$' },
       },
     });
     expect(queries[0]!.IndexName).toBeUndefined();
@@ -213,7 +245,10 @@ describe('DynamoDbAuditLog request shapes', () => {
     const [query, ...more] = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
     expect(more).toEqual([]);
     expect(query).toMatchObject({
-      IndexName: 'byTime', ScanIndexForward: false, Limit: 6, KeyConditionExpression: '#source = :source AND #timeKey < :below',
+      IndexName: 'byTime',
+      ScanIndexForward: false,
+      Limit: 6,
+      KeyConditionExpression: '#source = :source AND #timeKey < :below',
       ExpressionAttributeNames: { '#source': 'feed', '#timeKey': 'timeKey' },
       ExpressionAttributeValues: { ':source': { S: 'audit' }, ':below': { S: '2026-03-02T00:00:00.000Z$' } },
     });
@@ -222,18 +257,31 @@ describe('DynamoDbAuditLog request shapes', () => {
     dynamo.on(QueryCommand).resolves({ Items: [] });
     dynamo.on(PutItemCommand).resolves({});
     await log.append({
-      time: '2026-03-01T12:00:00.000Z', actor: 'user/alice', action: 'service.create', target: 'service/api',
-      before: null, after: null, outcome: 'success', reasons: [], requestId: 'r1', service: 'api',
+      time: '2026-03-01T12:00:00.000Z',
+      actor: 'user/alice',
+      action: 'service.create',
+      target: 'service/api',
+      before: null,
+      after: null,
+      outcome: 'success',
+      reasons: [],
+      requestId: 'r1',
+      service: 'api',
     });
     expect(dynamo.commandCalls(PutItemCommand)[0]!.args[0].input.Item).toMatchObject({
-      feed: { S: 'audit' }, timeShard: { S: auditTimeShard('service#api') }, timeKey: { S: '2026-03-01T12:00:00.000Z#service#api#000000000001' },
+      feed: { S: 'audit' },
+      timeShard: { S: auditTimeShard('service#api') },
+      timeKey: { S: '2026-03-01T12:00:00.000Z#service#api#000000000001' },
     });
   });
 
   it('backfills with a paged Scan and conditional updates that set only the index attributes', async () => {
     const record = { time: '2026-03-01T12:00:00Z', stream: 'service#api', seq: 3 };
     const item = { stream: { S: 'service#api' }, seq: { N: '3' }, record: { S: JSON.stringify(record) } };
-    dynamo.on(ScanCommand).resolvesOnce({ Items: [item], LastEvaluatedKey: { stream: { S: 'service#api' }, seq: { N: '3' } } }).resolves({ Items: [item] });
+    dynamo
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [item], LastEvaluatedKey: { stream: { S: 'service#api' }, seq: { N: '3' } } })
+      .resolves({ Items: [item] });
     dynamo.on(UpdateItemCommand).resolvesOnce({}).rejects(conditionFailed());
     expect(await backfillAuditIndex({ client, tableName: 'audit' })).toEqual({ found: 2, updated: 1, skipped: 1 });
 
@@ -255,7 +303,10 @@ describe('DynamoDbAuditLog request shapes', () => {
 
     const query = dynamo.commandCalls(QueryCommand)[0]!.args[0].input;
     expect(query).toMatchObject({
-      KeyConditionExpression: '#stream = :stream AND #seq > :after', ConsistentRead: true, ScanIndexForward: true, Limit: 1001,
+      KeyConditionExpression: '#stream = :stream AND #seq > :after',
+      ConsistentRead: true,
+      ScanIndexForward: true,
+      Limit: 1001,
       ExpressionAttributeValues: { ':stream': { S: 'service#api' }, ':after': { N: '41' } },
     });
     expect(query.IndexName).toBeUndefined();

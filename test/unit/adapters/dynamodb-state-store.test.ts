@@ -1,9 +1,9 @@
-import type { EventClaim } from '#ports/state-store.ts';
 import { describe, expect, it } from 'vitest';
-import type { Rule, Service } from '#domain/model.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
-import { useDynalite } from './dynalite-fixture.ts';
+import type { Rule, Service } from '#domain/model.ts';
 import { StaleVersionError } from '#ports/errors.ts';
+import type { EventClaim } from '#ports/state-store.ts';
+import { useDynalite } from './dynalite-fixture.ts';
 
 const dynalite = useDynalite();
 
@@ -15,18 +15,30 @@ async function freshStore(): Promise<DynamoDbStateStore> {
 
 function service(name: string, version = 1): Service {
   return {
-    name, cluster: 'dev', namespace: 'apps', deployment: name,
+    name,
+    cluster: 'dev',
+    namespace: 'apps',
+    deployment: name,
     tags: { agency: 'DOT', program: 'roads', fiscalYear: 'FY26' },
     metrics: { dimensions: { Service: name, Env: 'dev' } },
-    createdAt: '2026-01-01T00:00:00.000Z', version,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    version,
   };
 }
 
 function rule(ruleId: string, version = 1): Rule {
   return {
-    ruleId, service: 'api', minReplicas: 2, maxReplicas: 10, trigger: { metric: 'RequestCount', threshold: 500 },
-    scaleInStabilizationSeconds: 300, target: { cluster: 'sandbox', namespace: 'benefits', deployment: 'api', tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' } }, alarms: [`hms-sys-${ruleId}-scale-out`],
-    createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', version,
+    ruleId,
+    service: 'api',
+    minReplicas: 2,
+    maxReplicas: 10,
+    trigger: { metric: 'RequestCount', threshold: 500 },
+    scaleInStabilizationSeconds: 300,
+    target: { cluster: 'sandbox', namespace: 'benefits', deployment: 'api', tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' } },
+    alarms: [`hms-sys-${ruleId}-scale-out`],
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    version,
   };
 }
 
@@ -163,8 +175,17 @@ describe('service scaling state', () => {
   it('appends changes conditionally on the version', async () => {
     const store = await freshStore();
     const change = { at: '2026-11-23T12:00:00.000Z', from: 4, to: 8, ruleId: 'AR-101', eventId: 'e1' };
-    await store.putScaling({ service: 'svc', changes: [change], rules: { 'AR-101': { recommendations: [], lastDecision: null } }, hpaBaselineMin: 2, version: 1 }, null);
-    expect(await store.getScaling('svc')).toEqual({ service: 'svc', changes: [change], rules: { 'AR-101': { recommendations: [], lastDecision: null } }, hpaBaselineMin: 2, version: 1 });
+    await store.putScaling(
+      { service: 'svc', changes: [change], rules: { 'AR-101': { recommendations: [], lastDecision: null } }, hpaBaselineMin: 2, version: 1 },
+      null,
+    );
+    expect(await store.getScaling('svc')).toEqual({
+      service: 'svc',
+      changes: [change],
+      rules: { 'AR-101': { recommendations: [], lastDecision: null } },
+      hpaBaselineMin: 2,
+      version: 1,
+    });
     await expect(store.putScaling({ service: 'svc', changes: [], rules: {}, version: 1 }, null)).rejects.toThrow(StaleVersionError);
     expect(await store.getScaling('other')).toBeNull();
   });

@@ -25,7 +25,8 @@ beforeEach(() => {
 
 describe('EksNodeGroups', () => {
   it('sums maxSize over every page of node groups', async () => {
-    eks.on(ListNodegroupsCommand)
+    eks
+      .on(ListNodegroupsCommand)
       .resolvesOnce({ nodegroups: ['general', 'spot'], nextToken: 'page-2' })
       .resolvesOnce({ nodegroups: ['gpu'] });
     describeBySize();
@@ -67,7 +68,10 @@ describe('EksNodeGroups', () => {
   });
 
   it('forgets a failed lookup so the next call asks again', async () => {
-    eks.on(ListNodegroupsCommand).rejectsOnce(new Error('Throttling')).resolves({ nodegroups: ['spot'] });
+    eks
+      .on(ListNodegroupsCommand)
+      .rejectsOnce(new Error('Throttling'))
+      .resolves({ nodegroups: ['spot'] });
     describeBySize();
     const groups = new EksNodeGroups({ client, clock });
 

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { describe, expect, it } from 'vitest';
 import { createEksToken, EksTokenCache } from '#adapters/aws/eks-token.ts';
 
 const credentials: AwsCredentialIdentityProvider = async () => ({
@@ -62,16 +62,12 @@ describe('createEksToken', () => {
   it('signs the cluster name header with a signature SigV4 verifies', async () => {
     const token = await createEksToken({ clusterName: 'prod', region: 'eu-west-2', credentials, now: signedAt });
     const url = decode(token);
-    expect(url.searchParams.get('X-Amz-Signature')).toBe(
-      expectedSignature(url, 'prod', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'),
-    );
+    expect(url.searchParams.get('X-Amz-Signature')).toBe(expectedSignature(url, 'prod', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'));
   });
 
   it('gives a different signature for a different cluster', async () => {
     const signature = async (clusterName: string) =>
-      decode(await createEksToken({ clusterName, region: 'eu-west-2', credentials, now: signedAt })).searchParams.get(
-        'X-Amz-Signature',
-      );
+      decode(await createEksToken({ clusterName, region: 'eu-west-2', credentials, now: signedAt })).searchParams.get('X-Amz-Signature');
     expect(await signature('prod')).not.toBe(await signature('staging'));
   });
 

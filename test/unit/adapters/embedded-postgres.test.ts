@@ -1,21 +1,15 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PostgresDatabase } from '#adapters/aws/postgres-database.ts';
-import {
-  platformPackageDir,
-  prepareBinaries,
-  serverOsUser,
-  startEmbeddedPostgres,
-  type OsUser,
-} from '#adapters/local/embedded-postgres.ts';
-import { DatabaseUnavailableError, type DatabaseLogin } from '#ports/database.ts';
+import { type OsUser, platformPackageDir, prepareBinaries, serverOsUser, startEmbeddedPostgres } from '#adapters/local/embedded-postgres.ts';
+import { type DatabaseLogin, DatabaseUnavailableError } from '#ports/database.ts';
 
 const database = new PostgresDatabase();
 let workDir: string;

@@ -29,7 +29,13 @@ describe('EventBridgePublisher', () => {
 
     expect(eventBridge.commandCalls(PutEventsCommand)[0]!.args[0].input).toEqual({
       Entries: [
-        { Source: 'hms.sys', DetailType: 'BudgetThresholdCrossed', Detail: '{"service":"svc-1","thresholdPercent":80}', Resources: ['svc-1'], EventBusName: 'default' },
+        {
+          Source: 'hms.sys',
+          DetailType: 'BudgetThresholdCrossed',
+          Detail: '{"service":"svc-1","thresholdPercent":80}',
+          Resources: ['svc-1'],
+          EventBusName: 'default',
+        },
         { Source: 'hms.sys', DetailType: 'BurstDone', Detail: '{"burstId":"b1"}', Resources: [], EventBusName: 'default' },
       ],
     });
@@ -56,7 +62,8 @@ describe('EventBridgePublisher', () => {
   });
 
   it('sends a throttled entry once more, and succeeds when it passes', async () => {
-    eventBridge.on(PutEventsCommand)
+    eventBridge
+      .on(PutEventsCommand)
       .resolvesOnce({ FailedEntryCount: 1, Entries: [{ EventId: 'a' }, { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }] })
       .callsFake(acceptAll);
     await publisher.publish([crossed(1), crossed(2)]);
@@ -69,9 +76,7 @@ describe('EventBridgePublisher', () => {
   it('throws naming the entries refused twice, after trying every batch', async () => {
     eventBridge.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({
       FailedEntryCount: input.Entries.filter((e) => e.Resources![0] === 'svc-3').length,
-      Entries: input.Entries.map((e) => (e.Resources![0] === 'svc-3'
-        ? { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }
-        : { EventId: 'ok' })),
+      Entries: input.Entries.map((e) => (e.Resources![0] === 'svc-3' ? { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' } : { EventId: 'ok' })),
     }));
     const events = Array.from({ length: 12 }, (_, i) => crossed(i));
 
@@ -82,7 +87,8 @@ describe('EventBridgePublisher', () => {
 
   it('does not resend an entry refused for good', async () => {
     eventBridge.on(PutEventsCommand).resolves({
-      FailedEntryCount: 1, Entries: [{ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' }],
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' }],
     });
     await expect(publisher.publish([crossed(1)])).rejects.toThrow(/MalformedDetail Detail is malformed\./);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEksToken, EksTokenCache } from '#adapters/aws/eks-token.ts';
 
 const credentials: AwsCredentialIdentityProvider = async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SimState, type CapacityOptions, type SimDeployment } from '#adapters/local/k8s-sim/state.ts';
+import { type CapacityOptions, type SimDeployment, SimState } from '#adapters/local/k8s-sim/state.ts';
 import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
 
 /** The benchmark parameters: pod Ready 20 s after scheduling, 30 pods a node, node Ready 90 s after asking, 1 s batches. */
@@ -75,7 +75,12 @@ describe('node capacity in the simulator', () => {
     at(2_000);
     state.setReplicas(portal, 130);
     at(3_000);
-    expect(state.nodes().slice(4).map((n) => [n.launchedAt, n.readyAt])).toEqual([[3_000, 92_000]]);
+    expect(
+      state
+        .nodes()
+        .slice(4)
+        .map((n) => [n.launchedAt, n.readyAt]),
+    ).toEqual([[3_000, 92_000]]);
     at(92_000);
     expect(state.pendingCount()).toBe(0);
   });

@@ -24,7 +24,15 @@ function request(url: string, path: string, method = 'GET', body?: unknown) {
 
 /** A pod as the index holds it; `reads` counts how often its seq is read. */
 function pod(seq: number, reads = { count: 0 }, bound?: string): SimPod {
-  const p = { namespace: 'ns', name: `p-${seq}`, uid: String(seq), creationTimestamp: '', resourceVersion: '1', deployment: 'web', labels: {} } as unknown as SimPod;
+  const p = {
+    namespace: 'ns',
+    name: `p-${seq}`,
+    uid: String(seq),
+    creationTimestamp: '',
+    resourceVersion: '1',
+    deployment: 'web',
+    labels: {},
+  } as unknown as SimPod;
   Object.defineProperty(p, 'seq', { get: () => (reads.count++, seq), enumerable: true });
   Object.assign(p, { revision: 1, priority: 0, createdAt: 0, ...(bound ? { nodeName: bound, scheduledAt: 0 } : {}) });
   return p;

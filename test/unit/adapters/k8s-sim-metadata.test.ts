@@ -10,7 +10,8 @@ const MERGE = 'application/merge-patch+json';
 
 async function call(sim: K8sSimulator, method: string, path: string, body?: unknown, contentType = MERGE) {
   const res = await fetch(`${sim.url}${path}`, {
-    method, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': contentType },
   });
   return { status: res.status, body: (await res.json()) as any };
@@ -93,13 +94,22 @@ describe('metadata edits on a Deployment (kubectl label, annotate, patch)', () =
     const current = (await call(sim, 'GET', PATH)).body;
     const same = await call(sim, 'PATCH', PATH, { spec: { strategy: current.spec.strategy, selector: current.spec.selector } });
     expect(same.status).toBe(200);
-    const directive = await call(sim, 'PATCH', PATH, { metadata: { labels: { t: '2' } }, spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'receipt-svc' }] } } } }, 'application/strategic-merge-patch+json');
+    const directive = await call(
+      sim,
+      'PATCH',
+      PATH,
+      { metadata: { labels: { t: '2' } }, spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'receipt-svc' }] } } } },
+      'application/strategic-merge-patch+json',
+    );
     expect(directive.status).toBe(200);
   });
 
-  it.each(['application/json-patch+json', 'application/apply-patch+yaml', 'text/plain'])('answers 415 for %s, listing the patch types it takes', async (type) => {
-    const answer = await call(sim, 'PATCH', PATH, [{ op: 'add', path: '/metadata/labels/t', value: '1' }], type);
-    expect(answer.status).toBe(415);
-    expect(answer.body.message).toContain('application/merge-patch+json, application/strategic-merge-patch+json');
-  });
+  it.each(['application/json-patch+json', 'application/apply-patch+yaml', 'text/plain'])(
+    'answers 415 for %s, listing the patch types it takes',
+    async (type) => {
+      const answer = await call(sim, 'PATCH', PATH, [{ op: 'add', path: '/metadata/labels/t', value: '1' }], type);
+      expect(answer.status).toBe(415);
+      expect(answer.body.message).toContain('application/merge-patch+json, application/strategic-merge-patch+json');
+    },
+  );
 });

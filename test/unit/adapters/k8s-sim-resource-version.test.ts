@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubernetesCluster } from '#adapters/aws/kubernetes-cluster.ts';
 import { SimState } from '#adapters/local/k8s-sim/state.ts';
-import { startK8sSimulator, type K8sSimulator, type SimRequestEvent } from '#adapters/local/k8s-simulator.ts';
+import { type K8sSimulator, type SimRequestEvent, startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import type { WorkloadRef } from '#ports/cluster.ts';
 
 const TOKEN = 'simulator-token';
@@ -44,7 +44,11 @@ describe('scale writes during a ramp', () => {
   async function rampingSim() {
     const clock = { t: 0 };
     sim = await startK8sSimulator({
-      token: TOKEN, podReadyDelayMs: 20, hpaSyncMs: 60_000, now: () => clock.t, capacity: { initialNodes: 2, podsPerNode: 30 },
+      token: TOKEN,
+      podReadyDelayMs: 20,
+      hpaSyncMs: 60_000,
+      now: () => clock.t,
+      capacity: { initialNodes: 2, podsPerNode: 30 },
     });
     sim.onRequest(() => (clock.t += 10));
     sim.seedDeployment({ namespace: 'apps', name: 'web', replicas: 2 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { excessPods, oldPodsToDelete, podsToCreate, rollingBounds } from '#adapters/local/k8s-sim/rollout.ts';
-import { SimState, type CapacityOptions, type SimDeployment } from '#adapters/local/k8s-sim/state.ts';
+import { type CapacityOptions, type SimDeployment, SimState } from '#adapters/local/k8s-sim/state.ts';
 
 const POD_READY_MS = 20_000;
 const CAPACITY: Partial<CapacityOptions> = { podsPerNode: 30, nodeProvisioningDelayMs: 90_000, batchWindowMs: 1_000, maxNodes: 100 };
@@ -153,7 +153,8 @@ describe('rolling updates in the simulator', () => {
         annotate(web, 'v2');
         let t = 0;
         for (const gap of [0, ...gaps]) {
-          at((t += gap));
+          t += gap;
+          at(t);
           const now = view();
           expect(now.pods).toBeLessThanOrEqual(replicas + maxSurge);
           expect(now.ready).toBeGreaterThanOrEqual(replicas - maxUnavailable);
@@ -172,9 +173,17 @@ describe('rolling updates in the simulator', () => {
           const c = cluster(replicas);
           c.annotate(c.web, 'v2');
           let t = 0;
-          if (probe) for (const gap of probes) c.at((t += gap));
+          if (probe) {
+            for (const gap of probes) {
+              t += gap;
+              c.at(t);
+            }
+          }
           c.at(200_000);
-          return c.state.podsOf('apps', 'web').map((p) => `${p.revision}@${p.scheduledAt}`).sort();
+          return c.state
+            .podsOf('apps', 'web')
+            .map((p) => `${p.revision}@${p.scheduledAt}`)
+            .sort();
         };
         expect(run(true)).toEqual(run(false));
       }),

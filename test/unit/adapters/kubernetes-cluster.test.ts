@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KubernetesCapacity } from '#adapters/aws/kubernetes-capacity.ts';
 import type { KubernetesClusterOptions } from '#adapters/aws/kubernetes-cluster.ts';
-import { startK8sSimulator, type K8sSimulator, type SimRequestEvent } from '#adapters/local/k8s-simulator.ts';
+import { type K8sSimulator, type SimRequestEvent, startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import { PLACEHOLDER_NAMESPACE, PLACEHOLDER_PRIORITY_CLASS, type WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, PortError } from '#ports/errors.ts';
 
@@ -102,14 +102,18 @@ describe('KubernetesCluster against the simulator', () => {
 
   it('throws ClusterUnavailableError with the last status once retries are spent', async () => {
     sim.injectFault({ pathIncludes: '/scale', status: 500, times: 10 });
-    const error = await clusterOn(sim).getScale(web).catch((err: unknown) => err);
+    const error = await clusterOn(sim)
+      .getScale(web)
+      .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(ClusterUnavailableError);
     expect((error as ClusterUnavailableError).status).toBe(500);
     expect(seen).toHaveLength(3);
   });
 
   it('rejects a wrong token without retrying and names the access entry', async () => {
-    const error = await clusterOn(sim, { tokenFor: async () => 'wrong' }).getScale(web).catch((err: unknown) => err);
+    const error = await clusterOn(sim, { tokenFor: async () => 'wrong' })
+      .getScale(web)
+      .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(ClusterUnavailableError);
     expect((error as ClusterUnavailableError).status).toBe(401);
     expect((error as Error).message).toMatch(/access entry/);
@@ -162,9 +166,7 @@ describe('KubernetesCluster against the simulator', () => {
     const cluster = clusterOn(sim);
     const hpa = await cluster.findHpa(web);
     await cluster.setHpaMinReplicas(web, 'web-hpa', 3, hpa!.resourceVersion);
-    await expect(cluster.setHpaMinReplicas(web, 'web-hpa', 4, hpa!.resourceVersion)).rejects.toBeInstanceOf(
-      ClusterConflictError,
-    );
+    await expect(cluster.setHpaMinReplicas(web, 'web-hpa', 4, hpa!.resourceVersion)).rejects.toBeInstanceOf(ClusterConflictError);
   });
 
   it('the HPA reverts a direct scale write on the Deployment it manages', async () => {
@@ -280,14 +282,14 @@ describe('workloads, pending pods, placeholders and node capacity over the API',
   const warm = () => sim.state.deployment(PLACEHOLDER_NAMESPACE, 'fema-fema-portal-20276025-hms-warm');
   const requests = { vcpu: 0.5, memoryGiB: 1 };
 
-  it('reads a Deployment\'s replicas and the summed requests of its pod template', async () => {
+  it("reads a Deployment's replicas and the summed requests of its pod template", async () => {
     await startVirtualSim();
     sim.seedDeployment({ namespace: 'fema', name: 'fema-portal', replicas: 10, podRequests: { cpu: '500m', memory: '1Gi' } });
     expect(await clusterOn(sim).getWorkload(portal)).toEqual({ replicas: 10, readyReplicas: 10, podRequests: requests });
     expect(seen.map((e) => `${e.method} ${e.path}`)).toEqual(['GET /apis/apps/v1/namespaces/fema/deployments/fema-portal']);
   });
 
-  it('sums several containers\' requests of a Deployment created through the API', async () => {
+  it("sums several containers' requests of a Deployment created through the API", async () => {
     await startVirtualSim();
     const created = await fetch(`${sim.url}/apis/apps/v1/namespaces/fema/deployments`, {
       method: 'POST',
@@ -358,9 +360,11 @@ describe('workloads, pending pods, placeholders and node capacity over the API',
     expect(sim.state.deployment('fema', 'fema-portal-hms-warm')).toBeUndefined();
     expect(await cluster.placeholderReplicas(portal)).toBe(5);
     expect(seen.map((e) => `${e.method} ${e.status}`)).toEqual([
-      'GET 404', 'POST 201', // created
+      'GET 404',
+      'POST 201', // created
       'GET 200', // already as asked
-      'GET 200', 'PATCH 200', // resized
+      'GET 200',
+      'PATCH 200', // resized
       'GET 200', // placeholderReplicas
     ]);
     expect(seen.every((e) => e.path.startsWith(`/apis/apps/v1/namespaces/${PLACEHOLDER_NAMESPACE}/deployments`))).toBe(true);
@@ -381,7 +385,7 @@ describe('workloads, pending pods, placeholders and node capacity over the API',
     expect(seen.slice(2).map((e) => `${e.method} ${e.status}`)).toEqual(['GET 200', 'DELETE 200', 'GET 404', 'GET 404']);
   });
 
-  it('leaves alone a Deployment of the placeholder\'s name that hms-sys did not make', async () => {
+  it("leaves alone a Deployment of the placeholder's name that hms-sys did not make", async () => {
     await startVirtualSim();
     sim.seedDeployment({ namespace: PLACEHOLDER_NAMESPACE, name: 'fema-fema-portal-20276025-hms-warm', replicas: 3 });
     const cluster = clusterOn(sim);
@@ -391,7 +395,7 @@ describe('workloads, pending pods, placeholders and node capacity over the API',
     expect(seen.map((e) => e.method)).toEqual(['GET', 'GET']);
   });
 
-  it('placeholders hold warm nodes that the workload\'s pods then take over at once', async () => {
+  it("placeholders hold warm nodes that the workload's pods then take over at once", async () => {
     const clock = await startVirtualSim();
     sim.seedDeployment({ namespace: 'fema', name: 'fema-portal', replicas: 10 });
     const cluster = clusterOn(sim);
@@ -449,7 +453,7 @@ describe('workloads, pending pods, placeholders and node capacity over the API',
   });
 });
 
-describe('the simulator\'s nodes, pods and PriorityClasses speak the Kubernetes API', () => {
+describe("the simulator's nodes, pods and PriorityClasses speak the Kubernetes API", () => {
   afterEach(() => sim.close());
   const call = async (path: string, init: RequestInit = {}) =>
     fetch(sim.url + path, { ...init, headers: { Authorization: `Bearer ${TOKEN}`, ...init.headers } });
@@ -463,7 +467,11 @@ describe('the simulator\'s nodes, pods and PriorityClasses speak the Kubernetes 
     clock.t = 1_000;
     const list = (await (await call('/api/v1/nodes')).json()) as {
       kind: string;
-      items: { metadata: { name: string }; spec: { unschedulable?: boolean; taints?: unknown[] }; status: { allocatable: { pods: string }; conditions: { type: string; status: string }[] } }[];
+      items: {
+        metadata: { name: string };
+        spec: { unschedulable?: boolean; taints?: unknown[] };
+        status: { allocatable: { pods: string }; conditions: { type: string; status: string }[] };
+      }[];
     };
     expect(list.kind).toBe('NodeList');
     expect(list.items).toHaveLength(3);
@@ -498,7 +506,10 @@ describe('the simulator\'s nodes, pods and PriorityClasses speak the Kubernetes 
     sim.seedDeployment({ namespace: 'fema', name: 'fema-portal', replicas: 3 });
     const TABLE = 'application/json;as=Table;g=meta.k8s.io;v=v1';
     const table = async (path: string, accept = TABLE) =>
-      (await (await call(path, { headers: { Accept: accept } })).json()) as { kind: string; rows: { cells: unknown[]; object?: { kind: string; spec?: unknown } }[] };
+      (await (await call(path, { headers: { Accept: accept } })).json()) as {
+        kind: string;
+        rows: { cells: unknown[]; object?: { kind: string; spec?: unknown } }[];
+      };
     const meta = await table('/api/v1/pods');
     expect(meta.kind).toBe('Table');
     expect(meta.rows).toHaveLength(3);
@@ -511,7 +522,7 @@ describe('the simulator\'s nodes, pods and PriorityClasses speak the Kubernetes 
     expect((await call('/api/v1/pods', { headers: { Accept: 'application/json;as=Table;g=meta.k8s.io;v=v2' } })).status).toBe(406);
   });
 
-  it('serves the placeholders\' PriorityClass', async () => {
+  it("serves the placeholders' PriorityClass", async () => {
     await startVirtualSim();
     const response = await call(`/apis/scheduling.k8s.io/v1/priorityclasses/${PLACEHOLDER_PRIORITY_CLASS}`);
     expect(await response.json()).toMatchObject({ kind: 'PriorityClass', apiVersion: 'scheduling.k8s.io/v1', value: -10, globalDefault: false });
@@ -520,11 +531,12 @@ describe('the simulator\'s nodes, pods and PriorityClasses speak the Kubernetes 
 
   it('answers a second create with AlreadyExists, a delete of nothing with NotFound, and a wrong uid with Conflict', async () => {
     await startVirtualSim();
-    const create = () => call('/apis/apps/v1/namespaces/fema/deployments', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ metadata: { name: 'w' }, spec: { replicas: 1, template: { metadata: { labels: { app: 'w' } } } } }),
-    });
+    const create = () =>
+      call('/apis/apps/v1/namespaces/fema/deployments', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ metadata: { name: 'w' }, spec: { replicas: 1, template: { metadata: { labels: { app: 'w' } } } } }),
+      });
     expect((await create()).status).toBe(201);
     const again = await create();
     expect(again.status).toBe(409);
@@ -542,14 +554,17 @@ describe('the simulator\'s nodes, pods and PriorityClasses speak the Kubernetes 
     expect(await gone.json()).toMatchObject({ reason: 'NotFound' });
   });
 
-  it('merge-patches a Deployment\'s replicas and container requests', async () => {
+  it("merge-patches a Deployment's replicas and container requests", async () => {
     await startVirtualSim();
     sim.seedDeployment({ namespace: 'fema', name: 'fema-portal', replicas: 2, podRequests: { cpu: '250m' } });
     const patched = await call('/apis/apps/v1/namespaces/fema/deployments/fema-portal', {
       method: 'PATCH',
       headers: { 'Content-Type': 'application/merge-patch+json' },
       body: JSON.stringify({
-        spec: { replicas: 4, template: { spec: { containers: [{ name: 'fema-portal', image: 'p:2', resources: { requests: { cpu: '1', memory: '2Gi' } } }] } } },
+        spec: {
+          replicas: 4,
+          template: { spec: { containers: [{ name: 'fema-portal', image: 'p:2', resources: { requests: { cpu: '1', memory: '2Gi' } } }] } },
+        },
       }),
     });
     expect(patched.status).toBe(200);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubernetesClusterOptions } from '#adapters/aws/kubernetes-cluster.ts';
 import { KubernetesRestarts } from '#adapters/aws/kubernetes-restarts.ts';
-import { startK8sSimulator, type K8sSimulator, type SimRequestEvent } from '#adapters/local/k8s-simulator.ts';
+import { type K8sSimulator, type SimRequestEvent, startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import { SECRET_VERSION_ANNOTATION, type WorkloadRef } from '#ports/cluster.ts';
 import { ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError } from '#ports/errors.ts';
 
@@ -33,8 +33,7 @@ function restartsOn(s: K8sSimulator, overrides: Partial<KubernetesClusterOptions
 }
 
 /** A raw API call to the simulator, as another writer would make it. */
-const call = (path: string, init: RequestInit = {}) =>
-  fetch(`${sim.url}${path}`, { ...init, headers: { Authorization: `Bearer ${TOKEN}`, ...init.headers } });
+const call = (path: string, init: RequestInit = {}) => fetch(`${sim.url}${path}`, { ...init, headers: { Authorization: `Bearer ${TOKEN}`, ...init.headers } });
 
 const requests = () => seen.map((e) => `${e.method} ${e.path} ${e.status}`);
 
@@ -46,10 +45,7 @@ describe('KubernetesRestarts.restartWorkload against the simulator', () => {
     sim.seedDeployment({ namespace: 'apps', name: 'web', replicas: 2 });
     expect(await restartsOn(sim).restartWorkload(web, version('v2'))).toBe('restarted');
 
-    expect(requests()).toEqual([
-      'GET /apis/apps/v1/namespaces/apps/deployments/web 200',
-      'PATCH /apis/apps/v1/namespaces/apps/deployments/web 200',
-    ]);
+    expect(requests()).toEqual(['GET /apis/apps/v1/namespaces/apps/deployments/web 200', 'PATCH /apis/apps/v1/namespaces/apps/deployments/web 200']);
     expect(sim.state.templateAnnotations('apps', 'web')).toEqual({ [SECRET_VERSION_ANNOTATION]: 'v2' });
     expect(sim.state.restarts('apps', 'web')).toBe(1);
     clock.t = 3 * POD_READY_MS;
@@ -70,7 +66,7 @@ describe('KubernetesRestarts.restartWorkload against the simulator', () => {
     expect(sim.state.restarts('apps', 'web')).toBe(1);
   });
 
-  it('keeps the template\'s other annotations', async () => {
+  it("keeps the template's other annotations", async () => {
     await startSim();
     sim.seedDeployment({ namespace: 'apps', name: 'web', replicas: 1, templateAnnotations: { 'prometheus.io/scrape': 'true' } });
     await restartsOn(sim).restartWorkload(web, version('v7'));
@@ -144,7 +140,7 @@ describe('KubernetesRestarts.rolloutStatus and rollingOutIn against the simulato
     expect(await cluster.rolloutStatus(web)).toEqual({ desired: 4, updated: 4, ready: 4, available: 4, done: true });
   });
 
-  it('reports the Deployment\'s generation and conditions the way the API server does', async () => {
+  it("reports the Deployment's generation and conditions the way the API server does", async () => {
     await startSim();
     sim.seedDeployment({ namespace: 'apps', name: 'web', replicas: 4 });
     const patched = await call('/apis/apps/v1/namespaces/apps/deployments/web', {
@@ -161,7 +157,11 @@ describe('KubernetesRestarts.rolloutStatus and rollingOutIn against the simulato
     const read = await (await call('/apis/apps/v1/namespaces/apps/deployments/web')).json();
     expect(read).toMatchObject({
       status: {
-        observedGeneration: 2, replicas: 5, updatedReplicas: 2, readyReplicas: 3, availableReplicas: 3,
+        observedGeneration: 2,
+        replicas: 5,
+        updatedReplicas: 2,
+        readyReplicas: 3,
+        availableReplicas: 3,
         conditions: [
           { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' },
           { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' },

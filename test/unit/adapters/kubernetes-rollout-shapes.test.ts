@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { isPlaceholder, isRollingOut, templateAnnotations, toRolloutItem, toRolloutStatus } from '#adapters/aws/kubernetes-rollout-shapes.ts';
 
 /** A Deployment as the API server returns it; zero-valued status fields are omitted. */
-function deployment(status: Record<string, unknown>, extra: { generation?: number; replicas?: number; paused?: boolean; labels?: Record<string, string> } = {}) {
+function deployment(
+  status: Record<string, unknown>,
+  extra: { generation?: number; replicas?: number; paused?: boolean; labels?: Record<string, string> } = {},
+) {
   return toRolloutItem({
     metadata: { name: 'web', resourceVersion: '42', generation: extra.generation ?? 3, labels: extra.labels },
     spec: { replicas: extra.replicas ?? 4, paused: extra.paused, template: { metadata: { labels: { app: 'web' } } } },
@@ -39,7 +42,11 @@ describe('isRollingOut', () => {
     ['a new ReplicaSet just created', { ...complete, conditions: [progressing('NewReplicaSetCreated')] }, true],
     ['a completed rollout', { ...complete, conditions: [progressing('NewReplicaSetAvailable')] }, false],
     // The condition keeps NewReplicaSetAvailable through scale-ups and lost pods.
-    ['a scale-up waiting for pods', { ...complete, replicas: 8, updatedReplicas: 8, availableReplicas: 4, conditions: [progressing('NewReplicaSetAvailable')] }, false],
+    [
+      'a scale-up waiting for pods',
+      { ...complete, replicas: 8, updatedReplicas: 8, availableReplicas: 4, conditions: [progressing('NewReplicaSetAvailable')] },
+      false,
+    ],
     ['a rollout past its progress deadline', { ...complete, replicas: 5, conditions: [progressing('ProgressDeadlineExceeded', 'False')] }, false],
     ['no Progressing condition and an unfinished rollout', { ...complete, replicas: 5 }, true],
     ['no Progressing condition and a finished one', complete, false],

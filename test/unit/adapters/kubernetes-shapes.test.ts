@@ -56,7 +56,7 @@ describe('parseQuantity', () => {
 });
 
 describe('Deployment reading', () => {
-  it('sums the containers\' cpu and memory requests of the pod template', () => {
+  it("sums the containers' cpu and memory requests of the pod template", () => {
     const workload = toWorkload({
       metadata: { name: 'web' },
       spec: {
@@ -89,15 +89,17 @@ describe('Deployment reading', () => {
   });
 
   it('writes a selector in the labelSelector query syntax', () => {
-    expect(selectorString({
-      matchLabels: { app: 'web', tier: 'front' },
-      matchExpressions: [
-        { key: 'env', operator: 'In', values: ['prod', 'dr'] },
-        { key: 'canary', operator: 'NotIn', values: ['true'] },
-        { key: 'owner', operator: 'Exists' },
-        { key: 'legacy', operator: 'DoesNotExist' },
-      ],
-    })).toBe('app=web,tier=front,env in (prod,dr),canary notin (true),owner,!legacy');
+    expect(
+      selectorString({
+        matchLabels: { app: 'web', tier: 'front' },
+        matchExpressions: [
+          { key: 'env', operator: 'In', values: ['prod', 'dr'] },
+          { key: 'canary', operator: 'NotIn', values: ['true'] },
+          { key: 'owner', operator: 'Exists' },
+          { key: 'legacy', operator: 'DoesNotExist' },
+        ],
+      }),
+    ).toBe('app=web,tier=front,env in (prod,dr),canary notin (true),owner,!legacy');
   });
 });
 
@@ -105,18 +107,22 @@ describe('placeholder names', () => {
   const label = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
   const subdomain = fc.stringMatching(/^[a-z0-9]([-a-z0-9.]{0,120}[a-z0-9])?$/);
 
-  it('are DNS-1123 labels, so the placeholders\' namespace can hold every workload\'s', () => {
-    fc.assert(fc.property(label, subdomain, (namespace, deployment) => {
-      expect(placeholderName({ namespace, deployment })).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
-    }));
+  it("are DNS-1123 labels, so the placeholders' namespace can hold every workload's", () => {
+    fc.assert(
+      fc.property(label, subdomain, (namespace, deployment) => {
+        expect(placeholderName({ namespace, deployment })).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+      }),
+    );
   });
 
   it('differ for different workloads, even where namespace-deployment reads the same', () => {
     expect(placeholderName({ namespace: 'a-b', deployment: 'c' })).not.toBe(placeholderName({ namespace: 'a', deployment: 'b-c' }));
-    fc.assert(fc.property(label, subdomain, label, subdomain, (n1, d1, n2, d2) => {
-      fc.pre(n1 !== n2 || d1 !== d2);
-      expect(placeholderName({ namespace: n1, deployment: d1 })).not.toBe(placeholderName({ namespace: n2, deployment: d2 }));
-    }));
+    fc.assert(
+      fc.property(label, subdomain, label, subdomain, (n1, d1, n2, d2) => {
+        fc.pre(n1 !== n2 || d1 !== d2);
+        expect(placeholderName({ namespace: n1, deployment: d1 })).not.toBe(placeholderName({ namespace: n2, deployment: d2 }));
+      }),
+    );
   });
 });
 
@@ -126,7 +132,7 @@ describe('the placeholder Deployment', () => {
     { replicas: 30, podRequests: { vcpu: 0.5, memoryGiB: 1 } },
   );
 
-  it('lives in the placeholders\' namespace, named and labelled after the workload, and selects only its own pods', () => {
+  it("lives in the placeholders' namespace, named and labelled after the workload, and selects only its own pods", () => {
     expect(manifest.metadata).toEqual({
       name: 'fema-fema-portal-20276025-hms-warm',
       namespace: 'hms-sys-placeholders',
@@ -137,7 +143,7 @@ describe('the placeholder Deployment', () => {
     expect(manifest.spec.replicas).toBe(30);
   });
 
-  it('runs one pause container sized like the workload\'s pods, preemptible and gone at once', () => {
+  it("runs one pause container sized like the workload's pods, preemptible and gone at once", () => {
     const { spec } = manifest.spec.template;
     expect(spec.priorityClassName).toBe('hms-sys-overprovisioning');
     expect(spec.terminationGracePeriodSeconds).toBe(0);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LocalAlarmEvaluator, type AlarmStateChangeEvent } from '#adapters/local/local-alarm-evaluator.ts';
+import { type AlarmStateChangeEvent, LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
 import type { AlarmSpec } from '#ports/metrics.ts';
 
 const start = new Date('2026-03-01T12:00:00.000Z');
@@ -19,14 +19,25 @@ const alarm: AlarmSpec = {
 };
 const scaleIn: AlarmSpec = { ...alarm, name: 'hms-sys-AR-101-scale-in', threshold: 100, comparison: 'LessThanThreshold', treatMissingData: 'breaching' };
 
-const advance = (seconds: number) => { now = new Date(now.getTime() + seconds * 1000); };
-const datum = (value: number, dimensions: Record<string, string> = { Service: 'api' }) =>
-  ({ namespace: 'HMS/Services', metricName: 'RequestCount', dimensions, value });
+const advance = (seconds: number) => {
+  now = new Date(now.getTime() + seconds * 1000);
+};
+const datum = (value: number, dimensions: Record<string, string> = { Service: 'api' }) => ({
+  namespace: 'HMS/Services',
+  metricName: 'RequestCount',
+  dimensions,
+  value,
+});
 
 beforeEach(async () => {
   now = start;
   events = [];
-  evaluator = new LocalAlarmEvaluator({ clock: { now: () => now }, emit: (event) => { events.push(event); } });
+  evaluator = new LocalAlarmEvaluator({
+    clock: { now: () => now },
+    emit: (event) => {
+      events.push(event);
+    },
+  });
   await evaluator.putAlarm(alarm);
 });
 
@@ -59,10 +70,12 @@ describe('LocalAlarmEvaluator', () => {
         previousState: { value: 'OK' },
         configuration: {
           description: alarm.description,
-          metrics: [{
-            metricStat: { metric: { namespace: 'HMS/Services', name: 'RequestCount', dimensions: { Service: 'api' } }, period: 60, stat: 'Average' },
-            returnData: true,
-          }],
+          metrics: [
+            {
+              metricStat: { metric: { namespace: 'HMS/Services', name: 'RequestCount', dimensions: { Service: 'api' } }, period: 60, stat: 'Average' },
+              returnData: true,
+            },
+          ],
         },
       },
     });
@@ -102,7 +115,7 @@ describe('LocalAlarmEvaluator', () => {
     expect(evaluator.alarmState(alarm.name)).toBe('OK');
   });
 
-  it('knows whether a metric has published since a time, as CloudWatch\'s history does', async () => {
+  it("knows whether a metric has published since a time, as CloudWatch's history does", async () => {
     const before = new Date(now.getTime() - 1_000);
     expect(await evaluator.hasDataSince(alarm.metric, before)).toBe(false);
     await evaluator.putMetricData(datum(300));
@@ -195,7 +208,13 @@ describe('LocalAlarmEvaluator', () => {
 
   it('evaluates on its cadence only when evaluateOnData is false: every 10 s for a 10-second period, every minute otherwise', async () => {
     const quiet: AlarmStateChangeEvent[] = [];
-    const strict = new LocalAlarmEvaluator({ clock: { now: () => now }, emit: (e) => { quiet.push(e); }, evaluateOnData: false });
+    const strict = new LocalAlarmEvaluator({
+      clock: { now: () => now },
+      emit: (e) => {
+        quiet.push(e);
+      },
+      evaluateOnData: false,
+    });
     const fast: AlarmSpec = { ...alarm, name: 'fast', metric: { ...alarm.metric, periodSeconds: 10 } };
     await strict.putAlarm(fast);
     await strict.putAlarm(alarm);
@@ -216,25 +235,34 @@ describe('LocalAlarmEvaluator', () => {
   it.each([
     [60, 'ALARM'],
     [1, 'OK'],
-  ] as const)('a 10-second scale-in alarm on a metric stored at StorageResolution %i, published every 10 s above the threshold, ends in %s', async (storageResolution, expected) => {
-    const states: string[] = [];
-    const strict = new LocalAlarmEvaluator({ clock: { now: () => now }, emit: (e) => { states.push(e.detail.state.value); }, evaluateOnData: false });
-    const fastIn: AlarmSpec = { ...scaleIn, metric: { ...scaleIn.metric, periodSeconds: 10 } };
-    await strict.putAlarm(fastIn);
-    for (let t = 1; t <= 180; t += 1) {
-      now = new Date(start.getTime() + t * 1000);
-      if (t % 10 === 1) await strict.putMetricData({ ...datum(400), storageResolution });
-      await strict.reevaluate();
-      // Created with no data, the alarm starts in ALARM (breaching); count from the first datapoint's evaluation.
-      if (t === 10) {
-        expect(strict.alarmState(fastIn.name)).toBe('OK');
-        states.length = 0;
+  ] as const)(
+    'a 10-second scale-in alarm on a metric stored at StorageResolution %i, published every 10 s above the threshold, ends in %s',
+    async (storageResolution, expected) => {
+      const states: string[] = [];
+      const strict = new LocalAlarmEvaluator({
+        clock: { now: () => now },
+        emit: (e) => {
+          states.push(e.detail.state.value);
+        },
+        evaluateOnData: false,
+      });
+      const fastIn: AlarmSpec = { ...scaleIn, metric: { ...scaleIn.metric, periodSeconds: 10 } };
+      await strict.putAlarm(fastIn);
+      for (let t = 1; t <= 180; t += 1) {
+        now = new Date(start.getTime() + t * 1000);
+        if (t % 10 === 1) await strict.putMetricData({ ...datum(400), storageResolution });
+        await strict.reevaluate();
+        // Created with no data, the alarm starts in ALARM (breaching); count from the first datapoint's evaluation.
+        if (t === 10) {
+          expect(strict.alarmState(fastIn.name)).toBe('OK');
+          states.length = 0;
+        }
       }
-    }
-    // At one-minute resolution the datapoints land on their minute, so the 10 s periods between are
-    // empty, count as breaching, and the alarm fires between datapoints although every value is 400.
-    expect(states.includes('ALARM')).toBe(expected === 'ALARM');
-  });
+      // At one-minute resolution the datapoints land on their minute, so the 10 s periods between are
+      // empty, count as breaching, and the alarm fires between datapoints although every value is 400.
+      expect(states.includes('ALARM')).toBe(expected === 'ALARM');
+    },
+  );
 
   it('a 60-second alarm sees a datapoint stored at one-minute resolution at its own time, as before', async () => {
     now = new Date(start.getTime() + 50_000);

@@ -1,18 +1,30 @@
 import { describe, expect, it, vi } from 'vitest';
-import { KEPT_EVALUATION_ERRORS, LocalAlarmEvaluator, type AlarmStateChangeEvent } from '#adapters/local/local-alarm-evaluator.ts';
+import { type AlarmStateChangeEvent, KEPT_EVALUATION_ERRORS, LocalAlarmEvaluator } from '#adapters/local/local-alarm-evaluator.ts';
 import type { AlarmSpec } from '#ports/metrics.ts';
 
 const now = new Date('2026-03-01T12:00:10.000Z');
 const alarmOn = (service: string, name = `hms-sys-${service}-scale-out`): AlarmSpec => ({
-  name, description: `scale ${service} out`,
+  name,
+  description: `scale ${service} out`,
   metric: { namespace: 'HMS/Services', metricName: 'http_rps', dimensions: { Service: service }, statistic: 'Average', periodSeconds: 60 },
-  threshold: 100, comparison: 'GreaterThanThreshold', evaluationPeriods: 1, treatMissingData: 'notBreaching', tags: {},
+  threshold: 100,
+  comparison: 'GreaterThanThreshold',
+  evaluationPeriods: 1,
+  treatMissingData: 'notBreaching',
+  tags: {},
 });
 const datum = (service: string, value: number) => ({ namespace: 'HMS/Services', metricName: 'http_rps', dimensions: { Service: service }, value });
 
 async function evaluatorWith(alarms: AlarmSpec[], emit?: (event: AlarmStateChangeEvent) => void) {
   const events: AlarmStateChangeEvent[] = [];
-  const evaluator = new LocalAlarmEvaluator({ clock: { now: () => now }, emit: emit ?? ((event) => { events.push(event); }) });
+  const evaluator = new LocalAlarmEvaluator({
+    clock: { now: () => now },
+    emit:
+      emit ??
+      ((event) => {
+        events.push(event);
+      }),
+  });
   for (const alarm of alarms) await evaluator.putAlarm(alarm);
   events.length = 0;
   return { evaluator, events };
@@ -42,9 +54,13 @@ describe('metric ingest, as PutMetricData answers', () => {
 
   it('reports each failed delivery when it happens, naming its alarm, with no settled() needed', async () => {
     const reporter = { error: vi.fn() };
-    const evaluator = new LocalAlarmEvaluator({ clock: { now: () => now }, reporter, emit: (event) => {
-      if (event.detail.state.value === 'ALARM') throw new Error(`bus down for ${event.detail.alarmName}`);
-    } });
+    const evaluator = new LocalAlarmEvaluator({
+      clock: { now: () => now },
+      reporter,
+      emit: (event) => {
+        if (event.detail.state.value === 'ALARM') throw new Error(`bus down for ${event.detail.alarmName}`);
+      },
+    });
     for (const service of ['api', 'web']) await evaluator.putAlarm(alarmOn(service));
     evaluator.ingest(datum('api', 500));
     evaluator.ingest(datum('web', 500));
@@ -57,11 +73,15 @@ describe('metric ingest, as PutMetricData answers', () => {
 
   it('keeps a bounded number of errors for settled(), however many evaluations fail', async () => {
     let failures = 0;
-    const evaluator = new LocalAlarmEvaluator({ clock: { now: () => now }, reporter: { error: () => undefined }, emit: (event) => {
-      if (event.detail.state.value !== 'ALARM') return;
-      failures += 1;
-      throw new Error(`failure ${failures}`);
-    } });
+    const evaluator = new LocalAlarmEvaluator({
+      clock: { now: () => now },
+      reporter: { error: () => undefined },
+      emit: (event) => {
+        if (event.detail.state.value !== 'ALARM') return;
+        failures += 1;
+        throw new Error(`failure ${failures}`);
+      },
+    });
     const services = Array.from({ length: KEPT_EVALUATION_ERRORS * 3 }, (_, i) => `svc-${i}`);
     for (const service of services) await evaluator.putAlarm(alarmOn(service));
     for (const service of services) evaluator.ingest(datum(service, 500));

@@ -17,7 +17,10 @@ it('appends each parked item as a JSON line and keeps it in memory', async () =>
   await deadLetter.park({ source: 'scaler', reason: 'cluster down', payload: { ruleId: 'AR-101' } });
   await deadLetter.park({ source: 'sweeper', reason: 'timeout', payload: undefined });
 
-  const lines = (await readFile(join(dataDir, 'dead-letter.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const lines = (await readFile(join(dataDir, 'dead-letter.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(lines).toEqual([
     { source: 'scaler', reason: 'cluster down', payload: { ruleId: 'AR-101' }, parkedAt: '2026-03-01T12:00:00.000Z' },
     { source: 'sweeper', reason: 'timeout', payload: null, parkedAt: '2026-03-01T12:00:00.000Z' },

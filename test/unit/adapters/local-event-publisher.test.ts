@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalEventPublisher, type BusEvent } from '#adapters/local/local-event-publisher.ts';
+import { type BusEvent, LocalEventPublisher } from '#adapters/local/local-event-publisher.ts';
 
 const clock = { now: () => new Date('2026-03-01T12:00:00.250Z') };
 const ids = () => {
@@ -10,14 +10,24 @@ const ids = () => {
 describe('LocalEventPublisher', () => {
   it('keeps events in order with an id and time, and emits each shaped like EventBridge', async () => {
     const emitted: BusEvent[] = [];
-    const publisher = new LocalEventPublisher({ clock, newId: ids(), emit: (event) => { emitted.push(event); } });
-    await publisher.publish([
-      { detailType: 'BudgetThresholdCrossed', detail: { service: 'api', thresholdPercent: 80 }, resources: ['api'] },
-    ]);
+    const publisher = new LocalEventPublisher({
+      clock,
+      newId: ids(),
+      emit: (event) => {
+        emitted.push(event);
+      },
+    });
+    await publisher.publish([{ detailType: 'BudgetThresholdCrossed', detail: { service: 'api', thresholdPercent: 80 }, resources: ['api'] }]);
     await publisher.publish([{ detailType: 'BurstDone', detail: { burstId: 'b1' } }]);
 
     expect(publisher.published()).toEqual([
-      { id: 'evt-1', time: '2026-03-01T12:00:00.250Z', detailType: 'BudgetThresholdCrossed', detail: { service: 'api', thresholdPercent: 80 }, resources: ['api'] },
+      {
+        id: 'evt-1',
+        time: '2026-03-01T12:00:00.250Z',
+        detailType: 'BudgetThresholdCrossed',
+        detail: { service: 'api', thresholdPercent: 80 },
+        resources: ['api'],
+      },
       { id: 'evt-2', time: '2026-03-01T12:00:00.250Z', detailType: 'BurstDone', detail: { burstId: 'b1' }, resources: [] },
     ]);
     expect(emitted[0]).toEqual({
@@ -53,7 +63,12 @@ describe('LocalEventPublisher', () => {
         if (event.id === 'evt-1') throw new Error('no route');
       },
     });
-    await expect(publisher.publish([{ detailType: 'A', detail: {} }, { detailType: 'B', detail: {} }])).rejects.toThrow('no route');
+    await expect(
+      publisher.publish([
+        { detailType: 'A', detail: {} },
+        { detailType: 'B', detail: {} },
+      ]),
+    ).rejects.toThrow('no route');
     expect(seen).toEqual(['evt-1', 'evt-2']);
     expect(publisher.published()).toHaveLength(2);
   });

@@ -112,7 +112,10 @@ describe('LocalScheduler', () => {
     await scheduler.scheduleAt('b', inSeconds(2), {});
 
     await vi.advanceTimersByTimeAsync(2_000);
-    expect(errors).toEqual([['a', 'sync boom'], ['b', 'async boom']]);
+    expect(errors).toEqual([
+      ['a', 'sync boom'],
+      ['b', 'async boom'],
+    ]);
   });
 
   it('a fire can schedule the same name again', async () => {

@@ -3,7 +3,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { LocalSecretStore, SECRETS_FILE, type RotationCallback } from '#adapters/local/local-secret-store.ts';
+import { LocalSecretStore, type RotationCallback, SECRETS_FILE } from '#adapters/local/local-secret-store.ts';
 import { MAX_DEPRECATED_VERSIONS } from '#adapters/local/secret-versions.ts';
 import { PortError, RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '#ports/secret-store.ts';
@@ -20,7 +20,12 @@ secretStoreContract('LocalSecretStore on disk', async () => new LocalSecretStore
 const created = new Date('2026-03-01T12:00:00.000Z');
 function clockAt(start: Date) {
   let now = start;
-  return { now: () => now, set: (at: Date) => { now = at; } };
+  return {
+    now: () => now,
+    set: (at: Date) => {
+      now = at;
+    },
+  };
 }
 
 /** What the rotation handler does over its four steps, done directly on the store. */
@@ -111,7 +116,9 @@ describe('LocalSecretStore', () => {
       await store.enableRotation('s', { rotateEvery: '7d' });
       // rate(7 days): the window is the whole UTC day seven days on; NextRotationDate is its close.
       expect(await store.describe('s')).toMatchObject({
-        rotationEnabled: true, lastRotatedAt: '2026-03-02T00:00:00.000Z', nextRotationAt: '2026-03-10T00:00:00.000Z',
+        rotationEnabled: true,
+        lastRotatedAt: '2026-03-02T00:00:00.000Z',
+        nextRotationAt: '2026-03-10T00:00:00.000Z',
       });
 
       // rate(4 hours): windows open at 00:00, 04:00, ... UTC and last an hour; 12:00 + 4 h falls in 16:00-17:00.
@@ -172,18 +179,27 @@ describe('LocalSecretStore', () => {
     });
 
     it('passes on a failed rotation, leaving AWSPENDING on the token and the last rotation as it was', async () => {
-      const store = new LocalSecretStore({ onRotate: async () => { throw new Error('setSecret failed'); } });
+      const store = new LocalSecretStore({
+        onRotate: async () => {
+          throw new Error('setSecret failed');
+        },
+      });
       const { versionId: first } = await store.create({ name: 's', value: 'v1', tags: {} });
       await store.enableRotation('s', { rotateEvery: '24h' });
 
       await expect(store.rotate('s', 'token-1')).rejects.toThrow('setSecret failed');
       expect(await store.describe('s')).toMatchObject({
-        versions: { [first]: [AWSCURRENT], 'token-1': [AWSPENDING] }, lastRotatedAt: null,
+        versions: { [first]: [AWSCURRENT], 'token-1': [AWSPENDING] },
+        lastRotatedAt: null,
       });
     });
 
     it('refuses any rotation while a token is AWSPENDING, its own token included, until AWSPENDING is taken off it', async () => {
-      const store = new LocalSecretStore({ onRotate: async () => { throw new Error('crashed'); } });
+      const store = new LocalSecretStore({
+        onRotate: async () => {
+          throw new Error('crashed');
+        },
+      });
       await store.create({ name: 's', value: 'v1', tags: {} });
       await store.enableRotation('s', { rotateEvery: '24h' });
       await expect(store.rotate('s', 'token-1')).rejects.toThrow('crashed');
@@ -202,7 +218,12 @@ describe('LocalSecretStore', () => {
 
     it('lists labelled versions with their creation dates, as ListSecretVersionIds does', async () => {
       const clock = clockAt(created);
-      const store = new LocalSecretStore({ clock, onRotate: async () => { throw new Error('crashed'); } });
+      const store = new LocalSecretStore({
+        clock,
+        onRotate: async () => {
+          throw new Error('crashed');
+        },
+      });
       const { versionId: first } = await store.create({ name: 's', value: 'v1', tags: {} });
       await store.enableRotation('s', { rotateEvery: '24h' });
       clock.set(new Date('2026-03-02T05:00:00.000Z'));

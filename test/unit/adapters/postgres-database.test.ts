@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PostgresDatabase, scramVerifier } from '#adapters/aws/postgres-database.ts';
-import { DatabaseUnavailableError, type DatabaseLogin } from '#ports/database.ts';
+import { type DatabaseLogin, DatabaseUnavailableError } from '#ports/database.ts';
 import { usePostgres } from './postgres-fixture.ts';
 
 const pg = usePostgres();

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '#adapters/local/embedded-postgres.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '#adapters/local/embedded-postgres.ts';
 import type { DatabaseLogin } from '#ports/database.ts';
 
 export interface PostgresFixture {

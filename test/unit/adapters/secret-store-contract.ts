@@ -24,8 +24,13 @@ export function secretStoreContract(name: string, makeStore: () => Promise<Secre
       const { arn, versionId } = await create(store, 'app/db', { team: 'payments' });
 
       expect(await store.describe('app/db')).toEqual({
-        arn, name: 'app/db', rotationEnabled: false, versions: { [versionId]: [AWSCURRENT] },
-        tags: { team: 'payments' }, lastRotatedAt: null, nextRotationAt: null,
+        arn,
+        name: 'app/db',
+        rotationEnabled: false,
+        versions: { [versionId]: [AWSCURRENT] },
+        tags: { team: 'payments' },
+        lastRotatedAt: null,
+        nextRotationAt: null,
       });
       expect(await store.getValue('app/db')).toEqual({ arn, versionId, value: 'v1', stages: [AWSCURRENT] });
     });
@@ -131,8 +136,7 @@ export function secretStoreContract(name: string, makeStore: () => Promise<Secre
       const { versionId: first } = await create(store);
       await store.putValue('app/db', 'token-2', 'v2', [AWSPENDING]);
 
-      await expect(store.updateStage('app/db', AWSCURRENT, { toVersionId: 'token-2', fromVersionId: 'token-2' }))
-        .rejects.toBeInstanceOf(SecretConflictError);
+      await expect(store.updateStage('app/db', AWSCURRENT, { toVersionId: 'token-2', fromVersionId: 'token-2' })).rejects.toBeInstanceOf(SecretConflictError);
       await expect(store.updateStage('app/db', AWSCURRENT, { toVersionId: 'token-2' })).rejects.toBeInstanceOf(SecretConflictError);
       await expect(store.updateStage('app/db', AWSPENDING, { fromVersionId: first })).rejects.toBeInstanceOf(SecretConflictError);
       await expect(store.updateStage('app/db', AWSCURRENT, { fromVersionId: first })).rejects.toBeInstanceOf(SecretConflictError);
@@ -142,8 +146,7 @@ export function secretStoreContract(name: string, makeStore: () => Promise<Secre
     it('refuses to move a label to a version that does not exist', async () => {
       const store = await makeStore();
       const { versionId: first } = await create(store);
-      await expect(store.updateStage('app/db', AWSCURRENT, { toVersionId: 'missing', fromVersionId: first }))
-        .rejects.toBeInstanceOf(SecretNotFoundError);
+      await expect(store.updateStage('app/db', AWSCURRENT, { toVersionId: 'missing', fromVersionId: first })).rejects.toBeInstanceOf(SecretNotFoundError);
     });
 
     it('lists the labelled versions with their creation dates, leaving out deprecated ones', async () => {
@@ -158,7 +161,7 @@ export function secretStoreContract(name: string, makeStore: () => Promise<Secre
       await expect(store.listVersions('nope')).rejects.toBeInstanceOf(SecretNotFoundError);
     });
 
-    it('refuses RotateSecret while AWSPENDING is on a version other than AWSCURRENT, that version\'s own token included', async () => {
+    it("refuses RotateSecret while AWSPENDING is on a version other than AWSCURRENT, that version's own token included", async () => {
       const store = await makeStore();
       const { versionId: first } = await create(store, 'app/db', { 'hms:rotation-strategy': 'random-token' });
       await store.schedule('app/db', { every: '24h', scheduleExpression: 'rate(1 day)' });

@@ -29,7 +29,7 @@ const store = new SecretsManagerStore({ client });
 const ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:app/db-AbCdEf';
 const meta = { $metadata: {} };
 const notFound = () => new ResourceNotFoundException({ ...meta, message: "Secrets Manager can't find the specified secret." });
-const exists = () => new ResourceExistsException({ ...meta, message: 'You can\'t use ClientRequestToken t because that value is already in use.' });
+const exists = () => new ResourceExistsException({ ...meta, message: "You can't use ClientRequestToken t because that value is already in use." });
 const invalidParameter = () => new InvalidParameterException({ ...meta, message: 'RemoveFromVersionId does not hold the label.' });
 const invalidRequest = () => new InvalidRequestException({ ...meta, message: "A previous rotation isn't complete. That rotation will be reattempted." });
 
@@ -38,17 +38,23 @@ beforeEach(() => secretsManager.reset());
 describe('SecretsManagerStore', () => {
   it('describes a secret from DescribeSecret, leaving out versions without labels', async () => {
     secretsManager.on(DescribeSecretCommand).resolves({
-      ARN, Name: 'app/db', RotationEnabled: true,
+      ARN,
+      Name: 'app/db',
+      RotationEnabled: true,
       VersionIdsToStages: { v1: [AWSPREVIOUS], v2: [AWSCURRENT], v0: [] },
       Tags: [{ Key: 'hms:rotation-strategy', Value: 'random-token' }],
-      LastRotatedDate: new Date('2026-03-01T00:00:00.000Z'), NextRotationDate: new Date('2026-03-02T00:00:00.000Z'),
+      LastRotatedDate: new Date('2026-03-01T00:00:00.000Z'),
+      NextRotationDate: new Date('2026-03-02T00:00:00.000Z'),
     });
 
     expect(await store.describe('app/db')).toEqual({
-      arn: ARN, name: 'app/db', rotationEnabled: true,
+      arn: ARN,
+      name: 'app/db',
+      rotationEnabled: true,
       versions: { v1: [AWSPREVIOUS], v2: [AWSCURRENT] },
       tags: { 'hms:rotation-strategy': 'random-token' },
-      lastRotatedAt: '2026-03-01T00:00:00.000Z', nextRotationAt: '2026-03-02T00:00:00.000Z',
+      lastRotatedAt: '2026-03-01T00:00:00.000Z',
+      nextRotationAt: '2026-03-02T00:00:00.000Z',
     });
     expect(secretsManager.commandCalls(DescribeSecretCommand)[0]!.args[0].input).toEqual({ SecretId: 'app/db' });
   });
@@ -99,7 +105,10 @@ describe('SecretsManagerStore', () => {
     secretsManager.on(PutSecretValueCommand).resolves({ ARN, VersionId: 'token-1', VersionStages: [AWSPENDING] });
     await store.putValue(ARN, 'token-1', 'new-value', [AWSPENDING]);
     expect(secretsManager.commandCalls(PutSecretValueCommand)[0]!.args[0].input).toEqual({
-      SecretId: ARN, ClientRequestToken: 'token-1', SecretString: 'new-value', VersionStages: [AWSPENDING],
+      SecretId: ARN,
+      ClientRequestToken: 'token-1',
+      SecretString: 'new-value',
+      VersionStages: [AWSPENDING],
     });
   });
 
@@ -154,9 +163,11 @@ describe('SecretsManagerStore', () => {
     ]);
   });
 
-  it('answers RotationInProgressError when AWSPENDING is on another version than AWSCURRENT, even for that version\'s token', async () => {
+  it("answers RotationInProgressError when AWSPENDING is on another version than AWSCURRENT, even for that version's token", async () => {
     secretsManager.on(RotateSecretCommand).rejects(invalidRequest());
-    secretsManager.on(DescribeSecretCommand).resolves({ ARN, Name: 'app/db', RotationEnabled: true, VersionIdsToStages: { v1: [AWSCURRENT], stale: [AWSPENDING] } });
+    secretsManager
+      .on(DescribeSecretCommand)
+      .resolves({ ARN, Name: 'app/db', RotationEnabled: true, VersionIdsToStages: { v1: [AWSCURRENT], stale: [AWSPENDING] } });
     for (const token of ['stale', undefined]) {
       const err = await store.rotate(ARN, token).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RotationInProgressError);
@@ -166,7 +177,9 @@ describe('SecretsManagerStore', () => {
   });
 
   it('answers DependencyUnavailableError for a Secrets Manager fault, and a bug as it came', async () => {
-    secretsManager.on(RotateSecretCommand).rejectsOnce(new InternalServiceError({ ...meta, message: 'internal' }))
+    secretsManager
+      .on(RotateSecretCommand)
+      .rejectsOnce(new InternalServiceError({ ...meta, message: 'internal' }))
       .rejectsOnce(new TypeError('x is not a function'));
     const err = await store.rotate(ARN).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DependencyUnavailableError);
@@ -175,7 +188,9 @@ describe('SecretsManagerStore', () => {
   });
 
   it('answers a plain SecretConflictError for the other InvalidRequestExceptions (no rotation configured)', async () => {
-    secretsManager.on(RotateSecretCommand).rejects(new InvalidRequestException({ ...meta, message: 'No Lambda rotation function ARN is associated with this secret.' }));
+    secretsManager
+      .on(RotateSecretCommand)
+      .rejects(new InvalidRequestException({ ...meta, message: 'No Lambda rotation function ARN is associated with this secret.' }));
     secretsManager.on(DescribeSecretCommand).resolves({ ARN, Name: 'app/db', VersionIdsToStages: { v1: [AWSCURRENT, AWSPENDING] } });
     const err = await store.rotate(ARN).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SecretConflictError);
@@ -183,8 +198,16 @@ describe('SecretsManagerStore', () => {
   });
 
   it('lists versions with ListSecretVersionIds on every page, with their CreatedDate, leaving out unlabelled ones', async () => {
-    secretsManager.on(ListSecretVersionIdsCommand)
-      .resolvesOnce({ ARN, Versions: [{ VersionId: 'v1', VersionStages: [AWSCURRENT], CreatedDate: new Date('2026-03-01T00:00:00Z') }, { VersionId: 'old', VersionStages: [] }], NextToken: 'p2' })
+    secretsManager
+      .on(ListSecretVersionIdsCommand)
+      .resolvesOnce({
+        ARN,
+        Versions: [
+          { VersionId: 'v1', VersionStages: [AWSCURRENT], CreatedDate: new Date('2026-03-01T00:00:00Z') },
+          { VersionId: 'old', VersionStages: [] },
+        ],
+        NextToken: 'p2',
+      })
       .resolvesOnce({ ARN, Versions: [{ VersionId: 'stale', VersionStages: [AWSPENDING], CreatedDate: new Date('2026-03-02T05:00:00Z') }] });
 
     expect(await store.listVersions(ARN)).toEqual([
@@ -200,16 +223,23 @@ describe('SecretsManagerStore', () => {
   it('takes AWSPENDING off a stale version with RemoveFromVersionId and no MoveToVersionId', async () => {
     secretsManager.on(UpdateSecretVersionStageCommand).resolves({ ARN, Name: 'app/db' });
     await store.updateStage(ARN, AWSPENDING, { fromVersionId: 'stale' });
-    expect(secretsManager.commandCalls(UpdateSecretVersionStageCommand)[0]!.args[0].input).toEqual({ SecretId: ARN, VersionStage: AWSPENDING, RemoveFromVersionId: 'stale' });
+    expect(secretsManager.commandCalls(UpdateSecretVersionStageCommand)[0]!.args[0].input).toEqual({
+      SecretId: ARN,
+      VersionStage: AWSPENDING,
+      RemoveFromVersionId: 'stale',
+    });
   });
 
   it('lists by tag with a tag-key filter on every page, then keeps only exact keys and values', async () => {
     const entry = (name: string, tags: Record<string, string>) => ({
-      ARN: `${ARN}-${name}`, Name: name, RotationEnabled: true,
+      ARN: `${ARN}-${name}`,
+      Name: name,
+      RotationEnabled: true,
       SecretVersionsToStages: { v1: [AWSCURRENT], old: [] },
       Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     });
-    secretsManager.on(ListSecretsCommand)
+    secretsManager
+      .on(ListSecretsCommand)
       .resolvesOnce({
         SecretList: [entry('a', { 'hms:rotation-strategy': 'random-token' }), entry('b', { 'hms:rotation-strategy-v2': 'random-token' })],
         NextToken: 'page-2',
@@ -219,8 +249,13 @@ describe('SecretsManagerStore', () => {
     const found = await store.listByTags({ 'hms:rotation-strategy': 'random-token' });
     expect(found.map((s) => s.name)).toEqual(['a', 'd']);
     expect(found[0]).toEqual({
-      arn: `${ARN}-a`, name: 'a', rotationEnabled: true, versions: { v1: [AWSCURRENT] },
-      tags: { 'hms:rotation-strategy': 'random-token' }, lastRotatedAt: null, nextRotationAt: null,
+      arn: `${ARN}-a`,
+      name: 'a',
+      rotationEnabled: true,
+      versions: { v1: [AWSCURRENT] },
+      tags: { 'hms:rotation-strategy': 'random-token' },
+      lastRotatedAt: null,
+      nextRotationAt: null,
     });
     expect(secretsManager.commandCalls(ListSecretsCommand).map((c) => c.args[0].input)).toEqual([
       { MaxResults: 100, Filters: [{ Key: 'tag-key', Values: ['hms:rotation-strategy'] }] },
@@ -241,14 +276,21 @@ describe('SecretsManagerStore', () => {
 
   it('creates a secret with its value, tags and description, and answers its ARN and first version', async () => {
     secretsManager.on(CreateSecretCommand).resolves({ ARN, Name: 'app/db', VersionId: 'v1' });
-    expect(await store.create({ name: 'app/db', value: '{"password":"p"}', tags: { team: 'a', 'hms:rotation-policy': '24h' }, description: 'db' }))
-      .toEqual({ arn: ARN, versionId: 'v1' });
+    expect(await store.create({ name: 'app/db', value: '{"password":"p"}', tags: { team: 'a', 'hms:rotation-policy': '24h' }, description: 'db' })).toEqual({
+      arn: ARN,
+      versionId: 'v1',
+    });
     await store.create({ name: 'other', value: 'x', tags: {} });
 
     expect(secretsManager.commandCalls(CreateSecretCommand).map((c) => c.args[0].input)).toEqual([
       {
-        Name: 'app/db', SecretString: '{"password":"p"}', Description: 'db',
-        Tags: [{ Key: 'team', Value: 'a' }, { Key: 'hms:rotation-policy', Value: '24h' }],
+        Name: 'app/db',
+        SecretString: '{"password":"p"}',
+        Description: 'db',
+        Tags: [
+          { Key: 'team', Value: 'a' },
+          { Key: 'hms:rotation-policy', Value: '24h' },
+        ],
       },
       { Name: 'other', SecretString: 'x', Tags: [] },
     ]);
@@ -278,14 +320,18 @@ describe('SecretsManagerStore', () => {
 });
 
 describe('SecretsManagerStore.schedule', () => {
-  it('attaches the rotation function and the policy\'s schedule without rotating now', async () => {
+  it("attaches the rotation function and the policy's schedule without rotating now", async () => {
     const scheduling = new SecretsManagerStore({ client, rotationLambdaArn: 'arn:aws:lambda:us-east-1:111122223333:function:hms-sys-rotation' });
     secretsManager.on(RotateSecretCommand).resolves({});
     await scheduling.schedule(ARN, { every: '24h', scheduleExpression: 'rate(1 day)' });
-    expect(secretsManager.commandCalls(RotateSecretCommand).map((c) => c.args[0].input)).toEqual([{
-      SecretId: ARN, RotationLambdaARN: 'arn:aws:lambda:us-east-1:111122223333:function:hms-sys-rotation',
-      RotationRules: { ScheduleExpression: 'rate(1 day)' }, RotateImmediately: false,
-    }]);
+    expect(secretsManager.commandCalls(RotateSecretCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        SecretId: ARN,
+        RotationLambdaARN: 'arn:aws:lambda:us-east-1:111122223333:function:hms-sys-rotation',
+        RotationRules: { ScheduleExpression: 'rate(1 day)' },
+        RotateImmediately: false,
+      },
+    ]);
     await expect(store.schedule(ARN, { every: '24h', scheduleExpression: 'rate(1 day)' })).rejects.toThrow(/rotationLambdaArn/);
   });
 });

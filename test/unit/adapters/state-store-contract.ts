@@ -5,25 +5,40 @@ import type { EventClaim, StateStore } from '#ports/state-store.ts';
 
 export function contractService(name: string, version = 1, extra: Partial<Service> = {}): Service {
   return {
-    name, cluster: 'dev', namespace: 'apps', deployment: name,
+    name,
+    cluster: 'dev',
+    namespace: 'apps',
+    deployment: name,
     tags: { agency: 'DOT', program: 'roads', fiscalYear: 'FY26' },
     metrics: { dimensions: { Service: name, Env: 'dev' } },
-    createdAt: '2026-01-01T00:00:00.000Z', version, ...extra,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    version,
+    ...extra,
   };
 }
 
 function rule(ruleId: string, version = 1, extra: Partial<Rule> = {}): Rule {
   return {
-    ruleId, service: 'api', minReplicas: 2, maxReplicas: 10, trigger: { metric: 'RequestCount', threshold: 500 },
-    scaleInStabilizationSeconds: 300, alarms: [`hms-sys-${ruleId}-scale-out`],
+    ruleId,
+    service: 'api',
+    minReplicas: 2,
+    maxReplicas: 10,
+    trigger: { metric: 'RequestCount', threshold: 500 },
+    scaleInStabilizationSeconds: 300,
+    alarms: [`hms-sys-${ruleId}-scale-out`],
     target: { cluster: 'sandbox', namespace: 'benefits', deployment: 'api', tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' } },
-    createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', version, ...extra,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    version,
+    ...extra,
   };
 }
 
 function scaling(service: string, version: number, to = 8): ServiceScaling {
   return {
-    service, version, hpaBaselineMin: 2,
+    service,
+    version,
+    hpaBaselineMin: 2,
     changes: [{ at: '2026-11-23T12:00:00.000Z', from: 4, to, ruleId: 'AR-101', eventId: `e${version}` }],
     rules: { 'AR-101': { recommendations: [], lastDecision: null } },
   };
@@ -174,7 +189,7 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
     });
 
     describe('scaling state', () => {
-      it('creates and updates a service\'s scaling state conditionally on the version', async () => {
+      it("creates and updates a service's scaling state conditionally on the version", async () => {
         const store = await makeStore();
         expect(await store.getScaling('svc')).toBeNull();
         await expect(store.putScaling(scaling('svc', 2), 1)).rejects.toBeInstanceOf(StaleVersionError);
@@ -245,7 +260,7 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
         expect(await store.claimEvent('e1', 120, later(1))).toEqual(claimed);
       });
 
-      it('keeps a claim taken over after lease expiry from the stale holder\'s release or completion', async () => {
+      it("keeps a claim taken over after lease expiry from the stale holder's release or completion", async () => {
         const store = await makeStore();
         const stale = await tokenOf(store.claimEvent('e1', 120, t0));
         const current = await tokenOf(store.claimEvent('e1', 120, later(121)));

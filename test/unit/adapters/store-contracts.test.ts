@@ -13,12 +13,10 @@ import { stateStoreContract } from './state-store-contract.ts';
 const dynalite = useDynalite();
 
 stateStoreContract('MemoryStore', async () => new MemoryStore());
-stateStoreContract('DynamoDbStateStore', async () =>
-  new DynamoDbStateStore({ client: dynalite.client, tableName: (await dynalite.freshTables()).state }));
+stateStoreContract('DynamoDbStateStore', async () => new DynamoDbStateStore({ client: dynalite.client, tableName: (await dynalite.freshTables()).state }));
 
 ledgerStoreContract('MemoryLedger', async () => new MemoryLedger());
-ledgerStoreContract('DynamoDbLedgerStore', async () =>
-  new DynamoDbLedgerStore({ client: dynalite.client, tableName: (await dynalite.freshTables()).state }));
+ledgerStoreContract('DynamoDbLedgerStore', async () => new DynamoDbLedgerStore({ client: dynalite.client, tableName: (await dynalite.freshTables()).state }));
 
 auditLogContract('MemoryAudit', async () => {
   const log = new MemoryAudit();
@@ -35,13 +33,15 @@ auditLogContract('DynamoDbAuditLog', async () => {
   return {
     log: new DynamoDbAuditLog({ client: dynalite.client, tableName }),
     tamper: async (record) => {
-      await dynalite.client.send(new UpdateItemCommand({
-        TableName: tableName,
-        Key: { [AUDIT_TABLE.partitionKey]: { S: record.stream }, [AUDIT_TABLE.sortKey]: { N: String(record.seq) } },
-        UpdateExpression: 'SET #record = :record',
-        ExpressionAttributeNames: { '#record': AUDIT_ATTRIBUTES.record },
-        ExpressionAttributeValues: { ':record': { S: JSON.stringify(record) } },
-      }));
+      await dynalite.client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { [AUDIT_TABLE.partitionKey]: { S: record.stream }, [AUDIT_TABLE.sortKey]: { N: String(record.seq) } },
+          UpdateExpression: 'SET #record = :record',
+          ExpressionAttributeNames: { '#record': AUDIT_ATTRIBUTES.record },
+          ExpressionAttributeValues: { ':record': { S: JSON.stringify(record) } },
+        }),
+      );
     },
   };
 });

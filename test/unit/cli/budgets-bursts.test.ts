@@ -2,14 +2,15 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../../bin/client.ts';
-import { helpText, UsageError, type Command, type CommandContext } from '../../../bin/command.ts';
+import { type Command, type CommandContext, helpText, UsageError } from '../../../bin/command.ts';
 import { budgetCommands, parseThresholds } from '../../../bin/commands/budgets.ts';
 import { burstBody, burstCommands, watchBurst } from '../../../bin/commands/bursts.ts';
 import { money } from '../../../bin/output.ts';
-import { progressBar, progressLine, redraw, type BurstProgress } from '../../../bin/progress.ts';
+import { type BurstProgress, progressBar, progressLine, redraw } from '../../../bin/progress.ts';
 
 const commands: Command[] = [...budgetCommands, ...burstCommands];
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' } });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' } });
 
 /** An API that answers each GET with the next status, and records every call. */
 function scriptedApi(statuses: Array<Partial<BurstProgress>>) {
@@ -25,7 +26,10 @@ function scriptedApi(statuses: Array<Partial<BurstProgress>>) {
 
 function context(values: CommandContext['values'], positionals: string[] = [], api?: ApiClient): CommandContext {
   return {
-    values, positionals, output: 'table', dataDir: '/nonexistent-hms-sys',
+    values,
+    positionals,
+    output: 'table',
+    dataDir: '/nonexistent-hms-sys',
     api: () => {
       if (!api) throw new Error('this test makes no API calls');
       return api;
@@ -40,7 +44,13 @@ const burstOptions = { service: 'fema-portal', from: '10', to: '1000', 'max-cost
 describe('budgets and burst commands', () => {
   it('covers the commands the budgets and bursts issue lists', () => {
     expect(commands.map((c) => c.name)).toEqual([
-      'budgets set', 'budgets get', 'budgets list', 'budgets delete', 'burst create', 'burst status', 'burst cancel',
+      'budgets set',
+      'budgets get',
+      'budgets list',
+      'budgets delete',
+      'burst create',
+      'burst status',
+      'burst cancel',
     ]);
   });
 
@@ -50,7 +60,7 @@ describe('budgets and burst commands', () => {
     for (const option of Object.keys(command.options)) expect(text).toMatch(new RegExp(`--${option}( <value>)? +\\S`));
   });
 
-  it('lists the burst group\'s commands for `hms-sys burst`', () => {
+  it("lists the burst group's commands for `hms-sys burst`", () => {
     const listed = cli('burst');
     expect(listed.status).toBe(0);
     expect(listed.stdout).toContain('hms-sys burst status ID [--watch] [--interval SECONDS]');
@@ -88,9 +98,14 @@ describe('budgets and burst commands', () => {
 });
 
 describe('burst create options', () => {
-  it('builds the POST /bursts body in the API\'s names', () => {
+  it("builds the POST /bursts body in the API's names", () => {
     expect(burstBody(context({ ...burstOptions, 'start-at': '2026-11-23T09:00:00Z' }))).toEqual({
-      service: 'fema-portal', fromPods: 10, toPods: 1000, maxCostPerHourUSD: 200, holdMinutes: 20, startAt: '2026-11-23T09:00:00Z',
+      service: 'fema-portal',
+      fromPods: 10,
+      toPods: 1000,
+      maxCostPerHourUSD: 200,
+      holdMinutes: 20,
+      startAt: '2026-11-23T09:00:00Z',
     });
     expect(burstBody(context(burstOptions))).not.toHaveProperty('startAt');
   });
@@ -126,20 +141,24 @@ describe('the burst progress bar', () => {
   it('draws ready against requested pods with the state', () => {
     expect(progressBar(640, 990, 14)).toBe('[#########-----]');
     expect(progressLine({ state: 'ramping', readyPods: 640, requestedPods: 990 }, 14)).toBe('[#########-----] 640/990 ready  state=ramping');
-    expect(progressLine({ state: 'ramping', readyPods: 22, requestedPods: 990, pendingPods: 698 }, 10)).toBe('[----------] 22/990 ready  state=ramping  pending=698');
+    expect(progressLine({ state: 'ramping', readyPods: 22, requestedPods: 990, pendingPods: 698 }, 10)).toBe(
+      '[----------] 22/990 ready  state=ramping  pending=698',
+    );
     expect(progressLine({ state: 'scheduled', readyPods: null, requestedPods: 990 }, 4)).toBe('[----] ?/990 ready  state=scheduled');
     expect(progressBar(1000, 990, 4)).toBe('[####]');
     expect(progressBar(0, 0, 4)).toBe('[####]');
   });
 
   it('keeps its width, fills monotonically, and is full only when every pod is ready', () => {
-    fc.assert(fc.property(fc.nat(5_000), fc.nat(5_000), fc.nat(5_000), fc.integer({ min: 1, max: 80 }), (a, b, requested, width) => {
-      const [low, high] = a <= b ? [a, b] : [b, a];
-      const filled = (ready: number) => progressBar(ready, requested, width).split('#').length - 1;
-      expect(progressBar(low, requested, width)).toHaveLength(width + 2);
-      expect(filled(low)).toBeLessThanOrEqual(filled(high));
-      if (requested > 0) expect(filled(low) === width).toBe(low >= requested);
-    }));
+    fc.assert(
+      fc.property(fc.nat(5_000), fc.nat(5_000), fc.nat(5_000), fc.integer({ min: 1, max: 80 }), (a, b, requested, width) => {
+        const [low, high] = a <= b ? [a, b] : [b, a];
+        const filled = (ready: number) => progressBar(ready, requested, width).split('#').length - 1;
+        expect(progressBar(low, requested, width)).toHaveLength(width + 2);
+        expect(filled(low)).toBeLessThanOrEqual(filled(high));
+        if (requested > 0) expect(filled(low) === width).toBe(low >= requested);
+      }),
+    );
   });
 
   it('redraws in place on a terminal', () => {
@@ -159,7 +178,14 @@ describe('burst status --watch', () => {
   it('prints one line per refresh when stdout is not a terminal, and stops when the burst is done', async () => {
     const { api, calls } = scriptedApi(story);
     let out = '';
-    const final = await watchBurst(api, 'BU-7', { intervalMs: 1, tty: false, write: (t) => { out += t; }, sleep: noSleep });
+    const final = await watchBurst(api, 'BU-7', {
+      intervalMs: 1,
+      tty: false,
+      write: (t) => {
+        out += t;
+      },
+      sleep: noSleep,
+    });
     expect(final.state).toBe('done');
     expect(calls).toEqual(Array(4).fill('GET /bursts/BU-7'));
     expect(out.split('\n').filter(Boolean)).toEqual([
@@ -183,27 +209,51 @@ describe('burst status --watch', () => {
   it('prints a JSON status per refresh with --output json', async () => {
     const { api } = scriptedApi(story.slice(2));
     let out = '';
-    await watchBurst(api, 'BU-7', { intervalMs: 1, tty: true, json: true, write: (t) => { out += t; }, sleep: noSleep });
-    expect(out.trim().split('\n').map((l) => JSON.parse(l).state)).toEqual(['holding', 'done']);
+    await watchBurst(api, 'BU-7', {
+      intervalMs: 1,
+      tty: true,
+      json: true,
+      write: (t) => {
+        out += t;
+      },
+      sleep: noSleep,
+    });
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).state),
+    ).toEqual(['holding', 'done']);
   });
 
   it('waits the interval between refreshes', async () => {
     const { api } = scriptedApi(story);
     const slept: number[] = [];
-    await watchBurst(api, 'BU-7', { intervalMs: 250, tty: false, write: () => undefined, sleep: async (ms) => { slept.push(ms); } });
+    await watchBurst(api, 'BU-7', {
+      intervalMs: 250,
+      tty: false,
+      write: () => undefined,
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+    });
     expect(slept).toEqual([250, 250, 250]);
   });
 
   it('stops on cancelled, and fails the command on failed', async () => {
-    const cancelled = scriptedApi([{ state: 'ramping', readyPods: 30 }, { state: 'cancelled', readyPods: 10 }]);
+    const cancelled = scriptedApi([
+      { state: 'ramping', readyPods: 30 },
+      { state: 'cancelled', readyPods: 10 },
+    ]);
     expect((await watchBurst(cancelled.api, 'BU-2', { intervalMs: 1, tty: false, write: () => undefined, sleep: noSleep })).state).toBe('cancelled');
 
     const failed = scriptedApi([{ state: 'failed', readyPods: null, failure: 'deployment fema/fema-portal does not exist' }]);
     const write = process.stdout.write;
     process.stdout.write = (() => true) as typeof process.stdout.write;
     try {
-      await expect(run('burst status', context({ watch: true, interval: '0.01' }, ['BU-3'], failed.api)))
-        .rejects.toThrow('burst BU-3 failed: deployment fema/fema-portal does not exist');
+      await expect(run('burst status', context({ watch: true, interval: '0.01' }, ['BU-3'], failed.api))).rejects.toThrow(
+        'burst BU-3 failed: deployment fema/fema-portal does not exist',
+      );
     } finally {
       process.stdout.write = write;
     }

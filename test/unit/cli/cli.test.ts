@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { helpText, type Command } from '../../../bin/command.ts';
+import { type Command, helpText } from '../../../bin/command.ts';
 import { devCommands } from '../../../bin/commands/dev.ts';
 import { observeCommands } from '../../../bin/commands/observe.ts';
 import { rbacCommands } from '../../../bin/commands/rbac.ts';
@@ -8,7 +8,8 @@ import { ruleCommands } from '../../../bin/commands/rules.ts';
 import { serviceCommands } from '../../../bin/commands/services.ts';
 
 const commands: Command[] = [...devCommands, ...serviceCommands, ...ruleCommands, ...observeCommands, ...rbacCommands];
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' } });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' } });
 
 describe('the hms-sys CLI', () => {
   it('covers the commands the foundation issue lists', () => {
@@ -24,7 +25,7 @@ describe('the hms-sys CLI', () => {
     for (const option of Object.keys(command.options)) expect(text).toContain(`--${option}`);
   });
 
-  it('prints a command\'s help and exits 0, even beside an unknown option', () => {
+  it("prints a command's help and exits 0, even beside an unknown option", () => {
     const run = cli('rules', 'create', '--help', '--bogus');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('--threshold <value>  ');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiCallError, DEFAULT_RETRY, apiClient, backoffDelayMs, isThrottled, type RetryPolicy } from '../../../bin/client.ts';
+import { ApiCallError, apiClient, backoffDelayMs, DEFAULT_RETRY, isThrottled, type RetryPolicy } from '../../../bin/client.ts';
 
 interface Scripted {
   status: number;
@@ -36,7 +36,7 @@ const OK = { status: 200, body: '{"items":[]}' };
 
 describe('the CLI client under throttling', () => {
   it.each([
-    ['API Gateway\'s 500 for a throttled Lambda', GATEWAY_500],
+    ["API Gateway's 500 for a throttled Lambda", GATEWAY_500],
     ['429', { status: 429, body: '{"message":"Too Many Requests"}' }],
     ['503', { status: 503, body: '{"message":"Service Unavailable"}' }],
   ])('retries %s with growing jittered waits, then returns the answer', async (_, throttle) => {
@@ -50,7 +50,9 @@ describe('the CLI client under throttling', () => {
   it('gives up after its attempts and says the API was throttling', async () => {
     const { url, seen } = await serve([GATEWAY_500]);
     const policy = recordingPolicy(4);
-    const failure = await apiClient(url, 't', policy).call('POST', '/services', { name: 'x' }).catch((err: unknown) => err);
+    const failure = await apiClient(url, 't', policy)
+      .call('POST', '/services', { name: 'x' })
+      .catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ApiCallError);
     expect(seen.requests).toBe(4);
     expect(policy.waits).toEqual([99, 199, 349]);
@@ -59,14 +61,16 @@ describe('the CLI client under throttling', () => {
     expect(message).toContain('every reserved copy of the function was busy');
   });
 
-  it('does not retry a function\'s own 500 or a 4xx', async () => {
+  it("does not retry a function's own 500 or a 4xx", async () => {
     for (const answer of [
       { status: 500, body: '{"error":{"code":"internal","message":"an internal error occurred; it has been logged","field":null}}' },
       { status: 502, body: '{"message":"Internal Server Error"}' },
       { status: 404, body: '{"error":{"code":"not_found","message":"no service x","field":null}}' },
     ]) {
       const { url, seen } = await serve([answer]);
-      const failure = (await apiClient(url, 't', recordingPolicy()).call('GET', '/services/x').catch((err: unknown) => err)) as ApiCallError;
+      const failure = (await apiClient(url, 't', recordingPolicy())
+        .call('GET', '/services/x')
+        .catch((err: unknown) => err)) as ApiCallError;
       expect(seen.requests).toBe(1);
       expect(failure.status).toBe(answer.status);
       expect(failure.message).not.toContain('throttling');
@@ -81,13 +85,13 @@ describe('the CLI client under throttling', () => {
     expect(backoffDelayMs(3, { ...policy, random: () => 0 })).toBe(0);
   });
 
-  it('retries as many times as the README\'s Concurrency section says', () => {
+  it("retries as many times as the README's Concurrency section says", () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     const retries = Number(/retries such an answer\s+\(and 429 and 503\) (\d+) times/.exec(readme)?.[1]);
     expect(retries).toBe(DEFAULT_RETRY.attempts - 1);
   });
 
-  it('tells the gateway\'s bare 500 from a function error that carries more', () => {
+  it("tells the gateway's bare 500 from a function error that carries more", () => {
     expect(isThrottled(500, { message: 'Internal Server Error' })).toBe(true);
     expect(isThrottled(500, { message: 'Internal Server Error', detail: 1 })).toBe(false);
     expect(isThrottled(500, null)).toBe(false);

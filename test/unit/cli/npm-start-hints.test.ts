@@ -16,7 +16,9 @@ describe('`npm start --port 8790`: npm keeps --port and passes only 8790', () =>
   it('says to put the option after --, and never suggests the command that was typed', () => {
     const run = cli({ npm_lifecycle_event: 'start', npm_config_port: 'true' }, 'dev', '8790');
     expect(run.status).toBe(2);
-    expect(run.stderr.trim()).toBe("hms-sys: unexpected argument '8790' for 'dev'; npm took --port for itself; pass options after --: `npm start -- --port 8790`");
+    expect(run.stderr.trim()).toBe(
+      "hms-sys: unexpected argument '8790' for 'dev'; npm took --port for itself; pass options after --: `npm start -- --port 8790`",
+    );
   });
 
   it('outside npm, a stray argument to dev points at its help, not at `dev`', () => {
@@ -28,7 +30,9 @@ describe('`npm start --port 8790`: npm keeps --port and passes only 8790', () =>
 
   it('names npm run for a script other than start or test', () => {
     expect(npmTookOption(['port'], '9000', { npm_lifecycle_event: 'sandbox', npm_config_port: 'true' })).toContain('`npm run sandbox -- --port 9000`');
-    expect(npmTookOption(['pod-ready-ms'], '10', { npm_lifecycle_event: 'start', npm_config_pod_ready_ms: 'true' })).toContain('`npm start -- --pod-ready-ms 10`');
+    expect(npmTookOption(['pod-ready-ms'], '10', { npm_lifecycle_event: 'start', npm_config_pod_ready_ms: 'true' })).toContain(
+      '`npm start -- --pod-ready-ms 10`',
+    );
     expect(npmTookOption(['port'], '9000', { npm_config_port: 'true' })).toBeNull();
     expect(npmTookOption(['port'], '9000', { npm_lifecycle_event: 'start' })).toBeNull();
   });

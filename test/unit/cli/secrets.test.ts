@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ApiClient } from '../../../bin/client.ts';
-import { helpText, UsageError, type Command, type CommandContext } from '../../../bin/command.ts';
+import { type Command, type CommandContext, helpText, UsageError } from '../../../bin/command.ts';
 import { credentialBody, dbCredentialCommands } from '../../../bin/commands/db-credentials.ts';
 import { secretArn, secretCommands } from '../../../bin/commands/secrets.ts';
 
 const commands: Command[] = [...secretCommands, ...dbCredentialCommands];
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' } });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' } });
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:benefits/eligibility-db-AbCdEf';
 const MASTER = 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:benefits/postgres-master-XyZ123';
@@ -26,7 +27,10 @@ function recordingApi(answer: unknown) {
 
 function context(values: CommandContext['values'], positionals: string[] = [], api?: ApiClient, output: CommandContext['output'] = 'table'): CommandContext {
   return {
-    values, positionals, output, dataDir: '/nonexistent-hms-sys',
+    values,
+    positionals,
+    output,
+    dataDir: '/nonexistent-hms-sys',
     api: () => {
       if (!api) throw new Error('this test makes no API calls');
       return api;
@@ -39,7 +43,9 @@ const run = (name: string, ctx: CommandContext) => commands.find((c) => c.name =
 /** What a command prints with console.log, one string per call. */
 function printed(): string[] {
   const lines: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { lines.push(args.join(' ')); });
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    lines.push(args.join(' '));
+  });
   return lines;
 }
 
@@ -48,14 +54,26 @@ afterEach(() => {
 });
 
 const row = {
-  arn: ARN, name: 'benefits/eligibility-db', strategy: 'postgres-single-user', policy: '24h', rotationEnabled: true,
-  lastRotatedAt: '2026-11-23T09:00:00.000Z', nextRotationAt: '2026-11-25T00:00:00.000Z', health: 'ok', detail: 'the schedule rotates it by 2026-11-25T00:00:00.000Z',
+  arn: ARN,
+  name: 'benefits/eligibility-db',
+  strategy: 'postgres-single-user',
+  policy: '24h',
+  rotationEnabled: true,
+  lastRotatedAt: '2026-11-23T09:00:00.000Z',
+  nextRotationAt: '2026-11-25T00:00:00.000Z',
+  health: 'ok',
+  detail: 'the schedule rotates it by 2026-11-25T00:00:00.000Z',
 };
 
 describe('secrets and db-credentials commands', () => {
   it('covers the commands the rotation issue lists', () => {
     expect(commands.map((c) => c.name)).toEqual([
-      'secrets list', 'secrets rotate', 'secrets status', 'db-credentials issue', 'db-credentials list', 'db-credentials revoke',
+      'secrets list',
+      'secrets rotate',
+      'secrets status',
+      'db-credentials issue',
+      'db-credentials list',
+      'db-credentials revoke',
     ]);
   });
 
@@ -65,7 +83,7 @@ describe('secrets and db-credentials commands', () => {
     for (const option of Object.keys(command.options)) expect(text).toMatch(new RegExp(`--${option}( <value>)? +\\S`));
   });
 
-  it('lists each group\'s commands for `hms-sys secrets` and `hms-sys db-credentials`', () => {
+  it("lists each group's commands for `hms-sys secrets` and `hms-sys db-credentials`", () => {
     const secrets = cli('secrets');
     expect(secrets.status).toBe(0);
     expect(secrets.stdout).toContain('hms-sys secrets rotate ARN');
@@ -85,8 +103,8 @@ describe('secrets and db-credentials commands', () => {
     ['db-credentials issue', { service: 'eligibility-api' }, [], '--database is required'],
     ['db-credentials issue', { service: 'eligibility-api', database: 'postgres://db' }, [], '--database must be a Secrets Manager secret ARN'],
     ['db-credentials issue', { service: 'eligibility-api', database: MASTER, 'ttl-minutes': 'soon' }, [], '--ttl-minutes must be a number'],
-    ['db-credentials revoke', {}, [], 'the credential\'s secret ARN is required'],
-    ['db-credentials revoke', {}, ["x'; DROP ROLE app; --"], 'the credential\'s secret ARN must be a Secrets Manager secret ARN'],
+    ['db-credentials revoke', {}, [], "the credential's secret ARN is required"],
+    ['db-credentials revoke', {}, ["x'; DROP ROLE app; --"], "the credential's secret ARN must be a Secrets Manager secret ARN"],
   ] as const)('%s %j %j: a usage error before any API call', async (name, values, positionals, message) => {
     const attempt = run(name, context({ ...values }, [...positionals]));
     await expect(attempt).rejects.toThrow(UsageError);
@@ -95,12 +113,27 @@ describe('secrets and db-credentials commands', () => {
 
   it.each([
     [['secrets', 'rotate'], 'hms-sys: the secret ARN is required: a secret ARN such as arn:aws:secretsmanager:us-east-1:123456789012:secret:app-db-AbCdEf'],
-    [['secrets', 'status', 'eligibility-db'], 'hms-sys: the secret ARN must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:us-east-1:123456789012:secret:app-db-AbCdEf'],
+    [
+      ['secrets', 'status', 'eligibility-db'],
+      'hms-sys: the secret ARN must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:us-east-1:123456789012:secret:app-db-AbCdEf',
+    ],
     [['db-credentials', 'issue', '--database', MASTER], 'hms-sys: --service is required'],
-    [['db-credentials', 'issue', '--service', 'eligibility-api', '--database', MASTER, '--ttl-minutes', '0'], 'hms-sys: --ttl-minutes must be a whole number of minutes from 1 to 1440 (a day)'],
-    [['db-credentials', 'issue', '--service', 'eligibility-api', '--database', 'db'], 'hms-sys: --database must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:us-east-1:123456789012:secret:app-db-AbCdEf'],
-    [['db-credentials', 'issue', '--service', 'x', '--ttl', '5'], "hms-sys: unknown option --ttl for 'db-credentials issue'; see hms-sys db-credentials issue --help"],
-    [['db-credentials', 'revoke'], 'hms-sys: the credential\'s secret ARN is required: a secret ARN such as arn:aws:secretsmanager:us-east-1:123456789012:secret:app-db-AbCdEf'],
+    [
+      ['db-credentials', 'issue', '--service', 'eligibility-api', '--database', MASTER, '--ttl-minutes', '0'],
+      'hms-sys: --ttl-minutes must be a whole number of minutes from 1 to 1440 (a day)',
+    ],
+    [
+      ['db-credentials', 'issue', '--service', 'eligibility-api', '--database', 'db'],
+      'hms-sys: --database must be a Secrets Manager secret ARN such as arn:aws:secretsmanager:us-east-1:123456789012:secret:app-db-AbCdEf',
+    ],
+    [
+      ['db-credentials', 'issue', '--service', 'x', '--ttl', '5'],
+      "hms-sys: unknown option --ttl for 'db-credentials issue'; see hms-sys db-credentials issue --help",
+    ],
+    [
+      ['db-credentials', 'revoke'],
+      "hms-sys: the credential's secret ARN is required: a secret ARN such as arn:aws:secretsmanager:us-east-1:123456789012:secret:app-db-AbCdEf",
+    ],
   ])('the CLI answers %j with exit 2 and the usage error, not the missing token', (args, message) => {
     const result = cli(...args);
     expect(result.stderr.trim()).toBe(message);
@@ -122,14 +155,16 @@ describe('secret ARNs and the db-credentials issue options', () => {
     }
   });
 
-  it('builds the POST /db-credentials body in the API\'s names, 60 minutes by default', () => {
+  it("builds the POST /db-credentials body in the API's names, 60 minutes by default", () => {
     expect(credentialBody(context({ service: 'eligibility-api', database: MASTER }))).toEqual({ service: 'eligibility-api', database: MASTER, ttlMinutes: 60 });
     expect(credentialBody(context({ service: 'eligibility-api', database: MASTER, 'ttl-minutes': '1' }))).toMatchObject({ ttlMinutes: 1 });
     expect(credentialBody(context({ service: 'eligibility-api', database: MASTER, 'ttl-minutes': '1440' }))).toMatchObject({ ttlMinutes: 1440 });
   });
 
   it.each(['0', '-5', '1.5', '1441'])('refuses --ttl-minutes %s', (ttl) => {
-    expect(() => credentialBody(context({ service: 'eligibility-api', database: MASTER, 'ttl-minutes': ttl }))).toThrow('--ttl-minutes must be a whole number of minutes from 1 to 1440');
+    expect(() => credentialBody(context({ service: 'eligibility-api', database: MASTER, 'ttl-minutes': ttl }))).toThrow(
+      '--ttl-minutes must be a whole number of minutes from 1 to 1440',
+    );
   });
 });
 
@@ -158,7 +193,7 @@ describe('what the commands send and print', () => {
     expect(json.map((l) => JSON.parse(l!))).toEqual([started]);
   });
 
-  it('secrets status prints the one secret\'s row and its health', async () => {
+  it("secrets status prints the one secret's row and its health", async () => {
     const other = { ...row, arn: `${ARN.slice(0, -6)}ZzZzZz`, name: 'other' };
     const { api } = recordingApi({ secrets: [other, row] });
     const lines = printed();
@@ -179,7 +214,13 @@ describe('what the commands send and print', () => {
   });
 
   it('db-credentials issue posts the body and prints the login without a password', async () => {
-    const issued = { arn: CREDENTIAL, service: 'eligibility-api', database: MASTER, username: 'hms_eligibility_api_1a2b3c4d', expiresAt: '2026-11-23T10:01:00.000Z' };
+    const issued = {
+      arn: CREDENTIAL,
+      service: 'eligibility-api',
+      database: MASTER,
+      username: 'hms_eligibility_api_1a2b3c4d',
+      expiresAt: '2026-11-23T10:01:00.000Z',
+    };
     const { api, calls } = recordingApi(issued);
     const lines = printed();
     await run('db-credentials issue', context({ service: 'eligibility-api', database: MASTER, 'ttl-minutes': '1' }, [], api));
@@ -201,8 +242,9 @@ describe('what the commands send and print', () => {
     await run('db-credentials revoke', context({}, [CREDENTIAL], recordingApi({ revoked: [CREDENTIAL], failures: [] }).api));
     expect(lines).toEqual([`revoked ${CREDENTIAL}`]);
 
-    await expect(run('db-credentials revoke', context({}, [CREDENTIAL], recordingApi({ revoked: [], failures: [] }).api)))
-      .rejects.toThrow(`no issued credential has the ARN ${CREDENTIAL}`);
+    await expect(run('db-credentials revoke', context({}, [CREDENTIAL], recordingApi({ revoked: [], failures: [] }).api))).rejects.toThrow(
+      `no issued credential has the ARN ${CREDENTIAL}`,
+    );
     const failing = recordingApi({ revoked: [], failures: [{ arn: CREDENTIAL, error: 'PostgreSQL at 127.0.0.1:5432 as postgres: ECONNREFUSED' }] });
     await expect(run('db-credentials revoke', context({}, [CREDENTIAL], failing.api))).rejects.toThrow(`could not revoke ${CREDENTIAL}: PostgreSQL at`);
   });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiClient } from '../../../bin/client.ts';
-import { helpText, parse, UsageError, type Command, type CommandContext } from '../../../bin/command.ts';
+import { type Command, type CommandContext, helpText, parse, UsageError } from '../../../bin/command.ts';
 import { budgetCommands } from '../../../bin/commands/budgets.ts';
 import { burstCommands } from '../../../bin/commands/bursts.ts';
 import { devCommands } from '../../../bin/commands/dev.ts';
@@ -11,7 +11,8 @@ import { serviceCommands } from '../../../bin/commands/services.ts';
 import { print, printResult, roundMoney } from '../../../bin/output.ts';
 import { editDistance, nearest } from '../../../bin/suggest.ts';
 
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' } });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' } });
 const commands: Command[] = [...devCommands, ...serviceCommands, ...ruleCommands, ...budgetCommands, ...burstCommands, ...observeCommands];
 const command = (name: string) => commands.find((c) => c.name === name)!;
 const SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:benefits/eligibility-db-AbCdEf';
@@ -93,7 +94,7 @@ describe('option values', () => {
 });
 
 describe('dev --help', () => {
-  it('lists dev\'s own options and the data folder, not the API flags that do not apply', () => {
+  it("lists dev's own options and the data folder, not the API flags that do not apply", () => {
     const text = helpText(command('dev'));
     for (const option of ['--port', '--postgres', '--data-dir']) expect(text).toContain(option);
     for (const option of ['--url', '--token', '--output']) expect(text).not.toContain(option);
@@ -106,8 +107,23 @@ describe('dev --help', () => {
 });
 
 describe('services create --secret and services update', () => {
-  const service = { name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api', tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' }, secrets: [SECRET] };
-  const create = { name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api', agency: 'ED', program: 'FSA', 'fiscal-year': 'FY2026' };
+  const service = {
+    name: 'eligibility-api',
+    cluster: 'sandbox',
+    namespace: 'benefits',
+    deployment: 'eligibility-api',
+    tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+    secrets: [SECRET],
+  };
+  const create = {
+    name: 'eligibility-api',
+    cluster: 'sandbox',
+    namespace: 'benefits',
+    deployment: 'eligibility-api',
+    agency: 'ED',
+    program: 'FSA',
+    'fiscal-year': 'FY2026',
+  };
 
   it('sends the secrets a service reads on create', async () => {
     const { ctx, calls } = context({ ...create, secret: [SECRET] }, [], service);
@@ -141,8 +157,12 @@ describe('services create --secret and services update', () => {
 
 describe('output', () => {
   it('rounds money to cents and pod-hour prices to six significant digits, leaving other numbers alone', () => {
-    expect(roundMoney({ podHourUSD: 0.20192500000000002, estimatedCostUSD: 71.84780000000001, requestedPods: 990, limits: [{ spentUSD: 1.005 }] }))
-      .toEqual({ podHourUSD: 0.201925, estimatedCostUSD: 71.85, requestedPods: 990, limits: [{ spentUSD: 1 }] });
+    expect(roundMoney({ podHourUSD: 0.20192500000000002, estimatedCostUSD: 71.84780000000001, requestedPods: 990, limits: [{ spentUSD: 1.005 }] })).toEqual({
+      podHourUSD: 0.201925,
+      estimatedCostUSD: 71.85,
+      requestedPods: 990,
+      limits: [{ spentUSD: 1 }],
+    });
   });
 
   it('prints other numbers in a table without float noise', () => {
@@ -156,8 +176,16 @@ describe('output', () => {
   });
 
   it('prints a dry run as a table saying nothing changed, when the output is a table', () => {
-    printResult({ dryRun: true, wouldCreate: { name: 'eligibility-api', cluster: 'sandbox' }, alarms: [{ name: 'hms-sys-AR-101-scale-out' }] }, 'table', ['name', 'cluster']);
-    expect(printed).toEqual(['dry run, nothing changed: it would create this', 'name             cluster', 'eligibility-api  sandbox', 'alarms: hms-sys-AR-101-scale-out']);
+    printResult({ dryRun: true, wouldCreate: { name: 'eligibility-api', cluster: 'sandbox' }, alarms: [{ name: 'hms-sys-AR-101-scale-out' }] }, 'table', [
+      'name',
+      'cluster',
+    ]);
+    expect(printed).toEqual([
+      'dry run, nothing changed: it would create this',
+      'name             cluster',
+      'eligibility-api  sandbox',
+      'alarms: hms-sys-AR-101-scale-out',
+    ]);
   });
 
   it('prints a dry run as JSON when the output is json', () => {
@@ -178,7 +206,15 @@ describe('output', () => {
   });
 
   it('prints a burst dry run as its plan in a table', async () => {
-    const plan = { dryRun: true, burstId: null, service: 'fema-portal', state: 'planned', requestedPods: 990, estimatedCostUSD: 71.84780000000001, schedule: [] };
+    const plan = {
+      dryRun: true,
+      burstId: null,
+      service: 'fema-portal',
+      state: 'planned',
+      requestedPods: 990,
+      estimatedCostUSD: 71.84780000000001,
+      schedule: [],
+    };
     const { ctx } = context({ service: 'fema-portal', from: '10', to: '1000', 'max-cost-per-hour': '200', 'hold-minutes': '20', 'dry-run': true }, [], plan);
     await command('burst create').run(ctx);
     expect(printed[0]).toBe('dry run, nothing changed: it would start this burst');
@@ -203,7 +239,12 @@ describe('cluster get', () => {
 
 describe('editDistance', () => {
   it.each([
-    ['', '', 0], ['lst', 'list', 1], ['list', 'lsit', 1], ['kitten', 'sitting', 3], ['services', '', 8], ['audit verfy', 'audit verify', 1],
+    ['', '', 0],
+    ['lst', 'list', 1],
+    ['list', 'lsit', 1],
+    ['kitten', 'sitting', 3],
+    ['services', '', 8],
+    ['audit verfy', 'audit verify', 1],
   ])('%s → %s takes %i edits', (a, b, edits) => {
     expect(editDistance(a, b)).toBe(edits);
     expect(editDistance(b, a)).toBe(edits);
@@ -211,7 +252,7 @@ describe('editDistance', () => {
 });
 
 describe('audit, page by page', () => {
-  it('prints the next page\'s command with the same filters, since a cursor continues only its own query', async () => {
+  it("prints the next page's command with the same filters, since a cursor continues only its own query", async () => {
     const { ctx, calls } = context({ service: 'receipt-svc', limit: '3' }, [], { records: [], nextCursor: 'abc' });
     await command('audit').run(ctx);
     expect(calls[0]!.path).toBe('/audit?service=receipt-svc&limit=3');

@@ -7,7 +7,7 @@ const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf
 const reference = readme.slice(readme.indexOf('## API reference'), readme.indexOf('## Development'));
 const documented = [...reference.matchAll(/^\| (GET|POST|PATCH|DELETE) \| (\S+) \| (\S+) \|/gm)].map(([, method, path, scope]) => `${method} ${path} ${scope}`);
 
-describe('the README\'s API reference', () => {
+describe("the README's API reference", () => {
   it('lists exactly the declared routes with their scopes', () => {
     expect(documented.sort()).toEqual(routes.map((r) => `${r.method} ${r.path} ${r.scope}`).sort());
   });
@@ -15,7 +15,8 @@ describe('the README\'s API reference', () => {
   it('agrees with the OpenAPI document on every path, method and scope', () => {
     const paths = openApiDocument().paths as Record<string, Record<string, { 'x-required-scope': string }>>;
     const fromOpenApi = Object.entries(paths).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, op]) => `${method.toUpperCase()} ${path} ${op['x-required-scope']}`));
+      Object.entries(methods).map(([method, op]) => `${method.toUpperCase()} ${path} ${op['x-required-scope']}`),
+    );
     expect(fromOpenApi.sort()).toEqual(documented.sort());
   });
 });

@@ -15,18 +15,18 @@ function deployExampleContext(): Record<string, string> {
 const COGNITO = 'https://cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_AbCdEfGhI';
 const withAuth = (issuer: string, audience: string) => ({ ...cdkJson.context, 'hms:jwtIssuer': issuer, 'hms:jwtAudience': audience });
 
-describe('the JWT authorizer\'s audience, as API Gateway matches Cognito tokens', () => {
-  it('the README\'s deploy example names a Cognito issuer and its app client id, and the stack accepts it', () => {
+describe("the JWT authorizer's audience, as API Gateway matches Cognito tokens", () => {
+  it("the README's deploy example names a Cognito issuer and its app client id, and the stack accepts it", () => {
     const context = deployExampleContext();
     expect(context['hms:jwtIssuer']).toMatch(/^https:\/\/cognito-idp\./);
     expect(readConfig((key) => context[key] ?? cdkJson.context[key]).jwtAudience).toEqual([context['hms:jwtAudience']]);
   });
 
-  it('cdk.json\'s defaults synthesize too', () => {
+  it("cdk.json's defaults synthesize too", () => {
     expect(() => readConfig((key) => cdkJson.context[key])).not.toThrow();
   });
 
-  it('refuses, with a Cognito issuer, an audience that cannot be an app client id, as the old example\'s hms-sys-api', () => {
+  it("refuses, with a Cognito issuer, an audience that cannot be an app client id, as the old example's hms-sys-api", () => {
     const read = (context: Record<string, unknown>) => (key: string) => context[key];
     expect(() => readConfig(read(withAuth(COGNITO, 'hms-sys-api')))).toThrow(/app client ids.*"hms-sys-api"/);
     expect(readConfig(read(withAuth(COGNITO, '7k2h4example0q1r5s8t9u3v6w,second+client'))).jwtAudience).toHaveLength(2);

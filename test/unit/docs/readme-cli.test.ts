@@ -8,7 +8,7 @@ const commandOf = (args: string[]) => [3, 2, 1].map((n) => commands.find((c) => 
 
 const invocations = bashCommands(readme).flatMap(hmsSysInvocations);
 
-describe('the README\'s hms-sys commands', () => {
+describe("the README's hms-sys commands", () => {
   it('finds the commands to check', () => {
     expect(invocations.length).toBeGreaterThan(30);
   });

@@ -14,7 +14,8 @@ export function readmeSection(heading: string): string {
 /** The commands of the ```bash blocks in a text, one per command: continuation lines joined, comments dropped. */
 export function bashCommands(text: string): string[] {
   const blocks = [...text.matchAll(/```bash\n([\s\S]*?)```/g)].map(([, body]) => body!);
-  return blocks.flatMap((body) => body.replace(/\\\n\s*/g, ' ').split('\n'))
+  return blocks
+    .flatMap((body) => body.replace(/\\\n\s*/g, ' ').split('\n'))
     .map((line) => line.replace(/\s+#\s.*$/, '').trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
@@ -25,5 +26,6 @@ export function bashCommands(text: string): string[] {
  */
 export function hmsSysInvocations(line: string): string[][] {
   return [...line.matchAll(/npx hms-sys ([^|;)]*)/g)].map(([, rest]) =>
-    [...rest!.trim().matchAll(/<[^>]*>|"[^"]*"|'[^']*'|\S+/g)].map(([word]) => word!.replace(/^(["'])(.*)\1$/, '$2')));
+    [...rest!.trim().matchAll(/<[^>]*>|"[^"]*"|'[^']*'|\S+/g)].map(([word]) => word!.replace(/^(["'])(.*)\1$/, '$2')),
+  );
 }

@@ -4,8 +4,8 @@
  * their FIPS hosts), and the reserved concurrency the account quota must cover.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
 import { LAMBDA_UNRESERVED_MINIMUM } from '../../../infra/config.ts';
 import { hmsFunctionName } from '../../../infra/constructs/hms-function.ts';
 import { FUNCTION_DECLARATIONS } from '../../../infra/hms-sys-stack.ts';
@@ -45,7 +45,7 @@ async function hostOf(sdkPackage: string, region: string, fips: boolean): Promis
 /** DynamoDB (and S3) are the services reached through gateway endpoints; the rest through interface endpoints (AWS PrivateLink guide). */
 const GATEWAY_SERVICES = new Set(['dynamodb', 's3']);
 
-describe('the README\'s Deploy section', () => {
+describe("the README's Deploy section", () => {
   it('lists every declared function, with the count', () => {
     const [, count, list] = /- (\d+) functions: (.*?) \(Node/.exec(deploy) ?? [];
     expect(Number(count)).toBe(FUNCTION_DECLARATIONS.length);
@@ -54,7 +54,9 @@ describe('the README\'s Deploy section', () => {
 
   it('names every deployed function', () => {
     const [, names] = /Function names are fixed \(([^)]*)\)/.exec(deploy) ?? [];
-    const deployed = resourcesOf('AWS::Lambda::Function').map((r) => String(r.Properties.FunctionName)).filter((n) => n.startsWith('hms-sys-'));
+    const deployed = resourcesOf('AWS::Lambda::Function')
+      .map((r) => String(r.Properties.FunctionName))
+      .filter((n) => n.startsWith('hms-sys-'));
     expect(backticked(names ?? '').sort()).toEqual(FUNCTION_DECLARATIONS.map(hmsFunctionName).sort());
     expect(deployed.sort()).toEqual(FUNCTION_DECLARATIONS.map(hmsFunctionName).sort());
   });
@@ -74,13 +76,23 @@ describe('the README\'s Deploy section', () => {
     expect(backticked(groupText ?? '').sort()).toEqual([...new Set(entries.flatMap((e) => e.Properties.KubernetesGroups as string[]))].sort());
   });
 
-  it('lists the VPC endpoints the functions\' SDK clients need, with their type and callers, and no other', async () => {
-    const rows = [...network.matchAll(/^\| `com\.amazonaws\.<region>\.([a-z0-9-]+)` \| (Gateway|Interface) \| ([^|]+) \|/gm)]
-      .map(([, service, type, callers]) => ({ service: service!, type: type!, callers: callers!.split(',').map((c) => c.trim()).sort() }));
-    const expected = await Promise.all([...callersByPackage()].map(async ([sdkPackage, callers]) => {
-      const service = (await hostOf(sdkPackage, 'us-east-1', false)).split('.')[0]!;
-      return { service, type: GATEWAY_SERVICES.has(service) ? 'Gateway' : 'Interface', callers: [...callers].sort() };
-    }));
+  it("lists the VPC endpoints the functions' SDK clients need, with their type and callers, and no other", async () => {
+    const rows = [...network.matchAll(/^\| `com\.amazonaws\.<region>\.([a-z0-9-]+)` \| (Gateway|Interface) \| ([^|]+) \|/gm)].map(
+      ([, service, type, callers]) => ({
+        service: service!,
+        type: type!,
+        callers: callers!
+          .split(',')
+          .map((c) => c.trim())
+          .sort(),
+      }),
+    );
+    const expected = await Promise.all(
+      [...callersByPackage()].map(async ([sdkPackage, callers]) => {
+        const service = (await hostOf(sdkPackage, 'us-east-1', false)).split('.')[0]!;
+        return { service, type: GATEWAY_SERVICES.has(service) ? 'Gateway' : 'Interface', callers: [...callers].sort() };
+      }),
+    );
     const byService = (a: { service: string }, b: { service: string }) => a.service.localeCompare(b.service);
     expect(rows.sort(byService)).toEqual(expected.sort(byService));
   });

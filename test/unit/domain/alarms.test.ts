@@ -3,8 +3,13 @@ import { alarmsForRule, isAlarmPeriod, parseAlarmName } from '#domain/alarms.ts'
 import type { Service } from '#domain/model.ts';
 
 const service: Service = {
-  name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
-  tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' }, createdAt: '2026-11-23T00:00:00Z', version: 1,
+  name: 'eligibility-api',
+  cluster: 'sandbox',
+  namespace: 'benefits',
+  deployment: 'eligibility-api',
+  tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+  createdAt: '2026-11-23T00:00:00Z',
+  version: 1,
 };
 const rule = { ruleId: 'AR-101', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } };
 
@@ -13,7 +18,9 @@ describe('alarmsForRule', () => {
     const [alarm, ...rest] = alarmsForRule(rule, service);
     expect(rest).toEqual([]);
     expect(alarm).toMatchObject({
-      name: 'hms-sys-AR-101-scale-out', threshold: 500, comparison: 'GreaterThanThreshold',
+      name: 'hms-sys-AR-101-scale-out',
+      threshold: 500,
+      comparison: 'GreaterThanThreshold',
       metric: { namespace: 'HMS/Services', metricName: 'http_rps', dimensions: { Service: 'eligibility-api' }, statistic: 'Average', periodSeconds: 60 },
     });
     expect(alarm!.tags).toMatchObject({ 'hms:rule': 'AR-101', agency: 'ED', fiscalYear: 'FY2026' });
@@ -30,7 +37,7 @@ describe('alarmsForRule', () => {
     expect(scaleIn!.treatMissingData).toBe('breaching');
   });
 
-  it('uses the service\'s metric namespace and dimensions', () => {
+  it("uses the service's metric namespace and dimensions", () => {
     const custom = { ...service, metrics: { namespace: 'ContainerInsights', dimensions: { ClusterName: 'prod' }, statistic: 'Maximum' as const } };
     expect(alarmsForRule(rule, custom)[0]!.metric).toMatchObject({ namespace: 'ContainerInsights', dimensions: { ClusterName: 'prod' }, statistic: 'Maximum' });
   });
@@ -38,7 +45,8 @@ describe('alarmsForRule', () => {
 
 describe('parseAlarmName', () => {
   it('reads the rule and direction back', () => expect(parseAlarmName('hms-sys-AR-101-scale-in')).toEqual({ ruleId: 'AR-101', direction: 'in', burst: false }));
-  it('reads a burst alarm as the rule\'s scale-out', () => expect(parseAlarmName('hms-sys-AR-7-burst')).toEqual({ ruleId: 'AR-7', direction: 'out', burst: true }));
+  it("reads a burst alarm as the rule's scale-out", () =>
+    expect(parseAlarmName('hms-sys-AR-7-burst')).toEqual({ ruleId: 'AR-7', direction: 'out', burst: true }));
   it('ignores alarms that are not ours', () => expect(parseAlarmName('billing-alarm')).toBeNull());
 });
 

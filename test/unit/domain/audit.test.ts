@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, chainEntry, GENESIS_HASH, verifyChain, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
+import { type AuditEntry, type AuditRecord, canonicalJson, chainEntry, GENESIS_HASH, verifyChain } from '#domain/audit.ts';
 
 const entry = (n: number): AuditEntry => ({
-  time: `2026-11-23T12:00:0${n}Z`, actor: 'dev', action: 'rule.create', target: `rule/AR-10${n}`,
-  before: null, after: { n }, outcome: 'success', reasons: ['because'], requestId: `r${n}`,
+  time: `2026-11-23T12:00:0${n}Z`,
+  actor: 'dev',
+  action: 'rule.create',
+  target: `rule/AR-10${n}`,
+  before: null,
+  after: { n },
+  outcome: 'success',
+  reasons: ['because'],
+  requestId: `r${n}`,
 });
 
 function chain(length: number): AuditRecord[] {

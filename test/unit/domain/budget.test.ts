@@ -1,14 +1,32 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  accrue, accrueWithClose, budgetState, clampToBudget, hoursLeftInMonth, maxAffordableReplicas, MIN_AFFORDABILITY_HOURS,
-  monthOf, newlyCrossed, projectedSpend, type ClampInput, type Usage,
+  accrue,
+  accrueWithClose,
+  budgetState,
+  type ClampInput,
+  clampToBudget,
+  hoursLeftInMonth,
+  MIN_AFFORDABILITY_HOURS,
+  maxAffordableReplicas,
+  monthOf,
+  newlyCrossed,
+  projectedSpend,
+  type Usage,
 } from '#domain/budget.ts';
 
 const at = (iso: string) => new Date(iso);
 const usage = (over: Partial<Usage> = {}): Usage => ({
-  service: 'fema-portal', month: '2026-11', spentUSD: 0, meteredAt: '2026-11-10T00:00:00.000Z', replicas: 10, podHourUSD: 0.5,
-  alerted: [], floorAlerted: false, version: 3, ...over,
+  service: 'fema-portal',
+  month: '2026-11',
+  spentUSD: 0,
+  meteredAt: '2026-11-10T00:00:00.000Z',
+  replicas: 10,
+  podHourUSD: 0.5,
+  alerted: [],
+  floorAlerted: false,
+  version: 3,
+  ...over,
 });
 const reading = (iso: string, replicas = 10, podHourUSD = 0.5) => ({ service: 'fema-portal', at: at(iso), replicas, podHourUSD });
 
@@ -30,8 +48,15 @@ describe('month arithmetic (UTC)', () => {
 describe('accrue', () => {
   it('starts a month at zero from the first reading', () => {
     expect(accrue(null, reading('2026-11-10T00:00:00Z', 4, 0.2))).toEqual({
-      service: 'fema-portal', month: '2026-11', spentUSD: 0, meteredAt: '2026-11-10T00:00:00.000Z', replicas: 4, podHourUSD: 0.2,
-      alerted: [], floorAlerted: false, version: 1,
+      service: 'fema-portal',
+      month: '2026-11',
+      spentUSD: 0,
+      meteredAt: '2026-11-10T00:00:00.000Z',
+      replicas: 4,
+      podHourUSD: 0.2,
+      alerted: [],
+      floorAlerted: false,
+      version: 1,
     });
   });
 
@@ -63,29 +88,41 @@ describe('accrue', () => {
 
   it('is additive: accruing at t1 then t2 equals accruing at t2 for constant replicas', () => {
     const start = Date.parse('2026-11-20T00:00:00Z');
-    fc.assert(fc.property(
-      fc.integer({ min: 0, max: 60 * 24 * 20 }), fc.integer({ min: 0, max: 60 * 24 * 20 }),
-      fc.integer({ min: 0, max: 2000 }), fc.double({ min: 0, max: 10, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true }),
-      (m1, m2, replicas, price, spent) => {
-        const [a, b] = m1 <= m2 ? [m1, m2] : [m2, m1];
-        const first = usage({ meteredAt: new Date(start).toISOString(), replicas, podHourUSD: price, spentUSD: spent });
-        const t = (minutes: number) => new Date(start + minutes * 60_000).toISOString();
-        const twoSteps = accrue(accrue(first, reading(t(a), replicas, price)), reading(t(b), replicas, price));
-        const oneStep = accrue(first, reading(t(b), replicas, price));
-        expect(twoSteps.month).toBe(oneStep.month);
-        expect(twoSteps.meteredAt).toBe(oneStep.meteredAt);
-        expect(twoSteps.spentUSD).toBeCloseTo(oneStep.spentUSD, 6);
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 * 24 * 20 }),
+        fc.integer({ min: 0, max: 60 * 24 * 20 }),
+        fc.integer({ min: 0, max: 2000 }),
+        fc.double({ min: 0, max: 10, noNaN: true }),
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        (m1, m2, replicas, price, spent) => {
+          const [a, b] = m1 <= m2 ? [m1, m2] : [m2, m1];
+          const first = usage({ meteredAt: new Date(start).toISOString(), replicas, podHourUSD: price, spentUSD: spent });
+          const t = (minutes: number) => new Date(start + minutes * 60_000).toISOString();
+          const twoSteps = accrue(accrue(first, reading(t(a), replicas, price)), reading(t(b), replicas, price));
+          const oneStep = accrue(first, reading(t(b), replicas, price));
+          expect(twoSteps.month).toBe(oneStep.month);
+          expect(twoSteps.meteredAt).toBe(oneStep.meteredAt);
+          expect(twoSteps.spentUSD).toBeCloseTo(oneStep.spentUSD, 6);
+        },
+      ),
+    );
   });
 
   it('loses no spend across a rollover: closed tail plus new share equals the whole gap', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 600 }), fc.integer({ min: 0, max: 500 }), (before, after, replicas) => {
-      const boundary = Date.parse('2026-12-01T00:00:00Z');
-      const previous = usage({ meteredAt: new Date(boundary - before * 60_000).toISOString(), replicas, podHourUSD: 0.25 });
-      const { usage: next, closedMonth } = accrueWithClose(previous, { service: 'fema-portal', at: new Date(boundary + after * 60_000), replicas, podHourUSD: 0.25 });
-      expect(closedMonth!.spentUSD - previous.spentUSD + next.spentUSD).toBeCloseTo((replicas * 0.25 * (before + after)) / 60, 9);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 600 }), fc.integer({ min: 0, max: 500 }), (before, after, replicas) => {
+        const boundary = Date.parse('2026-12-01T00:00:00Z');
+        const previous = usage({ meteredAt: new Date(boundary - before * 60_000).toISOString(), replicas, podHourUSD: 0.25 });
+        const { usage: next, closedMonth } = accrueWithClose(previous, {
+          service: 'fema-portal',
+          at: new Date(boundary + after * 60_000),
+          replicas,
+          podHourUSD: 0.25,
+        });
+        expect(closedMonth!.spentUSD - previous.spentUSD + next.spentUSD).toBeCloseTo((replicas * 0.25 * (before + after)) / 60, 9);
+      }),
+    );
   });
 });
 
@@ -116,10 +153,15 @@ describe('clampToBudget', () => {
 
   it('caps a scale-up at the affordable count and says so in words', () => {
     const result = clampToBudget(base);
-    expect(result).toEqual({ replicas: 16, clamped: true, floorExceedsBudget: false, reasons: ['capped at 16 replicas by budget: projected $9,970 of $10,000'] });
+    expect(result).toEqual({
+      replicas: 16,
+      clamped: true,
+      floorExceedsBudget: false,
+      reasons: ['capped at 16 replicas by budget: projected $9,970 of $10,000'],
+    });
   });
 
-  it('matches the issue\'s wording', () => {
+  it("matches the issue's wording", () => {
     // 15 × $1.25 × 120 h = $2,250 on top of $7,620 spent; a 16th replica would reach $10,020.
     const result = clampToBudget({ ...base, current: 5, desired: 40, spentUSD: 7_620, podHourUSD: 1.25 });
     expect(result.reasons).toEqual(['capped at 15 replicas by budget: projected $9,870 of $10,000']);
@@ -147,7 +189,12 @@ describe('clampToBudget', () => {
 
   it('passes scale-ins and no-change through untouched', () => {
     expect(clampToBudget({ ...base, current: 30, desired: 12 })).toEqual({ replicas: 12, clamped: false, floorExceedsBudget: false, reasons: [] });
-    expect(clampToBudget({ ...base, current: 30, desired: 30, spentUSD: 99_999 })).toEqual({ replicas: 30, clamped: false, floorExceedsBudget: false, reasons: [] });
+    expect(clampToBudget({ ...base, current: 30, desired: 30, spentUSD: 99_999 })).toEqual({
+      replicas: 30,
+      clamped: false,
+      floorExceedsBudget: false,
+      reasons: [],
+    });
   });
 
   it('does not clamp free pods', () => {
@@ -155,51 +202,71 @@ describe('clampToBudget', () => {
   });
 
   // Headroom and prices are drawn so the affordable count often lands among the replica counts drawn.
-  const arbitraryClamp = fc.record({
-    current: fc.integer({ min: 0, max: 500 }),
-    desired: fc.integer({ min: 0, max: 1000 }),
-    floor: fc.integer({ min: 0, max: 200 }),
-    spentUSD: fc.integer({ min: 0, max: 10_000_000 }).map((cents) => cents / 100),
-    headroomUSD: fc.integer({ min: -1_000_000, max: 10_000_000 }).map((cents) => cents / 100),
-    podHourUSD: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50_000 }).map((n) => n / 10_000), fc.double({ min: 0, max: 5, noNaN: true })),
-    minutesIn: fc.integer({ min: 0, max: 30 * 24 * 60 - 1 }),
-  }).map(({ minutesIn, headroomUSD, ...a }) => ({
-    ...a, monthlyUSD: Math.max(0, a.spentUSD + headroomUSD), desired: Math.max(a.desired, a.floor),
-    now: new Date(Date.parse('2026-11-01T00:00:00Z') + minutesIn * 60_000),
-  }));
+  const arbitraryClamp = fc
+    .record({
+      current: fc.integer({ min: 0, max: 500 }),
+      desired: fc.integer({ min: 0, max: 1000 }),
+      floor: fc.integer({ min: 0, max: 200 }),
+      spentUSD: fc.integer({ min: 0, max: 10_000_000 }).map((cents) => cents / 100),
+      headroomUSD: fc.integer({ min: -1_000_000, max: 10_000_000 }).map((cents) => cents / 100),
+      podHourUSD: fc.oneof(
+        fc.constant(0),
+        fc.integer({ min: 1, max: 50_000 }).map((n) => n / 10_000),
+        fc.double({ min: 0, max: 5, noNaN: true }),
+      ),
+      minutesIn: fc.integer({ min: 0, max: 30 * 24 * 60 - 1 }),
+    })
+    .map(({ minutesIn, headroomUSD, ...a }) => ({
+      ...a,
+      monthlyUSD: Math.max(0, a.spentUSD + headroomUSD),
+      desired: Math.max(a.desired, a.floor),
+      now: new Date(Date.parse('2026-11-01T00:00:00Z') + minutesIn * 60_000),
+    }));
 
   it('never goes above max(affordable, current, floor): the projection stays within the cap unless the floor or running replicas force it', () => {
-    fc.assert(fc.property(arbitraryClamp, (input) => {
-      const { replicas } = clampToBudget(input);
-      const affordable = maxAffordableReplicas(input);
-      if (input.desired > input.current) expect(replicas).toBeLessThanOrEqual(Math.max(affordable, input.current, input.floor));
-      if (input.desired > input.current && replicas > Math.max(input.current, input.floor)) {
-        // What the month still has to pay for fits in what is left of the cap (free pods add nothing).
-        const toCome = projectedSpend({ ...input, replicas }) - input.spentUSD;
-        expect(toCome).toBeLessThanOrEqual(Math.max(0, input.monthlyUSD - input.spentUSD) * (1 + 1e-9) + 1e-6);
-      }
-    }));
+    fc.assert(
+      fc.property(arbitraryClamp, (input) => {
+        const { replicas } = clampToBudget(input);
+        const affordable = maxAffordableReplicas(input);
+        if (input.desired > input.current) expect(replicas).toBeLessThanOrEqual(Math.max(affordable, input.current, input.floor));
+        if (input.desired > input.current && replicas > Math.max(input.current, input.floor)) {
+          // What the month still has to pay for fits in what is left of the cap (free pods add nothing).
+          const toCome = projectedSpend({ ...input, replicas }) - input.spentUSD;
+          expect(toCome).toBeLessThanOrEqual(Math.max(0, input.monthlyUSD - input.spentUSD) * (1 + 1e-9) + 1e-6);
+        }
+      }),
+    );
   });
 
   it('never goes below the floor', () => {
-    fc.assert(fc.property(arbitraryClamp, (input) => {
-      expect(clampToBudget(input).replicas).toBeGreaterThanOrEqual(Math.min(input.floor, input.desired <= input.current ? input.desired : input.floor));
-      if (input.desired > input.current) expect(clampToBudget(input).replicas).toBeGreaterThanOrEqual(input.floor);
-    }));
+    fc.assert(
+      fc.property(arbitraryClamp, (input) => {
+        expect(clampToBudget(input).replicas).toBeGreaterThanOrEqual(Math.min(input.floor, input.desired <= input.current ? input.desired : input.floor));
+        if (input.desired > input.current) expect(clampToBudget(input).replicas).toBeGreaterThanOrEqual(input.floor);
+      }),
+    );
   });
 
   it('is monotonic non-decreasing in monthlyUSD', () => {
-    fc.assert(fc.property(arbitraryClamp, fc.integer({ min: 0, max: 10_000_000 }).map((cents) => cents / 100), (input, more) => {
-      expect(clampToBudget({ ...input, monthlyUSD: input.monthlyUSD + more }).replicas).toBeGreaterThanOrEqual(clampToBudget(input).replicas);
-    }));
+    fc.assert(
+      fc.property(
+        arbitraryClamp,
+        fc.integer({ min: 0, max: 10_000_000 }).map((cents) => cents / 100),
+        (input, more) => {
+          expect(clampToBudget({ ...input, monthlyUSD: input.monthlyUSD + more }).replicas).toBeGreaterThanOrEqual(clampToBudget(input).replicas);
+        },
+      ),
+    );
   });
 
   it('leaves scale-ins untouched and never scales past what was asked unless the floor demands it', () => {
-    fc.assert(fc.property(arbitraryClamp, (input) => {
-      const result = clampToBudget(input);
-      if (input.desired <= input.current) expect(result).toEqual({ replicas: input.desired, clamped: false, floorExceedsBudget: false, reasons: [] });
-      else expect(result.replicas).toBeLessThanOrEqual(Math.max(input.desired, input.floor));
-    }));
+    fc.assert(
+      fc.property(arbitraryClamp, (input) => {
+        const result = clampToBudget(input);
+        if (input.desired <= input.current) expect(result).toEqual({ replicas: input.desired, clamped: false, floorExceedsBudget: false, reasons: [] });
+        else expect(result.replicas).toBeLessThanOrEqual(Math.max(input.desired, input.floor));
+      }),
+    );
   });
 });
 
@@ -227,9 +294,19 @@ describe('newlyCrossed', () => {
 });
 
 describe('closing a month twice', () => {
-  it('adds nothing the second time, when the new month\'s first write was lost', async () => {
+  it("adds nothing the second time, when the new month's first write was lost", async () => {
     const { accrueWithClose } = await import('#domain/budget.ts');
-    const january = { service: 's', month: '2027-01', spentUSD: 100, meteredAt: '2027-01-31T23:00:00.000Z', replicas: 2, podHourUSD: 0.5, alerted: [], floorAlerted: false, version: 7 };
+    const january = {
+      service: 's',
+      month: '2027-01',
+      spentUSD: 100,
+      meteredAt: '2027-01-31T23:00:00.000Z',
+      replicas: 2,
+      podHourUSD: 0.5,
+      alerted: [],
+      floorAlerted: false,
+      version: 7,
+    };
     const first = accrueWithClose(january, { service: 's', at: new Date('2027-02-01T01:00:00Z'), replicas: 2, podHourUSD: 0.5 });
     expect(first.closedMonth!.spentUSD).toBeCloseTo(101, 10);
     const again = accrueWithClose(first.closedMonth, { service: 's', at: new Date('2027-02-01T02:00:00Z'), replicas: 2, podHourUSD: 0.5 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hoursLeftInMonth } from '#domain/budget.ts';
-import { BURST_MAX_HOLD_MINUTES, planBurst, warmUpLeadSeconds, type BurstPlanInput } from '#domain/burst-plan.ts';
+import { BURST_MAX_HOLD_MINUTES, type BurstPlanInput, planBurst, warmUpLeadSeconds } from '#domain/burst-plan.ts';
 import { ValidationError } from '#domain/errors.ts';
 
 const now = new Date('2026-11-10T12:00:00Z');
@@ -9,8 +9,17 @@ const later = (seconds: number) => new Date(now.getTime() + seconds * 1000);
 // The benchmark's simulator: 30 pods a node, a node in 90 s, a pod Ready 20 s after it is scheduled.
 const capacity = { nodes: 1, podsPerNode: 30, podsScheduled: 10, maxNodes: null, nodeProvisioningSeconds: 90, podReadySeconds: 20 };
 const input = (over: Partial<BurstPlanInput> = {}): BurstPlanInput => ({
-  fromPods: 10, toPods: 1000, maxCostPerHourUSD: 200, holdMinutes: 20, startAt: now, now, podHourUSD: 0.25,
-  budget: null, previousReplicas: 10, capacity, ...over,
+  fromPods: 10,
+  toPods: 1000,
+  maxCostPerHourUSD: 200,
+  holdMinutes: 20,
+  startAt: now,
+  now,
+  podHourUSD: 0.25,
+  budget: null,
+  previousReplicas: 10,
+  capacity,
+  ...over,
 });
 
 describe('planBurst limits', () => {
@@ -18,7 +27,10 @@ describe('planBurst limits', () => {
     const plan = planBurst(input());
     expect(plan.requestedPods).toBe(800);
     expect(plan.bindingLimit).toBe('maxCostPerHour');
-    expect(plan.limits.map((l) => [l.limit, l.replicas])).toEqual([['toPods', 1000], ['maxCostPerHour', 800]]);
+    expect(plan.limits.map((l) => [l.limit, l.replicas])).toEqual([
+      ['toPods', 1000],
+      ['maxCostPerHour', 800],
+    ]);
     expect(plan.limits[1]!.detail).toBe('maxCostPerHourUSD $200 at $0.25 per pod-hour allows 800 pods');
   });
 
@@ -63,7 +75,9 @@ describe('planBurst limits', () => {
     const plan = planBurst(input({ maxCostPerHourUSD: 1, previousReplicas: 10 }));
     expect(plan.requestedPods).toBe(10);
     expect(plan.bindingLimit).toBe('maxCostPerHour');
-    expect(plan.capacityWarnings).toContain('the maxCostPerHour limit allows 4 pods, fewer than the 10 running now: a burst never shrinks a service, so it stays at 10');
+    expect(plan.capacityWarnings).toContain(
+      'the maxCostPerHour limit allows 4 pods, fewer than the 10 running now: a burst never shrinks a service, so it stays at 10',
+    );
     const above = planBurst(input({ fromPods: 10, toPods: 20, previousReplicas: 50 }));
     expect(above.requestedPods).toBe(50);
     expect(above.schedule.find((s) => s.step === 'scale-back')!.replicas).toBe(50);
@@ -81,10 +95,10 @@ describe('planBurst limits', () => {
     expect(plan.limits.map((l) => l.limit)).toEqual(['toPods']);
   });
 
-  it('leaves a burst that starts next month to next month\'s budget, and says so', () => {
+  it("leaves a burst that starts next month to next month's budget, and says so", () => {
     const plan = planBurst(input({ budget: { monthlyUSD: 10, spentUSD: 10 }, startAt: new Date('2026-12-02T00:00:00Z') }));
     expect(plan.bindingLimit).toBe('maxCostPerHour');
-    expect(plan.capacityWarnings).toContain('the burst starts after 2026-11: this month\'s budget does not limit it');
+    expect(plan.capacityWarnings).toContain("the burst starts after 2026-11: this month's budget does not limit it");
   });
 });
 
@@ -173,46 +187,66 @@ describe('planBurst validation', () => {
 });
 
 describe('planBurst properties', () => {
-  const arbitraryInput = fc.record({
-    fromPods: fc.integer({ min: 0, max: 200 }),
-    extra: fc.integer({ min: 0, max: 2000 }),
-    previousReplicas: fc.integer({ min: 0, max: 300 }),
-    maxCostPerHourUSD: fc.integer({ min: 0, max: 100_000 }).map((cents) => cents / 100),
-    holdMinutes: fc.integer({ min: 0, max: BURST_MAX_HOLD_MINUTES }),
-    startIn: fc.integer({ min: -600, max: 3 * 86_400 }),
-    podHourUSD: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50_000 }).map((n) => n / 10_000)),
-    budget: fc.option(fc.record({ monthlyUSD: fc.integer({ min: 0, max: 1e8 }).map((c) => c / 100), spentUSD: fc.integer({ min: 0, max: 1e8 }).map((c) => c / 100) })),
-    maxNodes: fc.option(fc.integer({ min: 0, max: 100 })),
-    known: fc.boolean(),
-  }).map((a): BurstPlanInput => input({
-    fromPods: a.fromPods, toPods: a.fromPods + a.extra, previousReplicas: a.previousReplicas, maxCostPerHourUSD: a.maxCostPerHourUSD,
-    holdMinutes: a.holdMinutes, startAt: later(a.startIn), podHourUSD: a.podHourUSD, budget: a.budget,
-    capacity: a.known ? { ...capacity, podsScheduled: Math.min(30, a.previousReplicas), maxNodes: a.maxNodes } : null,
-  }));
+  const arbitraryInput = fc
+    .record({
+      fromPods: fc.integer({ min: 0, max: 200 }),
+      extra: fc.integer({ min: 0, max: 2000 }),
+      previousReplicas: fc.integer({ min: 0, max: 300 }),
+      maxCostPerHourUSD: fc.integer({ min: 0, max: 100_000 }).map((cents) => cents / 100),
+      holdMinutes: fc.integer({ min: 0, max: BURST_MAX_HOLD_MINUTES }),
+      startIn: fc.integer({ min: -600, max: 3 * 86_400 }),
+      podHourUSD: fc.oneof(
+        fc.constant(0),
+        fc.integer({ min: 1, max: 50_000 }).map((n) => n / 10_000),
+      ),
+      budget: fc.option(
+        fc.record({ monthlyUSD: fc.integer({ min: 0, max: 1e8 }).map((c) => c / 100), spentUSD: fc.integer({ min: 0, max: 1e8 }).map((c) => c / 100) }),
+      ),
+      maxNodes: fc.option(fc.integer({ min: 0, max: 100 })),
+      known: fc.boolean(),
+    })
+    .map(
+      (a): BurstPlanInput =>
+        input({
+          fromPods: a.fromPods,
+          toPods: a.fromPods + a.extra,
+          previousReplicas: a.previousReplicas,
+          maxCostPerHourUSD: a.maxCostPerHourUSD,
+          holdMinutes: a.holdMinutes,
+          startAt: later(a.startIn),
+          podHourUSD: a.podHourUSD,
+          budget: a.budget,
+          capacity: a.known ? { ...capacity, podsScheduled: Math.min(30, a.previousReplicas), maxNodes: a.maxNodes } : null,
+        }),
+    );
 
   it('never shrinks the service, never exceeds toPods or the cost cap unless holding the running level', () => {
-    fc.assert(fc.property(arbitraryInput, (burst) => {
-      const plan = planBurst(burst);
-      expect(plan.requestedPods).toBeGreaterThanOrEqual(burst.previousReplicas);
-      expect(plan.requestedPods).toBeLessThanOrEqual(Math.max(burst.previousReplicas, burst.toPods));
-      if (plan.requestedPods > burst.previousReplicas) {
-        expect(plan.requestedPods * burst.podHourUSD).toBeLessThanOrEqual(burst.maxCostPerHourUSD * (1 + 1e-9) + 1e-9);
-      }
-      const binding = plan.limits.find((l) => l.limit === plan.bindingLimit)!;
-      expect(binding.replicas).toBe(Math.min(...plan.limits.map((l) => l.replicas)));
-    }));
+    fc.assert(
+      fc.property(arbitraryInput, (burst) => {
+        const plan = planBurst(burst);
+        expect(plan.requestedPods).toBeGreaterThanOrEqual(burst.previousReplicas);
+        expect(plan.requestedPods).toBeLessThanOrEqual(Math.max(burst.previousReplicas, burst.toPods));
+        if (plan.requestedPods > burst.previousReplicas) {
+          expect(plan.requestedPods * burst.podHourUSD).toBeLessThanOrEqual(burst.maxCostPerHourUSD * (1 + 1e-9) + 1e-9);
+        }
+        const binding = plan.limits.find((l) => l.limit === plan.bindingLimit)!;
+        expect(binding.replicas).toBe(Math.min(...plan.limits.map((l) => l.replicas)));
+      }),
+    );
   });
 
   it('lays the schedule out in order, ending at the previous level', () => {
     const order = ['warm-up', 'ramp', 'hold', 'scale-back', 'done'];
-    fc.assert(fc.property(arbitraryInput, (burst) => {
-      const { schedule } = planBurst(burst);
-      const steps = schedule.map((s) => s.step);
-      expect(steps).toEqual(order.filter((s) => steps.includes(s as never)));
-      expect(steps.slice(-4)).toEqual(['ramp', 'hold', 'scale-back', 'done']);
-      const times = schedule.map((s) => Date.parse(s.at));
-      expect(times).toEqual([...times].sort((a, b) => a - b));
-      expect(schedule.at(-1)!.replicas).toBe(burst.previousReplicas);
-    }));
+    fc.assert(
+      fc.property(arbitraryInput, (burst) => {
+        const { schedule } = planBurst(burst);
+        const steps = schedule.map((s) => s.step);
+        expect(steps).toEqual(order.filter((s) => steps.includes(s as never)));
+        expect(steps.slice(-4)).toEqual(['ramp', 'hold', 'scale-back', 'done']);
+        const times = schedule.map((s) => Date.parse(s.at));
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+        expect(schedule.at(-1)!.replicas).toBe(burst.previousReplicas);
+      }),
+    );
   });
 });

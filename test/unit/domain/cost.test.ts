@@ -12,7 +12,7 @@ describe('fargateBilledSize', () => {
     expect(fargateBilledSize({ vcpu: 0.3, memoryGiB: 0.5 })).toEqual({ vcpu: 0.5, memoryGiB: 1 });
   });
 
-  it('moves to the next vCPU size when memory outgrows the current one (the EKS guide\'s 1 vCPU, 8 GB example)', () => {
+  it("moves to the next vCPU size when memory outgrows the current one (the EKS guide's 1 vCPU, 8 GB example)", () => {
     expect(fargateBilledSize({ vcpu: 1, memoryGiB: 8 })).toEqual({ vcpu: 2, memoryGiB: 9 });
     expect(fargateBilledSize({ vcpu: 0.25, memoryGiB: 2 })).toEqual({ vcpu: 0.5, memoryGiB: 3 });
   });
@@ -47,21 +47,20 @@ describe('fargateBilledSize', () => {
   it('always bills at least the requests plus the overhead, at the cheapest fitting configuration', () => {
     const price = (s: { vcpu: number; memoryGiB: number }) => s.vcpu * 0.04048 + s.memoryGiB * 0.004445;
     const all = FARGATE_CONFIGURATIONS.flatMap((c) => c.memoryGiB.map((memoryGiB) => ({ vcpu: c.vcpu, memoryGiB })));
-    fc.assert(fc.property(
-      fc.double({ min: 0, max: 16, noNaN: true }), fc.double({ min: 0, max: 119.75, noNaN: true }),
-      (vcpu, memoryGiB) => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 16, noNaN: true }), fc.double({ min: 0, max: 119.75, noNaN: true }), (vcpu, memoryGiB) => {
         const size = fargateBilledSize({ vcpu, memoryGiB });
         expect(size.vcpu).toBeGreaterThanOrEqual(vcpu - 1e-9);
         expect(size.memoryGiB).toBeGreaterThanOrEqual(memoryGiB + 0.25 - 1e-9);
         const fitting = all.filter((c) => c.vcpu + 1e-9 >= vcpu && c.memoryGiB + 1e-9 >= memoryGiB + 0.25);
         expect(price(size)).toBeCloseTo(Math.min(...fitting.map(price)), 12);
-      },
-    ));
+      }),
+    );
   });
 });
 
 describe('podHourPrice', () => {
-  it('prices requests at the region\'s Fargate rates and says how', () => {
+  it("prices requests at the region's Fargate rates and says how", () => {
     const price = podHourPrice({ requests: { vcpu: 0.5, memoryGiB: 0.75 }, region: 'us-east-1' });
     expect(price.basis).toBe('fargate');
     expect(price.usd).toBeCloseTo(0.5 * 0.04048 + 1 * 0.004445, 12);
@@ -137,7 +136,10 @@ describe('formatUSD', () => {
       fc.integer({ min: -1_000_000, max: 1_000_000 }).map((i) => i + 0.5),
       fc.integer({ min: -100_000, max: 100_000 }).map((i) => i / 1000),
     );
-    fc.assert(fc.property(amounts, (n) => formatUSD(n) === asIntl(n)), { numRuns: 5_000 });
+    fc.assert(
+      fc.property(amounts, (n) => formatUSD(n) === asIntl(n)),
+      { numRuns: 5_000 },
+    );
     for (const n of [-0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 99.995, 100, -99.999]) expect(formatUSD(n)).toBe(asIntl(n));
   });
 

@@ -1,12 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideReplicas, keepCandidates, proportionalReplicas, type DecisionInput } from '#domain/decision.ts';
+import { type DecisionInput, decideReplicas, keepCandidates, proportionalReplicas } from '#domain/decision.ts';
 import { planScale } from '#domain/scale-plan.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const rule = { minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 }, scaleInStabilizationSeconds: 300 };
 const input = (over: Partial<DecisionInput>): DecisionInput => ({
-  rule, direction: 'out', source: 'alarm', currentReplicas: 4, metric: 640, now, recommendations: [], ...over,
+  rule,
+  direction: 'out',
+  source: 'alarm',
+  currentReplicas: 4,
+  metric: 640,
+  now,
+  recommendations: [],
+  ...over,
 });
 const secondsAgo = (s: number) => new Date(now.getTime() - s * 1000).toISOString();
 
@@ -58,17 +65,30 @@ describe('decideReplicas', () => {
   });
 
   it('scales in once the stabilization window has passed', () => {
-    const { decision } = decideReplicas(input({
-      direction: 'in', currentReplicas: 16, metric: 100, recommendations: [{ at: secondsAgo(301), replicas: 16 }],
-    }));
+    const { decision } = decideReplicas(
+      input({
+        direction: 'in',
+        currentReplicas: 16,
+        metric: 100,
+        recommendations: [{ at: secondsAgo(301), replicas: 16 }],
+      }),
+    );
     expect(decision.desiredReplicas).toBe(4);
     expect(decision.action).toBe('scale-in');
   });
 
   it('holds scale-in at the highest recommendation inside the window', () => {
-    const { decision, recommendations } = decideReplicas(input({
-      direction: 'in', currentReplicas: 16, metric: 100, recommendations: [{ at: secondsAgo(120), replicas: 12 }, { at: secondsAgo(400), replicas: 16 }],
-    }));
+    const { decision, recommendations } = decideReplicas(
+      input({
+        direction: 'in',
+        currentReplicas: 16,
+        metric: 100,
+        recommendations: [
+          { at: secondsAgo(120), replicas: 12 },
+          { at: secondsAgo(400), replicas: 16 },
+        ],
+      }),
+    );
     expect(decision.desiredReplicas).toBe(12);
     expect(decision.reasons.join(' ')).toContain('stabilization window');
     expect(recommendations.map((r) => r.replicas)).toEqual([12, 4]);
@@ -91,54 +111,76 @@ describe('decideReplicas properties', () => {
     history: fc.array(fc.record({ ago: fc.integer({ min: 0, max: 900 }), replicas: fc.integer({ min: 0, max: 400 }) }), { maxLength: 5 }),
   });
   type Generated = typeof arbitraryInput extends fc.Arbitrary<infer T> ? T : never;
-  const run = (a: Generated) => decideReplicas({
-    rule: { minReplicas: a.min, maxReplicas: a.min + a.span, trigger: { metric: 'm', threshold: a.threshold }, scaleInStabilizationSeconds: 300 },
-    direction: a.direction, source: 'alarm', currentReplicas: a.current, metric: a.metric, now,
-    recommendations: a.history.map((h) => ({ at: secondsAgo(h.ago), replicas: h.replicas })),
-  }).decision;
+  const run = (a: Generated) =>
+    decideReplicas({
+      rule: { minReplicas: a.min, maxReplicas: a.min + a.span, trigger: { metric: 'm', threshold: a.threshold }, scaleInStabilizationSeconds: 300 },
+      direction: a.direction,
+      source: 'alarm',
+      currentReplicas: a.current,
+      metric: a.metric,
+      now,
+      recommendations: a.history.map((h) => ({ at: secondsAgo(h.ago), replicas: h.replicas })),
+    }).decision;
 
   it('always lands in [min, max]', () => {
-    fc.assert(fc.property(arbitraryInput, (a) => {
-      const d = run(a);
-      return d.desiredReplicas >= a.min && d.desiredReplicas <= a.min + a.span;
-    }));
+    fc.assert(
+      fc.property(arbitraryInput, (a) => {
+        const d = run(a);
+        return d.desiredReplicas >= a.min && d.desiredReplicas <= a.min + a.span;
+      }),
+    );
   });
 
   it('lands on a whole count in [min, max] for any threshold the schema accepts, down to the smallest double', () => {
-    const extreme = arbitraryInput.chain((a) => fc.record({
-      threshold: fc.oneof(fc.constantFrom(Number.MIN_VALUE, 1e308, Number.MAX_VALUE), fc.double({ min: Number.MIN_VALUE, max: Number.MAX_VALUE, noNaN: true })),
-      metric: fc.oneof(fc.constant(a.metric), fc.double({ min: 0, max: Number.MAX_VALUE, noNaN: true })),
-    }).map((over) => ({ ...a, ...over })));
-    fc.assert(fc.property(extreme, (a) => {
-      const d = run(a);
-      return Number.isInteger(d.desiredReplicas) && d.desiredReplicas >= a.min && d.desiredReplicas <= a.min + a.span;
-    }));
+    const extreme = arbitraryInput.chain((a) =>
+      fc
+        .record({
+          threshold: fc.oneof(
+            fc.constantFrom(Number.MIN_VALUE, 1e308, Number.MAX_VALUE),
+            fc.double({ min: Number.MIN_VALUE, max: Number.MAX_VALUE, noNaN: true }),
+          ),
+          metric: fc.oneof(fc.constant(a.metric), fc.double({ min: 0, max: Number.MAX_VALUE, noNaN: true })),
+        })
+        .map((over) => ({ ...a, ...over })),
+    );
+    fc.assert(
+      fc.property(extreme, (a) => {
+        const d = run(a);
+        return Number.isInteger(d.desiredReplicas) && d.desiredReplicas >= a.min && d.desiredReplicas <= a.min + a.span;
+      }),
+    );
   });
 
-  it('moves only in the alarm\'s direction while replicas are in bounds', () => {
-    fc.assert(fc.property(arbitraryInput, (a) => {
-      const d = run(a);
-      const inBounds = a.current >= a.min && a.current <= a.min + a.span;
-      if (!inBounds) return true;
-      return a.direction === 'out' ? d.desiredReplicas >= a.current : d.desiredReplicas <= a.current;
-    }));
+  it("moves only in the alarm's direction while replicas are in bounds", () => {
+    fc.assert(
+      fc.property(arbitraryInput, (a) => {
+        const d = run(a);
+        const inBounds = a.current >= a.min && a.current <= a.min + a.span;
+        if (!inBounds) return true;
+        return a.direction === 'out' ? d.desiredReplicas >= a.current : d.desiredReplicas <= a.current;
+      }),
+    );
   });
 
   it('never scales in below a recommendation made inside the window', () => {
-    fc.assert(fc.property(arbitraryInput, (a) => {
-      const d = run(a);
-      if (d.action !== 'scale-in') return true;
-      const inWindow = a.history.filter((h) => h.ago < 300).map((h) => Math.min(h.replicas, a.current));
-      return inWindow.every((r) => d.desiredReplicas >= Math.min(r, a.min + a.span));
-    }));
+    fc.assert(
+      fc.property(arbitraryInput, (a) => {
+        const d = run(a);
+        if (d.action !== 'scale-in') return true;
+        const inWindow = a.history.filter((h) => h.ago < 300).map((h) => Math.min(h.replicas, a.current));
+        return inWindow.every((r) => d.desiredReplicas >= Math.min(r, a.min + a.span));
+      }),
+    );
   });
 
   it('states the proportional arithmetic it used, whenever the metric is outside the tolerance', () => {
-    fc.assert(fc.property(arbitraryInput, (a) => {
-      if (Math.abs(a.metric / a.threshold - 1) <= 0.1) return true;
-      const expected = proportionalReplicas(a.current, a.metric, a.threshold);
-      return run(a).reasons[0]!.endsWith(`= ${expected}`);
-    }));
+    fc.assert(
+      fc.property(arbitraryInput, (a) => {
+        if (Math.abs(a.metric / a.threshold - 1) <= 0.1) return true;
+        const expected = proportionalReplicas(a.current, a.metric, a.threshold);
+        return run(a).reasons[0]!.endsWith(`= ${expected}`);
+      }),
+    );
   });
 });
 
@@ -155,12 +197,14 @@ describe('deciding from the replicas the metric saw', () => {
 
 describe('keepCandidates', () => {
   it('keeps the highest recommendation of every window while dropping dominated ones', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 60 }), fc.integer({ min: 0, max: 60 }), (values, cutoff) => {
-      const all = values.map((replicas, i) => ({ at: new Date(i * 1000).toISOString(), replicas }));
-      const kept = all.reduce<{ at: string; replicas: number }[]>((acc, r) => keepCandidates(acc, r), []);
-      const highestSince = (list: typeof all) => Math.max(-1, ...list.filter((r) => Date.parse(r.at) >= cutoff * 1000).map((r) => r.replicas));
-      return highestSince(kept) === highestSince(all) && kept.length <= 51;
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 60 }), fc.integer({ min: 0, max: 60 }), (values, cutoff) => {
+        const all = values.map((replicas, i) => ({ at: new Date(i * 1000).toISOString(), replicas }));
+        const kept = all.reduce<{ at: string; replicas: number }[]>((acc, r) => keepCandidates(acc, r), []);
+        const highestSince = (list: typeof all) => Math.max(-1, ...list.filter((r) => Date.parse(r.at) >= cutoff * 1000).map((r) => r.replicas));
+        return highestSince(kept) === highestSince(all) && kept.length <= 51;
+      }),
+    );
   });
 });
 
@@ -176,8 +220,17 @@ describe('a decision that keeps replicas says so once', () => {
     expect(stayCount(decision.reasons)).toBe(1);
     expect(decision.reasons.at(-1)).toBe('replicas stay at 10');
     const plan = planScale({
-      rule, direction: over.direction ?? 'out', source: 'alarm', eventId: 'evt-1', currentReplicas: 10, hpa: null, ruleId: 'AR-101',
-      scaling: null, periodSeconds: 60, now, ...(over.metricNeverSeen ? { metricNeverSeen: true } : {}),
+      rule,
+      direction: over.direction ?? 'out',
+      source: 'alarm',
+      eventId: 'evt-1',
+      currentReplicas: 10,
+      hpa: null,
+      ruleId: 'AR-101',
+      scaling: null,
+      periodSeconds: 60,
+      now,
+      ...(over.metricNeverSeen ? { metricNeverSeen: true } : {}),
       metric: over.metric === null ? null : { value: over.metric ?? 640, periodStart: secondsAgo(60) },
     });
     expect(plan.decision.reasons.join(', ')).not.toMatch(/stay at 10.*stay at 10/);

@@ -46,59 +46,74 @@ const size = (a: { pods: number; ready: number; metric: number; threshold: numbe
 
 describe('sizing from Ready pods, as the HPA does', () => {
   it('agrees with the HPA replica calculator for every mix of Ready and not-Ready pods', () => {
-    fc.assert(fc.property(sizing, (a) => {
-      expect(size(a)).toBe(hpaOracle(a.pods, a.ready, a.metric, a.threshold));
-    }), { numRuns: 2_000 });
+    fc.assert(
+      fc.property(sizing, (a) => {
+        expect(size(a)).toBe(hpaOracle(a.pods, a.ready, a.metric, a.threshold));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('with every pod Ready, is ceil(pods × metric / threshold)', () => {
-    fc.assert(fc.property(sizing, (a) => {
-      expect(size({ ...a, ready: a.pods })).toBe(proportionalReplicas(a.pods, a.metric, a.threshold));
-    }));
+    fc.assert(
+      fc.property(sizing, (a) => {
+        expect(size({ ...a, ready: a.pods })).toBe(proportionalReplicas(a.pods, a.metric, a.threshold));
+      }),
+    );
   });
 
   it('never scales up further, nor down further, than if every pod were Ready', () => {
-    fc.assert(fc.property(sizing, (a) => {
-      const allReady = size({ ...a, ready: a.pods });
-      const desired = size(a);
-      if (a.metric > a.threshold) expect(desired).toBeGreaterThanOrEqual(a.pods), expect(desired).toBeLessThanOrEqual(allReady);
-      else expect(desired).toBeLessThanOrEqual(a.pods), expect(desired).toBeGreaterThanOrEqual(allReady);
-    }));
+    fc.assert(
+      fc.property(sizing, (a) => {
+        const allReady = size({ ...a, ready: a.pods });
+        const desired = size(a);
+        if (a.metric > a.threshold) expect(desired).toBeGreaterThanOrEqual(a.pods), expect(desired).toBeLessThanOrEqual(allReady);
+        else expect(desired).toBeLessThanOrEqual(a.pods), expect(desired).toBeGreaterThanOrEqual(allReady);
+      }),
+    );
   });
 
   it('moves further as more pods are Ready, in the direction the metric asks', () => {
-    fc.assert(fc.property(sizing, (a) => {
-      fc.pre(a.ready < a.pods);
-      const more = size({ ...a, ready: a.ready + 1 });
-      if (a.metric > a.threshold) expect(more).toBeGreaterThanOrEqual(size(a));
-      else expect(more).toBeLessThanOrEqual(size(a));
-    }));
+    fc.assert(
+      fc.property(sizing, (a) => {
+        fc.pre(a.ready < a.pods);
+        const more = size({ ...a, ready: a.ready + 1 });
+        if (a.metric > a.threshold) expect(more).toBeGreaterThanOrEqual(size(a));
+        else expect(more).toBeLessThanOrEqual(size(a));
+      }),
+    );
   });
 
   it('changes nothing when no pod is Ready: none reports the metric', () => {
-    fc.assert(fc.property(sizing, (a) => {
-      expect(size({ ...a, ready: 0 })).toBe(a.pods);
-    }));
+    fc.assert(
+      fc.property(sizing, (a) => {
+        expect(size({ ...a, ready: 0 })).toBe(a.pods);
+      }),
+    );
   });
 });
 
 describe('Ready pods among the replicas the metric saw', () => {
   const counts = fc.record({ observed: fc.nat(100), current: fc.nat(100), ready: fc.nat(130) });
 
-  it('is today\'s Ready count (at most the replicas) when nothing changed since', () => {
-    fc.assert(fc.property(counts, ({ current, ready }) => {
-      expect(readyAmongObserved(current, current, ready)).toBe(Math.min(current, ready));
-    }));
+  it("is today's Ready count (at most the replicas) when nothing changed since", () => {
+    fc.assert(
+      fc.property(counts, ({ current, ready }) => {
+        expect(readyAmongObserved(current, current, ready)).toBe(Math.min(current, ready));
+      }),
+    );
   });
 
   it('stays within the replicas seen, and counts no pod added since as one the metric saw starting', () => {
-    fc.assert(fc.property(counts, ({ observed, current, ready }) => {
-      const seen = readyAmongObserved(observed, current, ready);
-      expect(seen).toBeGreaterThanOrEqual(0);
-      expect(seen).toBeLessThanOrEqual(observed);
-      // Every pod not Ready today that the metric could not have seen is excused.
-      expect(observed - seen).toBeLessThanOrEqual(Math.max(0, Math.min(observed, current) - Math.min(ready, current)));
-    }));
+    fc.assert(
+      fc.property(counts, ({ observed, current, ready }) => {
+        const seen = readyAmongObserved(observed, current, ready);
+        expect(seen).toBeGreaterThanOrEqual(0);
+        expect(seen).toBeLessThanOrEqual(observed);
+        // Every pod not Ready today that the metric could not have seen is excused.
+        expect(observed - seen).toBeLessThanOrEqual(Math.max(0, Math.min(observed, current) - Math.min(ready, current)));
+      }),
+    );
   });
 
   it('after a scale-out to 8 whose 4 new pods are starting, sees the 4 it measured as Ready', () => {

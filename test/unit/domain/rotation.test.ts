@@ -37,7 +37,11 @@ describe('strategies and secrets', () => {
   });
 
   it('reads a database secret with defaults, and refuses one without a password', () => {
-    expect(parsePostgresSecret('{"host":"db","username":"app","password":"p"}', 'AWSCURRENT')).toMatchObject({ engine: 'postgres', port: 5432, dbname: 'postgres' });
+    expect(parsePostgresSecret('{"host":"db","username":"app","password":"p"}', 'AWSCURRENT')).toMatchObject({
+      engine: 'postgres',
+      port: 5432,
+      dbname: 'postgres',
+    });
     expect(() => parsePostgresSecret('{"host":"db","username":"app"}', 'AWSCURRENT')).toThrow(/AWSCURRENT has no password/);
     expect(() => parsePostgresSecret('not json', 'AWSPENDING')).toThrow(/AWSPENDING is not JSON/);
   });

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { sameSecret, secretNameOf } from '#domain/secret-arn.ts';
+import type { ValidationError } from '#domain/errors.ts';
 import { createServiceSchema, secretRefSchema } from '#domain/schemas.ts';
+import { sameSecret, secretNameOf } from '#domain/secret-arn.ts';
 import { parseInput } from '#domain/validation.ts';
-import { ValidationError } from '#domain/errors.ts';
 
 const FULL = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:benefits/db-AbCdEf';
 const PARTIAL = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:benefits/db';
-const service = { name: 'intake', cluster: 'sandbox', namespace: 'benefits', deployment: 'intake', tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' } };
+const service = {
+  name: 'intake',
+  cluster: 'sandbox',
+  namespace: 'benefits',
+  deployment: 'intake',
+  tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+};
 
 function refusal(input: unknown): ValidationError {
   try {
@@ -25,7 +31,7 @@ describe('secret ARNs', () => {
     expect(secretNameOf(`${FULL}x`)).toBeNull();
   });
 
-  it('matches an event\'s secret id by the full ARN or by the name, never by a partial ARN or another suffix', () => {
+  it("matches an event's secret id by the full ARN or by the name, never by a partial ARN or another suffix", () => {
     expect(sameSecret(FULL, FULL)).toBe(true);
     expect(sameSecret(FULL, 'benefits/db')).toBe(true);
     expect(sameSecret(FULL, PARTIAL)).toBe(false);

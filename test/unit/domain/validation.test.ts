@@ -4,7 +4,13 @@ import { createRuleSchema, createServiceSchema, updateRuleSchema } from '#domain
 import { parseInput } from '#domain/validation.ts';
 
 const rule = { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } };
-const service = { name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api', tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' } };
+const service = {
+  name: 'eligibility-api',
+  cluster: 'sandbox',
+  namespace: 'benefits',
+  deployment: 'eligibility-api',
+  tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+};
 
 function fieldOf(schema: Parameters<typeof parseInput>[0], input: unknown): { field: string | null; code: string } {
   try {
@@ -17,7 +23,7 @@ function fieldOf(schema: Parameters<typeof parseInput>[0], input: unknown): { fi
 }
 
 describe('rule validation', () => {
-  it('accepts chapter 5\'s payload verbatim', () => expect(parseInput(createRuleSchema, rule)).toEqual(rule));
+  it("accepts chapter 5's payload verbatim", () => expect(parseInput(createRuleSchema, rule)).toEqual(rule));
 
   it.each([
     ['negative min', { ...rule, minReplicas: -1 }, 'minReplicas'],
@@ -57,9 +63,12 @@ describe('service validation', () => {
   it('requires the tags', () => expect(fieldOf(createServiceSchema, { ...service, tags: { agency: 'ED' } }).field).toBe('tags.program'));
   it('refuses a namespace over 63 characters', () => expect(fieldOf(createServiceSchema, { ...service, namespace: 'a'.repeat(64) }).field).toBe('namespace'));
 
-  it.each([10, 20, 30, 60, 120, 300, 3_600, 86_400, 604_800])('accepts every alarm period PutMetricAlarm accepts, for a high-resolution metric: %i s', (periodSeconds) => {
-    expect(parseInput(createServiceSchema, { ...service, metrics: { periodSeconds, highResolution: true } }).metrics?.periodSeconds).toBe(periodSeconds);
-  });
+  it.each([10, 20, 30, 60, 120, 300, 3_600, 86_400, 604_800])(
+    'accepts every alarm period PutMetricAlarm accepts, for a high-resolution metric: %i s',
+    (periodSeconds) => {
+      expect(parseInput(createServiceSchema, { ...service, metrics: { periodSeconds, highResolution: true } }).metrics?.periodSeconds).toBe(periodSeconds);
+    },
+  );
 
   it.each([60, 120, 3_600])('accepts a period of %i s without highResolution', (periodSeconds) => {
     expect(parseInput(createServiceSchema, { ...service, metrics: { periodSeconds } }).metrics).toEqual({ periodSeconds });
@@ -72,8 +81,9 @@ describe('service validation', () => {
   ])('refuses a %i s period unless the metric is declared high resolution (highResolution %s), saying how to fix it', (periodSeconds, highResolution) => {
     const metrics = highResolution === undefined ? { periodSeconds } : { periodSeconds, highResolution };
     expect(fieldOf(createServiceSchema, { ...service, metrics }).field).toBe('metrics.periodSeconds');
-    expect(() => parseInput(createServiceSchema, { ...service, metrics }))
-      .toThrow(/one-minute resolution.*scale-in alarm.*StorageResolution 1 and set metrics\.highResolution: true/);
+    expect(() => parseInput(createServiceSchema, { ...service, metrics })).toThrow(
+      /one-minute resolution.*scale-in alarm.*StorageResolution 1 and set metrics\.highResolution: true/,
+    );
   });
 
   it('refuses a highResolution that is not a boolean', () => {

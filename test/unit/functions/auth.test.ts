@@ -10,7 +10,13 @@ const eventWith = (claims: Record<string, string>) => ({ requestContext: { autho
 describe('scopes as API Gateway hands them to the function', () => {
   it('reads an Okta access token, whose scp array arrives as one bracketed string, first and last scope intact', () => {
     // Okta writes scp as a JSON array; the HTTP API passes it on as "[a b c]".
-    const okta = { sub: '00u1abcd', cid: '0oa1client', scp: ['hms/rules.read', 'openid', 'hms/audit.read'], iss: 'https://agency.okta.com/oauth2/default', exp: 1_900_000_000 };
+    const okta = {
+      sub: '00u1abcd',
+      cid: '0oa1client',
+      scp: ['hms/rules.read', 'openid', 'hms/audit.read'],
+      iss: 'https://agency.okta.com/oauth2/default',
+      exp: 1_900_000_000,
+    };
     const delivered = claimsAsDelivered(okta);
     expect(delivered.scp).toBe('[hms/rules.read openid hms/audit.read]');
     expect(delivered.exp).toBe('1900000000');
@@ -18,14 +24,19 @@ describe('scopes as API Gateway hands them to the function', () => {
   });
 
   it('reads an Entra ID access token, whose scp is already a space-separated string', () => {
-    const entra = { sub: 'AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ', azp: '6e74172b-be56-4843-9ff4-e66a39bb12e3', scp: 'hms/rules.write hms/rules.read', roles: ['Reader', 'Operator'] };
+    const entra = {
+      sub: 'AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ',
+      azp: '6e74172b-be56-4843-9ff4-e66a39bb12e3',
+      scp: 'hms/rules.write hms/rules.read',
+      roles: ['Reader', 'Operator'],
+    };
     const delivered = claimsAsDelivered(entra);
     expect(delivered.scp).toBe('hms/rules.write hms/rules.read');
     expect(delivered.roles).toBe('[Reader Operator]');
     expect(principalOf(eventWith(delivered)).scopes).toEqual(['hms/rules.write', 'hms/rules.read']);
   });
 
-  it('reads a Cognito access token\'s space-separated scope, and both scope and scp when a token has both', () => {
+  it("reads a Cognito access token's space-separated scope, and both scope and scp when a token has both", () => {
     expect(principalOf(eventWith({ sub: 'u', scope: 'hms/audit.read hms/rules.read', client_id: 'abc' })).scopes).toEqual(['hms/audit.read', 'hms/rules.read']);
     expect(principalOf(eventWith({ sub: 'u', scope: 'hms/audit.read', scp: '[hms/rules.write]' })).scopes).toEqual(['hms/audit.read', 'hms/rules.write']);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createConsumerRestarterHandler, type RestarterPorts } from '#functions/consumer-restarter/consumer-restarter.ts';
-import { lambdaContext } from '#sandbox/local-bus.ts';
 import { SecretAccessDeniedError } from '#ports/errors.ts';
+import { lambdaContext } from '#sandbox/local-bus.ts';
 import { createService } from '#use-cases/services.ts';
 import { memoryPorts } from '../use-cases/memory-ports.ts';
 
@@ -12,16 +12,32 @@ const UNTAGGED = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db/legacy
 
 /** RotationSucceeded as EventBridge delivers it ("AWS Service Event via CloudTrail"): the full ARN in additionalEventData. */
 const rotationSucceeded = (secretArn: string) => ({
-  version: '0', id: 'evt-rotation-1', 'detail-type': 'AWS Service Event via CloudTrail', source: 'aws.secretsmanager',
-  account: '111122223333', time: '2026-11-23T12:00:00Z', region: 'us-east-1', resources: [],
+  version: '0',
+  id: 'evt-rotation-1',
+  'detail-type': 'AWS Service Event via CloudTrail',
+  source: 'aws.secretsmanager',
+  account: '111122223333',
+  time: '2026-11-23T12:00:00Z',
+  region: 'us-east-1',
+  resources: [],
   detail: { eventSource: 'secretsmanager.amazonaws.com', eventName: 'RotationSucceeded', additionalEventData: { SecretId: secretArn } },
 });
 
 async function restarter() {
   const env = memoryPorts();
-  await createService(env.ports, { actor: 'test', requestId: 'r' }, {
-    name: 'api-a', cluster: 'sandbox', namespace: 'benefits', deployment: 'api-a', tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2027' }, secrets: [OURS, UNTAGGED],
-  }, { dryRun: false });
+  await createService(
+    env.ports,
+    { actor: 'test', requestId: 'r' },
+    {
+      name: 'api-a',
+      cluster: 'sandbox',
+      namespace: 'benefits',
+      deployment: 'api-a',
+      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2027' },
+      secrets: [OURS, UNTAGGED],
+    },
+    { dryRun: false },
+  );
   const described: string[] = [];
   const secrets = {
     describe: async (secretId: string) => {
@@ -36,7 +52,7 @@ async function restarter() {
 }
 
 describe('the consumer restarter', () => {
-  it('succeeds on another team\'s rotation without a Secrets Manager call, so nothing is retried or parked', async () => {
+  it("succeeds on another team's rotation without a Secrets Manager call, so nothing is retried or parked", async () => {
     const { env, described, invoke } = await restarter();
     await expect(invoke(rotationSucceeded(FOREIGN))).resolves.toEqual({ ours: false, secret: FOREIGN });
     expect(described).toEqual([]);
@@ -65,12 +81,19 @@ describe('the consumer restarter', () => {
     const bare = rotationSucceeded(OURS);
     await expect(invoke({ ...bare, detail: { ...bare.detail, additionalEventData: {} } })).rejects.toThrow(/RotationSucceeded/);
     await expect(invoke({ ...bare, detail: { ...bare.detail, eventName: 'RotationFailed' } })).rejects.toThrow(/RotationSucceeded/);
-    await expect(invoke({ id: 'e', source: 'hms.sys', 'detail-type': 'DbCredentialReplaced', detail: { service: 'api-a', secret: OURS } })).rejects.toThrow(/DbCredentialReplaced/);
+    await expect(invoke({ id: 'e', source: 'hms.sys', 'detail-type': 'DbCredentialReplaced', detail: { service: 'api-a', secret: OURS } })).rejects.toThrow(
+      /DbCredentialReplaced/,
+    );
   });
 
   it('restarts the one service a DbCredentialReplaced event names, onto the new login', async () => {
     const { env, described, invoke } = await restarter();
-    const replaced = { id: 'e2', source: 'hms.sys', 'detail-type': 'DbCredentialReplaced', detail: { service: 'api-a', secret: FOREIGN, versionId: 'hms_api_a_0badcafe' } };
+    const replaced = {
+      id: 'e2',
+      source: 'hms.sys',
+      'detail-type': 'DbCredentialReplaced',
+      detail: { service: 'api-a', secret: FOREIGN, versionId: 'hms_api_a_0badcafe' },
+    };
     await expect(invoke(replaced)).resolves.toMatchObject({ restarted: ['api-a'] });
     expect(described).toEqual([]);
     expect(env.ports.cluster.annotations.get('benefits/api-a')).toEqual({ 'hms.sys/secret-version': 'hms_api_a_0badcafe' });

@@ -1,16 +1,30 @@
 import middy from '@middy/core';
 import { describe, expect, it, vi } from 'vitest';
 import {
-  ConflictError, DependencyError, ForbiddenError, NotFoundError, PayloadTooLargeError, UnauthorizedError, UnprocessableError, ValidationError,
+  ConflictError,
+  DependencyError,
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnprocessableError,
+  ValidationError,
 } from '#domain/errors.ts';
+import { errorAnswer } from '#functions/http/error-table.ts';
+import type { ApiEvent, ApiResult } from '#functions/http/http.ts';
+import { httpErrors } from '#functions/http/http-handler.ts';
 import { DatabaseUnavailableError } from '#ports/database.ts';
 import {
-  ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, DependencyUnavailableError, InvalidCursorError, RotationInProgressError, SecretConflictError,
-  SecretNotFoundError, StaleVersionError,
+  ClusterConflictError,
+  ClusterNotFoundError,
+  ClusterUnavailableError,
+  DependencyUnavailableError,
+  InvalidCursorError,
+  RotationInProgressError,
+  SecretConflictError,
+  SecretNotFoundError,
+  StaleVersionError,
 } from '#ports/errors.ts';
-import { errorAnswer } from '#functions/http/error-table.ts';
-import { httpErrors } from '#functions/http/http-handler.ts';
-import type { ApiEvent, ApiResult } from '#functions/http/http.ts';
 
 const cases: Array<[string, Error, number, string, string | null]> = [
   ['a validation error', new ValidationError('must be a number', 'minReplicas'), 400, 'validation_failed', 'minReplicas'],
@@ -57,7 +71,9 @@ describe('the one error table', () => {
 describe('the error middleware every HTTP function uses', () => {
   const run = async (err: Error) => {
     const reporter = { error: vi.fn() };
-    const handler = middy<ApiEvent, ApiResult>(async () => { throw err; }).use(httpErrors(reporter));
+    const handler = middy<ApiEvent, ApiResult>(async () => {
+      throw err;
+    }).use(httpErrors(reporter));
     const result = (await handler({ requestContext: { requestId: 'r-1' } } as ApiEvent, {} as never)) as { statusCode: number; body: string };
     return { result, reporter };
   };

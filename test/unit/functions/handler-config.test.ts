@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const environment = {
-  AWS_REGION: 'us-gov-west-1', STATE_TABLE: 'state', AUDIT_TABLE: 'audit', HMS_CLUSTERS: 'agency-prod', HMS_ACTOR: 'role/hms-sys-scaler',
+  AWS_REGION: 'us-gov-west-1',
+  STATE_TABLE: 'state',
+  AUDIT_TABLE: 'audit',
+  HMS_CLUSTERS: 'agency-prod',
+  HMS_ACTOR: 'role/hms-sys-scaler',
 };
 
 afterEach(() => {

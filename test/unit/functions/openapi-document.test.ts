@@ -8,8 +8,9 @@ import { memoryPorts } from '../use-cases/memory-ports.ts';
 import { responseChecker } from './openapi-responses.ts';
 
 const document = openApiDocument() as Record<string, any>;
-const operations = Object.entries(document.paths as Record<string, Record<string, any>>)
-  .flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
+const operations = Object.entries(document.paths as Record<string, Record<string, any>>).flatMap(([path, methods]) =>
+  Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+);
 const caller = { actor: 'user/alice', requestId: 'req-1' };
 const tags = { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' };
 
@@ -26,7 +27,10 @@ describe('the OpenAPI document', () => {
     expect(operations.length).toBeGreaterThan(20);
     for (const { path, method, operation } of operations) {
       const codes = Object.keys(operation.responses);
-      expect(codes.some((code) => code.startsWith('2')), `${method} ${path}`).toBe(true);
+      expect(
+        codes.some((code) => code.startsWith('2')),
+        `${method} ${path}`,
+      ).toBe(true);
       for (const code of codes) {
         const schema = operation.responses[code].content?.['application/json']?.schema;
         if (code.startsWith('2')) {

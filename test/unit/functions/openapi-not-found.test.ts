@@ -3,7 +3,7 @@ import { openApiDocument } from '#functions/openapi/document.ts';
 
 const paths = openApiDocument().paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
 
-describe('the OpenAPI document\'s 404 answers', () => {
+describe("the OpenAPI document's 404 answers", () => {
   it('lists 404 for GET /audit/verify, which answers it for a service that never had a stream', () => {
     expect(paths['/audit/verify']!.get!.responses).toHaveProperty('404');
   });

@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubernetesCapacity, CAPACITY_CALLS } from '#adapters/aws/kubernetes-capacity.ts';
 import type { KubeCall } from '#adapters/aws/kubernetes-calls.ts';
+import { CAPACITY_CALLS, KubernetesCapacity } from '#adapters/aws/kubernetes-capacity.ts';
 import { CLUSTER_CALLS } from '#adapters/aws/kubernetes-cluster.ts';
 import { KubernetesRestarts, RESTART_CALLS } from '#adapters/aws/kubernetes-restarts.ts';
-import { startK8sSimulator, type K8sSimulator } from '#adapters/local/k8s-simulator.ts';
+import { type K8sSimulator, startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import * as declarations from '#functions/index.ts';
 import { PLACEHOLDER_NAMESPACE, SECRET_VERSION_ANNOTATION, type WorkloadRef } from '#ports/cluster.ts';
 import { clusterAccessLevel } from '../../../infra/constructs/eks-access.ts';
-import { CAPACITY_CLUSTER_ROLE, RBAC_GROUPS, rbacObjects, type ClusterAccessLevel, type PolicyRule } from '../../../infra/rbac.ts';
+import { CAPACITY_CLUSTER_ROLE, type ClusterAccessLevel, type PolicyRule, RBAC_GROUPS, rbacObjects } from '../../../infra/rbac.ts';
 
 const ADAPTER_CALLS: Record<string, readonly KubeCall[]> = { ...CLUSTER_CALLS, ...CAPACITY_CALLS, ...RESTART_CALLS };
 const key = (c: KubeCall) => `${c.scope} ${c.verb} ${c.group}/${c.resource}${c.subresource ? `/${c.subresource}` : ''}`;
@@ -81,8 +81,9 @@ describe('each Kubernetes adapter method makes exactly the calls its module decl
 });
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-const ALIASES = Object.entries(JSON.parse(fs.readFileSync(`${ROOT}/package.json`, 'utf8')).imports as Record<string, string>)
-  .map(([alias, target]) => [alias.replace('*', ''), target.replace('*', '')] as const);
+const ALIASES = Object.entries(JSON.parse(fs.readFileSync(`${ROOT}/package.json`, 'utf8')).imports as Record<string, string>).map(
+  ([alias, target]) => [alias.replace('*', ''), target.replace('*', '')] as const,
+);
 
 /** The repository's .ts files a module reaches through its static and dynamic imports. */
 function reachable(start: string): Set<string> {
@@ -96,7 +97,11 @@ function reachable(start: string): Set<string> {
     for (const m of source.matchAll(/(?:import|export)\s[^'";]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)) {
       const spec = (m[1] ?? m[2])!;
       const alias = ALIASES.find(([prefix]) => spec.startsWith(prefix));
-      const resolved = spec.startsWith('.') ? path.resolve(path.dirname(file), spec) : alias ? path.resolve(ROOT, alias[1] + spec.slice(alias[0].length)) : null;
+      const resolved = spec.startsWith('.')
+        ? path.resolve(path.dirname(file), spec)
+        : alias
+          ? path.resolve(ROOT, alias[1] + spec.slice(alias[0].length))
+          : null;
       if (resolved?.endsWith('.ts')) stack.push(resolved);
     }
   }
@@ -128,7 +133,11 @@ describe('hms-sys rbac grants each controller group exactly what its functions c
   }
 
   it('finds the functions of every group', () => {
-    const byLevel = (level: ClusterAccessLevel) => functions.filter((f) => clusterAccessLevel(f.needs) === level).map((f) => f.name).sort();
+    const byLevel = (level: ClusterAccessLevel) =>
+      functions
+        .filter((f) => clusterAccessLevel(f.needs) === level)
+        .map((f) => f.name)
+        .sort();
     expect(byLevel('write')).toEqual(['reconciler', 'scaler']);
     expect(byLevel('capacity')).toEqual(['burst-runner', 'cost-api']);
     expect(byLevel('restart')).toEqual(['consumer-restarter']);
@@ -153,10 +162,13 @@ describe('hms-sys rbac grants each controller group exactly what its functions c
     }
   });
 
-  it('the manifest binds the placeholders\' Roles in their namespace only, and nothing else there', () => {
+  it("the manifest binds the placeholders' Roles in their namespace only, and nothing else there", () => {
     const there = rbacObjects(['apps']).filter((o) => (o.metadata as { namespace?: string }).namespace === PLACEHOLDER_NAMESPACE);
     expect(there.map((o) => `${o.kind} ${(o.metadata as { name: string }).name}`).sort()).toEqual([
-      'Role hms-sys-burster', 'Role hms-sys-reader', 'RoleBinding hms-sys-burster', 'RoleBinding hms-sys-reader',
+      'Role hms-sys-burster',
+      'Role hms-sys-reader',
+      'RoleBinding hms-sys-burster',
+      'RoleBinding hms-sys-reader',
     ]);
   });
 });

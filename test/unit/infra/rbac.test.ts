@@ -2,14 +2,22 @@ import { describe, expect, test } from 'vitest';
 import { PLACEHOLDER_NAMESPACE, PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
 import { CAPACITY_CLUSTER_ROLE, kubernetesGroup, RBAC_GROUPS, RbacError, rbacManifest, rbacObjects } from '../../../infra/rbac.ts';
 
-interface Line { indent: number; text: string }
+interface Line {
+  indent: number;
+  text: string;
+}
 type Doc = Record<string, any>;
 
 /** Parses the YAML subset rbacManifest writes: maps, "- " lists of maps, [a, b] lists, plain or "quoted" strings, integers, booleans. */
 function parseManifest(text: string): Doc[] {
-  return text.split(/^---$/m)
-    .map((chunk) => chunk.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))
-      .map((l) => ({ indent: l.length - l.trimStart().length, text: l.trim() })))
+  return text
+    .split(/^---$/m)
+    .map((chunk) =>
+      chunk
+        .split('\n')
+        .filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))
+        .map((l) => ({ indent: l.length - l.trimStart().length, text: l.trim() })),
+    )
     .filter((lines) => lines.length > 0)
     .map((lines) => {
       const [doc, end] = parseMap(lines, 0, 0);
@@ -44,7 +52,14 @@ function value(raw: string): unknown {
   if (/^-?\d+$/.test(raw)) return Number(raw);
   if (raw === 'true' || raw === 'false') return raw === 'true';
   const scalar = (s: string) => (s.startsWith('"') ? JSON.parse(s) : s);
-  return raw.startsWith('[') ? raw.slice(1, -1).split(',').map((s) => s.trim()).filter((s) => s !== '').map(scalar) : scalar(raw);
+  return raw.startsWith('[')
+    ? raw
+        .slice(1, -1)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+        .map(scalar)
+    : scalar(raw);
 }
 
 const NAMESPACES = ['benefits', 'fema'];
@@ -59,7 +74,7 @@ describe('rbacManifest', () => {
     expect(docs).toEqual(JSON.parse(JSON.stringify(rbacObjects(NAMESPACES))));
   });
 
-  test('a Role and a RoleBinding per group per namespace, the placeholders\' namespace with its two, then the cluster-wide objects', () => {
+  test("a Role and a RoleBinding per group per namespace, the placeholders' namespace with its two, then the cluster-wide objects", () => {
     expect(docs).toHaveLength(NAMESPACES.length * 4 * 2 + 2 * 2 + 4);
     for (const doc of docs.filter((d) => d.kind !== 'PriorityClass' && d.kind !== 'Namespace')) expect(doc.apiVersion).toBe('rbac.authorization.k8s.io/v1');
     for (const namespace of NAMESPACES) {
@@ -83,7 +98,7 @@ describe('rbacManifest', () => {
     }
   });
 
-  test('the burster creates, patches and deletes Deployments only in the placeholders\' namespace', () => {
+  test("the burster creates, patches and deletes Deployments only in the placeholders' namespace", () => {
     for (const namespace of NAMESPACES) {
       expect(find('Role', namespace, 'hms-sys-burster')[0]!.rules).toEqual([
         { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
@@ -95,10 +110,13 @@ describe('rbacManifest', () => {
     expect(find('Role', PLACEHOLDER_NAMESPACE, 'hms-sys-burster')[0]!.rules).toEqual([
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'create', 'patch', 'delete'] },
     ]);
-    expect(clusterScoped('Namespace')).toEqual([{
-      apiVersion: 'v1', kind: 'Namespace',
-      metadata: { name: PLACEHOLDER_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'hms-sys', 'pod-security.kubernetes.io/enforce': 'restricted' } },
-    }]);
+    expect(clusterScoped('Namespace')).toEqual([
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: PLACEHOLDER_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'hms-sys', 'pod-security.kubernetes.io/enforce': 'restricted' } },
+      },
+    ]);
   });
 
   test('the reader Role can only read, and no HPA', () => {
@@ -112,7 +130,7 @@ describe('rbacManifest', () => {
     expect(find('Role', PLACEHOLDER_NAMESPACE, 'hms-sys-reader')[0]!.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] }]);
   });
 
-  test('the placeholders\' namespace cannot be given as a workload namespace', () => {
+  test("the placeholders' namespace cannot be given as a workload namespace", () => {
     expect(() => rbacManifest(['apps', PLACEHOLDER_NAMESPACE])).toThrow(RbacError);
   });
 
@@ -136,7 +154,7 @@ describe('rbacManifest', () => {
     expect(binding!.subjects.map((s: { name: string }) => s.name)).toEqual(['hms-sys:burster']);
   });
 
-  test('the placeholders\' PriorityClass is below the default priority, not the global default, and preemptible', () => {
+  test("the placeholders' PriorityClass is below the default priority, not the global default, and preemptible", () => {
     const [priorityClass] = clusterScoped('PriorityClass');
     expect(priorityClass).toMatchObject({
       apiVersion: 'scheduling.k8s.io/v1',
@@ -160,15 +178,18 @@ describe('rbacManifest', () => {
   });
 
   test('only the burster Role creates or deletes Deployments, and the reader patches nothing', () => {
-    const writers = (verbs: string[]) => new Set(docs
-      .filter((d) => d.kind === 'Role')
-      .filter((d) => d.rules.some((r: { verbs: string[] }) => r.verbs.some((v) => verbs.includes(v))))
-      .map((d) => d.metadata.name));
+    const writers = (verbs: string[]) =>
+      new Set(
+        docs
+          .filter((d) => d.kind === 'Role')
+          .filter((d) => d.rules.some((r: { verbs: string[] }) => r.verbs.some((v) => verbs.includes(v))))
+          .map((d) => d.metadata.name),
+      );
     expect(writers(['create', 'delete'])).toEqual(new Set(['hms-sys-burster']));
     expect(writers(['patch'])).toEqual(new Set(['hms-sys-burster', 'hms-sys-scaler', 'hms-sys-restarter']));
   });
 
-  test('each RoleBinding binds its own namespace\'s Role to the group the access entry names', () => {
+  test("each RoleBinding binds its own namespace's Role to the group the access entry names", () => {
     const expected = { capacity: 'hms-sys:burster', write: 'hms-sys:scaler', restart: 'hms-sys:restarter', read: 'hms-sys:reader' } as const;
     for (const level of ['capacity', 'write', 'restart', 'read'] as const) {
       const { roleName } = RBAC_GROUPS[level];
@@ -202,11 +223,12 @@ describe('rbacManifest', () => {
     expect(rbacManifest(['on'])).toContain('namespace: "on"');
   });
 
-  test.each([
-    [[]], [['Benefits']], [['']], [['-fema']], [['fema-']], [['a_b']], [['a'.repeat(64)]], [['ok', 'x\nkind: ClusterRole']],
-  ])('rejects %j: not a list of DNS-1123 labels', (namespaces) => {
-    expect(() => rbacManifest(namespaces)).toThrow(RbacError);
-  });
+  test.each([[[]], [['Benefits']], [['']], [['-fema']], [['fema-']], [['a_b']], [['a'.repeat(64)]], [['ok', 'x\nkind: ClusterRole']]])(
+    'rejects %j: not a list of DNS-1123 labels',
+    (namespaces) => {
+      expect(() => rbacManifest(namespaces)).toThrow(RbacError);
+    },
+  );
 
   test('accepts a 63-character namespace', () => {
     expect(rbacManifest(['a'.repeat(63)])).toContain(`namespace: ${'a'.repeat(63)}`);

@@ -43,7 +43,12 @@ describe('import boundaries, as Biome enforces them in npm test', () => {
   });
 
   it('the domain may import itself, zod and node:crypto', () => {
-    expect(restricted('shared/domain/probe.ts', "import { imported } from './alarms.ts';\nimport { z } from 'zod/mini';\nimport { createHash } from 'node:crypto';\nvoid z; void createHash;")).toBe(false);
+    expect(
+      restricted(
+        'shared/domain/probe.ts',
+        "import { imported } from './alarms.ts';\nimport { z } from 'zod/mini';\nimport { createHash } from 'node:crypto';\nvoid z; void createHash;",
+      ),
+    ).toBe(false);
   });
 
   it.each([
@@ -56,17 +61,27 @@ describe('import boundaries, as Biome enforces them in npm test', () => {
   });
 
   it('a use case may import the domain and the ports', () => {
-    expect(restricted('shared/use-cases/probe.ts', "import { imported } from '#domain/alarms.ts';\nimport type { Ports } from '#ports/ports.ts';\nexport type P = Ports;")).toBe(false);
+    expect(
+      restricted(
+        'shared/use-cases/probe.ts',
+        "import { imported } from '#domain/alarms.ts';\nimport type { Ports } from '#ports/ports.ts';\nexport type P = Ports;",
+      ),
+    ).toBe(false);
   });
 
-  it.each([
-    "import { imported } from '#use-cases/meter.ts';",
-    "import { imported } from '#adapters/local/k8s-sim/state.ts';",
-  ])('infra may not import %s', (source) => {
-    expect(restricted('infra/constructs/probe.ts', source)).toBe(true);
-  });
+  it.each(["import { imported } from '#use-cases/meter.ts';", "import { imported } from '#adapters/local/k8s-sim/state.ts';"])(
+    'infra may not import %s',
+    (source) => {
+      expect(restricted('infra/constructs/probe.ts', source)).toBe(true);
+    },
+  );
 
   it('infra may import the domain and the function declarations', () => {
-    expect(restricted('infra/constructs/probe.ts', "import { imported } from '#domain/budget.ts';\nimport { functions } from '#functions/index.ts';\nvoid functions;")).toBe(false);
+    expect(
+      restricted(
+        'infra/constructs/probe.ts',
+        "import { imported } from '#domain/budget.ts';\nimport { functions } from '#functions/index.ts';\nvoid functions;",
+      ),
+    ).toBe(false);
   });
 });

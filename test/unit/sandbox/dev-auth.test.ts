@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWTPayload } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKey, signDevClaims, verifyDevToken, type DevKey } from '#sandbox/dev-auth.ts';
+import { DEV_AUDIENCE, DEV_ISSUER, type DevKey, loadOrCreateDevKey, signDevClaims, verifyDevToken } from '#sandbox/dev-auth.ts';
 
 // The rules checked here are those of
 // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
@@ -20,7 +20,7 @@ const base: JWTPayload = { iss: DEV_ISSUER, aud: DEV_AUDIENCE, sub: 'jane', scop
 const without = (claims: JWTPayload, ...names: string[]) => Object.fromEntries(Object.entries(claims).filter(([k]) => !names.includes(k)));
 const check = async (claims: JWTPayload) => verifyDevToken(key, await signDevClaims(key, claims), { nowSeconds: NOW });
 
-describe('the sandbox\'s token check, as the HTTP API\'s JWT authorizer documents it', () => {
+describe("the sandbox's token check, as the HTTP API's JWT authorizer documents it", () => {
   it('accepts a token that meets every rule', async () => {
     expect(await check(base)).toMatchObject({ valid: true, claims: { sub: 'jane' } });
   });
@@ -53,7 +53,7 @@ describe('the sandbox\'s token check, as the HTTP API\'s JWT authorizer document
 
   it('refuses a sub that is not a non-empty string (RFC 7519: a StringOrURI)', async () => {
     for (const sub of [null, 123, ['a'], {}, '', true]) {
-      expect(await check({ ...base, sub } as unknown as JWTPayload)).toEqual({ valid: false, reason: 'the token\'s sub is not a non-empty string' });
+      expect(await check({ ...base, sub } as unknown as JWTPayload)).toEqual({ valid: false, reason: "the token's sub is not a non-empty string" });
     }
   });
 
@@ -87,4 +87,3 @@ describe('the sandbox\'s token check, as the HTTP API\'s JWT authorizer document
     expect((await loadOrCreateDevKey(path)).kid).toBe(replaced.kid);
   });
 });
-

@@ -135,7 +135,9 @@ describe('EventBridge documentation examples', () => {
   });
 
   it('$or: any one of the alternatives', () => {
-    const pattern = { detail: { $or: [{ 'c-count': [{ numeric: ['>', 0, '<=', 5] }] }, { 'd-count': [{ numeric: ['<', 10] }] }, { 'x-limit': [{ numeric: ['=', 3.018e2] }] }] } };
+    const pattern = {
+      detail: { $or: [{ 'c-count': [{ numeric: ['>', 0, '<=', 5] }] }, { 'd-count': [{ numeric: ['<', 10] }] }, { 'x-limit': [{ numeric: ['=', 3.018e2] }] }] },
+    };
     expect(matchesPattern(pattern, withDetail({ 'd-count': 2 }))).toBe(true);
     expect(matchesPattern(pattern, withDetail({ 'c-count': 9, 'd-count': 20 }))).toBe(false);
   });

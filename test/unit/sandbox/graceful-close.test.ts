@@ -2,12 +2,15 @@ import { createServer, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { trackRequests } from '#sandbox/graceful-close.ts';
 
-const listening = (server: Server) => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)));
+const listening = (server: Server) =>
+  new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)));
 
-describe('closing the sandbox\'s HTTP server', () => {
+describe("closing the sandbox's HTTP server", () => {
   it('waits for a request under way to answer', async () => {
     let answer!: () => void;
-    const server = createServer((_req, res) => { answer = () => res.end('done'); });
+    const server = createServer((_req, res) => {
+      answer = () => res.end('done');
+    });
     const requests = trackRequests(server);
     const url = await listening(server);
     const pending = fetch(url).then((r) => r.text());

@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RouteTrigger } from '#domain/triggers.ts';
 import { createApiServer } from '#sandbox/api-server.ts';
@@ -22,7 +22,7 @@ async function slowServer(limits: HttpFunctionLimits) {
   const entries: (() => void)[] = [];
   const handler = (async () => {
     seen.entered += 1;
-    entries.splice(0).forEach((notify) => notify());
+    for (const notify of entries.splice(0)) notify();
     await gate;
     return { statusCode: 200, body: '{"ok":true}' };
   }) as unknown as LocalHandler;
@@ -35,14 +35,15 @@ async function slowServer(limits: HttpFunctionLimits) {
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`;
   const get = () => fetch(url, { headers: { authorization: 'Bearer t' } });
-  const enteredAtLeast = (n: number) => new Promise<void>((resolve) => {
-    const check = () => (seen.entered >= n ? resolve() : entries.push(check));
-    check();
-  });
+  const enteredAtLeast = (n: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => (seen.entered >= n ? resolve() : entries.push(check));
+      check();
+    });
   return { get, seen, open, enteredAtLeast };
 }
 
-describe('the sandbox API server under its HTTP functions\' reserved concurrency', () => {
+describe("the sandbox API server under its HTTP functions' reserved concurrency", () => {
   it('runs 5 of 6 concurrent slow requests and answers the sixth as API Gateway answers a throttled Lambda', async () => {
     const logged: string[] = [];
     const limits = new HttpFunctionLimits([{ name: 'api' }], 5, (line) => logged.push(line));
@@ -87,7 +88,7 @@ describe('the sandbox API server under its HTTP functions\' reserved concurrency
 });
 
 describe('HttpFunctionLimits', () => {
-  it('takes each function\'s limit as the stack reserves it: its maximum, else hms:reservedConcurrency, else the account pool', () => {
+  it("takes each function's limit as the stack reserves it: its maximum, else hms:reservedConcurrency, else the account pool", () => {
     const fns = [{ name: 'api' }, { name: 'one', maxInstances: 1 }];
     expect(new HttpFunctionLimits(fns, 3).concurrency()).toEqual({ api: { limit: 3, running: 0, throttled: 0 }, one: { limit: 1, running: 0, throttled: 0 } });
     expect(new HttpFunctionLimits(fns, undefined).concurrency().api!.limit).toBe(1_000);
@@ -96,7 +97,12 @@ describe('HttpFunctionLimits', () => {
   it('logs a throttled function at most once a second, with the count since the last line', () => {
     const logged: string[] = [];
     let now = 0;
-    const limits = new HttpFunctionLimits([{ name: 'api' }], 1, (line) => logged.push(line), () => now);
+    const limits = new HttpFunctionLimits(
+      [{ name: 'api' }],
+      1,
+      (line) => logged.push(line),
+      () => now,
+    );
     const release = limits.enter('api')!;
     expect(limits.enter('api')).toBeNull();
     expect(limits.enter('api')).toBeNull();

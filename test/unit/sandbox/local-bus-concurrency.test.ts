@@ -2,15 +2,28 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_RESERVED_CONCURRENCY } from '#infra/config.ts';
 import { consumerRestarterFunction } from '#functions/consumer-restarter/triggers.ts';
 import { scalerFunction } from '#functions/scaler/triggers.ts';
-import { ACCOUNT_CONCURRENCY, ConcurrencySlots, EventAgeExceeded, MAX_EVENT_AGE_MS, concurrencyLimit, stackReservedConcurrency } from '#sandbox/function-concurrency.ts';
+import { DEFAULT_RESERVED_CONCURRENCY } from '#infra/config.ts';
+import {
+  ACCOUNT_CONCURRENCY,
+  ConcurrencySlots,
+  concurrencyLimit,
+  EventAgeExceeded,
+  MAX_EVENT_AGE_MS,
+  stackReservedConcurrency,
+} from '#sandbox/function-concurrency.ts';
 import { LocalBus } from '#sandbox/local-bus.ts';
 
 const alarmEvent = (alarmName: string) => ({
-  version: '0', id: `id-${alarmName}`, 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch',
-  account: '123456789012', time: '2026-10-02T17:04:40Z', region: 'us-east-1', resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
+  version: '0',
+  id: `id-${alarmName}`,
+  'detail-type': 'CloudWatch Alarm State Change',
+  source: 'aws.cloudwatch',
+  account: '123456789012',
+  time: '2026-10-02T17:04:40Z',
+  region: 'us-east-1',
+  resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
   detail: { alarmName, state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: '2026-10-02T17:04:40.985+0000' }, previousState: { value: 'OK' } },
 });
 
@@ -59,7 +72,7 @@ describe('the local bus under a burst of 200 alarms', () => {
     expect(seen.handled.size).toBe(20);
   });
 
-  it('frees the copy between a failing event\'s attempts, so its retries do not hold others back', async () => {
+  it("frees the copy between a failing event's attempts, so its retries do not hold others back", async () => {
     const parked: unknown[] = [];
     const bus = new LocalBus({ park: async (item) => void parked.push(item) }, { retryDelayMs: 5, reservedConcurrency: 1, throttleRetryMs: 0 });
     const order: string[] = [];
@@ -74,13 +87,15 @@ describe('the local bus under a burst of 200 alarms', () => {
   });
 });
 
-describe('a function\'s queue', () => {
+describe("a function's queue", () => {
   it('starts a throttled event no sooner than the first retry interval after it was throttled', async () => {
     vi.useFakeTimers();
     const slots = new ConcurrencySlots(1, 1_000);
     const release = await slots.acquire();
     let started = false;
-    void slots.acquire().then(() => { started = true; });
+    void slots.acquire().then(() => {
+      started = true;
+    });
     release();
     await vi.advanceTimersByTimeAsync(999);
     expect(started).toBe(false);
@@ -95,7 +110,10 @@ describe('a function\'s queue', () => {
     const slots = new ConcurrencySlots(1, 1_000);
     const release = await slots.acquire();
     const waiting = slots.acquire();
-    const outcome = waiting.then(() => 'started', (err: unknown) => err);
+    const outcome = waiting.then(
+      () => 'started',
+      (err: unknown) => err,
+    );
     await vi.advanceTimersByTimeAsync(MAX_EVENT_AGE_MS + 1);
     release();
     expect(await outcome).toBeInstanceOf(EventAgeExceeded);
@@ -103,7 +121,7 @@ describe('a function\'s queue', () => {
   });
 });
 
-describe('each function\'s limit, as the stack reserves it', () => {
+describe("each function's limit, as the stack reserves it", () => {
   const dir = mkdtempSync(join(tmpdir(), 'cdk-json-'));
   const cdkJson = (context: Record<string, unknown>) => {
     const path = join(dir, `cdk-${Math.random()}.json`);
@@ -120,7 +138,7 @@ describe('each function\'s limit, as the stack reserves it', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gives a declared maxInstances first, then the reservation, then the account\'s pool', () => {
+  it("gives a declared maxInstances first, then the reservation, then the account's pool", () => {
     expect(concurrencyLimit(consumerRestarterFunction, 5)).toBe(1);
     expect(concurrencyLimit(scalerFunction, 5)).toBe(5);
     expect(concurrencyLimit(scalerFunction, undefined)).toBe(ACCOUNT_CONCURRENCY);

@@ -1,16 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { alarmStateChangePattern, burstAlarmPattern, scalerFunction } from '#functions/scaler/triggers.ts';
-import { LocalBus } from '#sandbox/local-bus.ts';
 import { matchesPattern } from '#sandbox/event-pattern.ts';
+import { LocalBus } from '#sandbox/local-bus.ts';
 
 /** The shape of AWS's documented example, trimmed to what the pattern reads. */
 const awsAlarmEvent = (alarmName: string, value: string) => ({
-  version: '0', id: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92', 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch',
-  account: '123456789012', time: '2019-10-02T17:04:40Z', region: 'us-east-1', resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
-  detail: { alarmName, state: { value, reason: 'Threshold Crossed', reasonData: '{}', timestamp: '2019-10-02T17:04:40.985+0000' }, previousState: { value: 'OK' } },
+  version: '0',
+  id: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
+  'detail-type': 'CloudWatch Alarm State Change',
+  source: 'aws.cloudwatch',
+  account: '123456789012',
+  time: '2019-10-02T17:04:40Z',
+  region: 'us-east-1',
+  resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
+  detail: {
+    alarmName,
+    state: { value, reason: 'Threshold Crossed', reasonData: '{}', timestamp: '2019-10-02T17:04:40.985+0000' },
+    previousState: { value: 'OK' },
+  },
 });
 
-describe('the scaler\'s event pattern', () => {
+describe("the scaler's event pattern", () => {
   it('matches an hms-sys scaling alarm entering ALARM', () => {
     expect(matchesPattern(alarmStateChangePattern, awsAlarmEvent('hms-sys-AR-101-scale-out', 'ALARM'))).toBe(true);
     expect(matchesPattern(alarmStateChangePattern, awsAlarmEvent('hms-sys-AR-101-scale-in', 'ALARM'))).toBe(true);
@@ -21,7 +31,7 @@ describe('the scaler\'s event pattern', () => {
     expect(matchesPattern(burstAlarmPattern, awsAlarmEvent('hms-sys-AR-101-scale-out', 'ALARM'))).toBe(false);
   });
   it.each([
-    ['another team\'s alarm', awsAlarmEvent('billing-alarm', 'ALARM')],
+    ["another team's alarm", awsAlarmEvent('billing-alarm', 'ALARM')],
     ['an alarm that only ends like ours', awsAlarmEvent('team-AR-1-scale-out', 'ALARM')],
     ['a name that only looks like a wildcard', awsAlarmEvent('hms-sys-AR-1-scale', 'ALARM')],
     ['an alarm returning to OK', awsAlarmEvent('hms-sys-AR-101-scale-out', 'OK')],
@@ -48,7 +58,9 @@ describe('LocalBus', () => {
   it('delivers nothing for an event no trigger matches', async () => {
     const bus = new LocalBus({ park: async () => undefined }, { retryDelayMs: 1 });
     let calls = 0;
-    bus.register(scalerFunction, async () => void (calls += 1));
+    bus.register(scalerFunction, async () => {
+      calls += 1;
+    });
     expect(await bus.publish(awsAlarmEvent('billing-alarm', 'ALARM'))).toEqual([]);
     expect(calls).toBe(0);
   });

@@ -1,9 +1,9 @@
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { chainEntry, hashRecord, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
-import { ValidationError } from '#domain/errors.ts';
 import { auditItem, DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
-import { verifyAuditChain, type VerifyBudget, type VerifyReport } from '#use-cases/audit-verify.ts';
+import { type AuditEntry, type AuditRecord, chainEntry, hashRecord } from '#domain/audit.ts';
+import { ValidationError } from '#domain/errors.ts';
+import { type VerifyBudget, type VerifyReport, verifyAuditChain } from '#use-cases/audit-verify.ts';
 import { useDynalite } from '../adapters/dynalite-fixture.ts';
 import { memoryPorts } from './memory-ports.ts';
 
@@ -11,9 +11,16 @@ const dynalite = useDynalite();
 
 function entry(n: number): AuditEntry {
   return {
-    time: new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString(), actor: 'role/hms-sys-reconciler', action: 'scale.decide',
-    target: 'deployment/apps/api', before: { replicas: 4 }, after: { replicas: 4 }, outcome: 'skipped', reasons: [`pass ${n}`],
-    requestId: `pass-${n}`, service: 'api',
+    time: new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString(),
+    actor: 'role/hms-sys-reconciler',
+    action: 'scale.decide',
+    target: 'deployment/apps/api',
+    before: { replicas: 4 },
+    after: { replicas: 4 },
+    outcome: 'skipped',
+    reasons: [`pass ${n}`],
+    requestId: `pass-${n}`,
+    service: 'api',
   };
 }
 
@@ -115,19 +122,29 @@ describe('verifying an audit chain from its checkpoint', () => {
       reports.push(report);
       cursor = report.cursor ?? undefined;
     } while (cursor);
-    expect(reports.map((r) => [r.startedAfter, r.verifiedThrough, r.complete])).toEqual([[0, 7, false], [7, 14, false], [14, 21, false], [21, 25, true]]);
+    expect(reports.map((r) => [r.startedAfter, r.verifiedThrough, r.complete])).toEqual([
+      [0, 7, false],
+      [7, 14, false],
+      [14, 21, false],
+      [21, 25, true],
+    ]);
     expect(reports.every((r) => r.intact)).toBe(true);
     expect(await ports.audit.getCheckpoint('service#api')).toBeNull();
   });
 
-  it('refuses a cursor it did not hand out, one from another stream\'s run, and a cursor on a checkpoint run', async () => {
+  it("refuses a cursor it did not hand out, one from another stream's run, and a cursor on a checkpoint run", async () => {
     const { ports } = seeded(5);
     const forged = Buffer.from(JSON.stringify({ seq: 3, hash: 'f'.repeat(64) })).toString('base64url');
     await expect(verifyAuditChain(ports, { service: 'api', from: 'genesis', cursor: forged }, budget(10))).rejects.toBeInstanceOf(ValidationError);
     const partial = await verifyAuditChain(ports, { service: 'api', from: 'genesis' }, budget(2));
     expect(partial.cursor).not.toBeNull();
-    await expect(verifyAuditChain(ports, { service: 'web', from: 'genesis', cursor: partial.cursor! }, budget(10))).rejects.toMatchObject({ field: 'query.cursor' });
-    expect(await verifyAuditChain(ports, { service: 'api', from: 'genesis', cursor: partial.cursor! }, budget(10))).toMatchObject({ intact: true, complete: true });
+    await expect(verifyAuditChain(ports, { service: 'web', from: 'genesis', cursor: partial.cursor! }, budget(10))).rejects.toMatchObject({
+      field: 'query.cursor',
+    });
+    expect(await verifyAuditChain(ports, { service: 'api', from: 'genesis', cursor: partial.cursor! }, budget(10))).toMatchObject({
+      intact: true,
+      complete: true,
+    });
     await expect(verifyAuditChain(ports, { service: 'api', from: 'genesis', cursor: 'bm9wZQ' }, budget(10))).rejects.toBeInstanceOf(ValidationError);
     await expect(verifyAuditChain(ports, { service: 'api', from: 'checkpoint', cursor: forged }, budget(10))).rejects.toBeInstanceOf(ValidationError);
   });

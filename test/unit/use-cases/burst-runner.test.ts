@@ -29,9 +29,18 @@ function failScaleWrites(times: number) {
 
 beforeEach(async () => {
   env = memoryPorts();
-  await createService(env.ports, caller, {
-    name: 'portal', cluster: 'sandbox', namespace: 'fema', deployment: 'portal', tags: { agency: 'FEMA', program: 'IA', fiscalYear: 'FY2027' },
-  }, { dryRun: false });
+  await createService(
+    env.ports,
+    caller,
+    {
+      name: 'portal',
+      cluster: 'sandbox',
+      namespace: 'fema',
+      deployment: 'portal',
+      tags: { agency: 'FEMA', program: 'IA', fiscalYear: 'FY2027' },
+    },
+    { dryRun: false },
+  );
 });
 
 describe('a burst that starts now', () => {
@@ -119,9 +128,15 @@ describe('a scheduled burst', () => {
   });
 });
 
-describe('a burst from a rule\'s alarm', () => {
+describe("a burst from a rule's alarm", () => {
   it('starts once per event, however often the event is delivered, and ignores rules without a template', async () => {
-    const rule = { ruleId: 'AR-101', service: 'portal', minReplicas: 4, maxReplicas: 40, target: { cluster: 'sandbox', namespace: 'fema', deployment: 'portal', tags: { agency: 'FEMA', program: 'IA', fiscalYear: 'FY2027' } } };
+    const rule = {
+      ruleId: 'AR-101',
+      service: 'portal',
+      minReplicas: 4,
+      maxReplicas: 40,
+      target: { cluster: 'sandbox', namespace: 'fema', deployment: 'portal', tags: { agency: 'FEMA', program: 'IA', fiscalYear: 'FY2027' } },
+    };
     await env.ports.store.putRule({ ...rule, burst: { toPods: 30, maxCostPerHourUSD: 100, holdMinutes: 10 } } as never, null);
     await env.ports.store.putRule({ ...rule, ruleId: 'AR-102' } as never, null);
     const request = { ruleId: 'AR-101', source: 'alarm' as const, metric: 900 };

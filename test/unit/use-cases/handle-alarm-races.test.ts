@@ -7,7 +7,12 @@ import { createService } from '#use-cases/services.ts';
 import { memoryPorts } from './memory-ports.ts';
 
 const caller = { actor: 'role/hms-sys-scaler', requestId: 'evt-1' };
-const facts = { eventId: 'e-gone', alarmName: 'hms-sys-AR-101-scale-out', stateValue: 'ALARM', metric: { value: 1_000, periodStart: '2026-11-23T11:59:00.000Z' } };
+const facts = {
+  eventId: 'e-gone',
+  alarmName: 'hms-sys-AR-101-scale-out',
+  stateValue: 'ALARM',
+  metric: { value: 1_000, periodStart: '2026-11-23T11:59:00.000Z' },
+};
 let env: ReturnType<typeof memoryPorts>;
 
 /** Lets every pending microtask and timer callback run, so a rejection settles before the claim does. */
@@ -15,19 +20,37 @@ const later = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 beforeEach(async () => {
   env = memoryPorts();
-  await createService(env.ports, caller, {
-    name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
-    tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-  }, { dryRun: false });
-  await createRule(env.ports, caller, { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } }, { dryRun: false });
+  await createService(
+    env.ports,
+    caller,
+    {
+      name: 'eligibility-api',
+      cluster: 'sandbox',
+      namespace: 'benefits',
+      deployment: 'eligibility-api',
+      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+    },
+    { dryRun: false },
+  );
+  await createRule(
+    env.ports,
+    caller,
+    { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } },
+    { dryRun: false },
+  );
   // The Deployment is gone: the cluster read fails at once.
-  env.ports.cluster.getWorkload = async () => { throw new ClusterNotFoundError('deployments.apps "eligibility-api" not found'); };
+  env.ports.cluster.getWorkload = async () => {
+    throw new ClusterNotFoundError('deployments.apps "eligibility-api" not found');
+  };
 });
 
 describe('an alarm whose Deployment is gone', () => {
   it('audits the failure and rethrows when the cluster read fails before the claim settles', async () => {
     const claim = env.ports.store.claimEvent.bind(env.ports.store);
-    env.ports.store.claimEvent = async (...args): Promise<EventClaim> => { await later(); return claim(...args); };
+    env.ports.store.claimEvent = async (...args): Promise<EventClaim> => {
+      await later();
+      return claim(...args);
+    };
     await expect(handleAlarm(env.ports, caller, facts)).rejects.toThrow(ClusterNotFoundError);
     expect(env.ports.audit.records.at(-1)).toMatchObject({ action: 'scale.failed', outcome: 'failure', service: 'eligibility-api' });
     // The event was released, so Lambda's retry takes it again rather than finding it busy.
@@ -35,14 +58,20 @@ describe('an alarm whose Deployment is gone', () => {
   });
 
   it('rethrows the claim failure when both the claim and the cluster read fail', async () => {
-    env.ports.store.claimEvent = async (): Promise<EventClaim> => { await later(); throw new Error('DynamoDB unavailable'); };
+    env.ports.store.claimEvent = async (): Promise<EventClaim> => {
+      await later();
+      throw new Error('DynamoDB unavailable');
+    };
     await expect(handleAlarm(env.ports, caller, facts)).rejects.toThrow('DynamoDB unavailable');
     await later();
   });
 
   it('answers a duplicate without an unhandled cluster failure', async () => {
     const claim = env.ports.store.claimEvent.bind(env.ports.store);
-    env.ports.store.claimEvent = async (...args): Promise<EventClaim> => { await later(); return claim(...args); };
+    env.ports.store.claimEvent = async (...args): Promise<EventClaim> => {
+      await later();
+      return claim(...args);
+    };
     await claim(`alarm:${facts.eventId}`, 120, env.ports.clock.now());
     await expect(handleAlarm(env.ports, caller, facts)).rejects.toMatchObject({ name: 'EventBusyError' });
     await later();

@@ -1,9 +1,18 @@
 import type {
-  HpaState, NodeCapacity, PlaceholderSpec, PodRequests, RestartCluster, RolloutStatus, ScaleState, TemplateAnnotation, Workload, WorkloadRef,
+  HpaState,
+  NodeCapacity,
+  PlaceholderSpec,
+  PodRequests,
+  RestartCluster,
+  RolloutStatus,
+  ScaleState,
+  TemplateAnnotation,
+  Workload,
+  WorkloadRef,
 } from '#ports/cluster.ts';
 import { ClusterConflictError } from '#ports/errors.ts';
-import type { AlarmSpec, Datapoint, MetricSource, Metrics } from '#ports/metrics.ts';
 import type { EventPublisher, PublishedEvent } from '#ports/events.ts';
+import type { AlarmSpec, Datapoint, MetricSource, Metrics } from '#ports/metrics.ts';
 import type { Ports, PublishingPorts, SchedulingPorts } from '#ports/ports.ts';
 import type { OneShotScheduler } from '#ports/scheduler.ts';
 import { MemoryAudit, MemoryLedger, MemoryStore } from './memory-stores.ts';
@@ -68,10 +77,8 @@ export class MemoryCluster implements RestartCluster {
     return this.hpa;
   }
   podCounts = async () => ({ desired: this.replicas, ready: this.replicas - this.pending, pending: this.pending });
-  getWorkload = async (): Promise<Workload> =>
-    ({ replicas: this.replicas, readyReplicas: this.replicas - this.pending, podRequests: { ...this.podRequests } });
-  ensurePlaceholders = async (ref: WorkloadRef, spec: PlaceholderSpec) =>
-    void this.placeholders.set(ref.deployment, structuredClone(spec));
+  getWorkload = async (): Promise<Workload> => ({ replicas: this.replicas, readyReplicas: this.replicas - this.pending, podRequests: { ...this.podRequests } });
+  ensurePlaceholders = async (ref: WorkloadRef, spec: PlaceholderSpec) => void this.placeholders.set(ref.deployment, structuredClone(spec));
   removePlaceholders = async (ref: WorkloadRef) => void this.placeholders.delete(ref.deployment);
   placeholderReplicas = async (ref: WorkloadRef) => this.placeholders.get(ref.deployment)?.replicas ?? 0;
   nodeCapacity = async () => ({ ...this.capacity });
@@ -108,11 +115,13 @@ class MemoryMetrics implements Metrics {
   value: Datapoint | null = null;
   inAlarm: string[] = [];
   putAlarm = async (a: AlarmSpec) => void this.alarms.set(a.name, a);
-  deleteAlarms = async (names: string[]) => names.forEach((n) => this.alarms.delete(n));
+  deleteAlarms = async (names: string[]) => {
+    for (const n of names) this.alarms.delete(n);
+  };
   alarmsInAlarm = async (prefix: string) => this.inAlarm.filter((n) => n.startsWith(prefix));
   /** Only alarms that were put exist; a name never put (or deleted) is left out, as DescribeAlarms does. */
   alarmStates = async (names: readonly string[]) =>
-    new Map(names.filter((n) => this.alarms.has(n)).map((n) => [n, this.inAlarm.includes(n) ? 'ALARM' as const : 'OK' as const]));
+    new Map(names.filter((n) => this.alarms.has(n)).map((n) => [n, this.inAlarm.includes(n) ? ('ALARM' as const) : ('OK' as const)]));
   latestValue = async (_m: MetricSource) => this.value;
   /** Whether the metric has published at all lately; a silent one scales in, a never-seen one holds. */
   published = true;
@@ -141,10 +150,17 @@ export class MemoryEvents implements EventPublisher {
 export function memoryPorts(now = new Date('2026-11-23T12:00:00Z')) {
   const clock = { current: now, now: () => clock.current };
   const ports = {
-    store: new MemoryStore(), ledger: new MemoryLedger(), audit: new MemoryAudit(), metrics: new MemoryMetrics(), cluster: new MemoryCluster(),
+    store: new MemoryStore(),
+    ledger: new MemoryLedger(),
+    audit: new MemoryAudit(),
+    metrics: new MemoryMetrics(),
+    cluster: new MemoryCluster(),
     nodeGroups: { maxNodes: async () => null as number | null },
-    scheduler: new MemoryScheduler(), events: new MemoryEvents(),
-    clock, knownClusters: ['sandbox'], pricingRegion: 'us-east-1',
+    scheduler: new MemoryScheduler(),
+    events: new MemoryEvents(),
+    clock,
+    knownClusters: ['sandbox'],
+    pricingRegion: 'us-east-1',
     capacityTimings: { nodeProvisioningSeconds: 90, podReadySeconds: 20 },
   } satisfies Ports & SchedulingPorts & PublishingPorts;
   return { ports, clock };

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { setBudget } from '#use-cases/budgets.ts';
 import { meterUsage } from '#use-cases/meter.ts';
 import { createService } from '#use-cases/services.ts';
-import { setBudget } from '#use-cases/budgets.ts';
 import { memoryPorts } from './memory-ports.ts';
 
 const caller = { actor: 'role/hms-sys-meter', requestId: 'tick' };
@@ -10,14 +10,25 @@ let env: ReturnType<typeof memoryPorts>;
 /** 0.5 vCPU / 1 GiB bills as 0.5 vCPU and 2 GB at us-east-1 rates. */
 const PRICE = 0.5 * 0.04048 + 2 * 0.004445;
 
-const at = (iso: string) => { env.clock.current = new Date(iso); };
+const at = (iso: string) => {
+  env.clock.current = new Date(iso);
+};
 const usage = (month: string) => env.ports.ledger.getUsage('portal', month);
 
 beforeEach(async () => {
   env = memoryPorts(new Date('2026-11-23T10:00:00Z'));
-  await createService(env.ports, caller, {
-    name: 'portal', cluster: 'sandbox', namespace: 'fema', deployment: 'portal', tags: { agency: 'FEMA', program: 'IA', fiscalYear: 'FY2027' },
-  }, { dryRun: false });
+  await createService(
+    env.ports,
+    caller,
+    {
+      name: 'portal',
+      cluster: 'sandbox',
+      namespace: 'fema',
+      deployment: 'portal',
+      tags: { agency: 'FEMA', program: 'IA', fiscalYear: 'FY2027' },
+    },
+    { dryRun: false },
+  );
 });
 
 describe('meterUsage', () => {
@@ -32,7 +43,10 @@ describe('meterUsage', () => {
   it('counts warm-up placeholder pods while a burst holds the service', async () => {
     await meterUsage(env.ports, caller);
     await env.ports.ledger.claimActiveBurst('portal', 'BU-1');
-    await env.ports.cluster.ensurePlaceholders({ cluster: 'sandbox', namespace: 'fema', deployment: 'portal' }, { replicas: 6, podRequests: { vcpu: 0.5, memoryGiB: 1 } });
+    await env.ports.cluster.ensurePlaceholders(
+      { cluster: 'sandbox', namespace: 'fema', deployment: 'portal' },
+      { replicas: 6, podRequests: { vcpu: 0.5, memoryGiB: 1 } },
+    );
     at('2026-11-23T10:01:00Z');
     await meterUsage(env.ports, caller);
     at('2026-11-23T11:01:00Z');
@@ -58,7 +72,7 @@ describe('meterUsage', () => {
     const failed = await meterUsage(env.ports, caller);
     expect(failed.errors).toHaveLength(1);
     expect(env.ports.events.published).toHaveLength(0);
-    expect((await usage('2026-11'))).toMatchObject({ alerted: [80], pendingAlerts: [expect.objectContaining({ detailType: 'BudgetThresholdCrossed' })] });
+    expect(await usage('2026-11')).toMatchObject({ alerted: [80], pendingAlerts: [expect.objectContaining({ detailType: 'BudgetThresholdCrossed' })] });
 
     at('2026-11-23T12:01:00Z');
     expect((await meterUsage(env.ports, caller)).alerts).toBe(1);
@@ -68,7 +82,7 @@ describe('meterUsage', () => {
     expect(env.ports.audit.records.filter((r) => r.action === 'budget.threshold')).toHaveLength(1);
   });
 
-  it('alerts once a month when the rules\' minReplicas alone would break the cap', async () => {
+  it("alerts once a month when the rules' minReplicas alone would break the cap", async () => {
     await meterUsage(env.ports, caller);
     await setBudget(env.ports, caller, 'portal', { monthlyUSD: 1 }, { dryRun: false });
     await env.ports.store.putRule({ ruleId: 'AR-101', service: 'portal', minReplicas: 10 } as never, null);

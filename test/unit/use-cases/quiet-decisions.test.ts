@@ -11,11 +11,24 @@ let env: ReturnType<typeof memoryPorts>;
 
 beforeEach(async () => {
   env = memoryPorts(new Date('2026-11-23T00:00:00Z'));
-  await createService(env.ports, caller, {
-    name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
-    tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-  }, { dryRun: false });
-  await createRule(env.ports, caller, { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } }, { dryRun: false });
+  await createService(
+    env.ports,
+    caller,
+    {
+      name: 'eligibility-api',
+      cluster: 'sandbox',
+      namespace: 'benefits',
+      deployment: 'eligibility-api',
+      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+    },
+    { dryRun: false },
+  );
+  await createRule(
+    env.ports,
+    caller,
+    { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } },
+    { dryRun: false },
+  );
 });
 
 /** One reconcile pass a minute, the scale-out alarm stuck in ALARM with traffic at twice the threshold. */
@@ -83,7 +96,9 @@ describe('quietVerdict', () => {
     const state = { signature: 'a', recordedAt: now.toISOString(), suppressed: 58, suppressedSince: '2026-11-23T12:01:00.000Z' };
     expect(quietVerdict(state, same, new Date(now.getTime() + QUIET_SUMMARY_MS - 1)).kind).toBe('suppress');
     expect(quietVerdict(state, same, new Date(now.getTime() + QUIET_SUMMARY_MS))).toMatchObject({
-      kind: 'summary', count: { passes: 59, since: '2026-11-23T12:01:00.000Z' }, state: { suppressed: 0 },
+      kind: 'summary',
+      count: { passes: 59, since: '2026-11-23T12:01:00.000Z' },
+      state: { suppressed: 0 },
     });
     expect(quietVerdict(state, { changed: false, signature: 'b' }, now)).toMatchObject({ kind: 'record', earlier: { passes: 58 } });
     expect(quietVerdict(state, { changed: true, signature: 'a' }, now)).toMatchObject({ kind: 'record', state: undefined, earlier: { passes: 58 } });

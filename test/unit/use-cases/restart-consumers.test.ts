@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ClusterNotFoundError, SecretAccessDeniedError } from '#ports/errors.ts';
-import { consumersOf, restartAfterRotation, restartConsumers, RestartsDeferredError } from '#use-cases/restart-consumers.ts';
+import { consumersOf, RestartsDeferredError, restartAfterRotation, restartConsumers } from '#use-cases/restart-consumers.ts';
 import { createService } from '#use-cases/services.ts';
 import { memoryPorts } from './memory-ports.ts';
 
@@ -9,9 +9,20 @@ const SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db/app-AbCd
 const OTHER = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db/other-ZyXwVu';
 let env: ReturnType<typeof memoryPorts>;
 
-const register = (name: string, secrets: string[]) => createService(env.ports, caller, {
-  name, cluster: 'sandbox', namespace: 'benefits', deployment: name, tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2027' }, secrets,
-}, { dryRun: false });
+const register = (name: string, secrets: string[]) =>
+  createService(
+    env.ports,
+    caller,
+    {
+      name,
+      cluster: 'sandbox',
+      namespace: 'benefits',
+      deployment: name,
+      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2027' },
+      secrets,
+    },
+    { dryRun: false },
+  );
 
 beforeEach(async () => {
   env = memoryPorts();
@@ -51,9 +62,16 @@ describe('restartConsumers', () => {
     expect(env.ports.cluster.annotations.get('benefits/api-b')).toEqual({ 'hms.sys/secret-version': 'v4' });
 
     env.ports.cluster.rollingOut = 5;
-    const deferred = restartConsumers(env.ports, caller, { secret: SECRET, versionId: 'v5' }, {
-      maxConcurrent: 2, startNoneAfter: Date.now() - 1, sleep: async () => undefined,
-    });
+    const deferred = restartConsumers(
+      env.ports,
+      caller,
+      { secret: SECRET, versionId: 'v5' },
+      {
+        maxConcurrent: 2,
+        startNoneAfter: Date.now() - 1,
+        sleep: async () => undefined,
+      },
+    );
     await expect(deferred).rejects.toBeInstanceOf(RestartsDeferredError);
     await expect(deferred).rejects.toThrow(/2 consumers .* wait for a restart: api-a, api-b/);
   });
@@ -63,9 +81,17 @@ describe('a restart racing a Deployment whose status keeps changing', () => {
   it('waits between conflicting writes, so seven conflicts in a row still end in the restart', async () => {
     env.ports.cluster.restartConflicts = 7;
     const pauses: number[] = [];
-    await restartConsumers(env.ports, caller, { secret: SECRET, versionId: 'v7' }, {
-      maxConcurrent: 3, sleep: async (ms) => { pauses.push(ms); },
-    });
+    await restartConsumers(
+      env.ports,
+      caller,
+      { secret: SECRET, versionId: 'v7' },
+      {
+        maxConcurrent: 3,
+        sleep: async (ms) => {
+          pauses.push(ms);
+        },
+      },
+    );
     expect(env.ports.cluster.annotations.get('benefits/api-a')).toEqual({ 'hms.sys/secret-version': 'v7' });
     expect(pauses).toHaveLength(7);
     expect(pauses.every((ms) => ms >= 0 && ms < 1_000)).toBe(true);
@@ -99,8 +125,19 @@ describe('after a RotationSucceeded event', () => {
     describe: async (secretId: string) => {
       calls.push(secretId);
       // The AWS adapter turns AccessDeniedException into SecretAccessDeniedError.
-      if (secretId !== SECRET) throw new SecretAccessDeniedError(`secret ${secretId}: not authorized to perform secretsmanager:DescribeSecret because no identity-based policy allows it`);
-      return { arn: SECRET, name: 'db/app', rotationEnabled: true, versions: { v1: ['AWSPREVIOUS'], v7: ['AWSCURRENT'] }, tags: {}, lastRotatedAt: null, nextRotationAt: null };
+      if (secretId !== SECRET)
+        throw new SecretAccessDeniedError(
+          `secret ${secretId}: not authorized to perform secretsmanager:DescribeSecret because no identity-based policy allows it`,
+        );
+      return {
+        arn: SECRET,
+        name: 'db/app',
+        rotationEnabled: true,
+        versions: { v1: ['AWSPREVIOUS'], v7: ['AWSCURRENT'] },
+        tags: {},
+        lastRotatedAt: null,
+        nextRotationAt: null,
+      };
     },
   });
 
@@ -121,18 +158,23 @@ describe('after a RotationSucceeded event', () => {
     expect(env.ports.cluster.restarts.size).toBe(0);
     const failures = env.ports.audit.records.filter((r) => r.action === 'secret.restart');
     expect(failures.map((r) => [r.target, r.outcome, r.service])).toEqual([
-      ['deployment/benefits/api-b', 'failure', 'api-b'], ['deployment/benefits/api-c', 'failure', 'api-c'],
+      ['deployment/benefits/api-b', 'failure', 'api-b'],
+      ['deployment/benefits/api-c', 'failure', 'api-c'],
     ]);
     expect(failures[0]!.reasons[0]).toMatch(/not tagged hms:rotation-strategy.*Tag it hms:rotation-strategy/);
   });
 
   it('any other failure to describe our secret still throws, so the event is retried', async () => {
-    const secrets = { describe: async () => { throw new Error('ThrottlingException: Rate exceeded'); } };
+    const secrets = {
+      describe: async () => {
+        throw new Error('ThrottlingException: Rate exceeded');
+      },
+    };
     await expect(restartAfterRotation({ ...env.ports, secrets }, caller, SECRET, { maxConcurrent: 3 })).rejects.toThrow(/Rate exceeded/);
     expect(env.ports.audit.records.filter((r) => r.action === 'secret.restart')).toHaveLength(0);
   });
 
-  it('reads our secret\'s AWSCURRENT version and restarts its consumers, also when the event names it by name', async () => {
+  it("reads our secret's AWSCURRENT version and restarts its consumers, also when the event names it by name", async () => {
     const calls: string[] = [];
     const byArn = await restartAfterRotation({ ...env.ports, secrets: secretsReading(calls) }, caller, SECRET, { maxConcurrent: 3 });
     expect(byArn).toMatchObject({ ours: true, versionId: 'v7', restarted: ['api-a', 'api-b'] });

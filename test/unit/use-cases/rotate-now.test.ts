@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LocalSecretStore } from '#adapters/local/local-secret-store.ts';
 import { ConflictError, NotFoundError } from '#domain/errors.ts';
+import { openApiDocument } from '#functions/openapi/document.ts';
 import type { Database } from '#ports/database.ts';
 import { DependencyUnavailableError } from '#ports/errors.ts';
 import type { SecretsPorts } from '#ports/ports.ts';
 import { AWSCURRENT, AWSPENDING } from '#ports/secret-store.ts';
-import { openApiDocument } from '#functions/openapi/document.ts';
 import { listRotatedSecrets, rotateNow } from '#use-cases/secrets.ts';
 import { MemoryEvents, memoryPorts } from './memory-ports.ts';
 
@@ -50,10 +50,12 @@ describe('rotateNow', () => {
     expect(audit.records).toEqual([]);
   });
 
-  it('passes a Secrets Manager fault or a bug on unchanged, for the edge\'s table to answer 503 or a logged 500', async () => {
+  it("passes a Secrets Manager fault or a bug on unchanged, for the edge's table to answer 503 or a logged 500", async () => {
     const arn = await rotatedSecret();
     for (const err of [new DependencyUnavailableError('RotateSecret failed'), new TypeError('x is not a function')]) {
-      store.rotate = async () => { throw err; };
+      store.rotate = async () => {
+        throw err;
+      };
       await expect(rotateNow(ports, caller, arn)).rejects.toBe(err);
     }
     expect(audit.records).toEqual([]);

@@ -1,6 +1,11 @@
 import {
-  DescribeSecretCommand, GetRandomPasswordCommand, GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException,
-  SecretsManagerClient, UpdateSecretVersionStageCommand,
+  DescribeSecretCommand,
+  GetRandomPasswordCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -31,7 +36,9 @@ describe('the rotation protocol on a random token (local store)', () => {
     store = new LocalSecretStore({ clock });
     ports = { secrets: store, database: noDatabase, clock };
     ({ arn, versionId: firstVersion } = await store.create({
-      name: 'app/api-token', value: 'first-token', tags: { 'hms:rotation-strategy': 'random-token', 'hms:exclude-characters': 'abcdefABCDEF0123' },
+      name: 'app/api-token',
+      value: 'first-token',
+      tags: { 'hms:rotation-strategy': 'random-token', 'hms:exclude-characters': 'abcdefABCDEF0123' },
     }));
     await store.enableRotation(arn, { rotateEvery: '24h' });
     store.setOnRotate((secretArn, token) => rotateFully(ports, secretArn, token));
@@ -89,23 +96,32 @@ describe('the rotation protocol against Secrets Manager (aws-sdk-client-mock)', 
   const ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:app/api-token-AbCdEf';
   const ports: RotationPorts = {
     secrets: new SecretsManagerStore({ client: new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }) }),
-    database: noDatabase, clock,
+    database: noDatabase,
+    clock,
   };
   const run = (Step: RotationStep) => runRotationStep(ports, { SecretId: ARN, ClientRequestToken: 'tok-2', Step });
 
   beforeEach(() => {
     sm.reset();
     sm.on(DescribeSecretCommand).resolves({
-      ARN, Name: 'app/api-token', RotationEnabled: true,
+      ARN,
+      Name: 'app/api-token',
+      RotationEnabled: true,
       VersionIdsToStages: { 'tok-1': [AWSCURRENT], 'tok-2': [AWSPENDING] },
       Tags: [{ Key: 'hms:rotation-strategy', Value: 'random-token' }],
     });
-    sm.on(GetSecretValueCommand, { SecretId: ARN, VersionStage: AWSCURRENT }).resolves({ ARN, VersionId: 'tok-1', SecretString: 'old', VersionStages: [AWSCURRENT] });
+    sm.on(GetSecretValueCommand, { SecretId: ARN, VersionStage: AWSCURRENT }).resolves({
+      ARN,
+      VersionId: 'tok-1',
+      SecretString: 'old',
+      VersionStages: [AWSCURRENT],
+    });
   });
 
   it('createSecret puts AWSPENDING under the token only when the token has no value yet', async () => {
-    sm.on(GetSecretValueCommand, { SecretId: ARN, VersionId: 'tok-2', VersionStage: AWSPENDING })
-      .rejects(new ResourceNotFoundException({ $metadata: {}, message: 'no value' }));
+    sm.on(GetSecretValueCommand, { SecretId: ARN, VersionId: 'tok-2', VersionStage: AWSPENDING }).rejects(
+      new ResourceNotFoundException({ $metadata: {}, message: 'no value' }),
+    );
     sm.on(GetRandomPasswordCommand).resolves({ RandomPassword: 'n3w-t0ken' });
     await run('createSecret');
     expect(sm.commandCalls(GetRandomPasswordCommand)[0]!.args[0].input).toMatchObject({ PasswordLength: 32, ExcludeCharacters: '/@"\'\\' });
@@ -113,7 +129,11 @@ describe('the rotation protocol against Secrets Manager (aws-sdk-client-mock)', 
       { SecretId: ARN, ClientRequestToken: 'tok-2', SecretString: 'n3w-t0ken', VersionStages: [AWSPENDING] },
     ]);
 
-    sm.on(GetSecretValueCommand, { SecretId: ARN, VersionId: 'tok-2', VersionStage: AWSPENDING }).resolves({ ARN, VersionId: 'tok-2', SecretString: 'n3w-t0ken' });
+    sm.on(GetSecretValueCommand, { SecretId: ARN, VersionId: 'tok-2', VersionStage: AWSPENDING }).resolves({
+      ARN,
+      VersionId: 'tok-2',
+      SecretString: 'n3w-t0ken',
+    });
     await run('createSecret');
     expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(1);
   });
@@ -128,7 +148,10 @@ describe('the rotation protocol against Secrets Manager (aws-sdk-client-mock)', 
 
   it('a token that already holds AWSCURRENT changes nothing', async () => {
     sm.on(DescribeSecretCommand).resolves({
-      ARN, Name: 'app/api-token', RotationEnabled: true, VersionIdsToStages: { 'tok-2': [AWSCURRENT], 'tok-1': [AWSPREVIOUS] },
+      ARN,
+      Name: 'app/api-token',
+      RotationEnabled: true,
+      VersionIdsToStages: { 'tok-2': [AWSCURRENT], 'tok-1': [AWSPREVIOUS] },
       Tags: [{ Key: 'hms:rotation-strategy', Value: 'random-token' }],
     });
     expect(await run('finishSecret')).toMatchObject({ outcome: 'already-current' });

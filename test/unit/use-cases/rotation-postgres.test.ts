@@ -47,7 +47,11 @@ describe('postgres-single-user', () => {
   it('changes the password in place: the new one works and the old one fails', async () => {
     await sql(`CREATE ROLE single LOGIN PASSWORD 'first-pass'`);
     const { store } = rotationEnv();
-    const { arn } = await store.create({ name: 'db/single', value: secretFor('single', 'first-pass'), tags: { 'hms:rotation-strategy': 'postgres-single-user' } });
+    const { arn } = await store.create({
+      name: 'db/single',
+      value: secretFor('single', 'first-pass'),
+      tags: { 'hms:rotation-strategy': 'postgres-single-user' },
+    });
     await store.enableRotation(arn, { rotateEvery: '24h' });
     await store.rotate(arn, 'tok-1');
     const current = loginFrom((await store.getValue(arn)).value);
@@ -82,7 +86,9 @@ describe('postgres-single-user', () => {
     await sql(`CREATE ROLE "o'brien""; DROP ROLE app_reader; --" LOGIN PASSWORD 'x''); DROP TABLE claims; --'`);
     const { store } = rotationEnv();
     const { arn } = await store.create({
-      name: 'db/nasty', value: secretFor(nasty, `x'); DROP TABLE claims; --`), tags: { 'hms:rotation-strategy': 'postgres-single-user' },
+      name: 'db/nasty',
+      value: secretFor(nasty, `x'); DROP TABLE claims; --`),
+      tags: { 'hms:rotation-strategy': 'postgres-single-user' },
     });
     await store.enableRotation(arn, { rotateEvery: '24h' });
     await store.rotate(arn, 'tok-1');
@@ -93,12 +99,14 @@ describe('postgres-single-user', () => {
 });
 
 describe('postgres-alternating-users', () => {
-  it('makes the clone with the current user\'s grants, then takes turns, never breaking the user in use', async () => {
+  it("makes the clone with the current user's grants, then takes turns, never breaking the user in use", async () => {
     await sql(`CREATE ROLE alt LOGIN PASSWORD 'alt-pass' IN ROLE app_reader`);
     const { store } = rotationEnv();
     const master = await store.create({ name: 'db/master', value: secretFor(pgf.admin.username, pgf.admin.password), tags: {} });
     const { arn } = await store.create({
-      name: 'db/alt', value: secretFor('alt', 'alt-pass', { masterarn: master.arn }), tags: { 'hms:rotation-strategy': 'postgres-alternating-users' },
+      name: 'db/alt',
+      value: secretFor('alt', 'alt-pass', { masterarn: master.arn }),
+      tags: { 'hms:rotation-strategy': 'postgres-alternating-users' },
     });
     await store.enableRotation(arn, { rotateEvery: '24h' });
 
@@ -120,11 +128,15 @@ describe('postgres-alternating-users', () => {
 });
 
 describe('one-hour database credentials', () => {
-  it('issues a login with the template role\'s grants that is refused once it expires and dropped by the revoker', async () => {
+  it("issues a login with the template role's grants that is refused once it expires and dropped by the revoker", async () => {
     const store = new LocalSecretStore({ clock });
     const { ports: memory } = memoryPorts();
     const ports = { secrets: store, database, audit: memory.audit, clock };
-    const master = await store.create({ name: 'db/master-creds', value: secretFor(pgf.admin.username, pgf.admin.password), tags: { 'hms:template-role': 'app_reader' } });
+    const master = await store.create({
+      name: 'db/master-creds',
+      value: secretFor(pgf.admin.username, pgf.admin.password),
+      tags: { 'hms:template-role': 'app_reader' },
+    });
 
     now = new Date();
     const live = await issueDbCredential(ports, caller, { service: 'eligibility-api', database: master.arn, ttlMinutes: 60 });

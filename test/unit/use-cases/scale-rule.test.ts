@@ -1,10 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DependencyUnavailableError } from '#ports/errors.ts';
-import { ClusterConflictError } from '#ports/errors.ts';
-import { ClusterUnavailableError } from '#ports/errors.ts';
+import { ClusterConflictError, ClusterUnavailableError, DependencyUnavailableError } from '#ports/errors.ts';
 import { handleAlarm } from '#use-cases/handle-alarm.ts';
-import { createRule } from '#use-cases/rules.ts';
 import { reconcile } from '#use-cases/reconcile.ts';
+import { createRule } from '#use-cases/rules.ts';
 import { HPA_FLOOR_BACKOFF, scaleRule } from '#use-cases/scale-rule.ts';
 import { createService } from '#use-cases/services.ts';
 import { memoryPorts } from './memory-ports.ts';
@@ -14,11 +12,24 @@ let env: ReturnType<typeof memoryPorts>;
 
 beforeEach(async () => {
   env = memoryPorts();
-  await createService(env.ports, caller, {
-    name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
-    tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-  }, { dryRun: false });
-  await createRule(env.ports, caller, { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } }, { dryRun: false });
+  await createService(
+    env.ports,
+    caller,
+    {
+      name: 'eligibility-api',
+      cluster: 'sandbox',
+      namespace: 'benefits',
+      deployment: 'eligibility-api',
+      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+    },
+    { dryRun: false },
+  );
+  await createRule(
+    env.ports,
+    caller,
+    { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } },
+    { dryRun: false },
+  );
 });
 
 const at = (value: number, periodStart = '2026-11-23T11:59:00.000Z') => ({ value, periodStart });
@@ -80,7 +91,10 @@ describe('scaleRule with an HPA', () => {
     const floorWithConflicts = async (conflicts: number) => {
       env.ports.cluster.hpa = { name: 'eligibility-api', minReplicas: 2, maxReplicas: 6, resourceVersion: '1' };
       env.ports.cluster.hpaConflicts = conflicts;
-      const settled = scaleRule(env.ports, caller, out(1_000)).then((value) => ({ value }), (error: unknown) => ({ error }));
+      const settled = scaleRule(env.ports, caller, out(1_000)).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
       await vi.runAllTimersAsync();
       return settled;
     };
@@ -103,9 +117,11 @@ describe('scaleRule with an HPA', () => {
 describe('handleAlarm', () => {
   const facts = { eventId: 'e-1', alarmName: 'hms-sys-AR-101-scale-out', stateValue: 'ALARM', metric: at(1_000) };
 
-  it('audits a failure the adapters already retried, releases the event and rethrows for Lambda\'s retries and DLQ', async () => {
+  it("audits a failure the adapters already retried, releases the event and rethrows for Lambda's retries and DLQ", async () => {
     const read = env.ports.cluster.getWorkload;
-    env.ports.cluster.getWorkload = async () => { throw new ClusterUnavailableError('503 after 5 attempts', 503); };
+    env.ports.cluster.getWorkload = async () => {
+      throw new ClusterUnavailableError('503 after 5 attempts', 503);
+    };
     await expect(handleAlarm(env.ports, caller, facts)).rejects.toThrow(ClusterUnavailableError);
     expect(env.ports.audit.records.at(-1)).toMatchObject({ action: 'scale.failed', outcome: 'failure', service: 'eligibility-api' });
     env.ports.cluster.getWorkload = read;
@@ -114,7 +130,9 @@ describe('handleAlarm', () => {
 
   it('releases the event on an unexpected error so a retry can run it', async () => {
     const read = env.ports.cluster.getWorkload;
-    env.ports.cluster.getWorkload = async () => { throw new TypeError('bug'); };
+    env.ports.cluster.getWorkload = async () => {
+      throw new TypeError('bug');
+    };
     await expect(handleAlarm(env.ports, caller, facts)).rejects.toThrow('bug');
     env.ports.cluster.getWorkload = read;
     expect(await handleAlarm(env.ports, caller, facts)).toMatchObject({ outcome: 'scaled' });
@@ -133,17 +151,21 @@ describe('rule edits', () => {
     const put = env.ports.metrics.putAlarm;
     // What the CloudWatch adapter throws after the SDK's retries: the port's error, passed on unchanged (503 at the edge).
     const fault = new DependencyUnavailableError('CloudWatch PutMetricAlarm failed: Rate exceeded');
-    env.ports.metrics.putAlarm = async () => { throw fault; };
+    env.ports.metrics.putAlarm = async () => {
+      throw fault;
+    };
     await expect(updateRule(env.ports, caller, 'AR-101', { maxReplicas: 30 }, { dryRun: false })).rejects.toBe(fault);
     env.ports.metrics.putAlarm = put;
     expect((await env.ports.store.getRule('AR-101'))?.maxReplicas).toBe(20);
     expect(env.ports.audit.records.map((r) => r.action)).not.toContain('rule.update');
   });
 
-  it('passes a bug on as it is, for the edge\'s logged 500, not as a dependency failure', async () => {
+  it("passes a bug on as it is, for the edge's logged 500, not as a dependency failure", async () => {
     const { createRule, updateRule } = await import('#use-cases/rules.ts');
     const put = env.ports.metrics.putAlarm;
-    env.ports.metrics.putAlarm = async () => { throw new TypeError('spec.metric is undefined'); };
+    env.ports.metrics.putAlarm = async () => {
+      throw new TypeError('spec.metric is undefined');
+    };
     await expect(updateRule(env.ports, caller, 'AR-101', { maxReplicas: 30 }, { dryRun: false })).rejects.toBeInstanceOf(TypeError);
     const input = { service: 'eligibility-api', minReplicas: 1, maxReplicas: 3, trigger: { metric: 'http_rps' as const, threshold: 5 } };
     await expect(createRule(env.ports, caller, input, { dryRun: false })).rejects.toBeInstanceOf(TypeError);
@@ -244,7 +266,7 @@ describe('reconcile', () => {
 });
 
 describe('deleting a rule', () => {
-  it('removes its alarms and forgets its memory in the service\'s scaling state', async () => {
+  it("removes its alarms and forgets its memory in the service's scaling state", async () => {
     const { deleteRule } = await import('#use-cases/rules.ts');
     await scaleRule(env.ports, caller, out(1_000));
     expect((await env.ports.store.getScaling('eligibility-api'))?.rules['AR-101']).toBeDefined();
@@ -260,7 +282,9 @@ describe('a reconcile pass meeting a permanent cluster error', () => {
     const { ClusterNotFoundError } = await import('#ports/errors.ts');
     env.ports.metrics.inAlarm = ['hms-sys-AR-101-scale-out'];
     env.ports.metrics.value = at(1_000);
-    env.ports.cluster.getScale = async () => { throw new ClusterNotFoundError('deployments.apps "eligibility-api" not found'); };
+    env.ports.cluster.getScale = async () => {
+      throw new ClusterNotFoundError('deployments.apps "eligibility-api" not found');
+    };
     const report = await reconcile(env.ports, caller, 'pass-3');
     expect(report.outcomes).toEqual([{ alarm: 'hms-sys-AR-101-scale-out', outcome: 'error', detail: 'deployments.apps "eligibility-api" not found' }]);
     expect(env.ports.audit.records.at(-1)).toMatchObject({ action: 'scale.failed', outcome: 'failure' });

@@ -10,10 +10,18 @@ let env: ReturnType<typeof memoryPorts>;
 
 beforeEach(async () => {
   env = memoryPorts();
-  await createService(env.ports, caller, {
-    name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
-    tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-  }, { dryRun: false });
+  await createService(
+    env.ports,
+    caller,
+    {
+      name: 'eligibility-api',
+      cluster: 'sandbox',
+      namespace: 'benefits',
+      deployment: 'eligibility-api',
+      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+    },
+    { dryRun: false },
+  );
 });
 
 describe('deleting a service and creating its rules exclude each other', () => {
@@ -38,7 +46,10 @@ describe('deleting a service and creating its rules exclude each other', () => {
   it('a cascade deletes the rules and their alarms, then the service, with an audit record for each', async () => {
     await createRule(env.ports, caller, rule, { dryRun: false });
     await createRule(env.ports, caller, { ...rule, trigger: { metric: 'http_rps', threshold: 900 } }, { dryRun: false });
-    expect(await deleteService(env.ports, caller, 'eligibility-api', { dryRun: false, cascade: true })).toEqual({ deleted: 'eligibility-api', rulesDeleted: ['AR-101', 'AR-102'] });
+    expect(await deleteService(env.ports, caller, 'eligibility-api', { dryRun: false, cascade: true })).toEqual({
+      deleted: 'eligibility-api',
+      rulesDeleted: ['AR-101', 'AR-102'],
+    });
     expect(await env.ports.store.getService('eligibility-api')).toBeNull();
     expect(await env.ports.store.listRules()).toEqual([]);
     expect([...env.ports.metrics.alarms.keys()]).toEqual([]);

@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '#domain/errors.ts';
+import type { Service } from '#domain/model.ts';
+import type { UpdateServiceInput } from '#domain/schemas.ts';
 import { setBudget } from '#use-cases/budgets.ts';
 import { createRule } from '#use-cases/rules.ts';
 import { updateService } from '#use-cases/service-update.ts';
 import { createService } from '#use-cases/services.ts';
-import type { Service } from '#domain/model.ts';
-import type { UpdateServiceInput } from '#domain/schemas.ts';
 import { memoryPorts } from './memory-ports.ts';
 
 const caller = { actor: 'dev-admin', requestId: 'req-1' };
@@ -18,13 +18,23 @@ const edit = async (name: string, patch: UpdateServiceInput) => (await updateSer
 
 beforeEach(async () => {
   env = memoryPorts();
-  await createService(env.ports, caller, {
-    name: 'eligibility-api', cluster: 'sandbox', namespace: 'benefits', deployment: 'eligibility-api',
-    tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' }, secrets: [SECRET], podHourUSD: 0.05,
-  }, live);
+  await createService(
+    env.ports,
+    caller,
+    {
+      name: 'eligibility-api',
+      cluster: 'sandbox',
+      namespace: 'benefits',
+      deployment: 'eligibility-api',
+      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
+      secrets: [SECRET],
+      podHourUSD: 0.05,
+    },
+    live,
+  );
 });
 
-describe('updateService, a JSON merge patch under the service\'s version', () => {
+describe("updateService, a JSON merge patch under the service's version", () => {
   it('replaces the secrets list, merges tags key by key and bumps the version', async () => {
     const after = await edit('eligibility-api', { secrets: [SECRET, OTHER], tags: { fiscalYear: 'FY2027' } });
     expect(after.secrets).toEqual([SECRET, OTHER]);

@@ -21,11 +21,16 @@ const rotationPorts = () => ({ secrets: store, database: {} as Database, clock }
 const rotateFully = async (arn: string, token: string) => {
   for (const Step of ROTATION_STEPS) await runRotationStep(rotationPorts(), { SecretId: arn, ClientRequestToken: token, Step });
 };
-const tagged = (name: string, policy?: string) => store.create({
-  name, value: `${name}-v1`, tags: { 'hms:rotation-strategy': 'random-token', ...(policy ? { 'hms:rotation-policy': policy } : {}) },
-});
+const tagged = (name: string, policy?: string) =>
+  store.create({
+    name,
+    value: `${name}-v1`,
+    tags: { 'hms:rotation-strategy': 'random-token', ...(policy ? { 'hms:rotation-policy': policy } : {}) },
+  });
 const sweep = (secrets: SecretStore = store, options = {}) => sweepSecrets({ secrets, events, audit, clock }, caller, options);
-const later = (minutes: number) => { now = new Date(now.getTime() + minutes * MINUTE); };
+const later = (minutes: number) => {
+  now = new Date(now.getTime() + minutes * MINUTE);
+};
 
 /** The store, with RotateSecret answered by `rotate`. */
 function rotatingWith(rotate: SecretStore['rotate']): SecretStore {
@@ -59,7 +64,9 @@ describe('a pending rotation', () => {
     later(DEFAULT_STUCK_AFTER_MINUTES - 1);
 
     const report = await sweep();
-    expect(report.findings).toEqual([expect.objectContaining({ health: 'rotating', action: 'none', detail: expect.stringContaining('young-token has been AWSPENDING for 119 min') })]);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ health: 'rotating', action: 'none', detail: expect.stringContaining('young-token has been AWSPENDING for 119 min') }),
+    ]);
     expect((await store.describe(secret.arn)).versions['young-token']).toEqual([AWSPENDING]);
     expect(events.published).toEqual([]);
     expect(audit.records).toEqual([]);
@@ -81,14 +88,20 @@ describe('a pending rotation', () => {
     expect(events.published.map((e) => e.detail.health)).toEqual(['stuck']);
   });
 
-  it('counts a rotation a younger version started meanwhile as Secrets Manager\'s to retry, not as a failure', async () => {
+  it("counts a rotation a younger version started meanwhile as Secrets Manager's to retry, not as a failure", async () => {
     const secret = await wedged('app/raced', 'stale-token');
     later(DEFAULT_STUCK_AFTER_MINUTES + 1);
     // Between the label's removal and RotateSecret, a scheduled rotation put AWSPENDING on a younger version.
-    const racing = rotatingWith(async () => { throw new RotationInProgressError("A previous rotation isn't complete", 'younger-token'); });
+    const racing = rotatingWith(async () => {
+      throw new RotationInProgressError("A previous rotation isn't complete", 'younger-token');
+    });
 
     const report = await sweep(racing);
-    expect(report.findings[0]).toMatchObject({ health: 'stuck', action: 'left-to-secrets-manager', detail: expect.stringContaining('younger-token is AWSPENDING') });
+    expect(report.findings[0]).toMatchObject({
+      health: 'stuck',
+      action: 'left-to-secrets-manager',
+      detail: expect.stringContaining('younger-token is AWSPENDING'),
+    });
     expect((await store.describe(secret.arn)).versions['stale-token']).toBeUndefined();
     expect(audit.records).toEqual([expect.objectContaining({ action: 'secret.stuck', outcome: 'success' })]);
   });
@@ -96,7 +109,9 @@ describe('a pending rotation', () => {
   it('reports a RotateSecret that fails otherwise as a failed retry', async () => {
     await wedged('app/broken', 'stale-token');
     later(DEFAULT_STUCK_AFTER_MINUTES + 1);
-    const failing = rotatingWith(async () => { throw new Error('AccessDeniedException'); });
+    const failing = rotatingWith(async () => {
+      throw new Error('AccessDeniedException');
+    });
 
     const report = await sweep(failing);
     expect(report.findings[0]).toMatchObject({ health: 'stuck', action: 'retry-failed', detail: expect.stringContaining('AccessDeniedException') });
@@ -120,7 +135,11 @@ describe('an overdue rotation', () => {
 
     later(1);
     const report = await sweep();
-    expect(report.findings[0]).toMatchObject({ health: 'overdue', action: 'rotated', detail: expect.stringContaining('not rotated by 2026-11-25T00:00:00.000Z') });
+    expect(report.findings[0]).toMatchObject({
+      health: 'overdue',
+      action: 'rotated',
+      detail: expect.stringContaining('not rotated by 2026-11-25T00:00:00.000Z'),
+    });
     expect((await store.getValue(secret.arn)).value).not.toBe('app/daily-v1');
     // Rotated at 01:01 on the 25th: the next window is the whole of the 26th.
     expect((await store.describe(secret.arn)).nextRotationAt).toBe('2026-11-27T00:00:00.000Z');

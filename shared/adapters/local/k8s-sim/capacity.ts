@@ -164,7 +164,8 @@ export class NodePool {
     const left: P[] = [];
     let cursor = 0;
     for (const pod of newPods) {
-      while (cursor < this.list.length && !(this.isReady(this.list[cursor]!, time) && source.slotsUsedOn(this.list[cursor]!.name) < this.list[cursor]!.pods)) cursor++;
+      while (cursor < this.list.length && !(this.isReady(this.list[cursor]!, time) && source.slotsUsedOn(this.list[cursor]!.name) < this.list[cursor]!.pods))
+        cursor++;
       const node = this.list[cursor];
       if (!node) {
         left.push(pod);
@@ -204,4 +205,3 @@ export class NodePool {
     this.byName.set(node.name, node);
   }
 }
-

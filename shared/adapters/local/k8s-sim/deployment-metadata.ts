@@ -3,7 +3,7 @@
  * metadata.annotations are stored; any other field the simulator does not model is refused with a
  * 422 naming it, rather than answered 200 and dropped.
  */
-import { type Json, SimStatusError, field, isObject } from './request-parsing.ts';
+import { field, isObject, type Json, SimStatusError } from './request-parsing.ts';
 
 export interface DeploymentMetadata {
   metadataLabels: Record<string, string>;
@@ -27,11 +27,26 @@ export function metadataOf(merged: Json, name: string): DeploymentMetadata {
   const metadataLabels = stringsAt(merged, 'labels', name);
   const annotations = stringsAt(merged, 'annotations', name);
   for (const [key, value] of Object.entries(metadataLabels)) {
-    if (!validKey(key)) throw refusal(name, `metadata.labels`, `Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
-    if (value !== '' && !NAME.test(value)) throw refusal(name, `metadata.labels`, `Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+    if (!validKey(key))
+      throw refusal(
+        name,
+        `metadata.labels`,
+        `Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+      );
+    if (value !== '' && !NAME.test(value))
+      throw refusal(
+        name,
+        `metadata.labels`,
+        `Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+      );
   }
   for (const key of Object.keys(annotations)) {
-    if (!validKey(key)) throw refusal(name, 'metadata.annotations', `Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+    if (!validKey(key))
+      throw refusal(
+        name,
+        'metadata.annotations',
+        `Invalid value: "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+      );
   }
   const size = Object.entries(annotations).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
   if (size > ANNOTATIONS_MAX_BYTES) throw refusal(name, 'metadata.annotations', `Too long: must have at most ${ANNOTATIONS_MAX_BYTES} bytes`);
@@ -47,7 +62,14 @@ function stringsAt(merged: Json, key: 'labels' | 'annotations', name: string): R
 }
 
 /** Fields the server sets, whatever a patch says; the pod spec beyond what templateSpec keeps is accepted and not kept (README). */
-const IGNORED = new Set(['status', 'metadata.resourceVersion', 'metadata.generation', 'metadata.creationTimestamp', 'metadata.managedFields', 'spec.template.spec']);
+const IGNORED = new Set([
+  'status',
+  'metadata.resourceVersion',
+  'metadata.generation',
+  'metadata.creationTimestamp',
+  'metadata.managedFields',
+  'spec.template.spec',
+]);
 
 /**
  * Refuses a patch that changed a field the simulator does not model: `merged` is the patched
@@ -66,7 +88,10 @@ export function refuseUnmodeled(merged: Json, kept: Json, name: string): void {
 
 function refusal(name: string, path: string, message: string): SimStatusError {
   return new SimStatusError(422, 'Invalid', `Deployment.apps "${name}" is invalid: ${path}: ${message}`, {
-    name, group: 'apps', kind: 'Deployment', causes: [{ reason: message.startsWith('Unsupported') ? 'FieldValueNotSupported' : 'FieldValueInvalid', message, field: path }],
+    name,
+    group: 'apps',
+    kind: 'Deployment',
+    causes: [{ reason: message.startsWith('Unsupported') ? 'FieldValueNotSupported' : 'FieldValueInvalid', message, field: path }],
   });
 }
 

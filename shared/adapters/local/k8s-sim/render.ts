@@ -63,7 +63,12 @@ function deploymentConditions(d: SimDeployment, available: number): Json[] {
       : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' },
     d.rollingOut
       ? { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${d.name}-${d.templateRevision}" is progressing.` }
-      : { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${d.name}-${d.observedRevision}" has successfully progressed.` },
+      : {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${d.name}-${d.observedRevision}" has successfully progressed.`,
+        },
   ];
 }
 
@@ -116,10 +121,14 @@ function podStatus(state: SimState, p: SimPod): Json {
     const nodes = state.nodes().length;
     return {
       phase: 'Pending',
-      conditions: [{
-        type: 'PodScheduled', status: 'False', reason: 'Unschedulable',
-        message: `0/${nodes} nodes are available: ${nodes} Too many pods. preemption: 0/${nodes} nodes are available: ${nodes} No preemption victims found for incoming pod.`,
-      }],
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message: `0/${nodes} nodes are available: ${nodes} Too many pods. preemption: 0/${nodes} nodes are available: ${nodes} No preemption victims found for incoming pod.`,
+        },
+      ],
     };
   }
   const ready = state.isReady(p) ? 'True' : 'False';
@@ -144,8 +153,12 @@ function podSpec(containers: SimContainer[], priorityClassName: string | undefin
 
 /** What every simulated node's kubelet reports (status.nodeInfo, less its per-machine ids); `kubectl get nodes` prints it. */
 export const NODE_INFO = {
-  architecture: 'amd64', containerRuntimeVersion: 'containerd://1.7.27', kernelVersion: '6.1.0-hms-sys',
-  kubeletVersion: 'v1.32.0-hms-sys-simulator', operatingSystem: 'linux', osImage: 'hms-sys simulated node',
+  architecture: 'amd64',
+  containerRuntimeVersion: 'containerd://1.7.27',
+  kernelVersion: '6.1.0-hms-sys',
+  kubeletVersion: 'v1.32.0-hms-sys-simulator',
+  operatingSystem: 'linux',
+  osImage: 'hms-sys simulated node',
 } as const;
 
 export function renderNode(state: SimState, n: SimNode): Json {
@@ -155,7 +168,10 @@ export function renderNode(state: SimState, n: SimNode): Json {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
-      name: n.name, uid: n.uid, resourceVersion: n.resourceVersion, creationTimestamp: n.creationTimestamp,
+      name: n.name,
+      uid: n.uid,
+      resourceVersion: n.resourceVersion,
+      creationTimestamp: n.creationTimestamp,
       labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', 'karpenter.sh/nodepool': 'default' },
     },
     // spec.unschedulable is omitted while false, as the API omits zero values; a node that is not Ready yet carries the not-ready taint.
@@ -164,9 +180,11 @@ export function renderNode(state: SimState, n: SimNode): Json {
       capacity: resources,
       allocatable: resources,
       nodeInfo: { ...NODE_INFO, bootID: n.uid, machineID: n.uid.replace(/-/g, ''), systemUUID: n.uid, kubeProxyVersion: '' },
-      conditions: [ready
-        ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
-        : { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'node is starting' }],
+      conditions: [
+        ready
+          ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+          : { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'node is starting' },
+      ],
     },
   };
 }

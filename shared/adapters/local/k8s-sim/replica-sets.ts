@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PodSource } from './capacity.ts';
 import { deploymentKey, type SimCore } from './core.ts';
-import { metadataLabelsOf, type DeploymentChange, type SimDeployment, type SimPod } from './objects.ts';
+import { type DeploymentChange, metadataLabelsOf, type SimDeployment, type SimPod } from './objects.ts';
 import { excessPods, oldPodsToDelete, podsToCreate, type RolloutCounts } from './rollout.ts';
 
 /**

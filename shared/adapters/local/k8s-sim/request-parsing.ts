@@ -86,7 +86,11 @@ export function page<T>(all: T[], query: URLSearchParams): { items: T[]; continu
 export function applyPatch(req: SimRequest, current: Json, meta: { name: string; resourceVersion: string }, resource: string): Json {
   const type = req.contentType?.split(';')[0]?.trim();
   if (type !== 'application/merge-patch+json' && type !== 'application/strategic-merge-patch+json') {
-    throw new SimStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`);
+    throw new SimStatusError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`,
+    );
   }
   const merged = mergePatch(current, objectBody(req)) as Json;
   if (field(merged, 'metadata', 'resourceVersion') !== meta.resourceVersion) {
@@ -225,7 +229,5 @@ export const REPLICAS_RULE = `spec.replicas must be an integer from 0 to ${INT32
 export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 export const isCount = (value: unknown, min: number): value is number => Number.isInteger(value) && (value as number) >= min;
 export const notFound = (resource: string, name: string) => new SimStatusError(404, 'NotFound', `${resource} "${name}" not found`);
-export const alreadyExists = (resource: string, name: string) =>
-  new SimStatusError(409, 'AlreadyExists', `${resource} "${name}" already exists`);
-export const invalid = (kind: string, name: string, message: string) =>
-  new SimStatusError(422, 'Invalid', `${kind} "${name}" is invalid: ${message}`);
+export const alreadyExists = (resource: string, name: string) => new SimStatusError(409, 'AlreadyExists', `${resource} "${name}" already exists`);
+export const invalid = (kind: string, name: string, message: string) => new SimStatusError(422, 'Invalid', `${kind} "${name}" is invalid: ${message}`);

@@ -1,14 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { renderDeployment, renderHpa, renderList, renderNode, renderPod, renderPriorityClass, renderScale, renderStatus } from './render.ts';
-import {
-  type SimRequest, type SimResponse, SimStatusError, podField, parseFieldSelector, page, applyPatch, hpaSpec, annotationsOf, templateSpec, objectBody, nameIn, parseSelector, field, stringMap, isReplicaCount, REPLICAS_RULE, notFound, alreadyExists, invalid, metadataFilter, pathSegment,
-} from './request-parsing.ts';
 import { metadataOf, refuseUnmodeled } from './deployment-metadata.ts';
 import { discovery } from './discovery.ts';
 import { getNamespace, listNamespaces } from './namespaces.ts';
-import { deploymentPrinter, hpaPrinter, nodePrinter, podPrinter, renderTable, tableVersion } from './tables.ts';
 import { metadataLabelsOf } from './objects.ts';
-import { UnknownPriorityClassError, type SimContainer, type SimDeployment, type SimHpa, type SimPod, type SimState } from './state.ts';
+import { renderDeployment, renderHpa, renderList, renderNode, renderPod, renderPriorityClass, renderScale, renderStatus } from './render.ts';
+import {
+  alreadyExists,
+  annotationsOf,
+  applyPatch,
+  field,
+  hpaSpec,
+  invalid,
+  isReplicaCount,
+  metadataFilter,
+  nameIn,
+  notFound,
+  objectBody,
+  page,
+  parseFieldSelector,
+  parseSelector,
+  pathSegment,
+  podField,
+  REPLICAS_RULE,
+  type SimRequest,
+  type SimResponse,
+  SimStatusError,
+  stringMap,
+  templateSpec,
+} from './request-parsing.ts';
+import { type SimContainer, type SimDeployment, type SimHpa, type SimPod, type SimState, UnknownPriorityClassError } from './state.ts';
+import { deploymentPrinter, hpaPrinter, nodePrinter, podPrinter, renderTable, tableVersion } from './tables.ts';
 
 type Handler = (state: SimState, req: SimRequest, ns: string, name: string) => SimResponse;
 
@@ -69,7 +90,10 @@ function listAllDeployments(state: SimState, req: SimRequest): SimResponse {
 function deploymentList(state: SimState, req: SimRequest, deployments: SimDeployment[]): SimResponse {
   const table = tableVersion(req);
   const matches = metadataFilter(req.query);
-  const { items, continueToken } = page(deployments.filter((d) => matches({ ...d, labels: metadataLabelsOf(d) })), req.query);
+  const { items, continueToken } = page(
+    deployments.filter((d) => matches({ ...d, labels: metadataLabelsOf(d) })),
+    req.query,
+  );
   if (table) return { status: 200, body: renderTable(state, req, table, deploymentPrinter, items, continueToken) };
   const rendered = items.map((d) => renderDeployment(state, d));
   return { status: 200, body: renderList('DeploymentList', 'apps/v1', state.resourceVersion, rendered, continueToken) };
@@ -219,7 +243,16 @@ function podList(state: SimState, req: SimRequest, pods: SimPod[]): SimResponse 
   const table = tableVersion(req);
   const { items, continueToken } = page(matching, req.query);
   if (table) return { status: 200, body: renderTable(state, req, table, podPrinter, items, continueToken) };
-  return { status: 200, body: renderList('PodList', 'v1', state.resourceVersion, items.map((p) => renderPod(state, p)), continueToken) };
+  return {
+    status: 200,
+    body: renderList(
+      'PodList',
+      'v1',
+      state.resourceVersion,
+      items.map((p) => renderPod(state, p)),
+      continueToken,
+    ),
+  };
 }
 
 function getPod(state: SimState, req: SimRequest, ns: string, name: string): SimResponse {
@@ -234,7 +267,16 @@ function listNodes(state: SimState, req: SimRequest): SimResponse {
   const table = tableVersion(req);
   const { items, continueToken } = page([...state.nodes()], req.query);
   if (table) return { status: 200, body: renderTable(state, req, table, nodePrinter, items, continueToken) };
-  return { status: 200, body: renderList('NodeList', 'v1', state.resourceVersion, items.map((n) => renderNode(state, n)), continueToken) };
+  return {
+    status: 200,
+    body: renderList(
+      'NodeList',
+      'v1',
+      state.resourceVersion,
+      items.map((n) => renderNode(state, n)),
+      continueToken,
+    ),
+  };
 }
 
 function getNode(state: SimState, req: SimRequest, _ns: string, name: string): SimResponse {
@@ -273,4 +315,3 @@ function existingHpa(state: SimState, ns: string, name: string): SimHpa {
   if (!hpa) throw notFound('horizontalpodautoscalers.autoscaling', name);
   return hpa;
 }
-

@@ -33,7 +33,10 @@ export function advance(core: SimCore, statusOf: StatusOf): void {
   if (observeChanges(core)) settle(core);
   let replicaSetSyncs = 0;
   for (;;) {
-    const next = earliest(earliest(earliest(core.pool.nextEventAfter(core.time), core.pods.nextReadyAfter(core.time)), core.nextHpaSyncAt), core.nextReplicaSetSyncAt);
+    const next = earliest(
+      earliest(earliest(core.pool.nextEventAfter(core.time), core.pods.nextReadyAfter(core.time)), core.nextHpaSyncAt),
+      core.nextReplicaSetSyncAt,
+    );
     if (next === undefined || next > target) break;
     core.time = Math.max(core.time, next);
     core.pods.promote(core.time);

@@ -57,7 +57,8 @@ export class WatchHub {
     res.flushHeaders();
     const watcher: Watcher = {
       res,
-      select: (state) => (namespace === undefined ? state.allDeployments() : state.deploymentsIn(namespace)).filter((d) => matches({ ...d, labels: metadataLabelsOf(d) })),
+      select: (state) =>
+        (namespace === undefined ? state.allDeployments() : state.deploymentsIn(namespace)).filter((d) => matches({ ...d, labels: metadataLabelsOf(d) })),
       seen: new Map(),
       timer: setTimeout(() => this.close(watcher), timeoutSeconds * 1000),
     };
