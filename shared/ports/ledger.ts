@@ -15,6 +15,8 @@ export interface LedgerStore {
   /** Every service's usage for one month ('YYYY-MM'), in one query. */
   listUsage(month: string): Promise<Usage[]>;
   putUsage(usage: Usage, expectedVersion: number | null): Promise<void>;
+  /** Drops a service's usage for one month, at the version read (StaleVersionError otherwise). */
+  deleteUsage(service: string, month: string, expectedVersion: number): Promise<void>;
 
   /** Allocates the next burst number; the first is 1. */
   nextBurstNumber(): Promise<number>;

@@ -38,6 +38,9 @@ export class DynamoDbLedgerStore implements LedgerStore {
   putUsage(usage: Usage, expectedVersion: number | null): Promise<void> {
     return this.#entities.put(STATE_PARTITIONS.usage, usageKey(usage.month, usage.service), usage, expectedVersion);
   }
+  deleteUsage(service: string, month: string, expectedVersion: number): Promise<void> {
+    return this.#entities.delete(STATE_PARTITIONS.usage, usageKey(month, service), expectedVersion);
+  }
 
   nextBurstNumber(): Promise<number> {
     return this.#entities.increment(STATE_PARTITIONS.counter, BURST_COUNTER.sk, BURST_COUNTER.start);

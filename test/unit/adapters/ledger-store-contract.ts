@@ -75,6 +75,10 @@ export function ledgerStoreContract(name: string, makeLedger: () => Promise<Ledg
       await expect(ledger.putUsage(usage('api', '2026-03'), null)).rejects.toBeInstanceOf(StaleVersionError);
       expect((await ledger.getUsage('api', '2026-03'))?.spentUSD).toBe(20);
       expect((await ledger.getUsage('api', '2026-02'))?.spentUSD).toBe(12.5);
+      await expect(ledger.deleteUsage('api', '2026-03', 1)).rejects.toBeInstanceOf(StaleVersionError);
+      await ledger.deleteUsage('api', '2026-03', 2);
+      expect(await ledger.getUsage('api', '2026-03')).toBeNull();
+      expect((await ledger.getUsage('api', '2026-02'))?.spentUSD).toBe(12.5);
     });
 
     it('hands out burst numbers from 1 upwards, distinct under 20 concurrent callers', async () => {

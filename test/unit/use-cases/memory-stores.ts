@@ -119,6 +119,7 @@ export class MemoryLedger implements LedgerStore {
   getUsage = async (service: string, month: string) => this.usage.get(`${month}#${service}`);
   listUsage = async (month: string) => this.usage.values(`${month}#`);
   putUsage = async (u: Usage, e: number | null) => this.usage.put(`${u.month}#${u.service}`, u, e);
+  deleteUsage = async (service: string, month: string, e: number) => this.usage.delete(`${month}#${service}`, e);
   nextBurstNumber = async () => ++this.burstCounter;
   putBurst = async (b: Burst, e: number | null) => this.bursts.put(b.burstId, b, e);
   getBurst = async (id: string) => this.bursts.get(id);
