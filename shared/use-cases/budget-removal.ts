@@ -9,8 +9,13 @@ import { record } from './record.ts';
 export async function removeBudget(ports: CorePorts, caller: Caller, budget: Budget, reason: string): Promise<void> {
   await orConflict(() => ports.ledger.deleteBudget(budget.service, budget.version), `budget ${budget.service}`, 'service');
   await record(ports, caller, {
-    action: 'budget.delete', target: `budget/${budget.service}`, before: budget, after: null, outcome: 'success',
-    reasons: [reason], service: { name: budget.service, tags: budget.tags },
+    action: 'budget.delete',
+    target: `budget/${budget.service}`,
+    before: budget,
+    after: null,
+    outcome: 'success',
+    reasons: [reason],
+    service: { name: budget.service, tags: budget.tags },
   });
 }
 

@@ -15,7 +15,11 @@ export interface Mutation {
 
 export async function createService(ports: Ports, caller: Caller, input: CreateServiceInput, options: Mutation) {
   if (!ports.knownClusters.includes(input.cluster)) {
-    throw new UnprocessableError('unknown_cluster', `cluster ${input.cluster} is not managed here; known clusters: ${ports.knownClusters.join(', ')}`, 'cluster');
+    throw new UnprocessableError(
+      'unknown_cluster',
+      `cluster ${input.cluster} is not managed here; known clusters: ${ports.knownClusters.join(', ')}`,
+      'cluster',
+    );
   }
   const existing = await ports.store.getService(input.name);
   if (existing) throw new ConflictError(`service ${input.name} already exists`, 'name');
@@ -24,8 +28,13 @@ export async function createService(ports: Ports, caller: Caller, input: CreateS
   if (options.dryRun) return { dryRun: true, wouldCreate: service };
   await orConflict(() => ports.store.putService(service, null), `service ${input.name}`, 'name', `service ${input.name} already exists`);
   await record(ports, caller, {
-    action: 'service.create', target: `service/${service.name}`, before: null, after: service,
-    outcome: 'success', reasons: [`registered ${service.namespace}/${service.deployment} on cluster ${service.cluster}`], service,
+    action: 'service.create',
+    target: `service/${service.name}`,
+    before: null,
+    after: service,
+    outcome: 'success',
+    reasons: [`registered ${service.namespace}/${service.deployment} on cluster ${service.cluster}`],
+    service,
   });
   return service;
 }
@@ -39,7 +48,11 @@ async function requireWorkload(ports: Ports, ref: WorkloadRef): Promise<void> {
     await ports.cluster.getScale(ref);
   } catch (err) {
     if (err instanceof ClusterNotFoundError && err.object === 'workload') {
-      throw new UnprocessableError('workload_not_found', `Deployment ${ref.namespace}/${ref.deployment} does not exist on cluster ${ref.cluster}`, 'deployment');
+      throw new UnprocessableError(
+        'workload_not_found',
+        `Deployment ${ref.namespace}/${ref.deployment} does not exist on cluster ${ref.cluster}`,
+        'deployment',
+      );
     }
     throw err;
   }
@@ -59,7 +72,10 @@ export interface DeleteServiceOptions extends Mutation {
 const rulesOf = async (ports: Ports, name: string) => (await ports.store.listRules()).filter((r) => r.service === name).map((r) => r.ruleId);
 
 function targetedBy(name: string, ruleIds: string[]): ConflictError {
-  return new ConflictError(`service ${name} is targeted by ${ruleIds.join(', ')}: delete those rules first, or delete the service with its rules (CLI: hms-sys services delete ${name} --cascade; API: DELETE /services/${name}?cascade=true)`, 'name');
+  return new ConflictError(
+    `service ${name} is targeted by ${ruleIds.join(', ')}: delete those rules first, or delete the service with its rules (CLI: hms-sys services delete ${name} --cascade; API: DELETE /services/${name}?cascade=true)`,
+    'name',
+  );
 }
 
 /**
@@ -101,8 +117,13 @@ export async function deleteService(ports: Ports, caller: Caller, name: string, 
   if (budget) await removeBudget(ports, caller, budget, `service ${name} was deleted`);
   await orConflict(() => ports.store.deleteService(name, service.version), `service ${name}`, 'name');
   await record(ports, caller, {
-    action: 'service.delete', target: `service/${name}`, before: service, after: null, outcome: 'success',
-    reasons: [ruleIds.length > 0 ? `removed from the registry with its rules ${ruleIds.join(', ')}` : 'removed from the registry'], service,
+    action: 'service.delete',
+    target: `service/${name}`,
+    before: service,
+    after: null,
+    outcome: 'success',
+    reasons: [ruleIds.length > 0 ? `removed from the registry with its rules ${ruleIds.join(', ')}` : 'removed from the registry'],
+    service,
   });
   await forgetUsage(ports, name);
   return { deleted: name, ...(options.cascade ? { rulesDeleted: ruleIds } : {}) };

@@ -4,7 +4,8 @@ import { useSandbox } from './sandbox-fixture.ts';
 const sb = useSandbox();
 const rule = (service: string, threshold = 500) => ({ service, minReplicas: 2, maxReplicas: 10, trigger: { metric: 'http_rps', threshold } });
 const register = (name: string) => sb.service(name, 'benefits', 'receipt-svc');
-const rulesOf = async (service: string) => ((await sb.http('GET', `/autoscale-rules?service=${service}`)).body.rules as Array<{ ruleId: string }>).map((r) => r.ruleId);
+const rulesOf = async (service: string) =>
+  ((await sb.http('GET', `/autoscale-rules?service=${service}`)).body.rules as Array<{ ruleId: string }>).map((r) => r.ruleId);
 const alarmExists = (name: string) => sb.sandbox.alarms.alarmState(name) !== null;
 
 describe('deleting a service that rules target', () => {
@@ -93,7 +94,11 @@ describe('deleting a service that has a budget', () => {
     expect(records.find((r) => r.action === 'budget.delete')).toMatchObject({ reasons: ['service orph was deleted'] });
 
     const again = await sb.http('POST', '/services', {
-      name: 'orph', cluster: 'sandbox', namespace: 'benefits', deployment: 'receipt-svc', tags: { agency: 'IRS', program: 'Receipts', fiscalYear: 'FY2027' },
+      name: 'orph',
+      cluster: 'sandbox',
+      namespace: 'benefits',
+      deployment: 'receipt-svc',
+      tags: { agency: 'IRS', program: 'Receipts', fiscalYear: 'FY2027' },
     });
     expect(again.status).toBe(201);
     expect((await sb.http('GET', '/budgets/orph')).status).toBe(404);
