@@ -1,9 +1,9 @@
-import { DeleteItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Usage } from '#domain/budget.ts';
 import type { Budget, Burst } from '#domain/model.ts';
 import type { LedgerStore } from '#ports/ledger.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
-import { EntityTable, itemKey, type Item } from './dynamodb-entities.ts';
+import { EntityTable, type Item, itemKey } from './dynamodb-entities.ts';
 import { BURST_COUNTER, BURST_RETENTION_SECONDS, STATE_PARTITIONS, STATE_TABLE } from './table-design.ts';
 
 const TERMINAL = new Set<Burst['state']>(['done', 'cancelled', 'failed']);
@@ -58,13 +58,15 @@ export class DynamoDbLedgerStore implements LedgerStore {
 
   async claimActiveBurst(service: string, burstId: string): Promise<boolean> {
     try {
-      await this.#entities.client.send(new PutItemCommand({
-        TableName: this.#entities.tableName,
-        Item: { ...itemKey(STATE_PARTITIONS.activeBurst, service), burstId: { S: burstId } },
-        ConditionExpression: 'attribute_not_exists(#pk) OR burstId = :id',
-        ExpressionAttributeNames: { '#pk': STATE_TABLE.partitionKey },
-        ExpressionAttributeValues: { ':id': { S: burstId } },
-      }));
+      await this.#entities.client.send(
+        new PutItemCommand({
+          TableName: this.#entities.tableName,
+          Item: { ...itemKey(STATE_PARTITIONS.activeBurst, service), burstId: { S: burstId } },
+          ConditionExpression: 'attribute_not_exists(#pk) OR burstId = :id',
+          ExpressionAttributeNames: { '#pk': STATE_TABLE.partitionKey },
+          ExpressionAttributeValues: { ':id': { S: burstId } },
+        }),
+      );
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -73,12 +75,14 @@ export class DynamoDbLedgerStore implements LedgerStore {
   }
   async releaseActiveBurst(service: string, burstId: string): Promise<void> {
     try {
-      await this.#entities.client.send(new DeleteItemCommand({
-        TableName: this.#entities.tableName,
-        Key: itemKey(STATE_PARTITIONS.activeBurst, service),
-        ConditionExpression: 'burstId = :id',
-        ExpressionAttributeValues: { ':id': { S: burstId } },
-      }));
+      await this.#entities.client.send(
+        new DeleteItemCommand({
+          TableName: this.#entities.tableName,
+          Key: itemKey(STATE_PARTITIONS.activeBurst, service),
+          ConditionExpression: 'burstId = :id',
+          ExpressionAttributeValues: { ':id': { S: burstId } },
+        }),
+      );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }

@@ -12,21 +12,49 @@ function budget(service: string, version = 1, monthlyUSD = 1000): Budget {
 
 function usage(service: string, month: string, version = 1, spentUSD = 12.5): Usage {
   return {
-    service, month, spentUSD, meteredAt: `${month}-02T00:00:00.000Z`, replicas: 4, podHourUSD: 0.05,
-    alerted: [], floorAlerted: false, version,
+    service,
+    month,
+    spentUSD,
+    meteredAt: `${month}-02T00:00:00.000Z`,
+    replicas: 4,
+    podHourUSD: 0.05,
+    alerted: [],
+    floorAlerted: false,
+    version,
   };
 }
 
 function burst(burstId: string, version = 1, state: Burst['state'] = 'scheduled'): Burst {
   const at = '2026-03-01T12:00:00.000Z';
   return {
-    burstId, service: 'api', target: { cluster: 'sandbox', namespace: 'benefits', deployment: 'api', tags },
-    fromPods: 4, toPods: 12, requestedPods: 12, maxCostPerHourUSD: 5, holdMinutes: 30, podHourUSD: 0.05,
-    bindingLimit: 'toPods', limits: [{ limit: 'toPods', replicas: 12, detail: 'asked for 12' }],
-    schedule: [{ at, step: 'ramp', replicas: 12, note: 'ramp' }], estimatedCostUSD: 0.3, capacityWarnings: [],
-    startAt: at, warmUpAt: null, state, previousLevel: null, warmedAt: null, startedAt: null, readyAt: null,
-    holdUntil: null, endedAt: state === 'done' ? at : null, failure: null, origin: { kind: 'api', actor: 'user/alice' },
-    createdAt: at, updatedAt: at, version,
+    burstId,
+    service: 'api',
+    target: { cluster: 'sandbox', namespace: 'benefits', deployment: 'api', tags },
+    fromPods: 4,
+    toPods: 12,
+    requestedPods: 12,
+    maxCostPerHourUSD: 5,
+    holdMinutes: 30,
+    podHourUSD: 0.05,
+    bindingLimit: 'toPods',
+    limits: [{ limit: 'toPods', replicas: 12, detail: 'asked for 12' }],
+    schedule: [{ at, step: 'ramp', replicas: 12, note: 'ramp' }],
+    estimatedCostUSD: 0.3,
+    capacityWarnings: [],
+    startAt: at,
+    warmUpAt: null,
+    state,
+    previousLevel: null,
+    warmedAt: null,
+    startedAt: null,
+    readyAt: null,
+    holdUntil: null,
+    endedAt: state === 'done' ? at : null,
+    failure: null,
+    origin: { kind: 'api', actor: 'user/alice' },
+    createdAt: at,
+    updatedAt: at,
+    version,
   };
 }
 
@@ -132,7 +160,10 @@ export function ledgerStoreContract(name: string, makeLedger: () => Promise<Ledg
       await ledger.claimActiveBurst('api', 'B-2');
       await ledger.claimActiveBurst('portal', 'B-3');
       await ledger.releaseActiveBurst('portal', 'B-3');
-      expect(await ledger.listActiveBursts()).toEqual([{ service: 'api', burstId: 'B-2' }, { service: 'web', burstId: 'B-1' }]);
+      expect(await ledger.listActiveBursts()).toEqual([
+        { service: 'api', burstId: 'B-2' },
+        { service: 'web', burstId: 'B-1' },
+      ]);
     });
   });
 }

@@ -1,6 +1,6 @@
-import { auditStream, chainEntry, type AuditEntry, type AuditRecord } from '#domain/audit.ts';
+import { type AuditEntry, type AuditRecord, auditStream, chainEntry } from '#domain/audit.ts';
 import type { Usage } from '#domain/budget.ts';
-import type { Budget, Burst, Rule, ServiceScaling, Service } from '#domain/model.ts';
+import type { Budget, Burst, Rule, Service, ServiceScaling } from '#domain/model.ts';
 import type { AuditChainPage, AuditCheckpoint, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import { InvalidCursorError, StaleVersionError } from '#ports/errors.ts';
 import type { LedgerStore } from '#ports/ledger.ts';
@@ -14,7 +14,7 @@ import type { EventClaim, StateStore } from '#ports/state-store.ts';
  */
 
 /** A stored value as the adapters store it: JSON, so undefined fields drop and nothing is shared with the caller. */
-const stored = <T>(value: T): T => (value === undefined ? value : JSON.parse(JSON.stringify(value)) as T);
+const stored = <T>(value: T): T => (value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T));
 
 /**
  * Query returns a partition in sort-key order, by UTF-8 bytes for a string key
@@ -39,7 +39,10 @@ export class VersionedMap<T extends { version: number }> {
     this.items.delete(key);
   }
   values(prefix = ''): T[] {
-    return [...this.items.keys()].filter((k) => k.startsWith(prefix)).sort(byUtf8).map((k) => stored(this.items.get(k)!));
+    return [...this.items.keys()]
+      .filter((k) => k.startsWith(prefix))
+      .sort(byUtf8)
+      .map((k) => stored(this.items.get(k)!));
   }
 }
 
