@@ -4,8 +4,8 @@ import { ClusterUnavailableError } from '#ports/errors.ts';
 import { advanceBurst, tickBursts } from '#use-cases/burst-runner.ts';
 import { cancelBurst, createBurst } from '#use-cases/bursts.ts';
 import { burstFromAlarm } from '#use-cases/rule-burst.ts';
-import { createService } from '#use-cases/services.ts';
-import { memoryPorts } from './memory-ports.ts';
+import type { memoryPorts } from './memory-ports.ts';
+import { PORTAL, seededPorts } from './seeded-ports.ts';
 
 const caller = { actor: 'dev-operator', requestId: 'req-1' };
 const MINUTE = 60_000;
@@ -28,19 +28,7 @@ function failScaleWrites(times: number) {
 }
 
 beforeEach(async () => {
-  env = memoryPorts();
-  await createService(
-    env.ports,
-    caller,
-    {
-      name: 'portal',
-      cluster: 'sandbox',
-      namespace: 'fema',
-      deployment: 'portal',
-      tags: { agency: 'FEMA', program: 'IA', fiscalYear: 'FY2027' },
-    },
-    { dryRun: false },
-  );
+  env = await seededPorts(caller, { service: PORTAL });
 });
 
 describe('a burst that starts now', () => {

@@ -2,9 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ClusterNotFoundError } from '#ports/errors.ts';
 import type { EventClaim } from '#ports/state-store.ts';
 import { handleAlarm } from '#use-cases/handle-alarm.ts';
-import { createRule } from '#use-cases/rules.ts';
-import { createService } from '#use-cases/services.ts';
-import { memoryPorts } from './memory-ports.ts';
+import type { memoryPorts } from './memory-ports.ts';
+import { seededPorts } from './seeded-ports.ts';
 
 const caller = { actor: 'role/hms-sys-scaler', requestId: 'evt-1' };
 const facts = {
@@ -19,25 +18,7 @@ let env: ReturnType<typeof memoryPorts>;
 const later = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 beforeEach(async () => {
-  env = memoryPorts();
-  await createService(
-    env.ports,
-    caller,
-    {
-      name: 'eligibility-api',
-      cluster: 'sandbox',
-      namespace: 'benefits',
-      deployment: 'eligibility-api',
-      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-    },
-    { dryRun: false },
-  );
-  await createRule(
-    env.ports,
-    caller,
-    { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } },
-    { dryRun: false },
-  );
+  env = await seededPorts(caller, { rule: true });
   // The Deployment is gone: the cluster read fails at once.
   env.ports.cluster.getWorkload = async () => {
     throw new ClusterNotFoundError('deployments.apps "eligibility-api" not found');

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { setBudget } from '#use-cases/budgets.ts';
 import { meterUsage } from '#use-cases/meter.ts';
-import { createService } from '#use-cases/services.ts';
-import { memoryPorts } from './memory-ports.ts';
+import type { memoryPorts } from './memory-ports.ts';
+import { PORTAL, seededPorts } from './seeded-ports.ts';
 
 const caller = { actor: 'role/hms-sys-meter', requestId: 'tick' };
 const HOUR = 3_600_000;
@@ -16,19 +16,7 @@ const at = (iso: string) => {
 const usage = (month: string) => env.ports.ledger.getUsage('portal', month);
 
 beforeEach(async () => {
-  env = memoryPorts(new Date('2026-11-23T10:00:00Z'));
-  await createService(
-    env.ports,
-    caller,
-    {
-      name: 'portal',
-      cluster: 'sandbox',
-      namespace: 'fema',
-      deployment: 'portal',
-      tags: { agency: 'FEMA', program: 'IA', fiscalYear: 'FY2027' },
-    },
-    { dryRun: false },
-  );
+  env = await seededPorts(caller, { now: new Date('2026-11-23T10:00:00Z'), service: PORTAL });
 });
 
 describe('meterUsage', () => {

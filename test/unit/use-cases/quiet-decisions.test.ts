@@ -1,34 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { QUIET_SUMMARY_MS, quietVerdict } from '#domain/audit-quiet.ts';
 import { reconcile } from '#use-cases/reconcile.ts';
-import { createRule } from '#use-cases/rules.ts';
-import { createService } from '#use-cases/services.ts';
-import { memoryPorts } from './memory-ports.ts';
+import type { memoryPorts } from './memory-ports.ts';
+import { seededPorts } from './seeded-ports.ts';
 
 const caller = { actor: 'role/hms-sys-reconciler', requestId: 'pass' };
 const MINUTE = 60_000;
 let env: ReturnType<typeof memoryPorts>;
 
 beforeEach(async () => {
-  env = memoryPorts(new Date('2026-11-23T00:00:00Z'));
-  await createService(
-    env.ports,
-    caller,
-    {
-      name: 'eligibility-api',
-      cluster: 'sandbox',
-      namespace: 'benefits',
-      deployment: 'eligibility-api',
-      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-    },
-    { dryRun: false },
-  );
-  await createRule(
-    env.ports,
-    caller,
-    { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } },
-    { dryRun: false },
-  );
+  env = await seededPorts(caller, { now: new Date('2026-11-23T00:00:00Z'), rule: true });
 });
 
 /** One reconcile pass a minute, the scale-out alarm stuck in ALARM with traffic at twice the threshold. */

@@ -2,34 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ClusterConflictError, ClusterUnavailableError, DependencyUnavailableError } from '#ports/errors.ts';
 import { handleAlarm } from '#use-cases/handle-alarm.ts';
 import { reconcile } from '#use-cases/reconcile.ts';
-import { createRule } from '#use-cases/rules.ts';
 import { HPA_FLOOR_BACKOFF, scaleRule } from '#use-cases/scale-rule.ts';
-import { createService } from '#use-cases/services.ts';
-import { memoryPorts } from './memory-ports.ts';
+import type { memoryPorts } from './memory-ports.ts';
+import { seededPorts } from './seeded-ports.ts';
 
 const caller = { actor: 'role/hms-sys-scaler', requestId: 'evt-1' };
 let env: ReturnType<typeof memoryPorts>;
 
 beforeEach(async () => {
-  env = memoryPorts();
-  await createService(
-    env.ports,
-    caller,
-    {
-      name: 'eligibility-api',
-      cluster: 'sandbox',
-      namespace: 'benefits',
-      deployment: 'eligibility-api',
-      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-    },
-    { dryRun: false },
-  );
-  await createRule(
-    env.ports,
-    caller,
-    { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } },
-    { dryRun: false },
-  );
+  env = await seededPorts(caller, { rule: true });
 });
 
 const at = (value: number, periodStart = '2026-11-23T11:59:00.000Z') => ({ value, periodStart });

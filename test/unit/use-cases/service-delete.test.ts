@@ -1,27 +1,16 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, UnprocessableError } from '#domain/errors.ts';
 import { createRule } from '#use-cases/rules.ts';
-import { createService, deleteService } from '#use-cases/services.ts';
-import { memoryPorts } from './memory-ports.ts';
+import { deleteService } from '#use-cases/services.ts';
+import type { memoryPorts } from './memory-ports.ts';
+import { AR_101, seededPorts } from './seeded-ports.ts';
 
 const caller = { actor: 'dev-admin', requestId: 'req-1' };
-const rule = { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } };
+const rule = AR_101;
 let env: ReturnType<typeof memoryPorts>;
 
 beforeEach(async () => {
-  env = memoryPorts();
-  await createService(
-    env.ports,
-    caller,
-    {
-      name: 'eligibility-api',
-      cluster: 'sandbox',
-      namespace: 'benefits',
-      deployment: 'eligibility-api',
-      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-    },
-    { dryRun: false },
-  );
+  env = await seededPorts(caller);
 });
 
 describe('deleting a service and creating its rules exclude each other', () => {

@@ -5,8 +5,8 @@ import type { UpdateServiceInput } from '#domain/schemas.ts';
 import { setBudget } from '#use-cases/budgets.ts';
 import { createRule } from '#use-cases/rules.ts';
 import { updateService } from '#use-cases/service-update.ts';
-import { createService } from '#use-cases/services.ts';
-import { memoryPorts } from './memory-ports.ts';
+import type { memoryPorts } from './memory-ports.ts';
+import { AR_101, ELIGIBILITY_API, seededPorts } from './seeded-ports.ts';
 
 const caller = { actor: 'dev-admin', requestId: 'req-1' };
 const SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:benefits/eligibility-db-AbCdEf';
@@ -17,21 +17,7 @@ let env: ReturnType<typeof memoryPorts>;
 const edit = async (name: string, patch: UpdateServiceInput) => (await updateService(env.ports, caller, name, patch, live)) as Service;
 
 beforeEach(async () => {
-  env = memoryPorts();
-  await createService(
-    env.ports,
-    caller,
-    {
-      name: 'eligibility-api',
-      cluster: 'sandbox',
-      namespace: 'benefits',
-      deployment: 'eligibility-api',
-      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-      secrets: [SECRET],
-      podHourUSD: 0.05,
-    },
-    live,
-  );
+  env = await seededPorts(caller, { service: { ...ELIGIBILITY_API, secrets: [SECRET], podHourUSD: 0.05 } });
 });
 
 describe("updateService, a JSON merge patch under the service's version", () => {
@@ -91,7 +77,7 @@ describe("updateService, a JSON merge patch under the service's version", () => 
   });
 
   it('carries new tags to the copies its rules and budget keep', async () => {
-    await createRule(env.ports, caller, { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } }, live);
+    await createRule(env.ports, caller, AR_101, live);
     await setBudget(env.ports, caller, 'eligibility-api', { monthlyUSD: 100 }, live);
     await updateService(env.ports, caller, 'eligibility-api', { tags: { program: 'StudentAid' } }, live);
     const tags = { agency: 'ED', program: 'StudentAid', fiscalYear: 'FY2026' };
@@ -104,7 +90,7 @@ describe("updateService, a JSON merge patch under the service's version", () => 
 
   /** A rule, then a tag edit whose copy to that rule fails (the store refuses rule writes once). */
   async function tagEditMissingTheRuleCopy() {
-    await createRule(env.ports, caller, { service: 'eligibility-api', minReplicas: 4, maxReplicas: 20, trigger: { metric: 'http_rps', threshold: 500 } }, live);
+    await createRule(env.ports, caller, AR_101, live);
     const putRule = env.ports.store.putRule;
     env.ports.store.putRule = async () => {
       throw new Error('DynamoDB unavailable');
