@@ -10,7 +10,7 @@ import {
   UnprocessableError,
   ValidationError,
 } from '#domain/errors.ts';
-import { errorAnswer } from '#functions/http/error-table.ts';
+import { errorAnswer, errorTable } from '#functions/http/error-table.ts';
 import type { ApiEvent, ApiResult } from '#functions/http/http.ts';
 import { httpErrors } from '#functions/http/http-handler.ts';
 import { DatabaseUnavailableError } from '#ports/database.ts';
@@ -21,11 +21,17 @@ import {
   DependencyUnavailableError,
   InvalidCursorError,
   RotationInProgressError,
+  SecretAccessDeniedError,
   SecretConflictError,
   SecretNotFoundError,
   StaleVersionError,
 } from '#ports/errors.ts';
 
+/**
+ * The expected status, code and field are restated here on purpose, not read from errorTable:
+ * they are the HTTP contract clients rely on, so a change to the table must fail this test.
+ * The import list mirrors the table's for the same reason: each row gets a real instance.
+ */
 const cases: Array<[string, Error, number, string, string | null]> = [
   ['a validation error', new ValidationError('must be a number', 'minReplicas'), 400, 'validation_failed', 'minReplicas'],
   ['a missing token', new UnauthorizedError(), 401, 'unauthorized', null],
@@ -44,6 +50,7 @@ const cases: Array<[string, Error, number, string, string | null]> = [
   ['a missing secret', new SecretNotFoundError('no such secret'), 404, 'not_found', null],
   ['a rotation in progress', new RotationInProgressError('pending', 'v2'), 409, 'conflict', null],
   ['a secret conflict', new SecretConflictError('stage moved'), 409, 'conflict', null],
+  ['a secret hms-sys may not read', new SecretAccessDeniedError('AccessDeniedException'), 503, 'secret_access_denied', null],
   ['an unreachable database', new DatabaseUnavailableError('refused'), 503, 'database_unavailable', null],
   ['an AWS service fault', new DependencyUnavailableError('CloudWatch PutMetricAlarm failed'), 503, 'dependency_unavailable', null],
 ];
@@ -51,6 +58,11 @@ const cases: Array<[string, Error, number, string, string | null]> = [
 describe('the one error table', () => {
   it.each(cases)('answers %s with its status, code and field', (_, err, status, code, field) => {
     expect(errorAnswer(err)).toEqual({ status, body: { error: { code, message: expect.any(String), field } } });
+  });
+
+  it('has a case for every row of the table, so no class goes unchecked', () => {
+    const unchecked = errorTable.filter(([type]) => !cases.some(([, err]) => err instanceof type)).map(([type]) => type.name);
+    expect(unchecked).toEqual([]);
   });
 
   it.each([401, 403])('answers a cluster that refuses hms-sys (%i) with 503 naming the hms-sys rbac command', (status) => {
