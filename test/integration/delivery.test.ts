@@ -20,14 +20,12 @@ function countScalePatches(deployment: string) {
 describe('at-least-once delivery and concurrent alarms', () => {
   it('scales once for an event delivered twice', async () => {
     await sb.service('eligibility-api');
-    const rule = (
-      await sb.http('POST', '/autoscale-rules', {
-        service: 'eligibility-api',
-        minReplicas: 4,
-        maxReplicas: 20,
-        trigger: { metric: 'http_rps', threshold: 500 },
-      })
-    ).body;
+    const rule = await sb.rule({
+      service: 'eligibility-api',
+      minReplicas: 4,
+      maxReplicas: 20,
+      trigger: { metric: 'http_rps', threshold: 500 },
+    });
     const patches = countScalePatches('eligibility-api');
     const event = alarmEvent(`hms-sys-${rule.ruleId}-scale-out`, 1_000);
 
@@ -43,22 +41,18 @@ describe('at-least-once delivery and concurrent alarms', () => {
 
   it('keeps the larger of two concurrent scale-outs on one Deployment', async () => {
     await sb.service('receipt-svc');
-    const byRps = (
-      await sb.http('POST', '/autoscale-rules', {
-        service: 'receipt-svc',
-        minReplicas: 2,
-        maxReplicas: 50,
-        trigger: { metric: 'http_rps', threshold: 100 },
-      })
-    ).body;
-    const byCpu = (
-      await sb.http('POST', '/autoscale-rules', {
-        service: 'receipt-svc',
-        minReplicas: 2,
-        maxReplicas: 50,
-        trigger: { metric: 'cpu_percent', threshold: 50 },
-      })
-    ).body;
+    const byRps = await sb.rule({
+      service: 'receipt-svc',
+      minReplicas: 2,
+      maxReplicas: 50,
+      trigger: { metric: 'http_rps', threshold: 100 },
+    });
+    const byCpu = await sb.rule({
+      service: 'receipt-svc',
+      minReplicas: 2,
+      maxReplicas: 50,
+      trigger: { metric: 'cpu_percent', threshold: 50 },
+    });
     const conflicts: string[] = [];
     const stop = sb.sandbox.k8s.onRequest((r) => {
       if (r.status === 409) conflicts.push(r.path);

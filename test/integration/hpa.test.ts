@@ -9,14 +9,12 @@ const sb = useSandbox({ clock });
 describe('an HPA-managed Deployment', () => {
   it("raises the HPA's minReplicas instead of fighting it, within the HPA's maximum", async () => {
     await sb.service('notification-svc');
-    const rule = (
-      await sb.http('POST', '/autoscale-rules', {
-        service: 'notification-svc',
-        minReplicas: 2,
-        maxReplicas: 40,
-        trigger: { metric: 'queue_depth', threshold: 100 },
-      })
-    ).body;
+    const rule = await sb.rule({
+      service: 'notification-svc',
+      minReplicas: 2,
+      maxReplicas: 40,
+      trigger: { metric: 'queue_depth', threshold: 100 },
+    });
 
     const [first] = await sb.sandbox.bus.publish(alarmEvent(`hms-sys-${rule.ruleId}-scale-out`, 300));
     expect(first!.result).toMatchObject({ outcome: 'scaled', appliedTo: 'hpa' });

@@ -52,14 +52,12 @@ describe.skipIf(!kubectlInstalled())('kubectl against the sandbox, with the kube
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'hms-kubectl-home-'));
     expect((await sb.service('eligibility-api')).status).toBe(201);
-    const rule = await sb.http('POST', '/autoscale-rules', {
+    ({ ruleId } = await sb.rule({
       service: 'eligibility-api',
       minReplicas: 4,
       maxReplicas: 20,
       trigger: { metric: 'http_rps', threshold: 500 },
-    });
-    expect(rule.status).toBe(201);
-    ruleId = rule.body.ruleId;
+    }));
   });
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 

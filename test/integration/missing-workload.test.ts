@@ -58,14 +58,12 @@ describe('a Deployment deleted after its service was registered', () => {
 
   it('is set up: notification-svc registered with a rule and a budget, then its Deployment deleted', async () => {
     expect((await sb.service('notification-svc')).status).toBe(201);
-    const rule = await sb.http('POST', '/autoscale-rules', {
+    ({ ruleId } = await sb.rule({
       service: 'notification-svc',
       minReplicas: 2,
       maxReplicas: 10,
       trigger: { metric: 'http_rps', threshold: 500 },
-    });
-    expect(rule.status).toBe(201);
-    ruleId = rule.body.ruleId;
+    }));
     expect((await sb.http('POST', '/budgets/notification-svc', { monthlyUSD: 500 })).status).toBe(200);
     expect((await sb.service('eligibility-api')).status).toBe(201);
     const startAt = new Date(Date.now() + 3_600_000).toISOString();

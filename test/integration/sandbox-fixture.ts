@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
+import type { CreateRuleInput } from '#domain/schemas.ts';
 import { type Sandbox, type SandboxOptions, startSandbox } from '#sandbox/sandbox.ts';
 
 export interface HttpAnswer {
@@ -12,6 +13,8 @@ export interface Fixture {
   http(method: string, path: string, body?: unknown, token?: string | null): Promise<HttpAnswer>;
   /** Registers a service for a seeded Deployment. */
   service(name: string, namespace?: string, deployment?: string): Promise<HttpAnswer>;
+  /** Creates an autoscale rule, throwing unless the answer is 201; answers the rule as stored. */
+  rule(input: CreateRuleInput): Promise<HttpAnswer['body']>;
   /** Pushes a datapoint and waits for its alarms' evaluation and every delivery it caused. */
   metric(service: string, metric: string, value: number): Promise<void>;
   /** spec.replicas as of the sandbox clock's now (the simulator catches up first, as on any request). */
@@ -51,6 +54,11 @@ export function useSandbox(options: SandboxOptions = {}): Fixture {
           deployment,
           tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
         }),
+      rule: async (input: CreateRuleInput) => {
+        const answer = await http('POST', '/autoscale-rules', input);
+        if (answer.status !== 201) throw new Error(`rule refused: ${JSON.stringify(answer.body)}`);
+        return answer.body;
+      },
       metric: async (service: string, metric: string, value: number) => {
         const answer = await http('POST', '/sandbox/metrics', { service, metric, value });
         if (answer.status !== 200) throw new Error(`metric refused: ${JSON.stringify(answer.body)}`);
