@@ -14,6 +14,19 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** Serves `handler` as the one function behind GET /slow; returns a function that GETs it with a bearer token. */
+async function serve(limits: HttpFunctionLimits, handler: LocalHandler) {
+  server = createApiServer({
+    routes: [{ route, handler, functionName: 'api' }],
+    verify: async () => ({ valid: true, claims: { sub: 'dev-user', scope: 'hms/rules.read' } }),
+    sandboxRoutes: {},
+    limits,
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`;
+  return () => fetch(url, { headers: { authorization: 'Bearer t' } });
+}
+
 /** A server whose one function holds every request until `open()`; `entered` counts the handler's runs. */
 async function slowServer(limits: HttpFunctionLimits) {
   let open!: () => void;
@@ -26,15 +39,7 @@ async function slowServer(limits: HttpFunctionLimits) {
     await gate;
     return { statusCode: 200, body: '{"ok":true}' };
   }) as unknown as LocalHandler;
-  server = createApiServer({
-    routes: [{ route, handler, functionName: 'api' }],
-    verify: async () => ({ valid: true, claims: { sub: 'dev-user', scope: 'hms/rules.read' } }),
-    sandboxRoutes: {},
-    limits,
-  });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`;
-  const get = () => fetch(url, { headers: { authorization: 'Bearer t' } });
+  const get = await serve(limits, handler);
   const enteredAtLeast = (n: number) =>
     new Promise<void>((resolve) => {
       const check = () => (seen.entered >= n ? resolve() : entries.push(check));
@@ -71,18 +76,10 @@ describe("the sandbox API server under its HTTP functions' reserved concurrency"
 
   it('frees a copy when the function throws', async () => {
     const limits = new HttpFunctionLimits([{ name: 'api' }], 1, () => undefined);
-    const handler = (async () => {
+    const get = await serve(limits, (async () => {
       throw new Error('boom');
-    }) as unknown as LocalHandler;
-    server = createApiServer({
-      routes: [{ route, handler, functionName: 'api' }],
-      verify: async () => ({ valid: true, claims: { sub: 'dev-user', scope: 'hms/rules.read' } }),
-      sandboxRoutes: {},
-      limits,
-    });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`;
-    for (let i = 0; i < 3; i++) expect((await fetch(url, { headers: { authorization: 'Bearer t' } })).headers.get(THROTTLED_HEADER)).toBeNull();
+    }) as unknown as LocalHandler);
+    for (let i = 0; i < 3; i++) expect((await get()).headers.get(THROTTLED_HEADER)).toBeNull();
     expect(limits.concurrency().api).toEqual({ limit: 1, running: 0, throttled: 0 });
   });
 });

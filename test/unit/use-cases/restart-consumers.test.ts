@@ -3,6 +3,7 @@ import { ClusterNotFoundError, SecretAccessDeniedError } from '#ports/errors.ts'
 import { consumersOf, RestartsDeferredError, restartAfterRotation, restartConsumers } from '#use-cases/restart-consumers.ts';
 import { createService } from '#use-cases/services.ts';
 import { memoryPorts } from './memory-ports.ts';
+import { ELIGIBILITY_API } from './seeded-ports.ts';
 
 const caller = { actor: 'role/hms-sys-consumer-restarter', requestId: 'evt-1' };
 const SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db/app-AbCdEf';
@@ -10,19 +11,7 @@ const OTHER = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:db/other-ZyX
 let env: ReturnType<typeof memoryPorts>;
 
 const register = (name: string, secrets: string[]) =>
-  createService(
-    env.ports,
-    caller,
-    {
-      name,
-      cluster: 'sandbox',
-      namespace: 'benefits',
-      deployment: name,
-      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2027' },
-      secrets,
-    },
-    { dryRun: false },
-  );
+  createService(env.ports, caller, { ...ELIGIBILITY_API, name, deployment: name, secrets }, { dryRun: false });
 
 beforeEach(async () => {
   env = memoryPorts();

@@ -4,23 +4,12 @@ import { ruleStatus } from '#use-cases/rule-status.ts';
 import { createRule, updateRule } from '#use-cases/rules.ts';
 import { createService } from '#use-cases/services.ts';
 import { memoryPorts } from './memory-ports.ts';
+import { ELIGIBILITY_API } from './seeded-ports.ts';
 
 const caller = { actor: 'dev-admin', requestId: 'req-1' };
 let env: ReturnType<typeof memoryPorts>;
 
-const register = (name: string) =>
-  createService(
-    env.ports,
-    caller,
-    {
-      name,
-      cluster: 'sandbox',
-      namespace: 'benefits',
-      deployment: name,
-      tags: { agency: 'ED', program: 'FSA', fiscalYear: 'FY2026' },
-    },
-    { dryRun: false },
-  );
+const register = (name: string) => createService(env.ports, caller, { ...ELIGIBILITY_API, name, deployment: name }, { dryRun: false });
 
 beforeEach(async () => {
   env = memoryPorts();
