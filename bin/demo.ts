@@ -76,23 +76,17 @@ try {
     tags: { agency: 'ED', program: 'StudentAid', fiscalYear: 'FY2026' },
   });
   say("2. Declare chapter 5's auto-scale rule: 4-20 replicas on http_rps > 500 (scale in below 200)");
-  const preview = (await api.call('POST', '/autoscale-rules?dryRun=true', {
+  const surgeRule = {
     service: 'eligibility-api',
     minReplicas: 4,
     maxReplicas: 20,
     trigger: { metric: 'http_rps', threshold: 500 },
     scaleInThreshold: 200,
     name: 'eligibility-surge-Q3',
-  })) as { replicas: unknown };
+  };
+  const preview = (await api.call('POST', '/autoscale-rules?dryRun=true', surgeRule)) as { replicas: unknown };
   console.log(`   dry run first: ${JSON.stringify(preview.replicas)}`);
-  const rule = (await api.call('POST', '/autoscale-rules', {
-    service: 'eligibility-api',
-    minReplicas: 4,
-    maxReplicas: 20,
-    trigger: { metric: 'http_rps', threshold: 500 },
-    scaleInThreshold: 200,
-    name: 'eligibility-surge-Q3',
-  })) as { ruleId: string; alarms: string[] };
+  const rule = (await api.call('POST', '/autoscale-rules', surgeRule)) as { ruleId: string; alarms: string[] };
   console.log(`   { "ruleId": "${rule.ruleId}" } with alarms ${rule.alarms.join(', ')}`);
 
   ruleId = rule.ruleId;

@@ -5,11 +5,11 @@
  * longest evaluation range of an alarm on their metric, and within the 24 h the scaler looks back
  * to tell a silent metric from one never published (PUBLISHED_LOOKBACK_HOURS).
  */
-import { readFileSync } from 'node:fs';
 import { PUBLISHED_LOOKBACK_HOURS } from '#domain/decision.ts';
 import type { AlarmSpec } from '#ports/metrics.ts';
 import { EVALUATION_RANGE_EXTRA_PERIODS } from './alarm-evaluation.ts';
 import type { AlarmStateDetail } from './alarm-state-event.ts';
+import { readFileIfPresent } from './atomic-file.ts';
 
 export const ALARM_SNAPSHOT_FORMAT = 1;
 
@@ -47,13 +47,8 @@ export function readableWindowMs(alarmsOnMetric: Iterable<AlarmSpec>): number {
 
 /** Reads the evaluator's file; undefined when there is none. Throws, naming the file, when it is not one. */
 export function readAlarmSnapshot(path: string): AlarmSnapshot | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = readFileIfPresent(path);
+  if (text === undefined) return undefined;
   const remove = "remove it to start the alarm evaluator empty (the rules' alarms are put again, in INSUFFICIENT_DATA)";
   let parsed: Partial<AlarmSnapshot>;
   try {

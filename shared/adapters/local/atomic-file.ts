@@ -2,10 +2,20 @@
  * Files the sandbox keeps its state in, written atomically: a temporary file renamed over the old
  * one, so a reader (or a restart after kill -9) sees the whole new file or the whole old one.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Writes `path` atomically: the whole file or the one before, never half of one. */
+/** The file's text, or undefined when there is no such file; any other read error is thrown. */
+export function readFileIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 export function writeFileAtomically(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;

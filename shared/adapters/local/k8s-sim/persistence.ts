@@ -8,8 +8,7 @@
  * Writes are atomic (a temporary file renamed over the old one), made a debounce window after a
  * change and on close, so a clean close loses nothing and a kill -9 at most that window.
  */
-import { readFileSync } from 'node:fs';
-import { DebouncedJsonWriter } from '../atomic-file.ts';
+import { DebouncedJsonWriter, readFileIfPresent } from '../atomic-file.ts';
 import type { NodePoolSnapshot, SimNode } from './capacity.ts';
 import { keyOf, type SimCore } from './core.ts';
 import type { SimDeployment, SimHpa, SimPod, SimPriorityClass } from './objects.ts';
@@ -94,13 +93,8 @@ export function restoreSnapshot(core: SimCore, saved: SimSnapshot): void {
 
 /** Reads a snapshot file; undefined when there is none. Throws, naming the file, when it is not one. */
 export function readSnapshot(path: string): SimSnapshot | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = readFileIfPresent(path);
+  if (text === undefined) return undefined;
   let parsed: Partial<SimSnapshot>;
   try {
     parsed = JSON.parse(text) as Partial<SimSnapshot>;
