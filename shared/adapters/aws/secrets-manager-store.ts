@@ -10,17 +10,9 @@ import {
   PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
-  type Tag,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import {
-  DependencyUnavailableError,
-  PortError,
-  RotationInProgressError,
-  SecretAccessDeniedError,
-  SecretConflictError,
-  SecretNotFoundError,
-} from '#ports/errors.ts';
+import { PortError, RotationInProgressError, SecretConflictError } from '#ports/errors.ts';
 import {
   AWSCURRENT,
   AWSPENDING,
@@ -30,7 +22,8 @@ import {
   type SecretVersion,
   type SecretVersionInfo,
 } from '#ports/secret-store.ts';
-import { isServiceFault } from './aws-faults.ts';
+import { description } from './secrets-manager-description.ts';
+import { call, errorName } from './secrets-manager-errors.ts';
 
 export interface SecretsManagerStoreOptions {
   /** Injected in tests; otherwise one client per region and container, built on first use. */
@@ -275,47 +268,5 @@ export class SecretsManagerStore implements SecretStore {
     } catch (err) {
       if (errorName(err) !== 'ResourceNotFoundException') throw err;
     }
-  }
-}
-
-interface SecretFields {
-  ARN?: string | undefined;
-  Name?: string | undefined;
-  RotationEnabled?: boolean | undefined;
-  LastRotatedDate?: Date | undefined;
-  NextRotationDate?: Date | undefined;
-  Tags?: Tag[] | undefined;
-  versions: Record<string, string[]> | undefined;
-}
-
-/** DescribeSecret and ListSecrets entries alike; versions without labels (deprecated) are left out. */
-function description(fields: SecretFields): SecretDescription {
-  return {
-    arn: fields.ARN ?? '',
-    name: fields.Name ?? '',
-    rotationEnabled: fields.RotationEnabled === true,
-    versions: Object.fromEntries(Object.entries(fields.versions ?? {}).filter(([, stages]) => stages.length > 0)),
-    tags: Object.fromEntries((fields.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? ''])),
-    lastRotatedAt: fields.LastRotatedDate ? fields.LastRotatedDate.toISOString() : null,
-    nextRotationAt: fields.NextRotationDate ? fields.NextRotationDate.toISOString() : null,
-  };
-}
-
-function errorName(err: unknown): string {
-  return err instanceof Error ? err.name : '';
-}
-
-/** Sends, translating ResourceNotFoundException, AccessDeniedException, the named conflict errors and service faults into port errors. */
-async function call<T>(what: string, send: () => Promise<T>, conflicts: readonly string[] = []): Promise<T> {
-  try {
-    return await send();
-  } catch (err) {
-    const name = errorName(err);
-    const detail = err instanceof Error ? err.message : String(err);
-    if (name === 'ResourceNotFoundException') throw new SecretNotFoundError(`${what}: ${detail}`, { cause: err });
-    if (name === 'AccessDeniedException') throw new SecretAccessDeniedError(`${what}: ${detail}`, { cause: err });
-    if (conflicts.includes(name)) throw new SecretConflictError(`${what}: ${detail}`, { cause: err });
-    if (isServiceFault(err)) throw new DependencyUnavailableError(`${what}: ${detail}`, { cause: err });
-    throw err;
   }
 }
