@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placeholderName } from '#adapters/aws/kubernetes-shapes.ts';
+import { placeholderName } from '#adapters/aws/kubernetes-placeholders.ts';
 import { OffsetClock } from '#adapters/local/offset-clock.ts';
 import { PLACEHOLDER_NAMESPACE } from '#ports/cluster.ts';
 import { type Fixture, useSandbox } from './sandbox-fixture.ts';

@@ -25,18 +25,9 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { placeholderDeployment, placeholderName, placeholderTemplateSpec } from '#adapters/aws/kubernetes-placeholders.ts';
 import { toRolloutItem } from '#adapters/aws/kubernetes-rollout-shapes.ts';
-import {
-  findHpaFor,
-  nodeItem,
-  placeholderDeployment,
-  placeholderName,
-  placeholderTemplateSpec,
-  TABLE,
-  tablePage,
-  toScaleState,
-  toWorkload,
-} from '#adapters/aws/kubernetes-shapes.ts';
+import { findHpaFor, nodeItem, TABLE, tablePage, toScaleState, toWorkload } from '#adapters/aws/kubernetes-shapes.ts';
 import { PLACEHOLDER_NAMESPACE, PLACEHOLDER_PRIORITY_CLASS, type WorkloadRef } from '#ports/cluster.ts';
 import { rawGet, statusOf, unknownFields } from './client-node-models.ts';
 import { useSandbox } from './sandbox-fixture.ts';

@@ -2,19 +2,10 @@ import { type CapacityCluster, type NodeCapacity, PLACEHOLDER_NAMESPACE, type Pl
 import { ClusterConflictError, ClusterNotFoundError, PortError } from '#ports/errors.ts';
 import { type KubeCall, kubeCall } from './kubernetes-calls.ts';
 import { deploymentCollection, KubernetesCluster, MERGE_PATCH, parsed, type Target } from './kubernetes-cluster.ts';
+import { isPlaceholderFor, placeholderDeployment, placeholderMatches, placeholderName, placeholderTemplateSpec } from './kubernetes-placeholders.ts';
+import { parseQuantity } from './kubernetes-quantities.ts';
 import type { KubeRequest } from './kubernetes-request.ts';
-import {
-  type DeploymentView,
-  isPlaceholderFor,
-  isSchedulable,
-  nodeItem,
-  parseQuantity,
-  placeholderDeployment,
-  placeholderMatches,
-  placeholderName,
-  placeholderTemplateSpec,
-  toDeploymentView,
-} from './kubernetes-shapes.ts';
+import { type DeploymentView, isSchedulable, nodeItem, toDeploymentView } from './kubernetes-shapes.ts';
 
 /** Pods bound to a node that still hold their slot. */
 const BOUND_PODS = 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed';

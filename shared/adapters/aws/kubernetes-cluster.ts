@@ -4,8 +4,9 @@ import { type Cluster, type HpaState, PLACEHOLDER_NAMESPACE, type PodCounts, typ
 import { ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, PortError } from '#ports/errors.ts';
 import type { ClusterEndpoint } from './eks-endpoint.ts';
 import { type KubeCall, kubeCall } from './kubernetes-calls.ts';
+import { placeholderName } from './kubernetes-placeholders.ts';
 import { type KubeRequest, type KubeResponse, KubeTransportError, sendKubeRequest } from './kubernetes-request.ts';
-import { findHpaFor, listPage, placeholderName, TABLE, tablePage, toDeploymentView, toHpaState, toScaleState, toWorkload } from './kubernetes-shapes.ts';
+import { findHpaFor, listPage, TABLE, tablePage, toDeploymentView, toHpaState, toScaleState, toWorkload } from './kubernetes-shapes.ts';
 
 export interface KubernetesClusterOptions {
   endpointFor(cluster: string): Promise<ClusterEndpoint>;

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { RolloutStatus } from '#ports/cluster.ts';
-import { MANAGED_BY_LABEL, PLACEHOLDER_FOR_LABEL } from './kubernetes-shapes.ts';
+import { MANAGED_BY_LABEL, PLACEHOLDER_FOR_LABEL } from './kubernetes-placeholders.ts';
 
 /** The Deployment fields a restart and a rollout check read; the API omits zero-valued status fields. */
 const count = z.optional(z.int().check(z.nonnegative()));

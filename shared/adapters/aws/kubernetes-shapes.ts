@@ -1,16 +1,6 @@
-import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import {
-  type HpaState,
-  PLACEHOLDER_NAMESPACE,
-  PLACEHOLDER_PRIORITY_CLASS,
-  PLACEHOLDER_SUFFIX,
-  type PlaceholderSpec,
-  type PodRequests,
-  type ScaleState,
-  type Workload,
-  type WorkloadRef,
-} from '#ports/cluster.ts';
+import type { HpaState, PodRequests, ScaleState, Workload } from '#ports/cluster.ts';
+import { sumRequests } from './kubernetes-quantities.ts';
 
 /** The fields the adapter reads from Kubernetes objects; everything else passes through unread. */
 const metadata = z.object({ name: z.string(), resourceVersion: z.string() });
@@ -109,43 +99,6 @@ export function toWorkload(body: unknown): Workload {
   return { replicas, readyReplicas, podRequests };
 }
 
-/** A pod's requests: the sum of its containers' cpu (cores) and memory (GiB) requests. */
-export function sumRequests(requests: readonly Record<string, string | number>[]): PodRequests {
-  let vcpu = 0;
-  let bytes = 0;
-  for (const r of requests) {
-    if (r.cpu !== undefined) vcpu += parseQuantity(r.cpu);
-    if (r.memory !== undefined) bytes += parseQuantity(r.memory);
-  }
-  return { vcpu: round(vcpu), memoryGiB: round(bytes / 2 ** 30) };
-}
-
-const round = (n: number) => Math.round(n * 1e9) / 1e9;
-
-const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-const FRACTION: Record<string, number> = { n: 1e9, u: 1e6, m: 1e3 };
-
-/**
- * A Kubernetes resource quantity as a number: '250m' → 0.25, '1.5' → 1.5, '512Mi' → 536870912,
- * '1G' → 1e9, '1e3' → 1000. Throws on anything else.
- */
-export function parseQuantity(value: string | number): number {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new RangeError(`not a quantity: ${value}`);
-    return value;
-  }
-  const match = QUANTITY.exec(value.trim());
-  if (!match) throw new RangeError(`not a Kubernetes quantity: ${JSON.stringify(value)}`);
-  const [, mantissa = '', exponent, suffix] = match;
-  if (exponent !== undefined) return Number(mantissa + exponent);
-  const n = Number(mantissa);
-  if (suffix === undefined) return n;
-  if (suffix in FRACTION) return n / FRACTION[suffix]!;
-  return n * (BINARY[suffix] ?? DECIMAL[suffix]!);
-}
-
 type Selector = NonNullable<z.infer<typeof deploymentSchema>['spec']['selector']>;
 
 /** A LabelSelector in the labelSelector query syntax: k=v, k in (a,b), k notin (a,b), k, !k. */
@@ -197,97 +150,6 @@ export type NodeItem = z.infer<typeof nodeItem>;
 /** Ready (condition Ready=True) and not cordoned. */
 export function isSchedulable(node: NodeItem): boolean {
   return node.spec.unschedulable !== true && (node.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-export const PLACEHOLDER_IMAGE = 'registry.k8s.io/pause:3.10';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const PLACEHOLDER_FOR_LABEL = 'hms.sys/placeholder-for';
-export const PLACEHOLDER_FROM_LABEL = 'hms.sys/placeholder-namespace';
-
-/**
- * `<namespace>-<deployment>-<hash>-hms-warm`, a DNS label (at most 63 characters, so pod names
- * and hostnames stay whole): the readable part is cut to fit, and 8 hex digits of the SHA-256 of
- * `<namespace>/<deployment>` keep names of different workloads apart in PLACEHOLDER_NAMESPACE.
- */
-export function placeholderName(ref: Pick<WorkloadRef, 'namespace' | 'deployment'>): string {
-  const hash = createHash('sha256').update(`${ref.namespace}/${ref.deployment}`).digest('hex').slice(0, 8);
-  const readable = `${ref.namespace}-${ref.deployment}`
-    .replace(/[^a-z0-9-]/g, '-')
-    .slice(0, 63 - PLACEHOLDER_SUFFIX.length - hash.length - 1)
-    .replace(/-+$/, '');
-  return `${readable}-${hash}${PLACEHOLDER_SUFFIX}`;
-}
-
-/** The placeholder Deployment's labels, which name the workload it stands for. */
-const placeholderLabels = (ref: Pick<WorkloadRef, 'namespace' | 'deployment'>) => ({
-  [MANAGED_BY_LABEL]: 'hms-sys',
-  [PLACEHOLDER_FOR_LABEL]: ref.deployment,
-  [PLACEHOLDER_FROM_LABEL]: ref.namespace,
-});
-
-/** Requests as quantities, rounded up to whole millicores and MiB so a placeholder is never smaller than the pod it stands for. */
-export function requestQuantities({ vcpu, memoryGiB }: PodRequests): Record<string, string> {
-  const requests: Record<string, string> = {};
-  const millicores = Math.ceil(vcpu * 1000 - 1e-9);
-  const mebibytes = Math.ceil(memoryGiB * 1024 - 1e-9);
-  if (millicores > 0) requests.cpu = `${millicores}m`;
-  if (mebibytes > 0) requests.memory = `${mebibytes}Mi`;
-  return requests;
-}
-
-/** The pod template of placeholder pods: one pause container with the workload's requests, preemptible, gone at once. */
-export function placeholderTemplateSpec(spec: PlaceholderSpec) {
-  return {
-    priorityClassName: PLACEHOLDER_PRIORITY_CLASS,
-    terminationGracePeriodSeconds: 0,
-    automountServiceAccountToken: false,
-    containers: [
-      {
-        name: 'pause',
-        image: PLACEHOLDER_IMAGE,
-        resources: { requests: requestQuantities(spec.podRequests) },
-        // pause runs as 65535; this passes the restricted Pod Security Standard.
-        securityContext: {
-          runAsNonRoot: true,
-          runAsUser: 65535,
-          allowPrivilegeEscalation: false,
-          capabilities: { drop: ['ALL'] },
-          seccompProfile: { type: 'RuntimeDefault' },
-        },
-      },
-    ],
-  };
-}
-
-/** The placeholder Deployment for a workload, in PLACEHOLDER_NAMESPACE. */
-export function placeholderDeployment(ref: WorkloadRef, spec: PlaceholderSpec) {
-  const labels = placeholderLabels(ref);
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: placeholderName(ref), namespace: PLACEHOLDER_NAMESPACE, labels },
-    spec: {
-      replicas: spec.replicas,
-      selector: { matchLabels: { [PLACEHOLDER_FOR_LABEL]: ref.deployment, [PLACEHOLDER_FROM_LABEL]: ref.namespace } },
-      template: { metadata: { labels }, spec: placeholderTemplateSpec(spec) },
-    },
-  };
-}
-
-/** Whether a Deployment read back is the placeholder hms-sys made for ref.deployment. */
-export function isPlaceholderFor(view: DeploymentView, ref: WorkloadRef): boolean {
-  return Object.entries(placeholderLabels(ref)).every(([key, value]) => view.labels[key] === value);
-}
-
-/** Whether an existing placeholder already has the replicas, requests and PriorityClass asked for. */
-export function placeholderMatches(view: DeploymentView, spec: PlaceholderSpec): boolean {
-  const wanted = sumRequests([requestQuantities(spec.podRequests)]);
-  return (
-    view.replicas === spec.replicas &&
-    view.priorityClassName === PLACEHOLDER_PRIORITY_CLASS &&
-    view.podRequests.vcpu === wanted.vcpu &&
-    view.podRequests.memoryGiB === wanted.memoryGiB
-  );
 }
 
 export function toScaleState(body: unknown): ScaleState {

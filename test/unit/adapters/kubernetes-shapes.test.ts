@@ -1,14 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  parseQuantity,
-  placeholderDeployment,
-  placeholderName,
-  requestQuantities,
-  selectorString,
-  sumRequests,
-  toWorkload,
-} from '#adapters/aws/kubernetes-shapes.ts';
+import { placeholderDeployment, placeholderName } from '#adapters/aws/kubernetes-placeholders.ts';
+import { parseQuantity, requestQuantities, sumRequests } from '#adapters/aws/kubernetes-quantities.ts';
+import { selectorString, toWorkload } from '#adapters/aws/kubernetes-shapes.ts';
 
 describe('parseQuantity', () => {
   it.each([
