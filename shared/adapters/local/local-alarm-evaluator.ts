@@ -1,22 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '#ports/clock.ts';
 import type { AlarmSpec, AlarmStateValue, Datapoint as MetricDatapoint, MetricSource, Metrics } from '#ports/metrics.ts';
-import { EVALUATION_RANGE_EXTRA_PERIODS, evaluateRange, evaluationCadenceSeconds, type PeriodValue, seriesKey, statistic } from './alarm-evaluation.ts';
-import { ALARM_SNAPSHOT_FORMAT, type AlarmSnapshot, type StoredDatapoint as Datapoint, readableWindowMs } from './alarm-persistence.ts';
+import { EVALUATION_RANGE_EXTRA_PERIODS, evaluateRange, evaluationCadenceSeconds, type PeriodValue, seriesKey } from './alarm-evaluation.ts';
+import { ALARM_SNAPSHOT_FORMAT, type AlarmSnapshot, readableWindowMs } from './alarm-persistence.ts';
 import { type AlarmStateChangeEvent, type AlarmStateDetail, awsTimestamp, stateChangeEvent, stateDetail } from './alarm-state-event.ts';
+import { type MetricDatum, MetricSeries } from './metric-series.ts';
 
 export type { AlarmStateChangeEvent, AlarmStateDetail } from './alarm-state-event.ts';
-
-export interface MetricDatum {
-  namespace: string;
-  metricName: string;
-  dimensions: Record<string, string>;
-  value: number;
-  /** Defaults to the clock's now. */
-  timestamp?: Date;
-  /** PutMetricData's StorageResolution: 1 (high resolution) or 60, the default. */
-  storageResolution?: 1 | 60;
-}
+export type { MetricDatum } from './metric-series.ts';
 
 export interface LocalAlarmEvaluatorOptions {
   clock: Clock;
@@ -50,9 +41,6 @@ interface StoredAlarm {
   nextEvaluationAt: number;
 }
 
-/** Datapoints older than this are dropped: the longest evaluation range, 7-day periods. */
-const RETENTION_MS = (1 + EVALUATION_RANGE_EXTRA_PERIODS) * 7 * 24 * 60 * 60 * 1000;
-
 /**
  * The sandbox's CloudWatch. It keeps alarms and datapoints in memory (snapshot() and resume() carry
  * them across a restart; see alarm-persistence.ts) and evaluates each alarm on
@@ -65,7 +53,7 @@ export class LocalAlarmEvaluator implements Metrics {
   readonly #alarms = new Map<string, StoredAlarm>();
   /** The alarms on each metric, so a datapoint reaches its alarms without a scan of all of them. */
   readonly #alarmsByMetric = new Map<string, Set<StoredAlarm>>();
-  readonly #series = new Map<string, Datapoint[]>();
+  readonly #series = new MetricSeries();
   /** Evaluations started by ingest(), one after another so each alarm's events keep their order. */
   #evaluations: Promise<void> = Promise.resolve();
   /** The first KEPT_EVALUATION_ERRORS errors since settled() last ran; every error is reported when it happens. */
@@ -135,12 +123,12 @@ export class LocalAlarmEvaluator implements Metrics {
   /** The statistic over the datapoints in the last period, or null when there are none. */
   async latestValue(metric: MetricSource): Promise<MetricDatapoint | null> {
     const start = this.#options.clock.now().getTime() - metric.periodSeconds * 1000;
-    const { value } = this.#periodValue(metric, start);
+    const { value } = this.#series.periodValue(metric, start);
     return value === null ? null : { value, periodStart: new Date(start).toISOString() };
   }
 
   async hasDataSince(metric: MetricSource, since: Date): Promise<boolean> {
-    return (this.#series.get(seriesKey(metric)) ?? []).some((point) => point.at >= since.getTime());
+    return this.#series.hasDataSince(metric, since);
   }
 
   alarmState(name: string): AlarmStateValue | null {
@@ -197,10 +185,7 @@ export class LocalAlarmEvaluator implements Metrics {
   /** Keeps the datapoint; returns the alarms it should be evaluated for now (none without evaluateOnData). */
   #store(datum: MetricDatum): { alarms: StoredAlarm[]; now: Date } {
     const now = this.#options.clock.now();
-    const key = seriesKey(datum);
-    const points = (this.#series.get(key) ?? []).filter((p) => p.at >= now.getTime() - RETENTION_MS);
-    points.push({ at: (datum.timestamp ?? now).getTime(), value: datum.value, standard: datum.storageResolution !== 1 });
-    this.#series.set(key, points);
+    const key = this.#series.add(datum, now);
     this.#options.onChange?.();
     if (this.#options.evaluateOnData === false) return { alarms: [], now };
     return { alarms: [...(this.#alarmsByMetric.get(key) ?? [])], now };
@@ -209,12 +194,7 @@ export class LocalAlarmEvaluator implements Metrics {
   /** The alarms with their states, and the datapoints they and hasDataSince can still read. */
   snapshot(): AlarmSnapshot {
     const now = this.#options.clock.now().getTime();
-    const series = [...this.#series]
-      .map(([key, points]) => {
-        const oldest = now - readableWindowMs([...(this.#alarmsByMetric.get(key) ?? [])].map((alarm) => alarm.spec));
-        return { key, points: points.filter((p) => p.at >= oldest) };
-      })
-      .filter(({ points }) => points.length > 0);
+    const series = this.#series.snapshot((key) => now - readableWindowMs([...(this.#alarmsByMetric.get(key) ?? [])].map((alarm) => alarm.spec)));
     const alarms = [...this.#alarms.values()].map(({ spec, metricId, state }) => ({ spec, metricId, state }));
     return { format: ALARM_SNAPSHOT_FORMAT, savedAt: new Date(now).toISOString(), time: now, alarms, series };
   }
@@ -225,15 +205,10 @@ export class LocalAlarmEvaluator implements Metrics {
    * earlier run) has its datapoints moved back, so the saved moment is now.
    */
   resume(saved: AlarmSnapshot): void {
-    if (this.#alarms.size > 0 || this.#series.size > 0) throw new Error('the alarm evaluator resumes a snapshot only before it has alarms or data');
+    if (this.#alarms.size > 0 || !this.#series.isEmpty) throw new Error('the alarm evaluator resumes a snapshot only before it has alarms or data');
     const now = this.#options.clock.now().getTime();
     const shift = Math.min(0, now - saved.time);
-    for (const { key, points } of saved.series) {
-      this.#series.set(
-        key,
-        points.map((p) => ({ at: p.at + shift, value: p.value, standard: p.standard })).filter((p) => p.at >= now - RETENTION_MS),
-      );
-    }
+    this.#series.resume(saved.series, now, shift);
     for (const { spec, metricId, state } of saved.alarms) {
       this.#index({ spec, seriesKey: seriesKey(spec.metric), metricId, state, nextEvaluationAt: now });
     }
@@ -288,22 +263,9 @@ export class LocalAlarmEvaluator implements Metrics {
     const periodMs = spec.metric.periodSeconds * 1000;
     const range: PeriodValue[] = [];
     for (let i = spec.evaluationPeriods + EVALUATION_RANGE_EXTRA_PERIODS; i >= 1; i--) {
-      range.push(this.#periodValue(spec.metric, now.getTime() - i * periodMs));
+      range.push(this.#series.periodValue(spec.metric, now.getTime() - i * periodMs));
     }
     const evaluation = evaluateRange(spec, range);
     return stateDetail(spec, evaluation, evaluation.evaluated.at(-1)!.start, now, current);
-  }
-
-  /**
-   * The metric's statistic over its datapoints in (start, start + period]. A sub-minute period sees
-   * a datapoint stored at one-minute resolution only at its minute, so the other periods of that
-   * minute are empty, as PutMetricAlarm's Period describes for such a metric.
-   */
-  #periodValue(metric: MetricSource, start: number): PeriodValue {
-    const end = start + metric.periodSeconds * 1000;
-    const subMinute = metric.periodSeconds < 60;
-    const seenAt = (p: Datapoint) => (subMinute && p.standard ? Math.floor(p.at / 60_000) * 60_000 : p.at);
-    const values = (this.#series.get(seriesKey(metric)) ?? []).filter((p) => seenAt(p) > start && seenAt(p) <= end).map((p) => p.value);
-    return { start, value: statistic(metric.statistic, values), sampleCount: values.length };
   }
 }
