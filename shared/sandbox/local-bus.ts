@@ -151,6 +151,16 @@ export class LocalBus {
     return slots;
   }
 
+  /** Counts `work` (e.g. a chain of invocations) as under way until it ends, so drain() waits for it. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    work.then(
+      () => this.inFlight.delete(work),
+      () => this.inFlight.delete(work),
+    );
+    return work;
+  }
+
   /** Waits for every delivery under way, for tests and a clean shutdown. */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

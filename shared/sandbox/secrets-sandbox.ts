@@ -13,6 +13,7 @@ import { consumerRestarterFunction } from '#functions/consumer-restarter/trigger
 import { createCredentialRevokerHandler } from '#functions/credential-revoker/credential-revoker.ts';
 import { credentialRevokerFunction } from '#functions/credential-revoker/triggers.ts';
 import { createRotationHandler } from '#functions/rotation/rotation.ts';
+import { rotationFunction } from '#functions/rotation/triggers.ts';
 import { createSecretSweeperHandler } from '#functions/secret-sweeper/secret-sweeper.ts';
 import { secretSweeperFunction } from '#functions/secret-sweeper/triggers.ts';
 import { createSecretsApiHandler } from '#functions/secrets-api/secrets-api.ts';
@@ -20,7 +21,7 @@ import type { AuditLog } from '#ports/audit-log.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { SecretsPorts, Wiring } from '#ports/ports.ts';
 import type { StateStore } from '#ports/state-store.ts';
-import { type LocalBus, type LocalHandler, lambdaContext } from './local-bus.ts';
+import type { LocalBus, LocalHandler } from './local-bus.ts';
 import { checkPostgresPortFree, rememberedPostgresPort, rememberPostgresPort } from './postgres-port.ts';
 
 const SUPERUSER_PASSWORD = 'hms-sys-sandbox';
@@ -39,8 +40,6 @@ export interface SecretsSandboxOptions {
   sweepMinutes: number;
   revokeMinutes: number;
   maxConcurrentRestarts: number;
-  /** Attempts per rotation step before the rotation counts as failed (Secrets Manager retries too). */
-  stepAttempts?: number;
 }
 
 export interface SecretsSandbox {
@@ -84,9 +83,9 @@ async function startPostgres(dataDir: string, persist: boolean): Promise<Embedde
 }
 
 /**
- * The secrets side of the sandbox: a local Secrets Manager whose rotations call the rotation
- * handler as Secrets Manager does (four steps, one token, retried), an embedded PostgreSQL when
- * asked, and the secrets API, sweeper, revoker and restarter on the local bus.
+ * The secrets side of the sandbox: a local Secrets Manager whose rotations invoke the rotation
+ * handler asynchronously as Secrets Manager does (four steps, one token, retried), an embedded
+ * PostgreSQL when asked, and the secrets API, sweeper, revoker and restarter on the local bus.
  */
 export async function startSecretsSandbox(options: SecretsSandboxOptions): Promise<SecretsSandbox> {
   const secrets = new LocalSecretStore({ clock: options.clock, ...(options.persist ? { dataDir: options.dataDir } : {}) });
@@ -96,29 +95,25 @@ export async function startSecretsSandbox(options: SecretsSandboxOptions): Promi
   const wiring = (actor: string): Wiring<SecretsPorts> => ({ ports, controllerActor: `role/hms-sys-${actor}` });
 
   const rotation = createRotationHandler(async () => ({ secrets, database, clock: options.clock })) as unknown as LocalHandler;
-  const attempts = options.stepAttempts ?? 3;
-  // RotateSecret only starts a rotation: its caller never sees the outcome, which arrives as
-  // AWSCURRENT on the token (or AWSPENDING left on it) and a RotationSucceeded or RotationFailed
-  // event. The sandbox runs the steps before rotate() resolves, but a failure reaches the caller
-  // no more than in AWS.
-  secrets.setOnRotate(async (secretArn, token) => {
-    try {
-      for (const Step of ROTATION_STEPS) {
-        for (let attempt = 1; ; attempt += 1) {
-          try {
-            await rotation({ SecretId: secretArn, ClientRequestToken: token, Step } as never, lambdaContext('rotation'));
-            break;
-          } catch (err) {
-            if (attempt >= attempts) throw err;
-          }
-        }
+  options.bus.register(rotationFunction, rotation);
+  // RotateSecret only starts a rotation: Secrets Manager invokes the rotation function
+  // asynchronously, once per step with one token, and the outcome arrives later as AWSCURRENT on
+  // the token (or AWSPENDING left on it) and a RotationSucceeded or RotationFailed event. Each step
+  // here is an asynchronous invocation on the local bus, with Lambda's retries and dead letter.
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html
+  const runRotation = async (secretArn: string, token: string): Promise<void> => {
+    // Queued, as an asynchronous invocation is: it starts after RotateSecret has returned.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const Step of ROTATION_STEPS) {
+      const step = await options.bus.invoke(rotationFunction.name, rotation, { SecretId: secretArn, ClientRequestToken: token, Step });
+      if (step.error !== undefined) {
+        await options.bus.publish(rotationEvent('RotationFailed', secretArn, options.clock));
+        return;
       }
-    } catch {
-      void options.bus.publish(rotationEvent('RotationFailed', secretArn, options.clock));
-      return;
     }
-    void options.bus.publish(rotationEvent('RotationSucceeded', secretArn, options.clock));
-  });
+    await options.bus.publish(rotationEvent('RotationSucceeded', secretArn, options.clock));
+  };
+  secrets.setOnRotate((secretArn, token) => options.bus.track(runRotation(secretArn, token)));
 
   const restarterPorts: RestarterPorts = {
     ...ports,

@@ -99,7 +99,10 @@ export async function measureRotations(count: number): Promise<number[]> {
       for (const Step of ROTATION_STEPS) await runRotationStep(ports, { SecretId: secretArn, ClientRequestToken: token, Step });
       durations.push(performance.now() - started);
     });
-    for (let i = 0; i < count; i++) await secrets.rotate(arn, `bench-${i}`);
+    for (let i = 0; i < count; i++) {
+      await secrets.rotate(arn, `bench-${i}`);
+      await secrets.settled();
+    }
     return durations;
   } finally {
     await server.close();

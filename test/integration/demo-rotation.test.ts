@@ -78,6 +78,8 @@ describe('hms-sys secrets and db-credentials against the sandbox', () => {
         `^secret +rotationStarted +versionId\\n${arn} +true +[0-9a-f-]{36}\\n\\nstarted: Secrets Manager runs the rotation asynchronously; check it with hms-sys secrets status ${arn}\\n$`,
       ),
     );
+    // The CLI answers once the rotation has started; the rotation runs on the bus afterwards.
+    await sb.sandbox.bus.drain();
     expect((await store.getValue(arn)).value).not.toBe('first-token');
 
     const status = await cli('secrets', 'status', arn);

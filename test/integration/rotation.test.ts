@@ -80,6 +80,25 @@ describe('secret rotation through the sandbox', () => {
     expect(listed.body.secrets).toEqual([expect.objectContaining({ arn: secretArn, strategy: 'postgres-single-user', health: 'ok' })]);
   });
 
+  it('answers POST /secrets/rotate before the rotation runs, so the audit trail has the request before the restart it caused', async () => {
+    const restartsBefore = sb.sandbox.k8s.state.restarts('benefits', 'eligibility-api');
+    const rotated = await sb.http('POST', '/secrets/rotate', { secret: secretArn });
+    expect(rotated.status).toBe(202);
+    const versionId = rotated.body.versionId as string;
+    await sb.sandbox.bus.drain();
+    expect(sb.sandbox.k8s.state.restarts('benefits', 'eligibility-api')).toBe(restartsBefore + 1);
+
+    type Row = { action: string; time: string; after: Record<string, unknown> | null };
+    const records = (await sb.http('GET', '/audit?limit=100')).body.records as Row[];
+    // Newest first: the request that started the rotation lies further down than the restart it caused.
+    const rotateAt = records.findIndex((r) => r.action === 'secret.rotate' && r.after?.versionId === versionId);
+    const restartAt = records.findIndex((r) => r.action === 'secret.restart' && r.after?.['hms.sys/secret-version'] === versionId);
+    expect(rotateAt).toBeGreaterThanOrEqual(0);
+    expect(restartAt).toBeGreaterThanOrEqual(0);
+    expect(restartAt).toBeLessThan(rotateAt);
+    expect(Date.parse(records[rotateAt]!.time)).toBeLessThanOrEqual(Date.parse(records[restartAt]!.time));
+  });
+
   it('refuses a service that declares a partial secret ARN, which rotation events would never match', async () => {
     const partial = secretArn.slice(0, -7);
     const answer = await sb.http('POST', '/services', {

@@ -19,10 +19,10 @@ import { attachStage, describeStored, holderOf, moveStage, putVersion, type Stor
  * Secrets Manager's part in a rotation, played by the sandbox: rotate() calls it with the
  * secret's ARN and the rotation's ClientRequestToken once that token is a version labelled
  * AWSPENDING (with no value yet), as Secrets Manager does before it invokes the rotation
- * function. The sandbox wires it to the rotation handler: createSecret, setSecret, testSecret
- * and finishSecret, all with this one token, retrying a failed step. rotate() resolves when the
- * callback does; a rejection passes through and leaves the labels where the failed step left
- * them, as a failed rotation does in AWS.
+ * function, and returns without waiting for it: RotateSecret only starts a rotation. The sandbox
+ * wires it to the rotation handler on the local bus (createSecret, setSecret, testSecret and
+ * finishSecret, all with this one token). A rejection leaves the labels where the failed step
+ * left them, as a failed rotation does in AWS; settled() reports it.
  */
 export type RotationCallback = (secretArn: string, clientRequestToken: string) => Promise<void>;
 
@@ -64,6 +64,7 @@ export class LocalSecretStore implements SecretStore {
   #secrets: StoredSecret[] = [];
   #loading: Promise<void> | undefined;
   #lastWrite: Promise<void> = Promise.resolve();
+  readonly #rotating = new Set<Promise<void>>();
 
   constructor(options: LocalSecretStoreOptions = {}) {
     this.file = options.dataDir === undefined ? null : join(options.dataDir, SECRETS_FILE);
@@ -107,11 +108,12 @@ export class LocalSecretStore implements SecretStore {
   }
 
   /**
-   * RotateSecret: labels the token (a new UUID when none is given) AWSPENDING and calls
-   * onRotate. Refused, as in AWS, when rotation is off or any version holds AWSPENDING apart
-   * from AWSCURRENT ("a previous rotation isn't complete"), the same token included: AWS
-   * documents no exception for it. To start over, take AWSPENDING off that version first
-   * (updateStage with fromVersionId). A rotation that ends with the token AWSCURRENT is
+   * RotateSecret: labels the token (a new UUID when none is given) AWSPENDING, starts onRotate
+   * and returns without waiting for it, as RotateSecret returns once the rotation has started
+   * (settled() waits for it). Refused, as in AWS, when rotation is off or any version holds
+   * AWSPENDING apart from AWSCURRENT ("a previous rotation isn't complete"), the same token
+   * included: AWS documents no exception for it. To start over, take AWSPENDING off that version
+   * first (updateStage with fromVersionId). A rotation that ends with the token AWSCURRENT is
    * recorded as the secret's last rotation.
    * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html
    */
@@ -133,15 +135,30 @@ export class LocalSecretStore implements SecretStore {
     const wasCurrent = version.stages.includes(AWSCURRENT);
     if (!wasCurrent) attachStage(secret, version, AWSPENDING);
     await this.#persist();
-
-    await onRotate(secret.arn, token);
-
-    const after = this.#secrets.find((s) => s.arn === secret.arn);
-    if (!wasCurrent && after && holderOf(after, AWSCURRENT)?.id === token) {
-      after.rotation.lastRotatedAt = this.#clock.now().toISOString();
-      await this.#persist();
-    }
+    this.#start(onRotate, secret.arn, token, wasCurrent);
     return { versionId: token };
+  }
+
+  /**
+   * Waits for every rotation started so far, and those they start; rejects with the first
+   * failure among them (a failed rotation is not otherwise reported to rotate()'s caller).
+   */
+  async settled(): Promise<void> {
+    while (this.#rotating.size > 0) await Promise.all([...this.#rotating]);
+  }
+
+  #start(onRotate: RotationCallback, secretArn: string, token: string, wasCurrent: boolean): void {
+    const run = (async () => {
+      await onRotate(secretArn, token);
+      const after = this.#secrets.find((s) => s.arn === secretArn);
+      if (!wasCurrent && after && holderOf(after, AWSCURRENT)?.id === token) {
+        after.rotation.lastRotatedAt = this.#clock.now().toISOString();
+        await this.#persist();
+      }
+    })();
+    this.#rotating.add(run);
+    // Handled here so that a failure nobody waits for is not an unhandled rejection; settled() still sees it.
+    run.catch(() => undefined).finally(() => this.#rotating.delete(run));
   }
 
   /** ListSecretVersionIds: the labelled versions, with when each was created. */

@@ -149,7 +149,35 @@ describe('LocalSecretStore', () => {
       });
 
       await store.rotate('s', 'token-1');
+      await store.settled();
       expect(seen).toEqual([arn, 'token-1', { [versionId]: [AWSCURRENT], 'token-1': [AWSPENDING] }]);
+    });
+
+    it('answers RotateSecret once the rotation has started, before the rotation function has finished; settled() waits for it', async () => {
+      const store = new LocalSecretStore();
+      await store.create({ name: 's', value: 'v1', tags: {} });
+      await store.enableRotation('s', { rotateEvery: '24h' });
+      let finish = () => {};
+      const finished = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      const rotatesToV2 = rotatingTo(store, 'v2');
+      store.setOnRotate(async (secretArn, token) => {
+        await finished;
+        await rotatesToV2(secretArn, token);
+      });
+
+      expect(await store.rotate('s', 'token-1')).toEqual({ versionId: 'token-1' });
+      expect((await store.describe('s')).versions['token-1']).toEqual([AWSPENDING]);
+      let settled = false;
+      const waiting = store.settled().then(() => {
+        settled = true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBe(false);
+      finish();
+      await waiting;
+      expect(await store.describe('s')).toMatchObject({ versions: { 'token-1': [AWSCURRENT] }, lastRotatedAt: expect.any(String) });
     });
 
     it('makes up a token when none is given', async () => {
@@ -158,6 +186,7 @@ describe('LocalSecretStore', () => {
       await store.create({ name: 's', value: 'v1', tags: {} });
       await store.enableRotation('s', { rotateEvery: '24h' });
       await store.rotate('s');
+      await store.settled();
       expect(onRotate.mock.calls[0]![1]).toMatch(/^[0-9a-f-]{36}$/);
     });
 
@@ -170,6 +199,7 @@ describe('LocalSecretStore', () => {
       clock.set(new Date('2026-03-05T08:00:00.000Z'));
 
       await store.rotate('s', 'token-1');
+      await store.settled();
       expect(await store.describe('s')).toMatchObject({
         versions: { [first]: [AWSPREVIOUS], 'token-1': [AWSCURRENT] },
         lastRotatedAt: '2026-03-05T08:00:00.000Z',
@@ -187,7 +217,8 @@ describe('LocalSecretStore', () => {
       const { versionId: first } = await store.create({ name: 's', value: 'v1', tags: {} });
       await store.enableRotation('s', { rotateEvery: '24h' });
 
-      await expect(store.rotate('s', 'token-1')).rejects.toThrow('setSecret failed');
+      await store.rotate('s', 'token-1');
+      await expect(store.settled()).rejects.toThrow('setSecret failed');
       expect(await store.describe('s')).toMatchObject({
         versions: { [first]: [AWSCURRENT], 'token-1': [AWSPENDING] },
         lastRotatedAt: null,
@@ -202,7 +233,8 @@ describe('LocalSecretStore', () => {
       });
       await store.create({ name: 's', value: 'v1', tags: {} });
       await store.enableRotation('s', { rotateEvery: '24h' });
-      await expect(store.rotate('s', 'token-1')).rejects.toThrow('crashed');
+      await store.rotate('s', 'token-1');
+      await expect(store.settled()).rejects.toThrow('crashed');
 
       for (const token of ['token-2', undefined, 'token-1']) {
         const err = await store.rotate('s', token).catch((e: unknown) => e);
@@ -213,6 +245,7 @@ describe('LocalSecretStore', () => {
       store.setOnRotate(rotatingTo(store, 'v2'));
       await store.updateStage('s', AWSPENDING, { fromVersionId: 'token-1' });
       expect(await store.rotate('s', 'token-2')).toEqual({ versionId: 'token-2' });
+      await store.settled();
       expect((await store.getValue('s')).versionId).toBe('token-2');
     });
 
@@ -227,7 +260,8 @@ describe('LocalSecretStore', () => {
       const { versionId: first } = await store.create({ name: 's', value: 'v1', tags: {} });
       await store.enableRotation('s', { rotateEvery: '24h' });
       clock.set(new Date('2026-03-02T05:00:00.000Z'));
-      await expect(store.rotate('s', 'token-1')).rejects.toThrow('crashed');
+      await store.rotate('s', 'token-1');
+      await expect(store.settled()).rejects.toThrow('crashed');
 
       expect(await store.listVersions('s')).toEqual([
         { versionId: first, stages: [AWSCURRENT], createdAt: created.toISOString() },
@@ -243,6 +277,7 @@ describe('LocalSecretStore', () => {
       store.setOnRotate(rotatingTo(store, 'v2'));
 
       await store.rotate('s', 'token-1');
+      await store.settled();
       expect((await store.describe('s')).versions).toEqual({ [first]: [AWSPREVIOUS], 'token-1': [AWSCURRENT] });
     });
 

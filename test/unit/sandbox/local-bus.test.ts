@@ -64,4 +64,19 @@ describe('LocalBus', () => {
     expect(await bus.publish(awsAlarmEvent('billing-alarm', 'ALARM'))).toEqual([]);
     expect(calls).toBe(0);
   });
+
+  it('drains tracked work too, such as a chain of invocations with gaps between them', async () => {
+    const bus = new LocalBus({ park: async () => undefined }, { retryDelayMs: 1 });
+    const steps: number[] = [];
+    bus.register(scalerFunction, async () => undefined);
+    const chain = async () => {
+      for (const step of [1, 2, 3]) {
+        await new Promise((resolve) => setImmediate(resolve));
+        await bus.invoke(scalerFunction.name, async () => void steps.push(step), {});
+      }
+    };
+    void bus.track(chain());
+    await bus.drain();
+    expect(steps).toEqual([1, 2, 3]);
+  });
 });

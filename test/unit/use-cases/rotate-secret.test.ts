@@ -46,6 +46,7 @@ describe('the rotation protocol on a random token (local store)', () => {
 
   it('makes a new value AWSCURRENT, keeps the old as AWSPREVIOUS and respects the excluded characters', async () => {
     await store.rotate(arn, 'token-1');
+    await store.settled();
     const current = await store.getValue(arn);
     expect(current).toMatchObject({ versionId: 'token-1', stages: [AWSCURRENT] });
     expect(current.value).toHaveLength(32);
@@ -58,6 +59,7 @@ describe('the rotation protocol on a random token (local store)', () => {
     const step = (ClientRequestToken: string, Step: RotationStep = 'setSecret') => runRotationStep(ports, { SecretId: arn, ClientRequestToken, Step });
     await expect(step('no-such-token')).rejects.toThrow(/has no stage for rotation/);
     await store.rotate(arn, 'token-1');
+    await store.settled();
     await expect(step(firstVersion)).rejects.toThrow(/is not AWSPENDING/);
     expect(await step('token-1', 'finishSecret')).toMatchObject({ outcome: 'already-current' });
   });
@@ -72,7 +74,8 @@ describe('the rotation protocol on a random token (local store)', () => {
       await rotateFully(ports, secretArn, token, ROTATION_STEPS.slice(0, crashAfter + 1));
       throw new Error('the function timed out');
     });
-    await expect(store.rotate(arn, 'token-1')).rejects.toThrow(/timed out/);
+    await store.rotate(arn, 'token-1');
+    await expect(store.settled()).rejects.toThrow(/timed out/);
     // Until finishSecret has run, AWSCURRENT is still the working first value.
     const before = await store.getValue(arn);
     if (crashAfter < 3) expect(before.value).toBe('first-token');

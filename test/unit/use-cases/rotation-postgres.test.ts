@@ -54,6 +54,7 @@ describe('postgres-single-user', () => {
     });
     await store.enableRotation(arn, { rotateEvery: '24h' });
     await store.rotate(arn, 'tok-1');
+    await store.settled();
     const current = loginFrom((await store.getValue(arn)).value);
     expect(current.password).not.toBe('first-pass');
     expect(await database.canLogIn(current)).toBe(true);
@@ -70,7 +71,8 @@ describe('postgres-single-user', () => {
       await runSteps(secretArn, token, ROTATION_STEPS.slice(0, crashAfter + 1));
       throw new Error('crash');
     });
-    await expect(store.rotate(arn, 'tok-1')).rejects.toThrow('crash');
+    await store.rotate(arn, 'tok-1');
+    await expect(store.settled()).rejects.toThrow('crash');
     // RotateSecret refuses even the same token while it is AWSPENDING; Secrets Manager's own retry runs the steps again with it.
     if (crashAfter < ROTATION_STEPS.length - 1) {
       await expect(store.rotate(arn, 'tok-1')).rejects.toBeInstanceOf(RotationInProgressError);
@@ -92,6 +94,7 @@ describe('postgres-single-user', () => {
     });
     await store.enableRotation(arn, { rotateEvery: '24h' });
     await store.rotate(arn, 'tok-1');
+    await store.settled();
     expect(await database.canLogIn(loginFrom((await store.getValue(arn)).value))).toBe(true);
     expect(await database.roleExists(pgf.admin, 'app_reader')).toBe(true);
     expect(await sql('SELECT count(*)::int AS n FROM claims')).toEqual([{ n: 1 }]);
@@ -111,12 +114,14 @@ describe('postgres-alternating-users', () => {
     await store.enableRotation(arn, { rotateEvery: '24h' });
 
     await store.rotate(arn, 'tok-1');
+    await store.settled();
     const clone = loginFrom((await store.getValue(arn)).value);
     expect(clone.username).toBe('alt_clone');
     expect(await pgf.query(clone, 'SELECT id FROM claims')).toEqual([{ id: 1 }]);
     expect(await database.canLogIn(loginFrom((await store.getValue(arn, { stage: AWSPREVIOUS })).value))).toBe(true);
 
     await store.rotate(arn, 'tok-2');
+    await store.settled();
     const back = loginFrom((await store.getValue(arn)).value);
     expect(back.username).toBe('alt');
     expect(back.password).not.toBe('alt-pass');

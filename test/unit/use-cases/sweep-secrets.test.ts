@@ -46,7 +46,8 @@ async function wedged(name: string, token: string) {
     await runRotationStep(rotationPorts(), { SecretId: arn, ClientRequestToken: t, Step: 'createSecret' });
     throw new Error('crashed after createSecret');
   });
-  await expect(store.rotate(secret.arn, token)).rejects.toThrow(/crashed/);
+  await store.rotate(secret.arn, token);
+  await expect(store.settled()).rejects.toThrow(/crashed/);
   store.setOnRotate(rotateFully);
   return secret;
 }
@@ -77,6 +78,7 @@ describe('a pending rotation', () => {
     later(DEFAULT_STUCK_AFTER_MINUTES + 1);
 
     const report = await sweep();
+    await store.settled();
     const finding = report.findings[0]!;
     expect(finding).toMatchObject({ health: 'stuck', action: 'rotated' });
     const versions = (await store.describe(secret.arn)).versions;
@@ -140,6 +142,7 @@ describe('an overdue rotation', () => {
       action: 'rotated',
       detail: expect.stringContaining('not rotated by 2026-11-25T00:00:00.000Z'),
     });
+    await store.settled();
     expect((await store.getValue(secret.arn)).value).not.toBe('app/daily-v1');
     // Rotated at 01:01 on the 25th: the next window is the whole of the 26th.
     expect((await store.describe(secret.arn)).nextRotationAt).toBe('2026-11-27T00:00:00.000Z');
