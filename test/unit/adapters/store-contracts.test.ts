@@ -10,6 +10,7 @@ import { ledgerStoreContract } from './ledger-store-contract.ts';
 import { stateStoreContract } from './state-store-contract.ts';
 
 // The use-case tests' fakes and the DynamoDB adapters (on dynalite, in-process) pass the same suites.
+// The tests and their assertions live in the *-contract.ts modules; this file only runs each one per store.
 const dynalite = useDynalite();
 
 stateStoreContract('MemoryStore', async () => new MemoryStore());
