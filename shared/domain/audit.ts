@@ -10,11 +10,16 @@ export interface AuditEntry {
   target: string;
   before: unknown;
   after: unknown;
-  outcome: 'success' | 'failure' | 'skipped' | 'dry-run';
+  /** 'denied': a lookup refused for want of a scope (lookups only). */
+  outcome: 'success' | 'failure' | 'skipped' | 'dry-run' | 'denied';
   reasons: string[];
   requestId: string;
   service?: string;
   tags?: Record<string, string>;
+  /** 'lookup' for a recorded read (its own streams, lookupStream); absent for a change. */
+  kind?: 'lookup';
+  /** The id of the outbox intent this record completes (audit-outbox.ts), so a record is never written twice. */
+  intent?: string;
 }
 
 export interface AuditRecord extends AuditEntry {
@@ -24,9 +29,19 @@ export interface AuditRecord extends AuditEntry {
   hash: string;
 }
 
-/** The stream a record belongs to: one chain per service, one for everything else. */
+/** The stream a change's record belongs to: one chain per service, one for everything else. */
 export function auditStream(service: string | undefined): string {
   return service ? `service#${service}` : 'system';
+}
+
+/** Lookups (recorded reads) chain apart from changes, one stream per UTC day of the read: lookup#2026-12-03. */
+export function lookupStream(time: string): string {
+  return `lookup#${time.slice(0, 10)}`;
+}
+
+/** The stream an entry is appended to: a lookup's day stream, else its service's or the system stream. */
+export function streamOf(entry: Pick<AuditEntry, 'kind' | 'service' | 'time'>): string {
+  return entry.kind === 'lookup' ? lookupStream(entry.time) : auditStream(entry.service);
 }
 
 /** JSON with object keys sorted, so the same record always hashes the same. */

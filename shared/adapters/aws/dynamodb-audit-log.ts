@@ -1,5 +1,5 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { type AuditEntry, type AuditRecord, auditStream, chainEntry } from '#domain/audit.ts';
+import { type AuditEntry, type AuditRecord, auditStream, chainEntry, streamOf } from '#domain/audit.ts';
 import { type BackoffPolicy, backoffDelay } from '#domain/retry.ts';
 import type { AuditChainPage, AuditCheckpoint, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import { StaleVersionError } from '#ports/errors.ts';
@@ -51,7 +51,7 @@ export class DynamoDbAuditLog implements AuditLog {
 
   /** Links the entry after the stream's head; the put only succeeds if that seq is still free. */
   async append(entry: AuditEntry): Promise<AuditRecord> {
-    const stream = auditStream(entry.service);
+    const stream = streamOf(entry);
     for (let attempt = 0; attempt < APPEND_BACKOFF.attempts; attempt++) {
       const record = chainEntry(entry, stream, await this.#head(stream));
       const json = JSON.stringify(record);

@@ -1,4 +1,4 @@
-import { type AuditEntry, type AuditRecord, auditStream, chainEntry } from '#domain/audit.ts';
+import { type AuditEntry, type AuditRecord, auditStream, chainEntry, streamOf } from '#domain/audit.ts';
 import type { Usage } from '#domain/budget.ts';
 import type { Budget, Burst, Rule, Service, ServiceScaling } from '#domain/model.ts';
 import type { AuditChainPage, AuditCheckpoint, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
@@ -151,7 +151,7 @@ export class MemoryAudit implements AuditLog {
   readonly checkpoints = new Map<string, AuditCheckpoint>();
 
   async append(entry: AuditEntry) {
-    const stream = auditStream(entry.service);
+    const stream = streamOf(entry);
     const head = this.records.filter((r) => r.stream === stream).at(-1) ?? null;
     const record = stored(chainEntry(entry, stream, head));
     this.records.push(record);

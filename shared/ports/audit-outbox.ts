@@ -1,0 +1,37 @@
+import type { AuditEntry } from '#domain/audit.ts';
+
+/**
+ * How the outbox's drainer learns, after a crash, whether a change took effect. Each kind is
+ * answered by the function whose ports can read that state (audit-outbox drain, use-cases).
+ */
+export type ChangeProbe =
+  /** A stored rule (or service, budget) at `version` or later means the write stood; absent means it did not (`deleted`: the reverse). */
+  | { kind: 'state-version'; entity: 'rule' | 'service' | 'budget'; key: string; version: number; deleted?: boolean }
+  /** The workload's spec.replicas equal `replicas`. */
+  | { kind: 'replicas'; service: string; replicas: number }
+  /** A rotation step of Secrets Manager's protocol: the version `token` of `secretId` holds what the step leaves behind. */
+  | { kind: 'rotation-step'; secretId: string; token: string; step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret' };
+
+/**
+ * An audit record not yet on its chain. A change writes its intent (entry plus probe) before the
+ * state write and deletes it once the record is appended; a lookup writes a final entry (no
+ * probe) that the drainer appends. Stored in the audit table under partition keys starting
+ * `outbox#`, the only keys the functions may delete (IAM dynamodb:LeadingKeys).
+ */
+export interface PendingAudit {
+  /** Unique; carried into the record as `intent`, so the drainer never appends it twice. */
+  id: string;
+  /** When it was written (ISO); an intent is only resolved by the drainer after a grace period. */
+  createdAt: string;
+  entry: AuditEntry;
+  /** Present on an intent: how to tell whether the change happened. Absent: the entry is final. */
+  probe?: ChangeProbe;
+}
+
+export interface AuditOutbox {
+  /** An unconditional put: a retry with the same id writes the same item. */
+  put(pending: PendingAudit): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Oldest first, at most `limit`, read consistently. */
+  list(limit: number): Promise<PendingAudit[]>;
+}
