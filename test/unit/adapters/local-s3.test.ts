@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3ArchiveStore, s3Client } from '#adapters/aws/s3-archive-store.ts';
+import { type LocalS3Server, startLocalS3 } from '#adapters/local/local-s3/s3-server.ts';
+import { MemoryArchive } from '../use-cases/memory-archive.ts';
+import { archiveStoreContract } from './archive-store-contract.ts';
+
+let now = new Date('2026-12-03T15:00:00.000Z');
+let server: LocalS3Server;
+let client: S3Client;
+let bucketCount = 0;
+const buckets = Array.from({ length: 20 }, (_, i) => `bucket-${i}`);
+const dataDir = mkdtempSync(join(tmpdir(), 'local-s3-'));
+
+beforeAll(async () => {
+  server = await startLocalS3({ buckets, dataDir, now: () => now });
+  client = s3Client({ region: 'us-east-1', endpoint: server.endpoint });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+archiveStoreContract('S3ArchiveStore on the local S3 server', async () => new S3ArchiveStore({ client, bucket: buckets[bucketCount++]! }));
+archiveStoreContract('MemoryArchive', async () => new MemoryArchive());
+
+/** The S3 error a call failed with: its name (code) and HTTP status. */
+async function refusal(call: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
+    throw err;
+  }
+  throw new Error('the call succeeded');
+}
+
+const lockedPut = (bucket: string, key: string, body: string, until = '2027-12-03T15:00:00.000Z') =>
+  client.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: body,
+      ObjectLockMode: 'COMPLIANCE',
+      ObjectLockRetainUntilDate: new Date(until),
+      ChecksumAlgorithm: 'SHA256',
+    }),
+  );
+
+describe('local S3 server: Object Lock in compliance mode, as S3 holds it', () => {
+  const bucket = 'bucket-19';
+
+  it('refuses to delete a locked version (403 AccessDenied) and keeps it readable', async () => {
+    const put = await lockedPut(bucket, 'digests/a.json', 'signed');
+    expect(put.VersionId).toBeTruthy();
+    expect(await refusal(client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'digests/a.json', VersionId: put.VersionId! })))).toEqual({
+      name: 'AccessDenied',
+      status: 403,
+    });
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'digests/a.json' }));
+    expect(head.ObjectLockMode).toBe('COMPLIANCE');
+    expect(head.ObjectLockRetainUntilDate?.toISOString()).toBe('2027-12-03T15:00:00.000Z');
+  });
+
+  it('a delete without a version id only adds a delete marker: the locked version is still there by its id', async () => {
+    const put = await lockedPut(bucket, 'digests/b.json', 'kept');
+    const deleted = await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'digests/b.json' }));
+    expect(deleted.DeleteMarker).toBe(true);
+    expect(await refusal(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'digests/b.json' })))).toEqual({ name: 'NoSuchKey', status: 404 });
+    const byVersion = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'digests/b.json', VersionId: put.VersionId! }));
+    expect(await byVersion.Body!.transformToString()).toBe('kept');
+  });
+
+  it('an overwrite adds a version; the locked one stays readable by its id', async () => {
+    const first = await lockedPut(bucket, 'digests/c.json', 'first');
+    await lockedPut(bucket, 'digests/c.json', 'second');
+    const current = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'digests/c.json' }));
+    expect(await current.Body!.transformToString()).toBe('second');
+    const old = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'digests/c.json', VersionId: first.VersionId! }));
+    expect(await old.Body!.transformToString()).toBe('first');
+  });
+
+  it('lets the version go once its retention has passed', async () => {
+    const put = await lockedPut(bucket, 'digests/d.json', 'short', '2026-12-03T16:00:00.000Z');
+    now = new Date('2026-12-03T16:00:01.000Z');
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'digests/d.json', VersionId: put.VersionId! }));
+    expect(await refusal(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'digests/d.json' })))).toEqual({ name: 'NoSuchKey', status: 404 });
+    now = new Date('2026-12-03T15:00:00.000Z');
+  });
+
+  it('refuses a put with retention but no checksum (400), a date in the past (400), and a wrong checksum (BadDigest)', async () => {
+    // The SDK adds a CRC32 checksum by itself unless told to send one only when the operation requires it.
+    const bare = s3Client({ region: 'us-east-1', endpoint: server.endpoint });
+    bare.config.requestChecksumCalculation = async () => 'WHEN_REQUIRED';
+    const noChecksum = bare.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'x', Body: 'x', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: new Date('2027-01-01T00:00:00Z') }),
+    );
+    expect(await refusal(noChecksum)).toEqual({ name: 'InvalidRequest', status: 400 });
+    expect(await refusal(lockedPut(bucket, 'y', 'y', '2026-01-01T00:00:00.000Z'))).toEqual({ name: 'InvalidArgument', status: 400 });
+    const wrong = client.send(new PutObjectCommand({ Bucket: bucket, Key: 'z', Body: 'z', ChecksumSHA256: Buffer.alloc(32).toString('base64') }));
+    expect(await refusal(wrong)).toEqual({ name: 'BadDigest', status: 400 });
+    expect(await refusal(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'x' })))).toEqual({ name: 'NoSuchKey', status: 404 });
+  });
+
+  it('keeps its objects across a restart from the same folder', async () => {
+    const store = new S3ArchiveStore({ client, bucket });
+    await store.put('archive/kept.jsonl', 'line\n', '2027-12-03T15:00:00.000Z');
+    const again = await startLocalS3({ buckets, dataDir, now: () => now });
+    try {
+      const other = new S3ArchiveStore({ client: s3Client({ region: 'us-east-1', endpoint: again.endpoint }), bucket });
+      expect(await other.get('archive/kept.jsonl')).toBe('line\n');
+      expect((await other.list('archive/', { limit: 10 })).keys).toEqual(['archive/kept.jsonl']);
+    } finally {
+      await again.close();
+    }
+  });
+});
