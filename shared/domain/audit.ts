@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -44,16 +45,8 @@ export function streamOf(entry: Pick<AuditEntry, 'kind' | 'service' | 'time'>): 
   return entry.kind === 'lookup' ? lookupStream(entry.time) : auditStream(entry.service);
 }
 
-/** JSON with object keys sorted, so the same record always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === undefined) return 'null';
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
+/** Records are hashed over RFC 8785 canonical JSON (canonical-json.ts, docs/audit-format.md). */
+export { canonicalJson } from './canonical-json.ts';
 
 export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
   return createHash('sha256').update(canonicalJson(record)).digest('hex');
