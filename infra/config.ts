@@ -48,7 +48,16 @@ export interface HmsSysConfig {
    * old byTime index upgrades through smaller sets, one index added or removed per deploy (README, Audit).
    */
   readonly auditIndexes: readonly AuditIndexName[];
+  /** Days every audit archive object is locked in compliance mode (default 365: FedRAMP AU-11, OMB M-21-31). */
+  readonly auditRetentionDays: number;
+  /** Days audit records stay in the table before archived ones are pruned (default 90); at most auditRetentionDays. */
+  readonly auditHotDays: number;
 }
+
+/** Compliance-mode retention of the audit archive when hms:auditRetentionDays is left out. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+/** Days records stay in the audit table when hms:auditHotDays is left out. */
+export const DEFAULT_AUDIT_HOT_DAYS = 90;
 
 /** Reserved executions per function when hms:reservedConcurrency is left out. */
 export const DEFAULT_RESERVED_CONCURRENCY = 5;
@@ -89,6 +98,10 @@ export const OPTIONAL_CONTEXT_KEYS = {
   reservedConcurrency: 'hms:reservedConcurrency',
   /** Audit index names, e.g. `byTime,byTimeShard`; byTimeShard,byStreamTime when left out. */
   auditIndexes: 'hms:auditIndexes',
+  /** Whole days, at least 1; 365 when left out. */
+  auditRetentionDays: 'hms:auditRetentionDays',
+  /** Whole days, at least 1 and at most the retention; 90 when left out. */
+  auditHotDays: 'hms:auditHotDays',
 } as const;
 
 /** Keys that must be set. */
@@ -123,7 +136,14 @@ export function readConfig(read: ContextReader): HmsSysConfig {
     fips: readFlag(read, OPTIONAL_CONTEXT_KEYS.fips),
     reservedConcurrency: readReservedConcurrency(read(OPTIONAL_CONTEXT_KEYS.reservedConcurrency)),
     auditIndexes: readAuditIndexes(read(OPTIONAL_CONTEXT_KEYS.auditIndexes)),
+    auditRetentionDays: readCount(read, OPTIONAL_CONTEXT_KEYS.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
+    auditHotDays: readCount(read, OPTIONAL_CONTEXT_KEYS.auditHotDays, DEFAULT_AUDIT_HOT_DAYS),
   };
+  if (config.auditHotDays > config.auditRetentionDays) {
+    throw new ConfigError(
+      `Malformed context value "${OPTIONAL_CONTEXT_KEYS.auditHotDays}": ${config.auditHotDays} days in the table is more than the archive's ${config.auditRetentionDays} days of retention`,
+    );
+  }
   return Object.freeze({
     ...config,
     namespaces: Object.freeze([...config.namespaces]),

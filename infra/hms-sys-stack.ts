@@ -5,6 +5,7 @@ import type { FunctionDeclaration } from '#domain/triggers.ts';
 import * as declared from '#functions/index.ts';
 import { type HmsSysConfig, LAMBDA_UNRESERVED_MINIMUM, reservedExecutions } from './config.ts';
 import { HmsHttpApi } from './constructs/api.ts';
+import { AUDIT_ARCHIVE_NEEDS, AuditArchive } from './constructs/audit-archive.ts';
 import { BurstSchedules } from './constructs/burst-schedules.ts';
 import { Controller } from './constructs/controller.ts';
 import { matchesOwnEvents } from './constructs/controller-triggers.ts';
@@ -93,6 +94,10 @@ export class HmsSysStack extends Stack {
             arnFormat: ArnFormat.COLON_RESOURCE_NAME,
           });
 
+    const auditArchive = AUDIT_ARCHIVE_NEEDS.some((need) => needed.has(need))
+      ? new AuditArchive(this, 'AuditArchive', { retentionDays: config.auditRetentionDays, hotDays: config.auditHotDays })
+      : undefined;
+
     const fipsEndpoint = this.fipsEndpointSetting(config.fips);
     const reservations = new Map(declarations.map((d) => [d.name, reservedExecutions(d, config.reservedConcurrency)]));
 
@@ -114,6 +119,7 @@ export class HmsSysStack extends Stack {
         schedules,
         eventBus,
         rotationFunctionArn,
+        auditArchive,
       });
       controllers.set(declaration.name, controller);
       new CfnOutput(this, `${constructId(declaration.name)}RoleArn`, {
@@ -149,6 +155,16 @@ export class HmsSysStack extends Stack {
     if (schedules !== undefined) new CfnOutput(this, 'BurstScheduleGroupName', { value: schedules.group.scheduleGroupName });
     if (eventBus !== undefined) {
       new CfnOutput(this, 'EventBusName', { description: 'hms.sys events (budget alerts) are published here', value: eventBus.bus.eventBusName });
+    }
+    if (auditArchive !== undefined) {
+      new CfnOutput(this, 'AuditArchiveBucketName', {
+        description: 'Signed audit digests and the archive of audit records (Object Lock, compliance mode)',
+        value: auditArchive.bucket.bucketName,
+      });
+      new CfnOutput(this, 'AuditSigningKeyArn', {
+        description: 'Signs audit digests; anyone in the account may read its public key (aws kms get-public-key)',
+        value: auditArchive.signingKey.keyArn,
+      });
     }
     new CfnOutput(this, 'AlertsTopicArn', { description: 'Subscribe operators here', value: alerts.topic.topicArn });
     new CfnOutput(this, 'FunctionSecurityGroupId', {

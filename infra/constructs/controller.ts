@@ -2,6 +2,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { EventTrigger, FunctionDeclaration, RouteTrigger, ScheduleTrigger } from '#domain/triggers.ts';
 import type { HmsHttpApi } from './api.ts';
+import { AUDIT_ARCHIVE_NEEDS, type AuditArchive } from './audit-archive.ts';
 import type { BurstSchedules } from './burst-schedules.ts';
 import { ControllerTriggers } from './controller-triggers.ts';
 import type { DeadLetters } from './dead-letters.ts';
@@ -50,6 +51,8 @@ export interface ControllerProps {
   readonly eventBus?: HmsEventBus;
   /** ARN of the deployed rotation function, which 'secrets-rotate-start' functions set on secrets they schedule. */
   readonly rotationFunctionArn?: string;
+  /** The audit signing key and archive bucket; required by the audit archive needs. */
+  readonly auditArchive?: AuditArchive;
 }
 
 /**
@@ -89,6 +92,8 @@ export class Controller extends Construct {
         // The rotation function the sweeper gives an unscheduled secret.
         ...(needs.has('secrets-rotate-start') && props.rotationFunctionArn !== undefined ? { ROTATION_FUNCTION_ARN: props.rotationFunctionArn } : {}),
         // Every SDK client resolves FIPS endpoints from this; the EKS token's STS host is fixed (eks-token.ts).
+        // The archive bucket, signing key, retention and table days of the digest, prune and verify code.
+        ...(AUDIT_ARCHIVE_NEEDS.some((need) => needs.has(need)) ? props.auditArchive?.environment : {}),
         ...(props.fipsEndpoint === undefined ? {} : { AWS_USE_FIPS_ENDPOINT: props.fipsEndpoint }),
       },
     });
@@ -99,6 +104,7 @@ export class Controller extends Construct {
       schedules,
       eventBus,
       rotationFunctionArn: props.rotationFunctionArn,
+      auditArchive: props.auditArchive,
     });
     // The group is named in the environment as text, so the dependency is stated.
     if (needs.has('schedules') && schedules !== undefined) this.fn.function.node.addDependency(schedules.group);

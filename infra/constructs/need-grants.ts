@@ -2,6 +2,8 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ALARM_NAME_PREFIX as ALARM_PREFIX } from '#domain/alarms.ts';
 import type { Need } from '#domain/triggers.ts';
+import type { AuditArchive } from './audit-archive.ts';
+import { AUDIT_ARCHIVE_GRANTS } from './audit-archive-grants.ts';
 import { type BurstSchedules, SCHEDULE_GROUP_NAME } from './burst-schedules.ts';
 import type { HmsEventBus } from './hms-event-bus.ts';
 import type { ManagedPolicyRole } from './managed-policy-role.ts';
@@ -18,6 +20,8 @@ export interface NeedResources {
   readonly eventBus?: HmsEventBus;
   /** The deployed rotation function, the only one 'secrets-rotate-start' may put on a secret; absent when none is deployed. */
   readonly rotationFunctionArn?: string;
+  /** The audit signing key and archive bucket; required by 'audit-digest' and 'audit-archive-read'. */
+  readonly auditArchive?: AuditArchive;
 }
 
 /** Grants one need to a role. */
@@ -116,6 +120,7 @@ const GRANTS: Record<Need, NeedGrant> = {
     eventBus.grantPublish(role);
   },
   ...SECRET_GRANTS,
+  ...AUDIT_ARCHIVE_GRANTS,
   // Nothing in IAM: PostgreSQL logins are the passwords in the secrets. What the need takes is the
   // network (the database client security group, FunctionNetwork) and the RDS CA bundle (Controller).
   database: () => {},

@@ -85,7 +85,17 @@ export type Need =
   /** Rotate secrets as Secrets Manager's rotation function: the four steps on secrets tagged for hms-sys. */
   | 'secrets-rotate'
   /** Reach the PostgreSQL databases behind rotated secrets (network placement only). */
-  | 'database';
+  | 'database'
+  /**
+   * Write signed audit digests and the records' archive: kms:Sign with the audit signing key (granted in
+   * the key's policy, to this role alone), PutObject with Object Lock retention, GetObject and ListBucket
+   * on the archive bucket, and its key's use.
+   */
+  | 'audit-digest'
+  /** Delete audit records from the table once they are archived and verified (AU-11 retention prune). */
+  | 'audit-prune'
+  /** Read the archive bucket (GetObject, ListBucket, its key's Decrypt) and the signing key's public key; for verify. */
+  | 'audit-archive-read';
 
 export interface FunctionDeclaration {
   /** Folder name under functions/. */

@@ -1,0 +1,153 @@
+import { Aws, type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { Need } from '#domain/triggers.ts';
+
+/** The needs that bring the archive into the stack, and its settings into a function's environment. */
+export const AUDIT_ARCHIVE_NEEDS: readonly Need[] = ['audit-digest', 'audit-prune', 'audit-archive-read'];
+
+export interface AuditArchiveProps {
+  /** Compliance-mode retention of every object version, in days (hms:auditRetentionDays). */
+  readonly retentionDays: number;
+  /** Days records stay in the audit table before the prune removes archived ones (hms:auditHotDays). */
+  readonly hotDays: number;
+}
+
+/**
+ * Administration of a key without use of it: the account can describe, change the policy of,
+ * tag, disable and schedule deletion of the key, but not sign, so no IAM policy can grant kms:Sign.
+ * Without the account in the key policy, IAM policies have no effect on a key
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
+ */
+const KEY_ADMIN_ACTIONS = [
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+];
+
+/**
+ * Where signed audit digests and the records' archive live (AU-9, AU-9(3), AU-10, AU-11):
+ * - the signing key, ECC P-256, which only the digest function's role may sign with;
+ * - the archive bucket, versioned with Object Lock in compliance mode, encrypted with its own key,
+ *   reachable over TLS alone, its server access logs kept in a log bucket; both kept when the stack goes.
+ */
+export class AuditArchive extends Construct {
+  readonly signingKey: kms.Key;
+  readonly bucketKey: kms.Key;
+  readonly bucket: s3.Bucket;
+  readonly accessLogs: s3.Bucket;
+  readonly retentionDays: number;
+  readonly hotDays: number;
+  private readonly signers = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: AuditArchiveProps) {
+    super(scope, id);
+    this.retentionDays = props.retentionDays;
+    this.hotDays = props.hotDays;
+
+    this.signingKey = new kms.Key(this, 'SigningKey', {
+      description: 'hms-sys: signs audit digests (ECDSA P-256, SHA-256); the public key verifies them',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.RETAIN,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersWithoutSigning',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: KEY_ADMIN_ACTIONS,
+            resources: ['*'],
+          }),
+          // The public key is published: any principal of this account may read it, no IAM grant needed.
+          new iam.PolicyStatement({
+            sid: 'AnyoneInAccountReadsPublicKey',
+            principals: [new iam.AnyPrincipal()],
+            actions: ['kms:GetPublicKey', 'kms:DescribeKey'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'kms:CallerAccount': Aws.ACCOUNT_ID } },
+          }),
+        ],
+      }),
+    });
+
+    this.bucketKey = new kms.Key(this, 'BucketKey', {
+      description: 'hms-sys: encrypts the audit archive bucket',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Server access logs can be delivered only to a bucket encrypted with SSE-S3, not SSE-KMS
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      versioned: true,
+      objectLockEnabled: true,
+      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(props.retentionDays)),
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.bucketKey,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'audit-archive/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /**
+   * Lets `role` sign with the key, in the key policy itself: the account statement leaves kms:Sign
+   * out, so this is the only way to it. A statement in the role's own policy would make the key
+   * (which names the role) and the role's policy (which names the key) depend on each other.
+   */
+  allowSigning(role: iam.IRole): void {
+    const id = role.node.path;
+    if (this.signers.has(id)) return;
+    this.signers.add(id);
+    this.signingKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `DigestFunctionSigns${this.signers.size}`,
+        principals: [new iam.ArnPrincipal(role.roleArn)],
+        actions: ['kms:Sign'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
+      }),
+    );
+  }
+
+  /** The bucket's logical id, as cdk-nag names it in findings. */
+  get bucketLogicalId(): string {
+    return Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnElement);
+  }
+
+  /** The settings every function with an audit archive need reads. */
+  get environment(): Record<string, string> {
+    return {
+      HMS_AUDIT_BUCKET: this.bucket.bucketName,
+      HMS_AUDIT_SIGNING_KEY_ID: this.signingKey.keyArn,
+      HMS_AUDIT_RETENTION_DAYS: String(this.retentionDays),
+      HMS_AUDIT_HOT_DAYS: String(this.hotDays),
+    };
+  }
+}
