@@ -1,17 +1,24 @@
 import type { AuditDigest } from '#domain/audit-digest.ts';
 
-/** How far a stream has been pruned from the table: every record through `throughSeq`, the last record of the digest at `digestKey`. */
-export interface PruneMark {
+/**
+ * A position in a stream's digest chain: after the digest at `digestKey`, which ends at record
+ * `lastSeq` (hash `lastHash`) and itself hashes to `digestHash`. Two kinds are kept per stream:
+ * 'pruned' (the table holds no record through lastSeq) and 'verified' (verify's digest checkpoint).
+ */
+export interface DigestMark {
   stream: string;
-  throughSeq: number;
-  /** The hash of record throughSeq: the signed digest's lastHash. */
-  hash: string;
   digestKey: string;
+  lastSeq: number;
+  lastHash: string;
+  digestHash: string;
+  digestTime: string;
 }
+
+export type DigestMarkKind = 'pruned' | 'verified';
 
 /**
  * What the digest and prune runs keep beside the chains, in the audit table: each stream's newest
- * digest (the head the next digest chains to), the last run's time, and each stream's prune mark.
+ * digest (the head the next digest chains to), the last run's time, and each stream's marks.
  * None of it is trusted by verify, which reads the digests from the archive and checks them.
  */
 export interface AuditDigestState {
@@ -26,9 +33,9 @@ export interface AuditDigestState {
   /** When the last digest run started, or null before the first. */
   getLastRun(): Promise<string | null>;
   saveLastRun(time: string): Promise<void>;
-  getPruneMark(stream: string): Promise<PruneMark | null>;
-  /** Stores the mark if the stored one is still at `expectedSeq` (null: none); else a StaleVersionError. */
-  savePruneMark(mark: PruneMark, expectedSeq: number | null): Promise<void>;
+  getMark(kind: DigestMarkKind, stream: string): Promise<DigestMark | null>;
+  /** Stores the mark if the stored one is still at lastSeq `expectedSeq` (null: none); else a StaleVersionError. */
+  saveMark(kind: DigestMarkKind, mark: DigestMark, expectedSeq: number | null): Promise<void>;
   /** Deletes the stream's records with seq <= throughSeq that are still there; returns how many. */
   deleteRecordsThrough(stream: string, throughSeq: number): Promise<number>;
 }

@@ -1,6 +1,6 @@
 import { type AttributeValue, DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { AuditDigest } from '#domain/audit-digest.ts';
-import type { AuditDigestState, PruneMark } from '#ports/audit-digest-state.ts';
+import type { AuditDigestState, DigestMark, DigestMarkKind } from '#ports/audit-digest-state.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
 import { AUDIT_TABLE, AUDIT_TIME_INDEX, AUDIT_TIME_SHARDS } from './table-design.ts';
@@ -9,12 +9,12 @@ type Item = Record<string, AttributeValue>;
 
 /**
  * The digest run's own items in the audit table, beside the chains as the verify checkpoints are:
- * seq 0 under `digest#<stream>` (the newest digest), `pruned#<stream>` (the prune mark) and
+ * seq 0 under `digest#<stream>` (the newest digest), `pruned#<stream>` and `verified#<stream>` (its marks) and
  * `digest-run` (the last run's time). They carry no time-index keys, so no listing sees them.
  */
 export const AUDIT_DIGEST_ITEMS = {
   headPrefix: 'digest#',
-  prunePrefix: 'pruned#',
+  markPrefix: { pruned: 'pruned#', verified: 'verified#' },
   run: 'digest-run',
   seq: 0,
   /** Attributes: the JSON body, and the seq the next conditional save compares. */
@@ -62,12 +62,12 @@ export class DynamoDbAuditDigestState implements AuditDigestState {
     );
   }
 
-  getPruneMark(stream: string): Promise<PruneMark | null> {
-    return this.#get<PruneMark>(`${AUDIT_DIGEST_ITEMS.prunePrefix}${stream}`);
+  getMark(kind: DigestMarkKind, stream: string): Promise<DigestMark | null> {
+    return this.#get<DigestMark>(`${AUDIT_DIGEST_ITEMS.markPrefix[kind]}${stream}`);
   }
 
-  savePruneMark(mark: PruneMark, expectedSeq: number | null): Promise<void> {
-    return this.#put(`${AUDIT_DIGEST_ITEMS.prunePrefix}${mark.stream}`, mark, mark.throughSeq, expectedSeq);
+  saveMark(kind: DigestMarkKind, mark: DigestMark, expectedSeq: number | null): Promise<void> {
+    return this.#put(`${AUDIT_DIGEST_ITEMS.markPrefix[kind]}${mark.stream}`, mark, mark.lastSeq, expectedSeq);
   }
 
   async deleteRecordsThrough(stream: string, throughSeq: number): Promise<number> {

@@ -62,15 +62,27 @@ export function auditDigestStateContract(name: string, make: () => Promise<{ log
       expect(await state.getHead('system')).toEqual(digest('system', 5));
     });
 
-    it('keeps the last run time and the prune marks, the marks conditionally', async () => {
+    it('keeps the last run time and each kind of mark apart, the marks conditionally', async () => {
       const { state } = await make();
       expect(await state.getLastRun()).toBeNull();
       await state.saveLastRun('2026-12-03T15:00:00.000Z');
       expect(await state.getLastRun()).toBe('2026-12-03T15:00:00.000Z');
-      const mark = { stream: 'system', throughSeq: 2, hash: 'b'.repeat(64), digestKey: 'digests/system/000000000002.json' };
-      await state.savePruneMark(mark, null);
-      await expect(state.savePruneMark({ ...mark, throughSeq: 4 }, 1)).rejects.toBeInstanceOf(StaleVersionError);
-      expect(await state.getPruneMark('system')).toEqual(mark);
+      const mark = {
+        stream: 'system',
+        digestKey: 'digests/system/000000000002.json',
+        lastSeq: 2,
+        lastHash: 'b'.repeat(64),
+        digestHash: 'd'.repeat(64),
+        digestTime: '2026-12-03T15:00:00.000Z',
+      };
+      await state.saveMark('pruned', mark, null);
+      await expect(state.saveMark('pruned', { ...mark, lastSeq: 4 }, 1)).rejects.toBeInstanceOf(StaleVersionError);
+      expect(await state.getMark('pruned', 'system')).toEqual(mark);
+      expect(await state.getMark('verified', 'system')).toBeNull();
+      await state.saveMark('verified', { ...mark, lastSeq: 4 }, null);
+      await state.saveMark('verified', { ...mark, lastSeq: 6 }, 4);
+      expect((await state.getMark('verified', 'system'))?.lastSeq).toBe(6);
+      expect((await state.getMark('pruned', 'system'))?.lastSeq).toBe(2);
     });
 
     it('deletes a stream’s records through a seq and no others; a second call finds none', async () => {

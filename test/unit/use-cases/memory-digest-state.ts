@@ -1,5 +1,5 @@
 import type { AuditDigest } from '#domain/audit-digest.ts';
-import type { AuditDigestState, PruneMark } from '#ports/audit-digest-state.ts';
+import type { AuditDigestState, DigestMark, DigestMarkKind } from '#ports/audit-digest-state.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import type { MemoryAudit } from './memory-stores.ts';
 
@@ -10,7 +10,8 @@ const timeOf = (time: string) => new Date(time).toISOString();
 /** The digest run's items over a MemoryAudit's records: passes the AuditDigestState contract with the DynamoDB adapter. */
 export class MemoryDigestState implements AuditDigestState {
   readonly heads = new Map<string, AuditDigest>();
-  readonly marks = new Map<string, PruneMark>();
+  /** Marks by `<kind>#<stream>`. */
+  readonly marks = new Map<string, DigestMark>();
   lastRun: string | null = null;
 
   constructor(private readonly audit: MemoryAudit) {}
@@ -35,11 +36,12 @@ export class MemoryDigestState implements AuditDigestState {
     this.lastRun = time;
   };
 
-  getPruneMark = async (stream: string) => stored(this.marks.get(stream) ?? null);
+  getMark = async (kind: DigestMarkKind, stream: string) => stored(this.marks.get(`${kind}#${stream}`) ?? null);
 
-  async savePruneMark(mark: PruneMark, expectedSeq: number | null): Promise<void> {
-    if ((this.marks.get(mark.stream)?.throughSeq ?? null) !== expectedSeq) throw new StaleVersionError(`audit pruned#${mark.stream}`);
-    this.marks.set(mark.stream, stored(mark));
+  async saveMark(kind: DigestMarkKind, mark: DigestMark, expectedSeq: number | null): Promise<void> {
+    const at = `${kind}#${mark.stream}`;
+    if ((this.marks.get(at)?.lastSeq ?? null) !== expectedSeq) throw new StaleVersionError(`audit ${at}`);
+    this.marks.set(at, stored(mark));
   }
 
   async deleteRecordsThrough(stream: string, throughSeq: number): Promise<number> {
