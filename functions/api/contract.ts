@@ -28,12 +28,22 @@ const mutation = z.strictObject({ dryRun: dryRunSchema });
 const deleteServiceQuery = z.strictObject({ dryRun: dryRunSchema, cascade: dryRunSchema });
 const none = z.strictObject({});
 const byService = z.strictObject({ service: z.optional(dnsLabel) });
-/** GET /audit/verify: from the stored checkpoint (default) or from the first record; a cursor continues a genesis run. */
-const verifyAuditQuery = z.strictObject({
-  service: z.optional(dnsLabel),
-  from: z._default(z.enum(['checkpoint', 'genesis'], 'must be checkpoint or genesis'), 'checkpoint'),
-  cursor: z.optional(z.string().check(z.maxLength(512), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous verify call'))),
-});
+/**
+ * GET /audit/verify: from the stored checkpoint (default) or from the first record; a cursor continues a genesis run.
+ * `kind=lookup` verifies one day's lookup stream (`day`, a UTC date; today by default) instead of a change stream.
+ */
+const verifyAuditQuery = z
+  .strictObject({
+    kind: z.optional(z.enum(['lookup'], 'must be lookup; leave it out to verify a change stream')),
+    day: z.optional(z.iso.date({ error: 'must be a UTC date such as 2026-12-03' })),
+    service: z.optional(dnsLabel),
+    from: z._default(z.enum(['checkpoint', 'genesis'], 'must be checkpoint or genesis'), 'checkpoint'),
+    cursor: z.optional(z.string().check(z.maxLength(512), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous verify call'))),
+  })
+  .check(
+    z.refine((q) => q.kind === 'lookup' || q.day === undefined, { message: 'day names a lookup stream: add kind=lookup', path: ['day'] }),
+    z.refine((q) => q.kind !== 'lookup' || q.service === undefined, { message: 'lookups are chained by day, not by service', path: ['service'] }),
+  );
 
 /** The request contract of every declared operation: an operation missing here, or one no route declares, fails the build. */
 export const contract = {

@@ -22,6 +22,7 @@ export const operations: OperationTable<ApiOperationId> = {
   listAudit: ({ ports, query: q }) =>
     listAudit(ports, {
       limit: q.limit,
+      ...(q.kind ? { kind: q.kind } : {}),
       ...(q.service ? { service: q.service } : {}),
       ...(q.since ? { since: new Date(q.since).toISOString() } : {}),
       ...(q.until ? { until: new Date(q.until).toISOString() } : {}),
@@ -34,6 +35,7 @@ export const operations: OperationTable<ApiOperationId> = {
       {
         from: q.from,
         ...(q.service ? { service: q.service } : {}),
+        ...(q.kind === 'lookup' ? { lookupDay: q.day ?? ports.clock.now().toISOString().slice(0, 10) } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
       },
       () => Date.now() > stopAt,

@@ -202,13 +202,22 @@ export const ruleIdSchema = z.string().check(z.regex(/^AR-[1-9][0-9]{0,11}$/, 'm
 
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-11-23T09:00:00Z' });
 
-export const auditQuerySchema = z.strictObject({
-  service: z.optional(dnsLabel),
-  since: z.optional(isoTime),
-  until: z.optional(isoTime),
-  limit: z._default(z.coerce.number().check(z.int('must be a whole number'), z.minimum(1, 'must be at least 1'), z.maximum(200, 'must be at most 200')), 50),
-  cursor: z.optional(z.string().check(z.maxLength(2048), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous page'))),
-});
+export const auditQuerySchema = z
+  .strictObject({
+    /** lookup: the recorded reads (AU-12) instead of the changes, which are listed without it. */
+    kind: z.optional(z.enum(['lookup'], 'must be lookup; leave it out to list changes')),
+    service: z.optional(dnsLabel),
+    since: z.optional(isoTime),
+    until: z.optional(isoTime),
+    limit: z._default(z.coerce.number().check(z.int('must be a whole number'), z.minimum(1, 'must be at least 1'), z.maximum(200, 'must be at most 200')), 50),
+    cursor: z.optional(z.string().check(z.maxLength(2048), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous page'))),
+  })
+  .check(
+    z.refine((q) => !(q.kind === 'lookup' && q.service !== undefined), {
+      message: 'lookups are chained by day, not by service: leave service out with kind=lookup',
+      path: ['service'],
+    }),
+  );
 
 export const dryRunSchema = z.optional(z.enum(['true', 'false'], 'must be true or false'));
 

@@ -1,6 +1,9 @@
 import type { AuditEntry, AuditRecord } from '#domain/audit.ts';
 
 export interface AuditQuery {
+  /** 'lookup': recorded reads (the lookup#YYYY-MM-DD streams) and nothing else; absent: changes only. */
+  kind?: 'lookup';
+  /** A service's change stream; not with kind 'lookup'. */
   service?: string;
   since?: string;
   until?: string;

@@ -1,4 +1,4 @@
-import { auditStream, type ChainBreak, type ChainPosition, GENESIS, hashRecord, verifyChainFrom } from '#domain/audit.ts';
+import { auditStream, type ChainBreak, type ChainPosition, GENESIS, hashRecord, lookupStream, verifyChainFrom } from '#domain/audit.ts';
 import { decodeCursor, encodeCursor } from '#domain/cursor.ts';
 import { NotFoundError, ValidationError } from '#domain/errors.ts';
 import type { AuditCheckpoint, AuditLog } from '#ports/audit-log.ts';
@@ -17,6 +17,8 @@ export interface VerifyBudget {
 
 export interface VerifyRequest {
   service?: string;
+  /** A UTC day (YYYY-MM-DD): verify that day's lookup stream, lookup#<day>, instead of a change stream. */
+  lookupDay?: string;
   /** 'checkpoint' (default): on from the stored checkpoint. 'genesis': the whole chain again. */
   from: 'checkpoint' | 'genesis';
   /** Continues a genesis run where its previous call stopped. */
@@ -57,7 +59,7 @@ type VerifyPorts = { audit: AuditLog; clock: Clock };
  * are what would.
  */
 export async function verifyAuditChain(ports: VerifyPorts, request: VerifyRequest, budget: VerifyBudget): Promise<VerifyReport> {
-  const stream = auditStream(request.service);
+  const stream = request.lookupDay === undefined ? auditStream(request.service) : lookupStream(request.lookupDay);
   if (request.from === 'checkpoint' && request.cursor !== undefined) {
     throw new ValidationError('a cursor continues a from=genesis run; a checkpoint run continues from the stored checkpoint', 'query.cursor');
   }
@@ -90,8 +92,11 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
   while (!report.complete && report.records < budget.maxRecords && !budget.shouldStop()) {
     const page = await ports.audit.readChain(stream, position.seq, Math.min(budget.pageSize, budget.maxRecords - report.records));
     // Registering a service writes its first record, so a service stream with none never existed: say so, not "intact".
-    if (request.service && position.seq === 0 && page.records.length === 0 && !page.unreadable)
-      throw new NotFoundError(`audit stream of service ${request.service}`, 'query.service');
+    // A day with no lookup recorded has no lookup stream either.
+    if ((request.service || request.lookupDay) && position.seq === 0 && page.records.length === 0 && !page.unreadable)
+      throw request.lookupDay
+        ? new NotFoundError(`lookup stream of ${request.lookupDay}`, 'query.day')
+        : new NotFoundError(`audit stream of service ${request.service}`, 'query.service');
     const found = verifyChainFrom(page.records, position) ?? checkpointMismatch(page.records, stored) ?? page.unreadable ?? null;
     const good = found ? page.records.filter((r) => r.seq < found.seq) : page.records;
     const last = good[good.length - 1];

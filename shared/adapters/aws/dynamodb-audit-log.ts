@@ -1,9 +1,10 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { type AuditEntry, type AuditRecord, auditStream, chainEntry, streamOf } from '#domain/audit.ts';
+import { isLookupStream } from '#domain/lookup.ts';
 import { type BackoffPolicy, backoffDelay } from '#domain/retry.ts';
 import type { AuditChainPage, AuditCheckpoint, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import { StaleVersionError } from '#ports/errors.ts';
-import { readableRecord, readNewestFirst, type TimeSource } from './dynamodb-audit-pages.ts';
+import { LOOKUP_SCOPE, readableRecord, readNewestFirst, type TimeSource } from './dynamodb-audit-pages.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
 import {
   AUDIT_ATTRIBUTES,
@@ -17,6 +18,8 @@ import {
   auditTimeKey,
   auditTimeShard,
   DEFAULT_AUDIT_INDEX_NAMES,
+  LOOKUP_LEGACY_FEED,
+  LOOKUP_TIME_SHARDS,
 } from './table-design.ts';
 
 type Item = Record<string, AttributeValue>;
@@ -80,6 +83,7 @@ export class DynamoDbAuditLog implements AuditLog {
    * whole and filtered on time, and without byTimeShard the legacy byTime index serves the listing.
    */
   list(query: AuditQuery): Promise<AuditPage> {
+    if (query.kind === 'lookup') return this.#listLookups(query);
     if (query.service !== undefined) {
       const stream = auditStream(query.service);
       const source: TimeSource = this.#indexes.has(AUDIT_STREAM_TIME_INDEX.name)
@@ -91,6 +95,15 @@ export class DynamoDbAuditLog implements AuditLog {
       ? AUDIT_TIME_SHARDS.map((shard) => ({ index: AUDIT_TIME_INDEX.name, keyName: AUDIT_TIME_INDEX.partitionKey, keyValue: shard }))
       : [{ index: AUDIT_LEGACY_TIME_INDEX.name, keyName: AUDIT_LEGACY_TIME_INDEX.partitionKey, keyValue: AUDIT_LEGACY_TIME_INDEX.feedValue }];
     return readNewestFirst(this.#client, this.#table, '*', sources, query);
+  }
+
+  /** Lookups, newest first: the lookup shards of the time index (or the legacy index's lookup partition). */
+  #listLookups(query: AuditQuery): Promise<AuditPage> {
+    if (query.service !== undefined) throw new Error('a lookup listing has no service: lookups chain by day, not by service');
+    const sources: TimeSource[] = this.#indexes.has(AUDIT_TIME_INDEX.name)
+      ? LOOKUP_TIME_SHARDS.map((shard) => ({ index: AUDIT_TIME_INDEX.name, keyName: AUDIT_TIME_INDEX.partitionKey, keyValue: shard }))
+      : [{ index: AUDIT_LEGACY_TIME_INDEX.name, keyName: AUDIT_LEGACY_TIME_INDEX.partitionKey, keyValue: LOOKUP_LEGACY_FEED }];
+    return readNewestFirst(this.#client, this.#table, LOOKUP_SCOPE, sources, query);
   }
 
   async readChain(stream: string, afterSeq: number, limit: number): Promise<AuditChainPage> {
@@ -187,7 +200,9 @@ export function auditItem(record: AuditRecord, json = JSON.stringify(record), le
     [AUDIT_TABLE.sortKey]: { N: String(record.seq) },
     [AUDIT_TIME_INDEX.partitionKey]: { S: auditTimeShard(record.stream) },
     [AUDIT_TIME_INDEX.sortKey]: { S: auditTimeKey(record.time, record.stream, record.seq) },
-    ...(legacyFeed ? { [AUDIT_LEGACY_TIME_INDEX.partitionKey]: { S: AUDIT_LEGACY_TIME_INDEX.feedValue } } : {}),
+    ...(legacyFeed
+      ? { [AUDIT_LEGACY_TIME_INDEX.partitionKey]: { S: isLookupStream(record.stream) ? LOOKUP_LEGACY_FEED : AUDIT_LEGACY_TIME_INDEX.feedValue } }
+      : {}),
     [AUDIT_ATTRIBUTES.record]: { S: json },
   };
 }

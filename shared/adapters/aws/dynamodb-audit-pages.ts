@@ -1,6 +1,7 @@
 import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { AuditRecord } from '#domain/audit.ts';
 import { decodeCursor, encodeCursor } from '#domain/cursor.ts';
+import { isLookupStream } from '#domain/lookup.ts';
 import type { AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import { InvalidCursorError } from '#ports/errors.ts';
 import { AUDIT_ATTRIBUTES, AUDIT_TABLE, AUDIT_TIME_INDEX, normalizeTime } from './table-design.ts';
@@ -159,6 +160,16 @@ function keyRange(since: string | undefined, below: string | undefined): KeyRang
 
 const LIST_CURSOR = 'audit-list';
 
+/** The scope of a lookup listing: every lookup#<day> stream, and those only. */
+export const LOOKUP_SCOPE = 'lookup#*';
+
+/** Whether a listed key's stream belongs to the listing's scope: every change stream, every lookup stream, or one stream. */
+function inScope(scope: string, stream: string): boolean {
+  if (scope === '*') return !isLookupStream(stream);
+  if (scope === LOOKUP_SCOPE) return isLookupStream(stream);
+  return stream === scope;
+}
+
 /**
  * The last key a page returned, from a cursor bound to the query's scope and time bounds
  * (#domain/cursor.ts); a key that is not a time key of that scope is refused too.
@@ -168,11 +179,7 @@ function decodeListCursor(cursor: string, bound: { scope: string; since: string 
   const shape = typeof key === 'string' ? TIME_KEY_SHAPE.exec(key) : null;
   const time = shape?.[1];
   const valid =
-    shape !== null &&
-    time !== undefined &&
-    !Number.isNaN(Date.parse(time)) &&
-    new Date(time).toISOString() === time &&
-    (bound.scope === '*' || shape[2] === bound.scope);
+    shape !== null && time !== undefined && !Number.isNaN(Date.parse(time)) && new Date(time).toISOString() === time && inScope(bound.scope, shape[2] ?? '');
   if (!valid) throw new InvalidCursorError();
   return key as string;
 }

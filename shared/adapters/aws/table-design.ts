@@ -1,4 +1,5 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { isLookupStream } from '#domain/lookup.ts';
 
 /**
  * The two DynamoDB tables, as plain data shared by the adapters, the CDK stack and the
@@ -145,14 +146,22 @@ export const AUDIT_ATTRIBUTES = {
  */
 export const AUDIT_CHECKPOINT = { streamPrefix: 'checkpoint#', seq: 0 } as const;
 
-/** The time-index shard of a stream: FNV-1a of its name, modulo the shard count. */
+/**
+ * The time-index shard of a stream: FNV-1a of its name, modulo the shard count, under `audit#` for
+ * a change stream and `lookup#` for a lookup stream (lookup#YYYY-MM-DD). Lookups so sit in index
+ * partitions of their own: the change listing never reads (nor filters out) a single lookup.
+ */
 export function auditTimeShard(stream: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < stream.length; i++) hash = Math.imul(hash ^ stream.charCodeAt(i), 0x01000193) >>> 0;
-  return `audit#${hash % AUDIT_TIME_INDEX.shards}`;
+  return `${isLookupStream(stream) ? 'lookup' : 'audit'}#${hash % AUDIT_TIME_INDEX.shards}`;
 }
 
 export const AUDIT_TIME_SHARDS: readonly string[] = Array.from({ length: AUDIT_TIME_INDEX.shards }, (_, i) => `audit#${i}`);
+export const LOOKUP_TIME_SHARDS: readonly string[] = Array.from({ length: AUDIT_TIME_INDEX.shards }, (_, i) => `lookup#${i}`);
+
+/** The legacy byTime index's partition for lookups, beside `feedValue` for changes, for the same reason. */
+export const LOOKUP_LEGACY_FEED = 'lookup';
 
 /** Sort key of both time indexes: time, then stream and zero-padded seq so keys never collide. */
 export function auditTimeKey(time: string, stream: string, seq: number): string {

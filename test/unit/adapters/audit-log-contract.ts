@@ -181,6 +181,58 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
       });
     });
 
+    describe('lookups', () => {
+      const lookup = (minute: number, day = 1) =>
+        auditEntry(minute, undefined, {
+          kind: 'lookup',
+          time: new Date(Date.UTC(2026, 2, day, 12, minute)).toISOString(),
+          action: 'lookup.listServices',
+          target: '/services',
+          before: { query: {} },
+          after: null,
+          reasons: [`lookup ${day}/${minute}`],
+        });
+
+      it("chains each day's lookups in its own stream, apart from the changes", async () => {
+        const { log } = await make();
+        await log.append(auditEntry(0, 'api'));
+        const first = await log.append(lookup(1));
+        const second = await log.append(lookup(2));
+        const nextDay = await log.append(lookup(3, 2));
+        expect([first.stream, first.seq, second.seq, nextDay.stream, nextDay.seq]).toEqual(['lookup#2026-03-01', 1, 2, 'lookup#2026-03-02', 1]);
+        expect(verifyChain((await log.readChain('lookup#2026-03-01', 0, 10)).records)).toBeNull();
+      });
+
+      it('lists changes without lookups by default, and lookups alone with kind lookup, newest first across days and pages', async () => {
+        const { log } = await make();
+        for (let minute = 0; minute < 6; minute++) {
+          await log.append(auditEntry(minute, minute % 2 ? 'api' : undefined));
+          await log.append(lookup(minute, 1 + (minute % 2)));
+        }
+        const changes = (await everyPage(log, { limit: 4 })).flat();
+        expect(minutes(changes)).toEqual(['minute 5', 'minute 4', 'minute 3', 'minute 2', 'minute 1', 'minute 0']);
+        const lookups = await everyPage(log, { kind: 'lookup', limit: 4 });
+        expect(lookups.map((p) => p.length)).toEqual([4, 2]);
+        expect(minutes(lookups.flat())).toEqual(['lookup 2/5', 'lookup 2/3', 'lookup 2/1', 'lookup 1/4', 'lookup 1/2', 'lookup 1/0']);
+        expect(lookups.flat().every((r) => r.kind === 'lookup' && r.stream.startsWith('lookup#'))).toBe(true);
+        const since = '2026-03-02T12:03:00Z';
+        expect(minutes((await log.list({ kind: 'lookup', since, limit: 10 })).records)).toEqual(['lookup 2/5', 'lookup 2/3']);
+      });
+
+      it('refuses a cursor of the change listing in the lookup listing, and the reverse', async () => {
+        const { log } = await make();
+        for (let minute = 0; minute < 3; minute++) {
+          await log.append(auditEntry(minute));
+          await log.append(lookup(minute));
+        }
+        const { nextCursor: changeCursor } = await log.list({ limit: 1 });
+        const { nextCursor: lookupCursor } = await log.list({ kind: 'lookup', limit: 1 });
+        await expect(log.list({ kind: 'lookup', limit: 1, cursor: changeCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
+        await expect(log.list({ limit: 1, cursor: lookupCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
+        expect(minutes((await log.list({ kind: 'lookup', limit: 5, cursor: lookupCursor! })).records)).toEqual(['lookup 1/1', 'lookup 1/0']);
+      });
+    });
+
     describe('checkpoints', () => {
       it('stores a checkpoint only over the one expected, and keeps it out of the listings and the chain', async () => {
         const { log } = await make();

@@ -145,6 +145,23 @@ describe('audit reads while a stack upgrades its indexes', () => {
     expect(second.feed).toBeUndefined();
     expect(second.timeShard).toEqual(first.timeShard);
   });
+
+  it('keeps lookups in partitions of their own in byTime as in byTimeShard, so each listing reads its own kind', async () => {
+    const table = await upgradeTable();
+    const lookup: AuditEntry = { ...entry(2, undefined), kind: 'lookup', action: 'lookup.listServices', target: '/services', after: null };
+    for (const indexes of [['byTime'], ['byTime', 'byTimeShard']] as AuditIndexName[][]) {
+      const log = new DynamoDbAuditLog({ client: dynalite.client, tableName: table, indexes });
+      await log.append(entry(1, 'api'));
+      await log.append(lookup);
+    }
+    const read = (stream: string) => dynalite.client.send(new GetItemCommand({ TableName: table, Key: { stream: { S: stream }, seq: { N: '1' } } }));
+    expect((await read('lookup#2026-03-01')).Item).toMatchObject({ feed: { S: 'lookup' }, timeShard: { S: expect.stringMatching(/^lookup#\d$/) } });
+    for (const indexes of [['byTime'], ['byTimeShard']] as AuditIndexName[][]) {
+      const log = new DynamoDbAuditLog({ client: dynalite.client, tableName: table, indexes });
+      expect((await everyPage(log, {})).flat().map((r) => r.stream)).toEqual(['service#api', 'service#api']);
+      expect((await everyPage(log, { kind: 'lookup' })).flat().map((r) => `${r.stream}/${r.seq}`)).toEqual(['lookup#2026-03-01/2', 'lookup#2026-03-01/1']);
+    }
+  });
 });
 
 describe('HMS_AUDIT_INDEXES', () => {

@@ -1,5 +1,6 @@
 import { type AuditEntry, type AuditRecord, auditStream, chainEntry, streamOf } from '#domain/audit.ts';
 import type { Usage } from '#domain/budget.ts';
+import { isLookupStream } from '#domain/lookup.ts';
 import type { Budget, Burst, Rule, Service, ServiceScaling } from '#domain/model.ts';
 import type { AuditChainPage, AuditCheckpoint, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import { InvalidCursorError, StaleVersionError } from '#ports/errors.ts';
@@ -160,13 +161,14 @@ export class MemoryAudit implements AuditLog {
 
   /** Newest first by time key, since/until inclusive, paged with a cursor bound to the query's scope. */
   async list(q: AuditQuery): Promise<AuditPage> {
-    const scope = q.service === undefined ? '*' : auditStream(q.service);
+    // Scopes as the adapter's: every change stream ('*'), every lookup stream, or one service's.
+    const scope = q.kind === 'lookup' ? 'lookup#*' : q.service === undefined ? '*' : auditStream(q.service);
     const limit = Number.isFinite(q.limit) ? Math.max(1, Math.floor(q.limit)) : 1;
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, scope);
     const since = q.since === undefined ? undefined : normalTime(q.since);
     const until = q.until === undefined ? undefined : `${normalTime(q.until)}$`;
     const matching = this.records
-      .filter((r) => scope === '*' || r.stream === scope)
+      .filter((r) => (scope === '*' ? !isLookupStream(r.stream) : scope === 'lookup#*' ? isLookupStream(r.stream) : r.stream === scope))
       .map((r) => ({ key: timeKey(r), record: r }))
       .filter(({ key }) => (since === undefined || key >= since) && (until === undefined || key < until) && (after === undefined || key < after))
       .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));

@@ -1,0 +1,59 @@
+import type { AuditEntry } from './audit.ts';
+
+/**
+ * Lookups (AU-2, AU-12): every authenticated read is recorded with who, what, when, the query and
+ * the outcome, on the lookup#YYYY-MM-DD streams (audit.ts lookupStream), apart from the changes.
+ */
+
+/** Whether a stream holds lookups (lookupStream) rather than changes. */
+export function isLookupStream(stream: string): boolean {
+  return stream.startsWith('lookup#');
+}
+
+/** One authenticated read, as the HTTP edge sees it before serving it. */
+export interface LookupRead {
+  /** The operation read, e.g. listAudit: recorded as action `lookup.listAudit`. */
+  operationId: string;
+  /** The path asked for, with its parameters, e.g. /services/api. */
+  path: string;
+  /** The query string's parameters as sent (none: {}). */
+  query: Record<string, string>;
+  /** The scope the route requires. */
+  scope: string;
+  actor: string;
+  requestId: string;
+  time: string;
+}
+
+/**
+ * How a read ended: served; refused for want of the route's scope; or failed after it was
+ * authorized (bad input, not found, a dependency down), with the error code that answered it.
+ */
+export type LookupOutcome = { outcome: 'success' } | { outcome: 'denied' } | { outcome: 'failure'; code: string; status: number };
+
+/** The audit entry of a lookup: the query goes in `before` (what was asked); a read changes nothing, so `after` is null. */
+export function lookupEntry(read: LookupRead, end: LookupOutcome): AuditEntry {
+  return {
+    kind: 'lookup',
+    time: read.time,
+    actor: read.actor,
+    action: `lookup.${read.operationId}`,
+    target: read.path,
+    before: { query: read.query },
+    after: null,
+    outcome: end.outcome,
+    reasons: [reasonOf(read.scope, end)],
+    requestId: read.requestId,
+  };
+}
+
+function reasonOf(scope: string, end: LookupOutcome): string {
+  switch (end.outcome) {
+    case 'success':
+      return `authorized by scope ${scope}`;
+    case 'denied':
+      return `the token lacks the scope ${scope}`;
+    case 'failure':
+      return `authorized by scope ${scope}; answered ${end.status} ${end.code}`;
+  }
+}
