@@ -25,5 +25,26 @@ export function readBody(event: Pick<ApiEvent, 'body' | 'isBase64Encoded'>): unk
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ValidationError('the body must be a JSON object', null, 'invalid_body');
   }
+  const unpaired = loneSurrogateAt(parsed, '');
+  if (unpaired !== null) {
+    // JSON.parse turns "\ud800" into a lone surrogate, which is not Unicode text: I-JSON (RFC 7493) forbids it, and the audit
+    // record of the request could not be hashed (RFC 8785, docs/audit-format.md).
+    throw new ValidationError('the body holds an unpaired surrogate escape (\\ud800-\\udfff), which is not Unicode text', unpaired || null, 'malformed_json');
+  }
   return parsed;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** The dotted path of the first string or member name holding a lone surrogate ('' for the top level), or null when none does. */
+function loneSurrogateAt(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [name, member] of Object.entries(value)) {
+    const at = path ? `${path}.${name}` : name;
+    if (LONE_SURROGATE.test(name)) return path;
+    const found = loneSurrogateAt(member, at);
+    if (found !== null) return found;
+  }
+  return null;
 }
