@@ -4,7 +4,7 @@ import { parseRotationEvent } from '#domain/rotation.ts';
 import { logger } from '#observability/logger.ts';
 import { MetricUnit, metrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
-import type { RotationPorts } from '#ports/ports.ts';
+import type { RotationPorts, Wiring } from '#ports/ports.ts';
 import { runRotationStep } from '#use-cases/rotate-secret.ts';
 
 /**
@@ -12,12 +12,14 @@ import { runRotationStep } from '#use-cases/rotate-secret.ts';
  * code. A failed step throws: Secrets Manager marks the rotation failed and AWSCURRENT stays.
  * No value, old or new, is ever logged.
  */
-export function createRotationHandler(wire: () => Promise<RotationPorts>) {
+export function createRotationHandler(wire: () => Promise<Wiring<RotationPorts>>) {
   const lambdaHandler = async (event: unknown, _context: Context) => {
     const rotation = parseRotationEvent(event);
     logger.appendKeys({ secretId: rotation.SecretId, step: rotation.Step, token: rotation.ClientRequestToken });
     try {
-      const result = await runRotationStep(await wire(), rotation);
+      const { ports, controllerActor } = await wire();
+      // The token names the rotation: its four steps' records share it as their request id.
+      const result = await runRotationStep(ports, rotation, { actor: controllerActor, requestId: rotation.ClientRequestToken });
       logger.info('rotation step', { outcome: result.outcome });
       metrics.addMetric(`Rotation_${rotation.Step}`, MetricUnit.Count, 1);
       return result;

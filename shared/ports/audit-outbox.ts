@@ -7,7 +7,7 @@ import type { AuditEntry } from '#domain/audit.ts';
 export type ChangeProbe =
   /** A stored rule (or service, budget) at `version` or later means the write stood; absent means it did not (`deleted`: the reverse). */
   | { kind: 'state-version'; entity: 'rule' | 'service' | 'budget'; key: string; version: number; deleted?: boolean }
-  /** The workload's spec.replicas equal `replicas`. */
+  /** The workload's level equals `replicas`: the floor of the HPA that owns its replicas, else the Deployment's spec.replicas. */
   | { kind: 'replicas'; service: string; replicas: number }
   /** A rotation step of Secrets Manager's protocol: the version `token` of `secretId` holds what the step leaves behind. */
   | { kind: 'rotation-step'; secretId: string; token: string; step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret' };

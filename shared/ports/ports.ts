@@ -1,4 +1,5 @@
 import type { AuditLog } from './audit-log.ts';
+import type { AuditOutbox } from './audit-outbox.ts';
 import type { Clock } from './clock.ts';
 import type { CapacityCluster, Cluster } from './cluster.ts';
 import type { Database } from './database.ts';
@@ -15,6 +16,8 @@ export interface CorePorts {
   store: StateStore;
   ledger: LedgerStore;
   audit: AuditLog;
+  /** Intents written before changes and lookups waiting for their chain (recorded-change.ts, drain-audit-outbox.ts). */
+  auditOutbox: AuditOutbox;
   cluster: Cluster;
   clock: Clock;
   /** EKS clusters this deployment may act on; services naming others are refused. */
@@ -60,10 +63,12 @@ export interface Caller {
   requestId: string;
 }
 
-/** Ports of the rotation function: the secrets it rotates and the databases behind them. */
+/** Ports of the rotation function: the secrets it rotates, the databases behind them, and the audit of each step. */
 export interface RotationPorts {
   secrets: SecretStore;
   database: Database;
+  audit: AuditLog;
+  auditOutbox: AuditOutbox;
   clock: Clock;
 }
 
@@ -73,6 +78,7 @@ export interface SecretsPorts {
   secrets: SecretStore;
   database: Database;
   audit: AuditLog;
+  auditOutbox: AuditOutbox;
   events: EventPublisher;
   clock: Clock;
 }

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
+import { DynamoDbAuditOutbox } from '#adapters/aws/dynamodb-audit-outbox.ts';
 import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
 import { DynamoDbLedgerStore } from '#adapters/aws/dynamodb-ledger-store.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
@@ -172,6 +173,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       scheduler,
       events,
       audit: new DynamoDbAuditLog({ client: dynamo, tableName: tables.audit }),
+      auditOutbox: new DynamoDbAuditOutbox({ client: dynamo, tableName: tables.audit }),
       metrics: alarms,
       cluster: new KubernetesCapacity(kubernetes),
       clock,
@@ -206,6 +208,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     events,
     store: wiring.ports.store,
     audit: wiring.ports.audit,
+    auditOutbox: wiring.ports.auditOutbox,
     kubernetes,
     postgres: options.postgres ?? false,
     sweepMinutes: options.sweepMinutes ?? 15,

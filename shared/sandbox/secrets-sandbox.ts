@@ -18,6 +18,7 @@ import { createSecretSweeperHandler } from '#functions/secret-sweeper/secret-swe
 import { secretSweeperFunction } from '#functions/secret-sweeper/triggers.ts';
 import { createSecretsApiHandler } from '#functions/secrets-api/secrets-api.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
+import type { AuditOutbox } from '#ports/audit-outbox.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { SecretsPorts, Wiring } from '#ports/ports.ts';
 import type { StateStore } from '#ports/state-store.ts';
@@ -34,6 +35,7 @@ export interface SecretsSandboxOptions {
   events: LocalEventPublisher;
   store: StateStore;
   audit: AuditLog;
+  auditOutbox: AuditOutbox;
   kubernetes: KubernetesClusterOptions;
   /** Start an embedded PostgreSQL for the database strategies and short-lived credentials. */
   postgres: boolean;
@@ -91,10 +93,19 @@ export async function startSecretsSandbox(options: SecretsSandboxOptions): Promi
   const secrets = new LocalSecretStore({ clock: options.clock, ...(options.persist ? { dataDir: options.dataDir } : {}) });
   const postgres = options.postgres ? await startPostgres(options.dataDir, options.persist) : null;
   const database = new PostgresDatabase();
-  const ports: SecretsPorts = { store: options.store, secrets, database, audit: options.audit, events: options.events, clock: options.clock };
+  const ports: SecretsPorts = {
+    store: options.store,
+    secrets,
+    database,
+    audit: options.audit,
+    auditOutbox: options.auditOutbox,
+    events: options.events,
+    clock: options.clock,
+  };
   const wiring = (actor: string): Wiring<SecretsPorts> => ({ ports, controllerActor: `role/hms-sys-${actor}` });
 
-  const rotation = createRotationHandler(async () => ({ secrets, database, clock: options.clock })) as unknown as LocalHandler;
+  const rotationPorts = { secrets, database, audit: options.audit, auditOutbox: options.auditOutbox, clock: options.clock };
+  const rotation = createRotationHandler(async () => ({ ports: rotationPorts, controllerActor: 'role/hms-sys-rotation' })) as unknown as LocalHandler;
   options.bus.register(rotationFunction, rotation);
   // RotateSecret only starts a rotation: Secrets Manager invokes the rotation function
   // asynchronously, once per step with one token, and the outcome arrives later as AWSCURRENT on

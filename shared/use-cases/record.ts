@@ -15,8 +15,13 @@ export interface RecordInput {
 
 /** Appends one audit record for a caller, carrying the service's tags. */
 export function record(ports: Pick<Ports, 'audit' | 'clock'>, caller: Caller, input: RecordInput): Promise<AuditRecord> {
+  return ports.audit.append(auditEntryOf(ports, caller, input));
+}
+
+/** The entry a caller's record holds, timed now. */
+export function auditEntryOf(ports: Pick<Ports, 'clock'>, caller: Caller, input: RecordInput): AuditEntry {
   const serviceName = input.service?.name ?? input.serviceName;
-  return ports.audit.append({
+  return {
     time: ports.clock.now().toISOString(),
     actor: caller.actor,
     action: input.action,
@@ -28,5 +33,5 @@ export function record(ports: Pick<Ports, 'audit' | 'clock'>, caller: Caller, in
     requestId: caller.requestId,
     ...(serviceName ? { service: serviceName } : {}),
     ...(input.service ? { tags: { ...input.service.tags } } : {}),
-  });
+  };
 }

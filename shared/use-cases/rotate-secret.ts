@@ -1,7 +1,8 @@
 import { type RotationEvent, strategyOf } from '#domain/rotation.ts';
 import { SecretNotFoundError } from '#ports/errors.ts';
-import type { RotationPorts } from '#ports/ports.ts';
+import type { Caller, RotationPorts } from '#ports/ports.ts';
 import { AWSCURRENT, AWSPENDING, type SecretDescription } from '#ports/secret-store.ts';
+import { recordedChange } from './recorded-change.ts';
 import { type RotationContext, RotationError, STRATEGY_IMPLEMENTATIONS } from './rotation-strategies.ts';
 
 export type StepOutcome = 'done' | 'already-current';
@@ -12,7 +13,11 @@ export type StepOutcome = 'done' | 'already-current';
  * not AWSPENDING is refused. Every step is safe to repeat, and until finishSecret moves
  * AWSCURRENT the current value keeps working.
  */
-export async function runRotationStep(ports: RotationPorts, event: RotationEvent): Promise<{ step: string; outcome: StepOutcome; versionId: string }> {
+export async function runRotationStep(
+  ports: RotationPorts,
+  event: RotationEvent,
+  caller: Caller,
+): Promise<{ step: string; outcome: StepOutcome; versionId: string }> {
   const secret = await ports.secrets.describe(event.SecretId);
   const token = event.ClientRequestToken;
   if (!secret.rotationEnabled) throw new RotationError(`rotation is not enabled for ${secret.name}`);
@@ -23,22 +28,34 @@ export async function runRotationStep(ports: RotationPorts, event: RotationEvent
   if (!stages.includes(AWSPENDING)) throw new RotationError(`version ${token} of ${secret.name} is not AWSPENDING`);
 
   const context: RotationContext = { ports, secret, token };
-  const strategy = STRATEGY_IMPLEMENTATIONS[strategyOf(secret.tags)];
-  switch (event.Step) {
-    case 'createSecret':
-      await createPending(context, (current) => strategy.newValue(context, current));
-      break;
-    case 'setSecret':
-      await strategy.set(context, await pendingValue(context));
-      break;
-    case 'testSecret':
-      await strategy.test(context, await pendingValue(context));
-      break;
-    case 'finishSecret':
-      await finish(context);
-      break;
-  }
+  // Each step that acts is recorded, never with a value: an intent first, so a crash mid-step
+  // leaves a probe (rotation-probe.ts) that tells the drainer whether the step took effect.
+  const plan = {
+    action: `secret.rotation.${event.Step}`,
+    target: `secret/${secret.arn}`,
+    before: null,
+    after: { versionId: token },
+    outcome: 'success' as const,
+    reasons: [`${event.Step} of version ${token} (${strategyOf(secret.tags)})`],
+    probe: { kind: 'rotation-step' as const, secretId: secret.arn, token, step: event.Step },
+    recordFailure: true,
+  };
+  await recordedChange(ports, caller, plan, () => runStep(context, event.Step));
   return answer('done');
+}
+
+async function runStep(context: RotationContext, step: RotationEvent['Step']): Promise<void> {
+  const strategy = STRATEGY_IMPLEMENTATIONS[strategyOf(context.secret.tags)];
+  switch (step) {
+    case 'createSecret':
+      return createPending(context, (current) => strategy.newValue(context, current));
+    case 'setSecret':
+      return strategy.set(context, await pendingValue(context));
+    case 'testSecret':
+      return strategy.test(context, await pendingValue(context));
+    case 'finishSecret':
+      return finish(context);
+  }
 }
 
 /** Puts the pending value only if this token has none yet, so a retried createSecret keeps the first value. */
@@ -54,7 +71,7 @@ async function createPending(context: RotationContext, make: (current: string) =
   await secrets.putValue(context.secret.arn, context.token, await make(current.value), [AWSPENDING]);
 }
 
-async function pendingValue(context: RotationContext): Promise<string> {
+export async function pendingValue(context: RotationContext): Promise<string> {
   return (await context.ports.secrets.getValue(context.secret.arn, { versionId: context.token, stage: AWSPENDING })).value;
 }
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
+import { DynamoDbAuditOutbox } from '#adapters/aws/dynamodb-audit-outbox.ts';
 import { dynamoDbClient } from '#adapters/aws/dynamodb-client.ts';
 import { DynamoDbLedgerStore } from '#adapters/aws/dynamodb-ledger-store.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
@@ -49,6 +50,7 @@ export async function measureMeterCost(services: number, runs: number): Promise<
       store: new DynamoDbStateStore({ client, tableName: 'bench-state' }),
       ledger: new DynamoDbLedgerStore({ client, tableName: 'bench-state' }),
       audit: new DynamoDbAuditLog({ client, tableName: 'bench-audit' }),
+      auditOutbox: new DynamoDbAuditOutbox({ client, tableName: 'bench-audit' }),
       cluster: new KubernetesCluster({ endpointFor: async () => ({ url: k8s.url }), tokenFor: async () => token }),
       events: new LocalEventPublisher({ clock }),
       clock,

@@ -9,6 +9,7 @@ import { LocalEventPublisher } from '#adapters/local/local-event-publisher.ts';
 import { LocalSecretStore } from '#adapters/local/local-secret-store.ts';
 import { ROTATION_STEPS } from '#domain/rotation.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
+import type { AuditOutbox } from '#ports/audit-outbox.ts';
 import type { RotationPorts } from '#ports/ports.ts';
 import { runRotationStep } from '#use-cases/rotate-secret.ts';
 import { sweepSecrets } from '#use-cases/sweep-secrets.ts';
@@ -30,6 +31,9 @@ const countingAudit = (): AuditLog & { appended: number } => {
   };
   return log as unknown as AuditLog & { appended: number };
 };
+
+/** An outbox that keeps nothing: the bench times the rotation's own calls, not a store. */
+const nullOutbox: AuditOutbox = { put: async () => undefined, delete: async () => undefined, list: async () => [] };
 
 export interface SweepSample {
   ms: number;
@@ -85,7 +89,7 @@ export async function measureRotations(count: number): Promise<number[]> {
     const database = new PostgresDatabase();
     const clock = { now: () => new Date() };
     const secrets = new LocalSecretStore({ clock });
-    const ports: RotationPorts = { secrets, database, clock };
+    const ports: RotationPorts = { secrets, database, audit: countingAudit(), auditOutbox: nullOutbox, clock };
     await database.createLoginRole(server.admin, 'bench_app', 'first-pass', { memberOf: 'pg_read_all_data' });
     const { arn } = await secrets.create({
       name: 'bench/db',
@@ -96,7 +100,8 @@ export async function measureRotations(count: number): Promise<number[]> {
     const durations: number[] = [];
     secrets.setOnRotate(async (secretArn, token) => {
       const started = performance.now();
-      for (const Step of ROTATION_STEPS) await runRotationStep(ports, { SecretId: secretArn, ClientRequestToken: token, Step });
+      for (const Step of ROTATION_STEPS)
+        await runRotationStep(ports, { SecretId: secretArn, ClientRequestToken: token, Step }, { actor: 'bench', requestId: token });
       durations.push(performance.now() - started);
     });
     for (let i = 0; i < count; i++) {

@@ -50,9 +50,9 @@ function matches(pattern: EventPattern, event: Record<string, unknown>): boolean
 }
 
 describe('the rotation function', () => {
-  test('is deployed with the secrets-rotate and database needs', () => {
+  test('is deployed with the secrets-rotate, database and audit needs (each step is recorded)', () => {
     expect(needing('secrets-rotate')).toEqual([rotationFunction.name]);
-    expect(rotationFunction.needs).toEqual(['secrets-rotate', 'database']);
+    expect(rotationFunction.needs).toEqual(['secrets-rotate', 'database', 'audit']);
   });
 
   test('may call only the four rotation actions, on secrets tagged hms:rotation-strategy, plus GetRandomPassword and reading master secrets', () => {
@@ -68,13 +68,17 @@ describe('the rotation function', () => {
     ]);
   });
 
-  test('holds nothing beyond its logs, dead letters, network interfaces and tracing: no tables, events or clusters', () => {
+  test('holds nothing beyond its logs, dead letters, network interfaces, tracing and the audit table its steps are recorded in: no state, events or clusters', () => {
     const services = new Set(
       grantsOf('rotation')
         .flatMap(actionsOf)
         .map((action) => action.split(':')[0]),
     );
-    expect([...services].sort()).toEqual(['ec2', 'kms', 'logs', 'secretsmanager', 'sqs', 'xray']);
+    expect([...services].sort()).toEqual(['dynamodb', 'ec2', 'kms', 'logs', 'secretsmanager', 'sqs', 'xray']);
+    const tableActions = grantsOf('rotation')
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith('dynamodb:'));
+    expect([...new Set(tableActions)].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     expect(stack.controllers.get('rotation')!.eksAccess).toBeUndefined();
   });
 

@@ -28,9 +28,13 @@ export interface PublishingConfig {
   readonly eventBusName: string;
 }
 
-/** What the rotation function reads: it touches only Secrets Manager and the databases behind the secrets. */
+/** What the rotation function reads: Secrets Manager, the databases behind the secrets, and the audit table its steps are recorded in. */
 export interface RotationConfig {
   readonly region: string;
+  readonly auditTable: string;
+  readonly auditIndexes: readonly AuditIndexName[];
+  /** The actor its steps are recorded under (HMS_ACTOR). */
+  readonly actor: string;
 }
 
 /** What the sweeper reads besides AwsConfig and PublishingConfig. */
@@ -113,7 +117,12 @@ export function readPublishingConfig(env: NodeJS.ProcessEnv): PublishingConfig {
 }
 
 export function readRotationConfig(env: NodeJS.ProcessEnv): RotationConfig {
-  return Object.freeze({ region: required(env, 'AWS_REGION') });
+  return Object.freeze({
+    region: required(env, 'AWS_REGION'),
+    auditTable: required(env, 'AUDIT_TABLE'),
+    auditIndexes: auditIndexes(env),
+    actor: required(env, 'HMS_ACTOR'),
+  });
 }
 
 export function readRestartConfig(env: NodeJS.ProcessEnv): RestartConfig {

@@ -4,6 +4,7 @@ import { ClusterUnavailableError } from '#ports/errors.ts';
 import type { CorePorts, Wiring } from '#ports/ports.ts';
 import type { AwsConfig } from './config.ts';
 import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
+import { DynamoDbAuditOutbox } from './dynamodb-audit-outbox.ts';
 import { dynamoDbClient } from './dynamodb-client.ts';
 import { DynamoDbLedgerStore } from './dynamodb-ledger-store.ts';
 import { DynamoDbStateStore } from './dynamodb-state-store.ts';
@@ -32,6 +33,7 @@ export function buildCoreWiring<C extends Cluster = KubernetesCluster>(
       pricingRegion: config.pricingRegion,
       capacityTimings: config.capacityTimings,
       audit: new DynamoDbAuditLog({ client: dynamo, tableName: config.auditTable, indexes: config.auditIndexes }),
+      auditOutbox: new DynamoDbAuditOutbox({ client: dynamo, tableName: config.auditTable }),
       cluster: makeCluster({
         endpointFor: async (cluster) => (allowed(cluster), endpoints.endpointFor(cluster)),
         tokenFor: (cluster) => tokens.tokenFor(cluster),

@@ -1,13 +1,25 @@
 import { systemClock } from '#ports/clock.ts';
-import type { RotationPorts } from '#ports/ports.ts';
+import type { RotationPorts, Wiring } from '#ports/ports.ts';
 import type { RotationConfig } from './config.ts';
 import { awsDatabase } from './database-wiring.ts';
+import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
+import { DynamoDbAuditOutbox } from './dynamodb-audit-outbox.ts';
+import { dynamoDbClient } from './dynamodb-client.ts';
 import { SecretsManagerStore } from './secrets-manager-store.ts';
 
-let ports: RotationPorts | undefined;
+let wiring: Wiring<RotationPorts> | undefined;
 
-/** Secrets Manager and PostgreSQL, and nothing else: the rotation function keeps no state and writes no audit. */
-export async function awsRotationWiring(config: RotationConfig): Promise<RotationPorts> {
-  ports ??= { secrets: new SecretsManagerStore({ region: config.region }), database: awsDatabase(), clock: systemClock };
-  return ports;
+/** Secrets Manager, PostgreSQL and the audit table (each step's record and its outbox intent); no state table. */
+export async function awsRotationWiring(config: RotationConfig): Promise<Wiring<RotationPorts>> {
+  if (wiring) return wiring;
+  const dynamo = dynamoDbClient({ region: config.region });
+  const ports: RotationPorts = {
+    secrets: new SecretsManagerStore({ region: config.region }),
+    database: awsDatabase(),
+    audit: new DynamoDbAuditLog({ client: dynamo, tableName: config.auditTable, indexes: config.auditIndexes }),
+    auditOutbox: new DynamoDbAuditOutbox({ client: dynamo, tableName: config.auditTable }),
+    clock: systemClock,
+  };
+  wiring = { ports, controllerActor: config.actor };
+  return wiring;
 }

@@ -5,6 +5,7 @@ import type { SecretsPorts, Wiring } from '#ports/ports.ts';
 import type { StateStore } from '#ports/state-store.ts';
 import type { AwsConfig } from './config.ts';
 import { DynamoDbAuditLog } from './dynamodb-audit-log.ts';
+import { DynamoDbAuditOutbox } from './dynamodb-audit-outbox.ts';
 import { dynamoDbClient } from './dynamodb-client.ts';
 import { DynamoDbStateStore } from './dynamodb-state-store.ts';
 import { SecretsManagerStore } from './secrets-manager-store.ts';
@@ -46,6 +47,7 @@ export function buildSecretsWiring(config: AwsConfig, parts: SecretsParts): Wiri
       secrets: new SecretsManagerStore({ region: config.region, ...(parts.rotationLambdaArn ? { rotationLambdaArn: parts.rotationLambdaArn } : {}) }),
       database: parts.database ?? unwired<Database>('database', 'database'),
       audit: new DynamoDbAuditLog({ client: dynamo, tableName: config.auditTable, indexes: config.auditIndexes }),
+      auditOutbox: new DynamoDbAuditOutbox({ client: dynamo, tableName: config.auditTable }),
       events: parts.events ?? unwired<EventPublisher>('events', 'events-publish'),
       clock: systemClock,
     },

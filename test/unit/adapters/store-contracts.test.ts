@@ -1,10 +1,13 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
+import { DynamoDbAuditOutbox } from '#adapters/aws/dynamodb-audit-outbox.ts';
 import { DynamoDbLedgerStore } from '#adapters/aws/dynamodb-ledger-store.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
 import { AUDIT_ATTRIBUTES, AUDIT_TABLE } from '#adapters/aws/table-design.ts';
+import { MemoryAuditOutbox } from '../use-cases/memory-outbox.ts';
 import { MemoryAudit, MemoryLedger, MemoryStore } from '../use-cases/memory-stores.ts';
 import { auditLogContract } from './audit-log-contract.ts';
+import { auditOutboxContract } from './audit-outbox-contract.ts';
 import { useDynalite } from './dynalite-fixture.ts';
 import { ledgerStoreContract } from './ledger-store-contract.ts';
 import { stateStoreContract } from './state-store-contract.ts';
@@ -45,4 +48,14 @@ auditLogContract('DynamoDbAuditLog', async () => {
       );
     },
   };
+});
+
+auditOutboxContract('MemoryAuditOutbox', async () => {
+  const outbox = new MemoryAuditOutbox();
+  return { outbox, another: () => outbox };
+});
+auditOutboxContract('DynamoDbAuditOutbox', async () => {
+  const tableName = (await dynalite.freshTables()).audit;
+  const another = () => new DynamoDbAuditOutbox({ client: dynalite.client, tableName });
+  return { outbox: another(), another };
 });

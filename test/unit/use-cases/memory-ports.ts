@@ -15,6 +15,7 @@ import type { EventPublisher, PublishedEvent } from '#ports/events.ts';
 import type { AlarmSpec, Datapoint, MetricSource, Metrics } from '#ports/metrics.ts';
 import type { Ports, PublishingPorts, SchedulingPorts } from '#ports/ports.ts';
 import type { OneShotScheduler } from '#ports/scheduler.ts';
+import { MemoryAuditOutbox } from './memory-outbox.ts';
 import { MemoryAudit, MemoryLedger, MemoryStore } from './memory-stores.ts';
 
 const workloadKey = (ref: WorkloadRef) => `${ref.namespace}/${ref.deployment}`;
@@ -153,6 +154,7 @@ export function memoryPorts(now = new Date('2026-11-23T12:00:00Z')) {
     store: new MemoryStore(),
     ledger: new MemoryLedger(),
     audit: new MemoryAudit(),
+    auditOutbox: new MemoryAuditOutbox(),
     metrics: new MemoryMetrics(),
     cluster: new MemoryCluster(),
     nodeGroups: { maxNodes: async () => null as number | null },

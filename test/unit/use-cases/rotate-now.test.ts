@@ -18,7 +18,15 @@ beforeEach(() => {
   const env = memoryPorts();
   audit = env.ports.audit;
   store = new LocalSecretStore({ clock: env.ports.clock });
-  ports = { store: env.ports.store, secrets: store, database: {} as Database, audit, events: new MemoryEvents(), clock: env.ports.clock };
+  ports = {
+    store: env.ports.store,
+    secrets: store,
+    database: {} as Database,
+    audit,
+    auditOutbox: env.ports.auditOutbox,
+    events: new MemoryEvents(),
+    clock: env.ports.clock,
+  };
 });
 
 async function rotatedSecret() {

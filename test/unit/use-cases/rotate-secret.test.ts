@@ -17,13 +17,16 @@ import { RotationInProgressError } from '#ports/errors.ts';
 import type { RotationPorts } from '#ports/ports.ts';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '#ports/secret-store.ts';
 import { runRotationStep } from '#use-cases/rotate-secret.ts';
+import { MemoryAuditOutbox } from './memory-outbox.ts';
+import { MemoryAudit } from './memory-stores.ts';
 
 const clock = { now: () => new Date('2026-11-23T12:00:00Z') };
 const noDatabase = {} as Database;
+const ROTATION_CALLER = { actor: 'role/hms-sys-rotation', requestId: 'rotation' };
 
 /** Runs the protocol as Secrets Manager does: the four steps with one token, in order. */
 async function rotateFully(ports: RotationPorts, secretArn: string, token: string, steps: readonly RotationStep[] = ROTATION_STEPS) {
-  for (const Step of steps) await runRotationStep(ports, { SecretId: secretArn, ClientRequestToken: token, Step });
+  for (const Step of steps) await runRotationStep(ports, { SecretId: secretArn, ClientRequestToken: token, Step }, ROTATION_CALLER);
 }
 
 describe('the rotation protocol on a random token (local store)', () => {
@@ -34,7 +37,7 @@ describe('the rotation protocol on a random token (local store)', () => {
 
   beforeEach(async () => {
     store = new LocalSecretStore({ clock });
-    ports = { secrets: store, database: noDatabase, clock };
+    ports = { secrets: store, database: noDatabase, audit: new MemoryAudit(), auditOutbox: new MemoryAuditOutbox(), clock };
     ({ arn, versionId: firstVersion } = await store.create({
       name: 'app/api-token',
       value: 'first-token',
@@ -56,7 +59,8 @@ describe('the rotation protocol on a random token (local store)', () => {
   });
 
   it('refuses a token that is not a version, or not AWSPENDING, and answers a repeated finish as done', async () => {
-    const step = (ClientRequestToken: string, Step: RotationStep = 'setSecret') => runRotationStep(ports, { SecretId: arn, ClientRequestToken, Step });
+    const step = (ClientRequestToken: string, Step: RotationStep = 'setSecret') =>
+      runRotationStep(ports, { SecretId: arn, ClientRequestToken, Step }, ROTATION_CALLER);
     await expect(step('no-such-token')).rejects.toThrow(/has no stage for rotation/);
     await store.rotate(arn, 'token-1');
     await store.settled();
@@ -66,7 +70,9 @@ describe('the rotation protocol on a random token (local store)', () => {
 
   it('refuses to rotate a secret whose rotation is off', async () => {
     const other = await store.create({ name: 'app/off', value: 'v', tags: { 'hms:rotation-strategy': 'random-token' } });
-    await expect(runRotationStep(ports, { SecretId: other.arn, ClientRequestToken: other.versionId, Step: 'createSecret' })).rejects.toThrow(/not enabled/);
+    await expect(runRotationStep(ports, { SecretId: other.arn, ClientRequestToken: other.versionId, Step: 'createSecret' }, ROTATION_CALLER)).rejects.toThrow(
+      /not enabled/,
+    );
   });
 
   it.each(ROTATION_STEPS.map((_, i) => i))('completes after a crash following step %i, keeping the first pending value', async (crashAfter) => {
@@ -100,9 +106,11 @@ describe('the rotation protocol against Secrets Manager (aws-sdk-client-mock)', 
   const ports: RotationPorts = {
     secrets: new SecretsManagerStore({ client: new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }) }),
     database: noDatabase,
+    audit: new MemoryAudit(),
+    auditOutbox: new MemoryAuditOutbox(),
     clock,
   };
-  const run = (Step: RotationStep) => runRotationStep(ports, { SecretId: ARN, ClientRequestToken: 'tok-2', Step });
+  const run = (Step: RotationStep) => runRotationStep(ports, { SecretId: ARN, ClientRequestToken: 'tok-2', Step }, ROTATION_CALLER);
 
   beforeEach(() => {
     sm.reset();

@@ -10,7 +10,9 @@ import { issueDbCredential } from '#use-cases/issue-db-credential.ts';
 import { revokeDbCredentials } from '#use-cases/revoke-db-credentials.ts';
 import { runRotationStep } from '#use-cases/rotate-secret.ts';
 import { usePostgres } from '../adapters/postgres-fixture.ts';
+import { MemoryAuditOutbox } from './memory-outbox.ts';
 import { memoryPorts } from './memory-ports.ts';
+import { MemoryAudit } from './memory-stores.ts';
 
 const pgf = usePostgres();
 const database = new PostgresDatabase();
@@ -20,9 +22,10 @@ const caller = { actor: 'dev-operator', requestId: 'req-1' };
 
 function rotationEnv() {
   const store = new LocalSecretStore({ clock });
-  const ports: RotationPorts = { secrets: store, database, clock };
+  const ports: RotationPorts = { secrets: store, database, audit: new MemoryAudit(), auditOutbox: new MemoryAuditOutbox(), clock };
   const runSteps = async (arn: string, token: string, steps: readonly RotationStep[] = ROTATION_STEPS) => {
-    for (const Step of steps) await runRotationStep(ports, { SecretId: arn, ClientRequestToken: token, Step });
+    for (const Step of steps)
+      await runRotationStep(ports, { SecretId: arn, ClientRequestToken: token, Step }, { actor: 'role/hms-sys-rotation', requestId: token });
   };
   store.setOnRotate((arn, token) => runSteps(arn, token));
   return { store, ports, runSteps };

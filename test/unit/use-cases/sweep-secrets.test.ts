@@ -6,7 +6,9 @@ import { RotationInProgressError } from '#ports/errors.ts';
 import { AWSCURRENT, AWSPENDING, type SecretStore } from '#ports/secret-store.ts';
 import { runRotationStep } from '#use-cases/rotate-secret.ts';
 import { DEFAULT_GRACE_MINUTES, DEFAULT_STUCK_AFTER_MINUTES, sweepSecrets } from '#use-cases/sweep-secrets.ts';
+import { MemoryAuditOutbox } from './memory-outbox.ts';
 import { MemoryEvents, memoryPorts } from './memory-ports.ts';
+import { MemoryAudit } from './memory-stores.ts';
 
 const caller = { actor: 'role/hms-sys-sweeper', requestId: 'sweep-1' };
 const MINUTE = 60_000;
@@ -17,9 +19,11 @@ let store: LocalSecretStore;
 let events: MemoryEvents;
 let audit: ReturnType<typeof memoryPorts>['ports']['audit'];
 
-const rotationPorts = () => ({ secrets: store, database: {} as Database, clock });
+/** The rotation function's own ports: its step records go to a log of their own, apart from the sweeper's. */
+const rotationPorts = () => ({ secrets: store, database: {} as Database, audit: new MemoryAudit(), auditOutbox: new MemoryAuditOutbox(), clock });
+const ROTATION_CALLER = { actor: 'role/hms-sys-rotation', requestId: 'rotation' };
 const rotateFully = async (arn: string, token: string) => {
-  for (const Step of ROTATION_STEPS) await runRotationStep(rotationPorts(), { SecretId: arn, ClientRequestToken: token, Step });
+  for (const Step of ROTATION_STEPS) await runRotationStep(rotationPorts(), { SecretId: arn, ClientRequestToken: token, Step }, ROTATION_CALLER);
 };
 const tagged = (name: string, policy?: string) =>
   store.create({
@@ -43,7 +47,7 @@ async function wedged(name: string, token: string) {
   const secret = await tagged(name);
   await store.enableRotation(secret.arn, { rotateEvery: '24h' });
   store.setOnRotate(async (arn, t) => {
-    await runRotationStep(rotationPorts(), { SecretId: arn, ClientRequestToken: t, Step: 'createSecret' });
+    await runRotationStep(rotationPorts(), { SecretId: arn, ClientRequestToken: t, Step: 'createSecret' }, ROTATION_CALLER);
     throw new Error('crashed after createSecret');
   });
   await store.rotate(secret.arn, token);

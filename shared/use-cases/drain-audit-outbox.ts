@@ -1,0 +1,105 @@
+import { type AuditEntry, type AuditRecord, auditStream, streamOf } from '#domain/audit.ts';
+import type { AuditLog, AuditQuery } from '#ports/audit-log.ts';
+import type { AuditOutbox, ChangeProbe, PendingAudit } from '#ports/audit-outbox.ts';
+import type { Clock } from '#ports/clock.ts';
+
+/** Whether a change stood, for the probe kinds a function can answer; null: this function cannot tell. */
+export type ProbeAnswer = (probe: ChangeProbe) => Promise<boolean | null>;
+
+export interface DrainPorts {
+  audit: AuditLog;
+  auditOutbox: AuditOutbox;
+  clock: Clock;
+}
+
+export interface DrainOptions {
+  /** Answers the probes this function's ports can read; without it, intents are left for a function that can. */
+  probes?: ProbeAnswer;
+  /** An intent younger than this may still have its writer running, and is left alone. */
+  graceMs: number;
+  /** At most this many outbox items per run. */
+  limit?: number;
+}
+
+export interface DrainReport {
+  /** Final entries and intents whose record this run appended. */
+  appended: number;
+  /** Items whose record was already on the chain: only the item was deleted. */
+  alreadyRecorded: number;
+  /** Intents left: within grace, or a probe this function cannot answer. */
+  left: number;
+  /** Items that failed (their error is in `errors`); they stay for the next run. */
+  failed: number;
+  errors: string[];
+}
+
+/** The default grace: Lambda's maximum timeout, 900 s, so a writer still running cannot be overtaken. */
+export const DEFAULT_OUTBOX_GRACE_SECONDS = 900;
+
+export const DRAINER_RECORDED_REASON = 'recorded by the audit outbox drainer: the change stood, but its writer stopped before recording it';
+export const NOT_TAKEN_REASON = 'the change did not take effect';
+
+/**
+ * Moves the outbox's pending audits onto their chains, oldest first. A final entry (a lookup) is
+ * appended unless its record is already there. An intent past the grace period: if its record
+ * exists (the writer stopped after appending), it is only deleted; otherwise its probe decides
+ * whether the change stood, and the entry is appended with outcome success (and a reason saying
+ * the drainer recorded it) or failure ("the change did not take effect"). Every record carries
+ * `intent`, the item's id, which is how a repeated run finds it and never appends it twice.
+ */
+export async function drainAuditOutbox(ports: DrainPorts, options: DrainOptions): Promise<DrainReport> {
+  const report: DrainReport = { appended: 0, alreadyRecorded: 0, left: 0, failed: 0, errors: [] };
+  const now = ports.clock.now().getTime();
+  for (const pending of await ports.auditOutbox.list(options.limit ?? 100)) {
+    try {
+      const done = await drainOne(ports, options, pending, now);
+      report[done] += 1;
+    } catch (err) {
+      report.failed += 1;
+      report.errors.push(`${pending.id}: ${(err as Error).message}`);
+    }
+  }
+  return report;
+}
+
+async function drainOne(ports: DrainPorts, options: DrainOptions, pending: PendingAudit, now: number): Promise<'appended' | 'alreadyRecorded' | 'left'> {
+  if (pending.probe && now - Date.parse(pending.createdAt) < options.graceMs) return 'left';
+  if (await recordOf(ports.audit, pending)) {
+    await ports.auditOutbox.delete(pending.id);
+    return 'alreadyRecorded';
+  }
+  let entry: AuditEntry = { ...pending.entry, intent: pending.id };
+  if (pending.probe) {
+    const stood = options.probes ? await options.probes(pending.probe) : null;
+    if (stood === null) return 'left';
+    entry = stood
+      ? { ...entry, reasons: [...entry.reasons, DRAINER_RECORDED_REASON] }
+      : { ...entry, outcome: 'failure', after: null, reasons: [NOT_TAKEN_REASON, ...entry.reasons] };
+  }
+  await ports.audit.append(entry);
+  await ports.auditOutbox.delete(pending.id);
+  return 'appended';
+}
+
+/**
+ * The record carrying the item's id, if one is on its stream. A record keeps its entry's time,
+ * so only the records at exactly that time are read: a key range of the time index, not a scan.
+ */
+export async function recordOf(audit: AuditLog, pending: PendingAudit): Promise<AuditRecord | null> {
+  const stream = streamOf(pending.entry);
+  const { time } = pending.entry;
+  const query: Omit<AuditQuery, 'cursor'> = {
+    ...(pending.entry.kind === 'lookup' ? { kind: 'lookup' as const } : stream === auditStream(undefined) ? {} : { service: pending.entry.service as string }),
+    since: time,
+    until: time,
+    limit: 50,
+  };
+  let cursor: string | undefined;
+  do {
+    const page = await audit.list({ ...query, ...(cursor ? { cursor } : {}) });
+    const found = page.records.find((r) => r.stream === stream && r.intent === pending.id);
+    if (found) return found;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return null;
+}

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditEntry } from '#domain/audit.ts';
+import { logger } from '#observability/logger.ts';
+import type { AuditLog } from '#ports/audit-log.ts';
+import type { AuditOutbox, ChangeProbe, PendingAudit } from '#ports/audit-outbox.ts';
+import type { Clock } from '#ports/clock.ts';
+import type { Caller } from '#ports/ports.ts';
+import { auditEntryOf, type RecordInput } from './record.ts';
+
+export interface RecordedChangePorts {
+  audit: AuditLog;
+  auditOutbox: AuditOutbox;
+  clock: Clock;
+}
+
+/** A change's record as planned before it runs, and how the drainer can tell later whether it took effect. */
+export interface ChangePlan<T> extends RecordInput {
+  probe: ChangeProbe;
+  /**
+   * When the change throws, append a failure record naming the error (the intent is deleted once it
+   * is on the chain, or left to the drainer if the append fails). Without it, the intent is only withdrawn.
+   */
+  recordFailure?: boolean;
+  /** The record's fields as the change turned out (its real outcome, after, reasons); the plan's when left out. */
+  completed?: (result: T) => Partial<Pick<RecordInput, 'outcome' | 'after' | 'reasons'>>;
+}
+
+/**
+ * Runs a state change so that it never stands without its audit record, without transactions:
+ * (1) its intent (the planned entry and a probe) goes into the outbox; (2) the change runs, and
+ * if it throws the intent is withdrawn (best effort: one left behind is resolved by the drainer's
+ * probe) and the error rethrown; (3) the record is appended with `intent` set to the intent's
+ * id; (4) the intent is deleted. A failure of (3) or (4) does not fail the caller: the change
+ * stands and the intent stays in the outbox, where drainAuditOutbox appends the record or finds it.
+ */
+export async function recordedChange<T>(ports: RecordedChangePorts, caller: Caller, plan: ChangePlan<T>, change: () => Promise<T>): Promise<T> {
+  const entry = auditEntryOf(ports, caller, plan);
+  const pending: PendingAudit = { id: randomUUID(), createdAt: ports.clock.now().toISOString(), entry: { ...entry, intent: '' }, probe: plan.probe };
+  pending.entry.intent = pending.id;
+  await ports.auditOutbox.put(pending);
+  let result: T;
+  try {
+    result = await change();
+  } catch (err) {
+    if (plan.recordFailure) {
+      const { name, message } = err as Error;
+      await completeIntent(ports, pending, { ...pending.entry, outcome: 'failure', after: null, reasons: [`${name}: ${message}`, ...pending.entry.reasons] });
+    } else {
+      await ports.auditOutbox.delete(pending.id).catch(() => undefined);
+    }
+    throw err;
+  }
+  await completeIntent(ports, pending, completedEntry(pending.entry, plan.completed?.(result)));
+  return result;
+}
+
+/** The planned entry with the change's real outcome, after and reasons. */
+function completedEntry(entry: AuditEntry, actual: Partial<Pick<RecordInput, 'outcome' | 'after' | 'reasons'>> | undefined): AuditEntry {
+  if (!actual) return entry;
+  return {
+    ...entry,
+    ...(actual.outcome ? { outcome: actual.outcome } : {}),
+    ...('after' in actual ? { after: actual.after ?? null } : {}),
+    ...(actual.reasons ? { reasons: actual.reasons } : {}),
+  };
+}
+
+/** Appends the record of a change that stood, then deletes its intent; a failure of either leaves the intent to the drainer. */
+async function completeIntent(ports: RecordedChangePorts, pending: PendingAudit, entry: AuditEntry): Promise<void> {
+  try {
+    await ports.audit.append(entry);
+  } catch (err) {
+    logger.warn('audit append failed after the change; the outbox drainer will record it', { intent: pending.id, error: (err as Error).message });
+    // The same id and time rewrite the same item, now with what the change really did.
+    if (entry !== pending.entry) await ports.auditOutbox.put({ ...pending, entry }).catch(() => undefined);
+    return;
+  }
+  await ports.auditOutbox.delete(pending.id).catch((err: Error) => {
+    logger.warn('the outbox intent outlived its record; the drainer will find the record and delete it', { intent: pending.id, error: err.message });
+  });
+}
