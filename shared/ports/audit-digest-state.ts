@@ -1,4 +1,6 @@
 import type { AuditDigest } from '#domain/audit-digest.ts';
+import type { ArchiveStore } from './archive-store.ts';
+import type { AuditSigner } from './audit-signer.ts';
 
 /**
  * A position in a stream's digest chain: after the digest at `digestKey`, which ends at record
@@ -38,4 +40,11 @@ export interface AuditDigestState {
   saveMark(kind: DigestMarkKind, mark: DigestMark, expectedSeq: number | null): Promise<void>;
   /** Deletes the stream's records with seq <= throughSeq that are still there; returns how many. */
   deleteRecordsThrough(stream: string, throughSeq: number): Promise<number>;
+}
+
+/** What the digest run and the online verify need besides the audit log: the archive bucket, the signing key and the digest state. */
+export interface AuditArchivePorts {
+  archive: ArchiveStore;
+  signer: AuditSigner;
+  digestState: AuditDigestState;
 }

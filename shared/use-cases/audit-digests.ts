@@ -1,0 +1,155 @@
+import { canonicalJson } from '#domain/audit.ts';
+import {
+  type AuditDigest,
+  archiveBody,
+  archiveKey,
+  buildDigest,
+  DigestInputError,
+  digestKey,
+  digestSigningInput,
+  publicKeyKey,
+  sha256Hex,
+} from '#domain/audit-digest.ts';
+import type { AuditArchivePorts } from '#ports/audit-digest-state.ts';
+import type { AuditLog } from '#ports/audit-log.ts';
+import type { Clock } from '#ports/clock.ts';
+import { StaleVersionError } from '#ports/errors.ts';
+
+/** The digest function's ports: the audit log and the archive's (bucket, signing key, digest state). */
+export type DigestPorts = { audit: AuditLog; clock: Clock; auditArchive: AuditArchivePorts };
+
+export interface DigestSettings {
+  /** Days each object stays locked (HMS_AUDIT_RETENTION_DAYS, 365 by default). */
+  retentionDays: number;
+  /** Records in one digest at most, so an archive object and a run's memory stay bounded. */
+  maxRecordsPerDigest?: number;
+  /** Streams digested at once. */
+  concurrency?: number;
+  /** Stop starting streams once this says the time is up; the next run goes on. */
+  shouldStop?: () => boolean;
+}
+
+export interface DigestRunReport {
+  startedAt: string;
+  /** Streams with a record at or after this time were looked at. */
+  since: string;
+  streamsChecked: number;
+  digests: { stream: string; firstSeq: number; lastSeq: number; key: string }[];
+  /** Streams not digested, and why: a broken chain is never signed. */
+  failures: { stream: string; problem: string }[];
+  /** True when every changed stream was looked at; false when the time ran out first. */
+  complete: boolean;
+  publicKey: string;
+}
+
+export const DEFAULT_MAX_RECORDS_PER_DIGEST = 10_000;
+/**
+ * A record's time is its writer's, and the outbox drainer appends a record up to its grace (900 s)
+ * after that time, so each run looks back this far before the previous run's start.
+ */
+export const DIGEST_LOOKBACK_MS = 2 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * One digest run (hourly, and on demand): for each stream with records since the last run, the
+ * records after its newest digest are checked, archived (JSON Lines) and covered by a new signed
+ * digest that chains to the one before, each object locked until digestTime + retention.
+ *
+ * Safe to run twice at once: a stream's next digest is claimed in the table (a conditional put of
+ * the head) before its objects are written, so two runs never write different digests for one
+ * range; a run finding its stream's head not yet in the bucket (a run that stopped after its claim)
+ * writes that head's objects first, with the same bytes.
+ */
+export async function runDigests(ports: DigestPorts, settings: DigestSettings): Promise<DigestRunReport> {
+  const startedAt = ports.clock.now();
+  const lastRun = await ports.auditArchive.digestState.getLastRun();
+  const since = new Date(lastRun ? Date.parse(lastRun) - DIGEST_LOOKBACK_MS : 0).toISOString();
+  const retainUntil = () => new Date(ports.clock.now().getTime() + settings.retentionDays * DAY_MS).toISOString();
+  const { pem, keyId } = await ports.auditArchive.signer.publicKey();
+  const publicKey = publicKeyKey(keyId);
+  if ((await ports.auditArchive.archive.get(publicKey)) !== pem) await ports.auditArchive.archive.put(publicKey, pem, retainUntil());
+
+  const streams = await ports.auditArchive.digestState.changedStreams(since);
+  const report: DigestRunReport = { startedAt: startedAt.toISOString(), since, streamsChecked: 0, digests: [], failures: [], complete: true, publicKey };
+  const queue = [...streams];
+  const worker = async () => {
+    for (let stream = queue.shift(); stream !== undefined; stream = queue.shift()) {
+      if (settings.shouldStop?.()) {
+        report.complete = false;
+        return;
+      }
+      report.streamsChecked += 1;
+      try {
+        await digestStream(ports, stream, keyId, retainUntil, settings, report);
+      } catch (err) {
+        report.failures.push({ stream, problem: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(settings.concurrency ?? 8, Math.max(1, streams.length)) }, worker));
+  // A run that left a stream out starts the next from the same time, so nothing is skipped.
+  if (report.complete && report.failures.length === 0) await ports.auditArchive.digestState.saveLastRun(startedAt.toISOString());
+  return report;
+}
+
+async function digestStream(
+  ports: DigestPorts,
+  stream: string,
+  keyId: string,
+  retainUntil: () => string,
+  settings: DigestSettings,
+  report: DigestRunReport,
+): Promise<void> {
+  let head = await ports.auditArchive.digestState.getHead(stream);
+  if (head) await publish(ports, head, retainUntil);
+  const limit = settings.maxRecordsPerDigest ?? DEFAULT_MAX_RECORDS_PER_DIGEST;
+  for (;;) {
+    const page = await ports.audit.readChain(stream, head?.lastSeq ?? 0, limit);
+    const first = page.records[0];
+    const last = page.records.at(-1);
+    if (!first || !last) {
+      if (page.unreadable) throw new DigestInputError(`${stream} record ${page.unreadable.seq}: ${page.unreadable.problem}`);
+      return;
+    }
+    const unsigned = buildDigest({
+      stream,
+      records: page.records,
+      previous: head,
+      digestTime: ports.clock.now().toISOString(),
+      archiveKey: archiveKey(stream, first.seq, last.seq),
+      keyId,
+    });
+    const signed = await ports.auditArchive.signer.sign(digestSigningInput(unsigned));
+    const digest: AuditDigest = { ...unsigned, keyId: signed.keyId, algorithm: signed.algorithm, signature: signed.signature };
+    try {
+      await ports.auditArchive.digestState.saveHead(digest, head?.lastSeq ?? null);
+    } catch (err) {
+      if (err instanceof StaleVersionError) return; // another run claimed this range; it writes the objects
+      throw err;
+    }
+    await publish(ports, digest, retainUntil, archiveBody(page.records));
+    report.digests.push({ stream, firstSeq: digest.firstSeq, lastSeq: digest.lastSeq, key: digestKey(stream, digest.lastSeq) });
+    if (page.unreadable) throw new DigestInputError(`${stream} record ${page.unreadable.seq}: ${page.unreadable.problem}`);
+    if (!page.more) return;
+    head = digest;
+  }
+}
+
+/**
+ * Writes a claimed digest's archive object, then the digest itself, unless the digest is already
+ * there (so a crash between the two is mended by the next run, and a digest is never put twice).
+ */
+async function publish(ports: DigestPorts, digest: AuditDigest, retainUntil: () => string, body?: string): Promise<void> {
+  const key = digestKey(digest.stream, digest.lastSeq);
+  if (body === undefined) {
+    if ((await ports.auditArchive.archive.get(key)) !== null) return;
+    const page = await ports.audit.readChain(digest.stream, digest.firstSeq - 1, digest.recordCount);
+    body = archiveBody(page.records);
+    if (sha256Hex(body) !== digest.archiveSha256) {
+      throw new DigestInputError(`${digest.stream} records ${digest.firstSeq}..${digest.lastSeq} changed after their digest was signed`);
+    }
+  }
+  await ports.auditArchive.archive.put(digest.archiveKey, body, retainUntil());
+  // The object is the digest's canonical JSON, so its SHA-256 is the digest's hash, the next one's previousDigestHash.
+  await ports.auditArchive.archive.put(key, canonicalJson(digest), retainUntil());
+}
