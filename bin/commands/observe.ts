@@ -1,6 +1,7 @@
 import { type Command, need, number, UsageError } from '../command.ts';
 import { print } from '../output.ts';
 import { runningSession } from '../session.ts';
+import { offlineVerifyHelp, offlineVerifyOptions, verifyOffline } from './audit-offline.ts';
 
 /** The kinds `cluster get` reads, by the names kubectl accepts for them. */
 const KINDS: Record<string, 'deployments' | 'pods'> = {
@@ -19,6 +20,8 @@ function kindOf(typed: string | undefined): 'deployments' | 'pods' {
 }
 
 const auditColumns = ['time', 'actor', 'action', 'target', 'outcome', 'reasons'];
+/** A lookup's query is in `before`; what it read is its target. */
+const lookupColumns = ['time', 'actor', 'action', 'target', 'before', 'outcome'];
 
 export const observeCommands: Command[] = [
   {
@@ -45,10 +48,18 @@ export const observeCommands: Command[] = [
   },
   {
     name: 'audit',
-    summary: 'list audit records, newest first',
-    usage: 'audit [--service S] [--since ISO] [--until ISO] [--limit N] [--cursor C]',
-    options: { service: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } },
+    summary: 'list audit records (changes, or with --lookups the recorded reads), newest first',
+    usage: 'audit [--lookups] [--service S] [--since ISO] [--until ISO] [--limit N] [--cursor C]',
+    options: {
+      lookups: { type: 'boolean' },
+      service: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      limit: { type: 'string' },
+      cursor: { type: 'string' },
+    },
     describe: {
+      lookups: 'the lookups (every authenticated read: who, what, when, the query, the outcome) instead of the changes',
       service: "only this service's records",
       since: 'from this ISO 8601 time',
       until: 'up to this ISO 8601 time',
@@ -57,29 +68,39 @@ export const observeCommands: Command[] = [
     },
     run: async (ctx) => {
       const q = new URLSearchParams();
+      if (ctx.values.lookups === true) q.set('kind', 'lookup');
       for (const key of ['service', 'since', 'until', 'limit', 'cursor']) if (typeof ctx.values[key] === 'string') q.set(key, String(ctx.values[key]));
       const page = (await ctx.api().call('GET', `/audit${q.size ? `?${q}` : ''}`)) as { records: unknown[]; nextCursor: string | null };
       if (ctx.output === 'json') return print(page, 'json');
-      print(page.records, 'table', auditColumns);
+      print(page.records, 'table', q.has('kind') ? lookupColumns : auditColumns);
       // A cursor continues the query it came from, so the next page's command repeats its filters.
-      const filters = ['service', 'since', 'until', 'limit']
+      const filters = `${q.has('kind') ? ' --lookups' : ''}${['service', 'since', 'until', 'limit']
         .filter((key) => q.has(key))
         .map((key) => ` --${key} ${q.get(key)}`)
-        .join('');
+        .join('')}`;
       if (page.nextCursor) console.log(`\nmore: hms-sys audit${filters} --cursor ${page.nextCursor}`);
     },
   },
   {
     name: 'audit verify',
     summary: 'check the hash chain of an audit stream, page by page, to its head',
-    usage: 'audit verify [--service S] [--from checkpoint|genesis]',
-    options: { service: { type: 'string' }, from: { type: 'string' } },
+    usage: 'audit verify [--service S | --lookups [--day YYYY-MM-DD]] [--from checkpoint|genesis] | --offline --archive DIR --public-key FILE',
+    options: { service: { type: 'string' }, lookups: { type: 'boolean' }, day: { type: 'string' }, from: { type: 'string' }, ...offlineVerifyOptions },
     describe: {
       service: 'the service whose chain to check; without it, the system chain (records with no service)',
+      lookups: "a day's lookup stream (lookup#YYYY-MM-DD) instead of a change stream",
+      day: 'with --lookups: the UTC day (default today)',
       from: 'checkpoint (default): on from the last verified record; genesis: the whole chain again',
+      ...offlineVerifyHelp,
     },
     run: async (ctx) => {
+      if (ctx.values.offline === true) return verifyOffline(ctx);
       const q = new URLSearchParams();
+      if (ctx.values.lookups === true) q.set('kind', 'lookup');
+      if (typeof ctx.values.day === 'string') {
+        if (ctx.values.lookups !== true) throw new UsageError('--day names a lookup stream: add --lookups');
+        q.set('day', ctx.values.day);
+      }
       if (typeof ctx.values.service === 'string') q.set('service', ctx.values.service);
       if (typeof ctx.values.from === 'string') q.set('from', ctx.values.from);
       // Each call verifies what fits in its time budget; call again (a genesis run with its cursor) until complete.
