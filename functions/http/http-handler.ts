@@ -10,6 +10,7 @@ import type { OperationId } from '../http-routes.ts';
 import { principalOf, requireScope } from './auth.ts';
 import { errorAnswer, knownErrorAnswer } from './error-table.ts';
 import { type ApiEvent, type ApiResult, json } from './http.ts';
+import { deniedLookup, type LookupPorts, servedAsLookup } from './lookup-recording.ts';
 import type { OperationTable } from './operation-table.ts';
 import { type OperationContract, validateRequest } from './request.ts';
 
@@ -39,8 +40,12 @@ export function httpErrors(reporter: ErrorReporter): middy.MiddlewareObj<ApiEven
   };
 }
 
-/** An HTTP function: scope check, validation against the contract, then the operation. */
-export function createHttpHandler<Ids extends OperationId, P extends object>(
+/**
+ * An HTTP function: scope check, validation against the contract, then the operation. Every
+ * authenticated GET is a lookup (AU-2, AU-12), recorded whether served, failed or denied
+ * (lookup-recording.ts); a request without a valid subject is not authenticated and records nothing.
+ */
+export function createHttpHandler<Ids extends OperationId, P extends LookupPorts>(
   surface: HttpSurface<Ids, P>,
   wire: () => Promise<Wiring<P>>,
   reporter: ErrorReporter,
@@ -50,11 +55,24 @@ export function createHttpHandler<Ids extends OperationId, P extends object>(
     const principal = principalOf(event);
     const route = routeByKey.get(event.routeKey);
     if (!route) throw new NotFoundError(`route ${event.routeKey}`);
-    requireScope(principal, route.scope);
-    const { ports } = await wire();
     const caller = { actor: principal.subject, requestId: event.requestContext.requestId ?? context.awsRequestId };
     logger.appendKeys({ correlationId: caller.requestId });
-    return runOperation(surface, route.operationId, event, ports, caller);
+    if (route.method !== 'GET') {
+      requireScope(principal, route.scope);
+      const { ports } = await wire();
+      return runOperation(surface, route.operationId, event, ports, caller);
+    }
+    const { ports } = await wire();
+    const read = {
+      operationId: route.operationId,
+      path: event.rawPath,
+      query: { ...event.queryStringParameters } as Record<string, string>,
+      scope: route.scope,
+      ...caller,
+      time: ports.clock.now().toISOString(),
+    };
+    if (!principal.scopes.includes(route.scope)) return deniedLookup(ports, read);
+    return servedAsLookup(ports, read, () => runOperation(surface, route.operationId, event, ports, caller), reporter.error.bind(reporter));
   };
   return middy<ApiEvent, ApiResult>(lambdaHandler)
     .use(injectLambdaContext(logger, { resetKeys: true }))

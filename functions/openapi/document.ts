@@ -4,6 +4,7 @@ import type { OperationContract } from '#functions/http/request.ts';
 import { contract, isOperationId } from '../api/contract.ts';
 import { httpRoutes } from '../http-routes.ts';
 import { type OperationResponses, responses } from './responses.ts';
+import { openApiFunction } from './triggers.ts';
 
 const routes = httpRoutes;
 
@@ -65,6 +66,9 @@ function parameters(spec: OperationContract, path: string) {
   return [...pathParams, ...queryParams];
 }
 
+/** Every authenticated GET of the API functions is recorded as a lookup (functions/http/lookup-recording.ts); this document's own is not. */
+const recordsLookup = (route: (typeof routes)[number]) => route.method === 'GET' && route.functionName !== openApiFunction.name;
+
 let cached: Record<string, unknown> | null = null;
 
 /** The API as OpenAPI 3.1, built from the declared routes and the schemas that validate them. */
@@ -82,6 +86,7 @@ export function openApiDocument(): Record<string, unknown> {
       summary: route.summary,
       security: [{ bearerAuth: [route.scope] }],
       'x-required-scope': route.scope,
+      ...(recordsLookup(route) ? { 'x-audit-lookup': `lookup.${route.operationId}` } : {}),
       parameters: parameters(spec, route.path),
       responses: {
         ...successResponses(spec, answers),
@@ -92,7 +97,11 @@ export function openApiDocument(): Record<string, unknown> {
         ...(spec.body ? { 413: errorResponse('Body over 64 KiB'), 422: errorResponse('Refers to something unknown') } : {}),
         ...(spec.body || 'dryRun' in spec.query.shape ? { 409: errorResponse('Conflict: another writer got there first, or the state forbids it') } : {}),
         500: errorResponse('An internal error; it has been logged'),
-        503: errorResponse('A dependency (the cluster, CloudWatch, Secrets Manager or the database) did not answer; nothing was changed'),
+        503: errorResponse(
+          recordsLookup(route)
+            ? 'A dependency did not answer, or the read could not be recorded as a lookup in the audit trail (fail closed); nothing was served'
+            : 'A dependency (the cluster, CloudWatch, Secrets Manager or the database) did not answer; nothing was changed',
+        ),
       },
     };
     if (spec.body) {
