@@ -5,7 +5,7 @@ import type { FunctionDeclaration } from '#domain/triggers.ts';
 import * as declared from '#functions/index.ts';
 import { type HmsSysConfig, LAMBDA_UNRESERVED_MINIMUM, reservedExecutions } from './config.ts';
 import { HmsHttpApi } from './constructs/api.ts';
-import { AUDIT_ARCHIVE_NEEDS, AuditArchive } from './constructs/audit-archive.ts';
+import { AuditArchive } from './constructs/audit-archive.ts';
 import { BurstSchedules } from './constructs/burst-schedules.ts';
 import { Controller } from './constructs/controller.ts';
 import { matchesOwnEvents } from './constructs/controller-triggers.ts';
@@ -40,7 +40,7 @@ export interface HmsSysStackProps extends StackProps {
 
 /**
  * hms-sys: the shared pieces (network placement, log storage, tables and their backups,
- * dead letters, alerts, the HTTP API, and, when a function needs them, the burst schedule
+ * the audit archive and signing key, dead letters, alerts, the HTTP API, and, when a function needs them, the burst schedule
  * group and the event bus), then one Controller per declared function, and, when the
  * rotation function is deployed, what makes it Secrets Manager's (SecretRotation).
  */
@@ -94,9 +94,8 @@ export class HmsSysStack extends Stack {
             arnFormat: ArnFormat.COLON_RESOURCE_NAME,
           });
 
-    const auditArchive = AUDIT_ARCHIVE_NEEDS.some((need) => needed.has(need))
-      ? new AuditArchive(this, 'AuditArchive', { retentionDays: config.auditRetentionDays, hotDays: config.auditHotDays })
-      : undefined;
+    // Always made: records already archived stay locked for their retention whatever is deployed later.
+    const auditArchive = new AuditArchive(this, 'AuditArchive', { retentionDays: config.auditRetentionDays, hotDays: config.auditHotDays });
 
     const fipsEndpoint = this.fipsEndpointSetting(config.fips);
     const reservations = new Map(declarations.map((d) => [d.name, reservedExecutions(d, config.reservedConcurrency)]));
@@ -156,16 +155,14 @@ export class HmsSysStack extends Stack {
     if (eventBus !== undefined) {
       new CfnOutput(this, 'EventBusName', { description: 'hms.sys events (budget alerts) are published here', value: eventBus.bus.eventBusName });
     }
-    if (auditArchive !== undefined) {
-      new CfnOutput(this, 'AuditArchiveBucketName', {
-        description: 'Signed audit digests and the archive of audit records (Object Lock, compliance mode)',
-        value: auditArchive.bucket.bucketName,
-      });
-      new CfnOutput(this, 'AuditSigningKeyArn', {
-        description: 'Signs audit digests; anyone in the account may read its public key (aws kms get-public-key)',
-        value: auditArchive.signingKey.keyArn,
-      });
-    }
+    new CfnOutput(this, 'AuditArchiveBucketName', {
+      description: 'Signed audit digests and the archive of audit records (Object Lock, compliance mode)',
+      value: auditArchive.bucket.bucketName,
+    });
+    new CfnOutput(this, 'AuditSigningKeyArn', {
+      description: 'Signs audit digests; anyone in the account may read its public key (aws kms get-public-key)',
+      value: auditArchive.signingKey.keyArn,
+    });
     new CfnOutput(this, 'AlertsTopicArn', { description: 'Subscribe operators here', value: alerts.topic.topicArn });
     new CfnOutput(this, 'FunctionSecurityGroupId', {
       description: 'Allow HTTPS from this group on the EKS cluster security group if the endpoint is private',

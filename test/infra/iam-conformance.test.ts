@@ -10,6 +10,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { describe, expect, test } from 'vitest';
 import { ALARM_NAME_PREFIX } from '#domain/alarms.ts';
 import { STRATEGY_TAG } from '#domain/rotation.ts';
+import type { AuditArchive } from '../../infra/constructs/audit-archive.ts';
 import type { BurstSchedules } from '../../infra/constructs/burst-schedules.ts';
 import type { HmsEventBus } from '../../infra/constructs/hms-event-bus.ts';
 import type { StateTables } from '../../infra/constructs/state-tables.ts';
@@ -37,6 +38,7 @@ const arnOf = (token: string) => resolver.resolve(stack.resolve(token));
 const regional = (service: string, rest: string) => `arn:${PARTITION}:${service}:${REGION}:${ACCOUNT}:${rest}`;
 
 const tables = stack.node.findChild('Tables') as StateTables;
+const auditArchive = stack.node.findChild('AuditArchive') as AuditArchive;
 const schedules = stack.node.tryFindChild('BurstSchedules') as BurstSchedules | undefined;
 const events = stack.node.tryFindChild('Events') as HmsEventBus | undefined;
 const auditTable = arnOf(tables.audit.tableArn);
@@ -58,13 +60,30 @@ const targets: CallTargets = {
   rotatedSecret: regional('secretsmanager', 'secret:benefits/db-app-Ab12Cd'),
   masterSecret: regional('secretsmanager', 'secret:benefits/db-master-Qw34Er'),
   credentialSecret: regional('secretsmanager', 'secret:hms-sys/db-credentials/benefits/hms_4f2a-Zx81Qp'),
+  archiveBucket: arnOf(auditArchive.bucket.bucketArn),
+  archiveObject: `${arnOf(auditArchive.bucket.bucketArn)}/digests/service%23benefits%2Fweb/000000000042.json`,
+  archiveBucketKey: arnOf(auditArchive.bucketKey.keyArn),
+  signingKey: arnOf(auditArchive.signingKey.keyArn),
 };
 
-/** The identity-policy statements of a function's role: its managed policies. */
+/**
+ * What a function's role may do: its managed policies, and the KMS key-policy statements that name the
+ * role or every principal of the account (a key policy alone can allow a call: the audit signing key
+ * allows kms:Sign that way), each read as a statement on that key.
+ */
 function roleStatements(name: string): PolicyStatementJson[] {
   const roleId = idOf(stack.controllers.get(name)!.fn.role);
   const refs = (resources[roleId]!.Properties.ManagedPolicyArns as { Ref?: string }[]).flatMap((arn) => (arn.Ref ? [arn.Ref] : []));
-  return refs.flatMap((id) => resources[id]!.Properties.PolicyDocument.Statement as PolicyStatementJson[]);
+  const identity = refs.flatMap((id) => resources[id]!.Properties.PolicyDocument.Statement as PolicyStatementJson[]);
+  const roleArn = JSON.stringify({ AWS: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+  const keyPolicies = Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::KMS::Key')
+    .flatMap(([keyId, r]) =>
+      (r.Properties.KeyPolicy.Statement as PolicyStatementJson[])
+        .filter((st) => JSON.stringify(st.Principal) === roleArn || JSON.stringify(st.Principal) === JSON.stringify({ AWS: '*' }))
+        .map((st) => ({ ...st, Principal: undefined, Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } })),
+    );
+  return [...identity, ...keyPolicies];
 }
 
 interface RequiredCall extends Authorization {
@@ -141,6 +160,12 @@ const refused = (calls: RequiredCall[], statements: PolicyStatementJson[]) =>
         `${call.operation} (${call.adapter.replace(AWS_ADAPTERS, '')}) needs ${call.action} on ${call.resource}${call.context ? ` with ${JSON.stringify(call.context)}` : ''}`,
     );
 
+/**
+ * SDK operations whose IAM action has another name (Service Authorization Reference, Amazon S3:
+ * "ListBucket ... ListObjectsV2"); every other operation is authorized under its own name.
+ */
+const OPERATION_ACTIONS: Readonly<Record<string, string>> = { 's3:ListObjectsV2': 'ListBucket' };
+
 describe('what the adapters send', () => {
   const adapterFiles = readdirSync(join(REPO_ROOT, AWS_ADAPTERS))
     .filter((f) => f.endsWith('.ts'))
@@ -160,7 +185,16 @@ describe('what the adapters send', () => {
       for (const operation of Object.keys(spec.operations)) {
         // An operation another change may add is described ahead; only those sent must be IAM actions of the client's service.
         if (!sdk.has(operation)) continue;
-        expect(await iamActionExists(IAM_PREFIX[sdk.get(operation)!]!, operation.toLowerCase()), `${file} ${operation}`).toBe(true);
+        const prefix = IAM_PREFIX[sdk.get(operation)!]!;
+        // An operation authorized under another action's name (S3's ListObjectsV2 is s3:ListBucket) must say so in its authorization.
+        const named = OPERATION_ACTIONS[`${prefix}:${operation}`] ?? operation;
+        expect(await iamActionExists(prefix, named.toLowerCase()), `${file} ${operation}`).toBe(true);
+        if (named !== operation) {
+          expect(
+            spec.operations[operation]!(targets, file).map((call) => call.action),
+            `${file} ${operation}`,
+          ).toContain(`${prefix}:${named}`);
+        }
       }
     }
   });

@@ -65,6 +65,9 @@ export class TemplateResolver {
         return `arn:${PARTITION}:iam::${ACCOUNT}:role/${id}`;
       case 'AWS::Events::EventBus':
         return arn('events', `event-bus/${this.resolve(props.Name)}`);
+      // Bucket ARNs carry no Region or account: arn:<partition>:s3:::<name>.
+      case 'AWS::S3::Bucket':
+        return `arn:${PARTITION}:s3:::${id.toLowerCase()}`;
       case 'AWS::Lambda::Function':
         return arn('lambda', `function:${this.resolve(props.FunctionName)}`);
       default:
@@ -97,6 +100,8 @@ const OPERATORS: Record<string, Operator> = {
   ArnEquals: (values, actual) => actual !== undefined && values.includes(actual),
   ArnLike: (values, actual) => actual !== undefined && values.some((v) => wildcardMatch(v, actual)),
   Null: (values, actual) => values.every((v) => (v === 'true') === (actual === undefined)),
+  // A multivalued key (each call here carries one value): true when it matches, and, as IAM does, when it is absent.
+  'ForAllValues:StringLike': (values, actual) => actual === undefined || values.some((v) => wildcardMatch(v, actual)),
 };
 
 function conditionHolds(operator: string, block: Record<string, unknown>, context: Readonly<Record<string, string>>, resolver: TemplateResolver): boolean {

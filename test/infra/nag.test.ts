@@ -2,11 +2,16 @@ import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, test } from 'vitest';
+import type { AuditArchive } from '../../infra/constructs/audit-archive.ts';
+import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import { acknowledgementsIn, synthesizeWithNag } from './stack-fixture.ts';
 
 const { fixture, findings } = synthesizeWithNag();
 const acknowledgements = acknowledgementsIn(fixture.app);
 const NAG_PACK_ID = /^(AwsSolutions|NIST\.800\.53\.R5)-/;
+/** The grant on every object of the audit archive bucket, made when a deployed function writes or reads the archive. */
+const ARCHIVE_OBJECTS_FINDING = `AwsSolutions-IAM5[Resource::<${(fixture.stack.node.findChild('AuditArchive') as AuditArchive).bucketLogicalId}.Arn>/*]`;
+const readsArchive = FUNCTION_DECLARATIONS.some((d) => d.needs.includes('audit-digest') || d.needs.includes('audit-archive-read'));
 
 /**
  * Runs both packs as if nothing were acknowledged: cdk-nag reads acknowledgements under
@@ -49,19 +54,24 @@ describe('cdk-nag (AWS Solutions, NIST 800-53 rev 5)', () => {
 
   test('the acknowledged findings are exactly the reviewed ones', () => {
     const ids = [...new Set(acknowledgements.map(({ id }) => id))].sort();
-    expect(ids).toEqual([
-      '@aws-cdk/aws-ec2:noSubnetRouteTableId',
-      '@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones',
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
-      'AwsSolutions-IAM5[Resource::*]',
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*]',
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:hms-sys-*]',
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:nodegroup/test-cluster/*/*]',
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/hms-sys-bursts/*]',
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:*]',
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:hms-sys/db-credentials/*]',
-    ]);
+    expect(ids).toEqual(
+      [
+        '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+        '@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones',
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:hms-sys-*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:nodegroup/test-cluster/*/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/hms-sys-bursts/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:hms-sys/db-credentials/*]',
+        ...(readsArchive ? [ARCHIVE_OBJECTS_FINDING] : []),
+        'NIST.800.53.R5-S3BucketReplicationEnabled',
+        'NIST.800.53.R5-S3DefaultEncryptionKMS',
+      ].sort(),
+    );
   });
 
   test('Resource::* is acknowledged only on policies that hold nothing but unscopable actions', () => {

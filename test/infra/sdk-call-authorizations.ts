@@ -8,7 +8,7 @@
  * adapter sends from its source, so an operation missing here fails the test.
  */
 import { MASTER_TAG, STRATEGY_TAG, TEMPLATE_ROLE_TAG } from '#domain/rotation.ts';
-import type { Authorization } from './iam-model.ts';
+import { type Authorization, ACCOUNT as CALLER_ACCOUNT } from './iam-model.ts';
 
 /** The concrete ARNs a call touches, resolved from the synthesized stack. */
 export interface CallTargets {
@@ -31,6 +31,11 @@ export interface CallTargets {
   readonly rotatedSecret: string;
   readonly masterSecret: string;
   readonly credentialSecret: string;
+  /** The audit archive bucket, one of its objects, its encryption key, and the audit signing key. */
+  readonly archiveBucket: string;
+  readonly archiveObject: string;
+  readonly archiveBucketKey: string;
+  readonly signingKey: string;
 }
 
 /** How an adapter file's calls are authorized, and which port's use in a function brings them in. */
@@ -54,6 +59,8 @@ export const IAM_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-eventbridge': 'events',
   '@aws-sdk/client-scheduler': 'scheduler',
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
+  '@aws-sdk/client-s3': 's3',
+  '@aws-sdk/client-kms': 'kms',
 };
 
 const on = (action: string, resource: string, context?: Record<string, string>): Authorization => ({ action, resource, ...(context ? { context } : {}) });
@@ -74,6 +81,46 @@ const AUDIT_TABLE_OPERATIONS = {
   PutItem: (t: CallTargets) => [on('dynamodb:PutItem', t.auditTable)],
   // A Query with IndexName is authorized against the index ARN (Service Authorization Reference, DynamoDB).
   Query: (t: CallTargets) => [on('dynamodb:Query', t.auditTable), ...t.auditIndexes.map((index) => on('dynamodb:Query', index))],
+};
+
+/** The outbox's items: puts and queries as the audit log's, and DeleteItem, which carries the item's partition key as dynamodb:LeadingKeys. */
+const AUDIT_OUTBOX_OPERATIONS = {
+  PutItem: AUDIT_TABLE_OPERATIONS.PutItem,
+  Query: (t: CallTargets) => [on('dynamodb:Query', t.auditTable)],
+  DeleteItem: (t: CallTargets) => [on('dynamodb:DeleteItem', t.auditTable, { 'dynamodb:LeadingKeys': 'outbox#2' })],
+};
+
+/**
+ * The digest run's state lives in the audit table: its items are put, read and queried as the audit
+ * log's are, and the retention prune deletes archived records (the audit-prune need alone).
+ */
+const AUDIT_DIGEST_STATE_OPERATIONS = {
+  ...AUDIT_TABLE_OPERATIONS,
+  DeleteItem: (t: CallTargets) => [on('dynamodb:DeleteItem', t.auditTable)],
+};
+
+/**
+ * The archive bucket is encrypted with its own key, so S3 asks KMS for a data key with the caller's
+ * permissions on a put and to decrypt one on a get
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html). A put that sets an
+ * Object Lock mode and retain-until date also needs s3:PutObjectRetention
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html).
+ */
+const ARCHIVE_OPERATIONS = {
+  PutObject: (t: CallTargets) => [
+    on('s3:PutObject', t.archiveObject),
+    on('s3:PutObjectRetention', t.archiveObject),
+    on('kms:GenerateDataKey', t.archiveBucketKey),
+  ],
+  GetObject: (t: CallTargets) => [on('s3:GetObject', t.archiveObject), on('kms:Decrypt', t.archiveBucketKey)],
+  // Authorized against the bucket (Service Authorization Reference, Amazon S3: ListBucket).
+  ListObjectsV2: (t: CallTargets) => [on('s3:ListBucket', t.archiveBucket)],
+};
+
+/** Signing is allowed by the key's policy alone; every call carries the caller's account as kms:CallerAccount. */
+const SIGNER_OPERATIONS = {
+  Sign: (t: CallTargets) => [on('kms:Sign', t.signingKey, { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:CallerAccount': CALLER_ACCOUNT })],
+  GetPublicKey: (t: CallTargets) => [on('kms:GetPublicKey', t.signingKey, { 'kms:CallerAccount': CALLER_ACCOUNT })],
 };
 
 type SecretRead = 'DescribeSecret' | 'GetSecretValue';
@@ -117,6 +164,10 @@ export const ADAPTER_AUTHORIZATIONS: Readonly<Record<string, AdapterAuthorizatio
   'shared/adapters/aws/dynamodb-ledger-store.ts': { ports: ['ledger'], byMethod: true, operations: STATE_TABLE_OPERATIONS },
   'shared/adapters/aws/dynamodb-audit-log.ts': { ports: ['audit'], byMethod: false, operations: AUDIT_TABLE_OPERATIONS },
   'shared/adapters/aws/dynamodb-audit-pages.ts': { ports: ['audit'], byMethod: false, operations: AUDIT_TABLE_OPERATIONS },
+  'shared/adapters/aws/dynamodb-audit-outbox.ts': { ports: ['auditOutbox'], byMethod: true, operations: AUDIT_OUTBOX_OPERATIONS },
+  'shared/adapters/aws/dynamodb-audit-digest-state.ts': { ports: ['digestState'], byMethod: true, operations: AUDIT_DIGEST_STATE_OPERATIONS },
+  'shared/adapters/aws/s3-archive-store.ts': { ports: ['archive'], byMethod: true, operations: ARCHIVE_OPERATIONS },
+  'shared/adapters/aws/kms-audit-signer.ts': { ports: ['signer'], byMethod: true, operations: SIGNER_OPERATIONS },
   'shared/adapters/aws/cloudwatch-metrics.ts': {
     ports: ['metrics'],
     byMethod: true,

@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import type { FunctionDeclaration } from '#domain/triggers.ts';
 import { type HmsSysConfig, readConfig } from '../../infra/config.ts';
 import { HmsSysStack } from '../../infra/hms-sys-stack.ts';
 
@@ -46,13 +47,18 @@ export interface StackFixture {
  * Builds the app and stack the way infra/app.ts does, with inline code injected. Environment-agnostic
  * like infra/app.ts unless `env` names a Region (and account).
  */
-export function buildStack(context: Record<string, unknown> = {}, env?: { account: string; region: string }): StackFixture {
+export function buildStack(
+  context: Record<string, unknown> = {},
+  env?: { account: string; region: string },
+  declarations?: readonly FunctionDeclaration[],
+): StackFixture {
   const outdir = mkdtempSync(join(tmpdir(), 'hms-sys-cdk-'));
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...TEST_CONTEXT, ...context } });
   const config = readConfig((key) => app.node.tryGetContext(key));
   const stack = new HmsSysStack(app, 'HmsSysTest', {
     config,
     ...(env ? { env } : {}),
+    ...(declarations ? { declarations } : {}),
     functionCode: () => lambda.Code.fromInline(INLINE_HANDLER),
   });
   return { app, stack, config, outdir };
@@ -88,8 +94,11 @@ interface ValidationReport {
  * open findings of the validation report: cdk-nag errors and warnings, CloudFormation
  * validation, and CDK annotation warnings.
  */
-export function synthesizeWithNag(context: Record<string, unknown> = {}): { fixture: StackFixture; findings: Finding[] } {
-  const fixture = buildStack(context);
+export function synthesizeWithNag(
+  context: Record<string, unknown> = {},
+  declarations?: readonly FunctionDeclaration[],
+): { fixture: StackFixture; findings: Finding[] } {
+  const fixture = buildStack(context, undefined, declarations);
   Validations.of(fixture.app).addPlugins(new AwsSolutionsChecks(fixture.app), new NIST80053R5Checks(fixture.app));
   try {
     fixture.app.synth();
