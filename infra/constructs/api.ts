@@ -4,6 +4,7 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { gatewayScopes } from '#domain/lookup.ts';
 import type { RouteTrigger } from '#domain/triggers.ts';
 import type { LogStorage } from './log-storage.ts';
 
@@ -42,7 +43,8 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 
 /**
  * The HTTP API: every route requires a JWT from the configured issuer carrying the route's
- * scope, and every request is logged to an encrypted log group.
+ * scope (a read: any hms-sys scope, its function checking the route's), and every request is
+ * logged to an encrypted log group.
  */
 export class HmsHttpApi extends Construct {
   readonly httpApi: apigw.HttpApi;
@@ -82,7 +84,8 @@ export class HmsHttpApi extends Construct {
         methods: [apigw.HttpMethod[route.method]],
         integration,
         authorizer: this.authorizer,
-        authorizationScopes: [route.scope],
+        // A read reaches its function with any hms-sys scope, so a denied lookup is recorded (#domain/lookup.ts).
+        authorizationScopes: [...gatewayScopes(route)],
       });
     }
   }

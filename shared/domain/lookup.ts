@@ -1,4 +1,5 @@
 import type { AuditEntry } from './audit.ts';
+import { ALL_SCOPES, type RouteTrigger, type Scope } from './triggers.ts';
 
 /**
  * Lookups (AU-2, AU-12): every authenticated read is recorded with who, what, when, the query and
@@ -8,6 +9,18 @@ import type { AuditEntry } from './audit.ts';
 /** Whether a stream holds lookups (lookupStream) rather than changes. */
 export function isLookupStream(stream: string): boolean {
   return stream.startsWith('lookup#');
+}
+
+/**
+ * The scopes the API gateway's JWT authorizer requires of a route. API Gateway refuses a token
+ * without one of a route's scopes before the function runs
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html),
+ * which would leave a denied read unrecorded. So a read (GET) passes the gateway with any hms-sys
+ * scope (a token with none, such as an OpenID ID token, is still refused there, as AWS advises)
+ * and its function checks the route's own scope, recording the denied lookup before its 403.
+ */
+export function gatewayScopes(route: Pick<RouteTrigger, 'method' | 'scope'>): readonly Scope[] {
+  return route.method === 'GET' ? ALL_SCOPES : [route.scope];
 }
 
 /** One authenticated read, as the HTTP edge sees it before serving it. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JWTPayload } from 'jose';
 import { errorBody } from '#domain/errors.ts';
+import { gatewayScopes } from '#domain/lookup.ts';
 import type { RouteTrigger, Scope } from '#domain/triggers.ts';
 import { principalOf, requireScope, scopesOfClaims } from '#functions/http/auth.ts';
 import { type ErrorAnswer, errorAnswer } from '#functions/http/error-table.ts';
@@ -164,10 +165,12 @@ async function handle(options: ApiServerOptions, req: IncomingMessage, res: Serv
   if (!sandboxRoute && !matched) return send(res, 404, errorBody('not_found', `no route ${method} ${url.pathname}`));
   if (!check.valid) return send(res, 401, errorBody('unauthorized', check.reason), { 'www-authenticate': 'Bearer' });
   const { claims } = check;
-  // Like the authorizer, refuse a token that lacks the route's scope (in `scope` or `scp`) before
+  // Like the authorizer, refuse a token that lacks the route's scopes (in `scope` or `scp`) before
   // any function runs; AWS answers 403 {"message":"Forbidden"}, the sandbox in the error shape.
-  const scope = sandboxRoute ? sandboxRoute.scope : matched!.served.route.scope;
-  if (!scopesOfClaims(claims).includes(scope)) return send(res, 403, errorBody('forbidden', `the token lacks the scope ${scope}`));
+  // A read passes with any hms-sys scope: its function checks its own and records a denial.
+  const scopes = sandboxRoute ? [sandboxRoute.scope] : gatewayScopes(matched!.served.route);
+  if (!scopesOfClaims(claims).some((scope) => scopes.includes(scope as Scope)))
+    return send(res, 403, errorBody('forbidden', `the token lacks the scope ${scopes.length === 1 ? scopes[0] : `of hms-sys (any of ${scopes.join(', ')})`}`));
   if (sandboxRoute) {
     // The sandbox's own routes check the principal exactly as the API functions do: a subject and the route's scope.
     const refused = refusal(() => requireScope(principalOf(authorizedEvent(claims)), sandboxRoute.scope));

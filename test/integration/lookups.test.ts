@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { useSandbox } from './sandbox-fixture.ts';
+
+const sb = useSandbox();
+
+interface Lookup {
+  kind: string;
+  actor: string;
+  action: string;
+  target: string;
+  before: { query: Record<string, string> };
+  outcome: string;
+  reasons: string[];
+  stream: string;
+  intent: string;
+}
+
+/** Every lookup listed, newest first, through the API's pages. */
+async function allLookups(): Promise<Lookup[]> {
+  const found: Lookup[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { status: number; body: { records: Lookup[]; nextCursor: string | null } } = await sb.http(
+      'GET',
+      `/audit?kind=lookup&limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    expect(page.status).toBe(200);
+    found.push(...page.body.records);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return found;
+}
+
+describe('lookups through the sandbox API', () => {
+  it('records reads of all three HTTP functions at once, with who, what, the query and the outcome, apart from the changes', async () => {
+    expect((await sb.service('lookup-svc', 'benefits', 'receipt-svc')).status).toBe(201);
+    expect((await sb.http('GET', '/services/lookup-svc')).status).toBe(200);
+    expect((await sb.http('GET', '/autoscale-rules?service=lookup-svc')).status).toBe(200);
+    expect((await sb.http('GET', '/budgets')).status).toBe(200);
+    expect((await sb.http('GET', '/secrets')).status).toBe(200);
+
+    const lookups = await allLookups();
+    const admin = lookups.find((l) => l.action === 'lookup.getService')!.actor;
+    for (const [action, target] of [
+      ['lookup.getService', '/services/lookup-svc'],
+      ['lookup.listRules', '/autoscale-rules'],
+      ['lookup.listBudgets', '/budgets'],
+      ['lookup.listSecrets', '/secrets'],
+    ]) {
+      expect(lookups, action).toContainEqual(expect.objectContaining({ kind: 'lookup', action, target, actor: admin, outcome: 'success' }));
+    }
+    expect(lookups.find((l) => l.action === 'lookup.listRules')!.before).toEqual({ query: { service: 'lookup-svc' } });
+    expect(lookups.every((l) => /^lookup#\d{4}-\d{2}-\d{2}$/.test(l.stream) && l.intent)).toBe(true);
+
+    const changes = (await sb.http('GET', '/audit?limit=200')).body.records as Array<{ action: string; kind?: string }>;
+    expect(changes.map((r) => r.action)).toContain('service.create');
+    expect(changes.some((r) => r.kind === 'lookup' || r.action.startsWith('lookup.'))).toBe(false);
+  });
+
+  it('records a read denied for want of its scope, then answers 403', async () => {
+    const denied = await sb.http('GET', '/autoscale-rules', undefined, sb.sandbox.tokens.auditor!);
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.message).toContain('hms/rules.read');
+    const refused = await sb.http('GET', '/secrets', undefined, sb.sandbox.tokens.auditor!);
+    expect(refused.status).toBe(403);
+
+    const lookups = await allLookups();
+    expect(lookups).toContainEqual(
+      expect.objectContaining({ action: 'lookup.listRules', outcome: 'denied', reasons: ['the token lacks the scope hms/rules.read'] }),
+    );
+    expect(lookups).toContainEqual(expect.objectContaining({ action: 'lookup.listSecrets', outcome: 'denied' }));
+    // A write without its scope is still refused at the gateway, and is no lookup.
+    expect((await sb.http('POST', '/services', {}, sb.sandbox.tokens.auditor!)).status).toBe(403);
+  });
+
+  it("verifies the day's lookup stream, and refuses bad lookup queries with 400", async () => {
+    const stream = (await allLookups())[0]!.stream;
+    const day = stream.slice('lookup#'.length);
+    const report = await sb.http('GET', `/audit/verify?kind=lookup&day=${day}&from=genesis`);
+    expect(report.status).toBe(200);
+    expect(report.body).toMatchObject({ stream, intact: true, complete: true });
+    expect(report.body.records).toBeGreaterThan(5);
+
+    expect(await sb.http('GET', '/audit?kind=lookup&service=lookup-svc')).toMatchObject({ status: 400, body: { error: { field: 'query.service' } } });
+    expect(await sb.http('GET', '/audit?kind=lookups')).toMatchObject({ status: 400, body: { error: { field: 'query.kind' } } });
+    expect(await sb.http('GET', '/audit/verify?kind=lookup&day=2026-13-01')).toMatchObject({ status: 400, body: { error: { field: 'query.day' } } });
+    expect(await sb.http('GET', '/audit/verify?kind=lookup&day=1999-01-01')).toMatchObject({ status: 404, body: { error: { field: 'query.day' } } });
+  });
+});
