@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FolderArchive } from '#adapters/local/folder-archive.ts';
 import { LocalAuditSigner } from '#adapters/local/local-audit-signer.ts';
@@ -9,6 +11,9 @@ import { archiveBody, archiveKey, digestKey, digestSigningInput, sha256Hex } fro
 import { canonicalJson } from '#domain/canonical-json.ts';
 import { verifyArchive } from '#use-cases/verify-archive.ts';
 import { digestAll, type ExportFixture, streamRecords, writeExport } from './archive-export-fixture.ts';
+
+// @ts-expect-error: a plain ES module with no types, as an auditor would write it.
+const { canonical: independentCanonical } = (await import('../../fixtures/independent-verifier.mjs')) as { canonical: (value: unknown) => string };
 
 /**
  * test/fixtures/independent-verifier.mjs was written from docs/audit-format.md alone (node:crypto
@@ -43,6 +48,13 @@ async function bothVerify(exported: ExportFixture) {
 }
 
 describe('an independent verifier written only from docs/audit-format.md', () => {
+  it("writes RFC 8785 canonical JSON as the RFC's reference implementation does, from the document's summary of it", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: 'binary', maxDepth: 4 }), (value) => independentCanonical(value) === canonicalize(value)),
+      { numRuns: 2000 },
+    );
+  });
+
   it('passes an intact export, proving each stream as far as hms-sys does', async () => {
     const exported = await writeExport(LAYOUT);
     const report = await bothVerify(exported);
