@@ -17,6 +17,7 @@ import { coldStartFigures, measureColdStarts } from './cold-start.ts';
 import { decisionLatencyFigures, measureDecisionLatency, persistedLatencyFigures } from './decision-latency.ts';
 import { fanOutFigures, measureFanOut } from './fan-out.ts';
 import { initTimeFigures, measureInitTimes } from './init-time.ts';
+import { lookupLatencyFigures, measureLookupLatency } from './lookups.ts';
 import { measureMemorySoak, memorySoakFigures } from './memory-soak.ts';
 import { measureMeterCost, meterCostFigures } from './meter-cost.ts';
 import { measureReactionTimes, reactionSources, reactionTimeFigures } from './reaction-time.ts';
@@ -42,6 +43,8 @@ const PARAMETERS = {
   fanOutServices: 200,
   fanOutRuns: 3,
   soakRequests: 20_000,
+  lookupRequests: 1_000,
+  lookupWarmup: 100,
 };
 const SECTIONS = [
   'size',
@@ -58,6 +61,7 @@ const SECTIONS = [
   'simulator',
   'fanout',
   'soak',
+  'lookups',
 ] as const;
 const chosen = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = chosen.filter((a) => !(SECTIONS as readonly string[]).includes(a));
@@ -150,6 +154,13 @@ async function main(): Promise<void> {
         `memory soak: ${PARAMETERS.soakRequests.toLocaleString('en-US')} list requests against a sandbox in its own process, live heap after a forced collection before and after`,
       );
       figures.push(...memorySoakFigures(await measureMemorySoak(PARAMETERS.soakRequests)));
+    }
+
+    if (wanted('lookups')) {
+      step(
+        `lookups: ${PARAMETERS.lookupRequests} reads each of GET /services/{name} and GET /audit with the lookup put into the DynamoDB outbox beside the read, interleaved with the same reads without recording (dynalite)`,
+      );
+      figures.push(...lookupLatencyFigures(await measureLookupLatency(PARAMETERS.lookupRequests, PARAMETERS.lookupWarmup)));
     }
 
     if (wanted('simulator')) {
