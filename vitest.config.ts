@@ -6,6 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The default reporter for people; the JSON report is what `hms-sys compliance evidence` cites.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'reports/vitest-results.json' },
     env: {
       POWERTOOLS_LOG_LEVEL: 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
