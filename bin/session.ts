@@ -11,6 +11,9 @@ export interface SandboxSession {
   /** The kubeconfig the sandbox wrote for kubectl. */
   kubeconfig?: string;
   tokens: Record<string, string>;
+  /** The local S3 server (path-style) and the audit archive bucket on it. */
+  s3Endpoint?: string;
+  auditBucket?: string;
   pid: number;
 }
 

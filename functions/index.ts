@@ -1,4 +1,5 @@
 export { apiFunction } from './api/triggers.ts';
+export { auditDigestFunction } from './audit-digest/triggers.ts';
 export { burstRunnerFunction } from './burst-runner/triggers.ts';
 export { consumerRestarterFunction } from './consumer-restarter/triggers.ts';
 export { costApiFunction } from './cost-api/triggers.ts';

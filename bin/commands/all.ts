@@ -1,6 +1,8 @@
 import type { Command } from '../command.ts';
+import { auditArchiveCommands } from './audit-archive.ts';
 import { budgetCommands } from './budgets.ts';
 import { burstCommands } from './bursts.ts';
+import { complianceCommands } from './compliance.ts';
 import { dbCredentialCommands } from './db-credentials.ts';
 import { devCommands } from './dev.ts';
 import { observeCommands } from './observe.ts';
@@ -20,6 +22,8 @@ export const commands: Command[] = [
   ...secretCommands,
   ...dbCredentialCommands,
   ...observeCommands,
+  ...auditArchiveCommands,
   ...rbacCommands,
+  ...complianceCommands,
   ...sandboxCommands,
 ];

@@ -61,6 +61,8 @@ export const contract = {
   listAudit: { query: auditQuerySchema },
   verifyAudit: { query: verifyAuditQuery, queryNamesObject: true },
   getOpenApi: { query: none },
+  runAuditDigests: { query: none },
+  getAuditPublicKey: { query: none },
   setBudget: { query: mutation, body: setBudgetSchema, path: { service: dnsLabel } },
   getBudget: { query: none, path: { service: dnsLabel } },
   deleteBudget: { query: mutation, path: { service: dnsLabel } },

@@ -1,4 +1,5 @@
 import type { OperationTable } from '#functions/http/operation-table.ts';
+import { auditPublicKey } from '#use-cases/audit-public-key.ts';
 import { listAudit, VERIFY_TIME_BUDGET_MS, verifyAudit } from '#use-cases/audit-trail.ts';
 import { ruleStatus } from '#use-cases/rule-status.ts';
 import { createRule, deleteRule, getRule, listRules, updateRule } from '#use-cases/rules.ts';
@@ -28,6 +29,7 @@ export const operations: OperationTable<ApiOperationId> = {
       ...(q.until ? { until: new Date(q.until).toISOString() } : {}),
       ...(q.cursor ? { cursor: q.cursor } : {}),
     }),
+  getAuditPublicKey: ({ ports }) => auditPublicKey(ports),
   verifyAudit: ({ ports, query: q }) => {
     const stopAt = Date.now() + VERIFY_TIME_BUDGET_MS;
     return verifyAudit(

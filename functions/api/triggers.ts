@@ -70,6 +70,14 @@ export const routes = [
     operationId: 'verifyAudit',
     summary: "Check the hash chain of a service's audit stream",
   },
+  {
+    kind: 'http',
+    method: 'GET',
+    path: '/audit/public-key',
+    scope: 'hms/audit.read',
+    operationId: 'getAuditPublicKey',
+    summary: 'The public key (PEM) that verifies the signed audit digests, as the signing key gives it',
+  },
 ] as const satisfies readonly RouteTrigger[];
 
 /** The operations these routes name: each needs a contract, a response schema and an operation, or the build fails. */
@@ -80,6 +88,6 @@ export const apiFunction: FunctionDeclaration = {
   description: 'HTTP API: services, autoscale rules, status and audit',
   timeoutSeconds: 29,
   memoryMb: 512,
-  needs: ['state', 'audit', 'alarms-read', 'alarms-write', 'metrics-read', 'cluster-read'],
+  needs: ['state', 'audit', 'audit-outbox', 'audit-archive-read', 'alarms-read', 'alarms-write', 'metrics-read', 'cluster-read'],
   triggers: routes,
 };

@@ -131,6 +131,27 @@ export const verifyReport = z.object({
   complete: z.boolean(),
   cursor: nullableStr,
   checkpoint: z.nullable(checkpoint),
+  /** The stream's signed digests; null where no archive is deployed. */
+  digests: z.nullable(
+    z.object({
+      checked: num,
+      newest: z.nullable(z.object({ key: str, lastSeq: num, digestTime: str })),
+      firstBreak: z.nullable(z.object({ stream: str, key: str, kind: str, problem: str, seq: z.optional(num) })),
+      complete: z.boolean(),
+      prunedThrough: num,
+    }),
+  ),
+});
+
+/** POST /audit/digests: what one digest run wrote, and what it could not. */
+export const digestRunReport = z.object({
+  startedAt: str,
+  since: str,
+  streamsChecked: num,
+  digests: z.array(z.object({ stream: str, firstSeq: num, lastSeq: num, key: str })),
+  failures: z.array(z.object({ stream: str, problem: str })),
+  complete: z.boolean(),
+  publicKey: str,
 });
 
 export const budget = z.object({

@@ -7,6 +7,8 @@ export type Scope =
   | 'hms/rules.write'
   | 'hms/services.write'
   | 'hms/audit.read'
+  /** Run the audit digest on demand (POST /audit/digests). */
+  | 'hms/audit.digest'
   | 'hms/budgets.write'
   | 'hms/bursts.write'
   | 'hms/secrets.read'
@@ -17,6 +19,7 @@ export const ALL_SCOPES: readonly Scope[] = [
   'hms/rules.write',
   'hms/services.write',
   'hms/audit.read',
+  'hms/audit.digest',
   'hms/budgets.write',
   'hms/bursts.write',
   'hms/secrets.read',
@@ -95,7 +98,12 @@ export type Need =
   /** Delete audit records from the table once they are archived and verified (AU-11 retention prune). */
   | 'audit-prune'
   /** Read the archive bucket (GetObject, ListBucket, its key's Decrypt) and the signing key's public key; for verify. */
-  | 'audit-archive-read';
+  | 'audit-archive-read'
+  /**
+   * Delete audit outbox items (intents once their record is on the chain, drained lookups): DeleteItem on
+   * the audit table only where the partition key starts `outbox#`; the chains stay append-only.
+   */
+  | 'audit-outbox';
 
 export interface FunctionDeclaration {
   /** Folder name under functions/. */

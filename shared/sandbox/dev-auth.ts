@@ -14,7 +14,7 @@ export const TOKEN_PROFILES: Record<string, readonly string[]> = {
   admin: ALL_SCOPES,
   operator: ['hms/rules.read', 'hms/rules.write', 'hms/services.write', 'hms/budgets.write', 'hms/bursts.write', 'hms/secrets.read', 'hms/secrets.write'],
   reader: ['hms/rules.read', 'hms/audit.read', 'hms/secrets.read'],
-  auditor: ['hms/audit.read'],
+  auditor: ['hms/audit.read', 'hms/audit.digest'],
 };
 
 export interface DevKey {

@@ -1,9 +1,11 @@
 import { auditStream, type ChainBreak, type ChainPosition, GENESIS, hashRecord, lookupStream, verifyChainFrom } from '#domain/audit.ts';
 import { decodeCursor, encodeCursor } from '#domain/cursor.ts';
 import { NotFoundError, ValidationError } from '#domain/errors.ts';
+import type { AuditArchivePorts } from '#ports/audit-digest-state.ts';
 import type { AuditCheckpoint, AuditLog } from '#ports/audit-log.ts';
 import type { Clock } from '#ports/clock.ts';
 import { StaleVersionError } from '#ports/errors.ts';
+import { asChainBreak, checkNewestDigestRecord, type DigestVerifyReport, prunedStart, verifyDigestChain } from './audit-verify-digests.ts';
 
 /**
  * What one call may spend. A call stops between pages once `maxRecords` are checked or
@@ -42,9 +44,11 @@ export interface VerifyReport {
   cursor: string | null;
   /** The stored checkpoint after this call. */
   checkpoint: AuditCheckpoint | null;
+  /** The stream's signed digests (audit-verify-digests.ts); null where no archive is configured. */
+  digests: DigestVerifyReport | null;
 }
 
-type VerifyPorts = { audit: AuditLog; clock: Clock };
+type VerifyPorts = { audit: AuditLog; clock: Clock; auditArchive?: AuditArchivePorts };
 
 /**
  * Verifies a stream's hash chain in pages, from the stored checkpoint or from the first record.
@@ -64,7 +68,7 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
     throw new ValidationError('a cursor continues a from=genesis run; a checkpoint run continues from the stored checkpoint', 'query.cursor');
   }
   const stored = await ports.audit.getCheckpoint(stream);
-  const start =
+  const requested =
     request.from === 'checkpoint'
       ? stored
         ? { seq: stored.seq, hash: stored.hash }
@@ -72,6 +76,9 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
       : request.cursor === undefined
         ? GENESIS
         : decodeVerifyCursor(request.cursor, stream);
+  // Records the retention prune removed are checked in their archive; the table's chain starts after them.
+  const archived = ports.auditArchive ? await prunedStart({ ...ports, auditArchive: ports.auditArchive }, stream) : { position: null, broken: null };
+  const start = archived.position && archived.position.seq >= requested.seq ? archived.position : requested;
   const report: VerifyReport = {
     stream,
     from: request.from,
@@ -83,9 +90,11 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
     complete: false,
     cursor: null,
     checkpoint: stored,
+    digests: null,
   };
+  if (archived.broken) return { ...report, intact: false, firstBreak: archived.broken, complete: true };
 
-  const anchorBreak = await checkAnchor(ports.audit, stream, start);
+  const anchorBreak = start === archived.position ? null : await checkAnchor(ports.audit, stream, start);
   if (anchorBreak) return { ...report, intact: false, firstBreak: anchorBreak, complete: true };
 
   let position: ChainPosition = start;
@@ -106,10 +115,28 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
     else if (!page.more) report.complete = true;
   }
   report.verifiedThrough = position.seq;
+  if (ports.auditArchive) await checkDigests({ ...ports, auditArchive: ports.auditArchive }, stream, report, archived.position?.seq ?? 0, budget);
 
   if (request.from === 'checkpoint' && position.seq > start.seq) report.checkpoint = await advance(ports, stream, position, stored);
   if (request.from === 'genesis' && !report.complete) report.cursor = encodeVerifyCursor(position, stream);
   return report;
+}
+
+/**
+ * The stream's signed digests must hold (signature by the published key, chain, places), and the
+ * table must still hold the last record the newest one covers, with the hash it signed: the break
+ * found first in the stream (lowest seq) is the one reported.
+ */
+async function checkDigests(ports: Required<VerifyPorts>, stream: string, report: VerifyReport, prunedThrough: number, budget: VerifyBudget): Promise<void> {
+  const { report: digests, newestMark } = await verifyDigestChain(ports, stream, budget.shouldStop);
+  report.digests = { ...digests, prunedThrough };
+  const found = [
+    digests.firstBreak ? asChainBreak(digests.firstBreak, newestMark?.lastSeq ?? 0) : null,
+    newestMark ? await checkNewestDigestRecord(ports, newestMark, prunedThrough) : null,
+  ].filter((b): b is ChainBreak => b !== null);
+  for (const broken of found) {
+    if (report.firstBreak === null || broken.seq < report.firstBreak.seq) Object.assign(report, { intact: false, firstBreak: broken, complete: true });
+  }
 }
 
 /** The record a run starts after must still exist and still hash to the position's hash. */

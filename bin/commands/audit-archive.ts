@@ -1,0 +1,106 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { ARCHIVE_PREFIX, DIGEST_PREFIX, KEY_PREFIX } from '#domain/audit-digest.ts';
+import type { ArchiveStore } from '#ports/archive-store.ts';
+import { type Command, need, UsageError } from '../command.ts';
+import { print } from '../output.ts';
+import { runningSession } from '../session.ts';
+
+interface DigestRun {
+  digests: { stream: string; firstSeq: number; lastSeq: number; key: string }[];
+  failures: { stream: string; problem: string }[];
+  complete: boolean;
+}
+
+/** Copies the archive's objects under each prefix into `dir`, one file per key, laid out as the bucket is. */
+export async function exportArchive(source: Pick<ArchiveStore, 'get' | 'list'>, prefixes: string[], dir: string): Promise<number> {
+  const root = resolve(dir);
+  let copied = 0;
+  for (const prefix of prefixes) {
+    let startAfter: string | undefined;
+    for (;;) {
+      const page = await source.list(prefix, { limit: 1000, ...(startAfter ? { startAfter } : {}) });
+      for (const key of page.keys) {
+        const path = resolve(root, ...key.split('/'));
+        if (!path.startsWith(root + sep)) throw new Error(`the key ${key} would be written outside ${root}`);
+        const body = await source.get(key);
+        if (body === null) continue;
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, body);
+        copied += 1;
+        startAfter = key;
+      }
+      if (!page.more || page.keys.length === 0) break;
+    }
+  }
+  return copied;
+}
+
+export const auditArchiveCommands: Command[] = [
+  {
+    name: 'audit digest',
+    summary: 'sign a digest now for every audit stream changed since the last run (POST /audit/digests; also hourly)',
+    usage: 'audit digest',
+    options: {},
+    describe: {},
+    run: async (ctx) => {
+      const written: DigestRun['digests'] = [];
+      let run: DigestRun;
+      do {
+        run = (await ctx.api().call('POST', '/audit/digests')) as DigestRun;
+        written.push(...run.digests);
+      } while (!run.complete && run.failures.length === 0 && run.digests.length > 0);
+      if (ctx.output === 'json') return print({ ...run, digests: written }, 'json');
+      print(written, 'table', ['stream', 'firstSeq', 'lastSeq', 'key']);
+      for (const failure of run.failures) console.log(`not digested: ${failure.stream}: ${failure.problem}`);
+      if (run.failures.length > 0) throw new Error(`${run.failures.length} stream(s) could not be digested`);
+    },
+  },
+  {
+    name: 'audit public-key',
+    summary: 'the public key (PEM) that verifies the signed audit digests, from the signing key itself',
+    usage: 'audit public-key [--out FILE]',
+    options: { out: { type: 'string' } },
+    describe: { out: 'write the PEM to this file (for audit verify --offline --public-key FILE)' },
+    run: async (ctx) => {
+      const key = (await ctx.api().call('GET', '/audit/public-key')) as { keyId: string; pem: string; key: string };
+      if (typeof ctx.values.out === 'string') {
+        writeFileSync(ctx.values.out, key.pem);
+        console.log(`wrote ${key.keyId}'s public key to ${ctx.values.out}`);
+      } else if (ctx.output === 'json') print(key, 'json');
+      else process.stdout.write(key.pem);
+    },
+  },
+  {
+    name: 'audit export',
+    summary: 'copy the audit archive (digests/, archive/, keys/) into a folder, for audit verify --offline',
+    usage: 'audit export --out DIR [--stream S] [--bucket B --region R]',
+    options: { out: { type: 'string' }, stream: { type: 'string' }, bucket: { type: 'string' }, region: { type: 'string' } },
+    describe: {
+      out: 'the folder to write, laid out as the bucket is',
+      stream: 'only this stream (e.g. service#orders, system, lookup#2026-12-03); keys/ always',
+      bucket: "the deployed archive bucket (AuditArchiveBucketName), read with your AWS credentials; without it, the running sandbox's",
+      region: 'with --bucket: its Region',
+    },
+    globals: ['output', 'data-dir'],
+    run: async (ctx) => {
+      const dir = need(ctx, 'out');
+      const { S3ArchiveStore, s3Client } = await import('#adapters/aws/s3-archive-store.ts');
+      let source: Pick<ArchiveStore, 'get' | 'list'>;
+      if (typeof ctx.values.bucket === 'string') {
+        source = new S3ArchiveStore({ client: s3Client({ region: need(ctx, 'region') }), bucket: ctx.values.bucket });
+      } else {
+        if (ctx.values.region !== undefined) throw new UsageError('--region goes with --bucket');
+        const session = runningSession(ctx.dataDir);
+        if (!session?.s3Endpoint || !session.auditBucket)
+          throw new Error('no sandbox is running here: start one with npm start, or give --bucket and --region');
+        source = new S3ArchiveStore({ client: s3Client({ region: 'us-east-1', endpoint: session.s3Endpoint }), bucket: session.auditBucket });
+      }
+      const stream = typeof ctx.values.stream === 'string' ? `${encodeURIComponent(ctx.values.stream)}/` : '';
+      const copied = await exportArchive(source, [`${DIGEST_PREFIX}${stream}`, `${ARCHIVE_PREFIX}${stream}`, KEY_PREFIX], dir);
+      if (copied === 0) throw new Error('the archive holds no digests yet: run hms-sys audit digest first');
+      if (ctx.output === 'json') print({ out: resolve(dir), objects: copied }, 'json');
+      else console.log(`exported ${copied} objects to ${join(resolve(dir))}`);
+    },
+  },
+];
