@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { useSandbox } from './sandbox-fixture.ts';
 
@@ -13,6 +14,24 @@ interface Lookup {
   reasons: string[];
   stream: string;
   intent: string;
+}
+
+/** Runs the hms-sys CLI against the sandbox, as a user would with its URL and a token. */
+function cli(token: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args, '--url', sb.sandbox.url, '--token', token], {
+      env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 /** Every lookup listed, newest first, through the API's pages. */
@@ -85,5 +104,21 @@ describe('lookups through the sandbox API', () => {
     expect(await sb.http('GET', '/audit?kind=lookups')).toMatchObject({ status: 400, body: { error: { field: 'query.kind' } } });
     expect(await sb.http('GET', '/audit/verify?kind=lookup&day=2026-13-01')).toMatchObject({ status: 400, body: { error: { field: 'query.day' } } });
     expect(await sb.http('GET', '/audit/verify?kind=lookup&day=1999-01-01')).toMatchObject({ status: 404, body: { error: { field: 'query.day' } } });
+  });
+
+  it("shows the lookups with hms-sys audit --lookups, the CLI's own reads among them, and verifies the day with audit verify --lookups", async () => {
+    const reader = await sb.sandbox.issueToken(['hms/rules.read', 'hms/audit.read'], 'cli.reader@agency.gov');
+    const listed = await cli(reader, 'services', 'list');
+    expect(listed.status, listed.stderr).toBe(0);
+    const shown = await cli(reader, 'audit', '--lookups', '--output', 'json');
+    expect(shown.status, shown.stderr).toBe(0);
+    const page = JSON.parse(shown.stdout) as { records: Lookup[] };
+    expect(page.records).toContainEqual(expect.objectContaining({ actor: 'cli.reader@agency.gov', action: 'lookup.listServices', outcome: 'success' }));
+    const table = await cli(reader, 'audit', '--lookups');
+    expect(table.stdout).toMatch(/cli\.reader@agency\.gov\s+lookup\.listServices\s+\/services\s+\{"query":\{\}\}\s+success/);
+    const day = page.records[0]!.stream.slice('lookup#'.length);
+    const verified = await cli(reader, 'audit', 'verify', '--lookups', '--day', day, '--output', 'json');
+    expect(verified.status, verified.stderr).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ stream: `lookup#${day}`, intact: true });
   });
 });
