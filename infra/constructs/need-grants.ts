@@ -1,5 +1,6 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { AUDIT_OUTBOX } from '#adapters/aws/audit-outbox-keys.ts';
 import { ALARM_NAME_PREFIX as ALARM_PREFIX } from '#domain/alarms.ts';
 import type { Need } from '#domain/triggers.ts';
 import type { AuditArchive } from './audit-archive.ts';
@@ -58,6 +59,23 @@ const GRANTS: Record<Need, NeedGrant> = {
       }),
     );
     tables.key.grant(role, ...TABLE_KEY_ACTIONS);
+  },
+  // DeleteItem on outbox items alone. dynamodb:LeadingKeys holds the request's partition key values
+  // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html); it is
+  // multivalued, so ForAllValues, which "also returns true if there are no context keys in the request"
+  // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition_examples-multi-valued-context-keys.html):
+  // the Null condition refuses a request without the key rather than let it through.
+  'audit-outbox': (role, { tables }) => {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DeleteItem'],
+        resources: [tables.audit.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_OUTBOX.streamPrefix}*`] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
+      }),
+    );
   },
   // DescribeAlarms with AlarmNamePrefix is authorized against every alarm, not the prefix, so a grant
   // on alarm:hms-sys-* is refused (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/permissions-reference-cw.html).

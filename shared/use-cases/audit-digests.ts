@@ -12,11 +12,15 @@ import {
 } from '#domain/audit-digest.ts';
 import type { AuditArchivePorts } from '#ports/audit-digest-state.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
+import type { AuditOutbox } from '#ports/audit-outbox.ts';
 import type { Clock } from '#ports/clock.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 
-/** The digest function's ports: the audit log and the archive's (bucket, signing key, digest state). */
-export type DigestPorts = { audit: AuditLog; clock: Clock; auditArchive: AuditArchivePorts };
+/**
+ * The digest function's ports: the audit log and the archive's (bucket, signing key, digest state),
+ * and the outbox, as every HTTP function records its callers' reads there.
+ */
+export type DigestPorts = { audit: AuditLog; auditOutbox: AuditOutbox; clock: Clock; auditArchive: AuditArchivePorts };
 
 export interface DigestSettings {
   /** Days each object stays locked (HMS_AUDIT_RETENTION_DAYS, 365 by default). */

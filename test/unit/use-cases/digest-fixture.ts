@@ -5,6 +5,7 @@ import { LocalAuditSigner } from '#adapters/local/local-audit-signer.ts';
 import type { AuditEntry } from '#domain/audit.ts';
 import { MemoryArchive } from './memory-archive.ts';
 import { MemoryDigestState } from './memory-digest-state.ts';
+import { MemoryAuditOutbox } from './memory-outbox.ts';
 import { MemoryAudit } from './memory-stores.ts';
 
 /** One signing key for a test file: P-256 generation is the slow part. */
@@ -17,7 +18,8 @@ export function digestPorts(start = '2026-12-03T15:00:00.000Z') {
   const archive = new MemoryArchive();
   const digestState = new MemoryDigestState(audit);
   const signer = new LocalAuditSigner({ keyFile });
-  return { audit, clock, archive, digestState, signer, ports: { audit, clock, auditArchive: { archive, signer, digestState } } };
+  const auditOutbox = new MemoryAuditOutbox();
+  return { audit, clock, archive, digestState, signer, ports: { audit, auditOutbox, clock, auditArchive: { archive, signer, digestState } } };
 }
 
 /** A change to a service (or the system stream) at a time. */
