@@ -21,8 +21,11 @@ export const AUDIT_ARCHIVE_GRANTS: Pick<Record<Need, NeedGrant>, 'audit-digest' 
     // kms:Sign is allowed in the key's policy, to this role alone (AuditArchive.allowSigning); the
     // public key is readable by anyone in the account through the key policy too.
     archive.allowSigning(role);
-    // A PutObject that sets x-amz-object-lock-mode and -retain-until-date needs s3:PutObjectRetention
-    // as well as s3:PutObject (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html).
+    // A PutObject that sets x-amz-object-lock-mode and -retain-until-date places a retention on the new
+    // version, the act Object Lock's permissions list under s3:PutObjectRetention
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html#object-lock-permissions). The
+    // Service Authorization Reference gives PutObject the retention condition keys but no dependent action,
+    // so whether S3 checks it on PutObject is not stated: it is granted, on these objects alone.
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:PutObjectRetention'], resources: [archive.bucket.arnForObjects('*')] }));
     grantArchiveRead(role, archive);
     // Writing an SSE-KMS object asks KMS for a data key; reading it back decrypts one

@@ -103,8 +103,9 @@ const AUDIT_DIGEST_STATE_OPERATIONS = {
  * The archive bucket is encrypted with its own key, so S3 asks KMS for a data key with the caller's
  * permissions on a put and to decrypt one on a get
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html). A put that sets an
- * Object Lock mode and retain-until date also needs s3:PutObjectRetention
- * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html).
+ * Object Lock mode and retain-until date places a retention, which Object Lock's permissions list under
+ * s3:PutObjectRetention (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html#object-lock-permissions);
+ * the Service Authorization Reference names no dependent action, so it is required here to be safe.
  */
 const ARCHIVE_OPERATIONS = {
   PutObject: (t: CallTargets) => [
@@ -145,6 +146,8 @@ export const SECRET_READS: Readonly<
   'shared/use-cases/issue-db-credential.ts': { DescribeSecret: [credentialMaster], GetSecretValue: [credentialMaster] },
   'shared/use-cases/revoke-db-credentials.ts': { GetSecretValue: [credentialMaster] },
   'shared/use-cases/rotate-secret.ts': { DescribeSecret: [rotated], GetSecretValue: [rotated] },
+  // A drainer's probe of a rotation step reads the secret's version stages, never a value.
+  'shared/use-cases/rotation-probes.ts': { DescribeSecret: [rotated] },
   'shared/use-cases/rotation-strategies.ts': { GetSecretValue: [rotated, rotationMaster] },
 };
 
