@@ -9,24 +9,7 @@ import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import { wildcardMatch } from './iam-model.ts';
 import { buildStack, type PolicyStatementJson, synthesizeWithNag, TEST_CONTEXT, type TemplateResource } from './stack-fixture.ts';
 
-/**
- * The deployed functions, plus (until one is declared) a digest function and an archive reader shaped as
- * design10.md declares them, so the archive's grants, key policy and nag findings are checked either way.
- */
-const standIn = (name: string, needs: Need[]): FunctionDeclaration => ({
-  name,
-  description: `stands in for a function with ${needs.join(', ')}`,
-  timeoutSeconds: 300,
-  memoryMb: 512,
-  needs,
-  triggers: [{ kind: 'schedule', id: `${name}Hourly`, description: 'hourly', rateMinutes: 60 }],
-});
-const declaring = (need: Need) => FUNCTION_DECLARATIONS.filter((d) => d.needs.includes(need));
-const DECLARATIONS: readonly FunctionDeclaration[] = [
-  ...FUNCTION_DECLARATIONS,
-  ...(declaring('audit-digest').length === 0 ? [standIn('digest-stand-in', ['state', 'audit', 'audit-digest', 'audit-prune'])] : []),
-  ...(declaring('audit-archive-read').length === 0 ? [standIn('reader-stand-in', ['audit', 'audit-archive-read'])] : []),
-];
+const DECLARATIONS: readonly FunctionDeclaration[] = FUNCTION_DECLARATIONS;
 const signers = DECLARATIONS.filter((d) => d.needs.includes('audit-digest')).map((d) => d.name);
 const readers = DECLARATIONS.filter((d) => d.needs.includes('audit-archive-read') && !d.needs.includes('audit-digest')).map((d) => d.name);
 
