@@ -6,7 +6,7 @@ export const burstRunnerFunction: FunctionDeclaration = {
   description: 'Moves bursts through warm-up, ramp, hold and scale-back; starts the bursts rules name on their scale-out alarms',
   timeoutSeconds: 120,
   memoryMb: 512,
-  needs: ['state', 'audit', 'cluster-capacity', 'node-groups-read', 'schedules'],
+  needs: ['state', 'audit', 'audit-outbox', 'cluster-capacity', 'node-groups-read', 'schedules'],
   triggers: [
     { kind: 'schedule', id: 'BurstTick', description: 'every minute, finds overdue starts and scale-backs', rateMinutes: 1 },
     { kind: 'event', id: 'BurstAlarm', description: 'burst alarms entering ALARM, for rules that name a burst template', pattern: burstAlarmPattern },

@@ -68,6 +68,6 @@ export const costApiFunction: FunctionDeclaration = {
   description: 'HTTP API: budgets, burst plans and manual scaling within the budget',
   timeoutSeconds: 29,
   memoryMb: 512,
-  needs: ['state', 'audit', 'cluster-capacity', 'node-groups-read', 'schedules'],
+  needs: ['state', 'audit', 'audit-outbox', 'cluster-capacity', 'node-groups-read', 'schedules'],
   triggers: costRoutes,
 };

@@ -22,6 +22,6 @@ export const scalerFunction: FunctionDeclaration = {
   description: "Scales a Deployment when one of its rule's alarms enters ALARM",
   timeoutSeconds: 120,
   memoryMb: 512,
-  needs: ['state', 'audit', 'metrics-read', 'cluster-write'],
+  needs: ['state', 'audit', 'audit-outbox', 'metrics-read', 'cluster-write'],
   triggers: [{ kind: 'event', id: 'AlarmStateChange', description: 'hms-sys alarms entering ALARM', pattern: alarmStateChangePattern }],
 };

@@ -51,6 +51,6 @@ export const secretsApiFunction: FunctionDeclaration = {
   description: 'HTTP API: rotated secrets and short-lived database credentials',
   timeoutSeconds: 29,
   memoryMb: 512,
-  needs: ['state', 'audit', 'secrets-rotate-start', 'credentials-issue', 'credentials-revoke', 'database', 'events-publish'],
+  needs: ['state', 'audit', 'audit-outbox', 'secrets-rotate-start', 'credentials-issue', 'credentials-revoke', 'database', 'events-publish'],
   triggers: secretRoutes,
 };

@@ -16,6 +16,7 @@ import { LocalDeadLetter } from '#adapters/local/local-dead-letter.ts';
 import { LocalEventPublisher } from '#adapters/local/local-event-publisher.ts';
 import { LocalScheduler } from '#adapters/local/local-scheduler.ts';
 import { createApiHandler } from '#functions/api/api.ts';
+import { auditDigestFunction } from '#functions/audit-digest/triggers.ts';
 import { createBurstRunnerHandler } from '#functions/burst-runner/burst-runner.ts';
 import { burstRunnerFunction } from '#functions/burst-runner/triggers.ts';
 import { createCostApiHandler } from '#functions/cost-api/cost-api.ts';
@@ -33,6 +34,8 @@ import { type Clock, systemClock } from '#ports/clock.ts';
 import type { Ports, PublishingPorts, SchedulingPorts, Wiring } from '#ports/ports.ts';
 import { restoreRuleAlarms } from '#use-cases/restore-alarms.ts';
 import { createApiServer } from './api-server.ts';
+import { type AuditArchiveSandbox, startAuditArchiveSandbox } from './audit-archive-sandbox.ts';
+import { recoverAuditOutbox } from './audit-recovery.ts';
 import { dbSecretRoutes } from './db-secrets.ts';
 import { issueDevToken, loadOrCreateDevKey, TOKEN_PROFILES, verifyDevToken } from './dev-auth.ts';
 import { trackRequests } from './graceful-close.ts';
@@ -54,6 +57,8 @@ export interface SandboxOptions {
   podReadyDelayMs?: number;
   /** Seconds between reconcile passes (the schedule's 1 minute in AWS). */
   reconcileSeconds?: number;
+  /** How old an audit intent must be before a drainer resolves it (HMS_AUDIT_OUTBOX_GRACE_SECONDS; 900). At start, 0. */
+  auditOutboxGraceSeconds?: number;
   /** Retry pause for failed local deliveries, as Lambda's async retries. */
   retryDelayMs?: number;
   /** Copies per function at once (hms:reservedConcurrency; cdk.json's, else 5, when absent); undefined reserves none. */
@@ -81,6 +86,8 @@ export interface SandboxOptions {
   revokeMinutes?: number;
   /** At most this many Deployments roll at once after a rotation (3 by default). */
   maxConcurrentRestarts?: number;
+  /** Minutes between scheduled audit digest runs (60, as in AWS). */
+  digestMinutes?: number;
 }
 
 /** The sandbox cluster's nodes: quick to provision, so a burst ramps in seconds. */
@@ -102,6 +109,8 @@ export interface Sandbox {
   scheduler: LocalScheduler;
   events: LocalEventPublisher;
   secrets: SecretsSandbox;
+  /** The audit archive: the local S3 server (versioned, compliance retention) and the local signing key. */
+  auditArchive: AuditArchiveSandbox;
   reconcileNow(): Promise<unknown>;
   meterNow(): Promise<unknown>;
   tickBurstsNow(): Promise<unknown>;
@@ -180,12 +189,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       knownClusters: [SANDBOX_CLUSTER],
     },
   };
+  const auditArchive = await startAuditArchiveSandbox({
+    dataDir,
+    persist: options.persistState !== false,
+    clock,
+    bus,
+    dynamo,
+    auditTable: tables.audit,
+    audit: wiring.ports.audit,
+    auditOutbox: wiring.ports.auditOutbox,
+    reporter: { error: (message, details) => console.error(message, details) },
+    digestMinutes: options.digestMinutes ?? 60,
+  });
+  wiring.ports.auditArchive = auditArchive.ports;
   const wire = async () => wiring;
   const as = (actor: string) => async () => ({ ...wiring, controllerActor: `role/hms-sys-${actor}` });
   const reporter = { error: (message: string, details: Record<string, unknown>) => console.error(message, details) };
   const api = createApiHandler(wire, reporter) as unknown as LocalHandler;
   const scaler = createScalerHandler(wire) as unknown as LocalHandler;
-  const reconciler = createReconcilerHandler(as('reconciler')) as unknown as LocalHandler;
+  const outboxGraceSeconds = options.auditOutboxGraceSeconds;
+  const reconciler = createReconcilerHandler(as('reconciler'), { outboxGraceSeconds }) as unknown as LocalHandler;
   const meter = createMeterHandler(as('meter')) as unknown as LocalHandler;
   runner = createBurstRunnerHandler(as('burst-runner')) as unknown as LocalHandler;
   const scheduleScale = (options.reconcileSeconds ?? 60) / 60;
@@ -214,13 +237,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sweepMinutes: options.sweepMinutes ?? 15,
     revokeMinutes: options.revokeMinutes ?? 5,
     maxConcurrentRestarts: options.maxConcurrentRestarts ?? 3,
+    outboxGraceSeconds,
   });
+  await recoverAuditOutbox(wiring.ports, secrets.auditProbes, reporter);
 
   const httpHandlers: Record<string, LocalHandler> = {
     api,
     openapi: openApiHandler as unknown as LocalHandler,
     [costApiFunction.name]: createCostApiHandler(wire, reporter) as unknown as LocalHandler,
     [secretsApiFunction.name]: secrets.apiHandler,
+    [auditDigestFunction.name]: auditArchive.handler,
   };
   const httpHandler = (name: string) => {
     const handler = httpHandlers[name];
@@ -259,6 +285,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     scheduler,
     events,
     secrets,
+    auditArchive,
     k8s: Object.assign(k8s, { token: k8sToken, caData: kube.caData, kubeconfigPath: kube.kubeconfigPath, portChanged: kube.portChanged }),
     reconcileNow: () => bus.invoke('reconciler', reconciler, { id: `manual-${Date.now()}` }),
     meterNow: () => bus.invoke('meter', meter, { id: `manual-meter-${Date.now()}` }),
@@ -274,6 +301,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       flushAlarms();
       await k8s.close();
       await secrets.close();
+      await auditArchive.close();
       await dynalite.close();
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     },

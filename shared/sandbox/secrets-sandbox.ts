@@ -22,6 +22,9 @@ import type { AuditOutbox } from '#ports/audit-outbox.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { SecretsPorts, Wiring } from '#ports/ports.ts';
 import type { StateStore } from '#ports/state-store.ts';
+import type { ProbeAnswer } from '#use-cases/drain-audit-outbox.ts';
+import { pendingChecks } from '#use-cases/rotate-secret.ts';
+import { rotationProbes } from '#use-cases/rotation-probes.ts';
 import type { LocalBus, LocalHandler } from './local-bus.ts';
 import { checkPostgresPortFree, rememberedPostgresPort, rememberPostgresPort } from './postgres-port.ts';
 
@@ -42,12 +45,16 @@ export interface SecretsSandboxOptions {
   sweepMinutes: number;
   revokeMinutes: number;
   maxConcurrentRestarts: number;
+  /** The drainers' grace for audit intents (default 900 s). */
+  outboxGraceSeconds?: number | undefined;
 }
 
 export interface SecretsSandbox {
   secrets: LocalSecretStore;
   postgres: EmbeddedPostgres | null;
   apiHandler: LocalHandler;
+  /** Rotation steps' probes, with the rotation function's own database test: for the drain at start. */
+  auditProbes: ProbeAnswer;
   sweepNow(): Promise<unknown>;
   revokeNow(): Promise<unknown>;
   close(): Promise<void>;
@@ -105,7 +112,11 @@ export async function startSecretsSandbox(options: SecretsSandboxOptions): Promi
   const wiring = (actor: string): Wiring<SecretsPorts> => ({ ports, controllerActor: `role/hms-sys-${actor}` });
 
   const rotationPorts = { secrets, database, audit: options.audit, auditOutbox: options.auditOutbox, clock: options.clock };
-  const rotation = createRotationHandler(async () => ({ ports: rotationPorts, controllerActor: 'role/hms-sys-rotation' })) as unknown as LocalHandler;
+  const graceOptions = { outboxGraceSeconds: options.outboxGraceSeconds };
+  const rotation = createRotationHandler(
+    async () => ({ ports: rotationPorts, controllerActor: 'role/hms-sys-rotation' }),
+    graceOptions,
+  ) as unknown as LocalHandler;
   options.bus.register(rotationFunction, rotation);
   // RotateSecret only starts a rotation: Secrets Manager invokes the rotation function
   // asynchronously, once per step with one token, and the outcome arrives later as AWSCURRENT on
@@ -131,7 +142,7 @@ export async function startSecretsSandbox(options: SecretsSandboxOptions): Promi
     cluster: new KubernetesRestarts(options.kubernetes),
     maxConcurrentRestarts: options.maxConcurrentRestarts,
   };
-  const sweeper = createSecretSweeperHandler(async () => wiring('secret-sweeper')) as unknown as LocalHandler;
+  const sweeper = createSecretSweeperHandler(async () => wiring('secret-sweeper'), graceOptions) as unknown as LocalHandler;
   const revoker = createCredentialRevokerHandler(async () => wiring('credential-revoker')) as unknown as LocalHandler;
   const restarter = createConsumerRestarterHandler(async () => ({
     ports: restarterPorts,
@@ -145,6 +156,7 @@ export async function startSecretsSandbox(options: SecretsSandboxOptions): Promi
   return {
     secrets,
     postgres,
+    auditProbes: rotationProbes(rotationPorts, pendingChecks(rotationPorts)),
     apiHandler: createSecretsApiHandler(async () => wiring('secrets-api'), reporter) as unknown as LocalHandler,
     sweepNow: () => options.bus.invoke('secret-sweeper', sweeper, { id: `manual-sweep-${Date.now()}` }),
     revokeNow: () => options.bus.invoke('credential-revoker', revoker, { id: `manual-revoke-${Date.now()}` }),

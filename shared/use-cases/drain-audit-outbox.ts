@@ -17,8 +17,13 @@ export interface DrainOptions {
   probes?: ProbeAnswer;
   /** An intent younger than this may still have its writer running, and is left alone. */
   graceMs: number;
-  /** At most this many outbox items per run. */
+  /** Outbox items read at a time (default 100). */
   limit?: number;
+  /**
+   * Epoch ms (Date.now) after which no further page is read. Without it a run reads one page; with
+   * it, pages follow while each made progress and a full page suggests more.
+   */
+  deadline?: number;
 }
 
 export interface DrainReport {
@@ -49,17 +54,25 @@ export const NOT_TAKEN_REASON = 'the change did not take effect';
  */
 export async function drainAuditOutbox(ports: DrainPorts, options: DrainOptions): Promise<DrainReport> {
   const report: DrainReport = { appended: 0, alreadyRecorded: 0, left: 0, failed: 0, errors: [] };
-  const now = ports.clock.now().getTime();
-  for (const pending of await ports.auditOutbox.list(options.limit ?? 100)) {
-    try {
-      const done = await drainOne(ports, options, pending, now);
-      report[done] += 1;
-    } catch (err) {
-      report.failed += 1;
-      report.errors.push(`${pending.id}: ${(err as Error).message}`);
+  const limit = Math.max(1, options.limit ?? 100);
+  for (;;) {
+    const now = ports.clock.now().getTime();
+    const page = await ports.auditOutbox.list(limit);
+    let progressed = 0;
+    for (const pending of page) {
+      try {
+        const done = await drainOne(ports, options, pending, now);
+        report[done] += 1;
+        if (done !== 'left') progressed += 1;
+      } catch (err) {
+        report.failed += 1;
+        report.errors.push(`${pending.id}: ${(err as Error).message}`);
+      }
     }
+    // Items left stay first in the outbox, so a next page repeats them: stop when nothing moved.
+    if (options.deadline === undefined || page.length < limit || progressed === 0 || Date.now() > options.deadline) return report;
+    report.left = 0;
   }
-  return report;
 }
 
 async function drainOne(ports: DrainPorts, options: DrainOptions, pending: PendingAudit, now: number): Promise<'appended' | 'alreadyRecorded' | 'left'> {
@@ -102,4 +115,15 @@ export async function recordOf(audit: AuditLog, pending: PendingAudit): Promise<
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return null;
+}
+
+/** The first answer any of the probes gives, in order. */
+export function probesOf(...answers: ProbeAnswer[]): ProbeAnswer {
+  return async (probe) => {
+    for (const answer of answers) {
+      const found = await answer(probe);
+      if (found !== null) return found;
+    }
+    return null;
+  };
 }

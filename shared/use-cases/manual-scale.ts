@@ -3,7 +3,7 @@ import type { ScaleServiceInput } from '#domain/schemas.ts';
 import type { Caller, CorePorts } from '#ports/ports.ts';
 import { budgetLimit, recordFloorExceeds } from './budget-guard.ts';
 import { getLiveService } from './live-service.ts';
-import { record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 import type { Mutation } from './services.ts';
 import { readLevel, writeLevel } from './workload-level.ts';
 
@@ -24,16 +24,23 @@ export async function scaleService(ports: CorePorts, caller: Caller, name: strin
   if (level.ceiling !== null && target > level.ceiling) reasons.push(`the HPA's maxReplicas ${level.ceiling} caps its floor`);
   const answer = { service: name, from: level.level, requested: input.replicas, owner: level.owner, reasons };
   if (options.dryRun) return { dryRun: true, ...answer, to: Math.min(target, level.ceiling ?? target) };
-  const written = await writeLevel(ports, service, target);
-  if (limit?.floorExceedsBudget) await recordFloorExceeds(ports, caller, service, limit);
-  await record(ports, caller, {
+  // What the level will read once written: an HPA's floor is at least 1 and at most its maxReplicas (writeLevel).
+  const expected = level.owner === 'hpa' ? Math.max(1, Math.min(target, level.ceiling ?? target)) : target;
+  const plan = {
     action: 'scale.manual',
     target: `deployment/${service.namespace}/${service.deployment}`,
     before: { replicas: level.level },
-    after: { replicas: written },
-    outcome: 'success',
+    after: { replicas: expected },
+    outcome: 'success' as const,
     reasons,
     service,
+    probe: { kind: 'replicas' as const, service: name, replicas: expected },
+    completed: (written: number) => ({ after: { replicas: written } }),
+  };
+  const written = await recordedChange(ports, caller, plan, async () => {
+    const level = await writeLevel(ports, service, target);
+    if (limit?.floorExceedsBudget) await recordFloorExceeds(ports, caller, service, limit);
+    return level;
   });
   return { ...answer, to: written };
 }

@@ -3,6 +3,7 @@ import { SecretNotFoundError } from '#ports/errors.ts';
 import type { Caller, RotationPorts } from '#ports/ports.ts';
 import { AWSCURRENT, AWSPENDING, type SecretDescription } from '#ports/secret-store.ts';
 import { recordedChange } from './recorded-change.ts';
+import type { PendingChecks } from './rotation-probes.ts';
 import { type RotationContext, RotationError, STRATEGY_IMPLEMENTATIONS } from './rotation-strategies.ts';
 
 export type StepOutcome = 'done' | 'already-current';
@@ -56,6 +57,32 @@ async function runStep(context: RotationContext, step: RotationEvent['Step']): P
     case 'finishSecret':
       return finish(context);
   }
+}
+
+/**
+ * How the drainer tells whether a rotation step whose function stopped took effect (rotation-probes.ts):
+ * the token's pending value exists (createSecret), and it works where it is used, as testSecret checks
+ * (setSecret, testSecret).
+ */
+export function pendingChecks(ports: RotationPorts): PendingChecks {
+  const contextOf = async (secretId: string, token: string): Promise<RotationContext> => ({ ports, secret: await ports.secrets.describe(secretId), token });
+  return {
+    valueExists: async (secretId, token) =>
+      pendingValue(await contextOf(secretId, token)).then(
+        () => true,
+        (err) => (err instanceof SecretNotFoundError ? false : Promise.reject(err)),
+      ),
+    works: async (secretId, token) => {
+      const context = await contextOf(secretId, token);
+      try {
+        await STRATEGY_IMPLEMENTATIONS[strategyOf(context.secret.tags)].test(context, await pendingValue(context));
+        return true;
+      } catch (err) {
+        if (err instanceof RotationError || err instanceof SecretNotFoundError) return false;
+        throw err;
+      }
+    },
+  };
 }
 
 /** Puts the pending value only if this token has none yet, so a retried createSecret keeps the first value. */

@@ -9,7 +9,7 @@ import type { AlarmSpec } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { orConflict } from './conflicts.ts';
 import { requireWorkload } from './live-service.ts';
-import { record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 import type { Mutation } from './services.ts';
 
 export async function getRule(ports: Ports, ruleId: string): Promise<Rule> {
@@ -71,38 +71,41 @@ export async function createRule(ports: Ports, caller: Caller, input: CreateRule
   const ruleId = `AR-${await ports.store.nextRuleNumber()}`;
   const alarms = alarmsForRule({ ...draft, ruleId }, service);
   const rule: Rule = { ...draft, ruleId, alarms: alarms.map((a) => a.name) };
-  // The rule goes first: a crash before its alarms leaves a visible rule to delete, never unseen alarms.
-  await ports.store.putRule(rule, null);
-  const undo = async () => {
-    await ports.metrics.deleteAlarms(rule.alarms).catch(() => undefined);
-    await ports.store.deleteRule(ruleId, rule.version).catch(() => undefined);
-  };
-  try {
-    await putAlarms(ports, alarms);
-  } catch (err) {
-    await undo();
-    throw err;
-  }
-  // Then the service is read again: a delete marks it before it looks for rules (StateStore), so
-  // either that delete sees this rule and its alarms, or this read sees the mark and undoes them.
-  if (!(await ports.store.serviceAcceptsRules(service.name))) {
-    await undo();
-    throw new UnprocessableError(
-      'unknown_service',
-      `service ${service.name} was deleted, or is being deleted, while the rule was created: nothing was kept`,
-      'service',
-    );
-  }
-  await record(ports, caller, {
+  const plan = {
     action: 'rule.create',
     target: `rule/${ruleId}`,
     before: null,
     after: rule,
-    outcome: 'success',
+    outcome: 'success' as const,
     reasons: [`alarms ${rule.alarms.join(', ')} created`],
     service,
+    probe: { kind: 'state-version' as const, entity: 'rule' as const, key: ruleId, version: rule.version },
+  };
+  return recordedChange(ports, caller, plan, async () => {
+    // The rule goes first: a crash before its alarms leaves a visible rule to delete, never unseen alarms.
+    await ports.store.putRule(rule, null);
+    const undo = async () => {
+      await ports.metrics.deleteAlarms(rule.alarms).catch(() => undefined);
+      await ports.store.deleteRule(ruleId, rule.version).catch(() => undefined);
+    };
+    try {
+      await putAlarms(ports, alarms);
+    } catch (err) {
+      await undo();
+      throw err;
+    }
+    // Then the service is read again: a delete marks it before it looks for rules (StateStore), so
+    // either that delete sees this rule and its alarms, or this read sees the mark and undoes them.
+    if (!(await ports.store.serviceAcceptsRules(service.name))) {
+      await undo();
+      throw new UnprocessableError(
+        'unknown_service',
+        `service ${service.name} was deleted, or is being deleted, while the rule was created: nothing was kept`,
+        'service',
+      );
+    }
+    return rule;
   });
-  return rule;
 }
 
 /** Applies an edit: null clears name or scaleInThreshold; the merged rule is validated whole. */
@@ -142,25 +145,28 @@ export async function updateRule(ports: Ports, caller: Caller, ruleId: string, p
   if (options.dryRun) {
     return { dryRun: true, wouldUpdate: after, alarms, alarmsDeleted: dropped, replicas: await previewReplicas(ports, service, after) };
   }
-  await orConflict(() => ports.store.putRule(after, before.version), `rule ${ruleId}`, 'id');
-  try {
-    await putAlarms(ports, alarms);
-    if (dropped.length > 0) await ports.metrics.deleteAlarms(dropped);
-  } catch (err) {
-    await ports.store.putRule({ ...before, version: after.version + 1 }, after.version).catch(() => undefined);
-    await putAlarms(ports, alarmsForRule(before, service)).catch(() => undefined);
-    throw err;
-  }
-  await record(ports, caller, {
+  const plan = {
     action: 'rule.update',
     target: `rule/${ruleId}`,
     before,
     after,
-    outcome: 'success',
+    outcome: 'success' as const,
     reasons: [`fields changed: ${Object.keys(patch).join(', ')}`],
     service,
+    probe: { kind: 'state-version' as const, entity: 'rule' as const, key: ruleId, version: after.version },
+  };
+  return recordedChange(ports, caller, plan, async () => {
+    await orConflict(() => ports.store.putRule(after, before.version), `rule ${ruleId}`, 'id');
+    try {
+      await putAlarms(ports, alarms);
+      if (dropped.length > 0) await ports.metrics.deleteAlarms(dropped);
+    } catch (err) {
+      await ports.store.putRule({ ...before, version: after.version + 1 }, after.version).catch(() => undefined);
+      await putAlarms(ports, alarmsForRule(before, service)).catch(() => undefined);
+      throw err;
+    }
+    return after;
   });
-  return after;
 }
 
 /**
@@ -172,22 +178,25 @@ export async function deleteRule(ports: Ports, caller: Caller, ruleId: string, o
   const service = await ports.store.getService(rule.service);
   if (options.dryRun) return { dryRun: true, wouldDelete: rule, alarmsDeleted: rule.alarms };
   const marked: Rule = { ...rule, deleting: true, version: rule.version + 1 };
-  if (!rule.deleting) await orConflict(() => ports.store.putRule(marked, rule.version), `rule ${ruleId}`, 'id');
-  // A failure here leaves the rule marked deleting, and a repeated DELETE finishes.
-  await ports.metrics.deleteAlarms(rule.alarms);
-  await orConflict(() => ports.store.deleteRule(ruleId, rule.deleting ? rule.version : marked.version), `rule ${ruleId}`, 'id');
-  await forgetRule(ports, rule).catch(() => undefined);
-  await record(ports, caller, {
+  const plan = {
     action: 'rule.delete',
     target: `rule/${ruleId}`,
     before: rule,
     after: null,
-    outcome: 'success',
+    outcome: 'success' as const,
     reasons: [`alarms ${rule.alarms.join(', ')} deleted`],
     service,
     serviceName: rule.service,
+    probe: { kind: 'state-version' as const, entity: 'rule' as const, key: ruleId, version: rule.version, deleted: true },
+  };
+  return recordedChange(ports, caller, plan, async () => {
+    if (!rule.deleting) await orConflict(() => ports.store.putRule(marked, rule.version), `rule ${ruleId}`, 'id');
+    // A failure here leaves the rule marked deleting, and a repeated DELETE finishes.
+    await ports.metrics.deleteAlarms(rule.alarms);
+    await orConflict(() => ports.store.deleteRule(ruleId, rule.deleting ? rule.version : marked.version), `rule ${ruleId}`, 'id');
+    await forgetRule(ports, rule).catch(() => undefined);
+    return { deleted: ruleId, alarmsDeleted: rule.alarms };
   });
-  return { deleted: ruleId, alarmsDeleted: rule.alarms };
 }
 
 /** Drops a deleted rule's memory from its service's scaling state; best effort, as it only saves space. */

@@ -10,7 +10,8 @@ import { ClusterConflictError, StaleVersionError } from '#ports/errors.ts';
 import type { Datapoint } from '#ports/metrics.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { guardPlan, recordFloorExceeds } from './budget-guard.ts';
-import { record } from './record.ts';
+import { type RecordInput, record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 
 export interface ScaleRequest {
   ruleId: string;
@@ -113,13 +114,23 @@ export async function scaleRule(
     const quiet = quietVerdict(scaling?.rules[rule.ruleId]?.quiet, decisionFacts(request.direction, plan, scale.replicas), ports.clock.now());
     const memory = { recommendations: plan.recommendations, lastDecision: plan.decision, ...(quiet.state ? { quiet: quiet.state } : {}) };
     await holdsClaim();
-    try {
+    const apply = async () => {
       await ports.store.putScaling(
         nextScaling(scaling, rule.service, { ruleId: rule.ruleId, memory, ...(change ? { change } : {}), ...(hpa ? { hpaMinReplicas: hpa.minReplicas } : {}) }),
         scaling?.version ?? null,
       );
       if (plan.write) await write(ports, rule, plan.write, hpa);
       if (limit?.floorExceedsBudget) await recordFloorExceeds(ports, caller, { name: rule.service, tags: rule.target.tags }, limit);
+    };
+    try {
+      // A write to the cluster is a change: its intent goes first (recorded-change.ts), and the record
+      // is appended there; a decision that writes nothing is recorded (or counted) by finish alone.
+      if (plan.write) {
+        const probe = { kind: 'replicas' as const, service: rule.service, replicas: target(plan.write) };
+        await recordedChange(ports, caller, { ...decisionRecord(rule, plan, scale.replicas, quiet), probe }, apply);
+      } else {
+        await apply();
+      }
     } catch (err) {
       if (err instanceof ClusterConflictError && plan.write?.to === 'hpa') {
         hpaConflicts += 1;
@@ -169,23 +180,28 @@ function decisionFacts(direction: ScaleDirection, plan: ScalePlan, current: numb
   return { changed: isApplied(plan), signature: JSON.stringify([direction, action, current, desiredReplicas]) };
 }
 
-async function finish(ports: Ports, caller: Caller, rule: Rule, plan: ScalePlan, current: number, quiet: QuietVerdict): Promise<ScaleOutcome> {
+/** The record of a decision: scale.apply when it changed (or had already changed) the level, else scale.decide. */
+function decisionRecord(rule: Rule, plan: ScalePlan, current: number, quiet: QuietVerdict): RecordInput {
   const applied = isApplied(plan);
   const { decision } = plan;
-  // An unchanged decision already on record is counted, not recorded again, until its hourly summary.
-  if (quiet.kind !== 'suppress') {
-    await record(ports, caller, {
-      action: applied ? 'scale.apply' : 'scale.decide',
-      target: `deployment/${rule.target.namespace}/${rule.target.deployment}`,
-      before: { replicas: plan.alreadyApplied ? decision.currentReplicas : current },
-      after:
-        plan.write?.to === 'hpa'
-          ? { replicas: decision.desiredReplicas, hpaMinReplicas: plan.write.minReplicas }
-          : { replicas: applied ? decision.desiredReplicas : current, ...(quiet.kind === 'summary' ? { unchangedPasses: quiet.count.passes } : {}) },
-      outcome: applied ? 'success' : 'skipped',
-      reasons: [...quietReasons(quiet), ...decision.reasons],
-      service: { name: rule.service, tags: rule.target.tags },
-    });
-  }
-  return { ruleId: rule.ruleId, outcome: applied ? 'scaled' : 'unchanged', decision, appliedTo: plan.write?.to ?? null };
+  return {
+    action: applied ? 'scale.apply' : 'scale.decide',
+    target: `deployment/${rule.target.namespace}/${rule.target.deployment}`,
+    before: { replicas: plan.alreadyApplied ? decision.currentReplicas : current },
+    after:
+      plan.write?.to === 'hpa'
+        ? { replicas: decision.desiredReplicas, hpaMinReplicas: plan.write.minReplicas }
+        : { replicas: applied ? decision.desiredReplicas : current, ...(quiet.kind === 'summary' ? { unchangedPasses: quiet.count.passes } : {}) },
+    outcome: applied ? 'success' : 'skipped',
+    reasons: [...quietReasons(quiet), ...decision.reasons],
+    service: { name: rule.service, tags: rule.target.tags },
+  };
+}
+
+async function finish(ports: Ports, caller: Caller, rule: Rule, plan: ScalePlan, current: number, quiet: QuietVerdict): Promise<ScaleOutcome> {
+  const applied = isApplied(plan);
+  // A write was recorded with its intent. An unchanged decision already on record is counted, not
+  // recorded again, until its hourly summary.
+  if (!plan.write && quiet.kind !== 'suppress') await record(ports, caller, decisionRecord(rule, plan, current, quiet));
+  return { ruleId: rule.ruleId, outcome: applied ? 'scaled' : 'unchanged', decision: plan.decision, appliedTo: plan.write?.to ?? null };
 }

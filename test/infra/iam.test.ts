@@ -13,6 +13,7 @@ interface Statement {
   Action: string | string[];
   Resource?: unknown;
   Principal?: unknown;
+  Condition?: Record<string, unknown>;
 }
 
 interface FoundStatement {
@@ -110,14 +111,20 @@ describe('IAM', () => {
     expect(grantsOf('scaler').flatMap(actionsOf)).not.toContain('dynamodb:Scan');
   });
 
-  test('grants on the audit table and its index never update or delete (append-only)', () => {
+  test('grants on the audit table and its index never update, and delete only outbox items or (audit-prune) archived records', () => {
     const auditId = stack.getLogicalId(stack.node.findChild('Tables').node.findChild('Audit').node.defaultChild as CfnElement);
     const onAudit = allows.filter(({ statement }) => JSON.stringify(statement.Resource ?? null).includes(`"${auditId}"`));
     expect(onAudit.length).toBeGreaterThan(0);
-    for (const { statement } of onAudit) {
-      expect(actionsOf(statement)).not.toContain('dynamodb:UpdateItem');
-      expect(actionsOf(statement)).not.toContain('dynamodb:DeleteItem');
-    }
+    for (const { statement } of onAudit) expect(actionsOf(statement)).not.toContain('dynamodb:UpdateItem');
+    const deletes = onAudit.filter(({ statement }) => actionsOf(statement).includes('dynamodb:DeleteItem'));
+    const outboxOnly = {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['outbox#*'] },
+      Null: { 'dynamodb:LeadingKeys': 'false' },
+    };
+    const [conditioned, unconditioned] = [deletes.filter(({ statement }) => statement.Condition), deletes.filter(({ statement }) => !statement.Condition)];
+    for (const { statement } of conditioned) expect(statement).toMatchObject({ Action: 'dynamodb:DeleteItem', Condition: outboxOnly });
+    expect(conditioned.length).toBe(FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('audit-outbox')).length);
+    expect(unconditioned.length).toBe(FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('audit-prune')).length);
     const indexQuery = onAudit.find(({ statement }) => JSON.stringify(statement.Resource ?? null).includes('/index/byTime'));
     expect(indexQuery?.statement.Action).toBe('dynamodb:Query');
   });

@@ -50,9 +50,9 @@ function matches(pattern: EventPattern, event: Record<string, unknown>): boolean
 }
 
 describe('the rotation function', () => {
-  test('is deployed with the secrets-rotate, database and audit needs (each step is recorded)', () => {
+  test('is deployed with the secrets-rotate, database, audit and audit-outbox needs (each step is recorded)', () => {
     expect(needing('secrets-rotate')).toEqual([rotationFunction.name]);
-    expect(rotationFunction.needs).toEqual(['secrets-rotate', 'database', 'audit']);
+    expect(rotationFunction.needs).toEqual(['secrets-rotate', 'database', 'audit', 'audit-outbox']);
   });
 
   test('may call only the four rotation actions, on secrets tagged hms:rotation-strategy, plus GetRandomPassword and reading master secrets', () => {
@@ -78,7 +78,7 @@ describe('the rotation function', () => {
     const tableActions = grantsOf('rotation')
       .flatMap(actionsOf)
       .filter((action) => action.startsWith('dynamodb:'));
-    expect([...new Set(tableActions)].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect([...new Set(tableActions)].sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     expect(stack.controllers.get('rotation')!.eksAccess).toBeUndefined();
   });
 

@@ -125,6 +125,14 @@ export function readRotationConfig(env: NodeJS.ProcessEnv): RotationConfig {
   });
 }
 
+/**
+ * HMS_AUDIT_OUTBOX_GRACE_SECONDS: how old an audit intent must be before a drainer resolves it by its
+ * probe. Default 900 s, Lambda's longest timeout, so the writer cannot still be running.
+ */
+export function readOutboxGraceSeconds(env: NodeJS.ProcessEnv): number {
+  return seconds(env, 'HMS_AUDIT_OUTBOX_GRACE_SECONDS', 900);
+}
+
 export function readRestartConfig(env: NodeJS.ProcessEnv): RestartConfig {
   const raw = env.HMS_MAX_CONCURRENT_RESTARTS;
   const value = raw ? Number(raw) : 3;

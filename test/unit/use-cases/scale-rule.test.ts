@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ClusterConflictError, ClusterUnavailableError, DependencyUnavailableError } from '#ports/errors.ts';
+import { DRAINER_RECORDED_REASON, drainAuditOutbox } from '#use-cases/drain-audit-outbox.ts';
 import { handleAlarm } from '#use-cases/handle-alarm.ts';
 import { reconcile } from '#use-cases/reconcile.ts';
 import { HPA_FLOOR_BACKOFF, scaleRule } from '#use-cases/scale-rule.ts';
+import { stateProbes } from '#use-cases/state-probes.ts';
 import type { memoryPorts } from './memory-ports.ts';
 import { seededPorts } from './seeded-ports.ts';
 
@@ -159,7 +161,7 @@ describe('rule edits', () => {
 describe('retries and repeated evaluations', () => {
   const facts = { eventId: 'e-9', alarmName: 'hms-sys-AR-101-scale-out', stateValue: 'ALARM', metric: at(1_000) };
 
-  it('does not scale twice when an attempt fails after its cluster write and the event is retried', async () => {
+  it('does not fail or scale twice when the audit append fails after the cluster write: the intent stays, and the drainer records it once', async () => {
     const append = env.ports.audit.append.bind(env.ports.audit);
     let failNext = true;
     env.ports.audit.append = async (entry) => {
@@ -169,14 +171,22 @@ describe('retries and repeated evaluations', () => {
       }
       return append(entry);
     };
-    await expect(handleAlarm(env.ports, caller, facts)).rejects.toThrow('audit table unavailable');
+    // The change stands and its record is guaranteed by the outbox, so the event succeeds.
+    expect(await handleAlarm(env.ports, caller, facts)).toMatchObject({ outcome: 'scaled' });
     expect(env.ports.cluster.replicas).toBe(8);
+    expect(env.ports.audit.records.filter((r) => r.action === 'scale.apply')).toHaveLength(0);
+    expect([...env.ports.auditOutbox.items.values()].map((p) => p.probe)).toEqual([{ kind: 'replicas', service: 'eligibility-api', replicas: 8 }]);
 
     const retried = await handleAlarm(env.ports, caller, facts);
-    expect(retried).toMatchObject({ outcome: 'scaled' });
-    expect(env.ports.cluster.replicas).toBe(8);
+    expect(retried).toMatchObject({ outcome: 'duplicate' });
+    env.clock.current = new Date(env.clock.current.getTime() + 16 * 60_000);
+    await drainAuditOutbox(env.ports, { probes: stateProbes(env.ports), graceMs: 15 * 60_000 });
     expect(env.ports.cluster.patches).toEqual([8]);
-    expect(env.ports.audit.records.filter((r) => r.action === 'scale.apply')).toHaveLength(1);
+    const applied = env.ports.audit.records.filter((r) => r.action === 'scale.apply');
+    expect(applied).toEqual([
+      expect.objectContaining({ outcome: 'success', after: { replicas: 8 }, reasons: expect.arrayContaining([DRAINER_RECORDED_REASON]) }),
+    ]);
+    expect(env.ports.auditOutbox.items.size).toBe(0);
   });
 
   it('a reconcile pass does not act again on the datapoint an alarm already acted on', async () => {

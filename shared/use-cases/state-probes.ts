@@ -1,0 +1,28 @@
+import type { ChangeProbe } from '#ports/audit-outbox.ts';
+import type { CorePorts } from '#ports/ports.ts';
+import type { ProbeAnswer } from './drain-audit-outbox.ts';
+import { readLevel } from './workload-level.ts';
+
+/**
+ * The probes of the control plane's own state, for the reconciler: a stored entity's version, and
+ * a workload's level. A rotation step is left to the functions that reach Secrets Manager.
+ */
+export function stateProbes(ports: Pick<CorePorts, 'store' | 'ledger' | 'cluster'>): ProbeAnswer {
+  return async (probe: ChangeProbe) => {
+    if (probe.kind === 'state-version') {
+      const stored =
+        probe.entity === 'rule'
+          ? await ports.store.getRule(probe.key)
+          : probe.entity === 'service'
+            ? await ports.store.getService(probe.key)
+            : await ports.ledger.getBudget(probe.key);
+      return probe.deleted ? stored === null : stored !== null && stored.version >= probe.version;
+    }
+    if (probe.kind === 'replicas') {
+      const service = await ports.store.getService(probe.service);
+      if (!service) return false;
+      return (await readLevel(ports, service)).level === probe.replicas;
+    }
+    return null;
+  };
+}

@@ -1,0 +1,73 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { recordedChange } from '#use-cases/recorded-change.ts';
+import { MemoryAuditOutbox } from './memory-outbox.ts';
+import { MemoryAudit } from './memory-stores.ts';
+
+const caller = { actor: 'user/alice', requestId: 'req-1' };
+const probe = { kind: 'state-version' as const, entity: 'rule' as const, key: 'AR-101', version: 2 };
+const plan = { action: 'rule.update', target: 'rule/AR-101', before: { v: 1 }, after: { v: 2 }, outcome: 'success' as const, reasons: ['planned'], probe };
+let audit: MemoryAudit;
+let auditOutbox: MemoryAuditOutbox;
+const ports = () => ({ audit, auditOutbox, clock: { now: () => new Date('2026-12-03T10:00:00Z') } });
+
+beforeEach(() => {
+  audit = new MemoryAudit();
+  auditOutbox = new MemoryAuditOutbox();
+});
+
+describe('recordedChange', () => {
+  it('puts the intent before the change, appends the record with its id, then deletes the intent', async () => {
+    let outboxDuringChange = 0;
+    const result = await recordedChange(ports(), caller, plan, async () => {
+      outboxDuringChange = auditOutbox.items.size;
+      return 'done';
+    });
+    expect(result).toBe('done');
+    expect(outboxDuringChange).toBe(1);
+    expect(audit.records).toEqual([expect.objectContaining({ action: 'rule.update', outcome: 'success', actor: 'user/alice', intent: expect.any(String) })]);
+    expect(auditOutbox.items.size).toBe(0);
+  });
+
+  it('records what the change really did, from `completed`', async () => {
+    await recordedChange(ports(), caller, { ...plan, completed: (n: number) => ({ after: { v: n }, reasons: ['really'] }) }, async () => 7);
+    expect(audit.records[0]).toMatchObject({ after: { v: 7 }, reasons: ['really'] });
+  });
+
+  it('does not start the change when the intent cannot be written', async () => {
+    auditOutbox.failNext.put = 1;
+    let ran = false;
+    await expect(
+      recordedChange(ports(), caller, plan, async () => {
+        ran = true;
+      }),
+    ).rejects.toThrow(/outbox put/);
+    expect(ran).toBe(false);
+  });
+
+  it('withdraws the intent of a change that throws, and records nothing', async () => {
+    await expect(recordedChange(ports(), caller, plan, async () => Promise.reject(new Error('conflict')))).rejects.toThrow('conflict');
+    expect(auditOutbox.items.size).toBe(0);
+    expect(audit.records).toHaveLength(0);
+  });
+
+  it('with recordFailure, records a change that throws as a failure naming the error', async () => {
+    await expect(recordedChange(ports(), caller, { ...plan, recordFailure: true }, async () => Promise.reject(new Error('login refused')))).rejects.toThrow();
+    expect(audit.records).toEqual([expect.objectContaining({ outcome: 'failure', after: null, reasons: ['Error: login refused', 'planned'] })]);
+    expect(auditOutbox.items.size).toBe(0);
+  });
+
+  it('answers success when the append fails after the change, and leaves the intent, holding what the change did, for the drainer', async () => {
+    const failing = Object.assign(Object.create(audit) as MemoryAudit, { append: async () => Promise.reject(new Error('throttled')) });
+    const result = await recordedChange({ ...ports(), audit: failing }, caller, { ...plan, completed: () => ({ after: { v: 3 } }) }, async () => 'stood');
+    expect(result).toBe('stood');
+    const [left] = [...auditOutbox.items.values()];
+    expect(left).toMatchObject({ probe, entry: { after: { v: 3 }, intent: left?.id } });
+  });
+
+  it('answers success when the intent delete fails after the record, leaving it for the drainer to find and delete', async () => {
+    auditOutbox.failNext.delete = 1;
+    await recordedChange(ports(), caller, plan, async () => undefined);
+    expect(audit.records).toHaveLength(1);
+    expect([...auditOutbox.items.values()][0]?.id).toBe(audit.records[0]?.intent);
+  });
+});
