@@ -48,11 +48,10 @@ export const CONTROLS: readonly Control[] = [
   {
     id: 'AU-8',
     title: 'Time Stamps',
-    status: 'not met',
-    how: 'Records carry the time of the function that wrote them, in UTC (ISO 8601), and each signed digest carries its time.',
-    feature: "The functions' clocks (Lambda), the digest's digestTime.",
-    tests: [],
-    gap: "No test checks record times against an authoritative time source: hms-sys relies on Lambda's host clock, which AWS synchronizes (Amazon Time Sync Service), and does not itself bound or check clock error.",
+    status: 'met',
+    how: "Every record is stamped from the writing function's clock in UTC, to the millisecond (ISO 8601 with Z), and each signed digest carries the time it was made.",
+    feature: "The functions' clock; its synchronization is Lambda's (Amazon Time Sync Service), which hms-sys neither configures nor checks (that is SC-45, not claimed here).",
+    tests: [t(LOOKUPS, 'every authenticated read is recorded as a lookup', 'puts a served read into the outbox with who, what, when, the query and the outcome')],
   },
   {
     id: 'AU-9',
