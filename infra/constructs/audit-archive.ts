@@ -81,6 +81,8 @@ export class AuditArchive extends Construct {
             resources: ['*'],
           }),
           // The public key is published: any principal of this account may read it, no IAM grant needed.
+          // Principal * only under a condition, here the caller's account
+          // (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account).
           new iam.PolicyStatement({
             sid: 'AnyoneInAccountReadsPublicKey',
             principals: [new iam.AnyPrincipal()],
