@@ -50,8 +50,11 @@ export const CONTROLS: readonly Control[] = [
     title: 'Time Stamps',
     status: 'met',
     how: "Every record is stamped from the writing function's clock in UTC, to the millisecond (ISO 8601 with Z), and each signed digest carries the time it was made.",
-    feature: "The functions' clock; its synchronization is Lambda's (Amazon Time Sync Service), which hms-sys neither configures nor checks (that is SC-45, not claimed here).",
-    tests: [t(LOOKUPS, 'every authenticated read is recorded as a lookup', 'puts a served read into the outbox with who, what, when, the query and the outcome')],
+    feature:
+      "The functions' clock; its synchronization is Lambda's (Amazon Time Sync Service), which hms-sys neither configures nor checks (that is SC-45, not claimed here).",
+    tests: [
+      t(LOOKUPS, 'every authenticated read is recorded as a lookup', 'puts a served read into the outbox with who, what, when, the query and the outcome'),
+    ],
   },
   {
     id: 'AU-9',
