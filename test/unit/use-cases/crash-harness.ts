@@ -20,8 +20,11 @@ export class Crash {
   readonly calls: string[] = [];
   #dead = false;
 
-  /** `at`: the number (from 0) of the first call that does not happen; Infinity: none. */
-  constructor(readonly at = Number.POSITIVE_INFINITY) {}
+  /**
+   * `at`: the number (from 0) of the first call that does not happen (Infinity: none), or the name
+   * (`port.method`) of the first call that does not happen.
+   */
+  constructor(readonly at: number | string = Number.POSITIVE_INFINITY) {}
 
   get killed(): boolean {
     return this.#dead;
@@ -35,7 +38,7 @@ export class Crash {
         if (typeof value !== 'function' || typeof member !== 'string') return value;
         return (...args: unknown[]) => {
           const call = `${name}.${member}`;
-          if (this.#dead || this.calls.length >= this.at) {
+          if (this.#dead || (typeof this.at === 'number' ? this.calls.length >= this.at : call === this.at)) {
             this.#dead = true;
             return Promise.reject(new ProcessKilled(call));
           }
