@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAMBDA_BUNDLING, REPO_ROOT } from '#infra/lambda-bundling.ts';
+import { digestFigures, measureDigestRuns, measureStreamVerify } from './audit-digests.ts';
 import { auditVerifyFigures, measureAuditVerify } from './audit-verify.ts';
 import { bundleSizeFigures, renderTopPackages } from './bundle-size.ts';
 import { BASELINE_ENTRY, type Bundle, bundleEntry, HANDLER_ENTRIES } from './bundling.ts';
@@ -45,6 +46,11 @@ const PARAMETERS = {
   soakRequests: 20_000,
   lookupRequests: 1_000,
   lookupWarmup: 100,
+  digestStreams: 1_000,
+  digestRecordsPerStream: 3,
+  digestRuns: 3,
+  digestVerifyRecords: 100_000,
+  digestVerifyRuns: 3,
 };
 const SECTIONS = [
   'size',
@@ -62,6 +68,7 @@ const SECTIONS = [
   'fanout',
   'soak',
   'lookups',
+  'digest',
 ] as const;
 const chosen = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = chosen.filter((a) => !(SECTIONS as readonly string[]).includes(a));
@@ -156,6 +163,14 @@ async function main(): Promise<void> {
       figures.push(...memorySoakFigures(await measureMemorySoak(PARAMETERS.soakRequests)));
     }
 
+    if (wanted('digest')) {
+      step(
+        `digest: ${PARAMETERS.digestRuns} digest runs over ${PARAMETERS.digestStreams} streams, then a verify of one ${PARAMETERS.digestVerifyRecords}-record stream with its digests (dynalite, local S3)`,
+      );
+      const runs = await measureDigestRuns(PARAMETERS.digestStreams, PARAMETERS.digestRecordsPerStream, PARAMETERS.digestRuns);
+      const verifies = await measureStreamVerify(PARAMETERS.digestVerifyRecords, PARAMETERS.digestVerifyRuns);
+      figures.push(...digestFigures(PARAMETERS.digestStreams, runs, PARAMETERS.digestVerifyRecords, verifies));
+    }
     if (wanted('lookups')) {
       step(
         `lookups: ${PARAMETERS.lookupRequests} reads each of GET /services/{name} and GET /audit with the lookup put into the DynamoDB outbox beside the read, interleaved with the same reads without recording (dynalite)`,
