@@ -45,6 +45,8 @@ export const devCommands: Command[] = [
         k8sCaData: sandbox.k8s.caData,
         kubeconfig: sandbox.k8s.kubeconfigPath,
         tokens: sandbox.tokens,
+        s3Endpoint: sandbox.auditArchive.s3Endpoint,
+        auditBucket: sandbox.auditArchive.bucket,
         pid: process.pid,
       });
       console.log(`hms-sys sandbox ready in ${Date.now() - started} ms`);
@@ -52,6 +54,7 @@ export const devCommands: Command[] = [
       console.log(`  Kubernetes:  ${sandbox.k8s.url}  (bearer ${sandbox.k8s.token}; CA in ${ctx.dataDir}/k8s-ca/ca.crt)`);
       if (sandbox.k8s.portChanged) console.log('  The Kubernetes port of the last start was taken: the kubeconfig now names a new one.');
       console.log(`  kubectl:     export KUBECONFIG=${resolve(sandbox.k8s.kubeconfigPath)}`);
+      console.log(`  Audit S3:    ${sandbox.auditArchive.s3Endpoint}/${sandbox.auditArchive.bucket}  (path-style; Object Lock, compliance)`);
       console.log(`  Data:        ${ctx.dataDir}`);
       const pg = sandbox.secrets.postgres;
       if (pg) console.log(`  PostgreSQL:  ${pg.host}:${pg.port}  (superuser ${pg.admin.username}, password ${pg.admin.password})`);
