@@ -41,6 +41,10 @@ export interface AuditCheckpoint {
  * with conditional writes on the next sequence number, never transactions.
  */
 export interface AuditLog {
+  /**
+   * Links the entry after its stream's head. An entry with an `intent` that the head record already
+   * carries is not appended again: the head is returned (an outbox item appended by two drainers at once).
+   */
   append(entry: AuditEntry): Promise<AuditRecord>;
   /** Newest first. */
   list(query: AuditQuery): Promise<AuditPage>;

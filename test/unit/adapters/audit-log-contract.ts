@@ -67,6 +67,17 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
         expect(verifyChain(await readAll(log, 'service#api'))).toBeNull();
       });
 
+      it("appends an outbox item once when two drainers append it at once: the second finds it at the stream's head", async () => {
+        const { log } = await make();
+        await log.append(auditEntry(0, 'api'));
+        const item = auditEntry(1, 'api', { intent: 'outbox-item-1' });
+        const [a, b] = await Promise.all([log.append(item), log.append(item)]);
+        expect(a).toEqual(b);
+        expect((await readAll(log, 'service#api')).map((r) => r.intent ?? null)).toEqual([null, 'outbox-item-1']);
+        const other = await log.append(auditEntry(2, 'api', { intent: 'outbox-item-2' }));
+        expect(other.seq).toBe(3);
+      });
+
       it('serializes 20 concurrent appends to one stream into seq 1..20 with an intact chain', async () => {
         const { log } = await make();
         const appended = await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(auditEntry(i, 'api'))));

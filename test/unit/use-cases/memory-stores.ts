@@ -154,6 +154,7 @@ export class MemoryAudit implements AuditLog {
   async append(entry: AuditEntry) {
     const stream = streamOf(entry);
     const head = this.records.filter((r) => r.stream === stream).at(-1) ?? null;
+    if (entry.intent !== undefined && head?.intent === entry.intent) return stored(head);
     const record = stored(chainEntry(entry, stream, head));
     this.records.push(record);
     return stored(record);
