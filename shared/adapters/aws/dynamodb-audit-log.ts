@@ -101,7 +101,7 @@ export class DynamoDbAuditLog implements AuditLog {
   }
 
   /** Lookups, newest first: the lookup shards of the time index (or the legacy index's lookup partition). */
-  #listLookups(query: AuditQuery): Promise<AuditPage> {
+  async #listLookups(query: AuditQuery): Promise<AuditPage> {
     if (query.service !== undefined) throw new Error('a lookup listing has no service: lookups chain by day, not by service');
     const sources: TimeSource[] = this.#indexes.has(AUDIT_TIME_INDEX.name)
       ? LOOKUP_TIME_SHARDS.map((shard) => ({ index: AUDIT_TIME_INDEX.name, keyName: AUDIT_TIME_INDEX.partitionKey, keyValue: shard }))

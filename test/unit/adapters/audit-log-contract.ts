@@ -242,6 +242,12 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
         await expect(log.list({ limit: 1, cursor: lookupCursor! })).rejects.toBeInstanceOf(InvalidCursorError);
         expect(minutes((await log.list({ kind: 'lookup', limit: 5, cursor: lookupCursor! })).records)).toEqual(['lookup 1/1', 'lookup 1/0']);
       });
+
+      it('refuses a lookup listing by service, as lookups chain by day', async () => {
+        const { log } = await make();
+        await log.append(lookup(1));
+        await expect(log.list({ kind: 'lookup', service: 'api', limit: 5 })).rejects.toThrow(/lookups chain by day/);
+      });
     });
 
     describe('checkpoints', () => {

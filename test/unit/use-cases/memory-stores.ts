@@ -163,6 +163,7 @@ export class MemoryAudit implements AuditLog {
   /** Newest first by time key, since/until inclusive, paged with a cursor bound to the query's scope. */
   async list(q: AuditQuery): Promise<AuditPage> {
     // Scopes as the adapter's: every change stream ('*'), every lookup stream, or one service's.
+    if (q.kind === 'lookup' && q.service !== undefined) throw new Error('a lookup listing has no service: lookups chain by day, not by service');
     const scope = q.kind === 'lookup' ? 'lookup#*' : q.service === undefined ? '*' : auditStream(q.service);
     const limit = Number.isFinite(q.limit) ? Math.max(1, Math.floor(q.limit)) : 1;
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, scope);
