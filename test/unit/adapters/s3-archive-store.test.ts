@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { S3ArchiveStore } from '#adapters/aws/s3-archive-store.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { S3ArchiveStore, s3Client } from '#adapters/aws/s3-archive-store.ts';
 
 const client = new S3Client({ region: 'us-gov-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const s3 = mockClient(client);
@@ -67,5 +67,19 @@ describe('S3ArchiveStore request shapes', () => {
     expect(await store.list('k/', { limit: 2 })).toEqual({ keys: ['k/1', 'k/2'], more: true });
     expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(1);
     expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input.MaxKeys).toBe(2);
+  });
+});
+
+describe('s3Client in AWS', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('follows AWS_USE_FIPS_ENDPOINT, as the stack sets it in GovCloud, to the s3-fips host', async () => {
+    vi.stubEnv('AWS_USE_FIPS_ENDPOINT', 'true');
+    const fips = s3Client({ region: 'us-gov-west-1' });
+    const useFips = await fips.config.useFipsEndpoint();
+    expect(useFips).toBe(true);
+    const host = fips.config.endpointProvider({ Region: 'us-gov-west-1', UseFIPS: useFips, UseDualStack: false, Bucket: 'hms-sys-audit' } as never).url
+      .hostname;
+    expect(host).toBe('hms-sys-audit.s3-fips.us-gov-west-1.amazonaws.com');
   });
 });
