@@ -7,7 +7,7 @@ import { removeBudget } from './budget-removal.ts';
 import { orConflict } from './conflicts.ts';
 import { getLiveService } from './live-service.ts';
 import { type ServicePrice, servicePrice } from './pricing.ts';
-import { record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 import { getService, type Mutation } from './services.ts';
 
 export const DEFAULT_THRESHOLDS = [80, 100];
@@ -43,16 +43,19 @@ export async function setBudget(ports: CorePorts, caller: Caller, serviceName: s
   // The status reads the Deployment; read before the write, a missing one (404) or an unreachable cluster (503) writes nothing.
   const price = await servicePrice(ports, service);
   if (options.dryRun) return { dryRun: true, wouldSet: budget };
-  await orConflict(() => ports.ledger.putBudget(budget, existing?.version ?? null), `budget ${serviceName}`, 'monthlyUSD');
-  await record(ports, caller, {
+  const plan = {
     action: 'budget.set',
     target: `budget/${serviceName}`,
     before: existing,
     after: budget,
-    outcome: 'success',
+    outcome: 'success' as const,
     reasons: [`monthly cap ${budget.monthlyUSD} USD; alerts at ${budget.thresholds.join('%, ')}%`],
     service: { name: serviceName, tags: service.tags },
-  });
+    probe: { kind: 'state-version' as const, entity: 'budget' as const, key: serviceName, version: budget.version },
+  };
+  await recordedChange(ports, caller, plan, () =>
+    orConflict(() => ports.ledger.putBudget(budget, existing?.version ?? null), `budget ${serviceName}`, 'monthlyUSD'),
+  );
   return budgetStatus(ports, service, budget, price);
 }
 

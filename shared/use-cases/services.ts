@@ -7,6 +7,7 @@ import type { Caller, Ports } from '#ports/ports.ts';
 import { forgetUsage, removeBudget } from './budget-removal.ts';
 import { orConflict } from './conflicts.ts';
 import { record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 import { deleteRule } from './rules.ts';
 
 export interface Mutation {
@@ -26,17 +27,20 @@ export async function createService(ports: Ports, caller: Caller, input: CreateS
   await requireWorkload(ports, input);
   const service: Service = { ...input, createdAt: ports.clock.now().toISOString(), version: 1 };
   if (options.dryRun) return { dryRun: true, wouldCreate: service };
-  await orConflict(() => ports.store.putService(service, null), `service ${input.name}`, 'name', `service ${input.name} already exists`);
-  await record(ports, caller, {
+  const plan = {
     action: 'service.create',
     target: `service/${service.name}`,
     before: null,
     after: service,
-    outcome: 'success',
+    outcome: 'success' as const,
     reasons: [`registered ${service.namespace}/${service.deployment} on cluster ${service.cluster}`],
     service,
+    probe: { kind: 'state-version' as const, entity: 'service' as const, key: service.name, version: service.version },
+  };
+  return recordedChange(ports, caller, plan, async () => {
+    await orConflict(() => ports.store.putService(service, null), `service ${input.name}`, 'name', `service ${input.name} already exists`);
+    return service;
   });
-  return service;
 }
 
 /**

@@ -4,16 +4,18 @@ import { ROTATION_STEPS, type RotationStep } from '#domain/rotation.ts';
 import type { Database } from '#ports/database.ts';
 import type { RotationPorts } from '#ports/ports.ts';
 import { AWSCURRENT, AWSPENDING } from '#ports/secret-store.ts';
+import { setBudget } from '#use-cases/budgets.ts';
 import { drainAuditOutbox, probesOf } from '#use-cases/drain-audit-outbox.ts';
 import { handleAlarm } from '#use-cases/handle-alarm.ts';
 import { scaleService } from '#use-cases/manual-scale.ts';
 import { pendingChecks, runRotationStep } from '#use-cases/rotate-secret.ts';
 import { rotationProbes } from '#use-cases/rotation-probes.ts';
 import { createRule, deleteRule, updateRule } from '#use-cases/rules.ts';
+import { createService } from '#use-cases/services.ts';
 import { stateProbes } from '#use-cases/state-probes.ts';
 import { readLevel } from '#use-cases/workload-level.ts';
 import { type Crash, runMatrix, type Scenario } from './crash-harness.ts';
-import { AR_101, ELIGIBILITY_API, seededPorts } from './seeded-ports.ts';
+import { AR_101, ELIGIBILITY_API, PORTAL, seededPorts } from './seeded-ports.ts';
 
 const caller = { actor: 'user/alice', requestId: 'req-crash' };
 const GRACE_MS = 15 * 60_000;
@@ -36,6 +38,18 @@ const core = (s: Pick<Scenario<CoreEnv>, 'name' | 'action' | 'run' | 'tookEffect
 const level = async (env: CoreEnv) => (await readLevel(env.ports, ELIGIBILITY_API)).level;
 
 const CORE_SCENARIOS: Scenario<CoreEnv>[] = [
+  core({
+    name: 'service create',
+    action: 'service.create',
+    run: (env, crash) => createService(corePorts(env, crash), caller, PORTAL, { dryRun: false }),
+    tookEffect: async (env) => (await env.ports.store.getService(PORTAL.name)) !== null,
+  }),
+  core({
+    name: 'budget set',
+    action: 'budget.set',
+    run: (env, crash) => setBudget(corePorts(env, crash), caller, ELIGIBILITY_API.name, { monthlyUSD: 900 }, { dryRun: false }),
+    tookEffect: async (env) => (await env.ports.ledger.getBudget(ELIGIBILITY_API.name))?.monthlyUSD === 900,
+  }),
   core({
     name: 'rule create',
     action: 'rule.create',

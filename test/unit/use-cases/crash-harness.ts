@@ -96,12 +96,13 @@ export async function runMatrix<E>(scenario: Scenario<E>) {
   const outcomes: string[] = [];
   for (const at of crashPoints(rehearsal.calls)) {
     const env = await scenario.setup();
+    const seeded = new Set((await scenario.records(env)).map((r) => `${r.stream}/${r.seq}`));
     const crash = new Crash(at);
     await scenario.run(env, crash).catch(() => undefined);
     await scenario.recover(env);
     const where = `${scenario.name}, killed before call ${at} (${rehearsal.calls[at] ?? 'none: it finished'})`;
     const all = await scenario.records(env);
-    const records = all.filter((r) => r.action === scenario.action);
+    const records = all.filter((r) => r.action === scenario.action && !seeded.has(`${r.stream}/${r.seq}`));
     const stood = at > put && (await scenario.tookEffect(env));
     if (at <= put) {
       // Killed before its intent: the change never started, and nothing is recorded.
