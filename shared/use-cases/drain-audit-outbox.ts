@@ -97,6 +97,8 @@ async function drainOne(ports: DrainPorts, options: DrainOptions, pending: Pendi
 /**
  * The record carrying the item's id, if one is on its stream. A record keeps its entry's time,
  * so only the records at exactly that time are read: a key range of the time index, not a scan.
+ * DynamoDB's indexes are eventually consistent, which the grace period (for intents) and the
+ * append's own check of the stream's head (for two drainers at once, AuditLog.append) cover.
  */
 export async function recordOf(audit: AuditLog, pending: PendingAudit): Promise<AuditRecord | null> {
   const stream = streamOf(pending.entry);
