@@ -105,6 +105,14 @@ describe('local S3 server: Object Lock in compliance mode, as S3 holds it', () =
     expect(await refusal(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'x' })))).toEqual({ name: 'NoSuchKey', status: 404 });
   });
 
+  it('refuses a conditional write it does not check, rather than overwrite', async () => {
+    await lockedPut(bucket, 'digests/e.json', 'first');
+    const conditional = client.send(new PutObjectCommand({ Bucket: bucket, Key: 'digests/e.json', Body: 'second', IfNoneMatch: '*' }));
+    expect(await refusal(conditional)).toEqual({ name: 'NotImplemented', status: 501 });
+    const current = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'digests/e.json' }));
+    expect(await current.Body!.transformToString()).toBe('first');
+  });
+
   it('keeps its objects across a restart from the same folder', async () => {
     const store = new S3ArchiveStore({ client, bucket });
     await store.put('archive/kept.jsonl', 'line\n', '2027-12-03T15:00:00.000Z');

@@ -87,6 +87,9 @@ function putObject(bucket: VersionedBucket, key: string, req: IncomingMessage, b
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
+  // A condition this server does not check must not be taken as met: refuse it rather than overwrite.
+  const condition = ['if-none-match', 'if-match'].find((name) => req.headers[name] !== undefined);
+  if (condition) throw new S3Refusal(501, 'NotImplemented', `the local S3 server does not implement conditional writes (${condition})`);
   if (header('content-encoding')?.includes('aws-chunked') || header('x-amz-trailer')) {
     throw new S3Refusal(501, 'NotImplemented', 'the local S3 server does not take aws-chunked bodies or trailing checksums');
   }
