@@ -3,7 +3,7 @@ import type { AuditDigest } from '#domain/audit-digest.ts';
 import type { AuditDigestState, DigestMark, DigestMarkKind } from '#ports/audit-digest-state.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
-import { AUDIT_TABLE, AUDIT_TIME_INDEX, AUDIT_TIME_SHARDS } from './table-design.ts';
+import { AUDIT_TABLE, AUDIT_TIME_INDEX, AUDIT_TIME_SHARDS, LOOKUP_TIME_SHARDS } from './table-design.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -23,7 +23,7 @@ export const AUDIT_DIGEST_ITEMS = {
 } as const;
 
 /** Every time-index partition: the change streams' shards and the lookup streams' (`lookup#<n>`). */
-const TIME_PARTITIONS = [...AUDIT_TIME_SHARDS, ...AUDIT_TIME_SHARDS.map((shard) => shard.replace(/^audit#/, 'lookup#'))];
+const TIME_PARTITIONS = [...AUDIT_TIME_SHARDS, ...LOOKUP_TIME_SHARDS];
 
 /** Deletes in flight at once while pruning a stream. */
 const DELETE_CONCURRENCY = 16;
