@@ -6,6 +6,7 @@ import type { Caller, Ports } from '#ports/ports.ts';
 import { orConflict } from './conflicts.ts';
 import { getLiveService } from './live-service.ts';
 import { record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 import type { Mutation } from './services.ts';
 
 /** Tries per copy of the tags before the edit gives up on a copy that keeps changing under it. */
@@ -78,16 +79,17 @@ export async function updateService(ports: Ports, caller: Caller, name: string, 
   const after: Service = changed ? { ...merged, version: before.version + 1 } : before;
   if (options.dryRun) return { dryRun: true, wouldUpdate: after, changed };
   if (changed) {
-    await orConflict(() => ports.store.putService(after, before.version), `service ${name}`, 'name');
-    await record(ports, caller, {
+    const plan = {
       action: 'service.update',
       target: `service/${name}`,
       before,
       after,
-      outcome: 'success',
+      outcome: 'success' as const,
       service: after,
       reasons: [`fields changed: ${Object.keys(patch).join(', ')}`],
-    });
+      probe: { kind: 'state-version' as const, entity: 'service' as const, key: name, version: after.version },
+    };
+    await recordedChange(ports, caller, plan, () => orConflict(() => ports.store.putService(after, before.version), `service ${name}`, 'name'));
   }
   const refreshed = await refreshTagCopies(ports, name, after.tags);
   if (refreshed.length > 0) {

@@ -11,6 +11,7 @@ import { scaleService } from '#use-cases/manual-scale.ts';
 import { pendingChecks, runRotationStep } from '#use-cases/rotate-secret.ts';
 import { rotationProbes } from '#use-cases/rotation-probes.ts';
 import { createRule, deleteRule, updateRule } from '#use-cases/rules.ts';
+import { updateService } from '#use-cases/service-update.ts';
 import { createService } from '#use-cases/services.ts';
 import { stateProbes } from '#use-cases/state-probes.ts';
 import { readLevel } from '#use-cases/workload-level.ts';
@@ -43,6 +44,12 @@ const CORE_SCENARIOS: Scenario<CoreEnv>[] = [
     action: 'service.create',
     run: (env, crash) => createService(corePorts(env, crash), caller, PORTAL, { dryRun: false }),
     tookEffect: async (env) => (await env.ports.store.getService(PORTAL.name)) !== null,
+  }),
+  core({
+    name: 'service update',
+    action: 'service.update',
+    run: (env, crash) => updateService(corePorts(env, crash), caller, ELIGIBILITY_API.name, { podHourUSD: 0.5 }, { dryRun: false }),
+    tookEffect: async (env) => (await env.ports.store.getService(ELIGIBILITY_API.name))?.podHourUSD === 0.5,
   }),
   core({
     name: 'budget set',
