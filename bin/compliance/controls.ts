@@ -12,6 +12,9 @@ const DIGESTS = 'test/unit/use-cases/audit-digests.test.ts';
 const SIGNERS = 'test/unit/adapters/audit-signers.test.ts';
 const ARCHIVE = 'test/infra/audit-archive.test.ts';
 const AUTH = 'test/integration/auth.test.ts';
+const ONLINE_VERIFY = 'test/unit/use-cases/audit-verify-digests.test.ts';
+const DIGESTS_E2E = 'test/integration/audit-digests.test.ts';
+const CRASH_MATRIX = 'test/unit/use-cases/audit-crash-matrix.test.ts';
 
 /**
  * The NIST SP 800-53 rev 5 controls hms-sys helps meet, as `hms-sys compliance evidence` reports them.
@@ -65,13 +68,14 @@ export const CONTROLS: readonly Control[] = [
       'Audit table grants (append-only but for the outbox and the prune), the archive bucket (Object Lock, COMPLIANCE, hms:auditRetentionDays), verify (GET /audit/verify, hms-sys audit verify).',
     tests: [
       t('test/unit/domain/audit.test.ts', 'audit chain', 'finds an edited record'),
-      t(OFFLINE, 'verifying an exported archive offline', 'names a deleted newest record: its archive is not what the newest digest signed'),
+      t(ONLINE_VERIFY, 'verify against the signed digests', 'catches a deleted newest record and names it, which the chain alone cannot'),
       t(
         OFFLINE,
         'verifying an exported archive offline',
         'names a whole chain rewritten and re-hashed, whether its digests are kept or re-signed with another key',
       ),
       t(ARCHIVE, 'the audit archive bucket', 'is versioned with Object Lock in compliance mode for hms:auditRetentionDays'),
+      t(DIGESTS_E2E, 'signed audit digests in the sandbox', 'the bucket refuses to delete a digest version (403 AccessDenied)'),
     ],
   },
   {
@@ -82,6 +86,7 @@ export const CONTROLS: readonly Control[] = [
     feature: 'The audit-digest function (hourly, POST /audit/digests), the signing key (AuditSigningKeyArn).',
     tests: [
       t(DIGESTS, 'runDigests', 'digests each changed stream: archive then signed digest, both locked for the retention, and publishes the public key'),
+      t(ONLINE_VERIFY, 'verify against the signed digests', 'catches a forged digest (signed with another key) and names its object'),
       t(OFFLINE, 'verifying an exported archive offline', 'names a forged digest by its signature'),
       t(SIGNERS, 'KmsAuditSigner requests', 'asks KMS Sign for ECDSA_SHA_256 over the RAW message with the configured key'),
     ],
@@ -99,6 +104,11 @@ export const CONTROLS: readonly Control[] = [
         'only the digest function role may sign: no other key-policy statement, and no identity policy or grant right, reaches kms:Sign',
       ),
       t(INDEPENDENT, 'an independent verifier written only from docs/audit-format.md', 'passes an intact export, proving each stream as far as hms-sys does'),
+      t(
+        'test/integration/audit-offline.test.ts',
+        'an archive the sandbox signed, exported and verified offline',
+        'exports two digest runs of changes and lookups, which both verifiers pass with no sandbox and no AWS',
+      ),
     ],
     gap: 'The signature is the system\'s, made up to an hour after the action: it binds the records as written, but the user does not sign their own request, so "who" rests on the identity provider\'s token as API Gateway validated it.',
   },
@@ -111,6 +121,22 @@ export const CONTROLS: readonly Control[] = [
     tests: [
       t(ARCHIVE, 'the audit archive bucket', 'is versioned with Object Lock in compliance mode for hms:auditRetentionDays'),
       t(ARCHIVE, 'the audit archive bucket', 'retains 365 days when hms:auditRetentionDays is left out'),
+      t(
+        'test/unit/adapters/s3-archive-store.test.ts',
+        'S3ArchiveStore request shapes',
+        'puts each object locked in compliance mode until its retain-until date, with a SHA-256 checksum S3 checks',
+      ),
+      t(
+        ONLINE_VERIFY,
+        'retention prune (AU-11)',
+        'deletes records past the hot period only once their digest and archive verify; verify then starts after them',
+      ),
+      t(ONLINE_VERIFY, 'retention prune (AU-11)', 'refuses to prune when the archive does not match its digest, and deletes nothing'),
+      t(
+        'test/integration/audit-retention.test.ts',
+        'retention prune in the sandbox (AU-11)',
+        'records past the hot period leave the table once archived and verified; verify still holds and starts after them',
+      ),
     ],
   },
   {
@@ -121,6 +147,23 @@ export const CONTROLS: readonly Control[] = [
     feature:
       'The audit outbox (outbox# items in the audit table), drained by the reconciler, the secret sweeper and the sandbox; HMS_AUDIT_OUTBOX_GRACE_SECONDS.',
     tests: [
+      t(CRASH_MATRIX, 'the crash matrix: a change killed at any point between its intent and its record has exactly one record after recovery', 'rule update'),
+      t(CRASH_MATRIX, 'the crash matrix: a change killed at any point between its intent and its record has exactly one record after recovery', 'manual scale'),
+      t(
+        CRASH_MATRIX,
+        'the crash matrix: a change killed at any point between its intent and its record has exactly one record after recovery',
+        'alarm-driven scale',
+      ),
+      t(
+        'test/unit/use-cases/audit-crash-dynalite.test.ts',
+        'the crash matrix on DynamoDB (dynalite)',
+        'a rule update killed at any point between its intent and its record has exactly one record after recovery',
+      ),
+      t(
+        'test/integration/audit-outbox-recovery.test.ts',
+        'a change whose writer stopped before its audit record',
+        'is recorded, once, when the sandbox starts again on the same data folder',
+      ),
       t(OUTBOX, 'drainAuditOutbox: intents', 'records a change that stood as a success, saying the drainer recorded it, and one that did not as a failure'),
       t(LOOKUPS, 'every authenticated read is recorded as a lookup', 'fails closed: a read whose lookup cannot be stored is answered 503 and serves nothing'),
     ],
@@ -133,6 +176,7 @@ export const CONTROLS: readonly Control[] = [
     feature: 'Route scopes (hms/rules.write, hms/audit.read, ...) on the HTTP API.',
     tests: [
       t(LOOKUPS_E2E, 'lookups through the sandbox API', 'records a read denied for want of its scope, then answers 403'),
+      t(DIGESTS_E2E, 'signed audit digests in the sandbox', 'a reader without hms/audit.digest may not run one (403)'),
       t(AUTH, "the sandbox's own routes", 'require their scopes too'),
     ],
   },
@@ -144,6 +188,11 @@ export const CONTROLS: readonly Control[] = [
     feature: 'Needs declared per function (functions/*/triggers.ts) turned into scoped grants; the IAM conformance and cdk-nag tests.',
     tests: [
       t('test/infra/iam.test.ts', 'IAM', 'no Allow statement grants a wildcard action (bar the key-policy account delegation)'),
+      t(
+        'test/infra/iam.test.ts',
+        'IAM',
+        'grants on the audit table and its index never update, and delete only outbox items or (audit-prune) archived records',
+      ),
       t('test/infra/nag.test.ts', 'cdk-nag (AWS Solutions, NIST 800-53 rev 5)', 'synth leaves no unacknowledged error or warning'),
       t(
         'test/infra/iam-conformance.test.ts',
@@ -200,6 +249,11 @@ export const CONTROLS: readonly Control[] = [
         'test/unit/adapters/fips-endpoints.test.ts',
         'AWS_USE_FIPS_ENDPOINT, as the stack sets it in GovCloud',
         'moves the SDK clients to FIPS endpoints where the partition has separate ones',
+      ),
+      t(
+        'test/unit/adapters/s3-archive-store.test.ts',
+        's3Client in AWS',
+        'follows AWS_USE_FIPS_ENDPOINT, as the stack sets it in GovCloud, to the s3-fips host',
       ),
       t(SIGNERS, 'KmsAuditSigner requests', 'asks KMS Sign for ECDSA_SHA_256 over the RAW message with the configured key'),
     ],
