@@ -5,12 +5,19 @@ import type { AuditEntry } from '#domain/audit.ts';
  * answered by the function whose ports can read that state (audit-outbox drain, use-cases).
  */
 export type ChangeProbe =
-  /** A stored rule (or service, budget) at `version` or later means the write stood; absent means it did not (`deleted`: the reverse). */
-  | { kind: 'state-version'; entity: 'rule' | 'service' | 'budget'; key: string; version: number; deleted?: boolean }
+  /**
+   * A stored rule (or service, budget, burst) at `version` or later means the write stood; absent means it did not.
+   * `deleted`: the reverse, and an entity there with another `createdAt` than the deleted one's is a later one made anew.
+   */
+  | { kind: 'state-version'; entity: 'rule' | 'service' | 'budget' | 'burst'; key: string; version: number; deleted?: boolean; createdAt?: string }
   /** The workload's level equals `replicas`: the floor of the HPA that owns its replicas, else the Deployment's spec.replicas. */
   | { kind: 'replicas'; service: string; replicas: number }
   /** A rotation step of Secrets Manager's protocol: the version `token` of `secretId` holds what the step leaves behind. */
-  | { kind: 'rotation-step'; secretId: string; token: string; step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret' };
+  | { kind: 'rotation-step'; secretId: string; token: string; step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret' }
+  /** A rotation started (RotateSecret with `token` as its ClientRequestToken): the secret has a version `token`. */
+  | { kind: 'rotation-started'; secretId: string; token: string }
+  /** Rotation turned on for the secret: DescribeSecret shows RotationEnabled. */
+  | { kind: 'rotation-scheduled'; secretId: string };
 
 /**
  * An audit record not yet on its chain. A change writes its intent (entry plus probe) before the

@@ -3,20 +3,30 @@ import type { Budget } from '#domain/model.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import type { Caller, CorePorts } from '#ports/ports.ts';
 import { orConflict } from './conflicts.ts';
-import { record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 
-/** Deletes a service's budget (at the version read) and audits why. */
+/** Deletes a service's budget (at the version read), its audit intent written first (recorded-change.ts). */
 export async function removeBudget(ports: CorePorts, caller: Caller, budget: Budget, reason: string): Promise<void> {
-  await orConflict(() => ports.ledger.deleteBudget(budget.service, budget.version), `budget ${budget.service}`, 'service');
-  await record(ports, caller, {
+  const plan = {
     action: 'budget.delete',
     target: `budget/${budget.service}`,
     before: budget,
     after: null,
-    outcome: 'success',
+    outcome: 'success' as const,
     reasons: [reason],
     service: { name: budget.service, tags: budget.tags },
-  });
+    probe: {
+      kind: 'state-version' as const,
+      entity: 'budget' as const,
+      key: budget.service,
+      version: budget.version,
+      deleted: true,
+      createdAt: budget.createdAt,
+    },
+  };
+  await recordedChange(ports, caller, plan, () =>
+    orConflict(() => ports.ledger.deleteBudget(budget.service, budget.version), `budget ${budget.service}`, 'service'),
+  );
 }
 
 /**

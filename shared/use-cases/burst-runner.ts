@@ -2,7 +2,7 @@ import { NotFoundError } from '#domain/errors.ts';
 import type { Burst, BurstState } from '#domain/model.ts';
 import { ClusterConflictError, ClusterNotFoundError, StaleVersionError } from '#ports/errors.ts';
 import type { Caller, CorePorts, SchedulingPorts } from '#ports/ports.ts';
-import { record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 import { readLevel, writeLevel } from './workload-level.ts';
 
 /** A ramp that has not reached its pods by then starts its hold anyway, with a warning. */
@@ -24,9 +24,10 @@ export async function saveBurst(ports: CorePorts, burst: Burst, expectedVersion:
 
 /**
  * Moves a burst as far as the clock and the cluster allow: warm-up, ramp, hold, scale back,
- * done. Every step writes the burst first and the cluster after, and every step re-applies
- * its own level, so a crash at any point is mended by the next call: a fired schedule, the
- * minute tick or a cancel. Safe to call any number of times.
+ * done. Every step writes the burst first (with its audit intent before it and its record after,
+ * recorded-change.ts) and the cluster after, and every step re-applies its own level, so a crash
+ * at any point is mended by the next call: a fired schedule, the minute tick or a cancel. Safe
+ * to call any number of times.
  */
 export async function advanceBurst(ports: RunnerPorts, caller: Caller, burstId: string, options: { cancel?: boolean } = {}): Promise<Burst> {
   for (let round = 1; ; round += 1) {
@@ -72,30 +73,38 @@ async function step(ports: RunnerPorts, caller: Caller, burst: Burst, options: {
 
 /** Places placeholder pods sized like the service's, so nodes are up before the burst starts. */
 async function warmUp(ports: RunnerPorts, caller: Caller, burst: Burst): Promise<Burst> {
-  const saved = await saveBurst(ports, { ...burst, warmedAt: ports.clock.now().toISOString() }, burst.version);
-  const replicas = await placePlaceholders(ports, saved);
-  await audit(ports, caller, saved, 'burst.warm-up', [`${replicas} placeholder pods hold node capacity until ${burst.startAt}`]);
+  const spec = await placeholderSpec(ports, burst);
+  const saved = await saveStep(ports, caller, burst, { warmedAt: ports.clock.now().toISOString() }, 'burst.warm-up', [
+    `${spec.replicas} placeholder pods hold node capacity until ${burst.startAt}`,
+  ]);
+  if (spec.replicas > 0) await ports.cluster.ensurePlaceholders(burst.target, spec);
   return saved;
 }
 
 /** Placeholders for the pods the burst will add, sized like the service's own. */
-async function placePlaceholders(ports: RunnerPorts, burst: Burst): Promise<number> {
+async function placePlaceholders(ports: RunnerPorts, burst: Burst): Promise<void> {
+  const spec = await placeholderSpec(ports, burst);
+  if (spec.replicas > 0) await ports.cluster.ensurePlaceholders(burst.target, spec);
+}
+
+async function placeholderSpec(ports: RunnerPorts, burst: Burst) {
   const [level, workload] = await Promise.all([readLevel(ports, burst.target), ports.cluster.getWorkload(burst.target)]);
-  const replicas = Math.max(0, burst.requestedPods - level.level);
-  if (replicas > 0) await ports.cluster.ensurePlaceholders(burst.target, { replicas, podRequests: workload.podRequests });
-  return replicas;
+  return { replicas: Math.max(0, burst.requestedPods - level.level), podRequests: workload.podRequests };
 }
 
 async function startRamp(ports: RunnerPorts, caller: Caller, burst: Burst): Promise<Burst> {
   const level = await readLevel(ports, burst.target);
   const now = ports.clock.now().toISOString();
   const previousLevel = burst.previousLevel ?? level.level;
-  const saved = await saveBurst(ports, { ...burst, state: 'ramping', previousLevel, startedAt: now }, burst.version);
+  const target = Math.max(burst.requestedPods, previousLevel);
+  const saved = await saveStep(ports, caller, burst, { state: 'ramping', previousLevel, startedAt: now }, 'burst.ramp', [
+    `scaling from ${previousLevel} to ${level.ceiling === null ? target : Math.max(1, Math.min(target, level.ceiling))}`,
+  ]);
   // The placeholders go first, so the burst's pods take their slots on the warm nodes rather
-  // than preempting them into Pending pods that would ask for nodes of their own.
+  // than preempting them into Pending pods that would ask for nodes of their own. checkRamp
+  // writes the level again on every call, which mends a crash between the save and this write.
   if (burst.warmedAt) await ports.cluster.removePlaceholders(burst.target);
-  const written = await writeLevel(ports, burst.target, Math.max(burst.requestedPods, previousLevel));
-  await audit(ports, caller, saved, 'burst.ramp', [`scaled from ${previousLevel} to ${written}`]);
+  await writeLevel(ports, burst.target, target);
   return saved;
 }
 
@@ -110,16 +119,16 @@ async function checkRamp(ports: RunnerPorts, caller: Caller, burst: Burst, now: 
     timedOut && !ready
       ? [...burst.capacityWarnings, `only ${counts.ready} of ${burst.requestedPods} pods were Ready after ${RAMP_TIMEOUT_MS / 60_000} min; holding anyway`]
       : burst.capacityWarnings;
-  const saved = await saveBurst(ports, { ...burst, state: 'holding', readyAt: now.toISOString(), holdUntil, capacityWarnings: warnings }, burst.version);
+  const saved = await saveStep(ports, caller, burst, { state: 'holding', readyAt: now.toISOString(), holdUntil, capacityWarnings: warnings }, 'burst.hold', [
+    `${counts.ready} of ${burst.requestedPods} pods Ready; holding until ${holdUntil}`,
+  ]);
   await ports.scheduler.scheduleAt(burstScheduleName(burst.burstId, 'scale-back'), new Date(holdUntil), { burstId: burst.burstId }).catch(() => undefined); // the minute tick scales back without it
-  await audit(ports, caller, saved, 'burst.hold', [`${counts.ready} of ${burst.requestedPods} pods Ready; holding until ${holdUntil}`]);
   return saved;
 }
 
 async function beginScaleBack(ports: RunnerPorts, caller: Caller, burst: Burst, why: string, cancel = false): Promise<Burst> {
   const cancelled = cancel ? { cancelledAt: ports.clock.now().toISOString() } : {};
-  const saved = await saveBurst(ports, { ...burst, state: 'scaling-back', ...cancelled }, burst.version);
-  await audit(ports, caller, saved, 'burst.scale-back', [why]);
+  const saved = await saveStep(ports, caller, burst, { state: 'scaling-back', ...cancelled }, 'burst.scale-back', [why]);
   return finishScaleBack(ports, caller, saved);
 }
 
@@ -130,35 +139,63 @@ async function finishScaleBack(ports: RunnerPorts, caller: Caller, burst: Burst)
     (['warm-up', 'start', 'scale-back'] as const).map((name) => ports.scheduler.cancel(burstScheduleName(burst.burstId, name)).catch(() => undefined)),
   );
   const endAs: BurstState = burst.cancelledAt ? 'cancelled' : 'done';
-  const saved = await saveBurst(ports, { ...burst, state: endAs, endedAt: ports.clock.now().toISOString() }, burst.version);
-  await ports.ledger.releaseActiveBurst(burst.service, burst.burstId);
   const level = burst.previousLevel === null ? 'no change was made' : `back to ${burst.previousLevel}`;
-  await audit(ports, caller, saved, `burst.${endAs === 'done' ? 'done' : 'cancel'}`, [level]);
+  const saved = await saveStep(
+    ports,
+    caller,
+    burst,
+    { state: endAs, endedAt: ports.clock.now().toISOString() },
+    `burst.${endAs === 'done' ? 'done' : 'cancel'}`,
+    [level],
+  );
+  await ports.ledger.releaseActiveBurst(burst.service, burst.burstId); // step() releases again after a crash here
   return saved;
 }
 
 async function fail(ports: RunnerPorts, caller: Caller, burst: Burst, why: string): Promise<Burst> {
-  const saved = await saveBurst(ports, { ...burst, state: 'failed', failure: why, endedAt: ports.clock.now().toISOString() }, burst.version);
+  const saved = await saveStep(
+    ports,
+    caller,
+    burst,
+    { state: 'failed', failure: why, endedAt: ports.clock.now().toISOString() },
+    'burst.fail',
+    [why],
+    'failure',
+  );
   // Leave nothing running or scheduled behind a failed burst: placeholders would cost money unmetered.
   if (burst.warmedAt) await ports.cluster.removePlaceholders(burst.target).catch(() => undefined);
   await Promise.all(
     (['warm-up', 'start', 'scale-back'] as const).map((name) => ports.scheduler.cancel(burstScheduleName(burst.burstId, name)).catch(() => undefined)),
   );
   await ports.ledger.releaseActiveBurst(burst.service, burst.burstId);
-  await audit(ports, caller, saved, 'burst.fail', [why], 'failure');
   return saved;
 }
 
-function audit(ports: CorePorts, caller: Caller, burst: Burst, action: string, reasons: string[], outcome: 'success' | 'failure' = 'success') {
-  return record(ports, caller, {
+/**
+ * Saves one step of the burst under its audit intent: the drainer's probe is the burst's version
+ * (state-probes.ts), so a step whose save stood is recorded even if the runner stops right after.
+ */
+function saveStep(
+  ports: CorePorts,
+  caller: Caller,
+  burst: Burst,
+  changes: Partial<Burst>,
+  action: string,
+  reasons: string[],
+  outcome: 'success' | 'failure' = 'success',
+): Promise<Burst> {
+  const next = { ...burst, ...changes };
+  const plan = {
     action,
     target: `burst/${burst.burstId}`,
     before: null,
-    after: { state: burst.state, requestedPods: burst.requestedPods, previousLevel: burst.previousLevel },
+    after: { state: next.state, requestedPods: next.requestedPods, previousLevel: next.previousLevel },
     outcome,
     reasons,
     service: { name: burst.service, tags: burst.target.tags },
-  });
+    probe: { kind: 'state-version' as const, entity: 'burst' as const, key: burst.burstId, version: burst.version + 1 },
+  };
+  return recordedChange(ports, caller, plan, () => saveBurst(ports, next, burst.version));
 }
 
 export interface TickReport {

@@ -8,7 +8,7 @@ import type { Caller, CorePorts, SchedulingPorts } from '#ports/ports.ts';
 import { advanceBurst, burstScheduleName, isTerminal, saveBurst } from './burst-runner.ts';
 import { getLiveService } from './live-service.ts';
 import { servicePrice } from './pricing.ts';
-import { record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 import type { Mutation } from './services.ts';
 import { readLevel } from './workload-level.ts';
 
@@ -104,16 +104,17 @@ export async function createBurst(ports: SchedulingPorts, caller: Caller, input:
     updatedAt: stamp,
     version: 1,
   };
-  await ports.ledger.putBurst(burst, null);
-  await record(ports, caller, {
+  const record = {
     action: 'burst.create',
     target: `burst/${burstId}`,
     before: null,
     after: burst,
-    outcome: 'success',
+    outcome: 'success' as const,
     reasons: [`${plan.requestedPods} pods requested (${plan.bindingLimit} binds) for ${input.holdMinutes} min, about ${plan.estimatedCostUSD.toFixed(2)} USD`],
     service: { name: service.name, tags: service.tags },
-  });
+    probe: { kind: 'state-version' as const, entity: 'burst' as const, key: burstId, version: burst.version },
+  };
+  await recordedChange(ports, caller, record, () => ports.ledger.putBurst(burst, null));
   const started = burst.startAt <= stamp ? await startNow(ports, caller, burst) : await scheduleStart(ports, burst);
   return { ...summary, ...started, burstId };
 }

@@ -6,7 +6,6 @@ import { ClusterNotFoundError } from '#ports/errors.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
 import { forgetUsage, removeBudget } from './budget-removal.ts';
 import { orConflict } from './conflicts.ts';
-import { record } from './record.ts';
 import { recordedChange } from './recorded-change.ts';
 import { deleteRule } from './rules.ts';
 
@@ -119,16 +118,17 @@ export async function deleteService(ports: Ports, caller: Caller, name: string, 
   // The budget goes with its service, or a later service of the same name would inherit its cap and tags.
   const budget = await ports.ledger.getBudget(name);
   if (budget) await removeBudget(ports, caller, budget, `service ${name} was deleted`);
-  await orConflict(() => ports.store.deleteService(name, service.version), `service ${name}`, 'name');
-  await record(ports, caller, {
+  const plan = {
     action: 'service.delete',
     target: `service/${name}`,
     before: service,
     after: null,
-    outcome: 'success',
+    outcome: 'success' as const,
     reasons: [ruleIds.length > 0 ? `removed from the registry with its rules ${ruleIds.join(', ')}` : 'removed from the registry'],
     service,
-  });
+    probe: { kind: 'state-version' as const, entity: 'service' as const, key: name, version: service.version, deleted: true, createdAt: service.createdAt },
+  };
+  await recordedChange(ports, caller, plan, () => orConflict(() => ports.store.deleteService(name, service.version), `service ${name}`, 'name'));
   await forgetUsage(ports, name);
   return { deleted: name, ...(options.cascade ? { rulesDeleted: ruleIds } : {}) };
 }

@@ -10,13 +10,9 @@ import { readLevel } from './workload-level.ts';
 export function stateProbes(ports: Pick<CorePorts, 'store' | 'ledger' | 'cluster'>): ProbeAnswer {
   return async (probe: ChangeProbe) => {
     if (probe.kind === 'state-version') {
-      const stored =
-        probe.entity === 'rule'
-          ? await ports.store.getRule(probe.key)
-          : probe.entity === 'service'
-            ? await ports.store.getService(probe.key)
-            : await ports.ledger.getBudget(probe.key);
-      return probe.deleted ? stored === null : stored !== null && stored.version >= probe.version;
+      const stored = await storedEntity(ports, probe.entity, probe.key);
+      if (probe.deleted) return stored === null || (probe.createdAt !== undefined && stored.createdAt !== probe.createdAt);
+      return stored !== null && stored.version >= probe.version;
     }
     if (probe.kind === 'replicas') {
       const service = await ports.store.getService(probe.service);
@@ -25,4 +21,11 @@ export function stateProbes(ports: Pick<CorePorts, 'store' | 'ledger' | 'cluster
     }
     return null;
   };
+}
+
+function storedEntity(ports: Pick<CorePorts, 'store' | 'ledger'>, entity: string, key: string): Promise<{ version: number; createdAt: string } | null> {
+  if (entity === 'rule') return ports.store.getRule(key);
+  if (entity === 'service') return ports.store.getService(key);
+  if (entity === 'budget') return ports.ledger.getBudget(key);
+  return ports.ledger.getBurst(key);
 }
