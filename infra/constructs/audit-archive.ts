@@ -44,6 +44,9 @@ export const SIGNING_KEY_ADMIN_ACTIONS = [
   'kms:GetPublicKey',
 ];
 
+/** Where the archive bucket's access logs go in the log bucket. */
+const ACCESS_LOG_PREFIX = 'audit-archive/';
+
 const REPLICATION_REASON =
   'Replication needs a destination bucket in another Region or account, which this single-Region stack does not own; an operator who has one adds an S3 Replication rule (README, Deploy). In its Region the bucket is versioned and Object Lock in compliance mode keeps every version for the retention period.';
 
@@ -121,10 +124,25 @@ export class AuditArchive extends Construct {
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: this.accessLogs,
-      serverAccessLogsPrefix: 'audit-archive/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Server access logging set here rather than through serverAccessLogsBucket, whose grant depends on a
+    // feature flag (ACLs without it, which the log bucket's BucketOwnerEnforced refuses): S3 delivers as
+    // logging.s3.amazonaws.com, allowed by the log bucket's policy for this bucket and account alone
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+    (this.bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+      destinationBucketName: this.accessLogs.bucketName,
+      logFilePrefix: ACCESS_LOG_PREFIX,
+    };
+    this.accessLogs.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'S3ServerAccessLogDelivery',
+        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.accessLogs.arnForObjects(`${ACCESS_LOG_PREFIX}*`)],
+        conditions: { ArnLike: { 'aws:SourceArn': this.bucket.bucketArn }, StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
 
     Validations.of(this.accessLogs).acknowledge(
       {
