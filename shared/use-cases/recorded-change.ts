@@ -16,22 +16,19 @@ export interface RecordedChangePorts {
 /** A change's record as planned before it runs, and how the drainer can tell later whether it took effect. */
 export interface ChangePlan<T> extends RecordInput {
   probe: ChangeProbe;
-  /**
-   * When the change throws, append a failure record naming the error (the intent is deleted once it
-   * is on the chain, or left to the drainer if the append fails). Without it, the intent is only withdrawn.
-   */
-  recordFailure?: boolean;
   /** The record's fields as the change turned out (its real outcome, after, reasons); the plan's when left out. */
   completed?: (result: T) => Partial<Pick<RecordInput, 'outcome' | 'after' | 'reasons'>>;
 }
 
 /**
  * Runs a state change so that it never stands without its audit record, without transactions:
- * (1) its intent (the planned entry and a probe) goes into the outbox; (2) the change runs, and
- * if it throws the intent is withdrawn (best effort: one left behind is resolved by the drainer's
- * probe) and the error rethrown; (3) the record is appended with `intent` set to the intent's
- * id; (4) the intent is deleted. A failure of (3) or (4) does not fail the caller: the change
- * stands and the intent stays in the outbox, where drainAuditOutbox appends the record or finds it.
+ * (1) its intent (the planned entry and a probe) goes into the outbox; (2) the change runs;
+ * (3) the record is appended with `intent` set to the intent's id; (4) the intent is deleted.
+ * A failure of (3) or (4) does not fail the caller: the change stands and the intent stays in
+ * the outbox, where drainAuditOutbox appends the record or finds it. A change that throws may
+ * have written part of itself (a rule marked deleting whose alarms could not go), so it is
+ * recorded too: outcome failure, the error and that warning as reasons, then the intent is
+ * deleted (left to the drainer's probe if that append fails), and the caller gets the error as thrown.
  */
 export async function recordedChange<T>(ports: RecordedChangePorts, caller: Caller, plan: ChangePlan<T>, change: () => Promise<T>): Promise<T> {
   const entry = auditEntryOf(ports, caller, plan);
@@ -42,12 +39,7 @@ export async function recordedChange<T>(ports: RecordedChangePorts, caller: Call
   try {
     result = await change();
   } catch (err) {
-    if (plan.recordFailure) {
-      const { name, message } = err as Error;
-      await completeIntent(ports, pending, { ...pending.entry, outcome: 'failure', after: null, reasons: [`${name}: ${message}`, ...pending.entry.reasons] });
-    } else {
-      await ports.auditOutbox.delete(pending.id).catch(() => undefined);
-    }
+    await recordFailure(ports, pending, err);
     throw err;
   }
   await completeIntent(ports, pending, completedEntry(pending.entry, plan.completed?.(result)));
@@ -77,5 +69,29 @@ async function completeIntent(ports: RecordedChangePorts, pending: PendingAudit,
   }
   await ports.auditOutbox.delete(pending.id).catch((err: Error) => {
     logger.warn('the outbox intent outlived its record; the drainer will find the record and delete it', { intent: pending.id, error: err.message });
+  });
+}
+
+/** The second reason of a change that threw: it may have written some of its state before the error. */
+export const PARTLY_CHANGED_REASON = 'state may have changed partly: what the change wrote before the error stands';
+
+/**
+ * Records a change that threw as a failure naming the error, then deletes its intent. If the
+ * append fails the intent is left as it was, so the drainer's probe decides what stood.
+ */
+async function recordFailure(ports: RecordedChangePorts, pending: PendingAudit, err: unknown): Promise<void> {
+  const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const reasons = [`the change failed: ${error}`, PARTLY_CHANGED_REASON, ...pending.entry.reasons];
+  try {
+    await ports.audit.append({ ...pending.entry, outcome: 'failure', after: null, reasons });
+  } catch (appendErr) {
+    logger.warn('audit append of a failed change failed; the outbox drainer will probe it', { intent: pending.id, error: (appendErr as Error).message });
+    return;
+  }
+  await ports.auditOutbox.delete(pending.id).catch((deleteErr: Error) => {
+    logger.warn('the outbox intent outlived its failure record; the drainer will find the record and delete it', {
+      intent: pending.id,
+      error: deleteErr.message,
+    });
   });
 }

@@ -39,7 +39,6 @@ export async function runRotationStep(
     outcome: 'success' as const,
     reasons: [`${event.Step} of version ${token} (${strategyOf(secret.tags)})`],
     probe: { kind: 'rotation-step' as const, secretId: secret.arn, token, step: event.Step },
-    recordFailure: true,
   };
   await recordedChange(ports, caller, plan, () => runStep(context, event.Step));
   return answer('done');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalSecretStore } from '#adapters/local/local-secret-store.ts';
+import { verifyChain } from '#domain/audit.ts';
 import { ROTATION_STEPS, type RotationStep } from '#domain/rotation.ts';
 import type { Database } from '#ports/database.ts';
 import type { RotationPorts } from '#ports/ports.ts';
@@ -8,6 +9,7 @@ import { setBudget } from '#use-cases/budgets.ts';
 import { drainAuditOutbox, probesOf } from '#use-cases/drain-audit-outbox.ts';
 import { handleAlarm } from '#use-cases/handle-alarm.ts';
 import { scaleService } from '#use-cases/manual-scale.ts';
+import { PARTLY_CHANGED_REASON } from '#use-cases/recorded-change.ts';
 import { pendingChecks, runRotationStep } from '#use-cases/rotate-secret.ts';
 import { rotationProbes } from '#use-cases/rotation-probes.ts';
 import { createRule, deleteRule, updateRule } from '#use-cases/rules.ts';
@@ -159,5 +161,35 @@ describe('the crash matrix: a change killed at any point between its intent and 
     expect(outcomes.some((o) => o.endsWith('stood'))).toBe(true);
     // createSecret and finishSecret write to Secrets Manager, so a crash after the intent but before that write leaves no change.
     if (step === 'createSecret' || step === 'finishSecret') expect(outcomes.slice(1).some((o) => o.endsWith('not'))).toBe(true);
+  });
+});
+
+describe('the crash matrix: a change that throws part-way in a process that survives is recorded at once as a failure', () => {
+  it('rule delete whose deleteAlarms fails: the rule stays marked deleting, one failure record names the error, the outbox is empty, and the caller gets the error unchanged', async () => {
+    const env = await seededPorts(caller, { rule: true });
+    const seeded = env.ports.audit.records.length;
+    const refused = new Error('CloudWatch refused DeleteAlarms');
+    const ports = { ...env.ports, metrics: Object.assign(Object.create(env.ports.metrics), { deleteAlarms: async () => Promise.reject(refused) }) };
+    await expect(deleteRule(ports, caller, 'AR-101', { dryRun: false })).rejects.toBe(refused);
+
+    expect((await env.ports.store.getRule('AR-101'))?.deleting).toBe(true);
+    const records = () => env.ports.audit.records.slice(seeded).filter((r) => r.action === 'rule.delete');
+    expect(records()).toEqual([
+      expect.objectContaining({
+        outcome: 'failure',
+        after: null,
+        reasons: expect.arrayContaining(['the change failed: Error: CloudWatch refused DeleteAlarms', PARTLY_CHANGED_REASON]),
+        intent: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      }),
+    ]);
+    expect(env.ports.auditOutbox.items.size).toBe(0);
+
+    // Recovery adds nothing, and a repeated DELETE finishes the change with its own record.
+    await recoverCore(env);
+    expect(records()).toHaveLength(1);
+    await deleteRule(env.ports, caller, 'AR-101', { dryRun: false });
+    expect(records().map((r) => r.outcome)).toEqual(['failure', 'success']);
+    expect(await env.ports.store.getRule('AR-101')).toBeNull();
+    expect(verifyChain(env.ports.audit.records.filter((r) => r.stream === records()[0]?.stream))).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { recordedChange } from '#use-cases/recorded-change.ts';
+import { PARTLY_CHANGED_REASON, recordedChange } from '#use-cases/recorded-change.ts';
 import { MemoryAuditOutbox } from './memory-outbox.ts';
 import { MemoryAudit } from './memory-stores.ts';
 
@@ -44,16 +44,33 @@ describe('recordedChange', () => {
     expect(ran).toBe(false);
   });
 
-  it('withdraws the intent of a change that throws, and records nothing', async () => {
-    await expect(recordedChange(ports(), caller, plan, async () => Promise.reject(new Error('conflict')))).rejects.toThrow('conflict');
+  it('records a change that throws as a failure naming the error and that state may have changed partly, deletes the intent, and rethrows the error unchanged', async () => {
+    const thrown = new Error('login refused');
+    await expect(recordedChange(ports(), caller, plan, async () => Promise.reject(thrown))).rejects.toBe(thrown);
+    expect(audit.records).toEqual([
+      expect.objectContaining({
+        outcome: 'failure',
+        after: null,
+        reasons: ['the change failed: Error: login refused', PARTLY_CHANGED_REASON, 'planned'],
+        intent: expect.any(String),
+      }),
+    ]);
     expect(auditOutbox.items.size).toBe(0);
+  });
+
+  it('leaves the untouched intent for the drainer when the failure record cannot be appended, and still rethrows the change error', async () => {
+    const failing = Object.assign(Object.create(audit) as MemoryAudit, { append: async () => Promise.reject(new Error('throttled')) });
+    await expect(recordedChange({ ...ports(), audit: failing }, caller, plan, async () => Promise.reject(new Error('conflict')))).rejects.toThrow('conflict');
+    const [left] = [...auditOutbox.items.values()];
+    expect(left).toMatchObject({ probe, entry: { outcome: 'success', after: { v: 2 }, reasons: ['planned'], intent: left?.id } });
     expect(audit.records).toHaveLength(0);
   });
 
-  it('with recordFailure, records a change that throws as a failure naming the error', async () => {
-    await expect(recordedChange(ports(), caller, { ...plan, recordFailure: true }, async () => Promise.reject(new Error('login refused')))).rejects.toThrow();
-    expect(audit.records).toEqual([expect.objectContaining({ outcome: 'failure', after: null, reasons: ['Error: login refused', 'planned'] })]);
-    expect(auditOutbox.items.size).toBe(0);
+  it('rethrows the change error when the intent delete after its failure record fails, leaving the intent for the drainer to find', async () => {
+    auditOutbox.failNext.delete = 1;
+    await expect(recordedChange(ports(), caller, plan, async () => Promise.reject(new Error('conflict')))).rejects.toThrow('conflict');
+    expect(audit.records.map((r) => r.outcome)).toEqual(['failure']);
+    expect([...auditOutbox.items.values()][0]?.id).toBe(audit.records[0]?.intent);
   });
 
   it('answers success when the append fails after the change, and leaves the intent, holding what the change did, for the drainer', async () => {

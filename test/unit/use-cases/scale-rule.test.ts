@@ -129,7 +129,7 @@ describe('handleAlarm', () => {
 });
 
 describe('rule edits', () => {
-  it('restores the rule when CloudWatch refuses the new alarms, leaving no partial write', async () => {
+  it('restores the rule when CloudWatch refuses the new alarms, leaving no partial write, and records the attempt as a failure naming the fault', async () => {
     const { updateRule } = await import('#use-cases/rules.ts');
     const put = env.ports.metrics.putAlarm;
     // What the CloudWatch adapter throws after the SDK's retries: the port's error, passed on unchanged (503 at the edge).
@@ -140,7 +140,10 @@ describe('rule edits', () => {
     await expect(updateRule(env.ports, caller, 'AR-101', { maxReplicas: 30 }, { dryRun: false })).rejects.toBe(fault);
     env.ports.metrics.putAlarm = put;
     expect((await env.ports.store.getRule('AR-101'))?.maxReplicas).toBe(20);
-    expect(env.ports.audit.records.map((r) => r.action)).not.toContain('rule.update');
+    expect(env.ports.audit.records.filter((r) => r.action === 'rule.update')).toEqual([
+      expect.objectContaining({ outcome: 'failure', after: null, reasons: expect.arrayContaining([`the change failed: ${fault.name}: ${fault.message}`]) }),
+    ]);
+    expect(env.ports.auditOutbox.items.size).toBe(0);
   });
 
   it("passes a bug on as it is, for the edge's logged 500, not as a dependency failure", async () => {
