@@ -13,6 +13,8 @@ export interface PendingChecks {
 }
 
 /**
+ * A rotation started (its token is a version of the secret, whatever became of it since) or
+ * scheduled (DescribeSecret shows rotation enabled), for the API's and the sweeper's intents.
  * A rotation step, as far as DescribeSecret shows it: a token that is AWSCURRENT finished every
  * step, one that is no longer a version took none, and finishSecret stood only if AWSCURRENT moved.
  * Before the finish, whether createSecret, setSecret or testSecret stood needs the pending value:
@@ -20,6 +22,7 @@ export interface PendingChecks {
  */
 export function rotationProbes(ports: Pick<RotationPorts, 'secrets'>, checks?: PendingChecks): ProbeAnswer {
   return async (probe: ChangeProbe) => {
+    if (probe.kind === 'rotation-started' || probe.kind === 'rotation-scheduled') return rotationStart(ports, probe);
     if (probe.kind !== 'rotation-step') return null;
     let stages: string[] | undefined;
     try {
@@ -34,4 +37,17 @@ export function rotationProbes(ports: Pick<RotationPorts, 'secrets'>, checks?: P
     if (!checks) return null;
     return probe.step === 'createSecret' ? checks.valueExists(probe.secretId, probe.token) : checks.works(probe.secretId, probe.token);
   };
+}
+
+async function rotationStart(
+  ports: Pick<RotationPorts, 'secrets'>,
+  probe: ChangeProbe & { kind: 'rotation-started' | 'rotation-scheduled' },
+): Promise<boolean> {
+  try {
+    const described = await ports.secrets.describe(probe.secretId);
+    return probe.kind === 'rotation-started' ? described.versions[probe.token] !== undefined : described.rotationEnabled;
+  } catch (err) {
+    if (err instanceof SecretNotFoundError) return false;
+    throw err;
+  }
 }

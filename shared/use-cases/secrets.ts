@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '#domain/errors.ts';
 import { DEFAULT_POLICY, POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
 import { RotationInProgressError, SecretConflictError, SecretNotFoundError } from '#ports/errors.ts';
 import type { Caller, SecretsPorts } from '#ports/ports.ts';
-import { record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 import { assessSecret } from './secret-health.ts';
 
 /** Every secret under hms-sys rotation, with its policy and how it stands against it. */
@@ -37,17 +38,22 @@ export async function listRotatedSecrets(ports: Pick<SecretsPorts, 'secrets' | '
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html
  */
 export async function rotateNow(ports: SecretsPorts, caller: Caller, secretArn: string) {
-  const started = await ports.secrets.rotate(secretArn).catch((err: unknown) => {
-    throw namingSecret(err, secretArn);
-  });
-  await record(ports, caller, {
+  // Our own token (RotateSecret's ClientRequestToken, the new version's id) lets the drainer see whether it started.
+  const token = randomUUID();
+  const plan = {
     action: 'secret.rotate',
     target: `secret/${secretArn}`,
     before: null,
-    after: { rotationStarted: true, versionId: started.versionId },
-    outcome: 'success',
+    after: { rotationStarted: true, versionId: token },
+    outcome: 'success' as const,
     reasons: ['rotation started by request'],
-  });
+    probe: { kind: 'rotation-started' as const, secretId: secretArn, token },
+  };
+  const started = await recordedChange(ports, caller, plan, () =>
+    ports.secrets.rotate(secretArn, token).catch((err: unknown) => {
+      throw namingSecret(err, secretArn);
+    }),
+  );
   return { secret: secretArn, rotationStarted: true, versionId: started.versionId };
 }
 

@@ -62,7 +62,7 @@ export async function measureSweep(count: number): Promise<SweepSample[]> {
   for (let run = 0; run < 3; run++) {
     const started = performance.now();
     const report = await sweepSecrets(
-      { secrets: store, events: new LocalEventPublisher({ clock }), audit: countingAudit(), clock },
+      { secrets: store, events: new LocalEventPublisher({ clock }), audit: countingAudit(), auditOutbox: nullOutbox, clock },
       { actor: 'bench', requestId: `sweep-${run}` },
     );
     samples.push({ ms: performance.now() - started, checked: report.checked, rotated: report.findings.filter((f) => f.action === 'rotated').length });

@@ -55,7 +55,12 @@ describe('rotateNow', () => {
     expect(err).toBeInstanceOf(ConflictError);
     expect(err).toMatchObject({ code: 'conflict', field: 'secret', message: expect.stringContaining('pending-1 is AWSPENDING') });
     await expect(rotateNow(ports, caller, `${arn.slice(0, -6)}NoSuch`)).rejects.toBeInstanceOf(NotFoundError);
-    expect(audit.records).toEqual([]);
+    // Each refused start has one record, a failure naming the error, and no intent is left.
+    expect(audit.records.map((r) => [r.action, r.outcome, r.reasons[0]?.split(':')[1]?.trim()])).toEqual([
+      ['secret.rotate', 'failure', 'ConflictError'],
+      ['secret.rotate', 'failure', 'NotFoundError'],
+    ]);
+    expect(ports.auditOutbox.list(10)).resolves.toEqual([]);
   });
 
   it("passes a Secrets Manager fault or a bug on unchanged, for the edge's table to answer 503 or a logged 500", async () => {
@@ -66,7 +71,7 @@ describe('rotateNow', () => {
       };
       await expect(rotateNow(ports, caller, arn)).rejects.toBe(err);
     }
-    expect(audit.records).toEqual([]);
+    expect(audit.records.map((r) => r.outcome)).toEqual(['failure', 'failure']);
   });
 
   it('is declared 202 Accepted in the OpenAPI document', () => {

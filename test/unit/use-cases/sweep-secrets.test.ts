@@ -31,7 +31,8 @@ const tagged = (name: string, policy?: string) =>
     value: `${name}-v1`,
     tags: { 'hms:rotation-strategy': 'random-token', ...(policy ? { 'hms:rotation-policy': policy } : {}) },
   });
-const sweep = (secrets: SecretStore = store, options = {}) => sweepSecrets({ secrets, events, audit, clock }, caller, options);
+const sweep = (secrets: SecretStore = store, options = {}) =>
+  sweepSecrets({ secrets, events, audit, auditOutbox: new MemoryAuditOutbox(), clock }, caller, options);
 const later = (minutes: number) => {
   now = new Date(now.getTime() + minutes * MINUTE);
 };
@@ -90,11 +91,11 @@ describe('a pending rotation', () => {
     expect(current).not.toBe('stale-token');
     expect(versions['stale-token']).toBeUndefined();
     expect(finding.detail).toContain(`took AWSPENDING off stale-token and started rotation ${current}`);
-    expect(audit.records).toEqual([expect.objectContaining({ action: 'secret.stuck', outcome: 'success' })]);
+    expect(audit.records).toEqual([expect.objectContaining({ action: 'secret.stuck', outcome: 'success', intent: expect.stringMatching(/^[0-9a-f-]{36}$/) })]);
     expect(events.published.map((e) => e.detail.health)).toEqual(['stuck']);
   });
 
-  it("counts a rotation a younger version started meanwhile as Secrets Manager's to retry, not as a failure", async () => {
+  it("counts a rotation a younger version started meanwhile as Secrets Manager's to retry, not as a failed retry", async () => {
     const secret = await wedged('app/raced', 'stale-token');
     later(DEFAULT_STUCK_AFTER_MINUTES + 1);
     // Between the label's removal and RotateSecret, a scheduled rotation put AWSPENDING on a younger version.
@@ -109,7 +110,15 @@ describe('a pending rotation', () => {
       detail: expect.stringContaining('younger-token is AWSPENDING'),
     });
     expect((await store.describe(secret.arn)).versions['stale-token']).toBeUndefined();
-    expect(audit.records).toEqual([expect.objectContaining({ action: 'secret.stuck', outcome: 'success' })]);
+    // The sweeper's own RotateSecret was refused: its one record says so, naming the error, under the intent it wrote first.
+    expect(audit.records).toEqual([
+      expect.objectContaining({
+        action: 'secret.stuck',
+        outcome: 'failure',
+        reasons: expect.arrayContaining([expect.stringContaining('RotationInProgressError')]),
+      }),
+    ]);
+    expect(audit.records[0]?.intent).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('reports a RotateSecret that fails otherwise as a failed retry', async () => {
