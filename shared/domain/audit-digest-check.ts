@@ -18,7 +18,8 @@ export type DigestBreakKind =
   | 'archive-missing' // the archive object the digest names is absent
   | 'archive-hash' // the archive's bytes are not those the digest signed
   | 'records' // the archive's records do not form the chain the digest describes
-  | 'undigested-archive'; // an archive object no digest covers
+  | 'undigested-archive' // an archive object no digest covers
+  | 'checkpoint'; // a stored verify checkpoint (online verify only) that names no digest it matches
 
 export interface DigestBreak {
   stream: string;

@@ -20,8 +20,11 @@ export type DigestMarkKind = 'pruned' | 'verified';
 
 /**
  * What the digest and prune runs keep beside the chains, in the audit table: each stream's newest
- * digest (the head the next digest chains to), the last run's time, and each stream's marks.
- * None of it is trusted by verify, which reads the digests from the archive and checks them.
+ * digest (the head the next digest chains to), the last run's time, and each stream's marks. Any
+ * role that may write the audit table can write these items, so verify takes none on trust: a
+ * 'verified' mark is only where to start, and only once the digest it names is read from the
+ * archive, signed, and hashes to the mark's digestHash; a 'pruned' mark must end at a signed digest
+ * in the archive (audit-verify-digests.ts). The newest digest is always listed from the archive.
  */
 export interface AuditDigestState {
   /** Streams with a record whose time is at or after `since` (ISO), found through the time index. */

@@ -1,16 +1,17 @@
 import type { ChainBreak, ChainPosition } from '#domain/audit.ts';
-import { DIGEST_PREFIX, parseDigest, verifyDigestSignature } from '#domain/audit-digest.ts';
-import { checkDigest, checkpointAfter, DIGEST_START, type DigestBreak, type DigestCheckpoint } from '#domain/audit-digest-check.ts';
+import { type AuditDigest, digestHash, digestKey, parseDigest, verifyDigestSignature } from '#domain/audit-digest.ts';
+import { checkpointAfter, DIGEST_START, type DigestBreak } from '#domain/audit-digest-check.ts';
 import type { AuditArchivePorts, DigestMark } from '#ports/audit-digest-state.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
 import type { Clock } from '#ports/clock.ts';
 import { StaleVersionError } from '#ports/errors.ts';
+import { digestKeys, lastOf, walkDigests } from './digest-walk.ts';
 
 export type DigestVerifyPorts = { audit: AuditLog; clock: Clock; auditArchive: AuditArchivePorts };
 
 /** What verify found in a stream's signed digests. */
 export interface DigestVerifyReport {
-  /** Digests checked by this call, after the stored digest checkpoint. */
+  /** Digests checked by this call, after the stored digest checkpoint (once the digest it names is confirmed). */
   checked: number;
   /** The newest digest that holds: its key and the last record it covers. */
   newest: { key: string; lastSeq: number; digestTime: string } | null;
@@ -22,12 +23,13 @@ export interface DigestVerifyReport {
   prunedThrough: number;
 }
 
-const PAGE = 100;
-
 /**
- * Walks the stream's digests in the archive after the stored digest checkpoint: each must be well
- * formed, in its place, signed by the key the signer publishes (never a key read from the bucket)
- * and chained to the one before. The checkpoint moves on as far as they hold.
+ * Walks the stream's digests in the archive, each well formed, in its place, signed by the key the
+ * signer publishes (never a key read from the bucket) and chained to the one before. The stored
+ * 'verified' mark is only a hint of where to start: the digest it names must be in the bucket and
+ * hash to the mark's digestHash, or that is the break (any role that may write the table could
+ * forge a mark). The walk starts after it, and `newest` is always the bucket's last digest, listed
+ * through even when the time runs out first.
  */
 export async function verifyDigestChain(
   ports: DigestVerifyPorts,
@@ -37,39 +39,78 @@ export async function verifyDigestChain(
   const { archive, signer, digestState } = ports.auditArchive;
   const { pem } = await signer.publicKey();
   const stored = await digestState.getMark('verified', stream);
-  let mark = stored;
-  let checkpoint: DigestCheckpoint = mark ? markCheckpoint(mark) : DIGEST_START;
   const report: DigestVerifyReport = { checked: 0, newest: null, firstBreak: null, complete: false, prunedThrough: 0 };
-  const prefix = `${DIGEST_PREFIX}${encodeURIComponent(stream)}/`;
-  walk: for (let startAfter = mark?.digestKey; ; ) {
-    const page = await archive.list(prefix, { limit: PAGE, ...(startAfter ? { startAfter } : {}) });
-    for (const key of page.keys) {
-      if (shouldStop()) break walk;
-      const text = await archive.get(key);
-      const checked = text === null ? null : checkDigest(stream, key, text, pem, checkpoint);
-      if (!checked?.ok) {
-        report.firstBreak = checked ? checked.break : { stream, key, kind: 'missing-digest', problem: 'the digest was listed but cannot be read' };
-        break walk;
-      }
-      checkpoint = checkpointAfter(checked.digest);
-      mark = { stream, digestKey: key, ...checkpoint } as DigestMark;
+  const hinted = stored ? await confirmMark(archive, stored, pem) : { digest: null, broken: null };
+  if (hinted.broken) return { report: { ...report, firstBreak: hinted.broken, complete: true }, newestMark: null };
+  const start = hinted.digest ? checkpointAfter(hinted.digest) : DIGEST_START;
+  const walked = await walkDigests(archive, stream, digestKeys(archive, stream, stored?.digestKey), pem, start, {
+    archives: false,
+    shouldStop,
+    onDigest: () => {
       report.checked += 1;
-      startAfter = key;
-    }
-    if (!page.more) {
-      report.complete = true;
-      break;
-    }
-  }
-  if (mark) report.newest = { key: mark.digestKey, lastSeq: mark.lastSeq, digestTime: mark.digestTime };
-  if (mark && mark.lastSeq !== stored?.lastSeq) {
+    },
+  });
+  report.firstBreak = walked.break;
+  report.complete = walked.complete;
+  const verifiedKey = walked.lastKey ?? stored?.digestKey;
+  const verified = verifiedKey === undefined ? null : ({ stream, digestKey: verifiedKey, ...walked.checkpoint } as DigestMark);
+  if (verified && verified.lastSeq !== stored?.lastSeq) {
     try {
-      await digestState.saveMark('verified', mark, stored?.lastSeq ?? null);
+      await digestState.saveMark('verified', verified, stored?.lastSeq ?? null);
     } catch (err) {
       if (!(err instanceof StaleVersionError)) throw err;
     }
   }
-  return { report, newestMark: mark };
+  let newestMark = verified;
+  if (!walked.complete && !walked.break) {
+    // Stopped for time: the bucket's last digest is still the newest, to check the table against.
+    const lastKey = await lastOf(digestKeys(archive, stream, verifiedKey, 1000));
+    if (lastKey !== undefined && lastKey !== verifiedKey) {
+      const newest = await signedDigestAt(archive, stream, lastKey, pem);
+      if ('broken' in newest) report.firstBreak = newest.broken;
+      else newestMark = { stream, digestKey: lastKey, ...checkpointAfter(newest.digest) } as DigestMark;
+    }
+  }
+  if (newestMark) report.newest = { key: newestMark.digestKey, lastSeq: newestMark.lastSeq, digestTime: newestMark.digestTime };
+  return { report, newestMark };
+}
+
+/** The digest a stored mark names must be in the bucket, signed, and be the one the mark hashed. */
+async function confirmMark(
+  archive: AuditArchivePorts['archive'],
+  mark: DigestMark,
+  pem: string,
+): Promise<{ digest: AuditDigest | null; broken: DigestBreak | null }> {
+  const found = await signedDigestAt(archive, mark.stream, mark.digestKey, pem);
+  if ('broken' in found) return { digest: null, broken: { ...found.broken, problem: `the stored verify checkpoint names it, but ${found.broken.problem}` } };
+  if (digestHash(found.digest) !== mark.digestHash || found.digest.lastSeq !== mark.lastSeq || found.digest.lastHash !== mark.lastHash) {
+    return {
+      digest: null,
+      broken: { stream: mark.stream, key: mark.digestKey, kind: 'checkpoint', problem: 'the stored verify checkpoint does not match the digest it names' },
+    };
+  }
+  return { digest: found.digest, broken: null };
+}
+
+/** The digest at `key`: present, well formed, in its place and signed by the published key. */
+async function signedDigestAt(
+  archive: AuditArchivePorts['archive'],
+  stream: string,
+  key: string,
+  pem: string,
+): Promise<{ digest: AuditDigest } | { broken: DigestBreak }> {
+  const text = await archive.get(key);
+  if (text === null) return { broken: { stream, key, kind: 'missing-digest', problem: 'the digest is not in the archive' } };
+  let digest: AuditDigest;
+  try {
+    digest = parseDigest(text);
+  } catch (err) {
+    return { broken: { stream, key, kind: 'format', problem: err instanceof Error ? err.message : String(err) } };
+  }
+  if (digest.stream !== stream || digestKey(stream, digest.lastSeq) !== key)
+    return { broken: { stream, key, kind: 'misplaced', problem: 'the digest is not the one this key holds' } };
+  if (!verifyDigestSignature(digest, pem)) return { broken: { stream, key, kind: 'signature', problem: 'the signature does not verify with the public key' } };
+  return { digest };
 }
 
 /**
@@ -118,10 +159,3 @@ export async function checkNewestDigestRecord(ports: DigestVerifyPorts, newest: 
 export function asChainBreak(broken: DigestBreak, after: number): ChainBreak {
   return { seq: broken.seq ?? after + 1, problem: `${broken.key}: ${broken.problem}` };
 }
-
-const markCheckpoint = (mark: DigestMark): DigestCheckpoint => ({
-  lastSeq: mark.lastSeq,
-  lastHash: mark.lastHash,
-  digestHash: mark.digestHash,
-  digestTime: mark.digestTime,
-});

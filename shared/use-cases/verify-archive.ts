@@ -1,11 +1,10 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ARCHIVE_PREFIX, DIGEST_PREFIX } from '#domain/audit-digest.ts';
-import { checkArchive, checkDigest, checkpointAfter, DIGEST_START, type DigestBreak } from '#domain/audit-digest-check.ts';
+import { DIGEST_START, type DigestBreak } from '#domain/audit-digest-check.ts';
 import { ValidationError } from '#domain/errors.ts';
-import type { ArchiveStore } from '#ports/archive-store.ts';
+import { type ArchiveReader, DIGEST_KEY, walkDigests } from './digest-walk.ts';
 
-/** What the offline verifier reads: an archive it may list and read, never write. */
-export type ArchiveReader = Pick<ArchiveStore, 'get' | 'list'>;
+export type { ArchiveReader } from './digest-walk.ts';
 
 export interface StreamVerification {
   stream: string;
@@ -29,7 +28,6 @@ export interface ArchiveVerification {
 }
 
 const PAGE = 1000;
-const DIGEST_KEY = /^digests\/([^/]+)\/(\d{12})\.json$/;
 
 /**
  * Verifies an exported (or live, read-only) archive against a trusted public key, with no other
@@ -99,31 +97,17 @@ function streamOfArchiveKey(key: string): string {
 }
 
 async function verifyStream(archive: ArchiveReader, stream: string, keys: string[], publicKey: KeyObject, named: Set<string>): Promise<StreamVerification> {
-  let checkpoint = DIGEST_START;
   const report: StreamVerification = { stream, digests: 0, records: 0, verifiedThrough: 0, newestDigestTime: null, break: null };
-  for (const key of keys) {
-    const text = DIGEST_KEY.test(key) ? await archive.get(key) : null;
-    if (text === null) {
-      report.break = { stream, key, kind: 'misplaced', problem: 'not a digest key: digests/<stream>/<12-digit lastSeq>.json' };
-      return report;
-    }
-    const checked = checkDigest(stream, key, text, publicKey, checkpoint);
-    if (!checked.ok) {
-      report.break = checked.break;
-      return report;
-    }
-    const { digest } = checked;
-    const broken = checkArchive(digest, await archive.get(digest.archiveKey), checkpoint);
-    if (broken) {
-      report.break = broken;
-      return report;
-    }
-    named.add(digest.archiveKey);
-    checkpoint = checkpointAfter(digest);
-    report.digests += 1;
-    report.records += digest.recordCount;
-    report.verifiedThrough = digest.lastSeq;
-    report.newestDigestTime = digest.digestTime;
-  }
+  const walked = await walkDigests(archive, stream, keys, publicKey, DIGEST_START, {
+    archives: true,
+    onDigest: ({ digest }) => {
+      named.add(digest.archiveKey);
+      report.digests += 1;
+      report.records += digest.recordCount;
+      report.verifiedThrough = digest.lastSeq;
+      report.newestDigestTime = digest.digestTime;
+    },
+  });
+  report.break = walked.break;
   return report;
 }
