@@ -38,6 +38,9 @@ export interface AuditDigestState {
   /** When the last digest run started, or null before the first. */
   getLastRun(): Promise<string | null>;
   saveLastRun(time: string): Promise<void>;
+  /** Streams the last run could not digest, to be tried again by the next whatever their records' time. */
+  getRetryStreams(): Promise<string[]>;
+  saveRetryStreams(streams: string[]): Promise<void>;
   getMark(kind: DigestMarkKind, stream: string): Promise<DigestMark | null>;
   /** Stores the mark if the stored one is still at lastSeq `expectedSeq` (null: none); else a StaleVersionError. */
   saveMark(kind: DigestMarkKind, mark: DigestMark, expectedSeq: number | null): Promise<void>;

@@ -1,4 +1,4 @@
-import { canonicalJson } from '#domain/audit.ts';
+import { canonicalJson, lookupStream } from '#domain/audit.ts';
 import {
   type AuditDigest,
   archiveBody,
@@ -15,6 +15,7 @@ import type { AuditLog } from '#ports/audit-log.ts';
 import type { AuditOutbox } from '#ports/audit-outbox.ts';
 import type { Clock } from '#ports/clock.ts';
 import { StaleVersionError } from '#ports/errors.ts';
+import { DAY_MS } from './digest-walk.ts';
 
 /**
  * The digest function's ports: the audit log and the archive's (bucket, signing key, digest state),
@@ -52,7 +53,11 @@ export const DEFAULT_MAX_RECORDS_PER_DIGEST = 10_000;
  * after that time, so each run looks back this far before the previous run's start.
  */
 export const DIGEST_LOOKBACK_MS = 2 * 60 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * A lookup is chained onto the stream of its own day when drained, which can be long after its
+ * time (a drainer down): each run also compares this many days' lookup streams with their digests.
+ */
+export const LOOKUP_DAYS_CHECKED = 7;
 
 /**
  * One digest run (hourly, and on demand): for each stream with records since the last run, the
@@ -73,7 +78,10 @@ export async function runDigests(ports: DigestPorts, settings: DigestSettings): 
   const publicKey = publicKeyKey(keyId);
   if ((await ports.auditArchive.archive.get(publicKey)) !== pem) await ports.auditArchive.archive.put(publicKey, pem, retainUntil());
 
-  const streams = await ports.auditArchive.digestState.changedStreams(since);
+  const retry = await ports.auditArchive.digestState.getRetryStreams();
+  const changed = await ports.auditArchive.digestState.changedStreams(since);
+  const streams = [...new Set([...changed, ...retry, ...(await lookupStreamsBehind(ports, startedAt))])].sort();
+  const done = new Set<string>();
   const report: DigestRunReport = { startedAt: startedAt.toISOString(), since, streamsChecked: 0, digests: [], failures: [], complete: true, publicKey };
   const queue = [...streams];
   const worker = async () => {
@@ -85,15 +93,35 @@ export async function runDigests(ports: DigestPorts, settings: DigestSettings): 
       report.streamsChecked += 1;
       try {
         await digestStream(ports, stream, keyId, retainUntil, settings, report);
+        done.add(stream);
       } catch (err) {
         report.failures.push({ stream, problem: err instanceof Error ? err.message : String(err) });
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(settings.concurrency ?? 8, Math.max(1, streams.length)) }, worker));
-  // A run that left a stream out starts the next from the same time, so nothing is skipped.
-  if (report.complete && report.failures.length === 0) await ports.auditArchive.digestState.saveLastRun(startedAt.toISOString());
+  // A stream that failed (or that a stopped run did not reach, of those kept for retry) is kept for
+  // the next run by name, so it holds back no other stream's `since`. A stopped run starts the next
+  // from the same time, so no changed stream is skipped.
+  const failed = report.failures.map((failure) => failure.stream);
+  const pending = retry.filter((stream) => !done.has(stream) && !failed.includes(stream));
+  const next = [...new Set([...failed, ...pending])].sort();
+  if (next.join('\n') !== [...retry].sort().join('\n')) await ports.auditArchive.digestState.saveRetryStreams(next);
+  if (report.complete) await ports.auditArchive.digestState.saveLastRun(startedAt.toISOString());
   return report;
+}
+
+/** The last LOOKUP_DAYS_CHECKED days' lookup streams holding a record after their newest digest. */
+async function lookupStreamsBehind(ports: DigestPorts, now: Date): Promise<string[]> {
+  const days = Array.from({ length: LOOKUP_DAYS_CHECKED }, (_, i) => lookupStream(new Date(now.getTime() - i * DAY_MS).toISOString()));
+  const behind = await Promise.all(
+    days.map(async (stream) => {
+      const head = await ports.auditArchive.digestState.getHead(stream);
+      const after = await ports.audit.readChain(stream, head?.lastSeq ?? 0, 1);
+      return after.records.length > 0 || after.unreadable ? stream : null;
+    }),
+  );
+  return behind.filter((stream): stream is string => stream !== null);
 }
 
 async function digestStream(

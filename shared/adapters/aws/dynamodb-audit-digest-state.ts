@@ -10,12 +10,13 @@ type Item = Record<string, AttributeValue>;
 /**
  * The digest run's own items in the audit table, beside the chains as the verify checkpoints are:
  * seq 0 under `digest#<stream>` (the newest digest), `pruned#<stream>` and `verified#<stream>` (its marks) and
- * `digest-run` (the last run's time). They carry no time-index keys, so no listing sees them.
+ * `digest-run` (the last run's time) and `digest-retry` (the streams it could not digest). They carry no time-index keys, so no listing sees them.
  */
 export const AUDIT_DIGEST_ITEMS = {
   headPrefix: 'digest#',
   markPrefix: { pruned: 'pruned#', verified: 'verified#' },
   run: 'digest-run',
+  retry: 'digest-retry',
   seq: 0,
   /** Attributes: the JSON body, and the seq the next conditional save compares. */
   body: 'body',
@@ -53,12 +54,21 @@ export class DynamoDbAuditDigestState implements AuditDigestState {
     return this.#get<string>(AUDIT_DIGEST_ITEMS.run);
   }
 
-  async saveLastRun(time: string): Promise<void> {
+  saveLastRun(time: string): Promise<void> {
+    return this.#putBody(AUDIT_DIGEST_ITEMS.run, time);
+  }
+
+  async getRetryStreams(): Promise<string[]> {
+    return (await this.#get<string[]>(AUDIT_DIGEST_ITEMS.retry)) ?? [];
+  }
+
+  saveRetryStreams(streams: string[]): Promise<void> {
+    return this.#putBody(AUDIT_DIGEST_ITEMS.retry, streams);
+  }
+
+  async #putBody(stream: string, body: unknown): Promise<void> {
     await this.options.client.send(
-      new PutItemCommand({
-        TableName: this.options.tableName,
-        Item: { ...key(AUDIT_DIGEST_ITEMS.run), [AUDIT_DIGEST_ITEMS.body]: { S: JSON.stringify(time) } },
-      }),
+      new PutItemCommand({ TableName: this.options.tableName, Item: { ...key(stream), [AUDIT_DIGEST_ITEMS.body]: { S: JSON.stringify(body) } } }),
     );
   }
 

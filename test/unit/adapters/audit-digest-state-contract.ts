@@ -67,6 +67,10 @@ export function auditDigestStateContract(name: string, make: () => Promise<{ log
       expect(await state.getLastRun()).toBeNull();
       await state.saveLastRun('2026-12-03T15:00:00.000Z');
       expect(await state.getLastRun()).toBe('2026-12-03T15:00:00.000Z');
+      expect(await state.getRetryStreams()).toEqual([]);
+      await state.saveRetryStreams(['service#a', 'lookup#2026-12-01']);
+      expect(await state.getRetryStreams()).toEqual(['service#a', 'lookup#2026-12-01']);
+      expect(await state.getLastRun()).toBe('2026-12-03T15:00:00.000Z');
       const mark = {
         stream: 'system',
         digestKey: 'digests/system/000000000002.json',

@@ -36,6 +36,12 @@ export class MemoryDigestState implements AuditDigestState {
     this.lastRun = time;
   };
 
+  retry: string[] = [];
+  getRetryStreams = async () => [...this.retry];
+  saveRetryStreams = async (streams: string[]) => {
+    this.retry = [...streams];
+  };
+
   getMark = async (kind: DigestMarkKind, stream: string) => stored(this.marks.get(`${kind}#${stream}`) ?? null);
 
   async saveMark(kind: DigestMarkKind, mark: DigestMark, expectedSeq: number | null): Promise<void> {
