@@ -1,6 +1,5 @@
 import type { OperationTable } from '#functions/http/operation-table.ts';
-import { auditPublicKey } from '#use-cases/audit-public-key.ts';
-import { listAudit, VERIFY_TIME_BUDGET_MS, verifyAudit } from '#use-cases/audit-trail.ts';
+import { listAudit } from '#use-cases/audit-trail.ts';
 import { ruleStatus } from '#use-cases/rule-status.ts';
 import { createRule, deleteRule, getRule, listRules, updateRule } from '#use-cases/rules.ts';
 import { updateService } from '#use-cases/service-update.ts';
@@ -20,27 +19,17 @@ export const operations: OperationTable<ApiOperationId> = {
   updateRule: (r) => updateRule(r.ports, r.caller, r.path.id, r.body, r),
   deleteRule: (r) => deleteRule(r.ports, r.caller, r.path.id, r),
   getRuleStatus: (r) => ruleStatus(r.ports, r.path.id),
-  listAudit: ({ ports, query: q }) =>
-    listAudit(ports, {
-      limit: q.limit,
-      ...(q.kind ? { kind: q.kind } : {}),
-      ...(q.service ? { service: q.service } : {}),
-      ...(q.since ? { since: new Date(q.since).toISOString() } : {}),
-      ...(q.until ? { until: new Date(q.until).toISOString() } : {}),
-      ...(q.cursor ? { cursor: q.cursor } : {}),
-    }),
-  getAuditPublicKey: ({ ports }) => auditPublicKey(ports),
-  verifyAudit: ({ ports, query: q }) => {
-    const stopAt = Date.now() + VERIFY_TIME_BUDGET_MS;
-    return verifyAudit(
+  listAudit: ({ ports, caller, query: q }) =>
+    listAudit(
       ports,
       {
-        from: q.from,
+        limit: q.limit,
+        ...(q.kind ? { kind: q.kind } : {}),
         ...(q.service ? { service: q.service } : {}),
-        ...(q.kind === 'lookup' ? { lookupDay: q.day ?? ports.clock.now().toISOString().slice(0, 10) } : {}),
+        ...(q.since ? { since: new Date(q.since).toISOString() } : {}),
+        ...(q.until ? { until: new Date(q.until).toISOString() } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
       },
-      () => Date.now() > stopAt,
-    );
-  },
+      caller,
+    ),
 };

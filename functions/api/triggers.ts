@@ -62,22 +62,6 @@ export const routes = [
     summary: 'Replicas from the cluster, metric from CloudWatch, alarm state and last decision',
   },
   { kind: 'http', method: 'GET', path: '/audit', scope: 'hms/audit.read', operationId: 'listAudit', summary: 'Audit records, newest first, with pagination' },
-  {
-    kind: 'http',
-    method: 'GET',
-    path: '/audit/verify',
-    scope: 'hms/audit.read',
-    operationId: 'verifyAudit',
-    summary: "Check the hash chain of a service's audit stream",
-  },
-  {
-    kind: 'http',
-    method: 'GET',
-    path: '/audit/public-key',
-    scope: 'hms/audit.read',
-    operationId: 'getAuditPublicKey',
-    summary: 'The public key (PEM) that verifies the signed audit digests, as the signing key gives it',
-  },
 ] as const satisfies readonly RouteTrigger[];
 
 /** The operations these routes name: each needs a contract, a response schema and an operation, or the build fails. */
@@ -85,9 +69,9 @@ export type ApiOperationId = (typeof routes)[number]['operationId'];
 
 export const apiFunction: FunctionDeclaration = {
   name: 'api',
-  description: 'HTTP API: services, autoscale rules, status and audit',
+  description: 'HTTP API: services, autoscale rules, status and the audit listing',
   timeoutSeconds: 29,
   memoryMb: 512,
-  needs: ['state', 'audit', 'audit-outbox', 'audit-archive-read', 'alarms-read', 'alarms-write', 'metrics-read', 'cluster-read'],
+  needs: ['state', 'audit', 'audit-outbox', 'alarms-read', 'alarms-write', 'metrics-read', 'cluster-read'],
   triggers: routes,
 };

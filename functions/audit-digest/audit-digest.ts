@@ -9,6 +9,7 @@ import type { Wiring } from '#ports/ports.ts';
 import { type DigestPorts, type DigestRunReport, runDigests } from '#use-cases/audit-digests.ts';
 import { type PruneReport, pruneAudit } from '#use-cases/audit-prune.ts';
 import { contract } from '../api/contract.ts';
+import { auditReadOperations } from './operations.ts';
 import { auditDigestRoutes } from './triggers.ts';
 
 /** The digest function's settings, read at the edge (HMS_AUDIT_RETENTION_DAYS, HMS_AUDIT_HOT_DAYS). */
@@ -26,7 +27,8 @@ const SCHEDULED_MARGIN_MS = 30_000;
 
 /**
  * The digest function: hourly, a digest run then the retention prune; on POST /audit/digests, a
- * digest run within the API's time. AWS and the sandbox run the same code around their wiring.
+ * digest run within the API's time; GET /audit/verify and GET /audit/public-key, recorded as
+ * lookups like every authenticated GET. AWS and the sandbox run the same code around their wiring.
  */
 export function createAuditDigestHandler(wire: () => Promise<DigestWiring>, reporter: ErrorReporter) {
   const http = createHttpHandler(
@@ -39,6 +41,7 @@ export function createAuditDigestHandler(wire: () => Promise<DigestWiring>, repo
           const stopAt = Date.now() + ON_DEMAND_BUDGET_MS;
           return runDigests(ports, { retentionDays: settings.retentionDays, shouldStop: () => Date.now() > stopAt });
         },
+        ...auditReadOperations,
       },
     },
     wire,

@@ -1,4 +1,3 @@
-import type { AuditArchivePorts } from './audit-digest-state.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { AuditOutbox } from './audit-outbox.ts';
 import type { Clock } from './clock.ts';
@@ -37,8 +36,6 @@ export interface CapacityTimings {
 /** Ports of the functions that read metrics and alarms: the API, the scaler and the reconciler. */
 export interface Ports extends CorePorts {
   metrics: Metrics;
-  /** The signed digests' archive, for verify and the public key; absent where no archive is deployed (verify then reports no digests). */
-  auditArchive?: AuditArchivePorts;
 }
 
 /** Ports of the functions that plan and run bursts: the cost API and the burst runner. */

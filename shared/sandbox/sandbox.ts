@@ -201,7 +201,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     reporter: { error: (message, details) => console.error(message, details) },
     digestMinutes: options.digestMinutes ?? 60,
   });
-  wiring.ports.auditArchive = auditArchive.ports;
   const wire = async () => wiring;
   const as = (actor: string) => async () => ({ ...wiring, controllerActor: `role/hms-sys-${actor}` });
   const reporter = { error: (message: string, details: Record<string, unknown>) => console.error(message, details) };

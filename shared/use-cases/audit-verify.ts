@@ -48,7 +48,8 @@ export interface VerifyReport {
   digests: DigestVerifyReport | null;
 }
 
-type VerifyPorts = { audit: AuditLog; clock: Clock; auditArchive?: AuditArchivePorts };
+/** Without an archive, verify checks the chain alone and reports no digests. */
+export type VerifyPorts = { audit: AuditLog; clock: Clock; auditArchive?: AuditArchivePorts };
 
 /**
  * Verifies a stream's hash chain in pages, from the stored checkpoint or from the first record.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { digestKey } from '#domain/audit-digest.ts';
+import { routes as apiRoutes } from '#functions/api/triggers.ts';
 import { createAuditDigestHandler } from '#functions/audit-digest/audit-digest.ts';
 import { auditDigestFunction, auditDigestRoutes } from '#functions/audit-digest/triggers.ts';
 import type { ApiEvent, ApiResult } from '#functions/http/http.ts';
@@ -14,11 +15,12 @@ function setup() {
     async () => ({ ports: fixture.ports, controllerActor: 'role/hms-sys-audit-digest', settings: { retentionDays: 365, hotDays: 90 } }),
     { error: (message) => errors.push(message) },
   );
-  const post = async (scope: string) => {
-    const route = auditDigestRoutes[0];
+  const request = async (method: string, target: string, scope: string) => {
+    const url = new URL(target, 'http://localhost');
+    const route = auditDigestRoutes.find((r) => r.method === method && r.path === url.pathname)!;
     const event = apiGatewayEvent({
-      method: 'POST',
-      url: new URL(route.path, 'http://localhost'),
+      method,
+      url,
       headers: {},
       body: '',
       route,
@@ -29,7 +31,9 @@ function setup() {
     const result = (await handler(event as unknown as ApiEvent, lambdaContext('audit-digest'))) as ApiResult;
     return { status: result.statusCode, body: JSON.parse(String(result.body)) };
   };
-  return { ...fixture, handler, post, errors };
+  const post = (scope: string) => request('POST', '/audit/digests', scope);
+  const lookups = () => [...fixture.ports.auditOutbox.items.values()].map((p) => p.entry).filter((e) => e.kind === 'lookup');
+  return { ...fixture, handler, post, request, lookups, errors };
 }
 
 describe('the audit-digest function', () => {
@@ -60,5 +64,38 @@ describe('the audit-digest function', () => {
     const answer = await post('hms/audit.digest');
     expect(answer.status).toBe(200);
     expect(answer.body.digests).toEqual([{ stream: 'service#orders', firstSeq: 1, lastSeq: 1, key: digestKey('service#orders', 1) }]);
+  });
+
+  it('serves GET /audit/verify and GET /audit/public-key, which the API function no longer declares', () => {
+    const served = (routes: readonly { method: string; path: string }[]) => routes.map((r) => `${r.method} ${r.path}`);
+    expect(served(auditDigestRoutes)).toEqual(['POST /audit/digests', 'GET /audit/verify', 'GET /audit/public-key']);
+    expect(served(apiRoutes)).not.toContain('GET /audit/verify');
+    expect(served(apiRoutes)).not.toContain('GET /audit/public-key');
+    expect(auditDigestRoutes.filter((r) => r.method === 'GET').map((r) => r.scope)).toEqual(['hms/audit.read', 'hms/audit.read']);
+  });
+
+  it('GET /audit/verify checks the chain and its signed digest, and is recorded as a lookup', async () => {
+    const { audit, post, request, lookups } = setup();
+    await audit.append(change('orders', '2026-12-03T14:00:00.000Z'));
+    await post('hms/audit.digest');
+    const report = await request('GET', '/audit/verify?service=orders', 'hms/audit.read');
+    expect(report.status).toBe(200);
+    expect(report.body).toMatchObject({ stream: 'service#orders', intact: true, verifiedThrough: 1, digests: { checked: 1, firstBreak: null } });
+    expect(lookups()).toMatchObject([
+      { actor: 'user/ana', action: 'lookup.verifyAudit', target: '/audit/verify', before: { query: { service: 'orders' } }, outcome: 'success' },
+    ]);
+  });
+
+  it("GET /audit/public-key answers the signer's key, and a read without hms/audit.read is refused and recorded as denied", async () => {
+    const { signer, request, lookups } = setup();
+    const { keyId, pem } = await signer.publicKey();
+    const answer = await request('GET', '/audit/public-key', 'hms/audit.read');
+    expect(answer).toMatchObject({ status: 200, body: { keyId, pem, key: `keys/${encodeURIComponent(keyId)}.pem` } });
+    const refused = await request('GET', '/audit/public-key', 'hms/rules.read');
+    expect(refused.status).toBe(403);
+    expect(lookups().map((e) => [e.action, e.outcome])).toEqual([
+      ['lookup.getAuditPublicKey', 'success'],
+      ['lookup.getAuditPublicKey', 'denied'],
+    ]);
   });
 });

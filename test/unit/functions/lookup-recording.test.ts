@@ -1,25 +1,44 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LocalAuditSigner } from '#adapters/local/local-audit-signer.ts';
 import { createApiHandler } from '#functions/api/api.ts';
 import { routes } from '#functions/api/triggers.ts';
+import { createAuditDigestHandler } from '#functions/audit-digest/audit-digest.ts';
+import { auditDigestRoutes } from '#functions/audit-digest/triggers.ts';
 import type { ApiEvent, ApiResult } from '#functions/http/http.ts';
 import { openApiDocument } from '#functions/openapi/document.ts';
 import { apiGatewayEvent } from '#sandbox/api-server.ts';
 import { lambdaContext } from '#sandbox/local-bus.ts';
 import { drainAuditOutbox } from '#use-cases/drain-audit-outbox.ts';
+import { MemoryArchive } from '../use-cases/memory-archive.ts';
+import { MemoryDigestState } from '../use-cases/memory-digest-state.ts';
 import { memoryPorts } from '../use-cases/memory-ports.ts';
 import { PORTAL } from '../use-cases/seeded-ports.ts';
 
 const READER = ['hms/rules.read', 'hms/audit.read', 'hms/services.write'];
+const keyFile = join(mkdtempSync(join(tmpdir(), 'lookup-key-')), 'audit-signing-key.pem');
 
 function setup() {
   const { ports, clock } = memoryPorts(new Date('2026-12-03T09:30:00.000Z'));
   const errors: string[] = [];
-  const handler = createApiHandler(async () => ({ ports, controllerActor: 'role/hms-sys-api' }), { error: (message) => errors.push(message) });
-  /** Calls the handler as API Gateway would, after its JWT authorizer passed these claims. */
+  const reporter = { error: (message: string) => errors.push(message) };
+  const api = createApiHandler(async () => ({ ports, controllerActor: 'role/hms-sys-api' }), reporter);
+  // GET /audit/verify is the audit-digest function's, over the same audit log and outbox.
+  const auditArchive = { archive: new MemoryArchive(), digestState: new MemoryDigestState(ports.audit), signer: new LocalAuditSigner({ keyFile }) };
+  const digestPorts = { audit: ports.audit, auditOutbox: ports.auditOutbox, clock: ports.clock, auditArchive };
+  const digest = createAuditDigestHandler(
+    async () => ({ ports: digestPorts, controllerActor: 'role/hms-sys-audit-digest', settings: { retentionDays: 365, hotDays: 90 } }),
+    reporter,
+  );
+  /** Calls the function serving the route as API Gateway would, after its JWT authorizer passed these claims. */
   const call = async (method: string, target: string, claims: Record<string, unknown> = { sub: 'user/ana', scope: READER.join(' ') }, body?: unknown) => {
     const url = new URL(target, 'http://localhost');
-    const route = routes.find((r) => r.method === method && new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(url.pathname));
+    const matches = (r: { method: string; path: string }) => r.method === method && new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(url.pathname);
+    const route = routes.find(matches) ?? auditDigestRoutes.find(matches);
     if (!route) throw new Error(`no route for ${method} ${url.pathname}`);
+    const handler = routes.some(matches) ? api : digest;
     const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
     const values = url.pathname.split('/').filter((_, i) => route.path.split('/')[i]?.startsWith('{'));
     const event = apiGatewayEvent({
@@ -32,7 +51,7 @@ function setup() {
       claims: claims as never,
       sourceIp: '127.0.0.1',
     });
-    const result = (await handler(event as unknown as ApiEvent, lambdaContext('api'))) as ApiResult;
+    const result = (await handler(event as unknown as ApiEvent, lambdaContext(handler === api ? 'api' : 'audit-digest'))) as ApiResult;
     return { status: result.statusCode, body: JSON.parse(String(result.body)) as Record<string, unknown>, requestId: event.requestContext.requestId };
   };
   const lookups = () => [...ports.auditOutbox.items.values()].filter((p) => p.entry.kind === 'lookup');
@@ -135,6 +154,26 @@ describe('reading the lookups', () => {
     // Draining again finds nothing new for the reads already listed.
     await drainAuditOutbox(ports, { graceMs: 0 });
     expect(ports.audit.records.filter((r) => r.action === 'lookup.getService')).toHaveLength(1);
+  });
+
+  it("records a failed lookup listing or lookup verify as failure: a read's drain never chains the read's own lookup", async () => {
+    const { call, ports } = setup();
+    await call('GET', '/services');
+    const badCursor = await call('GET', `/audit?kind=lookup&cursor=${Buffer.from('{"edited":true}').toString('base64url')}`);
+    expect(badCursor.status).toBe(400);
+    // The listing drained the lookups waiting before it, but left its own.
+    expect(ports.audit.records.map((r) => r.action)).toEqual(['lookup.listServices']);
+    const noLookups = await call('GET', '/audit/verify?kind=lookup&day=2026-12-01');
+    expect(noLookups.status).toBe(404);
+
+    await drainAuditOutbox(ports, { graceMs: 0 });
+    const recorded = (requestId: string) => ports.audit.records.filter((r) => r.requestId === requestId).map((r) => [r.action, r.outcome, r.reasons[0]]);
+    expect(recorded(badCursor.requestId)).toEqual([
+      ['lookup.listAudit', 'failure', expect.stringMatching(/^authorized by scope hms\/audit.read; answered 400 /)],
+    ]);
+    expect(recorded(noLookups.requestId)).toEqual([
+      ['lookup.verifyAudit', 'failure', expect.stringMatching(/^authorized by scope hms\/audit.read; answered 404 /)],
+    ]);
   });
 
   it('verifies a day of lookups, and refuses kind=lookup with a service', async () => {
