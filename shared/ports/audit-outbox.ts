@@ -17,7 +17,12 @@ export type ChangeProbe =
   /** A rotation started (RotateSecret with `token` as its ClientRequestToken): the secret has a version `token`. */
   | { kind: 'rotation-started'; secretId: string; token: string }
   /** Rotation turned on for the secret: DescribeSecret shows RotationEnabled. */
-  | { kind: 'rotation-scheduled'; secretId: string };
+  | { kind: 'rotation-scheduled'; secretId: string }
+  /**
+   * A short-lived database login: issued, its secret is listed and its role exists (read with the
+   * master secret `database`); revoked (`issued: false`), its secret is gone (deleted after the role).
+   */
+  | { kind: 'db-credential'; secretArn: string; service: string; database: string; role: string; issued: boolean };
 
 /**
  * An audit record not yet on its chain. A change writes its intent (entry plus probe) before the

@@ -22,7 +22,9 @@ import type { AuditOutbox } from '#ports/audit-outbox.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { SecretsPorts, Wiring } from '#ports/ports.ts';
 import type { StateStore } from '#ports/state-store.ts';
+import { credentialProbes } from '#use-cases/credential-probes.ts';
 import type { ProbeAnswer } from '#use-cases/drain-audit-outbox.ts';
+import { probesOf } from '#use-cases/drain-audit-outbox.ts';
 import { pendingChecks } from '#use-cases/rotate-secret.ts';
 import { rotationProbes } from '#use-cases/rotation-probes.ts';
 import type { LocalBus, LocalHandler } from './local-bus.ts';
@@ -143,7 +145,7 @@ export async function startSecretsSandbox(options: SecretsSandboxOptions): Promi
     maxConcurrentRestarts: options.maxConcurrentRestarts,
   };
   const sweeper = createSecretSweeperHandler(async () => wiring('secret-sweeper'), graceOptions) as unknown as LocalHandler;
-  const revoker = createCredentialRevokerHandler(async () => wiring('credential-revoker')) as unknown as LocalHandler;
+  const revoker = createCredentialRevokerHandler(async () => wiring('credential-revoker'), graceOptions) as unknown as LocalHandler;
   const restarter = createConsumerRestarterHandler(async () => ({
     ports: restarterPorts,
     controllerActor: 'role/hms-sys-consumer-restarter',
@@ -156,7 +158,7 @@ export async function startSecretsSandbox(options: SecretsSandboxOptions): Promi
   return {
     secrets,
     postgres,
-    auditProbes: rotationProbes(rotationPorts, pendingChecks(rotationPorts)),
+    auditProbes: probesOf(rotationProbes(rotationPorts, pendingChecks(rotationPorts)), credentialProbes(ports)),
     apiHandler: createSecretsApiHandler(async () => wiring('secrets-api'), reporter) as unknown as LocalHandler,
     sweepNow: () => options.bus.invoke('secret-sweeper', sweeper, { id: `manual-sweep-${Date.now()}` }),
     revokeNow: () => options.bus.invoke('credential-revoker', revoker, { id: `manual-revoke-${Date.now()}` }),

@@ -1,5 +1,6 @@
 import { parsePostgresSecret } from '#domain/rotation.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
+import type { AuditOutbox } from '#ports/audit-outbox.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { Database, DatabaseLogin } from '#ports/database.ts';
 import type { EventPublisher } from '#ports/events.ts';
@@ -13,6 +14,7 @@ export interface CredentialPorts {
   secrets: SecretStore;
   database: Database;
   audit: AuditLog;
+  auditOutbox: AuditOutbox;
   clock: Clock;
   /** Where a replacement is announced, so the service's Deployment restarts onto it. */
   events?: EventPublisher;

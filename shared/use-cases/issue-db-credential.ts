@@ -12,12 +12,13 @@ import {
   listDbCredentials,
   TEMPLATE_ROLE_TAG,
 } from './db-credentials.ts';
-import { record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 
 /**
  * Issues a short-lived PostgreSQL login: a role WITH LOGIN, VALID UNTIL now + ttl, member of the
  * template role, stored as a secret tagged with its expiry. The secret goes first, so a role is
- * never made that the revoker cannot find; if the role cannot be made, the secret is removed.
+ * never made that the revoker cannot find; if the role cannot be made, the secret is removed. The
+ * role is made under its audit intent (recorded-change.ts; credential-probes.ts tells whether it stood).
  * The answer names the secret, never the password.
  */
 export async function issueDbCredential(ports: CredentialPorts, caller: Caller, input: IssueInput) {
@@ -43,21 +44,25 @@ export async function issueDbCredential(ports: CredentialPorts, caller: Caller, 
       [CREDENTIAL_TAGS.expiresAt]: expiresAt.toISOString(),
     },
   });
-  try {
-    await ports.database.createLoginRole(admin, username, password, { memberOf: template, validUntil: expiresAt });
-  } catch (err) {
-    await ports.secrets.delete(arn).catch(() => undefined);
-    throw err;
-  }
   const issued = { arn, service: input.service, database: master.arn, username, expiresAt: expiresAt.toISOString() };
-  await record(ports, caller, {
+  // The login is the change: its secret (whose ARN names the record) holds nothing usable until the role exists.
+  const plan = {
     action: 'db-credential.issue',
     target: `secret/${arn}`,
     before: null,
     after: issued,
-    outcome: 'success',
+    outcome: 'success' as const,
     reasons: [`role ${username} joins ${template}, valid for ${input.ttlMinutes} min`],
     serviceName: input.service,
+    probe: { kind: 'db-credential' as const, secretArn: arn, service: input.service, database: master.arn, role: username, issued: true },
+  };
+  await recordedChange(ports, caller, plan, async () => {
+    try {
+      await ports.database.createLoginRole(admin, username, password, { memberOf: template, validUntil: expiresAt });
+    } catch (err) {
+      await ports.secrets.delete(arn).catch(() => undefined);
+      throw err;
+    }
   });
   const earlier = (await listDbCredentials(ports, input.service)).filter((c) => c.database === master.arn && c.arn !== arn);
   if (earlier.length > 0 && ports.events) {

@@ -1,11 +1,12 @@
 import { NotFoundError } from '#domain/errors.ts';
 import type { Caller } from '#ports/ports.ts';
 import { adminLogin, type CredentialPorts, isIssued, listDbCredentials } from './db-credentials.ts';
-import { record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 
 /**
  * Drops every issued role whose time is up (ending its sessions) and deletes its secret, so a
  * credential lives at most its TTL plus one revoker period. `only` revokes that one credential now.
+ * Each revocation runs under its audit intent (recorded-change.ts; credential-probes.ts).
  */
 export async function revokeDbCredentials(ports: CredentialPorts, caller: Caller, options: { only?: string } = {}) {
   const now = ports.clock.now().getTime();
@@ -23,18 +24,28 @@ export async function revokeDbCredentials(ports: CredentialPorts, caller: Caller
     }
     try {
       const admin = adminLogin((await ports.secrets.getValue(credential.database!)).value);
-      await ports.database.dropRole(admin, credential.username!);
-      await ports.secrets.delete(credential.arn);
-      revoked.push(credential.arn);
-      await record(ports, caller, {
+      const plan = {
         action: 'db-credential.revoke',
         target: `secret/${credential.arn}`,
         before: credential,
         after: null,
-        outcome: 'success',
+        outcome: 'success' as const,
         reasons: [options.only ? 'revoked on request' : `expired at ${credential.expiresAt}`],
         serviceName: credential.service,
+        probe: {
+          kind: 'db-credential' as const,
+          secretArn: credential.arn,
+          service: credential.service ?? '',
+          database: credential.database!,
+          role: credential.username!,
+          issued: false,
+        },
+      };
+      await recordedChange(ports, caller, plan, async () => {
+        await ports.database.dropRole(admin, credential.username!);
+        await ports.secrets.delete(credential.arn);
       });
+      revoked.push(credential.arn);
     } catch (err) {
       failures.push({ arn: credential.arn, error: (err as Error).message });
     }

@@ -145,6 +145,8 @@ export const SECRET_READS: Readonly<
   'shared/use-cases/restart-consumers.ts': { DescribeSecret: [rotated] },
   'shared/use-cases/issue-db-credential.ts': { DescribeSecret: [credentialMaster], GetSecretValue: [credentialMaster] },
   'shared/use-cases/revoke-db-credentials.ts': { GetSecretValue: [credentialMaster] },
+  // The revoker's drainer asks PostgreSQL whether an issued role exists, logging in with the master secret.
+  'shared/use-cases/credential-probes.ts': { GetSecretValue: [credentialMaster] },
   'shared/use-cases/rotate-secret.ts': { DescribeSecret: [rotated], GetSecretValue: [rotated] },
   // A drainer's probe of a rotation step reads the secret's version stages, never a value.
   'shared/use-cases/rotation-probes.ts': { DescribeSecret: [rotated] },

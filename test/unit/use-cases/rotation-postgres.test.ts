@@ -139,7 +139,7 @@ describe('one-hour database credentials', () => {
   it("issues a login with the template role's grants that is refused once it expires and dropped by the revoker", async () => {
     const store = new LocalSecretStore({ clock });
     const { ports: memory } = memoryPorts();
-    const ports = { secrets: store, database, audit: memory.audit, clock };
+    const ports = { secrets: store, database, audit: memory.audit, auditOutbox: memory.auditOutbox, clock };
     const master = await store.create({
       name: 'db/master-creds',
       value: secretFor(pgf.admin.username, pgf.admin.password),
