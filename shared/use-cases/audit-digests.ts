@@ -9,8 +9,10 @@ import {
   digestSigningInput,
   publicKeyKey,
   sha256Hex,
+  type UnsignedDigest,
 } from '#domain/audit-digest.ts';
 import type { AuditArchivePorts } from '#ports/audit-digest-state.ts';
+import { AuditSigningError } from '#ports/audit-signer.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
 import type { AuditOutbox } from '#ports/audit-outbox.ts';
 import type { Clock } from '#ports/clock.ts';
@@ -151,8 +153,7 @@ async function digestStream(
       archiveKey: archiveKey(stream, first.seq, last.seq),
       keyId,
     });
-    const signed = await ports.auditArchive.signer.sign(digestSigningInput(unsigned));
-    const digest: AuditDigest = { ...unsigned, keyId: signed.keyId, algorithm: signed.algorithm, signature: signed.signature };
+    const digest = await signDigest(ports, unsigned);
     try {
       await ports.auditArchive.digestState.saveHead(digest, head?.lastSeq ?? null);
     } catch (err) {
@@ -165,6 +166,22 @@ async function digestStream(
     if (!page.more) return;
     head = digest;
   }
+}
+
+/**
+ * Signs a digest built with the key id the signer's publicKey() gave. keyId and algorithm are among
+ * the signed fields, so a signer answering with another key or algorithm is refused: the digest
+ * would name a key that did not sign it.
+ */
+async function signDigest(ports: DigestPorts, unsigned: UnsignedDigest): Promise<AuditDigest> {
+  const signed = await ports.auditArchive.signer.sign(digestSigningInput(unsigned));
+  if (signed.keyId !== unsigned.keyId || signed.algorithm !== unsigned.algorithm) {
+    throw new AuditSigningError(
+      `${unsigned.stream}: the signer signed with ${signed.keyId} (${signed.algorithm}), but the digest names ${unsigned.keyId} (${unsigned.algorithm}); not written`,
+      true,
+    );
+  }
+  return { ...unsigned, signature: signed.signature };
 }
 
 /**
