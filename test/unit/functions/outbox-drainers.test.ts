@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalSecretStore } from '#adapters/local/local-secret-store.ts';
+import { createCredentialRevokerHandler } from '#functions/credential-revoker/credential-revoker.ts';
 import { createReconcilerHandler } from '#functions/reconciler/reconciler.ts';
 import { createSecretSweeperHandler } from '#functions/secret-sweeper/secret-sweeper.ts';
 import type { Database } from '#ports/database.ts';
@@ -71,5 +72,26 @@ describe('the secret sweeper drains the audit outbox', () => {
     await handler({ id: 'sweep-1' }, lambdaContext('secret-sweeper', 60));
     expect(env.ports.audit.records.filter((r) => r.intent === 'finish')).toEqual([expect.objectContaining({ outcome: 'failure' })]);
     expect([...env.ports.auditOutbox.items.keys()]).toEqual(['set']);
+  });
+});
+
+describe('the credential revoker drains the audit outbox', () => {
+  it('settles logins issued and revoked by a process that stopped, by what ListSecrets lists, and leaves what it cannot probe', async () => {
+    const env = await seededPorts(caller);
+    const secrets = new LocalSecretStore({ clock: env.clock });
+    const login = { service: 'eligibility-api', database: 'arn:master', role: 'hms_eligibility_api_0123abcd' };
+    // Neither secret is listed: the revoked one's deletion stood; the issued one was never made.
+    await leftIntent(env, 'revoked', { kind: 'db-credential', secretArn: 'arn:gone-1', ...login, issued: false }, 'db-credential.revoke');
+    await leftIntent(env, 'issued', { kind: 'db-credential', secretArn: 'arn:gone-2', ...login, issued: true }, 'db-credential.issue');
+    await leftIntent(env, 'rotation', { kind: 'rotation-started', secretId: 'arn:other', token: 't' }, 'secret.rotate');
+    const ports: SecretsPorts = { ...env.ports, secrets, database: {} as Database, events: new MemoryEvents() };
+    const handler = createCredentialRevokerHandler(async () => ({ ports, controllerActor: 'role/hms-sys-credential-revoker' }), { outboxGraceSeconds: 0 });
+    await handler({ id: 'revoke-1' }, lambdaContext('credential-revoker', 60));
+    const drained = env.ports.audit.records.filter((r) => r.intent === 'revoked' || r.intent === 'issued');
+    expect(drained).toEqual([
+      expect.objectContaining({ intent: 'revoked', outcome: 'success', reasons: [DRAINER_RECORDED_REASON] }),
+      expect.objectContaining({ intent: 'issued', outcome: 'failure', reasons: [NOT_TAKEN_REASON] }),
+    ]);
+    expect([...env.ports.auditOutbox.items.keys()]).toEqual(['rotation']);
   });
 });
