@@ -72,6 +72,6 @@ export const apiFunction: FunctionDeclaration = {
   description: 'HTTP API: services, autoscale rules, status and the audit listing',
   timeoutSeconds: 29,
   memoryMb: 512,
-  needs: ['state', 'audit', 'audit-outbox', 'alarms-read', 'alarms-write', 'metrics-read', 'cluster-read'],
+  needs: ['state', 'audit', 'audit-outbox', 'audit-outbox-drain', 'alarms-read', 'alarms-write', 'metrics-read', 'cluster-read'],
   triggers: routes,
 };

@@ -40,7 +40,7 @@ export const auditDigestFunction: FunctionDeclaration = {
   // Verify checks up to 250,000 records a call; Lambda's CPU grows with memory.
   memoryMb: 1024,
   // audit-outbox: a lookup day's verify chains the waiting lookups first, deleting their outbox items.
-  needs: ['audit', 'audit-outbox', 'audit-digest', 'audit-prune'],
+  needs: ['audit', 'audit-outbox', 'audit-outbox-drain', 'audit-digest', 'audit-prune'],
   // No maxInstances: it serves readers' requests, so it reserves what every HTTP function does.
   // Two digest runs at once are safe (a range is claimed before it is signed).
   triggers: [{ kind: 'schedule', id: 'DigestAudit', description: 'every hour', rateMinutes: 60 }, ...auditDigestRoutes],

@@ -5,6 +5,6 @@ export const credentialRevokerFunction: FunctionDeclaration = {
   description: 'Drops expired short-lived database roles, ending their sessions, and deletes their secrets',
   timeoutSeconds: 120,
   memoryMb: 256,
-  needs: ['audit', 'audit-outbox', 'credentials-revoke', 'database'],
+  needs: ['audit', 'audit-outbox', 'audit-outbox-drain', 'credentials-revoke', 'database'],
   triggers: [{ kind: 'schedule', id: 'RevokeExpired', description: 'every 5 minutes', rateMinutes: 5 }],
 };

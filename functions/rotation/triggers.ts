@@ -6,6 +6,6 @@ export const rotationFunction: FunctionDeclaration = {
   description: 'Secrets Manager rotation function: createSecret, setSecret, testSecret, finishSecret for hms-sys strategies',
   timeoutSeconds: 60,
   memoryMb: 256,
-  needs: ['secrets-rotate', 'database', 'audit', 'audit-outbox'],
+  needs: ['secrets-rotate', 'database', 'audit', 'audit-outbox', 'audit-outbox-drain'],
   triggers: [],
 };

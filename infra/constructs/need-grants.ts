@@ -28,6 +28,18 @@ export interface NeedResources {
 /** Grants one need to a role. */
 export type NeedGrant = (role: ManagedPolicyRole, resources: NeedResources) => void;
 
+/** `action` on the audit table's outbox items alone (why the Null condition: at 'audit-outbox'). */
+function outboxItemsOnly(tables: StateTables, action: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: [action],
+    resources: [tables.audit.tableArn],
+    conditions: {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_OUTBOX.streamPrefix}*`] },
+      Null: { 'dynamodb:LeadingKeys': 'false' },
+    },
+  });
+}
+
 /** Only this system's alarms: every hms-sys alarm name starts with ALARM_PREFIX. */
 const alarmArns = `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${ALARM_PREFIX}*`;
 const ALARM_ARNS_FINDING = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${ALARM_PREFIX}*]`;
@@ -66,16 +78,11 @@ const GRANTS: Record<Need, NeedGrant> = {
   // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition_examples-multi-valued-context-keys.html):
   // the Null condition refuses a request without the key rather than let it through.
   'audit-outbox': (role, { tables }) => {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:DeleteItem'],
-        resources: [tables.audit.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_OUTBOX.streamPrefix}*`] },
-          Null: { 'dynamodb:LeadingKeys': 'false' },
-        },
-      }),
-    );
+    role.addToPrincipalPolicy(outboxItemsOnly(tables, 'dynamodb:DeleteItem'));
+  },
+  // A drainer's claim on an item, and its release: UpdateItem, conditional so it never creates an item.
+  'audit-outbox-drain': (role, { tables }) => {
+    role.addToPrincipalPolicy(outboxItemsOnly(tables, 'dynamodb:UpdateItem'));
   },
   // DescribeAlarms with AlarmNamePrefix is authorized against every alarm, not the prefix, so a grant
   // on alarm:hms-sys-* is refused (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/permissions-reference-cw.html).

@@ -103,7 +103,12 @@ export type Need =
    * Delete audit outbox items (intents once their record is on the chain, drained lookups): DeleteItem on
    * the audit table only where the partition key starts `outbox#`; the chains stay append-only.
    */
-  | 'audit-outbox';
+  | 'audit-outbox'
+  /**
+   * Drain the audit outbox: a drainer claims an item before it settles it (a conditional UpdateItem,
+   * only where the partition key starts `outbox#`), so two drainers at once do not settle it both.
+   */
+  | 'audit-outbox-drain';
 
 export interface FunctionDeclaration {
   /** Folder name under functions/. */

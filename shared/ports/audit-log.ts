@@ -28,6 +28,11 @@ export interface AuditChainPage {
   unreadable?: { seq: number; problem: string };
 }
 
+export interface AppendOptions {
+  /** Search the stream's records after this seq for the entry's `intent` before appending (OutboxClaim.afterSeq). */
+  afterSeq?: number;
+}
+
 /** How far a stream's chain has been verified: the last record checked, and its hash. */
 export interface AuditCheckpoint {
   stream: string;
@@ -43,9 +48,13 @@ export interface AuditCheckpoint {
 export interface AuditLog {
   /**
    * Links the entry after its stream's head. An entry with an `intent` that the head record already
-   * carries is not appended again: the head is returned (an outbox item appended by two drainers at once).
+   * carries is not appended again: the head is returned. With `afterSeq` (an outbox claim's), every
+   * record after that seq is searched, read consistently, and one carrying the intent is returned
+   * instead: a drainer that stalled while another appended the item and more never appends it again.
    */
-  append(entry: AuditEntry): Promise<AuditRecord>;
+  append(entry: AuditEntry, options?: AppendOptions): Promise<AuditRecord>;
+  /** The seq of the stream's newest record, read consistently; 0 for a stream with none. */
+  lastSeq(stream: string): Promise<number>;
   /** Newest first. */
   list(query: AuditQuery): Promise<AuditPage>;
   /** Up to `limit` records of one stream after seq `afterSeq`, oldest first, read consistently. */

@@ -22,7 +22,9 @@ export type ChangeProbe =
    * A short-lived database login: issued, its secret is listed and its role exists (read with the
    * master secret `database`); revoked (`issued: false`), its secret is gone (deleted after the role).
    */
-  | { kind: 'db-credential'; secretArn: string; service: string; database: string; role: string; issued: boolean };
+  | { kind: 'db-credential'; secretArn: string; service: string; database: string; role: string; issued: boolean }
+  /** A rolling restart: the service's Deployment's pod template carries annotation `key` = `value`. */
+  | { kind: 'pod-template-annotation'; service: string; key: string; value: string };
 
 /**
  * An audit record not yet on its chain. A change writes its intent (entry plus probe) before the
@@ -40,10 +42,35 @@ export interface PendingAudit {
   probe?: ChangeProbe;
 }
 
+/**
+ * A drainer's hold on an outbox item: while it lasts, other drainers skip the item, so two
+ * drainers (the reconciler's and a lookup listing's) do not settle it at once.
+ */
+export interface OutboxClaim {
+  /** The drainer run holding it. */
+  by: string;
+  /** When it lapses (ISO); a drainer that stopped holding one leaves the item to others after it. */
+  until: string;
+  /**
+   * Where a drainer's record of the item can first be: its stream's last seq as the first claimant
+   * read it before claiming. Set by the first claim and kept by later ones, so every drainer's
+   * append searches from the same point (AuditLog.append's `afterSeq`) and finds any earlier one's record.
+   */
+  afterSeq: number;
+}
+
 export interface AuditOutbox {
-  /** An unconditional put: a retry with the same id writes the same item. */
+  /** An unconditional put: a retry with the same id writes the same item (and drops any claim). */
   put(pending: PendingAudit): Promise<void>;
   delete(id: string): Promise<void>;
   /** Oldest first, at most `limit`, read consistently. */
   list(limit: number): Promise<PendingAudit[]>;
+  /**
+   * A conditional write: claims the item for `claim.by` until `claim.until`, unless the item is gone
+   * or another drainer's claim lasts past `now` (null then). Returns the claim as stored, whose
+   * `afterSeq` is the first claim's.
+   */
+  claim(id: string, claim: OutboxClaim, now: string): Promise<OutboxClaim | null>;
+  /** Gives up `by`'s claim on the item; another's claim, or an item gone, is left as it is. */
+  release(id: string, by: string): Promise<void>;
 }

@@ -43,7 +43,13 @@ const unused = (name: string) =>
   );
 
 /** An outbox that keeps nothing: the handler as it was before lookups were recorded. */
-const discarding: AuditOutbox = { put: async () => undefined, delete: async () => undefined, list: async () => [] };
+const discarding: AuditOutbox = {
+  put: async () => undefined,
+  delete: async () => undefined,
+  list: async () => [],
+  claim: async () => null,
+  release: async () => undefined,
+};
 
 export async function measureLookupLatency(requests: number, warmup: number): Promise<LookupLatency[]> {
   const dynalite = await startDynalite();

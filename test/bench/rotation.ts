@@ -33,7 +33,13 @@ const countingAudit = (): AuditLog & { appended: number } => {
 };
 
 /** An outbox that keeps nothing: the bench times the rotation's own calls, not a store. */
-const nullOutbox: AuditOutbox = { put: async () => undefined, delete: async () => undefined, list: async () => [] };
+const nullOutbox: AuditOutbox = {
+  put: async () => undefined,
+  delete: async () => undefined,
+  list: async () => [],
+  claim: async () => null,
+  release: async () => undefined,
+};
 
 export interface SweepSample {
   ms: number;

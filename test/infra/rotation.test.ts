@@ -50,9 +50,9 @@ function matches(pattern: EventPattern, event: Record<string, unknown>): boolean
 }
 
 describe('the rotation function', () => {
-  test('is deployed with the secrets-rotate, database, audit and audit-outbox needs (each step is recorded)', () => {
+  test('is deployed with the secrets-rotate, database, audit, audit-outbox and audit-outbox-drain needs (each step is recorded, and it drains)', () => {
     expect(needing('secrets-rotate')).toEqual([rotationFunction.name]);
-    expect(rotationFunction.needs).toEqual(['secrets-rotate', 'database', 'audit', 'audit-outbox']);
+    expect(rotationFunction.needs).toEqual(['secrets-rotate', 'database', 'audit', 'audit-outbox', 'audit-outbox-drain']);
   });
 
   test('may call only the four rotation actions, on secrets tagged hms:rotation-strategy, plus GetRandomPassword and reading master secrets', () => {
@@ -78,7 +78,7 @@ describe('the rotation function', () => {
     const tableActions = grantsOf('rotation')
       .flatMap(actionsOf)
       .filter((action) => action.startsWith('dynamodb:'));
-    expect([...new Set(tableActions)].sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect([...new Set(tableActions)].sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(stack.controllers.get('rotation')!.eksAccess).toBeUndefined();
   });
 

@@ -83,11 +83,15 @@ const AUDIT_TABLE_OPERATIONS = {
   Query: (t: CallTargets) => [on('dynamodb:Query', t.auditTable), ...t.auditIndexes.map((index) => on('dynamodb:Query', index))],
 };
 
-/** The outbox's items: puts and queries as the audit log's, and DeleteItem, which carries the item's partition key as dynamodb:LeadingKeys. */
+/**
+ * The outbox's items: puts and queries as the audit log's, and DeleteItem and UpdateItem (a drainer's
+ * claim), which carry the item's partition key as dynamodb:LeadingKeys.
+ */
 const AUDIT_OUTBOX_OPERATIONS = {
   PutItem: AUDIT_TABLE_OPERATIONS.PutItem,
   Query: (t: CallTargets) => [on('dynamodb:Query', t.auditTable)],
   DeleteItem: (t: CallTargets) => [on('dynamodb:DeleteItem', t.auditTable, { 'dynamodb:LeadingKeys': 'outbox#2' })],
+  UpdateItem: (t: CallTargets) => [on('dynamodb:UpdateItem', t.auditTable, { 'dynamodb:LeadingKeys': 'outbox#2' })],
 };
 
 /**

@@ -2,7 +2,7 @@ import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemComman
 import { type AuditEntry, type AuditRecord, auditStream, chainEntry, streamOf } from '#domain/audit.ts';
 import { isLookupStream } from '#domain/lookup.ts';
 import { type BackoffPolicy, backoffDelay } from '#domain/retry.ts';
-import type { AuditChainPage, AuditCheckpoint, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
+import type { AppendOptions, AuditChainPage, AuditCheckpoint, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import { LOOKUP_SCOPE, readableRecord, readNewestFirst, type TimeSource } from './dynamodb-audit-pages.ts';
 import { isConditionFailure } from './dynamodb-client.ts';
@@ -52,13 +52,27 @@ export class DynamoDbAuditLog implements AuditLog {
     this.#indexes = new Set(options.indexes ?? DEFAULT_AUDIT_INDEX_NAMES);
   }
 
-  /** Links the entry after the stream's head; the put only succeeds if that seq is still free. */
-  async append(entry: AuditEntry): Promise<AuditRecord> {
+  /**
+   * Links the entry after the stream's head; the put only succeeds if that seq is still free. An
+   * entry with an intent is not appended twice: the head is checked, or with `afterSeq` every record
+   * from there on, read consistently from the table (the time index cannot be read so:
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html).
+   * A lost race re-reads from the head it tried to follow, so each record is read once.
+   */
+  async append(entry: AuditEntry, options: AppendOptions = {}): Promise<AuditRecord> {
     const stream = streamOf(entry);
+    let from = entry.intent === undefined ? undefined : options.afterSeq;
     for (let attempt = 0; attempt < APPEND_BACKOFF.attempts; attempt++) {
-      const head = await this.#head(stream);
-      // Two drainers appending one outbox item: the loser of the seq race finds it at the head.
-      if (entry.intent !== undefined && head?.intent === entry.intent) return head;
+      let head: AuditRecord | null;
+      if (from === undefined) {
+        head = await this.#head(stream);
+        if (entry.intent !== undefined && head?.intent === entry.intent) return head;
+      } else {
+        const seen = await this.#recordsFrom(stream, from, entry.intent as string);
+        if (seen.match) return seen.match;
+        head = seen.last ?? (await this.#head(stream));
+        if (head) from = head.seq;
+      }
       const record = chainEntry(entry, stream, head);
       const json = JSON.stringify(record);
       try {
@@ -174,6 +188,35 @@ export class DynamoDbAuditLog implements AuditLog {
       if (isConditionFailure(err)) throw new StaleVersionError(`audit checkpoint ${checkpoint.stream}`, { cause: err });
       throw err;
     }
+  }
+
+  async lastSeq(stream: string): Promise<number> {
+    return (await this.#head(stream))?.seq ?? 0;
+  }
+
+  /** The stream's records from seq `from` on, read consistently: the one carrying `intent` if any, and the newest. */
+  async #recordsFrom(stream: string, from: number, intent: string): Promise<{ match?: AuditRecord; last: AuditRecord | null }> {
+    let last: AuditRecord | null = null;
+    let startKey: Item | undefined;
+    do {
+      const out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: '#stream = :stream AND #seq >= :from',
+          ExpressionAttributeNames: { '#stream': AUDIT_TABLE.partitionKey, '#seq': AUDIT_TABLE.sortKey },
+          ExpressionAttributeValues: { ':stream': { S: stream }, ':from': { N: String(from) } },
+          ScanIndexForward: true,
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        last = recordFrom(item);
+        if (last.intent === intent) return { match: last, last };
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return { last };
   }
 
   async #head(stream: string): Promise<AuditRecord | null> {

@@ -1,6 +1,7 @@
-import { type AttributeValue, DeleteItemCommand, type DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import type { AuditOutbox, PendingAudit } from '#ports/audit-outbox.ts';
+import { type AttributeValue, DeleteItemCommand, type DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { AuditOutbox, OutboxClaim, PendingAudit } from '#ports/audit-outbox.ts';
 import { AUDIT_OUTBOX } from './audit-outbox-keys.ts';
+import { isConditionFailure } from './dynamodb-client.ts';
 import { AUDIT_TABLE } from './table-design.ts';
 
 type Item = Record<string, AttributeValue>;
@@ -51,6 +52,59 @@ export class DynamoDbAuditOutbox implements AuditOutbox {
     // DeleteItem on a key that holds nothing succeeds, so a repeated delete is harmless.
     for (const key of keys) await this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: keyItem(key) }));
     this.#keys.delete(id);
+  }
+
+  /**
+   * One conditional UpdateItem. The item must exist: UpdateItem on an absent key would create one
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html), and a
+   * claim must never bring back an item another drainer deleted. afterSeq is set only if absent.
+   */
+  async claim(id: string, claim: OutboxClaim, now: string): Promise<OutboxClaim | null> {
+    const [key] = this.#keys.has(id) ? [this.#keys.get(id) as OutboxKey] : await this.#find(id);
+    if (!key) return null;
+    try {
+      const out = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: keyItem(key),
+          UpdateExpression: 'SET #by = :by, #until = :until, #after = if_not_exists(#after, :after)',
+          ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#until) OR #until <= :now OR #by = :by)',
+          ExpressionAttributeNames: { '#pk': AUDIT_TABLE.partitionKey, '#by': CLAIM.by, '#until': CLAIM.until, '#after': CLAIM.afterSeq },
+          ExpressionAttributeValues: {
+            ':by': { S: claim.by },
+            ':until': { N: String(epochMs(claim.until)) },
+            ':after': { N: String(claim.afterSeq) },
+            ':now': { N: String(epochMs(now)) },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const item = out.Attributes ?? {};
+      return { by: item[CLAIM.by]?.S ?? claim.by, until: claim.until, afterSeq: Number(item[CLAIM.afterSeq]?.N ?? claim.afterSeq) };
+    } catch (err) {
+      if (isConditionFailure(err)) return null;
+      throw err;
+    }
+  }
+
+  /** Removes the claim only while `by` holds it; the condition also keeps an absent item absent. */
+  async release(id: string, by: string): Promise<void> {
+    const [key] = this.#keys.has(id) ? [this.#keys.get(id) as OutboxKey] : await this.#find(id);
+    if (!key) return;
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: keyItem(key),
+          UpdateExpression: 'REMOVE #by, #until',
+          ConditionExpression: '#by = :by',
+          ExpressionAttributeNames: { '#by': CLAIM.by, '#until': CLAIM.until },
+          ExpressionAttributeValues: { ':by': { S: by } },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
   }
 
   /** Each shard's oldest `limit`, merged: the oldest `limit` of the whole outbox. */
@@ -114,6 +168,15 @@ export class DynamoDbAuditOutbox implements AuditOutbox {
     this.#keys.set(id, key);
     if (this.#keys.size > REMEMBERED_KEYS) this.#keys.delete(this.#keys.keys().next().value as string);
   }
+}
+
+/** A claim's attributes on the item (the pending audit itself stays in its JSON attribute). */
+const CLAIM = { by: 'claimedBy', until: 'claimedUntil', afterSeq: 'claimAfterSeq' } as const;
+
+function epochMs(time: string): number {
+  const ms = Date.parse(time);
+  if (!Number.isFinite(ms)) throw new Error(`not a time: ${JSON.stringify(time)}`);
+  return ms;
 }
 
 function fnv1a(text: string): number {

@@ -78,6 +78,34 @@ export function auditLogContract(name: string, make: () => Promise<AuditLogUnder
         expect(other.seq).toBe(3);
       });
 
+      it('with afterSeq, finds an outbox item appended before more records, read at once, and never appends it again', async () => {
+        const { log } = await make();
+        expect(await log.lastSeq('service#api')).toBe(0);
+        await log.append(auditEntry(0, 'api'));
+        const afterSeq = await log.lastSeq('service#api');
+        expect(afterSeq).toBe(1);
+        const item = auditEntry(1, 'api', { intent: 'outbox-item-x' });
+        const first = await log.append(item, { afterSeq });
+        await log.append(auditEntry(2, 'api', { intent: 'outbox-item-y' }), { afterSeq });
+        await log.append(auditEntry(3, 'api'));
+        // Without afterSeq only the head is compared; with it, the record behind two others is found.
+        expect(await log.append(item, { afterSeq })).toEqual(first);
+        expect((await readAll(log, 'service#api')).map((r) => r.intent ?? null)).toEqual([null, 'outbox-item-x', 'outbox-item-y', null]);
+        expect(await log.lastSeq('service#api')).toBe(4);
+        // A search from past the record does not see it: afterSeq is where the search starts.
+        expect((await log.append(item, { afterSeq: 3 })).seq).toBe(5);
+      });
+
+      it('with afterSeq, appends an outbox item once when two drainers append it at once', async () => {
+        const { log } = await make();
+        await log.append(auditEntry(0, 'api'));
+        const item = auditEntry(1, 'api', { intent: 'outbox-item-1' });
+        const [a, b] = await Promise.all([log.append(item, { afterSeq: 1 }), log.append(item, { afterSeq: 1 }), log.append(auditEntry(2, 'api'))]);
+        expect(a).toEqual(b);
+        expect((await readAll(log, 'service#api')).filter((r) => r.intent === 'outbox-item-1')).toHaveLength(1);
+        expect(verifyChain(await readAll(log, 'service#api'))).toBeNull();
+      });
+
       it('serializes 20 concurrent appends to one stream into seq 1..20 with an intact chain', async () => {
         const { log } = await make();
         const appended = await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(auditEntry(i, 'api'))));

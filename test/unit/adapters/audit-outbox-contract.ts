@@ -75,6 +75,46 @@ export function auditOutboxContract(name: string, make: () => Promise<AuditOutbo
       expect(await outbox.list(10)).toEqual([]);
     });
 
+    const at = (second: number) => new Date(Date.UTC(2026, 2, 1, 12, 5, second)).toISOString();
+    const claimOf = (by: string, untilSecond: number, afterSeq = 7) => ({ by, until: at(untilSecond), afterSeq });
+
+    it("claims an item until the claim lapses: another drainer is refused meanwhile, from any instance; afterSeq stays the first claim's", async () => {
+      const { outbox, another } = await make();
+      await outbox.put(pendingAudit('x', 1, true));
+      expect(await outbox.claim('x', claimOf('drainer-a', 30, 7), at(0))).toEqual(claimOf('drainer-a', 30, 7));
+      expect(await another().claim('x', claimOf('drainer-b', 40, 9), at(10))).toBeNull();
+      expect(await outbox.claim('x', claimOf('drainer-b', 40, 9), at(29))).toBeNull();
+      // The holder may renew; once lapsed, anyone may claim, and the first afterSeq is kept.
+      expect(await outbox.claim('x', claimOf('drainer-a', 35, 8), at(20))).toEqual(claimOf('drainer-a', 35, 7));
+      expect(await another().claim('x', claimOf('drainer-b', 90, 9), at(35))).toEqual(claimOf('drainer-b', 90, 7));
+      expect((await outbox.list(10)).map((p) => p.id)).toEqual(['x']);
+      expect((await outbox.list(10))[0]).toEqual(pendingAudit('x', 1, true));
+    });
+
+    it('claims nothing that is not there: an unknown or deleted item stays absent', async () => {
+      const { outbox, another } = await make();
+      expect(await outbox.claim('never-put', claimOf('drainer-a', 30), at(0))).toBeNull();
+      await outbox.put(pendingAudit('gone', 1));
+      await outbox.list(10);
+      await another().delete('gone');
+      expect(await outbox.claim('gone', claimOf('drainer-a', 30), at(0))).toBeNull();
+      await outbox.release('gone', 'drainer-a');
+      expect(await outbox.list(10)).toEqual([]);
+    });
+
+    it("releases only the holder's claim, so another drainer may claim at once; a put drops any claim", async () => {
+      const { outbox, another } = await make();
+      await outbox.put(pendingAudit('x', 1));
+      await outbox.claim('x', claimOf('drainer-a', 30, 3), at(0));
+      await another().release('x', 'drainer-b');
+      expect(await another().claim('x', claimOf('drainer-b', 40, 5), at(1))).toBeNull();
+      await another().release('x', 'drainer-a');
+      expect(await another().claim('x', claimOf('drainer-b', 40, 5), at(2))).toEqual(claimOf('drainer-b', 40, 3));
+      await outbox.put(pendingAudit('x', 1));
+      expect(await outbox.claim('x', claimOf('drainer-c', 50, 6), at(3))).toEqual(claimOf('drainer-c', 50, 6));
+      expect(await outbox.list(10)).toEqual([pendingAudit('x', 1)]);
+    });
+
     it('refuses a pending audit without a valid creation time', async () => {
       const { outbox } = await make();
       await expect(outbox.put({ ...pendingAudit('bad', 1), createdAt: 'not a time' })).rejects.toThrow(/createdAt/);

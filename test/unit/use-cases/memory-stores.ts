@@ -2,7 +2,7 @@ import { type AuditEntry, type AuditRecord, auditStream, chainEntry, streamOf } 
 import type { Usage } from '#domain/budget.ts';
 import { isLookupStream } from '#domain/lookup.ts';
 import type { Budget, Burst, Rule, Service, ServiceScaling } from '#domain/model.ts';
-import type { AuditChainPage, AuditCheckpoint, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
+import type { AppendOptions, AuditChainPage, AuditCheckpoint, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log.ts';
 import { InvalidCursorError, StaleVersionError } from '#ports/errors.ts';
 import type { LedgerStore } from '#ports/ledger.ts';
 import type { EventClaim, StateStore } from '#ports/state-store.ts';
@@ -151,10 +151,14 @@ export class MemoryAudit implements AuditLog {
   readonly records: AuditRecord[] = [];
   readonly checkpoints = new Map<string, AuditCheckpoint>();
 
-  async append(entry: AuditEntry) {
+  async append(entry: AuditEntry, options: AppendOptions = {}) {
     const stream = streamOf(entry);
-    const head = this.records.filter((r) => r.stream === stream).at(-1) ?? null;
-    if (entry.intent !== undefined && head?.intent === entry.intent) return stored(head);
+    const chain = this.records.filter((r) => r.stream === stream);
+    const head = chain.at(-1) ?? null;
+    const { afterSeq } = options;
+    const searched = afterSeq === undefined ? (head ? [head] : []) : chain.filter((r) => r.seq >= afterSeq);
+    const found = entry.intent === undefined ? undefined : searched.find((r) => r.intent === entry.intent);
+    if (found) return stored(found);
     const record = stored(chainEntry(entry, stream, head));
     this.records.push(record);
     return stored(record);
@@ -181,6 +185,8 @@ export class MemoryAudit implements AuditLog {
       nextCursor: matching.length > limit && last ? Buffer.from(JSON.stringify({ scope, after: last.key })).toString('base64url') : null,
     };
   }
+
+  lastSeq = async (stream: string) => this.records.filter((r) => r.stream === stream).at(-1)?.seq ?? 0;
 
   async readChain(stream: string, afterSeq: number, limit: number): Promise<AuditChainPage> {
     const after = this.records.filter((r) => r.stream === stream && r.seq > afterSeq).sort((a, b) => a.seq - b.seq);
