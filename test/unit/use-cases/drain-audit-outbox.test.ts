@@ -119,6 +119,22 @@ describe('drainAuditOutbox: intents', () => {
     expect(await drainAuditOutbox(ports(), { graceMs: 15 * MINUTE, probes: async () => null })).toMatchObject({ left: 1 });
     expect(outbox.items.size).toBe(1);
     expect(audit.records).toHaveLength(0);
+    // It gave up its claim, so the function that can answer settles it at once, not after the claim lapses.
+    expect(await drainAuditOutbox(ports(), { graceMs: 15 * MINUTE, probes: async () => true })).toMatchObject({ appended: 1, claimed: 0 });
+    expect(audit.records.map((r) => r.intent)).toEqual(['i-1']);
+  });
+
+  it('skips an item another drainer has claimed until its claim lapses, and gives up its own claim when the append fails', async () => {
+    await outbox.put(lookup('l-1'));
+    await outbox.claim('l-1', { by: 'another drainer', until: new Date(T0.getTime() + MINUTE).toISOString(), afterSeq: 0 }, T0.toISOString());
+    expect(await drainAuditOutbox(ports(), { graceMs: 0 })).toMatchObject({ appended: 0, claimed: 1 });
+    expect(audit.records).toHaveLength(0);
+    now = new Date(T0.getTime() + MINUTE);
+    const failing = Object.assign(Object.create(audit) as MemoryAudit, { append: async () => Promise.reject(new Error('throttled')) });
+    expect(await drainAuditOutbox({ ...ports(), audit: failing }, { graceMs: 0 })).toMatchObject({ failed: 1 });
+    // Released: a drainer at the same moment takes it, rather than waiting for that claim to lapse.
+    expect(await drainAuditOutbox(ports(), { graceMs: 0 })).toMatchObject({ appended: 1, claimed: 0 });
+    expect(outbox.items.size).toBe(0);
   });
 
   it('drains oldest first, at most `limit` a run', async () => {
