@@ -12,9 +12,9 @@ import {
   type UnsignedDigest,
 } from '#domain/audit-digest.ts';
 import type { AuditArchivePorts } from '#ports/audit-digest-state.ts';
-import { AuditSigningError } from '#ports/audit-signer.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
 import type { AuditOutbox } from '#ports/audit-outbox.ts';
+import { AuditSigningError } from '#ports/audit-signer.ts';
 import type { Clock } from '#ports/clock.ts';
 import { StaleVersionError } from '#ports/errors.ts';
 import { DAY_MS } from './digest-walk.ts';
