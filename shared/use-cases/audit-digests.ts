@@ -78,7 +78,7 @@ export async function runDigests(ports: DigestPorts, settings: DigestSettings): 
   const retainUntil = () => new Date(ports.clock.now().getTime() + settings.retentionDays * DAY_MS).toISOString();
   const { pem, keyId } = await ports.auditArchive.signer.publicKey();
   const publicKey = publicKeyKey(keyId);
-  if ((await ports.auditArchive.archive.get(publicKey)) !== pem) await ports.auditArchive.archive.put(publicKey, pem, retainUntil());
+  if ((await ports.auditArchive.archive.get(publicKey)) !== pem) await putOnce(ports, publicKey, pem, retainUntil());
 
   const retry = await ports.auditArchive.digestState.getRetryStreams();
   const changed = await ports.auditArchive.digestState.changedStreams(since);
@@ -198,7 +198,16 @@ async function publish(ports: DigestPorts, digest: AuditDigest, retainUntil: () 
       throw new DigestInputError(`${digest.stream} records ${digest.firstSeq}..${digest.lastSeq} changed after their digest was signed`);
     }
   }
-  await ports.auditArchive.archive.put(digest.archiveKey, body, retainUntil());
+  await putOnce(ports, digest.archiveKey, body, retainUntil());
   // The object is the digest's canonical JSON, so its SHA-256 is the digest's hash, the next one's previousDigestHash.
-  await ports.auditArchive.archive.put(key, canonicalJson(digest), retainUntil());
+  await putOnce(ports, key, canonicalJson(digest), retainUntil());
+}
+
+/**
+ * A create-only put: an object already at the key (a run that stopped after writing it, or one
+ * racing this) must hold the same bytes, or the run fails naming it rather than trust it.
+ */
+async function putOnce(ports: DigestPorts, key: string, body: string, retainUntil: string): Promise<void> {
+  if ((await ports.auditArchive.archive.put(key, body, retainUntil)) === 'created') return;
+  if ((await ports.auditArchive.archive.get(key)) !== body) throw new DigestInputError(`${key} is already in the archive with other bytes`);
 }

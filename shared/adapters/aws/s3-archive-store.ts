@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ArchiveStore } from '#ports/archive-store.ts';
 
+/** Tries of a create-only put that S3 answers 409 ConditionalRequestConflict (a racing write). */
+const CONFLICT_ATTEMPTS = 3;
+
 export interface S3ArchiveStoreOptions {
   client: S3Client;
   bucket: string;
@@ -9,8 +12,9 @@ export interface S3ArchiveStoreOptions {
 
 /**
  * The audit archive in an S3 bucket with Object Lock. Each put locks its version in compliance
- * mode until `retainUntil`: no one, the root user included, can delete or overwrite that version
- * or shorten its retention until then (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html).
+ * mode until `retainUntil`: no one, the root user included, can delete that version or shorten its
+ * retention until then (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html). A
+ * lock does not stop a new version over the key: the put is create-only for that.
  */
 export class S3ArchiveStore implements ArchiveStore {
   readonly #client: S3Client;
@@ -21,9 +25,9 @@ export class S3ArchiveStore implements ArchiveStore {
     this.#bucket = options.bucket;
   }
 
-  async put(key: string, body: string, retainUntil: string): Promise<void> {
+  async put(key: string, body: string, retainUntil: string): Promise<'created' | 'exists'> {
     const bytes = Buffer.from(body, 'utf8');
-    await this.#client.send(
+    const command = () =>
       new PutObjectCommand({
         Bucket: this.#bucket,
         Key: key,
@@ -37,8 +41,23 @@ export class S3ArchiveStore implements ArchiveStore {
         // not left to the SDK, so S3 checks the very bytes whose hash the digest names.
         ChecksumAlgorithm: 'SHA256',
         ChecksumSHA256: createHash('sha256').update(bytes).digest('base64'),
-      }),
-    );
+        // Create only: S3 answers 412 PreconditionFailed when the key has a current version, and 409
+        // ConditionalRequestConflict to one of two racing writes, to be retried
+        // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html). The bucket
+        // policy denies a PutObject without it (infra/constructs/audit-archive.ts).
+        IfNoneMatch: '*',
+      });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#client.send(command());
+        return 'created';
+      } catch (err) {
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 412 || (err as { name?: string }).name === 'PreconditionFailed') return 'exists';
+        if ((status === 409 || (err as { name?: string }).name === 'ConditionalRequestConflict') && attempt < CONFLICT_ATTEMPTS) continue;
+        throw err;
+      }
+    }
   }
 
   async get(key: string): Promise<string | null> {

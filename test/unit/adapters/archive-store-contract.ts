@@ -28,11 +28,11 @@ export function archiveStoreContract(name: string, make: () => Promise<ArchiveSt
       expect(await store.list('nothing/', { limit: 5 })).toEqual({ keys: [], more: false });
     });
 
-    it('a second put of a key is what a get reads afterwards', async () => {
+    it('a put is create-only: a second put of a key writes nothing and says the key exists', async () => {
       const store = await make();
-      await store.put('keys/a.pem', 'first', RETAIN);
-      await store.put('keys/a.pem', 'second', RETAIN);
-      expect(await store.get('keys/a.pem')).toBe('second');
+      expect(await store.put('keys/a.pem', 'first', RETAIN)).toBe('created');
+      expect(await store.put('keys/a.pem', 'second', RETAIN)).toBe('exists');
+      expect(await store.get('keys/a.pem')).toBe('first');
       expect((await store.list('keys/', { limit: 5 })).keys).toEqual(['keys/a.pem']);
     });
   });

@@ -105,10 +105,15 @@ describe('local S3 server: Object Lock in compliance mode, as S3 holds it', () =
     expect(await refusal(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'x' })))).toEqual({ name: 'NoSuchKey', status: 404 });
   });
 
-  it('refuses a conditional write it does not check, rather than overwrite', async () => {
+  it('If-None-Match: * writes only a new key (412 PreconditionFailed over one), and a condition it does not check is refused', async () => {
     await lockedPut(bucket, 'digests/e.json', 'first');
     const conditional = client.send(new PutObjectCommand({ Bucket: bucket, Key: 'digests/e.json', Body: 'second', IfNoneMatch: '*' }));
-    expect(await refusal(conditional)).toEqual({ name: 'NotImplemented', status: 501 });
+    expect(await refusal(conditional)).toEqual({ name: 'PreconditionFailed', status: 412 });
+    const ifMatch = client.send(new PutObjectCommand({ Bucket: bucket, Key: 'digests/e.json', Body: 'second', IfMatch: '"etag"' }));
+    expect(await refusal(ifMatch)).toEqual({ name: 'NotImplemented', status: 501 });
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'digests/new.json', Body: 'new', IfNoneMatch: '*' }));
+    const fresh = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'digests/new.json' }));
+    expect(await fresh.Body!.transformToString()).toBe('new');
     const current = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'digests/e.json' }));
     expect(await current.Body!.transformToString()).toBe('first');
   });

@@ -26,7 +26,19 @@ describe('S3ArchiveStore request shapes', () => {
       ObjectLockRetainUntilDate: new Date('2027-12-03T15:00:00.000Z'),
       ChecksumAlgorithm: 'SHA256',
       ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+      IfNoneMatch: '*',
     });
+  });
+
+  it('a put over an existing key is "exists" (412), a racing write (409) is tried again, other errors propagate', async () => {
+    const failure = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+    s3.on(PutObjectCommand, { Key: 'taken' }).rejects(failure('PreconditionFailed', 412));
+    s3.on(PutObjectCommand, { Key: 'raced' }).rejectsOnce(failure('ConditionalRequestConflict', 409)).resolves({});
+    s3.on(PutObjectCommand, { Key: 'denied' }).rejects(failure('AccessDenied', 403));
+    expect(await store.put('taken', 'x', '2027-12-03T15:00:00.000Z')).toBe('exists');
+    expect(await store.put('raced', 'x', '2027-12-03T15:00:00.000Z')).toBe('created');
+    expect(s3.commandCalls(PutObjectCommand, { Key: 'raced' })).toHaveLength(2);
+    await expect(store.put('denied', 'x', '2027-12-03T15:00:00.000Z')).rejects.toThrow('AccessDenied');
   });
 
   it('reads an object as UTF-8 and a missing key as null; other errors propagate', async () => {

@@ -93,3 +93,18 @@ describe("verify's stored mark is a hint, never trusted", () => {
     expect(newestMark?.lastSeq).toBe(5);
   });
 });
+
+describe('the digest run writes each object once', () => {
+  it('an object already at a key the run writes, with other bytes, fails the stream naming it and is not replaced', async () => {
+    const { audit, archive, ports } = digestPorts();
+    await audit.append(change('orders', '2026-12-03T14:00:00.000Z'));
+    const squatted = digestKey(STREAM, 1);
+    archive.tamper(squatted, '{"planted":true}');
+
+    const report = await runDigests(ports, { retentionDays: 365 });
+
+    expect(report.failures).toEqual([{ stream: STREAM, problem: `${squatted} is already in the archive with other bytes` }]);
+    expect(await archive.get(squatted)).toBe('{"planted":true}');
+    expect(archive.versions.get(squatted)).toHaveLength(1);
+  });
+});

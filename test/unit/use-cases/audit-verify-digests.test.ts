@@ -64,7 +64,7 @@ describe('verify against the signed digests', () => {
     const genuine = parseDigest((await archive.get(key)) as string);
     const forger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const forged = { ...genuine, signature: sign('sha256', digestSigningInput(genuine), { key: forger, dsaEncoding: 'der' }).toString('base64') };
-    await archive.put(key, JSON.stringify(forged), '2027-12-03T16:00:00.000Z');
+    archive.tamper(key, JSON.stringify(forged));
 
     const report = await verify(ports);
 
@@ -103,7 +103,7 @@ describe('retention prune (AU-11)', () => {
   it('refuses to prune when the archive does not match its digest, and deletes nothing', async () => {
     const { audit, archive, clock, ports } = await digested(3);
     const digest = parseDigest((await archive.get(digestKey('service#orders', 3))) as string);
-    await archive.put(digest.archiveKey, 'tampered\n', '2027-12-03T00:00:00.000Z');
+    archive.tamper(digest.archiveKey, 'tampered\n');
     clock.at = new Date('2027-03-05T15:00:00.000Z');
 
     const report = await pruneAudit(ports, { hotDays: 90 });

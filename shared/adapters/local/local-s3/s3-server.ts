@@ -87,9 +87,17 @@ function putObject(bucket: VersionedBucket, key: string, req: IncomingMessage, b
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  // A condition this server does not check must not be taken as met: refuse it rather than overwrite.
-  const condition = ['if-none-match', 'if-match'].find((name) => req.headers[name] !== undefined);
-  if (condition) throw new S3Refusal(501, 'NotImplemented', `the local S3 server does not implement conditional writes (${condition})`);
+  // If-None-Match: * writes only when the key has no current version (a delete marker is none), else
+  // 412 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html). A condition
+  // this server does not check (If-Match, an ETag) must not be taken as met: it is refused.
+  const ifNoneMatch = header('if-none-match');
+  if (req.headers['if-match'] !== undefined || (ifNoneMatch !== undefined && ifNoneMatch !== '*')) {
+    throw new S3Refusal(501, 'NotImplemented', 'the local S3 server checks only If-None-Match: * on a write');
+  }
+  const current = bucket.version(key);
+  if (ifNoneMatch === '*' && current !== null && !current.deleteMarker) {
+    throw new S3Refusal(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+  }
   if (header('content-encoding')?.includes('aws-chunked') || header('x-amz-trailer')) {
     throw new S3Refusal(501, 'NotImplemented', 'the local S3 server does not take aws-chunked bodies or trailing checksums');
   }
