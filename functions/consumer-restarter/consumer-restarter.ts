@@ -5,17 +5,28 @@ import { MetricUnit, metrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
 import type { RestartCluster } from '#ports/cluster.ts';
 import type { SecretsPorts, Wiring } from '#ports/ports.ts';
+import { DEFAULT_OUTBOX_GRACE_SECONDS, drainAuditOutbox } from '#use-cases/drain-audit-outbox.ts';
 import { type RestartReport, restartAfterRotation, restartConsumers } from '#use-cases/restart-consumers.ts';
+import { restartProbes } from '#use-cases/restart-probes.ts';
 import { parseRestartEvent } from './restart-event.ts';
 
 export type RestarterPorts = SecretsPorts & { cluster: RestartCluster; maxConcurrentRestarts: number };
 
-/** Builds the restarter around a wiring function: a rotation that succeeded rolls the Deployments that read the secret. */
-export function createConsumerRestarterHandler(wire: () => Promise<Wiring<RestarterPorts>>) {
+/**
+ * Builds the restarter around a wiring function: a rotation that succeeded rolls the Deployments
+ * that read the secret. Each run first drains the audit outbox, settling restarts a stopped run
+ * left by reading their Deployments' annotation back (restart-probes.ts).
+ */
+export function createConsumerRestarterHandler(wire: () => Promise<Wiring<RestarterPorts>>, options: { outboxGraceSeconds?: number } = {}) {
+  const graceMs = (options.outboxGraceSeconds ?? DEFAULT_OUTBOX_GRACE_SECONDS) * 1000;
   const lambdaHandler = async (event: unknown, context: Context) => {
     const { id, secret, replaced } = parseRestartEvent(event);
     logger.appendKeys({ correlationId: id, secret });
     const { ports, controllerActor } = await wire();
+    const drainDeadline = Date.now() + context.getRemainingTimeInMillis() / 4;
+    await drainAuditOutbox(ports, { probes: restartProbes(ports), graceMs, deadline: drainDeadline }).catch((err: Error) =>
+      logger.error('audit outbox drain failed', { error: err.message }),
+    );
     const caller = { actor: controllerActor, requestId: id };
     const options = { maxConcurrent: ports.maxConcurrentRestarts, startNoneAfter: Date.now() + context.getRemainingTimeInMillis() - 30_000 };
     let report: RestartReport;

@@ -131,6 +131,8 @@ export interface RestartCluster extends Cluster {
    * caller reads again), and Kubernetes rolls the pods.
    */
   restartWorkload(ref: WorkloadRef, annotation: TemplateAnnotation): Promise<'restarted' | 'unchanged'>;
+  /** The value of one pod template annotation of the Deployment, null when it has none; throws ClusterNotFoundError. */
+  templateAnnotation(ref: WorkloadRef, key: string): Promise<string | null>;
   rolloutStatus(ref: WorkloadRef): Promise<RolloutStatus>;
   /**
    * How many Deployments in these namespaces are rolling out now: a spec change the controller

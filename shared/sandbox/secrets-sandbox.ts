@@ -25,6 +25,7 @@ import type { StateStore } from '#ports/state-store.ts';
 import { credentialProbes } from '#use-cases/credential-probes.ts';
 import type { ProbeAnswer } from '#use-cases/drain-audit-outbox.ts';
 import { probesOf } from '#use-cases/drain-audit-outbox.ts';
+import { restartProbes } from '#use-cases/restart-probes.ts';
 import { pendingChecks } from '#use-cases/rotate-secret.ts';
 import { rotationProbes } from '#use-cases/rotation-probes.ts';
 import type { LocalBus, LocalHandler } from './local-bus.ts';
@@ -146,10 +147,10 @@ export async function startSecretsSandbox(options: SecretsSandboxOptions): Promi
   };
   const sweeper = createSecretSweeperHandler(async () => wiring('secret-sweeper'), graceOptions) as unknown as LocalHandler;
   const revoker = createCredentialRevokerHandler(async () => wiring('credential-revoker'), graceOptions) as unknown as LocalHandler;
-  const restarter = createConsumerRestarterHandler(async () => ({
-    ports: restarterPorts,
-    controllerActor: 'role/hms-sys-consumer-restarter',
-  })) as unknown as LocalHandler;
+  const restarter = createConsumerRestarterHandler(
+    async () => ({ ports: restarterPorts, controllerActor: 'role/hms-sys-consumer-restarter' }),
+    graceOptions,
+  ) as unknown as LocalHandler;
   options.bus.register(secretSweeperFunction, sweeper, options.sweepMinutes / declaredRate(secretSweeperFunction));
   options.bus.register(credentialRevokerFunction, revoker, options.revokeMinutes / declaredRate(credentialRevokerFunction));
   options.bus.register(consumerRestarterFunction, restarter);
@@ -158,7 +159,7 @@ export async function startSecretsSandbox(options: SecretsSandboxOptions): Promi
   return {
     secrets,
     postgres,
-    auditProbes: probesOf(rotationProbes(rotationPorts, pendingChecks(rotationPorts)), credentialProbes(ports)),
+    auditProbes: probesOf(rotationProbes(rotationPorts, pendingChecks(rotationPorts)), credentialProbes(ports), restartProbes(restarterPorts)),
     apiHandler: createSecretsApiHandler(async () => wiring('secrets-api'), reporter) as unknown as LocalHandler,
     sweepNow: () => options.bus.invoke('secret-sweeper', sweeper, { id: `manual-sweep-${Date.now()}` }),
     revokeNow: () => options.bus.invoke('credential-revoker', revoker, { id: `manual-revoke-${Date.now()}` }),

@@ -3,6 +3,7 @@ import { type BackoffPolicy, backoffDelay } from '#domain/retry.ts';
 import { POLICY_TAG, STRATEGY_TAG } from '#domain/rotation.ts';
 import { sameSecret } from '#domain/secret-arn.ts';
 import type { AuditLog } from '#ports/audit-log.ts';
+import type { AuditOutbox } from '#ports/audit-outbox.ts';
 import type { Clock } from '#ports/clock.ts';
 import { type RestartCluster, SECRET_VERSION_ANNOTATION } from '#ports/cluster.ts';
 import { ClusterConflictError, ClusterNotFoundError, SecretAccessDeniedError } from '#ports/errors.ts';
@@ -10,11 +11,13 @@ import type { Caller } from '#ports/ports.ts';
 import { AWSCURRENT, type SecretDescription, type SecretStore } from '#ports/secret-store.ts';
 import type { StateStore } from '#ports/state-store.ts';
 import { record } from './record.ts';
+import { recordedChange } from './recorded-change.ts';
 
 export interface RestartPorts {
   store: StateStore;
   cluster: RestartCluster;
   audit: AuditLog;
+  auditOutbox: AuditOutbox;
   clock: Clock;
 }
 
@@ -143,7 +146,7 @@ async function restartAmong(
     }
     let outcome: 'restarted' | 'unchanged';
     try {
-      outcome = await restartOne(ports, service, change.versionId, sleep);
+      outcome = await restartAudited(ports, caller, service, change, sleep);
     } catch (err) {
       // A Deployment that is gone must not keep the others from their restart.
       if (!(err instanceof ClusterNotFoundError)) throw err;
@@ -151,24 +154,41 @@ async function restartAmong(
       continue;
     }
     report[outcome].push(service.name);
-    if (outcome === 'restarted') {
-      await record(ports, caller, {
-        action: 'secret.restart',
-        target: `deployment/${service.namespace}/${service.deployment}`,
-        before: null,
-        after: { [SECRET_VERSION_ANNOTATION]: change.versionId },
-        outcome: 'success',
-        reasons: [
-          change.service
-            ? `a new database login ${change.versionId} replaces the earlier one: rolling restart`
-            : `${change.secret} has a new AWSCURRENT version ${change.versionId}: rolling restart`,
-        ],
-        service,
-      });
-    }
   }
   if (report.deferred.length > 0) throw new RestartsDeferredError(report);
   return report;
+}
+
+/**
+ * One consumer's restart under its audit intent (recorded-change.ts; restart-probes.ts reads the
+ * annotation back). A Deployment already on the version is left without an intent or a record, as
+ * before; one that another restarter annotated meanwhile is recorded as skipped.
+ */
+async function restartAudited(
+  ports: RestartPorts,
+  caller: Caller,
+  service: Service,
+  change: { secret: string; versionId: string; service?: string },
+  sleep: (ms: number) => Promise<void>,
+): Promise<'restarted' | 'unchanged'> {
+  if ((await ports.cluster.templateAnnotation(service, SECRET_VERSION_ANNOTATION)) === change.versionId) return 'unchanged';
+  const plan = {
+    action: 'secret.restart',
+    target: `deployment/${service.namespace}/${service.deployment}`,
+    before: null,
+    after: { [SECRET_VERSION_ANNOTATION]: change.versionId },
+    outcome: 'success' as const,
+    reasons: [
+      change.service
+        ? `a new database login ${change.versionId} replaces the earlier one: rolling restart`
+        : `${change.secret} has a new AWSCURRENT version ${change.versionId}: rolling restart`,
+    ],
+    service,
+    probe: { kind: 'pod-template-annotation' as const, service: service.name, key: SECRET_VERSION_ANNOTATION, value: change.versionId },
+    completed: (outcome: 'restarted' | 'unchanged') =>
+      outcome === 'unchanged' ? { outcome: 'skipped' as const, reasons: [`already on version ${change.versionId}: another restart annotated it first`] } : {},
+  };
+  return recordedChange(ports, caller, plan, () => restartOne(ports, service, change.versionId, sleep));
 }
 
 /**

@@ -18,6 +18,7 @@ const deployments = (verb: KubeCall['verb']) => kubeCall(verb, 'apps', 'deployme
 export const RESTART_CALLS = Object.freeze({
   restartWorkload: [deployments('get'), deployments('patch')],
   rolloutStatus: [deployments('get')],
+  templateAnnotation: [deployments('get')],
   rollingOutIn: [deployments('list')],
 } satisfies Record<Exclude<keyof RestartCluster, keyof KubernetesCluster>, readonly KubeCall[]>);
 
@@ -42,6 +43,10 @@ export class KubernetesRestarts extends KubernetesCluster implements RestartClus
     };
     await this.call(ref, request, { verb: 'patch', resource: 'deployments' });
     return 'restarted';
+  }
+
+  async templateAnnotation(ref: WorkloadRef, key: string): Promise<string | null> {
+    return templateAnnotations(await this.readDeployment(ref))[key] ?? null;
   }
 
   async rolloutStatus(ref: WorkloadRef): Promise<RolloutStatus> {

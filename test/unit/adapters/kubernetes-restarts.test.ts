@@ -66,6 +66,17 @@ describe('KubernetesRestarts.restartWorkload against the simulator', () => {
     expect(sim.state.restarts('apps', 'web')).toBe(1);
   });
 
+  it('reads one pod template annotation back with a single GET, null when absent, and not-found for a missing Deployment', async () => {
+    await startSim();
+    sim.seedDeployment({ namespace: 'apps', name: 'web', replicas: 2, templateAnnotations: { [SECRET_VERSION_ANNOTATION]: 'v1' } });
+    const cluster = restartsOn(sim);
+
+    expect(await cluster.templateAnnotation(web, SECRET_VERSION_ANNOTATION)).toBe('v1');
+    expect(await cluster.templateAnnotation(web, 'other')).toBeNull();
+    await expect(cluster.templateAnnotation({ ...web, deployment: 'gone' }, SECRET_VERSION_ANNOTATION)).rejects.toBeInstanceOf(ClusterNotFoundError);
+    expect(seen.map((e) => `${e.method} ${e.status}`)).toEqual(['GET 200', 'GET 200', 'GET 404']);
+  });
+
   it("keeps the template's other annotations", async () => {
     await startSim();
     sim.seedDeployment({ namespace: 'apps', name: 'web', replicas: 1, templateAnnotations: { 'prometheus.io/scrape': 'true' } });

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Burst } from '#domain/model.ts';
+import { SECRET_VERSION_ANNOTATION } from '#ports/cluster.ts';
 import { deleteBudget, setBudget } from '#use-cases/budgets.ts';
 import { advanceBurst, tickBursts } from '#use-cases/burst-runner.ts';
 import { createBurst } from '#use-cases/bursts.ts';
 import { drainAuditOutbox } from '#use-cases/drain-audit-outbox.ts';
+import { restartConsumers } from '#use-cases/restart-consumers.ts';
+import { restartProbes } from '#use-cases/restart-probes.ts';
 import { createService, deleteService } from '#use-cases/services.ts';
 import { stateProbes } from '#use-cases/state-probes.ts';
 import { Crash, runMatrix, type Scenario } from './crash-harness.ts';
@@ -18,11 +21,13 @@ const PORTS = ['store', 'ledger', 'audit', 'auditOutbox', 'cluster', 'metrics', 
 type Env = Awaited<ReturnType<typeof seededPorts>> & { burstId?: string };
 
 const wrapped = (env: Env, crash: Crash) => crash.wrapAll(env.ports, PORTS);
-const scenario = (s: Pick<Scenario<Env>, 'name' | 'action' | 'run' | 'tookEffect'> & { setup: () => Promise<Env> }): Scenario<Env> => ({
+const scenario = (s: Pick<Scenario<Env>, 'name' | 'action' | 'run' | 'tookEffect'> & { setup: () => Promise<Env>; restarts?: boolean }): Scenario<Env> => ({
   ...s,
   recover: async (env) => {
     env.clock.current = new Date(env.clock.current.getTime() + GRACE_MS + 60_000);
-    await drainAuditOutbox(env.ports, { probes: stateProbes(env.ports), graceMs: GRACE_MS });
+    // The reconciler's drain, or for a restart the consumer restarter's.
+    const probes = s.restarts ? restartProbes(env.ports) : stateProbes(env.ports);
+    await drainAuditOutbox(env.ports, { probes, graceMs: GRACE_MS });
   },
   records: async (env) => env.ports.audit.records,
   outboxSize: async (env) => env.ports.auditOutbox.items.size,
@@ -39,7 +44,19 @@ async function ramping(): Promise<Env> {
   return { ...env, burstId: created.burstId };
 }
 
+const DB_SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:app/db-AbCdEf';
+const restartedTo = async (env: Env) => (await env.ports.cluster.templateAnnotation(ELIGIBILITY_API, SECRET_VERSION_ANNOTATION)) === 'v2';
+
 const SCENARIOS: Scenario<Env>[] = [
+  scenario({
+    name: 'consumer restart after a rotation',
+    action: 'secret.restart',
+    restarts: true,
+    setup: () => seededPorts(caller, { service: { ...ELIGIBILITY_API, secrets: [DB_SECRET] } }),
+    run: (env, crash) =>
+      restartConsumers(wrapped(env, crash), caller, { secret: DB_SECRET, versionId: 'v2' }, { maxConcurrent: 5, sleep: async () => undefined }),
+    tookEffect: restartedTo,
+  }),
   scenario({
     name: 'service delete',
     action: 'service.delete',

@@ -96,6 +96,9 @@ export class MemoryCluster implements RestartCluster {
     if (this.holdRollouts) this.unfinished.add(workloadKey(ref));
     return 'restarted';
   }
+  async templateAnnotation(ref: WorkloadRef, key: string): Promise<string | null> {
+    return this.annotations.get(workloadKey(ref))?.[key] ?? null;
+  }
   async rolloutStatus(ref: WorkloadRef): Promise<RolloutStatus> {
     const done = !this.unfinished.has(workloadKey(ref));
     const updated = done ? this.replicas : 0;
