@@ -102,6 +102,7 @@ async function drainOne(
   drainer: string,
 ): Promise<'appended' | 'alreadyRecorded' | 'left' | 'claimed'> {
   if (pending.probe && now - Date.parse(pending.createdAt) < options.graceMs) return 'left';
+  if (options.leaveRequestId !== undefined && pending.entry.requestId === options.leaveRequestId) return 'left';
   if (await recordOf(ports.audit, pending)) {
     await ports.auditOutbox.delete(pending.id);
     return 'alreadyRecorded';
