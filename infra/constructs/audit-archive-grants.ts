@@ -14,6 +14,9 @@ function grantArchiveRead(role: Parameters<NeedGrant>[0], archive: AuditArchive)
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [archive.bucket.bucketArn] }));
 }
 
+/** The partition keys of record streams (shared/domain/audit.ts: auditStream, lookupStream), as IAM patterns. */
+export const RECORD_STREAM_KEYS = ['service#*', 'system', 'lookup#*'] as const;
+
 /** The audit archive needs: writing signed digests, pruning archived records, reading the archive to verify. */
 export const AUDIT_ARCHIVE_GRANTS: Pick<Record<Need, NeedGrant>, 'audit-digest' | 'audit-prune' | 'audit-archive-read'> = {
   'audit-digest': (role, resources) => {
@@ -33,9 +36,22 @@ export const AUDIT_ARCHIVE_GRANTS: Pick<Record<Need, NeedGrant>, 'audit-digest' 
     archive.bucketKey.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
     role.acknowledgeGrant({ id: objectsId(archive), reason: OBJECTS_REASON });
   },
-  // Only records already archived and verified are deleted (shared/use-cases/audit-digests.ts).
+  // Only records already archived and verified are deleted (shared/use-cases/audit-prune.ts), and only
+  // records: every partition key of the request (dynamodb:LeadingKeys) must be a record stream's, so the
+  // prune cannot delete outbox items, checkpoints or the digest state (digest#, pruned#, verified#,
+  // digest-run). ForAllValues is true of a request without the key, so Null refuses that one
+  // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition_examples-multi-valued-context-keys.html).
   'audit-prune': (role, { tables }) => {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [tables.audit.tableArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DeleteItem'],
+        resources: [tables.audit.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...RECORD_STREAM_KEYS] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
+      }),
+    );
   },
   'audit-archive-read': (role, resources) => {
     const archive = archiveOf(resources, 'audit-archive-read');

@@ -144,6 +144,32 @@ export class AuditArchive extends Construct {
       }),
     );
 
+    // Compliance mode keeps every locked version, but a reader takes a key's current version: a new
+    // version over a digest's key, or a delete marker hiding it, would change what verify and export
+    // read. So every put must be create-only, carrying If-None-Match (condition key s3:if-none-match,
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html; this also
+    // refuses multipart uploads, which hms-sys does not make), and no one may DeleteObject (which, without
+    // a version id, adds a delete marker). Only a principal allowed s3:PutBucketPolicy can lift these.
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyPutWithoutIfNoneMatch',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects('*')],
+        conditions: { Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyDeleteObject',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:DeleteObject'],
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
+
     Validations.of(this.accessLogs).acknowledge(
       {
         id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',

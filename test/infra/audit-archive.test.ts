@@ -10,7 +10,7 @@ import { ManagedPolicyRole } from '../../infra/constructs/managed-policy-role.ts
 import { grantNeeds } from '../../infra/constructs/need-grants.ts';
 import { StateTables } from '../../infra/constructs/state-tables.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
-import { wildcardMatch } from './iam-model.ts';
+import { allows, TemplateResolver, wildcardMatch } from './iam-model.ts';
 import { buildStack, type PolicyStatementJson, synthesizeWithNag, TEST_CONTEXT, type TemplateResource } from './stack-fixture.ts';
 
 const DECLARATIONS: readonly FunctionDeclaration[] = FUNCTION_DECLARATIONS;
@@ -123,6 +123,22 @@ describe('the audit archive bucket', () => {
     }
     expect(bucket.Properties.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: idOf(archive.accessLogs) }, LogFilePrefix: 'audit-archive/' });
   });
+
+  test('denies every principal a put without If-None-Match (no new version over a key) and DeleteObject (no delete marker)', () => {
+    const policy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties.Bucket.Ref === idOf(archive.bucket))!;
+    const denies = (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+      // Every Deny to any principal but the TLS one (tested above), as Allows, to ask which calls they match.
+      .filter((st) => st.Effect === 'Deny' && JSON.stringify(st.Principal) === JSON.stringify({ AWS: '*' }) && st.Action !== 's3:*')
+      .map((st) => ({ ...st, Effect: 'Allow' }) as PolicyStatementJson);
+    const resolver = new TemplateResolver(resources);
+    const objects = `${resolver.resolve(stack.resolve(archive.bucket.bucketArn)) as string}/digests/system/000000000001.json`;
+    const denied = (action: string, context?: Record<string, string>) =>
+      allows(denies, { action, resource: objects, ...(context ? { context } : {}) }, resolver);
+    expect(denied('s3:PutObject')).toBe(true);
+    expect(denied('s3:PutObject', { 's3:if-none-match': '*' })).toBe(false);
+    expect(denied('s3:DeleteObject')).toBe(true);
+    expect(denied('s3:GetObject')).toBe(false);
+  });
 });
 
 describe('grants and settings of the archive needs', () => {
@@ -163,13 +179,13 @@ describe('grants and settings of the archive needs', () => {
     expect(keyPolicy.filter((st) => allowsAction(st, 'kms:Sign'))).toEqual([]);
   });
 
-  test('audit-prune deletes audit records; no other function may, bar outbox items under a condition', () => {
+  test('no function may delete from the audit table without a condition on the keys (audit-prune-grant.test.ts evaluates them)', () => {
     const auditTable = JSON.stringify({ 'Fn::GetAtt': [idOf((stack.node.findChild('Tables') as StateTables).audit), 'Arn'] });
     for (const declaration of DECLARATIONS) {
       const unconditional = roleStatements(declaration.name).filter(
         (s) => allowsAction(s, 'dynamodb:DeleteItem') && JSON.stringify(s.Resource) === auditTable && s.Condition === undefined,
       );
-      expect(unconditional.length > 0, declaration.name).toBe(declaration.needs.includes('audit-prune'));
+      expect(unconditional, declaration.name).toEqual([]);
     }
   });
 
