@@ -12,7 +12,7 @@ export const consumerRestarterFunction: FunctionDeclaration = {
   description: 'Rolls the Deployments that read a secret once its rotation succeeds, a few at a time',
   timeoutSeconds: 300,
   memoryMb: 512,
-  needs: ['state', 'audit', 'audit-outbox', 'secrets-describe', 'cluster-restart'],
+  needs: ['state', 'audit', 'audit-outbox', 'audit-outbox-drain', 'secrets-describe', 'cluster-restart'],
   // One at a time, so the check of rollouts under way and the restart that follows it cannot interleave.
   maxInstances: 1,
   triggers: [

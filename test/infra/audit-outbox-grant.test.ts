@@ -40,7 +40,9 @@ describe("the 'audit-outbox' need", () => {
 
   test('audit-outbox-drain is declared by every function that drains the outbox, each also holding audit-outbox', () => {
     const drainers = FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('audit-outbox-drain'));
-    expect(drainers.map((d) => d.name).sort()).toEqual(expect.arrayContaining(['api', 'audit-digest', 'reconciler', 'rotation', 'secret-sweeper']));
+    expect(drainers.map((d) => d.name).sort()).toEqual(
+      expect.arrayContaining(['api', 'audit-digest', 'consumer-restarter', 'credential-revoker', 'reconciler', 'rotation', 'secret-sweeper']),
+    );
     for (const d of drainers) expect(d.needs, d.name).toContain('audit-outbox');
   });
 
