@@ -191,7 +191,7 @@ export const CONTROLS: readonly Control[] = [
       t(
         'test/infra/iam.test.ts',
         'IAM',
-        'grants on the audit table and its index never update, and delete only outbox items or (audit-prune) archived records',
+        'grants on the audit table and its index update only outbox items, and delete only outbox items or (audit-prune) archived records',
       ),
       t('test/infra/nag.test.ts', 'cdk-nag (AWS Solutions, NIST 800-53 rev 5)', 'synth leaves no unacknowledged error or warning'),
       t(
