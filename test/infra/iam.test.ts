@@ -1,5 +1,6 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { describe, expect, test } from 'vitest';
+import { RECORD_STREAM_KEYS } from '../../infra/constructs/audit-archive-grants.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import { synthesizedTemplate } from './stack-fixture.ts';
 
@@ -111,7 +112,7 @@ describe('IAM', () => {
     expect(grantsOf('scaler').flatMap(actionsOf)).not.toContain('dynamodb:Scan');
   });
 
-  test('grants on the audit table and its index update only outbox items, and delete only outbox items or (audit-prune) archived records', () => {
+  test('grants on the audit table and its index update only outbox items, and delete only outbox items or (audit-prune) record stream items', () => {
     const auditId = stack.getLogicalId(stack.node.findChild('Tables').node.findChild('Audit').node.defaultChild as CfnElement);
     const onAudit = allows.filter(({ statement }) => JSON.stringify(statement.Resource ?? null).includes(`"${auditId}"`));
     expect(onAudit.length).toBeGreaterThan(0);
@@ -127,13 +128,13 @@ describe('IAM', () => {
     }
     expect(updates.length).toBe(FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('audit-outbox-drain')).length);
     const deletes = onAudit.filter(({ statement }) => actionsOf(statement).includes('dynamodb:DeleteItem'));
-    const [conditioned, unconditioned] = [deletes.filter(({ statement }) => statement.Condition), deletes.filter(({ statement }) => !statement.Condition)];
-    for (const { statement } of conditioned) {
-      expect(statement.Condition).toEqual(outboxOnly);
-      expect(actionsOf(statement).filter((a) => a !== 'dynamodb:UpdateItem')).toEqual(['dynamodb:DeleteItem']);
-    }
-    expect(conditioned.length).toBe(FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('audit-outbox')).length);
-    expect(unconditioned.length).toBe(FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('audit-prune')).length);
+    const recordsOnly = { ...outboxOnly, 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...RECORD_STREAM_KEYS] } };
+    const isOutbox = (statement: Statement) => JSON.stringify(statement.Condition) === JSON.stringify(outboxOnly);
+    const [outbox, prune] = [deletes.filter(({ statement }) => isOutbox(statement)), deletes.filter(({ statement }) => !isOutbox(statement))];
+    for (const { statement } of outbox) expect(actionsOf(statement).filter((a) => a !== 'dynamodb:UpdateItem')).toEqual(['dynamodb:DeleteItem']);
+    for (const { statement } of prune) expect(statement).toMatchObject({ Action: 'dynamodb:DeleteItem', Condition: recordsOnly });
+    expect(outbox.length).toBe(FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('audit-outbox')).length);
+    expect(prune.length).toBe(FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('audit-prune')).length);
     const indexQuery = onAudit.find(({ statement }) => JSON.stringify(statement.Resource ?? null).includes('/index/byTime'));
     expect(indexQuery?.statement.Action).toBe('dynamodb:Query');
   });
