@@ -98,9 +98,10 @@ const AUDIT_OUTBOX_OPERATIONS = {
  * The digest run's state lives in the audit table: its items are put, read and queried as the audit
  * log's are, and the retention prune deletes archived records (the audit-prune need alone).
  */
+/** The prune deletes records only: its DeleteItem carries a record stream's key as dynamodb:LeadingKeys. */
 const AUDIT_DIGEST_STATE_OPERATIONS = {
   ...AUDIT_TABLE_OPERATIONS,
-  DeleteItem: (t: CallTargets) => [on('dynamodb:DeleteItem', t.auditTable)],
+  DeleteItem: (t: CallTargets) => [on('dynamodb:DeleteItem', t.auditTable, { 'dynamodb:LeadingKeys': 'service#orders' })],
 };
 
 /**
