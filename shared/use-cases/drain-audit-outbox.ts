@@ -109,8 +109,10 @@ async function drainOne(
   }
   // Read before claiming, so any record a claimant appends lies after it.
   const afterSeq = await ports.audit.lastSeq(streamOf(pending.entry));
-  const until = new Date(now + (options.claimMs ?? DEFAULT_CLAIM_MS)).toISOString();
-  const claim = await ports.auditOutbox.claim(pending.id, { by: drainer, until, afterSeq }, new Date(now).toISOString());
+  // The clock read now, not at the page's start: a slow page must not claim items already lapsed.
+  const claimedAt = ports.clock.now().getTime();
+  const until = new Date(claimedAt + (options.claimMs ?? DEFAULT_CLAIM_MS)).toISOString();
+  const claim = await ports.auditOutbox.claim(pending.id, { by: drainer, until, afterSeq }, new Date(claimedAt).toISOString());
   if (!claim) return 'claimed';
   try {
     let entry: AuditEntry = { ...pending.entry, intent: pending.id };
