@@ -1,6 +1,7 @@
 import { apiClient } from './client.ts';
 import { type Command, type CommandContext, helpText, parse, UsageError } from './command.ts';
 import { commands } from './commands/all.ts';
+import { quietSdkNodeVersionWarning } from './sdk-node-warning.ts';
 import { defaultDataDir, runningSession } from './session.ts';
 import { nearest, npmTookOption } from './suggest.ts';
 
@@ -48,6 +49,7 @@ function argumentCount(command: Command): number {
 }
 
 async function main(argv: string[]): Promise<number> {
+  quietSdkNodeVersionWarning();
   const found = findCommand(argv);
   const leading = leadingWords(argv);
   const group = commands.filter((c) => leading.length > 0 && c.name.startsWith(`${leading.join(' ')} `));

@@ -2,9 +2,11 @@
 // under a $200/h cap, holds for 20 minutes, then scales back. Exits 0 only if the simulator's Ready
 // pods reached the capped target and came back to 10. HMS_DEMO_MAX_NODES sets a smaller node group,
 // to see Pending pods and the failure they cause.
+import { quietSdkNodeVersionWarning } from './sdk-node-warning.ts';
+
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+quietSdkNodeVersionWarning();
 
 const { OffsetClock } = await import('#adapters/local/offset-clock.ts');
 const { hoursLeftInMonth, nextMonthStart } = await import('#domain/budget.ts');

@@ -3,9 +3,11 @@
 // the Deployment that reads it restarts once per rotation), then a 1-minute login is issued and
 // the revoker drops it once the sandbox clock passes its expiry. Exits 0 only if every check held.
 // No password is ever printed.
+import { quietSdkNodeVersionWarning } from './sdk-node-warning.ts';
+
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+quietSdkNodeVersionWarning();
 
 const { randomBytes } = await import('node:crypto');
 const { default: pg } = await import('pg');

@@ -1,8 +1,10 @@
 // Plays chapter 5's GPO story against the sandbox: eligibility-api surges from 4 towards 20
 // replicas, then scales back. Exits 0 only if the replicas really moved and came back.
+import { quietSdkNodeVersionWarning } from './sdk-node-warning.ts';
+
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+quietSdkNodeVersionWarning();
 
 const { OffsetClock } = await import('#adapters/local/offset-clock.ts');
 const { startSandbox } = await import('#sandbox/sandbox.ts');

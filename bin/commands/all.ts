@@ -5,7 +5,7 @@ import { burstCommands } from './bursts.ts';
 import { complianceCommands } from './compliance.ts';
 import { dbCredentialCommands } from './db-credentials.ts';
 import { devCommands } from './dev.ts';
-import { observeCommands } from './observe.ts';
+import { clusterCommands, observeCommands } from './observe.ts';
 import { rbacCommands } from './rbac.ts';
 import { ruleCommands } from './rules.ts';
 import { sandboxCommands } from './sandbox.ts';
@@ -23,6 +23,7 @@ export const commands: Command[] = [
   ...dbCredentialCommands,
   ...observeCommands,
   ...auditArchiveCommands,
+  ...clusterCommands,
   ...rbacCommands,
   ...complianceCommands,
   ...sandboxCommands,

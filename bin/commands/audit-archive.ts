@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { ARCHIVE_PREFIX, DIGEST_PREFIX, KEY_PREFIX } from '#domain/audit-digest.ts';
 import type { ArchiveStore } from '#ports/archive-store.ts';
@@ -36,6 +36,17 @@ export async function exportArchive(source: Pick<ArchiveStore, 'get' | 'list'>, 
   return copied;
 }
 
+/** What a folder holds; nothing for one that does not exist yet. */
+function entriesOf(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') throw new UsageError(`--out ${dir} is a file, not a folder`);
+    throw error;
+  }
+}
+
 export const auditArchiveCommands: Command[] = [
   {
     name: 'audit digest',
@@ -51,6 +62,10 @@ export const auditArchiveCommands: Command[] = [
         written.push(...run.digests);
       } while (!run.complete && run.failures.length === 0 && run.digests.length > 0);
       if (ctx.output === 'json') return print({ ...run, digests: written }, 'json');
+      if (written.length === 0 && run.failures.length === 0) {
+        console.log('nothing to sign: no audit stream has records since its newest digest');
+        return;
+      }
       print(written, 'table', ['stream', 'firstSeq', 'lastSeq', 'key']);
       for (const failure of run.failures) console.log(`not digested: ${failure.stream}: ${failure.problem}`);
       if (run.failures.length > 0) throw new Error(`${run.failures.length} stream(s) could not be digested`);
@@ -74,10 +89,11 @@ export const auditArchiveCommands: Command[] = [
   {
     name: 'audit export',
     summary: 'copy the audit archive (digests/, archive/, keys/) into a folder, for audit verify --offline',
-    usage: 'audit export --out DIR [--stream S] [--bucket B --region R]',
-    options: { out: { type: 'string' }, stream: { type: 'string' }, bucket: { type: 'string' }, region: { type: 'string' } },
+    usage: 'audit export --out DIR [--force] [--stream S] [--bucket B --region R]',
+    options: { out: { type: 'string' }, force: { type: 'boolean' }, stream: { type: 'string' }, bucket: { type: 'string' }, region: { type: 'string' } },
     describe: {
-      out: 'the folder to write, laid out as the bucket is',
+      out: 'the folder to write, laid out as the bucket is: a new or empty one (a stale file would be verified with the rest)',
+      force: 'empty --out first, deleting everything in it',
       stream: 'only this stream (e.g. service#orders, system, lookup#2026-12-03); keys/ always',
       bucket: "the deployed archive bucket (AuditArchiveBucketName), read with your AWS credentials; without it, the running sandbox's",
       region: 'with --bucket: its Region',
@@ -85,6 +101,12 @@ export const auditArchiveCommands: Command[] = [
     globals: ['output', 'data-dir'],
     run: async (ctx) => {
       const dir = need(ctx, 'out');
+      const present = entriesOf(dir);
+      if (present.length > 0 && ctx.values.force !== true) {
+        throw new UsageError(
+          `--out ${dir} is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}): an export into it would keep files the archive no longer has beside the new ones. Give a new folder, or --force to empty it first`,
+        );
+      }
       const { S3ArchiveStore, s3Client } = await import('#adapters/aws/s3-archive-store.ts');
       let source: Pick<ArchiveStore, 'get' | 'list'>;
       if (typeof ctx.values.bucket === 'string') {
@@ -97,6 +119,11 @@ export const auditArchiveCommands: Command[] = [
         source = new S3ArchiveStore({ client: s3Client({ region: 'us-east-1', endpoint: session.s3Endpoint }), bucket: session.auditBucket });
       }
       const stream = typeof ctx.values.stream === 'string' ? `${encodeURIComponent(ctx.values.stream)}/` : '';
+      if (present.length > 0) {
+        // Emptied only once the source answers, so a mistyped bucket or a stopped sandbox leaves the folder as it was.
+        await source.list(DIGEST_PREFIX, { limit: 1 });
+        for (const entry of present) rmSync(join(dir, entry), { recursive: true, force: true });
+      }
       const copied = await exportArchive(source, [`${DIGEST_PREFIX}${stream}`, `${ARCHIVE_PREFIX}${stream}`, KEY_PREFIX], dir);
       if (copied === 0) throw new Error('the archive holds no digests yet: run hms-sys audit digest first');
       if (ctx.output === 'json') print({ out: resolve(dir), objects: copied }, 'json');

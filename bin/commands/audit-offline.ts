@@ -1,10 +1,12 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { FolderArchive } from '#adapters/local/folder-archive.ts';
 import type { DigestBreak } from '#domain/audit-digest-check.ts';
 import { ValidationError } from '#domain/errors.ts';
 import { verifyArchive } from '#use-cases/verify-archive.ts';
 import { type CommandContext, need, UsageError } from '../command.ts';
 import { print } from '../output.ts';
+import { keyNotes } from './audit-offline-keys.ts';
 
 /** The options `audit verify --offline` adds; it needs neither a sandbox nor AWS. */
 export const offlineVerifyOptions = {
@@ -33,6 +35,12 @@ export async function verifyOffline(ctx: CommandContext): Promise<void> {
   const dir = need(ctx, 'archive');
   const keyFile = need(ctx, 'public-key');
   if (!isFolder(dir)) throw new UsageError(`--archive ${dir} is not a folder`);
+  const inside = exportsOwnCopy(dir, keyFile);
+  if (inside) {
+    console.error(
+      `warning: --public-key ${keyFile} is the export's own copy (${inside}): whoever could alter the export could alter it too; take the key from a source you trust (hms-sys audit public-key --out FILE, or aws kms get-public-key)`,
+    );
+  }
   let pem: string;
   try {
     pem = readFileSync(keyFile, 'utf8');
@@ -55,9 +63,22 @@ export async function verifyOffline(ctx: CommandContext): Promise<void> {
   }
   if (!report.intact) {
     const broken = [...report.streams.flatMap((stream) => (stream.break ? [stream.break] : [])), ...report.undigested];
-    throw new Error(`the archive is not intact: ${broken.map((found) => `${found.stream}: ${describeBreak(found)}`).join('; ')}`);
+    const notes = keyNotes(dir, pem, broken);
+    if (ctx.output !== 'json') for (const note of notes) console.log(`note: ${note}`);
+    throw new Error(`the archive is not intact: ${[...broken.map((found) => `${found.stream}: ${describeBreak(found)}`), ...notes].join('; ')}`);
   }
   if (ctx.output !== 'json') console.log(`\nintact: ${report.streams.length} streams, every digest signed by the key given, chained, and matching its archive`);
+}
+
+/** The key file's place under the export's keys/ when it is the export's own copy, else null. */
+function exportsOwnCopy(dir: string, keyFile: string): string | null {
+  try {
+    const keys = realpathSync(join(dir, 'keys'));
+    const file = realpathSync(keyFile);
+    return file.startsWith(keys + sep) ? `keys/${relative(keys, file).split(sep).join('/')}` : null;
+  } catch {
+    return null;
+  }
 }
 
 function isFolder(path: string): boolean {

@@ -20,7 +20,6 @@ export const devCommands: Command[] = [
     run: async (ctx) => {
       process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
       process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       const { startSandbox } = await import('#sandbox/sandbox.ts');
       claimDataDir(ctx.dataDir);
       const started = Date.now();
@@ -55,6 +54,7 @@ export const devCommands: Command[] = [
       if (sandbox.k8s.portChanged) console.log('  The Kubernetes port of the last start was taken: the kubeconfig now names a new one.');
       console.log(`  kubectl:     export KUBECONFIG=${resolve(sandbox.k8s.kubeconfigPath)}`);
       console.log(`  Audit S3:    ${sandbox.auditArchive.s3Endpoint}/${sandbox.auditArchive.bucket}  (path-style; Object Lock, compliance)`);
+      if (sandbox.auditArchive.portChanged) console.log('  The audit S3 port of the last start was taken: it has a new one (hms-sys audit export follows it).');
       console.log(`  Data:        ${ctx.dataDir}`);
       const pg = sandbox.secrets.postgres;
       if (pg) console.log(`  PostgreSQL:  ${pg.host}:${pg.port}  (superuser ${pg.admin.username}, password ${pg.admin.password})`);

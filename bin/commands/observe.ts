@@ -19,6 +19,15 @@ function kindOf(typed: string | undefined): 'deployments' | 'pods' {
   return kind;
 }
 
+/** GET /audit/verify's answer, as far as the CLI reads it; `digests` is null where no archive is configured. */
+interface OnlineVerifyReport {
+  records: number;
+  complete: boolean;
+  intact: boolean;
+  cursor: string | null;
+  digests?: { checked: number; newest: { key: string; lastSeq: number; digestTime: string } | null; firstBreak: unknown } | null;
+}
+
 const auditColumns = ['time', 'actor', 'action', 'target', 'outcome', 'reasons'];
 /** A lookup's query is in `before`; what it read is its target. */
 const lookupColumns = ['time', 'actor', 'action', 'target', 'before', 'outcome'];
@@ -95,6 +104,8 @@ export const observeCommands: Command[] = [
     },
     run: async (ctx) => {
       if (ctx.values.offline === true) return verifyOffline(ctx);
+      const offlineOnly = (['archive', 'public-key'] as const).find((name) => ctx.values[name] !== undefined);
+      if (offlineOnly) throw new UsageError(`--${offlineOnly} checks an export: add --offline (audit verify --offline --archive DIR --public-key FILE)`);
       const q = new URLSearchParams();
       if (ctx.values.lookups === true) q.set('kind', 'lookup');
       if (typeof ctx.values.day === 'string') {
@@ -105,15 +116,33 @@ export const observeCommands: Command[] = [
       if (typeof ctx.values.from === 'string') q.set('from', ctx.values.from);
       // Each call verifies what fits in its time budget; call again (a genesis run with its cursor) until complete.
       let checked = 0;
-      let report: { records: number; complete: boolean; intact: boolean; cursor: string | null };
+      let digestsChecked = 0;
+      let report: OnlineVerifyReport;
       do {
-        report = (await ctx.api().call('GET', `/audit/verify?${q}`)) as typeof report;
+        report = (await ctx.api().call('GET', `/audit/verify?${q}`)) as OnlineVerifyReport;
         checked += report.records;
+        digestsChecked += report.digests?.checked ?? 0;
         if (report.cursor) q.set('cursor', report.cursor);
       } while (report.intact && !report.complete && report.records > 0);
-      print({ ...report, records: checked }, ctx.output, ['stream', 'from', 'records', 'verifiedThrough', 'intact', 'firstBreak']);
+      if (ctx.output === 'json' || !report.digests) {
+        return print({ ...report, records: checked }, ctx.output, ['stream', 'from', 'records', 'verifiedThrough', 'intact', 'firstBreak']);
+      }
+      // The signed digests' part, when the answer carries it: how many were checked, the newest that holds, its break.
+      const { newest, firstBreak: digestBreak } = report.digests;
+      const row = {
+        ...report,
+        records: checked,
+        digests: digestsChecked,
+        newestDigest: newest ? `through seq ${newest.lastSeq}, ${newest.digestTime}` : 'none yet',
+        digestBreak,
+      };
+      print(row, 'table', ['stream', 'from', 'records', 'verifiedThrough', 'intact', 'firstBreak', 'digests', 'newestDigest', 'digestBreak']);
     },
   },
+];
+
+/** Reads of the sandbox's cluster; listed after every audit command, which stay together. */
+export const clusterCommands: Command[] = [
   {
     name: 'cluster get',
     summary: "read deployments or pods from the sandbox's Kubernetes simulator",

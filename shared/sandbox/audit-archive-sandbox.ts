@@ -11,6 +11,7 @@ import type { AuditLog } from '#ports/audit-log.ts';
 import type { AuditOutbox } from '#ports/audit-outbox.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { LocalBus, LocalHandler } from './local-bus.ts';
+import { startOnRememberedPort } from './remembered-port.ts';
 
 /** The sandbox's audit bucket on the local S3 server, as HMS_AUDIT_BUCKET names the real one. */
 export const SANDBOX_AUDIT_BUCKET = 'hms-sys-audit-archive';
@@ -37,6 +38,8 @@ export interface AuditArchiveSandbox {
   /** The local S3 server's endpoint (path-style) and the bucket, for a client of one's own. */
   s3Endpoint: string;
   bucket: string;
+  /** The port the local S3 server had at the last start was taken, so the endpoint moved. */
+  portChanged: boolean;
   /** The digest function, for its HTTP route. */
   handler: LocalHandler;
   /** A scheduled run now: digests, then the prune. */
@@ -50,11 +53,17 @@ export interface AuditArchiveSandbox {
  * and the digest function on its declared schedule, over the same adapters and code as in AWS.
  */
 export async function startAuditArchiveSandbox(options: AuditArchiveSandboxOptions): Promise<AuditArchiveSandbox> {
-  const s3: LocalS3Server = await startLocalS3({
-    buckets: [SANDBOX_AUDIT_BUCKET],
-    ...(options.persist ? { dataDir: join(options.dataDir, 's3') } : {}),
-    now: () => options.clock.now(),
-  });
+  const startS3 = (port: number) =>
+    startLocalS3({
+      buckets: [SANDBOX_AUDIT_BUCKET],
+      port,
+      ...(options.persist ? { dataDir: join(options.dataDir, 's3') } : {}),
+      now: () => options.clock.now(),
+    });
+  // A persisted sandbox keeps its S3 port across restarts (s3-port), as it keeps the Kubernetes and PostgreSQL ports.
+  const { started: s3, portChanged }: { started: LocalS3Server; portChanged: boolean } = options.persist
+    ? await startOnRememberedPort(join(options.dataDir, 's3-port'), startS3, (server) => Number(new URL(server.endpoint).port))
+    : { started: await startS3(0), portChanged: false };
   const ports: AuditArchivePorts = {
     archive: new S3ArchiveStore({ client: s3Client({ region: 'us-east-1', endpoint: s3.endpoint }), bucket: SANDBOX_AUDIT_BUCKET }),
     signer: new LocalAuditSigner({ keyFile: join(options.dataDir, 'audit-signing-key.pem') }),
@@ -72,6 +81,7 @@ export async function startAuditArchiveSandbox(options: AuditArchiveSandboxOptio
     ports,
     s3Endpoint: s3.endpoint,
     bucket: SANDBOX_AUDIT_BUCKET,
+    portChanged,
     handler,
     digestNow: () => options.bus.invoke(auditDigestFunction.name, handler, { id: `manual-digest-${Date.now()}` }),
     close: () => s3.close(),
