@@ -155,6 +155,8 @@ describe('a sandbox killed with kill -9, then started again on the same data fol
       (existsSync(alarmsFile) ? JSON.parse(readFileSync(alarmsFile, 'utf8')).alarms : []).map((a: { state: { value: string } }) => a.state.value);
     await until(alarmsOnDisk, (states) => states.includes('ALARM') && states.includes('OK'), 'the alarms on disk');
 
+    const s3Endpoint = () => JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8')).s3Endpoint as string;
+    const s3Before = s3Endpoint();
     first.child.kill('SIGKILL');
     await first.exited;
     // Its sandbox.json outlives it; the CLI says the sandbox is not running rather than failing to connect.
@@ -167,6 +169,8 @@ describe('a sandbox killed with kill -9, then started again on the same data fol
     // CloudWatch: the reconciler, which re-evaluates every rule in ALARM, scales further.
     const second = await start(process.execPath, devArgs(dataDir, '--reconcile-seconds', '5'));
     const get = (path: string) => call(second, 'GET', path);
+    // The audit S3 server is back on its port, as the Kubernetes and PostgreSQL ones are.
+    expect(s3Endpoint()).toBe(s3Before);
     expect((await get('/services/eligibility-api')).status).toBe(200);
     expect((await get(`/autoscale-rules/${ruleId}`)).body).toMatchObject({ ruleId, minReplicas: 4, maxReplicas: 20, trigger: { threshold: 500 } });
     const resumed = (await get(`/rules/${ruleId}/status`)).body;

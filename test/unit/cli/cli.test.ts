@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { type Command, helpText } from '../../../bin/command.ts';
 import { devCommands } from '../../../bin/commands/dev.ts';
-import { observeCommands } from '../../../bin/commands/observe.ts';
+import { clusterCommands, observeCommands } from '../../../bin/commands/observe.ts';
 import { rbacCommands } from '../../../bin/commands/rbac.ts';
 import { ruleCommands } from '../../../bin/commands/rules.ts';
 import { serviceCommands } from '../../../bin/commands/services.ts';
 
-const commands: Command[] = [...devCommands, ...serviceCommands, ...ruleCommands, ...observeCommands, ...rbacCommands];
+const commands: Command[] = [...devCommands, ...serviceCommands, ...ruleCommands, ...observeCommands, ...clusterCommands, ...rbacCommands];
 const cli = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' } });
 
