@@ -6,8 +6,13 @@ import { DAY_MS, digestKeys, walkDigests } from './digest-walk.ts';
 export interface PruneSettings {
   /** Records stay in the table this many days (HMS_AUDIT_HOT_DAYS, 90 by default). */
   hotDays: number;
-  /** Streams looked at in one run. */
+  /** Streams pruned (or refused) in one run. */
   maxStreams?: number;
+  /**
+   * Streams with an old record looked through to find them. Each stream keeps its newest record, so
+   * an idle stream's last record stays old in the table: these are passed over without counting.
+   */
+  scanStreams?: number;
   shouldStop?: () => boolean;
 }
 
@@ -32,9 +37,10 @@ export async function pruneAudit(ports: DigestPorts, settings: PruneSettings): P
   const report: PruneReport = { before, pruned: [], refused: [] };
   const { pem } = await ports.auditArchive.signer.publicKey();
   const { archive, digestState } = ports.auditArchive;
-  const streams = await digestState.streamsWithRecordsBefore(before, settings.maxStreams ?? 100);
+  const maxStreams = settings.maxStreams ?? 100;
+  const streams = await digestState.streamsWithRecordsBefore(before, settings.scanStreams ?? maxStreams * 10);
   for (const stream of streams) {
-    if (settings.shouldStop?.()) break;
+    if (settings.shouldStop?.() || report.pruned.length + report.refused.length >= maxStreams) break;
     let mark = await digestState.getMark('pruned', stream);
     let records = mark ? await deleteKeepingHead(ports, stream, mark.lastSeq) : 0;
     const start: DigestCheckpoint = mark

@@ -108,3 +108,21 @@ describe('the digest run writes each object once', () => {
     expect(archive.versions.get(squatted)).toHaveLength(1);
   });
 });
+
+describe('streams left with only their kept newest record', () => {
+  it('do not crowd out a stream with records to prune', async () => {
+    const { audit, clock, ports } = digestPorts();
+    for (const service of ['a', 'b', 'c']) await audit.append(change(service, '2026-12-03T14:00:00.000Z'));
+    await runDigests(ports, { retentionDays: 365 });
+    clock.at = new Date('2027-03-05T15:00:00.000Z');
+    await pruneAudit(ports, { hotDays: 90 });
+    expect(audit.records.map((r) => r.stream)).toEqual(['service#a', 'service#b', 'service#c']);
+
+    for (let i = 0; i < 2; i++) await audit.append(change('z', `2027-03-05T15:0${i}:00.000Z`));
+    await runDigests(ports, { retentionDays: 365 });
+    clock.at = new Date('2027-06-10T15:00:00.000Z');
+    const report = await pruneAudit(ports, { hotDays: 90, maxStreams: 1 });
+
+    expect(report.pruned).toEqual([{ stream: 'service#z', throughSeq: 2, records: 1 }]);
+  });
+});
