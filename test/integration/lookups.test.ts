@@ -106,6 +106,25 @@ describe('lookups through the sandbox API', () => {
     expect(await sb.http('GET', '/audit/verify?kind=lookup&day=1999-01-01')).toMatchObject({ status: 404, body: { error: { field: 'query.day' } } });
   });
 
+  it('records a failed audit --lookups or audit verify --lookups as failure, not as the success its own drain would have chained', async () => {
+    const reader = await sb.sandbox.issueToken(['hms/audit.read'], 'cli.failing@agency.gov');
+    const noDay = await cli(reader, 'audit', 'verify', '--lookups', '--day', '2026-12-01');
+    expect(noDay.status).toBe(1);
+    const edited = Buffer.from('{"edited":true}').toString('base64url');
+    const badCursor = await cli(reader, 'audit', '--lookups', '--cursor', edited);
+    expect(badCursor.status).toBe(1);
+
+    // A later listing chains them (its own drain runs for other requests' lookups).
+    const mine = (await allLookups()).filter((l) => l.actor === 'cli.failing@agency.gov');
+    expect(mine.map((l) => [l.action, l.before.query, l.outcome])).toEqual(
+      expect.arrayContaining([
+        ['lookup.verifyAudit', expect.objectContaining({ kind: 'lookup', day: '2026-12-01' }), 'failure'],
+        ['lookup.listAudit', expect.objectContaining({ kind: 'lookup', cursor: edited }), 'failure'],
+      ]),
+    );
+    expect(mine.some((l) => l.outcome === 'success' && (l.before.query.day === '2026-12-01' || l.before.query.cursor === edited))).toBe(false);
+  });
+
   it("shows the lookups with hms-sys audit --lookups, the CLI's own reads among them, and verifies the day with audit verify --lookups", async () => {
     const reader = await sb.sandbox.issueToken(['hms/rules.read', 'hms/audit.read'], 'cli.reader@agency.gov');
     const listed = await cli(reader, 'services', 'list');
