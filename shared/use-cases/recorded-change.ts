@@ -16,6 +16,11 @@ export interface RecordedChangePorts {
 /** A change's record as planned before it runs, and how the drainer can tell later whether it took effect. */
 export interface ChangePlan<T> extends RecordInput {
   probe: ChangeProbe;
+  /**
+   * Errors after which the intent is only withdrawn, not recorded as a failure: for a caller that
+   * retries the change itself, or records its failure in its own words. Without it, every throw is recorded.
+   */
+  withdrawOnThrow?: (err: unknown) => boolean;
   /** The record's fields as the change turned out (its real outcome, after, reasons); the plan's when left out. */
   completed?: (result: T) => Partial<Pick<RecordInput, 'outcome' | 'after' | 'reasons'>>;
 }
@@ -39,7 +44,8 @@ export async function recordedChange<T>(ports: RecordedChangePorts, caller: Call
   try {
     result = await change();
   } catch (err) {
-    await recordFailure(ports, pending, err);
+    if (plan.withdrawOnThrow?.(err)) await ports.auditOutbox.delete(pending.id).catch(() => undefined);
+    else await recordFailure(ports, pending, err);
     throw err;
   }
   await completeIntent(ports, pending, completedEntry(pending.entry, plan.completed?.(result)));

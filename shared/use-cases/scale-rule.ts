@@ -127,7 +127,8 @@ export async function scaleRule(
       // is appended there; a decision that writes nothing is recorded (or counted) by finish alone.
       if (plan.write) {
         const probe = { kind: 'replicas' as const, service: rule.service, replicas: target(plan.write) };
-        await recordedChange(ports, caller, { ...decisionRecord(rule, plan, scale.replicas, quiet), probe }, apply);
+        // A throw is retried below (a conflict) or recorded by the alarm handler as scale.failed: withdraw the intent.
+        await recordedChange(ports, caller, { ...decisionRecord(rule, plan, scale.replicas, quiet), probe, withdrawOnThrow: () => true }, apply);
       } else {
         await apply();
       }

@@ -58,6 +58,16 @@ describe('recordedChange', () => {
     expect(auditOutbox.items.size).toBe(0);
   });
 
+  it('only withdraws the intent when the plan says its caller retries or records the failure itself', async () => {
+    const conflict = new Error('conflict');
+    const withdrawOnThrow = (err: unknown) => err === conflict;
+    await expect(recordedChange(ports(), caller, { ...plan, withdrawOnThrow }, async () => Promise.reject(conflict))).rejects.toBe(conflict);
+    expect(audit.records).toHaveLength(0);
+    expect(auditOutbox.items.size).toBe(0);
+    await expect(recordedChange(ports(), caller, { ...plan, withdrawOnThrow }, async () => Promise.reject(new Error('refused')))).rejects.toThrow('refused');
+    expect(audit.records.map((r) => r.outcome)).toEqual(['failure']);
+  });
+
   it('leaves the untouched intent for the drainer when the failure record cannot be appended, and still rethrows the change error', async () => {
     const failing = Object.assign(Object.create(audit) as MemoryAudit, { append: async () => Promise.reject(new Error('throttled')) });
     await expect(recordedChange({ ...ports(), audit: failing }, caller, plan, async () => Promise.reject(new Error('conflict')))).rejects.toThrow('conflict');
