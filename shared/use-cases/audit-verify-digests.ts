@@ -135,6 +135,15 @@ export async function prunedStart(ports: DigestVerifyPorts, stream: string): Pro
       position: null,
       broken: { seq: mark.lastSeq, problem: `the prune mark names ${mark.digestKey}, which is not a signed digest ending at this record` },
     };
+  // The prune keeps each stream's newest record, so the table holds a record at or after the mark;
+  // none means that record was deleted, and the stream's next append started a new chain at seq 1.
+  const kept = await ports.audit.readChain(stream, mark.lastSeq - 1, 1);
+  if (kept.records.length === 0 && !kept.unreadable) {
+    return {
+      position: null,
+      broken: { seq: mark.lastSeq, problem: 'the record is missing: the prune keeps a stream’s newest record, and no record at or after its mark is left' },
+    };
+  }
   return { position: { seq: mark.lastSeq, hash: mark.lastHash }, broken: null };
 }
 

@@ -126,3 +126,19 @@ describe('streams left with only their kept newest record', () => {
     expect(report.pruned).toEqual([{ stream: 'service#z', throughSeq: 2, records: 1 }]);
   });
 });
+
+describe('a pruned stream whose kept newest record is deleted', () => {
+  it('is a break, though the table then holds a fresh chain from seq 1', async () => {
+    const { audit, clock, ports } = digestPorts();
+    for (let i = 0; i < 3; i++) await audit.append(change('orders', `2026-12-03T14:0${i}:00.000Z`));
+    await runDigests(ports, { retentionDays: 365 });
+    clock.at = new Date('2027-03-05T15:00:00.000Z');
+    await pruneAudit(ports, { hotDays: 90 });
+    audit.records.splice(0);
+    expect((await audit.append(change('orders', '2027-03-05T15:00:00.000Z'))).seq).toBe(1);
+
+    const report = await verifyAuditChain(ports, { service: 'orders', from: 'genesis' }, budget);
+
+    expect(report).toMatchObject({ intact: false, firstBreak: { seq: 3, problem: expect.stringContaining('no record at or after its mark is left') } });
+  });
+});
