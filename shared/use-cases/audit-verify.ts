@@ -76,7 +76,7 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
         : GENESIS
       : request.cursor === undefined
         ? GENESIS
-        : decodeVerifyCursor(request.cursor, stream);
+        : await decodeVerifyCursor(ports.audit, request.cursor, stream);
   // Records the retention prune removed are checked in their archive; the table's chain starts after them.
   const archived = ports.auditArchive ? await prunedStart({ ...ports, auditArchive: ports.auditArchive }, stream) : { position: null, broken: null };
   const start = archived.position && archived.position.seq >= requested.seq ? archived.position : requested;
@@ -183,11 +183,16 @@ function encodeVerifyCursor(position: ChainPosition, stream: string): string {
   return encodeCursor(VERIFY_CURSOR, { stream }, { seq: position.seq, hash: position.hash });
 }
 
-function decodeVerifyCursor(cursor: string, stream: string): ChainPosition {
+/**
+ * The cursor's check is not a secret, so anyone can make one: a position past the stream's head was
+ * never handed out (a run only stops on a record it read) and is refused. A position at or below the
+ * head whose record is gone is a record deleted since, which the run's anchor check names as a break.
+ */
+async function decodeVerifyCursor(audit: AuditLog, cursor: string, stream: string): Promise<ChainPosition> {
   const position = decodeCursor(VERIFY_CURSOR, { stream }, cursor);
   const fields = typeof position === 'object' && position !== null ? (position as Record<string, unknown>) : {};
   if (Number.isSafeInteger(fields.seq) && (fields.seq as number) >= 0 && typeof fields.hash === 'string' && CURSOR_SHAPE.test(fields.hash)) {
-    return { seq: fields.seq as number, hash: fields.hash };
+    if ((fields.seq as number) <= (await audit.lastSeq(stream))) return { seq: fields.seq as number, hash: fields.hash };
   }
   throw new ValidationError('query.cursor is not a cursor a verify run of this stream handed out', 'query.cursor');
 }

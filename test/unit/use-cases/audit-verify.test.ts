@@ -2,6 +2,7 @@ import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { auditItem, DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
 import { type AuditEntry, type AuditRecord, chainEntry, hashRecord } from '#domain/audit.ts';
+import { encodeCursor } from '#domain/cursor.ts';
 import { ValidationError } from '#domain/errors.ts';
 import { type VerifyBudget, type VerifyReport, verifyAuditChain } from '#use-cases/audit-verify.ts';
 import { useDynalite } from '../adapters/dynalite-fixture.ts';
@@ -147,6 +148,23 @@ describe('verifying an audit chain from its checkpoint', () => {
     });
     await expect(verifyAuditChain(ports, { service: 'api', from: 'genesis', cursor: 'bm9wZQ' }, budget(10))).rejects.toBeInstanceOf(ValidationError);
     await expect(verifyAuditChain(ports, { service: 'api', from: 'checkpoint', cursor: forged }, budget(10))).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('refuses a well-formed cursor past the stream head, and names a break where the record a cursor names was deleted', async () => {
+    const { ports, records } = seeded(5);
+    const made = (seq: number) => encodeCursor('audit-verify', { stream: 'service#api' }, { seq, hash: 'f'.repeat(64) });
+    for (const seq of [Number.MAX_SAFE_INTEGER, 6]) {
+      await expect(verifyAuditChain(ports, { service: 'api', from: 'genesis', cursor: made(seq) }, budget(10))).rejects.toMatchObject({
+        name: 'ValidationError',
+        field: 'query.cursor',
+      });
+    }
+    const partial = await verifyAuditChain(ports, { service: 'api', from: 'genesis' }, budget(2));
+    records.splice(1, 1);
+    expect(await verifyAuditChain(ports, { service: 'api', from: 'genesis', cursor: partial.cursor! }, budget(10))).toMatchObject({
+      intact: false,
+      firstBreak: { seq: 2, problem: 'the record the run starts after is missing' },
+    });
   });
 
   it('keeps the checkpoint another verifier stored first', async () => {
