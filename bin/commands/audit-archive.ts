@@ -1,5 +1,5 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ARCHIVE_PREFIX, DIGEST_PREFIX, KEY_PREFIX } from '#domain/audit-digest.ts';
 import type { ArchiveStore } from '#ports/archive-store.ts';
 import { type Command, need, UsageError } from '../command.ts';
@@ -12,8 +12,21 @@ interface DigestRun {
   complete: boolean;
 }
 
-/** Copies the archive's objects under each prefix into `dir`, one file per key, laid out as the bucket is. */
-export async function exportArchive(source: Pick<ArchiveStore, 'get' | 'list'>, prefixes: string[], dir: string): Promise<number> {
+/** A bucket key an export may hold: digests/, archive/ or keys/, then plain parts (no '', '.', '..', backslash or NUL). */
+export function exportableKey(key: string): boolean {
+  const [prefix, ...rest] = key.split('/');
+  if (!EXPORT_PREFIXES.includes(`${prefix}/`) || rest.length === 0) return false;
+  return rest.every((part) => part !== '' && part !== '.' && part !== '..' && !/[\\\0]/.test(part));
+}
+
+const EXPORT_PREFIXES = [DIGEST_PREFIX, ARCHIVE_PREFIX, KEY_PREFIX];
+
+/**
+ * Copies the archive's objects under each prefix into `dir`, one file per key, laid out as the
+ * bucket is. A key that is not a plain path under the layout (e.g. keys/../../x) is never
+ * written: it is pushed onto `skipped` and the copy goes on.
+ */
+export async function exportArchive(source: Pick<ArchiveStore, 'get' | 'list'>, prefixes: string[], dir: string, skipped: string[] = []): Promise<number> {
   const root = resolve(dir);
   let copied = 0;
   for (const prefix of prefixes) {
@@ -21,14 +34,17 @@ export async function exportArchive(source: Pick<ArchiveStore, 'get' | 'list'>, 
     for (;;) {
       const page = await source.list(prefix, { limit: 1000, ...(startAfter ? { startAfter } : {}) });
       for (const key of page.keys) {
+        startAfter = key;
         const path = resolve(root, ...key.split('/'));
-        if (!path.startsWith(root + sep)) throw new Error(`the key ${key} would be written outside ${root}`);
+        if (!exportableKey(key) || !path.startsWith(root + sep)) {
+          skipped.push(key);
+          continue;
+        }
         const body = await source.get(key);
         if (body === null) continue;
         mkdirSync(dirname(path), { recursive: true });
         writeFileSync(path, body);
         copied += 1;
-        startAfter = key;
       }
       if (!page.more || page.keys.length === 0) break;
     }
@@ -36,13 +52,37 @@ export async function exportArchive(source: Pick<ArchiveStore, 'get' | 'list'>, 
   return copied;
 }
 
+/**
+ * Exports into a new folder beside `dir`, renamed into place only once complete, so a failure
+ * part-way leaves `dir` as it was (and no partial export). With `replace`, `dir`'s entries go
+ * only then.
+ */
+export async function exportInto(dir: string, replace: boolean, copy: (staging: string) => Promise<number>): Promise<number> {
+  const target = resolve(dir);
+  mkdirSync(dirname(target), { recursive: true });
+  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.export-`));
+  try {
+    const copied = await copy(staging);
+    if (copied === 0) throw new Error('the archive holds no digests yet: run hms-sys audit digest first');
+    if (existsSync(target)) {
+      if (replace) for (const entry of readdirSync(target)) rmSync(join(target, entry), { recursive: true, force: true });
+      rmdirSync(target);
+    }
+    renameSync(staging, target);
+    return copied;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
 /** What a folder holds; nothing for one that does not exist yet. */
 function entriesOf(dir: string): string[] {
   try {
     return readdirSync(dir).sort();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') throw new UsageError(`--out ${dir} is a file, not a folder`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    if (code === 'ENOTDIR') throw new UsageError(`--out ${dir} is a file (or under one), not a folder: give a folder to export into`);
     throw error;
   }
 }
@@ -119,15 +159,13 @@ export const auditArchiveCommands: Command[] = [
         source = new S3ArchiveStore({ client: s3Client({ region: 'us-east-1', endpoint: session.s3Endpoint }), bucket: session.auditBucket });
       }
       const stream = typeof ctx.values.stream === 'string' ? `${encodeURIComponent(ctx.values.stream)}/` : '';
-      if (present.length > 0) {
-        // Emptied only once the source answers, so a mistyped bucket or a stopped sandbox leaves the folder as it was.
-        await source.list(DIGEST_PREFIX, { limit: 1 });
-        for (const entry of present) rmSync(join(dir, entry), { recursive: true, force: true });
-      }
-      const copied = await exportArchive(source, [`${DIGEST_PREFIX}${stream}`, `${ARCHIVE_PREFIX}${stream}`, KEY_PREFIX], dir);
-      if (copied === 0) throw new Error('the archive holds no digests yet: run hms-sys audit digest first');
-      if (ctx.output === 'json') print({ out: resolve(dir), objects: copied }, 'json');
-      else console.log(`exported ${copied} objects to ${join(resolve(dir))}`);
+      const skipped: string[] = [];
+      const prefixes = [`${DIGEST_PREFIX}${stream}`, `${ARCHIVE_PREFIX}${stream}`, KEY_PREFIX];
+      // Written beside DIR and renamed into place when complete: a failure leaves DIR as it was.
+      const copied = await exportInto(dir, present.length > 0, (staging) => exportArchive(source, prefixes, staging, skipped));
+      for (const key of skipped) console.error(`warning: skipped the key ${JSON.stringify(key)}: not a plain path under digests/, archive/ or keys/`);
+      if (ctx.output === 'json') print({ out: resolve(dir), objects: copied, skipped }, 'json');
+      else console.log(`exported ${copied} objects to ${resolve(dir)}${skipped.length > 0 ? ` (${skipped.length} keys skipped)` : ''}`);
     },
   },
 ];

@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { S3ArchiveStore, s3Client } from '#adapters/aws/s3-archive-store.ts';
 import { startLocalS3 } from '#adapters/local/local-s3/s3-server.ts';
 import type { ApiClient } from '../../../bin/client.ts';
-import type { CommandContext } from '../../../bin/command.ts';
-import { auditArchiveCommands } from '../../../bin/commands/audit-archive.ts';
+import { type CommandContext, UsageError } from '../../../bin/command.ts';
+import { auditArchiveCommands, exportArchive, exportInto } from '../../../bin/commands/audit-archive.ts';
 import { writeSession } from '../../../bin/session.ts';
 
 function scriptedApi(...answers: unknown[]) {
@@ -114,5 +114,81 @@ describe('hms-sys audit export', () => {
 
   it('without a running sandbox or --bucket, says what to do', async () => {
     await expect(run('audit export', context({ out: '/tmp/x' }, scriptedApi().api))).rejects.toThrow('no sandbox is running here');
+  });
+});
+
+/** An archive source with whatever keys a bucket might hold, including planted ones; `failAt` makes that key's read throw. */
+function plantedSource(objects: Record<string, string>, failAt?: string) {
+  return {
+    list: async (prefix: string, options: { startAfter?: string; limit: number }) => {
+      const keys = Object.keys(objects)
+        .filter((key) => key.startsWith(prefix) && key > (options.startAfter ?? ''))
+        .sort();
+      return { keys: keys.slice(0, options.limit), more: keys.length > options.limit };
+    },
+    get: async (key: string) => {
+      if (key === failAt) throw new Error('the connection was reset');
+      return objects[key] ?? null;
+    },
+  };
+}
+
+describe('hms-sys audit export, against a hostile or failing bucket', () => {
+  it('skips, naming each, keys that are not plain paths under the layout, and writes nothing outside the folder', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'export-parent-'));
+    const out = join(parent, 'a', 'out');
+    try {
+      const planted = ['keys/../../pwned', 'keys/../../../escaped', 'keys/a\\b.pem', 'keys//x.pem', 'keys/./k.pem', 'digests/system/..'];
+      const source = plantedSource({
+        'digests/system/000000000001.json': '{"d":1}',
+        'keys/k.pem': 'pem',
+        ...Object.fromEntries(planted.map((key) => [key, 'planted'])),
+      });
+      const skipped: string[] = [];
+      const copied = await exportInto(out, false, (staging) => exportArchive(source, ['digests/', 'archive/', 'keys/'], staging, skipped));
+      expect(copied).toBe(2);
+      expect(skipped.sort()).toEqual([...planted].sort());
+      expect(readFileSync(join(out, 'keys', 'k.pem'), 'utf8')).toBe('pem');
+      expect(existsSync(join(parent, 'pwned'))).toBe(false);
+      expect(existsSync(join(parent, 'a', 'pwned'))).toBe(false);
+      expect(readdirSync(join(parent, 'a'))).toEqual(['out']);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves no partial export when a read fails part-way, and keeps a --force folder as it was', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'export-parent-'));
+    const out = join(parent, 'out');
+    try {
+      const source = plantedSource({ 'digests/system/000000000001.json': '{"d":1}', 'keys/k.pem': 'pem' }, 'keys/k.pem');
+      await expect(exportInto(out, false, (staging) => exportArchive(source, ['digests/', 'keys/'], staging))).rejects.toThrow('reset');
+      expect(readdirSync(parent)).toEqual([]);
+
+      mkdirSync(out);
+      writeFileSync(join(out, 'old.txt'), 'kept');
+      await expect(exportInto(out, true, (staging) => exportArchive(source, ['digests/', 'keys/'], staging))).rejects.toThrow('reset');
+      expect(readdirSync(parent)).toEqual(['out']);
+      expect(readdirSync(out)).toEqual(['old.txt']);
+
+      await exportInto(out, true, (staging) => exportArchive(plantedSource({ 'keys/k.pem': 'pem' }), ['keys/'], staging));
+      expect(readdirSync(out)).toEqual(['keys']);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --out naming a file with a usage error, before reading the bucket', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'export-parent-'));
+    try {
+      writeFileSync(join(parent, 'file'), 'x');
+      for (const out of [join(parent, 'file'), join(parent, 'file', 'sub')]) {
+        const refused = run('audit export', context({ out }, scriptedApi().api));
+        await expect(refused).rejects.toBeInstanceOf(UsageError);
+        await expect(refused).rejects.toThrow(/is a file .*not a folder/);
+      }
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
