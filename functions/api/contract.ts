@@ -61,7 +61,8 @@ export const contract = {
   listAudit: { query: auditQuerySchema },
   verifyAudit: { query: verifyAuditQuery, queryNamesObject: true },
   getOpenApi: { query: none },
-  runAuditDigests: { query: none },
+  // No options yet: the body is empty or {}, and anything else is refused rather than ignored.
+  runAuditDigests: { query: none, body: none, optionalBody: true },
   getAuditPublicKey: { query: none },
   setBudget: { query: mutation, body: setBudgetSchema, path: { service: dnsLabel } },
   getBudget: { query: none, path: { service: dnsLabel } },

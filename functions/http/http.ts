@@ -10,12 +10,15 @@ export function json(statusCode: number, body: unknown): ApiResult {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-/** The JSON body: at most 64 KiB, well formed, and an object. */
-export function readBody(event: Pick<ApiEvent, 'body' | 'isBase64Encoded'>): unknown {
+/** The JSON body: at most 64 KiB, well formed, and an object. With `optional`, an empty body reads as `{}`. */
+export function readBody(event: Pick<ApiEvent, 'body' | 'isBase64Encoded'>, optional = false): unknown {
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-  if (text.trim() === '') throw new ValidationError('a JSON body is required', null, 'missing_body');
+  if (text.trim() === '') {
+    if (optional) return {};
+    throw new ValidationError('a JSON body is required', null, 'missing_body');
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -14,6 +14,8 @@ export interface OperationContract {
   accepted?: boolean;
   /** The query names something that may not exist (404), as GET /audit/verify?service= does. */
   queryNamesObject?: boolean;
+  /** The body may be left out (read as `{}`), as POST /audit/digests's may; one that is sent is checked like any other. */
+  optionalBody?: boolean;
 }
 
 /** The path parameters a contract declares, as their schemas give them. */
@@ -41,7 +43,7 @@ export function validateRequest<C extends OperationContract, P extends object>(s
     if (raw === undefined) throw new NotFoundError(`path parameter ${name}`, name);
     path[name] = parseInput(schema, decodePathParameter(raw, name), name);
   }
-  const body = spec.body ? parseInput(spec.body, readBody(event)) : undefined;
+  const body = spec.body ? parseInput(spec.body, readBody(event, spec.optionalBody)) : undefined;
   // The query passed its schema, so dryRun is 'true' only where the operation accepts it.
   const dryRun = event.queryStringParameters?.dryRun === 'true';
   // Each field was parsed by the schema the type names; TypeScript cannot follow a generic contract through the loop.

@@ -81,6 +81,8 @@ export function openApiDocument(): Record<string, unknown> {
     if (!isOperationId(id)) throw new Error(`route ${route.method} ${route.path} names ${id}, which has no contract`);
     const spec: OperationContract = contract[id];
     const answers: OperationResponses = responses[id];
+    // A body that may be left out carries options, not an object to create or change.
+    const namesObjects = spec.body !== undefined && !spec.optionalBody;
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,
@@ -93,9 +95,12 @@ export function openApiDocument(): Record<string, unknown> {
         400: errorResponse('Invalid input'),
         401: errorResponse('Missing or invalid bearer token'),
         403: errorResponse(`The token lacks ${route.scope}`),
-        ...(route.path.includes('{') || spec.body || spec.queryNamesObject ? { 404: errorResponse('Not found: the object named, or one it refers to') } : {}),
-        ...(spec.body ? { 413: errorResponse('Body over 64 KiB'), 422: errorResponse('Refers to something unknown') } : {}),
-        ...(spec.body || 'dryRun' in spec.query.shape ? { 409: errorResponse('Conflict: another writer got there first, or the state forbids it') } : {}),
+        ...(route.path.includes('{') || namesObjects || spec.queryNamesObject
+          ? { 404: errorResponse('Not found: the object named, or one it refers to') }
+          : {}),
+        ...(spec.body ? { 413: errorResponse('Body over 64 KiB') } : {}),
+        ...(namesObjects ? { 422: errorResponse('Refers to something unknown') } : {}),
+        ...(namesObjects || 'dryRun' in spec.query.shape ? { 409: errorResponse('Conflict: another writer got there first, or the state forbids it') } : {}),
         500: errorResponse('An internal error; it has been logged'),
         503: errorResponse(
           recordsLookup(route)
@@ -105,7 +110,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
     };
     if (spec.body) {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } };
+      operation.requestBody = { required: !spec.optionalBody, content: { 'application/json': { schema: jsonSchema(spec.body) } } };
     }
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
   }

@@ -4,6 +4,7 @@ import { routes as apiRoutes } from '#functions/api/triggers.ts';
 import { createAuditDigestHandler } from '#functions/audit-digest/audit-digest.ts';
 import { auditDigestFunction, auditDigestRoutes } from '#functions/audit-digest/triggers.ts';
 import type { ApiEvent, ApiResult } from '#functions/http/http.ts';
+import { openApiDocument } from '#functions/openapi/document.ts';
 import { apiGatewayEvent } from '#sandbox/api-server.ts';
 import { lambdaContext } from '#sandbox/local-bus.ts';
 import { change, digestPorts } from '../use-cases/digest-fixture.ts';
@@ -15,14 +16,14 @@ function setup() {
     async () => ({ ports: fixture.ports, controllerActor: 'role/hms-sys-audit-digest', settings: { retentionDays: 365, hotDays: 90 } }),
     { error: (message) => errors.push(message) },
   );
-  const request = async (method: string, target: string, scope: string) => {
+  const request = async (method: string, target: string, scope: string, body = '') => {
     const url = new URL(target, 'http://localhost');
     const route = auditDigestRoutes.find((r) => r.method === method && r.path === url.pathname)!;
     const event = apiGatewayEvent({
       method,
       url,
       headers: {},
-      body: '',
+      body,
       route,
       pathParameters: {},
       claims: { sub: 'user/ana', scope } as never,
@@ -31,7 +32,7 @@ function setup() {
     const result = (await handler(event as unknown as ApiEvent, lambdaContext('audit-digest'))) as ApiResult;
     return { status: result.statusCode, body: JSON.parse(String(result.body)) };
   };
-  const post = (scope: string) => request('POST', '/audit/digests', scope);
+  const post = (scope: string, body = '') => request('POST', '/audit/digests', scope, body);
   const lookups = () => [...fixture.ports.auditOutbox.items.values()].map((p) => p.entry).filter((e) => e.kind === 'lookup');
   return { ...fixture, handler, post, request, lookups, errors };
 }
@@ -64,6 +65,25 @@ describe('the audit-digest function', () => {
     const answer = await post('hms/audit.digest');
     expect(answer.status).toBe(200);
     expect(answer.body.digests).toEqual([{ stream: 'service#orders', firstSeq: 1, lastSeq: 1, key: digestKey('service#orders', 1) }]);
+  });
+
+  it('POST /audit/digests takes an empty body or {}, and refuses malformed JSON, unknown fields and an oversized body', async () => {
+    const { post } = setup();
+    expect((await post('hms/audit.digest', '')).status).toBe(200);
+    expect((await post('hms/audit.digest', '{}')).status).toBe(200);
+    expect(await post('hms/audit.digest', '{bad')).toMatchObject({ status: 400, body: { error: { code: 'malformed_json' } } });
+    expect(await post('hms/audit.digest', '{"streams":["service#orders"]}')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'unknown_field', field: 'streams' } },
+    });
+    expect(await post('hms/audit.digest', '[]')).toMatchObject({ status: 400, body: { error: { code: 'invalid_body' } } });
+    expect((await post('hms/audit.digest', '\u0000'.repeat(12 * 1024 * 1024))).status).toBe(413);
+    const described = (openApiDocument().paths as Record<string, Record<string, { requestBody: unknown; responses: object }>>)['/audit/digests']!.post!;
+    expect(described.requestBody).toMatchObject({
+      required: false,
+      content: { 'application/json': { schema: { type: 'object', additionalProperties: false } } },
+    });
+    expect(Object.keys(described.responses)).toContain('413');
   });
 
   it('serves GET /audit/verify and GET /audit/public-key, which the API function no longer declares', () => {
