@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { OBJECT_LIMITS } from '#adapters/local/folder-archive.ts';
 import type { DigestBreak } from '#domain/audit-digest-check.ts';
 
 /**
@@ -39,9 +40,17 @@ function exportKeys(dir: string): Map<string, KeyObject> {
   for (const file of files) {
     if (!file.endsWith('.pem')) continue;
     const key = publicKey(readText(join(dir, 'keys', file)) ?? '');
-    if (key) keys.set(decodeURIComponent(file.slice(0, -'.pem'.length)), key);
+    if (key) keys.set(decodeOr(file.slice(0, -'.pem'.length)), key);
   }
   return keys;
+}
+
+function decodeOr(name: string): string {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
 }
 
 /** The keyId a digest object names, or null if it cannot be read. */
@@ -64,8 +73,10 @@ function publicKey(pem: string): KeyObject | null {
   }
 }
 
+/** A key or digest file's text, or null when it cannot be read or is too large to be one. */
 function readText(path: string): string | null {
   try {
+    if (statSync(path).size > OBJECT_LIMITS.other) return null;
     return readFileSync(path, 'utf8');
   } catch {
     return null;

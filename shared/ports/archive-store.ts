@@ -16,3 +16,15 @@ export interface ArchiveStore {
   /** Keys under `prefix` in ascending order, after `startAfter`, up to `limit`. */
   list(prefix: string, options: { startAfter?: string; limit: number }): Promise<{ keys: string[]; more: boolean }>;
 }
+
+/** An object a reader refuses to load whole: it is larger than any object of its kind should be. */
+export class ObjectTooLargeError extends Error {
+  constructor(
+    readonly key: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`${key} is ${bytes} bytes, over the ${limit}-byte limit for an object of its kind`);
+    this.name = 'ObjectTooLargeError';
+  }
+}

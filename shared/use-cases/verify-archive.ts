@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ARCHIVE_PREFIX, DIGEST_PREFIX } from '#domain/audit-digest.ts';
 import { DIGEST_START, type DigestBreak } from '#domain/audit-digest-check.ts';
 import { ValidationError } from '#domain/errors.ts';
+import { ObjectTooLargeError } from '#ports/archive-store.ts';
 import { type ArchiveReader, DIGEST_KEY, walkDigests } from './digest-walk.ts';
 
 export type { ArchiveReader } from './digest-walk.ts';
@@ -98,16 +99,22 @@ function streamOfArchiveKey(key: string): string {
 
 async function verifyStream(archive: ArchiveReader, stream: string, keys: string[], publicKey: KeyObject, named: Set<string>): Promise<StreamVerification> {
   const report: StreamVerification = { stream, digests: 0, records: 0, verifiedThrough: 0, newestDigestTime: null, break: null };
-  const walked = await walkDigests(archive, stream, keys, publicKey, DIGEST_START, {
-    archives: true,
-    onDigest: ({ digest }) => {
-      named.add(digest.archiveKey);
-      report.digests += 1;
-      report.records += digest.recordCount;
-      report.verifiedThrough = digest.lastSeq;
-      report.newestDigestTime = digest.digestTime;
-    },
-  });
-  report.break = walked.break;
+  try {
+    const walked = await walkDigests(archive, stream, keys, publicKey, DIGEST_START, {
+      archives: true,
+      onDigest: ({ digest }) => {
+        named.add(digest.archiveKey);
+        report.digests += 1;
+        report.records += digest.recordCount;
+        report.verifiedThrough = digest.lastSeq;
+        report.newestDigestTime = digest.digestTime;
+      },
+    });
+    report.break = walked.break;
+  } catch (error) {
+    // An object too large to be what it claims is this stream's break; the other streams are still checked.
+    if (!(error instanceof ObjectTooLargeError)) throw error;
+    report.break = { stream, key: error.key, kind: 'format', problem: error.message };
+  }
   return report;
 }

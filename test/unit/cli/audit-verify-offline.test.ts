@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { archiveKey } from '#domain/audit-digest.ts';
+import { archiveKey, digestKey } from '#domain/audit-digest.ts';
 import { writeExport } from '../use-cases/archive-export-fixture.ts';
 
 /** The CLI as an auditor runs it: no sandbox (a data folder that does not exist), no AWS credentials, no API. */
@@ -42,5 +42,35 @@ describe('hms-sys audit verify --offline', () => {
     const mixed = cli('audit', 'verify', '--offline', '--service', 'intake', '--archive', exported.dir, '--public-key', exported.publicKeyFile);
     expect(mixed.status).toBe(2);
     expect(mixed.stderr).toContain('--service checks the live audit table');
+  });
+
+  it("names a huge archive object and an oversized digest as their streams' format breaks, still reporting every stream", async () => {
+    const exported = await writeExport({ 'service#intake': [3, 2], system: [2], 'lookup#2026-12-03': [1] });
+    // A sparse file: 600 MB by its size, more than a string can hold, with no disk or time spent writing it.
+    const huge = archiveKey('service#intake', 4, 5);
+    truncateSync(exported.path(huge), 600 * 1024 * 1024);
+    const padded = digestKey('system', 2);
+    exported.write(padded, exported.read(padded).concat(' '.repeat(70 * 1024)));
+
+    const checked = cli('audit', 'verify', '--offline', '--archive', exported.dir, '--public-key', exported.publicKeyFile, '--output', 'json');
+    expect(checked.status).toBe(1);
+    const report = JSON.parse(checked.stdout);
+    expect(report.streams).toEqual([
+      expect.objectContaining({ stream: 'lookup#2026-12-03', verifiedThrough: 1, break: null }),
+      expect.objectContaining({
+        stream: 'service#intake',
+        verifiedThrough: 3,
+        break: {
+          stream: 'service#intake',
+          key: huge,
+          kind: 'format',
+          problem: `${huge} is 629145600 bytes, over the 268435456-byte limit for an object of its kind`,
+        },
+      }),
+      expect.objectContaining({ stream: 'system', verifiedThrough: 0, break: expect.objectContaining({ key: padded, kind: 'format' }) }),
+    ]);
+    expect(checked.stderr).toContain(`service#intake: format at ${huge}`);
+    expect(checked.stderr).toContain(`system: format at ${padded}`);
+    rmSync(exported.dir, { recursive: true, force: true });
   });
 });
