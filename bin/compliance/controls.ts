@@ -188,11 +188,6 @@ export const CONTROLS: readonly Control[] = [
     feature: 'Needs declared per function (functions/*/triggers.ts) turned into scoped grants; the IAM conformance and cdk-nag tests.',
     tests: [
       t('test/infra/iam.test.ts', 'IAM', 'no Allow statement grants a wildcard action (bar the key-policy account delegation)'),
-      t(
-        'test/infra/iam.test.ts',
-        'IAM',
-        'grants on the audit table and its index update only outbox items, and delete only outbox items or (audit-prune) archived records',
-      ),
       t('test/infra/nag.test.ts', 'cdk-nag (AWS Solutions, NIST 800-53 rev 5)', 'synth leaves no unacknowledged error or warning'),
       t(
         'test/infra/iam-conformance.test.ts',
