@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import canonicalize from 'canonicalize';
@@ -118,5 +118,44 @@ describe('an independent verifier written only from docs/audit-format.md', () =>
     exported.write(digestKey(INTAKE, 3), canonicalJson({ ...unsigned, signature: (await signer.sign(digestSigningInput(unsigned))).signature }));
     const report = await bothVerify(exported);
     expect(report.breaks).toEqual([expect.objectContaining({ stream: INTAKE, kind: 'records', key: archiveKey(INTAKE, 1, 3), seq: 2 })]);
+  });
+
+  it('agrees with hms-sys on oversized objects: a format break at the object, the other streams still verified', async () => {
+    const exported = await writeExport(LAYOUT);
+    const huge = archiveKey(INTAKE, 4, 5);
+    truncateSync(exported.path(huge), 300 * 1024 * 1024); // sparse: its size, not its bytes, is what counts
+    const padded = digestKey('system', 1);
+    exported.write(padded, exported.read(padded).concat(' '.repeat(70 * 1024)));
+    const report = await bothVerify(exported);
+    expect(report.breaks).toEqual([
+      expect.objectContaining({ stream: INTAKE, kind: 'format', key: huge }),
+      expect.objectContaining({ stream: 'system', kind: 'format', key: padded }),
+    ]);
+    expect(report.streams).toContainEqual(expect.objectContaining({ stream: 'lookup#2026-12-03', through: 4 }));
+    rmSync(exported.dir, { recursive: true, force: true });
+  });
+
+  it('fails as hms-sys does, with a message and no stack trace, on an empty folder, a missing one and a key that is not P-256', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'empty-export-'));
+    const exported = await writeExport({ system: [1] });
+    const garbage = join(empty, '..', `garbage-${process.pid}.pem`);
+    writeFileSync(garbage, 'not a key');
+    const cases = [
+      { folder: empty, key: exported.publicKeyFile, status: 1, says: 'holds no digests' },
+      { folder: join(empty, 'missing'), key: exported.publicKeyFile, status: 2, says: 'is not a folder' },
+      { folder: exported.dir, key: garbage, status: 2, says: 'P-256' },
+      { folder: exported.dir, key: join(empty, 'no-such-key.pem'), status: 2, says: 'P-256' },
+    ];
+    for (const { folder, key, status, says } of cases) {
+      const theirs = spawnSync(process.execPath, [SCRIPT, folder, key], { encoding: 'utf8' });
+      const ours = spawnSync(process.execPath, ['--import', 'tsx', 'bin/cli.ts', 'audit', 'verify', '--offline', '--archive', folder, '--public-key', key], {
+        encoding: 'utf8',
+        env: { ...process.env, HMS_DATA_DIR: '/nonexistent-hms-sys' },
+      });
+      expect({ folder, status: theirs.status, stdout: theirs.stdout }).toEqual({ folder, status, stdout: '' });
+      expect(theirs.stderr).toMatch(new RegExp(`^independent-verifier: .*${says}.*\\n$`));
+      expect(theirs.stderr).not.toContain('    at ');
+      expect({ folder, status: ours.status }).toEqual({ folder, status });
+    }
   });
 });
