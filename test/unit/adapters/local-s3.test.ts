@@ -107,11 +107,15 @@ describe('local S3 server: Object Lock in compliance mode, as S3 holds it', () =
 
   it('If-None-Match: * writes only a new key (412 PreconditionFailed over one), and a condition it does not check is refused', async () => {
     await lockedPut(bucket, 'digests/e.json', 'first');
-    const conditional = client.send(new PutObjectCommand({ Bucket: bucket, Key: 'digests/e.json', Body: 'second', IfNoneMatch: '*' }));
+    const conditional = client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'digests/e.json', Body: 'second', IfNoneMatch: '*', ChecksumAlgorithm: 'SHA256' }),
+    );
     expect(await refusal(conditional)).toEqual({ name: 'PreconditionFailed', status: 412 });
-    const ifMatch = client.send(new PutObjectCommand({ Bucket: bucket, Key: 'digests/e.json', Body: 'second', IfMatch: '"etag"' }));
+    const ifMatch = client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'digests/e.json', Body: 'second', IfMatch: '"etag"', ChecksumAlgorithm: 'SHA256' }),
+    );
     expect(await refusal(ifMatch)).toEqual({ name: 'NotImplemented', status: 501 });
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'digests/new.json', Body: 'new', IfNoneMatch: '*' }));
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'digests/new.json', Body: 'new', IfNoneMatch: '*', ChecksumAlgorithm: 'SHA256' }));
     const fresh = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'digests/new.json' }));
     expect(await fresh.Body!.transformToString()).toBe('new');
     const current = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'digests/e.json' }));
@@ -129,5 +133,42 @@ describe('local S3 server: Object Lock in compliance mode, as S3 holds it', () =
     } finally {
       await again.close();
     }
+  });
+});
+
+describe('local S3 server: what it does not serve is refused, never taken loosely', () => {
+  const bucket = 'bucket-18';
+  const raw = (method: string, target: string, headers: Record<string, string> = {}, body?: string) =>
+    fetch(`${server.endpoint}/${bucket}${target}`, { method, headers, ...(body === undefined ? {} : { body }) });
+  const codeOf = async (answer: Response) => ({ status: answer.status, code: /<Code>([^<]*)<\/Code>/.exec(await answer.text())?.[1] });
+
+  it('refuses a copy (501) and a streaming-signed or aws-chunked body (501), storing nothing', async () => {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'source', Body: 'source', ChecksumAlgorithm: 'SHA256' }));
+    expect(await codeOf(await raw('PUT', '/copied', { 'x-amz-copy-source': `/${bucket}/source` }))).toEqual({ status: 501, code: 'NotImplemented' });
+    const chunked = '5;chunk-signature=' + 'a'.repeat(64) + '\r\nhello\r\n0;chunk-signature=' + 'b'.repeat(64) + '\r\n\r\n';
+    const streaming = { 'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'x-amz-decoded-content-length': '5' };
+    expect(await codeOf(await raw('PUT', '/streamed', streaming, chunked))).toEqual({ status: 501, code: 'NotImplemented' });
+    expect(await codeOf(await raw('PUT', '/streamed', { 'content-encoding': 'aws-chunked' }, chunked))).toEqual({ status: 501, code: 'NotImplemented' });
+    for (const key of ['copied', 'streamed']) {
+      expect(await refusal(client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))).toMatchObject({ status: 404 });
+    }
+  });
+
+  it('refuses a continuation token it did not hand out and a max-keys that is not 0 to 2^31-1 (400 InvalidArgument)', async () => {
+    for (const key of ['list/a', 'list/b', 'list/c'])
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key, ChecksumAlgorithm: 'SHA256' }));
+    const first = await (await raw('GET', '/?list-type=2&prefix=list/&max-keys=1')).text();
+    const token = /<NextContinuationToken>([^<]*)</.exec(first)![1]!;
+    const second = await (await raw('GET', `/?list-type=2&prefix=list/&max-keys=1&continuation-token=${token}`)).text();
+    expect(/<Key>([^<]*)</.exec(second)![1]).toBe('list/b');
+    const junk = ['abc', '', Buffer.from('list/a').toString('base64url')];
+    for (const bad of junk) {
+      expect(await codeOf(await raw('GET', `/?list-type=2&prefix=list/&continuation-token=${bad}`))).toEqual({ status: 400, code: 'InvalidArgument' });
+    }
+    expect(await codeOf(await raw('GET', `/?list-type=2&prefix=other/&continuation-token=${token}`))).toEqual({ status: 400, code: 'InvalidArgument' });
+    for (const bad of ['-1', 'abc', '', '1.5', '2147483648']) {
+      expect(await codeOf(await raw('GET', `/?list-type=2&max-keys=${bad}`))).toEqual({ status: 400, code: 'InvalidArgument' });
+    }
+    expect(await (await raw('GET', '/?list-type=2&prefix=list/&max-keys=5000')).text()).toContain('<KeyCount>3</KeyCount>');
   });
 });

@@ -98,9 +98,15 @@ function putObject(bucket: VersionedBucket, key: string, req: IncomingMessage, b
   if (ifNoneMatch === '*' && current !== null && !current.deleteMarker) {
     throw new S3Refusal(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
   }
-  if (header('content-encoding')?.includes('aws-chunked') || header('x-amz-trailer')) {
-    throw new S3Refusal(501, 'NotImplemented', 'the local S3 server does not take aws-chunked bodies or trailing checksums');
-  }
+  if (header('x-amz-copy-source') !== undefined) throw new S3Refusal(501, 'NotImplemented', 'the local S3 server does not implement CopyObject');
+  // A streaming-signed (STREAMING-*) or aws-chunked body carries chunk signatures inside it: taking it whole would store
+  // them as the object. The S3 client sends a Buffer body whole, with its length and x-amz-checksum-sha256.
+  const streaming =
+    header('content-encoding')?.includes('aws-chunked') ||
+    header('x-amz-content-sha256')?.startsWith('STREAMING-') ||
+    header('x-amz-decoded-content-length') !== undefined ||
+    header('x-amz-trailer') !== undefined;
+  if (streaming) throw new S3Refusal(501, 'NotImplemented', 'the local S3 server does not take aws-chunked or streaming-signed bodies, nor trailing checksums');
   const md5 = header('content-md5');
   const sha256 = header('x-amz-checksum-sha256');
   const otherChecksum = Object.keys(req.headers).find((name) => name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-sha256');
@@ -155,11 +161,18 @@ function getObject(bucket: VersionedBucket, key: string, versionId: string | und
   res.end(head ? undefined : body);
 }
 
+/**
+ * ListObjectsV2 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html). S3 answers
+ * 400 InvalidArgument for a max-keys that is not a whole number from 0 to 2^31-1 ("Argument maxKeys
+ * must be an integer between 0 and 2147483647"), and for a continuation token it did not hand out
+ * ("The continuation token provided is incorrect"); the docs say only that the token is obfuscated.
+ * Past 1000 the page is capped at 1000.
+ */
 function listObjects(bucket: VersionedBucket, url: URL, res: ServerResponse): void {
   const prefix = url.searchParams.get('prefix') ?? '';
-  const maxKeys = Math.min(1000, Math.max(0, Number(url.searchParams.get('max-keys') ?? 1000) || 0));
+  const maxKeys = Math.min(1000, readMaxKeys(url.searchParams.get('max-keys')));
   const token = url.searchParams.get('continuation-token');
-  const startAfter = token !== null ? Buffer.from(token, 'base64url').toString('utf8') : (url.searchParams.get('start-after') ?? undefined);
+  const startAfter = token !== null ? keyOfToken(token, prefix) : (url.searchParams.get('start-after') ?? undefined);
   const { keys, truncated } = bucket.listKeys(prefix, startAfter, maxKeys);
   const last = keys[keys.length - 1];
   const xml = [
@@ -167,11 +180,29 @@ function listObjects(bucket: VersionedBucket, url: URL, res: ServerResponse): vo
     '<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">',
     `<Name>${escapeXml(bucket.name)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys>`,
     `<IsTruncated>${truncated}</IsTruncated>`,
-    ...(truncated && last ? [`<NextContinuationToken>${Buffer.from(last.key, 'utf8').toString('base64url')}</NextContinuationToken>`] : []),
+    ...(truncated && last ? [`<NextContinuationToken>${tokenOf(last.key)}</NextContinuationToken>`] : []),
     ...keys.map(({ key, version }) => contents(key, version)),
     '</ListBucketResult>',
   ].join('');
   res.writeHead(200, { 'Content-Type': 'application/xml' }).end(xml);
+}
+
+function readMaxKeys(raw: string | null): number {
+  if (raw === null) return 1000;
+  const value = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (value <= 2_147_483_647) return value;
+  throw new S3Refusal(400, 'InvalidArgument', 'Argument maxKeys must be an integer between 0 and 2147483647');
+}
+
+const TOKEN_TAG = 'local-s3:';
+const tokenOf = (key: string) => Buffer.from(`${TOKEN_TAG}${key}`, 'utf8').toString('base64url');
+
+/** The key a token this server handed out continues after; any other token (junk, or another prefix's) is refused. */
+function keyOfToken(token: string, prefix: string): string {
+  const text = Buffer.from(token, 'base64url').toString('utf8');
+  const key = text.slice(TOKEN_TAG.length);
+  if (text.startsWith(TOKEN_TAG) && tokenOf(key) === token && key.startsWith(prefix)) return key;
+  throw new S3Refusal(400, 'InvalidArgument', 'The continuation token provided is incorrect');
 }
 
 const contents = (key: string, version: ObjectVersion) =>
