@@ -41,7 +41,7 @@ const verifyAuditQuery = z
     cursor: z.optional(z.string().check(z.maxLength(512), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous verify call'))),
   })
   .check(
-    z.refine((q) => q.kind === 'lookup' || q.day === undefined, { message: 'day names a lookup stream: add kind=lookup', path: ['day'] }),
+    z.refine((q) => q.kind === 'lookup' || q.day === undefined, { message: 'names a day of lookups: add kind=lookup', path: ['day'] }),
     z.refine((q) => q.kind !== 'lookup' || q.service === undefined, { message: 'lookups are chained by day, not by service', path: ['service'] }),
   );
 

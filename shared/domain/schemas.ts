@@ -217,6 +217,10 @@ export const auditQuerySchema = z
       message: 'lookups are chained by day, not by service: leave service out with kind=lookup',
       path: ['service'],
     }),
+    z.refine((q) => q.since === undefined || q.until === undefined || Date.parse(q.since) <= Date.parse(q.until), {
+      message: 'must not be after until',
+      path: ['since'],
+    }),
   );
 
 export const dryRunSchema = z.optional(z.enum(['true', 'false'], 'must be true or false'));

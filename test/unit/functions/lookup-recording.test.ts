@@ -186,6 +186,21 @@ describe('reading the lookups', () => {
     expect(refused).toMatchObject({ status: 400, body: { error: { field: 'query.service' } } });
     expect((await call('GET', '/audit/verify?day=2026-12-03')).body).toMatchObject({ error: { field: 'query.day' } });
   });
+
+  it('says plainly what is wrong with day without kind=lookup, and refuses since after until for both kinds', async () => {
+    const { call } = setup();
+    const messageOf = (answer: { body: unknown }) => (answer.body as { error: { message: string } }).error.message;
+    const day = await call('GET', '/audit/verify?day=2026-12-03');
+    expect(day).toMatchObject({ status: 400, body: { error: { field: 'query.day' } } });
+    expect(messageOf(day)).toContain('add kind=lookup');
+    expect(messageOf(day)).not.toMatch(/\b(\w+) \1\b/);
+    for (const kind of ['', '&kind=lookup']) {
+      const backwards = await call('GET', `/audit?since=2026-12-03T10:00:00Z&until=2026-12-03T09:00:00Z${kind}`);
+      expect(backwards).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', field: 'query.since' } } });
+      expect(messageOf(backwards)).toContain('until');
+      expect((await call('GET', `/audit?since=2026-12-03T09:00:00Z&until=2026-12-03T09:00:00Z${kind}`)).status).toBe(200);
+    }
+  });
 });
 
 describe('the OpenAPI contract', () => {
