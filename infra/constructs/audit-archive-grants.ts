@@ -17,8 +17,8 @@ function grantArchiveRead(role: Parameters<NeedGrant>[0], archive: AuditArchive)
 /** The partition keys of record streams (shared/domain/audit.ts: auditStream, lookupStream), as IAM patterns. */
 export const RECORD_STREAM_KEYS = ['service#*', 'system', 'lookup#*'] as const;
 
-/** The audit archive needs: writing signed digests, pruning archived records, reading the archive to verify. */
-export const AUDIT_ARCHIVE_GRANTS: Pick<Record<Need, NeedGrant>, 'audit-digest' | 'audit-prune' | 'audit-archive-read'> = {
+/** The audit archive needs: writing signed digests (and reading them back to verify), pruning archived records. */
+export const AUDIT_ARCHIVE_GRANTS: Pick<Record<Need, NeedGrant>, 'audit-digest' | 'audit-prune'> = {
   'audit-digest': (role, resources) => {
     const archive = archiveOf(resources, 'audit-digest');
     // kms:Sign is allowed in the key's policy, to this role alone (AuditArchive.allowSigning); the
@@ -52,12 +52,6 @@ export const AUDIT_ARCHIVE_GRANTS: Pick<Record<Need, NeedGrant>, 'audit-digest' 
         },
       }),
     );
-  },
-  'audit-archive-read': (role, resources) => {
-    const archive = archiveOf(resources, 'audit-archive-read');
-    grantArchiveRead(role, archive);
-    archive.bucketKey.grant(role, 'kms:Decrypt');
-    role.acknowledgeGrant({ id: objectsId(archive), reason: OBJECTS_REASON });
   },
 };
 

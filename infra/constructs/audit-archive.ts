@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { Need } from '#domain/triggers.ts';
 
 /** The needs that bring the archive into the stack, and its settings into a function's environment. */
-export const AUDIT_ARCHIVE_NEEDS: readonly Need[] = ['audit-digest', 'audit-prune', 'audit-archive-read'];
+export const AUDIT_ARCHIVE_NEEDS: readonly Need[] = ['audit-digest', 'audit-prune'];
 
 export interface AuditArchiveProps {
   /** Compliance-mode retention of every object version, in days (hms:auditRetentionDays). */

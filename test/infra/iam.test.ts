@@ -1,6 +1,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { describe, expect, test } from 'vitest';
 import { RECORD_STREAM_KEYS } from '../../infra/constructs/audit-archive-grants.ts';
+import { GRANTED_NEEDS } from '../../infra/constructs/need-grants.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import { synthesizedTemplate } from './stack-fixture.ts';
 
@@ -162,6 +163,11 @@ describe('IAM', () => {
       expect(actionsOf(statement)).toEqual(['cloudwatch:DescribeAlarms']);
       expect(statement.Resource).toEqual(alarmArn('*'));
     }
+  });
+
+  test('every need with a grant is declared by some function: no grant is left that nothing uses', () => {
+    const declared = new Set(FUNCTION_DECLARATIONS.flatMap((d) => d.needs));
+    expect(GRANTED_NEEDS.filter((need) => !declared.has(need))).toEqual([]);
   });
 
   test('no ARN in the template hard-codes the aws partition', () => {
