@@ -1,5 +1,5 @@
 import type { Decision, DecisionSource, Recommendation, Rule, ScaleDirection } from './model.ts';
-import { readyAmongObserved, sizeFromReadyPods } from './readiness.ts';
+import { readyAmongObserved, sizeFromReadyPods, usageRatio } from './readiness.ts';
 
 /** HPA's default tolerance: a ratio within 10% of 1 changes nothing. */
 export const DEFAULT_TOLERANCE = 0.1;
@@ -47,7 +47,7 @@ export function keepCandidates(recent: readonly Recommendation[], added: Recomme
 
 /** Desired replicas from the metric, as the HPA computes them, before any limit. */
 export function proportionalReplicas(current: number, metric: number, threshold: number): number {
-  return Math.ceil((Math.max(current, 1) * metric) / threshold);
+  return Math.ceil(usageRatio(metric, threshold) * Math.max(current, 1));
 }
 
 /**

@@ -27,6 +27,17 @@ export interface ReadySizing {
 }
 
 /**
+ * The HPA's usage ratio: metric and target as whole milli-units, as Kubernetes quantities hold
+ * them, then one floating-point division; the replica calculator then takes ceil(ratio × pods).
+ * So 100 pods at 5.55 against 5 want 112 (1.11 × 100 is 111.00000000000001 in float64), as on a
+ * real cluster (https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details).
+ */
+export function usageRatio(metric: number, threshold: number): number {
+  const target = Math.round(threshold * 1000);
+  return target > 0 ? Math.round(metric * 1000) / target : metric / threshold;
+}
+
+/**
  * Desired replicas for `pods` pods of which `ready` are Ready, given the metric the Ready pods
  * report against its threshold. Assumes the ratio is already outside the tolerance. With every
  * pod Ready this is ceil(pods × metric / threshold); with none it is pods (nothing to size from).
@@ -36,7 +47,7 @@ export function sizeFromReadyPods(pods: number, ready: number, metric: number, t
   const ratio = metric / threshold;
   const readyPods = Math.min(Math.max(ready, 0), pods);
   if (pods === 0 || readyPods === pods) {
-    const desired = Math.ceil((base * metric) / threshold);
+    const desired = Math.ceil(usageRatio(metric, threshold) * base);
     return { desired, reasons: [`${metric} against threshold ${threshold}: ceil(${base} × ${metric} / ${threshold}) = ${desired}`] };
   }
   const others = pods - readyPods;

@@ -62,6 +62,12 @@ describe('sizing from Ready pods, as the HPA does', () => {
     );
   });
 
+  it('takes the ratio in milli-units first, as the HPA: 100 Ready pods at 5.55 against 5 want 112', () => {
+    expect(size({ pods: 100, ready: 100, metric: 5.55, threshold: 5 })).toBe(112);
+    expect(proportionalReplicas(100, 5.55, 5)).toBe(112);
+    expect(hpaOracle(100, 100, 5.55, 5)).toBe(112);
+  });
+
   it('with every pod Ready, is ceil(pods × metric / threshold)', () => {
     fc.assert(
       fc.property(sizing, (a) => {
