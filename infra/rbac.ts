@@ -33,8 +33,9 @@ export interface RbacGroup {
 const rule = (apiGroup: string, resource: string, ...verbs: string[]): PolicyRule => Object.freeze({ apiGroups: [apiGroup], resources: [resource], verbs });
 
 /**
- * write (scaler, reconciler): read the Deployment (spec and Ready pods), patch its scale
- * subresource, find and patch the HPA that owns it. No pod access.
+ * write (scaler, reconciler): read the Deployment (spec and Ready pods), read and patch its scale
+ * subresource (the reconciler's audit drainer reads the level a crashed scale left), find and
+ * patch the HPA that owns it. No pod access.
  * capacity (cost API, burst runner): also read the scale, list the workload's Pending pods, and
  * in the placeholders' namespace only, create, patch and delete placeholder Deployments. Create
  * cannot be limited by resourceNames (the name is not known when RBAC is checked), so the
@@ -48,7 +49,7 @@ export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Obje
     group: 'hms-sys:scaler',
     roleName: 'hms-sys-scaler',
     rules: Object.freeze([
-      rule('apps', 'deployments/scale', 'patch'),
+      rule('apps', 'deployments/scale', 'get', 'patch'),
       rule('apps', 'deployments', 'get'),
       rule('autoscaling', 'horizontalpodautoscalers', 'list', 'patch'),
     ]),

@@ -67,6 +67,7 @@ describe('each Kubernetes adapter method makes exactly the calls its module decl
     await run('removePlaceholders', () => capacity.removePlaceholders(web));
     await run('restartWorkload', () => restarts.restartWorkload(web, { key: SECRET_VERSION_ANNOTATION, value: 'v2' }));
     await run('rolloutStatus', () => restarts.rolloutStatus(web));
+    await run('templateAnnotation', () => restarts.templateAnnotation(web, SECRET_VERSION_ANNOTATION));
     await run('rollingOutIn', () => restarts.rollingOutIn('local', ['apps']));
   });
   afterAll(() => sim.close());

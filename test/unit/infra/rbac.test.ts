@@ -88,10 +88,10 @@ describe('rbacManifest', () => {
     );
   });
 
-  test('the scaler Role reads the Deployment, patches its scale and its HPA: no pod access', () => {
+  test('the scaler Role reads the Deployment, reads and patches its scale and patches its HPA: no pod access', () => {
     for (const namespace of NAMESPACES) {
       expect(find('Role', namespace, 'hms-sys-scaler')[0]!.rules).toEqual([
-        { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch'] },
+        { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
         { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'patch'] },
       ]);
