@@ -33,8 +33,11 @@ export interface ReadySizing {
  * real cluster (https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details).
  */
 export function usageRatio(metric: number, threshold: number): number {
+  const usage = Math.round(metric * 1000);
   const target = Math.round(threshold * 1000);
-  return target > 0 ? Math.round(metric * 1000) / target : metric / threshold;
+  // Beyond whole milli-units (a threshold under 0.0005, or values past 2^53) the plain ratio serves.
+  const whole = target > 0 && Number.isSafeInteger(usage) && Number.isSafeInteger(target);
+  return whole ? usage / target : metric / threshold;
 }
 
 /**
