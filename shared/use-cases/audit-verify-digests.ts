@@ -164,6 +164,26 @@ export async function checkNewestDigestRecord(ports: DigestVerifyPorts, newest: 
   return null;
 }
 
+/**
+ * How old a record may be with no digest covering it: the hourly run signs a record within the hour
+ * and looks back two hours (audit-digests.ts), so one older than three hours was hidden from the
+ * runs (its time-index key stripped) or its digests were deleted, and verify says so.
+ */
+export const UNDIGESTED_LIMIT_MS = 3 * 60 * 60 * 1000;
+
+/** The first record after the newest digest (or the prune) must be younger than UNDIGESTED_LIMIT_MS. */
+export async function checkUndigested(ports: DigestVerifyPorts, stream: string, coveredThrough: number): Promise<ChainBreak | null> {
+  const { records } = await ports.audit.readChain(stream, coveredThrough, 1);
+  const first = records[0];
+  if (!first) return null;
+  const age = ports.clock.now().getTime() - Date.parse(first.time);
+  if (!(age > UNDIGESTED_LIMIT_MS)) return null;
+  return {
+    seq: first.seq,
+    problem: `no signed digest covers this record, written ${first.time}, over ${UNDIGESTED_LIMIT_MS / 3_600_000} hours ago: the hourly digest run would have signed it, so the stream was hidden from the runs or its digests were deleted`,
+  };
+}
+
 /** A digest break as a chain break: the record it shows at, or the first record after the last digest that held. */
 export function asChainBreak(broken: DigestBreak, after: number): ChainBreak {
   return { seq: broken.seq ?? after + 1, problem: `${broken.key}: ${broken.problem}` };

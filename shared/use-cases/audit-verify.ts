@@ -5,7 +5,7 @@ import type { AuditArchivePorts } from '#ports/audit-digest-state.ts';
 import type { AuditCheckpoint, AuditLog } from '#ports/audit-log.ts';
 import type { Clock } from '#ports/clock.ts';
 import { StaleVersionError } from '#ports/errors.ts';
-import { asChainBreak, checkNewestDigestRecord, type DigestVerifyReport, prunedStart, verifyDigestChain } from './audit-verify-digests.ts';
+import { asChainBreak, checkNewestDigestRecord, checkUndigested, type DigestVerifyReport, prunedStart, verifyDigestChain } from './audit-verify-digests.ts';
 
 /**
  * What one call may spend. A call stops between pages once `maxRecords` are checked or
@@ -124,9 +124,10 @@ export async function verifyAuditChain(ports: VerifyPorts, request: VerifyReques
 }
 
 /**
- * The stream's signed digests must hold (signature by the published key, chain, places), and the
- * table must still hold the last record the newest one covers, with the hash it signed: the break
- * found first in the stream (lowest seq) is the one reported.
+ * The stream's signed digests must hold (signature by the published key, chain, places), the
+ * table must still hold the last record the newest one covers, with the hash it signed, and no
+ * record past it may be older than the digest runs allow: the break found first in the stream
+ * (lowest seq) is the one reported.
  */
 async function checkDigests(ports: Required<VerifyPorts>, stream: string, report: VerifyReport, prunedThrough: number, budget: VerifyBudget): Promise<void> {
   const { report: digests, newestMark } = await verifyDigestChain(ports, stream, budget.shouldStop);
@@ -134,6 +135,7 @@ async function checkDigests(ports: Required<VerifyPorts>, stream: string, report
   const found = [
     digests.firstBreak ? asChainBreak(digests.firstBreak, newestMark?.lastSeq ?? 0) : null,
     newestMark ? await checkNewestDigestRecord(ports, newestMark, prunedThrough) : null,
+    digests.complete ? await checkUndigested(ports, stream, Math.max(newestMark?.lastSeq ?? 0, prunedThrough)) : null,
   ].filter((b): b is ChainBreak => b !== null);
   for (const broken of found) {
     if (report.firstBreak === null || broken.seq < report.firstBreak.seq) Object.assign(report, { intact: false, firstBreak: broken, complete: true });

@@ -32,6 +32,18 @@ describe('verify against the signed digests', () => {
     });
   });
 
+  it('names records older than the digest runs allow that no digest covers: a stream hidden from the runs, or its digests deleted', async () => {
+    const { audit, clock, ports } = await digested();
+    await audit.append(change('orders', '2026-12-03T15:30:00.000Z'));
+    clock.at = new Date('2026-12-03T17:00:00.000Z');
+    expect((await verify(ports)).intact).toBe(true);
+    clock.at = new Date('2026-12-03T18:31:00.000Z');
+    const report = await verify(ports);
+    expect(report.intact).toBe(false);
+    expect(report.firstBreak?.seq).toBe(6);
+    expect(report.firstBreak?.problem).toMatch(/^no signed digest covers this record, written 2026-12-03T15:30:00.000Z, over 3 hours ago/);
+  });
+
   it('catches a deleted newest record and names it, which the chain alone cannot', async () => {
     const { audit, ports } = await digested();
     audit.records.pop();
