@@ -186,12 +186,16 @@ async function signDigest(ports: DigestPorts, unsigned: UnsignedDigest): Promise
 
 /**
  * Writes a claimed digest's archive object, then the digest itself, unless the digest is already
- * there (so a crash between the two is mended by the next run, and a digest is never put twice).
+ * there with the same bytes (so a crash between the two is mended by the next run, and a digest is
+ * never put twice). Other bytes there fail the stream on every run, so nothing chains past it.
  */
 async function publish(ports: DigestPorts, digest: AuditDigest, retainUntil: () => string, body?: string): Promise<void> {
   const key = digestKey(digest.stream, digest.lastSeq);
+  const digestBytes = canonicalJson(digest);
   if (body === undefined) {
-    if ((await ports.auditArchive.archive.get(key)) !== null) return;
+    const existing = await ports.auditArchive.archive.get(key);
+    if (existing === digestBytes) return;
+    if (existing !== null) throw new DigestInputError(`${key} is already in the archive with other bytes`);
     const page = await ports.audit.readChain(digest.stream, digest.firstSeq - 1, digest.recordCount);
     body = archiveBody(page.records);
     if (sha256Hex(body) !== digest.archiveSha256) {
@@ -200,7 +204,7 @@ async function publish(ports: DigestPorts, digest: AuditDigest, retainUntil: () 
   }
   await putOnce(ports, digest.archiveKey, body, retainUntil());
   // The object is the digest's canonical JSON, so its SHA-256 is the digest's hash, the next one's previousDigestHash.
-  await putOnce(ports, key, canonicalJson(digest), retainUntil());
+  await putOnce(ports, key, digestBytes, retainUntil());
 }
 
 /**

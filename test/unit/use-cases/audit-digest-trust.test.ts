@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH } from '#domain/audit.ts';
-import { digestHash, digestKey, parseDigest } from '#domain/audit-digest.ts';
+import { GENESIS_HASH, hashRecord } from '#domain/audit.ts';
+import { archiveKey, digestHash, digestKey, parseDigest } from '#domain/audit-digest.ts';
 import { runDigests } from '#use-cases/audit-digests.ts';
 import { pruneAudit } from '#use-cases/audit-prune.ts';
 import { verifyAuditChain } from '#use-cases/audit-verify.ts';
@@ -106,6 +106,31 @@ describe('the digest run writes each object once', () => {
     expect(report.failures).toEqual([{ stream: STREAM, problem: `${squatted} is already in the archive with other bytes` }]);
     expect(await archive.get(squatted)).toBe('{"planted":true}');
     expect(archive.versions.get(squatted)).toHaveLength(1);
+  });
+
+  it('a rewritten chain whose run was refused stays refused on every later run, and nothing is chained to it', async () => {
+    const { audit, archive, clock, digestState, ports } = digestPorts();
+    for (let i = 0; i < 3; i++) await audit.append(change('orders', `2026-12-03T14:0${i}:00.000Z`));
+    await runDigests(ports, { retentionDays: 365 });
+    // The forger edits record 2, re-links 2..3 with consistent hashes and drops the stream's head.
+    for (let i = 1; i < 3; i++) {
+      const { hash: _old, ...rest } = audit.records[i]!;
+      const unhashed = { ...rest, actor: i === 1 ? 'someone-else' : rest.actor, prevHash: audit.records[i - 1]!.hash };
+      audit.records[i] = { ...unhashed, hash: hashRecord(unhashed) };
+    }
+    digestState.heads.delete(STREAM);
+    const refused = await runDigests(ports, { retentionDays: 365 });
+    expect(refused.failures).toEqual([{ stream: STREAM, problem: `${archiveKey(STREAM, 1, 3)} is already in the archive with other bytes` }]);
+
+    clock.at = new Date('2026-12-03T16:00:00.000Z');
+    await audit.append(change('orders', '2026-12-03T15:30:00.000Z'));
+    const keysBefore = [...archive.versions.keys()].sort();
+    const again = await runDigests(ports, { retentionDays: 365 });
+
+    expect(again.digests).toEqual([]);
+    expect(again.failures).toEqual([{ stream: STREAM, problem: `${digestKey(STREAM, 3)} is already in the archive with other bytes` }]);
+    expect([...archive.versions.keys()].sort()).toEqual(keysBefore);
+    expect(await archive.get(digestKey(STREAM, 4))).toBeNull();
   });
 });
 
