@@ -56,6 +56,8 @@ export async function startAuditArchiveSandbox(options: AuditArchiveSandboxOptio
   const startS3 = (port: number) =>
     startLocalS3({
       buckets: [SANDBOX_AUDIT_BUCKET],
+      // The audit bucket's policy in AWS: no put without If-None-Match, no delete marker.
+      createOnlyBuckets: [SANDBOX_AUDIT_BUCKET],
       port,
       ...(options.persist ? { dataDir: join(options.dataDir, 's3') } : {}),
       now: () => options.clock.now(),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectCommand, GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { s3Client } from '#adapters/aws/s3-archive-store.ts';
 import { AUDIT_TABLE } from '#adapters/aws/table-design.ts';
@@ -64,6 +64,20 @@ describe('signed audit digests in the sandbox', () => {
     const refused = await client.send(new DeleteObjectCommand({ Bucket: sb.sandbox.auditArchive.bucket, Key, VersionId: head.VersionId! })).catch((err) => err);
     expect(refused).toBeInstanceOf(S3ServiceException);
     expect((refused as S3ServiceException).name).toBe('AccessDenied');
+  });
+
+  it("the bucket's policy refuses a new version over a digest and a delete marker hiding it (403 AccessDenied)", async () => {
+    const client = s3Client({ region: 'us-east-1', endpoint: sb.sandbox.auditArchive.s3Endpoint });
+    const Bucket = sb.sandbox.auditArchive.bucket;
+    const Key = `digests/service%23dig-a/${String(newest).padStart(12, '0')}.json`;
+    const before = await (await client.send(new GetObjectCommand({ Bucket, Key }))).Body!.transformToString();
+    const overwrite = await client.send(new PutObjectCommand({ Bucket, Key, Body: '{"forged":true}', ChecksumAlgorithm: 'SHA256' })).catch((err) => err);
+    const marker = await client.send(new DeleteObjectCommand({ Bucket, Key })).catch((err) => err);
+    for (const refused of [overwrite, marker]) {
+      expect(refused).toBeInstanceOf(S3ServiceException);
+      expect(refused as S3ServiceException).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    }
+    expect(await (await client.send(new GetObjectCommand({ Bucket, Key }))).Body!.transformToString()).toBe(before);
   });
 
   it('deleting the newest record from the table is caught by verify, which names it', async () => {

@@ -12,6 +12,12 @@ export interface LocalS3Options {
   port?: number;
   /** Retention is judged by this clock (the sandbox's, which tests move). */
   now?: () => Date;
+  /**
+   * Buckets whose policy denies, as the audit bucket's does in AWS (infra/constructs/audit-archive.ts),
+   * a PutObject without If-None-Match (a new version over a key) and a DeleteObject without a version
+   * id (a delete marker): both 403 AccessDenied. Off for a bucket, it shows raw Object Lock behaviour.
+   */
+  createOnlyBuckets?: readonly string[];
 }
 
 export interface LocalS3Server {
@@ -30,8 +36,9 @@ export interface LocalS3Server {
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Server> {
   const now = options.now ?? (() => new Date());
   const buckets = new Map(options.buckets.map((name) => [name, new VersionedBucket(name, options.dataDir && join(options.dataDir, name), now)]));
+  const createOnly = new Set(options.createOnlyBuckets ?? []);
   const server = createServer((req, res) => {
-    void handle(buckets, now, req, res).catch((err: unknown) => {
+    void handle(buckets, createOnly, now, req, res).catch((err: unknown) => {
       const refusal = err instanceof S3Refusal ? err : new S3Refusal(500, 'InternalError', err instanceof Error ? err.message : String(err));
       sendError(res, refusal, req.url ?? '/');
     });
@@ -46,7 +53,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3Serv
   };
 }
 
-async function handle(buckets: Map<string, VersionedBucket>, now: () => Date, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  buckets: Map<string, VersionedBucket>,
+  createOnly: ReadonlySet<string>,
+  now: () => Date,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const [, bucketName = '', ...rest] = url.pathname.split('/');
   const key = decodeURIComponent(rest.join('/'));
@@ -62,6 +75,12 @@ async function handle(buckets: Map<string, VersionedBucket>, now: () => Date, re
   if (key === '' && method === 'GET' && url.searchParams.get('list-type') === '2') return listObjects(bucket, url, res);
   if (key === '') throw new S3Refusal(501, 'NotImplemented', `the local S3 server does not implement ${method} on a bucket`);
   const versionId = url.searchParams.get('versionId') ?? undefined;
+  // The bucket policy is judged before the request: a Deny on s3:PutObject when the s3:if-none-match key
+  // is absent (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html), and
+  // on s3:DeleteObject, which a delete with a version id is not (that is s3:DeleteObjectVersion).
+  if (createOnly.has(bucketName) && ((method === 'PUT' && req.headers['if-none-match'] === undefined) || (method === 'DELETE' && versionId === undefined))) {
+    throw new S3Refusal(403, 'AccessDenied', 'Access Denied');
+  }
   if (method === 'PUT') return putObject(bucket, key, req, body, now, res);
   if (method === 'GET' || method === 'HEAD') return getObject(bucket, key, versionId, method === 'HEAD', res);
   if (method === 'DELETE') {
