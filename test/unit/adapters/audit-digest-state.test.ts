@@ -5,6 +5,7 @@ import { MemoryAudit } from '../use-cases/memory-stores.ts';
 import { auditDigestStateContract } from './audit-digest-state-contract.ts';
 import { useDynalite } from './dynalite-fixture.ts';
 
+// The assertions live in audit-digest-state-contract.ts; this file runs them against the fake and dynalite.
 const dynalite = useDynalite();
 
 auditDigestStateContract('MemoryDigestState', async () => {
