@@ -124,6 +124,10 @@ const GRANTS: Record<Need, NeedGrant> = {
   'cluster-write': describeCluster,
   'cluster-capacity': describeCluster,
   'cluster-restart': describeCluster,
+  'cluster-mesh': describeCluster,
+  'mesh-schedules': () => {
+    throw new Error('the mesh-schedules need has no grant yet');
+  },
   'node-groups-read': (role, { clusterName }) => {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:ListNodegroups'], resources: [clusterArn(clusterName)] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:DescribeNodegroup'], resources: [nodegroupArns(clusterName)] }));

@@ -12,7 +12,11 @@ export type Scope =
   | 'hms/budgets.write'
   | 'hms/bursts.write'
   | 'hms/secrets.read'
-  | 'hms/secrets.write';
+  | 'hms/secrets.write'
+  /** Read the mesh registry, policies, pauses and mesh status. */
+  | 'hms/mesh.read'
+  /** Apply manifests and TrafficPolicies, pause and resume services. */
+  | 'hms/mesh.write';
 
 export const ALL_SCOPES: readonly Scope[] = [
   'hms/rules.read',
@@ -24,6 +28,8 @@ export const ALL_SCOPES: readonly Scope[] = [
   'hms/bursts.write',
   'hms/secrets.read',
   'hms/secrets.write',
+  'hms/mesh.read',
+  'hms/mesh.write',
 ];
 
 /** An HTTP route; `Id` is its operation id, kept literal where the routes are declared `as const`. */
@@ -106,7 +112,15 @@ export type Need =
    * Drain the audit outbox: a drainer claims an item before it settles it (a conditional UpdateItem,
    * only where the partition key starts `outbox#`), so two drainers at once do not settle it both.
    */
-  | 'audit-outbox-drain';
+  | 'audit-outbox-drain'
+  /**
+   * The mesh control plane's Kubernetes access (RBAC group hms-sys:mesh): server-side apply of the
+   * rendered Deployments, Services and Istio objects, their deletion when pruned, the scale
+   * subresource, and reading EndpointSlices and the mesh root CA, in the managed namespaces.
+   */
+  | 'cluster-mesh'
+  /** Create and delete one-shot schedules that invoke the mesh function (pause expiry, breaker close). */
+  | 'mesh-schedules';
 
 export interface FunctionDeclaration {
   /** Folder name under functions/. */
