@@ -1,3 +1,4 @@
+import type { MeshMode } from '#domain/mesh/canonical.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { AuditOutbox } from './audit-outbox.ts';
 import type { Clock } from './clock.ts';
@@ -5,6 +6,8 @@ import type { CapacityCluster, Cluster } from './cluster.ts';
 import type { Database } from './database.ts';
 import type { EventPublisher } from './events.ts';
 import type { LedgerStore } from './ledger.ts';
+import type { MeshCluster } from './mesh-cluster.ts';
+import type { MeshStore } from './mesh-store.ts';
 import type { Metrics } from './metrics.ts';
 import type { NodeGroups } from './node-groups.ts';
 import type { OneShotScheduler } from './scheduler.ts';
@@ -48,6 +51,32 @@ export interface SchedulingPorts extends CorePorts {
 /** Ports of the meter, which publishes budget alerts. */
 export interface PublishingPorts extends CorePorts {
   events: EventPublisher;
+}
+
+/** How this deployment's mesh is set up (read from the environment at the edge). */
+export interface MeshConfig {
+  /** How pods join Istio: sidecar injection or ambient mode. */
+  mode: MeshMode;
+  /** Istio's trust domain, for AuthorizationPolicy principals. */
+  trustDomain: string;
+  /** The namespace of a manifest that names none. */
+  defaultNamespace: string;
+  /** The namespaces hms-sys may render into: its RBAC reaches only these. */
+  managedNamespaces: readonly string[];
+  /** The EKS cluster a manifest is deployed to when it names none. */
+  defaultCluster: string;
+  /** Where Istio keeps its root CA: the istio-ca-root-cert ConfigMap is read in the managed namespaces, the cacerts Secret here. */
+  istioNamespace: string;
+}
+
+/** Ports of the mesh function: the registry, the rendered objects, pause and breaker schedules, and operator alerts. */
+export interface MeshPorts extends Ports {
+  mesh: MeshCluster;
+  meshStore: MeshStore;
+  /** One-shot schedules that invoke the mesh function (a pause's expiry, a breaker's close). */
+  meshScheduler: OneShotScheduler;
+  events: EventPublisher;
+  meshConfig: MeshConfig;
 }
 
 /** What a wiring function hands a handler: the ports and the controller's own identity. */
