@@ -20,6 +20,7 @@ import {
 
 import type { OperationContract } from '#functions/http/request.ts';
 import type { OperationId } from '../http-routes.ts';
+import { meshContract } from '../mesh/contract.ts';
 
 export type { OperationContract };
 
@@ -77,6 +78,7 @@ export const contract = {
   issueDbCredential: { query: none, body: issueDbCredentialSchema, created: true },
   listDbCredentials: { query: byService },
   revokeDbCredential: { query: none, body: revokeDbCredentialSchema },
+  ...meshContract,
 } satisfies Record<OperationId, OperationContract>;
 
 /** Whether a route's operation id has a contract; true for every declared route. */

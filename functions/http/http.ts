@@ -37,6 +37,27 @@ export function readBody(event: Pick<ApiEvent, 'body' | 'isBase64Encoded'>, opti
   return parsed;
 }
 
+/**
+ * A file's text as the body (a manifest in YAML or JSON): at most 64 KiB, not empty, sent with one
+ * of `contentTypes` (parameters such as charset aside) or with none.
+ */
+export function readTextBody(event: Pick<ApiEvent, 'body' | 'isBase64Encoded' | 'headers'>, contentTypes: readonly string[]) {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+  const contentType = header?.split(';')[0]?.trim().toLowerCase() || undefined;
+  if (contentType !== undefined && !contentTypes.includes(contentType)) {
+    throw new ValidationError(
+      `the body is sent as ${contentType}; send the file's text as one of ${contentTypes.join(', ')} (curl: -H 'content-type: application/yaml' --data-binary @FILE)`,
+      'content-type',
+      'unsupported_media_type',
+    );
+  }
+  if (text.trim() === '') throw new ValidationError('the body must hold the file: it is empty', null, 'missing_body');
+  return { text, ...(contentType ? { contentType } : {}) };
+}
+
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /** The dotted path of the first string or member name holding a lone surrogate ('' for the top level), or null when none does. */

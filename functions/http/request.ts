@@ -2,7 +2,7 @@ import type * as z from 'zod/mini';
 import { NotFoundError, ValidationError } from '#domain/errors.ts';
 import { parseInput } from '#domain/validation.ts';
 import type { Caller, Ports } from '#ports/ports.ts';
-import { type ApiEvent, readBody } from './http.ts';
+import { type ApiEvent, readBody, readTextBody } from './http.ts';
 
 /** The request schemas of each operation: the handler validates with them and OpenAPI is generated from them. */
 export interface OperationContract {
@@ -16,6 +16,8 @@ export interface OperationContract {
   queryNamesObject?: boolean;
   /** The body may be left out (read as `{}`), as POST /audit/digests's may; one that is sent is checked like any other. */
   optionalBody?: boolean;
+  /** The body is a file's text (YAML or JSON), read as `{ text, contentType }` instead of parsed as a JSON object; the content types it may come as. */
+  textBody?: readonly string[];
 }
 
 /** The path parameters a contract declares, as their schemas give them. */
@@ -43,7 +45,8 @@ export function validateRequest<C extends OperationContract, P extends object>(s
     if (raw === undefined) throw new NotFoundError(`path parameter ${name}`, name);
     path[name] = parseInput(schema, decodePathParameter(raw, name), name);
   }
-  const body = spec.body ? parseInput(spec.body, readBody(event, spec.optionalBody)) : undefined;
+  const sent = spec.textBody ? readTextBody(event, spec.textBody) : spec.body ? readBody(event, spec.optionalBody) : undefined;
+  const body = spec.body ? parseInput(spec.body, sent) : undefined;
   // The query passed its schema, so dryRun is 'true' only where the operation accepts it.
   const dryRun = event.queryStringParameters?.dryRun === 'true';
   // Each field was parsed by the schema the type names; TypeScript cannot follow a generic contract through the loop.

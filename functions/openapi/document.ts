@@ -109,7 +109,11 @@ export function openApiDocument(): Record<string, unknown> {
         ),
       },
     };
-    if (spec.body) {
+    if (spec.textBody) {
+      // The file's own text: its formats are published as JSON Schema in docs/schemas/hms-mesh.v1.json.
+      const file = { type: 'string', description: 'A mesh manifest or TrafficPolicy file, YAML or JSON (schema: docs/schemas/hms-mesh.v1.json)' };
+      operation.requestBody = { required: true, content: Object.fromEntries(spec.textBody.map((type) => [type, { schema: file }])) };
+    } else if (spec.body) {
       operation.requestBody = { required: !spec.optionalBody, content: { 'application/json': { schema: jsonSchema(spec.body) } } };
     }
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };

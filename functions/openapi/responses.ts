@@ -21,6 +21,7 @@ import {
   service,
   verifyReport,
 } from './entity-schemas.ts';
+import { meshResponses } from './mesh-schemas.ts';
 
 /**
  * What an operation answers on success: `ok` for the real call (201 for a create, 202 for work
@@ -87,4 +88,5 @@ export const responses = {
   issueDbCredential: { ok: issuedCredential },
   listDbCredentials: { ok: z.object({ credentials: z.array(dbCredential) }) },
   revokeDbCredential: { ok: z.object({ revoked: z.array(z.string()), failures: z.array(z.object({ arn: z.string(), error: z.string() })) }) },
+  ...meshResponses,
 } satisfies Record<OperationId, OperationResponses>;

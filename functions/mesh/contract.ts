@@ -1,0 +1,38 @@
+import * as z from 'zod/mini';
+import { dnsLabel, dryRunSchema } from '#domain/schemas.ts';
+import type { OperationContract } from '#functions/http/request.ts';
+import type { MeshOperationId } from './triggers.ts';
+
+/**
+ * The content types a manifest or policy may be sent as: its file's text, YAML or JSON (JSON is YAML).
+ * Anything else, such as curl's default application/x-www-form-urlencoded, is refused with a hint.
+ */
+export const MANIFEST_CONTENT_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'application/json', 'text/plain'] as const;
+
+/** A file's text and the content type it came with; the manifest parser reads the format from the text itself. */
+export const manifestText = z.object({ text: z.string(), contentType: z.optional(z.string()) });
+
+const mutation = z.strictObject({ dryRun: dryRunSchema });
+const none = z.strictObject({});
+/** `from`: the calling service; discovery across namespaces only where a policy allows it. */
+const fromService = z.strictObject({ from: z.optional(dnsLabel) });
+
+/** Chapter 7's POST /policies/pause body: durationMin is 1 minute to 7 days (10,080 minutes). */
+export const pauseBody = z.strictObject({
+  service: dnsLabel,
+  durationMin: z.int('must be a whole number of minutes').check(z.minimum(1, 'must be at least 1'), z.maximum(10_080, 'must be at most 10080 (7 days)')),
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+});
+
+/** The request contract of the mesh function's operations (merged into the one contract in functions/api/contract.ts). */
+export const meshContract = {
+  applyManifest: { query: mutation, body: manifestText, textBody: MANIFEST_CONTENT_TYPES, created: true },
+  listRegistry: { query: fromService },
+  getRegistryEntry: { query: fromService, path: { name: dnsLabel } },
+  applyPolicy: { query: mutation, body: manifestText, textBody: MANIFEST_CONTENT_TYPES, created: true },
+  listPolicies: { query: none },
+  pauseService: { query: mutation, body: pauseBody },
+  listPauses: { query: none },
+  resumeService: { query: none, path: { service: dnsLabel } },
+  meshStatus: { query: none },
+} satisfies Record<MeshOperationId, OperationContract>;
