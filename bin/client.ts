@@ -13,7 +13,8 @@ export class ApiCallError extends Error {
 }
 
 export interface ApiClient {
-  call(method: string, path: string, body?: unknown): Promise<unknown>;
+  /** With a contentType, `body` is a file's text sent as it is (a mesh manifest); otherwise it is sent as JSON. */
+  call(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown>;
 }
 
 /** How a throttled call is retried: attempts in all, and the backoff's first ceiling and cap. */
@@ -88,14 +89,14 @@ const parse = (text: string): unknown => {
 
 export function apiClient(baseUrl: string, token: string, retry: RetryPolicy = DEFAULT_RETRY): ApiClient {
   return {
-    async call(method, path, body) {
+    async call(method, path, body, contentType) {
       const send = async () => {
         let response: Response;
         try {
           response = await fetch(new URL(path, baseUrl), {
             method,
-            headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+            headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType ?? 'application/json' }) },
+            ...(body === undefined ? {} : { body: contentType ? String(body) : JSON.stringify(body) }),
           });
         } catch (err) {
           throw new Error(`cannot reach ${baseUrl}: ${(err as Error).message}. Is the sandbox running (npm start)?`);

@@ -5,6 +5,7 @@ import { burstCommands } from './bursts.ts';
 import { complianceCommands } from './compliance.ts';
 import { dbCredentialCommands } from './db-credentials.ts';
 import { devCommands } from './dev.ts';
+import { meshCommands } from './mesh.ts';
 import { clusterCommands, observeCommands } from './observe.ts';
 import { rbacCommands } from './rbac.ts';
 import { ruleCommands } from './rules.ts';
@@ -19,6 +20,7 @@ export const commands: Command[] = [
   ...ruleCommands,
   ...budgetCommands,
   ...burstCommands,
+  ...meshCommands,
   ...secretCommands,
   ...dbCredentialCommands,
   ...observeCommands,

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import type { ApplyResult } from '#use-cases/mesh/apply-result.ts';
+import { type Command, type CommandContext, UsageError } from '../command.ts';
+import { print } from '../output.ts';
+
+/** The file's text; a path that cannot be read is a usage error naming it. */
+function readManifest(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** YAML unless the file is named .json: the API reads both, the header only says which. */
+const contentTypeOf = (path: string) => (path.toLowerCase().endsWith('.json') ? 'application/json' : 'application/yaml');
+
+/** The answer as the seeds print it: a ✓ or ✗ line per step that happened, then the service's URL; a dry run adds each object and its diff. */
+export function applyLines(result: ApplyResult): string[] {
+  const lines: string[] = [];
+  if (result.dryRun) lines.push(`dry run, nothing changed: ${result.kind} ${result.name} in namespace ${result.namespace} would be applied as`);
+  for (const change of result.objects) {
+    if (!result.dryRun) continue;
+    const { kind, name, namespace } = change.ref;
+    lines.push('---', `# ${kind} ${namespace}/${name}: would be ${change.action}`);
+    for (const line of change.diff) lines.push(`#   ${line}`);
+    if (change.object) lines.push(stringify(change.object).trimEnd());
+  }
+  if (result.dryRun && result.objects.length > 0) lines.push('---');
+  for (const step of result.steps) lines.push(`${step.ok ? '✓' : '✗'} ${step.text}`);
+  if (result.serviceUrl && !result.dryRun) lines.push(`Service URL: ${result.serviceUrl}`);
+  return lines;
+}
+
+/** POST /manifests with the file, printed in the seeds' shape (or as JSON); a step that failed makes the command fail. */
+async function applyFile(ctx: CommandContext, file: string): Promise<void> {
+  const text = readManifest(file);
+  const query = ctx.values['dry-run'] ? '?dryRun=true' : '';
+  const result = (await ctx.api().call('POST', `/manifests${query}`, text, contentTypeOf(file))) as ApplyResult;
+  if (ctx.output === 'json') print(result, 'json');
+  else for (const line of applyLines(result)) console.log(line);
+  const failed = result.steps.filter((s) => !s.ok);
+  if (failed.length > 0) throw new Error(`${failed.length} step(s) did not complete: ${failed.map((s) => s.text).join('; ')}`);
+}
+
+const dryRunHelp = 'show every rendered object as YAML and its diff against the cluster; change nothing';
+const registryColumns = ['name', 'namespace', 'serviceVersion', 'port', 'meshUrl', 'mtls', 'cluster'];
+
+export const meshCommands: Command[] = [
+  {
+    name: 'deploy',
+    summary: 'deploy a service from its manifest (chapter 12’s receipt.hms.yml): rendered to Kubernetes and Istio objects, applied, registered',
+    usage: 'deploy FILE [--dry-run]',
+    options: { 'dry-run': { type: 'boolean' } },
+    describe: { 'dry-run': dryRunHelp },
+    run: async (ctx) => {
+      const file = ctx.positionals[0];
+      if (!file) throw new UsageError('a manifest file such as receipt.hms.yml is required');
+      await applyFile(ctx, file);
+    },
+  },
+  {
+    name: 'apply',
+    summary: 'apply a mesh manifest or TrafficPolicy (any accepted format), live, with no restart',
+    usage: 'apply FILE [-f FILE] [--dry-run]',
+    options: { file: { type: 'string', short: 'f' }, 'dry-run': { type: 'boolean' } },
+    describe: { file: 'the file, as kubectl apply -f takes it (or give it as the argument)', 'dry-run': dryRunHelp },
+    run: async (ctx) => {
+      const named = typeof ctx.values.file === 'string' ? ctx.values.file : undefined;
+      const given = ctx.positionals[0];
+      if (named && given) throw new UsageError(`give the file once: either ${given} or -f ${named}`);
+      const file = named ?? given;
+      if (!file) throw new UsageError('a file is required: hms-sys apply -f FILE, or hms-sys apply FILE');
+      await applyFile(ctx, file);
+    },
+  },
+  {
+    name: 'discover',
+    summary: 'the mesh URL of a registered service, and its Ready endpoints',
+    usage: 'discover NAME [--from SERVICE]',
+    options: { from: { type: 'string' } },
+    describe: { from: 'the calling service: a service in another namespace is found only where a policy allows that caller' },
+    run: async (ctx) => {
+      const name = ctx.positionals[0];
+      if (!name) throw new UsageError('a service name such as notification-svc is required');
+      const from = typeof ctx.values.from === 'string' ? `?from=${encodeURIComponent(ctx.values.from)}` : '';
+      const entry = (await ctx.api().call('GET', `/registry/${encodeURIComponent(name)}${from}`)) as {
+        meshUrl: string;
+        clusterDns: string;
+        endpoints: { address: string; port: number; pod?: string }[];
+      };
+      if (ctx.output === 'json') return print(entry, 'json');
+      console.log(entry.meshUrl);
+      console.log(`cluster DNS: ${entry.clusterDns}`);
+      console.log(
+        `ready endpoints: ${entry.endpoints.length === 0 ? 'none' : entry.endpoints.map((e) => `${e.address}:${e.port}${e.pod ? ` (${e.pod})` : ''}`).join(', ')}`,
+      );
+    },
+  },
+  {
+    name: 'registry',
+    summary: 'every service in the mesh registry, with its mesh URL and mTLS mode',
+    usage: 'registry',
+    options: {},
+    run: async (ctx) => {
+      const { services } = (await ctx.api().call('GET', '/registry')) as { services: unknown[] };
+      print(services, ctx.output, registryColumns);
+    },
+  },
+];
