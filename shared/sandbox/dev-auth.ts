@@ -12,8 +12,18 @@ const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
 /** Named scope sets `npm start` prints a token for. */
 export const TOKEN_PROFILES: Record<string, readonly string[]> = {
   admin: ALL_SCOPES,
-  operator: ['hms/rules.read', 'hms/rules.write', 'hms/services.write', 'hms/budgets.write', 'hms/bursts.write', 'hms/secrets.read', 'hms/secrets.write'],
-  reader: ['hms/rules.read', 'hms/audit.read', 'hms/secrets.read'],
+  operator: [
+    'hms/rules.read',
+    'hms/rules.write',
+    'hms/services.write',
+    'hms/budgets.write',
+    'hms/bursts.write',
+    'hms/secrets.read',
+    'hms/secrets.write',
+    'hms/mesh.read',
+    'hms/mesh.write',
+  ],
+  reader: ['hms/rules.read', 'hms/audit.read', 'hms/secrets.read', 'hms/mesh.read'],
   auditor: ['hms/audit.read', 'hms/audit.digest'],
 };
 

@@ -27,7 +27,7 @@ export function readMeshConfig(env: NodeJS.ProcessEnv, aws: Pick<AwsConfig, 'clu
   if (namespaces.length === 0 || bad !== undefined) {
     throw new MissingConfigError(`HMS_MESH_NAMESPACES (namespaces as DNS-1123 labels, comma-separated; got "${env.HMS_MESH_NAMESPACES}")`);
   }
-  const defaultNamespace = env.HMS_MESH_DEFAULT_NAMESPACE || namespaces[0]!;
+  const defaultNamespace = env.HMS_MESH_DEFAULT_NAMESPACE || namespaces[0] || '';
   if (!namespaces.includes(defaultNamespace)) {
     throw new MissingConfigError(`HMS_MESH_DEFAULT_NAMESPACE (one of HMS_MESH_NAMESPACES ${namespaces.join(', ')}; got "${defaultNamespace}")`);
   }
