@@ -1,4 +1,12 @@
-import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, GetMetricDataCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  type MetricDataQuery,
+  PutMetricAlarmCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { PERCENT_OF_IDS, type PercentOfMetrics, percentOfExpression } from '#domain/metric-source.ts';
 import { type Clock, systemClock } from '#ports/clock.ts';
 import type { AlarmSpec, AlarmStateValue, Datapoint, MetricSource, Metrics } from '#ports/metrics.ts';
 import { sendToAws } from './aws-faults.ts';
@@ -53,11 +61,7 @@ export class CloudWatchMetrics implements Metrics {
         new PutMetricAlarmCommand({
           AlarmName: alarm.name,
           AlarmDescription: alarm.description,
-          Namespace: alarm.metric.namespace,
-          MetricName: alarm.metric.metricName,
-          Dimensions: dimensionList(alarm.metric.dimensions),
-          Statistic: alarm.metric.statistic,
-          Period: alarm.metric.periodSeconds,
+          ...(alarm.percentOf ? { Metrics: percentOfQueries(alarm.percentOf) } : singleMetric(alarm.metric)),
           EvaluationPeriods: alarm.evaluationPeriods,
           DatapointsToAlarm: alarm.evaluationPeriods,
           Threshold: alarm.threshold,
@@ -178,6 +182,39 @@ export class CloudWatchMetrics implements Metrics {
     );
     return (out.MetricDataResults ?? []).some((result) => (result.Values ?? []).some((count) => count > 0));
   }
+}
+
+/** A single-metric alarm's fields. */
+function singleMetric(metric: MetricSource) {
+  return {
+    Namespace: metric.namespace,
+    MetricName: metric.metricName,
+    Dimensions: dimensionList(metric.dimensions),
+    Statistic: metric.statistic,
+    Period: metric.periodSeconds,
+  };
+}
+
+/**
+ * A metric-math alarm's Metrics array: the two metrics (ReturnData false) and the expression it
+ * watches (ReturnData true); with Metrics, PutMetricAlarm takes no Namespace, MetricName,
+ * Dimensions, Period or Statistic (API_PutMetricAlarm.html, Metrics).
+ */
+function percentOfQueries(math: PercentOfMetrics): MetricDataQuery[] {
+  const stat = (id: string, metric: MetricSource): MetricDataQuery => ({
+    Id: id,
+    MetricStat: {
+      Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: dimensionList(metric.dimensions) },
+      Period: metric.periodSeconds,
+      Stat: metric.statistic,
+    },
+    ReturnData: false,
+  });
+  return [
+    stat(PERCENT_OF_IDS.part, math.part),
+    stat(PERCENT_OF_IDS.whole, math.whole),
+    { Id: PERCENT_OF_IDS.percent, Expression: percentOfExpression(math.minWhole), Label: 'percent of answers', ReturnData: true },
+  ];
 }
 
 function dimensionList(dimensions: Record<string, string>) {

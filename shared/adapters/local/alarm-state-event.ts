@@ -1,3 +1,4 @@
+import { PERCENT_OF_IDS, percentOfExpression } from '#domain/metric-source.ts';
 import type { AlarmSpec, AlarmStateValue, MetricSource } from '#ports/metrics.ts';
 import type { Evaluation } from './alarm-evaluation.ts';
 
@@ -26,15 +27,19 @@ export interface AlarmStateChangeEvent {
     previousState: AlarmStateDetail;
     configuration: {
       description: string;
-      metrics: Array<{
-        id: string;
-        metricStat: {
-          metric: { namespace: string; name: string; dimensions: Record<string, string> };
-          period: number;
-          stat: MetricSource['statistic'];
-        };
-        returnData: true;
-      }>;
+      /** One metric; or, for a metric-math alarm, the expression (returnData true) and its metrics. */
+      metrics: Array<
+        | {
+            id: string;
+            metricStat: {
+              metric: { namespace: string; name: string; dimensions: Record<string, string> };
+              period: number;
+              stat: MetricSource['statistic'];
+            };
+            returnData: boolean;
+          }
+        | { id: string; expression: string; label: string; returnData: true }
+      >;
     };
   };
 }
@@ -62,19 +67,27 @@ export function stateChangeEvent(
       previousState: previous,
       configuration: {
         description: spec.description,
-        metrics: [
-          {
-            id: alarm.metricId,
-            metricStat: {
-              metric: { namespace: spec.metric.namespace, name: spec.metric.metricName, dimensions: { ...spec.metric.dimensions } },
-              period: spec.metric.periodSeconds,
-              stat: spec.metric.statistic,
-            },
-            returnData: true,
-          },
-        ],
+        metrics: spec.percentOf
+          ? [
+              { id: PERCENT_OF_IDS.percent, expression: percentOfExpression(spec.percentOf.minWhole), label: 'percent of answers', returnData: true },
+              metricEntry(PERCENT_OF_IDS.part, spec.percentOf.part, false),
+              metricEntry(PERCENT_OF_IDS.whole, spec.percentOf.whole, false),
+            ]
+          : [metricEntry(alarm.metricId, spec.metric, true)],
       },
     },
+  };
+}
+
+function metricEntry(id: string, metric: MetricSource, returnData: boolean) {
+  return {
+    id,
+    metricStat: {
+      metric: { namespace: metric.namespace, name: metric.metricName, dimensions: { ...metric.dimensions } },
+      period: metric.periodSeconds,
+      stat: metric.statistic,
+    },
+    returnData,
   };
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type PercentOfMetrics, percentOfValue } from '#domain/metric-source.ts';
 import type { Clock } from '#ports/clock.ts';
 import type { AlarmSpec, AlarmStateValue, Datapoint as MetricDatapoint, MetricSource, Metrics } from '#ports/metrics.ts';
 import { EVALUATION_RANGE_EXTRA_PERIODS, evaluateRange, evaluationCadenceSeconds, type PeriodValue, seriesKey } from './alarm-evaluation.ts';
@@ -259,11 +260,18 @@ export class LocalAlarmEvaluator implements Metrics {
     });
   }
 
+  /** A metric-math alarm's period: the percentage CloudWatch's expression gives (percentOfValue), missing without answers. */
+  #percentOf(math: PercentOfMetrics, start: number): PeriodValue {
+    const whole = this.#series.periodValue(math.whole, start);
+    return { start, value: percentOfValue(this.#series.periodValue(math.part, start).value, whole.value, math.minWhole), sampleCount: whole.sampleCount };
+  }
+
   #nextState(spec: AlarmSpec, now: Date, current: AlarmStateValue): AlarmStateDetail {
     const periodMs = spec.metric.periodSeconds * 1000;
     const range: PeriodValue[] = [];
     for (let i = spec.evaluationPeriods + EVALUATION_RANGE_EXTRA_PERIODS; i >= 1; i--) {
-      range.push(this.#series.periodValue(spec.metric, now.getTime() - i * periodMs));
+      const start = now.getTime() - i * periodMs;
+      range.push(spec.percentOf ? this.#percentOf(spec.percentOf, start) : this.#series.periodValue(spec.metric, start));
     }
     const evaluation = evaluateRange(spec, range);
     return stateDetail(spec, evaluation, evaluation.evaluated.at(-1)!.start, now, current);
