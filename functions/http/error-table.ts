@@ -13,6 +13,7 @@ import {
 import { DatabaseUnavailableError } from '#ports/database.ts';
 import {
   ClusterConflictError,
+  ClusterInvalidError,
   ClusterNotFoundError,
   ClusterUnavailableError,
   DependencyUnavailableError,
@@ -78,6 +79,7 @@ export const errorTable: ReadonlyArray<readonly [ErrorClass, Answer<never>]> = [
     }),
   ],
   [ClusterConflictError, as(409, 'conflict')],
+  [ClusterInvalidError, (err: ClusterInvalidError) => ({ status: 422, body: errorBody('invalid_object', err.message, err.fields[0] ?? null) })],
   [ClusterUnavailableError, clusterUnavailable],
   [SecretNotFoundError, as(404, 'not_found')],
   [SecretConflictError, as(409, 'conflict')],

@@ -33,6 +33,19 @@ export class ClusterConflictError extends PortError {
   }
 }
 
+/**
+ * The Kubernetes API refused an object as invalid (422 Invalid): `fields` are the paths its Status
+ * causes name (https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation).
+ */
+export class ClusterInvalidError extends PortError {
+  readonly fields: string[];
+  constructor(message: string, fields: string[], options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ClusterInvalidError';
+    this.fields = fields;
+  }
+}
+
 /** The Kubernetes API kept failing (429, 5xx, timeout) after retries. */
 export class ClusterUnavailableError extends PortError {
   readonly status: number | null;

@@ -5,8 +5,11 @@
  * sent, and the RBAC test derives each controller group's permissions from these tables.
  */
 
-/** Where a call goes: the workload's namespace, the placeholders' namespace, or the whole cluster. */
-export type KubeCallScope = 'workload-namespace' | 'placeholder-namespace' | 'cluster';
+/**
+ * Where a call goes: the workload's namespace, the placeholders' namespace, Istio's own namespace
+ * (istio-system, where the mesh's cacerts Secret lives), or the whole cluster.
+ */
+export type KubeCallScope = 'workload-namespace' | 'placeholder-namespace' | 'istio-namespace' | 'cluster';
 
 export interface KubeCall {
   readonly verb: 'get' | 'list' | 'create' | 'patch' | 'delete';
@@ -15,6 +18,8 @@ export interface KubeCall {
   readonly resource: string;
   readonly subresource?: string;
   readonly scope: KubeCallScope;
+  /** Only these objects by name (RBAC resourceNames); absent: any object of the resource. */
+  readonly resourceNames?: readonly string[];
 }
 
 export const kubeCall = (verb: KubeCall['verb'], group: string, resource: string, scope: KubeCallScope, subresource?: string): KubeCall =>

@@ -1,7 +1,7 @@
 import { withRetry } from '#adapters/retry.ts';
 import { type BackoffPolicy, defaultBackoff } from '#domain/retry.ts';
 import { type Cluster, type HpaState, PLACEHOLDER_NAMESPACE, type PodCounts, type ScaleState, type Workload, type WorkloadRef } from '#ports/cluster.ts';
-import { ClusterConflictError, ClusterNotFoundError, ClusterUnavailableError, PortError } from '#ports/errors.ts';
+import { ClusterConflictError, ClusterInvalidError, ClusterNotFoundError, ClusterUnavailableError, PortError } from '#ports/errors.ts';
 import type { ClusterEndpoint } from './eks-endpoint.ts';
 import { type KubeCall, kubeCall } from './kubernetes-calls.ts';
 import { placeholderName } from './kubernetes-placeholders.ts';
@@ -229,6 +229,7 @@ function checkResponse(response: KubeResponse, ref: Target, request: KubeRequest
   const detail = `${request.method} ${request.path} on cluster ${ref.cluster}: ${status} ${statusMessage(body)}`;
   if (status === 409) throw new ClusterConflictError(detail);
   if (status === 404) throw new ClusterNotFoundError(detail);
+  if (status === 422) throw new ClusterInvalidError(`the Kubernetes API refused ${detail}`, causeFields(body));
   if (status === 401) {
     throw new ClusterUnavailableError(
       `${detail}. The cluster did not accept the token: check that this role has an EKS access entry on ${ref.cluster}`,
@@ -252,6 +253,13 @@ function missingAccess(ref: Target, access: Access): string {
     `Missing access: '${access.verb}' on ${access.resource} in namespace ${ref.namespace}; ` +
     `apply the hms-sys Roles there: npx hms-sys rbac --namespaces ${ref.namespace} | kubectl apply -f -`
   );
+}
+
+/** The fields a Status's details.causes name (metav1.StatusCause: reason, message, field). */
+function causeFields(body: unknown): string[] {
+  const causes = (body as { details?: { causes?: unknown } } | undefined)?.details?.causes;
+  if (!Array.isArray(causes)) return [];
+  return causes.flatMap((c) => (typeof c === 'object' && c !== null && typeof c.field === 'string' ? [c.field] : []));
 }
 
 /** The message of a Kubernetes Status object, or the raw text. */
