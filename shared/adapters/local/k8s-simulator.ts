@@ -2,7 +2,9 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { parseDocument } from 'yaml';
 import type { Clock } from '#ports/clock.ts';
+import { APPLY_PATCH } from './k8s-sim/apply-options.ts';
 import { readSnapshot, SnapshotWriter } from './k8s-sim/persistence.ts';
 import { renderStatus } from './k8s-sim/render.ts';
 import { SimStatusError } from './k8s-sim/request-parsing.ts';
@@ -163,9 +165,9 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
 
     let body: unknown;
     try {
-      body = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      return sendStatus(400, 'BadRequest', 'the request body is not valid JSON');
+      body = parseBody(raw, req.headers['content-type']);
+    } catch (err) {
+      return sendStatus(400, 'BadRequest', err instanceof Error ? err.message : 'the request body cannot be read');
     }
 
     try {
@@ -178,6 +180,7 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
         query: url.searchParams,
         contentType: req.headers['content-type'],
         accept: req.headers.accept,
+        userAgent: req.headers['user-agent'],
         body,
       };
       if (isWatch(url.searchParams)) {
@@ -241,6 +244,21 @@ function takeFault(faults: (FaultSpec & { remaining: number })[], method: string
   const fault = faults.find((f) => f.remaining > 0 && (f.method === undefined || f.method.toUpperCase() === method) && path.includes(f.pathIncludes));
   if (fault) fault.remaining -= 1;
   return fault;
+}
+
+/** JSON, or YAML for an apply patch (application/apply-patch+yaml), with no aliases and no duplicate keys. */
+function parseBody(raw: string, contentType: string | undefined): unknown {
+  if (raw === '') return undefined;
+  if (contentType?.split(';')[0]?.trim() !== APPLY_PATCH) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new Error('the request body is not valid JSON');
+    }
+  }
+  const document = parseDocument(raw, { uniqueKeys: true });
+  if (document.errors.length > 0) throw new Error(`error decoding YAML: ${document.errors[0]!.message}`);
+  return document.toJS({ maxAliasCount: 0 });
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {

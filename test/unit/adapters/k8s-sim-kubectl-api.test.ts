@@ -68,14 +68,28 @@ describe('the simulator speaks enough of the API for kubectl', () => {
     expect(api.body).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     const groups = (await get(sim, '/apis')).body;
     expect(groups.kind).toBe('APIGroupList');
-    expect(groups.groups.map((g: any) => g.preferredVersion.groupVersion).sort()).toEqual(['apps/v1', 'autoscaling/v2', 'scheduling.k8s.io/v1']);
+    expect(groups.groups.map((g: any) => g.preferredVersion.groupVersion).sort()).toEqual([
+      'apps/v1',
+      'autoscaling/v2',
+      'discovery.k8s.io/v1',
+      'networking.istio.io/v1',
+      'scheduling.k8s.io/v1',
+      'security.istio.io/v1',
+    ]);
     const apps = (await get(sim, '/apis/apps/v1')).body;
     expect(apps).toMatchObject({ kind: 'APIResourceList', groupVersion: 'apps/v1' });
     const deployments = apps.resources.find((r: any) => r.name === 'deployments');
     expect(deployments).toMatchObject({ namespaced: true, kind: 'Deployment', shortNames: ['deploy'] });
     expect(deployments.verbs).toEqual(expect.arrayContaining(['get', 'list', 'patch', 'watch']));
     expect(apps.resources.find((r: any) => r.name === 'deployments/scale')).toMatchObject({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
-    expect((await get(sim, '/api/v1')).body.resources.map((r: any) => r.name).sort()).toEqual(['namespaces', 'nodes', 'pods']);
+    expect((await get(sim, '/api/v1')).body.resources.map((r: any) => r.name).sort()).toEqual([
+      'configmaps',
+      'namespaces',
+      'nodes',
+      'pods',
+      'secrets',
+      'services',
+    ]);
     expect((await get(sim, '/version')).body).toMatchObject({ major: '1', minor: '32' });
     expect((await get(sim, '/apis/batch/v1')).status).toBe(404);
   });

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { NodePool } from './capacity.ts';
+import { GenericObjects } from './generic-store.ts';
 import type { SimDeployment, SimHpa, SimMeta, SimPriorityClass, SimStateOptions } from './objects.ts';
 import { PodIndex } from './pod-index.ts';
 
@@ -21,6 +22,8 @@ export class SimCore {
   readonly deployments = new Map<string, SimDeployment>();
   readonly hpas = new Map<string, SimHpa>();
   readonly priorityClasses = new Map<string, SimPriorityClass>();
+  /** Services, EndpointSlices, ConfigMaps, Secrets and the Istio kinds, kept whole. */
+  readonly objects = new GenericObjects(() => this.nextVersion());
   readonly pods: PodIndex;
   readonly pool: NodePool;
   /** Deployments whose pods are being replaced: some are of an older template. */
@@ -98,12 +101,17 @@ export class SimCore {
     return { namespace, name, ...this.newClusterMeta() };
   }
 
+  /** The clock's time as the API writes timestamps (RFC 3339, whole seconds). */
+  timestamp(): string {
+    return this.wallClock()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
+  }
+
   newClusterMeta() {
     return {
       uid: randomUUID(),
-      creationTimestamp: this.wallClock()
-        .toISOString()
-        .replace(/\.\d{3}Z$/, 'Z'),
+      creationTimestamp: this.timestamp(),
       resourceVersion: this.nextVersion(),
     };
   }

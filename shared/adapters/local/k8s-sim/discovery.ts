@@ -6,6 +6,8 @@
  * https://kubernetes.io/docs/concepts/overview/kubernetes-api/#discovery-api
  * The verbs listed are the ones the simulator serves, no more.
  */
+import { apiVersionOf } from '#domain/mesh/kube-resources.ts';
+import { GENERIC_KINDS } from './generic-kinds.ts';
 import type { Json, SimResponse } from './request-parsing.ts';
 
 interface Resource {
@@ -55,6 +57,25 @@ const GROUP_VERSIONS: Record<string, Resource[]> = {
     { name: 'priorityclasses', singularName: 'priorityclass', namespaced: false, kind: 'PriorityClass', verbs: ['get'], shortNames: ['pc'] },
   ],
 };
+
+// The kinds kept whole (Services, EndpointSlices, ConfigMaps, Secrets, Istio's kinds) join their group versions.
+for (const { resource } of GENERIC_KINDS) {
+  const groupVersion = apiVersionOf(resource);
+  const categories =
+    resource.kind === 'Service' ? ['all'] : resource.group.endsWith('istio.io') ? [`${resource.group.split('.')[0]}-istio-io`, 'istio-io'] : undefined;
+  GROUP_VERSIONS[groupVersion] = [
+    ...(GROUP_VERSIONS[groupVersion] ?? []),
+    {
+      name: resource.plural,
+      singularName: resource.singular,
+      namespaced: true,
+      kind: resource.kind,
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
+      ...(resource.shortNames ? { shortNames: [...resource.shortNames] } : {}),
+      ...(categories ? { categories } : {}),
+    },
+  ];
+}
 
 /** The Kubernetes version the simulator's API imitates. */
 const VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-hms-sys-simulator' };

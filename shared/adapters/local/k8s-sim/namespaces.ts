@@ -1,6 +1,6 @@
 /**
  * Namespaces, read only. The simulator keeps no Namespace objects: a namespace exists while some
- * Deployment or HPA is in it, and default and kube-system always do. kubectl reads one after a
+ * Deployment, HPA or other object is in it, and default and kube-system always do. kubectl reads one after a
  * 404 to say whether the namespace or the object is missing. Every namespace shows status.phase
  * Active and was created with the cluster (the time its built-in PriorityClass was made, which a
  * restart keeps). `kubectl get ns` asks for a Table, served with the API server's namespace columns
@@ -44,6 +44,7 @@ function namespaces(state: SimState): string[] {
   const names = new Set(ALWAYS);
   for (const d of state.allDeployments()) names.add(d.namespace);
   for (const h of state.allHpas()) names.add(h.namespace);
+  for (const namespace of state.objects.namespaces()) names.add(namespace);
   return [...names].sort();
 }
 

@@ -10,6 +10,8 @@ export interface SimRequest {
   contentType: string | undefined;
   /** The Accept header: a list may be asked for as a Table (tables.ts). */
   accept?: string;
+  /** The User-Agent header: the field manager of a write that names none. */
+  userAgent?: string;
   body: unknown;
 }
 

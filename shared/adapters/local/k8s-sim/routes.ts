@@ -9,6 +9,7 @@ import {
   patchScale,
 } from './deployment-routes.ts';
 import { discovery } from './discovery.ts';
+import { genericRoutes } from './generic-routes.ts';
 import { createHpa, getHpa, listAllHpas, listHpas, patchHpa } from './hpa-routes.ts';
 import { getNamespace, listNamespaces } from './namespaces.ts';
 import { renderList, renderNode, renderPod, renderPriorityClass } from './render.ts';
@@ -49,6 +50,7 @@ const routes: { pattern: RegExp; clusterScoped?: true; handlers: Record<string, 
   { pattern: /^\/api\/v1\/nodes$/, clusterScoped: true, handlers: { GET: listNodes } },
   { pattern: /^\/api\/v1\/nodes\/([^/]+)$/, clusterScoped: true, handlers: { GET: getNode } },
   { pattern: /^\/apis\/scheduling\.k8s\.io\/v1\/priorityclasses\/([^/]+)$/, clusterScoped: true, handlers: { GET: getPriorityClass } },
+  ...genericRoutes(),
 ];
 
 /** Routes one authenticated request after bringing the cluster up to now; throws SimStatusError for API errors. */

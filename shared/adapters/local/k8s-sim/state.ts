@@ -1,6 +1,7 @@
 import { PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
 import type { CapacityOptions, SimNode } from './capacity.ts';
 import { deploymentKey, keyOf, SimCore } from './core.ts';
+import type { GenericObjects } from './generic-store.ts';
 import type { DeploymentChange, DeploymentSpec, HpaSeed, SimDeployment, SimHpa, SimPod, SimPriorityClass, SimStateOptions } from './objects.ts';
 import { restoreSnapshot, type SimSnapshot, snapshotOf } from './persistence.ts';
 import { renderDeployment, renderHpa } from './render.ts';
@@ -86,6 +87,16 @@ export class SimState {
     restoreSnapshot(core, saved);
     core.pods.promote(core.time);
     versionStatusChanges(core, this.statusOf);
+  }
+
+  /** The objects kept whole (generic-kinds.ts). */
+  get objects(): GenericObjects {
+    return this.core.objects;
+  }
+
+  /** The clock's time as the API writes timestamps. */
+  timestamp(): string {
+    return this.core.timestamp();
   }
 
   deployment(namespace: string, name: string): SimDeployment | undefined {

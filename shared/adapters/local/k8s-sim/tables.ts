@@ -28,10 +28,10 @@ export function tableVersion(req: SimRequest): TableVersion | null {
   throw new SimStatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/json;as=Table;g=meta.k8s.io;v=v1`);
 }
 
-type Column = readonly [name: string, priority: 0 | 1, description: string];
-type Cell = string | number;
+export type Column = readonly [name: string, priority: 0 | 1, description: string];
+type Cell = string | number | null;
 
-interface Printer<T> {
+export interface Printer<T> {
   columns: readonly Column[];
   cells(state: SimState, object: T): Cell[];
   render(state: SimState, object: T): Json;
