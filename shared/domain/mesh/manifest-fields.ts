@@ -40,7 +40,7 @@ export function durationToMs(value: number | string, unitMs: number): number | u
 function duration(unit: 'ms' | 's', minMs: number, maxMs: number, wholeMs: number) {
   const unitMs = unit === 'ms' ? 1 : 1_000;
   const words = `must be a duration: a number of ${unit === 'ms' ? 'milliseconds' : 'seconds'} or a string like "${unit === 'ms' ? '800ms' : '30s'}" (units ms, s, m, h)`;
-  return z.union([z.number(), z.string()], { error: words }).check(
+  return z.union([z.number(), z.string().check(z.regex(DURATION_PATTERN))], { error: words }).check(
     z.superRefine((value: number | string, ctx) => {
       const ms = durationToMs(value, unitMs);
       if (ms === undefined || Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: words, input: value });
@@ -83,7 +83,7 @@ export const image = z
   .string()
   .check(
     z.maxLength(1_024, 'must be at most 1024 characters'),
-    z.regex(/^[a-z0-9][a-z0-9._\-/:@]*$/i, 'must be an image reference like ghcr.io/gov/receipt:1.0'),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/, 'must be an image reference like ghcr.io/gov/receipt:1.0'),
   );
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
