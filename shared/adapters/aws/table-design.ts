@@ -27,6 +27,11 @@ export const STATE_PARTITIONS = {
   burst: 'burst',
   /** One item per service that has a burst under way; sort key is the service. */
   activeBurst: 'burst-active',
+  /** The mesh registry, TrafficPolicies, pauses and open breakers (MeshStore); sort key is the service's or policy's name. */
+  meshService: 'mesh-service',
+  meshPolicy: 'mesh-policy',
+  meshPause: 'mesh-pause',
+  meshBreaker: 'mesh-breaker',
 } as const;
 
 /** Non-key attributes of state items. Entities keep their JSON in `body`, their version beside it. */

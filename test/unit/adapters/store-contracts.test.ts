@@ -2,14 +2,17 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditLog } from '#adapters/aws/dynamodb-audit-log.ts';
 import { DynamoDbAuditOutbox } from '#adapters/aws/dynamodb-audit-outbox.ts';
 import { DynamoDbLedgerStore } from '#adapters/aws/dynamodb-ledger-store.ts';
+import { DynamoDbMeshStore } from '#adapters/aws/dynamodb-mesh-store.ts';
 import { DynamoDbStateStore } from '#adapters/aws/dynamodb-state-store.ts';
 import { AUDIT_ATTRIBUTES, AUDIT_TABLE } from '#adapters/aws/table-design.ts';
+import { MemoryMeshStore } from '../use-cases/memory-mesh-store.ts';
 import { MemoryAuditOutbox } from '../use-cases/memory-outbox.ts';
 import { MemoryAudit, MemoryLedger, MemoryStore } from '../use-cases/memory-stores.ts';
 import { auditLogContract } from './audit-log-contract.ts';
 import { auditOutboxContract } from './audit-outbox-contract.ts';
 import { useDynalite } from './dynalite-fixture.ts';
 import { ledgerStoreContract } from './ledger-store-contract.ts';
+import { meshStoreContract } from './mesh-store-contract.ts';
 import { stateStoreContract } from './state-store-contract.ts';
 
 // The use-case tests' fakes and the DynamoDB adapters (on dynalite, in-process) pass the same suites.
@@ -21,6 +24,9 @@ stateStoreContract('DynamoDbStateStore', async () => new DynamoDbStateStore({ cl
 
 ledgerStoreContract('MemoryLedger', async () => new MemoryLedger());
 ledgerStoreContract('DynamoDbLedgerStore', async () => new DynamoDbLedgerStore({ client: dynalite.client, tableName: (await dynalite.freshTables()).state }));
+
+meshStoreContract('MemoryMeshStore', async () => new MemoryMeshStore());
+meshStoreContract('DynamoDbMeshStore', async () => new DynamoDbMeshStore({ client: dynalite.client, tableName: (await dynalite.freshTables()).state }));
 
 auditLogContract('MemoryAudit', async () => {
   const log = new MemoryAudit();
