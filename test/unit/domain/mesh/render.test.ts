@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { MeshService, TrafficPolicy } from '#domain/mesh/canonical.ts';
+import { MANAGED_BY_LABEL, RENDERED_KINDS, SERVICE_LABEL } from '#domain/mesh/kube-resources.ts';
+import { parseManifest } from '#domain/mesh/manifest-parse.ts';
+import { DEFAULT_RETRY_ON, PAUSE_BODY, renderService } from '#domain/mesh/render.ts';
+import type { RenderInput } from '#domain/mesh/rendering.ts';
+
+const root = new URL('../../../../', import.meta.url);
+const seed = (path: string) => parseManifest(readFileSync(new URL(`test/fixtures/seeds/${path}`, root), 'utf8'), { defaultNamespace: 'default' }).document;
+const service = (path: string) => seed(path) as MeshService;
+const input = (svc: MeshService, extra: Partial<RenderInput> = {}): RenderInput => ({
+  service: svc,
+  mode: 'sidecar',
+  trustDomain: 'cluster.local',
+  policies: [],
+  sourceNamespaces: {},
+  ...extra,
+});
+const find = (objects: { kind: string }[], kind: string) => objects.find((o) => o.kind === kind) as Record<string, any> | undefined;
+
+describe('renderService', () => {
+  it('renders chapter 12’s receipt.hms.yml into every kind, in apply order, each labelled as hms-sys’s', () => {
+    const set = renderService(input(service('receipt.hms.yml')));
+    expect(set.objects.map((o) => o.kind)).toEqual(RENDERED_KINDS.filter((k) => k !== 'DestinationRule'));
+    for (const o of set.objects) {
+      expect(o.metadata.labels).toMatchObject({ [MANAGED_BY_LABEL]: 'hms-sys', [SERVICE_LABEL]: 'receipt-svc' });
+      expect(o.metadata.namespace).toBe('default');
+    }
+    expect(set.autoscale).toEqual({ min: 2, max: 10, cpuPercent: 70 });
+  });
+
+  it('never writes spec.replicas, and labels the pods for the mode', () => {
+    const sidecar = find(renderService(input(service('receipt.hms.yml'))).objects, 'Deployment');
+    expect(sidecar?.spec.replicas).toBeUndefined();
+    expect(sidecar?.spec.template.metadata.labels).toMatchObject({
+      app: 'receipt-svc',
+      version: '1.0.0',
+      'hms/mesh': 'enabled',
+      'sidecar.istio.io/inject': 'true',
+    });
+    const ambient = find(renderService(input(service('receipt.hms.yml'), { mode: 'ambient' })).objects, 'Deployment');
+    expect(ambient?.spec.template.metadata.labels).toMatchObject({ 'istio.io/dataplane-mode': 'ambient' });
+    expect(ambient?.spec.template.metadata.labels['sidecar.istio.io/inject']).toBeUndefined();
+  });
+
+  it('routes only the manifest’s path and methods, on the cluster name and <name>.mesh, without retrying a 503 by default', () => {
+    const vs = find(renderService(input(service('receipt.hms.yml'))).objects, 'VirtualService');
+    expect(vs?.spec.hosts).toEqual(['receipt-svc.default.svc.cluster.local', 'receipt-svc.mesh']);
+    expect(vs?.spec.http).toHaveLength(1);
+    expect(vs?.spec.http[0].match).toEqual([{ uri: { prefix: '/receipt' }, method: { exact: 'POST' } }]);
+    expect(vs?.spec.http[0].retries).toEqual({ attempts: 2, retryOn: DEFAULT_RETRY_ON, retryIgnorePreviousHosts: true });
+    expect(vs?.spec.http[0].retries.retryOn).not.toMatch(/503|retriable-status-codes|5xx/);
+  });
+
+  it('maps chapter 10’s breaker to outlierDetection with maxEjectionPercent 100 and its mTLS: required to STRICT', () => {
+    const set = renderService(input(service('manifests/notification.yaml')));
+    expect(find(set.objects, 'DestinationRule')?.spec.trafficPolicy.outlierDetection).toMatchObject({
+      consecutive5xxErrors: 5,
+      baseEjectionTime: '30s',
+      maxEjectionPercent: 100,
+    });
+    expect(find(set.objects, 'PeerAuthentication')?.spec.mtls).toEqual({ mode: 'STRICT' });
+    expect(find(set.objects, 'VirtualService')?.spec.http[0].retries).toMatchObject({ attempts: 3, retryOn: expect.stringContaining('5xx') });
+    expect(find(set.objects, 'ServiceEntry')?.spec.ports.map((p: { number: number }) => p.number)).toEqual([7000, 80]);
+  });
+
+  it('renders chapter 7’s TrafficPolicy into the destination’s objects: a sourceLabels route first, the pool, the alarm, and the source namespace allowed', () => {
+    const policy = seed('policies/irs-fraud.yml') as TrafficPolicy;
+    const set = renderService(input(service('fraud-scanner.yaml'), { policies: [policy], sourceNamespaces: { 'return-intake': 'irs' } }));
+    const http = find(set.objects, 'VirtualService')?.spec.http;
+    expect(http[0]).toMatchObject({
+      name: 'policy-fraud-scan-policy',
+      match: [{ sourceLabels: { app: 'return-intake' }, sourceNamespace: 'irs' }],
+      retries: { attempts: 3, perTryTimeout: '200ms' },
+      timeout: '800ms',
+    });
+    expect(http[1].name).toBe('default');
+    expect(find(set.objects, 'DestinationRule')?.spec.trafficPolicy.connectionPool).toEqual({ tcp: { maxConnections: 1000 } });
+    expect(set.breakerAlarm).toEqual({ errorPercent: 20, resetSeconds: 30 });
+    expect(set.reasons.join('\n')).toMatch(/errorPercent 20 .* has no Istio field/);
+    expect(find(set.objects, 'AuthorizationPolicy')?.spec.rules).toEqual([{ from: [{ source: { namespaces: ['default', 'irs'] } }] }]);
+  });
+
+  it('answers a pause with a first directResponse route of 503 Service Paused that carries no retry', () => {
+    const svc = service('fraud-scanner.yaml');
+    const pause = {
+      service: 'fraud-scanner',
+      namespace: 'default',
+      until: '2026-12-03T18:00:00.000Z',
+      by: 'ops',
+      createdAt: '2026-12-03T17:30:00.000Z',
+      version: 1,
+    };
+    const http = find(renderService(input(svc, { pause })).objects, 'VirtualService')?.spec.http;
+    expect(http[0]).toEqual({ name: 'pause', match: [{ uri: { prefix: '/' } }], directResponse: { status: 503, body: { string: PAUSE_BODY } } });
+  });
+});
