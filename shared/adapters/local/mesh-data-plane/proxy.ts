@@ -1,0 +1,274 @@
+/**
+ * The local data plane's HTTP proxy: a stand-in for the caller's Envoy sidecar. A caller sends
+ * `GET http://receipt-svc.mesh/receipt` to it as to an HTTP forward proxy (curl --proxy), naming
+ * its workload as the proxy user (curl -x http://return-intake@127.0.0.1:15001), which is how
+ * VirtualService sourceLabels see it. Routing, retries, timeouts, outlier ejection and circuit
+ * breakers follow the objects in the current snapshot; every answer is counted in Istio's metrics.
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { MeshSnapshot, UpstreamEndpoint } from './mesh-snapshot.ts';
+import { qualifyHost } from './mesh-snapshot.ts';
+import { ISTIO_DEFAULT_RETRY, pickWeighted, type RouteAction, type RouteRequest, selectRoute } from './routing.ts';
+import type { MeshTelemetry } from './telemetry.ts';
+import {
+  type AttemptResult,
+  backoffMs,
+  forwardableHeaders,
+  isRetriable,
+  type LocalReply,
+  localReplyOf,
+  NO_HEALTHY_UPSTREAM,
+  OVERFLOW,
+  sendAttempt,
+  UPSTREAM_TIMEOUT,
+} from './upstream-attempt.ts';
+import { hostKey, UpstreamCluster } from './upstream-cluster.ts';
+
+export interface ProxyOptions {
+  snapshot(): MeshSnapshot;
+  telemetry: MeshTelemetry;
+  /** Where an endpoint's address is served on this machine (pod IPs are not routable here); undefined = nothing listens. */
+  resolve(endpoint: UpstreamEndpoint): { host: string; port: number } | undefined;
+  /** The clock of ejection windows (the sandbox clock, so demos can fast-forward). */
+  now(): number;
+  /** In [0, 1): weights and retry back-off jitter. */
+  random?: () => number;
+}
+
+const MAX_BODY = 1_048_576;
+
+interface Answer {
+  status: number;
+  headers: http.OutgoingHttpHeaders;
+  body: Buffer;
+  flags: string[];
+  service: string;
+  namespace: string;
+}
+
+export class MeshProxy {
+  private readonly clusters = new Map<string, UpstreamCluster>();
+  private readonly agent = new http.Agent({ keepAlive: true });
+  private readonly random: () => number;
+
+  constructor(private readonly options: ProxyOptions) {
+    this.random = options.random ?? Math.random;
+  }
+
+  /** The node:http request listener. */
+  readonly listener: http.RequestListener = (req, res) => {
+    void this.serve(req, res).catch((err) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`local data plane error: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  };
+
+  /** Ejected hosts per caller and cluster, for GET /sandbox/mesh/config. */
+  ejections(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [key, cluster] of this.clusters) {
+      const ejected = cluster.ejected();
+      if (ejected.length > 0) out[key] = ejected;
+    }
+    return out;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = performance.now();
+    const body = await readBody(req);
+    const snapshot = this.options.snapshot();
+    const source = sourceWorkload(req.headers['proxy-authorization']);
+    const caller = source ? snapshot.sourceOf(source) : { labels: {}, namespace: 'unknown' };
+    const target = requestTarget(req);
+    let answer: Answer;
+    if (!target) answer = local({ status: 400, body: 'the request names no host: send it through the proxy with an absolute URL', flag: 'DPE' }, '-', '-');
+    else if (body === undefined) answer = local({ status: 413, body: 'Payload Too Large', flag: '-' }, target.host, '-');
+    else {
+      const host = qualifyHost(target.host, caller.namespace === 'unknown' ? 'default' : caller.namespace);
+      const request: RouteRequest = { path: target.path, method: req.method ?? 'GET', port: target.port, headers: req.headers, sourceLabels: caller.labels };
+      const vs = snapshot.virtualServiceFor(host);
+      const action: RouteAction | undefined = vs
+        ? selectRoute(vs, request)
+        : snapshot.knows(host)
+          ? { kind: 'route', destinations: [{ host, weight: 100 }], retry: ISTIO_DEFAULT_RETRY, route: 'default' }
+          : undefined;
+      const named = serviceNameOf(host, vs?.metadata.namespace);
+      if (!action) answer = local({ status: 404, body: '', flag: 'NR' }, named.service, named.namespace);
+      else if (action.kind === 'direct') answer = local({ status: action.status, body: action.body, flag: '-' }, named.service, named.namespace);
+      else answer = await this.route(action, request, { req, body, host, source: source ?? 'unknown' }, named);
+    }
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+    this.options.telemetry.record(
+      {
+        reporter: 'source',
+        source_workload: source ?? 'unknown',
+        source_workload_namespace: caller.namespace,
+        destination_service_name: answer.service,
+        destination_service_namespace: answer.namespace,
+        destination_workload_namespace: answer.namespace,
+        response_code: String(answer.status),
+        response_flags: answer.flags.length > 0 ? answer.flags.join(',') : '-',
+      },
+      performance.now() - started,
+    );
+  }
+
+  private async route(
+    action: Extract<RouteAction, { kind: 'route' }>,
+    request: RouteRequest,
+    call: { req: http.IncomingMessage; body: Buffer; host: string; source: string },
+    named: { service: string; namespace: string },
+  ): Promise<Answer> {
+    // Envoy picks the weighted cluster once per request; its retries stay in that cluster.
+    const destination = pickWeighted(action.destinations, this.random());
+    const target = destination ? this.options.snapshot().cluster(destination.host, destination.port ?? request.port, destination.subset) : undefined;
+    if (!target) return local({ status: 503, body: '', flag: 'NC' }, named.service, named.namespace);
+    const clusterKey = `${call.source}|${target.key}`;
+    let cluster = this.clusters.get(clusterKey);
+    if (cluster) cluster.update(target);
+    else {
+      cluster = new UpstreamCluster(target, this.options.now);
+      this.clusters.set(clusterKey, cluster);
+    }
+    const service = target.service;
+    const namespace = target.namespace;
+
+    const deadline = new AbortController();
+    const timer = action.timeoutMs === undefined ? undefined : setTimeout(() => deadline.abort(), action.timeoutMs);
+    const headers = { ...forwardableHeaders(call.req.headers), host: call.req.headers.host ?? call.host, 'x-request-id': requestId(call.req) };
+    const tried = new Set<string>();
+    const { retry } = action;
+    let retriesDone = 0;
+    try {
+      for (;;) {
+        const endpoint = cluster.pick(retry.ignorePreviousHosts ? tried : new Set());
+        if (!endpoint) return local(NO_HEALTHY_UPSTREAM, service, namespace);
+        const slot = await cluster.acquire(deadline.signal);
+        if (slot === 'overflow') return local(OVERFLOW, service, namespace);
+        if (slot === 'aborted') return local(UPSTREAM_TIMEOUT, service, namespace);
+        const address = this.options.resolve(endpoint);
+        let result: AttemptResult;
+        try {
+          result = address
+            ? await sendAttempt({
+                target: address,
+                method: request.method,
+                path: request.path,
+                headers: { ...headers, ...(retriesDone > 0 ? { 'x-envoy-attempt-count': String(retriesDone + 1) } : {}) },
+                body: call.body,
+                ...(retry.perTryTimeoutMs === undefined ? {} : { timeoutMs: retry.perTryTimeoutMs }),
+                signal: deadline.signal,
+                agent: this.agent,
+              })
+            : { kind: 'connect-failure' };
+        } finally {
+          cluster.release();
+        }
+        tried.add(hostKey(endpoint));
+        if (result.kind !== 'aborted')
+          cluster.report(endpoint, result.kind === 'response' ? { kind: 'response', status: result.status } : { kind: 'local-failure' });
+        const again = isRetriable(result, retry);
+        const exhausted = again && retriesDone >= retry.attempts;
+        if (!again || exhausted || deadline.signal.aborted || !cluster.beginRetry()) {
+          const flags = exhausted && retry.attempts > 0 ? ['URX'] : [];
+          return finalAnswer(result, flags, service, namespace);
+        }
+        try {
+          retriesDone += 1;
+          await sleep(backoffMs(retriesDone, this.random()), deadline.signal);
+        } finally {
+          cluster.endRetry();
+        }
+        if (deadline.signal.aborted) return local(UPSTREAM_TIMEOUT, service, namespace);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function finalAnswer(result: AttemptResult, flags: string[], service: string, namespace: string): Answer {
+  if (result.kind === 'response') {
+    const headers = forwardableHeaders(result.headers);
+    return { status: result.status, headers, body: result.body, flags, service, namespace };
+  }
+  const reply = localReplyOf(result)!;
+  const answer = local(reply, service, namespace);
+  return { ...answer, flags: [...answer.flags, ...flags] };
+}
+
+function local(reply: LocalReply, service: string, namespace: string): Answer {
+  const body = Buffer.from(reply.body);
+  return {
+    status: reply.status,
+    headers: { 'content-type': 'text/plain', 'content-length': body.length, ...reply.headers },
+    body,
+    flags: reply.flag === '-' ? [] : [reply.flag],
+    service,
+    namespace,
+  };
+}
+
+/** receipt-svc.mesh → receipt-svc; reviews.ns.svc.cluster.local → reviews in ns. */
+function serviceNameOf(host: string, fallbackNamespace?: string): { service: string; namespace: string } {
+  const m = /^([^.]+)\.([^.]+)\.svc\.cluster\.local$/.exec(host);
+  if (m) return { service: m[1]!, namespace: m[2]! };
+  return { service: host.replace(/\.mesh$/, ''), namespace: fallbackNamespace ?? 'unknown' };
+}
+
+function sourceWorkload(header: string | undefined): string | undefined {
+  const m = /^Basic\s+(\S+)$/i.exec(header ?? '');
+  if (!m) return undefined;
+  const user = Buffer.from(m[1]!, 'base64').toString('utf8').split(':')[0];
+  return user ? user : undefined;
+}
+
+/** The absolute-form target a forward proxy receives, or the Host header of an origin-form request. */
+function requestTarget(req: http.IncomingMessage): { host: string; port: number; path: string } | undefined {
+  const raw = req.url ?? '/';
+  const absolute = /^https?:\/\//i.test(raw);
+  if (!absolute && !req.headers.host) return undefined;
+  if (!URL.canParse(absolute ? raw : `http://${req.headers.host}${raw}`)) return undefined;
+  const url = new URL(absolute ? raw : `http://${req.headers.host}${raw}`);
+  return { host: url.hostname.toLowerCase(), port: url.port ? Number(url.port) : 80, path: `${url.pathname}${url.search}` };
+}
+
+let requestCounter = 0;
+function requestId(req: http.IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  if (typeof given === 'string' && given) return given;
+  requestCounter += 1;
+  return `${process.pid}-${Date.now().toString(36)}-${requestCounter}`;
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
