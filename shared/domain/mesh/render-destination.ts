@@ -82,8 +82,9 @@ export function renderServiceEntry(service: MeshService, reasons: string[]): Kub
   const { port } = service.spec;
   const ports = [{ number: port, name: 'http', protocol: 'HTTP', targetPort: port }];
   if (port !== 80) ports.push({ number: 80, name: 'http-80', protocol: 'HTTP', targetPort: port });
+  const urls = port === 80 ? `http://${meshHostOf(name)}/` : `http://${meshHostOf(name)}:${port} and http://${meshHostOf(name)}/`;
   reasons.push(
-    `ServiceEntry ${meshHostOf(name)} (ports ${ports.map((p) => p.number).join(' and ')} to pod port ${port}): http://${meshHostOf(name)}:${port} and http://${meshHostOf(name)}/ resolve through Istio's DNS proxying with automatic address allocation, which the mesh must have enabled.`,
+    `ServiceEntry ${meshHostOf(name)} (port ${ports.map((p) => p.number).join(' and ')} to the pods' port ${port}): ${urls} resolve through Istio's DNS proxying with automatic address allocation, which the mesh must have enabled.`,
   );
   return envelope('ServiceEntry', service, {
     spec: {
