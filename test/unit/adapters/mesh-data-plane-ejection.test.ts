@@ -63,7 +63,12 @@ describe('the local data plane: outlier detection and connection limits', () => 
     await podsAnswering(all, 4);
     const answer = await all.call(URL_80);
     expect(answer).toMatchObject({ status: 503, body: 'no healthy upstream' });
-    expect(all.telemetry.snapshot().find((s) => s.labels.response_flags === 'UH')?.requests).toBe(1);
+    expect(
+      all.telemetry
+        .snapshot()
+        .filter((s) => s.labels.reporter === 'source')
+        .find((s) => s.labels.response_flags === 'UH')?.requests,
+    ).toBe(1);
 
     const half = await proxyHarness((o) => {
       o.virtualServices.push(noRetries);
@@ -89,7 +94,12 @@ describe('the local data plane: outlier detection and connection limits', () => 
     expect(overflowed).toHaveLength(1);
     expect(overflowed[0]!.headers['x-envoy-overloaded']).toBe('true');
     expect(overflowed[0]!.body).toMatch(/reset reason: overflow/);
-    expect(h.telemetry.snapshot().find((s) => s.labels.response_code === '503')?.labels.response_flags).toBe('UO');
+    expect(
+      h.telemetry
+        .snapshot()
+        .filter((s) => s.labels.reporter === 'source')
+        .find((s) => s.labels.response_code === '503')?.labels.response_flags,
+    ).toBe('UO');
   });
 
   it("keeps Istio's standard metrics by source, destination, code and flags, in Prometheus text and per window", async () => {
@@ -106,7 +116,13 @@ describe('the local data plane: outlier detection and connection limits', () => 
     const stop = h.telemetry.onWindow((w) => windows.push(...w), 3600);
     h.telemetry.flushWindow();
     stop();
+    expect(h.telemetry.totals('receipt-svc')).toEqual({ requests: 2, errors5xx: 1 });
     expect(windows).toEqual([expect.objectContaining({ service: 'receipt-svc', namespace: 'default', requests: 2, errors5xx: 1 })]);
+    // A reply the proxy made itself never reached a pod: it is not in the destination's window.
+    await h.fleet.set('receipt-svc-a', { fail: true });
+    await h.fleet.set('receipt-svc-b', { fail: true });
+    expect((await h.call(URL_80)).status).toBe(503);
+    expect(h.telemetry.flushWindow()).toEqual([]);
     expect(h.telemetry.flushWindow()).toEqual([]);
   });
 });

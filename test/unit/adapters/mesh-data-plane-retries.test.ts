@@ -24,7 +24,10 @@ describe('the local data plane: routes, retries and timeouts', () => {
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body).pod).toBe('receipt-svc-b');
     // Round robin picked a first; the retry avoided it (Envoy's previous_hosts predicate).
-    const flags = h.telemetry.snapshot().map((s) => `${s.labels.response_code} ${s.labels.response_flags}`);
+    const flags = h.telemetry
+      .snapshot()
+      .filter((s) => s.labels.reporter === 'source')
+      .map((s) => `${s.labels.response_code} ${s.labels.response_flags}`);
     expect(flags).toEqual(['200 -']);
   });
 
@@ -35,7 +38,7 @@ describe('the local data plane: routes, retries and timeouts', () => {
     expect(answer.status).toBe(503);
     expect(answer.body).toBe('upstream connect error or disconnect/reset before headers. reset reason: connection failure');
     expect(h.requestsTo('receipt-svc-b')).toBe(0);
-    expect(h.telemetry.snapshot()[0]!.labels.response_flags).toBe('UF');
+    expect(h.telemetry.snapshot().filter((s) => s.labels.reporter === 'source')[0]!.labels.response_flags).toBe('UF');
   });
 
   it('retries 5xx answers up to attempts, then forwards the last answer with URX', async () => {
@@ -46,7 +49,10 @@ describe('the local data plane: routes, retries and timeouts', () => {
     expect(answer.status).toBe(500);
     expect(JSON.parse(answer.body).error).toMatch(/injected error/);
     expect(h.requestsTo('receipt-svc-a') + h.requestsTo('receipt-svc-b')).toBe(3);
-    expect(h.telemetry.snapshot()[0]!.labels.response_flags).toBe('URX');
+    expect(h.telemetry.snapshot().filter((s) => s.labels.reporter === 'source')[0]!.labels.response_flags).toBe('URX');
+    // Each pod's sidecar reports every try it answered (reporter="destination").
+    const tries = h.telemetry.snapshot().filter((s) => s.labels.reporter === 'destination');
+    expect(tries.map((s) => `${s.labels.response_code} x${s.requests}`)).toEqual(['500 x3']);
   });
 
   it('gateway-error does not retry a 500, and retriable-status-codes retries only the codes named', async () => {
@@ -87,7 +93,7 @@ describe('the local data plane: routes, retries and timeouts', () => {
     const answer = await h.call(URL_80);
     expect(answer.status).toBe(504);
     expect(answer.body).toBe('upstream request timeout');
-    expect(h.telemetry.snapshot()[0]!.labels.response_flags).toBe('UT');
+    expect(h.telemetry.snapshot().filter((s) => s.labels.reporter === 'source')[0]!.labels.response_flags).toBe('UT');
   });
 
   it('answers a directResponse route itself: no pod is called and nothing is retried', async () => {
@@ -109,6 +115,7 @@ describe('the local data plane: routes, retries and timeouts', () => {
     const h = await proxyHarness((o) =>
       o.virtualServices.push(
         virtualService('receipt-svc', [
+          { match: [{ sourceLabels: { app: 'return-intake' }, sourceNamespace: 'elsewhere' }], directResponse: { status: 418 } },
           { match: [{ sourceLabels: { app: 'return-intake' }, uri: { prefix: '/receipt' } }], ...route({ retries: { attempts: 2, retryOn: '5xx' } }) },
           { match: [{ uri: { prefix: '/receipt' } }], ...route({ retries: { attempts: 0 } }) },
         ]),

@@ -9,6 +9,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { MeshSnapshot, UpstreamEndpoint } from './mesh-snapshot.ts';
 import { qualifyHost } from './mesh-snapshot.ts';
+import { readBody, requestId, requestTarget, serviceNameOf, sleep, sourceWorkload } from './proxy-request.ts';
 import { ISTIO_DEFAULT_RETRY, pickWeighted, type RouteAction, type RouteRequest, selectRoute } from './routing.ts';
 import type { MeshTelemetry } from './telemetry.ts';
 import {
@@ -80,7 +81,7 @@ export class MeshProxy {
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = performance.now();
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY);
     const snapshot = this.options.snapshot();
     const source = sourceWorkload(req.headers['proxy-authorization']);
     const caller = source ? snapshot.sourceOf(source) : { labels: {}, namespace: 'unknown' };
@@ -90,7 +91,14 @@ export class MeshProxy {
     else if (body === undefined) answer = local({ status: 413, body: 'Payload Too Large', flag: '-' }, target.host, '-');
     else {
       const host = qualifyHost(target.host, caller.namespace === 'unknown' ? 'default' : caller.namespace);
-      const request: RouteRequest = { path: target.path, method: req.method ?? 'GET', port: target.port, headers: req.headers, sourceLabels: caller.labels };
+      const request: RouteRequest = {
+        path: target.path,
+        method: req.method ?? 'GET',
+        port: target.port,
+        headers: req.headers,
+        sourceLabels: caller.labels,
+        sourceNamespace: caller.namespace,
+      };
       const vs = snapshot.virtualServiceFor(host);
       const action: RouteAction | undefined = vs
         ? selectRoute(vs, request)
@@ -100,7 +108,7 @@ export class MeshProxy {
       const named = serviceNameOf(host, vs?.metadata.namespace);
       if (!action) answer = local({ status: 404, body: '', flag: 'NR' }, named.service, named.namespace);
       else if (action.kind === 'direct') answer = local({ status: action.status, body: action.body, flag: '-' }, named.service, named.namespace);
-      else answer = await this.route(action, request, { req, body, host, source: source ?? 'unknown' }, named);
+      else answer = await this.route(action, request, { req, body, host, source: source ?? 'unknown', sourceNamespace: caller.namespace }, named);
     }
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
@@ -119,10 +127,27 @@ export class MeshProxy {
     );
   }
 
+  /** The destination's own report of a try its pod answered (Istio's reporter="destination"). */
+  private recordDestination(call: { source: string; sourceNamespace: string }, service: string, namespace: string, status: number, ms: number): void {
+    this.options.telemetry.record(
+      {
+        reporter: 'destination',
+        source_workload: call.source,
+        source_workload_namespace: call.sourceNamespace,
+        destination_service_name: service,
+        destination_service_namespace: namespace,
+        destination_workload_namespace: namespace,
+        response_code: String(status),
+        response_flags: '-',
+      },
+      ms,
+    );
+  }
+
   private async route(
     action: Extract<RouteAction, { kind: 'route' }>,
     request: RouteRequest,
-    call: { req: http.IncomingMessage; body: Buffer; host: string; source: string },
+    call: { req: http.IncomingMessage; body: Buffer; host: string; source: string; sourceNamespace: string },
     named: { service: string; namespace: string },
   ): Promise<Answer> {
     // Envoy picks the weighted cluster once per request; its retries stay in that cluster.
@@ -153,6 +178,7 @@ export class MeshProxy {
         if (slot === 'overflow') return local(OVERFLOW, service, namespace);
         if (slot === 'aborted') return local(UPSTREAM_TIMEOUT, service, namespace);
         const address = this.options.resolve(endpoint);
+        const tryStarted = performance.now();
         let result: AttemptResult;
         try {
           result = address
@@ -171,6 +197,7 @@ export class MeshProxy {
           cluster.release();
         }
         tried.add(hostKey(endpoint));
+        if (result.kind === 'response') this.recordDestination(call, service, namespace, result.status, performance.now() - tryStarted);
         if (result.kind !== 'aborted')
           cluster.report(endpoint, result.kind === 'response' ? { kind: 'response', status: result.status } : { kind: 'local-failure' });
         const again = isRetriable(result, retry);
@@ -213,62 +240,4 @@ function local(reply: LocalReply, service: string, namespace: string): Answer {
     service,
     namespace,
   };
-}
-
-/** receipt-svc.mesh → receipt-svc; reviews.ns.svc.cluster.local → reviews in ns. */
-function serviceNameOf(host: string, fallbackNamespace?: string): { service: string; namespace: string } {
-  const m = /^([^.]+)\.([^.]+)\.svc\.cluster\.local$/.exec(host);
-  if (m) return { service: m[1]!, namespace: m[2]! };
-  return { service: host.replace(/\.mesh$/, ''), namespace: fallbackNamespace ?? 'unknown' };
-}
-
-function sourceWorkload(header: string | undefined): string | undefined {
-  const m = /^Basic\s+(\S+)$/i.exec(header ?? '');
-  if (!m) return undefined;
-  const user = Buffer.from(m[1]!, 'base64').toString('utf8').split(':')[0];
-  return user ? user : undefined;
-}
-
-/** The absolute-form target a forward proxy receives, or the Host header of an origin-form request. */
-function requestTarget(req: http.IncomingMessage): { host: string; port: number; path: string } | undefined {
-  const raw = req.url ?? '/';
-  const absolute = /^https?:\/\//i.test(raw);
-  if (!absolute && !req.headers.host) return undefined;
-  if (!URL.canParse(absolute ? raw : `http://${req.headers.host}${raw}`)) return undefined;
-  const url = new URL(absolute ? raw : `http://${req.headers.host}${raw}`);
-  return { host: url.hostname.toLowerCase(), port: url.port ? Number(url.port) : 80, path: `${url.pathname}${url.search}` };
-}
-
-let requestCounter = 0;
-function requestId(req: http.IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  if (typeof given === 'string' && given) return given;
-  requestCounter += 1;
-  return `${process.pid}-${Date.now().toString(36)}-${requestCounter}`;
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,7 +1,7 @@
 /**
  * VirtualService route selection, as Envoy runs the route table istiod builds from it: http routes
  * in order, the first whose match (any of its conditions; none = everything) fits the request wins.
- * Conditions read: uri exact/prefix/regex, method, headers, sourceLabels, port, ignoreUriCase.
+ * Conditions read: uri exact/prefix/regex, method, headers, sourceLabels, sourceNamespace, port, ignoreUriCase.
  * https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPMatchRequest
  */
 import type { KubeObject } from '#domain/mesh/kube-resources.ts';
@@ -15,6 +15,8 @@ export interface RouteRequest {
   port: number;
   headers: Record<string, string | string[] | undefined>;
   sourceLabels: Record<string, string>;
+  /** The caller's namespace, for sourceNamespace matches. */
+  sourceNamespace?: string;
 }
 
 export interface RetryPolicy {
@@ -126,6 +128,7 @@ function matchFits(m: Any, request: RouteRequest): boolean {
   if (m.uri && !stringMatch(m.uri, request.path, caseless)) return false;
   if (m.method && !stringMatch(m.method, request.method, false)) return false;
   if (m.port !== undefined && m.port !== request.port) return false;
+  if (m.sourceNamespace !== undefined && m.sourceNamespace !== request.sourceNamespace) return false;
   for (const [label, value] of Object.entries<string>(m.sourceLabels ?? {})) if (request.sourceLabels[label] !== value) return false;
   for (const [name, condition] of Object.entries<Any>(m.headers ?? {})) {
     const raw = request.headers[name.toLowerCase()];

@@ -11,7 +11,8 @@
 export const DURATION_BUCKETS_MS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
 
 export interface RequestLabels {
-  reporter: 'source';
+  /** source: the caller's proxy saw it (local replies included); destination: a pod answered it (each try). */
+  reporter: 'source' | 'destination';
   source_workload: string;
   source_workload_namespace: string;
   destination_service_name: string;
@@ -29,12 +30,15 @@ export interface SeriesSnapshot {
   buckets: number[];
 }
 
-/** One window's requests to one destination service, as the breaker alarm's metric reads them. */
+/**
+ * One window's answers from one destination service's pods (reporter="destination", every try),
+ * as the breaker alarm's metric reads them: a reply the proxy made itself never reached a pod.
+ */
 export interface DestinationWindow {
   service: string;
   namespace: string;
   requests: number;
-  /** Answers with a 5xx code, whether from the pod or from the proxy (503 UH, 504 UT, ...). */
+  /** Of them, answers with a 5xx code. */
   errors5xx: number;
   windowStart: Date;
   windowEnd: Date;
@@ -80,6 +84,10 @@ export class MeshTelemetry {
     series.durationSumMs += durationMs;
     const bucket = DURATION_BUCKETS_MS.findIndex((le) => durationMs <= le);
     if (bucket >= 0) series.bucketCounts[bucket]! += 1;
+    if (labels.reporter === 'destination') this.countInWindow(labels);
+  }
+
+  private countInWindow(labels: RequestLabels): void {
     const destination = `${labels.destination_service_namespace}/${labels.destination_service_name}`;
     let window = this.window.get(destination);
     if (!window) {
@@ -106,12 +114,12 @@ export class MeshTelemetry {
     });
   }
 
-  /** Sums the requests and 5xx answers to a destination service across every series. */
+  /** Sums the requests to a destination service and its 5xx answers as callers saw them (reporter="source"). */
   totals(service: string, namespace?: string): { requests: number; errors5xx: number } {
     let requests = 0;
     let errors5xx = 0;
     for (const s of this.series.values()) {
-      if (s.labels.destination_service_name !== service) continue;
+      if (s.labels.reporter !== 'source' || s.labels.destination_service_name !== service) continue;
       if (namespace !== undefined && s.labels.destination_service_namespace !== namespace) continue;
       requests += s.requests;
       if (s.labels.response_code.startsWith('5')) errors5xx += s.requests;
