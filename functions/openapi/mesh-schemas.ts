@@ -117,6 +117,18 @@ export const pause = z.object({
   version: num,
 });
 
+const serviceStatus = z.object({
+  name: str,
+  namespace: str,
+  mtls,
+  /** PERMISSIVE, flagged with what to change. */
+  flagged: z.optional(str),
+  paused: z.nullable(z.object({ until: str, by: str, reason: z.optional(str) })),
+  breaker: z.nullable(z.object({ until: str, reasons: strings })),
+});
+/** GET /mesh/status: each service's mTLS mode (PERMISSIVE flagged), pause and breaker, and who issues the certificates. */
+const meshStatusAnswer = z.object({ services: z.array(serviceStatus), permissive: strings, certificates: str });
+
 /** A dry run's answer: `dryRun` is always true, beside what would happen. */
 const previewOf = <T extends z.core.$ZodLooseShape>(shape: T) => z.object({ dryRun: z.boolean(), ...shape });
 
@@ -127,8 +139,12 @@ export const meshResponses = {
   getRegistryEntry: { ok: registryEntryWithEndpoints },
   applyPolicy: { ok: applyResult, dryRun: applyResult },
   listPolicies: { ok: z.object({ policies: z.array(storedPolicy) }) },
-  pauseService: { ok: z.object({ pause, objects: z.array(objectChange) }), dryRun: previewOf({ wouldPause: pause, objects: z.array(objectChange) }) },
-  listPauses: { ok: z.object({ pauses: z.array(pause) }) },
+  pauseService: {
+    // warnings: the apply or the schedule failed after the pause was recorded; the mesh tick finishes it.
+    ok: z.object({ pause, objects: z.array(objectChange), warnings: z.optional(strings) }),
+    dryRun: previewOf({ wouldPause: pause, objects: z.array(objectChange) }),
+  },
+  listPauses: { ok: z.object({ pauses: z.array(z.object({ ...pause.shape, expired: z.optional(z.literal(true)) })) }) },
   resumeService: { ok: z.object({ resumed: str, objects: z.array(objectChange) }) },
-  meshStatus: { ok: z.looseObject({ services: z.array(z.looseObject({ name: str, namespace: str, mtls })) }) },
+  meshStatus: { ok: meshStatusAnswer },
 };
