@@ -32,8 +32,8 @@ export const LAZY_BUILTINS = [
 /**
  * The specifiers ES modules import them by: `node:` names, and bare `buffer` (util-buffer-from).
  * An esbuild alias also captures subpaths (`node:util` takes `node:util/types`, and the build then
- * fails on `util.cjs/types`), and NodejsFunction passes esbuild no plugins, so an exact-match
- * onResolve is not available. A longer alias wins over a shorter one, so every built-in subpath
+ * fails on `util.cjs/types`). (An exact-match onResolve plugin would do too; aliases keep these
+ * visible as plain options.) A longer alias wins over a shorter one, so every built-in subpath
  * of an aliased name has its own entry and shim above (the test checks against builtinModules).
  * Other bare names are left alone: CommonJS dependencies already require built-ins lazily.
  */
@@ -45,11 +45,34 @@ function lazyBuiltinAliases(): Record<string, string> {
   );
 }
 
+/**
+ * AWS SDK clients the handlers use. Their adapters load behind a dynamic import(), and without
+ * code splitting esbuild wraps such a module and all it imports in lazy init functions; a wrapped
+ * package index then brings in every file it re-exports (evanw/esbuild#2477): all commands, the
+ * aggregated client, paginators and waiters, 20-30 KB a client. Each is aliased to an entry in
+ * infra/sdk-entries/ that exports only the client, the commands and the errors hms-sys uses, from
+ * their own files: the same classes, so `instanceof` and error deserialization are unchanged.
+ */
+export const SDK_CLIENT_ENTRIES = [
+  'client-cloudwatch',
+  'client-dynamodb',
+  'client-eks',
+  'client-eventbridge',
+  'client-kms',
+  'client-s3',
+  'client-scheduler',
+  'client-secrets-manager',
+] as const;
+
+function sdkClientAliases(): Record<string, string> {
+  return Object.fromEntries(SDK_CLIENT_ENTRIES.map((name) => [`@aws-sdk/${name}`, `infra/sdk-entries/${name}.js`]));
+}
+
 export const handlerEntry = (name: string) => `functions/${name}/handler.ts`;
 
 /**
- * How every handler is bundled, as plain esbuild options, so the stack and the benchmark
- * build exactly the same thing. No aws-cdk-lib import: the benchmark loads this in a blink.
+ * How every handler is bundled, as plain esbuild options; infra/bundle-handler.ts builds with
+ * them (and the SDK schema plugin) for the stack and the benchmark alike. No aws-cdk-lib import.
  */
 export const LAMBDA_BUNDLING = Object.freeze({
   target: 'node24',
@@ -67,5 +90,6 @@ export const LAMBDA_BUNDLING = Object.freeze({
   alias: {
     '@aws-sdk/credential-provider-node': 'shared/adapters/aws/lambda-credentials.ts',
     ...lazyBuiltinAliases(),
+    ...sdkClientAliases(),
   } as Record<string, string>,
 });

@@ -1,11 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionDeclaration } from '#domain/triggers.ts';
-import { handlerEntry, LAMBDA_BUNDLING, REPO_ROOT } from '../lambda-bundling.ts';
+import { REPO_ROOT } from '../lambda-bundling.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { FunctionNetwork } from './function-network.ts';
 import type { LogStorage } from './log-storage.ts';
@@ -54,7 +56,7 @@ export interface HmsFunctionProps {
  * customer-managed policies (see ManagedPolicyRole).
  */
 export class HmsFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: ManagedPolicyRole;
   readonly logGroup: logs.LogGroup;
   readonly functionName: string;
@@ -84,7 +86,7 @@ export class HmsFunction extends Construct {
       ],
     );
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    this.function = new lambda.Function(this, 'Function', {
       functionName: this.functionName,
       description: declaration.description,
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -99,7 +101,8 @@ export class HmsFunction extends Construct {
       vpc: network.vpc,
       vpcSubnets: network.subnets,
       securityGroups,
-      ...codeProps(declaration, props.code),
+      code: props.code ?? bundledCode(declaration),
+      handler: 'index.handler',
     });
     if (props.reservedConcurrency === undefined) {
       Validations.of(this.function).acknowledge({
@@ -121,24 +124,13 @@ function tracingStatement(): iam.PolicyStatement {
   });
 }
 
-function codeProps(declaration: FunctionDeclaration, code: lambda.Code | undefined): Partial<nodejs.NodejsFunctionProps> {
-  if (code !== undefined) return { code, handler: 'index.handler' };
-  return {
-    entry: `${REPO_ROOT}${handlerEntry(declaration.name)}`,
-    handler: 'handler',
-    projectRoot: REPO_ROOT,
-    depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-    bundling: {
-      forceDockerBundling: false,
-      format: nodejs.OutputFormat.ESM,
-      target: LAMBDA_BUNDLING.target,
-      mainFields: [...LAMBDA_BUNDLING.mainFields],
-      minify: LAMBDA_BUNDLING.minify,
-      sourceMap: LAMBDA_BUNDLING.sourcemap,
-      sourcesContent: LAMBDA_BUNDLING.sourcesContent,
-      externalModules: [...LAMBDA_BUNDLING.external],
-      banner: LAMBDA_BUNDLING.banner,
-      esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, `${REPO_ROOT}${to}`])),
-    },
-  };
+/**
+ * `functions/<name>/handler.ts` bundled locally (never in Docker) by infra/bundle-handler.ts, the
+ * esbuild build the benchmarks measure, into `index.mjs` and its source map.
+ */
+function bundledCode(declaration: FunctionDeclaration): lambda.Code {
+  const outDir = mkdtempSync(join(tmpdir(), `hms-sys-${declaration.name}-`));
+  return lambda.Code.fromCustomCommand(outDir, [process.execPath, '--import', 'tsx', `${REPO_ROOT}infra/bundle-handler.ts`, declaration.name, outDir], {
+    commandOptions: { cwd: REPO_ROOT, stdio: 'inherit' },
+  });
 }

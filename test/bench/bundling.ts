@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
 import * as declared from '#functions/index.ts';
-import { handlerEntry, type LAMBDA_BUNDLING, REPO_ROOT } from '#infra/lambda-bundling.ts';
+import { bundleHandler } from '#infra/bundle-handler.ts';
+import { handlerEntry, type LAMBDA_BUNDLING } from '#infra/lambda-bundling.ts';
 
 type BundlingOptions = typeof LAMBDA_BUNDLING;
 
@@ -28,35 +28,12 @@ export const BASELINE_ENTRY: Entry = {
   contents: "import middy from '@middy/core';\nexport const handler = middy(async () => ({}));\n",
 };
 
-async function build(entry: Entry, outfile: string, options: BundlingOptions, target: string) {
-  return esbuild.build({
-    ...('path' in entry
-      ? { entryPoints: [entry.path] }
-      : { stdin: { contents: entry.contents, resolveDir: REPO_ROOT, sourcefile: `${entry.name}.ts`, loader: 'ts' as const } }),
-    absWorkingDir: REPO_ROOT,
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: options.format,
-    target,
-    mainFields: options.mainFields,
-    minify: options.minify,
-    sourcemap: options.sourcemap,
-    sourcesContent: options.sourcesContent,
-    external: options.external,
-    banner: { js: options.banner },
-    alias: Object.fromEntries(Object.entries(options.alias).map(([from, to]) => [from, join(REPO_ROOT, to)])),
-    metafile: true,
-    logLevel: 'silent',
-  });
-}
-
 /** Bundles one entry into `<outDir>/<name>/index.mjs`, as NodejsFunction names an ESM bundle. */
 export async function bundleEntry(entry: Entry, outDir: string, options: BundlingOptions): Promise<Bundle & { target: string }> {
   const outfile = join(outDir, entry.name, options.format === 'esm' ? 'index.mjs' : 'index.js');
   const target = options.target;
-  const result = await build(entry, outfile, options, target);
-  const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith('.map'));
+  const result = await bundleHandler('path' in entry ? { path: entry.path } : entry, outfile, { metafile: true });
+  const output = Object.entries(result.metafile?.outputs ?? {}).find(([path]) => !path.endsWith('.map'));
   if (!output) throw new Error(`esbuild wrote no bundle for ${entry.name}`);
   return {
     name: entry.name,
