@@ -54,7 +54,10 @@ const policyDocument = (destination: string) =>
     apiVersion: fc.constant('hms-sys.io/v1'),
     kind: fc.constant('TrafficPolicy'),
     metadata: fc.record({ name }),
-    spec: fc.record({ source: name.filter((n) => n !== destination), destination: fc.constant(destination), ...resilience }, { requiredKeys: ['source', 'destination'] }),
+    spec: fc.record(
+      { source: name.filter((n) => n !== destination), destination: fc.constant(destination), ...resilience },
+      { requiredKeys: ['source', 'destination'] },
+    ),
   });
 
 const parse = (doc: unknown) => parseManifest(JSON.stringify(doc), { defaultNamespace: 'default', contentType: 'application/json' }).document;
@@ -118,7 +121,7 @@ describe('renderService over any canonical manifest', () => {
     fc.assert(
       fc.property(renderInput, (raw) => {
         const input = withoutUndefined(raw);
-        const vs = renderService(input).objects.find((o) => o.kind === 'VirtualService') as { spec: { http: Record<string, any>[] } };
+        const vs = renderService(input).objects.find((o) => o.kind === 'VirtualService') as unknown as { spec: { http: Record<string, any>[] } };
         const [first] = vs.spec.http;
         if (input.pause || input.breaker) {
           expect(first?.directResponse.status).toBe(503);
