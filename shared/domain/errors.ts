@@ -52,8 +52,8 @@ export class NotFoundError extends HmsError {
 }
 
 export class ConflictError extends HmsError {
-  constructor(message: string, field: string | null = null) {
-    super('conflict', message, field);
+  constructor(message: string, field: string | null = null, code = 'conflict') {
+    super(code, message, field);
     this.name = 'ConflictError';
   }
 }

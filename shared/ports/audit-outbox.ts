@@ -1,4 +1,6 @@
 import type { AuditEntry } from '#domain/audit.ts';
+import type { ObjectRef } from '#domain/mesh/canonical.ts';
+import type { KubeObject } from '#domain/mesh/kube-resources.ts';
 
 /**
  * How the outbox's drainer learns, after a crash, whether a change took effect. Each kind is
@@ -24,7 +26,16 @@ export type ChangeProbe =
    */
   | { kind: 'db-credential'; secretArn: string; service: string; database: string; role: string; issued: boolean }
   /** A rolling restart: the service's Deployment's pod template carries annotation `key` = `value`. */
-  | { kind: 'pod-template-annotation'; service: string; key: string; value: string };
+  | { kind: 'pod-template-annotation'; service: string; key: string; value: string }
+  /**
+   * A mesh record (registry entry, policy, pause, open breaker) at `version` or later; `deleted`: the
+   * record is gone, or one there has another `createdAt` (made anew since). Answered by the mesh function.
+   */
+  | { kind: 'mesh-record'; record: 'service' | 'policy' | 'pause' | 'breaker'; name: string; version: number; deleted?: boolean; createdAt?: string }
+  /** A mesh object applied: the live object declares every field of `object` as it does (object-diff.ts finds nothing). */
+  | { kind: 'mesh-object'; cluster: string; object: KubeObject }
+  /** A mesh object pruned: no object `ref` with uid `uid` is left. */
+  | { kind: 'mesh-object-gone'; cluster: string; ref: ObjectRef; uid: string };
 
 /**
  * An audit record not yet on its chain. A change writes its intent (entry plus probe) before the

@@ -45,6 +45,22 @@ function objectOf(leaves: Leaves): KubeObject {
   return root as unknown as KubeObject;
 }
 
+/** metadata.managedFields as the API server writes them: each manager's Apply entry with its fields as fieldsV1 (lists atomic). */
+function managedFieldsOf(owners: Map<Path, Set<string>>, apiVersion: string): unknown[] {
+  const byManager = new Map<string, Record<string, unknown>>();
+  for (const [path, managers] of owners) {
+    for (const manager of managers) {
+      let node = byManager.get(manager) ?? {};
+      byManager.set(manager, node);
+      for (const key of JSON.parse(path) as string[]) {
+        node[`f:${key}`] ??= {};
+        node = node[`f:${key}`] as Record<string, unknown>;
+      }
+    }
+  }
+  return [...byManager].map(([manager, fieldsV1]) => ({ manager, operation: 'Apply', apiVersion, fieldsType: 'FieldsV1', fieldsV1 }));
+}
+
 const keyOf = (ref: Pick<ObjectRef, 'kind' | 'namespace' | 'name'>) => `${ref.kind}/${ref.namespace}/${ref.name}`;
 const copy = <T>(value: T): T => structuredClone(value);
 const fieldName = (path: Path) => `.${(JSON.parse(path) as string[]).join('.')}`;
@@ -112,6 +128,7 @@ export class MemoryMeshCluster implements MeshCluster {
       generation: (metadata?.generation ?? 0) + (specChanged ? 1 : 0),
       creationTimestamp: metadata?.creationTimestamp ?? new Date(0).toISOString(),
     };
+    result.metadata.managedFields = managedFieldsOf(owners, object.apiVersion);
     if (options.dryRun) return copy(result);
     this.objects.set(keyOf(ref), { object: result, owners });
     this.writes.push(`apply ${keyOf(ref)}`);

@@ -1,0 +1,190 @@
+import { ConflictError } from '#domain/errors.ts';
+import type { ObjectRef } from '#domain/mesh/canonical.ts';
+import {
+  apiVersionOf,
+  type KubeObject,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  MESH_RESOURCES,
+  RENDERED_KINDS,
+  SERVICE_LABEL,
+} from '#domain/mesh/kube-resources.ts';
+import { diffObjects } from '#domain/mesh/object-diff.ts';
+import type { ChangeProbe } from '#ports/audit-outbox.ts';
+import type { Caller, MeshPorts } from '#ports/ports.ts';
+import type { ProbeAnswer } from '#use-cases/drain-audit-outbox.ts';
+import { record } from '#use-cases/record.ts';
+import { recordedChange } from '#use-cases/recorded-change.ts';
+import type { ObjectChange } from './apply-result.ts';
+
+/** Where one service's objects go, and what its records are filed under. */
+export interface ServiceTarget {
+  cluster: string;
+  service: string;
+  namespace: string;
+}
+
+export interface ApplyObjectsOptions {
+  dryRun: boolean;
+  /** Why, in words: the first reason of every record. */
+  why: string;
+  /** Namespaces to prune in besides the target's (where the service lived before a move). */
+  alsoPruneIn?: string[];
+}
+
+export const refOf = (o: KubeObject): ObjectRef => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name });
+export const nameOf = (ref: ObjectRef): string => `${ref.kind} ${ref.namespace}/${ref.name}`;
+const MAX_DIFF_REASONS = 20;
+
+/** The object as the audit keeps it: without managedFields and status, which only the server writes. */
+function forRecord(o: KubeObject | null): unknown {
+  if (!o) return null;
+  const { status: _status, ...rest } = o;
+  const { managedFields: _fields, ...metadata } = o.metadata;
+  return { ...rest, metadata };
+}
+
+/** Reads the live counterpart of every rendered object, in order. */
+export async function readLive(ports: Pick<MeshPorts, 'mesh'>, cluster: string, objects: KubeObject[]): Promise<(KubeObject | null)[]> {
+  const live: (KubeObject | null)[] = [];
+  for (const o of objects) live.push(await ports.mesh.get(cluster, refOf(o)));
+  return live;
+}
+
+/**
+ * hms-sys never applies over an object it did not create (no managed-by label), nor over another
+ * service's: checked for every object before the first write, so a refusal changes nothing.
+ */
+export function refuseForeign(service: string, objects: KubeObject[], live: (KubeObject | null)[]): void {
+  objects.forEach((o, i) => {
+    const labels = live[i]?.metadata.labels;
+    if (!live[i]) return;
+    const field = `${o.kind}/${o.metadata.name}`;
+    if (labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) {
+      throw new ConflictError(
+        `${nameOf(refOf(o))} exists and hms-sys did not create it (it lacks the label ${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}); hms-sys never applies over it: rename the service, or remove that object yourself. Nothing was applied.`,
+        field,
+        'not_managed_by_hms_sys',
+      );
+    }
+    if (labels[SERVICE_LABEL] !== service) {
+      throw new ConflictError(
+        `${nameOf(refOf(o))} belongs to mesh service ${labels[SERVICE_LABEL] ?? '(none)'}, not ${service}. Nothing was applied.`,
+        field,
+        'owned_by_another_service',
+      );
+    }
+  });
+}
+
+/**
+ * Server-side applies each object in order. An object that would change is applied under its
+ * audit intent (recorded-change.ts, probe mesh-object); one whose diff is empty is applied too, as
+ * a check, and only if the server changed it after all is that recorded. A dry run applies with
+ * dryRun=All, so the API server validates every object, and stores nothing.
+ */
+export async function applyObjects(
+  ports: MeshPorts,
+  caller: Caller,
+  target: ServiceTarget,
+  objects: KubeObject[],
+  live: (KubeObject | null)[],
+  options: ApplyObjectsOptions,
+): Promise<ObjectChange[]> {
+  const changes: ObjectChange[] = [];
+  for (const [i, desired] of objects.entries()) {
+    const before = live[i] ?? null;
+    const diff = diffObjects(before, desired);
+    const ref = refOf(desired);
+    const action = before === null ? 'created' : diff.length > 0 ? 'configured' : 'unchanged';
+    if (options.dryRun) {
+      await ports.mesh.apply(target.cluster, desired, { dryRun: true });
+      changes.push({ ref, action, diff, object: desired });
+      continue;
+    }
+    if (action === 'unchanged') {
+      const after = await ports.mesh.apply(target.cluster, desired);
+      const moved = after.metadata.resourceVersion !== before?.metadata.resourceVersion;
+      if (moved) await record(ports, caller, planOf(target, desired, before, [options.why, 'the server changed what the diff did not show']));
+      changes.push({ ref, action: moved ? 'configured' : 'unchanged', diff, object: desired });
+      continue;
+    }
+    const plan = {
+      ...planOf(target, desired, before, [options.why, ...diff.slice(0, MAX_DIFF_REASONS)]),
+      probe: { kind: 'mesh-object', cluster: target.cluster, object: desired } satisfies ChangeProbe,
+    };
+    await recordedChange(ports, caller, plan, () => ports.mesh.apply(target.cluster, desired));
+    changes.push({ ref, action, diff, object: desired });
+  }
+  return changes;
+}
+
+function planOf(target: ServiceTarget, desired: KubeObject, before: KubeObject | null, reasons: string[]) {
+  return {
+    action: 'mesh.apply',
+    target: `${desired.kind}/${target.namespace}/${desired.metadata.name}`,
+    before: forRecord(before),
+    after: forRecord(desired),
+    outcome: 'success' as const,
+    reasons,
+    serviceName: target.service,
+  };
+}
+
+/**
+ * Deletes the service's objects (by its labels, in every kind it can render) that the rendering no
+ * longer has, each with its uid as a precondition and under its audit intent (probe mesh-object-gone).
+ */
+export async function pruneObjects(
+  ports: MeshPorts,
+  caller: Caller,
+  target: ServiceTarget,
+  keep: KubeObject[],
+  options: ApplyObjectsOptions,
+): Promise<ObjectChange[]> {
+  const kept = new Set(keep.map((o) => nameOf(refOf(o))));
+  const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${SERVICE_LABEL}=${target.service}`;
+  const pruned: ObjectChange[] = [];
+  for (const namespace of new Set([target.namespace, ...(options.alsoPruneIn ?? [])])) {
+    for (const kind of RENDERED_KINDS) {
+      const type = { apiVersion: apiVersionOf(MESH_RESOURCES[kind]), kind };
+      for (const found of await ports.mesh.list(target.cluster, type, namespace, selector)) {
+        const ref = refOf({ ...found, metadata: { ...found.metadata, namespace } });
+        const uid = found.metadata.uid;
+        if (kept.has(nameOf(ref)) || !uid) continue;
+        const diff = [`- ${nameOf(ref)}: no longer rendered`];
+        if (options.dryRun) await ports.mesh.delete(target.cluster, ref, uid, { dryRun: true });
+        else {
+          const plan = {
+            action: 'mesh.prune',
+            target: `${ref.kind}/${ref.namespace}/${ref.name}`,
+            before: forRecord(found),
+            after: null,
+            outcome: 'success' as const,
+            reasons: [options.why, `${nameOf(ref)} is no longer rendered for ${target.service}`],
+            serviceName: target.service,
+            probe: { kind: 'mesh-object-gone', cluster: target.cluster, ref, uid } satisfies ChangeProbe,
+          };
+          await recordedChange(ports, caller, plan, () => ports.mesh.delete(target.cluster, ref, uid));
+        }
+        pruned.push({ ref, action: 'pruned', diff });
+      }
+    }
+  }
+  return pruned;
+}
+
+/** The probes of applied and pruned mesh objects, for the mesh function's outbox drain (with mesh-records.ts's meshProbes). */
+export function meshObjectProbes(ports: Pick<MeshPorts, 'mesh'>): ProbeAnswer {
+  return async (probe) => {
+    if (probe.kind === 'mesh-object') {
+      const live = await ports.mesh.get(probe.cluster, refOf(probe.object));
+      return live !== null && diffObjects(live, probe.object).length === 0;
+    }
+    if (probe.kind === 'mesh-object-gone') {
+      const live = await ports.mesh.get(probe.cluster, probe.ref);
+      return live === null || live.metadata.uid !== probe.uid;
+    }
+    return null;
+  };
+}
