@@ -20,6 +20,7 @@ import { fanOutFigures, measureFanOut } from './fan-out.ts';
 import { initTimeFigures, measureInitTimes } from './init-time.ts';
 import { lookupLatencyFigures, measureLookupLatency } from './lookups.ts';
 import { measureMemorySoak, memorySoakFigures } from './memory-soak.ts';
+import { measureMesh, meshFigures } from './mesh.ts';
 import { measureMeterCost, meterCostFigures } from './meter-cost.ts';
 import { measureReactionTimes, reactionSources, reactionTimeFigures } from './reaction-time.ts';
 import { collectResults, type Figure, renderTable, writeResults } from './report.ts';
@@ -51,6 +52,7 @@ const PARAMETERS = {
   digestRuns: 3,
   digestVerifyRecords: 100_000,
   digestVerifyRuns: 3,
+  mesh: { applies: 100, propagations: 100, requests: 1_000, pauses: 10 },
 };
 const SECTIONS = [
   'size',
@@ -69,6 +71,7 @@ const SECTIONS = [
   'soak',
   'lookups',
   'digest',
+  'mesh',
 ] as const;
 const chosen = process.argv.slice(2).filter((a) => a !== '--');
 const unknown = chosen.filter((a) => !(SECTIONS as readonly string[]).includes(a));
@@ -176,6 +179,14 @@ async function main(): Promise<void> {
         `lookups: ${PARAMETERS.lookupRequests} reads each of GET /services/{name} and GET /audit with the lookup put into the DynamoDB outbox beside the read, interleaved with the same reads without recording (dynalite)`,
       );
       figures.push(...lookupLatencyFigures(await measureLookupLatency(PARAMETERS.lookupRequests, PARAMETERS.lookupWarmup)));
+    }
+
+    if (wanted('mesh')) {
+      const m = PARAMETERS.mesh;
+      step(
+        `mesh: ${m.applies} manifest applies, ${m.propagations} policy applies until enforced, ${m.requests} requests straight and through the local data plane, ${m.pauses} pauses until the first 503 (one sandbox)`,
+      );
+      figures.push(...meshFigures(await measureMesh(m)));
     }
 
     if (wanted('simulator')) {

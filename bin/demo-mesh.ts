@@ -1,0 +1,209 @@
+// Plays the seeds' three mesh chapters against a throw-away sandbox, with real HTTP through the
+// local data plane: chapter 12's receipt-svc and its retry, chapter 10's breaker, chapter 7's live
+// TrafficPolicy and pause. The sandbox clock is fast-forwarded through the 30 s and 30 min waits.
+// Exits 0 only if every step held.
+import { readFileSync } from 'node:fs';
+import { quietSdkNodeVersionWarning } from './sdk-node-warning.ts';
+
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+quietSdkNodeVersionWarning();
+
+const { OffsetClock } = await import('#adapters/local/offset-clock.ts');
+const { startSandbox } = await import('#sandbox/sandbox.ts');
+const { apiClient } = await import('./client.ts');
+const { dataPlaneOf, enforced, httpCall, podsOf, until } = await import('./mesh-harness.ts');
+type ApplyResult = import('#use-cases/mesh/apply-result.ts').ApplyResult;
+
+const seed = (file: string) => readFileSync(new URL(`../test/fixtures/seeds/${file}`, import.meta.url), 'utf8');
+const clock = new OffsetClock();
+const wallStart = Date.now();
+const sandbox = await startSandbox({
+  clock,
+  persistState: false,
+  podReadyDelayMs: 200,
+  reconcileSeconds: 3_600,
+  alarmEvaluationSeconds: 3_600,
+  meterSeconds: 3_600,
+  burstTickSeconds: 3_600,
+});
+const api = apiClient(sandbox.url, sandbox.tokens.admin!);
+const { plane, own } = await dataPlaneOf(sandbox, clock);
+/** The mesh function's own schedules and tick, once the sandbox runs it (sandbox.mesh). */
+const meshFn = (sandbox as unknown as { mesh?: { scheduler: { fireDue(): Promise<void> }; tickNow(): Promise<unknown> } }).mesh;
+const say = (text: string) => console.log(`\n${text}`);
+const line = (text: string) => console.log(`   ${text}`);
+const call = (url: string, source = 'demo-client', method = 'GET') =>
+  httpCall(url, { via: plane.proxyUrl, source, method, ...(method === 'POST' ? { body: '{"amount":42}' } : {}) });
+
+async function apply(file: string, path = '/manifests'): Promise<ApplyResult> {
+  const result = (await api.call('POST', path, seed(file), 'application/yaml')) as ApplyResult;
+  line(`$ hms sys apply ${file}`);
+  for (const step of result.steps) line(`${step.ok ? '✓' : '✗'} ${step.text}`);
+  if (result.serviceUrl) line(`Service URL: ${result.serviceUrl}`);
+  if (result.steps.some((s) => !s.ok)) throw new Error(`${file}: a step of the apply failed`);
+  return result;
+}
+
+const ready = (service: string, count: number) =>
+  until(`${count} Ready pods of ${service} served by the data plane`, () => {
+    const pods = podsOf(plane, service);
+    return pods.length >= count ? pods : undefined;
+  });
+
+/** Moves the sandbox clock and lets the mesh function's schedules and tick see it. */
+async function fastForward(ms: number) {
+  clock.advance(ms);
+  if (meshFn) {
+    await meshFn.scheduler.fireDue();
+    await meshFn.tickNow();
+  }
+  await sandbox.bus.drain();
+}
+
+const held: { step: string; ok: boolean; why: string }[] = [];
+async function step(title: string, run: () => Promise<string>) {
+  say(title);
+  try {
+    const why = await run();
+    held.push({ step: title, ok: true, why });
+    line(`✔ ${why}`);
+  } catch (err) {
+    held.push({ step: title, ok: false, why: (err as Error).message });
+    line(`✘ did not hold: ${(err as Error).message}`);
+  }
+}
+
+try {
+  if (own) line(`(the sandbox runs no data plane of its own: one was started here, proxy ${plane.proxyUrl})`);
+  let receiptUrl = 'http://receipt-svc.mesh/receipt';
+
+  await step('1. Chapter 12: receipt-svc from receipt.hms.yml, called through the mesh', async () => {
+    const result = await apply('receipt.hms.yml');
+    receiptUrl = result.serviceUrl ?? receiptUrl;
+    const pods = await ready('receipt-svc', 2);
+    line(`pods: ${pods.map((p) => p.pod).join(', ')}`);
+    const answer = await call(receiptUrl, 'demo-client', 'POST');
+    line(`$ curl -x http://demo-client@${plane.proxyUrl.slice(7)} -X POST ${receiptUrl}  → ${answer.status} from ${answer.pod} in ${answer.ms.toFixed(1)} ms`);
+    if (answer.status !== 200) throw new Error(`the call answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+    return `POST ${receiptUrl} answered 200 through the local data plane`;
+  });
+
+  await step("2. Chapter 12's sequence: one pod fails, the retry lands on the other", async () => {
+    const [failing, healthy] = await ready('receipt-svc', 2);
+    if (!failing || !healthy) throw new Error('receipt-svc has fewer than 2 pods');
+    await plane.pods.set(failing.pod, { fail: true });
+    line(`$ hms-sys sandbox pod ${failing.pod} --fail`);
+    const before = failing.requests;
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await call(receiptUrl, 'demo-client', 'POST'));
+    const tried = (podsOf(plane, 'receipt-svc').find((p) => p.pod === failing.pod)?.requests ?? before) - before;
+    await plane.pods.set(failing.pod, { recover: true });
+    const statuses = answers.map((a) => a.status);
+    line(`10 calls: ${statuses.filter((s) => s === 200).length} × 200, answered by ${[...new Set(answers.map((a) => a.pod))].join(', ')}`);
+    line(`${failing.pod} was tried ${tried} time(s) and failed; each of those calls was retried on ${healthy.pod}`);
+    if (statuses.some((s) => s !== 200)) throw new Error(`callers saw ${statuses.filter((s) => s !== 200).join(', ')}`);
+    if (answers.some((a) => a.pod !== healthy.pod)) throw new Error(`an answer came from ${failing.pod}`);
+    if (tried === 0) throw new Error(`no call reached ${failing.pod}, so no retry was shown`);
+    return `every caller got 200 from ${healthy.pod} while ${failing.pod} failed`;
+  });
+
+  await step('3. Chapter 10: notification-svc; 5 failures open the breaker, a fast 503 for 30 s, then recovery', async () => {
+    // The file names no image: the workload is the team's own Deployment, which hms-sys only meshes.
+    sandbox.k8s.seedDeployment({
+      namespace: 'default',
+      name: 'notification-svc',
+      replicas: 2,
+      labels: { app: 'notification-svc', 'sidecar.istio.io/inject': 'true' },
+    });
+    line("notification.yaml names no image: the team's own Deployment default/notification-svc (2 pods) is running");
+    const result = await apply('manifests/notification.yaml');
+    const url = result.meshUrl ?? 'http://notification-svc.mesh:7000';
+    const pods = await ready('notification-svc', 2);
+    const first = await call(`${url}/notify`);
+    line(`${url}/notify → ${first.status}`);
+    if (first.status !== 200) throw new Error(`the healthy service answered ${first.status}`);
+    for (const pod of pods) await plane.pods.set(pod.pod, { fail: true });
+    line(`every pod fails: ${pods.map((p) => p.pod).join(', ')}`);
+    let calls = 0;
+    const open = await until('a fast 503 "no healthy upstream" once every pod is ejected', async () => {
+      calls += 1;
+      const answer = await call(`${url}/notify`);
+      return answer.status === 503 && answer.body.includes('no healthy upstream') ? answer : undefined;
+    });
+    line(
+      `after ${calls - 1} failing call(s) every pod is ejected (5 consecutive 5xx each): call ${calls} → 503 ${open.body.trim()} in ${open.ms.toFixed(1)} ms`,
+    );
+    for (const pod of pods) await plane.pods.set(pod.pod, { recover: true });
+    const stillOpen = await call(`${url}/notify`);
+    line(`pods recovered, the breaker still open (reset_seconds 30): → ${stillOpen.status}`);
+    if (stillOpen.status !== 503) throw new Error(`the breaker let a call through before 30 s: ${stillOpen.status}`);
+    await fastForward(31_000);
+    const back = await until('a 200 after the 30 s reset', async () => {
+      const answer = await call(`${url}/notify`);
+      return answer.status === 200 ? answer : undefined;
+    });
+    line(`30 s later (fast-forwarded) → ${back.status} from ${back.pod}`);
+    return `${calls - 1} failing calls opened the breaker; fast 503 (${open.ms.toFixed(1)} ms) for 30 s; then 200`;
+  });
+
+  let fraudNamespace = 'default';
+  await step('4. Chapter 7: the TrafficPolicy applied live, its propagation measured', async () => {
+    await apply('return-intake.yaml');
+    fraudNamespace = (await apply('fraud-scanner.yaml')).namespace;
+    await ready('return-intake', 1);
+    const podsBefore = (await ready('fraud-scanner', 1)).map((p) => p.pod);
+    const vsBefore = await until('the fraud-scanner VirtualService enforced', () => enforced(plane, 'VirtualService', fraudNamespace, 'fraud-scanner'));
+    const sent = Date.now();
+    await apply('policies/irs-fraud.yml', '/policies');
+    const vsAfter = await until('the new VirtualService generation enforced', () => {
+      const now = enforced(plane, 'VirtualService', fraudNamespace, 'fraud-scanner');
+      return now && now.resourceVersion !== vsBefore.resourceVersion ? now : undefined;
+    });
+    const propagationMs = Date.parse(vsAfter.enforcedAt) - sent;
+    line(`VirtualService fraud-scanner generation ${vsBefore.generation} → ${vsAfter.generation}: enforced ${propagationMs} ms after the apply was sent`);
+    for (const pod of podsBefore) await plane.pods.set(pod, { latencyMs: 2_000 });
+    const slow = await call('http://fraud-scanner.mesh/flag', 'return-intake', 'POST');
+    for (const pod of podsBefore) await plane.pods.set(pod, { latencyMs: 0 });
+    line(`fraud-scanner answering in 2 s: return-intake → ${slow.status} after ${(slow.ms / 1000).toFixed(2)} s (timeoutMs: 800)`);
+    const podsAfter = podsOf(plane, 'fraud-scanner').map((p) => p.pod);
+    line(`pods before ${podsBefore.join(', ')}; after ${podsAfter.join(', ')}`);
+    if (slow.status !== 504 || slow.ms > 1_500) throw new Error(`the 800 ms timeout was not enforced: ${slow.status} after ${slow.ms.toFixed(0)} ms`);
+    if (podsAfter.join() !== podsBefore.join()) throw new Error('a fraud-scanner pod was restarted');
+    return `live in ${propagationMs} ms (target under 1 s), no pod restarted`;
+  });
+
+  await step('5. Chapter 7: fraud-scanner paused for 30 minutes: 503 Service Paused, no restarts, then an automatic resume', async () => {
+    const podsBefore = (await ready('fraud-scanner', 1)).map((p) => p.pod);
+    const sent = Date.now();
+    await api.call('POST', '/policies/pause', { service: 'fraud-scanner', durationMin: 30, reason: 'demo: the fraud model is retrained' });
+    line('$ curl -X POST /policies/pause -d \'{"service":"fraud-scanner","durationMin":30}\'');
+    const paused = await until('503 Service Paused', async () => {
+      const answer = await call('http://fraud-scanner.mesh/flag', 'return-intake', 'POST');
+      return answer.status === 503 && answer.body.includes('Service Paused') ? answer : undefined;
+    });
+    line(`return-intake → ${paused.status} ${paused.body.trim()}, ${Date.now() - sent} ms after the pause was sent`);
+    await fastForward(30 * 60_000 + 1_000);
+    const resumed = await until('a 200 after the 30 minutes', async () => {
+      const answer = await call('http://fraud-scanner.mesh/flag', 'return-intake', 'POST');
+      return answer.status === 200 ? answer : undefined;
+    });
+    const podsAfter = podsOf(plane, 'fraud-scanner').map((p) => p.pod);
+    const pauses = (await api.call('GET', '/policies/pause')) as { pauses: unknown[] };
+    line(`30 minutes later (fast-forwarded): → ${resumed.status}; pauses left: ${pauses.pauses.length}; pods ${podsAfter.join(', ')}`);
+    if (podsAfter.join() !== podsBefore.join()) throw new Error('a fraud-scanner pod was restarted');
+    if (pauses.pauses.length !== 0) throw new Error('the pause is still listed after its expiry');
+    return 'paused with 503 Service Paused and resumed by its expiry, no pod restarted';
+  });
+} catch (err) {
+  console.error(`demo failed: ${(err as Error).message}`);
+} finally {
+  if (own) await plane.close();
+  await sandbox.close();
+}
+
+const ok = held.length === 5 && held.every((h) => h.ok);
+say(ok ? '✔ every step held' : `✘ ${held.filter((h) => !h.ok).length + (5 - held.length)} of 5 steps did not hold`);
+for (const h of held) line(`${h.ok ? '✔' : '✘'} ${h.step.split(':')[0]}: ${h.why}`);
+console.log(`   (${((Date.now() - wallStart) / 1000).toFixed(1)} s of real time)`);
+process.exit(ok ? 0 : 1);
