@@ -33,15 +33,16 @@ export function applyLines(result: ApplyResult): string[] {
   return lines;
 }
 
-/** POST /manifests with the file, printed in the seeds' shape (or as JSON); a step that failed makes the command fail. */
+/**
+ * POST /manifests with the file, printed in the seeds' shape (or as JSON). The objects were applied
+ * once the API answers; a step marked ✗ (pods still starting, say) is said, not made an error.
+ */
 async function applyFile(ctx: CommandContext, file: string): Promise<void> {
   const text = readManifest(file);
   const query = ctx.values['dry-run'] ? '?dryRun=true' : '';
   const result = (await ctx.api().call('POST', `/manifests${query}`, text, contentTypeOf(file))) as ApplyResult;
   if (ctx.output === 'json') print(result, 'json');
   else for (const line of applyLines(result)) console.log(line);
-  const failed = result.steps.filter((s) => !s.ok);
-  if (failed.length > 0) throw new Error(`${failed.length} step(s) did not complete: ${failed.map((s) => s.text).join('; ')}`);
 }
 
 const dryRunHelp = 'show every rendered object as YAML and its diff against the cluster; change nothing';
