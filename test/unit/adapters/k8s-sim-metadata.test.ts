@@ -104,12 +104,9 @@ describe('metadata edits on a Deployment (kubectl label, annotate, patch)', () =
     expect(directive.status).toBe(200);
   });
 
-  it.each(['application/json-patch+json', 'application/apply-patch+yaml', 'text/plain'])(
-    'answers 415 for %s, listing the patch types it takes',
-    async (type) => {
-      const answer = await call(sim, 'PATCH', PATH, [{ op: 'add', path: '/metadata/labels/t', value: '1' }], type);
-      expect(answer.status).toBe(415);
-      expect(answer.body.message).toContain('application/merge-patch+json, application/strategic-merge-patch+json');
-    },
-  );
+  it.each(['application/json-patch+json', 'text/plain'])('answers 415 for %s, listing the patch types it takes', async (type) => {
+    const answer = await call(sim, 'PATCH', PATH, [{ op: 'add', path: '/metadata/labels/t', value: '1' }], type);
+    expect(answer.status).toBe(415);
+    expect(answer.body.message).toContain('application/merge-patch+json, application/strategic-merge-patch+json');
+  });
 });

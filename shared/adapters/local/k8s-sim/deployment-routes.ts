@@ -1,7 +1,10 @@
 /** The Deployment routes: list, create, get, merge-patch and delete Deployments, and read and patch their scale subresource. */
+import { isApplyPatch, writeOptions } from './apply-options.ts';
+import { applyDeployment, DEPLOYMENT_SCHEMA, templateLabelsOf } from './deployment-apply.ts';
 import { metadataOf, refuseUnmodeled } from './deployment-metadata.ts';
 import { isDryRun, preview } from './dry-run.ts';
-import { metadataLabelsOf } from './objects.ts';
+import { recordUpdate } from './field-manager.ts';
+import { metadataLabelsOf, selectorOf } from './objects.ts';
 import { renderDeployment, renderList, renderScale, renderStatus } from './render.ts';
 import {
   alreadyExists,
@@ -53,9 +56,11 @@ export function createDeployment(state: SimState, req: SimRequest, ns: string): 
   const replicas = field(body, 'spec', 'replicas') ?? 1;
   if (!isReplicaCount(replicas)) throw invalid('Deployment', name, REPLICAS_RULE);
   const labels = stringMap(field(body, 'spec', 'template', 'metadata', 'labels')) ?? { app: name };
+  const selector = stringMap(field(body, 'spec', 'selector', 'matchLabels'));
+  if (selector) templateLabelsOf(body, selector, name);
   const template = templateSpec(body, name);
   const templateAnnotations = annotationsOf(body, name);
-  const spec = { namespace: ns, name, replicas, labels, templateAnnotations, ...template };
+  const spec = { namespace: ns, name, replicas, labels, templateAnnotations, ...template, ...(selector ? { selector } : {}) };
   if (isDryRun(req)) {
     const priority = state.priorityValue(template.priorityClassName);
     const containers = template.containers ?? [{ name, image: `${name}:latest`, requests: {} }];
@@ -78,18 +83,24 @@ export function getDeployment(state: SimState, req: SimRequest, ns: string, name
  * Deployment field is refused (deployment-metadata.ts). A template change rolls the pods (state.ts).
  */
 export function patchDeployment(state: SimState, req: SimRequest, ns: string, name: string): SimResponse {
+  if (isApplyPatch(req)) return applyDeployment(state, req, ns, name);
   const deployment = existingDeployment(state, ns, name);
   const merged = applyPatch(req, renderDeployment(state, deployment), deployment, 'deployments.apps');
   const replicas = field(merged, 'spec', 'replicas');
   if (!isReplicaCount(replicas)) throw invalid('Deployment', name, REPLICAS_RULE);
   const { containers = deployment.containers, priorityClassName } = templateSpec(merged, name);
-  const change = { replicas, containers, priorityClassName, templateAnnotations: annotationsOf(merged, name), ...metadataOf(merged, name) };
-  refuseUnmodeled(merged, renderDeployment(state, { ...deployment, ...change }), name);
+  const labels = templateLabelsOf(merged, selectorOf(deployment), name);
+  const change = { replicas, containers, priorityClassName, templateAnnotations: annotationsOf(merged, name), labels, ...metadataOf(merged, name) };
+  const next = renderDeployment(state, { ...deployment, ...change });
+  refuseUnmodeled(merged, next, name);
+  // The patch's manager (operation Update) now owns the fields it changed, as server-side apply sees them.
+  const ctx = { manager: writeOptions(req).manager, apiVersion: 'apps/v1', now: state.timestamp(), schema: DEPLOYMENT_SCHEMA };
+  const managedFields = recordUpdate(renderDeployment(state, deployment), next, ctx);
   if (isDryRun(req)) {
     const priority = state.priorityValue(priorityClassName);
-    return { status: 200, body: renderDeployment(state, { ...deployment, ...change, priority }) };
+    return { status: 200, body: renderDeployment(state, { ...deployment, ...change, managedFields, priority }) };
   }
-  state.updateDeployment(deployment, change);
+  state.updateDeployment(deployment, { ...change, managedFields });
   return { status: 200, body: renderDeployment(state, deployment) };
 }
 

@@ -87,8 +87,9 @@ export function applyConfiguration(live: Json | undefined, applied: Json, ctx: W
   const base: Json = live ? structuredClone(live) : { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} };
   const merged = mergeApplied(base, applied, ctx.schema) as Json;
   const previous = owners.find((o) => !others.includes(o));
-  for (const key of previous?.fields ?? []) {
-    if (appliedFields.has(key)) continue;
+  // Outermost first: a list element goes before its fields, which are found by the element's key.
+  const dropped = [...(previous?.fields ?? [])].filter((key) => !appliedFields.has(key)).sort((a, b) => a.length - b.length);
+  for (const key of dropped) {
     const stillOwned = others.some((o) => [...o.fields].some((owned) => isWithin(owned, key) || isWithin(key, owned)));
     if (!stillOwned) removeAt(merged, key);
   }

@@ -16,12 +16,24 @@ export interface SimContainer {
   name: string;
   image: string;
   requests: Record<string, string>;
+  /** Container ports; absent when the template names none. */
+  ports?: SimContainerPort[];
+}
+
+export interface SimContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol: string;
 }
 
 export interface SimDeployment extends SimMeta {
   generation: number;
-  /** Labels of the Deployment and of its pods; always include app=<name> when seeded. */
+  /** The pod template's labels (and of the pods); always include app=<name> when seeded. */
   labels: Record<string, string>;
+  /** spec.selector.matchLabels, immutable; absent, it is `labels` (a seeded Deployment). */
+  selector?: Record<string, string>;
+  /** metadata.managedFields (field-manager.ts); absent for a seeded Deployment. */
+  managedFields?: unknown[];
   replicas: number;
   containers: SimContainer[];
   priorityClassName?: string;
@@ -92,10 +104,17 @@ export interface DeploymentSeed {
 export interface DeploymentSpec extends DeploymentSeed {
   containers?: SimContainer[];
   terminationGracePeriodSeconds?: number;
+  selector?: Record<string, string>;
+  metadataLabels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  managedFields?: unknown[];
 }
 
 export type DeploymentChange = Pick<SimDeployment, 'replicas' | 'containers' | 'priorityClassName' | 'templateAnnotations'> &
-  Partial<Pick<SimDeployment, 'metadataLabels' | 'annotations'>>;
+  Partial<Pick<SimDeployment, 'metadataLabels' | 'annotations' | 'labels' | 'managedFields'>>;
+
+/** The Deployment's spec.selector.matchLabels. */
+export const selectorOf = (d: SimDeployment): Record<string, string> => d.selector ?? d.labels;
 
 /** The Deployment's metadata.labels. */
 export const metadataLabelsOf = (d: SimDeployment): Record<string, string> => d.metadataLabels ?? d.labels;

@@ -1,4 +1,4 @@
-import { metadataLabelsOf } from './objects.ts';
+import { metadataLabelsOf, selectorOf } from './objects.ts';
 import { rollingBounds } from './rollout.ts';
 import type { SimContainer, SimDeployment, SimHpa, SimMeta, SimNode, SimPod, SimPriorityClass, SimState } from './state.ts';
 
@@ -28,10 +28,10 @@ export function renderDeployment(state: SimState, d: SimDeployment): Json {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: metadata(d, { generation: d.generation, labels: { ...metadataLabelsOf(d) }, annotations: ownAnnotations }),
+    metadata: metadata(d, { generation: d.generation, labels: { ...metadataLabelsOf(d) }, annotations: ownAnnotations, managedFields: d.managedFields }),
     spec: {
       replicas: d.replicas,
-      selector: { matchLabels: { ...d.labels } },
+      selector: { matchLabels: { ...selectorOf(d) } },
       template: {
         metadata: { labels: { ...d.labels }, annotations },
         spec: podSpec(d.containers, d.priorityClassName, d.terminationGracePeriodSeconds),
@@ -80,7 +80,7 @@ export function renderScale(state: SimState, d: SimDeployment): Json {
     spec: { replicas: d.replicas },
     status: {
       replicas: state.podCount(d),
-      selector: Object.entries(d.labels)
+      selector: Object.entries(selectorOf(d))
         .map(([k, v]) => `${k}=${v}`)
         .join(','),
     },
@@ -145,7 +145,12 @@ function podStatus(state: SimState, p: SimPod): Json {
 
 function podSpec(containers: SimContainer[], priorityClassName: string | undefined, terminationGracePeriodSeconds: number | undefined): Json {
   return {
-    containers: containers.map((c) => ({ name: c.name, image: c.image, resources: { requests: { ...c.requests } } })),
+    containers: containers.map((c) => ({
+      name: c.name,
+      image: c.image,
+      ports: c.ports?.map((p) => ({ ...p })),
+      resources: { requests: { ...c.requests } },
+    })),
     priorityClassName,
     terminationGracePeriodSeconds,
   };

@@ -165,11 +165,14 @@ export function applyDeploymentChange(core: SimCore, deployment: SimDeployment, 
   const templateChanged =
     deployment.priorityClassName !== change.priorityClassName ||
     JSON.stringify(deployment.containers) !== JSON.stringify(change.containers) ||
-    !sameStrings(deployment.templateAnnotations, change.templateAnnotations);
+    !sameStrings(deployment.templateAnnotations, change.templateAnnotations) ||
+    (change.labels !== undefined && !sameStrings(deployment.labels, change.labels));
+  const ownersChanged = change.managedFields !== undefined && JSON.stringify(change.managedFields) !== JSON.stringify(deployment.managedFields);
+  if (ownersChanged) deployment.managedFields = change.managedFields;
   const labelsChanged = change.metadataLabels !== undefined && !sameStrings(metadataLabelsOf(deployment), change.metadataLabels);
   const annotationsChanged = change.annotations !== undefined && !sameStrings(deployment.annotations ?? {}, change.annotations);
   const specChanged = deployment.replicas !== change.replicas || templateChanged;
-  if (!specChanged && !labelsChanged && !annotationsChanged) return false;
+  if (!specChanged && !labelsChanged && !annotationsChanged && !ownersChanged) return false;
   if (labelsChanged) deployment.metadataLabels = { ...change.metadataLabels };
   if (annotationsChanged) deployment.annotations = { ...change.annotations };
   // Labels move only the resourceVersion; annotations bump the generation too, as the Deployment
@@ -190,6 +193,7 @@ export function applyDeploymentChange(core: SimCore, deployment: SimDeployment, 
     containers: change.containers,
     priorityClassName: change.priorityClassName,
     templateAnnotations: { ...change.templateAnnotations },
+    labels: { ...(change.labels ?? deployment.labels) },
     priority,
   });
   deployment.generation += 1;

@@ -1,5 +1,5 @@
 /** The simulator's HTTP plumbing: request and answer shapes, Kubernetes-style errors, and reading bodies and selectors. */
-import type { SimContainer, SimHpa, SimPod } from './state.ts';
+import type { SimContainer, SimContainerPort, SimHpa, SimPod } from './state.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -171,9 +171,46 @@ export function templateSpec(body: Json, name: string): { containers?: SimContai
       }
       requests[resource] = quantity;
     }
-    return { name: containerName, image: typeof image === 'string' ? image : '', requests };
+    const ports = portsOf(field(c, 'ports'), `spec.template.spec.containers[${i}].ports`, name);
+    return { name: containerName, image: typeof image === 'string' ? image : '', requests, ...(ports ? { ports } : {}) };
   });
   return { containers, priorityClassName, terminationGracePeriodSeconds: grace };
+}
+
+/** A container's ports as core/v1 validates them: containerPort 1–65535, protocol TCP, UDP or SCTP (TCP by default), an IANA service name. */
+function portsOf(raw: unknown, path: string, name: string): SimContainerPort[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!Array.isArray(raw)) throw invalid('Deployment', name, `${path}: Invalid value: must be a list`);
+  const names = new Set<string>();
+  return raw.map((p: unknown, j): SimContainerPort => {
+    const containerPort = field(p, 'containerPort');
+    if (!Number.isInteger(containerPort) || (containerPort as number) < 1 || (containerPort as number) > 65_535) {
+      throw invalid('Deployment', name, `${path}[${j}].containerPort: Invalid value: ${JSON.stringify(containerPort)}: must be between 1 and 65535, inclusive`);
+    }
+    const protocol = field(p, 'protocol') ?? 'TCP';
+    if (typeof protocol !== 'string' || !['TCP', 'UDP', 'SCTP'].includes(protocol)) {
+      throw invalid('Deployment', name, `${path}[${j}].protocol: Unsupported value: ${JSON.stringify(protocol)}: supported values: "SCTP", "TCP", "UDP"`);
+    }
+    const portName = field(p, 'name');
+    if (portName !== undefined) {
+      if (
+        typeof portName !== 'string' ||
+        portName.length > 15 ||
+        !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(portName) ||
+        !/[a-z]/.test(portName) ||
+        portName.includes('--')
+      ) {
+        throw invalid(
+          'Deployment',
+          name,
+          `${path}[${j}].name: Invalid value: ${JSON.stringify(portName)}: must be an IANA service name (at most 15 characters)`,
+        );
+      }
+      if (names.has(portName)) throw invalid('Deployment', name, `${path}[${j}].name: Duplicate value: ${JSON.stringify(portName)}`);
+      names.add(portName);
+    }
+    return { ...(portName === undefined ? {} : { name: portName }), containerPort: containerPort as number, protocol };
+  });
 }
 
 export function objectBody(req: SimRequest): Json {
