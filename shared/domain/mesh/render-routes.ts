@@ -64,7 +64,12 @@ function baseMatches(service: MeshService): Record<string, unknown>[] {
   return matches;
 }
 
-/** A directResponse route answering 503 to every path, placed first: it never reaches an upstream, so nothing retries it. */
+/**
+ * A directResponse route answering 503 to every path, placed first: the caller's proxy answers it and never
+ * reaches an upstream, so nothing retries or times it out. A fault abort was the other way, but "timeouts or
+ * retries will not be enabled when faults are enabled" (https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRoute)
+ * and an upstream's 503 is what Istio's default retries retry (#HTTPDirectResponse on the same page).
+ */
 function directResponseRoute(name: string, body: string): Record<string, unknown> {
   return { name, match: [{ uri: { prefix: '/' } }], directResponse: { status: 503, body: { string: body } } };
 }
