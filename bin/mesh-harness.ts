@@ -65,9 +65,10 @@ export function httpCall(url: string, options: { via?: string; source?: string; 
  * config, whatever its name), else one started here on free ports against the sandbox's simulator.
  */
 export async function dataPlaneOf(sandbox: Sandbox, clock: Clock): Promise<{ plane: DataPlane; own: boolean }> {
-  const found = Object.values(sandbox as unknown as Record<string, unknown>).find(
-    (v): v is DataPlane => typeof v === 'object' && v !== null && 'proxyUrl' in v && 'pods' in v && 'config' in v,
-  );
+  const isPlane = (v: unknown): v is DataPlane => typeof v === 'object' && v !== null && 'proxyUrl' in v && 'pods' in v && 'config' in v;
+  const values = Object.values(sandbox as unknown as Record<string, unknown>);
+  const nested = values.flatMap((v) => (typeof v === 'object' && v !== null ? Object.values(v as Record<string, unknown>) : []));
+  const found = [...values, ...nested].find(isPlane);
   if (found) return { plane: found, own: false };
   const k8s = sandbox.k8s as unknown as { url: string; token: string; caData?: string };
   const plane = await startDataPlane({
