@@ -5,6 +5,48 @@ const STRATEGIES = ['single-user', 'alternating-users'];
 
 export const sandboxCommands: Command[] = [
   {
+    name: 'sandbox pod',
+    summary:
+      'in the sandbox: slow a meshed pod, make a share of its answers 500, or fail it (connections refused) and recover it, so retries and breakers show',
+    usage: 'sandbox pod POD [--latency MS] [--error-rate 0..1] [--fail | --recover]',
+    options: { latency: { type: 'string' }, 'error-rate': { type: 'string' }, fail: { type: 'boolean' }, recover: { type: 'boolean' } },
+    describe: {
+      latency: 'milliseconds the pod waits before each answer (0 for none)',
+      'error-rate': 'the share of its answers that are 500, spread evenly: 0.5 is every second one',
+      fail: "the pod's server stops listening: connections are refused, as a crashed container's are",
+      recover: 'the pod listens again, with no latency and no errors unless given',
+    },
+    run: async (ctx) => {
+      const pod = ctx.positionals[0];
+      if (!pod) throw new UsageError('name the pod: hms-sys sandbox pod POD (kubectl get pods lists them)');
+      const number = (flag: string) => {
+        const raw = ctx.values[flag];
+        if (typeof raw !== 'string') return undefined;
+        const value = Number(raw);
+        if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${flag} must be a number`);
+        return value;
+      };
+      const latencyMs = number('latency');
+      const errorRate = number('error-rate');
+      const body = {
+        pod,
+        ...(latencyMs === undefined ? {} : { latencyMs }),
+        ...(errorRate === undefined ? {} : { errorRate }),
+        ...(ctx.values.fail === true ? { fail: true } : {}),
+        ...(ctx.values.recover === true ? { recover: true } : {}),
+      };
+      printResult(await ctx.api().call('POST', '/sandbox/mesh/pods', body), ctx.output, [
+        'pod',
+        'service',
+        'namespace',
+        'latencyMs',
+        'errorRate',
+        'failed',
+        'requests',
+      ]);
+    },
+  },
+  {
     name: 'sandbox db-secret create',
     summary: 'in the sandbox: a PostgreSQL login in the embedded server and its secret, tagged for rotation (needs npm start -- --postgres)',
     usage: 'sandbox db-secret create --name NAME (--strategy single-user|alternating-users [--username U] [--policy 24h] | --template-role ROLE)',

@@ -14,6 +14,10 @@ import { PodFleet } from './pod-fleet.ts';
 import { MeshProxy } from './proxy.ts';
 import { MeshTelemetry } from './telemetry.ts';
 
+/** Envoy's outbound capture port and its merged Prometheus stats port. */
+export const DEFAULT_PROXY_PORT = 15001;
+export const DEFAULT_STATS_PORT = 15090;
+
 export interface DataPlaneOptions {
   /** The API server and its credentials. */
   kube: { url: string; caData?: string; token: string };
@@ -62,8 +66,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       res.end('not found: the local data plane serves GET /stats/prometheus');
     }
   });
-  const proxyPort = await listenOrFree(proxyServer, options.proxyPort ?? 15001);
-  const statsPort = await listenOrFree(statsServer, options.statsPort ?? 15090);
+  const proxyPort = await listenOrFree(proxyServer, options.proxyPort ?? DEFAULT_PROXY_PORT);
+  const statsPort = await listenOrFree(statsServer, options.statsPort ?? DEFAULT_STATS_PORT);
   return {
     proxyUrl: `http://127.0.0.1:${proxyPort}`,
     statsUrl: `http://127.0.0.1:${statsPort}/stats/prometheus`,
