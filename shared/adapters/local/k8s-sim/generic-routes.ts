@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { apiVersionOf } from '#domain/mesh/kube-resources.ts';
 import { appliedConfiguration, isApplyPatch, writeOptions } from './apply-options.ts';
 import { isDryRun } from './dry-run.ts';
+import { derivedSlices } from './endpoint-slices.ts';
 import { applyConfiguration, contentOf, recordUpdate, specOf, type WriteContext } from './field-manager.ts';
 import { GENERIC_KINDS, type GenericKind } from './generic-kinds.ts';
 import { GENERIC_PRINTERS } from './generic-tables.ts';
@@ -64,7 +65,7 @@ export function genericRoutes(): Route[] {
 
 function list(kind: GenericKind, state: SimState, req: SimRequest, ns: string | undefined): SimResponse {
   const matches = metadataFilter(req.query);
-  const all = state.objects.list(kind.resource.plural, ns).filter((o) => {
+  const all = objectsOf(kind, state, ns).filter((o) => {
     const metadata = o.metadata as { name: string; namespace: string; labels?: Record<string, string> };
     return matches(metadata);
   });
@@ -75,8 +76,16 @@ function list(kind: GenericKind, state: SimState, req: SimRequest, ns: string | 
   return { status: 200, body: renderList(`${kind.resource.kind}List`, apiVersionOf(kind.resource), state.resourceVersion, items, continueToken) };
 }
 
+/** Stored objects, and for EndpointSlices the controller's own (endpoint-slices.ts). */
+export function objectsOf(kind: GenericKind, state: SimState, ns: string | undefined): Json[] {
+  const stored = state.objects.list(kind.resource.plural, ns);
+  return kind.resource.plural === 'endpointslices' ? [...derivedSlices(state, ns), ...stored] : stored;
+}
+
 function existing(kind: GenericKind, state: SimState, ns: string, name: string): Json {
-  const found = state.objects.get(kind.resource.plural, ns, name);
+  const found =
+    state.objects.get(kind.resource.plural, ns, name) ??
+    (kind.resource.plural === 'endpointslices' ? derivedSlices(state, ns).find((o) => field(o, 'metadata', 'name') === name) : undefined);
   if (!found) throw notFound(resourceName(kind), name);
   return found;
 }

@@ -33,6 +33,11 @@ export class GenericObjects {
     return object;
   }
 
+  /** A new resourceVersion for an object derived rather than stored (endpoint-slices.ts). */
+  bumpVersion(): string {
+    return this.nextVersion();
+  }
+
   remove(plural: string, namespace: string, name: string): void {
     if (this.objects.delete(keyOf(plural, namespace, name))) this.nextVersion();
   }

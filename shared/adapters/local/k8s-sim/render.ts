@@ -1,3 +1,4 @@
+import { podIp } from './endpoint-slices.ts';
 import { metadataLabelsOf, selectorOf } from './objects.ts';
 import { rollingBounds } from './rollout.ts';
 import type { SimContainer, SimDeployment, SimHpa, SimMeta, SimNode, SimPod, SimPriorityClass, SimState } from './state.ts';
@@ -132,8 +133,11 @@ function podStatus(state: SimState, p: SimPod): Json {
     };
   }
   const ready = state.isReady(p) ? 'True' : 'False';
+  const ip = podIp(p);
   return {
     phase: 'Running',
+    podIP: ip,
+    podIPs: [{ ip }],
     conditions: [
       { type: 'PodScheduled', status: 'True' },
       { type: 'Initialized', status: 'True' },

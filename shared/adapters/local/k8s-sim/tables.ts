@@ -7,6 +7,7 @@
  * Columns and cells follow the API server's printers (pkg/printers/internalversion/printers.go):
  * the same names, types and priorities, so `kubectl get` prints what it prints on a real cluster.
  */
+import { podIp } from './endpoint-slices.ts';
 import { metadataLabelsOf } from './objects.ts';
 import { NODE_INFO, renderDeployment, renderHpa, renderNode, renderPod } from './render.ts';
 import { type Json, type SimRequest, SimStatusError } from './request-parsing.ts';
@@ -116,7 +117,7 @@ export const podPrinter: Printer<SimPod> = {
       pod.nodeName === undefined ? 'Pending' : 'Running',
       '0',
       age(pod.creationTimestamp),
-      '<none>',
+      podIp(pod) ?? '<none>',
       pod.nodeName ?? '<none>',
       '<none>',
       '<none>',
