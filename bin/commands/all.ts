@@ -6,6 +6,7 @@ import { complianceCommands } from './compliance.ts';
 import { dbCredentialCommands } from './db-credentials.ts';
 import { devCommands } from './dev.ts';
 import { meshCommands } from './mesh.ts';
+import { meshOpsCommands } from './mesh-ops.ts';
 import { clusterCommands, observeCommands } from './observe.ts';
 import { rbacCommands } from './rbac.ts';
 import { ruleCommands } from './rules.ts';
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   ...budgetCommands,
   ...burstCommands,
   ...meshCommands,
+  ...meshOpsCommands,
   ...secretCommands,
   ...dbCredentialCommands,
   ...observeCommands,

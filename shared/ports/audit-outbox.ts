@@ -29,9 +29,19 @@ export type ChangeProbe =
   | { kind: 'pod-template-annotation'; service: string; key: string; value: string }
   /**
    * A mesh record (registry entry, policy, pause, open breaker) at `version` or later; `deleted`: the
-   * record is gone, or one there has another `createdAt` (made anew since). Answered by the mesh function.
+   * record is gone, or one there has another `createdAt` (made anew since); `ending`: a write that
+   * marks the record ended, whose deletion follows, so the record gone also shows it stood.
+   * Answered by the mesh function.
    */
-  | { kind: 'mesh-record'; record: 'service' | 'policy' | 'pause' | 'breaker'; name: string; version: number; deleted?: boolean; createdAt?: string }
+  | {
+      kind: 'mesh-record';
+      record: 'service' | 'policy' | 'pause' | 'breaker';
+      name: string;
+      version: number;
+      deleted?: boolean;
+      createdAt?: string;
+      ending?: boolean;
+    }
   /** A mesh object applied: the live object declares every field of `object` as it does (object-diff.ts finds nothing). */
   | { kind: 'mesh-object'; cluster: string; object: KubeObject }
   /** A mesh object pruned: no object `ref` with uid `uid` is left. */

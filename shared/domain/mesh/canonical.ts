@@ -102,6 +102,8 @@ export interface Pause {
   by: string;
   reason?: string;
   createdAt: string;
+  /** When it was ended (resumed, or found past `until`): set before its objects are re-rendered and the record deleted. */
+  endedAt?: string;
   version: number;
 }
 
@@ -115,6 +117,8 @@ export interface Breaker {
   alarm: string;
   /** The decision's reasons, in words. */
   reasons: string[];
+  /** When its window was found over: set before its objects are re-rendered and the record deleted. */
+  closedAt?: string;
   version: number;
 }
 

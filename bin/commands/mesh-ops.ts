@@ -1,0 +1,133 @@
+import { stringify } from 'yaml';
+import { type Command, type CommandContext, need, UsageError } from '../command.ts';
+import { print } from '../output.ts';
+
+const pauseColumns = ['service', 'namespace', 'until', 'by', 'reason'];
+const serviceOf = (ctx: CommandContext, example: string) => {
+  const service = ctx.positionals[0];
+  if (!service) throw new UsageError(`a service name such as ${example} is required`);
+  return service;
+};
+
+interface ObjectChangeView {
+  ref: { kind: string; namespace: string; name: string };
+  action: string;
+  diff: string[];
+  object?: unknown;
+}
+
+/** Each changed object: its action and diff, and on a dry run the object itself as YAML. */
+function objectLines(objects: ObjectChangeView[], dryRun: boolean): string[] {
+  const lines: string[] = [];
+  for (const change of objects) {
+    const { kind, namespace, name } = change.ref;
+    lines.push(`${dryRun ? '# ' : ''}${kind} ${namespace}/${name}: ${dryRun ? `would be ${change.action}` : change.action}`);
+    for (const line of change.diff) lines.push(`${dryRun ? '#' : ''}   ${line}`);
+    if (dryRun && change.object) lines.push(stringify(change.object).trimEnd(), '---');
+  }
+  return lines;
+}
+
+/** A pause's --minutes: a whole number from 1 to 10080, as the API takes durationMin. */
+function minutesOf(ctx: CommandContext): number {
+  const text = need(ctx, 'minutes');
+  const minutes = Number(text);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 10_080) throw new UsageError('--minutes must be a whole number from 1 to 10080 (7 days)');
+  return minutes;
+}
+
+export const meshOpsCommands: Command[] = [
+  {
+    name: 'pause',
+    summary: 'pause a service in the mesh: its callers get 503 Service Paused, with no restarts, until it is resumed or the minutes run out',
+    usage: 'pause SERVICE --minutes N [--reason TEXT] [--dry-run]',
+    options: { minutes: { type: 'string' }, reason: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    describe: {
+      minutes: 'how long, 1 to 10080 (7 days); an automatic resume follows',
+      reason: 'why, for the audit record',
+      'dry-run': 'show the objects that would change, as YAML; change nothing',
+    },
+    run: async (ctx) => {
+      const service = serviceOf(ctx, 'fraud-scanner');
+      const body = { service, durationMin: minutesOf(ctx), ...(typeof ctx.values.reason === 'string' ? { reason: ctx.values.reason } : {}) };
+      const answer = (await ctx.api().call('POST', `/policies/pause${ctx.values['dry-run'] ? '?dryRun=true' : ''}`, body)) as {
+        dryRun?: boolean;
+        pause?: { until: string };
+        wouldPause?: { until: string };
+        objects: ObjectChangeView[];
+        warnings?: string[];
+      };
+      if (ctx.output === 'json') return print(answer, 'json');
+      if (answer.dryRun) {
+        console.log(`dry run, nothing changed: ${service} would be paused until ${answer.wouldPause?.until}`);
+        for (const line of objectLines(answer.objects, true)) console.log(line);
+        return;
+      }
+      console.log(`✓ ${service} paused until ${answer.pause?.until}: its callers get 503 Service Paused, no restarts`);
+      for (const line of objectLines(answer.objects, false)) console.log(line);
+      for (const warning of answer.warnings ?? []) console.log(`! ${warning}`);
+    },
+  },
+  {
+    name: 'resume',
+    summary: 'resume a paused service now',
+    usage: 'resume SERVICE',
+    options: {},
+    run: async (ctx) => {
+      const service = serviceOf(ctx, 'fraud-scanner');
+      const answer = (await ctx.api().call('DELETE', `/policies/pause/${encodeURIComponent(service)}`)) as { objects: ObjectChangeView[] };
+      if (ctx.output === 'json') return print(answer, 'json');
+      console.log(`✓ ${service} resumed: calls reach its pods again`);
+      for (const line of objectLines(answer.objects, false)) console.log(line);
+    },
+  },
+  {
+    name: 'pauses',
+    summary: 'the paused services, soonest end first',
+    usage: 'pauses',
+    options: {},
+    run: async (ctx) => {
+      const { pauses } = (await ctx.api().call('GET', '/policies/pause')) as { pauses: unknown[] };
+      print(pauses, ctx.output, pauseColumns);
+    },
+  },
+  {
+    name: 'mesh status',
+    summary: "each mesh service's mTLS mode (PERMISSIVE flagged), pause and open breaker, and the mesh root CA's expiry",
+    usage: 'mesh status',
+    options: {},
+    run: async (ctx) => {
+      const status = (await ctx.api().call('GET', '/mesh/status')) as MeshStatusView;
+      if (ctx.output === 'json') return print(status, 'json');
+      for (const line of statusLines(status)) console.log(line);
+    },
+  },
+];
+
+interface MeshStatusView {
+  services: Array<{
+    name: string;
+    namespace: string;
+    mtls: string;
+    flagged?: string;
+    paused: { until: string; by: string; reason?: string } | null;
+    breaker: { until: string; reasons: string[] } | null;
+  }>;
+  certificates: string;
+  rootCa?: { lines?: string[] } & Record<string, unknown>;
+}
+
+export function statusLines(status: MeshStatusView): string[] {
+  const lines = status.services.map((s) => {
+    const notes = [
+      s.flagged ? `⚠ ${s.flagged}` : '',
+      s.paused ? `paused until ${s.paused.until} by ${s.paused.by}${s.paused.reason ? ` (${s.paused.reason})` : ''}` : '',
+      s.breaker ? `breaker open until ${s.breaker.until}` : '',
+    ].filter(Boolean);
+    return `${s.name.padEnd(24)} ${s.namespace.padEnd(12)} mTLS ${s.mtls.padEnd(10)} ${notes.join('; ')}`.trimEnd();
+  });
+  if (lines.length === 0) lines.push('no services in the mesh');
+  lines.push(`certificates: ${status.certificates}`);
+  for (const line of status.rootCa?.lines ?? []) lines.push(`root CA: ${line}`);
+  return lines;
+}
