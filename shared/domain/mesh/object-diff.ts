@@ -50,17 +50,42 @@ function covers(have: Json, want: Json): boolean {
   return have === want;
 }
 
-function compare(live: Json, desired: Json, path: string, out: string[]) {
+/** Both sides in full, as for a list hms-sys owns whole: a field only live has is a removal too. */
+function compareExactly(live: Json, desired: Json, path: string, out: string[]) {
+  if (isObject(live) && isObject(desired)) {
+    for (const [key, value] of Object.entries(desired)) compareExactly(live[key], value, child(path, key), out);
+    for (const [key, value] of Object.entries(live)) if (!(key in desired)) out.push(`- ${child(path, key)}: ${show(value)}`);
+  } else if (Array.isArray(live) && Array.isArray(desired) && live.length === desired.length) {
+    desired.forEach((value, i) => {
+      compareExactly(live[i], value, `${path}[${i}]`, out);
+    });
+  } else if (live === undefined) out.push(`+ ${path}: ${show(desired)}`);
+  else if (show(live) !== show(desired)) out.push(`~ ${path}: ${show(live)} → ${show(desired)}`);
+}
+
+/**
+ * desired's fields against live's. `owned` is hms-sys's fieldsV1 node for this path: an empty node on a
+ * list or map means the field is atomic and hms-sys owns it whole (Istio's lists are), so it is compared
+ * exactly; otherwise fields only live has are the server's defaults or other managers', and do not count.
+ */
+function compare(live: Json, desired: Json, path: string, out: string[], owned: Json) {
+  const atomic = isObject(owned) && Object.keys(owned).length === 0 && (Array.isArray(desired) || isObject(desired));
+  if (atomic && live !== undefined) return compareExactly(live, desired, path, out);
   if (isObject(desired)) {
     if (!isObject(live)) {
       out.push(live === undefined ? `+ ${path}: ${show(desired)}` : `~ ${path}: ${show(live)} → ${show(desired)}`);
       return;
     }
-    for (const [key, value] of Object.entries(desired)) compare(live[key], value, child(path, key), out);
+    const node = isObject(owned) ? owned : {};
+    for (const [key, value] of Object.entries(desired)) compare(live[key], value, child(path, key), out, node[`f:${key}`]);
     return;
   }
   if (live === undefined) out.push(`+ ${path}: ${show(desired)}`);
-  else if (!covers(live, desired)) out.push(`~ ${path}: ${show(live)} → ${show(desired)}`);
+  else if (Array.isArray(desired) && Array.isArray(live) && live.length === desired.length) {
+    desired.forEach((value, i) => {
+      if (!covers(live[i], value)) compare(live[i], value, `${path}[${i}]`, out, undefined);
+    });
+  } else if (!covers(live, desired)) out.push(`~ ${path}: ${show(live)} → ${show(desired)}`);
 }
 
 /** The list item a fieldsV1 "k:{...}" key names: the one whose key fields all match. */
@@ -110,12 +135,12 @@ export function diffObjects(live: KubeObject | null, desired: KubeObject): strin
   const want = withoutServerFields(desired);
   const out: string[] = [];
   if (live === null) {
-    for (const [key, value] of Object.entries(want)) compare(undefined, value, key, out);
+    for (const [key, value] of Object.entries(want)) compare(undefined, value, key, out, undefined);
     return out;
   }
   const have = withoutServerFields(live);
-  for (const [key, value] of Object.entries(want)) compare(have[key], value, key, out);
   const owned = ownedFields(live);
+  for (const [key, value] of Object.entries(want)) compare(have[key], value, key, out, owned?.[`f:${key}`]);
   if (owned) removals(owned, have, want, '', out);
   return out;
 }

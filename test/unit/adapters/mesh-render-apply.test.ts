@@ -63,6 +63,17 @@ describe('golden renderings through the simulator’s server-side apply', () => 
     expect(diffObjects(after.body, resumed)).toEqual([]);
   });
 
+  it('a field dropped inside a route (an Istio list hms-sys owns whole) is named as a removal too', async () => {
+    const policyCase = GOLDEN_CASES.find((c) => c.name === 'fraud-scanner-policy')?.input();
+    if (!policyCase) throw new Error('no policy case');
+    const vsOf = (input: typeof policyCase) => renderService(input).objects.find((o) => o.kind === 'VirtualService') as KubeObject;
+    await apply(sim, vsOf(policyCase));
+    const policies = policyCase.policies.map((p) => ({ ...p, spec: { ...p.spec, timeoutMs: undefined } }));
+    const withoutTimeout = vsOf({ ...policyCase, policies: JSON.parse(JSON.stringify(policies)) });
+    const live = await get(sim, withoutTimeout);
+    expect(diffObjects(live.body, withoutTimeout)).toEqual(['- spec.http[0].retries.perTryTimeout: "200ms"', '- spec.http[0].timeout: "800ms"']);
+  });
+
   it('a field the rendering no longer declares is named as a removal, and applying removes it', async () => {
     const notification = GOLDEN_CASES.find((c) => c.name === 'notification')?.input();
     if (!notification) throw new Error('no notification case');

@@ -56,7 +56,7 @@ describe('diffObjects', () => {
     expect(diffObjects(live({ ...spec, exportTo: ['.'] }, owned), desired(spec))).toEqual([]);
   });
 
-  it('compares lists as wholes, item by item, ignoring defaults inside items', () => {
+  it('compares a list item by item, ignoring defaults the server added inside items', () => {
     const deployment = (containers: unknown[]): KubeObject => ({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -65,7 +65,30 @@ describe('diffObjects', () => {
     });
     const withDefaults = deployment([{ name: 'a', image: 'i:1', imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log' }]);
     expect(diffObjects(withDefaults, deployment([{ name: 'a', image: 'i:1' }]))).toEqual([]);
-    expect(diffObjects(withDefaults, deployment([{ name: 'a', image: 'i:2' }]))).toHaveLength(1);
+    expect(diffObjects(withDefaults, deployment([{ name: 'a', image: 'i:2' }]))).toEqual(['~ spec.template.spec.containers[0].image: "i:1" → "i:2"']);
+    expect(
+      diffObjects(
+        withDefaults,
+        deployment([
+          { name: 'a', image: 'i:1' },
+          { name: 'b', image: 'j' },
+        ]),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('compares a list hms-sys owns whole (an atomic list, as Istio’s are) exactly: a field dropped inside an item is a removal', () => {
+    const vs = (retries: Record<string, unknown>): KubeObject => ({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'v', namespace: 'default' },
+      spec: { hosts: ['v'], http: [{ name: 'default', route: [{ destination: { host: 'v' } }], retries }] },
+    });
+    const live = vs({ attempts: 3, perTryTimeout: '200ms' });
+    live.metadata.managedFields = [{ manager: 'hms-sys', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:hosts': {}, 'f:http': {} } } }];
+    expect(diffObjects(live, vs({ attempts: 3 }))).toEqual(['- spec.http[0].retries.perTryTimeout: "200ms"']);
+    expect(diffObjects(live, vs({ attempts: 2, perTryTimeout: '200ms' }))).toEqual(['~ spec.http[0].retries.attempts: 3 → 2']);
+    expect(diffObjects(live, vs({ attempts: 3, perTryTimeout: '200ms' }))).toEqual([]);
   });
 
   it('lists every declared field as added when nothing is live', () => {
