@@ -44,6 +44,14 @@ export class ForbiddenError extends HmsError {
   }
 }
 
+/** The caller may not see or act on this, for a reason other than a token scope (e.g. namespaces kept apart). */
+export class NotAllowedError extends HmsError {
+  constructor(code: string, message: string, field: string | null = null) {
+    super(code, message, field);
+    this.name = 'NotAllowedError';
+  }
+}
+
 export class NotFoundError extends HmsError {
   constructor(what: string, field: string | null = null) {
     super('not_found', `${what} was not found`, field);

@@ -1,0 +1,128 @@
+import { ConflictError } from '#domain/errors.ts';
+import type { MeshService, ScalingSpec } from '#domain/mesh/canonical.ts';
+import type { Rule } from '#domain/model.ts';
+import type { Caller, MeshPorts } from '#ports/ports.ts';
+import { recordedChange } from '#use-cases/recorded-change.ts';
+import { createRule, deleteRule, updateRule } from '#use-cases/rules.ts';
+import { createService } from '#use-cases/services.ts';
+import type { ServiceTarget } from './apply-objects.ts';
+import type { ApplyStep } from './apply-result.ts';
+
+/**
+ * Chapter 12's "CPU hits 70%": Container Insights' pod_cpu_utilization of the service's pods
+ * (dimensions ClusterName, Namespace, Service).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-EKS.html
+ */
+export const CPU_METRIC = { namespace: 'ContainerInsights', metricName: 'pod_cpu_utilization' } as const;
+
+/** The autoscale rule a manifest's `scaling` becomes is found again by this name. */
+export const meshRuleName = (service: string): string => `mesh ${service}`;
+
+/** The US federal fiscal year of a day: FY27 runs from 2026-10-01. */
+export function fiscalYearOf(now: Date): string {
+  const year = now.getUTCFullYear() + (now.getUTCMonth() >= 9 ? 1 : 0);
+  return `FY${String(year % 100).padStart(2, '0')}`;
+}
+
+/**
+ * An hms-sys service of this name must be the manifest's Deployment: one registered for another
+ * workload is refused before anything is applied (`field` is the name's path in the file).
+ */
+export async function refuseOtherWorkload(ports: MeshPorts, target: ServiceTarget, field: string): Promise<void> {
+  const service = await ports.store.getService(target.service);
+  if (!service) return;
+  if (service.cluster !== target.cluster || service.namespace !== target.namespace || service.deployment !== target.service) {
+    throw new ConflictError(
+      `hms-sys service ${service.name} is registered for Deployment ${service.namespace}/${service.deployment} on ${service.cluster}, not this manifest's ${target.namespace}/${target.service}: pick another name, or delete that service first (hms-sys services delete ${service.name} --cascade)`,
+      field,
+    );
+  }
+}
+
+/** Registers the Deployment as an hms-sys service (the one services.ts createService), unless it is already. */
+export async function ensureService(ports: MeshPorts, caller: Caller, target: ServiceTarget): Promise<void> {
+  if (await ports.store.getService(target.service)) return;
+  await createService(
+    ports,
+    caller,
+    {
+      name: target.service,
+      cluster: target.cluster,
+      namespace: target.namespace,
+      deployment: target.service,
+      tags: { agency: target.namespace, program: target.service, fiscalYear: fiscalYearOf(ports.clock.now()) },
+      metrics: { namespace: CPU_METRIC.namespace, dimensions: { ClusterName: target.cluster, Namespace: target.namespace, Service: target.service } },
+    },
+    { dryRun: false },
+  );
+}
+
+const sameScaling = (rule: Rule, scaling: ScalingSpec) =>
+  rule.minReplicas === scaling.min &&
+  rule.maxReplicas === scaling.max &&
+  rule.trigger.metric === CPU_METRIC.metricName &&
+  rule.trigger.threshold === scaling.cpuPercent;
+
+/**
+ * Keeps the service's autoscale rule equal to `scaling` with rules.ts's own create, update and
+ * delete (alarms and audit included). The rule is found by its name, so a replay after a crash
+ * finds the one it made. Returns the rule's id (none without scaling) and the step to print, if any.
+ */
+export async function syncRule(ports: MeshPorts, caller: Caller, manifest: MeshService): Promise<{ ruleId?: string; step?: ApplyStep }> {
+  const name = manifest.metadata.name;
+  const scaling = manifest.spec.scaling;
+  const mine = (await ports.store.listRules()).filter((r) => r.service === name && r.name === meshRuleName(name) && !r.deleting);
+  const rule = mine[0];
+  if (!scaling) {
+    for (const r of mine) await deleteRule(ports, caller, r.ruleId, { dryRun: false });
+    return rule ? { step: { ok: true, text: `Auto-scaler removed (${rule.ruleId})` } } : {};
+  }
+  const text = `Auto-scaler set (${scaling.min}-${scaling.max})`;
+  const trigger = { metric: CPU_METRIC.metricName, threshold: scaling.cpuPercent };
+  if (!rule) {
+    const created = (await createRule(
+      ports,
+      caller,
+      { service: name, name: meshRuleName(name), minReplicas: scaling.min, maxReplicas: scaling.max, trigger },
+      { dryRun: false },
+    )) as Rule;
+    return { ruleId: created.ruleId, step: { ok: true, text } };
+  }
+  if (!sameScaling(rule, scaling))
+    await updateRule(ports, caller, rule.ruleId, { minReplicas: scaling.min, maxReplicas: scaling.max, trigger }, { dryRun: false });
+  return { ruleId: rule.ruleId, step: { ok: true, text } };
+}
+
+/**
+ * spec.replicas is never applied (the autoscale rule owns the count), so a new Deployment starts
+ * at the API server's default of 1: raised to scaling.min through the Cluster port's scale
+ * subresource when below it, audited with a probe of the level reached.
+ */
+export async function scaleToMin(ports: MeshPorts, caller: Caller, target: ServiceTarget, min: number): Promise<ApplyStep | undefined> {
+  const ref = { cluster: target.cluster, namespace: target.namespace, deployment: target.service };
+  const { replicas } = await ports.cluster.getScale(ref);
+  if (replicas >= min) return undefined;
+  const plan = {
+    action: 'mesh.scale',
+    target: `service/${target.service}`,
+    before: { replicas },
+    after: { replicas: min },
+    outcome: 'success' as const,
+    reasons: [`the manifest's scaling.min is ${min}; the Deployment had ${replicas}`],
+    serviceName: target.service,
+    probe: { kind: 'replicas' as const, service: target.service, replicas: min },
+  };
+  await recordedChange(ports, caller, plan, () => ports.cluster.setScale(ref, min));
+  return { ok: true, text: `Scaled to ${min} pods (scaling.min)` };
+}
+
+/** "2/2 pods ready (image)" as the cluster says now; never claimed when they are not. */
+export async function podsStep(ports: MeshPorts, target: ServiceTarget, image: string | undefined): Promise<ApplyStep> {
+  const counts = await ports.cluster.podCounts({ cluster: target.cluster, namespace: target.namespace, deployment: target.service });
+  const what = image ? ` (${image})` : '';
+  const ok = counts.desired > 0 && counts.ready >= counts.desired;
+  return {
+    ok,
+    text: ok ? `${counts.ready}/${counts.desired} pods ready${what}` : `${counts.ready}/${counts.desired} pods ready so far${what}: the rest are starting`,
+  };
+}
