@@ -131,7 +131,7 @@ describe('pod IPs, EndpointSlices and watches of the mesh kinds', () => {
       expect(stream.events[1]).toMatchObject({ type: 'MODIFIED', object: { metadata: { generation: 2 }, spec: { http: [{ retries: { attempts: 3 } }] } } });
       await call(sim, 'DELETE', `${path}/receipt-svc`);
       await stream.until(() => stream.events.length === 3);
-      expect(stream.events[2].type).toBe('DELETED');
+      expect(stream.events[2]?.type).toBe('DELETED');
     } finally {
       stream.close();
     }

@@ -1,6 +1,6 @@
 /**
  * The simulated cluster on disk, so a sandbox restart resumes it instead of starting from its seed.
- * One JSON file holds every object by kind (later kinds join `objects` under their own plural),
+ * One JSON file holds every object by kind (the kinds kept whole, generic-store.ts, under `kept`),
  * the resourceVersion counter, and the simulator's time. Pods persist with their nodes and the
  * times they were scheduled: the cluster is taken to have run on while the sandbox was stopped,
  * so a resumed pod that was starting is Ready once its time has come, and a node that was
@@ -31,6 +31,8 @@ export interface SimSnapshot {
     pods: SimPod[];
     nodes: SimNode[];
     priorityclasses: SimPriorityClass[];
+    /** Services, ConfigMaps, Secrets, Istio's kinds (generic-store.ts), each with its plural; absent in older files. */
+    kept?: { plural: string; object: Record<string, unknown> }[];
   };
 }
 
@@ -50,6 +52,7 @@ export function snapshotOf(core: SimCore): SimSnapshot {
       pods: core.pods.all(),
       nodes: pool.nodes,
       priorityclasses: [...core.priorityClasses.values()],
+      kept: core.objects.entries(),
     },
   };
 }
@@ -69,6 +72,7 @@ export function restoreSnapshot(core: SimCore, saved: SimSnapshot): void {
   core.pool.restore(pool, shift);
   core.priorityClasses.clear();
   for (const pc of saved.objects.priorityclasses) core.priorityClasses.set(pc.name, { ...pc });
+  core.objects.restore(saved.objects.kept ?? []);
   for (const d of saved.objects.deployments) {
     const deployment = { ...d };
     core.deployments.set(keyOf(d.namespace, d.name), deployment);
@@ -108,6 +112,8 @@ export function readSnapshot(path: string): SimSnapshot | undefined {
   for (const kind of ['deployments', 'horizontalpodautoscalers', 'pods', 'nodes', 'priorityclasses'] as const) {
     if (!Array.isArray(objects[kind])) throw new Error(`${path} has no ${kind} list; remove it to start the simulated cluster from its seed`);
   }
+  if (objects.kept !== undefined && !Array.isArray(objects.kept))
+    throw new Error(`${path} has a kept list that is not a list; remove it to start the simulated cluster from its seed`);
   return parsed as SimSnapshot;
 }
 
