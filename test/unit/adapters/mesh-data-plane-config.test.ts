@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type K8sSimulator, startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import { ConfigSource } from '#adapters/local/mesh-data-plane/config-source.ts';
-import { startDataPlane } from '#adapters/local/mesh-data-plane/data-plane.ts';
+import { podTargets, startDataPlane } from '#adapters/local/mesh-data-plane/data-plane.ts';
+import { MeshSnapshot } from '#adapters/local/mesh-data-plane/mesh-snapshot.ts';
+import { endpointSlice, pod } from './mesh-data-plane-fixture.ts';
 
 const TOKEN = 'data-plane-test-token';
 const VS_PATH = '/apis/networking.istio.io/v1/namespaces/default/virtualservices';
@@ -89,5 +91,27 @@ describe("the local data plane's configuration, read from the API server", () =>
     const text = await (await fetch(second.statsUrl)).text();
     expect(text).toContain('response_code="404",response_flags="NR"} 1');
     expect((await fetch(second.statsUrl.replace('/stats/prometheus', '/other'))).status).toBe(404);
+  });
+
+  it("serves every Ready endpoint of a Service's slices (a team's own Deployment) and every Ready meshed pod", () => {
+    const own = pod('notification-svc-1', '10.2.0.1', { app: 'notification-svc' });
+    delete own.metadata.labels!['hms/mesh'];
+    const meshed = pod('return-intake', '10.2.0.9', { app: 'return-intake' });
+    const starting = {
+      ...pod('return-intake-2', '10.2.0.10', { app: 'return-intake' }),
+      status: { phase: 'Running', podIP: '10.2.0.10', conditions: [{ type: 'Ready', status: 'False' }] },
+    };
+    const snapshot = new MeshSnapshot({
+      virtualServices: [],
+      destinationRules: [],
+      serviceEntries: [],
+      services: [],
+      endpointSlices: [endpointSlice('notification-svc', 7000, [own])],
+      pods: [meshed, starting],
+    });
+    expect(podTargets(snapshot).sort((a, b) => a.address.localeCompare(b.address))).toEqual([
+      { pod: 'notification-svc-1', namespace: 'default', service: 'notification-svc', address: '10.2.0.1' },
+      { pod: 'return-intake', namespace: 'default', service: 'return-intake', address: '10.2.0.9' },
+    ]);
   });
 });

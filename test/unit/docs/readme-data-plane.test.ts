@@ -9,7 +9,7 @@ const section = readmeSection("Mesh: the sandbox's local data plane");
 describe("the README's local data plane", () => {
   it('names the ports the data plane listens on by default', () => {
     const curls = bashCommands(section).filter((l) => l.startsWith('curl'));
-    expect(curls.some((l) => l.includes(`--proxy http://127.0.0.1:${DEFAULT_PROXY_PORT} `))).toBe(true);
+    expect(curls.some((l) => l.includes(`--proxy http://127.0.0.1:${DEFAULT_PROXY_PORT} -X POST http://receipt-svc.mesh/receipt`))).toBe(true);
     expect(curls.some((l) => l.includes(`-x http://return-intake@127.0.0.1:${DEFAULT_PROXY_PORT} `))).toBe(true);
     expect(curls.some((l) => l.includes(`http://127.0.0.1:${DEFAULT_STATS_PORT}/stats/prometheus`))).toBe(true);
   });

@@ -7,17 +7,24 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeObject } from '#domain/mesh/kube-resources.ts';
+import { type KubeObject, MESH_JOIN_LABEL, MESH_MODE_LABELS } from '#domain/mesh/kube-resources.ts';
 import { type MeshObjects, MeshSnapshot } from './mesh-snapshot.ts';
 
-const LISTS: Record<keyof MeshObjects, string> = {
-  virtualServices: '/apis/networking.istio.io/v1/virtualservices',
-  destinationRules: '/apis/networking.istio.io/v1/destinationrules',
-  serviceEntries: '/apis/networking.istio.io/v1/serviceentries',
-  services: '/api/v1/services',
-  endpointSlices: '/apis/discovery.k8s.io/v1/endpointslices',
-  // Only meshed pods matter: hms-sys labels every pod it renders hms/mesh=enabled.
-  pods: '/api/v1/pods?labelSelector=hms%2Fmesh%3Denabled',
+const selected = (selector: Record<string, string>) =>
+  `/api/v1/pods?labelSelector=${encodeURIComponent(
+    Object.entries(selector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+  )}`;
+
+/** What each kind is read from; pods only as meshed (chapter 7's label or either Istio mode's), since a selector cannot say "or". */
+const LISTS: Record<keyof MeshObjects, string[]> = {
+  virtualServices: ['/apis/networking.istio.io/v1/virtualservices'],
+  destinationRules: ['/apis/networking.istio.io/v1/destinationrules'],
+  serviceEntries: ['/apis/networking.istio.io/v1/serviceentries'],
+  services: ['/api/v1/services'],
+  endpointSlices: ['/apis/discovery.k8s.io/v1/endpointslices'],
+  pods: [selected({ [MESH_JOIN_LABEL]: 'enabled' }), selected(MESH_MODE_LABELS.sidecar), selected(MESH_MODE_LABELS.ambient)],
 };
 
 const KIND_OF: Record<keyof MeshObjects, string> = {
@@ -152,8 +159,16 @@ export class ConfigSource {
     for (const wake of [...this.waiters]) wake();
   }
 
-  private list(key: keyof MeshObjects): Promise<KubeObject[]> {
-    const url = new URL(LISTS[key], this.options.url);
+  private async list(key: keyof MeshObjects): Promise<KubeObject[]> {
+    const lists = await Promise.all(LISTS[key].map((path) => this.get(key, path)));
+    if (lists.length === 1) return lists[0]!;
+    const byId = new Map<string, KubeObject>();
+    for (const item of lists.flat()) byId.set(`${item.metadata.namespace}/${item.metadata.name}`, item);
+    return [...byId.values()];
+  }
+
+  private get(key: keyof MeshObjects, path: string): Promise<KubeObject[]> {
+    const url = new URL(path, this.options.url);
     return new Promise((resolve, reject) => {
       const transport = url.protocol === 'https:' ? https : http;
       const req = transport.request(

@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { KubeObject } from '#domain/mesh/kube-resources.ts';
 import type { Clock } from '#ports/clock.ts';
 import { ConfigSource } from './config-source.ts';
 import { isPodReady, type MeshSnapshot } from './mesh-snapshot.ts';
@@ -85,16 +86,29 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   };
 }
 
-/** Ready meshed pods with an IP, each named after its service. */
+/** Ready meshed pods with an IP, and every Ready endpoint of an EndpointSlice that names its pod, each with its service. */
 export function podTargets(snapshot: MeshSnapshot) {
-  return snapshot.objects.pods
-    .filter((p) => isPodReady(p) && typeof (p as { status?: { podIP?: string } }).status?.podIP === 'string')
-    .map((p) => ({
+  type Any = Record<string, any>;
+  const targets = new Map<string, { pod: string; namespace: string; service: string; address: string }>();
+  for (const slice of snapshot.objects.endpointSlices as Any[]) {
+    const service = slice.metadata.labels?.['kubernetes.io/service-name'];
+    for (const e of slice.endpoints ?? []) {
+      if (e.conditions?.ready === false || !e.addresses?.[0] || e.targetRef?.kind !== 'Pod' || !service) continue;
+      targets.set(e.addresses[0], { pod: e.targetRef.name, namespace: slice.metadata.namespace ?? 'default', service, address: e.addresses[0] });
+    }
+  }
+  for (const p of snapshot.objects.pods as Any[]) {
+    const address = p.status?.podIP;
+    if (!isPodReady(p as KubeObject) || typeof address !== 'string' || targets.has(address)) continue;
+    const labels = p.metadata.labels ?? {};
+    targets.set(address, {
       pod: p.metadata.name,
       namespace: p.metadata.namespace ?? 'default',
-      service: p.metadata.labels?.['hms-sys.io/service'] ?? p.metadata.labels?.app ?? p.metadata.name,
-      address: (p as unknown as { status: { podIP: string } }).status.podIP,
-    }));
+      service: labels['hms-sys.io/service'] ?? labels.app ?? p.metadata.name,
+      address,
+    });
+  }
+  return [...targets.values()];
 }
 
 function listenOrFree(server: http.Server, port: number): Promise<number> {
