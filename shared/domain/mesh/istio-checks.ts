@@ -190,6 +190,8 @@ function checkSpec(c: Collector, obj: KubeObject) {
       return;
     case 'AuthorizationPolicy':
       if (!['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'].includes(String(spec.action))) c.fail('spec.action', 'must be ALLOW, DENY, AUDIT or CUSTOM');
+      if (spec.selector !== undefined && (spec.targetRef !== undefined || spec.targetRefs !== undefined))
+        c.fail('spec', 'selector and targetRefs exclude each other');
       return;
     case 'Service':
       if (!DNS1035_LABEL.test(obj.metadata.name)) c.fail('metadata.name', 'a Service name must be a DNS-1035 label (a lower-case letter first)');
@@ -215,7 +217,7 @@ export function checkObjects(objects: KubeObject[]): CheckIssue[] {
   return objects.flatMap((obj) => {
     const c = new Collector(`${obj.kind}/${obj.metadata.name}`);
     const { name, namespace, labels } = obj.metadata;
-    if (name.length > 63 || !DNS1123_LABEL.test(name)) c.fail('metadata.name', 'must be a DNS-1123 label');
+    if (!isHostName(name) || name.startsWith('*')) c.fail('metadata.name', 'must be a DNS-1123 subdomain');
     if (namespace === undefined || !DNS1123_LABEL.test(namespace)) c.fail('metadata.namespace', 'must be a DNS-1123 label');
     c.labels('metadata.labels', labels);
     checkSpec(c, obj);

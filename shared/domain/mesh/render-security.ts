@@ -1,4 +1,4 @@
-import type { MeshService, TrafficPolicy } from './canonical.ts';
+import type { MeshMode, MeshService, TrafficPolicy } from './canonical.ts';
 import type { KubeObject } from './kube-resources.ts';
 import { envelope, sortedUnique } from './render-common.ts';
 
@@ -21,14 +21,18 @@ export function renderPeerAuthentication(service: MeshService, reasons: string[]
  * An ALLOW AuthorizationPolicy (https://istio.io/latest/docs/reference/config/security/authorization-policy/):
  * once one selects the pods, a request no rule allows is denied, so callers outside the listed namespaces
  * get 403. source.namespaces comes from the caller's mTLS identity (its SPIFFE id in the trust domain).
+ * In ambient mode a second one, `<name>-waypoint`, attaches the same rule to the Service (targetRefs): once a
+ * waypoint serves the Service, ztunnel lets the waypoint's traffic through and only the waypoint still sees
+ * the caller's identity (https://istio.io/latest/docs/ambient/usage/l4-policy/).
  */
-export function renderAuthorizationPolicy(
+export function renderAuthorizationPolicies(
   service: MeshService,
+  mode: MeshMode,
   policies: TrafficPolicy[],
   sourceNamespaces: Record<string, string>,
   trustDomain: string,
   reasons: string[],
-): KubeObject {
+): KubeObject[] {
   const { name, namespace } = service.metadata;
   const crossing = policies.flatMap((p) => {
     const from = sourceNamespaces[p.spec.source];
@@ -48,11 +52,15 @@ export function renderAuthorizationPolicy(
   }
   if (service.spec.mtls === 'PERMISSIVE')
     reasons.push('Plain-text callers carry no namespace, so this policy denies them even though PERMISSIVE accepts their connection.');
-  return envelope('AuthorizationPolicy', service, {
-    spec: {
-      selector: { matchLabels: { app: name } },
-      action: 'ALLOW',
-      rules: [{ from: [{ source: { namespaces } }] }],
-    },
+  const rules = () => [{ from: [{ source: { namespaces: [...namespaces] } }] }];
+  const onPods = envelope('AuthorizationPolicy', service, { spec: { selector: { matchLabels: { app: name } }, action: 'ALLOW', rules: rules() } });
+  if (mode !== 'ambient') return [onPods];
+  reasons.push(
+    `AuthorizationPolicy ${name}-waypoint: the same rule on the Service ${name} (targetRefs), enforced by its waypoint, because with a waypoint ztunnel lets the waypoint's traffic through and the pods' policy no longer sees the caller.`,
+  );
+  const onWaypoint = envelope('AuthorizationPolicy', service, {
+    spec: { targetRefs: [{ group: '', kind: 'Service', name }], action: 'ALLOW', rules: rules() },
   });
+  onWaypoint.metadata.name = `${name}-waypoint`;
+  return [onPods, onWaypoint];
 }

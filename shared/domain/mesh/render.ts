@@ -10,7 +10,7 @@ import { checkObjects } from './istio-checks.ts';
 import { type KubeObject, RENDERED_KINDS } from './kube-resources.ts';
 import { breakerAlarmOf, renderDestinationRule, renderServiceEntry } from './render-destination.ts';
 import { renderVirtualService } from './render-routes.ts';
-import { renderAuthorizationPolicy, renderPeerAuthentication } from './render-security.ts';
+import { renderAuthorizationPolicies, renderPeerAuthentication } from './render-security.ts';
 import { renderDeployment, renderKubeService } from './render-workload.ts';
 import type { RenderedSet, RenderInput } from './rendering.ts';
 
@@ -36,7 +36,7 @@ export function renderService(input: RenderInput): RenderedSet {
     renderDestinationRule(service, policies, reasons),
     renderVirtualService({ ...input, policies }, policies, reasons),
     renderPeerAuthentication(service, reasons),
-    renderAuthorizationPolicy(service, policies, sourceNamespaces, trustDomain, reasons),
+    ...renderAuthorizationPolicies(service, mode, policies, sourceNamespaces, trustDomain, reasons),
   ];
   if (mode === 'ambient') {
     reasons.push(

@@ -92,8 +92,10 @@ describe('renderService over any canonical manifest', () => {
       fc.property(renderInput, (raw) => {
         const input = withoutUndefined(raw);
         const { objects } = renderService(input);
-        const kinds = objects.map((o) => o.kind);
-        expect(kinds).toEqual(RENDERED_KINDS.filter((k) => kinds.includes(k)));
+        const order = objects.map((o) => RENDERED_KINDS.indexOf(o.kind as (typeof RENDERED_KINDS)[number]));
+        expect(order.every((k, i) => k >= 0 && (i === 0 || k >= (order[i - 1] ?? 0)))).toBe(true);
+        const policiesOnAuthz = objects.filter((o) => o.kind === 'AuthorizationPolicy').length;
+        expect(policiesOnAuthz).toBe(input.mode === 'ambient' ? 2 : 1);
         for (const o of objects) {
           expect(modelErrors(o)).toEqual([]);
           expect(o.metadata.labels).toMatchObject({ [MANAGED_BY_LABEL]: 'hms-sys', [SERVICE_LABEL]: input.service.metadata.name });
