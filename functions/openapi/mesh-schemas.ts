@@ -126,8 +126,26 @@ const serviceStatus = z.object({
   paused: z.nullable(z.object({ until: str, by: str, reason: z.optional(str) })),
   breaker: z.nullable(z.object({ until: str, reasons: strings })),
 });
-/** GET /mesh/status: each service's mTLS mode (PERMISSIVE flagged), pause and breaker, and who issues the certificates. */
-const meshStatusAnswer = z.object({ services: z.array(serviceStatus), permissive: strings, certificates: str });
+const rootCertificate = z.object({
+  subject: str,
+  issuer: str,
+  fingerprint: str,
+  notBefore: str,
+  notAfter: str,
+  daysLeft: num,
+  expired: z.boolean(),
+  alert: z.boolean(),
+  cluster: str,
+  sources: strings,
+});
+const rootCa = z.object({
+  certificates: z.array(rootCertificate),
+  unreadable: z.array(z.object({ cluster: str, source: str, problem: str })),
+  /** One line in words per certificate, or why none was read. */
+  lines: strings,
+});
+/** GET /mesh/status: each service's mTLS mode (PERMISSIVE flagged), pause and breaker, who issues the certificates, and the root CA's expiry. */
+const meshStatusAnswer = z.object({ services: z.array(serviceStatus), permissive: strings, certificates: str, rootCa });
 
 /** A dry run's answer: `dryRun` is always true, beside what would happen. */
 const previewOf = <T extends z.core.$ZodLooseShape>(shape: T) => z.object({ dryRun: z.boolean(), ...shape });

@@ -5,9 +5,11 @@ import type { LocalDeadLetter } from '#adapters/local/local-dead-letter.ts';
 import type { LocalEventPublisher } from '#adapters/local/local-event-publisher.ts';
 import type { LocalScheduler } from '#adapters/local/local-scheduler.ts';
 import type { Clock } from '#ports/clock.ts';
-import type { Ports, PublishingPorts, SchedulingPorts, Wiring } from '#ports/ports.ts';
+import type { MeshConfig, Ports, PublishingPorts, SchedulingPorts, Wiring } from '#ports/ports.ts';
 import type { AuditArchiveSandbox } from './audit-archive-sandbox.ts';
 import type { LocalBus } from './local-bus.ts';
+import type { MeshDataPlaneSandbox } from './mesh-data-plane-sandbox.ts';
+import type { MeshSandbox } from './mesh-sandbox.ts';
 import type { SecretsSandbox } from './secrets-sandbox.ts';
 
 /** What startSandbox takes and what it hands back (sandbox.ts). */
@@ -52,6 +54,13 @@ export interface SandboxOptions {
   maxConcurrentRestarts?: number;
   /** Minutes between scheduled audit digest runs (60, as in AWS). */
   digestMinutes?: number;
+  /** Seconds between mesh ticks, which end overdue pauses and breakers (60, as in AWS). */
+  meshTickSeconds?: number;
+  /** The mesh's namespaces, mode and trust domain, over SANDBOX_MESH_CONFIG. */
+  meshConfig?: Partial<MeshConfig>;
+  /** The local data plane's proxy (15001) and metrics (15090) ports; a taken one falls back to a free port, 0 picks one. */
+  meshProxyPort?: number;
+  meshStatsPort?: number;
 }
 
 /** The sandbox cluster's nodes: quick to provision, so a burst ramps in seconds. */
@@ -75,6 +84,10 @@ export interface Sandbox {
   secrets: SecretsSandbox;
   /** The audit archive: the local S3 server (versioned, compliance retention) and the local signing key. */
   auditArchive: AuditArchiveSandbox;
+  /** The mesh function: its ports, its one-shot schedules and a tick on demand. */
+  mesh: MeshSandbox;
+  /** The local mesh data plane: the proxy callers reach services through, pods' servers, Istio's metrics. */
+  meshDataPlane: MeshDataPlaneSandbox;
   reconcileNow(): Promise<unknown>;
   meterNow(): Promise<unknown>;
   tickBurstsNow(): Promise<unknown>;

@@ -19,6 +19,7 @@ import { burstRunnerFunction } from '#functions/burst-runner/triggers.ts';
 import { createCostApiHandler } from '#functions/cost-api/cost-api.ts';
 import { costApiFunction } from '#functions/cost-api/triggers.ts';
 import { httpRoutes } from '#functions/http-routes.ts';
+import { meshFunction } from '#functions/mesh/triggers.ts';
 import { createMeterHandler } from '#functions/meter/meter.ts';
 import { meterFunction } from '#functions/meter/triggers.ts';
 import { handler as openApiHandler } from '#functions/openapi/handler.ts';
@@ -29,6 +30,7 @@ import { scalerFunction } from '#functions/scaler/triggers.ts';
 import { secretsApiFunction } from '#functions/secrets-api/triggers.ts';
 import { systemClock } from '#ports/clock.ts';
 import type { Ports, PublishingPorts, SchedulingPorts, Wiring } from '#ports/ports.ts';
+import { probesOf } from '#use-cases/drain-audit-outbox.ts';
 import { restoreRuleAlarms } from '#use-cases/restore-alarms.ts';
 import { createApiServer } from './api-server.ts';
 import { startAuditArchiveSandbox } from './audit-archive-sandbox.ts';
@@ -39,6 +41,8 @@ import { trackRequests } from './graceful-close.ts';
 import { HttpFunctionLimits, httpFunctions } from './http-concurrency.ts';
 import { startSandboxKube } from './kube-access.ts';
 import { LocalBus, type LocalHandler } from './local-bus.ts';
+import { startMeshDataPlaneSandbox } from './mesh-data-plane-sandbox.ts';
+import { startMeshSandbox } from './mesh-sandbox.ts';
 import { startSandboxAlarms } from './sandbox-alarms.ts';
 import { SANDBOX_CAPACITY, type Sandbox, type SandboxOptions } from './sandbox-options.ts';
 import { sandboxRoutes } from './sandbox-routes.ts';
@@ -168,7 +172,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     maxConcurrentRestarts: options.maxConcurrentRestarts ?? 3,
     outboxGraceSeconds,
   });
-  await recoverAuditOutbox(wiring.ports, secrets.auditProbes, reporter);
+  const mesh = startMeshSandbox({
+    bus,
+    ports: wiring.ports,
+    dynamo,
+    stateTable: tables.state,
+    kubernetes,
+    tickMinutes: options.meshTickSeconds === undefined ? 1 : options.meshTickSeconds / 60,
+    reporter,
+    ...(options.meshConfig ? { meshConfig: options.meshConfig } : {}),
+  });
+  await recoverAuditOutbox(wiring.ports, probesOf(secrets.auditProbes, mesh.auditProbes), reporter);
+
+  // The local mesh data plane (a stand-in for Istio's Envoys) reads what hms-sys applied from the simulator.
+  const meshDataPlane = await startMeshDataPlaneSandbox({
+    kube: { url: k8s.url, caData: kube.caData, token: k8sToken },
+    clock,
+    alarms,
+    cluster: mesh.ports.meshConfig.defaultCluster,
+    ...(options.meshProxyPort === undefined ? {} : { proxyPort: options.meshProxyPort }),
+    ...(options.meshStatsPort === undefined ? {} : { statsPort: options.meshStatsPort }),
+  });
 
   const httpHandlers: Record<string, LocalHandler> = {
     api,
@@ -176,6 +200,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     [costApiFunction.name]: createCostApiHandler(wire, reporter) as unknown as LocalHandler,
     [secretsApiFunction.name]: secrets.apiHandler,
     [auditDigestFunction.name]: auditArchive.handler,
+    [meshFunction.name]: mesh.handler,
   };
   const httpHandler = (name: string) => {
     const handler = httpHandlers[name];
@@ -191,6 +216,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sandboxRoutes: {
       ...sandboxRoutes(wiring, alarms, deadLetter, events, bus, httpLimits),
       ...dbSecretRoutes({ secrets: secrets.secrets, postgres: secrets.postgres }),
+      ...meshDataPlane.routes,
     },
     limits: httpLimits,
   });
@@ -215,6 +241,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     events,
     secrets,
     auditArchive,
+    mesh,
+    meshDataPlane,
     k8s: Object.assign(k8s, { token: k8sToken, caData: kube.caData, kubeconfigPath: kube.kubeconfigPath, portChanged: kube.portChanged }),
     reconcileNow: () => bus.invoke('reconciler', reconciler, { id: `manual-${Date.now()}` }),
     meterNow: () => bus.invoke('meter', meter, { id: `manual-meter-${Date.now()}` }),
@@ -222,12 +250,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close: async () => {
       clearInterval(evaluation);
       scheduler.close();
+      mesh.close();
       bus.close();
       // Requests under way finish (with their audit records) before the stores close.
       await requests.close();
       await alarms.settled().catch(() => undefined);
       await bus.drain();
       flushAlarms();
+      await meshDataPlane.close();
       await k8s.close();
       await secrets.close();
       await auditArchive.close();

@@ -32,6 +32,8 @@ const mustMatch: Record<string, string[]> = {
   'burst-runner/BurstAlarm': ['cloudwatch-alarm-state-change.metric-math.hms-burst'],
   'consumer-restarter/RotationSucceeded': ['secretsmanager-rotation-succeeded'],
   'consumer-restarter/CredentialReplaced': [],
+  // Only an alarm named hms-sys-mesh-<service>-breaker; none of AWS's samples is one.
+  'mesh/MeshBreakerAlarm': [],
   'alerts/RotationFailed': ['secretsmanager-rotation-failed'],
 };
 

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ApiEvent, ApiResult } from '#functions/http/http.ts';
+import { createMeshHandler } from '#functions/mesh/mesh.ts';
+import { meshRoutes } from '#functions/mesh/triggers.ts';
+import { openApiDocument } from '#functions/openapi/document.ts';
+import type { MeshPorts } from '#ports/ports.ts';
+import { apiGatewayEvent } from '#sandbox/api-server.ts';
+import { lambdaContext } from '#sandbox/local-bus.ts';
+import { MemoryMeshCluster } from '../use-cases/memory-mesh-cluster.ts';
+import { MemoryMeshStore } from '../use-cases/memory-mesh-store.ts';
+import { MemoryScheduler, memoryPorts } from '../use-cases/memory-ports.ts';
+import { responseChecker } from './openapi-responses.ts';
+
+const RECEIPT = readFileSync(new URL('../../fixtures/seeds/receipt.hms.yml', import.meta.url), 'utf8');
+const WRITER = { sub: 'user/ana', scope: 'hms/mesh.read hms/mesh.write' };
+const READER = { sub: 'user/rob', scope: 'hms/mesh.read' };
+const check = responseChecker(openApiDocument() as Record<string, any>).check;
+
+function setup() {
+  const { ports: core, clock } = memoryPorts(new Date('2026-12-03T09:30:00.000Z'));
+  const ports: MeshPorts = {
+    ...core,
+    mesh: new MemoryMeshCluster(),
+    meshStore: new MemoryMeshStore(),
+    meshScheduler: new MemoryScheduler(),
+    meshConfig: {
+      mode: 'sidecar',
+      trustDomain: 'cluster.local',
+      defaultNamespace: 'default',
+      managedNamespaces: ['default', 'irs'],
+      defaultCluster: 'sandbox',
+      istioNamespace: 'istio-system',
+    },
+  };
+  const errors: string[] = [];
+  const handler = createMeshHandler(async () => ({ ports, controllerActor: 'role/hms-sys-mesh' }), { error: (m) => errors.push(m) });
+  /** Calls the mesh function as API Gateway would for its route, after the JWT authorizer passed these claims. */
+  const call = async (method: string, target: string, claims: Record<string, unknown>, body?: string, contentType = 'application/yaml') => {
+    const url = new URL(target, 'http://localhost');
+    const route = meshRoutes.find((r) => r.method === method && new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(url.pathname));
+    if (!route) throw new Error(`no route for ${method} ${url.pathname}`);
+    const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+    const values = url.pathname.split('/').filter((_, i) => route.path.split('/')[i]?.startsWith('{'));
+    const event = apiGatewayEvent({
+      method,
+      url,
+      headers: body === undefined ? {} : { 'content-type': contentType },
+      body: body ?? '',
+      route,
+      pathParameters: Object.fromEntries(names.map((n, i) => [n, values[i]!])),
+      claims: claims as never,
+      sourceIp: '127.0.0.1',
+    });
+    const result = (await handler(event as unknown as ApiEvent, lambdaContext('mesh'))) as ApiResult;
+    return { status: result.statusCode, body: JSON.parse(String(result.body)) };
+  };
+  const lookups = () => [...core.auditOutbox.items.values()].filter((p) => p.entry.kind === 'lookup').map((p) => p.entry);
+  return { ports, clock, call, lookups, errors, cluster: ports.mesh as MemoryMeshCluster };
+}
+
+describe('the mesh function over HTTP', () => {
+  it('applies a manifest sent as YAML text, answering as the OpenAPI document says', async () => {
+    const { call, cluster } = setup();
+    const answer = await call('POST', '/manifests', WRITER, RECEIPT);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(check('POST', '/manifests', 201, answer.body)).toBeNull();
+    expect(answer.body.serviceUrl).toBe('http://receipt-svc.mesh/receipt');
+    expect(cluster.writes.some((w) => w.startsWith('apply VirtualService/default/receipt-svc'))).toBe(true);
+
+    const preview = await call('POST', '/manifests?dryRun=true', WRITER, RECEIPT.replace('port: 3000', 'port: 3100'));
+    expect(preview.status).toBe(200);
+    expect(check('POST', '/manifests', 200, preview.body)).toBeNull();
+  });
+
+  it('refuses a write without hms/mesh.write before anything runs', async () => {
+    const { call, cluster } = setup();
+    const answer = await call('POST', '/manifests', READER, RECEIPT);
+    expect(answer.status).toBe(403);
+    expect(answer.body.error.code).toBe('forbidden');
+    expect(cluster.writes).toEqual([]);
+  });
+
+  it('records every read as a lookup: served, and denied without hms/mesh.read', async () => {
+    const { call, lookups } = setup();
+    await call('POST', '/manifests', WRITER, RECEIPT);
+    const served = await call('GET', '/registry/receipt-svc', READER);
+    expect(served.status).toBe(200);
+    expect(check('GET', '/registry/{name}', 200, served.body)).toBeNull();
+    const list = await call('GET', '/registry', READER);
+    expect(check('GET', '/registry', 200, list.body)).toBeNull();
+    const denied = await call('GET', '/registry', { sub: 'user/eve', scope: 'hms/rules.read' });
+    expect(denied.status).toBe(403);
+    expect(lookups().map((l) => [l.actor, l.action, l.target, l.outcome])).toEqual([
+      ['user/rob', 'lookup.getRegistryEntry', '/registry/receipt-svc', 'success'],
+      ['user/rob', 'lookup.listRegistry', '/registry', 'success'],
+      ['user/eve', 'lookup.listRegistry', '/registry', 'denied'],
+    ]);
+  });
+
+  it('answers bad input with the error envelope and the field, and applies nothing', async () => {
+    const { call, cluster, ports } = setup();
+    const bad = await call('POST', '/manifests', WRITER, RECEIPT.replace('port: 3000', 'port: 70000'));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('port');
+    const form = await call('POST', '/manifests', WRITER, 'name=x', 'application/x-www-form-urlencoded');
+    expect(form.body.error).toMatchObject({ code: 'unsupported_media_type', field: 'content-type' });
+    const pause = await call('POST', '/policies/pause', WRITER, JSON.stringify({ service: 'receipt-svc', durationMin: 0 }), 'application/json');
+    expect(pause.body.error.field).toBe('durationMin');
+    expect(cluster.writes).toEqual([]);
+    expect(await ports.meshStore.list('service')).toEqual([]);
+  });
+
+  it('pauses, lists and resumes a registered service, each answer as documented', async () => {
+    const { call } = setup();
+    await call('POST', '/manifests', WRITER, RECEIPT);
+    const paused = await call(
+      'POST',
+      '/policies/pause',
+      WRITER,
+      JSON.stringify({ service: 'receipt-svc', durationMin: 30, reason: 'audit' }),
+      'application/json',
+    );
+    expect(paused.status, JSON.stringify(paused.body)).toBe(200);
+    expect(check('POST', '/policies/pause', 200, paused.body)).toBeNull();
+    expect(check('GET', '/policies/pause', 200, (await call('GET', '/policies/pause', READER)).body)).toBeNull();
+    expect(check('GET', '/mesh/status', 200, (await call('GET', '/mesh/status', READER)).body)).toBeNull();
+    const resumed = await call('DELETE', '/policies/pause/receipt-svc', WRITER);
+    expect(check('DELETE', '/policies/pause/{service}', 200, resumed.body)).toBeNull();
+  });
+});
+
+describe('the mesh function off HTTP', () => {
+  it('hands its tick to the event dispatch, not the routes', async () => {
+    const { ports } = setup();
+    const handler = createMeshHandler(async () => ({ ports, controllerActor: 'role/hms-sys-mesh' }), { error: () => undefined });
+    const tick = {
+      id: 'tick-1',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      resources: ['arn:aws:events:local:000000000000:rule/MeshTick'],
+      detail: {},
+    };
+    const report = (await handler(tick, lambdaContext('mesh'))) as { pauses: number };
+    expect(report.pauses).toBe(0);
+    await expect(handler({ nothing: true }, lambdaContext('mesh'))).rejects.toThrow(/not a mesh command/);
+  });
+});
