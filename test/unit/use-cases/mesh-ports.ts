@@ -32,8 +32,11 @@ export function meshPorts(now = new Date('2026-11-23T12:00:00Z')) {
 }
 
 /** A seed manifest (test/fixtures/seeds) registered and its objects applied, as a deploy leaves them. */
-export async function registerSeed(ports: MeshPorts, file: string): Promise<RegistryEntry> {
-  const text = readFileSync(new URL(`../../fixtures/seeds/${file}`, import.meta.url), 'utf8');
+export const registerSeed = (ports: MeshPorts, file: string): Promise<RegistryEntry> =>
+  registerText(ports, readFileSync(new URL(`../../fixtures/seeds/${file}`, import.meta.url), 'utf8'));
+
+/** A manifest's text registered and its objects applied. */
+export async function registerText(ports: MeshPorts, text: string): Promise<RegistryEntry> {
   const manifest = parseManifest(text, { defaultNamespace: 'default' }).document as MeshService;
   const { name, namespace } = manifest.metadata;
   const entry: RegistryEntry = {
