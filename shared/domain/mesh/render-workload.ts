@@ -28,7 +28,13 @@ export function renderDeployment(service: MeshService, mode: MeshMode, reasons: 
     mode === 'sidecar'
       ? 'sidecar.istio.io/inject=true, so Istio injects its sidecar into each pod'
       : 'istio.io/dataplane-mode=ambient, so ztunnel carries its traffic without a sidecar';
-  reasons.push(`Deployment ${name}: image ${image}, container port ${port} named http; pods labelled ${modeWords}.`);
+  const extra = [
+    ...(service.spec.version === undefined ? [] : [`version=${service.spec.version} (the manifest's version)`]),
+    ...Object.keys(service.spec.podLabels).filter((k) => !(k in podLabelsOf({ ...service, spec: { ...service.spec, podLabels: {} } }, mode))),
+  ];
+  reasons.push(
+    `Deployment ${name}: image ${image}, container port ${port} named http; pods labelled app=${name}${extra.length ? `, ${extra.join(', ')}` : ''}, hms/mesh=enabled and ${modeWords}.`,
+  );
   reasons.push(`Deployment ${name} has no spec.replicas: the autoscale rule owns the pod count, so an apply never resets it.`);
   return envelope('Deployment', service, {
     spec: {
