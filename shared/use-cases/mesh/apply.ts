@@ -6,7 +6,7 @@ import type { Caller, MeshPorts } from '#ports/ports.ts';
 import { recordedChange } from '#use-cases/recorded-change.ts';
 import { applyObjects, pruneObjects, readLive, refOf, refuseForeign, type ServiceTarget } from './apply-objects.ts';
 import type { ApplyResult, ApplyStep, ObjectChange } from './apply-result.ts';
-import { ensureService, podsStep, refuseOtherWorkload, scaleToMin, syncRule } from './deploy-workload.ts';
+import { ensureService, podsStep, refuseOtherWorkload, ruleInputOf, scaleToMin, syncRule } from './deploy-workload.ts';
 import { syncBreakerAlarm } from './mesh-alarm.ts';
 import { applyParsedPolicy } from './policies.ts';
 import { renderFor } from './reapply.ts';
@@ -77,7 +77,10 @@ async function deployService(ports: MeshPorts, caller: Caller, parsed: ParsedMan
   const live = await readLive(ports, cluster, rendered.objects);
   refuseForeign(name, rendered.objects, live);
   const deployment = rendered.objects.some((o) => o.kind === 'Deployment');
-  if (deployment) await refuseOtherWorkload(ports, target, nameField(parsed.format));
+  if (deployment) {
+    await refuseOtherWorkload(ports, target, nameField(parsed.format));
+    ruleInputOf(manifest, parsed.format === 'chapter-12-service' ? 'scaling' : 'spec.scaling');
+  }
 
   const why = `${parsed.format} manifest ${name} applied by ${caller.actor}`;
   const steps: ApplyStep[] = [];

@@ -1,6 +1,8 @@
-import { ConflictError } from '#domain/errors.ts';
+import { ConflictError, ValidationError } from '#domain/errors.ts';
 import type { MeshService, ScalingSpec } from '#domain/mesh/canonical.ts';
 import type { Rule } from '#domain/model.ts';
+import { type CreateRuleInput, createRuleSchema } from '#domain/schemas.ts';
+import { parseInput } from '#domain/validation.ts';
 import type { Caller, MeshPorts } from '#ports/ports.ts';
 import { recordedChange } from '#use-cases/recorded-change.ts';
 import { createRule, deleteRule, updateRule } from '#use-cases/rules.ts';
@@ -57,6 +59,30 @@ export async function ensureService(ports: MeshPorts, caller: Caller, target: Se
   );
 }
 
+/**
+ * The autoscale rule `scaling` becomes, checked with the rules API's own schema before anything
+ * is applied (a bound the rule refuses is a 400 on the manifest's scaling field, not a half-done apply).
+ */
+export function ruleInputOf(manifest: MeshService, scalingField: string): CreateRuleInput | undefined {
+  const scaling = manifest.spec.scaling;
+  if (!scaling) return undefined;
+  const input = {
+    service: manifest.metadata.name,
+    name: meshRuleName(manifest.metadata.name),
+    minReplicas: scaling.min,
+    maxReplicas: scaling.max,
+    trigger: { metric: CPU_METRIC.metricName, threshold: scaling.cpuPercent },
+  };
+  try {
+    return parseInput(createRuleSchema, input);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    const fields: Record<string, string> = { minReplicas: 'min', maxReplicas: 'max', 'trigger.threshold': 'cpuPercent' };
+    const field = fields[err.field ?? ''];
+    throw new ValidationError(`${scalingField}: ${err.message}`, field ? `${scalingField}.${field}` : scalingField);
+  }
+}
+
 const sameScaling = (rule: Rule, scaling: ScalingSpec) =>
   rule.minReplicas === scaling.min &&
   rule.maxReplicas === scaling.max &&
@@ -80,12 +106,7 @@ export async function syncRule(ports: MeshPorts, caller: Caller, manifest: MeshS
   const text = `Auto-scaler set (${scaling.min}-${scaling.max})`;
   const trigger = { metric: CPU_METRIC.metricName, threshold: scaling.cpuPercent };
   if (!rule) {
-    const created = (await createRule(
-      ports,
-      caller,
-      { service: name, name: meshRuleName(name), minReplicas: scaling.min, maxReplicas: scaling.max, trigger },
-      { dryRun: false },
-    )) as Rule;
+    const created = (await createRule(ports, caller, ruleInputOf(manifest, 'scaling') as CreateRuleInput, { dryRun: false })) as Rule;
     return { ruleId: created.ruleId, step: { ok: true, text } };
   }
   if (!sameScaling(rule, scaling))

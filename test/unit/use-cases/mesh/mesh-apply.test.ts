@@ -87,6 +87,16 @@ describe('applyManifest: chapter 12’s receipt.hms.yml', () => {
   });
 });
 
+describe('applyManifest refuses before writing', () => {
+  it('a scaling bound the autoscale rule would refuse is a 4xx naming the manifest’s field, with nothing applied', async () => {
+    const { ports } = fresh();
+    const err = await apply(ports, seed('receipt.hms.yml').replace('max: 10', 'max: 20000')).catch((e: unknown) => e);
+    expect(err).toMatchObject({ field: 'scaling.max' });
+    expect(ports.mesh.writes).toEqual([]);
+    expect(ports.audit.records).toEqual([]);
+  });
+});
+
 describe('applyManifest: chapter 10’s notification.yaml', () => {
   it('an object the file no longer asks for is pruned (the DestinationRule without circuit_breaker), audited', async () => {
     const { ports } = fresh();
