@@ -37,6 +37,8 @@ export interface SandboxOptions {
   clock?: Clock;
   /** Seconds between alarm re-evaluations, as CloudWatch evaluates every period even without new data. */
   alarmEvaluationSeconds?: number;
+  /** When the simulated mesh's root CA (the cacerts Secret made at the cluster's first start) expires; 10 years by default. */
+  meshRootCaNotAfter?: Date;
   /** The simulated cluster's nodes: pods per node, node-group ceiling, provisioning delay. */
   capacity?: Partial<CapacityOptions>;
   /** The region whose Fargate rates price pods; us-east-1 by default. */

@@ -80,7 +80,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const clock = options.clock ?? systemClock;
   // The cluster persists beside dynalite (k8s-sim/persistence.ts); only a cluster started afresh gets the seed.
   const stateFile = options.persistState === false ? undefined : join(dataDir, 'k8s-sim.json');
-  const kube = await startSandboxKube(dataDir, { podReadyDelayMs, capacity, clock, stateFile });
+  const meshRootCa = { notAfter: options.meshRootCaNotAfter };
+  const kube = await startSandboxKube(dataDir, { podReadyDelayMs, capacity, clock, stateFile, meshRootCa });
   const { simulator: k8s, token: k8sToken } = kube;
   if (!k8s.resumed) {
     for (const d of seedDeployments) k8s.seedDeployment({ ...d });

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { parseDocument } from 'yaml';
 import type { Clock } from '#ports/clock.ts';
 import { APPLY_PATCH } from './k8s-sim/apply-options.ts';
+import { ensureMeshRootCa, type MeshRootCaOptions } from './k8s-sim/mesh-root-ca.ts';
 import { readSnapshot, SnapshotWriter } from './k8s-sim/persistence.ts';
 import { renderStatus } from './k8s-sim/render.ts';
 import { SimStatusError } from './k8s-sim/request-parsing.ts';
@@ -42,6 +43,8 @@ export interface K8sSimulatorOptions {
   stateFile?: string;
   /** How long after a change the state file is written; 200 ms by default. A kill -9 loses at most this window. */
   persistDebounceMs?: number;
+  /** The mesh root CA made at the cluster's first start (k8s-sim/mesh-root-ca.ts): notAfter for tests of its expiry. */
+  meshRootCa?: MeshRootCaOptions;
   /** Serve HTTPS with this certificate and key (PEM), as a real API server does; plain HTTP without. */
   tls?: { certPem: string; keyPem: string };
 }
@@ -123,6 +126,7 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
   };
   const writer = options.stateFile === undefined ? undefined : new SnapshotWriter(options.stateFile, take, options.persistDebounceMs ?? 200);
   if (writer) state.onChange(() => writer.changed());
+  await ensureMeshRootCa(state, options.meshRootCa);
   const faults: (FaultSpec & { remaining: number })[] = [];
   const listeners = new Set<(event: SimRequestEvent) => void>();
 

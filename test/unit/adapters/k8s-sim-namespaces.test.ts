@@ -19,7 +19,7 @@ describe('namespaces in the simulator', () => {
 
   it('have a creationTimestamp and status.phase Active', async () => {
     const list = await get(sim, '/api/v1/namespaces');
-    expect(list.body.items.map((n: any) => n.metadata.name)).toEqual(['benefits', 'default', 'kube-system']);
+    expect(list.body.items.map((n: any) => n.metadata.name)).toEqual(['benefits', 'default', 'istio-system', 'kube-system']);
     for (const ns of list.body.items) {
       expect(ns.status.phase).toBe('Active');
       expect(ns.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -34,6 +34,7 @@ describe('namespaces in the simulator', () => {
     expect(table.body.rows.map((r: any) => r.cells.slice(0, 2))).toEqual([
       ['benefits', 'Active'],
       ['default', 'Active'],
+      ['istio-system', 'Active'],
       ['kube-system', 'Active'],
     ]);
     expect(table.body.rows[0].cells[2]).toMatch(/^\d+s$/);

@@ -17,23 +17,8 @@ export function podIp(pod: SimPod): string | undefined {
   return `10.${244 + ((n >> 16) & 3)}.${(n >> 8) & 255}.${n & 255}`;
 }
 
-interface SliceMeta {
-  content: string;
-  resourceVersion: string;
-  uid: string;
-  creationTimestamp: string;
-}
-
-const known = new WeakMap<SimState, Map<string, SliceMeta>>();
-const uidFrom = (text: string) => {
-  const hex = createHash('sha256').update(text).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-};
-
 /** The EndpointSlices of the Services in a namespace (or all), as the controller keeps them now. */
 export function derivedSlices(state: SimState, namespace?: string): Json[] {
-  const metas = known.get(state) ?? new Map<string, SliceMeta>();
-  known.set(state, metas);
   const slices: Json[] = [];
   for (const service of state.objects.list('services', namespace)) {
     const selector = field(service, 'spec', 'selector');
@@ -55,18 +40,7 @@ export function derivedSlices(state: SimState, namespace?: string): Json[] {
       .update(String(field(service, 'metadata', 'uid')))
       .digest('hex')
       .slice(0, 5)}`;
-    const key = `${ns}/${name}`;
-    const content = JSON.stringify(body);
-    let meta = metas.get(key);
-    if (!meta || meta.content !== content) {
-      meta = {
-        content,
-        resourceVersion: state.objects.bumpVersion(),
-        uid: meta?.uid ?? uidFrom(`endpointslice/${key}/${String(field(service, 'metadata', 'uid'))}`),
-        creationTimestamp: meta?.creationTimestamp ?? state.timestamp(),
-      };
-      metas.set(key, meta);
-    }
+    const meta = state.objects.derivedMeta(`endpointslices/${ns}/${name}`, JSON.stringify(body), state.timestamp());
     const labels = { 'kubernetes.io/service-name': serviceName, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' };
     const ownerReferences = [
       { apiVersion: 'v1', kind: 'Service', name: serviceName, uid: field(service, 'metadata', 'uid'), controller: true, blockOwnerDeletion: true },

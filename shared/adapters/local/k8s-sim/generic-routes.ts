@@ -11,6 +11,8 @@ import { derivedSlices } from './endpoint-slices.ts';
 import { applyConfiguration, contentOf, recordUpdate, specOf, type WriteContext } from './field-manager.ts';
 import { GENERIC_KINDS, type GenericKind } from './generic-kinds.ts';
 import { GENERIC_PRINTERS } from './generic-tables.ts';
+import { rootCertConfigMaps } from './mesh-root-ca.ts';
+import { namespaces } from './namespaces.ts';
 import { renderList, renderStatus } from './render.ts';
 import {
   alreadyExists,
@@ -79,13 +81,19 @@ function list(kind: GenericKind, state: SimState, req: SimRequest, ns: string | 
 /** Stored objects, and for EndpointSlices the controller's own (endpoint-slices.ts). */
 export function objectsOf(kind: GenericKind, state: SimState, ns: string | undefined): Json[] {
   const stored = state.objects.list(kind.resource.plural, ns);
-  return kind.resource.plural === 'endpointslices' ? [...derivedSlices(state, ns), ...stored] : stored;
+  if (kind.resource.plural === 'endpointslices') return [...derivedSlices(state, ns), ...stored];
+  if (kind.resource.plural !== 'configmaps') return stored;
+  const all = namespaces(state);
+  const derived = rootCertConfigMaps(state, ns === undefined ? all : all.filter((n) => n === ns));
+  return [...stored, ...derived].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
 }
 
+const keyOf = (o: Json) => `${String(field(o, 'metadata', 'namespace'))}/${String(field(o, 'metadata', 'name'))}`;
+
 function existing(kind: GenericKind, state: SimState, ns: string, name: string): Json {
-  const found =
-    state.objects.get(kind.resource.plural, ns, name) ??
-    (kind.resource.plural === 'endpointslices' ? derivedSlices(state, ns).find((o) => field(o, 'metadata', 'name') === name) : undefined);
+  const derived = () =>
+    ['endpointslices', 'configmaps'].includes(kind.resource.plural) ? objectsOf(kind, state, ns).find((o) => field(o, 'metadata', 'name') === name) : undefined;
+  const found = state.objects.get(kind.resource.plural, ns, name) ?? derived();
   if (!found) throw notFound(resourceName(kind), name);
   return found;
 }

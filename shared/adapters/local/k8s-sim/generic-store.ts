@@ -2,6 +2,7 @@
  * The objects the simulator keeps whole (generic-kinds.ts), by kind, namespace and name. Every
  * stored change takes the cluster's next resourceVersion, so lists, watches and Deployments share one counter.
  */
+import { randomUUID } from 'node:crypto';
 import type { Json } from './request-parsing.ts';
 
 const keyOf = (plural: string, namespace: string, name: string) => `${plural}/${namespace}/${name}`;
@@ -9,6 +10,7 @@ const metaOf = (object: Json) => object.metadata as { name: string; namespace: s
 
 export class GenericObjects {
   private readonly objects = new Map<string, Json>();
+  private readonly derived = new Map<string, { content: string; meta: { uid: string; resourceVersion: string; creationTimestamp: string } }>();
 
   constructor(private readonly nextVersion: () => string) {}
 
@@ -33,9 +35,16 @@ export class GenericObjects {
     return object;
   }
 
-  /** A new resourceVersion for an object derived rather than stored (endpoint-slices.ts). */
-  bumpVersion(): string {
-    return this.nextVersion();
+  /**
+   * The metadata of an object derived rather than stored (EndpointSlices, the root-cert ConfigMaps):
+   * a stable uid and creationTimestamp, and a resourceVersion that moves when its content does.
+   */
+  derivedMeta(key: string, content: string, now: string): { uid: string; resourceVersion: string; creationTimestamp: string } {
+    const last = this.derived.get(key);
+    if (last?.content === content) return last.meta;
+    const meta = { uid: last?.meta.uid ?? randomUUID(), resourceVersion: this.nextVersion(), creationTimestamp: last?.meta.creationTimestamp ?? now };
+    this.derived.set(key, { content, meta });
+    return meta;
   }
 
   remove(plural: string, namespace: string, name: string): void {

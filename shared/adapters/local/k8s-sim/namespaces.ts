@@ -40,7 +40,8 @@ export function getNamespace(state: SimState, req: SimRequest, _ns: string, name
   return { status: 200, body: renderNamespace(state, name) };
 }
 
-function namespaces(state: SimState): string[] {
+/** The namespaces that exist now. */
+export function namespaces(state: SimState): string[] {
   const names = new Set(ALWAYS);
   for (const d of state.allDeployments()) names.add(d.namespace);
   for (const h of state.allHpas()) names.add(h.namespace);
