@@ -81,6 +81,31 @@ describe('the local data plane: outlier detection and connection limits', () => 
     expect(Object.values(half.proxy.ejections()).flat()).toHaveLength(1);
   });
 
+  it('balances across every pod, ejected or not, once fewer than minHealthPercent are healthy (panic mode)', async () => {
+    const h = await proxyHarness((o) => {
+      o.virtualServices.push(noRetries);
+      o.destinationRules.push(outlier({ minHealthPercent: 60 }));
+    });
+    await h.fleet.set('receipt-svc-a', { errorRate: 1 });
+    await podsAnswering(h, 3); // a ejected: 1 of 2 healthy is 50 %, under 60 %
+    expect(Object.values(h.proxy.ejections()).flat()).toHaveLength(1);
+    const answers = await podsAnswering(h, 4);
+    expect(answers.filter((a) => a === 'receipt-svc-b')).toHaveLength(2);
+    expect(answers.filter((a) => a.startsWith('500'))).toHaveLength(2);
+  });
+
+  it('answers 503 UO at once when http2MaxRequests requests are outstanding, whatever the connections', async () => {
+    const h = await proxyHarness((o) => {
+      o.virtualServices.push(noRetries);
+      o.destinationRules.push(destinationRule('receipt-svc', { connectionPool: { http: { http2MaxRequests: 1 } } }));
+    });
+    await h.fleet.set('receipt-svc-a', { latencyMs: 150 });
+    await h.fleet.set('receipt-svc-b', { latencyMs: 150 });
+    const answers = await Promise.all([h.call(URL_80), h.call(URL_80)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 503]);
+    expect(answers.find((a) => a.status === 503)!.headers['x-envoy-overloaded']).toBe('true');
+  });
+
   it('answers 503 UO with x-envoy-overloaded when requests overflow maxConnections plus http1MaxPendingRequests', async () => {
     const h = await proxyHarness((o) => {
       o.virtualServices.push(noRetries);
