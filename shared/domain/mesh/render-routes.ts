@@ -48,7 +48,11 @@ function describe(what: string, { retries, timeoutMs }: Resilience): string {
       : retries === 0
         ? 'retries: 0 is retries.attempts 0, so no retry'
         : `retries: ${retries} is retries.attempts ${retries} on ${RETRY_ON}, each try on another pod${
-            timeoutMs === undefined ? '' : `, perTryTimeout ${durationOf(timeoutMs / (retries + 1))} so all ${retries + 1} tries fit in the timeout`
+            timeoutMs === undefined
+              ? ''
+              : Math.floor(timeoutMs / (retries + 1)) >= 1
+                ? `, perTryTimeout ${durationOf(timeoutMs / (retries + 1))} so all ${retries + 1} tries fit in the timeout`
+                : `, perTryTimeout 1ms (Istio's least), so the timeout ends the request before every try can run`
           }`;
   const timeoutWords = timeoutMs === undefined ? 'no timeout' : `timeoutMs: ${timeoutMs} is timeout ${durationOf(timeoutMs)}`;
   return `${what}: ${retryWords}; ${timeoutWords}.`;

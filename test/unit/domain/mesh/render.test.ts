@@ -82,6 +82,18 @@ describe('renderService', () => {
     expect(find(set.objects, 'AuthorizationPolicy')?.spec.rules).toEqual([{ from: [{ source: { namespaces: ['default', 'irs'] } }] }]);
   });
 
+  it('splits the timeout over the tries, and says so truthfully when it is too short to split', () => {
+    const svc = service('manifests/notification.yaml');
+    const route = (timeoutMs: number) => {
+      const set = renderService(input({ ...svc, spec: { ...svc.spec, timeoutMs } }));
+      return { http: find(set.objects, 'VirtualService')?.spec.http[0], reasons: set.reasons.join('\n') };
+    };
+    expect(route(900).http).toMatchObject({ timeout: '900ms', retries: { attempts: 3, perTryTimeout: '225ms' } });
+    expect(route(900).reasons).toMatch(/perTryTimeout 225ms so all 4 tries fit in the timeout/);
+    expect(route(2).http).toMatchObject({ timeout: '2ms', retries: { perTryTimeout: '1ms' } });
+    expect(route(2).reasons).toMatch(/the timeout ends the request before every try can run/);
+  });
+
   it('answers a pause with a first directResponse route of 503 Service Paused that carries no retry', () => {
     const svc = service('fraud-scanner.yaml');
     const pause = {
