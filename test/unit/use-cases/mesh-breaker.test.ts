@@ -7,6 +7,7 @@ import { closeBreaker, tripBreaker } from '#use-cases/mesh/breaker.ts';
 import { expireDue } from '#use-cases/mesh/mesh-expiry.ts';
 import { meshStatus } from '#use-cases/mesh/mesh-status.ts';
 import { reapplyService } from '#use-cases/mesh/reapply.ts';
+import { Crash } from './crash-harness.ts';
 import type { MemoryScheduler } from './memory-ports.ts';
 import { firstRouteAnswer, meshPorts, operator, registerSeed } from './mesh-ports.ts';
 
@@ -109,5 +110,32 @@ describe('the errorPercent breaker', () => {
     ]);
     expect(status.permissive).toEqual([]);
     expect(status.certificates).toContain('hms-sys issues none');
+  });
+});
+
+describe('a breaker whose function stops at any point', () => {
+  const WRAPPED = ['mesh', 'meshStore', 'meshScheduler', 'audit', 'auditOutbox'] as const;
+
+  it('is finished or left closed by the next tick, and never stays open past its window by more than a tick', async () => {
+    const rehearsal = new Crash();
+    await tripBreaker(rehearsal.wrapAll(ports, WRAPPED), controller, ALARM);
+    const total = rehearsal.calls.length;
+    const start = clock.current;
+    for (let at = 0; at <= total; at += 1) {
+      const breaker = await ports.meshStore.get('breaker', 'fraud-scanner');
+      if (breaker) await ports.meshStore.delete('breaker', 'fraud-scanner', breaker.version);
+      await reapplyService(ports, 'fraud-scanner', operator, { dryRun: false, why: 'reset between runs' });
+      clock.current = start;
+      const where = `killed before call ${at} of ${total}`;
+      await tripBreaker(new Crash(at).wrapAll(ports, WRAPPED), controller, ALARM).catch(() => undefined);
+      await expireDue(ports, controller);
+      const open = await ports.meshStore.get('breaker', 'fraud-scanner');
+      expect(await firstRouteAnswer(ports, 'fraud-scanner'), where).toBe(open ? '503 Service Unavailable: circuit open' : null);
+      if (open) expect(schedule()?.payload, where).toMatchObject({ action: 'close-breaker', until: open.until });
+      seconds(30);
+      await expireDue(ports, controller);
+      expect(await firstRouteAnswer(ports, 'fraud-scanner'), `${where}, a tick after its window`).toBeNull();
+      expect(await ports.meshStore.get('breaker', 'fraud-scanner'), where).toBeNull();
+    }
   });
 });
