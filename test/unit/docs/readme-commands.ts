@@ -29,3 +29,16 @@ export function hmsSysInvocations(line: string): string[][] {
     [...rest!.trim().matchAll(/<[^>]*>|"[^"]*"|'[^']*'|\S+/g)].map(([word]) => word!.replace(/^(["'])(.*)\1$/, '$2')),
   );
 }
+
+/** A text's fenced blocks as they read: each ```bash block's commands, with the plain ``` output block after it, if any. */
+export function blocksOf(text: string): Array<{ commands: string[]; output?: string[] }> {
+  const out: Array<{ commands: string[]; output?: string[] }> = [];
+  for (const [, bash, body = ''] of text.matchAll(/```(bash)?\n([\s\S]*?)```/g)) {
+    if (bash) out.push({ commands: bashCommands(`\`\`\`bash\n${body}\`\`\``) });
+    else {
+      const last = out.at(-1);
+      if (last) last.output = body.trimEnd().split('\n');
+    }
+  }
+  return out;
+}
