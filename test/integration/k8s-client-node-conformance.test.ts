@@ -76,7 +76,14 @@ describe('@kubernetes/client-node 1.4 against the sandbox simulator', () => {
   it("answers discovery in the client's APIVersions, APIGroupList, APIResourceList and VersionInfo", async () => {
     expect((await kc.makeApiClient(CoreApi).getAPIVersions()).versions).toEqual(['v1']);
     const groups = await kc.makeApiClient(ApisApi).getAPIVersions();
-    expect(groups.groups.map((g) => g.name).sort()).toEqual(['apps', 'autoscaling', 'scheduling.k8s.io']);
+    expect(groups.groups.map((g) => g.name).sort()).toEqual([
+      'apps',
+      'autoscaling',
+      'discovery.k8s.io',
+      'networking.istio.io',
+      'scheduling.k8s.io',
+      'security.istio.io',
+    ]);
     const resources = await apps.getAPIResources();
     expect(resources.resources.find((r) => r.name === 'deployments')?.verbs).toContain('watch');
     expect((await kc.makeApiClient(VersionApi).getCode()).major).toBe('1');
@@ -84,6 +91,8 @@ describe('@kubernetes/client-node 1.4 against the sandbox simulator', () => {
       ['/api', 'V1APIVersions'],
       ['/apis', 'V1APIGroupList'],
       ['/apis/apps/v1', 'V1APIResourceList'],
+      ['/api/v1', 'V1APIResourceList'],
+      ['/apis/networking.istio.io/v1', 'V1APIResourceList'],
       ['/version', 'VersionInfo'],
     ] as const) {
       expect(unknownFields((await rawGet(kc, path)).body, type), path).toEqual([]);

@@ -1,7 +1,7 @@
 /**
  * `kubectl get` columns of the generic kinds: the API server's printers for Services, EndpointSlices,
  * ConfigMaps and Secrets (pkg/printers/internalversion/printers.go), and for Istio's kinds the
- * additionalPrinterColumns of their CRDs (a missing value is a null cell, which kubectl shows as <none>).
+ * additionalPrinterColumns of their CRDs (a missing value is a null cell, which kubectl leaves blank).
  */
 import { field, isObject, type Json } from './request-parsing.ts';
 import type { SimState } from './state.ts';
