@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { responseChecker } from '../unit/functions/openapi-responses.ts';
 import { labelled, live, seed, sendFile } from './mesh-fixture.ts';
 import { useSandbox } from './sandbox-fixture.ts';
 
@@ -76,5 +77,25 @@ describe('POST /manifests', () => {
     expect(answer.body.error.code).toBe('not_managed_by_hms_sys');
     expect(await labelled(sb, 'benefits', 'eligibility-api')).toEqual([]);
     expect((await sb.http('GET', '/registry/eligibility-api')).status).toBe(404);
+  });
+});
+
+describe('the mesh answers match the served OpenAPI document', () => {
+  it('for an apply, its dry run, the registry, the policies, a pause and the status', async () => {
+    const { check } = responseChecker((await sb.http('GET', '/openapi.json')).body);
+    const expectDocumented = (method: string, template: string, answer: { status: number; body: unknown }) =>
+      expect(check(method, template, answer.status, answer.body), JSON.stringify(answer.body)).toBeNull();
+    expectDocumented('POST', '/manifests', await sendFile(sb, '/manifests', RECEIPT));
+    expectDocumented('POST', '/manifests', await sendFile(sb, '/manifests?dryRun=true', RECEIPT));
+    expectDocumented('POST', '/manifests', await sendFile(sb, '/manifests', 'port: [', 'application/yaml'));
+    expectDocumented('GET', '/registry', await sb.http('GET', '/registry'));
+    expectDocumented('GET', '/registry/{name}', await sb.http('GET', '/registry/receipt-svc'));
+    expectDocumented('GET', '/registry/{name}', await sb.http('GET', '/registry/nobody'));
+    expectDocumented('GET', '/policies', await sb.http('GET', '/policies'));
+    expectDocumented('POST', '/policies/pause', await sb.http('POST', '/policies/pause?dryRun=true', { service: 'receipt-svc', durationMin: 30 }));
+    expectDocumented('POST', '/policies/pause', await sb.http('POST', '/policies/pause', { service: 'receipt-svc', durationMin: 30 }));
+    expectDocumented('GET', '/policies/pause', await sb.http('GET', '/policies/pause'));
+    expectDocumented('GET', '/mesh/status', await sb.http('GET', '/mesh/status'));
+    expectDocumented('DELETE', '/policies/pause/{service}', await sb.http('DELETE', '/policies/pause/receipt-svc'));
   });
 });

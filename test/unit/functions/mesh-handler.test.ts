@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ApiEvent, ApiResult } from '#functions/http/http.ts';
 import { createMeshHandler } from '#functions/mesh/mesh.ts';
 import { meshRoutes } from '#functions/mesh/triggers.ts';
@@ -144,5 +144,37 @@ describe('the mesh function off HTTP', () => {
     const report = (await handler(tick, lambdaContext('mesh'))) as { pauses: number };
     expect(report.pauses).toBe(0);
     await expect(handler({ nothing: true }, lambdaContext('mesh'))).rejects.toThrow(/not a mesh command/);
+  });
+});
+
+describe('the mesh Lambda entry', () => {
+  const environment = {
+    AWS_REGION: 'us-gov-west-1',
+    STATE_TABLE: 'state',
+    AUDIT_TABLE: 'audit',
+    HMS_CLUSTERS: 'agency-prod',
+    HMS_ACTOR: 'role/hms-sys-mesh',
+    HMS_MESH_NAMESPACES: 'benefits,irs',
+    MESH_SCHEDULE_GROUP: 'hms-sys-mesh',
+    MESH_FUNCTION_ARN: 'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:hms-sys-mesh',
+    SCHEDULER_ROLE_ARN: 'arn:aws-us-gov:iam::123456789012:role/hms-sys-scheduler',
+    SCHEDULER_DLQ_ARN: 'arn:aws-us-gov:sqs:us-gov-west-1:123456789012:hms-sys-scheduler-dlq',
+    EVENT_BUS_NAME: 'hms-sys',
+  };
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it('loads with the environment the stack sets, touching no AWS service', async () => {
+    for (const [key, value] of Object.entries(environment)) vi.stubEnv(key, value);
+    const entry = await import('../../../functions/mesh/handler.ts');
+    expect(typeof entry.handler).toBe('function');
+  });
+
+  it('fails at init, naming a missing mesh variable', async () => {
+    for (const [key, value] of Object.entries(environment)) vi.stubEnv(key, value);
+    vi.stubEnv('HMS_MESH_NAMESPACES', '');
+    await expect(import('../../../functions/mesh/handler.ts')).rejects.toThrow('environment variable HMS_MESH_NAMESPACES is required');
   });
 });
