@@ -108,6 +108,7 @@ describe("the local data plane's configuration, read from the API server", () =>
       services: [],
       endpointSlices: [endpointSlice('notification-svc', 7000, [own])],
       pods: [meshed, starting],
+      authorizationPolicies: [],
     });
     expect(podTargets(snapshot).sort((a, b) => a.address.localeCompare(b.address))).toEqual([
       { pod: 'notification-svc-1', namespace: 'default', service: 'notification-svc', address: '10.2.0.1' },

@@ -113,6 +113,7 @@ export async function proxyHarness(setup: (objects: MeshObjects) => void): Promi
     services: [service('receipt-svc', 8080)],
     endpointSlices: [endpointSlice('receipt-svc', 8080, [a, b])],
     pods: [a, b, caller],
+    authorizationPolicies: [],
   };
   setup(objects);
   const clock = { ms: Date.parse('2026-01-01T00:00:00Z') };

@@ -24,6 +24,7 @@ const LISTS: Record<keyof MeshObjects, string[]> = {
   serviceEntries: ['/apis/networking.istio.io/v1/serviceentries'],
   services: ['/api/v1/services'],
   endpointSlices: ['/apis/discovery.k8s.io/v1/endpointslices'],
+  authorizationPolicies: ['/apis/security.istio.io/v1/authorizationpolicies'],
   pods: [selected({ [MESH_JOIN_LABEL]: 'enabled' }), selected(MESH_MODE_LABELS.sidecar), selected(MESH_MODE_LABELS.ambient)],
 };
 
@@ -34,6 +35,7 @@ const KIND_OF: Record<keyof MeshObjects, string> = {
   services: 'Service',
   endpointSlices: 'EndpointSlice',
   pods: 'Pod',
+  authorizationPolicies: 'AuthorizationPolicy',
 };
 
 export interface EnforcedObject {
@@ -203,5 +205,5 @@ export class ConfigSource {
 const versionOf = (items: KubeObject[]) => items.map((i) => `${i.metadata.uid ?? i.metadata.name}@${i.metadata.resourceVersion ?? ''}`).join(',');
 
 function emptyObjects(): MeshObjects {
-  return { virtualServices: [], destinationRules: [], serviceEntries: [], services: [], endpointSlices: [], pods: [] };
+  return { virtualServices: [], destinationRules: [], serviceEntries: [], services: [], endpointSlices: [], pods: [], authorizationPolicies: [] };
 }

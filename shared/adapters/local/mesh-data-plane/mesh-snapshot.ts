@@ -17,12 +17,15 @@ export interface MeshObjects {
   services: KubeObject[];
   endpointSlices: KubeObject[];
   pods: KubeObject[];
+  authorizationPolicies: KubeObject[];
 }
 
 export interface UpstreamEndpoint {
   address: string;
   port: number;
   pod?: string;
+  /** The pod's namespace, when the endpoint is a pod. */
+  namespace?: string;
   labels: Record<string, string>;
 }
 
@@ -121,10 +124,12 @@ export class MeshSnapshot {
     return { key: `outbound|${port}|${subset ?? ''}|${host}`, service: name, namespace, endpoints, policy };
   }
 
-  /** The labels and namespace of a calling workload named by the proxy's basic-auth user. */
-  sourceOf(workload: string): { labels: Record<string, string>; namespace: string } {
+  /** The labels, namespace and service account of a calling workload named by the proxy's basic-auth user; known: a pod of it exists. */
+  sourceOf(workload: string): { labels: Record<string, string>; namespace: string; serviceAccount: string; known: boolean } {
     const pod = this.objects.pods.find((p) => p.metadata.labels?.app === workload) ?? this.objects.pods.find((p) => p.metadata.name.startsWith(`${workload}-`));
-    return pod ? { labels: { ...(pod.metadata.labels ?? {}) }, namespace: ns(pod) } : { labels: { app: workload }, namespace: 'unknown' };
+    if (!pod) return { labels: { app: workload }, namespace: 'unknown', serviceAccount: 'default', known: false };
+    const serviceAccount = (pod as Any).spec?.serviceAccountName ?? 'default';
+    return { labels: { ...(pod.metadata.labels ?? {}) }, namespace: ns(pod), serviceAccount, known: true };
   }
 
   private serviceEntryFor(host: string): KubeObject | undefined {
@@ -187,6 +192,6 @@ export class MeshSnapshot {
 
   private endpoint(address: string, port: number, namespace: string, podName?: string): UpstreamEndpoint {
     const pod = podName ? this.podsByName.get(`${namespace}/${podName}`) : undefined;
-    return { address, port, ...(podName ? { pod: podName } : {}), labels: { ...(pod?.metadata.labels ?? {}) } };
+    return { address, port, ...(podName ? { pod: podName, namespace } : {}), labels: { ...(pod?.metadata.labels ?? {}) } };
   }
 }

@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { isAllowed } from './authorization.ts';
 import type { MeshSnapshot, UpstreamEndpoint } from './mesh-snapshot.ts';
 import { qualifyHost } from './mesh-snapshot.ts';
 import { readBody, requestId, requestTarget, serviceNameOf, sleep, sourceWorkload } from './proxy-request.ts';
@@ -38,6 +39,10 @@ export interface ProxyOptions {
 }
 
 const MAX_BODY = 1_048_576;
+/** Envoy's RBAC filter's answer at the destination. */
+const RBAC_DENIED: AttemptResult = { kind: 'response', status: 403, headers: { 'content-type': 'text/plain' }, body: Buffer.from('RBAC: access denied') };
+
+type Caller = ReturnType<MeshSnapshot['sourceOf']>;
 
 interface Answer {
   status: number;
@@ -84,7 +89,7 @@ export class MeshProxy {
     const body = await readBody(req, MAX_BODY);
     const snapshot = this.options.snapshot();
     const source = sourceWorkload(req.headers['proxy-authorization']);
-    const caller = source ? snapshot.sourceOf(source) : { labels: {}, namespace: 'unknown' };
+    const caller: Caller = source ? snapshot.sourceOf(source) : { labels: {}, namespace: 'unknown', serviceAccount: 'default', known: false };
     const target = requestTarget(req);
     let answer: Answer;
     if (!target) answer = local({ status: 400, body: 'the request names no host: send it through the proxy with an absolute URL', flag: 'DPE' }, '-', '-');
@@ -108,7 +113,7 @@ export class MeshProxy {
       const named = serviceNameOf(host, vs?.metadata.namespace);
       if (!action) answer = local({ status: 404, body: '', flag: 'NR' }, named.service, named.namespace);
       else if (action.kind === 'direct') answer = local({ status: action.status, body: action.body, flag: '-' }, named.service, named.namespace);
-      else answer = await this.route(action, request, { req, body, host, source: source ?? 'unknown', sourceNamespace: caller.namespace }, named);
+      else answer = await this.route(action, request, { req, body, host, source: source ?? 'unknown', sourceNamespace: caller.namespace, caller }, named);
     }
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
@@ -125,6 +130,13 @@ export class MeshProxy {
       },
       performance.now() - started,
     );
+  }
+
+  /** The destination sidecar's AuthorizationPolicy check, for a caller whose workload is known (else it carries no identity to check). */
+  private denied(call: { caller: Caller }, endpoint: UpstreamEndpoint, request: RouteRequest): boolean {
+    if (!call.caller.known || endpoint.namespace === undefined) return false;
+    const policies = this.options.snapshot().objects.authorizationPolicies;
+    return !isAllowed(policies, { namespace: endpoint.namespace, labels: endpoint.labels, caller: call.caller, method: request.method, path: request.path });
   }
 
   /** The destination's own report of a try its pod answered (Istio's reporter="destination"). */
@@ -147,7 +159,7 @@ export class MeshProxy {
   private async route(
     action: Extract<RouteAction, { kind: 'route' }>,
     request: RouteRequest,
-    call: { req: http.IncomingMessage; body: Buffer; host: string; source: string; sourceNamespace: string },
+    call: { req: http.IncomingMessage; body: Buffer; host: string; source: string; sourceNamespace: string; caller: Caller },
     named: { service: string; namespace: string },
   ): Promise<Answer> {
     // Envoy picks the weighted cluster once per request; its retries stay in that cluster.
@@ -181,18 +193,20 @@ export class MeshProxy {
         const tryStarted = performance.now();
         let result: AttemptResult;
         try {
-          result = address
-            ? await sendAttempt({
-                target: address,
-                method: request.method,
-                path: request.path,
-                headers: { ...headers, ...(retriesDone > 0 ? { 'x-envoy-attempt-count': String(retriesDone + 1) } : {}) },
-                body: call.body,
-                ...(retry.perTryTimeoutMs === undefined ? {} : { timeoutMs: retry.perTryTimeoutMs }),
-                signal: deadline.signal,
-                agent: this.agent,
-              })
-            : { kind: 'connect-failure' };
+          result = this.denied(call, endpoint, request)
+            ? RBAC_DENIED
+            : address
+              ? await sendAttempt({
+                  target: address,
+                  method: request.method,
+                  path: request.path,
+                  headers: { ...headers, ...(retriesDone > 0 ? { 'x-envoy-attempt-count': String(retriesDone + 1) } : {}) },
+                  body: call.body,
+                  ...(retry.perTryTimeoutMs === undefined ? {} : { timeoutMs: retry.perTryTimeoutMs }),
+                  signal: deadline.signal,
+                  agent: this.agent,
+                })
+              : { kind: 'connect-failure' };
         } finally {
           cluster.release();
         }
