@@ -35,6 +35,8 @@ export interface MeshSamples {
 const seed = (file: string) => readFileSync(new URL(`../fixtures/seeds/${file}`, import.meta.url), 'utf8');
 
 export async function measureMesh(p: MeshBenchParameters): Promise<MeshSamples> {
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const clock = new OffsetClock();
   const sandbox = await startSandbox({
     clock,
@@ -43,6 +45,7 @@ export async function measureMesh(p: MeshBenchParameters): Promise<MeshSamples> 
     reconcileSeconds: 3_600,
     alarmEvaluationSeconds: 3_600,
     meterSeconds: 3_600,
+    burstTickSeconds: 3_600,
   });
   const { plane, own } = await dataPlaneOf(sandbox, clock);
   const api = apiClient(sandbox.url, sandbox.tokens.admin!);
