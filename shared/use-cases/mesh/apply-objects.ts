@@ -11,6 +11,7 @@ import {
 } from '#domain/mesh/kube-resources.ts';
 import { diffObjects } from '#domain/mesh/object-diff.ts';
 import type { ChangeProbe } from '#ports/audit-outbox.ts';
+import { ClusterConflictError } from '#ports/errors.ts';
 import type { Caller, MeshPorts } from '#ports/ports.ts';
 import type { ProbeAnswer } from '#use-cases/drain-audit-outbox.ts';
 import { record } from '#use-cases/record.ts';
@@ -78,7 +79,8 @@ export function refuseForeign(service: string, objects: KubeObject[], live: (Kub
 }
 
 /**
- * Server-side applies each object in order. An object that would change is applied under its
+ * Server-side applies each object in order, after a dry run of every object that would change
+ * (validation and field-ownership conflicts, all before the first write). An object that would change is applied under its
  * audit intent (recorded-change.ts, probe mesh-object); one whose diff is empty is applied too, as
  * a check, and only if the server changed it after all is that recorded. A dry run applies with
  * dryRun=All, so the API server validates every object, and stores nothing.
@@ -92,13 +94,22 @@ export async function applyObjects(
   options: ApplyObjectsOptions,
 ): Promise<ObjectChange[]> {
   const changes: ObjectChange[] = [];
+  const diffs = objects.map((desired, i) => diffObjects(live[i] ?? null, desired));
+  // Preflight: the API server validates every object that will change, and finds any field another
+  // manager owns, with dryRun=All before the first real write; a refusal leaves the cluster as it was.
+  for (const [i, desired] of objects.entries()) {
+    if (live[i] && diffs[i]?.length === 0) continue;
+    await ports.mesh.apply(target.cluster, desired, { dryRun: true }).catch((err: unknown) => {
+      throw conflictOf(err, desired);
+    });
+  }
   for (const [i, desired] of objects.entries()) {
     const before = live[i] ?? null;
-    const diff = diffObjects(before, desired);
+    const diff = diffs[i] ?? [];
     const ref = refOf(desired);
     const action = before === null ? 'created' : diff.length > 0 ? 'configured' : 'unchanged';
     if (options.dryRun) {
-      await ports.mesh.apply(target.cluster, desired, { dryRun: true });
+      if (action === 'unchanged') await ports.mesh.apply(target.cluster, desired, { dryRun: true });
       changes.push({ ref, action, diff, object: desired });
       continue;
     }
@@ -113,10 +124,25 @@ export async function applyObjects(
       ...planOf(target, desired, before, [options.why, ...diff.slice(0, MAX_DIFF_REASONS)]),
       probe: { kind: 'mesh-object', cluster: target.cluster, object: desired } satisfies ChangeProbe,
     };
-    await recordedChange(ports, caller, plan, () => ports.mesh.apply(target.cluster, desired));
+    await recordedChange(ports, caller, plan, () => ports.mesh.apply(target.cluster, desired)).catch((err: unknown) => {
+      throw conflictOf(err, desired);
+    });
     changes.push({ ref, action, diff, object: desired });
   }
   return changes;
+}
+
+/**
+ * A 409 on an apply: another field manager owns a field hms-sys sets, with another value (the
+ * server's Status names the manager and the field). hms-sys does not force it; the answer names the object.
+ */
+function conflictOf(err: unknown, desired: KubeObject): unknown {
+  if (!(err instanceof ClusterConflictError)) return err;
+  return new ConflictError(
+    `${nameOf(refOf(desired))}: ${err.message}. hms-sys applies without force, so it does not take over a field another manager set; remove that field's other owner (or the object) and apply again`,
+    `${desired.kind}/${desired.metadata.name}`,
+    'field_owned_by_another_manager',
+  );
 }
 
 function planOf(target: ServiceTarget, desired: KubeObject, before: KubeObject | null, reasons: string[]) {

@@ -128,6 +128,25 @@ describe('applyManifest: chapter 10’s notification.yaml', () => {
     expect(await ports.auditOutbox.list(10)).toEqual([]);
   });
 
+  it('a field another manager owns with another value is a 409 naming the object; hms-sys does not force it', async () => {
+    const { ports } = fresh();
+    await apply(ports, seed('manifests/notification.yaml'));
+    const ref = 'ServiceEntry/irs/notification-svc';
+    const entry = live(ports, ref);
+    await ports.mesh.applyAs(
+      'kubectl',
+      { apiVersion: entry.apiVersion, kind: entry.kind, metadata: { name: entry.metadata.name, namespace: 'irs' }, spec: { resolution: 'NONE' } },
+      { force: true },
+    );
+    const writes = [...ports.mesh.writes];
+    // The Service (applied before the ServiceEntry) would change too: the preflight stops it being written.
+    const err = await apply(ports, seed('manifests/notification.yaml').replace('port: 7000', 'port: 7001')).catch((e: unknown) => e);
+    expect(ports.mesh.writes).toEqual(writes);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as ConflictError).body().error).toMatchObject({ code: 'field_owned_by_another_manager', field: 'ServiceEntry/notification-svc' });
+    expect((live(ports, ref).spec as { resolution: string }).resolution).toBe('NONE');
+  });
+
   it('a name registered in another namespace is a 409 naming service.name, with nothing written', async () => {
     const { ports } = fresh();
     await apply(ports, seed('manifests/notification.yaml'));
