@@ -71,12 +71,19 @@ export const meshOpsCommands: Command[] = [
   {
     name: 'resume',
     summary: 'resume a paused service now',
-    usage: 'resume SERVICE',
-    options: {},
+    usage: 'resume SERVICE [--dry-run]',
+    options: { 'dry-run': { type: 'boolean' } },
+    describe: { 'dry-run': 'show the objects that would change, as YAML; change nothing' },
     run: async (ctx) => {
       const service = serviceOf(ctx, 'fraud-scanner');
-      const answer = (await ctx.api().call('DELETE', `/policies/pause/${encodeURIComponent(service)}`)) as { objects: ObjectChangeView[] };
+      const path = `/policies/pause/${encodeURIComponent(service)}${ctx.values['dry-run'] ? '?dryRun=true' : ''}`;
+      const answer = (await ctx.api().call('DELETE', path)) as { dryRun?: boolean; objects: ObjectChangeView[] };
       if (ctx.output === 'json') return print(answer, 'json');
+      if (answer.dryRun) {
+        console.log(`dry run, nothing changed: ${service} would be resumed`);
+        for (const line of objectLines(answer.objects, true)) console.log(line);
+        return;
+      }
       console.log(`✓ ${service} resumed: calls reach its pods again`);
       for (const line of objectLines(answer.objects, false)) console.log(line);
     },

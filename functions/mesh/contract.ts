@@ -33,6 +33,6 @@ export const meshContract = {
   listPolicies: { query: none },
   pauseService: { query: mutation, body: pauseBody },
   listPauses: { query: none },
-  resumeService: { query: none, path: { service: dnsLabel } },
+  resumeService: { query: mutation, path: { service: dnsLabel } },
   meshStatus: { query: none },
 } satisfies Record<MeshOperationId, OperationContract>;

@@ -23,6 +23,6 @@ export const meshOperations: OperationTable<MeshOperationId, MeshPorts> = {
   listPolicies: async (r) => ({ policies: await listPolicies(r.ports) }),
   pauseService: (r) => pauseService(r.ports, r.caller, r.body, { dryRun: r.dryRun }),
   listPauses: async (r) => ({ pauses: await listPauses(r.ports) }),
-  resumeService: (r) => resumeService(r.ports, r.caller, r.path.service),
+  resumeService: (r) => resumeService(r.ports, r.caller, r.path.service, { dryRun: r.dryRun }),
   meshStatus: (r) => meshStatus(r.ports),
 };

@@ -163,6 +163,9 @@ export const meshResponses = {
     dryRun: previewOf({ wouldPause: pause, objects: z.array(objectChange) }),
   },
   listPauses: { ok: z.object({ pauses: z.array(z.object({ ...pause.shape, expired: z.optional(z.literal(true)) })) }) },
-  resumeService: { ok: z.object({ resumed: str, objects: z.array(objectChange) }) },
+  resumeService: {
+    ok: z.object({ resumed: str, objects: z.array(objectChange) }),
+    dryRun: previewOf({ wouldResume: pause, objects: z.array(objectChange) }),
+  },
   meshStatus: { ok: meshStatusAnswer },
 };

@@ -8,16 +8,15 @@ import type { ObjectChange } from './apply-result.ts';
 const routeNames = (object: KubeObject | undefined): string[] =>
   ((object?.spec as { http?: { name?: string }[] } | undefined)?.http ?? []).map((route, index) => route.name ?? `#${index}`);
 
+type RenderState = { pause?: Pause | undefined; breaker?: Breaker | undefined };
+
 /**
- * What a pause or an open breaker would change, for a dry run: the service rendered as it is now
- * and as it would be, and each object that differs, with its routes before and after. Nothing is
- * applied; only the first http route of the VirtualService changes, so that is what the diff names.
+ * What a pause, a resume or an open breaker would change, for a dry run: the service rendered in
+ * the state `from` and in the state `to`, and each object that differs, with its routes before and
+ * after. Nothing is applied; only the first http route of the VirtualService changes, so that is
+ * what the diff names.
  */
-export async function previewChange(
-  ports: MeshPorts,
-  entry: RegistryEntry,
-  state: { pause?: Pause | undefined; breaker?: Breaker | undefined },
-): Promise<ObjectChange[]> {
+export async function previewChange(ports: MeshPorts, entry: RegistryEntry, from: RenderState, to: RenderState): Promise<ObjectChange[]> {
   const [policies, services] = await Promise.all([ports.meshStore.list('policy'), ports.meshStore.list('service')]);
   const input = {
     service: entry.manifest,
@@ -26,8 +25,10 @@ export async function previewChange(
     policies: policies.map((p) => p.policy).filter((p) => p.spec.destination === entry.name),
     sourceNamespaces: Object.fromEntries(services.map((s) => [s.name, s.namespace])),
   };
-  const now = renderService(input).objects;
-  const next = renderService({ ...input, ...(state.pause ? { pause: state.pause } : {}), ...(state.breaker ? { breaker: state.breaker } : {}) }).objects;
+  const render = (state: RenderState) =>
+    renderService({ ...input, ...(state.pause ? { pause: state.pause } : {}), ...(state.breaker ? { breaker: state.breaker } : {}) }).objects;
+  const now = render(from);
+  const next = render(to);
   const changes: ObjectChange[] = [];
   for (const object of next) {
     const before = now.find((o) => o.kind === object.kind && o.metadata.name === object.metadata.name);

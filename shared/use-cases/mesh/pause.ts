@@ -53,7 +53,11 @@ export async function pauseService(ports: MeshPorts, caller: Caller, body: Pause
     createdAt: existing && inForce(existing, now) ? existing.createdAt : now.toISOString(),
     version: (existing?.version ?? 0) + 1,
   };
-  if (options.dryRun) return { dryRun: true, wouldPause: pause, objects: await previewChange(ports, entry, { pause }) };
+  if (options.dryRun) {
+    const breaker = await ports.meshStore.get('breaker', entry.name);
+    const open = breaker && inForce(breaker, now) ? breaker : undefined;
+    return { dryRun: true, wouldPause: pause, objects: await previewChange(ports, entry, { breaker: open }, { pause, breaker: open }) };
+  }
 
   await saveTimed(ports, caller, 'pause', pause, existing?.version ?? null, {
     action: existing && inForce(existing, now) ? 'mesh.pause.extend' : 'mesh.pause',
@@ -87,10 +91,18 @@ export async function listPauses(ports: MeshPorts): Promise<(Pause & { expired?:
   return pauses.sort((a, b) => Date.parse(a.until) - Date.parse(b.until)).map((p) => (inForce(p, now) && !p.endedAt ? p : { ...p, expired: true as const }));
 }
 
-/** Resumes a paused service now (DELETE /policies/pause/{service}), audited with who. */
-export async function resumeService(ports: MeshPorts, caller: Caller, service: string) {
+/** Resumes a paused service now (DELETE /policies/pause/{service}), audited with who; a dry run shows what would change. */
+export async function resumeService(ports: MeshPorts, caller: Caller, service: string, options: { dryRun: boolean } = { dryRun: false }) {
   const pause = await ports.meshStore.get('pause', service);
   if (!pause) throw new NotFoundError(`a pause of ${service}`, 'service');
+  if (options.dryRun) {
+    const entry = await meshEntry(ports, service);
+    const now = ports.clock.now();
+    const breaker = await ports.meshStore.get('breaker', service);
+    const open = breaker && inForce(breaker, now) ? breaker : undefined;
+    const shown = inForce(pause, now) ? pause : undefined;
+    return { dryRun: true, wouldResume: pause, objects: await previewChange(ports, entry, { pause: shown, breaker: open }, { breaker: open }) };
+  }
   const objects = await endPause(ports, caller, pause, `resumed by ${caller.actor} before its end at ${pause.until}`);
   return { resumed: service, objects };
 }

@@ -89,6 +89,14 @@ describe('ending a pause', () => {
     expect(record?.actor).toBe('user/lead@irs.gov');
   });
 
+  it('shows on a dry run of a resume the route that would go, and resumes nothing', async () => {
+    const answer = await resumeService(ports, operator, 'fraud-scanner', { dryRun: true });
+    expect(answer).toMatchObject({ dryRun: true, wouldResume: { service: 'fraud-scanner' } });
+    expect('objects' in answer && answer.objects.map((o) => [o.ref.kind, o.diff])).toEqual([['VirtualService', ['http routes: pause, default -> default']]]);
+    expect(await firstRouteAnswer(ports, 'fraud-scanner')).toBe('503 Service Paused');
+    expect(await ports.meshStore.list('pause')).toHaveLength(1);
+  });
+
   it('ends when its schedule fires at its end, and not before', async () => {
     minutes(29);
     const early = await runMeshCommand(ports, controller, { action: 'resume', service: 'fraud-scanner', until: '2026-11-23T12:30:00.000Z' });
