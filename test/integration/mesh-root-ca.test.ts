@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { meshFunction } from '#functions/mesh/triggers.ts';
+import { useSandbox } from './sandbox-fixture.ts';
+
+const DAY_MS = 86_400_000;
+const notAfter = new Date(Date.now() + 20 * DAY_MS + 3_600_000);
+
+/** The event EventBridge delivers for the MeshRootCaCheck schedule (every 6 hours in AWS). */
+const rootCaCheckEvent = () => ({
+  version: '0',
+  id: randomUUID(),
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '000000000000',
+  time: new Date().toISOString(),
+  region: 'local',
+  resources: ['arn:aws:events:local:000000000000:rule/hms-sys-MeshRootCaCheck'],
+  detail: {},
+});
+
+describe('the mesh root CA check in the sandbox', () => {
+  const sb = useSandbox({ meshRootCaNotAfter: notAfter });
+  const runCheck = () => sb.sandbox.bus.invoke(meshFunction.name, sb.sandbox.mesh.handler, rootCaCheckEvent());
+  const alerts = async () => {
+    const { body } = await sb.http('GET', '/sandbox/events');
+    return (body.items as { detailType?: string; DetailType?: string; detail?: unknown; Detail?: string }[]).filter(
+      (e) => (e.detailType ?? e.DetailType) === 'Mesh Root CA Expiring',
+    );
+  };
+
+  it("alerts once a day on the simulated mesh's root 20 days from expiry: an event for the operator topic and an audit record", async () => {
+    const first = await runCheck();
+    expect(first.error).toBeUndefined();
+    expect(first.result).toMatchObject({ alerted: [expect.any(String)], alreadyAlerted: [] });
+    const result = first.result as { certificates: { daysLeft: number; notAfter: string; sources: string[] }[] };
+    const root = result.certificates.find((c) => c.sources.some((s) => s.startsWith('Secret istio-system/cacerts')));
+    expect(root?.daysLeft).toBe(20);
+    expect(root?.notAfter).toBe(new Date(Math.floor(notAfter.getTime() / 1000) * 1000).toISOString());
+    expect(await alerts()).toHaveLength(1);
+
+    const again = await runCheck();
+    expect(again.result).toMatchObject({ alerted: [], alreadyAlerted: [expect.any(String)] });
+    expect(await alerts()).toHaveLength(1);
+
+    const audit = await sb.http('GET', '/audit?limit=50');
+    const records = (audit.body.records as { action: string; actor: string; reasons: string[] }[]).filter((r) => r.action === 'mesh.root-ca.expiring');
+    expect(records).toHaveLength(1);
+    expect(records[0]?.reasons.join(' ')).toContain('in 20 days');
+  });
+});
