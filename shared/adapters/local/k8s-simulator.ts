@@ -192,7 +192,8 @@ export async function startK8sSimulator(options: K8sSimulatorOptions): Promise<K
         return emit({ method, path, status: 200, at: performance.now() });
       }
       const result = handleRequest(state, request);
-      send(result.status, result.body);
+      const warnings = result.warnings?.map((w) => `299 - ${JSON.stringify(w)}`);
+      send(result.status, result.body, warnings?.length ? { Warning: warnings } : {});
     } catch (err) {
       if (err instanceof SimStatusError) send(err.code, renderStatus(err.code, err.reason, err.message, err.details));
       else {

@@ -124,6 +124,29 @@ describe('server-side apply of the generic kinds in the simulator', () => {
     expect((await call(sim, 'GET', `${VS_PATH}/bad`)).status).toBe(404);
   });
 
+  it('refuses fields the CRD does not declare with fieldValidation=Strict, and drops them otherwise (with a warning by default)', async () => {
+    const object = virtualService('unknown', { hosts: ['unknown'], hostz: ['typo'], http: [{ route: [{ destination: { host: 'unknown', weigth: 5 } }] }] });
+    const strict = await apply(sim, `${VS_PATH}/unknown`, object, 'fieldManager=hms-sys&fieldValidation=Strict');
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe('strict decoding error: unknown field "spec.hostz", unknown field "spec.http[0].route[0].destination.weigth"');
+    expect((await call(sim, 'GET', `${VS_PATH}/unknown`)).status).toBe(404);
+    const send = (query: string) =>
+      fetch(`${sim.url}${VS_PATH}/unknown?${query}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/apply-patch+yaml' },
+        body: JSON.stringify(object),
+      });
+    const warned = await send('fieldManager=hms-sys');
+    expect(warned.status).toBe(201);
+    expect(warned.headers.get('warning')).toBe('299 - "unknown field \\"spec.hostz\\"", 299 - "unknown field \\"spec.http[0].route[0].destination.weigth\\""');
+    const stored = (await call(sim, 'GET', `${VS_PATH}/unknown`)).body;
+    expect(stored.spec).toEqual({ hosts: ['unknown'], http: [{ route: [{ destination: { host: 'unknown' } }] }] });
+    const ignored = await send('fieldManager=hms-sys&fieldValidation=Ignore');
+    expect(ignored.status).toBe(200);
+    expect(ignored.headers.get('warning')).toBeNull();
+    expect((await send('fieldManager=hms-sys&fieldValidation=Loose')).status).toBe(422);
+  });
+
   it('stores nothing on a dry run', async () => {
     const dry = await apply(sim, `${VS_PATH}/dry`, virtualService('dry', { hosts: ['dry'] }), 'fieldManager=hms-sys&dryRun=All');
     expect(dry.status).toBe(201);

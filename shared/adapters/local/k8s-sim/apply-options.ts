@@ -18,7 +18,9 @@ const invalidOptions = (kind: string, path: string, message: string) =>
   });
 
 /** The manager of a write: fieldManager, else the user agent up to its first '/', as the API server derives it. */
-export function writeOptions(req: SimRequest): { manager: string; force: boolean } {
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export function writeOptions(req: SimRequest): { manager: string; force: boolean; validation: FieldValidation } {
   const apply = isApplyPatch(req);
   const kind = req.method === 'POST' ? 'CreateOptions' : req.method === 'PATCH' ? 'PatchOptions' : 'UpdateOptions';
   const given = req.query.get('fieldManager');
@@ -35,7 +37,8 @@ export function writeOptions(req: SimRequest): { manager: string; force: boolean
     throw invalidOptions(kind, 'fieldValidation', `Unsupported value: ${JSON.stringify(validation)}: supported values: "Ignore", "Strict", "Warn"`);
   }
   const agent = req.userAgent?.split('/')[0]?.trim();
-  return { manager: given || agent || 'unknown', force };
+  // Warn when the request names none: https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation
+  return { manager: given || agent || 'unknown', force, validation: (validation || 'Warn') as FieldValidation };
 }
 
 /**

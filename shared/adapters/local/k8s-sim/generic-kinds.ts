@@ -5,6 +5,7 @@
  */
 import { type KubeResource, MESH_RESOURCES } from '#domain/mesh/kube-resources.ts';
 import type { KindSchema } from './field-sets.ts';
+import { unknownIstioFields } from './istio-fields.ts';
 import { validateIstioObject } from './istio-validation.ts';
 import { field, isObject, type Json, SimStatusError, stringMap } from './request-parsing.ts';
 
@@ -17,6 +18,8 @@ export interface GenericKind {
   defaults(object: Json, live: Json | undefined, allocate: () => string): void;
   /** Defaults the merge keys of an applied configuration's list elements (a Service port's protocol), so they match the stored ones. */
   keyDefaults?(applied: Json): void;
+  /** Fields the kind's schema does not declare, by path (Istio's kinds); none checked when absent. */
+  unknownFields?(object: Json): string[];
   /** Throws a 422 Invalid naming the field. */
   validate(object: Json, live: Json | undefined): void;
 }
@@ -188,6 +191,7 @@ const istio = (resource: KubeResource): GenericKind => ({
   schema: { lists: { ...METADATA_LISTS }, atomic: [] },
   generation: true,
   defaults: NONE,
+  unknownFields: (object) => unknownIstioFields(resource.kind, object),
   validate: (object) => validateIstioObject(resource.kind, object),
 });
 

@@ -11,6 +11,7 @@ import { derivedSlices } from './endpoint-slices.ts';
 import { applyConfiguration, contentOf, recordUpdate, specOf, type WriteContext } from './field-manager.ts';
 import { GENERIC_KINDS, type GenericKind } from './generic-kinds.ts';
 import { GENERIC_PRINTERS } from './generic-tables.ts';
+import { pruneFields } from './istio-fields.ts';
 import { rootCertConfigMaps } from './mesh-root-ca.ts';
 import { namespaces } from './namespaces.ts';
 import { renderList, renderStatus } from './render.ts';
@@ -124,7 +125,8 @@ function create(kind: GenericKind, state: SimState, req: SimRequest, ns: string)
   const metadata = isObject(rest.metadata) ? rest.metadata : {};
   const { uid: _u, resourceVersion: _r, creationTimestamp: _c, generation: _g, managedFields: _m, ...kept } = metadata;
   const object: Json = { ...rest, metadata: { ...kept, name, namespace: ns } };
-  return store(kind, state, req, undefined, object, recordUpdate(undefined, object, contextOf(kind, state, manager)));
+  const warnings = dropUnknown(kind, object, req);
+  return withWarnings(store(kind, state, req, undefined, object, recordUpdate(undefined, object, contextOf(kind, state, manager))), warnings);
 }
 
 function patch(kind: GenericKind, state: SimState, req: SimRequest, ns: string, name: string): SimResponse {
@@ -135,9 +137,10 @@ function patch(kind: GenericKind, state: SimState, req: SimRequest, ns: string, 
     const expect = { apiVersion: apiVersionOf(kind.resource), kind: kind.resource.kind, namespace: ns, name };
     const applied = appliedConfiguration(req.body, expect, field(live, 'metadata', 'resourceVersion') as string | undefined);
     kind.keyDefaults?.(applied);
+    const warnings = dropUnknown(kind, applied, req);
     const { object, changed } = applyConfiguration(live, applied, ctx, force);
-    if (live && !changed) return { status: 200, body: live };
-    return store(kind, state, req, live, object, (object.metadata as Json).managedFields as unknown[]);
+    if (live && !changed) return withWarnings({ status: 200, body: live }, warnings);
+    return withWarnings(store(kind, state, req, live, object, (object.metadata as Json).managedFields as unknown[]), warnings);
   }
   if (!live) throw notFound(resourceName(kind), name);
   if (kind.resource.group !== '' && req.contentType?.startsWith('application/strategic-merge-patch+json')) {
@@ -150,9 +153,27 @@ function patch(kind: GenericKind, state: SimState, req: SimRequest, ns: string, 
   }
   const meta = { name, resourceVersion: String(field(live, 'metadata', 'resourceVersion')) };
   const merged = applyPatch(req, structuredClone(live), meta, resourceName(kind));
-  if (contentOf(merged) === contentOf(live)) return { status: 200, body: live };
-  return store(kind, state, req, live, merged, recordUpdate(live, merged, ctx));
+  const warnings = dropUnknown(kind, merged, req);
+  if (contentOf(merged) === contentOf(live)) return withWarnings({ status: 200, body: live }, warnings);
+  return withWarnings(store(kind, state, req, live, merged, recordUpdate(live, merged, ctx)), warnings);
 }
+
+/**
+ * Fields the schema does not declare: with fieldValidation=Strict a 400 naming them all; otherwise
+ * dropped, with a warning each unless Ignore. https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation
+ */
+function dropUnknown(kind: GenericKind, object: Json, req: SimRequest): string[] {
+  const unknown = kind.unknownFields?.(object) ?? [];
+  if (unknown.length === 0) return [];
+  const { validation } = writeOptions(req);
+  if (validation === 'Strict') {
+    throw new SimStatusError(400, 'BadRequest', `strict decoding error: ${unknown.map((path) => `unknown field "${path}"`).join(', ')}`);
+  }
+  pruneFields(object, unknown);
+  return validation === 'Warn' ? unknown.map((path) => `unknown field "${path}"`) : [];
+}
+
+const withWarnings = (response: SimResponse, warnings: string[]): SimResponse => (warnings.length > 0 ? { ...response, warnings } : response);
 
 /** Defaults, validates and stores a write (or answers it as stored, on a dry run). */
 function store(kind: GenericKind, state: SimState, req: SimRequest, live: Json | undefined, object: Json, managedFields: unknown[]): SimResponse {

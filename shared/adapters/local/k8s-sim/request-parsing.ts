@@ -18,6 +18,8 @@ export interface SimRequest {
 export interface SimResponse {
   status: number;
   body: Json;
+  /** Warning headers (RFC 7234 299 warnings), as the API server sends for dropped unknown fields. */
+  warnings?: string[];
 }
 
 /** An API error; the server turns it into a Kubernetes Status object. */
