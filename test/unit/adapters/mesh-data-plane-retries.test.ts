@@ -11,7 +11,7 @@ describe('the local data plane: routes, retries and timeouts', () => {
     expect(answer.status).toBe(200);
     const body = JSON.parse(answer.body);
     expect(['receipt-svc-a', 'receipt-svc-b']).toContain(body.pod);
-    expect(body).toMatchObject({ service: 'receipt-svc', path: '/receipt', method: 'GET' });
+    expect(body).toMatchObject({ service: 'receipt-svc', path: '/receipt', method: 'GET', attempt: 1 });
     expect(body.requestId).toEqual(expect.any(String));
   });
 
@@ -22,7 +22,7 @@ describe('the local data plane: routes, retries and timeouts', () => {
     await h.fleet.set('receipt-svc-a', { fail: true });
     const answer = await h.call(URL_80);
     expect(answer.status).toBe(200);
-    expect(JSON.parse(answer.body).pod).toBe('receipt-svc-b');
+    expect(JSON.parse(answer.body)).toMatchObject({ pod: 'receipt-svc-b', attempt: 2 });
     // Round robin picked a first; the retry avoided it (Envoy's previous_hosts predicate).
     const flags = h.telemetry
       .snapshot()

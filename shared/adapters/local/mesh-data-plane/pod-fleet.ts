@@ -125,6 +125,8 @@ export class PodFleet {
       method: req.method,
       path: req.url,
       requestId: req.headers['x-request-id'] ?? null,
+      // Which try of the caller's proxy this is (1 for the first), as Istio's sidecars number them.
+      attempt: Number(req.headers['x-envoy-attempt-count'] ?? 1),
       ...(failing ? { error: 'injected error (hms-sys sandbox pod --error-rate)' } : {}),
     });
     const send = () => {

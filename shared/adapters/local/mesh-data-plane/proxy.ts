@@ -200,7 +200,8 @@ export class MeshProxy {
                   target: address,
                   method: request.method,
                   path: request.path,
-                  headers: { ...headers, ...(retriesDone > 0 ? { 'x-envoy-attempt-count': String(retriesDone + 1) } : {}) },
+                  // Istio's sidecars number every try (include_request_attempt_count), the first included.
+                  headers: { ...headers, 'x-envoy-attempt-count': String(retriesDone + 1) },
                   body: call.body,
                   ...(retry.perTryTimeoutMs === undefined ? {} : { timeoutMs: retry.perTryTimeoutMs }),
                   signal: deadline.signal,
