@@ -4,6 +4,7 @@ import {
   ConflictError,
   DependencyError,
   ForbiddenError,
+  NotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   UnauthorizedError,
@@ -16,6 +17,7 @@ import { httpErrors } from '#functions/http/http-handler.ts';
 import { DatabaseUnavailableError } from '#ports/database.ts';
 import {
   ClusterConflictError,
+  ClusterInvalidError,
   ClusterNotFoundError,
   ClusterUnavailableError,
   DependencyUnavailableError,
@@ -36,6 +38,7 @@ const cases: Array<[string, Error, number, string, string | null]> = [
   ['a validation error', new ValidationError('must be a number', 'minReplicas'), 400, 'validation_failed', 'minReplicas'],
   ['a missing token', new UnauthorizedError(), 401, 'unauthorized', null],
   ['a missing scope', new ForbiddenError('hms/rules.write'), 403, 'forbidden', null],
+  ['namespaces kept apart', new NotAllowedError('cross_namespace_denied', 'no policy opens it', 'from'), 403, 'cross_namespace_denied', 'from'],
   ['a missing entity', new NotFoundError('rule AR-1', 'id'), 404, 'not_found', 'id'],
   ['a conflict', new ConflictError('taken', 'name'), 409, 'conflict', 'name'],
   ['a body too large', new PayloadTooLargeError(10), 413, 'payload_too_large', null],
@@ -46,6 +49,7 @@ const cases: Array<[string, Error, number, string, string | null]> = [
   ['a missing Deployment', new ClusterNotFoundError('deployments.apps "x" not found'), 404, 'workload_not_found', 'deployment'],
   ['a missing EKS cluster', new ClusterNotFoundError('EKS cluster c does not exist', { object: 'cluster' }), 404, 'cluster_not_found', 'cluster'],
   ['a stale resourceVersion', new ClusterConflictError('stale'), 409, 'conflict', null],
+  ['an object the API server refused', new ClusterInvalidError('invalid', ['spec.http[0].timeout']), 422, 'invalid_object', 'spec.http[0].timeout'],
   ['an unreachable cluster', new ClusterUnavailableError('timed out', 503), 503, 'cluster_unavailable', null],
   ['a missing secret', new SecretNotFoundError('no such secret'), 404, 'not_found', null],
   ['a rotation in progress', new RotationInProgressError('pending', 'v2'), 409, 'conflict', null],
