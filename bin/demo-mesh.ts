@@ -12,7 +12,7 @@ quietSdkNodeVersionWarning();
 const { OffsetClock } = await import('#adapters/local/offset-clock.ts');
 const { startSandbox } = await import('#sandbox/sandbox.ts');
 const { apiClient } = await import('./client.ts');
-const { dataPlaneOf, enforced, httpCall, podsOf, until } = await import('./mesh-harness.ts');
+const { enforced, httpCall, podsOf, until } = await import('./mesh-harness.ts');
 type ApplyResult = import('#use-cases/mesh/apply-result.ts').ApplyResult;
 
 const seed = (file: string) => readFileSync(new URL(`../test/fixtures/seeds/${file}`, import.meta.url), 'utf8');
@@ -28,9 +28,7 @@ const sandbox = await startSandbox({
   burstTickSeconds: 3_600,
 });
 const api = apiClient(sandbox.url, sandbox.tokens.admin!);
-const { plane, own } = await dataPlaneOf(sandbox, clock);
-/** The mesh function's own schedules and tick, once the sandbox runs it (sandbox.mesh). */
-const meshFn = (sandbox as unknown as { mesh?: { scheduler: { fireDue(): Promise<void> }; tickNow(): Promise<unknown> } }).mesh;
+const plane = sandbox.meshDataPlane.dataPlane;
 const say = (text: string) => console.log(`\n${text}`);
 const line = (text: string) => console.log(`   ${text}`);
 const call = (url: string, source = 'demo-client', method = 'GET') =>
@@ -53,10 +51,8 @@ const ready = (service: string, count: number) =>
 /** Moves the sandbox clock and lets the mesh function's schedules and tick see it. */
 async function fastForward(ms: number) {
   clock.advance(ms);
-  if (meshFn) {
-    await meshFn.scheduler.fireDue();
-    await meshFn.tickNow();
-  }
+  await sandbox.mesh.scheduler.fireDue();
+  await sandbox.mesh.tickNow();
   await sandbox.bus.drain();
 }
 
@@ -74,7 +70,6 @@ async function step(title: string, run: () => Promise<string>) {
 }
 
 try {
-  if (own) line(`(the sandbox runs no data plane of its own: one was started here, proxy ${plane.proxyUrl})`);
   let receiptUrl = 'http://receipt-svc.mesh/receipt';
 
   await step('1. Chapter 12: receipt-svc from receipt.hms.yml, called through the mesh', async () => {
@@ -209,7 +204,6 @@ try {
 } catch (err) {
   console.error(`demo failed: ${(err as Error).message}`);
 } finally {
-  if (own) await plane.close();
   await sandbox.close();
 }
 

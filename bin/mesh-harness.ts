@@ -5,9 +5,7 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { type DataPlane, startDataPlane } from '#adapters/local/mesh-data-plane/data-plane.ts';
-import type { Clock } from '#ports/clock.ts';
-import type { Sandbox } from '#sandbox/sandbox-options.ts';
+import type { DataPlane } from '#adapters/local/mesh-data-plane/data-plane.ts';
 
 export interface MeshAnswer {
   status: number;
@@ -58,27 +56,6 @@ export function httpCall(url: string, options: { via?: string; source?: string; 
     req.on('error', reject);
     req.end(options.body);
   });
-}
-
-/**
- * The sandbox's data plane: the one the sandbox started (any property with a proxy URL, pods and
- * config, whatever its name), else one started here on free ports against the sandbox's simulator.
- */
-export async function dataPlaneOf(sandbox: Sandbox, clock: Clock): Promise<{ plane: DataPlane; own: boolean }> {
-  const isPlane = (v: unknown): v is DataPlane => typeof v === 'object' && v !== null && 'proxyUrl' in v && 'pods' in v && 'config' in v;
-  const values = Object.values(sandbox as unknown as Record<string, unknown>);
-  const nested = values.flatMap((v) => (typeof v === 'object' && v !== null ? Object.values(v as Record<string, unknown>) : []));
-  const found = [...values, ...nested].find(isPlane);
-  if (found) return { plane: found, own: false };
-  const k8s = sandbox.k8s as unknown as { url: string; token: string; caData?: string };
-  const plane = await startDataPlane({
-    kube: { url: k8s.url, token: k8s.token, ...(k8s.caData ? { caData: k8s.caData } : {}) },
-    clock,
-    proxyPort: 0,
-    statsPort: 0,
-    pollIntervalMs: 50,
-  });
-  return { plane, own: true };
 }
 
 /** The Ready pods the data plane serves for a service, by name. */

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { OffsetClock } from '#adapters/local/offset-clock.ts';
 import { startSandbox } from '#sandbox/sandbox.ts';
 import { apiClient } from '../../bin/client.ts';
-import { dataPlaneOf, enforced, httpCall, podsOf, until } from '../../bin/mesh-harness.ts';
+import { enforced, httpCall, podsOf, until } from '../../bin/mesh-harness.ts';
 import type { Figure } from './report.ts';
 import { percentile, round } from './stats.ts';
 
@@ -47,7 +47,7 @@ export async function measureMesh(p: MeshBenchParameters): Promise<MeshSamples> 
     meterSeconds: 3_600,
     burstTickSeconds: 3_600,
   });
-  const { plane, own } = await dataPlaneOf(sandbox, clock);
+  const plane = sandbox.meshDataPlane.dataPlane;
   const api = apiClient(sandbox.url, sandbox.tokens.admin!);
   const post = (path: string, text: string) => api.call('POST', path, text, 'application/yaml');
   const timed = async (run: () => Promise<unknown>) => {
@@ -105,7 +105,6 @@ export async function measureMesh(p: MeshBenchParameters): Promise<MeshSamples> 
     }
     return samples;
   } finally {
-    if (own) await plane.close();
     await sandbox.close();
   }
 }
