@@ -27,10 +27,15 @@ export type MeshEvent =
   | { kind: 'command'; command: MeshCommand }
   | { kind: 'tick'; id: string }
   | { kind: 'root-ca-check'; id: string }
+  /** A schedule whose rule name says neither (CloudFormation truncates long generated names): both run. */
+  | { kind: 'schedule'; id: string }
   | { kind: 'breaker-alarm'; id: string; alarmName: string; state: string };
 
-/** The schedule rule's name carries its trigger id (the local bus names it so; CDK's generated names keep the construct id). */
-const isRootCaCheck = (resources: string[] | undefined) => (resources ?? []).some((arn) => /:rule\/.*MeshRootCaCheck/.test(arn));
+/**
+ * The schedule rule's name carries its trigger id: the local bus names it so, and CloudFormation's
+ * generated names keep the construct id, unless a long stack name truncates it.
+ */
+const ruleNamed = (resources: string[] | undefined, id: string) => (resources ?? []).some((arn) => arn.includes(':rule/') && arn.includes(id));
 
 export function parseMeshEvent(event: unknown): MeshEvent {
   const command = commandSchema.safeParse(event);
@@ -43,5 +48,7 @@ export function parseMeshEvent(event: unknown): MeshEvent {
     if (!alarm.success) throw new ValidationError('an alarm state change without detail.alarmName and detail.state.value');
     return { kind: 'breaker-alarm', id, alarmName: alarm.data.detail.alarmName, state: alarm.data.detail.state.value };
   }
-  return isRootCaCheck(resources) ? { kind: 'root-ca-check', id } : { kind: 'tick', id };
+  if (ruleNamed(resources, 'MeshRootCaCheck')) return { kind: 'root-ca-check', id };
+  if (ruleNamed(resources, 'MeshTick') || resources === undefined) return { kind: 'tick', id };
+  return { kind: 'schedule', id };
 }

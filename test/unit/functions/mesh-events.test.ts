@@ -23,6 +23,10 @@ describe('parseMeshEvent', () => {
     });
     expect(parseMeshEvent(scheduled('MeshTick')).kind).toBe('tick');
     expect(parseMeshEvent(scheduled('MeshRootCaCheck')).kind).toBe('root-ca-check');
+    // A long stack name truncates CloudFormation's generated rule name: neither id is left in it.
+    expect(
+      parseMeshEvent({ ...scheduled('x'), resources: ['arn:aws:events:us-east-1:111122223333:rule/HmsSysGovCloudProductio-MeshTriggersMe-1ABC'] }).kind,
+    ).toBe('schedule');
     expect(
       parseMeshEvent({
         id: 'a1',
@@ -82,5 +86,10 @@ describe('the mesh function’s events', () => {
   it('runs the root CA check on its schedule', async () => {
     const result = await handler(scheduled('MeshRootCaCheck'), lambdaContext('mesh'));
     expect(result).toMatchObject({ warningDays: 30, certificates: [] });
+  });
+
+  it('runs both the tick and the root CA check for a schedule whose rule name says neither', async () => {
+    const result = await handler({ ...scheduled('x'), resources: ['arn:aws:events:us-east-1:111122223333:rule/HmsSys-Trunc-1ABC'] }, lambdaContext('mesh', 60));
+    expect(result).toMatchObject({ pauses: 0, breakers: 0, rootCa: { warningDays: 30 } });
   });
 });
