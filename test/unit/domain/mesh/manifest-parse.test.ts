@@ -227,6 +227,13 @@ describe('parseManifest: files an attacker or a slip would send', () => {
     expect(refusal('name: [unclosed\n')).toMatchObject({ code: 'invalid_yaml' });
   });
 
+  it('refuses __proto__ and YAML merge keys as unknown fields, polluting nothing', () => {
+    expect(refusal('name: a\nport: 80\n__proto__: {polluted: 1}\n')).toMatchObject({ code: 'unknown_field', field: '__proto__' });
+    expect(refusal('{"name":"a","port":80,"scaling":{"min":1,"max":2,"__proto__":{"polluted":1}}}')).toMatchObject({ field: 'scaling.__proto__' });
+    expect(refusal('name: a\nport: 80\n<<: {image: x}\n')).toMatchObject({ code: 'unknown_field', field: '<<' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('refuses a form-encoded body naming content-type', () => {
     expect(refusal(seed('receipt.hms.yml'), { contentType: 'application/x-www-form-urlencoded' })).toMatchObject({ field: 'content-type' });
     expect(parse(seed('receipt.hms.yml'), { contentType: 'application/yaml; charset=utf-8' }).format).toBe('chapter-12-service');
