@@ -1,4 +1,5 @@
 /** The simulator's HTTP plumbing: request and answer shapes, Kubernetes-style errors, and reading bodies and selectors. */
+import { labelMatcher } from './label-selector.ts';
 import type { SimContainer, SimContainerPort, SimHpa, SimPod } from './state.ts';
 
 export type Json = Record<string, unknown>;
@@ -64,11 +65,10 @@ export function parseFieldSelector(selector: string, supported: readonly string[
  * https://kubernetes.io/docs/concepts/overview/working-with-objects/field-selectors/#supported-fields
  */
 export function metadataFilter(query: URLSearchParams): (object: { name: string; namespace: string; labels?: Record<string, string> }) => boolean {
-  const labels = parseSelector(query.get('labelSelector') ?? '');
+  const labels = labelMatcher(query.get('labelSelector') ?? '');
   const fields = parseFieldSelector(query.get('fieldSelector') ?? '', ['metadata.name', 'metadata.namespace']);
   return (object) =>
-    labels.every(([k, v]) => object.labels?.[k] === v) &&
-    fields.every(({ key, equal, value }) => ((key === 'metadata.name' ? object.name : object.namespace) === value) === equal);
+    labels(object.labels) && fields.every(({ key, equal, value }) => ((key === 'metadata.name' ? object.name : object.namespace) === value) === equal);
 }
 
 /** limit and continue: the token is the offset of the next item. */
@@ -230,15 +230,6 @@ export function nameIn(body: Json, ns: string): string {
     throw new SimStatusError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
   }
   return name;
-}
-
-export function parseSelector(selector: string): [string, string][] {
-  if (selector === '') return [];
-  return selector.split(',').map((term) => {
-    const match = /^([^=!]+)==?([^=]*)$/.exec(term.trim());
-    if (!match) throw new SimStatusError(400, 'BadRequest', `unsupported label selector term: ${term}`);
-    return [match[1]!.trim(), match[2]!.trim()];
-  });
 }
 
 /** A path segment, percent-decoded; a malformed escape is the client's error, a 400. */

@@ -11,19 +11,10 @@ import {
 import { discovery } from './discovery.ts';
 import { genericRoutes } from './generic-routes.ts';
 import { createHpa, getHpa, listAllHpas, listHpas, patchHpa } from './hpa-routes.ts';
+import { labelMatcher } from './label-selector.ts';
 import { getNamespace, listNamespaces } from './namespaces.ts';
 import { renderList, renderNode, renderPod, renderPriorityClass } from './render.ts';
-import {
-  notFound,
-  page,
-  parseFieldSelector,
-  parseSelector,
-  pathSegment,
-  podField,
-  type SimRequest,
-  type SimResponse,
-  SimStatusError,
-} from './request-parsing.ts';
+import { notFound, page, parseFieldSelector, pathSegment, podField, type SimRequest, type SimResponse, SimStatusError } from './request-parsing.ts';
 import { type SimPod, type SimState, UnknownPriorityClassError } from './state.ts';
 import { nodePrinter, podPrinter, renderTable, tableVersion } from './tables.ts';
 
@@ -88,11 +79,9 @@ function listAllPods(state: SimState, req: SimRequest): SimResponse {
  * as a PodList or, when the Accept header asks, a Table.
  */
 function podList(state: SimState, req: SimRequest, pods: SimPod[]): SimResponse {
-  const labels = parseSelector(req.query.get('labelSelector') ?? '');
+  const labels = labelMatcher(req.query.get('labelSelector') ?? '');
   const fields = parseFieldSelector(req.query.get('fieldSelector') ?? '');
-  const matching = pods
-    .filter((p) => labels.every(([k, v]) => p.labels[k] === v))
-    .filter((p) => fields.every(({ key, equal, value }) => (podField(p, key) === value) === equal));
+  const matching = pods.filter((p) => labels(p.labels)).filter((p) => fields.every(({ key, equal, value }) => (podField(p, key) === value) === equal));
   const table = tableVersion(req);
   const { items, continueToken } = page(matching, req.query);
   if (table) return { status: 200, body: renderTable(state, req, table, podPrinter, items, continueToken) };
