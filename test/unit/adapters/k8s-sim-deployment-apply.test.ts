@@ -120,6 +120,17 @@ describe('server-side apply of Deployments in the simulator', () => {
     expect(forced.body.spec.template.spec.containers[0].image).toBe('ghcr.io/gov/receipt:1.0');
   });
 
+  it('records the creator of a Deployment made with POST, so an apply of another image conflicts with it', async () => {
+    const object = rendered('posted', { image: 'theirs:1' });
+    const created = await call(sim, 'POST', `${PATH}?fieldManager=kubectl-create`, object);
+    expect(created.status).toBe(201);
+    expect(created.body.metadata.managedFields).toMatchObject([{ manager: 'kubectl-create', operation: 'Update' }]);
+    const conflict = await apply(sim, 'posted', rendered('posted'));
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.message).toContain('conflict with "kubectl-create"');
+    expect((await apply(sim, 'posted', rendered('posted', { image: 'theirs:1' }))).status).toBe(200);
+  });
+
   it('stores nothing on a dry run', async () => {
     const dry = await apply(sim, 'dry', rendered('dry'), 'fieldManager=hms-sys&dryRun=All');
     expect(dry.status).toBe(201);

@@ -67,7 +67,11 @@ export function createDeployment(state: SimState, req: SimRequest, ns: string): 
     const revisions = { generation: 1, templateRevision: 1, observedGeneration: 1, observedRevision: 1, rollingOut: true, completedRollouts: 0 };
     return { status: 201, body: renderDeployment(state, preview({ ...spec, containers, priority, ...revisions })) };
   }
-  return { status: 201, body: renderDeployment(state, state.addDeployment(spec, { podsReady: false })) };
+  const created = state.addDeployment(spec, { podsReady: false });
+  // The creator (operation Update) owns every field the new Deployment has, defaults included.
+  const ctx = { manager: writeOptions(req).manager, apiVersion: 'apps/v1', now: state.timestamp(), schema: DEPLOYMENT_SCHEMA };
+  created.managedFields = recordUpdate(undefined, renderDeployment(state, created), ctx);
+  return { status: 201, body: renderDeployment(state, created) };
 }
 
 export function getDeployment(state: SimState, req: SimRequest, ns: string, name: string): SimResponse {
