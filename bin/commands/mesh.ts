@@ -39,12 +39,16 @@ export function applyLines(result: ApplyResult): string[] {
  */
 async function applyFile(ctx: CommandContext, file: string): Promise<void> {
   const text = readManifest(file);
-  const query = ctx.values['dry-run'] ? '?dryRun=true' : '';
+  const params = new URLSearchParams();
+  if (ctx.values['dry-run']) params.set('dryRun', 'true');
+  if (typeof ctx.values.namespace === 'string') params.set('namespace', ctx.values.namespace);
+  const query = params.size > 0 ? `?${params}` : '';
   const result = (await ctx.api().call('POST', `/manifests${query}`, text, contentTypeOf(file))) as ApplyResult;
   if (ctx.output === 'json') print(result, 'json');
   else for (const line of applyLines(result)) console.log(line);
 }
 
+const namespaceHelp = "the namespace of a file that names none (default: the deployment's, default in the sandbox); a file naming another is refused";
 const dryRunHelp = 'show every rendered object as YAML and its diff against the cluster; change nothing';
 const registryColumns = ['name', 'namespace', 'serviceVersion', 'port', 'meshUrl', 'mtls', 'cluster'];
 
@@ -52,9 +56,9 @@ export const meshCommands: Command[] = [
   {
     name: 'deploy',
     summary: 'deploy a service from its manifest (chapter 12’s receipt.hms.yml): rendered to Kubernetes and Istio objects, applied, registered',
-    usage: 'deploy FILE [--dry-run]',
-    options: { 'dry-run': { type: 'boolean' } },
-    describe: { 'dry-run': dryRunHelp },
+    usage: 'deploy FILE [--namespace NS] [--dry-run]',
+    options: { namespace: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    describe: { namespace: namespaceHelp, 'dry-run': dryRunHelp },
     run: async (ctx) => {
       const file = ctx.positionals[0];
       if (!file) throw new UsageError('a manifest file such as receipt.hms.yml is required');
@@ -64,9 +68,9 @@ export const meshCommands: Command[] = [
   {
     name: 'apply',
     summary: 'apply a mesh manifest or TrafficPolicy (any accepted format), live, with no restart',
-    usage: 'apply FILE [-f FILE] [--dry-run]',
-    options: { file: { type: 'string', short: 'f' }, 'dry-run': { type: 'boolean' } },
-    describe: { file: 'the file, as kubectl apply -f takes it (or give it as the argument)', 'dry-run': dryRunHelp },
+    usage: 'apply FILE [-f FILE] [--namespace NS] [--dry-run]',
+    options: { file: { type: 'string', short: 'f' }, namespace: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    describe: { file: 'the file, as kubectl apply -f takes it (or give it as the argument)', namespace: namespaceHelp, 'dry-run': dryRunHelp },
     run: async (ctx) => {
       const named = typeof ctx.values.file === 'string' ? ctx.values.file : undefined;
       const given = ctx.positionals[0];

@@ -13,6 +13,8 @@ export const MANIFEST_CONTENT_TYPES = ['application/yaml', 'application/x-yaml',
 export const manifestText = z.object({ text: z.string(), contentType: z.optional(z.string()) });
 
 const mutation = z.strictObject({ dryRun: dryRunSchema });
+/** `namespace`: the namespace of a file that names none (`hms-sys deploy --namespace`), instead of the deployment's default. */
+const applyQuery = z.strictObject({ dryRun: dryRunSchema, namespace: z.optional(dnsLabel) });
 const none = z.strictObject({});
 /** `from`: the calling service; discovery across namespaces only where a policy allows it. */
 const fromService = z.strictObject({ from: z.optional(dnsLabel) });
@@ -26,10 +28,10 @@ export const pauseBody = z.strictObject({
 
 /** The request contract of the mesh function's operations (merged into the one contract in functions/api/contract.ts). */
 export const meshContract = {
-  applyManifest: { query: mutation, body: manifestText, textBody: MANIFEST_CONTENT_TYPES, created: true },
+  applyManifest: { query: applyQuery, body: manifestText, textBody: MANIFEST_CONTENT_TYPES, created: true },
   listRegistry: { query: fromService },
   getRegistryEntry: { query: fromService, path: { name: dnsLabel } },
-  applyPolicy: { query: mutation, body: manifestText, textBody: MANIFEST_CONTENT_TYPES, created: true },
+  applyPolicy: { query: applyQuery, body: manifestText, textBody: MANIFEST_CONTENT_TYPES, created: true },
   listPolicies: { query: none },
   pauseService: { query: mutation, body: pauseBody },
   listPauses: { query: none },

@@ -77,7 +77,8 @@ describe('hms-sys deploy and apply', () => {
     const { api, calls } = recordingApi({ ...deployed, steps: [] });
     await run('apply', context({ file: RECEIPT, 'dry-run': true }, [], api));
     await run('apply', context({}, [RECEIPT], api));
-    expect(calls.map((c) => c.path)).toEqual(['/manifests?dryRun=true', '/manifests']);
+    await run('deploy', context({ namespace: 'irs', 'dry-run': true }, [RECEIPT], api));
+    expect(calls.map((c) => c.path)).toEqual(['/manifests?dryRun=true', '/manifests', '/manifests?dryRun=true&namespace=irs']);
     await expect(run('apply', context({ file: RECEIPT }, [RECEIPT], api))).rejects.toThrow(/give the file once/);
     await expect(run('apply', context({}, [], api))).rejects.toThrow(/apply -f FILE/);
     await expect(run('deploy', context({}, ['no-such.yml'], api))).rejects.toThrow(/cannot read no-such.yml: ENOENT/);

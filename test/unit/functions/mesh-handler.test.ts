@@ -111,6 +111,21 @@ describe('the mesh function over HTTP', () => {
     expect(await ports.meshStore.list('service')).toEqual([]);
   });
 
+  it('deploys a file that names no namespace into ?namespace=, refusing one not managed or differing from the file’s', async () => {
+    const { call, cluster } = setup();
+    const unmanaged = await call('POST', '/manifests?namespace=fema', WRITER, RECEIPT);
+    expect(unmanaged.status).toBe(422);
+    expect(unmanaged.body.error).toMatchObject({ code: 'namespace_not_managed', field: 'query.namespace' });
+    const differs = await call('POST', '/manifests?namespace=irs', WRITER, `namespace: default\n${RECEIPT}`);
+    expect(differs.status).toBe(400);
+    expect(differs.body.error).toMatchObject({ field: 'query.namespace', message: expect.stringMatching(/names namespace default, not irs/) });
+    expect(cluster.writes).toEqual([]);
+    const deployed = await call('POST', '/manifests?namespace=irs', WRITER, RECEIPT);
+    expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
+    expect(deployed.body.namespace).toBe('irs');
+    expect(cluster.writes.some((w) => w.startsWith('apply Service/irs/receipt-svc'))).toBe(true);
+  });
+
   it('pauses, lists and resumes a registered service, each answer as documented', async () => {
     const { call } = setup();
     await call('POST', '/manifests', WRITER, RECEIPT);
