@@ -14,6 +14,7 @@ import { FunctionNetwork } from './constructs/function-network.ts';
 import { HmsEventBus } from './constructs/hms-event-bus.ts';
 import { hmsFunctionName } from './constructs/hms-function.ts';
 import { LogStorage } from './constructs/log-storage.ts';
+import { MeshSchedules } from './constructs/mesh-schedules.ts';
 import { OperatorAlerts } from './constructs/operator-alerts.ts';
 import { SecretRotation } from './constructs/secret-rotation.ts';
 import { StateTables } from './constructs/state-tables.ts';
@@ -80,7 +81,14 @@ export class HmsSysStack extends Stack {
     const ownEventTriggers = declarations
       .flatMap((declaration) => declaration.triggers)
       .some((trigger) => trigger.kind === 'event' && matchesOwnEvents(trigger));
-    const eventBus = needed.has('events-publish') || ownEventTriggers ? new HmsEventBus(this, 'Events', { alerts, deadLetters }) : undefined;
+    const meshDeclaration = declarations.find((declaration) => declaration.needs.includes('cluster-mesh'));
+    const eventBus =
+      needed.has('events-publish') || ownEventTriggers
+        ? new HmsEventBus(this, 'Events', { alerts, deadLetters, meshAlerts: meshDeclaration !== undefined })
+        : undefined;
+    const meshSchedules = needed.has('mesh-schedules')
+      ? new MeshSchedules(this, 'MeshSchedules', { meshFunctionName: meshFunctionName(declarations), deadLetters })
+      : undefined;
 
     // Formatted from the fixed name, as the burst runner's is, so grants need not wait for the function.
     const rotation = declarations.find((declaration) => declaration.needs.includes('secrets-rotate'));
@@ -116,6 +124,7 @@ export class HmsSysStack extends Stack {
         fipsEndpoint,
         maxConcurrentRestarts: config.maxConcurrentRestarts,
         schedules,
+        meshSchedules,
         eventBus,
         rotationFunctionArn,
         auditArchive,
@@ -152,6 +161,7 @@ export class HmsSysStack extends Stack {
       value: `npx hms-sys rbac --namespaces ${config.namespaces.join(',')} | kubectl apply -f -`,
     });
     if (schedules !== undefined) new CfnOutput(this, 'BurstScheduleGroupName', { value: schedules.group.scheduleGroupName });
+    if (meshSchedules !== undefined) new CfnOutput(this, 'MeshScheduleGroupName', { value: meshSchedules.group.scheduleGroupName });
     if (eventBus !== undefined) {
       new CfnOutput(this, 'EventBusName', { description: 'hms.sys events (budget alerts) are published here', value: eventBus.bus.eventBusName });
     }
@@ -203,6 +213,15 @@ function burstRunnerName(declarations: readonly FunctionDeclaration[]): string {
     throw new Error(`a function needs one-shot schedules, but ${declared.burstRunnerFunction.name}, which they invoke, is not deployed`);
   }
   return hmsFunctionName(declared.burstRunnerFunction);
+}
+
+/** The deployed name of the one function with the mesh-schedules need, which its schedules invoke. */
+function meshFunctionName(declarations: readonly FunctionDeclaration[]): string {
+  const [owner, ...others] = declarations.filter((declaration) => declaration.needs.includes('mesh-schedules'));
+  if (owner === undefined || others.length > 0) {
+    throw new Error(`mesh schedules invoke the function that sets them: one function may have the need, not ${others.length + (owner ? 1 : 0)}`);
+  }
+  return hmsFunctionName(owner);
 }
 
 /** `reconciler` -> `Reconciler`. */

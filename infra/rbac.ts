@@ -7,15 +7,18 @@
  * derives and compares). Pure: the CDK app reads the group names, `hms-sys rbac` renders the manifest.
  */
 import { PLACEHOLDER_NAMESPACE, PLACEHOLDER_PRIORITY_CLASS } from '#ports/cluster.ts';
+import { ISTIO_NAMESPACE, MESH_GROUP } from './rbac-mesh.ts';
 
 /** How much of the cluster a controller's needs call for. */
-export type ClusterAccessLevel = 'read' | 'write' | 'capacity' | 'restart';
+export type ClusterAccessLevel = 'read' | 'write' | 'capacity' | 'restart' | 'mesh';
 
 /** One rule of a Role (rbac.authorization.k8s.io/v1 PolicyRule). */
 export interface PolicyRule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
   readonly verbs: readonly string[];
+  /** Only these objects (get, patch, delete; never list or create, which RBAC cannot limit by name). */
+  readonly resourceNames?: readonly string[];
 }
 
 /** A Kubernetes group an access entry names, and the Roles bound to it. */
@@ -28,6 +31,8 @@ export interface RbacGroup {
   readonly rules: readonly PolicyRule[];
   /** The Role in the placeholders' namespace, for the groups that touch placeholder Deployments. */
   readonly placeholderRules?: readonly PolicyRule[];
+  /** The Role in Istio's namespace, for the group that reads the mesh's CA there. */
+  readonly istioRules?: readonly PolicyRule[];
 }
 
 const rule = (apiGroup: string, resource: string, ...verbs: string[]): PolicyRule => Object.freeze({ apiGroups: [apiGroup], resources: [resource], verbs });
@@ -43,6 +48,7 @@ const rule = (apiGroup: string, resource: string, ...verbs: string[]): PolicyRul
  * restart (consumer restarter): read a Deployment, patch its pod template annotation (which rolls
  * its pods), and list the namespace's Deployments to count rollouts under way.
  * read (API, meter): read the scale, the Deployment and its Pending pods, and a placeholder's size.
+ * mesh (mesh function): the objects a manifest renders, by server-side apply (infra/rbac-mesh.ts).
  */
 export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Object.freeze({
   write: Object.freeze({
@@ -76,6 +82,7 @@ export const RBAC_GROUPS: Readonly<Record<ClusterAccessLevel, RbacGroup>> = Obje
     rules: Object.freeze([rule('apps', 'deployments/scale', 'get'), rule('apps', 'deployments', 'get'), rule('', 'pods', 'list')]),
     placeholderRules: Object.freeze([rule('apps', 'deployments', 'get')]),
   }),
+  mesh: MESH_GROUP,
 });
 
 /**
@@ -128,11 +135,12 @@ export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
   const bad = unique.filter((name) => !isNamespaceName(name));
   if (bad.length > 0) throw new RbacError(`not DNS-1123 labels: ${bad.map((name) => JSON.stringify(name)).join(', ')}`);
   if (unique.includes(PLACEHOLDER_NAMESPACE)) throw new RbacError(`${PLACEHOLDER_NAMESPACE} holds hms-sys placeholders only; it cannot hold workloads`);
-  const groups = [RBAC_GROUPS.capacity, RBAC_GROUPS.write, RBAC_GROUPS.restart, RBAC_GROUPS.read];
+  if (unique.includes(ISTIO_NAMESPACE)) throw new RbacError(`${ISTIO_NAMESPACE} is Istio's own namespace; it cannot hold workloads`);
+  const groups = [RBAC_GROUPS.capacity, RBAC_GROUPS.write, RBAC_GROUPS.restart, RBAC_GROUPS.read, RBAC_GROUPS.mesh];
   const roleAndBinding = (namespace: string, { group, roleName }: RbacGroup, rules: readonly PolicyRule[]): ManifestObject[] => {
     const metadata = { name: roleName, namespace, labels: LABELS };
     return [
-      { apiVersion: `${RBAC_API}/v1`, kind: 'Role', metadata, rules: rules.map((r) => ({ ...r })) },
+      { apiVersion: `${RBAC_API}/v1`, kind: 'Role', metadata, rules: rules.map((r) => ({ ...r }) as ManifestObject) },
       {
         apiVersion: `${RBAC_API}/v1`,
         kind: 'RoleBinding',
@@ -144,6 +152,7 @@ export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
   };
   const namespaced = unique.flatMap((namespace) => groups.flatMap((g) => roleAndBinding(namespace, g, g.rules)));
   const placeholders = groups.flatMap((g) => (g.placeholderRules ? roleAndBinding(PLACEHOLDER_NAMESPACE, g, g.placeholderRules) : []));
+  const istio = groups.flatMap((g) => (g.istioRules ? roleAndBinding(ISTIO_NAMESPACE, g, g.istioRules) : []));
   const clusterMetadata = { name: CAPACITY_CLUSTER_ROLE.name, labels: LABELS };
   return [
     {
@@ -170,6 +179,7 @@ export function rbacObjects(namespaces: readonly string[]): ManifestObject[] {
       roleRef: { kind: 'ClusterRole', name: CAPACITY_CLUSTER_ROLE.name, apiGroup: RBAC_API },
     },
     ...placeholders,
+    ...istio,
     ...namespaced,
   ];
 }
@@ -181,6 +191,7 @@ const HEADER = [
   '# lets them list nodes and pods for capacity checks. Burst placeholder Deployments live in',
   `# their own namespace, ${PLACEHOLDER_NAMESPACE}, the only one where hms-sys may create Deployments;`,
   '# the PriorityClass is the one placeholder pods run under, so that every other pod preempts them.',
+  `# The mesh group applies the Kubernetes and Istio objects of manifests, and in ${ISTIO_NAMESPACE} reads the mesh CA only.`,
   '# Apply it with kubectl before the first deploy, and again when namespaces change:',
   '#   npx hms-sys rbac --namespaces <ns1,ns2> | kubectl apply -f -',
 ];

@@ -11,6 +11,7 @@ import type { FunctionNetwork } from './function-network.ts';
 import type { HmsEventBus } from './hms-event-bus.ts';
 import { HmsFunction, hmsFunctionName } from './hms-function.ts';
 import type { LogStorage } from './log-storage.ts';
+import type { MeshSchedules } from './mesh-schedules.ts';
 import { grantNeeds } from './need-grants.ts';
 import type { StateTables } from './state-tables.ts';
 
@@ -47,6 +48,8 @@ export interface ControllerProps {
   readonly maxConcurrentRestarts: number;
   /** The burst schedule group and its role; required by the 'schedules' need. */
   readonly schedules?: BurstSchedules;
+  /** The mesh schedule group and its role; required by the 'mesh-schedules' need. */
+  readonly meshSchedules?: MeshSchedules;
   /** The hms-sys event bus; required by the 'events-publish' need and by triggers on hms.sys events. */
   readonly eventBus?: HmsEventBus;
   /** ARN of the deployed rotation function, which 'secrets-rotate-start' functions set on secrets they schedule. */
@@ -65,7 +68,7 @@ export class Controller extends Construct {
 
   constructor(scope: Construct, id: string, props: ControllerProps) {
     super(scope, id);
-    const { declaration, tables, deadLetters, schedules, eventBus } = props;
+    const { declaration, tables, deadLetters, schedules, meshSchedules, eventBus } = props;
     const needs = new Set(declaration.needs);
 
     this.fn = new HmsFunction(this, 'Function', {
@@ -85,7 +88,10 @@ export class Controller extends Construct {
         HMS_ACTOR: `role/${hmsFunctionName(declaration)}`,
         // Where one-shot schedules go and whom they invoke; what the bus is called.
         ...(needs.has('schedules') ? schedules?.environment : {}),
+        ...(needs.has('mesh-schedules') ? meshSchedules?.environment : {}),
         ...(needs.has('events-publish') ? eventBus?.environment : {}),
+        // The namespaces manifests render into (the mesh RBAC is bound in these) and their cluster.
+        ...(needs.has('cluster-mesh') ? { HMS_MESH_NAMESPACES: props.namespaces.join(','), HMS_MESH_CLUSTER: props.clusterName } : {}),
         // Node.js 20 and later do not load Lambda's CA bundle, which holds the RDS certificates.
         ...(needs.has('database') ? { NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE } : {}),
         ...(needs.has('cluster-restart') ? { HMS_MAX_CONCURRENT_RESTARTS: String(props.maxConcurrentRestarts) } : {}),
@@ -102,12 +108,14 @@ export class Controller extends Construct {
       tables,
       clusterName: props.clusterName,
       schedules,
+      meshSchedules,
       eventBus,
       rotationFunctionArn: props.rotationFunctionArn,
       auditArchive: props.auditArchive,
     });
     // The group is named in the environment as text, so the dependency is stated.
     if (needs.has('schedules') && schedules !== undefined) this.fn.function.node.addDependency(schedules.group);
+    if (needs.has('mesh-schedules') && meshSchedules !== undefined) this.fn.function.node.addDependency(meshSchedules.group);
 
     const level = clusterAccessLevel(declaration.needs);
     if (level !== undefined) {

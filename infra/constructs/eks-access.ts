@@ -6,14 +6,19 @@ import { type ClusterAccessLevel, kubernetesGroup } from '../rbac.ts';
 
 /**
  * The access a function's needs call for: capacity to run bursts, write to scale, restart to roll
- * Deployments, read to look, none otherwise. An access entry puts a role in one group, and the
- * restart group shares no calls with the others, so cluster-restart cannot be combined with them.
+ * Deployments, mesh to apply manifests' objects, read to look, none otherwise. An access entry puts
+ * a role in one group, and the restart and mesh groups are not supersets of the others, so
+ * cluster-restart and cluster-mesh cannot be combined with another cluster need.
  */
 export function clusterAccessLevel(needs: readonly Need[]): ClusterAccessLevel | undefined {
-  if (needs.includes('cluster-restart')) {
-    const others = needs.filter((need) => need.startsWith('cluster-') && need !== 'cluster-restart');
-    if (others.length > 0) throw new Error(`cluster-restart cannot be combined with ${others.join(', ')}: a role gets one Kubernetes group`);
-    return 'restart';
+  for (const [need, level] of [
+    ['cluster-restart', 'restart'],
+    ['cluster-mesh', 'mesh'],
+  ] as const) {
+    if (!needs.includes(need)) continue;
+    const others = needs.filter((n) => n.startsWith('cluster-') && n !== need);
+    if (others.length > 0) throw new Error(`${need} cannot be combined with ${others.join(', ')}: a role gets one Kubernetes group`);
+    return level;
   }
   if (needs.includes('cluster-capacity')) return 'capacity';
   if (needs.includes('cluster-write')) return 'write';

@@ -8,6 +8,7 @@ import { AUDIT_ARCHIVE_GRANTS } from './audit-archive-grants.ts';
 import { type BurstSchedules, SCHEDULE_GROUP_NAME } from './burst-schedules.ts';
 import type { HmsEventBus } from './hms-event-bus.ts';
 import type { ManagedPolicyRole } from './managed-policy-role.ts';
+import { MESH_SCHEDULE_GROUP_NAME, type MeshSchedules } from './mesh-schedules.ts';
 import { SECRET_GRANTS } from './secret-grants.ts';
 import type { StateTables } from './state-tables.ts';
 
@@ -17,6 +18,8 @@ export interface NeedResources {
   readonly clusterName: string;
   /** Required by the 'schedules' need. */
   readonly schedules?: BurstSchedules;
+  /** Required by the 'mesh-schedules' need. */
+  readonly meshSchedules?: MeshSchedules;
   /** Required by the 'events-publish' need. */
   readonly eventBus?: HmsEventBus;
   /** The deployed rotation function, the only one 'secrets-rotate-start' may put on a secret; absent when none is deployed. */
@@ -125,8 +128,13 @@ const GRANTS: Record<Need, NeedGrant> = {
   'cluster-capacity': describeCluster,
   'cluster-restart': describeCluster,
   'cluster-mesh': describeCluster,
-  'mesh-schedules': () => {
-    throw new Error('the mesh-schedules need has no grant yet');
+  'mesh-schedules': (role, { meshSchedules }) => {
+    if (meshSchedules === undefined) throw new Error('the mesh-schedules need requires the mesh schedule group');
+    meshSchedules.grantManage(role);
+    role.acknowledgeGrant({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${MESH_SCHEDULE_GROUP_NAME}/*]`,
+      reason: `One-shot schedules are created at run time, one per pause or open breaker (named after the service), so their names are unknown at deploy time; the grant is limited to the ${MESH_SCHEDULE_GROUP_NAME} group.`,
+    });
   },
   'node-groups-read': (role, { clusterName }) => {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:ListNodegroups'], resources: [clusterArn(clusterName)] }));

@@ -45,13 +45,17 @@ const withAction = (statements: Statement[], action: string) => statements.filte
 const withPrefix = (statements: Statement[], prefix: string) => statements.filter((s) => actionsOf(s).some((a) => a.startsWith(prefix)));
 const needing = (need: Need) => FUNCTION_DECLARATIONS.filter((d) => d.needs.includes(need)).map((d) => d.name);
 const notNeeding = (need: Need) => FUNCTION_DECLARATIONS.filter((d) => !d.needs.includes(need)).map((d) => d.name);
+/** Functions that set no one-shot schedules of either kind (the mesh function's are in test/infra/mesh.test.ts). */
+const settingNoSchedules = () => notNeeding('schedules').filter((name) => !needing('mesh-schedules').includes(name));
 
-const groupId = onlyId('AWS::Scheduler::ScheduleGroup');
+// The burst group's; the mesh function's one-shot schedules have their own (test/infra/mesh.test.ts).
+const groupId = Object.keys(template.findResources('AWS::Scheduler::ScheduleGroup', { Properties: { Name: 'hms-sys-bursts' } }))[0]!;
 const busId = onlyId('AWS::Events::EventBus');
 const topicId = onlyId('AWS::SNS::Topic');
 const deadLetterQueueId = onlyId('AWS::SQS::Queue');
 const schedulerRoleId = Object.entries(resources)
   .filter(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))
+  .filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('schedule-group/hms-sys-bursts'))
   .map(([id]) => id);
 const payloadKeyId = idOf(stack.node.findChild('BurstSchedules').node.findChild('Key').node.defaultChild);
 const deadLetterKeyId = idOf(stack.node.findChild('DeadLetters').node.findChild('Key').node.defaultChild);
@@ -63,7 +67,7 @@ describe('burst schedules', () => {
     expect(resources[groupId]!.Properties).toEqual({ Name: 'hms-sys-bursts' });
   });
 
-  test("exactly one role trusts EventBridge Scheduler, only for this account's burst group", () => {
+  test("exactly one role trusts EventBridge Scheduler for the burst group, only for this account's", () => {
     expect(schedulerRoleId).toHaveLength(1);
     expect(resources[schedulerRoleId[0]!]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
       {
@@ -120,7 +124,7 @@ describe('burst schedules', () => {
   });
 
   test('functions that set no schedules get no scheduling environment', () => {
-    for (const name of notNeeding('schedules')) expect(Object.keys(environmentOf(name))).not.toContain('SCHEDULER_ROLE_ARN');
+    for (const name of settingNoSchedules()) expect(Object.keys(environmentOf(name))).not.toContain('SCHEDULER_ROLE_ARN');
   });
 });
 
@@ -145,7 +149,8 @@ describe('grants for the new needs', () => {
   test('the needs are declared where expected, so the grant tests below check something', () => {
     expect(needing('node-groups-read').sort()).toEqual(['burst-runner', 'cost-api']);
     expect(needing('schedules').sort()).toEqual(['burst-runner', 'cost-api']);
-    expect(needing('events-publish').sort()).toEqual(['meter', 'secret-sweeper', 'secrets-api']);
+    const mesh = needing('cluster-mesh');
+    expect(needing('events-publish').sort()).toEqual(['meter', 'secret-sweeper', 'secrets-api', ...mesh].sort());
   });
 
   test.each(needing('node-groups-read'))("%s may list the cluster's node groups and describe only that cluster's node groups", (name) => {
@@ -201,7 +206,7 @@ describe('grants for the new needs', () => {
       expect(withAction(grantsOf(name), 'eks:ListNodegroups')).toEqual([]);
       expect(withAction(grantsOf(name), 'eks:DescribeNodegroup')).toEqual([]);
     }
-    for (const name of notNeeding('schedules')) {
+    for (const name of settingNoSchedules()) {
       expect(withPrefix(grantsOf(name), 'scheduler:')).toEqual([]);
       expect(withAction(grantsOf(name), 'iam:PassRole')).toEqual([]);
     }

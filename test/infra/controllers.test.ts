@@ -77,6 +77,8 @@ describe('EventBridge triggers', () => {
       toTopic.map((rule) => [rule.EventBusName === undefined, rule.Targets[0].Arn, rule.EventPattern.detail?.eventName ?? rule.EventPattern['detail-type']]),
     ).toEqual([
       [false, { Ref: topicId }, ['BudgetThresholdCrossed', 'BudgetFloorExceedsCap']],
+      // With the mesh function: the mesh root CA's expiry (its check publishes to the hms-sys bus).
+      ...(FUNCTION_DECLARATIONS.some((d) => d.needs.includes('cluster-mesh')) ? [[false, { Ref: topicId }, ['Mesh Root CA Expiring']]] : []),
       [true, { Ref: topicId }, ['RotationFailed']],
     ]);
   });
@@ -194,6 +196,7 @@ describe('EKS access', () => {
     ['burst-runner', 'hms-sys:burster'],
     ['meter', 'hms-sys:reader'],
     ['consumer-restarter', 'hms-sys:restarter'],
+    ...FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('cluster-mesh')).map((d) => [d.name, 'hms-sys:mesh']),
   ])("%s's role is mapped to the Kubernetes group %s, with no EKS access policy", (name, group) => {
     const roleArn = { 'Fn::GetAtt': [roleLogicalId(name), 'Arn'] };
     const entry = entries.filter((e) => JSON.stringify(e.PrincipalArn) === JSON.stringify(roleArn));
@@ -210,7 +213,10 @@ describe('EKS access', () => {
 
   test('only the controllers that need the cluster get an access entry, and none carries an access policy', () => {
     const clusterControllers = FUNCTION_DECLARATIONS.filter((d) => d.needs.some((need) => need.startsWith('cluster-')));
-    expect(clusterControllers.map((d) => d.name).sort()).toEqual(['api', 'burst-runner', 'consumer-restarter', 'cost-api', 'meter', 'reconciler', 'scaler']);
+    const mesh = FUNCTION_DECLARATIONS.filter((d) => d.needs.includes('cluster-mesh')).map((d) => d.name);
+    expect(clusterControllers.map((d) => d.name).sort()).toEqual(
+      ['api', 'burst-runner', 'consumer-restarter', 'cost-api', 'meter', 'reconciler', 'scaler', ...mesh].sort(),
+    );
     expect(entries).toHaveLength(clusterControllers.length);
     for (const entry of entries) expect(entry.AccessPolicies).toBeUndefined();
     expect(JSON.stringify(entries)).not.toContain('cluster-access-policy');
@@ -220,16 +226,27 @@ describe('EKS access', () => {
     const named = [...new Set(entries.flatMap((entry) => entry.KubernetesGroups as string[]))].sort();
     // The restarter group is named once a function declares cluster-restart.
     const restarts = FUNCTION_DECLARATIONS.some((d) => d.needs.includes('cluster-restart'));
-    const expected = [RBAC_GROUPS.read.group, RBAC_GROUPS.write.group, RBAC_GROUPS.capacity.group, ...(restarts ? [RBAC_GROUPS.restart.group] : [])];
+    const meshes = FUNCTION_DECLARATIONS.some((d) => d.needs.includes('cluster-mesh'));
+    const expected = [
+      RBAC_GROUPS.read.group,
+      RBAC_GROUPS.write.group,
+      RBAC_GROUPS.capacity.group,
+      ...(restarts ? [RBAC_GROUPS.restart.group] : []),
+      ...(meshes ? [RBAC_GROUPS.mesh.group] : []),
+    ];
     expect(named).toEqual(expected.sort());
     const groups = Object.values(RBAC_GROUPS).map(({ group }) => group);
-    expect(groups).toHaveLength(4);
+    expect(groups).toHaveLength(5);
     // The placeholders' namespace binds the two groups that touch placeholder Deployments.
     const placeholderBindings = Object.values(RBAC_GROUPS)
       .filter((g) => g.placeholderRules)
       .map(({ group }) => `${PLACEHOLDER_NAMESPACE} ${group}`);
     expect(placeholderBindings).toHaveLength(2);
-    expect(bindings.sort()).toEqual([...namespaces.flatMap((namespace) => groups.map((group) => `${namespace} ${group}`)), ...placeholderBindings].sort());
+    // Istio's namespace binds the mesh group alone, to read the mesh CA there.
+    const istioBindings = [`istio-system ${RBAC_GROUPS.mesh.group}`];
+    expect(bindings.sort()).toEqual(
+      [...namespaces.flatMap((namespace) => groups.map((group) => `${namespace} ${group}`)), ...placeholderBindings, ...istioBindings].sort(),
+    );
   });
 });
 

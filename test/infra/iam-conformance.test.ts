@@ -13,6 +13,7 @@ import { STRATEGY_TAG } from '#domain/rotation.ts';
 import type { AuditArchive } from '../../infra/constructs/audit-archive.ts';
 import type { BurstSchedules } from '../../infra/constructs/burst-schedules.ts';
 import type { HmsEventBus } from '../../infra/constructs/hms-event-bus.ts';
+import type { MeshSchedules } from '../../infra/constructs/mesh-schedules.ts';
 import type { StateTables } from '../../infra/constructs/state-tables.ts';
 import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import {
@@ -40,6 +41,7 @@ const regional = (service: string, rest: string) => `arn:${PARTITION}:${service}
 const tables = stack.node.findChild('Tables') as StateTables;
 const auditArchive = stack.node.findChild('AuditArchive') as AuditArchive;
 const schedules = stack.node.tryFindChild('BurstSchedules') as BurstSchedules | undefined;
+const meshSchedules = stack.node.tryFindChild('MeshSchedules') as MeshSchedules | undefined;
 const events = stack.node.tryFindChild('Events') as HmsEventBus | undefined;
 const auditTable = arnOf(tables.audit.tableArn);
 const auditIndexNames = ((resources[idOf(tables.audit)]!.Properties.GlobalSecondaryIndexes ?? []) as { IndexName: string }[]).map((i) => i.IndexName);
@@ -56,6 +58,9 @@ const targets: CallTargets = {
   schedule: schedules && regional('scheduler', `schedule/${schedules.group.scheduleGroupName}/burst-b1-start`),
   schedulerRole: schedules && arnOf(schedules.role.roleArn),
   scheduleKey: schedules && arnOf(schedules.key.keyArn),
+  meshSchedule: meshSchedules && regional('scheduler', `schedule/${meshSchedules.group.scheduleGroupName}/mesh-resume-fraud-scanner`),
+  meshSchedulerRole: meshSchedules && arnOf(meshSchedules.role.roleArn),
+  meshScheduleKey: meshSchedules && arnOf(meshSchedules.key.keyArn),
   rotationFunction: stack.secretRotation && arnOf(stack.controllers.get('rotation')!.fn.function.functionArn),
   rotatedSecret: regional('secretsmanager', 'secret:benefits/db-app-Ab12Cd'),
   masterSecret: regional('secretsmanager', 'secret:benefits/db-master-Qw34Er'),

@@ -3,6 +3,7 @@ import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import type { AuditArchive } from '../../infra/constructs/audit-archive.ts';
+import { FUNCTION_DECLARATIONS } from '../../infra/hms-sys-stack.ts';
 import { acknowledgementsIn, synthesizeWithNag } from './stack-fixture.ts';
 
 const { fixture, findings } = synthesizeWithNag();
@@ -63,6 +64,10 @@ describe('cdk-nag (AWS Solutions, NIST 800-53 rev 5)', () => {
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:nodegroup/test-cluster/*/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/hms-sys-bursts/*]',
+        // The mesh function's one-shot schedules (pause end, breaker reset), named after services at run time.
+        ...(FUNCTION_DECLARATIONS.some((d) => d.needs.includes('mesh-schedules'))
+          ? ['AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/hms-sys-mesh/*]']
+          : []),
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:hms-sys/db-credentials/*]',
         ARCHIVE_OBJECTS_FINDING,

@@ -26,6 +26,10 @@ export interface CallTargets {
   readonly schedule?: string;
   readonly schedulerRole?: string;
   readonly scheduleKey?: string;
+  /** The mesh function's one-shot schedules: a schedule of its group, the role they run as, their key. */
+  readonly meshSchedule?: string;
+  readonly meshSchedulerRole?: string;
+  readonly meshScheduleKey?: string;
   readonly rotationFunction?: string;
   /** A secret under hms-sys rotation, a master secret (a superuser login), and an issued credential's secret. */
   readonly rotatedSecret: string;
@@ -211,12 +215,13 @@ export const ADAPTER_AUTHORIZATIONS: Readonly<Record<string, AdapterAuthorizatio
     operations: { PutEvents: (t) => [on('events:PutEvents', t.eventBus ?? 'no event bus deployed', { 'events:source': 'hms.sys' })] },
   },
   'shared/adapters/aws/eventbridge-scheduler.ts': {
-    ports: ['scheduler'],
+    // Bursts schedule through ports.scheduler, the mesh (pause end, breaker reset) through ports.meshScheduler.
+    ports: ['scheduler', 'meshScheduler'],
     byMethod: true,
     operations: {
-      CreateSchedule: (t) => scheduleWrite('scheduler:CreateSchedule', t),
-      UpdateSchedule: (t) => scheduleWrite('scheduler:UpdateSchedule', t),
-      DeleteSchedule: (t) => [on('scheduler:DeleteSchedule', t.schedule ?? 'no schedule group deployed')],
+      CreateSchedule: (t, caller) => scheduleWrite('scheduler:CreateSchedule', schedulesOf(t, caller)),
+      UpdateSchedule: (t, caller) => scheduleWrite('scheduler:UpdateSchedule', schedulesOf(t, caller)),
+      DeleteSchedule: (t, caller) => [on('scheduler:DeleteSchedule', schedulesOf(t, caller).schedule ?? 'no schedule group deployed')],
     },
   },
   'shared/adapters/aws/secrets-manager-store.ts': {
@@ -255,12 +260,25 @@ export const ADAPTER_AUTHORIZATIONS: Readonly<Record<string, AdapterAuthorizatio
  * schedule under a customer managed key has Scheduler check the key and encrypt the payload with the
  * caller's credentials (EventBridge Scheduler User Guide, "Managing encryption at rest").
  */
-function scheduleWrite(action: string, t: CallTargets): Authorization[] {
+function scheduleWrite(action: string, t: ScheduleTargets): Authorization[] {
   const schedule = t.schedule ?? 'no schedule group deployed';
   return [
     on(action, schedule),
-    on('iam:PassRole', t.schedulerRole ?? 'no scheduler role', { 'iam:PassedToService': 'scheduler.amazonaws.com' }),
-    on('kms:DescribeKey', t.scheduleKey ?? 'no schedule key'),
-    on('kms:GenerateDataKey', t.scheduleKey ?? 'no schedule key', { 'kms:EncryptionContext:aws:scheduler:schedule:arn': schedule }),
+    on('iam:PassRole', t.role ?? 'no scheduler role', { 'iam:PassedToService': 'scheduler.amazonaws.com' }),
+    on('kms:DescribeKey', t.key ?? 'no schedule key'),
+    on('kms:GenerateDataKey', t.key ?? 'no schedule key', { 'kms:EncryptionContext:aws:scheduler:schedule:arn': schedule }),
   ];
+}
+
+interface ScheduleTargets {
+  readonly schedule?: string;
+  readonly role?: string;
+  readonly key?: string;
+}
+
+/** The mesh code (shared/use-cases/mesh, functions/mesh) schedules in the mesh group; everything else in the burst group. */
+function schedulesOf(t: CallTargets, caller: string): ScheduleTargets {
+  return /(^|\/)(use-cases|functions)\/mesh\//.test(caller)
+    ? { schedule: t.meshSchedule, role: t.meshSchedulerRole, key: t.meshScheduleKey }
+    : { schedule: t.schedule, role: t.schedulerRole, key: t.scheduleKey };
 }

@@ -8,6 +8,7 @@ describe('clusterAccessLevel', () => {
     [['cluster-write', 'cluster-read'], 'write'],
     [['cluster-capacity', 'cluster-write'], 'capacity'],
     [['state', 'audit', 'cluster-restart'], 'restart'],
+    [['state', 'cluster-mesh', 'mesh-schedules'], 'mesh'],
     [['state', 'audit'], undefined],
   ] as const)('%j → %s', (needs, level) => {
     expect(clusterAccessLevel(needs)).toBe(level);
@@ -17,6 +18,13 @@ describe('clusterAccessLevel', () => {
     'refuses cluster-restart with %s: an access entry holds one group, and the restarter Role shares no calls',
     (other) => {
       expect(() => clusterAccessLevel(['cluster-restart', other])).toThrow(/cluster-restart cannot be combined with/);
+    },
+  );
+
+  test.each([['cluster-read'], ['cluster-write'], ['cluster-capacity'], ['cluster-restart']] as const)(
+    'refuses cluster-mesh with %s: the mesh Role is no superset of another group',
+    (other) => {
+      expect(() => clusterAccessLevel(['cluster-mesh', other])).toThrow(/cannot be combined with/);
     },
   );
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeCall } from '#adapters/aws/kubernetes-calls.ts';
 import { CAPACITY_CALLS, KubernetesCapacity } from '#adapters/aws/kubernetes-capacity.ts';
 import { CLUSTER_CALLS } from '#adapters/aws/kubernetes-cluster.ts';
+import { MESH_APPLY_CREATES, MESH_CALLS } from '#adapters/aws/kubernetes-mesh.ts';
 import { KubernetesRestarts, RESTART_CALLS } from '#adapters/aws/kubernetes-restarts.ts';
 import { type K8sSimulator, startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import * as declarations from '#functions/index.ts';
@@ -118,6 +119,28 @@ function clusterMethodsOf(name: string): Set<string> {
   return methods;
 }
 
+/**
+ * What the mesh function's code asks of the cluster: each MeshCluster method it calls (ports.mesh),
+ * with create for apply (server-side apply creates), and each Cluster method (ports.cluster), as
+ * `scope verb group/resource[ resourceNames]` entries.
+ */
+function meshCallsOf(name: string): Set<string> {
+  const calls = new Set<string>();
+  const withNames = (c: KubeCall) => `${key(c)}${c.resourceNames ? ` ${c.resourceNames.join(',')}` : ''}`;
+  for (const file of reachable(`${ROOT}/functions/${name}/handler.ts`)) {
+    const source = fs.readFileSync(file, 'utf8');
+    for (const [, method] of source.matchAll(/\bmesh\??\.(\w+)\(/g)) {
+      if (!(method! in MESH_CALLS)) continue;
+      for (const c of MESH_CALLS[method as keyof typeof MESH_CALLS]) calls.add(withNames(c));
+      if (method === 'apply') for (const c of MESH_APPLY_CREATES) calls.add(withNames(c));
+    }
+    for (const [, method] of source.matchAll(/\bcluster\??\.(\w+)\(/g)) {
+      if (method! in CLUSTER_CALLS) for (const c of CLUSTER_CALLS[method as keyof typeof CLUSTER_CALLS]) calls.add(withNames(c));
+    }
+  }
+  return calls;
+}
+
 /** Rules as `scope verb group/resource` entries, the form the adapters' tables take. */
 const entries = (rules: readonly PolicyRule[], scope: KubeCall['scope']) =>
   rules.flatMap((r) => r.apiGroups.flatMap((group) => r.resources.flatMap((resource) => r.verbs.map((verb) => `${scope} ${verb} ${group}/${resource}`))));
@@ -128,7 +151,7 @@ describe('hms-sys rbac grants each controller group exactly what its functions c
   const derived = new Map<ClusterAccessLevel, Set<string>>();
   for (const fn of functions) {
     const level = clusterAccessLevel(fn.needs);
-    if (!level) continue;
+    if (!level || level === 'mesh') continue;
     const calls = [...clusterMethodsOf(fn.name)].flatMap((method) => ADAPTER_CALLS[method]!.map(key));
     derived.set(level, new Set([...(derived.get(level) ?? []), ...calls]));
   }
@@ -143,6 +166,21 @@ describe('hms-sys rbac grants each controller group exactly what its functions c
     expect(byLevel('capacity')).toEqual(['burst-runner', 'cost-api']);
     expect(byLevel('restart')).toEqual(['consumer-restarter']);
     expect(byLevel('read')).toEqual(['api', 'meter']);
+    expect(byLevel('mesh')).toEqual(functions.some((f) => f.name === 'mesh') ? ['mesh'] : []);
+  });
+
+  it('the mesh group: the calls of the MeshCluster and Cluster methods the mesh code makes, in the managed namespaces and Istio’s', () => {
+    const withNames = (rules: readonly PolicyRule[], scope: KubeCall['scope']) =>
+      rules.flatMap((r) =>
+        r.apiGroups.flatMap((group) =>
+          r.resources.flatMap((resource) =>
+            r.verbs.map((verb) => `${scope} ${verb} ${group}/${resource}${r.resourceNames ? ` ${r.resourceNames.join(',')}` : ''}`),
+          ),
+        ),
+      );
+    const granted = [...withNames(RBAC_GROUPS.mesh.rules, 'workload-namespace'), ...withNames(RBAC_GROUPS.mesh.istioRules ?? [], 'istio-namespace')];
+    expect(new Set(granted).size).toBe(granted.length);
+    expect(granted.sort()).toEqual([...meshCallsOf('mesh')].sort());
   });
 
   it.each(['write', 'capacity', 'restart', 'read'] as const)('the %s group', (level) => {

@@ -74,8 +74,8 @@ describe('rbacManifest', () => {
     expect(docs).toEqual(JSON.parse(JSON.stringify(rbacObjects(NAMESPACES))));
   });
 
-  test("a Role and a RoleBinding per group per namespace, the placeholders' namespace with its two, then the cluster-wide objects", () => {
-    expect(docs).toHaveLength(NAMESPACES.length * 4 * 2 + 2 * 2 + 4);
+  test("a Role and a RoleBinding per group per namespace, the placeholders' namespace with its two, Istio's with one, then the cluster-wide objects", () => {
+    expect(docs).toHaveLength(NAMESPACES.length * 5 * 2 + 2 * 2 + 2 + 4);
     for (const doc of docs.filter((d) => d.kind !== 'PriorityClass' && d.kind !== 'Namespace')) expect(doc.apiVersion).toBe('rbac.authorization.k8s.io/v1');
     for (const namespace of NAMESPACES) {
       for (const { roleName } of Object.values(RBAC_GROUPS)) {
@@ -84,7 +84,7 @@ describe('rbacManifest', () => {
       }
     }
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'Namespace', 'PriorityClass', ...Array(10).fill('Role'), ...Array(10).fill('RoleBinding')].sort(),
+      ['ClusterRole', 'ClusterRoleBinding', 'Namespace', 'PriorityClass', ...Array(13).fill('Role'), ...Array(13).fill('RoleBinding')].sort(),
     );
   });
 
@@ -167,9 +167,10 @@ describe('rbacManifest', () => {
     expect(manifest).toContain('globalDefault: false\n');
   });
 
-  test('nothing grants secrets, wildcards, escalation or verbs beyond get, list, patch, create and delete', () => {
+  test('nothing grants secrets (but the mesh CA by name), wildcards, escalation or verbs beyond get, list, patch, create and delete', () => {
     expect(manifest).not.toContain('*');
-    expect(manifest).not.toMatch(/secret/i);
+    const secretRules = docs.flatMap((d) => (d.rules ?? []).filter((r: { resources: string[] }) => r.resources.some((x) => /secret/i.test(x))));
+    expect(secretRules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['cacerts'] }]);
     expect(manifest).not.toMatch(/escalate|bind|impersonate/);
     const verbs = new Set(docs.flatMap((d) => (d.rules ?? []).flatMap((r: { verbs: string[] }) => r.verbs)));
     expect([...verbs].sort()).toEqual(['create', 'delete', 'get', 'list', 'patch']);
@@ -177,7 +178,7 @@ describe('rbacManifest', () => {
     expect(clusterWide.every((r: { verbs: string[] }) => r.verbs.join() === 'list')).toBe(true);
   });
 
-  test('only the burster Role creates or deletes Deployments, and the reader patches nothing', () => {
+  test('only the burster and mesh Roles create or delete Deployments, and the reader patches nothing', () => {
     const writers = (verbs: string[]) =>
       new Set(
         docs
@@ -185,8 +186,35 @@ describe('rbacManifest', () => {
           .filter((d) => d.rules.some((r: { verbs: string[] }) => r.verbs.some((v) => verbs.includes(v))))
           .map((d) => d.metadata.name),
       );
-    expect(writers(['create', 'delete'])).toEqual(new Set(['hms-sys-burster']));
-    expect(writers(['patch'])).toEqual(new Set(['hms-sys-burster', 'hms-sys-scaler', 'hms-sys-restarter']));
+    expect(writers(['create', 'delete'])).toEqual(new Set(['hms-sys-burster', 'hms-sys-mesh']));
+    expect(writers(['patch'])).toEqual(new Set(['hms-sys-burster', 'hms-sys-scaler', 'hms-sys-restarter', 'hms-sys-mesh']));
+  });
+
+  test('the mesh Role applies, reads, lists and prunes the rendered kinds, lists EndpointSlices and pods, and reads one ConfigMap: no other Secret', () => {
+    const verbs = ['get', 'list', 'create', 'patch', 'delete'];
+    for (const namespace of NAMESPACES) {
+      expect(find('Role', namespace, 'hms-sys-mesh')[0]!.rules).toEqual([
+        { apiGroups: ['apps'], resources: ['deployments'], verbs },
+        { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
+        { apiGroups: [''], resources: ['services'], verbs },
+        { apiGroups: ['networking.istio.io'], resources: ['virtualservices', 'destinationrules', 'serviceentries'], verbs },
+        { apiGroups: ['security.istio.io'], resources: ['peerauthentications', 'authorizationpolicies'], verbs },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get'], resourceNames: ['istio-ca-root-cert'] },
+      ]);
+      expect(find('RoleBinding', namespace, 'hms-sys-mesh')[0]!.subjects).toEqual([
+        { kind: 'Group', name: 'hms-sys:mesh', apiGroup: 'rbac.authorization.k8s.io' },
+      ]);
+    }
+    expect(kubernetesGroup('mesh')).toBe('hms-sys:mesh');
+    const istio = docs.filter((d) => d.metadata.namespace === 'istio-system');
+    expect(istio.map((d) => `${d.kind} ${d.metadata.name}`)).toEqual(['Role hms-sys-mesh', 'RoleBinding hms-sys-mesh']);
+    expect(istio[0]!.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['cacerts'] }]);
+  });
+
+  test("Istio's namespace cannot be given as a workload namespace", () => {
+    expect(() => rbacManifest(['apps', 'istio-system'])).toThrow(RbacError);
   });
 
   test("each RoleBinding binds its own namespace's Role to the group the access entry names", () => {
@@ -218,7 +246,7 @@ describe('rbacManifest', () => {
   });
 
   test('a name that could be mistaken for another YAML type stays a string', () => {
-    const role = parseManifest(rbacManifest(['123'])).find((d) => d.kind === 'Role' && d.metadata.namespace !== PLACEHOLDER_NAMESPACE);
+    const role = parseManifest(rbacManifest(['123'])).find((d) => d.kind === 'Role' && ![PLACEHOLDER_NAMESPACE, 'istio-system'].includes(d.metadata.namespace));
     expect(role!.metadata.namespace).toBe('123');
     expect(rbacManifest(['on'])).toContain('namespace: "on"');
   });

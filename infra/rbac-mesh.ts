@@ -1,0 +1,39 @@
+/**
+ * The mesh function's Kubernetes group, hms-sys:mesh: what shared/adapters/aws/kubernetes-mesh.ts
+ * sends (MESH_CALLS, MESH_APPLY_CREATES) and the Cluster calls the mesh use cases make, as RBAC
+ * rules; test/unit/infra/rbac-derivation.test.ts derives them from the code and compares.
+ */
+import type { PolicyRule, RbacGroup } from './rbac.ts';
+
+/** Istio's namespace, where the mesh's plugged-in CA (the cacerts Secret) lives; HMS_ISTIO_NAMESPACE's default. */
+export const ISTIO_NAMESPACE = 'istio-system';
+
+/** Every verb server-side apply, pruning and reading back take: an apply that creates is authorized as create too. */
+const APPLY_VERBS = ['get', 'list', 'create', 'patch', 'delete'] as const;
+
+const rules = (apiGroup: string, resources: string[], verbs: readonly string[], resourceNames?: string[]): PolicyRule =>
+  Object.freeze({ apiGroups: [apiGroup], resources, verbs: [...verbs], ...(resourceNames ? { resourceNames } : {}) });
+
+/**
+ * In each managed namespace: the Deployment, Service, ServiceEntry, DestinationRule, VirtualService,
+ * PeerAuthentication and AuthorizationPolicy of a manifest, applied, read back, listed by label and
+ * pruned; the Deployment's scale, raised to scaling.min; EndpointSlices listed for Ready endpoints;
+ * pods listed, to print "2/2 pods ready" from the cluster (Cluster.podCounts); and one ConfigMap,
+ * istiod's istio-ca-root-cert, read for the root CA's expiry. In Istio's namespace, the cacerts
+ * Secret alone, read. No pod writes, no other Secrets, nothing cluster-wide.
+ */
+export const MESH_GROUP: RbacGroup = Object.freeze({
+  group: 'hms-sys:mesh',
+  roleName: 'hms-sys-mesh',
+  rules: Object.freeze([
+    rules('apps', ['deployments'], APPLY_VERBS),
+    rules('apps', ['deployments/scale'], ['get', 'patch']),
+    rules('', ['services'], APPLY_VERBS),
+    rules('networking.istio.io', ['virtualservices', 'destinationrules', 'serviceentries'], APPLY_VERBS),
+    rules('security.istio.io', ['peerauthentications', 'authorizationpolicies'], APPLY_VERBS),
+    rules('discovery.k8s.io', ['endpointslices'], ['list']),
+    rules('', ['pods'], ['list']),
+    rules('', ['configmaps'], ['get'], ['istio-ca-root-cert']),
+  ]),
+  istioRules: Object.freeze([rules('', ['secrets'], ['get'], ['cacerts'])]),
+});
