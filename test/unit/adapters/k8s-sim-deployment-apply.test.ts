@@ -72,6 +72,26 @@ describe('server-side apply of Deployments in the simulator', () => {
     expect(first.body.metadata.uid).toBe(again.body.metadata.uid);
   });
 
+  it('changes nothing on a repeated apply of fields the simulator does not keep (a probe, env)', async () => {
+    const object = rendered('probed') as any;
+    object.spec.template.spec.containers[0].readinessProbe = { httpGet: { path: '/healthz', port: 8080 } };
+    object.spec.template.spec.containers[0].env = [{ name: 'MODE', value: 'mesh' }];
+    // A clock of its own, moved a minute between the applies, so a rewritten managedFields time would show.
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const timed = await startK8sSimulator({ token: TOKEN, podReadyDelayMs: 0, clock: { now: () => new Date(now) } });
+    try {
+      const first = await apply(timed, 'probed', object);
+      expect(first.status).toBe(201);
+      now += 60_000;
+      const again = await apply(timed, 'probed', object);
+      expect(again.status).toBe(200);
+      expect(again.body.metadata.resourceVersion).toBe(first.body.metadata.resourceVersion);
+      expect(again.body.metadata.managedFields).toEqual(first.body.metadata.managedFields);
+    } finally {
+      await timed.close();
+    }
+  });
+
   it('rolls the pods when the image, a port or a template label changes, and removes what the manager dropped', async () => {
     await apply(sim, 'roll', rendered('roll', { version: '1.0' }));
     const changed = await apply(sim, 'roll', rendered('roll', { image: 'ghcr.io/gov/receipt:1.1', port: 9090 }));

@@ -10,7 +10,7 @@ import { appliedConfiguration, writeOptions } from './apply-options.ts';
 import { metadataOf, refuseUnmodeled } from './deployment-metadata.ts';
 import { isDryRun, preview } from './dry-run.ts';
 import { applyConfiguration } from './field-manager.ts';
-import { type KindSchema, mergeApplied } from './field-sets.ts';
+import { canonical, type KindSchema, mergeApplied } from './field-sets.ts';
 import { selectorOf } from './objects.ts';
 import { renderDeployment } from './render.ts';
 import {
@@ -92,6 +92,10 @@ export function applyDeployment(state: SimState, req: SimRequest, ns: string, na
     managedFields,
   };
   refuseUnmodeled({ ...object, spec: { ...(object.spec as Json), replicas } }, renderDeployment(state, { ...deployment, ...change }), name);
+  // Fields the model does not keep (probes, env) differ from the rendered Deployment on every apply: what counts is the model and the owners.
+  const untimed = (entries: unknown[] | undefined) => canonical((entries ?? []).map((e) => ({ ...(e as Json), time: undefined })));
+  const sameModel = canonical(renderDeployment(state, { ...deployment, ...change, managedFields: deployment.managedFields })) === canonical(live);
+  if (sameModel && untimed(managedFields) === untimed(deployment.managedFields)) return { status: 200, body: live! };
   if (isDryRun(req)) return { status: 200, body: renderDeployment(state, { ...deployment, ...change, priority: state.priorityValue(priorityClassName) }) };
   state.updateDeployment(deployment, change);
   return { status: 200, body: renderDeployment(state, deployment) };
