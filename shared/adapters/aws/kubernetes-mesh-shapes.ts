@@ -6,18 +6,22 @@ import type { KubeObject } from '#domain/mesh/kube-resources.ts';
 export const listedObject = z.looseObject({ metadata: z.looseObject({ name: z.string() }) }) as unknown as z.ZodMiniType<KubeObject>;
 
 /**
- * The fields of an EndpointSlice the registry reads.
+ * The fields of an EndpointSlice the registry reads. A slice with no endpoints comes as
+ * `"endpoints": null` (and `"ports": null`) from real API servers, though the schema says array:
+ * https://github.com/kubernetes/kubernetes/issues/135968; both read as empty.
  * https://kubernetes.io/docs/reference/kubernetes-api/service-resources/endpoint-slice-v1/
  */
 export const endpointSliceItem = z.object({
   endpoints: z._default(
-    z.array(
-      z.object({
-        addresses: z.array(z.string()),
-        conditions: z.optional(z.object({ ready: z.optional(z.nullable(z.boolean())) })),
-        targetRef: z.optional(z.object({ name: z.optional(z.string()) })),
-        nodeName: z.optional(z.string()),
-      }),
+    z.nullable(
+      z.array(
+        z.object({
+          addresses: z.array(z.string()),
+          conditions: z.optional(z.object({ ready: z.optional(z.nullable(z.boolean())) })),
+          targetRef: z.optional(z.object({ name: z.optional(z.string()) })),
+          nodeName: z.optional(z.string()),
+        }),
+      ),
     ),
     [],
   ),
@@ -37,7 +41,7 @@ export function readyEndpointsOf(slices: EndpointSliceItem[]): Endpoint[] {
     const ports = slice.ports ?? [];
     const port = (ports.find((p) => p.name === 'http') ?? ports[0])?.port;
     if (port === undefined) continue;
-    for (const endpoint of slice.endpoints) {
+    for (const endpoint of slice.endpoints ?? []) {
       const address = endpoint.addresses[0];
       if (address === undefined || endpoint.conditions?.ready === false) continue;
       const found: Endpoint = {

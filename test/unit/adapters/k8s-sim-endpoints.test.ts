@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubernetesMesh } from '#adapters/aws/kubernetes-mesh.ts';
 import { type K8sSimulator, startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 
 const TOKEN = 'endpoints-token';
@@ -111,6 +112,16 @@ describe('pod IPs, EndpointSlices and watches of the mesh kinds', () => {
     const bySvc = (svc: string) => slices.find((s: any) => s.metadata.labels['kubernetes.io/service-name'] === svc);
     expect(bySvc('named').ports).toEqual([{ name: 'http', port: 9090, protocol: 'TCP' }]);
     expect(bySvc('unnamed').ports).toEqual([]);
+  });
+
+  it('serves a slice with no endpoints as a real API server does ("endpoints": null, "ports": null), and the adapter reads it as none', async () => {
+    await apply(sim, '/api/v1/namespaces/benefits/services/nobody', service('nobody'));
+    const slices = (await call(sim, 'GET', '/apis/discovery.k8s.io/v1/namespaces/benefits/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dnobody'))
+      .body.items;
+    expect(slices).toHaveLength(1);
+    expect(slices[0]).toMatchObject({ endpoints: null, ports: null });
+    const mesh = new KubernetesMesh({ endpointFor: async () => ({ url: sim.url }), tokenFor: async () => TOKEN });
+    expect(await mesh.readyEndpoints('sandbox', 'benefits', 'nobody')).toEqual([]);
   });
 
   it('streams VirtualService changes to a watcher, deletions included', async () => {

@@ -183,4 +183,9 @@ describe('KubernetesMesh sends what the Kubernetes API documents', () => {
     expect(url.pathname).toBe('/apis/discovery.k8s.io/v1/namespaces/irs/endpointslices');
     expect(url.searchParams.get('labelSelector')).toBe('kubernetes.io/service-name=receipt-svc');
   });
+
+  it('a slice with no endpoints, served as "endpoints": null (kubernetes/kubernetes#135968), is read as none, not refused', async () => {
+    answers.push({ status: 200, body: { items: [{ addressType: 'IPv4', endpoints: null, ports: null }] } });
+    expect(await mesh.readyEndpoints('c', 'irs', 'receipt-svc')).toEqual([]);
+  });
 });

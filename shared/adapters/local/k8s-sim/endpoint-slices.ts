@@ -26,15 +26,20 @@ export function derivedSlices(state: SimState, namespace?: string): Json[] {
     const ns = String(field(service, 'metadata', 'namespace'));
     const serviceName = String(field(service, 'metadata', 'name'));
     const pods = state.podsIn(ns).filter((p) => p.nodeName !== undefined && Object.entries(selector).every(([k, v]) => p.labels[k] === v));
+    // A slice with no endpoints is the controller's placeholder, served as `"endpoints": null,
+    // "ports": null` by a real API server (https://github.com/kubernetes/kubernetes/issues/135968).
     const body = {
       addressType: 'IPv4',
-      endpoints: pods.map((p) => ({
-        addresses: [podIp(p)],
-        conditions: { ready: state.isReady(p), serving: state.isReady(p), terminating: false },
-        nodeName: p.nodeName,
-        targetRef: { kind: 'Pod', namespace: ns, name: p.name, uid: p.uid },
-      })),
-      ports: slicePorts(state, service, pods),
+      endpoints:
+        pods.length === 0
+          ? null
+          : pods.map((p) => ({
+              addresses: [podIp(p)],
+              conditions: { ready: state.isReady(p), serving: state.isReady(p), terminating: false },
+              nodeName: p.nodeName,
+              targetRef: { kind: 'Pod', namespace: ns, name: p.name, uid: p.uid },
+            })),
+      ports: pods.length === 0 ? null : slicePorts(state, service, pods),
     };
     const name = `${serviceName}-${createHash('sha256')
       .update(String(field(service, 'metadata', 'uid')))
