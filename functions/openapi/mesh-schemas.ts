@@ -85,8 +85,19 @@ const registryFields = {
   version: num,
 };
 export const registryEntry = z.object(registryFields);
-/** GET /registry/{name}: the entry with its Ready endpoints, read from EndpointSlices when asked. */
-export const registryEntryWithEndpoints = z.object({ ...registryFields, endpoints: z.array(endpoint) });
+/** The Deployment's rollout of its current pod template, as `kubectl rollout status` reads it (shared/domain/mesh/rollout.ts). */
+export const rollout = z.object({
+  deployment: str,
+  image: z.optional(str),
+  desired: num,
+  updated: num,
+  ready: num,
+  observed: z.boolean(),
+  complete: z.boolean(),
+  waitingFor: z.optional(str),
+});
+/** GET /registry/{name}: the entry with its Ready endpoints, read from EndpointSlices when asked, and its Deployment's rollout when hms-sys renders one. */
+export const registryEntryWithEndpoints = z.object({ ...registryFields, endpoints: z.array(endpoint), rollout: z.optional(rollout) });
 
 const manifestFormat = z.enum(['chapter-12-service', 'chapter-10-mesh', 'chapter-7-traffic-policy', 'chapter-7-pod', 'kubernetes-deployment', 'canonical']);
 

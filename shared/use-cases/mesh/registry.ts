@@ -1,5 +1,6 @@
 import { NotAllowedError, NotFoundError } from '#domain/errors.ts';
 import type { Endpoint, RegistryEntry } from '#domain/mesh/canonical.ts';
+import { type Rollout, rolloutOf } from '#domain/mesh/rollout.ts';
 import type { MeshPorts } from '#ports/ports.ts';
 
 export interface DiscoveryOptions {
@@ -37,15 +38,27 @@ export async function listRegistry(ports: Pick<MeshPorts, 'meshStore'>, options:
 }
 
 /**
+ * The rollout of the Deployment hms-sys rendered for the entry, read now; absent when the manifest
+ * names no image (the workload is the team's own) or the Deployment is not there (yet, or any more).
+ */
+async function rolloutFor(ports: Pick<MeshPorts, 'mesh'>, entry: RegistryEntry): Promise<Rollout | undefined> {
+  const ref = entry.objects.find((o) => o.kind === 'Deployment');
+  if (!entry.manifest.spec.image || !ref) return undefined;
+  const deployment = await ports.mesh.get(entry.cluster, ref);
+  return deployment ? rolloutOf(deployment) : undefined;
+}
+
+/**
  * GET /registry/{name} and `discover(name)`: the entry with its Ready endpoints, read from its
- * Service's EndpointSlices now, so a moved pod is found at once. With `from`, a service in another
- * namespace that no policy opens is refused (403 cross_namespace_denied, field from).
+ * Service's EndpointSlices now, so a moved pod is found at once, and its Deployment's rollout
+ * (what `hms-sys deploy` waits on). With `from`, a service in another namespace that no policy
+ * opens is refused (403 cross_namespace_denied, field from).
  */
 export async function getRegistryEntry(
   ports: Pick<MeshPorts, 'meshStore' | 'mesh'>,
   name: string,
   options: DiscoveryOptions = {},
-): Promise<RegistryEntry & { endpoints: Endpoint[] }> {
+): Promise<RegistryEntry & { endpoints: Endpoint[]; rollout?: Rollout }> {
   const entry = await ports.meshStore.get('service', name);
   if (!entry) throw new NotFoundError(`service ${name} is not in the mesh registry`, 'name');
   if (options.from !== undefined) {
@@ -58,6 +71,6 @@ export async function getRegistryEntry(
       );
     }
   }
-  const endpoints = await ports.mesh.readyEndpoints(entry.cluster, entry.namespace, entry.name);
-  return { ...entry, endpoints };
+  const [endpoints, rollout] = await Promise.all([ports.mesh.readyEndpoints(entry.cluster, entry.namespace, entry.name), rolloutFor(ports, entry)]);
+  return { ...entry, endpoints, ...(rollout ? { rollout } : {}) };
 }
