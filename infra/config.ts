@@ -55,7 +55,12 @@ export interface HmsSysConfig {
   readonly auditRetentionDays: number;
   /** Days audit records stay in the table before archived ones are pruned (default 90); at most auditRetentionDays. */
   readonly auditHotDays: number;
+  /** Istio's data plane mode on the cluster, which decides the label a workload joins the mesh by (default sidecar). */
+  readonly meshMode: MeshMode;
 }
+
+export const MESH_MODES = ['sidecar', 'ambient'] as const;
+export type MeshMode = (typeof MESH_MODES)[number];
 
 /** Compliance-mode retention of the audit archive when hms:auditRetentionDays is left out. */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
@@ -95,6 +100,8 @@ export const OPTIONAL_CONTEXT_KEYS = {
   auditRetentionDays: 'hms:auditRetentionDays',
   /** Whole days, at least 1 and at most the retention; 90 when left out. */
   auditHotDays: 'hms:auditHotDays',
+  /** `sidecar` or `ambient`; sidecar when left out. */
+  meshMode: 'hms:meshMode',
 } as const;
 
 /** Keys that must be set. */
@@ -131,6 +138,7 @@ export function readConfig(read: ContextReader): HmsSysConfig {
     auditIndexes: readAuditIndexes(read(OPTIONAL_CONTEXT_KEYS.auditIndexes)),
     auditRetentionDays: readCount(read, OPTIONAL_CONTEXT_KEYS.auditRetentionDays, DEFAULT_AUDIT_RETENTION_DAYS),
     auditHotDays: readCount(read, OPTIONAL_CONTEXT_KEYS.auditHotDays, DEFAULT_AUDIT_HOT_DAYS),
+    meshMode: readMeshMode(read(OPTIONAL_CONTEXT_KEYS.meshMode)),
   };
   if (config.auditHotDays > config.auditRetentionDays) {
     throw new ConfigError(
@@ -246,4 +254,10 @@ function readRotatedSecrets(read: ContextReader, key: string): RotatedSecret[] {
   const repeated = arns.filter((arn, i) => arns.indexOf(arn) !== i);
   if (repeated.length > 0) throw new ConfigError(`Malformed context value "${key}": a secret has one rotation schedule, but ${repeated[0]} is listed twice`);
   return secrets;
+}
+
+function readMeshMode(value: unknown): MeshMode {
+  if (value === undefined) return 'sidecar';
+  if (typeof value === 'string' && (MESH_MODES as readonly string[]).includes(value)) return value as MeshMode;
+  throw new ConfigError(`Malformed context value "${OPTIONAL_CONTEXT_KEYS.meshMode}": expected ${MESH_MODES.join(' or ')}, got ${JSON.stringify(value)}`);
 }

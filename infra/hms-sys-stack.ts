@@ -123,6 +123,7 @@ export class HmsSysStack extends Stack {
         reservedConcurrency: reservations.get(declaration.name),
         fipsEndpoint,
         maxConcurrentRestarts: config.maxConcurrentRestarts,
+        meshMode: config.meshMode,
         schedules,
         meshSchedules,
         eventBus,

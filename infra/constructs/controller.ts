@@ -44,6 +44,8 @@ export interface ControllerProps {
   readonly reservedConcurrency: number | undefined;
   /** AWS_USE_FIPS_ENDPOINT for the function's SDK clients; undefined leaves it unset. */
   readonly fipsEndpoint?: string;
+  /** Istio's data plane mode (HMS_MESH_MODE); read by functions with the 'cluster-mesh' need. */
+  readonly meshMode?: string;
   /** Deployments rolled at once; read by functions with the 'cluster-restart' need. */
   readonly maxConcurrentRestarts: number;
   /** The burst schedule group and its role; required by the 'schedules' need. */
@@ -91,7 +93,9 @@ export class Controller extends Construct {
         ...(needs.has('mesh-schedules') ? meshSchedules?.environment : {}),
         ...(needs.has('events-publish') ? eventBus?.environment : {}),
         // The namespaces manifests render into (the mesh RBAC is bound in these) and their cluster.
-        ...(needs.has('cluster-mesh') ? { HMS_MESH_NAMESPACES: props.namespaces.join(','), HMS_MESH_CLUSTER: props.clusterName } : {}),
+        ...(needs.has('cluster-mesh')
+          ? { HMS_MESH_NAMESPACES: props.namespaces.join(','), HMS_MESH_CLUSTER: props.clusterName, HMS_MESH_MODE: props.meshMode ?? 'sidecar' }
+          : {}),
         // Node.js 20 and later do not load Lambda's CA bundle, which holds the RDS certificates.
         ...(needs.has('database') ? { NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE } : {}),
         ...(needs.has('cluster-restart') ? { HMS_MAX_CONCURRENT_RESTARTS: String(props.maxConcurrentRestarts) } : {}),

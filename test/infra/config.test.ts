@@ -65,6 +65,14 @@ describe('readConfig', () => {
     for (const bad of ['0', 'many', 1.5]) expect(() => readConfig(readerOf({ ...TEST_CONTEXT, [key]: bad }))).toThrow(`Malformed context value "${key}"`);
   });
 
+  test('hms:meshMode defaults to sidecar and takes sidecar or ambient only', () => {
+    const key = OPTIONAL_CONTEXT_KEYS.meshMode;
+    expect(readConfig(readerOf(TEST_CONTEXT)).meshMode).toBe('sidecar');
+    expect(readConfig(readerOf({ ...TEST_CONTEXT, [key]: 'ambient' })).meshMode).toBe('ambient');
+    for (const bad of ['Ambient', 'none', 1, true])
+      expect(() => readConfig(readerOf({ ...TEST_CONTEXT, [key]: bad }))).toThrow(`Malformed context value "${key}"`);
+  });
+
   describe('hms:rotatedSecrets', () => {
     const key = OPTIONAL_CONTEXT_KEYS.rotatedSecrets;
     const arn = 'arn:aws-us-gov:secretsmanager:us-gov-west-1:111122223333:secret:benefits/db=app-Ab12Cd';

@@ -60,6 +60,7 @@ describe('the mesh function', () => {
     expect(env).toMatchObject({
       HMS_MESH_NAMESPACES: TEST_CONTEXT['hms:namespaces'],
       HMS_MESH_CLUSTER: TEST_CONTEXT['hms:clusterName'],
+      HMS_MESH_MODE: 'sidecar',
       MESH_SCHEDULE_GROUP: 'hms-sys-mesh',
       MESH_FUNCTION_ARN: meshFunctionArn,
       SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': [meshSchedulerRoleIds[0], 'Arn'] },
@@ -70,6 +71,13 @@ describe('the mesh function', () => {
       HMS_CLUSTERS: TEST_CONTEXT['hms:clusterName'],
     });
     expect(Object.keys(env)).not.toContain('BURST_RUNNER_ARN');
+  });
+
+  test('hms:meshMode reaches the function as HMS_MESH_MODE', () => {
+    const ambient = buildStack({ 'hms:meshMode': 'ambient' }, undefined, declarations).stack;
+    const fn = ambient.controllers.get(meshFunction.name)!.fn.function.node.defaultChild;
+    const env = Template.fromStack(ambient).toJSON().Resources[ambient.getLogicalId(fn as CfnElement)].Properties.Environment.Variables;
+    expect(env.HMS_MESH_MODE).toBe('ambient');
   });
 
   test('runs MeshTick every minute and the root CA check every 6 hours, and gets its breaker alarms, with a dead-letter queue', () => {
