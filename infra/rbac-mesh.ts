@@ -5,7 +5,7 @@
  */
 import type { PolicyRule, RbacGroup } from './rbac.ts';
 
-/** Istio's namespace, where the mesh's plugged-in CA (the cacerts Secret) lives; HMS_ISTIO_NAMESPACE's default. */
+/** Istio's namespace (HMS_ISTIO_NAMESPACE's default): no workload namespace, and no Role of hms-sys's. */
 export const ISTIO_NAMESPACE = 'istio-system';
 
 /** Every verb server-side apply, pruning and reading back take: an apply that creates is authorized as create too. */
@@ -19,8 +19,9 @@ const rules = (apiGroup: string, resources: string[], verbs: readonly string[], 
  * PeerAuthentication and AuthorizationPolicy of a manifest, applied, read back, listed by label and
  * pruned; the Deployment's scale, raised to scaling.min; EndpointSlices listed for Ready endpoints;
  * pods listed, to print "2/2 pods ready" from the cluster (Cluster.podCounts); and one ConfigMap,
- * istiod's istio-ca-root-cert, read for the root CA's expiry. In Istio's namespace, the cacerts
- * Secret alone, read. No pod writes, no other Secrets, nothing cluster-wide.
+ * istiod's istio-ca-root-cert, read for the root CA's expiry. Nothing in Istio's namespace: its
+ * cacerts Secret holds the mesh CA's signing key (ca-key.pem), and RBAC cannot grant a get of some
+ * keys of a Secret, so hms-sys reads no Secret at all. No pod writes, nothing cluster-wide.
  */
 export const MESH_GROUP: RbacGroup = Object.freeze({
   group: 'hms-sys:mesh',
@@ -35,5 +36,4 @@ export const MESH_GROUP: RbacGroup = Object.freeze({
     rules('', ['pods'], ['list']),
     rules('', ['configmaps'], ['get'], ['istio-ca-root-cert']),
   ]),
-  istioRules: Object.freeze([rules('', ['secrets'], ['get'], ['cacerts'])]),
 });

@@ -191,7 +191,7 @@ const HEADER = [
   '# lets them list nodes and pods for capacity checks. Burst placeholder Deployments live in',
   `# their own namespace, ${PLACEHOLDER_NAMESPACE}, the only one where hms-sys may create Deployments;`,
   '# the PriorityClass is the one placeholder pods run under, so that every other pod preempts them.',
-  `# The mesh group applies the Kubernetes and Istio objects of manifests, and in ${ISTIO_NAMESPACE} reads the mesh CA only.`,
+  `# The mesh group applies the Kubernetes and Istio objects of manifests; it has nothing in ${ISTIO_NAMESPACE} and reads no Secret.`,
   '# Apply it with kubectl before the first deploy, and again when namespaces change:',
   '#   npx hms-sys rbac --namespaces <ns1,ns2> | kubectl apply -f -',
 ];

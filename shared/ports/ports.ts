@@ -65,7 +65,7 @@ export interface MeshConfig {
   managedNamespaces: readonly string[];
   /** The EKS cluster a manifest is deployed to when it names none. */
   defaultCluster: string;
-  /** Where Istio keeps its root CA: the istio-ca-root-cert ConfigMap is read in the managed namespaces, the cacerts Secret here. */
+  /** Istio's own namespace, never managed; hms-sys reads nothing there (its cacerts Secret holds the CA key). */
   istioNamespace: string;
 }
 

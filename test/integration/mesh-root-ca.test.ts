@@ -30,11 +30,21 @@ describe('the mesh root CA check in the sandbox', () => {
   };
 
   it("alerts once a day on the simulated mesh's root 20 days from expiry: an event for the operator topic and an audit record", async () => {
+    const requested: string[] = [];
+    sb.sandbox.k8s.onRequest((e) => requested.push(`${e.method} ${e.path}`));
     const first = await runCheck();
     expect(first.error).toBeUndefined();
     expect(first.result).toMatchObject({ alerted: [expect.any(String)], alreadyAlerted: [] });
     const result = first.result as { certificates: { daysLeft: number; notAfter: string; sources: string[] }[] };
-    const root = result.certificates.find((c) => c.sources.some((s) => s.startsWith('Secret istio-system/cacerts')));
+    // Read from istiod's ConfigMap in every managed namespace, and never from the cacerts Secret (it holds ca-key.pem).
+    expect(result.certificates).toHaveLength(1);
+    const root = result.certificates[0];
+    // Each managed namespace's ConfigMap: read, or reported missing where the namespace has none (istiod has not reached it).
+    const missing = (first.result as { missing: { source: string }[] }).missing.map((m) => m.source);
+    expect([...(root?.sources ?? []), ...missing].sort()).toEqual(['benefits', 'default', 'fema', 'irs'].map((ns) => `ConfigMap ${ns}/istio-ca-root-cert`));
+    expect(root?.sources.length).toBeGreaterThan(0);
+    expect(requested.filter((r) => /\/secrets|istio-system/.test(r))).toEqual([]);
+    expect(requested.filter((r) => r.includes('/configmaps/istio-ca-root-cert'))).toHaveLength(4);
     expect(root?.daysLeft).toBe(20);
     expect(root?.notAfter).toBe(new Date(Math.floor(notAfter.getTime() / 1000) * 1000).toISOString());
     expect(await alerts()).toHaveLength(1);

@@ -7,7 +7,7 @@
 
 /**
  * Where a call goes: the workload's namespace, the placeholders' namespace, Istio's own namespace
- * (istio-system, where the mesh's cacerts Secret lives), or the whole cluster.
+ * (istio-system; no adapter calls there today), or the whole cluster.
  */
 export type KubeCallScope = 'workload-namespace' | 'placeholder-namespace' | 'istio-namespace' | 'cluster';
 

@@ -16,10 +16,12 @@ import { KubernetesCluster, parsed } from './kubernetes-cluster.ts';
 import { endpointSliceItem, listedObject, readyEndpointsOf } from './kubernetes-mesh-shapes.ts';
 import type { KubeRequest } from './kubernetes-request.ts';
 
-/** Istio's root certificate, published by istiod in every namespace (root-cert.pem). */
+/**
+ * Istio's root certificate, published by istiod in every namespace (root-cert.pem): the one object
+ * outside the rendered kinds hms-sys reads. No Secret is read: the cacerts Secret holds the mesh CA's
+ * signing key, and RBAC cannot grant some keys of a Secret without the rest.
+ */
 export const MESH_ROOT_CERT_CONFIGMAP = 'istio-ca-root-cert';
-/** The plugged-in CA of the mesh, in Istio's namespace (ca-cert.pem, root-cert.pem). */
-export const MESH_CA_SECRET = 'cacerts';
 
 const rendered = (verb: KubeCall['verb']) =>
   RENDERED_KINDS.map((kind) => kubeCall(verb, MESH_RESOURCES[kind].group, MESH_RESOURCES[kind].plural, 'workload-namespace'));
@@ -30,11 +32,7 @@ const rendered = (verb: KubeCall['verb']) =>
  */
 export const MESH_CALLS = Object.freeze({
   apply: rendered('patch'),
-  get: [
-    ...rendered('get'),
-    Object.freeze({ ...kubeCall('get', '', 'configmaps', 'workload-namespace'), resourceNames: [MESH_ROOT_CERT_CONFIGMAP] }),
-    Object.freeze({ ...kubeCall('get', '', 'secrets', 'istio-namespace'), resourceNames: [MESH_CA_SECRET] }),
-  ],
+  get: [...rendered('get'), Object.freeze({ ...kubeCall('get', '', 'configmaps', 'workload-namespace'), resourceNames: [MESH_ROOT_CERT_CONFIGMAP] })],
   list: rendered('list'),
   delete: rendered('delete'),
   readyEndpoints: [kubeCall('list', 'discovery.k8s.io', 'endpointslices', 'workload-namespace')],

@@ -16,7 +16,7 @@ export interface MeshFunctionConfig {
  * - HMS_MESH_MODE: sidecar (default) or ambient.
  * - HMS_MESH_TRUST_DOMAIN: Istio's trust domain (default cluster.local).
  * - HMS_MESH_CLUSTER: the EKS cluster a manifest is deployed to (default: the first of HMS_CLUSTERS).
- * - HMS_ISTIO_NAMESPACE: where the cacerts Secret lives (default istio-system).
+ * - HMS_ISTIO_NAMESPACE: Istio's namespace (default istio-system); hms-sys reads nothing there.
  * - MESH_SCHEDULE_GROUP, MESH_FUNCTION_ARN (the function's own ARN, built from its fixed name, since a
  *   function cannot reference its own attribute), SCHEDULER_ROLE_ARN, SCHEDULER_DLQ_ARN, SCHEDULER_KMS_KEY_ARN (optional).
  * - EVENT_BUS_NAME: where the root CA alert is published.

@@ -4,10 +4,13 @@ import { X509Certificate } from 'node:crypto';
 export const ROOT_CA_WARNING_DAYS = 30;
 const DAY_MS = 86_400_000;
 
-/** Where Istio keeps the mesh's root (https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/). */
+/**
+ * Where istiod publishes the mesh's root of trust, in every namespace
+ * (https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/). It is the only place
+ * hms-sys reads: Istio's cacerts Secret also holds ca-key.pem, and RBAC cannot grant a get of some
+ * keys of a Secret, so reading it would hand hms-sys the mesh CA's signing key.
+ */
 export const ISTIO_ROOT_CONFIGMAP = { name: 'istio-ca-root-cert', key: 'root-cert.pem' } as const;
-/** The plugged-in CA's Secret: its signing certificate and the root, base64 as every Secret's data. */
-export const ISTIO_CACERTS_SECRET = { name: 'cacerts', keys: ['root-cert.pem', 'ca-cert.pem'] } as const;
 
 export interface CertificateFacts {
   subject: string;

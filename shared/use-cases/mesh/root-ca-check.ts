@@ -3,7 +3,6 @@ import {
   type CertificateExpiry,
   type CertificateFacts,
   expiryOf,
-  ISTIO_CACERTS_SECRET,
   ISTIO_ROOT_CONFIGMAP,
   ROOT_CA_WARNING_DAYS,
   readPemCertificates,
@@ -41,13 +40,12 @@ export interface RootCaCheck {
   alerted: string[];
   /** Fingerprints already alerted on today (by an earlier run), or being alerted on by a run under way. */
   alreadyAlerted: string[];
-  /** Sources that were not there (a namespace Istio has not reached, a mesh without a plugged-in CA). */
+  /** Sources that were not there (a namespace Istio has not reached yet). */
   missing: { cluster: string; source: string }[];
   unreadable: RootCaProblem[];
 }
 
 const configMapRef = (namespace: string): ObjectRef => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: ISTIO_ROOT_CONFIGMAP.name });
-const secretRef = (namespace: string): ObjectRef => ({ apiVersion: 'v1', kind: 'Secret', namespace, name: ISTIO_CACERTS_SECRET.name });
 
 /** The clusters the mesh runs on: the default one and every registered service's. */
 async function meshClusters(ports: Pick<RootCaPorts, 'meshStore' | 'meshConfig'>): Promise<string[]> {
@@ -56,9 +54,11 @@ async function meshClusters(ports: Pick<RootCaPorts, 'meshStore' | 'meshConfig'>
 }
 
 /**
- * Reads the mesh's root certificates: Istio's istio-ca-root-cert ConfigMap (key root-cert.pem) in
- * each managed namespace, and the cacerts Secret (root-cert.pem and ca-cert.pem, base64) in Istio's
- * namespace. A cluster that cannot be reached throws (the schedule's run fails and says so).
+ * Reads the mesh's root certificates from Istio's istio-ca-root-cert ConfigMap (key root-cert.pem) in
+ * each managed namespace, and from nothing else: never the cacerts Secret, which holds the CA's
+ * signing key (ca-key.pem) beside its certificates. With a plugged-in CA the ConfigMap holds the
+ * root only, not the intermediate (ca-cert.pem), so the intermediate's expiry is not seen here.
+ * A cluster that cannot be reached throws (the schedule's run fails and says so).
  */
 export async function readRootCas(ports: Pick<RootCaPorts, 'mesh' | 'meshStore' | 'meshConfig' | 'clock'>) {
   const now = ports.clock.now();
@@ -75,7 +75,7 @@ export async function readRootCas(ports: Pick<RootCaPorts, 'mesh' | 'meshStore' 
       else found.set(key, { cluster, ...facts, ...expiryOf(facts.notAfter, now), sources: [source] });
     }
   };
-  const { managedNamespaces, istioNamespace } = ports.meshConfig;
+  const { managedNamespaces } = ports.meshConfig;
   for (const cluster of await meshClusters(ports)) {
     for (const namespace of managedNamespaces) {
       const source = `ConfigMap ${namespace}/${ISTIO_ROOT_CONFIGMAP.name}`;
@@ -84,19 +84,12 @@ export async function readRootCas(ports: Pick<RootCaPorts, 'mesh' | 'meshStore' 
       if (pem === undefined) missing.push({ cluster, source });
       else take(cluster, source, pem);
     }
-    const secret = (await ports.mesh.get(cluster, secretRef(istioNamespace))) as { data?: Record<string, string> } | null;
-    for (const key of ISTIO_CACERTS_SECRET.keys) {
-      const source = `Secret ${istioNamespace}/${ISTIO_CACERTS_SECRET.name} ${key}`;
-      const data = secret?.data?.[key];
-      if (data === undefined) missing.push({ cluster, source });
-      else take(cluster, source, Buffer.from(data, 'base64').toString('utf8'));
-    }
   }
   return { certificates: [...found.values()], missing, unreadable };
 }
 
 /**
- * The scheduled check (MeshRootCaCheck, every 6 h): every mesh root or CA certificate that expires
+ * The scheduled check (MeshRootCaCheck, every 6 h): every mesh root certificate that expires
  * within 30 days (or has expired) is published as a `Mesh Root CA Expiring` event for the operator
  * topic and recorded in the audit, once per certificate per UTC day however often the check runs:
  * a claim keyed by cluster, fingerprint and day (StateStore.claimEvent) is completed after both.

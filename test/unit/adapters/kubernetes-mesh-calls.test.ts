@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeCall } from '#adapters/aws/kubernetes-calls.ts';
-import { KubernetesMesh, MESH_CA_SECRET, MESH_CALLS, MESH_ROOT_CERT_CONFIGMAP } from '#adapters/aws/kubernetes-mesh.ts';
+import { KubernetesMesh, MESH_CALLS, MESH_ROOT_CERT_CONFIGMAP } from '#adapters/aws/kubernetes-mesh.ts';
 import { type K8sSimulator, startK8sSimulator } from '#adapters/local/k8s-simulator.ts';
 import type { MeshService } from '#domain/mesh/canonical.ts';
 import { type KubeObject, RENDERED_KINDS } from '#domain/mesh/kube-resources.ts';
@@ -63,7 +63,6 @@ describe('each MeshCluster method makes exactly the calls kubernetes-mesh.ts dec
       await run('list', () => mesh.list('local', ref, 'irs', 'hms-sys.io/service=notification-svc'));
     }
     await run('get', () => mesh.get('local', { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'irs', name: MESH_ROOT_CERT_CONFIGMAP }));
-    await run('get', () => mesh.get('local', { apiVersion: 'v1', kind: 'Secret', namespace: ISTIO_NAMESPACE, name: MESH_CA_SECRET }));
     await run('readyEndpoints', () => mesh.readyEndpoints('local', 'irs', 'notification-svc'));
     for (const o of applied) {
       await run('delete', () => mesh.delete('local', { apiVersion: o.apiVersion, kind: o.kind, namespace: 'irs', name: o.metadata.name }, o.metadata.uid!));
@@ -79,7 +78,12 @@ describe('each MeshCluster method makes exactly the calls kubernetes-mesh.ts dec
     expect([...recorded.get(method)!].sort()).toEqual(MESH_CALLS[method].map(key).sort());
   });
 
-  it('reads only the ConfigMap and Secret its calls name (resourceNames)', () => {
+  it('reads only the ConfigMap its calls name (resourceNames)', () => {
     for (const call of MESH_CALLS.get.filter((c) => c.resourceNames)) expect([...(names.get(key(call)) ?? [])]).toEqual(call.resourceNames);
+  });
+
+  it("declares no Secret and nothing in Istio's namespace: the cacerts Secret holds the mesh CA's signing key", () => {
+    const declared = Object.values(MESH_CALLS).flat();
+    expect(declared.filter((c) => c.resource === 'secrets' || c.scope === 'istio-namespace')).toEqual([]);
   });
 });

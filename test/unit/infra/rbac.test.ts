@@ -74,8 +74,8 @@ describe('rbacManifest', () => {
     expect(docs).toEqual(JSON.parse(JSON.stringify(rbacObjects(NAMESPACES))));
   });
 
-  test("a Role and a RoleBinding per group per namespace, the placeholders' namespace with its two, Istio's with one, then the cluster-wide objects", () => {
-    expect(docs).toHaveLength(NAMESPACES.length * 5 * 2 + 2 * 2 + 2 + 4);
+  test("a Role and a RoleBinding per group per namespace, the placeholders' namespace with its two, none in Istio's, then the cluster-wide objects", () => {
+    expect(docs).toHaveLength(NAMESPACES.length * 5 * 2 + 2 * 2 + 4);
     for (const doc of docs.filter((d) => d.kind !== 'PriorityClass' && d.kind !== 'Namespace')) expect(doc.apiVersion).toBe('rbac.authorization.k8s.io/v1');
     for (const namespace of NAMESPACES) {
       for (const { roleName } of Object.values(RBAC_GROUPS)) {
@@ -84,7 +84,7 @@ describe('rbacManifest', () => {
       }
     }
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'Namespace', 'PriorityClass', ...Array(13).fill('Role'), ...Array(13).fill('RoleBinding')].sort(),
+      ['ClusterRole', 'ClusterRoleBinding', 'Namespace', 'PriorityClass', ...Array(12).fill('Role'), ...Array(12).fill('RoleBinding')].sort(),
     );
   });
 
@@ -167,10 +167,10 @@ describe('rbacManifest', () => {
     expect(manifest).toContain('globalDefault: false\n');
   });
 
-  test('nothing grants secrets (but the mesh CA by name), wildcards, escalation or verbs beyond get, list, patch, create and delete', () => {
+  test('nothing grants secrets (not even the mesh CA: cacerts holds its signing key), wildcards, escalation or verbs beyond get, list, patch, create and delete', () => {
     expect(manifest).not.toContain('*');
     const secretRules = docs.flatMap((d) => (d.rules ?? []).filter((r: { resources: string[] }) => r.resources.some((x) => /secret/i.test(x))));
-    expect(secretRules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['cacerts'] }]);
+    expect(secretRules).toEqual([]);
     expect(manifest).not.toMatch(/escalate|bind|impersonate/);
     const verbs = new Set(docs.flatMap((d) => (d.rules ?? []).flatMap((r: { verbs: string[] }) => r.verbs)));
     expect([...verbs].sort()).toEqual(['create', 'delete', 'get', 'list', 'patch']);
@@ -208,9 +208,8 @@ describe('rbacManifest', () => {
       ]);
     }
     expect(kubernetesGroup('mesh')).toBe('hms-sys:mesh');
-    const istio = docs.filter((d) => d.metadata.namespace === 'istio-system');
-    expect(istio.map((d) => `${d.kind} ${d.metadata.name}`)).toEqual(['Role hms-sys-mesh', 'RoleBinding hms-sys-mesh']);
-    expect(istio[0]!.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['cacerts'] }]);
+    // Nothing in Istio's namespace: the cacerts Secret there holds the mesh CA's key (ca-key.pem).
+    expect(docs.filter((d) => d.metadata.namespace === 'istio-system')).toEqual([]);
   });
 
   test("Istio's namespace cannot be given as a workload namespace", () => {

@@ -89,10 +89,7 @@ describe('the mesh root CA check', () => {
       outcome: 'success',
     });
     expect(records[0]?.reasons.join(' ')).toContain('does not mint or rotate it');
-    expect(result.missing).toEqual([
-      { cluster: 'sandbox', source: 'Secret istio-system/cacerts root-cert.pem' },
-      { cluster: 'sandbox', source: 'Secret istio-system/cacerts ca-cert.pem' },
-    ]);
+    expect(result.missing).toEqual([]);
   });
 
   it('alerts once a day however often it runs, and again the next day', async () => {
@@ -121,15 +118,23 @@ describe('the mesh root CA check', () => {
     expect((await ports.audit.list({ limit: 10 })).records).toEqual([]);
   });
 
-  it('reads the cacerts Secret: an expired signing certificate is alerted as expired while the root is fine', async () => {
-    const { ports, cacerts } = setup();
+  it("never reads the cacerts Secret (it holds the CA's key, ca-key.pem): only istio-ca-root-cert, which holds the root", async () => {
+    const { ports, mesh, rootConfigMap, cacerts } = setup();
     const root = await rootCert(3_000, 'CN=Agency Root CA');
     const signing = await rootCert(-2, 'CN=Istio intermediate');
-    await cacerts({ 'root-cert.pem': root.pem, 'ca-cert.pem': signing.pem, 'ca-key.pem': 'not read' });
+    await cacerts({ 'root-cert.pem': root.pem, 'ca-cert.pem': signing.pem, 'ca-key.pem': 'the signing key' });
+    await rootConfigMap('irs', root.pem);
+    const read: string[] = [];
+    const get = mesh.get.bind(mesh);
+    mesh.get = (cluster, ref) => {
+      read.push(`${ref.kind} ${ref.namespace}/${ref.name}`);
+      return get(cluster, ref);
+    };
     const result = await checkRootCa(ports, caller);
-    expect(result.alerted).toEqual([signing.fingerprint]);
-    expect(ports.events.published[0]?.detail).toMatchObject({ expired: true, daysLeft: -2, sources: ['Secret istio-system/cacerts ca-cert.pem'] });
-    expect((await ports.audit.list({ limit: 10 })).records[0]?.action).toBe('mesh.root-ca.expired');
+    expect(read).toEqual(['ConfigMap irs/istio-ca-root-cert', 'ConfigMap ssa/istio-ca-root-cert']);
+    expect(result.certificates).toMatchObject([{ fingerprint: root.fingerprint, sources: ['ConfigMap irs/istio-ca-root-cert'], alert: false }]);
+    expect(result.missing).toEqual([{ cluster: 'sandbox', source: 'ConfigMap ssa/istio-ca-root-cert' }]);
+    expect(ports.events.published).toEqual([]);
   });
 
   it('reads every certificate of a bundle (old and new roots during a rotation)', async () => {
