@@ -23,10 +23,33 @@ interface Resilience {
   timeoutMs?: number;
 }
 
+/** Envoy's retry back-off: 25 ms base, at most 10 times that between two tries (BackoffStrategy max_interval's default). */
+export const RETRY_BACKOFF_BASE_MS = 25;
+export const RETRY_BACKOFF_MAX_MS = 250;
+
+/**
+ * The longest Envoy can wait between tries, summed over `retries` retries. Its back-off is fully
+ * jittered exponential: before retry n it waits a random time below (2^n - 1) x 25 ms (0-24 ms,
+ * 0-74 ms, 0-174 ms, ...), each wait capped at 250 ms, and the waits count against the route's
+ * timeout (https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/router_filter#x-envoy-max-retries,
+ * https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/backoff.proto).
+ */
+export function retryBackoffBudgetMs(retries: number): number {
+  let total = 0;
+  for (let n = 1; n <= retries; n++) total += Math.min((2 ** n - 1) * RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS);
+  return total;
+}
+
+/** The timeout left for the tries once the back-off budget is set aside, split evenly over them (whole ms; below 1 ms none is left). */
+function perTryMsOf(timeoutMs: number, retries: number): number {
+  return Math.floor((timeoutMs - retryBackoffBudgetMs(retries)) / (retries + 1));
+}
+
 /**
  * HTTPRetry and timeout of one route (https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRetry).
- * perTryTimeout splits the timeout evenly over the first try and the retries, so every try fits in it.
- * retryIgnorePreviousHosts (default true) is written out: the retry lands on another pod (chapter 12).
+ * perTryTimeout is what the timeout leaves once the longest back-off is set aside, split evenly over
+ * the first try and the retries, so every try and every wait fits in it. retryIgnorePreviousHosts
+ * (default true) is written out: the retry lands on another pod (chapter 12).
  */
 function resilienceOf({ retries, timeoutMs }: Resilience): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -34,11 +57,20 @@ function resilienceOf({ retries, timeoutMs }: Resilience): Record<string, unknow
   else if (retries === 0) out.retries = { attempts: 0 };
   else {
     const retry: Record<string, unknown> = { attempts: retries, retryOn: RETRY_ON, retryIgnorePreviousHosts: true };
-    if (timeoutMs !== undefined) retry.perTryTimeout = durationOf(timeoutMs / (retries + 1));
+    if (timeoutMs !== undefined) retry.perTryTimeout = durationOf(perTryMsOf(timeoutMs, retries));
     out.retries = retry;
   }
   if (timeoutMs !== undefined) out.timeout = durationOf(timeoutMs);
   return out;
+}
+
+function perTryWords(timeoutMs: number, retries: number): string {
+  const tries = retries + 1;
+  const backoff = retryBackoffBudgetMs(retries);
+  const perTry = perTryMsOf(timeoutMs, retries);
+  return perTry >= 1
+    ? `, perTryTimeout ${durationOf(perTry)}: the timeout less ${backoff} ms, the longest Envoy's jittered back-off can wait over ${retries} retries (25 ms base, doubling, at most 250 ms a wait), split over ${tries} tries, so all ${tries} tries and the waits between them fit in the timeout`
+    : `, perTryTimeout 1ms (Istio's least): the timeout leaves no time for ${tries} tries once Envoy's back-off between them (up to ${backoff} ms) is counted, so the timeout may end the request before every try can run`;
 }
 
 function describe(what: string, { retries, timeoutMs }: Resilience): string {
@@ -47,13 +79,7 @@ function describe(what: string, { retries, timeoutMs }: Resilience): string {
       ? `retries not set: 2 attempts on ${DEFAULT_RETRY_ON} (Istio's default would also retry an upstream's 503; hms-sys leaves that out)`
       : retries === 0
         ? 'retries: 0 is retries.attempts 0, so no retry'
-        : `retries: ${retries} is retries.attempts ${retries} on ${RETRY_ON}, each try on another pod${
-            timeoutMs === undefined
-              ? ''
-              : Math.floor(timeoutMs / (retries + 1)) >= 1
-                ? `, perTryTimeout ${durationOf(timeoutMs / (retries + 1))} so all ${retries + 1} tries fit in the timeout`
-                : `, perTryTimeout 1ms (Istio's least), so the timeout ends the request before every try can run`
-          }`;
+        : `retries: ${retries} is retries.attempts ${retries} on ${RETRY_ON}, each try on another pod${timeoutMs === undefined ? '' : perTryWords(timeoutMs, retries)}`;
   const timeoutWords = timeoutMs === undefined ? 'no timeout' : `timeoutMs: ${timeoutMs} is timeout ${durationOf(timeoutMs)}`;
   return `${what}: ${retryWords}; ${timeoutWords}.`;
 }

@@ -71,7 +71,7 @@ describe('golden renderings through the simulator’s server-side apply', () => 
     const policies = policyCase.policies.map((p) => ({ ...p, spec: { ...p.spec, timeoutMs: undefined } }));
     const withoutTimeout = vsOf({ ...policyCase, policies: JSON.parse(JSON.stringify(policies)) });
     const live = await get(sim, withoutTimeout);
-    expect(diffObjects(live.body, withoutTimeout)).toEqual(['- spec.http[0].retries.perTryTimeout: "200ms"', '- spec.http[0].timeout: "800ms"']);
+    expect(diffObjects(live.body, withoutTimeout)).toEqual(['- spec.http[0].retries.perTryTimeout: "131ms"', '- spec.http[0].timeout: "800ms"']);
   });
 
   it('a field the rendering no longer declares is named as a removal, and applying removes it', async () => {

@@ -4,6 +4,7 @@ import type { MeshService, TrafficPolicy } from '#domain/mesh/canonical.ts';
 import { MANAGED_BY_LABEL, RENDERED_KINDS, SERVICE_LABEL } from '#domain/mesh/kube-resources.ts';
 import { parseManifest } from '#domain/mesh/manifest-parse.ts';
 import { DEFAULT_RETRY_ON, PAUSE_BODY, renderService } from '#domain/mesh/render.ts';
+import { retryBackoffBudgetMs } from '#domain/mesh/render-routes.ts';
 import type { RenderInput } from '#domain/mesh/rendering.ts';
 
 const root = new URL('../../../../', import.meta.url);
@@ -72,7 +73,8 @@ describe('renderService', () => {
     expect(http[0]).toMatchObject({
       name: 'policy-fraud-scan-policy',
       match: [{ sourceLabels: { app: 'return-intake' }, sourceNamespace: 'irs' }],
-      retries: { attempts: 3, perTryTimeout: '200ms' },
+      // 800 ms less 275 ms of back-off (25 + 75 + 175) over 4 tries.
+      retries: { attempts: 3, perTryTimeout: '131ms' },
       timeout: '800ms',
     });
     expect(http[1].name).toBe('default');
@@ -82,16 +84,25 @@ describe('renderService', () => {
     expect(find(set.objects, 'AuthorizationPolicy')?.spec.rules).toEqual([{ from: [{ source: { namespaces: ['default', 'irs'] } }] }]);
   });
 
-  it('splits the timeout over the tries, and says so truthfully when it is too short to split', () => {
+  it("splits what the timeout leaves after Envoy's longest back-off over the tries, and says so truthfully when it is too short", () => {
     const svc = service('manifests/notification.yaml');
     const route = (timeoutMs: number) => {
       const set = renderService(input({ ...svc, spec: { ...svc.spec, timeoutMs } }));
       return { http: find(set.objects, 'VirtualService')?.spec.http[0], reasons: set.reasons.join('\n') };
     };
-    expect(route(900).http).toMatchObject({ timeout: '900ms', retries: { attempts: 3, perTryTimeout: '225ms' } });
-    expect(route(900).reasons).toMatch(/perTryTimeout 225ms so all 4 tries fit in the timeout/);
+    // 3 retries wait below 25, 75 and 175 ms: 275 ms set aside, (900 - 275) / 4 = 156 ms a try.
+    expect(route(900).http).toMatchObject({ timeout: '900ms', retries: { attempts: 3, perTryTimeout: '156ms' } });
+    expect(route(900).reasons).toMatch(/perTryTimeout 156ms: the timeout less 275 ms, .* so all 4 tries and the waits between them fit in the timeout/);
+    const perTry = Number.parseInt(route(900).http.retries.perTryTimeout, 10);
+    expect(4 * perTry + retryBackoffBudgetMs(3)).toBeLessThanOrEqual(900);
+    // Enough for 4 even tries, not for the back-off too.
+    expect(route(278).http).toMatchObject({ timeout: '278ms', retries: { perTryTimeout: '1ms' } });
+    expect(route(278).reasons).toMatch(/leaves no time for 4 tries .*up to 275 ms\) is counted, so the timeout may end the request before every try can run/);
     expect(route(2).http).toMatchObject({ timeout: '2ms', retries: { perTryTimeout: '1ms' } });
-    expect(route(2).reasons).toMatch(/the timeout ends the request before every try can run/);
+  });
+
+  it("sets aside Envoy's back-off budget: waits below (2^n - 1) x 25 ms, each at most 250 ms", () => {
+    expect([0, 1, 2, 3, 4, 5].map(retryBackoffBudgetMs)).toEqual([0, 25, 100, 275, 525, 775]);
   });
 
   it('answers a pause with a first directResponse route of 503 Service Paused that carries no retry', () => {
