@@ -1,3 +1,4 @@
+import { canonicalJson } from '#domain/canonical-json.ts';
 import { ConflictError } from '#domain/errors.ts';
 import type { ObjectRef } from '#domain/mesh/canonical.ts';
 import {
@@ -14,7 +15,6 @@ import type { ChangeProbe } from '#ports/audit-outbox.ts';
 import { ClusterConflictError } from '#ports/errors.ts';
 import type { Caller, MeshPorts } from '#ports/ports.ts';
 import type { ProbeAnswer } from '#use-cases/drain-audit-outbox.ts';
-import { record } from '#use-cases/record.ts';
 import { recordedChange } from '#use-cases/recorded-change.ts';
 import type { ObjectChange } from './apply-result.ts';
 
@@ -29,8 +29,6 @@ export interface ApplyObjectsOptions {
   dryRun: boolean;
   /** Why, in words: the first reason of every record. */
   why: string;
-  /** Namespaces to prune in besides the target's (where the service lived before a move). */
-  alsoPruneIn?: string[];
 }
 
 export const refOf = (o: KubeObject): ObjectRef => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name });
@@ -79,11 +77,34 @@ export function refuseForeign(service: string, objects: KubeObject[], live: (Kub
 }
 
 /**
- * Server-side applies each object in order, after a dry run of every object that would change
- * (validation and field-ownership conflicts, all before the first write). An object that would change is applied under its
- * audit intent (recorded-change.ts, probe mesh-object); one whose diff is empty is applied too, as
- * a check, and only if the server changed it after all is that recorded. A dry run applies with
- * dryRun=All, so the API server validates every object, and stores nothing.
+ * The API server validates every object that will change, and finds any field another manager
+ * owns, with dryRun=All: called before the first real write, so a refusal leaves the cluster as it was.
+ */
+export async function preflight(ports: MeshPorts, target: ServiceTarget, objects: KubeObject[], live: (KubeObject | null)[]): Promise<void> {
+  for (const [i, desired] of objects.entries()) {
+    if (live[i] && diffObjects(live[i], desired).length === 0) continue;
+    await ports.mesh.apply(target.cluster, desired, { dryRun: true }).catch((err: unknown) => {
+      throw conflictOf(err, desired);
+    });
+  }
+}
+
+/** What a write can change of an object, without the marks every write moves (resourceVersion, generation, times) and status. */
+function contentOf(o: KubeObject | null): string {
+  if (!o) return '';
+  const { status: _status, ...rest } = o;
+  const { resourceVersion: _rv, generation: _g, managedFields, ...metadata } = o.metadata;
+  const fields = Array.isArray(managedFields) ? managedFields.map((f) => ({ ...(f as object), time: undefined })) : managedFields;
+  return canonicalJson(JSON.parse(JSON.stringify({ ...rest, metadata: { ...metadata, managedFields: fields } })));
+}
+
+/**
+ * Server-side applies each object in order, after a preflight of every object that would change.
+ * An object that would change is applied under its audit intent (recorded-change.ts, probe
+ * mesh-object). One whose diff is empty is checked with a dry run: if the server would change it
+ * after all (a field the diff does not show), it is applied under its intent like the others, so a
+ * crash after the write leaves the intent for the drainer; else nothing is written. A dry run
+ * applies with dryRun=All, so the API server validates every object, and stores nothing.
  */
 export async function applyObjects(
   ports: MeshPorts,
@@ -94,34 +115,28 @@ export async function applyObjects(
   options: ApplyObjectsOptions,
 ): Promise<ObjectChange[]> {
   const changes: ObjectChange[] = [];
-  const diffs = objects.map((desired, i) => diffObjects(live[i] ?? null, desired));
-  // Preflight: the API server validates every object that will change, and finds any field another
-  // manager owns, with dryRun=All before the first real write; a refusal leaves the cluster as it was.
-  for (const [i, desired] of objects.entries()) {
-    if (live[i] && diffs[i]?.length === 0) continue;
-    await ports.mesh.apply(target.cluster, desired, { dryRun: true }).catch((err: unknown) => {
-      throw conflictOf(err, desired);
-    });
-  }
+  await preflight(ports, target, objects, live);
   for (const [i, desired] of objects.entries()) {
     const before = live[i] ?? null;
-    const diff = diffs[i] ?? [];
+    const diff = diffObjects(before, desired);
     const ref = refOf(desired);
-    const action = before === null ? 'created' : diff.length > 0 ? 'configured' : 'unchanged';
-    if (options.dryRun) {
-      if (action === 'unchanged') await ports.mesh.apply(target.cluster, desired, { dryRun: true });
+    let action: ObjectChange['action'] = before === null ? 'created' : diff.length > 0 ? 'configured' : 'unchanged';
+    let reasons = [options.why, ...diff.slice(0, MAX_DIFF_REASONS)];
+    if (action === 'unchanged') {
+      const preview = await ports.mesh.apply(target.cluster, desired, { dryRun: true }).catch((err: unknown) => {
+        throw conflictOf(err, desired);
+      });
+      if (contentOf(preview) !== contentOf(before)) {
+        action = 'configured';
+        reasons = [options.why, 'the server changes what the diff does not show'];
+      }
+    }
+    if (options.dryRun || action === 'unchanged') {
       changes.push({ ref, action, diff, object: desired });
       continue;
     }
-    if (action === 'unchanged') {
-      const after = await ports.mesh.apply(target.cluster, desired);
-      const moved = after.metadata.resourceVersion !== before?.metadata.resourceVersion;
-      if (moved) await record(ports, caller, planOf(target, desired, before, [options.why, 'the server changed what the diff did not show']));
-      changes.push({ ref, action: moved ? 'configured' : 'unchanged', diff, object: desired });
-      continue;
-    }
     const plan = {
-      ...planOf(target, desired, before, [options.why, ...diff.slice(0, MAX_DIFF_REASONS)]),
+      ...planOf(target, desired, before, reasons),
       probe: { kind: 'mesh-object', cluster: target.cluster, object: desired } satisfies ChangeProbe,
     };
     await recordedChange(ports, caller, plan, () => ports.mesh.apply(target.cluster, desired)).catch((err: unknown) => {
@@ -171,30 +186,29 @@ export async function pruneObjects(
   const kept = new Set(keep.map((o) => nameOf(refOf(o))));
   const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${SERVICE_LABEL}=${target.service}`;
   const pruned: ObjectChange[] = [];
-  for (const namespace of new Set([target.namespace, ...(options.alsoPruneIn ?? [])])) {
-    for (const kind of RENDERED_KINDS) {
-      const type = { apiVersion: apiVersionOf(MESH_RESOURCES[kind]), kind };
-      for (const found of await ports.mesh.list(target.cluster, type, namespace, selector)) {
-        const ref = refOf({ ...found, metadata: { ...found.metadata, namespace } });
-        const uid = found.metadata.uid;
-        if (kept.has(nameOf(ref)) || !uid) continue;
-        const diff = [`- ${nameOf(ref)}: no longer rendered`];
-        if (options.dryRun) await ports.mesh.delete(target.cluster, ref, uid, { dryRun: true });
-        else {
-          const plan = {
-            action: 'mesh.prune',
-            target: `${ref.kind}/${ref.namespace}/${ref.name}`,
-            before: forRecord(found),
-            after: null,
-            outcome: 'success' as const,
-            reasons: [options.why, `${nameOf(ref)} is no longer rendered for ${target.service}`],
-            serviceName: target.service,
-            probe: { kind: 'mesh-object-gone', cluster: target.cluster, ref, uid } satisfies ChangeProbe,
-          };
-          await recordedChange(ports, caller, plan, () => ports.mesh.delete(target.cluster, ref, uid));
-        }
-        pruned.push({ ref, action: 'pruned', diff });
+  const namespace = target.namespace;
+  for (const kind of RENDERED_KINDS) {
+    const type = { apiVersion: apiVersionOf(MESH_RESOURCES[kind]), kind };
+    for (const found of await ports.mesh.list(target.cluster, type, namespace, selector)) {
+      const ref = refOf({ ...found, metadata: { ...found.metadata, namespace } });
+      const uid = found.metadata.uid;
+      if (kept.has(nameOf(ref)) || !uid) continue;
+      const diff = [`- ${nameOf(ref)}: no longer rendered`];
+      if (options.dryRun) await ports.mesh.delete(target.cluster, ref, uid, { dryRun: true });
+      else {
+        const plan = {
+          action: 'mesh.prune',
+          target: `${ref.kind}/${ref.namespace}/${ref.name}`,
+          before: forRecord(found),
+          after: null,
+          outcome: 'success' as const,
+          reasons: [options.why, `${nameOf(ref)} is no longer rendered for ${target.service}`],
+          serviceName: target.service,
+          probe: { kind: 'mesh-object-gone', cluster: target.cluster, ref, uid } satisfies ChangeProbe,
+        };
+        await recordedChange(ports, caller, plan, () => ports.mesh.delete(target.cluster, ref, uid));
       }
+      pruned.push({ ref, action: 'pruned', diff });
     }
   }
   return pruned;

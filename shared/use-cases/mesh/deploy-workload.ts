@@ -1,5 +1,7 @@
 import { ConflictError, ValidationError } from '#domain/errors.ts';
 import type { MeshService, ScalingSpec } from '#domain/mesh/canonical.ts';
+import { apiVersionOf, MESH_RESOURCES } from '#domain/mesh/kube-resources.ts';
+import { rolloutOf } from '#domain/mesh/rollout.ts';
 import type { Rule } from '#domain/model.ts';
 import { type CreateRuleInput, createRuleSchema } from '#domain/schemas.ts';
 import { parseInput } from '#domain/validation.ts';
@@ -16,6 +18,8 @@ import type { ApplyStep } from './apply-result.ts';
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-EKS.html
  */
 export const CPU_METRIC = { namespace: 'ContainerInsights', metricName: 'pod_cpu_utilization' } as const;
+
+const DEPLOYMENT_REF = { apiVersion: apiVersionOf(MESH_RESOURCES.Deployment), kind: 'Deployment' } as const;
 
 /** The autoscale rule a manifest's `scaling` becomes is found again by this name. */
 export const meshRuleName = (service: string): string => `mesh ${service}`;
@@ -137,13 +141,21 @@ export async function scaleToMin(ports: MeshPorts, caller: Caller, target: Servi
   return { ok: true, text: `Scaled to ${min} pods (scaling.min)` };
 }
 
-/** "2/2 pods ready (image)" as the cluster says now; never claimed when they are not. */
+/**
+ * "2/2 pods ready (image)" only when the rollout of the current pod template is complete, read
+ * from the Deployment's status as `kubectl rollout status` reads it (observedGeneration,
+ * updatedReplicas, replicas, readyReplicas: rollout.ts): readyReplicas alone counts the old
+ * template's pods during a rollout. Otherwise "✗ 1/2 pods of IMAGE ready; the rollout goes on".
+ */
 export async function podsStep(ports: MeshPorts, target: ServiceTarget, image: string | undefined): Promise<ApplyStep> {
-  const counts = await ports.cluster.podCounts({ cluster: target.cluster, namespace: target.namespace, deployment: target.service });
-  const what = image ? ` (${image})` : '';
-  const ok = counts.desired > 0 && counts.ready >= counts.desired;
+  const ref = { ...DEPLOYMENT_REF, namespace: target.namespace, name: target.service };
+  const deployment = await ports.mesh.get(target.cluster, ref);
+  if (!deployment) return { ok: false, text: `Deployment ${target.namespace}/${target.service} not found: no pod is running` };
+  const rollout = rolloutOf(deployment);
+  const shown = image ?? rollout.image;
+  if (rollout.complete) return { ok: true, text: `${rollout.ready}/${rollout.desired} pods ready${shown ? ` (${shown})` : ''}` };
   return {
-    ok,
-    text: ok ? `${counts.ready}/${counts.desired} pods ready${what}` : `${counts.ready}/${counts.desired} pods ready so far${what}: the rest are starting`,
+    ok: false,
+    text: `${rollout.ready}/${rollout.desired} pods${shown ? ` of ${shown}` : ''} ready; the rollout goes on (waiting for ${rollout.waitingFor})`,
   };
 }

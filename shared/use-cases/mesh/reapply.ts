@@ -51,7 +51,7 @@ export async function applyRendering(
   caller: Caller,
   target: ServiceTarget,
   rendered: RenderedSet,
-  options: { dryRun: boolean; why: string; alsoPruneIn?: string[] },
+  options: { dryRun: boolean; why: string },
 ): Promise<ObjectChange[]> {
   const live = await readLive(ports, target.cluster, rendered.objects);
   refuseForeign(target.service, rendered.objects, live);
