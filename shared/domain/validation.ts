@@ -10,7 +10,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** Words for an issue zod left with its generic message (zod/mini carries no locale). */
-function describe(issue: Issue, input: unknown): string {
+export function describeIssue(issue: Issue, input: unknown): string {
   if (issue.message && issue.message !== GENERIC) return issue.message;
   switch (issue.code) {
     case 'invalid_type':
@@ -23,7 +23,8 @@ function describe(issue: Issue, input: unknown): string {
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'invalid_format':
-      return `must be a valid ${issue.format}`;
+      // A pattern check without words of its own: say the value is not in the expected form rather than name the regex.
+      return issue.format === 'regex' ? 'is not in the expected form' : `must be a valid ${issue.format}`;
     default:
       return 'is not valid';
   }
@@ -42,6 +43,6 @@ export function parseInput<S extends z.ZodMiniType>(schema: S, input: unknown, f
     throw new ValidationError(`unknown field "${field}"`, field, 'unknown_field');
   }
   const field = [fieldPrefix, ...path].filter(Boolean).join('.') || null;
-  const message = describe(issue, input);
+  const message = describeIssue(issue, input);
   throw new ValidationError(field ? `${field} ${message}` : message, field);
 }

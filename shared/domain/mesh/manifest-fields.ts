@@ -39,8 +39,14 @@ export function durationToMs(value: number | string, unitMs: number): number | u
 /** A duration written as a number of `unit`s or a string like "800ms"; the rules say which values are sane. */
 function duration(unit: 'ms' | 's', minMs: number, maxMs: number, wholeMs: number) {
   const unitMs = unit === 'ms' ? 1 : 1_000;
-  const words = `must be a duration: a number of ${unit === 'ms' ? 'milliseconds' : 'seconds'} or a string like "${unit === 'ms' ? '800ms' : '30s'}" (units ms, s, m, h)`;
-  return z.union([z.number(), z.string().check(z.regex(DURATION_PATTERN))], { error: words }).check(
+  const example = unit === 'ms' ? '800' : '30';
+  const words = `must be ${unit === 'ms' ? 'a number of milliseconds' : 'a whole number of seconds'} (like ${example}) or a string with its unit (like "${example}${unit}"; units ms, s, m, h)`;
+  // A string of digits alone is a number the file quoted: say so rather than list the units.
+  const stringWords = (input: unknown) =>
+    typeof input === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(input)
+      ? `must be a number of ${unit === 'ms' ? 'milliseconds' : 'seconds'}, not a string: write ${input.trim()} or "${input.trim()}${unit}"`
+      : words;
+  return z.union([z.number(), z.string().check(z.regex(DURATION_PATTERN, { error: (issue) => stringWords(issue.input) }))], { error: words }).check(
     z.superRefine((value: number | string, ctx) => {
       const ms = durationToMs(value, unitMs);
       if (ms === undefined || Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: words, input: value });
@@ -73,9 +79,9 @@ export const labelValue = z
 export const version = labelValue.check(z.minLength(1, 'must not be empty'));
 
 /** A label key: an optional DNS subdomain prefix and "/", then a name of at most 63 characters. */
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 export const labels = z.record(
-  z.string().check(z.regex(LABEL_KEY, 'must be a Kubernetes label key like app or example.com/team')),
+  z.string().check(z.regex(LABEL_KEY, 'must be a Kubernetes label key like app or example.com/team'), z.maxLength(253 + 1 + 63)),
   z.string().check(z.regex(LABEL_VALUE, 'must be a Kubernetes label value: letters, digits, "-", "_" and "."'), z.maxLength(63)),
 );
 
@@ -92,9 +98,22 @@ export const route = z.strictObject({
     .string()
     .check(z.maxLength(1_024, 'must be at most 1024 characters'), z.regex(/^\/[^\s?#]*$/, 'must be a path starting with "/" (no spaces, query or fragment)')),
   // Methods are case-sensitive (RFC 9110 §9.1), so `post` is refused rather than guessed.
-  methods: z.optional(z.array(z.enum(HTTP_METHODS)).check(z.maxLength(HTTP_METHODS.length))),
+  methods: z.optional(
+    z.array(z.enum(HTTP_METHODS)).check(z.minLength(1, 'must not be empty: leave methods out for any method'), z.maxLength(HTTP_METHODS.length)),
+  ),
 });
-export const routes = z.array(route).check(z.maxLength(100, 'must have at most 100 routes'));
+export const routes = z.array(route).check(
+  z.maxLength(100, 'must have at most 100 routes'),
+  z.superRefine((list: { path: string }[], ctx) => {
+    const first = new Map<string, number>();
+    list.forEach((r, i) => {
+      const earlier = first.get(r.path);
+      if (earlier !== undefined)
+        ctx.addIssue({ code: 'custom', path: [i, 'path'], message: `repeats the path of route ${earlier}: list each path once`, input: r.path });
+      else first.set(r.path, i);
+    });
+  }),
+);
 
 /** The defaults of a manifest that leaves them out. */
 export const DEFAULT_CPU_PERCENT = 70;

@@ -1,10 +1,11 @@
 import type * as z from 'zod/mini';
 import { UnprocessableError, ValidationError } from '../errors.ts';
-import { parseInput } from '../validation.ts';
 import { type CircuitBreakerSpec, MESH_API_VERSION, type MeshService, type MeshServiceSpec, type ParsedManifest, type TrafficPolicy } from './canonical.ts';
-import { MANAGED_BY_LABEL, MESH_JOIN_LABEL, MESH_MODE_LABELS, SERVICE_LABEL } from './kube-resources.ts';
+import { MESH_JOIN_LABEL } from './kube-resources.ts';
 import { DEFAULT_CPU_PERCENT, DEFAULT_RESET_SECONDS, durationToMs } from './manifest-fields.ts';
 import { canonicalPolicy, canonicalService, chapter7Pod, chapter7Policy, chapter10Mesh, chapter12Service, kubernetesDeployment } from './manifest-formats.ts';
+import { checkPodLabels } from './manifest-labels.ts';
+import { fieldUnder, parseFile } from './manifest-paths.ts';
 import { checkMediaType, loadYaml } from './manifest-yaml.ts';
 
 export interface ParseManifestOptions {
@@ -19,17 +20,6 @@ export interface ParseManifestOptions {
 /** The port of a Pod or Deployment whose container lists none. */
 export const DEFAULT_POD_PORT = 80;
 
-/** Pod labels hms-sys sets itself, which a manifest may not set to something else. */
-const RESERVED_POD_LABELS = new Set([
-  'app',
-  'version',
-  MESH_JOIN_LABEL,
-  MANAGED_BY_LABEL,
-  SERVICE_LABEL,
-  ...Object.keys(MESH_MODE_LABELS.sidecar),
-  ...Object.keys(MESH_MODE_LABELS.ambient),
-]);
-
 /**
  * Reads a mesh manifest in any accepted format (chapter 12's service file, chapter 10's service+mesh
  * file, chapter 7's TrafficPolicy and `hms/mesh: enabled` Pod, a meshed Deployment, or the canonical
@@ -38,7 +28,7 @@ const RESERVED_POD_LABELS = new Set([
  */
 export function parseManifest(text: string, options: ParseManifestOptions): ParsedManifest {
   checkMediaType(options.contentType);
-  const raw = loadYaml(text);
+  const raw = loadYaml(text, options.contentType);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ValidationError('a manifest is a YAML mapping (key: value lines), not a list or a single value', null, 'invalid_manifest');
   }
@@ -61,11 +51,19 @@ interface Dispatched {
   namespaceField: string;
 }
 
+/** The apiVersions hms-sys reads each kind under. */
+const API_VERSIONS_OF: Record<string, string[]> = {
+  MeshService: [MESH_API_VERSION],
+  TrafficPolicy: [MESH_API_VERSION, 'hms/v1'],
+  Pod: ['v1'],
+  Deployment: ['apps/v1'],
+};
+
 function dispatch(file: Record<string, unknown>, defaultNamespace: string): Dispatched {
   const { apiVersion, kind } = file;
   if (apiVersion === undefined && kind === undefined) {
-    if ('service' in file || 'mesh' in file) return chapter10(parseInput(chapter10Mesh, file), defaultNamespace);
-    if ('name' in file) return chapter12(parseInput(chapter12Service, file), defaultNamespace);
+    if ('service' in file || 'mesh' in file) return chapter10(parseFile(chapter10Mesh, file), defaultNamespace);
+    if ('name' in file) return chapter12(parseFile(chapter12Service, file), defaultNamespace);
     throw new ValidationError(
       'not a manifest hms-sys knows: write a service file (name, image, port), a service+mesh file, or a file with apiVersion and kind',
       null,
@@ -74,16 +72,21 @@ function dispatch(file: Record<string, unknown>, defaultNamespace: string): Disp
   }
   if (typeof apiVersion !== 'string') throw new ValidationError('apiVersion is required and must be a string', 'apiVersion');
   if (typeof kind !== 'string') throw new ValidationError('kind is required and must be a string', 'kind');
-  if (apiVersion === MESH_API_VERSION && kind === 'MeshService') return canonical(parseInput(canonicalService, file), defaultNamespace);
-  if (apiVersion === MESH_API_VERSION && kind === 'TrafficPolicy') return policy('canonical', parseInput(canonicalPolicy, file), defaultNamespace);
-  if (apiVersion === 'hms/v1' && kind === 'TrafficPolicy') return policy('chapter-7-traffic-policy', parseInput(chapter7Policy, file), defaultNamespace);
-  if (apiVersion === 'v1' && kind === 'Pod') return pod(parseInput(chapter7Pod, file), defaultNamespace);
-  if (apiVersion === 'apps/v1' && kind === 'Deployment') return deployment(parseInput(kubernetesDeployment, file), defaultNamespace);
+  if (apiVersion === MESH_API_VERSION && kind === 'MeshService') return canonical(parseFile(canonicalService, file), defaultNamespace);
+  if (apiVersion === MESH_API_VERSION && kind === 'TrafficPolicy') return policy('canonical', parseFile(canonicalPolicy, file), defaultNamespace);
+  if (apiVersion === 'hms/v1' && kind === 'TrafficPolicy') return policy('chapter-7-traffic-policy', parseFile(chapter7Policy, file), defaultNamespace);
+  if (apiVersion === 'v1' && kind === 'Pod') return pod(parseFile(chapter7Pod, file), defaultNamespace);
+  if (apiVersion === 'apps/v1' && kind === 'Deployment') return deployment(parseFile(kubernetesDeployment, file), defaultNamespace);
   if (apiVersion === MESH_API_VERSION || apiVersion === 'hms/v1') {
     throw new ValidationError(
       `kind must be ${apiVersion === 'hms/v1' ? 'TrafficPolicy' : 'MeshService or TrafficPolicy'} for apiVersion ${apiVersion}`,
       'kind',
     );
+  }
+  // A kind hms-sys knows under another apiVersion: the apiVersion is what is wrong.
+  const versions = API_VERSIONS_OF[kind];
+  if (versions) {
+    throw new UnprocessableError('unsupported_api_version', `apiVersion must be ${versions.join(' or ')} for kind ${kind} (it is ${apiVersion})`, 'apiVersion');
   }
   throw new UnprocessableError(
     'unsupported_kind',
@@ -166,7 +169,7 @@ const seconds = (value: number | string | undefined): number | undefined => {
 
 function canonical(file: z.infer<typeof canonicalService>, defaultNamespace: string): Dispatched {
   const s = file.spec;
-  checkPodLabels(s.podLabels ?? {}, 'spec.podLabels');
+  const podLabels = checkPodLabels(s.podLabels ?? {}, 'spec.podLabels', { name: file.metadata.name, version: s.version });
   const spec = defined<MeshServiceSpec>({
     version: s.version,
     image: s.image,
@@ -178,7 +181,7 @@ function canonical(file: z.infer<typeof canonicalService>, defaultNamespace: str
     circuitBreaker: s.circuitBreaker ? breakerOf(s.circuitBreaker) : undefined,
     mtls: s.mtls ?? 'STRICT',
     allowFrom: [...new Set(s.allowFrom ?? [])],
-    podLabels: { ...(s.podLabels ?? {}) },
+    podLabels,
   });
   return {
     manifest: { format: 'canonical', document: serviceDoc(file.metadata.name, file.metadata.namespace ?? defaultNamespace, spec) },
@@ -208,14 +211,6 @@ function policy(format: 'canonical' | 'chapter-7-traffic-policy', file: PolicyFi
   return { manifest: { format, document }, namespaceField: 'metadata.namespace' };
 }
 
-function checkPodLabels(podLabels: Record<string, string>, field: string): void {
-  for (const key of Object.keys(podLabels)) {
-    if (RESERVED_POD_LABELS.has(key)) {
-      throw new ValidationError(`${field}.${key} is a label hms-sys sets itself; leave it out`, `${field}.${key}`, 'reserved_label');
-    }
-  }
-}
-
 type PodFile = z.infer<typeof chapter7Pod>;
 type Container = PodFile['spec']['containers'][number];
 
@@ -225,15 +220,15 @@ function meshedWorkload(name: string, podLabels: Record<string, string>, field: 
   if (join !== 'enabled') {
     throw new UnprocessableError(
       'not_in_mesh',
-      `${field}.${MESH_JOIN_LABEL} must be "enabled" for the workload to join the mesh (it is ${join === undefined ? 'missing' : `"${join}"`})`,
-      `${field}.${MESH_JOIN_LABEL}`,
+      `${fieldUnder(field, MESH_JOIN_LABEL)} must be "enabled" for the workload to join the mesh (it is ${join === undefined ? 'missing' : `"${join}"`})`,
+      fieldUnder(field, MESH_JOIN_LABEL),
     );
   }
   if (podLabels.app !== undefined && podLabels.app !== name) {
     throw new ValidationError(`${field}.app must equal the name ${name}: hms-sys labels the pods app=${name}`, `${field}.app`);
   }
-  const extra = Object.fromEntries(Object.entries(podLabels).filter(([key]) => !['app', 'version', MESH_JOIN_LABEL].includes(key)));
-  checkPodLabels(extra, field);
+  const { [MESH_JOIN_LABEL]: _join, ...others } = podLabels;
+  const extra = checkPodLabels(others, field, { name, version: podLabels.version });
   return defined<MeshServiceSpec>({
     version: podLabels.version,
     image: container.image,
@@ -270,7 +265,8 @@ function deployment(file: z.infer<typeof kubernetesDeployment>, defaultNamespace
   }
   for (const [key, value] of Object.entries(file.metadata.labels ?? {})) {
     if (template.metadata.labels[key] !== value) {
-      throw new ValidationError(`metadata.labels.${key} must also be a pod template label with the same value`, `metadata.labels.${key}`);
+      const at = fieldUnder('metadata.labels', key);
+      throw new ValidationError(`${at} must also be a pod template label with the same value`, at);
     }
   }
   // hms-sys never applies replicas (the autoscale rule owns the count): a fixed count becomes scaling min = max.

@@ -1,5 +1,6 @@
-import { isMap, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
+import { isScalar, parseAllDocuments } from 'yaml';
 import { PayloadTooLargeError, ValidationError } from '../errors.ts';
+import { checkTree } from './manifest-yaml-tree.ts';
 
 /** The largest manifest file accepted, in bytes of UTF-8 (the seeds' files are under 1 KiB). */
 export const MAX_MANIFEST_BYTES = 64 * 1024;
@@ -23,21 +24,29 @@ export function checkMediaType(contentType: string | undefined): void {
 
 const isEmptyDocument = (contents: unknown): boolean => contents === null || (isScalar(contents) && contents.value === null);
 
+/** Whether a body is JSON by its Content-Type (so messages say JSON, not YAML). */
+export const isJsonType = (contentType: string | undefined): boolean => {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || type.endsWith('+json');
+};
+
 /**
  * Reads one YAML (or JSON) document into plain values, refusing what a manifest never needs and an
  * attacker would: a file over 64 KiB (413), more than one document, an alias bomb ("billion laughs"),
- * deep nesting, duplicate keys, custom tags. A scalar under a key named `version` keeps its text
- * (`version: 1.0` is "1.0", not the number 1).
+ * deep nesting, duplicate keys, custom tags, numbers not written in decimal. A scalar under a key
+ * named `version` keeps its text (`version: 1.0` is "1.0", not the number 1).
  */
-export function loadYaml(text: string): unknown {
+export function loadYaml(text: string, contentType?: string): unknown {
   // A UTF-16 unit is at least one UTF-8 byte, so a long string is refused before it is encoded.
   if (text.length > MAX_MANIFEST_BYTES || new TextEncoder().encode(text).length > MAX_MANIFEST_BYTES) throw new PayloadTooLargeError(MAX_MANIFEST_BYTES);
-  const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true, strict: true, version: '1.2' });
-  if (!Array.isArray(documents)) throw new ValidationError('the file is not YAML', null, 'invalid_yaml');
+  const language = isJsonType(contentType) ? 'JSON' : 'YAML';
+  // Duplicate keys are found by checkTree, which can name the key's path.
+  const documents = parseAllDocuments(text, { uniqueKeys: false, prettyErrors: true, strict: true, version: '1.2' });
+  if (!Array.isArray(documents)) throw new ValidationError(`the file is not ${language}`, null, 'invalid_yaml');
   const filled = documents.filter((doc) => !isEmptyDocument(doc.contents));
   for (const doc of documents) {
-    const problem = doc.errors[0] ?? doc.warnings[0];
-    if (problem) throw new ValidationError(`the file is not valid YAML: ${firstLine(problem.message)}`, null, 'invalid_yaml');
+    const problem = doc.errors[0];
+    if (problem) throw new ValidationError(`the file is not valid ${language}: ${firstLine(problem.message)}`, null, 'invalid_yaml');
   }
   if (filled.length === 0) throw new ValidationError('the file is empty: it needs one manifest', null, 'invalid_yaml');
   if (filled.length > 1) {
@@ -45,32 +54,17 @@ export function loadYaml(text: string): unknown {
   }
   const doc = filled[0];
   if (!doc) throw new ValidationError('the file is empty: it needs one manifest', null, 'invalid_yaml');
-  let aliases = 0;
-  let tooDeep = false;
-  visit(doc, {
-    Alias() {
-      aliases += 1;
-    },
-    Node(_key, node, path) {
-      if (path.filter((p) => isMap(p) || isSeq(p)).length > MAX_DEPTH) tooDeep = true;
-      if (isScalar(node) && node.tag !== undefined && !node.tag.startsWith('tag:yaml.org,2002:')) {
-        throw new ValidationError(`the file uses the custom tag ${node.tag}, which a manifest has no use for`, null, 'invalid_yaml');
-      }
-    },
-    Pair(_key, pair) {
-      if (isScalar(pair.key) && pair.key.value === 'version' && isScalar(pair.value) && typeof pair.value.value === 'number' && pair.value.source) {
-        pair.value.value = pair.value.source;
-      }
-    },
-  });
+  const { aliases, depth } = checkTree(doc);
+  const warning = doc.warnings[0];
+  if (warning) throw new ValidationError(`the file is not valid ${language}: ${firstLine(warning.message)}`, null, 'invalid_yaml');
   if (aliases > MAX_ALIASES) throw tooComplex(`${aliases} aliases (at most ${MAX_ALIASES})`);
-  if (tooDeep) throw tooComplex(`nesting deeper than ${MAX_DEPTH}`);
+  if (depth > MAX_DEPTH) throw tooComplex(`nesting deeper than ${MAX_DEPTH}`);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIASES * 4 });
   } catch (err) {
     if (err instanceof ReferenceError) throw tooComplex('aliases that expand beyond the limit (an alias bomb)');
-    throw new ValidationError(`the file is not valid YAML: ${firstLine((err as Error).message)}`, null, 'invalid_yaml');
+    throw new ValidationError(`the file is not valid ${language}: ${firstLine((err as Error).message)}`, null, 'invalid_yaml');
   }
   if (countNodes(value, MAX_NODES) > MAX_NODES) throw tooComplex(`more than ${MAX_NODES} values once its aliases are expanded`);
   return value;

@@ -151,8 +151,8 @@ describe('parseManifest: bad input names the field as the file writes it', () =>
     ['name: r\nport: 65536', 'port', 'validation_failed'],
     ['name: r\nport: "80"', 'port', 'validation_failed'],
     ['name: r\nport: 80\nreplicas: 2', 'replicas', 'unknown_field'],
-    ['name: r\nport: 80\nroutes: [{path: receipt}]', 'routes.0.path', 'validation_failed'],
-    ['name: r\nport: 80\nroutes: [{path: /r, methods: [post]}]', 'routes.0.methods.0', 'validation_failed'],
+    ['name: r\nport: 80\nroutes: [{path: receipt}]', 'routes[0].path', 'validation_failed'],
+    ['name: r\nport: 80\nroutes: [{path: /r, methods: [post]}]', 'routes[0].methods[0]', 'validation_failed'],
     ['name: r\nport: 80\nscaling: {min: 5, max: 2}', 'scaling.max', 'validation_failed'],
     ['name: r\nport: 80\nnamespace: Not-DNS', 'namespace', 'validation_failed'],
     [seed('policies/irs-fraud.yml').replace('timeoutMs: 800', 'timeoutMs: 800 parsecs'), 'spec.timeoutMs', 'validation_failed'],
@@ -166,14 +166,14 @@ describe('parseManifest: bad input names the field as the file writes it', () =>
   ])('%#: field %s', (text, field, code) => {
     const answer = refusal(text);
     expect(answer).toMatchObject({ type: 'ValidationError', field, code });
-    expect(answer.message).toContain(field.split('.').at(-1));
+    expect(answer.message).toContain(field);
   });
 
   it('a Pod without hms/mesh: enabled does not join the mesh (422)', () => {
     expect(refusal(seed('return-intake.yaml').replace('hms/mesh: enabled', 'hms/mesh: disabled'))).toMatchObject({
       type: 'UnprocessableError',
       code: 'not_in_mesh',
-      field: 'metadata.labels.hms/mesh',
+      field: 'metadata.labels["hms/mesh"]',
     });
   });
 
@@ -222,7 +222,7 @@ describe('parseManifest: files an attacker or a slip would send', () => {
     expect(parse(`---\n${seed('receipt.hms.yml')}---\n`).format).toBe('chapter-12-service');
     expect(refusal('# nothing\n')).toMatchObject({ code: 'invalid_yaml' });
     expect(refusal('- name: a\n')).toMatchObject({ code: 'invalid_manifest' });
-    expect(refusal('name: a\nname: b\nport: 80\n')).toMatchObject({ code: 'invalid_yaml' });
+    expect(refusal('name: a\nname: b\nport: 80\n')).toMatchObject({ code: 'duplicate_key', field: 'name' });
     expect(refusal('name: !!js/function "x"\nport: 80\n')).toMatchObject({ code: 'invalid_yaml' });
     expect(refusal('name: [unclosed\n')).toMatchObject({ code: 'invalid_yaml' });
   });
