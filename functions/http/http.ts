@@ -11,7 +11,7 @@ export function json(statusCode: number, body: unknown): ApiResult {
 }
 
 /** The JSON body: at most 64 KiB, well formed, and an object. With `optional`, an empty body reads as `{}`. */
-export function readBody(event: Pick<ApiEvent, 'body' | 'isBase64Encoded'>, optional = false): unknown {
+export function readBody(event: Pick<ApiEvent, 'body' | 'isBase64Encoded'> & Partial<Pick<ApiEvent, 'headers'>>, optional = false): unknown {
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
@@ -23,6 +23,16 @@ export function readBody(event: Pick<ApiEvent, 'body' | 'isBase64Encoded'>, opti
   try {
     parsed = JSON.parse(text);
   } catch (err) {
+    // A body that is not JSON and says it is something else (a YAML file, say) was sent to the wrong kind of route:
+    // name its content type, as the routes that take a file do. (A JSON body with curl's default form type still reads.)
+    const contentType = contentTypeOf(event.headers);
+    if (contentType !== undefined && contentType !== 'application/json' && !contentType.endsWith('+json')) {
+      throw new ValidationError(
+        `the body is sent as ${contentType}; this route takes a JSON object sent as application/json`,
+        'content-type',
+        'unsupported_media_type',
+      );
+    }
     throw new ValidationError(`the body is not well-formed JSON: ${(err as Error).message}`, null, 'malformed_json');
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -45,8 +55,7 @@ export function readTextBody(event: Pick<ApiEvent, 'body' | 'isBase64Encoded' | 
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-  const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
-  const contentType = header?.split(';')[0]?.trim().toLowerCase() || undefined;
+  const contentType = contentTypeOf(event.headers);
   if (contentType !== undefined && !contentTypes.includes(contentType)) {
     throw new ValidationError(
       `the body is sent as ${contentType}; send the file's text as one of ${contentTypes.join(', ')} (curl: -H 'content-type: application/yaml' --data-binary @FILE)`,
@@ -56,6 +65,12 @@ export function readTextBody(event: Pick<ApiEvent, 'body' | 'isBase64Encoded' | 
   }
   if (text.trim() === '') throw new ValidationError('the body must hold the file: it is empty', null, 'missing_body');
   return { text, ...(contentType ? { contentType } : {}) };
+}
+
+/** The request's media type, lower case without parameters (charset …), or undefined when it names none. */
+function contentTypeOf(headers: ApiEvent['headers'] | undefined): string | undefined {
+  const header = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+  return header?.split(';')[0]?.trim().toLowerCase() || undefined;
 }
 
 const LONE_SURROGATE = /\p{Cs}/u;

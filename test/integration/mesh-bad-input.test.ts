@@ -29,6 +29,35 @@ describe('a bad manifest over HTTP', () => {
     await refused(POLICY.replace('timeoutMs: 800', 'timeoutMs: soon'), 400, 'spec.timeoutMs');
   });
 
+  it("names fields in the file's notation: list indexes in brackets, label keys in quotes", async () => {
+    await refused(RECEIPT.replace(/path: \S+/, 'path: receipt'), 400, 'routes[0].path');
+    const pod =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {hms/mesh: enabled, sidecar.istio.io/inject: "false"}}\nspec: {containers: [{image: x}]}';
+    expect((await refused(pod, 400, 'metadata.labels["sidecar.istio.io/inject"]')).code).toBe('reserved_label');
+    await refused(RECEIPT.replace('port: 3000', 'port: 0x50'), 400, 'port');
+    await refused('apiVersion: hms/v2\nkind: TrafficPolicy\nmetadata: {name: a}\nspec: {source: a, destination: b}', 422, 'apiVersion');
+  });
+
+  it('says what a bad duration should be, names a duplicate key (JSON too) and an undefined alias', async () => {
+    const reset = await refused(NOTIFICATION.replace(/reset_seconds: \S+/, 'reset_seconds: 1x'), 400, 'mesh.circuit_breaker.reset_seconds');
+    expect(reset.message).toContain('whole number of seconds');
+    const duplicate = await sendFile(sb, '/manifests', '{"name":"a","port":80,"port":81}', 'application/json');
+    expect(duplicate.status).toBe(400);
+    expect(duplicate.body.error).toMatchObject({ code: 'duplicate_key', field: 'port' });
+    expect(duplicate.body.error.message).not.toMatch(/YAML/);
+    const alias = await refused('name: a\nport: 80\nscaling: {min: *x, max: 2}', 400, 'scaling.min');
+    expect(alias.message).toContain('alias *x is not defined');
+  });
+
+  it('a service not in the registry is 404 in plain words; a YAML body on a JSON route is unsupported_media_type', async () => {
+    const missing = await sb.http('GET', '/registry/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toBe('service nope in the mesh registry was not found');
+    const pause = await sendFile(sb, '/policies/pause', 'service: receipt-svc\ndurationMin: 30\n');
+    expect(pause.status).toBe(400);
+    expect(pause.body.error).toMatchObject({ code: 'unsupported_media_type', field: 'content-type' });
+  });
+
   it('refuses a YAML alias bomb (400) and a file over 64 KiB (413)', async () => {
     const bomb = [
       'a: &a ["x","x","x","x","x","x","x","x","x"]',

@@ -122,7 +122,7 @@ export interface PolicyDeleteResult {
  */
 export async function deletePolicy(ports: MeshPorts, caller: Caller, name: string, options: { dryRun: boolean }): Promise<PolicyDeleteResult> {
   const stored = await ports.meshStore.get('policy', name);
-  if (!stored) throw new NotFoundError(`TrafficPolicy ${name} is not in force`, 'name');
+  if (!stored) throw new NotFoundError(`TrafficPolicy ${name} in force`, 'name');
   const destinationName = stored.policy.spec.destination;
   const others = (await ports.meshStore.list('policy')).filter((p) => p.name !== name).map((p) => p.policy);
   const destination = await ports.meshStore.get('service', destinationName);

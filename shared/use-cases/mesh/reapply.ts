@@ -73,7 +73,7 @@ export const targetOf = (entry: Pick<RegistryEntry, 'cluster' | 'name' | 'namesp
  */
 export async function reapplyService(ports: MeshPorts, name: string, actor: Caller, options: { dryRun: boolean; why: string }): Promise<ObjectChange[]> {
   const entry = await ports.meshStore.get('service', name);
-  if (!entry) throw new NotFoundError(`service ${name} is not in the mesh registry`, 'service');
+  if (!entry) throw new NotFoundError(`service ${name} in the mesh registry`, 'service');
   const rendered = await renderFor(ports, entry.manifest);
   return applyRendering(ports, actor, targetOf(entry), rendered, options);
 }

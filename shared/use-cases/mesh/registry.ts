@@ -23,7 +23,7 @@ async function reason(ports: Pick<MeshPorts, 'meshStore'>, caller: RegistryEntry
 
 async function callerOf(ports: Pick<MeshPorts, 'meshStore'>, from: string): Promise<RegistryEntry> {
   const caller = await ports.meshStore.get('service', from);
-  if (!caller) throw new NotFoundError(`service ${from} (the caller named by from) is not in the mesh registry`, 'from');
+  if (!caller) throw new NotFoundError(`service ${from} (the caller named by from) in the mesh registry`, 'from');
   return caller;
 }
 
@@ -60,7 +60,7 @@ export async function getRegistryEntry(
   options: DiscoveryOptions = {},
 ): Promise<RegistryEntry & { endpoints: Endpoint[]; rollout?: Rollout }> {
   const entry = await ports.meshStore.get('service', name);
-  if (!entry) throw new NotFoundError(`service ${name} is not in the mesh registry`, 'name');
+  if (!entry) throw new NotFoundError(`service ${name} in the mesh registry`, 'name');
   if (options.from !== undefined) {
     const caller = await callerOf(ports, options.from);
     if ((await reason(ports, caller, entry)) === null) {
