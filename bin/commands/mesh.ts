@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { ApplyResult } from '#use-cases/mesh/apply-result.ts';
-import { type Command, type CommandContext, UsageError } from '../command.ts';
+import { type Command, type CommandContext, number, UsageError } from '../command.ts';
 import { print } from '../output.ts';
+import { DEFAULT_WAIT_SECONDS, isPodsStep, waitForPods, waitsForPods, withPodsStep } from './mesh-wait.ts';
 
 /** The file's text; a path that cannot be read is a usage error naming it. */
 function readManifest(path: string): string {
@@ -28,37 +29,74 @@ export function applyLines(result: ApplyResult): string[] {
     if (change.object) lines.push(stringify(change.object).trimEnd());
   }
   if (result.dryRun && result.objects.length > 0) lines.push('---');
-  for (const step of result.steps) lines.push(`${step.ok ? '✓' : '✗'} ${step.text}`);
+  for (const step of result.steps) lines.push(stepLine(step));
   if (result.serviceUrl && !result.dryRun) lines.push(`Service URL: ${result.serviceUrl}`);
   return lines;
 }
 
+/** --timeout SECONDS, a number of seconds from 0 (read once) up; 120 when not given. */
+function timeoutOf(ctx: CommandContext): number {
+  const seconds = number(ctx, 'timeout') ?? DEFAULT_WAIT_SECONDS;
+  if (seconds < 0 || !Number.isFinite(seconds)) throw new UsageError('--timeout must be a number of seconds, 0 or more');
+  if (ctx.values['no-wait'] && ctx.values.timeout !== undefined) throw new UsageError('give --timeout or --no-wait, not both');
+  return seconds;
+}
+
 /**
  * POST /manifests with the file, printed in the seeds' shape (or as JSON). The objects were applied
- * once the API answers; a step marked ✗ (pods still starting, say) is said, not made an error.
+ * once the API answers; for a service with an image the CLI then waits, as `kubectl rollout status`
+ * does, until the Deployment's updated pods are Ready, and prints that in place of the server's
+ * pods step. Pods not ready within --timeout are an error (exit 1) naming what the rollout waits for.
  */
 async function applyFile(ctx: CommandContext, file: string): Promise<void> {
   const text = readManifest(file);
+  const timeoutSeconds = timeoutOf(ctx);
   const params = new URLSearchParams();
   if (ctx.values['dry-run']) params.set('dryRun', 'true');
   if (typeof ctx.values.namespace === 'string') params.set('namespace', ctx.values.namespace);
   const query = params.size > 0 ? `?${params}` : '';
-  const result = (await ctx.api().call('POST', `/manifests${query}`, text, contentTypeOf(file))) as ApplyResult;
-  if (ctx.output === 'json') print(result, 'json');
-  else for (const line of applyLines(result)) console.log(line);
+  const api = ctx.api();
+  const result = (await api.call('POST', `/manifests${query}`, text, contentTypeOf(file))) as ApplyResult;
+  if (ctx.values['no-wait'] || !waitsForPods(result)) {
+    if (ctx.output === 'json') print(result, 'json');
+    else for (const line of applyLines(result)) console.log(line);
+    return;
+  }
+  // The steps before the pods one are printed at once; the pods line once it is true (or time is up).
+  const at = result.steps.findIndex((s) => isPodsStep(s.text));
+  const before = at < 0 ? result.steps.length : at;
+  if (ctx.output !== 'json') for (const step of result.steps.slice(0, before)) console.log(stepLine(step));
+  const outcome = await waitForPods(api, result.name, {
+    timeoutSeconds,
+    onWaiting: (rollout) =>
+      console.error(
+        `waiting up to ${timeoutSeconds} s for ${result.name}'s pods${rollout?.waitingFor ? ` (${rollout.waitingFor})` : ''}; --no-wait not to wait`,
+      ),
+  });
+  const final = withPodsStep(result, outcome);
+  if (ctx.output === 'json') print(final, 'json');
+  else for (const line of applyLines({ ...final, steps: final.steps.slice(before) })) console.log(line);
+  if (outcome.problem) throw new Error(outcome.problem);
 }
+
+const stepLine = (step: { ok: boolean; text: string }) => `${step.ok ? '✓' : '✗'} ${step.text}`;
 
 const namespaceHelp = "the namespace of a file that names none (default: the deployment's, default in the sandbox); a file naming another is refused";
 const dryRunHelp = 'show every rendered object as YAML and its diff against the cluster; change nothing';
+const waitOptions = { timeout: { type: 'string' }, 'no-wait': { type: 'boolean' } } as const;
+const waitHelp = {
+  timeout: `seconds to wait for the service's updated pods to be Ready, as kubectl rollout status does (default ${DEFAULT_WAIT_SECONDS}); not ready by then exits 1`,
+  'no-wait': "print the server's reading of the pods and return without waiting",
+};
 const registryColumns = ['name', 'namespace', 'serviceVersion', 'port', 'meshUrl', 'mtls', 'cluster'];
 
 export const meshCommands: Command[] = [
   {
     name: 'deploy',
     summary: 'deploy a service from its manifest (chapter 12’s receipt.hms.yml): rendered to Kubernetes and Istio objects, applied, registered',
-    usage: 'deploy FILE [--namespace NS] [--dry-run]',
-    options: { namespace: { type: 'string' }, 'dry-run': { type: 'boolean' } },
-    describe: { namespace: namespaceHelp, 'dry-run': dryRunHelp },
+    usage: 'deploy FILE [--namespace NS] [--dry-run] [--timeout SECONDS | --no-wait]',
+    options: { namespace: { type: 'string' }, 'dry-run': { type: 'boolean' }, ...waitOptions },
+    describe: { namespace: namespaceHelp, 'dry-run': dryRunHelp, ...waitHelp },
     run: async (ctx) => {
       const file = ctx.positionals[0];
       if (!file) throw new UsageError('a manifest file such as receipt.hms.yml is required');
@@ -68,9 +106,14 @@ export const meshCommands: Command[] = [
   {
     name: 'apply',
     summary: 'apply a mesh manifest or TrafficPolicy (any accepted format), live, with no restart',
-    usage: 'apply FILE [-f FILE] [--namespace NS] [--dry-run]',
-    options: { file: { type: 'string', short: 'f' }, namespace: { type: 'string' }, 'dry-run': { type: 'boolean' } },
-    describe: { file: 'the file, as kubectl apply -f takes it (or give it as the argument)', namespace: namespaceHelp, 'dry-run': dryRunHelp },
+    usage: 'apply FILE [-f FILE] [--namespace NS] [--dry-run] [--timeout SECONDS | --no-wait]',
+    options: { file: { type: 'string', short: 'f' }, namespace: { type: 'string' }, 'dry-run': { type: 'boolean' }, ...waitOptions },
+    describe: {
+      file: 'the file, as kubectl apply -f takes it (or give it as the argument)',
+      namespace: namespaceHelp,
+      'dry-run': dryRunHelp,
+      ...waitHelp,
+    },
     run: async (ctx) => {
       const named = typeof ctx.values.file === 'string' ? ctx.values.file : undefined;
       const given = ctx.positionals[0];

@@ -5,6 +5,7 @@ import type { ApplyResult } from '#use-cases/mesh/apply-result.ts';
 import type { ApiClient } from '../../../bin/client.ts';
 import type { CommandContext } from '../../../bin/command.ts';
 import { applyLines, meshCommands } from '../../../bin/commands/mesh.ts';
+import { isPodsStep, waitForPods } from '../../../bin/commands/mesh-wait.ts';
 
 const RECEIPT = 'test/fixtures/seeds/receipt.hms.yml';
 
@@ -105,6 +106,150 @@ describe('hms-sys deploy and apply', () => {
     const yaml = lines.slice(lines.indexOf('#   spec.ports[0].port: 80 → 8080') + 1, -1).join('\n');
     expect(parse(yaml)).toEqual(object);
     expect(lines.some((l) => l.startsWith('Service URL'))).toBe(false);
+  });
+});
+
+/** An API that answers POST /manifests with `applied` and each GET /registry/{name} with the next of `reads` (the last one repeated). */
+function rolloutApi(applied: ApplyResult, reads: Array<Record<string, unknown> | undefined>) {
+  const calls: string[] = [];
+  const api: ApiClient = {
+    call: async (method, path) => {
+      calls.push(`${method} ${path}`);
+      if (method === 'POST') return applied;
+      const rollout = reads[Math.min(calls.filter((c) => c.startsWith('GET')).length - 1, reads.length - 1)];
+      return { name: applied.name, endpoints: [], ...(rollout ? { rollout } : {}) };
+    },
+  };
+  return { api, calls };
+}
+
+const IMAGE = 'ghcr.io/gov/receipt:1.0';
+const rollout = (ready: number, complete: boolean, waitingFor?: string) => ({
+  deployment: 'receipt-svc',
+  image: IMAGE,
+  desired: 2,
+  updated: 2,
+  ready,
+  observed: true,
+  complete,
+  ...(waitingFor ? { waitingFor } : {}),
+});
+/** What the server answers right after the apply: the pods are still starting. */
+const justApplied: ApplyResult = {
+  ...deployed,
+  steps: [
+    { ok: true, text: 'Registered in service mesh' },
+    { ok: true, text: 'Scaled to 2 pods (scaling.min)' },
+    { ok: false, text: `0/2 pods of ${IMAGE} ready; the rollout goes on (waiting for 0 of 2 updated replicas to be available)` },
+  ],
+  entry: { manifest: { spec: { image: IMAGE } } } as unknown as ApplyResult['entry'],
+};
+
+describe('hms-sys deploy and apply wait for the pods, as kubectl rollout status does', () => {
+  it('reads GET /registry/{name} until the rollout is complete and prints that in place of the server’s pods step', async () => {
+    const lines = printed();
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { api, calls } = rolloutApi(justApplied, [rollout(2, true)]);
+    await run('deploy', context({}, [RECEIPT], api));
+    expect(calls).toEqual(['POST /manifests', 'GET /registry/receipt-svc']);
+    expect(lines).toEqual([
+      '✓ Registered in service mesh',
+      '✓ Scaled to 2 pods (scaling.min)',
+      `✓ 2/2 pods ready (${IMAGE})`,
+      'Service URL: http://receipt-svc.mesh/receipt',
+    ]);
+  });
+
+  it('polls, sleeping between reads, until the updated pods are Ready, on the clock it is given', async () => {
+    let now = 0;
+    const slept: number[] = [];
+    const { api, calls } = rolloutApi(justApplied, [
+      undefined,
+      rollout(0, false, '0 of 2 updated replicas to be available'),
+      rollout(1, false),
+      rollout(2, true),
+    ]);
+    const waited: unknown[] = [];
+    const outcome = await waitForPods(api, 'receipt-svc', {
+      timeoutSeconds: 120,
+      intervalMs: 1000,
+      now: () => now,
+      sleep: async (ms) => {
+        slept.push(ms);
+        now += ms;
+      },
+      onWaiting: (r) => waited.push(r),
+    });
+    expect(outcome).toMatchObject({ ok: true, text: `2/2 pods ready (${IMAGE})` });
+    expect(outcome.problem).toBeUndefined();
+    expect(calls).toHaveLength(4);
+    expect(slept).toEqual([1000, 1000, 1000]);
+    expect(waited).toEqual([undefined]);
+  });
+
+  it('gives up at the timeout with the ready count, what the rollout waits for and a non-zero exit', async () => {
+    let now = 0;
+    const { api, calls } = rolloutApi(justApplied, [rollout(1, false, '1 of 2 updated replicas to be available')]);
+    const outcome = await waitForPods(api, 'receipt-svc', {
+      timeoutSeconds: 120,
+      intervalMs: 1000,
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.text).toBe('1/2 pods ready after 120 s');
+    expect(outcome.problem).toMatch(/^receipt-svc's pods were not all ready after 120 s \(waiting for 1 of 2 updated replicas to be available\)/);
+    // One read at the start, one after each second, the last at the deadline.
+    expect(calls).toHaveLength(121);
+
+    const lines = printed();
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const cli = rolloutApi(justApplied, [rollout(1, false, '1 of 2 updated replicas to be available')]);
+    await expect(run('deploy', context({ timeout: '0' }, [RECEIPT], cli.api))).rejects.toThrow(/not all ready after 0 s .*--timeout/);
+    expect(lines).toEqual([
+      '✓ Registered in service mesh',
+      '✓ Scaled to 2 pods (scaling.min)',
+      '✗ 1/2 pods ready after 0 s',
+      'Service URL: http://receipt-svc.mesh/receipt',
+    ]);
+  });
+
+  it('does not wait with --no-wait, on a dry run, for a policy or for a service without an image', async () => {
+    const lines = printed();
+    const noWait = rolloutApi(justApplied, [rollout(0, false)]);
+    await run('apply', context({ 'no-wait': true }, [RECEIPT], noWait.api));
+    expect(noWait.calls).toEqual(['POST /manifests']);
+    expect(lines).toContain(`✗ 0/2 pods of ${IMAGE} ready; the rollout goes on (waiting for 0 of 2 updated replicas to be available)`);
+    for (const answer of [
+      { ...justApplied, dryRun: true },
+      { ...justApplied, kind: 'TrafficPolicy' as const },
+      { ...justApplied, entry: { manifest: { spec: {} } } as unknown as ApplyResult['entry'] },
+    ]) {
+      const { api, calls } = rolloutApi(answer, [rollout(0, false)]);
+      await run('apply', context({}, [RECEIPT], api));
+      expect(calls).toEqual(['POST /manifests']);
+    }
+  });
+
+  it('knows the server’s pods step in each of its forms, and no other step', () => {
+    expect(isPodsStep(`2/2 pods ready (${IMAGE})`)).toBe(true);
+    expect(isPodsStep(`0/2 pods of ${IMAGE} ready; the rollout goes on (waiting for 2 out of 2 new replicas to be updated)`)).toBe(true);
+    expect(isPodsStep('Deployment default/receipt-svc not found: no pod is running')).toBe(true);
+    expect(isPodsStep('Scaled to 2 pods (scaling.min)')).toBe(false);
+    expect(isPodsStep('Auto-scaler set (2-10)')).toBe(false);
+  });
+
+  it('prints the JSON answer with the observed pods step, and refuses a bad --timeout', async () => {
+    const lines = printed();
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { api } = rolloutApi(justApplied, [rollout(2, true)]);
+    await run('deploy', context({}, [RECEIPT], api, 'json'));
+    expect((JSON.parse(lines.join('\n')) as ApplyResult).steps.at(-1)).toEqual({ ok: true, text: `2/2 pods ready (${IMAGE})` });
+    await expect(run('deploy', context({ timeout: '-1' }, [RECEIPT], api))).rejects.toThrow(/--timeout must be a number of seconds/);
+    await expect(run('deploy', context({ timeout: 'soon' }, [RECEIPT], api))).rejects.toThrow(/--timeout must be a number/);
+    await expect(run('deploy', context({ timeout: '5', 'no-wait': true }, [RECEIPT], api))).rejects.toThrow(/not both/);
   });
 });
 
