@@ -18,6 +18,13 @@ export type HmsInvocation = { kind: 'run'; argv: string[] } | { kind: 'help' } |
 export function hmsToHmsSys(argv: readonly string[]): HmsInvocation {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') return { kind: 'help' };
+  // `hms sys` or `hms mesh` alone names no command: a usage error, not hms-sys's help with success.
+  if ((first === 'sys' || first === 'mesh') && rest.length === 0) {
+    return {
+      kind: 'usage-error',
+      message: `hms: \`hms ${first}\` needs a command, e.g. ${first === 'sys' ? 'hms sys apply manifests/notification.yaml' : 'hms mesh status'}`,
+    };
+  }
   if (first === 'sys') return { kind: 'run', argv: rest };
   if (first === 'mesh') return { kind: 'run', argv: ['mesh', ...rest] };
   return { kind: 'usage-error', message: `hms: unknown command '${first}'; hms runs hms-sys as \`hms sys <command>\` or \`hms mesh <command>\`` };

@@ -43,6 +43,12 @@ describe('the hms bin', () => {
     expect(answer.stderr).toContain("hms: unknown command 'apply'");
     expect(answer.stderr).toContain('hms sys <command>');
     expect(answer.stdout).toBe('');
+    for (const alone of ['sys', 'mesh']) {
+      const bare = run('bin/hms.js', alone);
+      expect(bare.status, alone).toBe(2);
+      expect(bare.stderr).toContain(`\`hms ${alone}\` needs a command`);
+      expect(bare.stderr).toContain('hms sys <command>');
+    }
     const help = run('bin/hms.js', '--help');
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('hms mesh <command>');
