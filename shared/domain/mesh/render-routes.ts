@@ -1,5 +1,6 @@
 import { clusterDnsOf, type MeshService, type TrafficPolicy } from './canonical.ts';
 import type { KubeObject } from './kube-resources.ts';
+import { pauseReach } from './pause-reach.ts';
 import { durationOf, envelope } from './render-common.ts';
 import type { RenderInput } from './rendering.ts';
 
@@ -115,9 +116,7 @@ export function renderVirtualService(input: RenderInput, policies: TrafficPolicy
 
   if (pause) {
     http.push(directResponseRoute('pause', PAUSE_BODY));
-    reasons.push(
-      `Paused until ${pause.until}: the first route answers 503 "${PAUSE_BODY}" by directResponse, which never reaches a pod, so no retry or timeout applies and no pod restarts.`,
-    );
+    reasons.push(`Paused until ${pause.until} by a first route: ${pauseReach(input.mode).join('; ')}.`);
   } else if (breaker) {
     http.push(directResponseRoute('breaker', BREAKER_BODY));
     reasons.push(

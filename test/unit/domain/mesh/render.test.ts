@@ -118,4 +118,25 @@ describe('renderService', () => {
     const http = find(renderService(input(svc, { pause })).objects, 'VirtualService')?.spec.http;
     expect(http[0]).toEqual({ name: 'pause', match: [{ uri: { prefix: '/' } }], directResponse: { status: 503, body: { string: PAUSE_BODY } } });
   });
+
+  it('says what a pause does not stop: the VirtualService names no gateways, so only callers in the mesh get the 503', () => {
+    const svc = service('fraud-scanner.yaml');
+    const pause = {
+      service: 'fraud-scanner',
+      namespace: 'default',
+      until: '2026-12-03T18:00:00.000Z',
+      by: 'ops',
+      createdAt: '2026-12-03T17:30:00.000Z',
+      version: 1,
+    };
+    const sidecar = renderService(input(svc, { pause }));
+    expect(find(sidecar.objects, 'VirtualService')?.spec.gateways).toBeUndefined();
+    const said = sidecar.reasons.find((r) => r.startsWith('Paused until'));
+    expect(said).toMatch(/callers in the mesh \(through their sidecar, or in ambient mode the Service’s waypoint\) get 503/);
+    expect(said).toMatch(/still reaching its pods: traffic entering through an ingress gateway bound by a VirtualService of your own/);
+    expect(said).toMatch(/callers outside the mesh \(no sidecar\), and in ambient mode without a waypoint every caller/);
+    expect(said).not.toMatch(/only if a waypoint serves/);
+    const ambient = renderService(input(svc, { pause, mode: 'ambient' }));
+    expect(ambient.reasons.find((r) => r.startsWith('Paused until'))).toMatch(/the pause takes effect only if a waypoint serves the Service/);
+  });
 });
