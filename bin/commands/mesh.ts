@@ -5,10 +5,10 @@ import { type Command, type CommandContext, number, UsageError } from '../comman
 import { print } from '../output.ts';
 import { DEFAULT_WAIT_SECONDS, isPodsStep, waitForPods, waitsForPods, withPodsStep } from './mesh-wait.ts';
 
-/** The file's text; a path that cannot be read is a usage error naming it. */
+/** The file's text (`-`: standard input, as kubectl apply -f - reads it); a path that cannot be read is a usage error naming it. */
 function readManifest(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -79,6 +79,19 @@ async function applyFile(ctx: CommandContext, file: string): Promise<void> {
   if (outcome.problem) throw new Error(outcome.problem);
 }
 
+/** The files `apply` was given: one argument, or one or more -f (never both, and standard input once). */
+function applyFiles(ctx: CommandContext): string[] {
+  const flag = ctx.values.file;
+  const named = typeof flag === 'string' ? [flag] : Array.isArray(flag) ? flag : [];
+  const [given, ...extra] = ctx.positionals;
+  if (extra.length > 0) throw new UsageError(`give one FILE argument, or -f FILE for each file (${ctx.positionals.join(' ')})`);
+  if (named.length > 0 && given) throw new UsageError(`give the file once: either ${given} or -f ${named.join(' -f ')}`);
+  if (named.filter((f) => f === '-').length > 1) throw new UsageError('-f - (standard input) may be given once');
+  const files = given ? [given] : named;
+  if (files.length === 0) throw new UsageError('a file is required: hms-sys apply -f FILE, or hms-sys apply FILE');
+  return files;
+}
+
 const stepLine = (step: { ok: boolean; text: string }) => `${step.ok ? '✓' : '✗'} ${step.text}`;
 
 const namespaceHelp = "the namespace of a file that names none (default: the deployment's, default in the sandbox); a file naming another is refused";
@@ -106,21 +119,18 @@ export const meshCommands: Command[] = [
   {
     name: 'apply',
     summary: 'apply a mesh manifest or TrafficPolicy (any accepted format), live, with no restart',
-    usage: 'apply FILE [-f FILE] [--namespace NS] [--dry-run] [--timeout SECONDS | --no-wait]',
-    options: { file: { type: 'string', short: 'f' }, namespace: { type: 'string' }, 'dry-run': { type: 'boolean' }, ...waitOptions },
+    usage: 'apply FILE | -f FILE [-f FILE …] [--namespace NS] [--dry-run] [--timeout SECONDS | --no-wait]',
+    options: { file: { type: 'string', short: 'f', multiple: true }, namespace: { type: 'string' }, 'dry-run': { type: 'boolean' }, ...waitOptions },
     describe: {
-      file: 'the file, as kubectl apply -f takes it (or give it as the argument)',
+      file: 'the file, as kubectl apply -f takes it (or give it as the argument); - reads standard input; several -f apply in order, stopping at the first refused',
       namespace: namespaceHelp,
       'dry-run': dryRunHelp,
       ...waitHelp,
     },
     run: async (ctx) => {
-      const named = typeof ctx.values.file === 'string' ? ctx.values.file : undefined;
-      const given = ctx.positionals[0];
-      if (named && given) throw new UsageError(`give the file once: either ${given} or -f ${named}`);
-      const file = named ?? given;
-      if (!file) throw new UsageError('a file is required: hms-sys apply -f FILE, or hms-sys apply FILE');
-      await applyFile(ctx, file);
+      const files = applyFiles(ctx);
+      // In order, as kubectl apply -f A -f B does; a refused file (the API's 4xx) stops the rest.
+      for (const file of files) await applyFile(ctx, file);
     },
   },
   {
@@ -154,6 +164,27 @@ export const meshCommands: Command[] = [
     run: async (ctx) => {
       const { services } = (await ctx.api().call('GET', '/registry')) as { services: unknown[] };
       print(services, ctx.output, registryColumns);
+    },
+  },
+  {
+    name: 'policy delete',
+    summary: 'remove a TrafficPolicy: its destination is re-rendered and applied without it',
+    usage: 'policy delete NAME [--dry-run]',
+    options: { 'dry-run': { type: 'boolean' } },
+    describe: { 'dry-run': 'show the objects that would change, with their diff; change nothing' },
+    run: async (ctx) => {
+      const name = ctx.positionals[0];
+      if (!name) throw new UsageError('a policy name such as fraud-scan-policy is required');
+      const path = `/policies/${encodeURIComponent(name)}${ctx.values['dry-run'] ? '?dryRun=true' : ''}`;
+      const answer = (await ctx.api().call('DELETE', path)) as { dryRun: boolean; steps: { ok: boolean; text: string }[]; objects: ApplyResult['objects'] };
+      if (ctx.output === 'json') return print(answer, 'json');
+      for (const change of answer.objects) {
+        if (change.action === 'unchanged') continue;
+        const { kind, name: object, namespace } = change.ref;
+        console.log(`# ${kind} ${namespace}/${object}: ${answer.dryRun ? 'would be ' : ''}${change.action}`);
+        for (const line of change.diff) console.log(`#   ${line}`);
+      }
+      for (const step of answer.steps) console.log(stepLine(step));
     },
   },
 ];
