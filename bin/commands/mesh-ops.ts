@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { PAUSE_DOES_NOT_STOP, PAUSE_STOPS } from '#domain/mesh/pause-reach.ts';
 import { type Command, type CommandContext, need, UsageError } from '../command.ts';
 import { print } from '../output.ts';
 
@@ -31,7 +32,8 @@ function objectLines(objects: ObjectChangeView[], dryRun: boolean): string[] {
 /** A pause's --minutes: a whole number from 1 to 10080, as the API takes durationMin. */
 function minutesOf(ctx: CommandContext): number {
   const text = need(ctx, 'minutes');
-  const minutes = Number(text);
+  // Plain decimal digits only: Number() would also take " 30", 0x1e and 1e1.
+  const minutes = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 10_080) throw new UsageError('--minutes must be a whole number from 1 to 10080 (7 days)');
   return minutes;
 }
@@ -39,7 +41,7 @@ function minutesOf(ctx: CommandContext): number {
 export const meshOpsCommands: Command[] = [
   {
     name: 'pause',
-    summary: 'pause a service in the mesh: its callers get 503 Service Paused, with no restarts, until it is resumed or the minutes run out',
+    summary: 'pause a service in the mesh: its callers in the mesh get 503 Service Paused, with no restarts, until it is resumed or the minutes run out',
     usage: 'pause SERVICE --minutes N [--reason TEXT] [--dry-run]',
     options: { minutes: { type: 'string' }, reason: { type: 'string' }, 'dry-run': { type: 'boolean' } },
     describe: {
@@ -63,7 +65,8 @@ export const meshOpsCommands: Command[] = [
         for (const line of objectLines(answer.objects, true)) console.log(line);
         return;
       }
-      console.log(`✓ ${service} paused until ${answer.pause?.until}: its callers get 503 Service Paused, no restarts`);
+      console.log(`✓ ${service} paused until ${answer.pause?.until}: ${PAUSE_STOPS}, no restarts`);
+      console.log(`  ${PAUSE_DOES_NOT_STOP}`);
       for (const line of objectLines(answer.objects, false)) console.log(line);
       for (const warning of answer.warnings ?? []) console.log(`! ${warning}`);
     },
@@ -71,12 +74,15 @@ export const meshOpsCommands: Command[] = [
   {
     name: 'resume',
     summary: 'resume a paused service now',
-    usage: 'resume SERVICE [--dry-run]',
-    options: { 'dry-run': { type: 'boolean' } },
-    describe: { 'dry-run': 'show the objects that would change, as YAML; change nothing' },
+    usage: 'resume SERVICE [--reason TEXT] [--dry-run]',
+    options: { reason: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    describe: { reason: 'why, for the audit record', 'dry-run': 'show the objects that would change, as YAML; change nothing' },
     run: async (ctx) => {
       const service = serviceOf(ctx, 'fraud-scanner');
-      const path = `/policies/pause/${encodeURIComponent(service)}${ctx.values['dry-run'] ? '?dryRun=true' : ''}`;
+      const query = new URLSearchParams();
+      if (ctx.values['dry-run']) query.set('dryRun', 'true');
+      if (typeof ctx.values.reason === 'string') query.set('reason', ctx.values.reason);
+      const path = `/policies/pause/${encodeURIComponent(service)}${query.size > 0 ? `?${query}` : ''}`;
       const answer = (await ctx.api().call('DELETE', path)) as { dryRun?: boolean; objects: ObjectChangeView[] };
       if (ctx.output === 'json') return print(answer, 'json');
       if (answer.dryRun) {

@@ -41,7 +41,12 @@ describe('hms-sys pause', () => {
     const lines = printed();
     await run('pause', context({ minutes: '30', reason: 'maintenance' }, ['fraud-scanner'], api));
     expect(calls).toEqual([{ method: 'POST', path: '/policies/pause', body: { service: 'fraud-scanner', durationMin: 30, reason: 'maintenance' } }]);
-    expect(lines[0]).toBe('✓ fraud-scanner paused until 2026-11-23T12:30:00.000Z: its callers get 503 Service Paused, no restarts');
+    expect(lines[0]).toBe(
+      '✓ fraud-scanner paused until 2026-11-23T12:30:00.000Z: callers in the mesh (through their sidecar, or in ambient mode the Service’s waypoint) get 503 "Service Paused", no restarts',
+    );
+    expect(lines[1]).toMatch(
+      /^ {2}still reaching its pods: traffic entering through an ingress gateway .*, callers outside the mesh \(no sidecar\), and in ambient mode without a waypoint every caller/,
+    );
     expect(lines).toContain('VirtualService default/fraud-scanner: configured');
   });
 
@@ -54,11 +59,14 @@ describe('hms-sys pause', () => {
     expect(lines.join('\n')).toContain('kind: VirtualService');
   });
 
-  it.each([['0'], ['10081'], ['2.5'], ['soon']])('refuses --minutes %s before calling the API', async (minutes) => {
-    const { api, calls } = recordingApi({});
-    await expect(run('pause', context({ minutes }, ['fraud-scanner'], api))).rejects.toBeInstanceOf(UsageError);
-    expect(calls).toEqual([]);
-  });
+  it.each([['0'], ['10081'], ['2.5'], ['soon'], [' 30'], ['30 '], ['0x1e'], ['1e1'], ['+30'], ['']])(
+    'refuses --minutes "%s" before calling the API',
+    async (minutes) => {
+      const { api, calls } = recordingApi({});
+      await expect(run('pause', context({ minutes }, ['fraud-scanner'], api))).rejects.toBeInstanceOf(UsageError);
+      expect(calls).toEqual([]);
+    },
+  );
 
   it('needs a service', async () => {
     const { api } = recordingApi({});
@@ -72,6 +80,13 @@ describe('hms-sys resume, pauses and mesh status', () => {
     printed();
     await run('resume', context({}, ['fraud-scanner'], api));
     expect(calls).toEqual([{ method: 'DELETE', path: '/policies/pause/fraud-scanner' }]);
+  });
+
+  it('resume --reason sends the reason for the audit record, encoded in the query', async () => {
+    const { api, calls } = recordingApi({ resumed: 'fraud-scanner', objects: [] });
+    printed();
+    await run('resume', context({ reason: 'done early & checked' }, ['fraud-scanner'], api));
+    expect(calls).toEqual([{ method: 'DELETE', path: '/policies/pause/fraud-scanner?reason=done+early+%26+checked' }]);
   });
 
   it('mesh status flags PERMISSIVE and shows pauses, open breakers and the root CA', () => {
