@@ -58,7 +58,8 @@ export async function applyParsedPolicy(ports: MeshPorts, caller: Caller, parsed
   }
   const others = (await ports.meshStore.list('policy')).filter((p) => p.name !== name).map((p) => p.policy);
   const inForce = [...others, policy];
-  const plans = [await planFor(ports, destination, inForce)];
+  const main = await planFor(ports, destination, inForce);
+  const plans = [main];
   const moved =
     stored && stored.policy.spec.destination !== policy.spec.destination ? await ports.meshStore.get('service', stored.policy.spec.destination) : null;
   if (moved) plans.push(await planFor(ports, moved, inForce));
@@ -79,7 +80,7 @@ export async function applyParsedPolicy(ports: MeshPorts, caller: Caller, parsed
       reasons: [
         `${policy.spec.source} → ${policy.spec.destination}, applied live to ${policy.spec.destination}'s objects`,
         ...moveReason,
-        ...plans[0]!.rendered.reasons,
+        ...main.rendered.reasons,
       ],
       serviceName: destination.name,
       probe: { kind: 'mesh-record' as const, record: 'policy' as const, name, version: record.version },
@@ -97,10 +98,7 @@ export async function applyParsedPolicy(ports: MeshPorts, caller: Caller, parsed
     objects,
     meshUrl: destination.meshUrl,
     entry: destination,
-    reasons: [
-      `caller ${source.name} (namespace ${source.namespace}) → ${destination.name} (namespace ${destination.namespace})`,
-      ...plans[0]!.rendered.reasons,
-    ],
+    reasons: [`caller ${source.name} (namespace ${source.namespace}) → ${destination.name} (namespace ${destination.namespace})`, ...main.rendered.reasons],
   };
 }
 
@@ -130,6 +128,8 @@ export async function deletePolicy(ports: MeshPorts, caller: Caller, name: strin
   for (const plan of plans) await preflight(ports, plan.target, plan.rendered.objects, plan.live);
   const why = `TrafficPolicy ${name} (${stored.policy.spec.source} → ${destinationName}) deleted by ${caller.actor}`;
   const { objects, steps } = await applyPlans(ports, caller, plans, { dryRun: options.dryRun, why });
+  // The breaker alarm goes before the record does: a retry after a crash finds no policy (404) to finish with.
+  steps.push(...(await syncAlarms(ports, plans, options.dryRun)));
   if (!options.dryRun) {
     const plan = {
       action: 'mesh.policy.delete',
@@ -147,11 +147,7 @@ export async function deletePolicy(ports: MeshPorts, caller: Caller, name: strin
     name,
     destination: destinationName,
     dryRun: options.dryRun,
-    steps: [
-      { ok: true, text: options.dryRun ? `TrafficPolicy ${name} would be deleted (dry run)` : `TrafficPolicy ${name} deleted` },
-      ...steps,
-      ...(await syncAlarms(ports, plans, options.dryRun)),
-    ],
+    steps: [{ ok: true, text: options.dryRun ? `TrafficPolicy ${name} would be deleted (dry run)` : `TrafficPolicy ${name} deleted` }, ...steps],
     objects,
     reasons: [why],
   };

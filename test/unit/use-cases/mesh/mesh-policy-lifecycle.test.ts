@@ -116,4 +116,23 @@ describe('a policy’s destination changes, a policy is deleted', () => {
     expect(await ports.auditOutbox.list(10)).toEqual([]);
     await expect(deletePolicy(ports, caller, 'fraud-scan-policy', { dryRun: false })).rejects.toBeInstanceOf(NotFoundError);
   });
+
+  it('deletePolicy killed at any call: a policy gone from the store is gone from the objects, and the retry finishes', async () => {
+    const prepared = async () => {
+      const ports = await chapter7();
+      await applyPolicy(ports, caller, policyFile, { dryRun: false });
+      return ports;
+    };
+    const rehearsal = new Crash();
+    await deletePolicy(rehearsal.wrapAll(await prepared(), PORT_NAMES), caller, 'fraud-scan-policy', { dryRun: false });
+    for (let at = 0; at <= rehearsal.calls.length; at += 1) {
+      const ports = await prepared();
+      const where = `killed before call ${at} (${rehearsal.calls[at] ?? 'none'})`;
+      await deletePolicy(new Crash(at).wrapAll(ports, PORT_NAMES), caller, 'fraud-scan-policy', { dryRun: false }).catch(() => undefined);
+      if ((await ports.meshStore.get('policy', 'fraud-scan-policy')) === null) {
+        expect([routesCaller(ports, 'fraud-scanner'), ports.metrics.alarms.has(breakerAlarmName('fraud-scanner'))], where).toEqual([false, false]);
+      } else await deletePolicy(ports, { ...caller, requestId: 'r-2' }, 'fraud-scan-policy', { dryRun: false });
+      expect([routesCaller(ports, 'fraud-scanner'), await ports.meshStore.get('policy', 'fraud-scan-policy')], where).toEqual([false, null]);
+    }
+  });
 });
