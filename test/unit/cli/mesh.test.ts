@@ -291,3 +291,35 @@ describe('hms-sys discover and registry', () => {
     expect(lines[1]).toMatch(/^receipt-svc\s+default\s+1.0\s+8080\s+http:\/\/receipt-svc.mesh:8080\s+STRICT\s+sandbox$/);
   });
 });
+
+describe('hms-sys policy delete', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('sends DELETE /policies/NAME (?dryRun=true with --dry-run) and prints the changed objects, then the steps', async () => {
+    const answer = {
+      name: 'fraud-scan-policy',
+      destination: 'fraud-scanner',
+      dryRun: true,
+      steps: [{ ok: true, text: 'TrafficPolicy fraud-scan-policy would be deleted (dry run)' }],
+      objects: [
+        {
+          ref: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespace: 'irs', name: 'fraud-scanner' },
+          action: 'configured',
+          diff: ['- spec.http[0]'],
+        },
+        { ref: { apiVersion: 'v1', kind: 'Service', namespace: 'irs', name: 'fraud-scanner' }, action: 'unchanged', diff: [] },
+      ],
+      reasons: [],
+    };
+    const { api, calls } = recordingApi(answer);
+    const lines = printed();
+    await run('policy delete', context({ 'dry-run': true }, ['fraud-scan-policy'], api));
+    expect(calls).toEqual([{ method: 'DELETE', path: '/policies/fraud-scan-policy?dryRun=true' }]);
+    expect(lines).toEqual([
+      '# VirtualService irs/fraud-scanner: would be configured',
+      '#   - spec.http[0]',
+      '✓ TrafficPolicy fraud-scan-policy would be deleted (dry run)',
+    ]);
+    await expect(run('policy delete', context({}, [], api))).rejects.toThrow('a policy name');
+  });
+});
