@@ -15,7 +15,8 @@ import { modelErrors } from './render-models.ts';
 const NAMESPACES = ['default', 'irs', 'ssa'];
 const name = fc.stringMatching(/^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/);
 const labelValue = fc.stringMatching(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,20}[A-Za-z0-9])?$/);
-const methods = fc.subarray(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+// A route lists at least one method (or none at all: any method), and each path once.
+const methods = fc.option(fc.subarray(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], { minLength: 1 }), { nil: undefined });
 const breakerSpec = fc.record(
   {
     consecutiveFailures: fc.integer({ min: 1, max: 1000 }),
@@ -36,14 +37,22 @@ const serviceDocument = fc.record({
       version: labelValue,
       image: fc.constantFrom('ghcr.io/gov/receipt:1.0', 'irs/fraud-scanner:1.0', 'registry.example.gov:5000/team/app@sha256:abc'),
       port: fc.integer({ min: 1, max: 65_535 }),
-      routes: fc.array(fc.record({ path: fc.stringMatching(/^\/[a-z0-9/_.-]{0,20}$/), methods }), { maxLength: 4 }),
+      routes: fc.uniqueArray(fc.record({ path: fc.stringMatching(/^\/[a-z0-9/_.-]{0,20}$/), methods }, { requiredKeys: ['path'] }), {
+        maxLength: 4,
+        selector: (r) => r.path,
+      }),
       scaling: fc
         .integer({ min: 1, max: 50 })
         .chain((min) => fc.record({ min: fc.constant(min), max: fc.integer({ min, max: 100 }), cpuPercent: fc.integer({ min: 1, max: 100 }) })),
       ...resilience,
       mtls: fc.constantFrom('STRICT', 'PERMISSIVE'),
       allowFrom: fc.subarray(NAMESPACES),
-      podLabels: fc.dictionary(fc.stringMatching(/^([a-z]{1,8}\.io\/)?[a-z]([-a-z0-9]{0,10}[a-z0-9])?$/), labelValue, { maxKeys: 3 }),
+      // Keys of the team's own (a label Istio or hms-sys set or read, or app/version, is refused by the parser).
+      podLabels: fc.dictionary(
+        fc.stringMatching(/^([a-z]{1,8}\.example\.gov\/)?[a-z]([-a-z0-9]{0,10}[a-z0-9])?$/).filter((k) => k !== 'app' && k !== 'version'),
+        labelValue,
+        { maxKeys: 3 },
+      ),
     },
     { requiredKeys: ['port'] },
   ),
