@@ -33,6 +33,7 @@ export const meshContract = {
   getRegistryEntry: { query: fromService, path: { name: dnsLabel } },
   applyPolicy: { query: applyQuery, body: manifestText, textBody: MANIFEST_CONTENT_TYPES, created: true },
   listPolicies: { query: none },
+  deletePolicy: { query: mutation, path: { name: dnsLabel } },
   pauseService: { query: mutation, body: pauseBody },
   listPauses: { query: none },
   resumeService: { query: mutation, path: { service: dnsLabel } },

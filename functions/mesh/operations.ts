@@ -5,7 +5,7 @@ import type { MeshPorts } from '#ports/ports.ts';
 import { applyManifest, applyPolicy } from '#use-cases/mesh/apply.ts';
 import { meshStatus } from '#use-cases/mesh/mesh-status.ts';
 import { listPauses, pauseService, resumeService } from '#use-cases/mesh/pause.ts';
-import { listPolicies } from '#use-cases/mesh/policies.ts';
+import { deletePolicy, listPolicies } from '#use-cases/mesh/policies.ts';
 import { getRegistryEntry, listRegistry } from '#use-cases/mesh/registry.ts';
 import type { MeshOperationId } from './triggers.ts';
 
@@ -43,6 +43,7 @@ export const meshOperations: OperationTable<MeshOperationId, MeshPorts> = {
   listRegistry: async (r) => ({ services: await listRegistry(r.ports, from(r.query)) }),
   getRegistryEntry: (r) => getRegistryEntry(r.ports, r.path.name, from(r.query)),
   listPolicies: async (r) => ({ policies: await listPolicies(r.ports) }),
+  deletePolicy: (r) => deletePolicy(r.ports, r.caller, r.path.name, { dryRun: r.dryRun }),
   pauseService: (r) => pauseService(r.ports, r.caller, r.body, { dryRun: r.dryRun }),
   listPauses: async (r) => ({ pauses: await listPauses(r.ports) }),
   resumeService: (r) => resumeService(r.ports, r.caller, r.path.service, { dryRun: r.dryRun }),

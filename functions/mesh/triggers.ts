@@ -35,6 +35,14 @@ export const meshRoutes = [
   { kind: 'http', method: 'GET', path: '/policies', scope: 'hms/mesh.read', operationId: 'listPolicies', summary: 'The TrafficPolicies in force' },
   {
     kind: 'http',
+    method: 'DELETE',
+    path: '/policies/{name}',
+    scope: 'hms/mesh.write',
+    operationId: 'deletePolicy',
+    summary: 'Remove a TrafficPolicy: re-render and apply its destination’s objects without it, then delete it',
+  },
+  {
+    kind: 'http',
     method: 'POST',
     path: '/policies/pause',
     scope: 'hms/mesh.write',

@@ -116,6 +116,16 @@ export const applyResult = z.object({
   reasons: strings,
 });
 
+/** DELETE /policies/{name}: the destination re-rendered without the policy, then the policy deleted. */
+const policyDeleteResult = z.object({
+  name: str,
+  destination: str,
+  dryRun: z.boolean(),
+  steps: z.array(z.object({ ok: z.boolean(), text: str })),
+  objects: z.array(objectChange),
+  reasons: strings,
+});
+
 export const storedPolicy = z.object({ name: str, policy: trafficPolicy, appliedAt: str, appliedBy: str, version: num });
 
 export const pause = z.object({
@@ -168,6 +178,7 @@ export const meshResponses = {
   getRegistryEntry: { ok: registryEntryWithEndpoints },
   applyPolicy: { ok: applyResult, dryRun: applyResult },
   listPolicies: { ok: z.object({ policies: z.array(storedPolicy) }) },
+  deletePolicy: { ok: policyDeleteResult, dryRun: policyDeleteResult },
   pauseService: {
     // warnings: the apply or the schedule failed after the pause was recorded; the mesh tick finishes it.
     ok: z.object({ pause, objects: z.array(objectChange), warnings: z.optional(strings) }),
