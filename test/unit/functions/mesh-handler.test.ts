@@ -143,6 +143,29 @@ describe('the mesh function over HTTP', () => {
     const resumed = await call('DELETE', '/policies/pause/receipt-svc', WRITER);
     expect(check('DELETE', '/policies/pause/{service}', 200, resumed.body)).toBeNull();
   });
+
+  it('deletes a TrafficPolicy (a dry run first), audited, answering as documented; a reader may not, an unknown name is 404', async () => {
+    const { call, ports, cluster } = setup();
+    const pod = (name: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  labels: { app: ${name}, hms/mesh: enabled }\nspec:\n  containers:\n  - name: app\n    image: irs/${name}:1.0\n`;
+    for (const name of ['fraud-scanner', 'return-intake']) expect((await call('POST', '/manifests', WRITER, pod(name))).status).toBe(201);
+    const policy = readFileSync(new URL('../../fixtures/seeds/policies/irs-fraud.yml', import.meta.url), 'utf8');
+    expect((await call('POST', '/policies', WRITER, policy)).status).toBe(201);
+    const writes = cluster.writes.length;
+    const preview = await call('DELETE', '/policies/fraud-scan-policy?dryRun=true', WRITER);
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    expect(check('DELETE', '/policies/{name}', 200, preview.body)).toBeNull();
+    expect(cluster.writes.length).toBe(writes);
+    expect((await call('DELETE', '/policies/fraud-scan-policy', READER)).status).toBe(403);
+    const deleted = await call('DELETE', '/policies/fraud-scan-policy', WRITER);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    expect(check('DELETE', '/policies/{name}', 200, deleted.body)).toBeNull();
+    expect(JSON.stringify(cluster.objects.get('VirtualService/default/fraud-scanner')?.object)).not.toContain('sourceLabels');
+    const { records } = ports.audit as unknown as { records: { action: string }[] };
+    expect(records.find((r) => r.action === 'mesh.policy.delete')).toMatchObject({ actor: 'user/ana', target: 'mesh-policy/fraud-scan-policy' });
+    const again = await call('DELETE', '/policies/fraud-scan-policy', WRITER);
+    expect([again.status, again.body.error.field]).toEqual([404, 'name']);
+  });
 });
 
 describe('the mesh function off HTTP', () => {
