@@ -93,27 +93,32 @@ export const image = z
   );
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const routePath = z
+  .string()
+  .check(z.maxLength(1_024, 'must be at most 1024 characters'), z.regex(/^\/[^\s?#]*$/, 'must be a path starting with "/" (no spaces, query or fragment)'));
+// Methods are case-sensitive (RFC 9110 §9.1), so `post` is refused rather than guessed.
+const methodList = z.array(z.enum(HTTP_METHODS)).check(z.maxLength(HTTP_METHODS.length));
 export const route = z.strictObject({
-  path: z
-    .string()
-    .check(z.maxLength(1_024, 'must be at most 1024 characters'), z.regex(/^\/[^\s?#]*$/, 'must be a path starting with "/" (no spaces, query or fragment)')),
-  // Methods are case-sensitive (RFC 9110 §9.1), so `post` is refused rather than guessed.
-  methods: z.optional(
-    z.array(z.enum(HTTP_METHODS)).check(z.minLength(1, 'must not be empty: leave methods out for any method'), z.maxLength(HTTP_METHODS.length)),
-  ),
+  path: routePath,
+  methods: z.optional(methodList.check(z.minLength(1, 'must not be empty: leave methods out for any method'))),
 });
-export const routes = z.array(route).check(
-  z.maxLength(100, 'must have at most 100 routes'),
-  z.superRefine((list: { path: string }[], ctx) => {
-    const first = new Map<string, number>();
-    list.forEach((r, i) => {
-      const earlier = first.get(r.path);
-      if (earlier !== undefined)
-        ctx.addIssue({ code: 'custom', path: [i, 'path'], message: `repeats the path of route ${earlier}: list each path once`, input: r.path });
-      else first.set(r.path, i);
-    });
-  }),
-);
+/** The canonical form writes `methods: []` for any method (canonical.ts MeshRoute), so it reads it back. */
+const canonicalRoute = z.strictObject({ path: routePath, methods: z.optional(methodList) });
+const routeList = <T extends typeof route | typeof canonicalRoute>(item: T) =>
+  z.array(item).check(
+    z.maxLength(100, 'must have at most 100 routes'),
+    z.superRefine((list: { path: string }[], ctx) => {
+      const first = new Map<string, number>();
+      list.forEach((r, i) => {
+        const earlier = first.get(r.path);
+        if (earlier !== undefined)
+          ctx.addIssue({ code: 'custom', path: [i, 'path'], message: `repeats the path of route ${earlier}: list each path once`, input: r.path });
+        else first.set(r.path, i);
+      });
+    }),
+  );
+export const routes = routeList(route);
+export const canonicalRoutes = routeList(canonicalRoute);
 
 /** The defaults of a manifest that leaves them out. */
 export const DEFAULT_CPU_PERCENT = 70;

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { MESH_API_VERSION } from './canonical.ts';
 import {
+  canonicalRoutes,
   consecutiveFailures,
   errorPercent,
   image,
@@ -149,7 +150,7 @@ export const canonicalService = z.strictObject({
     version: z.optional(version),
     image: z.optional(image),
     port,
-    routes: z.optional(routes),
+    routes: z.optional(canonicalRoutes),
     scaling: z.optional(scaling),
     retries: z.optional(retries),
     timeoutMs: z.optional(canonicalTimeout),
