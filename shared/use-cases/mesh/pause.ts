@@ -1,8 +1,9 @@
 import { NotFoundError, UnprocessableError, ValidationError } from '#domain/errors.ts';
-import type { Pause, RegistryEntry } from '#domain/mesh/canonical.ts';
-import type { Caller, MeshPorts } from '#ports/ports.ts';
+import type { MeshMode, Pause, RegistryEntry } from '#domain/mesh/canonical.ts';
+import { pauseReach } from '#domain/mesh/pause-reach.ts';
+import type { Caller, MeshOpsPorts } from '#ports/ports.ts';
 import type { ObjectChange } from './apply-result.ts';
-import { previewChange } from './mesh-preview.ts';
+import { previewChange, withReadableRoutes } from './mesh-preview.ts';
 import { inForce, meshScheduleName, saveTimed } from './mesh-records.ts';
 import { reapplyService } from './reapply.ts';
 
@@ -17,7 +18,7 @@ export interface PauseRequest {
 }
 
 /** A registered service, or a 422 naming `service`: only a service in the mesh has objects to pause. */
-export async function meshEntry(ports: MeshPorts, service: string): Promise<RegistryEntry> {
+export async function meshEntry(ports: MeshOpsPorts, service: string): Promise<RegistryEntry> {
   const entry = await ports.meshStore.get('service', service);
   if (!entry) {
     throw new UnprocessableError('not_in_mesh', `${service} is not in the service mesh: deploy or apply its manifest first (hms-sys deploy FILE)`, 'service');
@@ -25,9 +26,9 @@ export async function meshEntry(ports: MeshPorts, service: string): Promise<Regi
   return entry;
 }
 
-const reasonsOf = (pause: Pause, caller: Caller): string[] => [
+const reasonsOf = (pause: Pause, caller: Caller, mode: MeshMode): string[] => [
   `paused by ${caller.actor} until ${pause.until}${pause.reason ? `: ${pause.reason}` : ' (no reason given)'}`,
-  `callers of ${pause.service} get 503 "Service Paused" from the mesh, not retried; no pod restarts`,
+  ...pauseReach(mode).map((words) => `${pause.service}: ${words}`),
 ];
 
 /**
@@ -37,7 +38,7 @@ const reasonsOf = (pause: Pause, caller: Caller): string[] => [
  * stop between them, the mesh tick applies the pause and sets the schedule within a minute, and
  * ends the pause at its time whatever happened to the schedule. Pausing a paused service moves its end.
  */
-export async function pauseService(ports: MeshPorts, caller: Caller, body: PauseRequest, options: { dryRun: boolean }) {
+export async function pauseService(ports: MeshOpsPorts, caller: Caller, body: PauseRequest, options: { dryRun: boolean }) {
   if (!Number.isInteger(body.durationMin) || body.durationMin < MIN_PAUSE_MINUTES || body.durationMin > MAX_PAUSE_MINUTES) {
     throw new ValidationError(`must be a whole number of minutes from ${MIN_PAUSE_MINUTES} to ${MAX_PAUSE_MINUTES} (7 days)`, 'durationMin');
   }
@@ -56,28 +57,29 @@ export async function pauseService(ports: MeshPorts, caller: Caller, body: Pause
   if (options.dryRun) {
     const breaker = await ports.meshStore.get('breaker', entry.name);
     const open = breaker && inForce(breaker, now) ? breaker : undefined;
-    return { dryRun: true, wouldPause: pause, objects: await previewChange(ports, entry, { breaker: open }, { pause, breaker: open }) };
+    return { dryRun: true, wouldPause: pause, objects: await previewChange(ports, entry, { pause, breaker: open }) };
   }
 
   await saveTimed(ports, caller, 'pause', pause, existing?.version ?? null, {
     action: existing && inForce(existing, now) ? 'mesh.pause.extend' : 'mesh.pause',
-    reasons: reasonsOf(pause, caller),
+    reasons: reasonsOf(pause, caller, ports.meshConfig.mode),
     before: existing,
   });
   const warnings: string[] = [];
   let objects: ObjectChange[] = [];
   try {
-    objects = await reapplyService(ports, entry.name, caller, { dryRun: false, why: reasonsOf(pause, caller).join('; ') });
+    const why = reasonsOf(pause, caller, ports.meshConfig.mode).join('; ');
+    objects = await withReadableRoutes(ports, entry, () => reapplyService(ports, entry.name, caller, { dryRun: false, why }));
   } catch (err) {
     warnings.push(`the objects could not be applied now (${(err as Error).message}); the mesh tick applies the pause within a minute`);
   }
   await scheduleResume(ports, pause).catch((err: Error) => {
     warnings.push(`the resume schedule could not be set (${err.message}); the mesh tick ends the pause at ${pause.until}`);
   });
-  return { pause, objects, ...(warnings.length > 0 ? { warnings } : {}) };
+  return { pause, objects, reasons: reasonsOf(pause, caller, ports.meshConfig.mode), ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
-export const scheduleResume = (ports: MeshPorts, pause: Pause) =>
+export const scheduleResume = (ports: MeshOpsPorts, pause: Pause) =>
   ports.meshScheduler.scheduleAt(meshScheduleName('resume', pause.service), new Date(pause.until), {
     action: 'resume',
     service: pause.service,
@@ -85,14 +87,22 @@ export const scheduleResume = (ports: MeshPorts, pause: Pause) =>
   });
 
 /** The pauses, soonest end first; one past its end (the tick ends it within a minute) says so. */
-export async function listPauses(ports: MeshPorts): Promise<(Pause & { expired?: true })[]> {
+export async function listPauses(ports: MeshOpsPorts): Promise<(Pause & { expired?: true })[]> {
   const now = ports.clock.now();
   const pauses = await ports.meshStore.list('pause');
   return pauses.sort((a, b) => Date.parse(a.until) - Date.parse(b.until)).map((p) => (inForce(p, now) && !p.endedAt ? p : { ...p, expired: true as const }));
 }
 
-/** Resumes a paused service now (DELETE /policies/pause/{service}), audited with who; a dry run shows what would change. */
-export async function resumeService(ports: MeshPorts, caller: Caller, service: string, options: { dryRun: boolean } = { dryRun: false }) {
+/**
+ * Resumes a paused service now (DELETE /policies/pause/{service}?reason=...), audited with who and
+ * why (the reason given, or "no reason given"); a dry run shows what would change.
+ */
+export async function resumeService(
+  ports: MeshOpsPorts,
+  caller: Caller,
+  service: string,
+  options: { dryRun: boolean; reason?: string | undefined } = { dryRun: false },
+) {
   const pause = await ports.meshStore.get('pause', service);
   if (!pause) throw new NotFoundError(`a pause of ${service}`, 'service');
   if (options.dryRun) {
@@ -100,10 +110,10 @@ export async function resumeService(ports: MeshPorts, caller: Caller, service: s
     const now = ports.clock.now();
     const breaker = await ports.meshStore.get('breaker', service);
     const open = breaker && inForce(breaker, now) ? breaker : undefined;
-    const shown = inForce(pause, now) ? pause : undefined;
-    return { dryRun: true, wouldResume: pause, objects: await previewChange(ports, entry, { pause: shown, breaker: open }, { breaker: open }) };
+    return { dryRun: true, wouldResume: pause, objects: await previewChange(ports, entry, { breaker: open }) };
   }
-  const objects = await endPause(ports, caller, pause, `resumed by ${caller.actor} before its end at ${pause.until}`);
+  const why = `resumed by ${caller.actor} before its end at ${pause.until}${options.reason ? `: ${options.reason}` : ' (no reason given)'}`;
+  const objects = await endPause(ports, caller, pause, why);
   return { resumed: service, objects };
 }
 
@@ -115,7 +125,7 @@ export async function resumeService(ports: MeshPorts, caller: Caller, service: s
  * says it ended). A stop after (1) or (2) leaves a marked record, which the next tick finishes
  * without recording the end again.
  */
-export async function endPause(ports: MeshPorts, caller: Caller, pause: Pause, why: string): Promise<ObjectChange[]> {
+export async function endPause(ports: MeshOpsPorts, caller: Caller, pause: Pause, why: string): Promise<ObjectChange[]> {
   const now = ports.clock.now();
   let current = pause;
   if (!pause.endedAt) {
@@ -127,7 +137,9 @@ export async function endPause(ports: MeshPorts, caller: Caller, pause: Pause, w
       before: pause,
     });
   }
-  const objects = (await ports.meshStore.get('service', pause.service)) ? await reapplyService(ports, pause.service, caller, { dryRun: false, why }) : []; // a service removed from the registry has no objects left to resume
+  const entry = await ports.meshStore.get('service', pause.service);
+  // A service removed from the registry has no objects left to resume.
+  const objects = entry ? await withReadableRoutes(ports, entry, () => reapplyService(ports, pause.service, caller, { dryRun: false, why })) : [];
   await ports.meshStore.delete('pause', current.service, current.version);
   await ports.meshScheduler.cancel(meshScheduleName('resume', pause.service)).catch(() => undefined);
   return objects;

@@ -35,6 +35,12 @@ describe('pausing a service (chapter 7)', () => {
     expect(record?.actor).toBe('user/ops@irs.gov');
     expect(record?.reasons[0]).toContain('IRS maintenance');
     expect(await ports.auditOutbox.list(10)).toEqual([]);
+    // The answer and the audit say what the pause does not stop: the route applies inside the mesh only.
+    expect('reasons' in answer && answer.reasons.join('\n')).toMatch(/callers in the mesh .* get 503 "Service Paused"/);
+    expect('reasons' in answer && answer.reasons.join('\n')).toMatch(
+      /ingress gateway bound by a VirtualService of your own.*callers outside the mesh.*ambient mode without a waypoint/,
+    );
+    expect(record?.reasons.join('\n')).toMatch(/callers outside the mesh/);
   });
 
   it.each([0, 10_081, 1.5, -3])('refuses durationMin %s naming durationMin, and writes nothing', async (durationMin) => {
@@ -64,6 +70,21 @@ describe('pausing a service (chapter 7)', () => {
     expect(schedules().size).toBe(0);
   });
 
+  it('diffs a dry run against the live objects: a paused service would change nothing; pause and resume say their routes in words', async () => {
+    const paused = await pauseService(ports, operator, { service: 'fraud-scanner', durationMin: 30 }, { dryRun: false });
+    expect('objects' in paused && paused.objects.filter((o) => o.action !== 'unchanged').map((o) => [o.ref.kind, o.diff])).toEqual([
+      ['VirtualService', ['http routes: default -> pause, default']],
+    ]);
+
+    const again = await pauseService(ports, operator, { service: 'fraud-scanner', durationMin: 60 }, { dryRun: true });
+    expect(again.objects).toEqual([]);
+
+    const resumed = await resumeService(ports, operator, 'fraud-scanner', { dryRun: false });
+    expect('objects' in resumed && resumed.objects.filter((o) => o.action !== 'unchanged').map((o) => [o.ref.kind, o.diff])).toEqual([
+      ['VirtualService', ['http routes: pause, default -> default']],
+    ]);
+  });
+
   it('moves the end of a pause already in force', async () => {
     await pauseService(ports, operator, { service: 'fraud-scanner', durationMin: 30 }, { dryRun: false });
     minutes(10);
@@ -87,6 +108,13 @@ describe('ending a pause', () => {
     expect(schedules().has('mesh-resume-fraud-scanner')).toBe(false);
     const record = ports.audit.records.find((r) => r.action === 'mesh.resume');
     expect(record?.actor).toBe('user/lead@irs.gov');
+    expect(record?.reasons.join(' ')).toContain('(no reason given)');
+  });
+
+  it('records the reason given to a resume as the audit record’s why', async () => {
+    await resumeService(ports, { actor: 'user/lead@irs.gov', requestId: 'req-3' }, 'fraud-scanner', { dryRun: false, reason: 'maintenance finished early' });
+    const record = ports.audit.records.find((r) => r.action === 'mesh.resume');
+    expect(record?.reasons).toEqual([expect.stringMatching(/^resumed by user\/lead@irs.gov before its end at .*: maintenance finished early$/)]);
   });
 
   it('shows on a dry run of a resume the route that would go, and resumes nothing', async () => {
