@@ -181,7 +181,8 @@ export const meshResponses = {
   deletePolicy: { ok: policyDeleteResult, dryRun: policyDeleteResult },
   pauseService: {
     // warnings: the apply or the schedule failed after the pause was recorded; the mesh tick finishes it.
-    ok: z.object({ pause, objects: z.array(objectChange), warnings: z.optional(strings) }),
+    // reasons: what the pause stops and what it does not (ingress gateways, callers outside the mesh, ambient without a waypoint).
+    ok: z.object({ pause, objects: z.array(objectChange), reasons: strings, warnings: z.optional(strings) }),
     dryRun: previewOf({ wouldPause: pause, objects: z.array(objectChange) }),
   },
   listPauses: { ok: z.object({ pauses: z.array(z.object({ ...pause.shape, expired: z.optional(z.literal(true)) })) }) },
