@@ -5,6 +5,7 @@ export { consumerRestarterFunction } from './consumer-restarter/triggers.ts';
 export { costApiFunction } from './cost-api/triggers.ts';
 export { credentialRevokerFunction } from './credential-revoker/triggers.ts';
 export { meshFunction } from './mesh/triggers.ts';
+export { meshOpsFunction } from './mesh-ops/triggers.ts';
 export { meterFunction } from './meter/triggers.ts';
 export { openApiFunction } from './openapi/triggers.ts';
 export { reconcilerFunction } from './reconciler/triggers.ts';

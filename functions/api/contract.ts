@@ -21,6 +21,7 @@ import {
 import type { OperationContract } from '#functions/http/request.ts';
 import type { OperationId } from '../http-routes.ts';
 import { meshContract } from '../mesh/contract.ts';
+import { meshOpsContract } from '../mesh-ops/contract.ts';
 
 export type { OperationContract };
 
@@ -79,6 +80,7 @@ export const contract = {
   listDbCredentials: { query: byService },
   revokeDbCredential: { query: none, body: revokeDbCredentialSchema },
   ...meshContract,
+  ...meshOpsContract,
 } satisfies Record<OperationId, OperationContract>;
 
 /** Whether a route's operation id has a contract; true for every declared route. */

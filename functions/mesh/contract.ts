@@ -12,19 +12,11 @@ export const MANIFEST_CONTENT_TYPES = ['application/yaml', 'application/x-yaml',
 /** A file's text and the content type it came with; the manifest parser reads the format from the text itself. */
 export const manifestText = z.object({ text: z.string(), contentType: z.optional(z.string()) });
 
-const mutation = z.strictObject({ dryRun: dryRunSchema });
 /** `namespace`: the namespace of a file that names none (`hms-sys deploy --namespace`), instead of the deployment's default. */
 const applyQuery = z.strictObject({ dryRun: dryRunSchema, namespace: z.optional(dnsLabel) });
 const none = z.strictObject({});
 /** `from`: the calling service; discovery across namespaces only where a policy allows it. */
 const fromService = z.strictObject({ from: z.optional(dnsLabel) });
-
-/** Chapter 7's POST /policies/pause body: durationMin is 1 minute to 7 days (10,080 minutes). */
-export const pauseBody = z.strictObject({
-  service: dnsLabel,
-  durationMin: z.int('must be a whole number of minutes').check(z.minimum(1, 'must be at least 1'), z.maximum(10_080, 'must be at most 10080 (7 days)')),
-  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
-});
 
 /** The request contract of the mesh function's operations (merged into the one contract in functions/api/contract.ts). */
 export const meshContract = {
@@ -33,9 +25,6 @@ export const meshContract = {
   getRegistryEntry: { query: fromService, path: { name: dnsLabel } },
   applyPolicy: { query: applyQuery, body: manifestText, textBody: MANIFEST_CONTENT_TYPES, created: true },
   listPolicies: { query: none },
-  deletePolicy: { query: mutation, path: { name: dnsLabel } },
-  pauseService: { query: mutation, body: pauseBody },
-  listPauses: { query: none },
-  resumeService: { query: mutation, path: { service: dnsLabel } },
+  deletePolicy: { query: z.strictObject({ dryRun: dryRunSchema }), path: { name: dnsLabel } },
   meshStatus: { query: none },
 } satisfies Record<MeshOperationId, OperationContract>;

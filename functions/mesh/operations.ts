@@ -4,7 +4,6 @@ import type { OperationTable } from '#functions/http/operation-table.ts';
 import type { MeshPorts } from '#ports/ports.ts';
 import { applyManifest, applyPolicy } from '#use-cases/mesh/apply.ts';
 import { meshStatus } from '#use-cases/mesh/mesh-status.ts';
-import { listPauses, pauseService, resumeService } from '#use-cases/mesh/pause.ts';
 import { deletePolicy, listPolicies } from '#use-cases/mesh/policies.ts';
 import { getRegistryEntry, listRegistry } from '#use-cases/mesh/registry.ts';
 import type { MeshOperationId } from './triggers.ts';
@@ -44,8 +43,5 @@ export const meshOperations: OperationTable<MeshOperationId, MeshPorts> = {
   getRegistryEntry: (r) => getRegistryEntry(r.ports, r.path.name, from(r.query)),
   listPolicies: async (r) => ({ policies: await listPolicies(r.ports) }),
   deletePolicy: (r) => deletePolicy(r.ports, r.caller, r.path.name, { dryRun: r.dryRun }),
-  pauseService: (r) => pauseService(r.ports, r.caller, r.body, { dryRun: r.dryRun }),
-  listPauses: async (r) => ({ pauses: await listPauses(r.ports) }),
-  resumeService: (r) => resumeService(r.ports, r.caller, r.path.service, { dryRun: r.dryRun }),
   meshStatus: (r) => meshStatus(r.ports),
 };

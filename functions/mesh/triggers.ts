@@ -1,6 +1,5 @@
 import { ALARM_NAME_PREFIX } from '#domain/alarms.ts';
 import type { FunctionDeclaration, RouteTrigger } from '#domain/triggers.ts';
-import { alarmsEnteringAlarm } from '../scaler/triggers.ts';
 
 /** Names of the service-level breaker alarms (chapter 7's errorPercent): hms-sys-mesh-<service>-breaker. */
 export const meshBreakerAlarmName = (service: string): string => `${ALARM_NAME_PREFIX}mesh-${service}-breaker`;
@@ -43,23 +42,6 @@ export const meshRoutes = [
   },
   {
     kind: 'http',
-    method: 'POST',
-    path: '/policies/pause',
-    scope: 'hms/mesh.write',
-    operationId: 'pauseService',
-    summary: 'Pause a service: callers get 503 Service Paused until it is resumed or durationMin runs out',
-  },
-  { kind: 'http', method: 'GET', path: '/policies/pause', scope: 'hms/mesh.read', operationId: 'listPauses', summary: 'Paused services' },
-  {
-    kind: 'http',
-    method: 'DELETE',
-    path: '/policies/pause/{service}',
-    scope: 'hms/mesh.write',
-    operationId: 'resumeService',
-    summary: 'Resume a paused service now',
-  },
-  {
-    kind: 'http',
     method: 'GET',
     path: '/mesh/status',
     scope: 'hms/mesh.read',
@@ -70,25 +52,17 @@ export const meshRoutes = [
 
 export type MeshOperationId = (typeof meshRoutes)[number]['operationId'];
 
-/** What a one-shot schedule sends the mesh function: end a pause, or close a breaker, if still due. */
-export type MeshCommand = { action: 'resume'; service: string; until: string } | { action: 'close-breaker'; service: string; until: string };
-
+/**
+ * The mesh's apply and read side: it renders and applies manifests and policies (EKS), keeps the
+ * registry (DynamoDB) and the breaker alarms (CloudWatch). Pauses, the breaker's trips and closes,
+ * the schedules and the root CA alert are mesh-ops's (functions/mesh-ops), so this one holds no
+ * Scheduler or EventBridge permission and bundles neither client.
+ */
 export const meshFunction: FunctionDeclaration = {
   name: 'mesh',
-  description:
-    'Service mesh control plane: applies manifests and TrafficPolicies as Istio objects, keeps the registry, pauses services, trips the errorPercent breaker and watches the mesh root CA',
+  description: 'Service mesh control plane: applies manifests and TrafficPolicies as Istio objects, keeps the registry and reports the mesh status',
   timeoutSeconds: 60,
   memoryMb: 512,
-  needs: ['state', 'audit', 'audit-outbox', 'audit-outbox-drain', 'alarms-read', 'alarms-write', 'cluster-mesh', 'mesh-schedules', 'events-publish'],
-  triggers: [
-    ...meshRoutes,
-    { kind: 'schedule', id: 'MeshTick', description: 'every minute, ends overdue pauses and breakers (the one-shot schedules’ safety net)', rateMinutes: 1 },
-    { kind: 'schedule', id: 'MeshRootCaCheck', description: 'every 6 hours, reads the mesh root CA’s expiry and alerts 30 days before it', rateMinutes: 360 },
-    {
-      kind: 'event',
-      id: 'MeshBreakerAlarm',
-      description: 'errorPercent breaker alarms entering ALARM',
-      pattern: alarmsEnteringAlarm(MESH_BREAKER_ALARM_WILDCARD),
-    },
-  ],
+  needs: ['state', 'audit', 'audit-outbox', 'alarms-read', 'alarms-write', 'cluster-mesh'],
+  triggers: [...meshRoutes],
 };

@@ -69,14 +69,18 @@ export interface MeshConfig {
   istioNamespace: string;
 }
 
-/** Ports of the mesh function: the registry, the rendered objects, pause and breaker schedules, and operator alerts. */
+/** Ports of the mesh function (apply and read): the registry and the rendered objects; it sets no schedule and publishes nothing. */
 export interface MeshPorts extends Ports {
   mesh: MeshCluster;
   meshStore: MeshStore;
-  /** One-shot schedules that invoke the mesh function (a pause's expiry, a breaker's close). */
+  meshConfig: MeshConfig;
+}
+
+/** Ports of the mesh-ops function: the mesh's, plus pause and breaker schedules and operator alerts. */
+export interface MeshOpsPorts extends MeshPorts {
+  /** One-shot schedules that invoke the mesh-ops function (a pause's expiry, a breaker's close). */
   meshScheduler: OneShotScheduler;
   events: EventPublisher;
-  meshConfig: MeshConfig;
 }
 
 /** What a wiring function hands a handler: the ports and the controller's own identity. */

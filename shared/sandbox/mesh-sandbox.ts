@@ -6,8 +6,9 @@ import { LocalScheduler } from '#adapters/local/local-scheduler.ts';
 import type { FunctionDeclaration } from '#domain/triggers.ts';
 import type { ErrorReporter } from '#functions/http/http-handler.ts';
 import { createMeshHandler } from '#functions/mesh/mesh.ts';
-import { meshFunction } from '#functions/mesh/triggers.ts';
-import type { MeshConfig, MeshPorts, Ports, PublishingPorts, Wiring } from '#ports/ports.ts';
+import { createMeshOpsHandler } from '#functions/mesh-ops/mesh-ops.ts';
+import { meshOpsFunction } from '#functions/mesh-ops/triggers.ts';
+import type { MeshConfig, MeshOpsPorts, MeshPorts, Ports, PublishingPorts, Wiring } from '#ports/ports.ts';
 import { type ProbeAnswer, probesOf } from '#use-cases/drain-audit-outbox.ts';
 import { meshObjectProbes } from '#use-cases/mesh/apply-objects.ts';
 import { meshProbes } from '#use-cases/mesh/mesh-records.ts';
@@ -43,9 +44,13 @@ export interface MeshSandboxOptions {
 }
 
 export interface MeshSandbox {
+  /** The mesh function: apply and read routes. */
   handler: LocalHandler;
-  ports: MeshPorts;
-  /** The mesh function's own one-shot schedules: a pause's end, a breaker's close. */
+  /** The mesh-ops function: pause routes, schedules, the breaker alarm's event, one-shot MeshCommands. */
+  opsHandler: LocalHandler;
+  /** mesh-ops's ports: the mesh function's, with the scheduler and the event publisher. */
+  ports: MeshOpsPorts;
+  /** mesh-ops's own one-shot schedules: a pause's end, a breaker's close. */
   scheduler: LocalScheduler;
   /** How the mesh's audit intents are resolved (its records and the objects it applied), for the drain at start. */
   auditProbes: ProbeAnswer;
@@ -60,32 +65,35 @@ function declaredRate(declaration: FunctionDeclaration, id: string): number {
 }
 
 /**
- * The mesh function in the sandbox: its MeshCluster is the AWS adapter on the simulator over HTTPS,
- * its registry the state table in dynalite, its one-shot schedules a second LocalScheduler that
- * invokes it on the local bus (as EventBridge Scheduler invokes it in AWS), and its schedules and the
- * breaker alarm's event reach it through the bus. Its routes are served by the sandbox's API server.
+ * The mesh and mesh-ops functions in the sandbox: their MeshCluster is the AWS adapter on the simulator
+ * over HTTPS, their registry the state table in dynalite. The mesh function gets no scheduler and no
+ * publisher, as in AWS; mesh-ops's one-shot schedules are a second LocalScheduler that invokes mesh-ops
+ * on the local bus (as EventBridge Scheduler invokes it in AWS), and its schedules and the breaker
+ * alarm's event reach it through the bus. Both functions' routes are served by the sandbox's API server.
  */
 export function startMeshSandbox(options: MeshSandboxOptions): MeshSandbox {
   const { bus, ports: core } = options;
-  let handler: LocalHandler | undefined;
-  const scheduler = new LocalScheduler({ clock: core.clock, fire: (payload) => bus.invoke(meshFunction.name, handler!, payload) });
-  const ports: MeshPorts = {
-    ...core,
+  const { events, ...base } = core;
+  const scheduler = new LocalScheduler({ clock: core.clock, fire: (payload) => bus.invoke(meshOpsFunction.name, opsHandler, payload) });
+  const meshPorts: MeshPorts = {
+    ...base,
     mesh: new KubernetesMesh(options.kubernetes),
     meshStore: new DynamoDbMeshStore({ client: options.dynamo, tableName: options.stateTable }),
-    meshScheduler: scheduler,
     meshConfig: { ...SANDBOX_MESH_CONFIG, ...options.meshConfig },
   };
-  const wiring: Wiring<MeshPorts> = { ports, controllerActor: 'role/hms-sys-mesh' };
-  handler = createMeshHandler(async () => wiring, options.reporter) as unknown as LocalHandler;
-  bus.register(meshFunction, handler, options.tickMinutes / declaredRate(meshFunction, 'MeshTick'));
+  const ports: MeshOpsPorts = { ...meshPorts, meshScheduler: scheduler, events };
+  const handler = createMeshHandler(async () => ({ ports: meshPorts, controllerActor: 'role/hms-sys-mesh' }), options.reporter) as unknown as LocalHandler;
+  const opsWiring: Wiring<MeshOpsPorts> = { ports, controllerActor: 'role/hms-sys-mesh-ops' };
+  const opsHandler = createMeshOpsHandler(async () => opsWiring, options.reporter) as unknown as LocalHandler;
+  bus.register(meshOpsFunction, opsHandler, options.tickMinutes / declaredRate(meshOpsFunction, 'MeshTick'));
   return {
     handler,
+    opsHandler,
     ports,
     scheduler,
     auditProbes: probesOf(meshProbes(ports), meshObjectProbes(ports)),
     tickNow: () =>
-      bus.invoke(meshFunction.name, handler!, {
+      bus.invoke(meshOpsFunction.name, opsHandler, {
         id: `manual-mesh-tick-${Date.now()}`,
         'detail-type': 'Scheduled Event',
         source: 'aws.events',

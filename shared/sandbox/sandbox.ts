@@ -20,6 +20,7 @@ import { createCostApiHandler } from '#functions/cost-api/cost-api.ts';
 import { costApiFunction } from '#functions/cost-api/triggers.ts';
 import { httpRoutes } from '#functions/http-routes.ts';
 import { meshFunction } from '#functions/mesh/triggers.ts';
+import { meshOpsFunction } from '#functions/mesh-ops/triggers.ts';
 import { createMeterHandler } from '#functions/meter/meter.ts';
 import { meterFunction } from '#functions/meter/triggers.ts';
 import { handler as openApiHandler } from '#functions/openapi/handler.ts';
@@ -202,6 +203,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     [secretsApiFunction.name]: secrets.apiHandler,
     [auditDigestFunction.name]: auditArchive.handler,
     [meshFunction.name]: mesh.handler,
+    [meshOpsFunction.name]: mesh.opsHandler,
   };
   const httpHandler = (name: string) => {
     const handler = httpHandlers[name];

@@ -49,8 +49,7 @@ describe('HTTP API', () => {
       Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => [route.Properties.RouteKey, route.Properties.Target]),
     );
     for (const route of httpRoutes) expect(targetByKey[routeKey(route)]).toEqual(integrationOf(route.functionName));
-    const mesh = FUNCTION_DECLARATIONS.some((d) => d.name === 'mesh') ? ['mesh'] : [];
-    expect(new Set(httpRoutes.map((r) => r.functionName))).toEqual(new Set(['api', 'openapi', 'cost-api', 'secrets-api', 'audit-digest', ...mesh]));
+    expect(new Set(httpRoutes.map((r) => r.functionName))).toEqual(new Set(['api', 'openapi', 'cost-api', 'secrets-api', 'audit-digest', 'mesh', 'mesh-ops']));
   });
 
   test('the JWT authorizer takes its issuer and audience from context', () => {

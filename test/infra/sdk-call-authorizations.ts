@@ -197,7 +197,8 @@ export const ADAPTER_AUTHORIZATIONS: Readonly<Record<string, AdapterAuthorizatio
     },
   },
   'shared/adapters/aws/eks-endpoint.ts': {
-    ports: ['cluster'],
+    // The MeshCluster (KubernetesMesh) reaches the API server the same way: mesh-ops calls it through `mesh` alone.
+    ports: ['cluster', 'mesh'],
     byMethod: false,
     operations: { DescribeCluster: (t) => [on('eks:DescribeCluster', t.cluster)] },
   },

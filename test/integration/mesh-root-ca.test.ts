@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { meshFunction } from '#functions/mesh/triggers.ts';
+import { meshOpsFunction } from '#functions/mesh-ops/triggers.ts';
 import { useSandbox } from './sandbox-fixture.ts';
 
 const DAY_MS = 86_400_000;
@@ -21,7 +21,7 @@ const rootCaCheckEvent = () => ({
 
 describe('the mesh root CA check in the sandbox', () => {
   const sb = useSandbox({ meshRootCaNotAfter: notAfter });
-  const runCheck = () => sb.sandbox.bus.invoke(meshFunction.name, sb.sandbox.mesh.handler, rootCaCheckEvent());
+  const runCheck = () => sb.sandbox.bus.invoke(meshOpsFunction.name, sb.sandbox.mesh.opsHandler, rootCaCheckEvent());
   const alerts = async () => {
     const { body } = await sb.http('GET', '/sandbox/events');
     return (body.items as { detailType?: string; DetailType?: string; detail?: unknown; Detail?: string }[]).filter(

@@ -1,11 +1,13 @@
-import type { Caller, MeshPorts } from '#ports/ports.ts';
+import type { Caller, MeshOpsPorts } from '#ports/ports.ts';
 import { closeBreaker, scheduleClose } from './breaker.ts';
 import { inForce } from './mesh-records.ts';
 import { endPause, scheduleResume } from './pause.ts';
 import { reapplyService } from './reapply.ts';
 
 /** What a one-shot schedule sends the mesh function (functions/mesh/triggers.ts's MeshCommand). */
-export type MeshCommandInput = { action: 'resume'; service: string; until: string } | { action: 'close-breaker'; service: string; until: string };
+export type MeshCommandInput =
+  | { action: 'resume'; service: string; until: string; closedAt?: string }
+  | { action: 'close-breaker'; service: string; until: string; closedAt?: string };
 
 export interface MeshTickReport {
   pauses: number;
@@ -20,7 +22,7 @@ export interface MeshTickReport {
  * is applied again and its schedule set again, both idempotent, which finishes a pause or trip whose
  * function stopped between its record and its apply, or between its apply and its schedule.
  */
-export async function expireDue(ports: MeshPorts, caller: Caller): Promise<MeshTickReport> {
+export async function expireDue(ports: MeshOpsPorts, caller: Caller): Promise<MeshTickReport> {
   const [pauses, breakers] = await Promise.all([ports.meshStore.list('pause'), ports.meshStore.list('breaker')]);
   const report: MeshTickReport = { pauses: pauses.length, breakers: breakers.length, outcomes: [] };
   const failures: Error[] = [];
@@ -64,8 +66,8 @@ export async function expireDue(ports: MeshPorts, caller: Caller): Promise<MeshT
 }
 
 /** A fired one-shot schedule: resume a pause that is due, or close (or look again at) a breaker. */
-export async function runMeshCommand(ports: MeshPorts, caller: Caller, command: MeshCommandInput) {
-  if (command.action === 'close-breaker') return closeBreaker(ports, caller, command.service);
+export async function runMeshCommand(ports: MeshOpsPorts, caller: Caller, command: MeshCommandInput) {
+  if (command.action === 'close-breaker') return closeBreaker(ports, caller, command.service, command.closedAt);
   const pause = await ports.meshStore.get('pause', command.service);
   if (!pause) return { outcome: 'ignored' as const, service: command.service, reason: 'no pause of it is recorded' };
   if (inForce(pause, ports.clock.now())) {

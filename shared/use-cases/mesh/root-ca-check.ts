@@ -8,7 +8,7 @@ import {
   readPemCertificates,
 } from '#domain/mesh/root-ca.ts';
 import { logger } from '#observability/logger.ts';
-import type { Caller, MeshPorts } from '#ports/ports.ts';
+import type { Caller, MeshOpsPorts } from '#ports/ports.ts';
 import { record } from '#use-cases/record.ts';
 
 /** The EventBridge detail-type of the alert (source hms.sys), which the operator topic's rule routes. */
@@ -18,7 +18,7 @@ const CLAIM_LEASE_SECONDS = 300;
 /** Istio's own page on replacing the CA, named in every alert. */
 const ROTATE_HOW = 'https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/';
 
-export type RootCaPorts = Pick<MeshPorts, 'mesh' | 'meshStore' | 'meshConfig' | 'events' | 'store' | 'audit' | 'clock'>;
+export type RootCaPorts = Pick<MeshOpsPorts, 'mesh' | 'meshStore' | 'meshConfig' | 'events' | 'store' | 'audit' | 'clock'>;
 
 /** One certificate found, with every place it was read from (the same root sits in every namespace). */
 export interface RootCaReading extends CertificateFacts, CertificateExpiry {

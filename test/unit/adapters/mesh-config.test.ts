@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readMeshConfig } from '#adapters/aws/mesh-config.ts';
+import { readMeshConfig, readMeshOpsConfig } from '#adapters/aws/mesh-config.ts';
 
 const env = {
   HMS_MESH_NAMESPACES: 'benefits, irs ,',
@@ -11,9 +11,14 @@ const env = {
 };
 const aws = { clusters: ['gov-prod', 'gov-dr'] };
 
-describe("the mesh function's environment", () => {
+describe("the mesh and mesh-ops functions' environment", () => {
+  it('gives the mesh function the mesh alone: it needs no schedule group and no bus', () => {
+    const config = readMeshConfig({ HMS_MESH_NAMESPACES: env.HMS_MESH_NAMESPACES }, aws);
+    expect(config).toEqual({ mesh: readMeshOpsConfig(env, aws).mesh });
+  });
+
   it('gives defaults for everything but the namespaces, the schedules and the bus', () => {
-    const config = readMeshConfig(env, aws);
+    const config = readMeshOpsConfig(env, aws);
     expect(config.mesh).toEqual({
       mode: 'sidecar',
       trustDomain: 'cluster.local',
@@ -32,7 +37,7 @@ describe("the mesh function's environment", () => {
   });
 
   it('takes the mode, trust domain, default namespace, cluster, Istio namespace and KMS key it is given', () => {
-    const config = readMeshConfig(
+    const config = readMeshOpsConfig(
       {
         ...env,
         HMS_MESH_MODE: 'ambient',
@@ -62,6 +67,9 @@ describe("the mesh function's environment", () => {
     expect(() => readMeshConfig({ ...env, HMS_MESH_MODE: 'sidecars' }, aws)).toThrow(/HMS_MESH_MODE \(sidecar or ambient/);
     expect(() => readMeshConfig({ ...env, HMS_MESH_CLUSTER: 'elsewhere' }, aws)).toThrow(/HMS_MESH_CLUSTER \(one of HMS_CLUSTERS/);
     const { MESH_FUNCTION_ARN: __, ...noTarget } = env;
-    expect(() => readMeshConfig(noTarget, aws)).toThrow('MESH_FUNCTION_ARN is required');
+    expect(() => readMeshOpsConfig(noTarget, aws)).toThrow('MESH_FUNCTION_ARN is required');
+    const { EVENT_BUS_NAME: ___, ...noBus } = env;
+    expect(() => readMeshOpsConfig(noBus, aws)).toThrow('EVENT_BUS_NAME is required');
+    expect(() => readMeshOpsConfig({ ...env, HMS_MESH_NAMESPACES: '' }, aws)).toThrow('HMS_MESH_NAMESPACES is required');
   });
 });

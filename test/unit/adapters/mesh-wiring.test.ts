@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { readAwsConfig } from '#adapters/aws/config.ts';
 import { DynamoDbMeshStore } from '#adapters/aws/dynamodb-mesh-store.ts';
+import { EventBridgePublisher } from '#adapters/aws/eventbridge-publisher.ts';
 import { EventBridgeOneShotScheduler } from '#adapters/aws/eventbridge-scheduler.ts';
 import { KubernetesMesh } from '#adapters/aws/kubernetes-mesh.ts';
-import { readMeshConfig } from '#adapters/aws/mesh-config.ts';
+import { readMeshConfig, readMeshOpsConfig } from '#adapters/aws/mesh-config.ts';
+import { awsMeshOpsWiring } from '#adapters/aws/mesh-ops-wiring.ts';
 import { awsMeshWiring } from '#adapters/aws/mesh-wiring.ts';
 
 const env = {
@@ -13,15 +15,19 @@ const env = {
   HMS_CLUSTERS: 'agency-prod',
   HMS_ACTOR: 'role/hms-sys-mesh',
   HMS_MESH_NAMESPACES: 'benefits,irs',
+};
+const opsEnv = {
+  ...env,
+  HMS_ACTOR: 'role/hms-sys-mesh-ops',
   MESH_SCHEDULE_GROUP: 'hms-sys-mesh',
-  MESH_FUNCTION_ARN: 'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:hms-sys-mesh',
+  MESH_FUNCTION_ARN: 'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:hms-sys-mesh-ops',
   SCHEDULER_ROLE_ARN: 'arn:aws-us-gov:iam::123456789012:role/hms-sys-scheduler',
   SCHEDULER_DLQ_ARN: 'arn:aws-us-gov:sqs:us-gov-west-1:123456789012:hms-sys-scheduler-dlq',
   EVENT_BUS_NAME: 'hms-sys',
 };
 
 describe("the mesh function's AWS wiring", () => {
-  it('builds its ports from the config without calling AWS, once per container', async () => {
+  it('builds its ports from the config without calling AWS, once per container, with no scheduler or publisher', async () => {
     const config = readAwsConfig(env);
     const wiring = await awsMeshWiring(config, readMeshConfig(env, config));
     const { ports } = wiring;
@@ -29,7 +35,8 @@ describe("the mesh function's AWS wiring", () => {
     expect(ports.mesh).toBeInstanceOf(KubernetesMesh);
     expect(ports.cluster).toBe(ports.mesh);
     expect(ports.meshStore).toBeInstanceOf(DynamoDbMeshStore);
-    expect(ports.meshScheduler).toBeInstanceOf(EventBridgeOneShotScheduler);
+    expect(ports).not.toHaveProperty('meshScheduler');
+    expect(ports).not.toHaveProperty('events');
     expect(ports.meshConfig).toMatchObject({ defaultNamespace: 'benefits', managedNamespaces: ['benefits', 'irs'], defaultCluster: 'agency-prod' });
     expect(wiring.controllerActor).toBe('role/hms-sys-mesh');
     expect(await awsMeshWiring(config, readMeshConfig(env, config))).toBe(wiring);
@@ -40,5 +47,19 @@ describe("the mesh function's AWS wiring", () => {
     const { ports } = await awsMeshWiring(config, readMeshConfig(env, config));
     const ref = { apiVersion: 'v1', kind: 'Service', namespace: 'benefits', name: 'receipt-svc' };
     await expect(ports.mesh.get('elsewhere', ref)).rejects.toThrow(/cluster elsewhere is not in HMS_CLUSTERS/);
+  });
+});
+
+describe("the mesh-ops function's AWS wiring", () => {
+  it('adds the one-shot schedules and the event publisher to the mesh ports, once per container', async () => {
+    const config = readAwsConfig(opsEnv);
+    const wiring = await awsMeshOpsWiring(config, readMeshOpsConfig(opsEnv, config));
+    const { ports } = wiring;
+    expect(ports.mesh).toBeInstanceOf(KubernetesMesh);
+    expect(ports.meshStore).toBeInstanceOf(DynamoDbMeshStore);
+    expect(ports.meshScheduler).toBeInstanceOf(EventBridgeOneShotScheduler);
+    expect(ports.events).toBeInstanceOf(EventBridgePublisher);
+    expect(wiring.controllerActor).toBe('role/hms-sys-mesh-ops');
+    expect(await awsMeshOpsWiring(config, readMeshOpsConfig(opsEnv, config))).toBe(wiring);
   });
 });

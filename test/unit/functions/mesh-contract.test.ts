@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readTextBody } from '#functions/http/http.ts';
 import { validateRequest } from '#functions/http/request.ts';
 import { MANIFEST_CONTENT_TYPES, meshContract } from '#functions/mesh/contract.ts';
+import { meshOpsContract } from '#functions/mesh-ops/contract.ts';
 
 const event = (body: string | undefined, headers: Record<string, string> = {}, query?: Record<string, string>) =>
   ({ body, isBase64Encoded: false, headers, ...(query ? { queryStringParameters: query } : {}) }) as never;
@@ -42,7 +43,7 @@ describe('a manifest sent as the body', () => {
 });
 
 describe('chapter 7’s pause body', () => {
-  const pause = (body: unknown) => () => validateRequest(meshContract.pauseService, event(JSON.stringify(body)), {}, caller);
+  const pause = (body: unknown) => () => validateRequest(meshOpsContract.pauseService, event(JSON.stringify(body)), {}, caller);
 
   it('takes a service and 1 to 10,080 minutes, with an optional reason', () => {
     expect(pause({ service: 'fraud-scanner', durationMin: 30 })().body).toEqual({ service: 'fraud-scanner', durationMin: 30 });
@@ -55,5 +56,20 @@ describe('chapter 7’s pause body', () => {
     expect(pause({ service: 'fraud-scanner', durationMin: 2.5 })).toThrow(expect.objectContaining({ field: 'durationMin' }));
     expect(pause({ service: 'Fraud_Scanner', durationMin: 30 })).toThrow(expect.objectContaining({ field: 'service' }));
     expect(pause({ service: 'fraud-scanner', durationMin: 30, force: true })).toThrow(expect.objectContaining({ code: 'unknown_field', field: 'force' }));
+  });
+});
+
+describe('DELETE /policies/pause/{service}: the resume', () => {
+  const resume = (query?: Record<string, string>) => () =>
+    validateRequest(meshOpsContract.resumeService, { ...(event(undefined, {}, query) as object), pathParameters: { service: 'fraud-scanner' } } as never, {}, caller);
+
+  it('takes an optional reason in the query, for the audit record', () => {
+    expect(resume({ reason: 'window over' })().query).toEqual({ reason: 'window over' });
+    expect(resume()().query.reason).toBeUndefined();
+  });
+
+  it('refuses an empty or over-long reason, naming query.reason', () => {
+    expect(resume({ reason: '' })).toThrow(expect.objectContaining({ field: 'query.reason' }));
+    expect(resume({ reason: 'x'.repeat(513) })).toThrow(expect.objectContaining({ field: 'query.reason' }));
   });
 });

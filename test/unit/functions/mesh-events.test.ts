@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '#domain/errors.ts';
 import { breakerAlarmName } from '#domain/mesh/breaker-alarm.ts';
-import { createMeshEventHandler } from '#functions/mesh/events.ts';
-import { parseMeshEvent } from '#functions/mesh/mesh-event.ts';
+import { createMeshEventHandler } from '#functions/mesh-ops/events.ts';
+import { parseMeshEvent } from '#functions/mesh-ops/mesh-event.ts';
 import { lambdaContext } from '#sandbox/local-bus.ts';
 import { pauseService } from '#use-cases/mesh/pause.ts';
 import { firstRouteAnswer, meshPorts, operator, registerSeed } from '../use-cases/mesh-ports.ts';

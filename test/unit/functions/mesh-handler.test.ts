@@ -3,8 +3,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ApiEvent, ApiResult } from '#functions/http/http.ts';
 import { createMeshHandler } from '#functions/mesh/mesh.ts';
 import { meshRoutes } from '#functions/mesh/triggers.ts';
+import { createMeshOpsHandler } from '#functions/mesh-ops/mesh-ops.ts';
+import { meshOpsRoutes } from '#functions/mesh-ops/triggers.ts';
 import { openApiDocument } from '#functions/openapi/document.ts';
-import type { MeshPorts } from '#ports/ports.ts';
+import type { MeshOpsPorts } from '#ports/ports.ts';
 import { apiGatewayEvent } from '#sandbox/api-server.ts';
 import { lambdaContext } from '#sandbox/local-bus.ts';
 import { MemoryMeshCluster } from '../use-cases/memory-mesh-cluster.ts';
@@ -19,7 +21,7 @@ const check = responseChecker(openApiDocument() as Record<string, any>).check;
 
 function setup() {
   const { ports: core, clock } = memoryPorts(new Date('2026-12-03T09:30:00.000Z'));
-  const ports: MeshPorts = {
+  const ports = {
     ...core,
     mesh: new MemoryMeshCluster(),
     meshStore: new MemoryMeshStore(),
@@ -32,14 +34,19 @@ function setup() {
       defaultCluster: 'sandbox',
       istioNamespace: 'istio-system',
     },
-  };
+  } satisfies MeshOpsPorts;
   const errors: string[] = [];
-  const handler = createMeshHandler(async () => ({ ports, controllerActor: 'role/hms-sys-mesh' }), { error: (m) => errors.push(m) });
-  /** Calls the mesh function as API Gateway would for its route, after the JWT authorizer passed these claims. */
+  // The mesh function gets no scheduler and no publisher, as in AWS; mesh-ops gets both.
+  const { meshScheduler: _, events: __, ...meshPorts } = ports;
+  const handler = createMeshHandler(async () => ({ ports: meshPorts, controllerActor: 'role/hms-sys-mesh' }), { error: (m) => errors.push(m) });
+  const opsHandler = createMeshOpsHandler(async () => ({ ports, controllerActor: 'role/hms-sys-mesh-ops' }), { error: (m) => errors.push(m) });
+  const routes = [...meshRoutes.map((route) => ({ route, handler })), ...meshOpsRoutes.map((route) => ({ route, handler: opsHandler }))];
+  /** Calls the function serving the route as API Gateway would, after the JWT authorizer passed these claims. */
   const call = async (method: string, target: string, claims: Record<string, unknown>, body?: string, contentType = 'application/yaml') => {
     const url = new URL(target, 'http://localhost');
-    const route = meshRoutes.find((r) => r.method === method && new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(url.pathname));
-    if (!route) throw new Error(`no route for ${method} ${url.pathname}`);
+    const served = routes.find(({ route: r }) => r.method === method && new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(url.pathname));
+    if (!served) throw new Error(`no route for ${method} ${url.pathname}`);
+    const { route, handler: serve } = served;
     const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
     const values = url.pathname.split('/').filter((_, i) => route.path.split('/')[i]?.startsWith('{'));
     const event = apiGatewayEvent({
@@ -52,7 +59,7 @@ function setup() {
       claims: claims as never,
       sourceIp: '127.0.0.1',
     });
-    const result = (await handler(event as unknown as ApiEvent, lambdaContext('mesh'))) as ApiResult;
+    const result = (await serve(event as unknown as ApiEvent, lambdaContext('mesh'))) as ApiResult;
     return { status: result.statusCode, body: JSON.parse(String(result.body)) };
   };
   const lookups = () => [...core.auditOutbox.items.values()].filter((p) => p.entry.kind === 'lookup').map((p) => p.entry);
@@ -168,10 +175,10 @@ describe('the mesh function over HTTP', () => {
   });
 });
 
-describe('the mesh function off HTTP', () => {
+describe('the mesh-ops function off HTTP', () => {
   it('hands its tick to the event dispatch, not the routes', async () => {
     const { ports } = setup();
-    const handler = createMeshHandler(async () => ({ ports, controllerActor: 'role/hms-sys-mesh' }), { error: () => undefined });
+    const handler = createMeshOpsHandler(async () => ({ ports, controllerActor: 'role/hms-sys-mesh-ops' }), { error: () => undefined });
     const tick = {
       id: 'tick-1',
       'detail-type': 'Scheduled Event',
@@ -179,13 +186,13 @@ describe('the mesh function off HTTP', () => {
       resources: ['arn:aws:events:local:000000000000:rule/MeshTick'],
       detail: {},
     };
-    const report = (await handler(tick, lambdaContext('mesh'))) as { pauses: number };
+    const report = (await handler(tick, lambdaContext('mesh-ops'))) as { pauses: number };
     expect(report.pauses).toBe(0);
-    await expect(handler({ nothing: true }, lambdaContext('mesh'))).rejects.toThrow(/not a mesh command/);
+    await expect(handler({ nothing: true }, lambdaContext('mesh-ops'))).rejects.toThrow(/not a mesh command/);
   });
 });
 
-describe('the mesh Lambda entry', () => {
+describe('the mesh and mesh-ops Lambda entries', () => {
   const environment = {
     AWS_REGION: 'us-gov-west-1',
     STATE_TABLE: 'state',
@@ -193,8 +200,12 @@ describe('the mesh Lambda entry', () => {
     HMS_CLUSTERS: 'agency-prod',
     HMS_ACTOR: 'role/hms-sys-mesh',
     HMS_MESH_NAMESPACES: 'benefits,irs',
+  };
+  const opsEnvironment = {
+    ...environment,
+    HMS_ACTOR: 'role/hms-sys-mesh-ops',
     MESH_SCHEDULE_GROUP: 'hms-sys-mesh',
-    MESH_FUNCTION_ARN: 'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:hms-sys-mesh',
+    MESH_FUNCTION_ARN: 'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:hms-sys-mesh-ops',
     SCHEDULER_ROLE_ARN: 'arn:aws-us-gov:iam::123456789012:role/hms-sys-scheduler',
     SCHEDULER_DLQ_ARN: 'arn:aws-us-gov:sqs:us-gov-west-1:123456789012:hms-sys-scheduler-dlq',
     EVENT_BUS_NAME: 'hms-sys',
@@ -204,15 +215,23 @@ describe('the mesh Lambda entry', () => {
     vi.resetModules();
   });
 
-  it('loads with the environment the stack sets, touching no AWS service', async () => {
+  it('load with the environment the stack sets each, touching no AWS service: the mesh function needs no schedule or bus variable', async () => {
     for (const [key, value] of Object.entries(environment)) vi.stubEnv(key, value);
     const entry = await import('../../../functions/mesh/handler.ts');
     expect(typeof entry.handler).toBe('function');
+    vi.resetModules();
+    for (const [key, value] of Object.entries(opsEnvironment)) vi.stubEnv(key, value);
+    const ops = await import('../../../functions/mesh-ops/handler.ts');
+    expect(typeof ops.handler).toBe('function');
   });
 
-  it('fails at init, naming a missing mesh variable', async () => {
-    for (const [key, value] of Object.entries(environment)) vi.stubEnv(key, value);
+  it('fail at init, naming a missing variable', async () => {
+    for (const [key, value] of Object.entries(opsEnvironment)) vi.stubEnv(key, value);
     vi.stubEnv('HMS_MESH_NAMESPACES', '');
     await expect(import('../../../functions/mesh/handler.ts')).rejects.toThrow('environment variable HMS_MESH_NAMESPACES is required');
+    vi.resetModules();
+    vi.stubEnv('HMS_MESH_NAMESPACES', 'benefits');
+    vi.stubEnv('MESH_SCHEDULE_GROUP', '');
+    await expect(import('../../../functions/mesh-ops/handler.ts')).rejects.toThrow('environment variable MESH_SCHEDULE_GROUP is required');
   });
 });

@@ -1,4 +1,4 @@
-import type { MeshConfig, MeshPorts } from '#ports/ports.ts';
+import type { MeshConfig, MeshOpsPorts } from '#ports/ports.ts';
 import { MemoryMeshCluster } from './memory-mesh-cluster.ts';
 import { MemoryMeshStore } from './memory-mesh-store.ts';
 import { MemoryScheduler, memoryPorts } from './memory-ports.ts';
@@ -12,7 +12,7 @@ export const MESH_CONFIG: MeshConfig = {
   istioNamespace: 'istio-system',
 };
 
-/** The mesh function's ports on in-memory fakes: the use cases' tests run on these. */
+/** The mesh-ops function's ports (the mesh function's and more) on in-memory fakes: the use cases' tests run on these. */
 export function memoryMeshPorts(now = new Date('2026-12-03T12:00:00Z')) {
   const { ports: core, clock } = memoryPorts(now);
   const ports = {
@@ -21,6 +21,6 @@ export function memoryMeshPorts(now = new Date('2026-12-03T12:00:00Z')) {
     meshStore: new MemoryMeshStore(),
     meshScheduler: new MemoryScheduler(),
     meshConfig: MESH_CONFIG,
-  } satisfies MeshPorts;
+  } satisfies MeshOpsPorts;
   return { ports, clock };
 }

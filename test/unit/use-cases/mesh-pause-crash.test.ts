@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MeshPorts } from '#ports/ports.ts';
+import type { MeshOpsPorts } from '#ports/ports.ts';
 import { drainAuditOutbox, probesOf } from '#use-cases/drain-audit-outbox.ts';
 import { meshObjectProbes } from '#use-cases/mesh/apply-objects.ts';
 import { expireDue, runMeshCommand } from '#use-cases/mesh/mesh-expiry.ts';
@@ -20,7 +20,7 @@ async function setup(paused: boolean) {
 }
 
 /** How many port calls a step makes when nothing crashes. */
-async function callsOf(paused: boolean, step: (ports: MeshPorts) => Promise<unknown>, before: (env: Awaited<ReturnType<typeof setup>>) => void = () => {}) {
+async function callsOf(paused: boolean, step: (ports: MeshOpsPorts) => Promise<unknown>, before: (env: Awaited<ReturnType<typeof setup>>) => void = () => {}) {
   const env = await setup(paused);
   before(env);
   const crash = new Crash();
@@ -32,7 +32,7 @@ async function callsOf(paused: boolean, step: (ports: MeshPorts) => Promise<unkn
  * The invariant the tick restores: a pause in force is answered by the mesh and has its schedule;
  * none otherwise (a schedule left behind is harmless: fired, it finds no pause).
  */
-async function expectConsistent(ports: MeshPorts, where: string) {
+async function expectConsistent(ports: MeshOpsPorts, where: string) {
   const pause = await ports.meshStore.get('pause', 'fraud-scanner');
   const active = pause !== null && inForce(pause, ports.clock.now());
   expect(await firstRouteAnswer(ports, 'fraud-scanner'), where).toBe(active ? '503 Service Paused' : null);
@@ -48,7 +48,7 @@ const oneSuccess = (outcomes: string[]) =>
   outcomes.some((o) => o === 'success') && outcomes.length <= 2 && outcomes.every((o) => o === 'success' || o === 'failure');
 
 /** The drainer past its grace period, then the audit's records of the action by outcome. */
-async function auditedAfterDrain(ports: MeshPorts, action: string) {
+async function auditedAfterDrain(ports: MeshOpsPorts, action: string) {
   await drainAuditOutbox(ports, { probes: probesOf(meshProbes(ports), meshObjectProbes(ports)), graceMs: 0 });
   expect(await ports.auditOutbox.list(100)).toEqual([]);
   return (ports.audit as unknown as { records: { action: string; outcome: string }[] }).records.filter((r) => r.action === action).map((r) => r.outcome);
@@ -56,7 +56,8 @@ async function auditedAfterDrain(ports: MeshPorts, action: string) {
 
 describe('a pause whose function stops at any point', () => {
   it('is finished or undone by the next tick, and never outlives its end by more than a tick', async () => {
-    const pause = (ports: MeshPorts) => pauseService(ports, operator, { service: 'fraud-scanner', durationMin: 30, reason: 'maintenance' }, { dryRun: false });
+    const pause = (ports: MeshOpsPorts) =>
+      pauseService(ports, operator, { service: 'fraud-scanner', durationMin: 30, reason: 'maintenance' }, { dryRun: false });
     const total = await callsOf(false, pause);
     for (let at = 0; at <= total; at += 1) {
       const { ports, clock } = await setup(false);
@@ -101,7 +102,7 @@ describe('a pause whose function stops at any point', () => {
 
 describe('a pause’s end whose function stops at any point', () => {
   it('at expiry: the next tick finishes it', async () => {
-    const end = (ports: MeshPorts) => runMeshCommand(ports, controller, { action: 'resume', service: 'fraud-scanner', until: '2026-11-23T12:30:00.000Z' });
+    const end = (ports: MeshOpsPorts) => runMeshCommand(ports, controller, { action: 'resume', service: 'fraud-scanner', until: '2026-11-23T12:30:00.000Z' });
     const atEnd = (env: Awaited<ReturnType<typeof setup>>) => {
       env.clock.current = new Date('2026-11-23T12:30:00Z');
     };
@@ -120,7 +121,7 @@ describe('a pause’s end whose function stops at any point', () => {
   });
 
   it('at a resume: the tick leaves it paused (nothing happened) or finishes the resume, never half of it', async () => {
-    const resume = (ports: MeshPorts) => resumeService(ports, operator, 'fraud-scanner');
+    const resume = (ports: MeshOpsPorts) => resumeService(ports, operator, 'fraud-scanner');
     const total = await callsOf(true, resume);
     for (let at = 0; at <= total; at += 1) {
       const { ports } = await setup(true);

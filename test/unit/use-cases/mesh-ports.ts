@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { clusterDnsOf, type MeshService, meshUrlOf, type RegistryEntry } from '#domain/mesh/canonical.ts';
 import type { KubeObject } from '#domain/mesh/kube-resources.ts';
 import { parseManifest } from '#domain/mesh/manifest-parse.ts';
-import type { MeshPorts } from '#ports/ports.ts';
+import type { MeshOpsPorts, MeshPorts } from '#ports/ports.ts';
 import { reapplyService } from '#use-cases/mesh/reapply.ts';
 import { MemoryMeshCluster } from './memory-mesh-cluster.ts';
 import { MemoryMeshStore } from './memory-mesh-store.ts';
@@ -11,7 +11,7 @@ import { MemoryScheduler, memoryPorts } from './memory-ports.ts';
 export const MESH_CLUSTER = 'sandbox';
 export const operator = { actor: 'user/ops@irs.gov', requestId: 'req-1' };
 
-/** The mesh function's ports on in-memory fakes: the registry, an SSA-faithful cluster, one-shot schedules. */
+/** The mesh-ops function's ports (the mesh function's and more) on in-memory fakes: the registry, an SSA-faithful cluster, one-shot schedules. */
 export function meshPorts(now = new Date('2026-11-23T12:00:00Z')) {
   const { ports: core, clock } = memoryPorts(now);
   const ports = {
@@ -27,7 +27,7 @@ export function meshPorts(now = new Date('2026-11-23T12:00:00Z')) {
       defaultCluster: MESH_CLUSTER,
       istioNamespace: 'istio-system',
     },
-  } satisfies MeshPorts;
+  } satisfies MeshOpsPorts;
   return { ports, clock };
 }
 

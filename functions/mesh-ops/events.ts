@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { logger } from '#observability/logger.ts';
 import { MetricUnit, metrics } from '#observability/metrics.ts';
 import { observed } from '#observability/middleware.ts';
-import type { MeshPorts, Wiring } from '#ports/ports.ts';
+import type { MeshOpsPorts, Wiring } from '#ports/ports.ts';
 import { DEFAULT_OUTBOX_GRACE_SECONDS, drainAuditOutbox, probesOf } from '#use-cases/drain-audit-outbox.ts';
 import { meshObjectProbes } from '#use-cases/mesh/apply-objects.ts';
 import { tripBreaker } from '#use-cases/mesh/breaker.ts';
@@ -18,12 +18,12 @@ export interface MeshEventOptions {
 }
 
 /**
- * The mesh function's non-HTTP invocations: a fired one-shot schedule (end a pause, close or look
+ * The mesh-ops function's non-HTTP invocations: a fired one-shot schedule (end a pause, close or look
  * again at a breaker), the minute tick (ends overdue pauses and breakers and finishes any a stopped
  * function left half done, after draining the mesh's audit intents), the root CA check, and the
  * breaker alarm entering ALARM.
  */
-export function createMeshEventHandler(wire: () => Promise<Wiring<MeshPorts>>, options: MeshEventOptions = {}) {
+export function createMeshEventHandler(wire: () => Promise<Wiring<MeshOpsPorts>>, options: MeshEventOptions = {}) {
   const graceMs = (options.outboxGraceSeconds ?? DEFAULT_OUTBOX_GRACE_SECONDS) * 1000;
   const lambdaHandler = async (raw: unknown, context: Context) => {
     const event = parseMeshEvent(raw);

@@ -4,7 +4,7 @@ import { dnsLabel } from '#domain/schemas.ts';
 import type { MeshCommand } from './triggers.ts';
 
 /**
- * What invokes the mesh function besides its routes: a one-shot EventBridge Scheduler schedule
+ * What invokes the mesh-ops function besides its routes: a one-shot EventBridge Scheduler schedule
  * delivers its Input, the MeshCommand, as the whole payload; MeshTick and MeshRootCaCheck are
  * EventBridge "Scheduled Event"s told apart by their rule's name; the breaker alarm is a
  * "CloudWatch Alarm State Change".
@@ -13,6 +13,7 @@ const commandSchema = z.strictObject({
   action: z.enum(['resume', 'close-breaker']),
   service: dnsLabel,
   until: z.iso.datetime({ offset: true }),
+  closedAt: z.optional(z.iso.datetime({ offset: true })),
 });
 const eventBridgeSchema = z.object({
   id: z.string().check(z.minLength(1)),
