@@ -189,10 +189,19 @@ function canonical(file: z.infer<typeof canonicalService>, defaultNamespace: str
   };
 }
 
+/** TrafficPolicy names that are a path of their own under /policies. */
+export const RESERVED_POLICY_NAMES: readonly string[] = ['pause'];
+
 type PolicyFile = z.infer<typeof chapter7Policy> | z.infer<typeof canonicalPolicy>;
 
 function policy(format: 'canonical' | 'chapter-7-traffic-policy', file: PolicyFile, defaultNamespace: string): Dispatched {
   const s = file.spec;
+  if (RESERVED_POLICY_NAMES.includes(file.metadata.name))
+    throw new ValidationError(
+      `metadata.name ${file.metadata.name} is reserved: /policies/${file.metadata.name} is the pause API (POST /policies/pause, DELETE /policies/pause/{service}), so a TrafficPolicy of that name could never be deleted; pick another name`,
+      'metadata.name',
+      'reserved_name',
+    );
   if (s.source === s.destination)
     throw new ValidationError('spec.destination must differ from spec.source: a service does not police calls to itself', 'spec.destination');
   const cb = s.circuitBreaker;

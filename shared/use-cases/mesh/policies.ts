@@ -2,7 +2,7 @@ import { canonicalJson } from '#domain/canonical-json.ts';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '#domain/errors.ts';
 import type { ParsedManifest, RegistryEntry, StoredPolicy, TrafficPolicy } from '#domain/mesh/canonical.ts';
 import type { KubeObject } from '#domain/mesh/kube-resources.ts';
-import { parseManifest } from '#domain/mesh/manifest-parse.ts';
+import { parseManifest, RESERVED_POLICY_NAMES } from '#domain/mesh/manifest-parse.ts';
 import type { RenderedSet } from '#domain/mesh/rendering.ts';
 import type { Caller, MeshPorts } from '#ports/ports.ts';
 import { recordedChange } from '#use-cases/recorded-change.ts';
@@ -119,6 +119,13 @@ export interface PolicyDeleteResult {
  * stored, so a retry (or the next render) finds it. 404 naming `name` when there is no such policy.
  */
 export async function deletePolicy(ports: MeshPorts, caller: Caller, name: string, options: { dryRun: boolean }): Promise<PolicyDeleteResult> {
+  // API Gateway (and the sandbox) route DELETE /policies/pause here, as {name} = pause: no policy has that name (the parser refuses it).
+  if (RESERVED_POLICY_NAMES.includes(name))
+    throw new ValidationError(
+      'DELETE /policies/pause needs the paused service: DELETE /policies/pause/{service} resumes it (hms-sys resume SERVICE)',
+      'service',
+      'missing_service',
+    );
   const stored = await ports.meshStore.get('policy', name);
   if (!stored) throw new NotFoundError(`TrafficPolicy ${name} in force`, 'name');
   const destinationName = stored.policy.spec.destination;
