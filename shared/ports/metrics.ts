@@ -1,4 +1,4 @@
-import type { AlarmSpec, Datapoint, MetricSource } from '#domain/metric-source.ts';
+import type { AlarmSpec, Datapoint, MetricSource, PercentOfMetrics } from '#domain/metric-source.ts';
 
 export type { AlarmSpec, Datapoint, MetricSource } from '#domain/metric-source.ts';
 
@@ -22,4 +22,9 @@ export interface Metrics {
    * stopped from one never published (a misspelt name or dimension), which must not scale in.
    */
   hasDataSince(metric: MetricSource, since: Date): Promise<boolean>;
+  /**
+   * A metric-math alarm's percentage (percentOfExpression) for each whole period from `from` (a
+   * period boundary) that has ended by now, oldest first; periods without data are left out.
+   */
+  percentByPeriod(math: PercentOfMetrics, from: Date): Promise<Datapoint[]>;
 }

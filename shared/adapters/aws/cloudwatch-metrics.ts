@@ -182,6 +182,38 @@ export class CloudWatchMetrics implements Metrics {
     );
     return (out.MetricDataResults ?? []).some((result) => (result.Values ?? []).some((count) => count > 0));
   }
+
+  /**
+   * The alarm's own metric math over the whole periods from `from` to the last period boundary: a
+   * period still filling is left out. StartTime is inclusive and, within 15 days, rounded down to
+   * the minute (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html),
+   * so `from` is a period boundary. Pages through NextToken.
+   */
+  async percentByPeriod(math: PercentOfMetrics, from: Date): Promise<Datapoint[]> {
+    const periodMs = math.whole.periodSeconds * 1000;
+    const end = Math.floor(this.#clock.now().getTime() / periodMs) * periodMs;
+    if (end <= from.getTime()) return [];
+    const points: Datapoint[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.#client.send(
+        new GetMetricDataCommand({
+          StartTime: from,
+          EndTime: new Date(end),
+          ScanBy: 'TimestampAscending',
+          MetricDataQueries: percentOfQueries(math),
+          NextToken: nextToken,
+        }),
+      );
+      const result = out.MetricDataResults?.find((r) => r.Id === PERCENT_OF_IDS.percent);
+      (result?.Timestamps ?? []).forEach((at, i) => {
+        const value = result?.Values?.[i];
+        if (value !== undefined) points.push({ value, periodStart: new Date(at).toISOString() });
+      });
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return points.sort((a, b) => a.periodStart.localeCompare(b.periodStart));
+  }
 }
 
 /** A single-metric alarm's fields. */

@@ -1,3 +1,4 @@
+import type { PercentOfMetrics } from '#domain/metric-source.ts';
 import type { AlarmSpec, MetricSource, Metrics } from '#ports/metrics.ts';
 
 /**
@@ -22,5 +23,6 @@ export function lazyCloudWatchMetrics(region: string): Metrics {
     alarmStates: async (names: readonly string[]) => (await metrics()).alarmStates(names),
     latestValue: async (metric: MetricSource) => (await metrics()).latestValue(metric),
     hasDataSince: async (metric: MetricSource, since: Date) => (await metrics()).hasDataSince(metric, since),
+    percentByPeriod: async (math: PercentOfMetrics, from: Date) => (await metrics()).percentByPeriod(math, from),
   };
 }

@@ -132,6 +132,17 @@ export class LocalAlarmEvaluator implements Metrics {
     return this.#series.hasDataSince(metric, since);
   }
 
+  /** The alarm's percentage for each whole period from `from` that has ended, as the AWS adapter reads it. */
+  async percentByPeriod(math: PercentOfMetrics, from: Date): Promise<MetricDatapoint[]> {
+    const periodMs = math.whole.periodSeconds * 1000;
+    const points: MetricDatapoint[] = [];
+    for (let start = from.getTime(); start + periodMs <= this.#options.clock.now().getTime(); start += periodMs) {
+      const { value } = this.#percentOf(math, start);
+      if (value !== null) points.push({ value, periodStart: new Date(start).toISOString() });
+    }
+    return points;
+  }
+
   alarmState(name: string): AlarmStateValue | null {
     return this.#alarms.get(name)?.state.value ?? null;
   }

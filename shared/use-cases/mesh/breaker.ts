@@ -142,7 +142,10 @@ async function recheck(ports: MeshOpsPorts, caller: Caller, service: string, clo
   }
   const next = new Date(Math.max(ports.clock.now().getTime(), from.getTime()) + BREAKER_PERIOD_SECONDS * 1000);
   await scheduleLook(ports, service, closedAt, next);
-  const seen = minutes.length === 0 ? `no answers since ${from.toISOString()}` : `${minutes.length} minute(s) of answers since ${from.toISOString()}, none over ${found.spec.errorPercent} %`;
+  const seen =
+    minutes.length === 0
+      ? `no answers since ${from.toISOString()}`
+      : `${minutes.length} minute(s) of answers since ${from.toISOString()}, none over ${found.spec.errorPercent} %`;
   return {
     outcome: 'ignored',
     service,

@@ -1,4 +1,4 @@
-import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchMetrics } from '#adapters/aws/cloudwatch-metrics.ts';
@@ -73,6 +73,33 @@ describe('the alarm in CloudWatch', () => {
     expect(input.Threshold).toBe(20);
     expect(input.TreatMissingData).toBe('notBreaching');
   });
+  it('reads the alarm’s percentage per whole minute from a period boundary with the same metric math, leaving the filling minute out', async () => {
+    const client = new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const metrics = new CloudWatchMetrics({ client, clock: { now: () => new Date('2026-03-01T12:03:20.000Z') } });
+    cloudWatch
+      .on(GetMetricDataCommand)
+      .resolvesOnce({
+        MetricDataResults: [{ Id: 'percent', Values: [60], Timestamps: [new Date('2026-03-01T12:02:00.000Z')] }],
+        NextToken: 'more',
+      })
+      .resolvesOnce({ MetricDataResults: [{ Id: 'percent', Values: [0], Timestamps: [new Date('2026-03-01T12:01:00.000Z')] }] });
+    const points = await metrics.percentByPeriod(spec.percentOf!, new Date('2026-03-01T12:01:00.000Z'));
+    expect(points).toEqual([
+      { periodStart: '2026-03-01T12:01:00.000Z', value: 0 },
+      { periodStart: '2026-03-01T12:02:00.000Z', value: 60 },
+    ]);
+    const calls = cloudWatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input);
+    expect(calls[0]).toMatchObject({ StartTime: new Date('2026-03-01T12:01:00.000Z'), EndTime: new Date('2026-03-01T12:03:00.000Z') });
+    expect(calls[1]?.NextToken).toBe('more');
+    expect(calls[0]?.MetricDataQueries?.map((q) => [q.Id, q.ReturnData, q.Expression ?? q.MetricStat?.Stat])).toEqual([
+      ['part', false, 'Sum'],
+      ['whole', false, 'Sum'],
+      ['percent', true, 'IF(whole >= 5, 100 * FILL(part, 0) / whole, 0)'],
+    ]);
+    // No whole minute has ended since the boundary: nothing to ask.
+    expect(await metrics.percentByPeriod(spec.percentOf!, new Date('2026-03-01T12:03:00.000Z'))).toEqual([]);
+    expect(cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(2);
+  });
 });
 
 describe('the alarm in the sandbox’s evaluator', () => {
@@ -114,6 +141,23 @@ describe('the alarm in the sandbox’s evaluator', () => {
   it('stays OK when the 5xx share is exactly errorPercent', async () => {
     await feed(10, 2);
     expect(evaluator.alarmState(spec.name)).toBe('OK');
+  });
+
+  it('gives the percentage of each whole minute from a boundary that has data, as the AWS adapter reads it', async () => {
+    await feed(10, 10); // 12:00:00 belongs to the minute before
+    advance(70);
+    await feed(10, 4); // 12:01:10
+    advance(60);
+    await feed(10, 0); // 12:02:10, in the minute still filling at 12:02:50
+    advance(40);
+    expect(await evaluator.percentByPeriod(spec.percentOf!, new Date('2026-03-01T12:00:00.000Z'))).toEqual([
+      { periodStart: '2026-03-01T12:01:00.000Z', value: 40 },
+    ]);
+    advance(10);
+    expect(await evaluator.percentByPeriod(spec.percentOf!, new Date('2026-03-01T12:01:00.000Z'))).toEqual([
+      { periodStart: '2026-03-01T12:01:00.000Z', value: 40 },
+      { periodStart: '2026-03-01T12:02:00.000Z', value: 0 },
+    ]);
   });
 
   it('returns to OK once a later minute’s answers are healthy', async () => {

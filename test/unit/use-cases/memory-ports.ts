@@ -1,3 +1,4 @@
+import type { PercentOfMetrics } from '#domain/metric-source.ts';
 import type {
   HpaState,
   NodeCapacity,
@@ -130,6 +131,9 @@ class MemoryMetrics implements Metrics {
   /** Whether the metric has published at all lately; a silent one scales in, a never-seen one holds. */
   published = true;
   hasDataSince = async (_m: MetricSource, _since: Date) => this.published;
+  /** The alarm percentages a test has published, by period; percentByPeriod returns those from `from` on. */
+  percents: Datapoint[] = [];
+  percentByPeriod = async (_m: PercentOfMetrics, from: Date) => this.percents.filter((p) => Date.parse(p.periodStart) >= from.getTime());
 }
 
 /** One-shot schedules kept by name, for tests to inspect and fire. */

@@ -20,6 +20,7 @@ const seconds = (n: number) => {
 };
 const schedule = () => (ports.meshScheduler as MemoryScheduler).schedules.get('mesh-breaker-fraud-scanner');
 const metrics = () => ports.metrics as unknown as { inAlarm: string[] };
+const percents = () => (ports.metrics as unknown as { percents: { periodStart: string; value: number }[] }).percents;
 
 beforeEach(async () => {
   ({ ports, clock } = meshPorts());
@@ -76,20 +77,70 @@ describe('the errorPercent breaker', () => {
     });
     expect(await firstRouteAnswer(ports, 'fraud-scanner')).toBeNull();
     expect(await ports.meshStore.get('breaker', 'fraud-scanner')).toBeNull();
-    expect(schedule()?.at).toEqual(new Date('2026-11-23T12:01:30.000Z'));
+    // The look comes once the first whole minute after the close (12:01-12:02) has ended.
+    expect(schedule()).toEqual({
+      at: new Date('2026-11-23T12:02:00.000Z'),
+      payload: { action: 'close-breaker', service: 'fraud-scanner', until: '2026-11-23T12:02:00.000Z', closedAt: '2026-11-23T12:00:30.000Z' },
+    });
   });
 
-  it('opens again a minute after closing when the alarm is still in ALARM, and not when it is OK', async () => {
+  /** Trips, closes at 12:00:30 and fires the look the close scheduled (12:02), returning its outcome. */
+  async function closeThenLook() {
     await tripBreaker(ports, controller, ALARM);
     seconds(30);
     await closeBreaker(ports, controller, 'fraud-scanner');
-    seconds(60);
-    metrics().inAlarm = [];
-    expect((await closeBreaker(ports, controller, 'fraud-scanner')).outcome).toBe('ignored');
+    const look = schedule();
+    clock.current = look!.at;
+    const payload = look!.payload as { service: string; closedAt: string };
+    return closeBreaker(ports, controller, payload.service, payload.closedAt);
+  }
+
+  it('does not reopen on a quiet service whose alarm still rests on the minute that tripped it', async () => {
     metrics().inAlarm = [ALARM];
-    const again = await closeBreaker(ports, controller, 'fraud-scanner');
+    // The failing minute before the trip is all the alarm has: nothing after the close.
+    percents().push({ periodStart: '2026-11-23T11:59:00.000Z', value: 100 });
+    const look = await closeThenLook();
+    expect(look.outcome).toBe('ignored');
+    expect(look).toMatchObject({ reason: expect.stringContaining('no answers since 2026-11-23T12:01:00.000Z') });
+    expect(await firstRouteAnswer(ports, 'fraud-scanner')).toBeNull();
+    expect(ports.audit.records.filter((r) => r.action === 'mesh.breaker.open')).toHaveLength(1);
+    // It keeps looking while the alarm is in ALARM, and still finds no evidence a minute later.
+    expect(schedule()?.at).toEqual(new Date('2026-11-23T12:03:00.000Z'));
+    clock.current = schedule()!.at;
+    expect((await closeBreaker(ports, controller, 'fraud-scanner', '2026-11-23T12:00:30.000Z')).outcome).toBe('ignored');
+    expect(await firstRouteAnswer(ports, 'fraud-scanner')).toBeNull();
+  });
+
+  it('does not count the minute the close fell in, which holds answers from before it', async () => {
+    metrics().inAlarm = [ALARM];
+    percents().push({ periodStart: '2026-11-23T12:00:00.000Z', value: 100 });
+    expect((await closeThenLook()).outcome).toBe('ignored');
+    expect(await firstRouteAnswer(ports, 'fraud-scanner')).toBeNull();
+  });
+
+  it('reopens when a whole minute after the close is over errorPercent, saying so', async () => {
+    metrics().inAlarm = [ALARM];
+    percents().push({ periodStart: '2026-11-23T12:01:00.000Z', value: 60 });
+    const again = await closeThenLook();
     expect(again.outcome).toBe('opened');
     expect(await firstRouteAnswer(ports, 'fraud-scanner')).toBe('503 Service Unavailable: circuit open');
+    const breaker = await ports.meshStore.get('breaker', 'fraud-scanner');
+    expect(breaker?.reasons[0]).toBe(
+      `60 % of fraud-scanner's answers in the minute from 2026-11-23T12:01:00.000Z, after its breaker closed at 2026-11-23T12:00:30.000Z, were 5xx (over errorPercent 20): alarm ${ALARM} is in ALARM`,
+    );
+  });
+
+  it('stays closed when the minute after the close is under errorPercent, or the alarm is OK', async () => {
+    metrics().inAlarm = [ALARM];
+    percents().push({ periodStart: '2026-11-23T12:01:00.000Z', value: 20 });
+    expect((await closeThenLook()).outcome).toBe('ignored');
+    expect(await firstRouteAnswer(ports, 'fraud-scanner')).toBeNull();
+    metrics().inAlarm = [];
+    percents().push({ periodStart: '2026-11-23T12:02:00.000Z', value: 90 });
+    clock.current = new Date('2026-11-23T12:03:00.000Z');
+    // Not in ALARM: the alarm's next move to ALARM sends its own event, which trips the breaker.
+    expect((await closeBreaker(ports, controller, 'fraud-scanner', '2026-11-23T12:00:30.000Z')).outcome).toBe('ignored');
+    expect(await firstRouteAnswer(ports, 'fraud-scanner')).toBeNull();
   });
 
   it('is closed by the minute tick when its schedule was lost', async () => {
