@@ -95,8 +95,11 @@ describe('pausing a service in the sandbox (chapter 7)', () => {
     expect((await call(sb)).status).toBe(200);
     await sb.sandbox.mesh.tickNow();
     await answers(sb, 503, 'Service Paused');
-    expect((await sb.http('DELETE', '/policies/pause/fraud-scanner')).status).toBe(200);
+    expect((await sb.http('DELETE', '/policies/pause/fraud-scanner?reason=crash%20drill%20over')).status).toBe(200);
     await answers(sb, 200);
+    const audit = await sb.http('GET', '/audit?limit=100');
+    const resumed = (audit.body.records as { action: string; reasons: string[] }[]).find((r) => r.action === 'mesh.resume');
+    expect(resumed?.reasons.join(' ')).toMatch(/: crash drill over$/);
   });
 });
 
@@ -121,6 +124,36 @@ describe('the errorPercent breaker in the sandbox (chapter 7’s irs-fraud.yml)'
     expect((await sb.http('POST', '/sandbox/mesh/pods', { pod: pod!.pod, recover: true, errorRate: 0 })).status).toBe(200);
     clock.advance(31_000);
     await fireDue(sb);
+    expect(await breakerOf(sb)).toBeUndefined();
+
+    // No call at all after the close: the look a minute or two later finds the alarm still in ALARM
+    // on the minute that tripped it, but no answer since the close, so the breaker stays closed.
+    clock.advance(120_000);
+    await sb.sandbox.alarms.reevaluate();
+    expect(sb.sandbox.alarms.alarmState(ALARM)).toBe('ALARM');
+    await fireDue(sb);
+    expect(await breakerOf(sb)).toBeUndefined();
+    expect(await opens(sb)).toBe(1);
     await answers(sb, 200);
+
+    // Errors after the close do reopen it, on the next look once their minute has ended.
+    expect((await sb.http('POST', '/sandbox/mesh/pods', { pod: pod!.pod, errorRate: 1 })).status).toBe(200);
+    for (let i = 0; i < 3; i++) await call(sb);
+    plane(sb).telemetry.flushWindow();
+    await sb.sandbox.alarms.settled();
+    clock.advance(61_000);
+    await fireDue(sb);
+    const again = await until('the breaker opened again', () => breakerOf(sb));
+    // The alarm never left ALARM, so no event came: the look reopened it, naming the minute.
+    expect(again.reasons[0]).toMatch(
+      /^\d+ % of fraud-scanner's answers in the minute from .*, after its breaker closed at .*, were 5xx \(over errorPercent 20\)/,
+    );
+    expect(await opens(sb)).toBe(2);
   });
 });
+
+const ALARM = 'hms-sys-mesh-fraud-scanner-breaker';
+const breakerOf = async (f: Fixture) =>
+  (await f.http('GET', '/mesh/status')).body.services.find((s: { name: string }) => s.name === 'fraud-scanner').breaker ?? undefined;
+const opens = async (f: Fixture) =>
+  ((await f.http('GET', '/audit?limit=100')).body.records as { action: string }[]).filter((r) => r.action === 'mesh.breaker.open').length;
