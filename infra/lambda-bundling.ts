@@ -89,6 +89,11 @@ export const LAMBDA_BUNDLING = Object.freeze({
   // default chain (SSO, INI files, STS web identity, IMDS: ~75 KB) is replaced by the env provider.
   alias: {
     '@aws-sdk/credential-provider-node': 'shared/adapters/aws/lambda-credentials.ts',
+    // The yaml package's ES module build (its `default` export condition; the `node` one is CommonJS,
+    // which esbuild keeps whole): the same parser, of which esbuild drops what the mesh never runs
+    // (about 17 KB). It differs only in reading !!binary (a manifest refuses that tag) and in ignoring
+    // the LOG_TOKENS/LOG_STREAM debug variables; test/infra/bundle-size.test.ts checks the parse results.
+    yaml: 'node_modules/yaml/browser/dist/index.js',
     ...lazyBuiltinAliases(),
     ...sdkClientAliases(),
   } as Record<string, string>,

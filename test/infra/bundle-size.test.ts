@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { parseManifest } from '#domain/mesh/manifest-parse.ts';
 import { meshFunction } from '#functions/mesh/triggers.ts';
+import { bundleHandler } from '#infra/bundle-handler.ts';
 import { handlerEntry, LAMBDA_BUNDLING, REPO_ROOT, SDK_CLIENT_ENTRIES } from '#infra/lambda-bundling.ts';
 import { literalSchemaKeys, sdkSchemaKeysPlugin } from '#infra/sdk-schema-keys.ts';
 import { BUNDLE_LIMIT_BYTES, topPackages } from '../bench/bundle-size.ts';
@@ -53,6 +55,51 @@ describe('every Lambda bundle stays within 500 KB', () => {
     }
     expect(Object.keys(sizes).length).toBeGreaterThanOrEqual(HANDLER_ENTRIES.length);
     expect(over).toEqual([]);
+  });
+});
+
+describe("the yaml package's ES module build (LAMBDA_BUNDLING.alias), so esbuild drops what the parser never runs", () => {
+  const seeds = join(REPO_ROOT, 'test/fixtures/seeds');
+  const files = readdirSync(seeds, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f));
+  // Bad inputs the parser refuses at the YAML level: an alias bomb, custom and binary tags (YAML 1.1's
+  // !!binary, which the two builds decode differently), a duplicate key, an undefined alias, a merge key, bad syntax.
+  const bad = [
+    `a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n`,
+    'name: !custom receipt\nport: 80\n',
+    '%YAML 1.1\n---\nname: receipt\nport: 80\nblob: !!binary aGVsbG8=\n',
+    'name: a\nname: b\n',
+    'name: *nowhere\n',
+    'base: &b { port: 80 }\nname: x\n<<: *b\n',
+    'name: [unclosed\n',
+    '{"name": "receipt-svc", "port": 3000, "image": "ghcr.io/gov/receipt:1.0"}',
+  ];
+  const outcome = (parse: typeof parseManifest, text: string) => {
+    try {
+      return { ok: parse(text, { defaultNamespace: 'default', managedNamespaces: ['default', 'irs'] }) };
+    } catch (err) {
+      const e = err as { name: string; message: string; code?: string; field?: string };
+      return { error: { name: e.name, message: e.message, code: e.code, field: e.field } };
+    }
+  };
+
+  it('bundles the ES module build, and the bundled parser reads every seed manifest and refuses every bad one exactly as the source does', async () => {
+    const out = join(mkdtempSync(join(workDir, 'yaml-')), 'index.mjs');
+    const result = await bundleHandler({ name: 'yaml-parse', contents: "export { parseManifest } from '#domain/mesh/manifest-parse.ts';" }, out, {
+      metafile: true,
+    });
+    const inputs = Object.keys(result.metafile?.inputs ?? {});
+    expect(inputs.some((p) => p.startsWith('node_modules/yaml/browser/dist/'))).toBe(true);
+    expect(inputs.filter((p) => p.startsWith('node_modules/yaml/dist/'))).toEqual([]);
+    const bundled = (await import(pathToFileURL(out).href)) as { parseManifest: typeof parseManifest };
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const file of files) {
+      const text = readFileSync(join(seeds, file), 'utf8');
+      const source = outcome(parseManifest, text);
+      expect(source, file).toHaveProperty('ok');
+      expect(outcome(bundled.parseManifest, text), file).toEqual(source);
+    }
+    for (const text of bad) expect(outcome(bundled.parseManifest, text), text).toEqual(outcome(parseManifest, text));
+    expect(bad.filter((text) => 'error' in outcome(parseManifest, text)).length).toBeGreaterThanOrEqual(bad.length - 1);
   });
 });
 
