@@ -17,11 +17,11 @@ const rules = (apiGroup: string, resources: string[], verbs: readonly string[], 
 /**
  * In each managed namespace: the Deployment, Service, ServiceEntry, DestinationRule, VirtualService,
  * PeerAuthentication and AuthorizationPolicy of a manifest, applied, read back, listed by label and
- * pruned; the Deployment's scale, raised to scaling.min; EndpointSlices listed for Ready endpoints;
- * pods listed, to print "2/2 pods ready" from the cluster (Cluster.podCounts); and one ConfigMap,
+ * pruned; the Deployment's scale, raised to scaling.min; EndpointSlices listed for Ready endpoints
+ * (pods ready are read from the Deployment's status, so no pod is listed); and one ConfigMap,
  * istiod's istio-ca-root-cert, read for the root CA's expiry. Nothing in Istio's namespace: its
  * cacerts Secret holds the mesh CA's signing key (ca-key.pem), and RBAC cannot grant a get of some
- * keys of a Secret, so hms-sys reads no Secret at all. No pod writes, nothing cluster-wide.
+ * keys of a Secret, so hms-sys reads no Secret at all. No pod access, nothing cluster-wide.
  */
 export const MESH_GROUP: RbacGroup = Object.freeze({
   group: 'hms-sys:mesh',
@@ -33,7 +33,6 @@ export const MESH_GROUP: RbacGroup = Object.freeze({
     rules('networking.istio.io', ['virtualservices', 'destinationrules', 'serviceentries'], APPLY_VERBS),
     rules('security.istio.io', ['peerauthentications', 'authorizationpolicies'], APPLY_VERBS),
     rules('discovery.k8s.io', ['endpointslices'], ['list']),
-    rules('', ['pods'], ['list']),
     rules('', ['configmaps'], ['get'], ['istio-ca-root-cert']),
   ]),
 });

@@ -190,7 +190,7 @@ describe('rbacManifest', () => {
     expect(writers(['patch'])).toEqual(new Set(['hms-sys-burster', 'hms-sys-scaler', 'hms-sys-restarter', 'hms-sys-mesh']));
   });
 
-  test('the mesh Role applies, reads, lists and prunes the rendered kinds, lists EndpointSlices and pods, and reads one ConfigMap: no other Secret', () => {
+  test('the mesh Role applies, reads, lists and prunes the rendered kinds, lists EndpointSlices, and reads one ConfigMap: no pods, no Secret', () => {
     const verbs = ['get', 'list', 'create', 'patch', 'delete'];
     for (const namespace of NAMESPACES) {
       expect(find('Role', namespace, 'hms-sys-mesh')[0]!.rules).toEqual([
@@ -200,7 +200,6 @@ describe('rbacManifest', () => {
         { apiGroups: ['networking.istio.io'], resources: ['virtualservices', 'destinationrules', 'serviceentries'], verbs },
         { apiGroups: ['security.istio.io'], resources: ['peerauthentications', 'authorizationpolicies'], verbs },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] },
-        { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
         { apiGroups: [''], resources: ['configmaps'], verbs: ['get'], resourceNames: ['istio-ca-root-cert'] },
       ]);
       expect(find('RoleBinding', namespace, 'hms-sys-mesh')[0]!.subjects).toEqual([
