@@ -119,7 +119,7 @@ export type Need =
    * subresource, and reading EndpointSlices and the mesh root CA, in the managed namespaces.
    */
   | 'cluster-mesh'
-  /** Create and delete one-shot schedules that invoke the mesh function (pause expiry, breaker close). */
+  /** Create and delete one-shot schedules that invoke the mesh-ops function, which sets them (pause expiry, breaker close). */
   | 'mesh-schedules';
 
 export interface FunctionDeclaration {
