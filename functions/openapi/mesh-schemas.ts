@@ -80,6 +80,8 @@ const registryFields = {
   manifest: meshService,
   objects: z.array(objectRef),
   ruleId: z.optional(str),
+  /** An apply of `manifest` under way (or left by a killed process, which the next apply or the mesh tick finishes). */
+  applying: z.optional(z.object({ by: str, at: str })),
   appliedAt: str,
   appliedBy: str,
   version: num,

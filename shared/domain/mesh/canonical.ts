@@ -153,6 +153,12 @@ export interface RegistryEntry {
   objects: ObjectRef[];
   /** The autoscale rule made for `scaling`, if any. */
   ruleId?: string;
+  /**
+   * Set while an apply of `manifest` is under way: the entry is claimed (stored as the desired
+   * state) before the first cluster write, and cleared once the cluster, the rule and the entry agree.
+   * One left set by a killed process is finished by the next apply or the mesh tick.
+   */
+  applying?: { by: string; at: string };
   appliedAt: string;
   appliedBy: string;
   version: number;

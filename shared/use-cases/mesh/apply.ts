@@ -1,13 +1,12 @@
 import { canonicalJson } from '#domain/canonical-json.ts';
 import { ConflictError, UnprocessableError } from '#domain/errors.ts';
-import { clusterDnsOf, type ManifestFormat, type MeshService, meshUrlOf, type ParsedManifest, type RegistryEntry } from '#domain/mesh/canonical.ts';
+import { type ManifestFormat, type MeshService, meshUrlOf, type ParsedManifest } from '#domain/mesh/canonical.ts';
 import { parseManifest } from '#domain/mesh/manifest-parse.ts';
 import type { Caller, MeshPorts } from '#ports/ports.ts';
-import { recordedChange } from '#use-cases/recorded-change.ts';
+import { claimEntry, finishApply } from './apply-claim.ts';
 import { applyObjects, pruneObjects, readLive, refOf, refuseForeign, type ServiceTarget } from './apply-objects.ts';
 import type { ApplyResult, ApplyStep, ObjectChange } from './apply-result.ts';
-import { ensureService, podsStep, refuseOtherWorkload, ruleInputOf, scaleToMin, syncRule } from './deploy-workload.ts';
-import { syncBreakerAlarm } from './mesh-alarm.ts';
+import { podsStep, refuseOtherWorkload, ruleInputOf, scaleToMin } from './deploy-workload.ts';
 import { applyParsedPolicy } from './policies.ts';
 import { renderFor } from './reapply.ts';
 
@@ -83,85 +82,39 @@ async function deployService(ports: MeshPorts, caller: Caller, parsed: ParsedMan
   }
 
   const why = `${parsed.format} manifest ${name} applied by ${caller.actor}`;
-  const steps: ApplyStep[] = [];
-  const objects = [...(await applyObjects(ports, caller, target, rendered.objects, live, { dryRun: options.dryRun, why }))];
-  objects.push(...(await pruneObjects(ports, caller, target, rendered.objects, { dryRun: options.dryRun, why })));
-  steps.push(objectsStep(objects, options.dryRun));
-  const result: ApplyResult = {
-    kind: 'MeshService',
+  const serviceUrl = `http://${name}.mesh${manifest.spec.routes[0]?.path ?? '/'}`;
+  const base = {
+    kind: 'MeshService' as const,
     format: parsed.format,
     name,
     namespace,
     dryRun: options.dryRun,
-    steps,
-    objects,
-    serviceUrl: `http://${name}.mesh${manifest.spec.routes[0]?.path ?? '/'}`,
+    serviceUrl,
     meshUrl: meshUrlOf(name, manifest.spec.port),
-    reasons: rendered.reasons,
   };
-  if (options.dryRun) return result;
-
-  let ruleId: string | undefined;
-  if (deployment) {
-    await ensureService(ports, caller, target);
-    const rule = await syncRule(ports, caller, manifest);
-    ruleId = rule.ruleId;
-    if (rule.step) steps.push(rule.step);
+  if (options.dryRun) {
+    const objects = [...(await applyObjects(ports, caller, target, rendered.objects, live, { dryRun: true, why }))];
+    objects.push(...(await pruneObjects(ports, caller, target, rendered.objects, { dryRun: true, why })));
+    return { ...base, steps: [objectsStep(objects, true)], objects, reasons: rendered.reasons };
   }
-  const entry = await register(ports, caller, target, manifest, rendered.objects.map(refOf), ruleId, existing);
-  steps.unshift({ ok: true, text: 'Registered in service mesh' });
-  result.entry = entry;
-  const alarm = await syncBreakerAlarm(ports, target, rendered.breakerAlarm, false);
-  if (alarm) steps.push(alarm);
-  steps.push(mtlsStep(manifest));
+
+  // The claim comes before the first cluster write: a concurrent apply of another namespace loses
+  // here (409 name_taken) with nothing applied; of the same namespace, the last claim is what every
+  // apply renders when it finishes (apply-claim.ts), so the cluster, rule and registry agree.
+  await claimEntry(ports, caller, target, manifest, rendered.objects.map(refOf), existing, nameField(parsed.format));
+  const finished = await finishApply(ports, caller, name, why);
+  if (canonicalJson(finished.entry.manifest) !== canonicalJson(manifest)) {
+    throw new ConflictError(
+      `another apply of ${name} (by ${finished.entry.appliedBy} at ${finished.entry.appliedAt}) replaced this one while it ran: the cluster, its autoscale rule and the registry hold that manifest; apply again to make this one the latest`,
+      nameField(parsed.format),
+      'apply_superseded',
+    );
+  }
+  const steps: ApplyStep[] = [{ ok: true, text: 'Registered in service mesh' }, objectsStep(finished.objects, false), ...finished.steps, mtlsStep(manifest)];
   if (deployment) {
     const scaled = manifest.spec.scaling ? await scaleToMin(ports, caller, target, manifest.spec.scaling.min) : undefined;
     if (scaled) steps.push(scaled);
     steps.push(await podsStep(ports, target, manifest.spec.image));
   }
-  return result;
-}
-
-/** The registry entry, stored under its audit intent when it changes; an identical one is left alone. */
-async function register(
-  ports: MeshPorts,
-  caller: Caller,
-  target: ServiceTarget,
-  manifest: MeshService,
-  objects: RegistryEntry['objects'],
-  ruleId: string | undefined,
-  existing: RegistryEntry | null,
-): Promise<RegistryEntry> {
-  const { service: name, namespace } = target;
-  const fields = {
-    name,
-    namespace,
-    cluster: target.cluster,
-    ...(manifest.spec.version ? { serviceVersion: manifest.spec.version } : {}),
-    port: manifest.spec.port,
-    routes: manifest.spec.routes,
-    meshUrl: meshUrlOf(name, manifest.spec.port),
-    clusterDns: clusterDnsOf(name, namespace),
-    mtls: manifest.spec.mtls,
-    manifest,
-    objects,
-    ...(ruleId ? { ruleId } : {}),
-  };
-  if (existing) {
-    const { appliedAt: _a, appliedBy: _b, version: _v, ...stored } = existing;
-    if (canonicalJson(stored) === canonicalJson(JSON.parse(JSON.stringify(fields)))) return existing;
-  }
-  const entry: RegistryEntry = { ...fields, appliedAt: ports.clock.now().toISOString(), appliedBy: caller.actor, version: (existing?.version ?? 0) + 1 };
-  const plan = {
-    action: existing ? 'mesh.service.update' : 'mesh.service.register',
-    target: `mesh-service/${name}`,
-    before: existing,
-    after: entry,
-    outcome: 'success' as const,
-    reasons: [`${name} ${existing ? 'updated in' : 'registered in'} the mesh registry at ${entry.meshUrl} (${entry.clusterDns})`],
-    serviceName: name,
-    probe: { kind: 'mesh-record' as const, record: 'service' as const, name, version: entry.version },
-  };
-  await recordedChange(ports, caller, plan, () => ports.meshStore.put('service', entry, existing?.version ?? null));
-  return entry;
+  return { ...base, steps, objects: finished.objects, entry: finished.entry, reasons: finished.rendered.reasons };
 }

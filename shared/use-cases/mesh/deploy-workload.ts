@@ -1,4 +1,4 @@
-import { ConflictError, ValidationError } from '#domain/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '#domain/errors.ts';
 import type { MeshService, ScalingSpec } from '#domain/mesh/canonical.ts';
 import { apiVersionOf, MESH_RESOURCES } from '#domain/mesh/kube-resources.ts';
 import { rolloutOf } from '#domain/mesh/rollout.ts';
@@ -41,6 +41,7 @@ export async function refuseOtherWorkload(ports: MeshPorts, target: ServiceTarge
     throw new ConflictError(
       `hms-sys service ${service.name} is registered for Deployment ${service.namespace}/${service.deployment} on ${service.cluster}, not this manifest's ${target.namespace}/${target.service}: pick another name, or delete that service first (hms-sys services delete ${service.name} --cascade)`,
       field,
+      'name_taken',
     );
   }
 }
@@ -87,6 +88,17 @@ export function ruleInputOf(manifest: MeshService, scalingField: string): Create
   }
 }
 
+/** The service's mesh autoscale rules, the first made first (ids compared as numbers). */
+async function meshRules(ports: MeshPorts, name: string): Promise<Rule[]> {
+  const mine = (await ports.store.listRules()).filter((r) => r.service === name && r.name === meshRuleName(name) && !r.deleting);
+  return mine.sort((a, b) => a.ruleId.localeCompare(b.ruleId, 'en', { numeric: true }));
+}
+
+/** A rule another apply deleted first is gone as wanted. */
+const ignoreGone = (err: unknown) => {
+  if (!(err instanceof NotFoundError)) throw err;
+};
+
 const sameScaling = (rule: Rule, scaling: ScalingSpec) =>
   rule.minReplicas === scaling.min &&
   rule.maxReplicas === scaling.max &&
@@ -101,7 +113,7 @@ const sameScaling = (rule: Rule, scaling: ScalingSpec) =>
 export async function syncRule(ports: MeshPorts, caller: Caller, manifest: MeshService): Promise<{ ruleId?: string; step?: ApplyStep }> {
   const name = manifest.metadata.name;
   const scaling = manifest.spec.scaling;
-  const mine = (await ports.store.listRules()).filter((r) => r.service === name && r.name === meshRuleName(name) && !r.deleting);
+  const mine = await meshRules(ports, name);
   const rule = mine[0];
   if (!scaling) {
     for (const r of mine) await deleteRule(ports, caller, r.ruleId, { dryRun: false });
@@ -110,9 +122,13 @@ export async function syncRule(ports: MeshPorts, caller: Caller, manifest: MeshS
   const text = `Auto-scaler set (${scaling.min}-${scaling.max})`;
   const trigger = { metric: CPU_METRIC.metricName, threshold: scaling.cpuPercent };
   if (!rule) {
-    const created = (await createRule(ports, caller, ruleInputOf(manifest, 'scaling') as CreateRuleInput, { dryRun: false })) as Rule;
-    return { ruleId: created.ruleId, step: { ok: true, text } };
+    await createRule(ports, caller, ruleInputOf(manifest, 'scaling') as CreateRuleInput, { dryRun: false });
+    // Two applies at once may each create one: every apply keeps the same one (the first id) and deletes the others.
+    const [kept, ...extra] = await meshRules(ports, name);
+    for (const r of extra) await deleteRule(ports, caller, r.ruleId, { dryRun: false }).catch(ignoreGone);
+    return { ...(kept ? { ruleId: kept.ruleId } : {}), step: { ok: true, text } };
   }
+  for (const r of mine.slice(1)) await deleteRule(ports, caller, r.ruleId, { dryRun: false }).catch(ignoreGone);
   if (!sameScaling(rule, scaling))
     await updateRule(ports, caller, rule.ruleId, { minReplicas: scaling.min, maxReplicas: scaling.max, trigger }, { dryRun: false });
   return { ruleId: rule.ruleId, step: { ok: true, text } };
