@@ -61,7 +61,12 @@ describe('chapter 7’s pause body', () => {
 
 describe('DELETE /policies/pause/{service}: the resume', () => {
   const resume = (query?: Record<string, string>) => () =>
-    validateRequest(meshOpsContract.resumeService, { ...(event(undefined, {}, query) as object), pathParameters: { service: 'fraud-scanner' } } as never, {}, caller);
+    validateRequest(
+      meshOpsContract.resumeService,
+      { ...(event(undefined, {}, query) as object), pathParameters: { service: 'fraud-scanner' } } as never,
+      {},
+      caller,
+    );
 
   it('takes an optional reason in the query, for the audit record', () => {
     expect(resume({ reason: 'window over' })().query).toEqual({ reason: 'window over' });
