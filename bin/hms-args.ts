@@ -17,7 +17,9 @@ export type HmsInvocation = { kind: 'run'; argv: string[] } | { kind: 'help' } |
 /** The hms-sys arguments an `hms` command line stands for. */
 export function hmsToHmsSys(argv: readonly string[]): HmsInvocation {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') return { kind: 'help' };
+  if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help' };
+  // Bare `hms` names no command either: usage on stderr and exit 2, as a shell tool does.
+  if (first === undefined) return { kind: 'usage-error', message: 'hms: a command is needed, e.g. hms sys apply manifests/notification.yaml' };
   // `hms sys` or `hms mesh` alone names no command: a usage error, not hms-sys's help with success.
   if ((first === 'sys' || first === 'mesh') && rest.length === 0) {
     return {

@@ -14,6 +14,9 @@ export interface SandboxSession {
   /** The local S3 server (path-style) and the audit archive bucket on it. */
   s3Endpoint?: string;
   auditBucket?: string;
+  /** The local mesh data plane: its forward proxy (curl --proxy) and its Prometheus metrics URL. */
+  meshProxy?: string;
+  meshMetrics?: string;
   pid: number;
 }
 

@@ -46,6 +46,8 @@ export const devCommands: Command[] = [
         tokens: sandbox.tokens,
         s3Endpoint: sandbox.auditArchive.s3Endpoint,
         auditBucket: sandbox.auditArchive.bucket,
+        meshProxy: sandbox.meshDataPlane.dataPlane.proxyUrl,
+        meshMetrics: sandbox.meshDataPlane.dataPlane.statsUrl,
         pid: process.pid,
       });
       console.log(`hms-sys sandbox ready in ${Date.now() - started} ms`);
@@ -55,6 +57,9 @@ export const devCommands: Command[] = [
       console.log(`  kubectl:     export KUBECONFIG=${resolve(sandbox.k8s.kubeconfigPath)}`);
       console.log(`  Audit S3:    ${sandbox.auditArchive.s3Endpoint}/${sandbox.auditArchive.bucket}  (path-style; Object Lock, compliance)`);
       if (sandbox.auditArchive.portChanged) console.log('  The audit S3 port of the last start was taken: it has a new one (hms-sys audit export follows it).');
+      const { DEFAULT_PROXY_PORT, DEFAULT_STATS_PORT } = await import('#adapters/local/mesh-data-plane/data-plane.ts');
+      const usual = { proxyPort: DEFAULT_PROXY_PORT, statsPort: DEFAULT_STATS_PORT };
+      for (const line of meshDataPlaneLines(sandbox.meshDataPlane.dataPlane, usual)) console.log(line);
       console.log(`  Data:        ${ctx.dataDir}`);
       const pg = sandbox.secrets.postgres;
       if (pg) console.log(`  PostgreSQL:  ${pg.host}:${pg.port}  (superuser ${pg.admin.username}, password ${pg.admin.password})`);
@@ -64,6 +69,20 @@ export const devCommands: Command[] = [
     },
   },
 ];
+
+/**
+ * Where the local mesh data plane listens. Like the Kubernetes and S3 ports, a taken port (another
+ * sandbox's, say) moves it to a free one, and the banner says so: a curl to 15001 would reach the other.
+ */
+export function meshDataPlaneLines(dataPlane: { proxyUrl: string; statsUrl: string }, usual: { proxyPort: number; statsPort: number }): string[] {
+  const lines = [`  Mesh proxy:  ${dataPlane.proxyUrl}  (curl --proxy; metrics at ${dataPlane.statsUrl})`];
+  const moved = [
+    new URL(dataPlane.proxyUrl).port === String(usual.proxyPort) ? '' : `proxy ${usual.proxyPort}`,
+    new URL(dataPlane.statsUrl).port === String(usual.statsPort) ? '' : `metrics ${usual.statsPort}`,
+  ].filter(Boolean);
+  if (moved.length > 0) lines.push(`  The mesh data plane's usual port (${moved.join(', ')}) was taken: it listens on the ports above (also in sandbox.json).`);
+  return lines;
+}
 
 /** A port in use says how to pick another the way this CLI is run: with npm, options go after `--`. */
 export function portHint(err: Error, port: number): Error {

@@ -17,10 +17,10 @@ interface ObjectChangeView {
   object?: unknown;
 }
 
-/** Each changed object: its action and diff, and on a dry run the object itself as YAML. */
+/** Each changed object (an unchanged one is left out): its action and diff, and on a dry run the object itself as YAML. */
 function objectLines(objects: ObjectChangeView[], dryRun: boolean): string[] {
   const lines: string[] = [];
-  for (const change of objects) {
+  for (const change of objects.filter((o) => o.action !== 'unchanged')) {
     const { kind, namespace, name } = change.ref;
     lines.push(`${dryRun ? '# ' : ''}${kind} ${namespace}/${name}: ${dryRun ? `would be ${change.action}` : change.action}`);
     for (const line of change.diff) lines.push(`${dryRun ? '#' : ''}   ${line}`);
@@ -140,6 +140,7 @@ export function statusLines(status: MeshStatusView): string[] {
     return `${s.name.padEnd(24)} ${s.namespace.padEnd(12)} mTLS ${s.mtls.padEnd(10)} ${notes.join('; ')}`.trimEnd();
   });
   if (lines.length === 0) lines.push('no services in the mesh');
+  else lines.unshift(`${'service'.padEnd(24)} ${'namespace'.padEnd(12)} ${'mtls'.padEnd(15)} notes`);
   lines.push(`certificates: ${status.certificates}`);
   for (const line of status.rootCa?.lines ?? []) lines.push(`root CA: ${line}`);
   return lines;

@@ -101,7 +101,7 @@ const waitHelp = {
   timeout: `seconds to wait for the service's updated pods to be Ready, as kubectl rollout status does (default ${DEFAULT_WAIT_SECONDS}); not ready by then exits 1`,
   'no-wait': "print the server's reading of the pods and return without waiting",
 };
-const registryColumns = ['name', 'namespace', 'serviceVersion', 'port', 'meshUrl', 'mtls', 'cluster'];
+const registryColumns = ['name', 'namespace', 'version', 'port', 'meshUrl', 'mtls', 'cluster'];
 
 export const meshCommands: Command[] = [
   {
@@ -162,8 +162,14 @@ export const meshCommands: Command[] = [
     usage: 'registry',
     options: {},
     run: async (ctx) => {
-      const { services } = (await ctx.api().call('GET', '/registry')) as { services: unknown[] };
-      print(services, ctx.output, registryColumns);
+      const { services } = (await ctx.api().call('GET', '/registry')) as { services: { serviceVersion?: string }[] };
+      if (ctx.output === 'json') return print(services, 'json');
+      // The table says version, as the manifests write it; the JSON keeps the API's serviceVersion.
+      print(
+        services.map((s) => ({ ...s, version: s.serviceVersion })),
+        ctx.output,
+        registryColumns,
+      );
     },
   },
   {

@@ -1,11 +1,11 @@
 /**
  * The README's mesh walk-through, run as a newcomer pastes it: `npm start` (here `hms-sys dev` on a
  * free port and its own data folder) in one process, then each command of the section in bash, in
- * the folder its `cd` names, through `hms-sys` and `hms` linked as `npm link` links them; each printed output block must be
- * what the command before it printed.
+ * the folder its `cd` names, from its first line (the session folder, the clone's bins on the PATH,
+ * nothing installed) to its last; each printed output block must be what the command before it printed.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,13 +14,9 @@ import { bashCommands, blocksOf, readmeSection } from '../unit/docs/readme-comma
 const SECTION = "Walk-through: the seeds' services on the mesh";
 const README_URL = 'http://127.0.0.1:8787';
 const dataDir = mkdtempSync(join(tmpdir(), 'hms-sys-mesh-walk-'));
-// What `npm link` does: hms-sys and hms on the PATH, linked to the clone's bins.
-const linked = join(dataDir, 'bin');
-mkdirSync(linked);
-symlinkSync(resolve('bin/hms-sys.js'), join(linked, 'hms-sys'));
-symlinkSync(resolve('bin/hms.js'), join(linked, 'hms'));
 let sandbox: ChildProcess | undefined;
 let url = '';
+let banner = '';
 
 interface Step {
   line: string;
@@ -36,6 +32,7 @@ function startSandbox(): Promise<void> {
     sandbox!.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (/auditor +\S+\n/.test(out)) {
+        banner = out;
         url = (JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8')) as { url: string }).url;
         resolvePromise();
       }
@@ -58,13 +55,13 @@ function run(line: string): Step {
     cwd = resolve(cwd, cd[1]!);
     return { line, status: 0, stdout: '', stderr: '' };
   }
-  // The README names the sandbox's usual port; this one runs on a free port and its own data folder.
-  const pasted = line.replaceAll(README_URL, url);
+  // The README names the sandbox's usual port and data folder; this one runs on a free port and its own.
+  const pasted = line.replaceAll(README_URL, url).replaceAll('$PWD/.hms-sys', dataDir);
   const marker = '@@variables@@';
   const result = spawnSync('bash', ['-c', `set -aeo pipefail\n${pasted}\necho '${marker}'\nenv -0`], {
     encoding: 'utf8',
     cwd,
-    env: { ...process.env, ...vars, HMS_DATA_DIR: dataDir, PATH: `${linked}:${process.env.PATH}` },
+    env: { ...process.env, KUBECACHEDIR: join(dataDir, 'kube-cache'), ...vars },
   });
   const [stdout = '', env = ''] = result.stdout.split(`${marker}\n`);
   if (result.status === 0) {
@@ -86,9 +83,9 @@ const stepOf = (fragment: string) => {
 
 beforeAll(async () => {
   const commands = bashCommands(readmeSection(SECTION));
-  expect(commands.slice(0, 2)).toEqual(['npm link', 'export HMS_DATA_DIR="$PWD/.hms-sys"']);
+  expect(commands[0]).toBe('export HMS_DATA_DIR="$PWD/.hms-sys" KUBECONFIG="$PWD/.hms-sys/kubeconfig"');
   await startSandbox();
-  for (const line of commands.slice(2)) {
+  for (const line of commands) {
     const step = run(line);
     steps.push(step);
     if (step.status !== 0) break;
@@ -108,12 +105,14 @@ describe("the README's mesh walk-through, pasted into a shell", () => {
   it('runs every command to exit 0', () => {
     const failed = steps.filter((s) => s.status !== 0).map((s) => `${s.line}\n${s.stdout}\n${s.stderr}`);
     expect(failed).toEqual([]);
-    expect(steps.length).toBe(bashCommands(readmeSection(SECTION)).length - 2);
+    expect(steps.length).toBe(bashCommands(readmeSection(SECTION)).length);
+    // Nothing was linked into npm's global prefix: hms-sys and hms came from the session folder.
+    expect(stepOf('export PATH=').status).toBe(0);
   });
 
   it('prints what the README shows after each command it shows the output of', () => {
     // hms-sys deploy waits for the pods, so even the pods line is compared as printed.
-    let at = -2; // the section's first two lines (npm link, export HMS_DATA_DIR) are the test's own setup
+    let at = 0;
     let compared = 0;
     for (const block of blocksOf(readmeSection(SECTION))) {
       at += block.commands.length;
@@ -150,5 +149,23 @@ describe("the README's mesh walk-through, pasted into a shell", () => {
     expect(stepOf('discover notification-svc').stdout.split('\n')[0]).toBe('http://notification-svc.mesh:7000');
     expect(JSON.parse(stepOf('/registry/notification-svc').stdout).meshUrl).toBe('http://notification-svc.mesh:7000');
     expect(stepOf('hms-sys registry').stdout).toMatch(/^receipt-svc +default +1\.0\.0 +3000 +http:\/\/receipt-svc\.mesh:3000 +STRICT/m);
+  });
+
+  it('prints where the local data plane listens, in the banner and in sandbox.json', () => {
+    const session = JSON.parse(readFileSync(join(dataDir, 'sandbox.json'), 'utf8')) as { meshProxy: string; meshMetrics: string };
+    expect(session.meshProxy).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(session.meshMetrics).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/stats\/prometheus$/);
+    expect(banner).toContain(`Mesh proxy:  ${session.meshProxy}  (curl --proxy; metrics at ${session.meshMetrics})`);
+  });
+
+  it("starts the team's own notification-svc Deployment, whose pods discover then lists", () => {
+    const discovered = steps.filter((s) => s.line === 'hms-sys discover notification-svc');
+    expect(discovered).toHaveLength(2);
+    expect(discovered[0]!.stdout).toMatch(/^ready endpoints: none$/m);
+    expect(discovered[1]!.stdout).toMatch(/^ready endpoints: 10\.\S+:7000 \(notification-svc-\S+\), 10\.\S+:7000 \(notification-svc-\S+\)$/m);
+  });
+
+  it('imports discover() as hms-sys/discover and gets the mesh URL', () => {
+    expect(stepOf("import('hms-sys/discover')").stdout.trim()).toBe('http://notification-svc.mesh:7000');
   });
 });

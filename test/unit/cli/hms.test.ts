@@ -11,7 +11,8 @@ describe('the hms bin', () => {
     expect(hmsToHmsSys(['sys', 'apply', 'policies/irs-fraud.yml'])).toEqual({ kind: 'run', argv: ['apply', 'policies/irs-fraud.yml'] });
     expect(hmsToHmsSys(['mesh', 'status'])).toEqual({ kind: 'run', argv: ['mesh', 'status'] });
     expect(hmsToHmsSys(['mesh', 'top', '--service', 'fraud-scanner'])).toEqual({ kind: 'run', argv: ['mesh', 'top', '--service', 'fraud-scanner'] });
-    expect(hmsToHmsSys([])).toEqual({ kind: 'help' });
+    expect(hmsToHmsSys([])).toMatchObject({ kind: 'usage-error' });
+    expect(hmsToHmsSys(['--help'])).toEqual({ kind: 'help' });
     expect(hmsToHmsSys(['deploy', 'receipt.hms.yml'])).toMatchObject({ kind: 'usage-error' });
   });
 
@@ -43,6 +44,10 @@ describe('the hms bin', () => {
     expect(answer.stderr).toContain("hms: unknown command 'apply'");
     expect(answer.stderr).toContain('hms sys <command>');
     expect(answer.stdout).toBe('');
+    const nothing = run('bin/hms.js');
+    expect(nothing.status).toBe(2);
+    expect(nothing.stderr).toContain('hms sys <command>');
+    expect(nothing.stdout).toBe('');
     for (const alone of ['sys', 'mesh']) {
       const bare = run('bin/hms.js', alone);
       expect(bare.status, alone).toBe(2);

@@ -50,6 +50,14 @@ describe('hms-sys pause', () => {
     expect(lines).toContain('VirtualService default/fraud-scanner: configured');
   });
 
+  it('prints the changed objects with their routes in words, and leaves out the unchanged ones', async () => {
+    const unchanged = { ref: { kind: 'Deployment', namespace: 'default', name: 'fraud-scanner' }, action: 'unchanged', diff: [] };
+    const { api } = recordingApi({ pause: { until: '2026-11-23T12:30:00.000Z' }, objects: [unchanged, vsChange] });
+    const lines = printed();
+    await run('pause', context({ minutes: '30' }, ['fraud-scanner'], api));
+    expect(lines.slice(2)).toEqual(['VirtualService default/fraud-scanner: configured', '   http routes: fraud-scanner -> pause, fraud-scanner']);
+  });
+
   it('on --dry-run asks for a dry run and prints the objects as YAML', async () => {
     const { api, calls } = recordingApi({ dryRun: true, wouldPause: { until: '2026-11-23T12:30:00.000Z' }, objects: [vsChange] });
     const lines = printed();
@@ -98,8 +106,10 @@ describe('hms-sys resume, pauses and mesh status', () => {
       certificates: "workload certificates are issued and rotated by Istio's CA",
       rootCa: { lines: ['O=cluster.local (sandbox) expires 2036-01-01T00:00:00Z: 3650 days left'] },
     });
-    expect(lines[0]).toContain('paused until 2026-11-23T12:30:00Z by user/ops');
-    expect(lines[1]).toContain('⚠ PERMISSIVE');
+    expect(lines[0]).toMatch(/^service\s+namespace\s+mtls\s+notes$/);
+    expect(lines[1]).toContain('paused until 2026-11-23T12:30:00Z by user/ops');
+    expect(lines[1]!.indexOf('STRICT')).toBe(lines[0]!.indexOf('mtls') + 'mTLS '.length);
+    expect(lines[2]).toContain('⚠ PERMISSIVE');
     expect(lines.at(-1)).toContain('root CA: O=cluster.local');
   });
 });

@@ -287,7 +287,7 @@ describe('hms-sys discover and registry', () => {
       ],
     });
     await run('registry', context({}, [], api));
-    expect(lines[0]).toMatch(/^name\s+namespace\s+serviceVersion\s+port\s+meshUrl\s+mtls\s+cluster$/);
+    expect(lines[0]).toMatch(/^name\s+namespace\s+version\s+port\s+meshUrl\s+mtls\s+cluster$/);
     expect(lines[1]).toMatch(/^receipt-svc\s+default\s+1.0\s+8080\s+http:\/\/receipt-svc.mesh:8080\s+STRICT\s+sandbox$/);
   });
 });

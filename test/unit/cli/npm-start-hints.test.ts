@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { portHint } from '../../../bin/commands/dev.ts';
+import { meshDataPlaneLines, portHint } from '../../../bin/commands/dev.ts';
 import { nearest, npmTookOption } from '../../../bin/suggest.ts';
 
 /** The environment without npm's variables, plus `extra`: as a shell, or as npm runs a script. */
@@ -66,5 +66,21 @@ describe('a port in use', () => {
   it('leaves any other start error as it was', () => {
     const other = new Error('dynalite failed', { cause: Object.assign(new Error('x'), { code: 'EACCES' }) });
     expect(portHint(other, 8787)).toBe(other);
+  });
+});
+
+describe("the banner's mesh data plane lines", () => {
+  const usual = { proxyPort: 15001, statsPort: 15090 };
+
+  it('prints the proxy and metrics addresses', () => {
+    expect(meshDataPlaneLines({ proxyUrl: 'http://127.0.0.1:15001', statsUrl: 'http://127.0.0.1:15090/stats/prometheus' }, usual)).toEqual([
+      '  Mesh proxy:  http://127.0.0.1:15001  (curl --proxy; metrics at http://127.0.0.1:15090/stats/prometheus)',
+    ]);
+  });
+
+  it('says which usual port was taken when the data plane moved', () => {
+    const lines = meshDataPlaneLines({ proxyUrl: 'http://127.0.0.1:40123', statsUrl: 'http://127.0.0.1:15090/stats/prometheus' }, usual);
+    expect(lines[0]).toContain('http://127.0.0.1:40123');
+    expect(lines[1]).toMatch(/usual port \(proxy 15001\) was taken/);
   });
 });

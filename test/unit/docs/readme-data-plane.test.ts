@@ -7,11 +7,18 @@ import { bashCommands, readmeSection } from './readme-commands.ts';
 const section = readmeSection("Mesh: the sandbox's local data plane");
 
 describe("the README's local data plane", () => {
-  it('names the ports the data plane listens on by default', () => {
-    const curls = bashCommands(section).filter((l) => l.startsWith('curl'));
-    expect(curls.some((l) => l.includes(`--proxy http://127.0.0.1:${DEFAULT_PROXY_PORT} -X POST http://receipt-svc.mesh/receipt`))).toBe(true);
-    expect(curls.some((l) => l.includes(`-x http://return-intake@127.0.0.1:${DEFAULT_PROXY_PORT} `))).toBe(true);
-    expect(curls.some((l) => l.includes(`http://127.0.0.1:${DEFAULT_STATS_PORT}/stats/prometheus`))).toBe(true);
+  it('names the default ports, and has a reader take the real ones from sandbox.json, as the banner prints them', () => {
+    expect(section).toContain(`\`127.0.0.1:${DEFAULT_PROXY_PORT}\``);
+    expect(section).toContain(`\`127.0.0.1:${DEFAULT_STATS_PORT}\``);
+    const commands = bashCommands(section);
+    expect(commands).toContain(`PROXY=$(node -p "require('./.hms-sys/sandbox.json').meshProxy")`);
+    expect(commands).toContain(`METRICS=$(node -p "require('./.hms-sys/sandbox.json').meshMetrics")`);
+    const curls = commands.filter((l) => l.startsWith('curl'));
+    expect(curls.some((l) => l.includes('--proxy "$PROXY" -X POST http://receipt-svc.mesh/receipt'))).toBe(true);
+    expect(curls.some((l) => l.includes('--proxy "$PROXY" --proxy-user return-intake: '))).toBe(true);
+    expect(curls.some((l) => l.includes('"$METRICS"'))).toBe(true);
+    // No curl names a fixed port: a taken one moves the data plane, and 15001 may be another sandbox's.
+    expect(curls.filter((l) => /127\.0\.0\.1:\d+/.test(l))).toEqual([]);
   });
 
   it('lists its sandbox routes with their scopes', () => {
