@@ -12,7 +12,7 @@ quietSdkNodeVersionWarning();
 const { OffsetClock } = await import('#adapters/local/offset-clock.ts');
 const { startSandbox } = await import('#sandbox/sandbox.ts');
 const { apiClient } = await import('./client.ts');
-const { enforced, httpCall, podsOf, until } = await import('./mesh-harness.ts');
+const { ejectedPods, enforced, httpCall, podsOf, until, withResponseFlags } = await import('./mesh-harness.ts');
 type ApplyResult = import('#use-cases/mesh/apply-result.ts').ApplyResult;
 
 const seed = (file: string) => readFileSync(new URL(`../test/fixtures/seeds/${file}`, import.meta.url), 'utf8');
@@ -113,45 +113,79 @@ try {
     return `every caller got 200 from ${healthy.pod} while ${failing.pod} failed`;
   });
 
-  await step('3. Chapter 10: notification-svc; 5 failures open the breaker, a fast 503 for 30 s, then recovery', async () => {
-    // The file names no image: the workload is the team's own Deployment, which hms-sys only meshes.
-    sandbox.k8s.seedDeployment({
-      namespace: 'default',
-      name: 'notification-svc',
-      replicas: 2,
-      labels: { app: 'notification-svc', 'hms/mesh': 'enabled', 'sidecar.istio.io/inject': 'true' },
-    });
-    line("notification.yaml names no image: the team's own Deployment default/notification-svc (2 pods labelled hms/mesh: enabled) is running");
-    const result = await apply('manifests/notification.yaml');
-    const url = result.meshUrl ?? 'http://notification-svc.mesh:7000';
-    const pods = await ready('notification-svc', 2);
-    const first = await call(`${url}/notify`);
-    line(`${url}/notify → ${first.status}`);
-    if (first.status !== 200) throw new Error(`the healthy service answered ${first.status}`);
-    for (const pod of pods) await plane.pods.set(pod.pod, { fail: true });
-    line(`every pod fails: ${pods.map((p) => p.pod).join(', ')}`);
-    const failed: number[] = [];
-    const open = await until('a fast 503 "no healthy upstream" once every pod is ejected', async () => {
-      const answer = await call(`${url}/notify`);
-      if (answer.status === 503 && answer.body.includes('no healthy upstream')) return answer;
-      failed.push(answer.status);
-      return undefined;
-    });
-    const calls = failed.length + 1;
-    line(`failing calls (each tried on every pod: retries 3): ${failed.join(', ')}; each pod refused 5 tries in a row and was ejected`);
-    line(`call ${calls} → 503 ${open.body.trim()} in ${open.ms.toFixed(1)} ms, without trying a pod`);
-    for (const pod of pods) await plane.pods.set(pod.pod, { recover: true });
-    const stillOpen = await call(`${url}/notify`);
-    line(`pods recovered, the breaker still open (reset_seconds 30): → ${stillOpen.status}`);
-    if (stillOpen.status !== 503) throw new Error(`the breaker let a call through before 30 s: ${stillOpen.status}`);
-    await fastForward(31_000);
-    const back = await until('a 200 after the 30 s reset', async () => {
-      const answer = await call(`${url}/notify`);
-      return answer.status === 200 ? answer : undefined;
-    });
-    line(`30 s later (fast-forwarded) → ${back.status} from ${back.pod}`);
-    return `${calls - 1} failing calls opened the breaker; fast 503 (${open.ms.toFixed(1)} ms) for 30 s; then 200`;
-  });
+  await step(
+    '3. Chapter 10: notification-svc; failing pods are ejected (max_failures 5), a fast 503 while all are out, back after reset_seconds 30',
+    async () => {
+      // The file names no image: the workload is the team's own Deployment, which hms-sys only meshes.
+      sandbox.k8s.seedDeployment({
+        namespace: 'default',
+        name: 'notification-svc',
+        replicas: 2,
+        labels: { app: 'notification-svc', 'hms/mesh': 'enabled', 'sidecar.istio.io/inject': 'true' },
+      });
+      line("notification.yaml names no image: the team's own Deployment default/notification-svc (2 pods labelled hms/mesh: enabled) is running");
+      const result = await apply('manifests/notification.yaml');
+      const url = result.meshUrl ?? 'http://notification-svc.mesh:7000';
+      // What the rendering set, read back from the applied objects rather than restated.
+      type RenderedSpec = {
+        trafficPolicy?: { outlierDetection?: { consecutive5xxErrors?: number; baseEjectionTime?: string } };
+        http?: { retries?: { attempts?: number } }[];
+      };
+      const specOf = (kind: string) => (result.objects.find((o) => o.ref.kind === kind)?.object?.spec ?? {}) as RenderedSpec;
+      const consecutive5xx = specOf('DestinationRule').trafficPolicy?.outlierDetection?.consecutive5xxErrors;
+      const attempts = specOf('VirtualService').http?.find((r) => r.retries)?.retries?.attempts;
+      const ejectionSeconds = Number.parseInt(specOf('DestinationRule').trafficPolicy?.outlierDetection?.baseEjectionTime ?? '', 10);
+      if (consecutive5xx === undefined || attempts === undefined || !Number.isFinite(ejectionSeconds)) {
+        throw new Error('the rendering has no outlier detection or no retries');
+      }
+      const pods = await ready('notification-svc', 2);
+      const first = await call(`${url}/notify`);
+      line(`${url}/notify → ${first.status}`);
+      if (first.status !== 200) throw new Error(`the healthy service answered ${first.status}`);
+      for (const pod of pods) await plane.pods.set(pod.pod, { fail: true });
+      line(`every pod fails: ${pods.map((p) => p.pod).join(', ')}`);
+      // Each call's answer, its response flags and the pods ejected after it, read from the data plane
+      // (GET /sandbox/mesh/config), until every pod is out of the pool.
+      const ejectedNow = async () => ejectedPods((await api.call('GET', '/sandbox/mesh/config')) as { ejected?: Record<string, string[]> }, pods);
+      const failing: { status: number; body: string; flags: string[]; ejected: string[] }[] = [];
+      await until('every notification-svc pod ejected', async () => {
+        const { value, flags } = await withResponseFlags(plane, 'notification-svc', () => call(`${url}/notify`));
+        const ejected = await ejectedNow();
+        failing.push({ status: value.status, body: value.body.trim(), flags, ejected });
+        line(
+          `call ${failing.length} → ${value.status} ${value.body.trim().slice(0, 60)} [flags ${flags.join(' ') || 'none'}]; ejected after it: ${ejected.join(', ') || 'none'}`,
+        );
+        return ejected.length === pods.length ? true : undefined;
+      });
+      if (failing.some((c) => c.status < 500)) throw new Error(`a call to the failing pods answered ${failing.map((c) => c.status).join(', ')}`);
+      const firstEjection = pods.map((p) => ({ pod: p.pod, call: failing.findIndex((c) => c.ejected.includes(p.pod)) + 1 }));
+      line(
+        `outlier detection (consecutive5xxErrors ${consecutive5xx}; retries.attempts ${attempts}, so up to ${attempts + 1} tries a call): ${firstEjection.map((e) => `${e.pod} out of the pool after call ${e.call}`).join(', ')}`,
+      );
+      const { value: open, flags: openFlags } = await withResponseFlags(plane, 'notification-svc', () => call(`${url}/notify`));
+      const stillEjected = await ejectedNow();
+      const calls = failing.length + 1;
+      line(`call ${calls} → ${open.status} ${open.body.trim()} in ${open.ms.toFixed(1)} ms [flags ${openFlags.join(' ') || 'none'}]`);
+      if (open.status !== 503 || !open.body.includes('no healthy upstream'))
+        throw new Error(`with every pod ejected the call answered ${open.status} ${open.body.trim()}`);
+      // UH: Envoy answered itself, no host was tried.
+      if (openFlags.join() !== 'UH') throw new Error(`the 503 carried flags ${openFlags.join(' ') || 'none'}, not UH (no healthy upstream, no pod tried)`);
+      if (stillEjected.length !== pods.length) throw new Error(`only ${stillEjected.join(', ') || 'no pod'} ejected after the 503`);
+      line(`UH: the proxy answered itself, no pod was tried; still ejected: ${stillEjected.join(', ')}`);
+      for (const pod of pods) await plane.pods.set(pod.pod, { recover: true });
+      const { value: stillOpen, flags: stillFlags } = await withResponseFlags(plane, 'notification-svc', () => call(`${url}/notify`));
+      line(`pods recovered, still ejected (baseEjectionTime ${ejectionSeconds}s): → ${stillOpen.status} [flags ${stillFlags.join(' ') || 'none'}]`);
+      if (stillOpen.status !== 503 || stillFlags.join() !== 'UH')
+        throw new Error(`a call reached a pod before the ${ejectionSeconds} s ejection ended: ${stillOpen.status}`);
+      await fastForward(ejectionSeconds * 1000 + 1_000);
+      const back = await until(`a 200 after the ${ejectionSeconds} s ejection`, async () => {
+        const answer = await call(`${url}/notify`);
+        return answer.status === 200 ? answer : undefined;
+      });
+      line(`${ejectionSeconds} s later (fast-forwarded) → ${back.status} from ${back.pod}`);
+      return `after ${failing.length} failing calls all ${pods.length} pods were out of the pool; then a fast 503 no healthy upstream (${open.ms.toFixed(1)} ms, UH) until the ${ejectionSeconds} s ejection ended; then 200`;
+    },
+  );
 
   let fraudNamespace = 'default';
   await step('4. Chapter 7: the TrafficPolicy applied live, its propagation measured', async () => {

@@ -80,3 +80,30 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
 export function enforced(plane: DataPlane, kind: string, namespace: string, name: string) {
   return plane.config.status().objects.find((o) => o.kind === kind && o.namespace === namespace && o.name === name);
 }
+
+/**
+ * Runs `run` and returns, with its value, the Envoy response flags the proxy recorded for the calls
+ * it made to `service` as their callers saw them (reporter="source"; "-" when none): UH is "no
+ * healthy upstream" (no pod tried), UF a refused connection, URX retries exhausted.
+ */
+export async function withResponseFlags<T>(plane: DataPlane, service: string, run: () => Promise<T>): Promise<{ value: T; flags: string[] }> {
+  const counts = () => {
+    const byFlags = new Map<string, number>();
+    for (const s of plane.telemetry.snapshot()) {
+      if (s.labels.reporter !== 'source' || s.labels.destination_service_name !== service) continue;
+      byFlags.set(s.labels.response_flags, (byFlags.get(s.labels.response_flags) ?? 0) + s.requests);
+    }
+    return byFlags;
+  };
+  const before = counts();
+  const value = await run();
+  const flags: string[] = [];
+  for (const [label, count] of counts()) for (let i = before.get(label) ?? 0; i < count; i++) flags.push(label);
+  return { value, flags };
+}
+
+/** The service's pods that GET /sandbox/mesh/config lists as ejected (outlier detection) for any caller. */
+export function ejectedPods(config: { ejected?: Record<string, string[]> }, pods: readonly { pod: string; address: string }[]): string[] {
+  const hosts = Object.values(config.ejected ?? {}).flat();
+  return pods.filter((p) => hosts.some((host) => host.slice(0, host.lastIndexOf(':')) === p.address)).map((p) => p.pod);
+}

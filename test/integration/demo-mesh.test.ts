@@ -30,11 +30,25 @@ describe('npm run demo:mesh', () => {
     expect(out).toMatch(/healthy: 4 calls answered by (\S+), (\S+), \1, \2\n/);
     const retried = /10 calls: 10 × 200, answered by (\S+)\n.*is still a Ready endpoint: each call that went to it was refused and retried on (\S+) /.exec(out);
     expect(retried?.[1]).toBe(retried?.[2]);
-    // Chapter 10: the breaker opens with a fast 503, stays open until the 30 s pass, then lets calls through.
-    expect(out).toMatch(/failing calls \(each tried on every pod: retries 3\): (503(, )?)+; each pod refused 5 tries in a row and was ejected/);
-    expect(out).toMatch(/call \d+ → 503 no healthy upstream in \d+\.\d ms, without trying a pod/);
-    expect(out).toMatch(/the breaker still open \(reset_seconds 30\): → 503/);
+    // Chapter 10: each failing call as observed (flags, ejected pods), the count computed, then a fast
+    // UH 503 while both pods are out, still after they recover, and 200 after the 30 s ejection.
+    const failingCalls = [...out.matchAll(/call (\d+) → 503 .*\[flags ([A-Z,]+)\]; ejected after it: (.*)\n/g)];
+    expect(failingCalls.map((m) => Number(m[1]))).toEqual(failingCalls.map((_, i) => i + 1));
+    // Until the last of them, at least one pod was still in the pool.
+    expect(failingCalls.slice(0, -1).every((m) => m[3] === 'none' || m[3]!.split(', ').length < 2)).toBe(true);
+    const lastFailing = failingCalls.at(-1)!;
+    expect(lastFailing[3]!.split(', ')).toHaveLength(2);
+    const ejectedAfter =
+      /outlier detection \(consecutive5xxErrors 5; retries\.attempts 3, so up to 4 tries a call\): \S+ out of the pool after call (\d+), \S+ out of the pool after call (\d+)\n/.exec(
+        out,
+      );
+    expect(Math.max(Number(ejectedAfter?.[1]), Number(ejectedAfter?.[2]))).toBe(failingCalls.length);
+    expect(out).toContain(`call ${failingCalls.length + 1} → 503 no healthy upstream in `);
+    expect(out).toMatch(/→ 503 no healthy upstream in \d+\.\d ms \[flags UH\]\n\s+UH: the proxy answered itself, no pod was tried; still ejected: \S+, \S+\n/);
+    expect(out).toMatch(/pods recovered, still ejected \(baseEjectionTime 30s\): → 503 \[flags UH\]/);
     expect(out).toMatch(/30 s later \(fast-forwarded\) → 200/);
+    expect(out).toContain(`after ${failingCalls.length} failing calls all 2 pods were out of the pool`);
+    expect(out).not.toMatch(/refused 5 tries in a row|without trying a pod|failing calls opened the breaker/);
     // Chapter 7: the policy live, its propagation, its timeout enforced, no restart.
     expect(out).toMatch(/VirtualService fraud-scanner generation \d+ → \d+: enforced \d+ ms after the apply was sent/);
     expect(out).toMatch(/return-intake → 504 after 0\.\d\d s \(timeoutMs: 800\)/);
