@@ -37,10 +37,18 @@ describe('parseMeshEvent', () => {
     ).toEqual({ kind: 'breaker-alarm', id: 'a1', alarmName: 'hms-sys-mesh-fraud-scanner-breaker', state: 'ALARM' });
   });
 
+  it('keeps the close time of the look a closed breaker scheduled', () => {
+    const look = { action: 'close-breaker', service: 'fraud-scanner', until: '2026-11-23T12:02:00.000Z', closedAt: '2026-11-23T12:00:30.000Z' };
+    expect(parseMeshEvent(look)).toEqual({ kind: 'command', command: look });
+  });
+
   it('refuses a command naming no valid service or time, and anything else', () => {
     expect(() => parseMeshEvent({ action: 'resume', service: 'Not_A_Name', until: '2026-11-23T12:30:00Z' })).toThrow(ValidationError);
     expect(() => parseMeshEvent({ action: 'pause', service: 'x', until: '2026-11-23T12:30:00Z' })).toThrow(ValidationError);
     expect(() => parseMeshEvent('tick')).toThrow(ValidationError);
+    expect(() => parseMeshEvent({ action: 'close-breaker', service: 'fraud-scanner', until: '2026-11-23T12:02:00Z', closedAt: 'yesterday' })).toThrow(
+      ValidationError,
+    );
   });
 });
 
