@@ -9,7 +9,7 @@ import { recordedChange } from '#use-cases/recorded-change.ts';
 import { applyObjects, preflight, pruneObjects, readLive, refuseForeign, type ServiceTarget } from './apply-objects.ts';
 import type { ApplyResult, ApplyStep, ObjectChange } from './apply-result.ts';
 import { syncBreakerAlarm } from './mesh-alarm.ts';
-import { renderFor, targetOf } from './reapply.ts';
+import { reconcileService, renderFor, targetOf } from './reapply.ts';
 
 /** The TrafficPolicies in force, by name. */
 export async function listPolicies(ports: Pick<MeshPorts, 'meshStore'>): Promise<StoredPolicy[]> {
@@ -87,6 +87,7 @@ export async function applyParsedPolicy(ports: MeshPorts, caller: Caller, parsed
     };
     await recordedChange(ports, caller, plan, () => ports.meshStore.put('policy', record, stored?.version ?? null));
   }
+  if (!options.dryRun) objects.push(...(await settleDestinations(ports, caller, plans, why)));
   const text = options.dryRun ? `TrafficPolicy ${name} checked (dry run: not stored)` : `TrafficPolicy ${name} ${unchanged ? 'unchanged' : 'stored'}`;
   return {
     kind: 'TrafficPolicy',
@@ -149,6 +150,7 @@ export async function deletePolicy(ports: MeshPorts, caller: Caller, name: strin
       probe: { kind: 'mesh-record' as const, record: 'policy' as const, name, version: stored.version, deleted: true },
     };
     await recordedChange(ports, caller, plan, () => ports.meshStore.delete('policy', name, stored.version));
+    objects.push(...(await settleDestinations(ports, caller, plans, why)));
   }
   return {
     name,
@@ -190,6 +192,25 @@ async function applyPlans(ports: MeshPorts, caller: Caller, plans: DestinationPl
     });
   }
   return { objects, steps };
+}
+
+/**
+ * After the store: each destination rendered again from what is now stored, until what it rendered
+ * from did not move (reapply.ts reconcileService). Two policies stored at once for one destination
+ * each applied a rendering without the other; whichever settles last renders both. Returns the
+ * objects this changed (none when nothing else was stored meanwhile).
+ */
+async function settleDestinations(ports: MeshPorts, caller: Caller, plans: DestinationPlan[], why: string): Promise<ObjectChange[]> {
+  const changed: ObjectChange[] = [];
+  for (const plan of plans) {
+    if (!(await ports.meshStore.get('service', plan.target.service))) continue;
+    const pass = await reconcileService(ports, plan.target.service, caller, { dryRun: false, why });
+    changed.push(...pass.objects.filter((o) => o.action !== 'unchanged'));
+    // The breaker alarm follows the settled rendering too (syncAlarms reads the plan).
+    plan.rendered = pass.rendered;
+    await syncBreakerAlarm(ports, plan.target, pass.rendered.breakerAlarm, false);
+  }
+  return changed;
 }
 
 /** Each destination's breaker alarm as its rendering says: after the store, so no alarm outlives a policy that was never stored. */
