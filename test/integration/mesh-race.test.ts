@@ -39,9 +39,10 @@ describe('concurrent applies over HTTP', () => {
       for (const other of ports.filter((p) => p !== port)) expect(spec, `${o.kind} mentions ${other}, the registry ${port}`).not.toContain(String(other));
     }
     const service = await live(sb, { apiVersion: 'v1', kind: 'Service', namespace: 'default', name: 'race-svc' });
-    expect((service?.spec as { ports: { port: number }[] }).ports[0]?.port).toBe(port);
-    const rules = (await sb.http('GET', '/autoscale-rules')).body;
-    const mine = (Array.isArray(rules) ? rules : rules.rules).filter((r: { service: string }) => r.service === 'race-svc');
+    expect(service).not.toBeNull();
+    expect((service?.spec as { ports: { port: number }[] } | undefined)?.ports[0]?.port).toBe(port);
+    const rules = (await sb.http('GET', '/autoscale-rules')).body.rules;
+    const mine = rules.filter((r: { service: string }) => r.service === 'race-svc');
     expect(mine.map((r: { ruleId: string; maxReplicas: number }) => [r.ruleId, r.maxReplicas])).toEqual([[entry.body.ruleId, port - 7990]]);
   });
 
@@ -65,7 +66,7 @@ describe('concurrent applies over HTTP', () => {
       JSON.stringify(answers.map((a) => a.body)),
     ).toEqual([201, 201]);
     const listed = (await sb.http('GET', '/policies')).body;
-    const names = (Array.isArray(listed) ? listed : listed.policies).map((p: { name: string }) => p.name).sort();
+    const names = listed.policies.map((p: { name: string }) => p.name).sort();
     expect(names).toEqual(['fraud-scan-policy', 'receipt-fraud-policy']);
     const entry = (await sb.http('GET', '/registry/fraud-scanner')).body;
     const vs = await live(sb, { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespace: entry.namespace, name: 'fraud-scanner' });
