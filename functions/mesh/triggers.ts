@@ -54,9 +54,10 @@ export type MeshOperationId = (typeof meshRoutes)[number]['operationId'];
 
 /**
  * The mesh's apply and read side: it renders and applies manifests and policies (EKS), keeps the
- * registry (DynamoDB) and the breaker alarms (CloudWatch). Pauses, the breaker's trips and closes,
- * the schedules and the root CA alert are mesh-ops's (functions/mesh-ops), so this one holds no
- * Scheduler or EventBridge permission and bundles neither client.
+ * registry (DynamoDB) and the breaker alarms (CloudWatch), and every minute finishes the applies a
+ * killed process left claimed. Pauses, the breaker's trips and closes, the other schedules and the
+ * root CA alert are mesh-ops's (functions/mesh-ops), so this one holds no Scheduler or EventBridge
+ * permission and bundles neither client.
  */
 export const meshFunction: FunctionDeclaration = {
   name: 'mesh',
@@ -64,5 +65,8 @@ export const meshFunction: FunctionDeclaration = {
   timeoutSeconds: 60,
   memoryMb: 512,
   needs: ['state', 'audit', 'audit-outbox', 'alarms-read', 'alarms-write', 'cluster-mesh'],
-  triggers: [...meshRoutes],
+  triggers: [
+    ...meshRoutes,
+    { kind: 'schedule', id: 'MeshPendingApplies', description: 'every minute, finishes applies a killed process left claimed', rateMinutes: 1 },
+  ],
 };

@@ -6,6 +6,7 @@ import { LocalScheduler } from '#adapters/local/local-scheduler.ts';
 import type { FunctionDeclaration } from '#domain/triggers.ts';
 import type { ErrorReporter } from '#functions/http/http-handler.ts';
 import { createMeshHandler } from '#functions/mesh/mesh.ts';
+import { meshFunction } from '#functions/mesh/triggers.ts';
 import { createMeshOpsHandler } from '#functions/mesh-ops/mesh-ops.ts';
 import { meshOpsFunction } from '#functions/mesh-ops/triggers.ts';
 import type { MeshConfig, MeshOpsPorts, MeshPorts, Ports, PublishingPorts, Wiring } from '#ports/ports.ts';
@@ -69,7 +70,7 @@ function declaredRate(declaration: FunctionDeclaration, id: string): number {
  * over HTTPS, their registry the state table in dynalite. The mesh function gets no scheduler and no
  * publisher, as in AWS; mesh-ops's one-shot schedules are a second LocalScheduler that invokes mesh-ops
  * on the local bus (as EventBridge Scheduler invokes it in AWS), and its schedules and the breaker
- * alarm's event reach it through the bus. Both functions' routes are served by the sandbox's API server.
+ * alarm's event reach it through the bus, as the mesh function's MeshPendingApplies reaches it. Both functions' routes are served by the sandbox's API server.
  */
 export function startMeshSandbox(options: MeshSandboxOptions): MeshSandbox {
   const { bus, ports: core } = options;
@@ -85,6 +86,7 @@ export function startMeshSandbox(options: MeshSandboxOptions): MeshSandbox {
   const handler = createMeshHandler(async () => ({ ports: meshPorts, controllerActor: 'role/hms-sys-mesh' }), options.reporter) as unknown as LocalHandler;
   const opsWiring: Wiring<MeshOpsPorts> = { ports, controllerActor: 'role/hms-sys-mesh-ops' };
   const opsHandler = createMeshOpsHandler(async () => opsWiring, options.reporter) as unknown as LocalHandler;
+  bus.register(meshFunction, handler, options.tickMinutes / declaredRate(meshFunction, 'MeshPendingApplies'));
   bus.register(meshOpsFunction, opsHandler, options.tickMinutes / declaredRate(meshOpsFunction, 'MeshTick'));
   return {
     handler,

@@ -109,7 +109,6 @@ describe('the mesh and mesh-ops functions', () => {
   });
 
   test('mesh-ops runs MeshTick every minute and the root CA check every 6 hours, and gets the breaker alarms, with a dead-letter queue', () => {
-    expect(meshFunction.triggers.filter((t) => t.kind !== 'http')).toEqual([]);
     const schedules = meshOpsFunction.triggers.filter((t): t is ScheduleTrigger => t.kind === 'schedule');
     expect(schedules.map((s) => [s.id, s.rateMinutes])).toEqual([
       ['MeshTick', 1],
@@ -128,6 +127,18 @@ describe('the mesh and mesh-ops functions', () => {
       EventPattern: Match.exact(breaker!.pattern),
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [opsFunctionId, 'Arn'] }, DeadLetterConfig: Match.anyValue() })],
     });
+  });
+
+  test('the mesh function runs MeshPendingApplies every minute, with a dead-letter queue, and has no other schedule or event', () => {
+    expect(meshFunction.triggers.filter((t) => t.kind !== 'http').map((t) => [t.kind, t.id])).toEqual([['schedule', 'MeshPendingApplies']]);
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r) => JSON.stringify(r.Properties.Targets).includes(functionId));
+    expect(rules.map((r) => r.Properties)).toEqual([
+      expect.objectContaining({
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [functionId, 'Arn'] }, DeadLetterConfig: expect.anything() })],
+      }),
+    ]);
   });
 
   test('each role is mapped to hms-sys:mesh on the cluster, with no EKS access policy', () => {

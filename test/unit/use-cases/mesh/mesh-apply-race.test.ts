@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { HmsError } from '#domain/errors.ts';
 import { SERVICE_LABEL } from '#domain/mesh/kube-resources.ts';
 import { diffObjects } from '#domain/mesh/object-diff.ts';
+import { createMeshHandler } from '#functions/mesh/mesh.ts';
+import { lambdaContext } from '#sandbox/local-bus.ts';
 import { applyManifest } from '#use-cases/mesh/apply.ts';
-import { finishPendingApplies } from '#use-cases/mesh/apply-claim.ts';
 import { refOf } from '#use-cases/mesh/apply-objects.ts';
 import { renderFor } from '#use-cases/mesh/reapply.ts';
 import { memoryMeshPorts } from '../memory-mesh-ports.ts';
@@ -46,6 +47,19 @@ function stalledAt(ports: Ports, at: number) {
   const wrapped = { ...ports } as Record<string, unknown>;
   for (const name of PORT_NAMES) wrapped[name] = wrap(ports[name] as object);
   return { ports: wrapped as unknown as Ports, reached, resume, calls: () => count };
+}
+
+/** The mesh function invoked by its MeshPendingApplies schedule, as EventBridge invokes it. */
+async function meshTick(ports: Ports) {
+  const handler = createMeshHandler(async () => ({ ports, controllerActor: 'role/hms-sys-mesh' }), { error: () => {} });
+  const event = {
+    id: 'tick-1',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    resources: ['arn:aws:events:local:000000000000:rule/MeshPendingApplies'],
+    detail: {},
+  };
+  expect(await handler(event, lambdaContext('mesh'))).toEqual({ finished: expect.any(Array) });
 }
 
 const settle = (p: Promise<unknown>) =>
@@ -144,7 +158,7 @@ describe('many applies at once, and a process killed after its claim', () => {
         const applyA = settle(applyManifest(killed.ports, caller('a'), manifest(8000), { dryRun: false }));
         await Promise.race([killed.reached, applyA]);
         // Never resumed: the process is gone. What it left is finished from the store.
-        if (finisher === 'tick') await finishPendingApplies(ports, caller('tick'));
+        if (finisher === 'tick') await meshTick(ports);
         else await applyManifest(ports, caller('b'), manifest(8001), { dryRun: false });
         await expectConverged(ports, `killed before call ${at}, finished by the ${finisher}`);
       }
