@@ -242,11 +242,9 @@ describe('EKS access', () => {
       .filter((g) => g.placeholderRules)
       .map(({ group }) => `${PLACEHOLDER_NAMESPACE} ${group}`);
     expect(placeholderBindings).toHaveLength(2);
-    // Istio's namespace binds the mesh group alone, to read the mesh CA there.
-    const istioBindings = [`istio-system ${RBAC_GROUPS.mesh.group}`];
-    expect(bindings.sort()).toEqual(
-      [...namespaces.flatMap((namespace) => groups.map((group) => `${namespace} ${group}`)), ...placeholderBindings, ...istioBindings].sort(),
-    );
+    // Istio's namespace binds nothing: the root CA is read from istio-ca-root-cert in the workload namespaces, never from cacerts.
+    expect(bindings.sort()).toEqual([...namespaces.flatMap((namespace) => groups.map((group) => `${namespace} ${group}`)), ...placeholderBindings].sort());
+    expect(bindings.filter((b) => b.startsWith('istio-system '))).toEqual([]);
   });
 });
 
