@@ -33,7 +33,7 @@ const mustMatch: Record<string, string[]> = {
   'consumer-restarter/RotationSucceeded': ['secretsmanager-rotation-succeeded'],
   'consumer-restarter/CredentialReplaced': [],
   // Only an alarm named hms-sys-mesh-<service>-breaker; none of AWS's samples is one.
-  'mesh/MeshBreakerAlarm': [],
+  'mesh-ops/MeshBreakerAlarm': [],
   'alerts/RotationFailed': ['secretsmanager-rotation-failed'],
 };
 
