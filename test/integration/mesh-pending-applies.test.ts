@@ -31,6 +31,7 @@ describe('an apply killed after its claim', () => {
     });
     expect(finished.meshUrl).toBe('http://pending-svc.mesh:8081');
     const service = await mesh.get(meshConfig.defaultCluster, { apiVersion: 'v1', kind: 'Service', namespace: entry.namespace, name: 'pending-svc' });
-    expect((service?.spec as { ports: { port: number }[] }).ports.map((p) => p.port)).toEqual([8081]);
+    expect(service).not.toBeNull();
+    expect((service!.spec as { ports: { port: number }[] }).ports.map((p) => p.port)).toEqual([8081]);
   });
 });
