@@ -3,7 +3,7 @@
  * @kubernetes/client-node 1.4 (KubernetesObjectApi.patch with PatchStrategy.ServerSideApply, its
  * discovery of the Istio kinds) and kubectl (where installed), with the kubeconfig the sandbox writes.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,18 +11,10 @@ import { promisify } from 'node:util';
 import { ApiException, CoreV1Api, DiscoveryV1Api, KubeConfig, type KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unknownFields } from './client-node-models.ts';
+import { kubectlInstalled } from './kubectl-installed.ts';
 import { useSandbox } from './sandbox-fixture.ts';
 
 const run = promisify(execFile);
-
-function kubectlInstalled(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const virtualService = (attempts: number): KubernetesObject & { spec: unknown } => ({
   apiVersion: 'networking.istio.io/v1',

@@ -1,21 +1,13 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectlInstalled } from './kubectl-installed.ts';
 import { useSandbox } from './sandbox-fixture.ts';
 
 const run = promisify(execFile);
-
-function kubectlInstalled(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Rows of kubectl's table output, keyed by the header's column names. */
 function table(output: string): Record<string, string>[] {

@@ -8,46 +8,16 @@ import { applyManifest } from '#use-cases/mesh/apply.ts';
 import { refOf } from '#use-cases/mesh/apply-objects.ts';
 import { renderFor } from '#use-cases/mesh/reapply.ts';
 import { memoryMeshPorts } from '../memory-mesh-ports.ts';
+import { type MeshTestPorts, stalledAt } from './stalled-ports.ts';
 
 // Two applies of one name interleaved: apply A is stalled before each of its port calls in turn
 // while apply B runs whole, then A goes on. Whatever the point, the cluster, the hms-sys service,
 // its rule and the registry end on ONE manifest, and a loser of another namespace wrote nothing.
 
-type Ports = ReturnType<typeof memoryMeshPorts>['ports'];
-const PORT_NAMES = ['mesh', 'meshStore', 'store', 'audit', 'auditOutbox', 'metrics', 'cluster'] as const;
+type Ports = MeshTestPorts;
 const caller = (actor: string) => ({ actor, requestId: `r-${actor}` });
 const manifest = (port: number, namespace = 'irs') =>
   `name: race-svc\nnamespace: ${namespace}\nversion: 1.0.${port}\nimage: ghcr.io/gov/race:${port}\nport: ${port}\nroutes: [{path: /race, methods: [POST]}]\nscaling: {min: 2, max: ${port - 7990}}\n`;
-
-/** The ports with call number `at` (from 0) held until resume(); `reached` settles when it is made. */
-function stalledAt(ports: Ports, at: number) {
-  let count = 0;
-  let resume = () => {};
-  const gate = new Promise<void>((r) => {
-    resume = r;
-  });
-  let reach = () => {};
-  const reached = new Promise<void>((r) => {
-    reach = r;
-  });
-  const wrap = <T extends object>(port: T): T =>
-    new Proxy(port, {
-      get: (target, member, receiver) => {
-        const value = Reflect.get(target, member, receiver);
-        if (typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          if (count++ === at) {
-            reach();
-            await gate;
-          }
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
-  const wrapped = { ...ports } as Record<string, unknown>;
-  for (const name of PORT_NAMES) wrapped[name] = wrap(ports[name] as object);
-  return { ports: wrapped as unknown as Ports, reached, resume, calls: () => count };
-}
 
 /** The mesh function invoked by its MeshPendingApplies schedule, as EventBridge invokes it. */
 async function meshTick(ports: Ports) {

@@ -7,13 +7,13 @@ import { applyManifest, applyPolicy } from '#use-cases/mesh/apply.ts';
 import { deletePolicy } from '#use-cases/mesh/policies.ts';
 import { renderFor } from '#use-cases/mesh/reapply.ts';
 import { memoryMeshPorts } from '../memory-mesh-ports.ts';
+import { type MeshTestPorts, stalledAt } from './stalled-ports.ts';
 
 // Two TrafficPolicies to one destination at once: policy A's apply is stalled before each of its
 // port calls in turn while B's runs whole. Whatever the point, the destination's objects end as
 // every stored policy renders them (both routes), not as the last one alone.
 
-type Ports = ReturnType<typeof memoryMeshPorts>['ports'];
-const PORT_NAMES = ['mesh', 'meshStore', 'store', 'audit', 'auditOutbox', 'metrics', 'cluster'] as const;
+type Ports = MeshTestPorts;
 const SEEDS = path.resolve(import.meta.dirname, '../../../fixtures/seeds');
 const seed = (file: string) => fs.readFileSync(`${SEEDS}/${file}`, 'utf8');
 const caller = (actor: string) => ({ actor, requestId: `r-${actor}` });
@@ -25,35 +25,6 @@ async function chapter7(): Promise<Ports> {
   for (const file of ['fraud-scanner.yaml', 'return-intake.yaml', 'receipt.hms.yml'])
     await applyManifest(ports, caller('setup'), seed(file), { dryRun: false });
   return ports;
-}
-
-function stalledAt(ports: Ports, at: number) {
-  let count = 0;
-  let resume = () => {};
-  const gate = new Promise<void>((r) => {
-    resume = r;
-  });
-  let reach = () => {};
-  const reached = new Promise<void>((r) => {
-    reach = r;
-  });
-  const wrap = <T extends object>(port: T): T =>
-    new Proxy(port, {
-      get: (target, member, receiver) => {
-        const value = Reflect.get(target, member, receiver);
-        if (typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          if (count++ === at) {
-            reach();
-            await gate;
-          }
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
-  const wrapped = { ...ports } as Record<string, unknown>;
-  for (const name of PORT_NAMES) wrapped[name] = wrap(ports[name] as object);
-  return { ports: wrapped as unknown as Ports, reached, resume, calls: () => count };
 }
 
 const settle = (p: Promise<unknown>) =>
